@@ -1,0 +1,97 @@
+//go:build amd64 && !purego
+
+package gemm
+
+import (
+	"unsafe"
+
+	"golang.org/x/sys/cpu"
+)
+
+//go:generate go run ./asmgen
+
+// kernelFunc is the signature shared by all assembly micro-kernels. See
+// asmgen for the contract: a and b advance by sa and sb floats per k step,
+// flags bit 0 selects C += tile (else C = tile), flags>>8 is the column
+// count used by the masked variants.
+type kernelFunc func(k int, a *float32, sa int, b *float32, sb int, c *float32, ldc int, flags int)
+
+// avx2Mask backs the AVX2 column masks: the 8 words starting at
+// &avx2Mask[8-n] enable exactly the first n lanes.
+var avx2Mask = [16]int32{-1, -1, -1, -1, -1, -1, -1, -1}
+
+// transpose8 sets dst[p*ldd+i] = src[i*lds+p] for i < 8 and p < k.
+//
+//go:noescape
+func transpose8(src *float32, lds int, dst *float32, ldd int, k int)
+
+// hasAVX512 and hasAVX2 report what this CPU (and OS) support. AVX2 alone
+// is not enough: the kernels also need FMA.
+var (
+	hasAVX512 = cpu.X86.HasAVX512F && cpu.X86.HasAVX2 && cpu.X86.HasFMA
+	hasAVX2   = cpu.X86.HasAVX2 && cpu.X86.HasFMA
+)
+
+func bestImpl() impl {
+	switch {
+	case hasAVX512:
+		return implAVX512
+	case hasAVX2:
+		return implAVX2
+	}
+	return implGo
+}
+
+// availableImpls lists every implementation this machine can run, for tests.
+func availableImpls() []impl {
+	s := []impl{implGo}
+	if hasAVX2 {
+		s = append(s, implAVX2)
+	}
+	if hasAVX512 {
+		s = append(s, implAVX512)
+	}
+	return s
+}
+
+// asmTile runs one assembly micro-kernel on a rows×cols tile. The slices are
+// cut to exactly the extent the kernel touches before their addresses are
+// taken, so a wrong index panics here rather than corrupting memory.
+func asmTile(tab *[3][9]kernelFunc, nr, k int, a []float32, sa int, b []float32, sb int, c []float32, ldc int, rows, cols int, acc bool) {
+	a = a[:(k-1)*sa+rows]
+	b = b[:(k-1)*sb+cols]
+	c = c[:(rows-1)*ldc+cols]
+	v := 0
+	if cols < nr {
+		v = 1
+		if cols <= nr/2 {
+			v = 2
+		}
+	}
+	flags := cols << 8
+	if acc {
+		flags |= 1
+	}
+	tab[v][rows](k, unsafe.SliceData(a), sa, unsafe.SliceData(b), sb, unsafe.SliceData(c), ldc, flags)
+}
+
+func tile(im impl, k int, a []float32, sa int, b []float32, sb int, c []float32, ldc int, rows, cols int, acc bool) {
+	switch im {
+	case implAVX512:
+		asmTile(&k512Tab, 32, k, a, sa, b, sb, c, ldc, rows, cols, acc)
+	case implAVX2:
+		asmTile(&k256Tab, 16, k, a, sa, b, sb, c, ldc, rows, cols, acc)
+	default:
+		goTile(k, a, sa, b, sb, c, ldc, rows, cols, acc)
+	}
+}
+
+// transposeStrip8 transposes 8 rows of src (stride lds, k columns) into dst
+// (stride ldd) with the assembly routine, after bounds-checking both sides.
+func transposeStrip8(dst []float32, ldd int, src []float32, lds int, k int) {
+	src = src[:7*lds+k]
+	dst = dst[:(k-1)*ldd+8]
+	transpose8(unsafe.SliceData(src), lds, unsafe.SliceData(dst), ldd, k)
+}
+
+const haveAsmTranspose = true

@@ -1,0 +1,88 @@
+package gemm
+
+// goTile is the portable micro-kernel: the same contract as the assembly
+// kernels (C tile = or += Σ_p A[p*sa + r]·B[p*sb + j]) for rows ≤ 4 and
+// cols ≤ 4. Full 4×4 tiles keep the 16 sums in locals.
+func goTile(k int, a []float32, sa int, b []float32, sb int, c []float32, ldc int, rows, cols int, acc bool) {
+	if rows == 4 && cols == 4 {
+		goTile4x4(k, a, sa, b, sb, c, ldc, acc)
+		return
+	}
+	var t [16]float32
+	for p := 0; p < k; p++ {
+		ap := a[p*sa : p*sa+rows]
+		bp := b[p*sb : p*sb+cols]
+		for r, av := range ap {
+			tr := t[r*4 : r*4+4]
+			for j, bv := range bp {
+				tr[j] += av * bv
+			}
+		}
+	}
+	for r := 0; r < rows; r++ {
+		cr := c[r*ldc : r*ldc+cols]
+		for j := range cr {
+			if acc {
+				cr[j] += t[r*4+j]
+			} else {
+				cr[j] = t[r*4+j]
+			}
+		}
+	}
+}
+
+func goTile4x4(k int, a []float32, sa int, b []float32, sb int, c []float32, ldc int, acc bool) {
+	var c00, c01, c02, c03, c10, c11, c12, c13 float32
+	var c20, c21, c22, c23, c30, c31, c32, c33 float32
+	for p := 0; p < k; p++ {
+		ap := a[p*sa : p*sa+4 : p*sa+4]
+		bp := b[p*sb : p*sb+4 : p*sb+4]
+		b0, b1, b2, b3 := bp[0], bp[1], bp[2], bp[3]
+		a0 := ap[0]
+		c00 += a0 * b0
+		c01 += a0 * b1
+		c02 += a0 * b2
+		c03 += a0 * b3
+		a1 := ap[1]
+		c10 += a1 * b0
+		c11 += a1 * b1
+		c12 += a1 * b2
+		c13 += a1 * b3
+		a2 := ap[2]
+		c20 += a2 * b0
+		c21 += a2 * b1
+		c22 += a2 * b2
+		c23 += a2 * b3
+		a3 := ap[3]
+		c30 += a3 * b0
+		c31 += a3 * b1
+		c32 += a3 * b2
+		c33 += a3 * b3
+	}
+	r0 := c[0:4:4]
+	r1 := c[ldc : ldc+4 : ldc+4]
+	r2 := c[2*ldc : 2*ldc+4 : 2*ldc+4]
+	r3 := c[3*ldc : 3*ldc+4 : 3*ldc+4]
+	if acc {
+		c00 += r0[0]
+		c01 += r0[1]
+		c02 += r0[2]
+		c03 += r0[3]
+		c10 += r1[0]
+		c11 += r1[1]
+		c12 += r1[2]
+		c13 += r1[3]
+		c20 += r2[0]
+		c21 += r2[1]
+		c22 += r2[2]
+		c23 += r2[3]
+		c30 += r3[0]
+		c31 += r3[1]
+		c32 += r3[2]
+		c33 += r3[3]
+	}
+	r0[0], r0[1], r0[2], r0[3] = c00, c01, c02, c03
+	r1[0], r1[1], r1[2], r1[3] = c10, c11, c12, c13
+	r2[0], r2[1], r2[2], r2[3] = c20, c21, c22, c23
+	r3[0], r3[1], r3[2], r3[3] = c30, c31, c32, c33
+}

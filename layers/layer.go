@@ -1,0 +1,111 @@
+// Package layers provides the building blocks of a model, with Keras's names,
+// arguments and defaults: Input, Flatten, Dense, and (for images) Conv2D,
+// MaxPooling2D, Dropout and Reshape.
+//
+// A layer is configured by the exported fields of its struct, named after
+// Keras's keyword arguments; the zero value of a field is Keras's default.
+// Shapes given to and returned by Build are per example, without the batch
+// axis (Keras's None); tensors given to Call have the batch axis first.
+package layers
+
+import (
+	"fmt"
+	"math/rand/v2"
+
+	"github.com/neuron-go/neuron/tensor"
+)
+
+// Layer maps a batch to a batch.
+type Layer interface {
+	// ClassName returns the Keras class name, e.g. "Dense". The model derives
+	// layer names from it ("dense", "dense_1", …).
+	ClassName() string
+	// Build checks the configuration against the per-example input shape,
+	// creates the weights from rng and returns the per-example output shape.
+	// Building again replaces the weights.
+	Build(in []int, rng *rand.Rand) (out []int, err error)
+	// Call runs the layer on a batch. training is true inside Fit (Dropout
+	// is active then). Call panics with a *tensor.ShapeError if x does not
+	// have the shape given to Build; the model checks shapes before calling.
+	Call(x *tensor.Tensor, training bool) *tensor.Tensor
+	// Weights returns the layer's weights, trainable first; nil if none.
+	Weights() []*Weight
+}
+
+// Weight is a named weight tensor of a layer.
+type Weight struct {
+	// Name is the weight's name within its layer: "kernel", "bias".
+	Name string
+	// Value holds the weight; optimizers update its data in place.
+	Value *tensor.Tensor
+	// Trainable is true for weights that Fit updates.
+	Trainable bool
+}
+
+// InputShaper is implemented by layers that may carry the model's input
+// shape, like Keras's input_shape argument (Flatten, Dense, Conv2D, Input).
+type InputShaper interface {
+	// ModelInputShape returns the per-example input shape, or nil.
+	ModelInputShape() []int
+}
+
+// Input declares the per-example shape of the model's input, like
+// keras.Input(shape=...). It does nothing to the data and is not listed in
+// the model summary, as in Keras.
+type Input struct {
+	// Shape is the per-example input shape, e.g. {28, 28}.
+	Shape []int
+}
+
+// ClassName implements Layer.
+func (*Input) ClassName() string { return "InputLayer" }
+
+// ModelInputShape implements InputShaper.
+func (l *Input) ModelInputShape() []int { return l.Shape }
+
+// Build implements Layer.
+func (l *Input) Build(in []int, _ *rand.Rand) ([]int, error) {
+	if err := checkShape("Input", "Shape", l.Shape); err != nil {
+		return nil, err
+	}
+	return append([]int(nil), in...), nil
+}
+
+// Call implements Layer.
+func (*Input) Call(x *tensor.Tensor, _ bool) *tensor.Tensor { return x }
+
+// Weights implements Layer.
+func (*Input) Weights() []*Weight { return nil }
+
+// checkShape rejects empty shapes and non-positive dimensions.
+func checkShape(layer, field string, s []int) error {
+	if len(s) == 0 {
+		return fmt.Errorf("layers: %s: %s is empty", layer, field)
+	}
+	for _, d := range s {
+		if d <= 0 {
+			return fmt.Errorf("layers: %s: %s must have positive dimensions, got %v", layer, field, s)
+		}
+	}
+	return nil
+}
+
+// newWeight makes a named trainable weight from initial values.
+func newWeight(name string, shape []int, values []float32) *Weight {
+	return &Weight{Name: name, Value: tensor.FromSlice(values, shape...).RequireGrad(), Trainable: true}
+}
+
+func prod(s []int) int {
+	n := 1
+	for _, d := range s {
+		n *= d
+	}
+	return n
+}
+
+// Seeder is implemented by layers that draw random numbers while training
+// (Dropout). The model gives each such layer its own stream derived from the
+// model's seed after Build.
+type Seeder interface {
+	Seed(rng *rand.Rand)
+}

@@ -1,0 +1,207 @@
+// Package losses provides the functions that measure how far a model's
+// predictions are from the targets, with Keras's names and semantics.
+//
+// Each loss returns the mean over the batch of the per-example losses
+// (Keras's default reduction "sum_over_batch_size") as a scalar tensor that
+// is differentiable with respect to the predictions.
+//
+// Probability-based losses clip predictions to [1e-7, 1 − 1e-7] before taking
+// logarithms, as Keras does. When the predictions come straight from a
+// softmax or sigmoid (the model's last activation), they are instead computed
+// from that activation's input, the logits, which is exact and never
+// overflows; Keras's TensorFlow backend does the same inside fit().
+package losses
+
+import (
+	"errors"
+	"fmt"
+	"math"
+	"sort"
+	"strings"
+
+	"github.com/neuron-go/neuron/tensor"
+)
+
+// Epsilon is Keras's fuzz factor (keras.config.epsilon()): probabilities are
+// clipped to [Epsilon, 1 − Epsilon] before a logarithm.
+const Epsilon = 1e-7
+
+// Loss computes a scalar loss for a batch.
+type Loss interface {
+	// Name returns the Keras name, e.g. "sparse_categorical_crossentropy".
+	Name() string
+	// Call returns the mean loss over the batch. yTrue holds the targets
+	// (class indices for sparse losses), yPred the model's outputs.
+	Call(yTrue, yPred *tensor.Tensor) *tensor.Tensor
+}
+
+// LabelChecker is implemented by losses that take integer class labels; the
+// model calls it on the data before training so that a bad label is an error
+// naming its position, not a panic.
+type LabelChecker interface {
+	// CheckLabels returns an error if yTrue does not suit predictions whose
+	// last axis has classes entries.
+	CheckLabels(yTrue *tensor.Tensor, classes int) error
+}
+
+// SparseCategoricalCrossentropy is the cross-entropy between integer class
+// labels and predicted class probabilities (or logits if FromLogits):
+// loss = −log p[label].
+//
+// Shapes: yTrue (batch) or (batch, 1) of class indices stored as float32;
+// yPred (batch, classes).
+type SparseCategoricalCrossentropy struct {
+	// FromLogits says yPred holds logits rather than probabilities.
+	FromLogits bool
+}
+
+// Name implements Loss.
+func (SparseCategoricalCrossentropy) Name() string { return "sparse_categorical_crossentropy" }
+
+// Call implements Loss.
+func (l SparseCategoricalCrossentropy) Call(yTrue, yPred *tensor.Tensor) *tensor.Tensor {
+	labels := Labels(yTrue)
+	if l.FromLogits {
+		return tensor.SparseSoftmaxCrossEntropy(yPred, labels).Mean()
+	}
+	if z, kind := yPred.Logits(); kind == "softmax" {
+		return tensor.SparseSoftmaxCrossEntropy(z, labels).Mean()
+	}
+	return clippedLog(normalize(yPred)).Pick(labels).Neg().Mean()
+}
+
+// CheckLabels implements LabelChecker: every label must be an integer in
+// [0, classes).
+func (SparseCategoricalCrossentropy) CheckLabels(yTrue *tensor.Tensor, classes int) error {
+	return CheckSparseLabels(yTrue, classes)
+}
+
+// CheckSparseLabels returns an error naming the first entry of yTrue that is
+// not an integer class index in [0, classes), or a shape that does not hold
+// one label per example.
+func CheckSparseLabels(yTrue *tensor.Tensor, classes int) error {
+	s := yTrue.Shape()
+	if len(s) == 0 || len(s) > 2 || (len(s) == 2 && s[1] != 1) {
+		return fmt.Errorf("labels must have shape (n) or (n, 1), got %v", s)
+	}
+	for i, v := range yTrue.Data() {
+		if v != float32(math.Trunc(float64(v))) || v < 0 || int(v) >= classes {
+			return fmt.Errorf("label %d is %v: want an integer class index in [0, %d)", i, v, classes)
+		}
+	}
+	return nil
+}
+
+// Labels converts class indices stored in a float32 tensor to ints.
+func Labels(yTrue *tensor.Tensor) []int {
+	d := yTrue.Data()
+	out := make([]int, len(d))
+	for i, v := range d {
+		out[i] = int(v)
+	}
+	return out
+}
+
+// CategoricalCrossentropy is the cross-entropy between one-hot (or soft)
+// targets and predicted class probabilities (or logits if FromLogits):
+// loss = −Σ yTrue·log yPred.
+//
+// Shapes: yTrue and yPred (batch, classes).
+type CategoricalCrossentropy struct {
+	// FromLogits says yPred holds logits rather than probabilities.
+	FromLogits bool
+}
+
+// Name implements Loss.
+func (CategoricalCrossentropy) Name() string { return "categorical_crossentropy" }
+
+// Call implements Loss.
+func (l CategoricalCrossentropy) Call(yTrue, yPred *tensor.Tensor) *tensor.Tensor {
+	if l.FromLogits {
+		return tensor.SoftmaxCrossEntropy(yPred, yTrue).Mean()
+	}
+	if z, kind := yPred.Logits(); kind == "softmax" {
+		return tensor.SoftmaxCrossEntropy(z, yTrue).Mean()
+	}
+	return yTrue.Mul(clippedLog(normalize(yPred))).SumAxis(-1, false).Neg().Mean()
+}
+
+// BinaryCrossentropy is the cross-entropy of independent binary targets:
+// loss = mean over the last axis of −(t·log p + (1−t)·log(1−p)).
+//
+// Shapes: yTrue and yPred the same, e.g. (batch, 1).
+type BinaryCrossentropy struct {
+	// FromLogits says yPred holds logits rather than probabilities.
+	FromLogits bool
+}
+
+// Name implements Loss.
+func (BinaryCrossentropy) Name() string { return "binary_crossentropy" }
+
+// Call implements Loss.
+func (l BinaryCrossentropy) Call(yTrue, yPred *tensor.Tensor) *tensor.Tensor {
+	if l.FromLogits {
+		return tensor.SigmoidCrossEntropy(yPred, yTrue).Mean()
+	}
+	if z, kind := yPred.Logits(); kind == "sigmoid" {
+		return tensor.SigmoidCrossEntropy(z, yTrue).Mean()
+	}
+	// Keras: −(t·log(p + ε) + (1−t)·log(1 − p + ε)) on p clipped to [ε, 1−ε].
+	p := yPred.Clip(Epsilon, 1-Epsilon)
+	pos := yTrue.Mul(p.AddScalar(Epsilon).Log())
+	neg := yTrue.Neg().AddScalar(1).Mul(p.Neg().AddScalar(1 + Epsilon).Log())
+	return pos.Add(neg).Neg().Mean()
+}
+
+// MeanSquaredError is mean((yTrue − yPred)²) over the last axis, averaged over
+// the batch.
+type MeanSquaredError struct{}
+
+// Name implements Loss.
+func (MeanSquaredError) Name() string { return "mean_squared_error" }
+
+// Call implements Loss.
+func (MeanSquaredError) Call(yTrue, yPred *tensor.Tensor) *tensor.Tensor {
+	return yPred.Sub(yTrue).Square().Mean()
+}
+
+// normalize divides each row of probabilities by its sum, as Keras does
+// before the log in categorical cross-entropies.
+func normalize(p *tensor.Tensor) *tensor.Tensor {
+	return p.Div(p.SumAxis(-1, true))
+}
+
+// clippedLog is log(clip(p, ε, 1−ε)).
+func clippedLog(p *tensor.Tensor) *tensor.Tensor {
+	return p.Clip(Epsilon, 1-Epsilon).Log()
+}
+
+// ErrUnknownName is wrapped by the error Get returns for an unknown name.
+var ErrUnknownName = errors.New("unknown loss")
+
+var registry = map[string]func() Loss{
+	"sparse_categorical_crossentropy": func() Loss { return SparseCategoricalCrossentropy{} },
+	"categorical_crossentropy":        func() Loss { return CategoricalCrossentropy{} },
+	"binary_crossentropy":             func() Loss { return BinaryCrossentropy{} },
+	"mean_squared_error":              func() Loss { return MeanSquaredError{} },
+	"mse":                             func() Loss { return MeanSquaredError{} },
+	"MSE":                             func() Loss { return MeanSquaredError{} },
+}
+
+// Get returns the loss with the given Keras name or alias, with defaults.
+func Get(name string) (Loss, error) {
+	if f, ok := registry[name]; ok {
+		return f(), nil
+	}
+	return nil, fmt.Errorf("losses: %w %q (known: %s)", ErrUnknownName, name, strings.Join(Names(), ", "))
+}
+
+// Names returns the known names and aliases, sorted.
+func Names() []string {
+	names := make([]string, 0, len(registry))
+	for n := range registry {
+		names = append(names, n)
+	}
+	sort.Strings(names)
+	return names
+}

@@ -1,0 +1,71 @@
+package models
+
+import (
+	"errors"
+	"fmt"
+
+	"github.com/neuron-go/neuron/losses"
+	"github.com/neuron-go/neuron/metrics"
+	"github.com/neuron-go/neuron/optimizers"
+)
+
+// CompileConfig holds what Compile sets up, like Keras's compile arguments.
+type CompileConfig struct {
+	// Optimizer updates the weights; nil means RMSprop, Keras's default.
+	Optimizer optimizers.Optimizer
+	// Loss is minimised by Fit; it is required.
+	Loss losses.Loss
+	// Metrics are reported by Fit and Evaluate besides the loss.
+	Metrics []metrics.Metric
+}
+
+// Compile prepares the model for training: it builds the model if needed
+// and sets the optimizer, the loss and the metrics.
+func (m *Sequential) Compile(cfg CompileConfig) error {
+	if cfg.Loss == nil {
+		return errors.New("models: compile: Loss is nil; pick one, e.g. losses.SparseCategoricalCrossentropy{}")
+	}
+	if cfg.Optimizer == nil {
+		o, err := optimizers.Get("rmsprop")
+		if err != nil {
+			return fmt.Errorf("models: compile: no Optimizer given and the default failed: %w", err)
+		}
+		cfg.Optimizer = o
+	}
+	seen := map[string]bool{"loss": true}
+	for i, mt := range cfg.Metrics {
+		if mt == nil {
+			return fmt.Errorf("models: compile: Metrics[%d] is nil", i)
+		}
+		if seen[mt.Name()] {
+			return fmt.Errorf("models: compile: Metrics[%d]: name %q is used twice", i, mt.Name())
+		}
+		seen[mt.Name()] = true
+	}
+	m.optimizer, m.loss, m.metrics = cfg.Optimizer, cfg.Loss, cfg.Metrics
+	m.compiled = true
+	if err := m.ensureBuilt(); err == nil {
+		m.optimizer.Build(m.weights)
+	} else if !errors.Is(err, ErrNotBuilt) {
+		return fmt.Errorf("models: compile: %w", err)
+	}
+	return nil
+}
+
+// Optimizer returns the compiled optimizer, or nil.
+func (m *Sequential) Optimizer() optimizers.Optimizer { return m.optimizer }
+
+// LearningRate returns the optimizer's learning rate (0 before Compile).
+func (m *Sequential) LearningRate() float64 {
+	if m.optimizer == nil {
+		return 0
+	}
+	return m.optimizer.LR()
+}
+
+// SetLearningRate sets the optimizer's learning rate.
+func (m *Sequential) SetLearningRate(lr float64) {
+	if m.optimizer != nil {
+		m.optimizer.SetLR(lr)
+	}
+}

@@ -1,0 +1,292 @@
+// Package models provides Sequential, a model that is a stack of layers, with
+// Keras's life cycle: build it from layers, print its Summary, Compile it
+// with an optimizer, a loss and metrics, Fit it to data, then Evaluate and
+// Predict.
+//
+// One seed (SetSeed; 0 by default) fixes the initial weights, the order of
+// the shuffled batches and the dropout masks, so two runs with the same seed
+// give the same weights bit for bit, whatever the number of CPU cores.
+//
+// # Errors
+//
+// Compile, Fit, Evaluate and Predict check their arguments and the data
+// (shapes, labels, NaN values) and return errors that name the argument and
+// the value received; they do not panic on bad data.
+package models
+
+import (
+	"errors"
+	"fmt"
+	"io"
+	"math/rand/v2"
+	"os"
+	"regexp"
+	"strings"
+
+	"github.com/neuron-go/neuron/internal/summary"
+	"github.com/neuron-go/neuron/layers"
+	"github.com/neuron-go/neuron/losses"
+	"github.com/neuron-go/neuron/metrics"
+	"github.com/neuron-go/neuron/optimizers"
+	"github.com/neuron-go/neuron/tensor"
+)
+
+// Errors returned (wrapped) by the model's methods.
+var (
+	// ErrNotBuilt means the model's input shape is unknown: give the first
+	// layer an InputShape, start with layers.Input, or call Build.
+	ErrNotBuilt = errors.New("model is not built")
+	// ErrNotCompiled means Fit or Evaluate was called before Compile.
+	ErrNotCompiled = errors.New("model is not compiled; call Compile first")
+)
+
+// Sequential is a linear stack of layers.
+type Sequential struct {
+	// Name is shown by Summary; the default is "sequential".
+	Name string
+	// Out receives the summary and progress output; the default is
+	// os.Stdout.
+	Out io.Writer
+
+	layers    []layers.Layer
+	names     []string
+	inShape   []int
+	outShapes [][]int
+	built     bool
+	seed      uint64
+
+	optimizer   optimizers.Optimizer
+	loss        losses.Loss
+	metrics     []metrics.Metric
+	compiled    bool
+	weights     []*tensor.Tensor // trainable, in layer order
+	weightNames []string
+}
+
+// NewSequential returns a model made of the given layers, in order. If the
+// first layer declares an input shape (layers.Input, or InputShape on
+// Flatten, Dense or Conv2D), the model is built when first used.
+func NewSequential(ls ...layers.Layer) *Sequential {
+	m := &Sequential{}
+	for _, l := range ls {
+		m.Add(l)
+	}
+	return m
+}
+
+// Add appends a layer. Adding to a built model makes it unbuilt again.
+func (m *Sequential) Add(l layers.Layer) {
+	m.layers = append(m.layers, l)
+	m.built = false
+}
+
+// Layers returns the model's layers, not counting a leading layers.Input.
+func (m *Sequential) Layers() []layers.Layer {
+	if len(m.layers) > 0 {
+		if _, ok := m.layers[0].(*layers.Input); ok {
+			return m.layers[1:]
+		}
+	}
+	return m.layers
+}
+
+// SetSeed sets the seed of every random choice: initial weights (at the next
+// Build), batch shuffling and dropout.
+func (m *Sequential) SetSeed(seed uint64) {
+	m.seed = seed
+	m.built = false
+}
+
+// Random streams derived from the seed, one per purpose, so that adding a
+// use of randomness in one place does not shift the others.
+const (
+	streamInit = iota + 1
+	streamShuffle
+	streamLayers
+	streamSplit
+)
+
+func (m *Sequential) rng(stream, index uint64) *rand.Rand {
+	return rand.New(rand.NewPCG(m.seed, stream<<32|index))
+}
+
+// declaredInputShape returns the input shape declared by the first layer.
+func (m *Sequential) declaredInputShape() []int {
+	if len(m.layers) == 0 {
+		return nil
+	}
+	if s, ok := m.layers[0].(layers.InputShaper); ok {
+		return s.ModelInputShape()
+	}
+	return nil
+}
+
+// Build creates the weights for examples of the given per-example shape (no
+// batch axis). With no argument it uses the shape the first layer declares.
+func (m *Sequential) Build(inputShape ...int) error {
+	if len(inputShape) == 0 {
+		inputShape = m.declaredInputShape()
+		if inputShape == nil {
+			return fmt.Errorf("models: build: %w: the first layer declares no input shape", ErrNotBuilt)
+		}
+	}
+	if len(m.layers) == 0 {
+		return errors.New("models: build: the model has no layers")
+	}
+	for _, d := range inputShape {
+		if d <= 0 {
+			return fmt.Errorf("models: build: input shape %v has a non-positive dimension", inputShape)
+		}
+	}
+	m.assignNames()
+	init := m.rng(streamInit, 0)
+	shape := append([]int(nil), inputShape...)
+	m.outShapes = make([][]int, len(m.layers))
+	for i, l := range m.layers {
+		out, err := l.Build(shape, init)
+		if err != nil {
+			return fmt.Errorf("models: build: layer %d (%s): %w", i, m.names[i], err)
+		}
+		shape = out
+		m.outShapes[i] = out
+	}
+	m.inShape = append([]int(nil), inputShape...)
+	m.weights, m.weightNames = nil, nil
+	for i, l := range m.layers {
+		for _, w := range l.Weights() {
+			if w.Trainable {
+				m.weights = append(m.weights, w.Value)
+				m.weightNames = append(m.weightNames, m.names[i]+"/"+w.Name)
+			}
+		}
+		if s, ok := l.(layers.Seeder); ok {
+			s.Seed(m.rng(streamLayers, uint64(i)))
+		}
+	}
+	m.built = true
+	if m.compiled {
+		m.optimizer.Build(m.weights)
+	}
+	return nil
+}
+
+// ensureBuilt builds the model on first use.
+func (m *Sequential) ensureBuilt() error {
+	if m.built {
+		return nil
+	}
+	return m.Build()
+}
+
+var camelBoundary = regexp.MustCompile(`([a-z0-9])([A-Z])`)
+
+// snake converts a Keras class name to its layer-name prefix:
+// "MaxPooling2D" → "max_pooling2d", "Conv2D" → "conv2d".
+func snake(class string) string {
+	return strings.ToLower(camelBoundary.ReplaceAllString(class, "${1}_${2}"))
+}
+
+// assignNames names the layers as Keras does within one model: the first
+// Dense is "dense", the next "dense_1", and so on.
+func (m *Sequential) assignNames() {
+	seen := map[string]int{}
+	m.names = make([]string, len(m.layers))
+	for i, l := range m.layers {
+		base := snake(l.ClassName())
+		n := seen[base]
+		seen[base] = n + 1
+		if n == 0 {
+			m.names[i] = base
+		} else {
+			m.names[i] = fmt.Sprintf("%s_%d", base, n)
+		}
+	}
+}
+
+// InputShape returns the per-example input shape, or nil before Build.
+func (m *Sequential) InputShape() []int { return m.inShape }
+
+// OutputShape returns the per-example output shape, or nil before Build.
+func (m *Sequential) OutputShape() []int {
+	if !m.built || len(m.outShapes) == 0 {
+		return nil
+	}
+	return m.outShapes[len(m.outShapes)-1]
+}
+
+// Weights returns the trainable weights of every layer, in layer order.
+func (m *Sequential) Weights() []*tensor.Tensor { return m.weights }
+
+// WeightNames returns "layer/weight" names matching Weights.
+func (m *Sequential) WeightNames() []string { return m.weightNames }
+
+// CountParams returns the number of weight values.
+func (m *Sequential) CountParams() int {
+	n := 0
+	for _, w := range m.weights {
+		n += w.Size()
+	}
+	return n
+}
+
+// Call runs the model on a batch, recording the gradient graph. training
+// turns on training-only behaviour such as Dropout.
+func (m *Sequential) Call(x *tensor.Tensor, training bool) *tensor.Tensor {
+	for _, l := range m.layers {
+		x = l.Call(x, training)
+	}
+	return x
+}
+
+// out returns the writer for summaries and progress.
+func (m *Sequential) out() io.Writer {
+	if m.Out == nil {
+		return os.Stdout
+	}
+	return m.Out
+}
+
+// Summary prints the Keras 3 summary table to the model's output (Out,
+// standard output by default). A model that cannot be built yet shows "?"
+// shapes and "0 (unbuilt)" counts, as Keras does.
+func (m *Sequential) Summary() {
+	_ = m.SummaryTo(m.out())
+}
+
+// SummaryTo writes the summary to w. The table is 88 characters wide on a
+// terminal and 76 otherwise, as Keras's is.
+func (m *Sequential) SummaryTo(w io.Writer) error {
+	_ = m.ensureBuilt()
+	if m.names == nil {
+		m.assignNames()
+	}
+	name := m.Name
+	if name == "" {
+		name = "sequential"
+	}
+	t := summary.Table{ModelName: name}
+	if f, ok := w.(*os.File); ok {
+		t.Width = summary.AutoWidth(f)
+	} else {
+		t.Width = 76
+	}
+	for i, l := range m.layers {
+		if _, ok := l.(*layers.Input); ok {
+			continue
+		}
+		row := summary.Row{Name: m.names[i], Class: l.ClassName(), Unbuilt: !m.built}
+		if m.built {
+			row.OutputShape = m.outShapes[i]
+			for _, wt := range l.Weights() {
+				row.Params += wt.Value.Size()
+				if wt.Trainable {
+					t.Trainable += wt.Value.Size()
+				} else {
+					t.NonTrainable += wt.Value.Size()
+				}
+			}
+		}
+		t.Rows = append(t.Rows, row)
+	}
+	return summary.Write(w, t)
+}

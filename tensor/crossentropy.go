@@ -1,0 +1,123 @@
+package tensor
+
+import (
+	"fmt"
+	"math"
+)
+
+// SparseSoftmaxCrossEntropy returns, for [n,c] logits z and n integer labels,
+// the n losses −log softmax(z)[i, labels[i]] = logsumexp(zᵢ) − zᵢ[labels[i]],
+// computed without overflow. d/dz = softmax(z) − onehot(labels).
+func SparseSoftmaxCrossEntropy(logits *Tensor, labels []int) *Tensor {
+	if len(logits.shape) != 2 || logits.shape[0] != len(labels) {
+		panic(shapeErr("SparseSoftmaxCrossEntropy", fmt.Sprintf("want [n,c] logits for %d labels", len(labels)), logits.shape))
+	}
+	n, c := logits.shape[0], logits.shape[1]
+	out := Zeros(n)
+	for i, k := range labels {
+		if k < 0 || k >= c {
+			panic(shapeErr("SparseSoftmaxCrossEntropy", fmt.Sprintf("label %d out of range", k), logits.shape))
+		}
+		row := logits.data[i*c : (i+1)*c]
+		out.data[i] = logSumExp(row) - row[k]
+	}
+	return record(out, "SparseSoftmaxCrossEntropy", []*Tensor{logits}, func(o *Tensor) {
+		p := make([]float32, c)
+		for i, k := range labels {
+			row := logits.data[i*c : (i+1)*c]
+			softmaxRows(p, row, c)
+			p[k]--
+			g, dx := o.grad[i], logits.grad[i*c:(i+1)*c]
+			for j, v := range p {
+				dx[j] += g * v
+			}
+		}
+	})
+}
+
+// SoftmaxCrossEntropy returns, for [n,c] logits z and [n,c] target
+// distributions t, the n losses −Σⱼ tᵢⱼ·log softmax(zᵢ)ⱼ, computed stably.
+// d/dz = softmax(z)·Σⱼtᵢⱼ − t and d/dt = −log softmax(z).
+func SoftmaxCrossEntropy(logits, targets *Tensor) *Tensor {
+	if len(logits.shape) != 2 || !sameShape(logits.shape, targets.shape) {
+		panic(shapeErr("SoftmaxCrossEntropy", "want logits and targets of the same [n,c] shape", logits.shape, targets.shape))
+	}
+	n, c := logits.shape[0], logits.shape[1]
+	out := Zeros(n)
+	for i := 0; i < n; i++ {
+		z, t := logits.data[i*c:(i+1)*c], targets.data[i*c:(i+1)*c]
+		lse := logSumExp(z)
+		var s float32
+		for j := range z {
+			s += t[j] * (lse - z[j])
+		}
+		out.data[i] = s
+	}
+	return record(out, "SoftmaxCrossEntropy", []*Tensor{logits, targets}, func(o *Tensor) {
+		p := make([]float32, c)
+		for i := 0; i < n; i++ {
+			z, t := logits.data[i*c:(i+1)*c], targets.data[i*c:(i+1)*c]
+			g := o.grad[i]
+			if logits.requiresGrad {
+				softmaxRows(p, z, c)
+				var st float32
+				for _, v := range t {
+					st += v
+				}
+				dz := logits.grad[i*c : (i+1)*c]
+				for j := range p {
+					dz[j] += g * (p[j]*st - t[j])
+				}
+			}
+			if targets.requiresGrad {
+				lse := logSumExp(z)
+				dt := targets.grad[i*c : (i+1)*c]
+				for j := range z {
+					dt[j] += g * (lse - z[j])
+				}
+			}
+		}
+	})
+}
+
+// SigmoidCrossEntropy returns, elementwise for logits z and targets t of the
+// same shape, −t·log σ(z) − (1−t)·log(1−σ(z)), computed as
+// max(z,0) − z·t + log(1+e^−|z|) so that it never overflows.
+// d/dz = σ(z) − t and d/dt = −z.
+func SigmoidCrossEntropy(logits, targets *Tensor) *Tensor {
+	if !sameShape(logits.shape, targets.shape) {
+		panic(shapeErr("SigmoidCrossEntropy", "logits and targets differ in shape", logits.shape, targets.shape))
+	}
+	out := Zeros(logits.shape...)
+	for i, z := range logits.data {
+		t := targets.data[i]
+		out.data[i] = max(z, 0) - z*t + float32(math.Log1p(math.Exp(-math.Abs(float64(z)))))
+	}
+	return record(out, "SigmoidCrossEntropy", []*Tensor{logits, targets}, func(o *Tensor) {
+		for i, g := range o.grad {
+			z := logits.data[i]
+			if logits.requiresGrad {
+				logits.grad[i] += g * (sigmoid(z) - targets.data[i])
+			}
+			if targets.requiresGrad {
+				targets.grad[i] += -g * z
+			}
+		}
+	})
+}
+
+// logSumExp returns log Σ eˣ over row, stably.
+func logSumExp(row []float32) float32 {
+	m := row[0]
+	for _, v := range row {
+		m = max(m, v)
+	}
+	if math.IsInf(float64(m), 0) {
+		return m
+	}
+	var s float64
+	for _, v := range row {
+		s += math.Exp(float64(v - m))
+	}
+	return m + float32(math.Log(s))
+}

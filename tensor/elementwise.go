@@ -1,0 +1,335 @@
+package tensor
+
+import "math"
+
+var (
+	opAdd = chunkOp{
+		vv: func(d, a, b []float32) {
+			b = b[:len(d)]
+			a = a[:len(d)]
+			for i := range d {
+				d[i] = a[i] + b[i]
+			}
+		},
+		vs: func(d, a []float32, s float32) {
+			a = a[:len(d)]
+			for i := range d {
+				d[i] = a[i] + s
+			}
+		},
+		sv: func(d []float32, s float32, b []float32) {
+			b = b[:len(d)]
+			for i := range d {
+				d[i] = s + b[i]
+			}
+		},
+	}
+	opSub = chunkOp{
+		vv: func(d, a, b []float32) {
+			b = b[:len(d)]
+			a = a[:len(d)]
+			for i := range d {
+				d[i] = a[i] - b[i]
+			}
+		},
+		vs: func(d, a []float32, s float32) {
+			a = a[:len(d)]
+			for i := range d {
+				d[i] = a[i] - s
+			}
+		},
+		sv: func(d []float32, s float32, b []float32) {
+			b = b[:len(d)]
+			for i := range d {
+				d[i] = s - b[i]
+			}
+		},
+	}
+	opMul = chunkOp{
+		vv: func(d, a, b []float32) {
+			b = b[:len(d)]
+			a = a[:len(d)]
+			for i := range d {
+				d[i] = a[i] * b[i]
+			}
+		},
+		vs: func(d, a []float32, s float32) {
+			a = a[:len(d)]
+			for i := range d {
+				d[i] = a[i] * s
+			}
+		},
+		sv: func(d []float32, s float32, b []float32) {
+			b = b[:len(d)]
+			for i := range d {
+				d[i] = s * b[i]
+			}
+		},
+	}
+	opDiv = chunkOp{
+		vv: func(d, a, b []float32) {
+			b = b[:len(d)]
+			a = a[:len(d)]
+			for i := range d {
+				d[i] = a[i] / b[i]
+			}
+		},
+		vs: func(d, a []float32, s float32) {
+			a = a[:len(d)]
+			for i := range d {
+				d[i] = a[i] / s
+			}
+		},
+		sv: func(d []float32, s float32, b []float32) {
+			b = b[:len(d)]
+			for i := range d {
+				d[i] = s / b[i]
+			}
+		},
+	}
+)
+
+// binary runs a broadcasting elementwise operation and returns its result.
+func binary(name string, op chunkOp, a, b *Tensor) *Tensor {
+	out := Zeros(broadcastShape(name, a.shape, b.shape)...)
+	apply2(op, out, a, b)
+	return out
+}
+
+// Add returns t + u, broadcasting as NumPy does.
+// d/dt = 1 and d/du = 1, each summed back to its operand's shape.
+func (t *Tensor) Add(u *Tensor) *Tensor {
+	out := binary("Add", opAdd, t, u)
+	return record(out, "Add", []*Tensor{t, u}, func(o *Tensor) {
+		if t.requiresGrad {
+			sumTo(t.grad, t.shape, o.grad, o.shape)
+		}
+		if u.requiresGrad {
+			sumTo(u.grad, u.shape, o.grad, o.shape)
+		}
+	})
+}
+
+// Sub returns t − u, broadcasting as NumPy does. d/dt = 1, d/du = −1.
+func (t *Tensor) Sub(u *Tensor) *Tensor {
+	out := binary("Sub", opSub, t, u)
+	return record(out, "Sub", []*Tensor{t, u}, func(o *Tensor) {
+		if t.requiresGrad {
+			sumTo(t.grad, t.shape, o.grad, o.shape)
+		}
+		if u.requiresGrad {
+			neg := make([]float32, len(o.grad))
+			for i, v := range o.grad {
+				neg[i] = -v
+			}
+			sumTo(u.grad, u.shape, neg, o.shape)
+		}
+	})
+}
+
+// Mul returns the elementwise product t ⊙ u, broadcasting as NumPy does.
+// d/dt = u and d/du = t.
+func (t *Tensor) Mul(u *Tensor) *Tensor {
+	out := binary("Mul", opMul, t, u)
+	return record(out, "Mul", []*Tensor{t, u}, func(o *Tensor) {
+		g := &Tensor{shape: o.shape, data: o.grad}
+		tmp := Zeros(o.shape...)
+		if t.requiresGrad {
+			apply2(opMul, tmp, g, u)
+			sumTo(t.grad, t.shape, tmp.data, o.shape)
+		}
+		if u.requiresGrad {
+			apply2(opMul, tmp, g, t)
+			sumTo(u.grad, u.shape, tmp.data, o.shape)
+		}
+	})
+}
+
+// Div returns the elementwise quotient t / u, broadcasting as NumPy does.
+// d/dt = 1/u and d/du = −t/u² = −out/u.
+func (t *Tensor) Div(u *Tensor) *Tensor {
+	out := binary("Div", opDiv, t, u)
+	return record(out, "Div", []*Tensor{t, u}, func(o *Tensor) {
+		g := &Tensor{shape: o.shape, data: o.grad}
+		tmp := Zeros(o.shape...)
+		if t.requiresGrad {
+			apply2(opDiv, tmp, g, u)
+			sumTo(t.grad, t.shape, tmp.data, o.shape)
+		}
+		if u.requiresGrad {
+			apply2(opMul, tmp, g, o)
+			apply2(opDiv, tmp, tmp, u)
+			for i := range tmp.data {
+				tmp.data[i] = -tmp.data[i]
+			}
+			sumTo(u.grad, u.shape, tmp.data, o.shape)
+		}
+	})
+}
+
+// unary applies f elementwise; df returns dy/dx from x and y = f(x).
+func unary(name string, t *Tensor, f func(x float32) float32, df func(x, y float32) float32) *Tensor {
+	out := Zeros(t.shape...)
+	for i, x := range t.data {
+		out.data[i] = f(x)
+	}
+	return record(out, name, []*Tensor{t}, func(o *Tensor) {
+		for i, g := range o.grad {
+			t.grad[i] += g * df(t.data[i], o.data[i])
+		}
+	})
+}
+
+// Neg returns −t.
+func (t *Tensor) Neg() *Tensor {
+	return unary("Neg", t, func(x float32) float32 { return -x }, func(_, _ float32) float32 { return -1 })
+}
+
+// MulScalar returns t·c.
+func (t *Tensor) MulScalar(c float32) *Tensor {
+	return unary("MulScalar", t, func(x float32) float32 { return x * c }, func(_, _ float32) float32 { return c })
+}
+
+// DivScalar returns t/c, like X_train / 255.0 in NumPy.
+func (t *Tensor) DivScalar(c float32) *Tensor {
+	return unary("DivScalar", t, func(x float32) float32 { return x / c }, func(_, _ float32) float32 { return 1 / c })
+}
+
+// AddScalar returns t + c.
+func (t *Tensor) AddScalar(c float32) *Tensor {
+	return unary("AddScalar", t, func(x float32) float32 { return x + c }, func(_, _ float32) float32 { return 1 })
+}
+
+// Square returns t². d/dt = 2t.
+func (t *Tensor) Square() *Tensor {
+	return unary("Square", t, func(x float32) float32 { return x * x }, func(x, _ float32) float32 { return 2 * x })
+}
+
+// Sqrt returns √t. d/dt = 1/(2√t).
+func (t *Tensor) Sqrt() *Tensor {
+	return unary("Sqrt", t, func(x float32) float32 { return float32(math.Sqrt(float64(x))) },
+		func(_, y float32) float32 { return 0.5 / y })
+}
+
+// Exp returns eᵗ. d/dt = eᵗ.
+func (t *Tensor) Exp() *Tensor {
+	return unary("Exp", t, func(x float32) float32 { return float32(math.Exp(float64(x))) },
+		func(_, y float32) float32 { return y })
+}
+
+// Log returns the natural logarithm of t. d/dt = 1/t.
+func (t *Tensor) Log() *Tensor {
+	return unary("Log", t, func(x float32) float32 { return float32(math.Log(float64(x))) },
+		func(x, _ float32) float32 { return 1 / x })
+}
+
+// Abs returns |t|. Its derivative is taken as sign(t), and 0 at 0.
+func (t *Tensor) Abs() *Tensor {
+	return unary("Abs", t, func(x float32) float32 { return float32(math.Abs(float64(x))) },
+		func(x, _ float32) float32 {
+			switch {
+			case x > 0:
+				return 1
+			case x < 0:
+				return -1
+			}
+			return 0
+		})
+}
+
+// Pow returns t raised to the constant power p. d/dt = p·t^(p−1).
+func (t *Tensor) Pow(p float32) *Tensor {
+	return unary("Pow", t, func(x float32) float32 { return float32(math.Pow(float64(x), float64(p))) },
+		func(x, _ float32) float32 { return p * float32(math.Pow(float64(x), float64(p-1))) })
+}
+
+// Clip limits every element to [lo, hi]. The gradient is 1 inside the
+// interval and 0 where the value was clipped, as in Keras (ops.clip).
+func (t *Tensor) Clip(lo, hi float32) *Tensor {
+	return unary("Clip", t, func(x float32) float32 { return min(max(x, lo), hi) },
+		func(x, _ float32) float32 {
+			if x < lo || x > hi {
+				return 0
+			}
+			return 1
+		})
+}
+
+// ReLU returns max(t, 0). Its derivative is 1 for t > 0 and 0 otherwise
+// (0 at exactly 0, as in TensorFlow).
+func (t *Tensor) ReLU() *Tensor {
+	out := Zeros(t.shape...)
+	reluForward(out.data, t.data)
+	return record(out, "ReLU", []*Tensor{t}, func(o *Tensor) {
+		reluBackward(t.grad, o.grad, o.data)
+	})
+}
+
+// reluForward sets y = max(x, 0).
+func reluForward(y, x []float32) {
+	x = x[:len(y)]
+	for i, v := range x {
+		if v > 0 {
+			y[i] = v
+		} else {
+			y[i] = 0
+		}
+	}
+}
+
+// reluBackward adds g where the ReLU output y was positive.
+func reluBackward(dx, g, y []float32) {
+	g = g[:len(dx)]
+	y = y[:len(dx)]
+	for i := range dx {
+		if y[i] > 0 {
+			dx[i] += g[i]
+		}
+	}
+}
+
+// Sigmoid returns 1/(1+e^−t). d/dt = y(1−y). The result remembers t so that
+// binary cross-entropy can work from the logits, as Keras does.
+func (t *Tensor) Sigmoid() *Tensor {
+	out := unary("Sigmoid", t, sigmoid, func(_, y float32) float32 { return y * (1 - y) })
+	out.logits, out.logitsKind = t, "sigmoid"
+	return out
+}
+
+// sigmoid is computed so that it neither overflows nor loses precision.
+func sigmoid(x float32) float32 {
+	if x >= 0 {
+		return float32(1 / (1 + math.Exp(-float64(x))))
+	}
+	e := math.Exp(float64(x))
+	return float32(e / (1 + e))
+}
+
+// Tanh returns the hyperbolic tangent of t. d/dt = 1 − y².
+func (t *Tensor) Tanh() *Tensor {
+	return unary("Tanh", t, func(x float32) float32 { return float32(math.Tanh(float64(x))) },
+		func(_, y float32) float32 { return 1 - y*y })
+}
+
+// Maximum returns the elementwise maximum of t and u (same shape). The
+// gradient goes to t where t ≥ u, else to u.
+func (t *Tensor) Maximum(u *Tensor) *Tensor {
+	if !sameShape(t.shape, u.shape) {
+		panic(shapeErr("Maximum", "shapes differ", t.shape, u.shape))
+	}
+	out := Zeros(t.shape...)
+	for i := range out.data {
+		out.data[i] = max(t.data[i], u.data[i])
+	}
+	return record(out, "Maximum", []*Tensor{t, u}, func(o *Tensor) {
+		for i, g := range o.grad {
+			if t.data[i] >= u.data[i] {
+				if t.requiresGrad {
+					t.grad[i] += g
+				}
+			} else if u.requiresGrad {
+				u.grad[i] += g
+			}
+		}
+	})
+}

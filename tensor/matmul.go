@@ -1,0 +1,182 @@
+package tensor
+
+import (
+	"fmt"
+
+	"github.com/neuron-go/neuron/internal/gemm"
+)
+
+// MatMul returns the matrix product t·u of a [m,k] and a [k,n] tensor.
+// d/dt = g·uᵀ and d/du = tᵀ·g. The products run on the blocked, multi-core
+// kernels of internal/gemm, which never materialise the transposes.
+func (t *Tensor) MatMul(u *Tensor) *Tensor {
+	if len(t.shape) != 2 || len(u.shape) != 2 || t.shape[1] != u.shape[0] {
+		panic(shapeErr("MatMul", "want [m,k]·[k,n]", t.shape, u.shape))
+	}
+	m, k, n := t.shape[0], t.shape[1], u.shape[1]
+	out := Zeros(m, n)
+	gemm.Sgemm(false, false, m, n, k, t.data, k, u.data, n, 0, out.data, n)
+	return record(out, "MatMul", []*Tensor{t, u}, func(o *Tensor) {
+		if t.requiresGrad {
+			gemm.Sgemm(false, true, m, k, n, o.grad, n, u.data, n, 1, t.grad, k)
+		}
+		if u.requiresGrad {
+			gemm.Sgemm(true, false, k, n, m, t.data, k, o.grad, n, 1, u.grad, n)
+		}
+	})
+}
+
+// Reshape returns a tensor with the same elements in a new shape; one
+// dimension may be -1 and is then inferred. The result shares t's storage.
+func (t *Tensor) Reshape(shape ...int) *Tensor {
+	shape = append([]int(nil), shape...)
+	infer, known := -1, 1
+	for i, d := range shape {
+		switch {
+		case d == -1 && infer < 0:
+			infer = i
+		case d < 0:
+			panic(shapeErr("Reshape", fmt.Sprintf("bad dimension %d", d), t.shape, shape))
+		default:
+			known *= d
+		}
+	}
+	if infer >= 0 {
+		if known == 0 || len(t.data)%known != 0 {
+			panic(shapeErr("Reshape", "cannot infer the -1 dimension", t.shape, shape))
+		}
+		shape[infer] = len(t.data) / known
+	}
+	if size(shape) != len(t.data) {
+		panic(shapeErr("Reshape", fmt.Sprintf("%d elements do not fit the new shape", len(t.data)), t.shape, shape))
+	}
+	out := &Tensor{shape: shape, data: t.data}
+	return record(out, "Reshape", []*Tensor{t}, func(o *Tensor) {
+		for i, g := range o.grad {
+			t.grad[i] += g
+		}
+	})
+}
+
+// Transpose returns the transpose of a 2-D tensor. d/dt = gᵀ.
+func (t *Tensor) Transpose() *Tensor {
+	if len(t.shape) != 2 {
+		panic(shapeErr("Transpose", "want a 2-D tensor", t.shape))
+	}
+	r, c := t.shape[0], t.shape[1]
+	out := Zeros(c, r)
+	for i := 0; i < r; i++ {
+		for j := 0; j < c; j++ {
+			out.data[j*r+i] = t.data[i*c+j]
+		}
+	}
+	return record(out, "Transpose", []*Tensor{t}, func(o *Tensor) {
+		for i := 0; i < r; i++ {
+			for j := 0; j < c; j++ {
+				t.grad[i*c+j] += o.grad[j*r+i]
+			}
+		}
+	})
+}
+
+// TakeRows returns the rows (entries along the first axis) of t at the given
+// indices, in that order, as a new tensor. It copies, like x[idx] in NumPy,
+// and is not differentiable; Fit uses it to assemble shuffled batches.
+func (t *Tensor) TakeRows(idx []int) *Tensor {
+	if len(t.shape) == 0 {
+		panic(shapeErr("TakeRows", "needs at least one axis", t.shape))
+	}
+	shape := append([]int{len(idx)}, t.shape[1:]...)
+	out := Zeros(shape...)
+	t.TakeRowsInto(out, idx)
+	return out
+}
+
+// TakeRowsInto is TakeRows writing into dst, whose first axis must have
+// len(idx) entries and whose other axes must match t's.
+func (t *Tensor) TakeRowsInto(dst *Tensor, idx []int) {
+	n := 1
+	for _, d := range t.shape[1:] {
+		n *= d
+	}
+	if len(dst.data) != len(idx)*n {
+		panic(shapeErr("TakeRowsInto", "destination does not fit", dst.shape, t.shape))
+	}
+	for i, r := range idx {
+		if r < 0 || r >= t.shape[0] {
+			panic(shapeErr("TakeRows", fmt.Sprintf("row %d out of range", r), t.shape))
+		}
+		copy(dst.data[i*n:(i+1)*n], t.data[r*n:(r+1)*n])
+	}
+}
+
+// Slice returns rows [from, to) along the first axis, sharing t's storage and
+// not differentiable (a view for batching data).
+func (t *Tensor) Slice(from, to int) *Tensor {
+	if len(t.shape) == 0 || from < 0 || to > t.shape[0] || from > to {
+		panic(shapeErr("Slice", fmt.Sprintf("rows [%d,%d) out of range", from, to), t.shape))
+	}
+	n := 1
+	for _, d := range t.shape[1:] {
+		n *= d
+	}
+	shape := append([]int{to - from}, t.shape[1:]...)
+	return &Tensor{shape: shape, data: t.data[from*n : to*n]}
+}
+
+// Pick returns, for a [n,c] tensor and n class indices, the n values
+// t[i, idx[i]]. The gradient flows back to the picked elements only. Losses
+// over integer labels use it.
+func (t *Tensor) Pick(idx []int) *Tensor {
+	if len(t.shape) != 2 || len(idx) != t.shape[0] {
+		panic(shapeErr("Pick", fmt.Sprintf("want [n,c] with n = %d indices", len(idx)), t.shape))
+	}
+	c := t.shape[1]
+	out := Zeros(len(idx))
+	for i, k := range idx {
+		if k < 0 || k >= c {
+			panic(shapeErr("Pick", fmt.Sprintf("index %d out of range", k), t.shape))
+		}
+		out.data[i] = t.data[i*c+k]
+	}
+	return record(out, "Pick", []*Tensor{t}, func(o *Tensor) {
+		for i, k := range idx {
+			t.grad[i*c+k] += o.grad[i]
+		}
+	})
+}
+
+// Linear returns x·w + b for x [n,in], w [in,out] and b [out] (b may be nil),
+// the forward pass of a Dense layer in one operation:
+// d/dx = g·wᵀ, d/dw = xᵀ·g, d/db = Σ_rows g.
+func Linear(x, w, b *Tensor) *Tensor {
+	if len(x.shape) != 2 || len(w.shape) != 2 || x.shape[1] != w.shape[0] {
+		panic(shapeErr("Linear", "want x [n,in] and w [in,out]", x.shape, w.shape))
+	}
+	n, k, m := x.shape[0], x.shape[1], w.shape[1]
+	inputs := []*Tensor{x, w}
+	out := Zeros(n, m)
+	gemm.Sgemm(false, false, n, m, k, x.data, k, w.data, m, 0, out.data, m)
+	if b != nil {
+		if len(b.shape) != 1 || b.shape[0] != m {
+			panic(shapeErr("Linear", fmt.Sprintf("bias must have shape [%d]", m), b.shape))
+		}
+		gemm.AddBiasRows(out.data, n, m, m, b.data)
+		inputs = append(inputs, b)
+	}
+	return record(out, "Linear", inputs, func(o *Tensor) {
+		if x.requiresGrad {
+			gemm.Sgemm(false, true, n, k, m, o.grad, m, w.data, m, 1, x.grad, k)
+		}
+		if w.requiresGrad {
+			gemm.Sgemm(true, false, k, m, n, x.data, k, o.grad, m, 1, w.grad, m)
+		}
+		if b != nil && b.requiresGrad {
+			db := make([]float32, m)
+			gemm.SumRows(db, o.grad, n, m, m)
+			for i, v := range db {
+				b.grad[i] += v
+			}
+		}
+	})
+}

@@ -1,0 +1,217 @@
+package tensor
+
+import (
+	"fmt"
+	"math"
+)
+
+// Sum returns the sum of all elements as a scalar. d/dt = 1 everywhere.
+// It accumulates in float64 so that long sums stay accurate.
+func (t *Tensor) Sum() *Tensor {
+	var s float64
+	for _, v := range t.data {
+		s += float64(v)
+	}
+	out := Scalar(float32(s))
+	return record(out, "Sum", []*Tensor{t}, func(o *Tensor) {
+		g := o.grad[0]
+		for i := range t.grad {
+			t.grad[i] += g
+		}
+	})
+}
+
+// Mean returns the mean of all elements as a scalar. d/dt = 1/n.
+func (t *Tensor) Mean() *Tensor {
+	var s float64
+	for _, v := range t.data {
+		s += float64(v)
+	}
+	n := len(t.data)
+	out := Scalar(float32(s / float64(n)))
+	return record(out, "Mean", []*Tensor{t}, func(o *Tensor) {
+		g := o.grad[0] / float32(n)
+		for i := range t.grad {
+			t.grad[i] += g
+		}
+	})
+}
+
+// axisSplit returns the sizes before, along and after axis.
+func (t *Tensor) axisSplit(op string, axis int) (outer, n, inner, ax int) {
+	if axis < 0 {
+		axis += len(t.shape)
+	}
+	if axis < 0 || axis >= len(t.shape) {
+		panic(shapeErr(op, fmt.Sprintf("axis %d out of range", axis), t.shape))
+	}
+	outer, inner = 1, 1
+	for i, d := range t.shape {
+		switch {
+		case i < axis:
+			outer *= d
+		case i > axis:
+			inner *= d
+		}
+	}
+	return outer, t.shape[axis], inner, axis
+}
+
+func reducedShape(shape []int, axis int, keepDims bool) []int {
+	out := append([]int(nil), shape...)
+	if keepDims {
+		out[axis] = 1
+		return out
+	}
+	return append(out[:axis], out[axis+1:]...)
+}
+
+// SumAxis sums over one axis (negative counts from the end). With keepDims
+// the axis stays with size 1, so the result broadcasts against t.
+func (t *Tensor) SumAxis(axis int, keepDims bool) *Tensor {
+	outer, n, inner, ax := t.axisSplit("SumAxis", axis)
+	out := Zeros(reducedShape(t.shape, ax, keepDims)...)
+	for o := 0; o < outer; o++ {
+		for k := 0; k < n; k++ {
+			src := t.data[(o*n+k)*inner : (o*n+k+1)*inner]
+			dst := out.data[o*inner : (o+1)*inner]
+			for i, v := range src {
+				dst[i] += v
+			}
+		}
+	}
+	return record(out, "SumAxis", []*Tensor{t}, func(o *Tensor) {
+		for a := 0; a < outer; a++ {
+			g := o.grad[a*inner : (a+1)*inner]
+			for k := 0; k < n; k++ {
+				dst := t.grad[(a*n+k)*inner : (a*n+k+1)*inner]
+				for i, v := range g {
+					dst[i] += v
+				}
+			}
+		}
+	})
+}
+
+// MeanAxis averages over one axis (negative counts from the end).
+func (t *Tensor) MeanAxis(axis int, keepDims bool) *Tensor {
+	n := t.Dim(axis)
+	return t.SumAxis(axis, keepDims).MulScalar(1 / float32(n))
+}
+
+// ArgMax returns, for every position of the other axes, the index of the
+// largest element along the last axis (the first one on ties), like
+// np.argmax(p, axis=-1). It is not differentiable.
+func (t *Tensor) ArgMax() []int {
+	if len(t.shape) == 0 {
+		return []int{0}
+	}
+	n := t.shape[len(t.shape)-1]
+	if n == 0 {
+		panic(shapeErr("ArgMax", "last axis is empty", t.shape))
+	}
+	rows := len(t.data) / n
+	out := make([]int, rows)
+	for r := range out {
+		out[r] = argmax(t.data[r*n : (r+1)*n])
+	}
+	return out
+}
+
+func argmax(row []float32) int {
+	best, bi := float32(math.Inf(-1)), 0
+	for i, v := range row {
+		if v > best {
+			best, bi = v, i
+		}
+	}
+	return bi
+}
+
+// Softmax returns exp(t) normalised along the last axis, computed stably by
+// subtracting each row's maximum. d/dt = y ⊙ (g − Σ g⊙y). The result
+// remembers t so that cross-entropy losses can use the logits, as Keras does.
+func (t *Tensor) Softmax() *Tensor {
+	if len(t.shape) == 0 {
+		panic(shapeErr("Softmax", "needs at least one axis", t.shape))
+	}
+	n := t.shape[len(t.shape)-1]
+	out := Zeros(t.shape...)
+	softmaxRows(out.data, t.data, n)
+	out = record(out, "Softmax", []*Tensor{t}, func(o *Tensor) {
+		for r := 0; r < len(o.data)/n; r++ {
+			y := o.data[r*n : (r+1)*n]
+			g := o.grad[r*n : (r+1)*n]
+			dx := t.grad[r*n : (r+1)*n]
+			var dot float32
+			for i := range y {
+				dot += g[i] * y[i]
+			}
+			for i := range y {
+				dx[i] += y[i] * (g[i] - dot)
+			}
+		}
+	})
+	out.logits, out.logitsKind = t, "softmax"
+	return out
+}
+
+// softmaxRows writes the softmax of each n-wide row of x into y.
+func softmaxRows(y, x []float32, n int) {
+	for r := 0; r+n <= len(x) && n > 0; r += n {
+		row, dst := x[r:r+n], y[r:r+n]
+		m := row[0]
+		for _, v := range row {
+			m = max(m, v)
+		}
+		var s float32
+		for i, v := range row {
+			e := float32(math.Exp(float64(v - m)))
+			dst[i] = e
+			s += e
+		}
+		inv := 1 / s
+		for i := range dst {
+			dst[i] *= inv
+		}
+	}
+}
+
+// LogSoftmax returns log(softmax(t)) along the last axis, computed stably.
+// d/dt = g − softmax(t)·Σg.
+func (t *Tensor) LogSoftmax() *Tensor {
+	n := t.shape[len(t.shape)-1]
+	out := Zeros(t.shape...)
+	for r := 0; r < len(t.data); r += n {
+		row, dst := t.data[r:r+n], out.data[r:r+n]
+		m := row[0]
+		for _, v := range row {
+			m = max(m, v)
+		}
+		var s float64
+		for _, v := range row {
+			s += math.Exp(float64(v - m))
+		}
+		lse := m + float32(math.Log(s))
+		for i, v := range row {
+			dst[i] = v - lse
+		}
+	}
+	return record(out, "LogSoftmax", []*Tensor{t}, func(o *Tensor) {
+		for r := 0; r < len(o.data); r += n {
+			y, g, dx := o.data[r:r+n], o.grad[r:r+n], t.grad[r:r+n]
+			var sg float32
+			for _, v := range g {
+				sg += v
+			}
+			for i := range y {
+				dx[i] += g[i] - float32(math.Exp(float64(y[i])))*sg
+			}
+		}
+	})
+}
+
+// Logits returns the tensor that a Softmax or Sigmoid result was computed
+// from and which of the two it was ("softmax" or "sigmoid"), or nil and "".
+// Losses use it to compute cross-entropy from logits, as Keras does.
+func (t *Tensor) Logits() (*Tensor, string) { return t.logits, t.logitsKind }

@@ -1,0 +1,231 @@
+package tensor
+
+import (
+	"fmt"
+	"math"
+)
+
+// Tensor is an n-dimensional row-major array of float32.
+//
+// A tensor computed by an operation from inputs that require gradients
+// remembers that operation, so that Backward can differentiate through it.
+// The zero value is not usable; make tensors with New, FromSlice, Zeros, Full
+// or Scalar.
+type Tensor struct {
+	shape        []int
+	data         []float32
+	grad         []float32 // d(loss)/d(this), filled by Backward
+	requiresGrad bool
+	node         *node // how this tensor was computed; nil for leaves
+
+	// logits is set on a softmax (or sigmoid) output to the tensor it was
+	// computed from, so that cross-entropy losses can work from the logits
+	// stably, as Keras does for a model whose last activation is softmax.
+	logits     *Tensor
+	logitsKind string // "softmax" or "sigmoid"
+}
+
+// node records the operation that produced a tensor.
+type node struct {
+	op       string
+	inputs   []*Tensor
+	backward func(out *Tensor) // adds out.grad's contribution to each input's grad
+}
+
+// size returns the number of elements of shape, panicking on negative sizes.
+func size(shape []int) int {
+	n := 1
+	for _, d := range shape {
+		if d < 0 {
+			panic(shapeErr("New", "negative dimension", shape))
+		}
+		n *= d
+	}
+	return n
+}
+
+// New returns a tensor of the given shape holding a copy of data.
+// It panics if len(data) does not equal the product of shape.
+func New(shape []int, data []float32) *Tensor {
+	if len(data) != size(shape) {
+		panic(shapeErr("New", fmt.Sprintf("%d values do not fill the shape", len(data)), shape))
+	}
+	return &Tensor{shape: append([]int(nil), shape...), data: append([]float32(nil), data...)}
+}
+
+// FromSlice returns a tensor of the given shape that uses data as its storage
+// (no copy). With no shape it is a vector of len(data) elements.
+func FromSlice(data []float32, shape ...int) *Tensor {
+	if len(shape) == 0 {
+		shape = []int{len(data)}
+	}
+	if len(data) != size(shape) {
+		panic(shapeErr("FromSlice", fmt.Sprintf("%d values do not fill the shape", len(data)), shape))
+	}
+	return &Tensor{shape: append([]int(nil), shape...), data: data}
+}
+
+// Zeros returns a tensor of the given shape filled with zeros.
+func Zeros(shape ...int) *Tensor {
+	return &Tensor{shape: append([]int(nil), shape...), data: make([]float32, size(shape))}
+}
+
+// Full returns a tensor of the given shape with every element set to v.
+func Full(v float32, shape ...int) *Tensor {
+	t := Zeros(shape...)
+	for i := range t.data {
+		t.data[i] = v
+	}
+	return t
+}
+
+// Scalar returns a 0-dimensional tensor holding v.
+func Scalar(v float32) *Tensor { return &Tensor{shape: []int{}, data: []float32{v}} }
+
+// Shape returns the tensor's shape. The caller must not modify it.
+func (t *Tensor) Shape() []int { return t.shape }
+
+// Rank returns the number of dimensions.
+func (t *Tensor) Rank() int { return len(t.shape) }
+
+// Dim returns the size of axis i; negative i counts from the end.
+func (t *Tensor) Dim(i int) int {
+	if i < 0 {
+		i += len(t.shape)
+	}
+	if i < 0 || i >= len(t.shape) {
+		panic(shapeErr("Dim", fmt.Sprintf("axis %d out of range", i), t.shape))
+	}
+	return t.shape[i]
+}
+
+// Size returns the number of elements.
+func (t *Tensor) Size() int { return len(t.data) }
+
+// Data returns the tensor's storage in row-major order. Writing to it changes
+// the tensor (optimizers update weights this way).
+func (t *Tensor) Data() []float32 { return t.data }
+
+// Item returns the single value of a tensor with one element.
+func (t *Tensor) Item() float32 {
+	if len(t.data) != 1 {
+		panic(shapeErr("Item", "tensor has more than one element", t.shape))
+	}
+	return t.data[0]
+}
+
+// At returns the element at the given indices, one per axis.
+func (t *Tensor) At(idx ...int) float32 {
+	if len(idx) != len(t.shape) {
+		panic(shapeErr("At", fmt.Sprintf("%d indices for a rank-%d tensor", len(idx), len(t.shape)), t.shape))
+	}
+	off := 0
+	for i, x := range idx {
+		if x < 0 || x >= t.shape[i] {
+			panic(shapeErr("At", fmt.Sprintf("index %d out of range on axis %d", x, i), t.shape))
+		}
+		off = off*t.shape[i] + x
+	}
+	return t.data[off]
+}
+
+// Row returns the i-th entry along the first axis as a tensor that shares
+// storage with t (no copy, no gradient).
+func (t *Tensor) Row(i int) *Tensor {
+	if len(t.shape) == 0 || i < 0 || i >= t.shape[0] {
+		panic(shapeErr("Row", fmt.Sprintf("row %d out of range", i), t.shape))
+	}
+	n := len(t.data) / t.shape[0]
+	return &Tensor{shape: append([]int(nil), t.shape[1:]...), data: t.data[i*n : (i+1)*n]}
+}
+
+// Clone returns a deep copy of t's values, detached from any graph.
+func (t *Tensor) Clone() *Tensor { return New(t.shape, t.data) }
+
+// Detach returns a tensor sharing t's storage but with no gradient history:
+// gradients do not flow through it.
+func (t *Tensor) Detach() *Tensor { return &Tensor{shape: t.shape, data: t.data} }
+
+// RequireGrad marks t as a leaf that needs a gradient (a trainable weight) and
+// returns t.
+func (t *Tensor) RequireGrad() *Tensor {
+	t.requiresGrad = true
+	return t
+}
+
+// SetRequiresGrad turns gradient tracking for the leaf t on or off. A model
+// turns it off on its weights while predicting so that no graph is recorded.
+func (t *Tensor) SetRequiresGrad(on bool) { t.requiresGrad = on }
+
+// RequiresGrad reports whether gradients are tracked through t.
+func (t *Tensor) RequiresGrad() bool { return t.requiresGrad }
+
+// Grad returns d(loss)/d(t) from the last Backward call as a tensor sharing
+// the gradient storage, or nil if t received no gradient.
+func (t *Tensor) Grad() *Tensor {
+	if t.grad == nil {
+		return nil
+	}
+	return &Tensor{shape: t.shape, data: t.grad}
+}
+
+// ZeroGrad forgets t's gradient so that the next Backward starts from zero.
+func (t *Tensor) ZeroGrad() {
+	for i := range t.grad {
+		t.grad[i] = 0
+	}
+}
+
+// String returns a short description: the shape and the first values.
+func (t *Tensor) String() string {
+	const max = 8
+	s := fmt.Sprintf("Tensor%v", t.shape)
+	if len(t.data) <= max {
+		return s + fmt.Sprint(t.data)
+	}
+	return s + fmt.Sprint(t.data[:max])[:len(fmt.Sprint(t.data[:max]))-1] + " ...]"
+}
+
+// HasNaN reports whether any element is NaN or infinite.
+func (t *Tensor) HasNaN() bool {
+	for _, v := range t.data {
+		if math.IsNaN(float64(v)) || math.IsInf(float64(v), 0) {
+			return true
+		}
+	}
+	return false
+}
+
+// sameShape reports whether a and b are equal.
+func sameShape(a, b []int) bool {
+	if len(a) != len(b) {
+		return false
+	}
+	for i := range a {
+		if a[i] != b[i] {
+			return false
+		}
+	}
+	return true
+}
+
+// ensureGrad returns t's gradient buffer, allocating it (zeroed) if needed.
+func (t *Tensor) ensureGrad() []float32 {
+	if t.grad == nil {
+		t.grad = make([]float32, len(t.data))
+	}
+	return t.grad
+}
+
+// record attaches the operation that produced out if any input requires
+// gradients, and returns out.
+func record(out *Tensor, op string, inputs []*Tensor, backward func(out *Tensor)) *Tensor {
+	for _, in := range inputs {
+		if in.requiresGrad {
+			out.requiresGrad = true
+			out.node = &node{op: op, inputs: inputs, backward: backward}
+			return out
+		}
+	}
+	return out
+}
