@@ -160,6 +160,10 @@ var registry = map[string]func() Metric{
 	"sparse_categorical_accuracy": func() Metric { return NewSparseCategoricalAccuracy() },
 	"categorical_accuracy":        func() Metric { return NewCategoricalAccuracy() },
 	"binary_accuracy":             func() Metric { return NewBinaryAccuracy() },
+	"precision":                   func() Metric { return NewPrecision() },
+	"recall":                      func() Metric { return NewRecall() },
+	"mean_squared_error":          func() Metric { return NewMeanSquaredError() },
+	"mse":                         func() Metric { m := NewMeanSquaredError(); m.name = "mse"; return m },
 }
 
 // Get returns a new metric for a Keras name. The metric's Name is the string

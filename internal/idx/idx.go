@@ -46,10 +46,17 @@ const DefaultMaxBytes = 256 << 20
 // Any in a wanted shape accepts any size for that dimension.
 const Any = -1
 
-// firstChunk bounds the first allocation for the data. Later allocations
-// double up to the size from the header, so a small file whose header
-// claims a large size costs little memory before it fails as truncated.
+// firstChunk bounds the first allocation for the data when the input's
+// size is unknown. Later allocations double up to the size from the
+// header, so a small file whose header claims a large size costs little
+// memory before it fails as truncated.
 const firstChunk = 1 << 20
+
+// maxDeflateRatio is the most DEFLATE can expand its input (258-byte
+// matches in 2-bit codes, about 1032:1). A gzip file of n bytes cannot
+// hold more than n*maxDeflateRatio bytes of data, which bounds what is
+// worth allocating up front.
+const maxDeflateRatio = 1032
 
 // Read reads one IDX file of unsigned bytes from r.
 //
@@ -58,7 +65,7 @@ const firstChunk = 1 << 20
 // data size (DefaultMaxBytes if maxBytes <= 0). r must end right after the
 // data.
 func Read(r io.Reader, want []int, maxBytes int64) (dims []int, data []uint8, err error) {
-	return read(r, "", want, maxBytes)
+	return read(r, "", want, maxBytes, -1)
 }
 
 // ReadFile reads an IDX file of unsigned bytes from path, decompressing it
@@ -72,13 +79,25 @@ func ReadFile(path string, want []int, maxBytes int64) (dims []int, data []uint8
 		return nil, nil, fmt.Errorf("idx: %w", err)
 	}
 	defer f.Close()
-	return readStream(f, name, strings.HasSuffix(name, ".gz"), want, maxBytes)
+	avail := int64(-1)
+	if info, err := f.Stat(); err == nil && info.Mode().IsRegular() {
+		avail = info.Size()
+	}
+	return readStream(f, name, strings.HasSuffix(name, ".gz"), want, maxBytes, avail)
 }
 
 // readStream reads an IDX file from r, gzip-compressed if gz is set.
-func readStream(r io.Reader, name string, gz bool, want []int, maxBytes int64) ([]int, []uint8, error) {
+// avail is r's size if known, else -1.
+func readStream(r io.Reader, name string, gz bool, want []int, maxBytes, avail int64) ([]int, []uint8, error) {
 	if !gz {
-		return read(bufio.NewReaderSize(r, 64<<10), name, want, maxBytes)
+		return read(bufio.NewReaderSize(r, 64<<10), name, want, maxBytes, avail)
+	}
+	if avail >= 0 {
+		if avail > math.MaxInt64/maxDeflateRatio {
+			avail = math.MaxInt64
+		} else {
+			avail *= maxDeflateRatio
+		}
 	}
 	zr, err := gzip.NewReader(bufio.NewReaderSize(r, 64<<10))
 	if err != nil {
@@ -88,7 +107,7 @@ func readStream(r io.Reader, name string, gz bool, want []int, maxBytes int64) (
 		return nil, nil, fmt.Errorf("%snot a valid gzip file: %w", prefix(name), err)
 	}
 	defer zr.Close()
-	return read(zr, name, want, maxBytes)
+	return read(zr, name, want, maxBytes, avail)
 }
 
 func prefix(name string) string {
@@ -99,7 +118,9 @@ func prefix(name string) string {
 }
 
 // read does the work of Read; name, if set, goes into error messages.
-func read(r io.Reader, name string, want []int, maxBytes int64) ([]int, []uint8, error) {
+// avail, if not -1, bounds how many bytes r can deliver; it only sizes the
+// first allocation.
+func read(r io.Reader, name string, want []int, maxBytes, avail int64) ([]int, []uint8, error) {
 	p := prefix(name)
 	if maxBytes <= 0 {
 		maxBytes = DefaultMaxBytes
@@ -156,7 +177,11 @@ func read(r io.Reader, name string, want []int, maxBytes int64) ([]int, []uint8,
 		return nil, nil, fmt.Errorf("%sshape %v needs %s: more than the limit of %d", p, dims, sz, maxBytes)
 	}
 
-	data, err := readExactly(r, int(size))
+	first := int64(firstChunk)
+	if avail >= 0 {
+		first = max(first, avail)
+	}
+	data, err := readExactly(r, int(size), int(min(first, int64(size))))
 	switch {
 	case err == nil:
 	case len(data) == int(size):
@@ -180,12 +205,12 @@ func read(r io.Reader, name string, want []int, maxBytes int64) ([]int, []uint8,
 	return dims, data, nil
 }
 
-// readExactly reads n bytes, growing the buffer as data arrives rather
-// than trusting n up front. It returns what it read and, if that is short
+// readExactly reads n bytes into a buffer of first bytes, grown as data
+// arrives rather than trusting n up front. It returns what it read and, if that is short
 // or the read that completed it failed, the error: io.ErrUnexpectedEOF
 // for a premature end.
-func readExactly(r io.Reader, n int) ([]byte, error) {
-	buf := make([]byte, 0, min(n, firstChunk))
+func readExactly(r io.Reader, n, first int) ([]byte, error) {
+	buf := make([]byte, 0, min(n, max(first, 1)))
 	for len(buf) < n {
 		if len(buf) == cap(buf) {
 			grown := make([]byte, len(buf), min(n, 2*cap(buf)))

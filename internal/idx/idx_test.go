@@ -195,6 +195,25 @@ func TestReadSmallAllocation(t *testing.T) {
 	if got := after.TotalAlloc - before.TotalAlloc; got > 4<<20 {
 		t.Errorf("allocated %d bytes for a %d-byte file", got, len(in))
 	}
+
+	// The same through ReadFile, which sizes its first allocation from
+	// the file's size.
+	for _, name := range []string{"big", "big.gz"} {
+		b := in
+		if name == "big.gz" {
+			b = gz(t, in)
+		}
+		path := writeFile(t, name, b)
+		runtime.ReadMemStats(&before)
+		_, _, err = ReadFile(path, images, 0)
+		runtime.ReadMemStats(&after)
+		if !errors.Is(err, io.ErrUnexpectedEOF) {
+			t.Fatalf("%s: err = %v, want unexpected EOF", name, err)
+		}
+		if got := after.TotalAlloc - before.TotalAlloc; got > 4<<20 {
+			t.Errorf("%s: allocated %d bytes for a %d-byte file", name, got, len(b))
+		}
+	}
 }
 
 func writeFile(t *testing.T, name string, b []byte) string {
@@ -312,7 +331,7 @@ func FuzzRead(f *testing.F) {
 	wants := [][]int{labels, images, {3, 2}, nil}
 	f.Fuzz(func(t *testing.T, in []byte, compressed bool, mode uint8) {
 		want := wants[int(mode)%len(wants)]
-		dims, data, err := readStream(bytes.NewReader(in), "fuzz", compressed, want, 1<<16)
+		dims, data, err := readStream(bytes.NewReader(in), "fuzz", compressed, want, 1<<16, int64(len(in)))
 		if err != nil {
 			if dims != nil || data != nil {
 				t.Fatal("a result came with an error")

@@ -24,6 +24,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"math"
 	"math/bits"
 	"path/filepath"
 	"strconv"
@@ -50,9 +51,14 @@ const maxDims = 32
 // directory cannot make the zip reader build a huge index.
 const maxMembers = 1000
 
-// firstChunk bounds the first allocation for an array's data; the buffer
-// then grows as data actually arrives.
+// firstChunk bounds the first allocation for an array's data when the
+// input's size is unknown; the buffer then grows as data arrives.
 const firstChunk = 1 << 20
+
+// maxDeflateRatio is the most DEFLATE can expand its input, about 1032:1.
+// A deflated member cannot hold more than its compressed size times this,
+// which bounds what is worth allocating up front.
+const maxDeflateRatio = 1032
 
 // ReadFile reads the uint8 arrays named in want from the .npz archive at
 // path. want maps an array name (the member name without ".npy") to its
@@ -115,7 +121,14 @@ func read(zr *zip.Reader, name string, want map[string][]int, maxBytes int64) (m
 		if err != nil {
 			return nil, fmt.Errorf("npz: %s: %s: %w", name, f.Name, err)
 		}
-		a, err := readNPY(rc, name+": "+f.Name, want[key], maxBytes)
+		avail := int64(-1)
+		if c := f.CompressedSize64; c <= math.MaxInt64/maxDeflateRatio {
+			avail = int64(c)
+			if f.Method != zip.Store {
+				avail *= maxDeflateRatio
+			}
+		}
+		a, err := readNPY(rc, name+": "+f.Name, want[key], maxBytes, avail)
 		rc.Close()
 		if err != nil {
 			return nil, err
@@ -146,10 +159,12 @@ func ReadNPY(r io.Reader, name string, want []int, maxBytes int64) (datasets.Uin
 	if maxBytes <= 0 {
 		maxBytes = DefaultMaxBytes
 	}
-	return readNPY(r, name, want, maxBytes)
+	return readNPY(r, name, want, maxBytes, -1)
 }
 
-func readNPY(r io.Reader, name string, want []int, maxBytes int64) (datasets.Uint8Array, error) {
+// readNPY does the work of ReadNPY. avail, if not -1, bounds how many bytes
+// r can deliver; it only sizes the first allocation.
+func readNPY(r io.Reader, name string, want []int, maxBytes, avail int64) (datasets.Uint8Array, error) {
 	p := "npz: " + name + ": "
 	if want != nil {
 		for _, d := range want {
@@ -233,7 +248,11 @@ func readNPY(r io.Reader, name string, want []int, maxBytes int64) (datasets.Uin
 		size = lo
 	}
 
-	data, err := readExactly(br, int(size))
+	first := int64(firstChunk)
+	if avail >= 0 {
+		first = max(first, avail)
+	}
+	data, err := readExactly(br, int(size), int(min(first, int64(size))))
 	switch {
 	case err == nil:
 	case len(data) == int(size):
@@ -255,12 +274,12 @@ func readNPY(r io.Reader, name string, want []int, maxBytes int64) (datasets.Uin
 	return datasets.Uint8Array{Shape: shape, Data: data}, nil
 }
 
-// readExactly reads n bytes, growing the buffer as data arrives rather
-// than trusting n up front. It returns what it read and, if that is short
+// readExactly reads n bytes into a buffer of first bytes, grown as data
+// arrives rather than trusting n up front. It returns what it read and, if that is short
 // or the read that completed it failed, the error: io.ErrUnexpectedEOF
 // for a premature end.
-func readExactly(r io.Reader, n int) ([]byte, error) {
-	buf := make([]byte, 0, min(n, firstChunk))
+func readExactly(r io.Reader, n, first int) ([]byte, error) {
+	buf := make([]byte, 0, min(n, max(first, 1)))
 	for len(buf) < n {
 		if len(buf) == cap(buf) {
 			grown := make([]byte, len(buf), min(n, 2*cap(buf)))

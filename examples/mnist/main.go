@@ -1,0 +1,85 @@
+// Command mnist is the course's first program in Go: a dense network that
+// learns to read the handwritten digits of MNIST.
+//
+// In Keras it is:
+//
+//	(X_train, y_train), (X_test, y_test) = tf.keras.datasets.mnist.load_data()
+//	model = Sequential([Flatten(input_shape=(28, 28)),
+//	                    Dense(256, activation='relu'),
+//	                    Dense(10, activation='softmax')])
+//	model.summary()
+//	model.compile(optimizer='adam', loss='sparse_categorical_crossentropy', metrics=['accuracy'])
+//	history = model.fit(X_train, y_train, epochs=5)
+//	pred = model.predict(X_test); np.argmax(pred[1])
+//
+// Like the course it feeds the raw pixel values 0..255; -scale divides them
+// by 255 first.
+//
+// Usage:
+//
+//	go run ./examples/mnist [-epochs 5] [-batch-size 32] [-seed 0] [-scale] [-verbose 1]
+package main
+
+import (
+	"fmt"
+
+	"github.com/neuron-go/neuron/activations"
+	"github.com/neuron-go/neuron/datasets/mnist"
+	"github.com/neuron-go/neuron/examples/internal/course"
+	"github.com/neuron-go/neuron/layers"
+	"github.com/neuron-go/neuron/losses"
+	"github.com/neuron-go/neuron/metrics"
+	"github.com/neuron-go/neuron/models"
+	"github.com/neuron-go/neuron/optimizers"
+)
+
+func main() {
+	opts := course.ParseFlags("mnist", 5, false, false)
+	if err := run(opts); err != nil {
+		course.Fail("mnist", err)
+	}
+}
+
+func run(o course.Options) error {
+	xTrain, yTrain, xTest, yTest, err := mnist.LoadData()
+	if err != nil {
+		return err
+	}
+	fmt.Println("X_train:", xTrain, "y_train:", yTrain, "X_test:", xTest, "y_test:", yTest)
+	x, xt := xTrain.Tensor(), xTest.Tensor()
+	if o.Scale {
+		x, xt = x.DivScalar(255), xt.DivScalar(255)
+	}
+	y, yt := yTrain.Tensor(), yTest.Tensor()
+
+	model := models.NewSequential(
+		&layers.Flatten{InputShape: []int{28, 28}},
+		&layers.Dense{Units: 256, Activation: activations.ReLU},
+		&layers.Dense{Units: 10, Activation: activations.Softmax},
+	)
+	model.SetSeed(o.Seed)
+	model.Summary()
+	err = model.Compile(models.CompileConfig{
+		Optimizer: optimizers.NewAdam(),
+		Loss:      losses.SparseCategoricalCrossentropy{},
+		Metrics:   []metrics.Metric{metrics.NewAccuracy()},
+	})
+	if err != nil {
+		return err
+	}
+	if _, err := model.Fit(x, y, models.FitConfig{Epochs: o.Epochs, BatchSize: o.BatchSize, Verbose: o.Verbose}); err != nil {
+		return err
+	}
+	scores, err := model.Evaluate(xt, yt, models.EvaluateConfig{Verbose: o.Verbose})
+	if err != nil {
+		return err
+	}
+	pred, err := model.Predict(xt, models.PredictConfig{Verbose: o.Verbose})
+	if err != nil {
+		return err
+	}
+	fmt.Printf("pred[1]: %.4f\n", pred.Row(1).Data())
+	fmt.Printf("argmax(pred[1]): %d - y_test[1]: %d\n", pred.Row(1).ArgMax()[0], yTest.Data[1])
+	course.ReportTest(scores)
+	return nil
+}

@@ -1,0 +1,64 @@
+package tensor
+
+import (
+	"fmt"
+	"math/rand/v2"
+)
+
+// Dropout returns x with each element set to zero with probability rate and
+// the others scaled by 1/(1−rate) (inverted dropout, as Keras's Dropout layer
+// applies while training), so that the expected value of every element is
+// unchanged. The mask is drawn from rng; the same stream gives the same mask.
+// The gradient is the upstream gradient times the same mask.
+//
+// rate must be in [0, 1); with rate 0, Dropout returns x itself. It panics
+// for other rates.
+func Dropout(x *Tensor, rate float32, rng *rand.Rand) *Tensor {
+	if !(rate >= 0 && rate < 1) {
+		panic(fmt.Sprintf("tensor: Dropout: rate must be in [0, 1), got %v", rate))
+	}
+	if rate == 0 {
+		return x
+	}
+	// Comparing 32-bit draws with a threshold gets two decisions from each
+	// 64-bit draw; its resolution (2⁻³²) is finer than Float32's (2⁻²⁴).
+	thr := uint32(float64(rate) * (1 << 32))
+	scale := 1 / (1 - rate)
+	mask := make([]float32, len(x.data))
+	i := 0
+	for ; i+2 <= len(mask); i += 2 {
+		r := rng.Uint64()
+		if uint32(r) >= thr {
+			mask[i] = scale
+		}
+		if uint32(r>>32) >= thr {
+			mask[i+1] = scale
+		}
+	}
+	if i < len(mask) && uint32(rng.Uint64()) >= thr {
+		mask[i] = scale
+	}
+	return DropoutMask(x, mask)
+}
+
+// DropoutMask returns x ⊙ mask for a mask of x's size (in row-major order),
+// holding 0 for dropped elements and 1/(1−rate) for kept ones; d/dx = mask.
+// It is Dropout with a mask chosen by the caller, e.g. to fix the mask in a
+// test. The mask is not copied and must not change until Backward has run.
+// It panics with a *ShapeError if the mask does not have x's size.
+func DropoutMask(x *Tensor, mask []float32) *Tensor {
+	if len(mask) != len(x.data) {
+		panic(shapeErr("DropoutMask", fmt.Sprintf("mask has %d values", len(mask)), x.shape))
+	}
+	out := Zeros(x.shape...)
+	xd, od := x.data[:len(mask)], out.data[:len(mask)]
+	for i, m := range mask {
+		od[i] = xd[i] * m
+	}
+	return record(out, "Dropout", []*Tensor{x}, func(o *Tensor) {
+		gy, dx := o.grad[:len(mask)], x.grad[:len(mask)]
+		for i, m := range mask {
+			dx[i] += gy[i] * m
+		}
+	})
+}

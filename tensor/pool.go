@@ -1,0 +1,94 @@
+package tensor
+
+// MaxPool2D returns the maximum over each pool[0]×pool[1] window of a
+// channels-last batch x [N,H,W,C], moving the window by strides, as Keras's
+// MaxPooling2D layer computes it. The result is [N,OH,OW,C], with OH and OW
+// from ConvOutputSize. With "same" padding the overhanging part of a window
+// is ignored, which is TensorFlow's padding with −∞.
+//
+// The forward pass records, for every output, the index of the input element
+// that won; the gradient flows back to that element only. Ties go to the
+// first element of the window in row-major order, as in TensorFlow.
+//
+// It panics with a *ShapeError if the shapes do not fit.
+func MaxPool2D(x *Tensor, pool, strides [2]int, padding string) *Tensor {
+	g := newWindow2D("MaxPool2D", x.shape, pool[0], pool[1], strides, padding)
+	out := Zeros(g.n, g.oh, g.ow, g.c)
+	// arg holds, per output element, the winner's offset within its image;
+	// int32 suffices for any image that fits in memory and halves the
+	// traffic of int. Inference needs no indices.
+	var arg []int32
+	if x.requiresGrad {
+		arg = make([]int32, len(out.data))
+	}
+	parallelFor(g.n, g.h*g.w*g.c, func(lo, hi int) { g.maxPool(out.data, arg, x.data, lo, hi) })
+	return record(out, "MaxPool2D", []*Tensor{x}, func(o *Tensor) {
+		perOut, img := g.oh*g.ow*g.c, g.h*g.w*g.c
+		parallelFor(g.n, perOut, func(lo, hi int) {
+			for n := lo; n < hi; n++ {
+				dx := x.grad[n*img : (n+1)*img]
+				gy := o.grad[n*perOut : (n+1)*perOut]
+				a := arg[n*perOut : (n+1)*perOut]
+				for i, v := range gy {
+					dx[a[i]] += v
+				}
+			}
+		})
+	})
+}
+
+// maxPool computes the pooled rows of images [n0, n1) into out and, if arg
+// is not nil, the winning offsets. In NHWC a window position is C contiguous
+// floats, so the window is reduced one channel row at a time.
+func (g *window2D) maxPool(out []float32, arg []int32, x []float32, n0, n1 int) {
+	c, img := g.c, g.h*g.w*g.c
+	for n := n0; n < n1; n++ {
+		xi := x[n*img : (n+1)*img]
+		o := n * g.oh * g.ow
+		for oh := 0; oh < g.oh; oh++ {
+			ih0 := oh*g.sh - g.padT
+			i0, i1 := max(0, -ih0), min(g.kh, g.h-ih0)
+			for ow := 0; ow < g.ow; ow++ {
+				iw0 := ow*g.sw - g.padL
+				j0, j1 := g.colRange(iw0)
+				dst := out[o*c : (o+1)*c]
+				var a []int32
+				if arg != nil {
+					a = arg[o*c : (o+1)*c]
+				}
+				o++
+				first := true
+				for i := i0; i < i1; i++ {
+					for j := j0; j < j1; j++ {
+						off := ((ih0+i)*g.w + iw0 + j) * c
+						src := xi[off : off+c]
+						switch {
+						case first:
+							copy(dst, src)
+							for ch := range a {
+								a[ch] = int32(off + ch)
+							}
+							first = false
+						case a == nil:
+							src = src[:len(dst)]
+							for ch, v := range src {
+								if v > dst[ch] {
+									dst[ch] = v
+								}
+							}
+						default:
+							src = src[:len(dst)]
+							a = a[:len(dst)]
+							for ch, v := range src {
+								if v > dst[ch] {
+									dst[ch] = v
+									a[ch] = int32(off + ch)
+								}
+							}
+						}
+					}
+				}
+			}
+		}
+	}
+}
