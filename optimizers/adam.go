@@ -3,6 +3,7 @@ package optimizers
 import (
 	"math"
 
+	"github.com/neuron-go/neuron/internal/vec"
 	"github.com/neuron-go/neuron/tensor"
 )
 
@@ -63,19 +64,7 @@ func (o *Adam) Apply(weights []*tensor.Tensor) {
 		if g == nil {
 			continue
 		}
-		adamStep(w.Data(), g.Data(), o.m[i], o.v[i], alpha, b1, b2, eps)
-	}
-}
-
-// adamStep applies one Adam update to w in place.
-func adamStep(w, g, m, v []float32, alpha, b1, b2, eps float32) {
-	g, m, v = g[:len(w)], m[:len(w)], v[:len(w)]
-	c1, c2 := 1-b1, 1-b2
-	for i, gi := range g {
-		mi := m[i] + (gi-m[i])*c1
-		vi := v[i] + (gi*gi-v[i])*c2
-		m[i], v[i] = mi, vi
-		w[i] -= alpha * mi / (float32(math.Sqrt(float64(vi))) + eps)
+		vec.Adam(w.Data(), g.Data(), o.m[i], o.v[i], alpha, 1-b1, 1-b2, eps)
 	}
 }
 

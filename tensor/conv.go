@@ -80,46 +80,78 @@ func (g *window2D) identityCols() bool {
 	return g.kh == 1 && g.kw == 1 && g.sh == 1 && g.sw == 1
 }
 
-// colRange returns the kernel columns [lo, hi) of the window starting at
-// input column iw0 that fall inside the image; the others are padding.
-func (g *window2D) colRange(iw0 int) (lo, hi int) {
-	return max(0, -iw0), min(g.kw, g.w-iw0)
+// interior returns the output columns [lo, hi) whose windows lie wholly
+// inside the image horizontally; the columns outside it touch padding.
+func (g *window2D) interior() (lo, hi int) {
+	lo = min((g.padL+g.sw-1)/g.sw, g.ow)
+	if last := g.w - g.kw + g.padL; last >= 0 {
+		hi = min(last/g.sw+1, g.ow)
+	}
+	return lo, max(hi, lo)
 }
+
+// smallSeg is the kernel-row length (KW·C floats) below which an explicit
+// loop beats a call to copy: the first layer of an image model has C = 1
+// and copies 3 floats at a time.
+const smallSeg = 16
 
 // im2col writes, for the images [n0, n1), one row per output position
 // (n, oh, ow) of cols: the receptive field x[n, oh·sh−padT+i, ow·sw−padL+j, :]
 // in (i, j, channel) order, with zeros where the window overhangs the image.
-// A kernel row of the window is KW·C contiguous floats in NHWC, so each is
-// one copy (or a shorter copy plus zeros at the border).
+// In NHWC a kernel row of the window is KW·C contiguous floats, so each is a
+// single copy. The loops run over output rows and kernel rows, so that the
+// columns whose windows fit inside the image take a tight loop without any
+// border tests.
 func (g *window2D) im2col(cols, x []float32, n0, n1 int) {
 	c, seg := g.c, g.kw*g.c
 	k := g.kh * seg
-	rowLen, img := g.w*c, g.h*g.w*c
+	rowLen, img, step := g.w*c, g.h*g.w*c, g.sw*g.c
+	in0, in1 := g.interior()
 	for n := n0; n < n1; n++ {
 		xi := x[n*img : (n+1)*img]
-		r := n * g.oh * g.ow
 		for oh := 0; oh < g.oh; oh++ {
+			r0 := (n*g.oh + oh) * g.ow
+			rows := cols[r0*k : (r0+g.ow)*k]
 			ih0 := oh*g.sh - g.padT
-			for ow := 0; ow < g.ow; ow++ {
-				iw0 := ow*g.sw - g.padL
-				lo, hi := g.colRange(iw0)
-				dst := cols[r*k : (r+1)*k]
-				r++
-				for i := 0; i < g.kh; i++ {
-					d := dst[i*seg : (i+1)*seg]
-					ih := ih0 + i
-					if ih < 0 || ih >= g.h || lo >= hi {
+			for i := 0; i < g.kh; i++ {
+				ih := ih0 + i
+				if ih < 0 || ih >= g.h {
+					for d := i * seg; d < len(rows); d += k {
+						clear(rows[d : d+seg])
+					}
+					continue
+				}
+				src := xi[ih*rowLen : (ih+1)*rowLen]
+				for ow := 0; ow < g.ow; ow++ {
+					if ow == in0 && in0 < in1 {
+						ow = in1 - 1 // the interior is done below
+						continue
+					}
+					iw0 := ow*g.sw - g.padL
+					lo, hi := max(0, -iw0), min(g.kw, g.w-iw0)
+					d := rows[ow*k+i*seg : ow*k+(i+1)*seg]
+					if lo >= hi {
 						clear(d)
 						continue
 					}
-					if lo > 0 {
-						clear(d[:lo*c])
+					clear(d[:lo*c])
+					copy(d[lo*c:hi*c], src[(iw0+lo)*c:(iw0+hi)*c])
+					clear(d[hi*c:])
+				}
+				d, s := in0*k+i*seg, (in0*g.sw-g.padL)*c
+				if seg >= smallSeg {
+					for ow := in0; ow < in1; ow++ {
+						copy(rows[d:d+seg], src[s:s+seg])
+						d, s = d+k, s+step
 					}
-					base := ih*rowLen + iw0*c
-					copy(d[lo*c:hi*c], xi[base+lo*c:base+hi*c])
-					if hi < g.kw {
-						clear(d[hi*c:])
+					continue
+				}
+				for ow := in0; ow < in1; ow++ {
+					dd, ss := rows[d:d+seg], src[s:s+seg]
+					for j := range dd {
+						dd[j] = ss[j]
 					}
+					d, s = d+k, s+step
 				}
 			}
 		}
@@ -132,35 +164,50 @@ func (g *window2D) im2col(cols, x []float32, n0, n1 int) {
 func (g *window2D) col2im(dx, dcols []float32, n0, n1 int) {
 	c, seg := g.c, g.kw*g.c
 	k := g.kh * seg
-	rowLen, img := g.w*c, g.h*g.w*c
+	rowLen, img, step := g.w*c, g.h*g.w*c, g.sw*g.c
+	in0, in1 := g.interior()
 	for n := n0; n < n1; n++ {
 		xi := dx[n*img : (n+1)*img]
-		r := n * g.oh * g.ow
 		for oh := 0; oh < g.oh; oh++ {
+			r0 := (n*g.oh + oh) * g.ow
+			rows := dcols[r0*k : (r0+g.ow)*k]
 			ih0 := oh*g.sh - g.padT
-			for ow := 0; ow < g.ow; ow++ {
-				iw0 := ow*g.sw - g.padL
-				lo, hi := g.colRange(iw0)
-				src := dcols[r*k : (r+1)*k]
-				r++
-				if lo >= hi {
+			for i := 0; i < g.kh; i++ {
+				ih := ih0 + i
+				if ih < 0 || ih >= g.h {
 					continue
 				}
-				for i := 0; i < g.kh; i++ {
-					ih := ih0 + i
-					if ih < 0 || ih >= g.h {
+				dst := xi[ih*rowLen : (ih+1)*rowLen]
+				for ow := 0; ow < g.ow; ow++ {
+					if ow == in0 && in0 < in1 {
+						ow = in1 - 1
 						continue
 					}
-					base := ih*rowLen + iw0*c
-					d := xi[base+lo*c : base+hi*c]
-					s := src[i*seg+lo*c : i*seg+hi*c]
-					s = s[:len(d)]
-					for j := range d {
-						d[j] += s[j]
+					iw0 := ow*g.sw - g.padL
+					lo, hi := max(0, -iw0), min(g.kw, g.w-iw0)
+					if lo >= hi {
+						continue
 					}
+					addTo(dst[(iw0+lo)*c:(iw0+hi)*c], rows[ow*k+i*seg+lo*c:ow*k+i*seg+hi*c])
+				}
+				d, s := (in0*g.sw-g.padL)*c, in0*k+i*seg
+				for ow := in0; ow < in1; ow++ {
+					dd, ss := dst[d:d+seg], rows[s:s+seg]
+					for j := range dd {
+						dd[j] += ss[j]
+					}
+					d, s = d+step, s+k
 				}
 			}
 		}
+	}
+}
+
+// addTo computes dst += src over len(dst) elements.
+func addTo(dst, src []float32) {
+	src = src[:len(dst)]
+	for i := range dst {
+		dst[i] += src[i]
 	}
 }
 

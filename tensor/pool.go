@@ -50,7 +50,7 @@ func (g *window2D) maxPool(out []float32, arg []int32, x []float32, n0, n1 int) 
 			i0, i1 := max(0, -ih0), min(g.kh, g.h-ih0)
 			for ow := 0; ow < g.ow; ow++ {
 				iw0 := ow*g.sw - g.padL
-				j0, j1 := g.colRange(iw0)
+				j0, j1 := max(0, -iw0), min(g.kw, g.w-iw0)
 				dst := out[o*c : (o+1)*c]
 				var a []int32
 				if arg != nil {

@@ -11,10 +11,10 @@ import (
 //go:generate go run ./asmgen
 
 // kernelFunc is the signature shared by all assembly micro-kernels. See
-// asmgen for the contract: a and b advance by sa and sb floats per k step,
-// flags bit 0 selects C += tile (else C = tile), flags>>8 is the column
-// count used by the masked variants.
-type kernelFunc func(k int, a *float32, sa int, b *float32, sb int, c *float32, ldc int, flags int)
+// asmgen for the contract: A's element (r, p) is at a[r*ra+p*pa], B's
+// (p, j) at b[p*sb+j]; flags bit 0 selects C += tile (else C = tile),
+// flags>>8 is the column count used by the masked variants.
+type kernelFunc func(k int, a *float32, ra, pa int, b *float32, sb int, c *float32, ldc int, flags int)
 
 // avx2Mask backs the AVX2 column masks: the 8 words starting at
 // &avx2Mask[8-n] enable exactly the first n lanes.
@@ -57,8 +57,8 @@ func availableImpls() []impl {
 // asmTile runs one assembly micro-kernel on a rows×cols tile. The slices are
 // cut to exactly the extent the kernel touches before their addresses are
 // taken, so a wrong index panics here rather than corrupting memory.
-func asmTile(tab *[3][9]kernelFunc, nr, k int, a []float32, sa int, b []float32, sb int, c []float32, ldc int, rows, cols int, acc bool) {
-	a = a[:(k-1)*sa+rows]
+func asmTile(tab *[3][9]kernelFunc, nr, k int, a []float32, ra, pa int, b []float32, sb int, c []float32, ldc int, rows, cols int, acc bool) {
+	a = a[:(rows-1)*ra+(k-1)*pa+1]
 	b = b[:(k-1)*sb+cols]
 	c = c[:(rows-1)*ldc+cols]
 	v := 0
@@ -72,17 +72,17 @@ func asmTile(tab *[3][9]kernelFunc, nr, k int, a []float32, sa int, b []float32,
 	if acc {
 		flags |= 1
 	}
-	tab[v][rows](k, unsafe.SliceData(a), sa, unsafe.SliceData(b), sb, unsafe.SliceData(c), ldc, flags)
+	tab[v][rows](k, unsafe.SliceData(a), ra, pa, unsafe.SliceData(b), sb, unsafe.SliceData(c), ldc, flags)
 }
 
-func tile(im impl, k int, a []float32, sa int, b []float32, sb int, c []float32, ldc int, rows, cols int, acc bool) {
+func tile(im impl, k int, a []float32, ra, pa int, b []float32, sb int, c []float32, ldc int, rows, cols int, acc bool) {
 	switch im {
 	case implAVX512:
-		asmTile(&k512Tab, 32, k, a, sa, b, sb, c, ldc, rows, cols, acc)
+		asmTile(&k512Tab, 32, k, a, ra, pa, b, sb, c, ldc, rows, cols, acc)
 	case implAVX2:
-		asmTile(&k256Tab, 16, k, a, sa, b, sb, c, ldc, rows, cols, acc)
+		asmTile(&k256Tab, 16, k, a, ra, pa, b, sb, c, ldc, rows, cols, acc)
 	default:
-		goTile(k, a, sa, b, sb, c, ldc, rows, cols, acc)
+		goTile(k, a, ra, pa, b, sb, c, ldc, rows, cols, acc)
 	}
 }
 

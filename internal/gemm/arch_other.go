@@ -6,8 +6,8 @@ func bestImpl() impl { return implGo }
 
 func availableImpls() []impl { return []impl{implGo} }
 
-func tile(_ impl, k int, a []float32, sa int, b []float32, sb int, c []float32, ldc int, rows, cols int, acc bool) {
-	goTile(k, a, sa, b, sb, c, ldc, rows, cols, acc)
+func tile(_ impl, k int, a []float32, ra, pa int, b []float32, sb int, c []float32, ldc int, rows, cols int, acc bool) {
+	goTile(k, a, ra, pa, b, sb, c, ldc, rows, cols, acc)
 }
 
 func transposeStrip8(dst []float32, ldd int, src []float32, lds int, k int) {

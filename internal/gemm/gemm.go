@@ -79,6 +79,8 @@ func (im impl) String() string {
 // path the machine supports.
 var useImpl = bestImpl()
 
+var tunePackA = false
+
 // Blocking parameters. kcMax bounds the depth of one K block: below it the
 // whole product is a single block and C is written exactly once. aBlockFloats
 // bounds a packed A block (MC·KC) so it stays in the 1 MiB L2 next to the B
@@ -129,6 +131,7 @@ func Sgemm(transA, transB bool, m, n, k int, a []float32, lda int, b []float32, 
 		m: m, n: n, k: k,
 		a: a, lda: lda, b: b, ldb: ldb, c: c, ldc: ldc,
 		overwrite: beta == 0,
+		packA:     !transA && tunePackA,
 	}
 	j.mr, j.nr = j.im.shape()
 	nk := (k + kcMax - 1) / kcMax
@@ -194,6 +197,7 @@ type job struct {
 	a, b, c        []float32
 	lda, ldb, ldc  int
 	overwrite      bool // beta == 0: the first K block stores instead of adding
+	packA          bool // copy A (not transposed) into k-major panels
 	mr, nr, kc     int
 }
 
@@ -225,27 +229,31 @@ func (j *job) run(i0, i1, j0, j1 int) {
 			}
 			for ic := i0; ic < i1; ic += mcMax {
 				mc := min(mcMax, i1-ic)
-				// A source: the panel of rows ir starts at as[aOff(ir)],
-				// k steps sa apart.
+				// A source: the panel of rows ir starts at as[aOff(ir)];
+				// its element (r, p) is at r*ra + p*pa from there.
 				var as []float32
-				var sa, g int
-				if j.transA {
+				var ra, pa, g int
+				switch {
+				case j.transA: // Aᵀ is k-major already
 					as = j.a[pc*j.lda+ic:]
-					sa, g = j.lda, mc
-				} else {
+					ra, pa, g = 1, j.lda, mc
+				case !j.packA: // rows of A read in place, one stream each
+					as = j.a[ic*j.lda+pc:]
+					ra, pa, g = j.lda, 1, mc
+				default:
 					g = groupA(j.im, mc)
 					as = bufs.aBuf(kc * roundUp(mc, g))
 					packT(j.im, as, j.a, j.lda, ic, mc, pc, kc, g)
-					sa = g
+					ra, pa = 1, g
 				}
 				for jr := 0; jr < nc; jr += nr {
 					cols := min(nr, nc-jr)
 					bp := bs[(jr/nr)*bStep:]
 					for ir := 0; ir < mc; ir += mr {
 						rows := min(mr, mc-ir)
-						ap := as[(ir/g)*g*kc+ir%g:]
+						ap := as[(ir/g)*g*kc+(ir%g)*ra:]
 						cp := j.c[(ic+ir)*j.ldc+jc+jr:]
-						tile(j.im, kc, ap, sa, bp, sb, cp, j.ldc, rows, cols, acc)
+						tile(j.im, kc, ap, ra, pa, bp, sb, cp, j.ldc, rows, cols, acc)
 					}
 				}
 			}

@@ -1,19 +1,21 @@
 package gemm
 
-// goTile is the portable micro-kernel: the same contract as the assembly
-// kernels (C tile = or += Σ_p A[p*sa + r]·B[p*sb + j]) for rows ≤ 4 and
-// cols ≤ 4. Full 4×4 tiles keep the 16 sums in locals.
-func goTile(k int, a []float32, sa int, b []float32, sb int, c []float32, ldc int, rows, cols int, acc bool) {
+// goTile is the portable micro-kernel, with the same contract as the
+// assembly kernels: the rows×cols tile Σ_p A[r*ra+p*pa]·B[p*sb+j] is stored
+// into C (acc false) or added to it, for rows ≤ 4 and cols ≤ 4. Full 4×4
+// tiles keep the 16 sums in locals.
+func goTile(k int, a []float32, ra, pa int, b []float32, sb int, c []float32, ldc int, rows, cols int, acc bool) {
 	if rows == 4 && cols == 4 {
-		goTile4x4(k, a, sa, b, sb, c, ldc, acc)
+		goTile4x4(k, a, ra, pa, b, sb, c, ldc, acc)
 		return
 	}
 	var t [16]float32
-	for p := 0; p < k; p++ {
-		ap := a[p*sa : p*sa+rows]
-		bp := b[p*sb : p*sb+cols]
-		for r, av := range ap {
-			tr := t[r*4 : r*4+4]
+	for r := 0; r < rows; r++ {
+		ar := a[r*ra:]
+		tr := t[r*4 : r*4+4]
+		for p := 0; p < k; p++ {
+			av := ar[p*pa]
+			bp := b[p*sb : p*sb+cols]
 			for j, bv := range bp {
 				tr[j] += av * bv
 			}
@@ -31,29 +33,32 @@ func goTile(k int, a []float32, sa int, b []float32, sb int, c []float32, ldc in
 	}
 }
 
-func goTile4x4(k int, a []float32, sa int, b []float32, sb int, c []float32, ldc int, acc bool) {
+func goTile4x4(k int, a []float32, ra, pa int, b []float32, sb int, c []float32, ldc int, acc bool) {
 	var c00, c01, c02, c03, c10, c11, c12, c13 float32
 	var c20, c21, c22, c23, c30, c31, c32, c33 float32
+	a0s := a[:(k-1)*pa+1]
+	a1s := a[ra : ra+(k-1)*pa+1]
+	a2s := a[2*ra : 2*ra+(k-1)*pa+1]
+	a3s := a[3*ra : 3*ra+(k-1)*pa+1]
 	for p := 0; p < k; p++ {
-		ap := a[p*sa : p*sa+4 : p*sa+4]
 		bp := b[p*sb : p*sb+4 : p*sb+4]
 		b0, b1, b2, b3 := bp[0], bp[1], bp[2], bp[3]
-		a0 := ap[0]
+		a0 := a0s[p*pa]
 		c00 += a0 * b0
 		c01 += a0 * b1
 		c02 += a0 * b2
 		c03 += a0 * b3
-		a1 := ap[1]
+		a1 := a1s[p*pa]
 		c10 += a1 * b0
 		c11 += a1 * b1
 		c12 += a1 * b2
 		c13 += a1 * b3
-		a2 := ap[2]
+		a2 := a2s[p*pa]
 		c20 += a2 * b0
 		c21 += a2 * b1
 		c22 += a2 * b2
 		c23 += a2 * b3
-		a3 := ap[3]
+		a3 := a3s[p*pa]
 		c30 += a3 * b0
 		c31 += a3 * b1
 		c32 += a3 * b2

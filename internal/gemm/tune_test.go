@@ -17,6 +17,10 @@ func TestTune(t *testing.T) {
 		t.Skip()
 	}
 	re := regexp.MustCompile(pat)
+	tunePackA = os.Getenv("PACKA") != ""
+	if v := os.Getenv("KCMAX"); v != "" {
+		fmt.Sscan(v, &kcMax)
+	}
 	rng := rand.New(rand.NewPCG(1, 1))
 	defer runtime.GOMAXPROCS(runtime.GOMAXPROCS(0))
 	for _, s := range keyShapes {

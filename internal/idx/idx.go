@@ -186,8 +186,8 @@ func read(r io.Reader, name string, want []int, maxBytes, avail int64) ([]int, [
 	case err == nil:
 	case len(data) == int(size):
 		// The data is all there but the stream is bad after it, for
-		// example a gzip trailer with the wrong CRC.
-		return nil, nil, fmt.Errorf("%safter the data: %w", p, err)
+		// example a gzip trailer with the wrong CRC, or none.
+		return nil, nil, afterData(p, err)
 	case errors.Is(err, io.ErrUnexpectedEOF):
 		return nil, nil, fmt.Errorf("%struncated data: want %d bytes (shape %v), got %d: %w", p, size, dims, len(data), io.ErrUnexpectedEOF)
 	default:
@@ -200,7 +200,7 @@ func read(r io.Reader, name string, want []int, maxBytes, avail int64) ([]int, [
 		return nil, nil, fmt.Errorf("%strailing bytes after the %d data bytes of shape %v", p, size, dims)
 	}
 	if err != io.EOF {
-		return nil, nil, fmt.Errorf("%safter the data: %w", p, err)
+		return nil, nil, afterData(p, err)
 	}
 	return dims, data, nil
 }
@@ -230,6 +230,14 @@ func readExactly(r io.Reader, n, first int) ([]byte, error) {
 		}
 	}
 	return buf, nil
+}
+
+// afterData reports an error met after all the data was read.
+func afterData(p string, err error) error {
+	if errors.Is(err, io.ErrUnexpectedEOF) {
+		return fmt.Errorf("%struncated or corrupt after the data: %w", p, err)
+	}
+	return fmt.Errorf("%safter the data: %w", p, err)
 }
 
 // unexpected turns the io.EOF of an empty read into io.ErrUnexpectedEOF:

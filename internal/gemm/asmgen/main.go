@@ -63,7 +63,7 @@ func main() {
 				name := fmt.Sprintf("%s%s%d", is.name, v.suffix, rows)
 				kernel(&s, is, v.nv, v.masked, rows, name)
 				d.f("//go:noescape")
-				d.f("func %s(k int, a *float32, sa int, b *float32, sb int, c *float32, ldc int, flags int)", name)
+				d.f("func %s(k int, a *float32, ra, pa int, b *float32, sb int, c *float32, ldc int, flags int)", name)
 				d.f("")
 			}
 		}
@@ -93,11 +93,18 @@ func write(name string, b []byte) {
 	}
 }
 
+// aRow is the address of row r's A element relative to SI, the current k
+// step: row offsets r·ra are formed from BX = ra (bytes) with scaled
+// indexes, and R11, R12, R13 = 3, 5, 7·ra.
+var aRow = [8]string{"(SI)", "(SI)(BX*1)", "(SI)(BX*2)", "(SI)(R11*1)", "(SI)(BX*4)", "(SI)(R12*1)", "(SI)(R11*2)", "(SI)(R13*1)"}
+
 // kernel emits one micro-kernel. It computes the rows×(nv·vlen) tile
-// acc[r][j] = Σ_p A[p·sa + r]·B[p·sb + j] for p < k, then stores acc into C
-// (flags bit 0 clear) or adds it to C (bit 0 set). For masked variants,
-// flags>>8 is the number of valid columns; the last vector's loads and
-// stores are masked to those columns, so nothing past them is touched.
+// acc[r][j] = Σ_p A[r·ra + p·pa]·B[p·sb + j] for p < k, then stores acc
+// into C (flags bit 0 clear) or adds it to C (bit 0 set). The two A strides
+// let one kernel read packed panels (ra=1, pa=MR), Aᵀ in place (ra=1,
+// pa=lda) and A in place (ra=lda, pa=1). For masked variants, flags>>8 is
+// the number of valid columns; the last vector's loads and stores are
+// masked to those columns, so nothing past them is touched.
 func kernel(g *gen, is isa, nv int, masked bool, rows int, name string) {
 	R := is.reg
 	acc := func(r, v int) string { return fmt.Sprintf("%s%d", R, r*nv+v) }
@@ -106,37 +113,48 @@ func kernel(g *gen, is isa, nv int, masked bool, rows int, name string) {
 	mvr := fmt.Sprintf("%s%d", R, is.maskVR)
 
 	g.f("")
-	g.f("// func %s(k int, a *float32, sa int, b *float32, sb int, c *float32, ldc int, flags int)", name)
-	g.f("TEXT ·%s(SB), NOSPLIT, $0-64", name)
+	g.f("// func %s(k int, a *float32, ra, pa int, b *float32, sb int, c *float32, ldc int, flags int)", name)
+	g.f("TEXT ·%s(SB), NOSPLIT, $0-72", name)
 	g.f("\tMOVQ k+0(FP), CX")
 	g.f("\tMOVQ a+8(FP), SI")
-	g.f("\tMOVQ sa+16(FP), R8")
+	g.f("\tMOVQ ra+16(FP), BX")
+	g.f("\tSHLQ $2, BX")
+	g.f("\tMOVQ pa+24(FP), R8")
 	g.f("\tSHLQ $2, R8")
-	g.f("\tMOVQ b+24(FP), DI")
-	g.f("\tMOVQ sb+32(FP), R9")
+	g.f("\tMOVQ b+32(FP), DI")
+	g.f("\tMOVQ sb+40(FP), R9")
 	g.f("\tSHLQ $2, R9")
-	g.f("\tMOVQ flags+56(FP), AX")
+	g.f("\tMOVQ flags+64(FP), AX")
+	if rows > 3 {
+		g.f("\tLEAQ (BX)(BX*2), R11")
+	}
+	if rows > 5 {
+		g.f("\tLEAQ (BX)(BX*4), R12")
+	}
+	if rows > 7 {
+		g.f("\tLEAQ (R12)(BX*2), R13")
+	}
 	if masked {
 		// Columns valid in the masked (last) vector: c - vlen·(nv-1).
-		g.f("\tMOVQ AX, BX")
-		g.f("\tSHRQ $8, BX")
+		g.f("\tMOVQ AX, R10")
+		g.f("\tSHRQ $8, R10")
 		if nv == 2 {
-			g.f("\tSUBQ $%d, BX", is.vlen)
+			g.f("\tSUBQ $%d, R10", is.vlen)
 		}
 		if is.avx512 {
-			g.f("\tMOVQ CX, R11")
-			g.f("\tMOVQ BX, CX")
-			g.f("\tMOVL $1, DX")
-			g.f("\tSHLL CX, DX")
-			g.f("\tDECL DX")
-			g.f("\tKMOVW DX, K1")
-			g.f("\tMOVQ R11, CX")
+			g.f("\tMOVQ CX, DX")
+			g.f("\tMOVQ R10, CX")
+			g.f("\tMOVL $1, R10")
+			g.f("\tSHLL CX, R10")
+			g.f("\tDECL R10")
+			g.f("\tKMOVW R10, K1")
+			g.f("\tMOVQ DX, CX")
 		} else {
 			// avx2Mask holds 8 all-ones words then 8 zero words, so the
 			// 8 words at &avx2Mask[8-cols] select the first cols lanes.
 			g.f("\tLEAQ ·avx2Mask+32(SB), DX")
-			g.f("\tSHLQ $2, BX")
-			g.f("\tSUBQ BX, DX")
+			g.f("\tSHLQ $2, R10")
+			g.f("\tSUBQ R10, DX")
 			g.f("\tVMOVDQU (DX), %s", mvr)
 		}
 	}
@@ -166,7 +184,7 @@ func kernel(g *gen, is isa, nv int, masked bool, rows int, name string) {
 			loadB(v)
 		}
 		for r := 0; r < rows; r++ {
-			g.f("\tVBROADCASTSS %d(SI), %s", 4*r, bc)
+			g.f("\tVBROADCASTSS %s, %s", aRow[r], bc)
 			for v := 0; v < nv; v++ {
 				g.f("\tVFMADD231PS %s, %s, %s", bv(v), bc, acc(r, v))
 			}
@@ -192,8 +210,8 @@ func kernel(g *gen, is isa, nv int, masked bool, rows int, name string) {
 	g.f("\tJNZ loop1")
 
 	g.f("store:")
-	g.f("\tMOVQ c+40(FP), DX")
-	g.f("\tMOVQ ldc+48(FP), R10")
+	g.f("\tMOVQ c+48(FP), DX")
+	g.f("\tMOVQ ldc+56(FP), R10")
 	g.f("\tSHLQ $2, R10")
 	g.f("\tTESTQ $1, AX")
 	g.f("\tJEQ overwrite")

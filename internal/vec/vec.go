@@ -1,0 +1,38 @@
+// Package vec holds the elementwise kernels of the training step that run
+// over every weight at every step (the optimizer updates), in Go assembly
+// for amd64 with AVX-512 or AVX2 and in plain Go elsewhere.
+//
+// Every kernel gives bit-identical results on every path: the assembly does
+// the same IEEE operations in the same order as the Go code (no fused
+// multiply-add, a correctly rounded square root), so a run does not depend
+// on the CPU it runs on.
+package vec
+
+import "math"
+
+// Adam applies Keras's Adam update to every element:
+//
+//	m ← m + (g − m)·c1        (c1 = 1 − β₁)
+//	v ← v + (g² − v)·c2       (c2 = 1 − β₂)
+//	w ← w − alpha·m / (√v + eps)
+//
+// All slices must have the length of w.
+func Adam(w, g, m, v []float32, alpha, c1, c2, eps float32) {
+	n := len(w)
+	g, m, v = g[:n], m[:n], v[:n]
+	done := adamAsm(w, g, m, v, alpha, c1, c2, eps)
+	adamGo(w[done:], g[done:], m[done:], v[done:], alpha, c1, c2, eps)
+}
+
+// adamGo is the portable kernel; it also finishes what the assembly leaves.
+func adamGo(w, g, m, v []float32, alpha, c1, c2, eps float32) {
+	g, m, v = g[:len(w)], m[:len(w)], v[:len(w)]
+	for i, gi := range g {
+		mi := m[i] + (gi-m[i])*c1
+		vi := v[i] + (gi*gi-v[i])*c2
+		m[i], v[i] = mi, vi
+		// float32(math.Sqrt(float64(x))) is the correctly rounded float32
+		// square root, the same value VSQRTPS gives.
+		w[i] -= alpha * mi / (float32(math.Sqrt(float64(vi))) + eps)
+	}
+}

@@ -1,0 +1,87 @@
+#include "textflag.h"
+
+// func adamAVX512(w, grad, m, v *float32, n int, alpha, c1, c2, eps float32)
+// n is a multiple of 16.
+TEXT ·adamAVX512(SB), NOSPLIT, $0-56
+	MOVQ w+0(FP), DI
+	MOVQ grad+8(FP), SI
+	MOVQ m+16(FP), R8
+	MOVQ v+24(FP), R9
+	MOVQ n+32(FP), CX
+	VBROADCASTSS alpha+40(FP), Z10
+	VBROADCASTSS c1+44(FP), Z11
+	VBROADCASTSS c2+48(FP), Z12
+	VBROADCASTSS eps+52(FP), Z13
+	XORQ AX, AX
+
+loop512:
+	CMPQ AX, CX
+	JGE  done512
+	VMOVUPS (SI)(AX*4), Z0     // g
+	VMOVUPS (R8)(AX*4), Z1     // m
+	VMOVUPS (R9)(AX*4), Z2     // v
+	VSUBPS  Z1, Z0, Z3         // g - m
+	VMULPS  Z11, Z3, Z3        // (g - m)*c1
+	VADDPS  Z3, Z1, Z1         // m = m + (g - m)*c1
+	VMULPS  Z0, Z0, Z4         // g*g
+	VSUBPS  Z2, Z4, Z4         // g*g - v
+	VMULPS  Z12, Z4, Z4        // (g*g - v)*c2
+	VADDPS  Z4, Z2, Z2         // v = v + (g*g - v)*c2
+	VMOVUPS Z1, (R8)(AX*4)
+	VMOVUPS Z2, (R9)(AX*4)
+	VSQRTPS Z2, Z5             // sqrt(v)
+	VADDPS  Z13, Z5, Z5        // sqrt(v) + eps
+	VMULPS  Z10, Z1, Z6        // alpha*m
+	VDIVPS  Z5, Z6, Z6         // alpha*m / (sqrt(v) + eps)
+	VMOVUPS (DI)(AX*4), Z7
+	VSUBPS  Z6, Z7, Z7
+	VMOVUPS Z7, (DI)(AX*4)
+	ADDQ    $16, AX
+	JMP     loop512
+
+done512:
+	VZEROUPPER
+	RET
+
+// func adamAVX2(w, grad, m, v *float32, n int, alpha, c1, c2, eps float32)
+// n is a multiple of 8.
+TEXT ·adamAVX2(SB), NOSPLIT, $0-56
+	MOVQ w+0(FP), DI
+	MOVQ grad+8(FP), SI
+	MOVQ m+16(FP), R8
+	MOVQ v+24(FP), R9
+	MOVQ n+32(FP), CX
+	VBROADCASTSS alpha+40(FP), Y10
+	VBROADCASTSS c1+44(FP), Y11
+	VBROADCASTSS c2+48(FP), Y12
+	VBROADCASTSS eps+52(FP), Y13
+	XORQ AX, AX
+
+loop256:
+	CMPQ AX, CX
+	JGE  done256
+	VMOVUPS (SI)(AX*4), Y0
+	VMOVUPS (R8)(AX*4), Y1
+	VMOVUPS (R9)(AX*4), Y2
+	VSUBPS  Y1, Y0, Y3
+	VMULPS  Y11, Y3, Y3
+	VADDPS  Y3, Y1, Y1
+	VMULPS  Y0, Y0, Y4
+	VSUBPS  Y2, Y4, Y4
+	VMULPS  Y12, Y4, Y4
+	VADDPS  Y4, Y2, Y2
+	VMOVUPS Y1, (R8)(AX*4)
+	VMOVUPS Y2, (R9)(AX*4)
+	VSQRTPS Y2, Y5
+	VADDPS  Y13, Y5, Y5
+	VMULPS  Y10, Y1, Y6
+	VDIVPS  Y5, Y6, Y6
+	VMOVUPS (DI)(AX*4), Y7
+	VSUBPS  Y6, Y7, Y7
+	VMOVUPS Y7, (DI)(AX*4)
+	ADDQ    $8, AX
+	JMP     loop256
+
+done256:
+	VZEROUPPER
+	RET

@@ -1,0 +1,5 @@
+//go:build !amd64
+
+package vec
+
+func adamAsm(w, g, m, v []float32, alpha, c1, c2, eps float32) int { return 0 }
