@@ -85,7 +85,7 @@ func CheckSparseLabels(yTrue *tensor.Tensor, classes int) error {
 		return fmt.Errorf("labels must have shape (n) or (n, 1), got %v", s)
 	}
 	for i, v := range yTrue.Data() {
-		if v != float32(math.Trunc(float64(v))) || v < 0 || int(v) >= classes {
+		if !(v >= 0 && v < float32(classes)) || v != float32(math.Trunc(float64(v))) {
 			return fmt.Errorf("label %d is %v: want an integer class index in [0, %d)", i, v, classes)
 		}
 	}
@@ -140,16 +140,17 @@ func (BinaryCrossentropy) Name() string { return "binary_crossentropy" }
 
 // Call implements Loss.
 func (l BinaryCrossentropy) Call(yTrue, yPred *tensor.Tensor) *tensor.Tensor {
+	yTrue = matchTargets(yTrue, yPred)
 	if l.FromLogits {
 		return tensor.SigmoidCrossEntropy(yPred, yTrue).Mean()
 	}
 	if z, kind := yPred.Logits(); kind == "sigmoid" {
 		return tensor.SigmoidCrossEntropy(z, yTrue).Mean()
 	}
-	// Keras: −(t·log(p + ε) + (1−t)·log(1 − p + ε)) on p clipped to [ε, 1−ε].
+	// Keras 3: −(t·log p + (1−t)·log(1 − p)) on p clipped to [ε, 1−ε].
 	p := yPred.Clip(Epsilon, 1-Epsilon)
-	pos := yTrue.Mul(p.AddScalar(Epsilon).Log())
-	neg := yTrue.Neg().AddScalar(1).Mul(p.Neg().AddScalar(1 + Epsilon).Log())
+	pos := yTrue.Mul(p.Log())
+	neg := yTrue.Neg().AddScalar(1).Mul(p.Neg().AddScalar(1).Log())
 	return pos.Add(neg).Neg().Mean()
 }
 
@@ -162,7 +163,18 @@ func (MeanSquaredError) Name() string { return "mean_squared_error" }
 
 // Call implements Loss.
 func (MeanSquaredError) Call(yTrue, yPred *tensor.Tensor) *tensor.Tensor {
+	yTrue = matchTargets(yTrue, yPred)
 	return yPred.Sub(yTrue).Square().Mean()
+}
+
+// matchTargets reshapes targets of shape (n) to predictions of shape (n, 1)
+// (or any reshape with the same number of values), as Keras does, instead of
+// letting them broadcast to (n, n).
+func matchTargets(yTrue, yPred *tensor.Tensor) *tensor.Tensor {
+	if yTrue.Size() == yPred.Size() && yTrue.Rank() != yPred.Rank() {
+		return yTrue.Reshape(yPred.Shape()...)
+	}
+	return yTrue
 }
 
 // normalize divides each row of probabilities by its sum, as Keras does

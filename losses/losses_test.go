@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"math"
 	"os"
+	"slices"
 	"strings"
 	"testing"
 
@@ -31,10 +32,7 @@ type refCase struct {
 // knownDeviations lists reference cases where neuron does not yet compute
 // what Keras 3 does, and why. Such a case is skipped while it still differs
 // and fails once it matches, so that its entry gets removed.
-var knownDeviations = map[string]string{
-	"binary/clipped/target 1 has probability 0": "BinaryCrossentropy computes log(p + ε) and log(1 − p + ε) (Keras 2's formula); Keras 3 takes log(p) and log(1 − p) of the clipped p",
-	"binary/clipped/target 0 has probability 1": "BinaryCrossentropy computes log(p + ε) and log(1 − p + ε) (Keras 2's formula); Keras 3 takes log(p) and log(1 − p) of the clipped p",
-}
+var knownDeviations = map[string]string{}
 
 func loadCases(t *testing.T) []refCase {
 	t.Helper()
@@ -284,19 +282,21 @@ func TestGet(t *testing.T) {
 		}
 	}
 	names := losses.Names()
-	if len(names) != 6 {
-		t.Errorf("Names() = %v, want the 6 names and aliases", names)
+	for _, want := range []string{"MSE", "binary_crossentropy", "categorical_crossentropy", "mean_squared_error", "mse", "sparse_categorical_crossentropy"} {
+		if !slices.Contains(names, want) {
+			t.Errorf("Names() = %v lacks %q", names, want)
+		}
 	}
 	for i := 1; i < len(names); i++ {
 		if names[i-1] >= names[i] {
 			t.Errorf("Names() not sorted: %v", names)
 		}
 	}
-	_, err := losses.Get("hinge")
+	_, err := losses.Get("no_such_loss")
 	if !errors.Is(err, losses.ErrUnknownName) {
 		t.Fatalf("Get(unknown) error = %v, want ErrUnknownName", err)
 	}
-	if msg := err.Error(); !strings.Contains(msg, `"hinge"`) || !strings.Contains(msg, "binary_crossentropy, categorical_crossentropy") {
+	if msg := err.Error(); !strings.Contains(msg, `"no_such_loss"`) || !strings.Contains(msg, "sparse_categorical_crossentropy") {
 		t.Errorf("Get(unknown) error %q should name the loss and list the known ones", msg)
 	}
 }
@@ -320,10 +320,8 @@ func TestCheckSparseLabels(t *testing.T) {
 		{"equal to the number of classes", tensor.FromSlice([]float32{0, 1, 10}, 3), "label 2 is 10", ""},
 		{"not an integer", tensor.FromSlice([]float32{2.5, 1}, 2), "label 0 is 2.5", ""},
 		{"NaN", tensor.FromSlice([]float32{1, 2, 3, nan}, 4), "label 3 is NaN", ""},
-		{"+Inf", tensor.FromSlice([]float32{1, inf}, 2), "label 1 is +Inf",
-			"int(+Inf) is the most negative int on amd64, so int(v) >= classes is false"},
-		{"1e20", tensor.FromSlice([]float32{1e20}, 1), "label 0 is 1e+20",
-			"int(1e20) overflows to the most negative int on amd64, so int(v) >= classes is false"},
+		{"+Inf", tensor.FromSlice([]float32{1, inf}, 2), "label 1 is +Inf", ""},
+		{"1e20", tensor.FromSlice([]float32{1e20}, 1), "label 0 is 1e+20", ""},
 		{"(n,2)", tensor.FromSlice([]float32{0, 1, 2, 3}, 2, 2), "got [2 2]", ""},
 		{"rank 3", tensor.FromSlice([]float32{0, 1}, 2, 1, 1), "got [2 1 1]", ""},
 		{"scalar", tensor.Scalar(1), "got []", ""},

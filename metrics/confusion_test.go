@@ -341,8 +341,8 @@ func TestGet(t *testing.T) {
 	if a == b {
 		t.Error("Get returned the same metric twice")
 	}
-	_, err := metrics.Get("f1")
-	if err == nil || !strings.Contains(err.Error(), `"f1"`) || !strings.Contains(err.Error(), "precision") {
+	_, err := metrics.Get("no_such_metric")
+	if err == nil || !strings.Contains(err.Error(), `"no_such_metric"`) || !strings.Contains(err.Error(), "precision") {
 		t.Errorf("Get(unknown) error = %v, want one naming the name and the known names", err)
 	}
 	names := metrics.Names()

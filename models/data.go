@@ -59,7 +59,7 @@ func (m *Sequential) checkY(op, arg string, x, y *tensor.Tensor) error {
 		}
 		return nil
 	}
-	if !equalShape(y.Shape()[1:], out) {
+	if !equalShape(y.Shape()[1:], out) && prodShape(y.Shape()[1:]) != prodShape(out) {
 		return fmt.Errorf("models: %s: %s has per-example shape %v, model outputs %v", op, arg, y.Shape()[1:], out)
 	}
 	return nil
@@ -98,4 +98,12 @@ func batchShape(s []int, n int) []int {
 	out := append([]int(nil), s...)
 	out[0] = n
 	return out
+}
+
+func prodShape(s []int) int {
+	n := 1
+	for _, d := range s {
+		n *= d
+	}
+	return n
 }

@@ -25,6 +25,19 @@ var avx2Mask = [16]int32{-1, -1, -1, -1, -1, -1, -1, -1}
 //go:noescape
 func transpose8(src *float32, lds int, dst *float32, ldd int, k int)
 
+// copyRows copies k rows of w floats (w a multiple of 8) from src (row
+// stride lds) to dst (row stride ldd).
+//
+//go:noescape
+func copyRows(dst *float32, ldd int, src *float32, lds int, k int, w int)
+
+// copyStrip bounds-checks both sides and then runs copyRows.
+func copyStrip(dst []float32, ldd int, src []float32, lds, k, w int) {
+	src = src[:(k-1)*lds+w]
+	dst = dst[:(k-1)*ldd+w]
+	copyRows(unsafe.SliceData(dst), ldd, unsafe.SliceData(src), lds, k, w)
+}
+
 // hasAVX512 and hasAVX2 report what this CPU (and OS) support. AVX2 alone
 // is not enough: the kernels also need FMA.
 var (

@@ -79,7 +79,16 @@ func (im impl) String() string {
 // path the machine supports.
 var useImpl = bestImpl()
 
-var tunePackA = false
+var tunePackA, tunePackB = false, false
+
+// packMode overrides the packing policy in tests.
+var packMode = packAuto
+
+const (
+	packAuto = iota
+	packNever
+	packAlways
+)
 
 // Blocking parameters. kcMax bounds the depth of one K block: below it the
 // whole product is a single block and C is written exactly once. aBlockFloats
@@ -131,15 +140,47 @@ func Sgemm(transA, transB bool, m, n, k int, a []float32, lda int, b []float32, 
 		m: m, n: n, k: k,
 		a: a, lda: lda, b: b, ldb: ldb, c: c, ldc: ldc,
 		overwrite: beta == 0,
-		packA:     !transA && tunePackA,
 	}
 	j.mr, j.nr = j.im.shape()
 	nk := (k + kcMax - 1) / kcMax
 	j.kc = (k + nk - 1) / nk
+	j.packA, j.packB = choosePacking(&j)
+	if tunePackA || tunePackB {
+		j.packA, j.packB = tunePackA, !transB && tunePackB
+	}
+	switch packMode {
+	case packNever:
+		j.packA, j.packB = false, false
+	case packAlways:
+		j.packA, j.packB = true, !transB
+	}
 	if !parallel(&j) {
 		j.run(0, m, 0, n)
 	}
 }
+
+// choosePacking decides which operands to copy into panels when they could
+// also be read in place (op(B) = Bᵀ is always packed).
+//
+// B is copied when its panels are reused by several MC-row blocks: a panel
+// read in place is a kc×NR strip with row stride ldb, which for power-of-two
+// strides maps onto a few cache sets and is evicted before the next block
+// needs it (1024³ runs at half speed in place). With few rows the copy would
+// cost a large share of the multiply, since each element of B is used only
+// m times.
+//
+// A is copied when its panels are reused across many NR-column panels and
+// are deep: then the copy is cheap per use, while a deep panel read in
+// place touches kc lines lda apart (Aᵀ) or 8 streams lda apart (A), which
+// alias in the caches for power-of-two lda.
+func choosePacking(j *job) (packA, packB bool) {
+	packB = !j.transB && j.m > mcMax(j)
+	packA = j.n >= 512 && j.kc >= 128
+	return packA, packB
+}
+
+// mcMax is the number of rows in one packed A block.
+func mcMax(j *job) int { return max(j.mr, aBlockFloats/j.kc/j.mr*j.mr) }
 
 // scaleRows sets C = beta·C; beta = 0 clears C without reading it, so NaNs
 // in C do not survive.
@@ -198,6 +239,7 @@ type job struct {
 	lda, ldb, ldc  int
 	overwrite      bool // beta == 0: the first K block stores instead of adding
 	packA          bool // copy A (not transposed) into k-major panels
+	packB          bool // copy B (not transposed) into NR-wide panels
 	mr, nr, kc     int
 }
 
@@ -207,10 +249,10 @@ func (j *job) run(i0, i1, j0, j1 int) {
 	defer putBuffers(bufs)
 	mr, nr := j.mr, j.nr
 	ncMax := j1 - j0
-	if j.transB {
+	if j.transB || j.packB {
 		ncMax = max(nr, bBlockFloats/j.kc/nr*nr)
 	}
-	mcMax := max(mr, aBlockFloats/j.kc/mr*mr)
+	mcBlk := mcMax(j)
 	for jc := j0; jc < j1; jc += ncMax {
 		nc := min(ncMax, j1-jc)
 		for pc := 0; pc < j.k; pc += j.kc {
@@ -219,32 +261,41 @@ func (j *job) run(i0, i1, j0, j1 int) {
 			// B source: panel q starts at bs[q*bStep], rows sb apart.
 			var bs []float32
 			var sb, bStep int
-			if j.transB {
+			switch {
+			case j.transB:
 				bs = bufs.bBuf(kc * roundUp(nc, nr))
 				packT(j.im, bs, j.b, j.ldb, jc, nc, pc, kc, nr)
 				sb, bStep = nr, kc*nr
-			} else {
+			case j.packB:
+				bs = bufs.bBuf(kc * roundUp(nc, nr))
+				packN(j.im, bs, j.b, j.ldb, pc, kc, jc, nc, nr)
+				sb, bStep = nr, kc*nr
+			default:
 				bs = j.b[pc*j.ldb+jc:]
 				sb, bStep = j.ldb, nr
 			}
-			for ic := i0; ic < i1; ic += mcMax {
-				mc := min(mcMax, i1-ic)
+			for ic := i0; ic < i1; ic += mcBlk {
+				mc := min(mcBlk, i1-ic)
 				// A source: the panel of rows ir starts at as[aOff(ir)];
 				// its element (r, p) is at r*ra + p*pa from there.
 				var as []float32
 				var ra, pa, g int
 				switch {
+				case j.packA:
+					g = groupA(j.im, mc)
+					as = bufs.aBuf(kc * roundUp(mc, g))
+					if j.transA {
+						packN(j.im, as, j.a, j.lda, pc, kc, ic, mc, g)
+					} else {
+						packT(j.im, as, j.a, j.lda, ic, mc, pc, kc, g)
+					}
+					ra, pa = 1, g
 				case j.transA: // Aᵀ is k-major already
 					as = j.a[pc*j.lda+ic:]
 					ra, pa, g = 1, j.lda, mc
-				case !j.packA: // rows of A read in place, one stream each
+				default: // rows of A read in place, one stream each
 					as = j.a[ic*j.lda+pc:]
 					ra, pa, g = j.lda, 1, mc
-				default:
-					g = groupA(j.im, mc)
-					as = bufs.aBuf(kc * roundUp(mc, g))
-					packT(j.im, as, j.a, j.lda, ic, mc, pc, kc, g)
-					ra, pa = 1, g
 				}
 				for jr := 0; jr < nc; jr += nr {
 					cols := min(nr, nc-jr)
@@ -299,5 +350,29 @@ func packT(im impl, dst, src []float32, lds, r0, rows, c0, kc, g int) {
 			d[p*g] = v
 		}
 		r++
+	}
+}
+
+// packN copies rows p0..p0+kc, columns c0..c0+cols of the k-major src
+// (stride lds) into groups of g columns: column c lands in group c/g, which
+// is stored as kc×g at dst[(c/g)*g*kc:], so element (p, c) is at
+// dst[(c/g)*g*kc + p*g + c%g]. This is packT's layout for operands that
+// need no transpose. Padding columns of the last group are left as they
+// are: the kernels never read them.
+func packN(im impl, dst, src []float32, lds, p0, kc, c0, cols, g int) {
+	src = src[p0*lds+c0:]
+	for c := 0; c < cols; {
+		d := dst[(c/g)*g*kc+c%g:]
+		s := src[c:]
+		w := min(g-c%g, cols-c) // columns left in this group
+		if im != implGo && w >= 8 {
+			w &^= 7
+			copyStrip(d, g, s, lds, kc, w)
+		} else {
+			for p := 0; p < kc; p++ {
+				copy(d[p*g:p*g+w], s[p*lds:p*lds+w])
+			}
+		}
+		c += w
 	}
 }

@@ -149,10 +149,25 @@ func transName(ta, tb bool) string {
 
 var transCombos = [][2]bool{{false, false}, {true, false}, {false, true}, {true, true}}
 
+// withPacking runs f with each packing policy: automatic, read everything
+// in place that can be, copy everything.
+func withPacking(t *testing.T, f func(t *testing.T)) {
+	defer func() { packMode = packAuto }()
+	for _, m := range []int{packAuto, packNever, packAlways} {
+		packMode = m
+		t.Run([]string{"auto", "inplace", "packed"}[m], f)
+	}
+}
+
 // TestSgemmSmall covers edge tiles, sizes 1..70, strides above the width,
-// all transpose combinations and both betas, on every kernel family.
+// all transpose combinations and both betas, on every kernel family and
+// packing policy.
 func TestSgemmSmall(t *testing.T) {
-	withImpl(t, func(t *testing.T) {
+	withImpl(t, func(t *testing.T) { withPacking(t, testSgemmSmall) })
+}
+
+func testSgemmSmall(t *testing.T) {
+	{
 		rng := rand.New(rand.NewPCG(1, 2))
 		type dims struct{ m, n, k int }
 		cases := []dims{
@@ -171,7 +186,7 @@ func TestSgemmSmall(t *testing.T) {
 				o.check(t, 1)
 			}
 		}
-	})
+	}
 }
 
 // keyShapes are the products of batch-32 Dense and Conv training and of

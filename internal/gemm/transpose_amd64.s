@@ -112,3 +112,66 @@ col:
 done:
 	VZEROUPPER
 	RET
+
+// func copyRows(dst *float32, ldd int, src *float32, lds int, k int, w int)
+//
+// Copies k rows of w floats (w a multiple of 8) from src (row stride lds)
+// to dst (row stride ldd): it packs panels that are already k-major.
+TEXT ·copyRows(SB), NOSPLIT, $0-48
+	MOVQ dst+0(FP), DI
+	MOVQ ldd+8(FP), R8
+	SHLQ $2, R8
+	MOVQ src+16(FP), SI
+	MOVQ lds+24(FP), BX
+	SHLQ $2, BX
+	MOVQ k+32(FP), CX
+	MOVQ w+40(FP), DX
+	SHLQ $2, DX
+	TESTQ CX, CX
+	JEQ copydone
+	CMPQ DX, $32
+	JEQ copy8
+	CMPQ DX, $128
+	JNE copyany
+
+copy32:
+	VMOVUPS (SI), Y0
+	VMOVUPS 32(SI), Y1
+	VMOVUPS 64(SI), Y2
+	VMOVUPS 96(SI), Y3
+	VMOVUPS Y0, (DI)
+	VMOVUPS Y1, 32(DI)
+	VMOVUPS Y2, 64(DI)
+	VMOVUPS Y3, 96(DI)
+	ADDQ BX, SI
+	ADDQ R8, DI
+	DECQ CX
+	JNZ copy32
+	JMP copydone
+
+copy8:
+	VMOVUPS (SI), Y0
+	VMOVUPS Y0, (DI)
+	ADDQ BX, SI
+	ADDQ R8, DI
+	DECQ CX
+	JNZ copy8
+	JMP copydone
+
+copyany:
+	XORQ AX, AX
+
+copyrow:
+	VMOVUPS (SI)(AX*1), Y0
+	VMOVUPS Y0, (DI)(AX*1)
+	ADDQ $32, AX
+	CMPQ AX, DX
+	JLT copyrow
+	ADDQ BX, SI
+	ADDQ R8, DI
+	DECQ CX
+	JNZ copyany
+
+copydone:
+	VZEROUPPER
+	RET

@@ -18,12 +18,16 @@ func TestTune(t *testing.T) {
 	}
 	re := regexp.MustCompile(pat)
 	tunePackA = os.Getenv("PACKA") != ""
+	tunePackB = os.Getenv("PACKB") != ""
 	if v := os.Getenv("KCMAX"); v != "" {
 		fmt.Sscan(v, &kcMax)
 	}
 	rng := rand.New(rand.NewPCG(1, 1))
 	defer runtime.GOMAXPROCS(runtime.GOMAXPROCS(0))
-	for _, s := range keyShapes {
+	shapes := append(keyShapes[:len(keyShapes):len(keyShapes)], keyShapes[len(keyShapes)-1], keyShapes[len(keyShapes)-1])
+	shapes[len(shapes)-2].name, shapes[len(shapes)-2].transA = "square_1024_TN", true
+	shapes[len(shapes)-1].name, shapes[len(shapes)-1].transB = "square_1024_NT", true
+	for _, s := range shapes {
 		if !re.MatchString(s.name) {
 			continue
 		}

@@ -92,14 +92,14 @@ func (e *notFound) Unwrap() error { return errNotFound }
 func Load(spec *Spec, opts datasets.Options) (Arrays, error) {
 	// (a) An explicit directory: use it or fail, never fall through.
 	if opts.Dir != "" {
-		a, err := LoadDir(spec, opts.Dir)
+		a, err := loadDir(spec, opts.Dir)
 		if err != nil {
 			return Arrays{}, fmt.Errorf("%s: Options.Dir %s: %w", spec.Name, opts.Dir, err)
 		}
 		return a, nil
 	}
 	if dir := os.Getenv(spec.EnvVar); dir != "" {
-		a, err := LoadDir(spec, dir)
+		a, err := loadDir(spec, dir)
 		if err != nil {
 			return Arrays{}, fmt.Errorf("%s: $%s=%s: %w (unset it to search the default places)", spec.Name, spec.EnvVar, dir, err)
 		}
@@ -110,7 +110,7 @@ func Load(spec *Spec, opts datasets.Options) (Arrays, error) {
 	s.note("$"+spec.EnvVar, "not set")
 
 	// (b) The cache.
-	cache, cacheErr := CacheDir(spec, opts)
+	cache, cacheErr := cacheDir(spec, opts)
 	if cacheErr != nil {
 		s.note("cache", cacheErr.Error())
 	} else if a, ok := s.try("cache "+cache, cache); ok {
@@ -167,7 +167,7 @@ func (s *search) note(where, why string) {
 
 // try loads from dir, recording why it failed.
 func (s *search) try(where, dir string) (Arrays, bool) {
-	a, err := LoadDir(s.spec, dir)
+	a, err := loadDir(s.spec, dir)
 	if err != nil {
 		s.note(where, err.Error())
 		if !errors.Is(err, errNotFound) {
@@ -206,8 +206,8 @@ func (s *search) err() error {
 	return errors.New(b.String())
 }
 
-// CacheDir returns the data set's directory in the download cache.
-func CacheDir(spec *Spec, opts datasets.Options) (string, error) {
+// cacheDir returns the data set's directory in the download cache.
+func cacheDir(spec *Spec, opts datasets.Options) (string, error) {
 	if opts.CacheDir != "" {
 		return filepath.Join(opts.CacheDir, spec.Name), nil
 	}
@@ -218,10 +218,10 @@ func CacheDir(spec *Spec, opts datasets.Options) (string, error) {
 	return filepath.Join(root, "neuron", "datasets", spec.Name), nil
 }
 
-// LoadDir reads the data set from dir: the IDX files if all four are
+// loadDir reads the data set from dir: the IDX files if all four are
 // there, else the .npz archive. A directory without the files gives an
 // error wrapping errNotFound.
-func LoadDir(spec *Spec, dir string) (Arrays, error) {
+func loadDir(spec *Spec, dir string) (Arrays, error) {
 	info, err := os.Stat(dir)
 	if err != nil {
 		if errors.Is(err, fs.ErrNotExist) {

@@ -1,12 +1,7 @@
 package fetch
 
 import (
-	"archive/zip"
 	"bytes"
-	"compress/gzip"
-	"crypto/sha256"
-	"encoding/binary"
-	"encoding/hex"
 	"errors"
 	"fmt"
 	"os"
@@ -16,21 +11,19 @@ import (
 	"testing"
 
 	"github.com/neuron-go/neuron/datasets"
+	"github.com/neuron-go/neuron/datasets/internal/toydata"
 )
 
-// A toy data set: 6 training and 2 test images of 3×3 pixels.
-const (
-	toyTrain = 6
-	toyTest  = 2
-	toySide  = 3
+var (
+	toyFiles  = toydata.Files
+	toyShapes = toydata.Shapes
+	toyIDX    = toydata.IDX
+	toyNPZ    = toydata.NPZ
+	toyArrays = toydata.Arrays
+	idxBytes  = toydata.IDXBytes
+	gzipBytes = toydata.Gzip
+	sha       = toydata.SHA256
 )
-
-var toyFiles = [4]string{
-	"train-images-idx3-ubyte.gz",
-	"train-labels-idx1-ubyte.gz",
-	"t10k-images-idx3-ubyte.gz",
-	"t10k-labels-idx1-ubyte.gz",
-}
 
 // toySpec returns a spec whose system directory and module cache live in
 // a temporary directory, so no test sees the machine's real files.
@@ -44,86 +37,16 @@ func toySpec(t *testing.T) *Spec {
 		EnvVar:     "NEURON_TOY_DIR",
 		Files:      toyFiles,
 		NPZ:        "toy.npz",
-		Train:      toyTrain,
-		Test:       toyTest,
-		Rows:       toySide,
-		Cols:       toySide,
+		Train:      toydata.Train,
+		Test:       toydata.Test,
+		Rows:       toydata.Side,
+		Cols:       toydata.Side,
 		Classes:    10,
 		SystemRoot: filepath.Join(t.TempDir(), "share"),
 		Module:     &Module{Path: "example.com/ToyData", Version: "v1.2.3", Subdir: "data"},
 		BaseURL:    "https://example.invalid/",
 		Hint:       "ask a friend",
 	}
-}
-
-func idxBytes(dims []int, data []byte) []byte {
-	b := []byte{0, 0, 8, byte(len(dims))}
-	for _, d := range dims {
-		b = binary.BigEndian.AppendUint32(b, uint32(d))
-	}
-	return append(b, data...)
-}
-
-func gzipBytes(b []byte) []byte {
-	var buf bytes.Buffer
-	w := gzip.NewWriter(&buf)
-	w.Write(b)
-	w.Close()
-	return buf.Bytes()
-}
-
-// toyArrays returns the four arrays; marker is the first training label,
-// so a test can tell which copy was loaded.
-func toyArrays(marker byte) [4][]byte {
-	x := make([]byte, toyTrain*toySide*toySide)
-	for i := range x {
-		x[i] = byte(i)
-	}
-	xt := make([]byte, toyTest*toySide*toySide)
-	for i := range xt {
-		xt[i] = byte(255 - i)
-	}
-	return [4][]byte{x, {marker, 0, 4, 1, 9, 2}, xt, {7, 2}}
-}
-
-var toyShapes = [4][]int{{toyTrain, toySide, toySide}, {toyTrain}, {toyTest, toySide, toySide}, {toyTest}}
-
-// toyIDX returns the four .gz files.
-func toyIDX(marker byte) map[string][]byte {
-	a := toyArrays(marker)
-	m := map[string][]byte{}
-	for i, name := range toyFiles {
-		m[name] = gzipBytes(idxBytes(toyShapes[i], a[i]))
-	}
-	return m
-}
-
-func npyBytes(shape []int, data []byte) []byte {
-	s := make([]string, len(shape))
-	for i, d := range shape {
-		s[i] = fmt.Sprint(d)
-	}
-	tuple := "(" + strings.Join(s, ", ") + ")"
-	if len(shape) == 1 {
-		tuple = fmt.Sprintf("(%d,)", shape[0])
-	}
-	dict := fmt.Sprintf("{'descr': '|u1', 'fortran_order': False, 'shape': %s, }\n", tuple)
-	b := []byte("\x93NUMPY\x01\x00")
-	b = binary.LittleEndian.AppendUint16(b, uint16(len(dict)))
-	return append(append(b, dict...), data...)
-}
-
-// toyNPZ returns an .npz archive like Keras's mnist.npz.
-func toyNPZ(marker byte) []byte {
-	a := toyArrays(marker)
-	var buf bytes.Buffer
-	zw := zip.NewWriter(&buf)
-	for i, k := range npzKeys {
-		w, _ := zw.Create(k + ".npy")
-		w.Write(npyBytes(toyShapes[i], a[i]))
-	}
-	zw.Close()
-	return buf.Bytes()
 }
 
 func writeFiles(t *testing.T, dir string, files map[string][]byte) {
@@ -136,11 +59,6 @@ func writeFiles(t *testing.T, dir string, files map[string][]byte) {
 			t.Fatal(err)
 		}
 	}
-}
-
-func sha(b []byte) string {
-	h := sha256.Sum256(b)
-	return hex.EncodeToString(h[:])
 }
 
 func mustLoad(t *testing.T, spec *Spec, opts datasets.Options) Arrays {
@@ -172,13 +90,13 @@ func TestSearchOrder(t *testing.T) {
 	cacheRoot := filepath.Join(root, "cache")
 	optsDir := filepath.Join(root, "opts")
 	envDir := filepath.Join(root, "env")
-	cacheDir := filepath.Join(cacheRoot, "toy")
+	cached := filepath.Join(cacheRoot, "toy")
 	sysDir := filepath.Join(spec.SystemRoot, "toy")
 	modDir := filepath.Join(os.Getenv("GOMODCACHE"), "example.com", "!toy!data@v1.2.3", "data")
 	places := []struct {
 		dir    string
 		marker byte
-	}{{optsDir, 1}, {envDir, 2}, {cacheDir, 3}, {sysDir, 4}, {modDir, 5}}
+	}{{optsDir, 1}, {envDir, 2}, {cached, 3}, {sysDir, 4}, {modDir, 5}}
 	for _, p := range places {
 		writeFiles(t, p.dir, toyIDX(p.marker))
 	}
@@ -396,7 +314,7 @@ func TestNothingFound(t *testing.T) {
 
 func TestCacheDir(t *testing.T) {
 	spec := toySpec(t)
-	if got, _ := CacheDir(spec, datasets.Options{CacheDir: "/x"}); got != filepath.Join("/x", "toy") {
+	if got, _ := cacheDir(spec, datasets.Options{CacheDir: "/x"}); got != filepath.Join("/x", "toy") {
 		t.Errorf("CacheDir with Options.CacheDir = %q", got)
 	}
 	if runtime.GOOS != "linux" {
@@ -404,12 +322,12 @@ func TestCacheDir(t *testing.T) {
 	}
 	xdg := t.TempDir()
 	t.Setenv("XDG_CACHE_HOME", xdg)
-	if got, _ := CacheDir(spec, datasets.Options{}); got != filepath.Join(xdg, "neuron", "datasets", "toy") {
+	if got, _ := cacheDir(spec, datasets.Options{}); got != filepath.Join(xdg, "neuron", "datasets", "toy") {
 		t.Errorf("default CacheDir = %q", got)
 	}
 	t.Setenv("XDG_CACHE_HOME", "")
 	t.Setenv("HOME", "")
-	if _, err := CacheDir(spec, datasets.Options{}); err == nil {
+	if _, err := cacheDir(spec, datasets.Options{}); err == nil {
 		t.Error("no HOME: no error")
 	}
 	_, err := Load(spec, datasets.Options{NoDownload: true})

@@ -30,7 +30,7 @@ func (s *search) tryModule() (Arrays, bool) {
 		s.note("Go module cache", err.Error())
 	} else {
 		dir := filepath.Join(root, escapePath(m.Path)+"@"+m.Version, m.Subdir)
-		a, err := LoadDir(s.spec, dir)
+		a, err := loadDir(s.spec, dir)
 		if err == nil {
 			progress(s.opts.Progress, "%s: loaded from %s", s.spec.Name, dir)
 			return a, true

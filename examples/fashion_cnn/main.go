@@ -1,0 +1,100 @@
+// Command fashion_cnn is the course's third program in Go: a convolutional
+// network (three Conv2D + MaxPooling2D stages, then two Dense layers) that
+// classifies Fashion-MNIST clothes, validated on the test set every epoch.
+//
+// In Keras it is:
+//
+//	(X_train, y_train), (X_test, y_test) = tf.keras.datasets.fashion_mnist.load_data()
+//	X_train = X_train.reshape((60000, 28, 28, 1)); X_test = X_test.reshape((10000, 28, 28, 1))
+//	X_train, X_test = X_train / 255.0, X_test / 255.0
+//	model = Sequential([Conv2D(32, (3, 3), activation='relu', input_shape=(28, 28, 1)), MaxPooling2D((2, 2)),
+//	                    Conv2D(64, (3, 3), activation='relu'), MaxPooling2D((2, 2)),
+//	                    Conv2D(64, (3, 3), activation='relu'), MaxPooling2D((2, 2)),
+//	                    Flatten(), Dense(64, activation='relu'), Dense(10, activation='softmax')])
+//	model.compile(optimizer='adam', loss='sparse_categorical_crossentropy', metrics=['accuracy'])
+//	model.summary()
+//	history = model.fit(X_train, y_train, validation_data=(X_test, y_test), epochs=10)
+//
+// Usage:
+//
+//	go run ./examples/fashion_cnn [-epochs 10] [-batch-size 32] [-seed 0] [-scale=true] [-verbose 1] [-validation-split 0]
+package main
+
+import (
+	"fmt"
+
+	"github.com/neuron-go/neuron/activations"
+	"github.com/neuron-go/neuron/datasets/fashionmnist"
+	"github.com/neuron-go/neuron/examples/internal/course"
+	"github.com/neuron-go/neuron/layers"
+	"github.com/neuron-go/neuron/losses"
+	"github.com/neuron-go/neuron/metrics"
+	"github.com/neuron-go/neuron/models"
+	"github.com/neuron-go/neuron/optimizers"
+)
+
+func main() {
+	opts := course.ParseFlags("fashion_cnn", 10, true, true)
+	if err := run(opts); err != nil {
+		course.Fail("fashion_cnn", err)
+	}
+}
+
+func run(o course.Options) error {
+	xTrain, yTrain, xTest, yTest, err := fashionmnist.LoadData()
+	if err != nil {
+		return err
+	}
+	classes := fashionmnist.ClassNames
+	x := xTrain.Tensor().Reshape(60000, 28, 28, 1)
+	xt := xTest.Tensor().Reshape(10000, 28, 28, 1)
+	if o.Scale {
+		x, xt = x.DivScalar(255), xt.DivScalar(255)
+	}
+	y, yt := yTrain.Tensor(), yTest.Tensor()
+
+	relu := activations.ReLU
+	model := models.NewSequential(
+		&layers.Conv2D{Filters: 32, KernelSize: [2]int{3, 3}, Activation: relu, InputShape: []int{28, 28, 1}},
+		&layers.MaxPooling2D{PoolSize: [2]int{2, 2}},
+		&layers.Conv2D{Filters: 64, KernelSize: [2]int{3, 3}, Activation: relu},
+		&layers.MaxPooling2D{PoolSize: [2]int{2, 2}},
+		&layers.Conv2D{Filters: 64, KernelSize: [2]int{3, 3}, Activation: relu},
+		&layers.MaxPooling2D{PoolSize: [2]int{2, 2}},
+		&layers.Flatten{},
+		&layers.Dense{Units: 64, Activation: relu},
+		&layers.Dense{Units: 10, Activation: activations.Softmax},
+	)
+	model.SetSeed(o.Seed)
+	err = model.Compile(models.CompileConfig{
+		Optimizer: optimizers.NewAdam(),
+		Loss:      losses.SparseCategoricalCrossentropy{},
+		Metrics:   []metrics.Metric{metrics.NewAccuracy()},
+	})
+	if err != nil {
+		return err
+	}
+	model.Summary()
+	fit := models.FitConfig{Epochs: o.Epochs, BatchSize: o.BatchSize, Verbose: o.Verbose}
+	if o.ValidationSplit > 0 {
+		fit.ValidationSplit = o.ValidationSplit
+	} else {
+		fit.ValidationData = &models.Data{X: xt, Y: yt}
+	}
+	if _, err := model.Fit(x, y, fit); err != nil {
+		return err
+	}
+	scores, err := model.Evaluate(xt, yt, models.EvaluateConfig{Verbose: o.Verbose})
+	if err != nil {
+		return err
+	}
+	pred, err := model.Predict(xt, models.PredictConfig{Verbose: o.Verbose})
+	if err != nil {
+		return err
+	}
+	guess := pred.Row(1).ArgMax()[0]
+	fmt.Printf("pred[1]: %.4f\n", pred.Row(1).Data())
+	fmt.Printf("predicted: %s - true: %s\n", classes[guess], classes[yTest.Data[1]])
+	course.ReportTest(scores)
+	return nil
+}
