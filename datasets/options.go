@@ -1,6 +1,7 @@
 package datasets
 
 import (
+	"errors"
 	"io"
 	"net/http"
 )
@@ -39,3 +40,9 @@ type Options struct {
 	// "go mod download", so that a long first run does not look hung.
 	Progress io.Writer
 }
+
+// ErrNotFound is wrapped by a loader's error when no place holds the data
+// set's files and none could be fetched, as opposed to a place holding
+// broken files. Tests and programs can check it with errors.Is to skip or
+// explain, while a corrupt copy still fails loudly.
+var ErrNotFound = errors.New("datasets: files not found")

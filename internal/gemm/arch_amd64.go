@@ -106,5 +106,3 @@ func transposeStrip8(dst []float32, ldd int, src []float32, lds int, k int) {
 	dst = dst[:(k-1)*ldd+8]
 	transpose8(unsafe.SliceData(src), lds, unsafe.SliceData(dst), ldd, k)
 }
-
-const haveAsmTranspose = true

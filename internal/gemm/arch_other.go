@@ -14,8 +14,6 @@ func transposeStrip8(dst []float32, ldd int, src []float32, lds int, k int) {
 	panic("gemm: no assembly transpose on this platform")
 }
 
-const haveAsmTranspose = false
-
 func copyStrip(dst []float32, ldd int, src []float32, lds, k, w int) {
 	panic("gemm: no assembly copy on this platform")
 }

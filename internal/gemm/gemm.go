@@ -95,7 +95,7 @@ const (
 // bounds a packed A block (MC·KC) so it stays in the 1 MiB L2 next to the B
 // panel being streamed; bBlockFloats does the same for a packed B block.
 var (
-	kcMax        = 1024
+	kcMax        = 768
 	aBlockFloats = 112 * 1024
 	bBlockFloats = 512 * 1024
 )
@@ -144,15 +144,15 @@ func Sgemm(transA, transB bool, m, n, k int, a []float32, lda int, b []float32, 
 	j.mr, j.nr = j.im.shape()
 	nk := (k + kcMax - 1) / kcMax
 	j.kc = (k + nk - 1) / nk
-	j.packA, j.packB = choosePacking(&j)
+	j.copyA, j.copyB = choosePacking(&j)
 	if tunePackA || tunePackB {
-		j.packA, j.packB = tunePackA, !transB && tunePackB
+		j.copyA, j.copyB = tunePackA, !transB && tunePackB
 	}
 	switch packMode {
 	case packNever:
-		j.packA, j.packB = false, false
+		j.copyA, j.copyB = false, false
 	case packAlways:
-		j.packA, j.packB = true, !transB
+		j.copyA, j.copyB = true, !transB
 	}
 	if !parallel(&j) {
 		j.run(0, m, 0, n)
@@ -173,10 +173,10 @@ func Sgemm(transA, transB bool, m, n, k int, a []float32, lda int, b []float32, 
 // are deep: then the copy is cheap per use, while a deep panel read in
 // place touches kc lines lda apart (Aᵀ) or 8 streams lda apart (A), which
 // alias in the caches for power-of-two lda.
-func choosePacking(j *job) (packA, packB bool) {
-	packB = !j.transB && j.m > mcMax(j)
-	packA = j.n >= 512 && j.kc >= 128
-	return packA, packB
+func choosePacking(j *job) (copyA, copyB bool) {
+	copyB = !j.transB && j.m > mcMax(j)
+	copyA = j.n >= 512 && j.kc >= 128
+	return copyA, copyB
 }
 
 // mcMax is the number of rows in one packed A block.
@@ -238,8 +238,8 @@ type job struct {
 	a, b, c        []float32
 	lda, ldb, ldc  int
 	overwrite      bool // beta == 0: the first K block stores instead of adding
-	packA          bool // copy A (not transposed) into k-major panels
-	packB          bool // copy B (not transposed) into NR-wide panels
+	copyA          bool // copy op(A) into k-major panels even if it could be read in place
+	copyB          bool // copy B (not transposed) into NR-wide panels
 	mr, nr, kc     int
 }
 
@@ -248,11 +248,16 @@ func (j *job) run(i0, i1, j0, j1 int) {
 	bufs := getBuffers()
 	defer putBuffers(bufs)
 	mr, nr := j.mr, j.nr
+	mcBlk := mcMax(j)
+	packedB := j.transB || j.copyB
+	// With a single MC block every B panel is used once, right after it is
+	// packed: pack it then, while the panel is still in L1, instead of
+	// packing the whole block first and reading it back from L2 or L3.
+	lazyB := packedB && i1-i0 <= mcBlk
 	ncMax := j1 - j0
-	if j.transB || j.packB {
+	if packedB && !lazyB {
 		ncMax = max(nr, bBlockFloats/j.kc/nr*nr)
 	}
-	mcBlk := mcMax(j)
 	for jc := j0; jc < j1; jc += ncMax {
 		nc := min(ncMax, j1-jc)
 		for pc := 0; pc < j.k; pc += j.kc {
@@ -262,13 +267,12 @@ func (j *job) run(i0, i1, j0, j1 int) {
 			var bs []float32
 			var sb, bStep int
 			switch {
-			case j.transB:
+			case lazyB:
+				bs = bufs.bBuf(kc * nr)
+				sb, bStep = nr, 0
+			case packedB:
 				bs = bufs.bBuf(kc * roundUp(nc, nr))
-				packT(j.im, bs, j.b, j.ldb, jc, nc, pc, kc, nr)
-				sb, bStep = nr, kc*nr
-			case j.packB:
-				bs = bufs.bBuf(kc * roundUp(nc, nr))
-				packN(j.im, bs, j.b, j.ldb, pc, kc, jc, nc, nr)
+				j.packB(bs, jc, nc, pc, kc)
 				sb, bStep = nr, kc*nr
 			default:
 				bs = j.b[pc*j.ldb+jc:]
@@ -281,7 +285,7 @@ func (j *job) run(i0, i1, j0, j1 int) {
 				var as []float32
 				var ra, pa, g int
 				switch {
-				case j.packA:
+				case j.copyA:
 					g = groupA(j.im, mc)
 					as = bufs.aBuf(kc * roundUp(mc, g))
 					if j.transA {
@@ -299,6 +303,9 @@ func (j *job) run(i0, i1, j0, j1 int) {
 				}
 				for jr := 0; jr < nc; jr += nr {
 					cols := min(nr, nc-jr)
+					if lazyB {
+						j.packB(bs, jc+jr, cols, pc, kc)
+					}
 					bp := bs[(jr/nr)*bStep:]
 					for ir := 0; ir < mc; ir += mr {
 						rows := min(mr, mc-ir)
@@ -309,6 +316,16 @@ func (j *job) run(i0, i1, j0, j1 int) {
 				}
 			}
 		}
+	}
+}
+
+// packB packs columns c0..c0+cols, depth p0..p0+kc of op(B) into NR-wide
+// panels at dst.
+func (j *job) packB(dst []float32, c0, cols, p0, kc int) {
+	if j.transB {
+		packT(j.im, dst, j.b, j.ldb, c0, cols, p0, kc, j.nr)
+	} else {
+		packN(j.im, dst, j.b, j.ldb, p0, kc, c0, cols, j.nr)
 	}
 }
 

@@ -175,3 +175,4 @@ copyrow:
 copydone:
 	VZEROUPPER
 	RET
+

@@ -80,13 +80,28 @@ type Arrays struct {
 
 // errNotFound marks a place that does not have the files at all, as
 // opposed to one whose files are broken.
-var errNotFound = errors.New("not found")
+var errNotFound = datasets.ErrNotFound
 
 // notFound is an error that says what is missing and wraps errNotFound.
 type notFound struct{ msg string }
 
 func (e *notFound) Error() string { return e.msg }
 func (e *notFound) Unwrap() error { return errNotFound }
+
+// searchError is the error of a search that found nothing usable. It
+// wraps errNotFound unless some place held broken files.
+type searchError struct {
+	msg    string
+	broken bool
+}
+
+func (e *searchError) Error() string { return e.msg }
+func (e *searchError) Unwrap() error {
+	if e.broken {
+		return nil
+	}
+	return errNotFound
+}
 
 // Load finds and reads the data set described by spec.
 func Load(spec *Spec, opts datasets.Options) (Arrays, error) {
@@ -156,9 +171,10 @@ func Load(spec *Spec, opts datasets.Options) (Arrays, error) {
 
 // search collects why each place failed.
 type search struct {
-	spec  *Spec
-	opts  datasets.Options
-	notes []string
+	spec   *Spec
+	opts   datasets.Options
+	notes  []string
+	broken bool // a place had the files, but they were bad
 }
 
 func (s *search) note(where, why string) {
@@ -171,6 +187,7 @@ func (s *search) try(where, dir string) (Arrays, bool) {
 	if err != nil {
 		s.note(where, err.Error())
 		if !errors.Is(err, errNotFound) {
+			s.broken = true
 			progress(s.opts.Progress, "%s: skipping %s: %v", s.spec.Name, dir, err)
 		}
 		return Arrays{}, false
@@ -203,7 +220,7 @@ func (s *search) err() error {
 	if s.opts.NoDownload {
 		b.WriteString("\n  - or allow downloads (clear Options.NoDownload)")
 	}
-	return errors.New(b.String())
+	return &searchError{msg: b.String(), broken: s.broken}
 }
 
 // cacheDir returns the data set's directory in the download cache.

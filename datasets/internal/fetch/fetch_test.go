@@ -127,7 +127,7 @@ func TestExplicitDirDoesNotFallThrough(t *testing.T) {
 	missing := filepath.Join(t.TempDir(), "nope")
 
 	_, err := Load(spec, datasets.Options{Dir: missing, CacheDir: cacheRoot})
-	if err == nil || err.Error() != "toy: Options.Dir "+missing+": no such directory" {
+	if err == nil || err.Error() != "toy: Options.Dir "+missing+": no such directory" || !errors.Is(err, datasets.ErrNotFound) {
 		t.Errorf("Options.Dir: err = %v", err)
 	}
 
@@ -205,6 +205,9 @@ func TestLoadDirProblems(t *testing.T) {
 			prefix := "toy: Options.Dir " + dir + ": "
 			if !strings.HasPrefix(err.Error(), prefix) || !strings.Contains(err.Error(), tc.want) {
 				t.Errorf("error %q\n  want %q then %q", err, prefix, tc.want)
+			}
+			if missing := tc.files == nil || strings.HasPrefix(tc.want, "missing"); errors.Is(err, datasets.ErrNotFound) != missing {
+				t.Errorf("errors.Is(err, ErrNotFound) = %v, want %v", !missing, missing)
 			}
 		})
 	}
@@ -303,6 +306,17 @@ func TestNothingFound(t *testing.T) {
 	if got := err.Error(); got != strings.Join(want, "\n") {
 		t.Errorf("error:\n%s\nwant:\n%s", got, strings.Join(want, "\n"))
 	}
+	if !errors.Is(err, datasets.ErrNotFound) {
+		t.Error("error does not wrap ErrNotFound")
+	}
+
+	// A place with broken files makes the error more than "not found".
+	writeFiles(t, filepath.Join(cacheRoot, "toy"), map[string][]byte{"toy.npz": []byte("junk")})
+	_, err = Load(spec, datasets.Options{CacheDir: cacheRoot, NoDownload: true})
+	if err == nil || errors.Is(err, datasets.ErrNotFound) || !strings.Contains(err.Error(), "npz: toy.npz: not a valid zip archive") {
+		t.Errorf("broken cache: err = %v", err)
+	}
+	os.RemoveAll(filepath.Join(cacheRoot, "toy"))
 
 	// With downloads allowed but no go command, the go step says so.
 	spec.Downloads = nil

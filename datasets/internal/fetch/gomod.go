@@ -37,6 +37,7 @@ func (s *search) tryModule() (Arrays, bool) {
 		}
 		s.note(fmt.Sprintf("Go module cache (%s) %s", how, dir), err.Error())
 		if !errors.Is(err, errNotFound) {
+			s.broken = true
 			// The module is there but broken; downloading it again
 			// would only report the same directory.
 			return Arrays{}, false

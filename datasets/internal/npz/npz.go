@@ -166,11 +166,9 @@ func ReadNPY(r io.Reader, name string, want []int, maxBytes int64) (datasets.Uin
 // r can deliver; it only sizes the first allocation.
 func readNPY(r io.Reader, name string, want []int, maxBytes, avail int64) (datasets.Uint8Array, error) {
 	p := "npz: " + name + ": "
-	if want != nil {
-		for _, d := range want {
-			if d < Any {
-				return datasets.Uint8Array{}, fmt.Errorf("%sinvalid wanted shape %v", p, want)
-			}
+	for _, d := range want {
+		if d < Any {
+			return datasets.Uint8Array{}, fmt.Errorf("%sinvalid wanted shape %v", p, want)
 		}
 	}
 	br := bufio.NewReaderSize(r, 64<<10)

@@ -1,0 +1,191 @@
+package layers
+
+import (
+	"fmt"
+	"math/rand/v2"
+	"strings"
+
+	"github.com/neuron-go/neuron/activations"
+	"github.com/neuron-go/neuron/initializers"
+	"github.com/neuron-go/neuron/tensor"
+)
+
+// Conv2D is a 2-D convolution layer over channels-last images (Keras's
+// default data_format): Filters kernels of KernelSize slide over the height
+// and width of each example, and Call(x) = Activation(conv(x, kernel) + bias).
+// As in Keras and TensorFlow the kernel is not flipped (a cross-correlation).
+//
+// Shapes: (batch, height, width, channels) → (batch, outHeight, outWidth,
+// Filters); kernel (KernelSize[0], KernelSize[1], channels, Filters), bias
+// (Filters). With "valid" padding outHeight = ⌊(height − KernelSize[0]) /
+// Strides[0]⌋ + 1; with "same" it is ⌈height / Strides[0]⌉ (likewise for the
+// width).
+//
+// Grayscale images of shape (28, 28) need a channel axis first:
+// add Reshape{TargetShape: []int{28, 28, 1}} before the first Conv2D.
+type Conv2D struct {
+	// Filters is the number of kernels, the output channels; it must be > 0.
+	Filters int
+	// KernelSize is the (height, width) of each kernel, e.g. {3, 3}.
+	KernelSize [2]int
+	// Strides is the step of the kernel along (height, width); the zero
+	// value means {1, 1}.
+	Strides [2]int
+	// Padding is "valid" (no padding, the default when empty) or "same"
+	// (zeros around the input so that, with stride 1, the output has the
+	// input's height and width; TensorFlow puts an odd extra row or column
+	// at the bottom or right).
+	Padding string
+	// Activation is applied to the output; the zero value is linear.
+	Activation activations.Activation
+	// NoBias drops the bias (Keras use_bias=False).
+	NoBias bool
+	// KernelInitializer defaults to GlorotUniform, with Keras's fans for a
+	// convolution kernel (receptive field × channels); BiasInitializer
+	// defaults to Zeros.
+	KernelInitializer, BiasInitializer initializers.Initializer
+	// KernelRegularizer and BiasRegularizer add a penalty on the weights to
+	// the training loss; nil means none.
+	KernelRegularizer, BiasRegularizer Regularizer
+	// InputShape optionally declares the model's per-example input shape,
+	// e.g. {28, 28, 1}.
+	InputShape []int
+
+	kernel, bias *Weight
+	strides      [2]int
+	padding      string
+	in           []int // the per-example input shape given to Build
+}
+
+// ClassName implements Layer.
+func (*Conv2D) ClassName() string { return "Conv2D" }
+
+// ModelInputShape implements InputShaper.
+func (l *Conv2D) ModelInputShape() []int { return l.InputShape }
+
+// Build implements Layer.
+func (l *Conv2D) Build(in []int, rng *rand.Rand) ([]int, error) {
+	const name = "Conv2D"
+	if l.Filters <= 0 {
+		return nil, fmt.Errorf("layers: %s: Filters must be > 0, got %d", name, l.Filters)
+	}
+	if l.KernelSize[0] <= 0 || l.KernelSize[1] <= 0 {
+		return nil, fmt.Errorf("layers: %s: KernelSize must be positive, got %v", name, l.KernelSize)
+	}
+	strides, err := windowStrides(name, l.Strides, [2]int{1, 1})
+	if err != nil {
+		return nil, err
+	}
+	padding, err := windowPadding(name, l.Padding)
+	if err != nil {
+		return nil, err
+	}
+	out, err := windowOutput(name, "kernel", in, l.KernelSize, strides, padding)
+	if err != nil {
+		return nil, err
+	}
+	out[2] = l.Filters
+	ki, bi := l.KernelInitializer, l.BiasInitializer
+	if ki == nil {
+		ki = initializers.GlorotUniform{}
+	}
+	if bi == nil {
+		bi = initializers.Zeros{}
+	}
+	ks := []int{l.KernelSize[0], l.KernelSize[1], in[2], l.Filters}
+	l.kernel = newWeight("kernel", ks, ki.Init(ks, rng))
+	l.bias = nil
+	if !l.NoBias {
+		bs := []int{l.Filters}
+		l.bias = newWeight("bias", bs, bi.Init(bs, rng))
+	}
+	l.strides, l.padding, l.in = strides, padding, append([]int(nil), in...)
+	return out, nil
+}
+
+// Call implements Layer.
+func (l *Conv2D) Call(x *tensor.Tensor, _ bool) *tensor.Tensor {
+	checkBatch("Conv2D", x, l.in)
+	var b *tensor.Tensor
+	if l.bias != nil {
+		b = l.bias.Value
+	}
+	return l.Activation.Apply(tensor.Conv2D(x, l.kernel.Value, b, l.strides, l.padding))
+}
+
+// Weights implements Layer.
+func (l *Conv2D) Weights() []*Weight {
+	if l.kernel == nil {
+		return nil
+	}
+	if l.bias == nil {
+		return []*Weight{l.kernel}
+	}
+	return []*Weight{l.kernel, l.bias}
+}
+
+// RegularizationLoss implements Regularized.
+func (l *Conv2D) RegularizationLoss() *tensor.Tensor {
+	return regLoss(regPair{l.kernel, l.KernelRegularizer}, regPair{l.bias, l.BiasRegularizer})
+}
+
+// windowStrides returns the strides of a window layer: the zero value means
+// def, anything else must be positive.
+func windowStrides(layer string, s, def [2]int) ([2]int, error) {
+	if s == ([2]int{}) {
+		return def, nil
+	}
+	if s[0] <= 0 || s[1] <= 0 {
+		return s, fmt.Errorf("layers: %s: Strides must be positive, got %v", layer, s)
+	}
+	return s, nil
+}
+
+// windowPadding returns the padding of a window layer in lower case, as
+// Keras accepts any case; empty means "valid".
+func windowPadding(layer, p string) (string, error) {
+	switch q := strings.ToLower(p); q {
+	case "":
+		return "valid", nil
+	case "valid", "same":
+		return q, nil
+	}
+	return "", fmt.Errorf(`layers: %s: Padding must be "valid" or "same", got %q`, layer, p)
+}
+
+// windowOutput checks that in is an image shape (height, width, channels)
+// and returns the output shape of a size window moved by strides, keeping
+// the channels. what names the window in errors ("kernel", "pool").
+func windowOutput(layer, what string, in []int, size, strides [2]int, padding string) ([]int, error) {
+	if len(in) != 3 {
+		hint := "add a Reshape layer first"
+		if len(in) == 2 {
+			hint = fmt.Sprintf("add Reshape{TargetShape: []int{%d, %d, 1}} first for one channel", in[0], in[1])
+		}
+		return nil, fmt.Errorf("layers: %s: want examples of rank 3 (height, width, channels), got shape %v (%s)", layer, in, hint)
+	}
+	oh, _ := tensor.ConvOutputSize(in[0], size[0], strides[0], padding)
+	ow, _ := tensor.ConvOutputSize(in[1], size[1], strides[1], padding)
+	if oh <= 0 || ow <= 0 {
+		return nil, fmt.Errorf("layers: %s: the %dx%d %s does not fit the %dx%d input with %q padding", layer, size[0], size[1], what, in[0], in[1], padding)
+	}
+	return []int{oh, ow, in[2]}, nil
+}
+
+// checkBatch panics with a *tensor.ShapeError unless x is a batch of
+// examples of the shape the layer was built for. Without it a convolution
+// would accept other image sizes and the error would surface layers later.
+func checkBatch(layer string, x *tensor.Tensor, in []int) {
+	s := x.Shape()
+	ok := len(s) == len(in)+1
+	for i := 0; ok && i < len(in); i++ {
+		ok = s[i+1] == in[i]
+	}
+	if !ok {
+		panic(&tensor.ShapeError{
+			Op:     layer,
+			Shapes: [][]int{append([]int(nil), s...)},
+			Msg:    fmt.Sprintf("want a batch of examples of shape %v", in),
+		})
+	}
+}
