@@ -1,6 +1,10 @@
 package tensor
 
-import "math"
+import (
+	"math"
+
+	"github.com/neuron-go/neuron/internal/vec"
+)
 
 var (
 	opAdd = chunkOp{
@@ -259,33 +263,10 @@ func (t *Tensor) Clip(lo, hi float32) *Tensor {
 // (0 at exactly 0, as in TensorFlow).
 func (t *Tensor) ReLU() *Tensor {
 	out := Zeros(t.shape...)
-	reluForward(out.data, t.data)
+	vec.ReLU(out.data, t.data)
 	return record(out, "ReLU", []*Tensor{t}, func(o *Tensor) {
-		reluBackward(t.grad, o.grad, o.data)
+		vec.ReLUBackward(t.grad, o.grad, o.data)
 	})
-}
-
-// reluForward sets y = max(x, 0).
-func reluForward(y, x []float32) {
-	x = x[:len(y)]
-	for i, v := range x {
-		if v > 0 {
-			y[i] = v
-		} else {
-			y[i] = 0
-		}
-	}
-}
-
-// reluBackward adds g where the ReLU output y was positive.
-func reluBackward(dx, g, y []float32) {
-	g = g[:len(dx)]
-	y = y[:len(dx)]
-	for i := range dx {
-		if y[i] > 0 {
-			dx[i] += g[i]
-		}
-	}
 }
 
 // Sigmoid returns 1/(1+e^−t). d/dt = y(1−y). The result remembers t so that

@@ -36,3 +36,32 @@ func adamGo(w, g, m, v []float32, alpha, c1, c2, eps float32) {
 		w[i] -= alpha * mi / (float32(math.Sqrt(float64(vi))) + eps)
 	}
 }
+
+// ReLU sets y = max(x, 0) elementwise (0 for NaN). y and x have equal length.
+func ReLU(y, x []float32) {
+	x = x[:len(y)]
+	done := reluAsm(y, x)
+	for i, v := range x[done:] {
+		// Written without a data-dependent branch: signs are random, and a
+		// mispredicted branch per element costs more than the work.
+		y[done+i] = max(v, 0)
+		if v != v {
+			y[done+i] = 0
+		}
+	}
+}
+
+// ReLUBackward adds g to dx where the ReLU output y is positive:
+// dx += (y > 0) ? g : 0. Adding an explicit 0 elsewhere keeps every path
+// bit-identical (−0 + 0 = +0).
+func ReLUBackward(dx, g, y []float32) {
+	g, y = g[:len(dx)], y[:len(dx)]
+	done := reluBackwardAsm(dx, g, y)
+	for i := done; i < len(dx); i++ {
+		var a float32
+		if y[i] > 0 {
+			a = g[i]
+		}
+		dx[i] += a
+	}
+}

@@ -85,3 +85,95 @@ loop256:
 done256:
 	VZEROUPPER
 	RET
+
+// func reluAVX512(y, x *float32, n int); n is a multiple of 16.
+// VMAXPS returns its second source when either is NaN: NaN becomes 0.
+TEXT ·reluAVX512(SB), NOSPLIT, $0-24
+	MOVQ y+0(FP), DI
+	MOVQ x+8(FP), SI
+	MOVQ n+16(FP), CX
+	VXORPS Z0, Z0, Z0
+	XORQ AX, AX
+
+relu512:
+	CMPQ AX, CX
+	JGE  relu512done
+	VMOVUPS (SI)(AX*4), Z1
+	VMAXPS  Z0, Z1, Z1
+	VMOVUPS Z1, (DI)(AX*4)
+	ADDQ    $16, AX
+	JMP     relu512
+
+relu512done:
+	VZEROUPPER
+	RET
+
+// func reluAVX2(y, x *float32, n int); n is a multiple of 8.
+TEXT ·reluAVX2(SB), NOSPLIT, $0-24
+	MOVQ y+0(FP), DI
+	MOVQ x+8(FP), SI
+	MOVQ n+16(FP), CX
+	VXORPS Y0, Y0, Y0
+	XORQ AX, AX
+
+relu256:
+	CMPQ AX, CX
+	JGE  relu256done
+	VMOVUPS (SI)(AX*4), Y1
+	VMAXPS  Y0, Y1, Y1
+	VMOVUPS Y1, (DI)(AX*4)
+	ADDQ    $8, AX
+	JMP     relu256
+
+relu256done:
+	VZEROUPPER
+	RET
+
+// func reluBackwardAVX512(dx, grad, y *float32, n int); n is a multiple of 16.
+// dx += (y > 0) ? grad : 0
+TEXT ·reluBackwardAVX512(SB), NOSPLIT, $0-32
+	MOVQ dx+0(FP), DI
+	MOVQ grad+8(FP), SI
+	MOVQ y+16(FP), DX
+	MOVQ n+24(FP), CX
+	VXORPS Z0, Z0, Z0
+	XORQ AX, AX
+
+reluB512:
+	CMPQ AX, CX
+	JGE  reluB512done
+	VMOVUPS   (DX)(AX*4), Z1
+	VCMPPS    $14, Z0, Z1, K1      // K1 = y > 0
+	VMOVUPS.Z (SI)(AX*4), K1, Z2   // grad where y > 0, else 0
+	VADDPS    (DI)(AX*4), Z2, Z2
+	VMOVUPS   Z2, (DI)(AX*4)
+	ADDQ      $16, AX
+	JMP       reluB512
+
+reluB512done:
+	VZEROUPPER
+	RET
+
+// func reluBackwardAVX2(dx, grad, y *float32, n int); n is a multiple of 8.
+TEXT ·reluBackwardAVX2(SB), NOSPLIT, $0-32
+	MOVQ dx+0(FP), DI
+	MOVQ grad+8(FP), SI
+	MOVQ y+16(FP), DX
+	MOVQ n+24(FP), CX
+	VXORPS Y0, Y0, Y0
+	XORQ AX, AX
+
+reluB256:
+	CMPQ AX, CX
+	JGE  reluB256done
+	VMOVUPS (DX)(AX*4), Y1
+	VCMPPS  $14, Y0, Y1, Y3        // Y3 = y > 0 ? all ones : 0
+	VANDPS  (SI)(AX*4), Y3, Y2
+	VADDPS  (DI)(AX*4), Y2, Y2
+	VMOVUPS Y2, (DI)(AX*4)
+	ADDQ    $8, AX
+	JMP     reluB256
+
+reluB256done:
+	VZEROUPPER
+	RET

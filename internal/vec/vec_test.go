@@ -92,3 +92,50 @@ func BenchmarkAdam(b *testing.B) {
 		Adam(w, g, m, v, 0.001, 0.1, 0.001, 1e-7)
 	}
 }
+
+// TestReLUPathsAgree compares every path bit for bit, NaN and ±0 included.
+func TestReLUPathsAgree(t *testing.T) {
+	rng := rand.New(rand.NewPCG(2, 2))
+	for _, n := range []int{0, 1, 7, 8, 15, 16, 17, 40, 1001} {
+		x := randSlice(rng, n, 1, false)
+		if n > 3 {
+			x[0], x[1], x[2] = float32(math.NaN()), float32(math.Copysign(0, -1)), 0
+		}
+		g := randSlice(rng, n, 1, false)
+		dx0 := randSlice(rng, n, 1, false)
+		if n > 3 {
+			dx0[3] = float32(math.Copysign(0, -1))
+		}
+		var refY, refDX []float32
+		for _, p := range [][2]bool{{false, false}, {false, true}, {true, false}} {
+			if (p[0] && !hasAVX512) || (p[1] && !hasAVX2) {
+				continue
+			}
+			old512, old2 := hasAVX512, hasAVX2
+			hasAVX512, hasAVX2 = p[0], p[1]
+			y := make([]float32, n)
+			ReLU(y, x)
+			dx := append([]float32(nil), dx0...)
+			ReLUBackward(dx, g, y)
+			hasAVX512, hasAVX2 = old512, old2
+			if refY == nil {
+				refY, refDX = y, dx
+				for i, v := range x {
+					want := float32(0)
+					if v > 0 {
+						want = v
+					}
+					if y[i] != want {
+						t.Fatalf("ReLU(%v) = %v", v, y[i])
+					}
+				}
+				continue
+			}
+			for i := range y {
+				if math.Float32bits(y[i]) != math.Float32bits(refY[i]) || math.Float32bits(dx[i]) != math.Float32bits(refDX[i]) {
+					t.Fatalf("n=%d path %v differs at %d", n, p, i)
+				}
+			}
+		}
+	}
+}
