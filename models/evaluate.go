@@ -51,14 +51,16 @@ func (m *Sequential) evaluate(x, y *tensor.Tensor, bs int, verbose Verbosity) (m
 	for _, mt := range m.metrics {
 		mt.Reset()
 	}
+	arena := tensor.NewArena()
 	for step := 0; step < steps; step++ {
 		lo, hi := step*bs, min((step+1)*bs, n)
-		xb, yb := x.Slice(lo, hi), y.Slice(lo, hi)
+		xb, yb := x.Slice(lo, hi).InArena(arena), y.Slice(lo, hi)
 		pred := m.Call(xb, false)
 		loss.add(float64(m.loss.Call(yb, pred).Item()), hi-lo)
 		for _, mt := range m.metrics {
 			mt.Update(yb, pred)
 		}
+		arena.Reset()
 		if bar != nil {
 			bar.Update(step+1, barValues(m.currentLogs(loss.result())), step+1 == steps)
 		}
@@ -123,10 +125,12 @@ func (m *Sequential) Predict(x *tensor.Tensor, cfg PredictConfig) (out *tensor.T
 	bar := m.bar(steps, cfg.Verbose)
 	out = tensor.Zeros(append([]int{n}, m.OutputShape()...)...)
 	per := out.Size() / n
+	arena := tensor.NewArena()
 	for step := 0; step < steps; step++ {
 		lo, hi := step*bs, min((step+1)*bs, n)
-		pred := m.Call(x.Slice(lo, hi), false)
+		pred := m.Call(x.Slice(lo, hi).InArena(arena), false)
 		copy(out.Data()[lo*per:hi*per], pred.Data())
+		arena.Reset()
 		if bar != nil {
 			bar.Update(step+1, nil, step+1 == steps)
 		}

@@ -166,7 +166,8 @@ func (m *Sequential) Fit(x, y *tensor.Tensor, cfg FitConfig) (h *History, err er
 		}
 	}
 	var lastLogs callbacks.Logs
-	xb := tensor.Zeros(batchShape(x.Shape(), bs)...)
+	arena := tensor.NewArena()
+	xb := tensor.Zeros(batchShape(x.Shape(), bs)...).InArena(arena)
 	yb := tensor.Zeros(batchShape(y.Shape(), bs)...)
 	idx := make([]int, n)
 	out := m.out()
@@ -202,12 +203,13 @@ func (m *Sequential) Fit(x, y *tensor.Tensor, cfg FitConfig) (h *History, err er
 			lo, hi := step*bs, min((step+1)*bs, n)
 			xs, ys := xb, yb
 			if hi-lo != bs {
-				xs = tensor.Zeros(batchShape(x.Shape(), hi-lo)...)
+				xs = tensor.Zeros(batchShape(x.Shape(), hi-lo)...).InArena(arena)
 				ys = tensor.Zeros(batchShape(y.Shape(), hi-lo)...)
 			}
 			x.TakeRowsInto(xs, idx[lo:hi])
 			y.TakeRowsInto(ys, idx[lo:hi])
 			lv := m.trainStep(xs, ys)
+			arena.Reset()
 			loss.add(lv, hi-lo)
 			if cfg.Verbose == Silent && len(cfg.Callbacks) == 0 {
 				continue

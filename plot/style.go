@@ -1,6 +1,7 @@
 package plot
 
 import (
+	"fmt"
 	"image"
 	"image/color"
 	"io"
@@ -361,12 +362,6 @@ type figureCanvas interface {
 	io.WriterTo
 }
 
-// pngCanvas is a PNG canvas whose images are drawn with nearest-neighbour
-// interpolation, so that each pixel of an imshow is a sharp block.
-type pngCanvas struct {
-	vgimg.PngCanvas
-}
-
 func newCanvas(path, arg string, w, h vg.Length) (figureCanvas, error) {
 	switch ext := strings.ToLower(filepath.Ext(path)); ext {
 	case ".png":
@@ -377,8 +372,10 @@ func newCanvas(path, arg string, w, h vg.Length) (figureCanvas, error) {
 		ctx.SetLineCapButt()
 		ctx.InvertY()
 		ctx.SetInterpolator(xdraw.NearestNeighbor)
+		// Images are drawn with nearest-neighbour interpolation, so that
+		// each pixel of an imshow is a sharp block.
 		c := vgimg.NewWith(vgimg.UseImageWithContext(img, ctx), vgimg.UseDPI(DPI))
-		return pngCanvas{vgimg.PngCanvas{Canvas: c}}, nil
+		return vgimg.PngCanvas{Canvas: c}, nil
 	case ".svg":
 		return vgsvg.New(w, h), nil
 	case ".pdf":
@@ -414,5 +411,5 @@ type ArgError struct {
 func (e *ArgError) Error() string { return "plot: " + e.Arg + ": " + e.Msg }
 
 func argErr(arg, format string, a ...any) error {
-	return &ArgError{Arg: arg, Msg: sprintf(format, a...)}
+	return &ArgError{Arg: arg, Msg: fmt.Sprintf(format, a...)}
 }

@@ -266,12 +266,13 @@ func Conv2D(x, w, b *Tensor, strides [2]int, padding string) *Tensor {
 	m, k := g.rows(), g.kh*g.kw*g.c
 	out := Zeros(g.n, g.oh, g.ow, f)
 
+	// cols is x itself for a 1×1 kernel with stride 1; otherwise a scratch
+	// buffer, needed after the forward pass only for the kernel's gradient,
+	// so without one it goes back to the pool right away.
 	cols := x.data
-	pooled := !g.identityCols()
-	// The columns are needed after the forward pass only for the kernel's
-	// gradient; otherwise the buffer goes back to the pool right away.
-	keepCols := pooled && w.requiresGrad
-	if pooled {
+	useCols := !g.identityCols()
+	keepCols := useCols && w.requiresGrad
+	if useCols {
 		cols = getScratch(m * k)
 		parallelFor(g.n, g.oh*g.ow*k, func(lo, hi int) { g.im2col(cols, x.data, lo, hi) })
 	}
@@ -287,7 +288,7 @@ func Conv2D(x, w, b *Tensor, strides [2]int, padding string) *Tensor {
 	gemm.Sgemm(false, false, m, f, k, cols, k, w.data, f, beta, out.data, f)
 	out = record(out, "Conv2D", inputs, func(o *Tensor) {
 		gy := o.grad
-		if w.requiresGrad && (keepCols || !pooled) {
+		if w.requiresGrad && (keepCols || !useCols) {
 			gemm.Sgemm(true, false, k, f, m, cols, k, gy, f, 1, w.grad, f)
 		}
 		if keepCols {
@@ -302,7 +303,7 @@ func Conv2D(x, w, b *Tensor, strides [2]int, padding string) *Tensor {
 			gemm.Sgemm(false, false, 1, f, m, ones(m), m, gy, f, 1, b.grad, f)
 		}
 		if x.requiresGrad {
-			if !pooled {
+			if !useCols {
 				gemm.Sgemm(false, true, m, k, f, gy, f, w.data, f, 1, x.grad, k)
 				return
 			}
@@ -312,7 +313,7 @@ func Conv2D(x, w, b *Tensor, strides [2]int, padding string) *Tensor {
 			putScratch(dcols)
 		}
 	})
-	if pooled && !keepCols {
+	if useCols && !keepCols {
 		putScratch(cols)
 	}
 	return out

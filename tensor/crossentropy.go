@@ -13,7 +13,7 @@ func SparseSoftmaxCrossEntropy(logits *Tensor, labels []int) *Tensor {
 		panic(shapeErr("SparseSoftmaxCrossEntropy", fmt.Sprintf("want [n,c] logits for %d labels", len(labels)), logits.shape))
 	}
 	n, c := logits.shape[0], logits.shape[1]
-	out := Zeros(n)
+	out := newOut([]int{n}, logits)
 	for i, k := range labels {
 		if k < 0 || k >= c {
 			panic(shapeErr("SparseSoftmaxCrossEntropy", fmt.Sprintf("label %d out of range", k), logits.shape))
@@ -22,7 +22,7 @@ func SparseSoftmaxCrossEntropy(logits *Tensor, labels []int) *Tensor {
 		out.data[i] = logSumExp(row) - row[k]
 	}
 	return record(out, "SparseSoftmaxCrossEntropy", []*Tensor{logits}, func(o *Tensor) {
-		p := make([]float32, c)
+		p := o.scratch(c)
 		for i, k := range labels {
 			row := logits.data[i*c : (i+1)*c]
 			softmaxRows(p, row, c)
@@ -43,7 +43,7 @@ func SoftmaxCrossEntropy(logits, targets *Tensor) *Tensor {
 		panic(shapeErr("SoftmaxCrossEntropy", "want logits and targets of the same [n,c] shape", logits.shape, targets.shape))
 	}
 	n, c := logits.shape[0], logits.shape[1]
-	out := Zeros(n)
+	out := newOut([]int{n}, logits, targets)
 	for i := 0; i < n; i++ {
 		z, t := logits.data[i*c:(i+1)*c], targets.data[i*c:(i+1)*c]
 		lse := logSumExp(z)
@@ -54,7 +54,7 @@ func SoftmaxCrossEntropy(logits, targets *Tensor) *Tensor {
 		out.data[i] = s
 	}
 	return record(out, "SoftmaxCrossEntropy", []*Tensor{logits, targets}, func(o *Tensor) {
-		p := make([]float32, c)
+		p := o.scratch(c)
 		for i := 0; i < n; i++ {
 			z, t := logits.data[i*c:(i+1)*c], targets.data[i*c:(i+1)*c]
 			g := o.grad[i]
@@ -88,7 +88,7 @@ func SigmoidCrossEntropy(logits, targets *Tensor) *Tensor {
 	if !sameShape(logits.shape, targets.shape) {
 		panic(shapeErr("SigmoidCrossEntropy", "logits and targets differ in shape", logits.shape, targets.shape))
 	}
-	out := Zeros(logits.shape...)
+	out := newOut(logits.shape, logits, targets)
 	for i, z := range logits.data {
 		t := targets.data[i]
 		out.data[i] = max(z, 0) - z*t + float32(math.Log1p(math.Exp(-math.Abs(float64(z)))))

@@ -95,7 +95,7 @@ var (
 
 // binary runs a broadcasting elementwise operation and returns its result.
 func binary(name string, op chunkOp, a, b *Tensor) *Tensor {
-	out := Zeros(broadcastShape(name, a.shape, b.shape)...)
+	out := newOut(broadcastShape(name, a.shape, b.shape), a, b)
 	apply2(op, out, a, b)
 	return out
 }
@@ -122,7 +122,7 @@ func (t *Tensor) Sub(u *Tensor) *Tensor {
 			sumTo(t.grad, t.shape, o.grad, o.shape)
 		}
 		if u.requiresGrad {
-			neg := make([]float32, len(o.grad))
+			neg := o.scratch(len(o.grad))
 			for i, v := range o.grad {
 				neg[i] = -v
 			}
@@ -137,7 +137,7 @@ func (t *Tensor) Mul(u *Tensor) *Tensor {
 	out := binary("Mul", opMul, t, u)
 	return record(out, "Mul", []*Tensor{t, u}, func(o *Tensor) {
 		g := &Tensor{shape: o.shape, data: o.grad}
-		tmp := Zeros(o.shape...)
+		tmp := newOut(o.shape, o)
 		if t.requiresGrad {
 			apply2(opMul, tmp, g, u)
 			sumTo(t.grad, t.shape, tmp.data, o.shape)
@@ -155,7 +155,7 @@ func (t *Tensor) Div(u *Tensor) *Tensor {
 	out := binary("Div", opDiv, t, u)
 	return record(out, "Div", []*Tensor{t, u}, func(o *Tensor) {
 		g := &Tensor{shape: o.shape, data: o.grad}
-		tmp := Zeros(o.shape...)
+		tmp := newOut(o.shape, o)
 		if t.requiresGrad {
 			apply2(opDiv, tmp, g, u)
 			sumTo(t.grad, t.shape, tmp.data, o.shape)
@@ -173,7 +173,7 @@ func (t *Tensor) Div(u *Tensor) *Tensor {
 
 // unary applies f elementwise; df returns dy/dx from x and y = f(x).
 func unary(name string, t *Tensor, f func(x float32) float32, df func(x, y float32) float32) *Tensor {
-	out := Zeros(t.shape...)
+	out := newOut(t.shape, t)
 	for i, x := range t.data {
 		out.data[i] = f(x)
 	}
@@ -262,7 +262,7 @@ func (t *Tensor) Clip(lo, hi float32) *Tensor {
 // ReLU returns max(t, 0). Its derivative is 1 for t > 0 and 0 otherwise
 // (0 at exactly 0, as in TensorFlow).
 func (t *Tensor) ReLU() *Tensor {
-	out := Zeros(t.shape...)
+	out := newOut(t.shape, t)
 	vec.ReLU(out.data, t.data)
 	return record(out, "ReLU", []*Tensor{t}, func(o *Tensor) {
 		vec.ReLUBackward(t.grad, o.grad, o.data)
@@ -298,7 +298,7 @@ func (t *Tensor) Maximum(u *Tensor) *Tensor {
 	if !sameShape(t.shape, u.shape) {
 		panic(shapeErr("Maximum", "shapes differ", t.shape, u.shape))
 	}
-	out := Zeros(t.shape...)
+	out := newOut(t.shape, t)
 	for i := range out.data {
 		out.data[i] = max(t.data[i], u.data[i])
 	}

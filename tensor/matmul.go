@@ -14,7 +14,7 @@ func (t *Tensor) MatMul(u *Tensor) *Tensor {
 		panic(shapeErr("MatMul", "want [m,k]·[k,n]", t.shape, u.shape))
 	}
 	m, k, n := t.shape[0], t.shape[1], u.shape[1]
-	out := Zeros(m, n)
+	out := newOut([]int{m, n}, t, u)
 	gemm.Sgemm(false, false, m, n, k, t.data, k, u.data, n, 0, out.data, n)
 	return record(out, "MatMul", []*Tensor{t, u}, func(o *Tensor) {
 		if t.requiresGrad {
@@ -50,7 +50,7 @@ func (t *Tensor) Reshape(shape ...int) *Tensor {
 	if size(shape) != len(t.data) {
 		panic(shapeErr("Reshape", fmt.Sprintf("%d elements do not fit the new shape", len(t.data)), t.shape, shape))
 	}
-	out := &Tensor{shape: shape, data: t.data}
+	out := &Tensor{shape: shape, data: t.data, arena: t.arena}
 	return record(out, "Reshape", []*Tensor{t}, func(o *Tensor) {
 		for i, g := range o.grad {
 			t.grad[i] += g
@@ -64,7 +64,7 @@ func (t *Tensor) Transpose() *Tensor {
 		panic(shapeErr("Transpose", "want a 2-D tensor", t.shape))
 	}
 	r, c := t.shape[0], t.shape[1]
-	out := Zeros(c, r)
+	out := newOut([]int{c, r}, t)
 	for i := 0; i < r; i++ {
 		for j := 0; j < c; j++ {
 			out.data[j*r+i] = t.data[i*c+j]
@@ -132,7 +132,7 @@ func (t *Tensor) Pick(idx []int) *Tensor {
 		panic(shapeErr("Pick", fmt.Sprintf("want [n,c] with n = %d indices", len(idx)), t.shape))
 	}
 	c := t.shape[1]
-	out := Zeros(len(idx))
+	out := newOut([]int{len(idx)}, t)
 	for i, k := range idx {
 		if k < 0 || k >= c {
 			panic(shapeErr("Pick", fmt.Sprintf("index %d out of range", k), t.shape))
@@ -155,7 +155,7 @@ func Linear(x, w, b *Tensor) *Tensor {
 	}
 	n, k, m := x.shape[0], x.shape[1], w.shape[1]
 	inputs := []*Tensor{x, w}
-	out := Zeros(n, m)
+	out := newOut([]int{n, m}, x, w, b)
 	gemm.Sgemm(false, false, n, m, k, x.data, k, w.data, m, 0, out.data, m)
 	if b != nil {
 		if len(b.shape) != 1 || b.shape[0] != m {
@@ -172,7 +172,7 @@ func Linear(x, w, b *Tensor) *Tensor {
 			gemm.Sgemm(true, false, k, m, n, x.data, k, o.grad, m, 1, w.grad, m)
 		}
 		if b != nil && b.requiresGrad {
-			db := make([]float32, m)
+			db := o.scratch(m)
 			gemm.SumRows(db, o.grad, n, m, m)
 			for i, v := range db {
 				b.grad[i] += v

@@ -15,10 +15,13 @@ import "math"
 // It panics with a *ShapeError if the shapes do not fit.
 func MaxPool2D(x *Tensor, pool, strides [2]int, padding string) *Tensor {
 	g := newWindow2D("MaxPool2D", x.shape, pool[0], pool[1], strides, padding)
+	if g.h*g.w*g.c > math.MaxInt32 {
+		panic(shapeErr("MaxPool2D", "an example has more than 2³¹−1 values", x.shape))
+	}
 	out := Zeros(g.n, g.oh, g.ow, g.c)
-	// arg holds, per output element, the winner's offset within its image;
-	// int32 suffices for any image that fits in memory and halves the
-	// traffic of int. Inference needs no indices.
+	// arg holds, per output element, the winner's offset within its
+	// example; int32 (checked above) halves the memory traffic of int.
+	// Inference needs no indices.
 	var arg []int32
 	if x.requiresGrad {
 		arg = make([]int32, len(out.data))
@@ -86,7 +89,8 @@ func (g *window2D) maxPool(out []float32, arg []int32, x []float32, n0, n1 int) 
 // maxRow sets dst = max(dst, src) elementwise. Which of two random values
 // is larger is a coin flip that defeats branch prediction, so the select
 // is done with a bit mask; this runs twice as fast as an if on conv
-// outputs. (NaN in src is ignored, as the comparison is false.)
+// outputs. A NaN in src loses every comparison, so it is ignored unless it
+// is the first value of the window.
 func maxRow(dst, src []float32) {
 	src = src[:len(dst)]
 	for i, v := range src {

@@ -12,7 +12,8 @@ func (t *Tensor) Sum() *Tensor {
 	for _, v := range t.data {
 		s += float64(v)
 	}
-	out := Scalar(float32(s))
+	out := newOut(nil, t)
+	out.data[0] = float32(s)
 	return record(out, "Sum", []*Tensor{t}, func(o *Tensor) {
 		g := o.grad[0]
 		for i := range t.grad {
@@ -28,7 +29,8 @@ func (t *Tensor) Mean() *Tensor {
 		s += float64(v)
 	}
 	n := len(t.data)
-	out := Scalar(float32(s / float64(n)))
+	out := newOut(nil, t)
+	out.data[0] = float32(s / float64(n))
 	return record(out, "Mean", []*Tensor{t}, func(o *Tensor) {
 		g := o.grad[0] / float32(n)
 		for i := range t.grad {
@@ -70,7 +72,7 @@ func reducedShape(shape []int, axis int, keepDims bool) []int {
 // the axis stays with size 1, so the result broadcasts against t.
 func (t *Tensor) SumAxis(axis int, keepDims bool) *Tensor {
 	outer, n, inner, ax := t.axisSplit("SumAxis", axis)
-	out := Zeros(reducedShape(t.shape, ax, keepDims)...)
+	out := newOut(reducedShape(t.shape, ax, keepDims), t)
 	for o := 0; o < outer; o++ {
 		for k := 0; k < n; k++ {
 			src := t.data[(o*n+k)*inner : (o*n+k+1)*inner]
@@ -136,7 +138,7 @@ func (t *Tensor) Softmax() *Tensor {
 		panic(shapeErr("Softmax", "needs at least one axis", t.shape))
 	}
 	n := t.shape[len(t.shape)-1]
-	out := Zeros(t.shape...)
+	out := newOut(t.shape, t)
 	softmaxRows(out.data, t.data, n)
 	out = record(out, "Softmax", []*Tensor{t}, func(o *Tensor) {
 		for r := 0; r < len(o.data)/n; r++ {
@@ -181,7 +183,7 @@ func softmaxRows(y, x []float32, n int) {
 // d/dt = g − softmax(t)·Σg.
 func (t *Tensor) LogSoftmax() *Tensor {
 	n := t.shape[len(t.shape)-1]
-	out := Zeros(t.shape...)
+	out := newOut(t.shape, t)
 	for r := 0; r < len(t.data); r += n {
 		row, dst := t.data[r:r+n], out.data[r:r+n]
 		m := row[0]

@@ -23,6 +23,8 @@ type Tensor struct {
 	// stably, as Keras does for a model whose last activation is softmax.
 	logits     *Tensor
 	logitsKind string // "softmax" or "sigmoid"
+
+	arena *Arena // where results computed from this tensor borrow storage
 }
 
 // node records the operation that produced a tensor.
@@ -144,7 +146,7 @@ func (t *Tensor) Clone() *Tensor { return New(t.shape, t.data) }
 
 // Detach returns a tensor sharing t's storage but with no gradient history:
 // gradients do not flow through it.
-func (t *Tensor) Detach() *Tensor { return &Tensor{shape: t.shape, data: t.data} }
+func (t *Tensor) Detach() *Tensor { return &Tensor{shape: t.shape, data: t.data, arena: t.arena} }
 
 // RequireGrad marks t as a leaf that needs a gradient (a trainable weight) and
 // returns t.
@@ -212,7 +214,7 @@ func sameShape(a, b []int) bool {
 // ensureGrad returns t's gradient buffer, allocating it (zeroed) if needed.
 func (t *Tensor) ensureGrad() []float32 {
 	if t.grad == nil {
-		t.grad = make([]float32, len(t.data))
+		t.grad = t.scratch(len(t.data))
 	}
 	return t.grad
 }

@@ -167,26 +167,46 @@ func TestSgemmSmall(t *testing.T) {
 }
 
 func testSgemmSmall(t *testing.T) {
-	{
-		rng := rand.New(rand.NewPCG(1, 2))
-		type dims struct{ m, n, k int }
-		cases := []dims{
-			{1, 1, 1}, {1, 1, 7}, {1, 33, 1}, {9, 1, 5}, {8, 32, 8}, {8, 32, 1}, {7, 31, 9},
-			{6, 16, 16}, {5, 15, 3}, {12, 48, 17}, {17, 17, 17}, {16, 64, 64}, {33, 65, 9},
-			{3, 100, 2}, {100, 3, 2}, {40, 8, 70}, {64, 64, 64}, {70, 70, 70},
-		}
-		for range 40 {
-			cases = append(cases, dims{1 + rng.IntN(70), 1 + rng.IntN(70), 1 + rng.IntN(70)})
-		}
-		for _, d := range cases {
-			for _, tr := range transCombos {
-				pad := rng.IntN(3) * (1 + rng.IntN(9))
-				o := newOperands(rng, tr[0], tr[1], d.m, d.n, d.k, pad)
-				o.check(t, 0)
-				o.check(t, 1)
-			}
+	rng := rand.New(rand.NewPCG(1, 2))
+	type dims struct{ m, n, k int }
+	cases := []dims{
+		{1, 1, 1}, {1, 1, 7}, {1, 33, 1}, {9, 1, 5}, {8, 32, 8}, {8, 32, 1}, {7, 31, 9},
+		{6, 16, 16}, {5, 15, 3}, {12, 48, 17}, {17, 17, 17}, {16, 64, 64}, {33, 65, 9},
+		{3, 100, 2}, {100, 3, 2}, {40, 8, 70}, {64, 64, 64}, {70, 70, 70},
+	}
+	for range 40 {
+		cases = append(cases, dims{1 + rng.IntN(70), 1 + rng.IntN(70), 1 + rng.IntN(70)})
+	}
+	for _, d := range cases {
+		for _, tr := range transCombos {
+			pad := rng.IntN(3) * (1 + rng.IntN(9))
+			o := newOperands(rng, tr[0], tr[1], d.m, d.n, d.k, pad)
+			o.check(t, 0)
+			o.check(t, 1)
 		}
 	}
+}
+
+// TestSgemmBlocking shrinks the blocking parameters so that small products
+// go through several K, MC and NC blocks, the non-lazy B packing and
+// multi-group A packing, on every kernel family and packing policy.
+func TestSgemmBlocking(t *testing.T) {
+	saved := [3]int{kcMax, aBlockFloats, bBlockFloats}
+	defer func() { kcMax, aBlockFloats, bBlockFloats = saved[0], saved[1], saved[2] }()
+	kcMax, aBlockFloats, bBlockFloats = 13, 13*24, 13*64
+	withImpl(t, func(t *testing.T) {
+		withPacking(t, func(t *testing.T) {
+			rng := rand.New(rand.NewPCG(19, 20))
+			for range 12 {
+				m, n, k := 1+rng.IntN(90), 1+rng.IntN(150), 1+rng.IntN(60)
+				for _, tr := range transCombos {
+					o := newOperands(rng, tr[0], tr[1], m, n, k, rng.IntN(4))
+					o.check(t, 0)
+					o.check(t, 1)
+				}
+			}
+		})
+	})
 }
 
 // keyShapes are the products of batch-32 Dense and Conv training and of

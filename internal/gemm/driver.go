@@ -1,0 +1,243 @@
+package gemm
+
+// impl names a kernel family.
+type impl int
+
+const (
+	implGo impl = iota
+	implAVX2
+	implAVX512
+)
+
+func (im impl) String() string {
+	switch im {
+	case implAVX2:
+		return "avx2"
+	case implAVX512:
+		return "avx512"
+	}
+	return "go"
+}
+
+// useImpl is the kernel family Sgemm uses. Tests set it to exercise every
+// path the machine supports.
+var useImpl = bestImpl()
+
+var tunePackA, tunePackB = false, false
+
+// packMode overrides the packing policy in tests.
+var packMode = packAuto
+
+const (
+	packAuto = iota
+	packNever
+	packAlways
+)
+
+// Blocking parameters. kcMax bounds the depth of one K block: below it the
+// whole product is a single block and C is written exactly once. aBlockFloats
+// bounds a packed A block (MC·KC) so it stays in the 1 MiB L2 next to the B
+// panel being streamed; bBlockFloats does the same for a packed B block.
+var (
+	kcMax        = 768
+	aBlockFloats = 112 * 1024
+	bBlockFloats = 512 * 1024
+)
+
+// shape returns MR and NR of a kernel family.
+func (im impl) shape() (mr, nr int) {
+	switch im {
+	case implAVX512:
+		return 8, 32
+	case implAVX2:
+		return 6, 16
+	}
+	return 4, 4
+}
+
+// choosePacking decides which operands to copy into panels when they could
+// also be read in place (op(B) = Bᵀ is always packed).
+//
+// B is copied when its panels are reused by several MC-row blocks: a panel
+// read in place is a kc×NR strip with row stride ldb, which for power-of-two
+// strides maps onto a few cache sets and is evicted before the next block
+// needs it (1024³ runs at half speed in place). With few rows the copy would
+// cost a large share of the multiply, since each element of B is used only
+// m times.
+//
+// A is copied when its panels are reused across many NR-column panels and
+// are deep: then the copy is cheap per use, while a deep panel read in
+// place touches kc lines lda apart (Aᵀ) or 8 streams lda apart (A), which
+// alias in the caches for power-of-two lda.
+func choosePacking(j *job) (copyA, copyB bool) {
+	copyB = !j.transB && j.m > mcMax(j)
+	copyA = j.n >= 512 && j.kc >= 128
+	return copyA, copyB
+}
+
+// mcMax is the number of rows in one packed A block.
+func mcMax(j *job) int { return max(j.mr, aBlockFloats/j.kc/j.mr*j.mr) }
+
+// job is one validated Sgemm call; run computes any rectangle of its C.
+type job struct {
+	im             impl
+	transA, transB bool
+	m, n, k        int
+	a, b, c        []float32
+	lda, ldb, ldc  int
+	overwrite      bool // beta == 0: the first K block stores instead of adding
+	copyA          bool // copy op(A) into k-major panels even if it could be read in place
+	copyB          bool // copy B (not transposed) into NR-wide panels
+	mr, nr, kc     int
+}
+
+// run computes C[i0:i1, j0:j1].
+func (j *job) run(i0, i1, j0, j1 int) {
+	bufs := getBuffers()
+	defer putBuffers(bufs)
+	mr, nr := j.mr, j.nr
+	mcBlk := mcMax(j)
+	packedB := j.transB || j.copyB
+	// With a single MC block every B panel is used once, right after it is
+	// packed: pack it then, while the panel is still in L1, instead of
+	// packing the whole block first and reading it back from L2 or L3.
+	lazyB := packedB && i1-i0 <= mcBlk
+	ncMax := j1 - j0
+	if packedB && !lazyB {
+		ncMax = max(nr, bBlockFloats/j.kc/nr*nr)
+	}
+	for jc := j0; jc < j1; jc += ncMax {
+		nc := min(ncMax, j1-jc)
+		for pc := 0; pc < j.k; pc += j.kc {
+			kc := min(j.kc, j.k-pc)
+			acc := !j.overwrite || pc > 0
+			// B source: panel q starts at bs[q*bStep], rows sb apart.
+			var bs []float32
+			var sb, bStep int
+			switch {
+			case lazyB:
+				bs = bufs.bBuf(kc * nr)
+				sb, bStep = nr, 0
+			case packedB:
+				bs = bufs.bBuf(kc * roundUp(nc, nr))
+				j.packB(bs, jc, nc, pc, kc)
+				sb, bStep = nr, kc*nr
+			default:
+				bs = j.b[pc*j.ldb+jc:]
+				sb, bStep = j.ldb, nr
+			}
+			for ic := i0; ic < i1; ic += mcBlk {
+				mc := min(mcBlk, i1-ic)
+				// A source: the panel of rows ir starts at as[aOff(ir)];
+				// its element (r, p) is at r*ra + p*pa from there.
+				var as []float32
+				var ra, pa, g int
+				switch {
+				case j.copyA:
+					g = groupA(j.im, mc)
+					as = bufs.aBuf(kc * roundUp(mc, g))
+					if j.transA {
+						packN(j.im, as, j.a, j.lda, pc, kc, ic, mc, g)
+					} else {
+						packT(j.im, as, j.a, j.lda, ic, mc, pc, kc, g)
+					}
+					ra, pa = 1, g
+				case j.transA: // Aᵀ is k-major already
+					as = j.a[pc*j.lda+ic:]
+					ra, pa, g = 1, j.lda, mc
+				default: // rows of A read in place, one stream each
+					as = j.a[ic*j.lda+pc:]
+					ra, pa, g = j.lda, 1, mc
+				}
+				for jr := 0; jr < nc; jr += nr {
+					cols := min(nr, nc-jr)
+					if lazyB {
+						j.packB(bs, jc+jr, cols, pc, kc)
+					}
+					bp := bs[(jr/nr)*bStep:]
+					for ir := 0; ir < mc; ir += mr {
+						rows := min(mr, mc-ir)
+						ap := as[(ir/g)*g*kc+(ir%g)*ra:]
+						cp := j.c[(ic+ir)*j.ldc+jc+jr:]
+						tile(j.im, kc, ap, ra, pa, bp, sb, cp, j.ldc, rows, cols, acc)
+					}
+				}
+			}
+		}
+	}
+}
+
+// packB packs columns c0..c0+cols, depth p0..p0+kc of op(B) into NR-wide
+// panels at dst.
+func (j *job) packB(dst []float32, c0, cols, p0, kc int) {
+	if j.transB {
+		packT(j.im, dst, j.b, j.ldb, c0, cols, p0, kc, j.nr)
+	} else {
+		packN(j.im, dst, j.b, j.ldb, p0, kc, c0, cols, j.nr)
+	}
+}
+
+// groupA is the width of the packed A groups for an MC-row block: a group
+// of g rows is stored k-major as kc×g. The AVX-512 and Go kernels use one
+// group per MR panel, so each panel is contiguous. The AVX2 kernel's 6-row
+// panels do not match the 8-row transpose, so its whole block is one group
+// (rows padded to 8) and a panel is 6 consecutive floats of each k row.
+func groupA(im impl, mc int) int {
+	switch im {
+	case implAVX512:
+		return 8
+	case implAVX2:
+		return roundUp(mc, 8)
+	}
+	return 4
+}
+
+func roundUp(x, m int) int { return (x + m - 1) / m * m }
+
+// packT transposes rows r0..r0+rows, columns c0..c0+kc of src (stride lds)
+// into groups of g rows: row r lands in group r/g, which is stored k-major
+// as kc×g at dst[(r/g)*g*kc:], so element (r, p) is at
+// dst[(r/g)*g*kc + p*g + r%g]. Padding rows of the last group are left as
+// they are: the kernels never read them.
+func packT(im impl, dst, src []float32, lds, r0, rows, c0, kc, g int) {
+	asm := im != implGo && g%8 == 0
+	for r := 0; r < rows; {
+		d := dst[(r/g)*g*kc+r%g:]
+		s := src[(r0+r)*lds+c0:]
+		if asm && r+8 <= rows {
+			transposeStrip8(d, g, s, lds, kc)
+			r += 8
+			continue
+		}
+		s = s[:kc]
+		_ = d[(kc-1)*g]
+		for p, v := range s {
+			d[p*g] = v
+		}
+		r++
+	}
+}
+
+// packN copies rows p0..p0+kc, columns c0..c0+cols of the k-major src
+// (stride lds) into groups of g columns: column c lands in group c/g, which
+// is stored as kc×g at dst[(c/g)*g*kc:], so element (p, c) is at
+// dst[(c/g)*g*kc + p*g + c%g]. This is packT's layout for operands that
+// need no transpose. Padding columns of the last group are left as they
+// are: the kernels never read them.
+func packN(im impl, dst, src []float32, lds, p0, kc, c0, cols, g int) {
+	src = src[p0*lds+c0:]
+	for c := 0; c < cols; {
+		d := dst[(c/g)*g*kc+c%g:]
+		s := src[c:]
+		w := min(g-c%g, cols-c) // columns left in this group
+		if im != implGo && w >= 8 {
+			w &^= 7
+			copyStrip(d, g, s, lds, kc, w)
+		} else {
+			for p := 0; p < kc; p++ {
+				copy(d[p*g:p*g+w], s[p*lds:p*lds+w])
+			}
+		}
+		c += w
+	}
+}
