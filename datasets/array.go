@@ -4,6 +4,8 @@ import (
 	"fmt"
 	"strconv"
 	"strings"
+
+	"github.com/neuron-go/neuron/internal/npprint"
 )
 
 // Uint8Array is an n-dimensional array of bytes in row-major order, the Go
@@ -37,7 +39,7 @@ func (a Uint8Array) Row(i int) Uint8Array {
 		panic("datasets: Row of an array without dimensions")
 	}
 	if i < 0 || i >= a.Shape[0] {
-		panic(fmt.Sprintf("datasets: Row(%d) out of range for %v", i, a))
+		panic(fmt.Sprintf("datasets: Row(%d) out of range for %s", i, a.Describe()))
 	}
 	n := 1
 	for _, d := range a.Shape[1:] {
@@ -47,9 +49,23 @@ func (a Uint8Array) Row(i int) Uint8Array {
 	return Uint8Array{Shape: shape, Data: a.Data[i*n : (i+1)*n : (i+1)*n]}
 }
 
-// String describes the array by type and shape, as NumPy would print
-// x.dtype and x.shape: "uint8 (60000, 28, 28)" or "uint8 (60000,)".
+// String formats the values as NumPy's print(x) does (nested brackets,
+// aligned columns, "..." for large arrays); tensor.SetPrintOptions sets the
+// line width. Describe gives the type and shape instead.
 func (a Uint8Array) String() string {
+	n := 1
+	for _, d := range a.Shape {
+		n *= d
+	}
+	if n != len(a.Data) {
+		return fmt.Sprintf("%s with %d values (inconsistent)", a.Describe(), len(a.Data))
+	}
+	return npprint.Uint8(a.Shape, a.Data, npprint.CurrentOptions())
+}
+
+// Describe gives the array's type and shape, as NumPy's x.dtype and x.shape:
+// "uint8 (60000, 28, 28)" or "uint8 (60000,)".
+func (a Uint8Array) Describe() string {
 	var b strings.Builder
 	b.WriteString("uint8 (")
 	for i, d := range a.Shape {

@@ -15,11 +15,11 @@ func TestUint8Array(t *testing.T) {
 	if a.Len() != 2 {
 		t.Errorf("Len = %d, want 2", a.Len())
 	}
-	if got := a.String(); got != "uint8 (2, 3, 4)" {
+	if got := a.Describe(); got != "uint8 (2, 3, 4)" {
 		t.Errorf("String = %q", got)
 	}
 	r := a.Row(1)
-	if r.String() != "uint8 (3, 4)" || r.Len() != 3 || r.Data[0] != 12 || len(r.Data) != 12 {
+	if r.Describe() != "uint8 (3, 4)" || r.Len() != 3 || r.Data[0] != 12 || len(r.Data) != 12 {
 		t.Errorf("Row(1) = %v %v", r, r.Data)
 	}
 	// A view: writes show through, appends do not.
@@ -32,16 +32,16 @@ func TestUint8Array(t *testing.T) {
 		t.Error("append to a row overwrote the next row")
 	}
 	rr := r.Row(2)
-	if rr.String() != "uint8 (4,)" || rr.Data[0] != 20 {
+	if rr.Describe() != "uint8 (4,)" || rr.Data[0] != 20 {
 		t.Errorf("Row(1).Row(2) = %v %v", rr, rr.Data)
 	}
-	if s := rr.Row(3); s.String() != "uint8 ()" || s.Len() != 0 || len(s.Data) != 1 || s.Data[0] != 23 {
+	if s := rr.Row(3); s.Describe() != "uint8 ()" || s.Len() != 0 || len(s.Data) != 1 || s.Data[0] != 23 {
 		t.Errorf("scalar row = %v %v", s, s.Data)
 	}
-	if got := (Uint8Array{}).String(); got != "uint8 ()" {
+	if got := (Uint8Array{}).Describe(); got != "uint8 ()" {
 		t.Errorf("zero value String = %q", got)
 	}
-	if got := fmt.Sprint(Uint8Array{Shape: []int{60000}}); got != "uint8 (60000,)" {
+	if got := fmt.Sprint(Uint8Array{Shape: []int{60000}}); got != "uint8 (60000,) with 0 values (inconsistent)" {
 		t.Errorf("1-D String = %q", got)
 	}
 }

@@ -70,21 +70,30 @@ func History(history map[string][]float64, keys []string, opts HistoryOptions) (
 	ymin, ymax := math.Inf(1), math.Inf(-1)
 	n := len(history[keys[0]])
 	for i, k := range keys {
-		xys := make(plotter.XYs, 0, n)
+		// NaN and infinite values break the line, as in matplotlib.
+		var all, seg plotter.XYs
+		style := draw.LineStyle{Color: CycleColor(i), Width: lineWidth}
+		flush := func() {
+			if len(seg) > 0 {
+				p.Add(&plotter.Line{XYs: seg, LineStyle: style})
+			}
+			seg = nil
+		}
 		for e, v := range history[k] {
 			if math.IsNaN(v) || math.IsInf(v, 0) {
-				continue // matplotlib leaves a gap; so does a missing point here
+				flush()
+				continue
 			}
-			xys = append(xys, plotter.XY{X: float64(e), Y: v})
+			xy := plotter.XY{X: float64(e), Y: v}
+			seg, all = append(seg, xy), append(all, xy)
 			ymin, ymax = min(ymin, v), max(ymax, v)
 		}
-		line := &plotter.Line{XYs: xys, LineStyle: draw.LineStyle{Color: CycleColor(i), Width: lineWidth}}
-		p.Add(line)
+		flush()
 		label := k
 		if opts.Labels != nil {
 			label = opts.Labels[i]
 		}
-		leg.add(label, CycleColor(i), xys)
+		leg.add(label, CycleColor(i), all)
 	}
 	if math.IsInf(ymin, 0) { // every value NaN or infinite
 		ymin, ymax = 0, 1
@@ -148,7 +157,7 @@ func sortedKeys(m map[string][]float64) []string {
 func DefaultKeys(history map[string][]float64) []string {
 	var train []string
 	for _, k := range sortedKeys(history) {
-		if !strings.HasPrefix(k, "val_") || history[strings.TrimPrefix(k, "val_")] == nil {
+		if _, hasTrain := history[strings.TrimPrefix(k, "val_")]; !strings.HasPrefix(k, "val_") || !hasTrain {
 			train = append(train, k)
 		}
 	}

@@ -1,6 +1,7 @@
 package plot
 
 import (
+	"bytes"
 	"fmt"
 	"image"
 	"image/color"
@@ -362,8 +363,22 @@ type figureCanvas interface {
 	io.WriterTo
 }
 
-func newCanvas(path, arg string, w, h vg.Length) (figureCanvas, error) {
+// checkPath returns an *ArgError if path's extension is not that of a
+// supported format: .png, .svg or .pdf, in any case.
+func checkPath(path, arg string) error {
 	switch ext := strings.ToLower(filepath.Ext(path)); ext {
+	case ".png", ".svg", ".pdf":
+		return nil
+	default:
+		return &ArgError{Arg: arg, Msg: "file name " + strconv.Quote(path) + " has extension " + strconv.Quote(ext) + "; want .png, .svg or .pdf"}
+	}
+}
+
+func newCanvas(path, arg string, w, h vg.Length) (figureCanvas, error) {
+	if err := checkPath(path, arg); err != nil {
+		return nil, err
+	}
+	switch strings.ToLower(filepath.Ext(path)) {
 	case ".png":
 		pw := int(math.Ceil(float64(w/vg.Inch*DPI) - 1e-9))
 		ph := int(math.Ceil(float64(h/vg.Inch*DPI) - 1e-9))
@@ -377,12 +392,28 @@ func newCanvas(path, arg string, w, h vg.Length) (figureCanvas, error) {
 		c := vgimg.NewWith(vgimg.UseImageWithContext(img, ctx), vgimg.UseDPI(DPI))
 		return vgimg.PngCanvas{Canvas: c}, nil
 	case ".svg":
-		return vgsvg.New(w, h), nil
-	case ".pdf":
-		return vgpdf.New(w, h), nil
+		return svgCanvas{vgsvg.New(w, h)}, nil
 	default:
-		return nil, &ArgError{Arg: arg, Msg: "file name " + strconv.Quote(path) + " has extension " + strconv.Quote(ext) + "; want .png, .svg or .pdf"}
+		return vgpdf.New(w, h), nil
 	}
+}
+
+// svgCanvas corrects the media type of the images that gonum embeds in
+// SVG: they are PNG but declared "image/jpg", which strict renderers such
+// as librsvg refuse to draw.
+type svgCanvas struct {
+	*vgsvg.Canvas
+}
+
+// WriteTo implements io.WriterTo.
+func (c svgCanvas) WriteTo(w io.Writer) (int64, error) {
+	var buf bytes.Buffer
+	if _, err := c.Canvas.WriteTo(&buf); err != nil {
+		return 0, err
+	}
+	fixed := bytes.ReplaceAll(buf.Bytes(), []byte(`"data:image/jpg;base64,`), []byte(`"data:image/png;base64,`))
+	n, err := w.Write(fixed)
+	return int64(n), err
 }
 
 // writeFigure draws a w×h figure with paint and writes it to path

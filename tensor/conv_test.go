@@ -291,10 +291,12 @@ var courseConvs = []struct {
 // BenchmarkConv2D times the convolutions of the course CNN at batch 32.
 // FLOPs count 2 per multiply-add: forward 2·M·K·F, plus as much again for
 // the kernel gradient and for the input gradient (when the input needs it).
+// As in Fit, the batch is bound to an arena that is reset after each step.
 // Backward is seeded with a zero gradient, which costs the same as any other.
 func BenchmarkConv2D(b *testing.B) {
 	for _, c := range courseConvs {
-		x := tt.Rand(1, 0, 1, c.in...)
+		arena := tensor.NewArena()
+		x := tt.Rand(1, 0, 1, c.in...).InArena(arena)
 		w := tt.Rand(2, -0.1, 0.1, c.k...).RequireGrad()
 		bias := tensor.Zeros(c.k[3]).RequireGrad()
 		if c.inputGrad {
@@ -314,6 +316,7 @@ func BenchmarkConv2D(b *testing.B) {
 			}()
 			for b.Loop() {
 				tensor.Conv2D(x, w, bias, [2]int{1, 1}, "valid")
+				arena.Reset()
 			}
 			b.ReportMetric(fwd*float64(b.N)/b.Elapsed().Seconds()/1e9, "GFLOP/s")
 		})
@@ -324,8 +327,8 @@ func BenchmarkConv2D(b *testing.B) {
 			}
 			for b.Loop() {
 				y := tensor.Conv2D(x, w, bias, [2]int{1, 1}, "valid")
-				loss := tensor.Custom("seed", tensor.Scalar(0), []*tensor.Tensor{y}, func([]float32) {})
-				tensor.Backward(loss)
+				tensor.Backward(tensor.Custom("seed", tensor.Scalar(0), []*tensor.Tensor{y}, func([]float32) {}))
+				arena.Reset()
 			}
 			b.ReportMetric(flops*float64(b.N)/b.Elapsed().Seconds()/1e9, "GFLOP/s")
 		})

@@ -24,7 +24,7 @@ func Dropout(x *Tensor, rate float32, rng *rand.Rand) *Tensor {
 	// 64-bit draw; its resolution (2⁻³²) is finer than Float32's (2⁻²⁴).
 	thr := uint32(float64(rate) * (1 << 32))
 	scale := 1 / (1 - rate)
-	mask := make([]float32, len(x.data))
+	mask := x.scratch(len(x.data)) // zeroed; from x's arena if it has one
 	i := 0
 	for ; i+2 <= len(mask); i += 2 {
 		r := rng.Uint64()
@@ -50,7 +50,7 @@ func DropoutMask(x *Tensor, mask []float32) *Tensor {
 	if len(mask) != len(x.data) {
 		panic(shapeErr("DropoutMask", fmt.Sprintf("mask has %d values", len(mask)), x.shape))
 	}
-	out := Zeros(x.shape...)
+	out := newOut(x.shape, x)
 	xd, od := x.data[:len(mask)], out.data[:len(mask)]
 	for i, m := range mask {
 		od[i] = xd[i] * m

@@ -18,7 +18,7 @@ func MaxPool2D(x *Tensor, pool, strides [2]int, padding string) *Tensor {
 	if g.h*g.w*g.c > math.MaxInt32 {
 		panic(shapeErr("MaxPool2D", "an example has more than 2³¹−1 values", x.shape))
 	}
-	out := Zeros(g.n, g.oh, g.ow, g.c)
+	out := newOut([]int{g.n, g.oh, g.ow, g.c}, x)
 	// arg holds, per output element, the winner's offset within its
 	// example; int32 (checked above) halves the memory traffic of int.
 	// Inference needs no indices.

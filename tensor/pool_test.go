@@ -160,14 +160,17 @@ func TestMaxPool2DShapeErrors(t *testing.T) {
 
 // BenchmarkMaxPool2D times the 2×2 poolings of the course CNN at batch 32,
 // on random inputs (so which element wins is unpredictable), without and
-// with the argmax bookkeeping and backward pass of training.
+// with the argmax bookkeeping and backward pass of training. As in Fit, the
+// batch is bound to an arena that is reset after each step.
 func BenchmarkMaxPool2D(b *testing.B) {
 	for _, in := range [][]int{{32, 26, 26, 32}, {32, 11, 11, 64}, {32, 3, 3, 64}} {
-		x := tt.Rand(1, -1, 1, in...)
+		arena := tensor.NewArena()
+		x := tt.Rand(1, -1, 1, in...).InArena(arena)
 		name := fmt.Sprintf("%dx%dx%d", in[1], in[2], in[3])
 		b.Run(name+"/forward", func(b *testing.B) {
 			for b.Loop() {
 				tensor.MaxPool2D(x, [2]int{2, 2}, [2]int{2, 2}, "valid")
+				arena.Reset()
 			}
 		})
 		b.Run(name+"/forward+backward", func(b *testing.B) {
@@ -176,6 +179,7 @@ func BenchmarkMaxPool2D(b *testing.B) {
 			for b.Loop() {
 				y := tensor.MaxPool2D(x, [2]int{2, 2}, [2]int{2, 2}, "valid")
 				tensor.Backward(tensor.Custom("seed", tensor.Scalar(0), []*tensor.Tensor{y}, func([]float32) {}))
+				arena.Reset()
 			}
 		})
 	}

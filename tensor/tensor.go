@@ -3,6 +3,8 @@ package tensor
 import (
 	"fmt"
 	"math"
+
+	"github.com/neuron-go/neuron/internal/npprint"
 )
 
 // Tensor is an n-dimensional row-major array of float32.
@@ -178,15 +180,21 @@ func (t *Tensor) ZeroGrad() {
 	}
 }
 
-// String returns a short description: the shape and the first values.
+// String formats the tensor as NumPy's print does: nested brackets,
+// aligned columns, wrapped at the line width and summarised with "..." when
+// large (see SetPrintOptions).
 func (t *Tensor) String() string {
-	const max = 8
-	s := fmt.Sprintf("Tensor%v", t.shape)
-	if len(t.data) <= max {
-		return s + fmt.Sprint(t.data)
-	}
-	return s + fmt.Sprint(t.data[:max])[:len(fmt.Sprint(t.data[:max]))-1] + " ...]"
+	return npprint.Float32(t.shape, t.data, npprint.CurrentOptions())
 }
+
+// PrintOptions control String, like NumPy's print options; zero fields
+// mean NumPy's defaults (line width 75, precision 8, threshold 1000).
+type PrintOptions = npprint.Options
+
+// SetPrintOptions sets how tensors and data arrays print, like
+// np.set_printoptions, and returns the previous options. The course uses
+// SetPrintOptions(PrintOptions{Linewidth: 120}) to show a 28×28 image.
+func SetPrintOptions(o PrintOptions) (previous PrintOptions) { return npprint.SetOptions(o) }
 
 // HasNaN reports whether any element is NaN or infinite.
 func (t *Tensor) HasNaN() bool {

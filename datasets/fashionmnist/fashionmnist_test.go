@@ -51,8 +51,8 @@ func TestLoadDataReal(t *testing.T) {
 		{yt, "uint8 (10000,)", "0402a96d92fd2663957122ceb108a494c5af83dab82d92729df917d7dec38c34"},
 	}
 	for i, w := range want {
-		if w.a.String() != w.shape {
-			t.Errorf("array %d is %v, want %s", i, w.a, w.shape)
+		if w.a.Describe() != w.shape {
+			t.Errorf("array %d is %s, want %s", i, w.a.Describe(), w.shape)
 		}
 		if got := idxSHA256(w.a); got != w.sha {
 			t.Errorf("array %d: SHA-256 %s, want %s", i, got, w.sha)

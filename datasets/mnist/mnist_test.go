@@ -86,8 +86,8 @@ func TestLoadDataReal(t *testing.T) {
 		"ff7bcfd416de33731a308c3f266cc351222c34898ecbeaf847f06e48f7ec33f2",
 	}
 	for i := range a {
-		if a[i].String() != wantShapes[i] {
-			t.Errorf("array %d is %v, want %s", i, a[i], wantShapes[i])
+		if a[i].Describe() != wantShapes[i] {
+			t.Errorf("array %d is %s, want %s", i, a[i].Describe(), wantShapes[i])
 		}
 		if got := idxSHA256(a[i]); got != wantSHA[i] {
 			t.Errorf("array %d: SHA-256 %s, want %s", i, got, wantSHA[i])
@@ -177,8 +177,8 @@ func TestDownload(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if x.String() != "uint8 (6, 3, 3)" || y.Data[0] != 3 {
-		t.Errorf("got %v, first label %d", x, y.Data[0])
+	if x.Describe() != "uint8 (6, 3, 3)" || y.Data[0] != 3 {
+		t.Errorf("got %s, first label %d", x.Describe(), y.Data[0])
 	}
 	if _, err := os.Stat(filepath.Join(cacheRoot, "mnist", "mnist.npz")); err != nil {
 		t.Errorf("not cached: %v", err)

@@ -45,7 +45,7 @@ func run(o course.Options) error {
 	if err != nil {
 		return err
 	}
-	fmt.Println("X_train:", xTrain, "y_train:", yTrain, "X_test:", xTest, "y_test:", yTest)
+	fmt.Println("X_train:", xTrain.Describe(), "y_train:", yTrain.Describe(), "X_test:", xTest.Describe(), "y_test:", yTest.Describe())
 	x, xt := xTrain.Tensor(), xTest.Tensor()
 	if o.Scale {
 		x, xt = x.DivScalar(255), xt.DivScalar(255)

@@ -88,6 +88,7 @@ func asmTile(tab *[3][9]kernelFunc, nr, k int, a []float32, ra, pa int, b []floa
 	tab[v][rows](k, unsafe.SliceData(a), ra, pa, unsafe.SliceData(b), sb, unsafe.SliceData(c), ldc, flags)
 }
 
+// tile runs the micro-kernel of family im on one rows×cols tile of C.
 func tile(im impl, k int, a []float32, ra, pa int, b []float32, sb int, c []float32, ldc int, rows, cols int, acc bool) {
 	switch im {
 	case implAVX512:
@@ -105,4 +106,32 @@ func transposeStrip8(dst []float32, ldd int, src []float32, lds int, k int) {
 	src = src[:7*lds+k]
 	dst = dst[:(k-1)*ldd+8]
 	transpose8(unsafe.SliceData(src), lds, unsafe.SliceData(dst), ldd, k)
+}
+
+// axpy8 sets y[i] += alpha*x[i] for i < n, n a multiple of 8 (AVX).
+//
+//go:noescape
+func axpy8(alpha float32, x *float32, y *float32, n int)
+
+// add8 sets dst[i] += src[i] for i < n, n a multiple of 8 (AVX).
+//
+//go:noescape
+func add8(dst *float32, src *float32, n int)
+
+// axpyVec runs axpy8 on x and y, whose common length is a multiple of 8.
+func axpyVec(alpha float32, x, y []float32) {
+	if len(x) == 0 {
+		return
+	}
+	y = y[:len(x)]
+	axpy8(alpha, unsafe.SliceData(x), unsafe.SliceData(y), len(x))
+}
+
+// addVec runs add8 on dst and src, whose common length is a multiple of 8.
+func addVec(dst, src []float32) {
+	if len(dst) == 0 {
+		return
+	}
+	src = src[:len(dst)]
+	add8(unsafe.SliceData(dst), unsafe.SliceData(src), len(dst))
 }

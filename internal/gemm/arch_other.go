@@ -6,6 +6,7 @@ func bestImpl() impl { return implGo }
 
 func availableImpls() []impl { return []impl{implGo} }
 
+// tile runs the portable micro-kernel on one rows×cols tile of C.
 func tile(_ impl, k int, a []float32, ra, pa int, b []float32, sb int, c []float32, ldc int, rows, cols int, acc bool) {
 	goTile(k, a, ra, pa, b, sb, c, ldc, rows, cols, acc)
 }
@@ -17,3 +18,7 @@ func transposeStrip8(dst []float32, ldd int, src []float32, lds int, k int) {
 func copyStrip(dst []float32, ldd int, src []float32, lds, k, w int) {
 	panic("gemm: no assembly copy on this platform")
 }
+
+func axpyVec(alpha float32, x, y []float32) { panic("gemm: no assembly on this platform") }
+
+func addVec(dst, src []float32) { panic("gemm: no assembly on this platform") }

@@ -59,7 +59,8 @@
 // counts. (The AVX-512, AVX2 and Go kernels may differ from each other in
 // the last bits.)
 //
-// Packing buffers are recycled through a sync.Pool, so steady-state calls do
+// Each goroutine of the pool owns packing buffers that only grow (a
+// sync.Pool serves calls that find the pool busy), so steady-state calls do
 // not allocate.
 package gemm
 
@@ -97,18 +98,13 @@ func Sgemm(transA, transB bool, m, n, k int, a []float32, lda int, b []float32, 
 	nk := (k + kcMax - 1) / kcMax
 	j.kc = (k + nk - 1) / nk
 	j.copyA, j.copyB = choosePacking(&j)
-	if tunePackA || tunePackB {
-		j.copyA, j.copyB = tunePackA, !transB && tunePackB
-	}
 	switch packMode {
 	case packNever:
 		j.copyA, j.copyB = false, false
 	case packAlways:
 		j.copyA, j.copyB = true, !transB
 	}
-	if !parallel(&j) {
-		j.run(0, m, 0, n)
-	}
+	execute(&j)
 }
 
 // scaleRows sets C = beta·C; beta = 0 clears C without reading it, so NaNs

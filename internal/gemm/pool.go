@@ -7,26 +7,23 @@ import (
 	"time"
 )
 
-// minParallelMACs is the smallest m·n·k worth splitting: below it (a few µs
-// of work) the hand-off and the duplicated packing cost more than they save.
-// 32×256×10, the output layer of a small MLP, stays on the caller.
-var minParallelMACs = 1 << 17
+// minParallelMACs is the smallest m·n·k worth splitting. Below it (about
+// 2µs of work on one core) the hand-off, the caller's wait and the
+// duplicated packing cost about as much as they save: 32×128×64 runs as fast
+// on two cores as on one. 32×256×10, the output layer of a small MLP, stays
+// on the caller.
+var minParallelMACs = 1 << 18
 
 // spinTime is how long an idle worker polls for the next product before it
 // parks. It must cover the gaps between the products of a training step,
-// or each step pays the ~100µs wake-up of a parked goroutine. While spinning
-// the worker calls runtime.Gosched every few µs so that other goroutines on
-// its P still run.
+// or each step pays the ~100µs wake-up of a parked goroutine. While
+// spinning, the worker keeps one core busy; it calls runtime.Gosched every
+// ~15µs so that other goroutines waiting for its P still run.
 var spinTime = time.Millisecond
 
-// buffers holds one goroutine's packing space. They only grow, so a steady
-// stream of products of the same shapes allocates nothing.
+// buffers holds one goroutine's packing space. The slices only grow, so a
+// steady stream of products allocates nothing.
 type buffers struct{ a, b []float32 }
-
-var bufferPool = sync.Pool{New: func() any { return new(buffers) }}
-
-func getBuffers() *buffers  { return bufferPool.Get().(*buffers) }
-func putBuffers(b *buffers) { bufferPool.Put(b) }
 
 func (b *buffers) aBuf(n int) []float32 {
 	if cap(b.a) < n {
@@ -42,6 +39,9 @@ func (b *buffers) bBuf(n int) []float32 {
 	return b.b[:n]
 }
 
+// spareBuffers serves products that run while another holds the pool.
+var spareBuffers = sync.Pool{New: func() any { return new(buffers) }}
+
 // The state word of the pool packs, from high to low bits, the generation
 // of the current product (32 bits), its number of parts (16) and the next
 // unclaimed part (16). Keeping all three in one word lets a late worker see
@@ -53,14 +53,16 @@ const (
 	fieldMask  = 1<<16 - 1
 )
 
-// workerPool runs parts of one product at a time on persistent goroutines.
+// workerPool runs one product at a time, split over the calling goroutine
+// and persistent workers. Each participant owns its packing buffers.
 type workerPool struct {
 	mu      sync.Mutex // held by the goroutine whose product is running
 	state   atomic.Uint64
-	_       [56]byte // keep the polled word away from the written ones
+	_       [56]byte // keep the polled word off the line of the written ones
 	done    atomic.Int64
 	workers []*worker
-	job     job // the current product; written only while no part is claimable
+	bufs    buffers // the caller's
+	job     job     // the current product; written only while no part is claimable
 	splitM  bool
 	align   int // parts are multiples of align rows (splitM) or columns
 }
@@ -68,35 +70,61 @@ type workerPool struct {
 type worker struct {
 	parked atomic.Bool
 	wake   chan struct{}
+	bufs   buffers
 }
 
 var pool workerPool
 
-// parallel runs j on the pool if it is big enough and the pool is free. It
-// reports false if the caller should run j itself.
-func parallel(j *job) bool {
-	if j.m*j.n*j.k < minParallelMACs {
-		return false
-	}
-	procs := runtime.GOMAXPROCS(0)
-	if procs < 2 {
-		return false
-	}
-	splitM, align := splitPlan(j, procs)
-	units := (j.n + align - 1) / align
-	if splitM {
-		units = (j.m + align - 1) / align
-	}
-	nt := min(procs, units, fieldMask)
-	if nt < 2 || !pool.mu.TryLock() {
-		return false
+// execute runs j, on several goroutines if it is big enough and the pool is
+// free, else on the caller's.
+func execute(j *job) {
+	if !pool.mu.TryLock() {
+		// Another product holds the pool: run alone with spare buffers.
+		b := spareBuffers.Get().(*buffers)
+		j.run(0, j.m, 0, j.n, b)
+		spareBuffers.Put(b)
+		return
 	}
 	defer pool.mu.Unlock()
-	p := &pool
+	nt, splitM, align := 1, false, 0
+	if j.m*j.n*j.k >= minParallelMACs {
+		nt, splitM, align = splitPlan(j, runtime.GOMAXPROCS(0))
+	}
+	if nt < 2 {
+		j.run(0, j.m, 0, j.n, &pool.bufs)
+		return
+	}
+	pool.runParallel(j, nt, splitM, align)
+}
+
+// splitPlan chooses how to cut j for procs goroutines and returns the
+// number of parts. It cuts the larger of M and N, in MR rows or NR columns
+// so that only the last part has edge tiles; each part packs the operand of
+// the side that is not cut, so cutting the larger side duplicates the
+// smaller amount of packing. When N is the larger side but has fewer NR
+// panels than procs (the 9×32 weight gradient of a first conv layer), it is
+// cut into half panels: the half-width kernel does half the FMAs per k step
+// in a little more than half the time, which beats leaving a core idle.
+func splitPlan(j *job, procs int) (parts int, splitM bool, align int) {
+	size := j.n
+	switch {
+	case j.m >= j.n:
+		splitM, align, size = true, j.mr, j.m
+	case (j.n+j.nr-1)/j.nr < procs && j.nr%16 == 0:
+		align = j.nr / 2
+	default:
+		align = j.nr
+	}
+	return min(procs, (size+align-1)/align, fieldMask), splitM, align
+}
+
+// runParallel publishes j as nt parts, wakes parked workers, and works on
+// the parts itself until all are done. p.mu must be held.
+func (p *workerPool) runParallel(j *job, nt int, splitM bool, align int) {
 	for len(p.workers) < nt-1 {
 		w := &worker{wake: make(chan struct{}, 1)}
 		p.workers = append(p.workers, w)
-		go w.loop(p.state.Load() >> genShift)
+		go w.loop(p, p.state.Load()>>genShift)
 	}
 	p.job = *j
 	p.splitM, p.align = splitM, align
@@ -108,18 +136,18 @@ func parallel(j *job) bool {
 			w.wake <- struct{}{}
 		}
 	}
-	p.work(gen)
-	// A woken worker may sit in this P's run queue; yielding lets it run
-	// instead of spinning past it.
+	p.work(gen, &p.bufs)
+	// A worker just woken through its channel sits in this P's run queue
+	// until this goroutine yields; spinning without yielding would wait for
+	// it forever (or until preemption).
 	for p.done.Load() < int64(nt) {
 		runtime.Gosched()
 	}
-	p.job = job{}
-	return true
+	p.job = job{} // drop the references to the caller's slices
 }
 
 // work claims and runs parts of generation gen until none is left.
-func (p *workerPool) work(gen uint64) {
+func (p *workerPool) work(gen uint64, b *buffers) {
 	for {
 		v := p.state.Load()
 		if v>>genShift != gen {
@@ -133,14 +161,16 @@ func (p *workerPool) work(gen uint64) {
 		if !p.state.CompareAndSwap(v, v+1) {
 			continue
 		}
-		p.runPart(idx, parts)
+		// The claim succeeded, so gen is still open and p.job is its job:
+		// the caller does not return before done reaches parts.
+		p.runPart(idx, parts, b)
 		p.done.Add(1)
 	}
 }
 
 // runPart computes part idx of parts of the current job: a slab of rows or
 // columns whose bounds are multiples of p.align.
-func (p *workerPool) runPart(idx, parts int) {
+func (p *workerPool) runPart(idx, parts int, b *buffers) {
 	j := &p.job
 	size := j.n
 	if p.splitM {
@@ -150,57 +180,43 @@ func (p *workerPool) runPart(idx, parts int) {
 	lo := idx * u / parts * p.align
 	hi := min((idx+1)*u/parts*p.align, size)
 	if p.splitM {
-		j.run(lo, hi, 0, j.n)
+		j.run(lo, hi, 0, j.n, b)
 	} else {
-		j.run(0, j.m, lo, hi)
+		j.run(0, j.m, lo, hi, b)
 	}
 }
 
-// splitPlan chooses how to cut j for procs goroutines: the larger of M and
-// N, in MR rows or NR columns so that only the last part has edge tiles.
-// Splitting the larger side also duplicates the smaller amount of packing
-// (each part packs the operand of the side that is not split). When N is
-// the larger side but has fewer NR panels than procs (the 9×32 weight
-// gradient of a first conv layer), it is cut into half panels: the
-// half-width kernel does half the FMAs per k step at a little more than
-// half the time, which still beats leaving a core idle.
-func splitPlan(j *job, procs int) (splitM bool, align int) {
-	if j.m >= j.n {
-		return true, j.mr
-	}
-	if (j.n+j.nr-1)/j.nr < procs && j.nr%16 == 0 {
-		return false, j.nr / 2
-	}
-	return false, j.nr
-}
-
-func (w *worker) loop(last uint64) {
-	p := &pool
+func (w *worker) loop(p *workerPool, last uint64) {
 	for {
 		last = w.wait(p, last)
-		p.work(last)
+		p.work(last, &w.bufs)
 	}
 }
 
 // wait returns the generation of the next product after last, spinning for
-// up to spinTime and then parking until parallel wakes it.
+// up to spinTime and then parking until runParallel wakes it.
 func (w *worker) wait(p *workerPool, last uint64) uint64 {
 	start := time.Now()
 	for i := 1; ; i++ {
 		if g := p.state.Load() >> genShift; g != last {
 			return g
 		}
+		// A poll costs about 0.5ns; reading the clock every 1024 polls and
+		// yielding every 32768 keeps both overheads small while bounding
+		// how long other goroutines queued on this P wait (~15µs).
 		if i%1024 == 0 {
 			if time.Since(start) > spinTime {
 				break
 			}
-			runtime.Gosched()
+			if i%(32*1024) == 0 {
+				runtime.Gosched()
+			}
 		}
 	}
 	w.parked.Store(true)
-	// Re-check after announcing: parallel either sees parked and sends a
-	// wake-up, or published its generation before our check here. Whoever
-	// clears parked first owns the hand-off.
+	// Re-check after announcing: runParallel either sees parked and sends
+	// a wake-up, or had published its generation before this load. If both
+	// happen, whoever clears parked first owns the hand-off.
 	if g := p.state.Load() >> genShift; g != last {
 		if w.parked.CompareAndSwap(true, false) {
 			return g

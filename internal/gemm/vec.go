@@ -5,6 +5,12 @@ package gemm
 func Axpy(alpha float32, x, y []float32) {
 	y = y[:len(x)]
 	i := 0
+	if useImpl != implGo {
+		// The assembly rounds alpha·x and the sum separately, like the
+		// loop below, so both give the same bits.
+		i = len(x) &^ 7
+		axpyVec(alpha, x[:i], y[:i])
+	}
 	// Four independent elements per iteration: the loads and stores
 	// overlap and the bounds checks are paid once per four.
 	for ; i+4 <= len(x); i += 4 {
@@ -34,15 +40,12 @@ func AddBiasRows(c []float32, m, n, ldc int, bias []float32) {
 }
 
 // SumRows sets dst[j] = Σ_i G[i,j] for the m×n matrix G (row stride ldg),
-// overwriting dst[:n]. This is the bias gradient of a Dense layer. It panics
-// if dst or G is too short.
+// overwriting dst[:n]; the sum runs over i in order. This is the bias
+// gradient of a Dense layer. It panics if dst or G is too short.
 func SumRows(dst []float32, g []float32, m, n, ldg int) {
 	checkMat("G", g, m, n, ldg)
 	dst = dst[:n]
 	clear(dst)
-	if m == 0 {
-		return
-	}
 	for i := 0; i < m; i++ {
 		addTo(dst, g[i*ldg:i*ldg+n])
 	}
@@ -52,6 +55,10 @@ func SumRows(dst []float32, g []float32, m, n, ldg int) {
 func addTo(dst, src []float32) {
 	src = src[:len(dst)]
 	i := 0
+	if useImpl != implGo {
+		i = len(dst) &^ 7
+		addVec(dst[:i], src[:i])
+	}
 	for ; i+4 <= len(dst); i += 4 {
 		d := dst[i : i+4 : i+4]
 		s := src[i : i+4 : i+4]

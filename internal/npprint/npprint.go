@@ -20,6 +20,7 @@ package npprint
 import (
 	"strconv"
 	"strings"
+	"sync/atomic"
 	"unsafe"
 )
 
@@ -49,6 +50,33 @@ const DefaultLinewidth = 75
 // CourseLinewidth is the line width that the course sets with
 // np.set_printoptions(linewidth=120) before printing an MNIST image.
 const CourseLinewidth = 120
+
+// current holds the options set by SetOptions.
+var current atomic.Pointer[Options]
+
+// SetOptions sets the options that CurrentOptions returns, as
+// np.set_printoptions sets NumPy's, and returns the previous ones. The
+// String methods of arrays use CurrentOptions, so that
+//
+//	npprint.SetOptions(npprint.Options{Linewidth: 120})
+//
+// is the course's np.set_printoptions(linewidth=120). It is safe to call
+// concurrently with printing.
+func SetOptions(o Options) (previous Options) {
+	if p := current.Swap(&o); p != nil {
+		return *p
+	}
+	return Options{}
+}
+
+// CurrentOptions returns the options last set by SetOptions (NumPy's
+// defaults until then).
+func CurrentOptions() Options {
+	if p := current.Load(); p != nil {
+		return *p
+	}
+	return Options{}
+}
 
 func (o Options) withDefaults() Options {
 	if o.Linewidth <= 0 {

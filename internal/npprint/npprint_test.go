@@ -205,3 +205,18 @@ func TestSizeMismatchPanics(t *testing.T) {
 	}()
 	Uint8([]int{2, 3}, make([]uint8, 5), Options{})
 }
+
+func TestSetOptions(t *testing.T) {
+	defer SetOptions(SetOptions(Options{Linewidth: 120}))
+	if got := CurrentOptions(); got.Linewidth != 120 {
+		t.Errorf("CurrentOptions().Linewidth = %d, want 120", got.Linewidth)
+	}
+	prev := SetOptions(Options{Linewidth: 30})
+	if prev.Linewidth != 120 {
+		t.Errorf("SetOptions returned %+v, want the previous options", prev)
+	}
+	x := make([]int, 20)
+	if got := Ints([]int{20}, x, CurrentOptions()); !strings.Contains(got, "\n") {
+		t.Errorf("20 zeros at line width 30 fit on one line: %q", got)
+	}
+}

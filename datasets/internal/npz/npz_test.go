@@ -190,8 +190,8 @@ func TestReadFile(t *testing.T) {
 		if err != nil {
 			t.Fatalf("method %d: %v", method, err)
 		}
-		if got["x_train"].String() != "uint8 (3, 2, 2)" || !bytes.Equal(got["y_train"].Data, []byte{5, 0, 4}) {
-			t.Errorf("method %d: got %v %v", method, got["x_train"], got["y_train"].Data)
+		if got["x_train"].Describe() != "uint8 (3, 2, 2)" || !bytes.Equal(got["y_train"].Data, []byte{5, 0, 4}) {
+			t.Errorf("method %d: got %s %v", method, got["x_train"].Describe(), got["y_train"].Data)
 		}
 	}
 }

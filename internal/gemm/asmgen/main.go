@@ -93,6 +93,19 @@ func write(name string, b []byte) {
 	}
 }
 
+// accSets is the number of accumulator sets a tile of rows rows rotates
+// over; rows·2·sets stays within the 12 (AVX2) or 16 (AVX-512) accumulator
+// registers.
+func accSets(rows int) int {
+	switch rows {
+	case 1:
+		return 4
+	case 2, 3:
+		return 2
+	}
+	return 1
+}
+
 // aRow is the address of row r's A element relative to SI, the current k
 // step: row offsets r·ra are formed from BX = ra (bytes) with scaled
 // indexes, and R11, R12, R13 = 3, 5, 7·ra.
@@ -108,6 +121,7 @@ var aRow = [8]string{"(SI)", "(SI)(BX*1)", "(SI)(BX*2)", "(SI)(R11*1)", "(SI)(BX
 func kernel(g *gen, is isa, nv int, masked bool, rows int, name string) {
 	R := is.reg
 	acc := func(r, v int) string { return fmt.Sprintf("%s%d", R, r*nv+v) }
+	accSet := func(set, r, v int) string { return fmt.Sprintf("%s%d", R, (set*rows+r)*nv+v) }
 	bv := func(v int) string { return fmt.Sprintf("%s%d", R, is.bReg[v]) }
 	bc := fmt.Sprintf("%s%d", R, is.bcast)
 	mvr := fmt.Sprintf("%s%d", R, is.maskVR)
@@ -158,7 +172,7 @@ func kernel(g *gen, is isa, nv int, masked bool, rows int, name string) {
 			g.f("\tVMOVDQU (DX), %s", mvr)
 		}
 	}
-	for r := 0; r < rows; r++ {
+	for r := 0; r < rows*accSets(rows); r++ {
 		for v := 0; v < nv; v++ {
 			a := acc(r, v)
 			if is.avx512 {
@@ -179,14 +193,21 @@ func kernel(g *gen, is isa, nv int, masked bool, rows int, name string) {
 			g.f("\tVMASKMOVPS %d(DI), %s, %s", v*is.vlen*4, mvr, bv(v))
 		}
 	}
-	step := func() {
+	// Short tiles have too few independent accumulators to hide the FMA
+	// latency (4 cycles, 2 pipes: 8 chains needed), so they rotate k steps
+	// over several sets of accumulators and add the sets at the end. The
+	// number of sets depends on rows only, never on the column variant:
+	// a column may be computed by a full or a half-width kernel depending
+	// on how the product was split, and must get the same bits either way.
+	sets := accSets(rows)
+	step := func(set int) {
 		for v := 0; v < nv; v++ {
 			loadB(v)
 		}
 		for r := 0; r < rows; r++ {
 			g.f("\tVBROADCASTSS %s, %s", aRow[r], bc)
 			for v := 0; v < nv; v++ {
-				g.f("\tVFMADD231PS %s, %s, %s", bv(v), bc, acc(r, v))
+				g.f("\tVFMADD231PS %s, %s, %s", bv(v), bc, accSet(set, r, v))
 			}
 		}
 		g.f("\tADDQ R8, SI")
@@ -196,20 +217,27 @@ func kernel(g *gen, is isa, nv int, masked bool, rows int, name string) {
 	g.f("\tJLT tail")
 	g.f("loop4:")
 	for u := 0; u < 4; u++ {
-		step()
+		step(u % sets)
 	}
 	g.f("\tSUBQ $4, CX")
 	g.f("\tCMPQ CX, $4")
 	g.f("\tJGE loop4")
+	// The last k%4 steps continue the rotation where loop4 left it.
 	g.f("tail:")
-	g.f("\tTESTQ CX, CX")
-	g.f("\tJEQ store")
-	g.f("loop1:")
-	step()
-	g.f("\tDECQ CX")
-	g.f("\tJNZ loop1")
+	for u := 0; u < 3; u++ {
+		g.f("\tCMPQ CX, $%d", u+1)
+		g.f("\tJLT reduce")
+		step(u % sets)
+	}
+	g.f("reduce:")
+	for set := 1; set < sets; set++ {
+		for r := 0; r < rows; r++ {
+			for v := 0; v < nv; v++ {
+				g.f("\tVADDPS %s, %s, %s", accSet(set, r, v), acc(r, v), acc(r, v))
+			}
+		}
+	}
 
-	g.f("store:")
 	g.f("\tMOVQ c+48(FP), DX")
 	g.f("\tMOVQ ldc+56(FP), R10")
 	g.f("\tSHLQ $2, R10")
