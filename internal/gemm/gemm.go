@@ -40,14 +40,16 @@
 //
 // # Threads
 //
-// Products of at least minParallelMACs multiply-adds are split over up to
-// GOMAXPROCS goroutines: the caller and persistent workers. The larger of M
+// A product is split over up to GOMAXPROCS goroutines, the caller and
+// persistent workers, when each gets at least minParallelMACs
+// multiply-adds; smaller products run on the caller alone. The larger of M
 // and N is cut into MR- or NR-aligned parts, which the caller and the
 // workers claim from an atomic counter, so a worker that is slow to wake
 // just leaves its share to the caller. Idle workers spin on that counter
-// for spinTime before parking on a channel: waking a parked goroutine costs
-// about 100µs on a small VM, as much as a whole batch-sized product, and
-// starting goroutines per call costs 10-25µs. One product uses the pool at a
+// for spinTime (1ms) before parking on a channel: waking a parked goroutine
+// costs about 100µs on a small VM, as much as a whole batch-sized product,
+// and starting goroutines per call costs 10-25µs. The price is a core kept
+// busy for up to 1ms after the last product. One product uses the pool at a
 // time; a concurrent call that finds it busy runs on its own goroutine.
 //
 // # Determinism

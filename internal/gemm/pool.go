@@ -7,8 +7,9 @@ import (
 	"time"
 )
 
-// minParallelMACs is the smallest m·n·k worth splitting. Below it (about
-// 2µs of work on one core) the hand-off, the caller's wait and the
+// minParallelMACs is the least work (m·n·k) given to one goroutine: a
+// product is split only if every part gets at least this much. Below it
+// (about 2µs of work on one core) the hand-off, the caller's wait and the
 // duplicated packing cost about as much as they save: 32×128×64 runs as fast
 // on two cores as on one. 32×256×10, the output layer of a small MLP, stays
 // on the caller.
@@ -87,8 +88,11 @@ func execute(j *job) {
 	}
 	defer pool.mu.Unlock()
 	nt, splitM, align := 1, false, 0
-	if j.m*j.n*j.k >= minParallelMACs {
-		nt, splitM, align = splitPlan(j, runtime.GOMAXPROCS(0))
+	if macs := j.m * j.n * j.k; macs >= 2*minParallelMACs {
+		// Every part gets at least minParallelMACs of work, so a product
+		// does not wake (and keep spinning) more cores than it can use.
+		procs := min(runtime.GOMAXPROCS(0), macs/minParallelMACs)
+		nt, splitM, align = splitPlan(j, procs)
 	}
 	if nt < 2 {
 		j.run(0, j.m, 0, j.n, &pool.bufs)

@@ -1,0 +1,64 @@
+// Package course builds the course's three models, for the neuron command,
+// the benchmarks and the end-to-end tests. The example programs spell the
+// same models out in full, as the course does.
+package course
+
+import (
+	"github.com/neuron-go/neuron/activations"
+	"github.com/neuron-go/neuron/layers"
+	"github.com/neuron-go/neuron/losses"
+	"github.com/neuron-go/neuron/metrics"
+	"github.com/neuron-go/neuron/models"
+	"github.com/neuron-go/neuron/optimizers"
+)
+
+// MNISTDNN is the first program's model: Flatten(28, 28) → Dense(256, relu)
+// → Dense(10, softmax); 203,530 parameters.
+func MNISTDNN() *models.Sequential {
+	return models.NewSequential(
+		&layers.Flatten{InputShape: []int{28, 28}},
+		&layers.Dense{Units: 256, Activation: activations.ReLU},
+		&layers.Dense{Units: 10, Activation: activations.Softmax},
+	)
+}
+
+// FashionDNN is the second program's model: Flatten(28, 28) →
+// Dense(128, relu) → Dropout(0.2) → Dense(10, softmax); 101,770 parameters.
+func FashionDNN() *models.Sequential {
+	return models.NewSequential(
+		&layers.Flatten{InputShape: []int{28, 28}},
+		&layers.Dense{Units: 128, Activation: activations.ReLU},
+		&layers.Dropout{Rate: 0.2},
+		&layers.Dense{Units: 10, Activation: activations.Softmax},
+	)
+}
+
+// FashionCNN is the third program's model: three Conv2D(3×3, relu) +
+// MaxPooling2D(2×2) stages with 32, 64 and 64 filters on (28, 28, 1)
+// images, then Flatten → Dense(64, relu) → Dense(10, softmax); 60,554
+// parameters.
+func FashionCNN() *models.Sequential {
+	relu := activations.ReLU
+	k3, p2 := [2]int{3, 3}, [2]int{2, 2}
+	return models.NewSequential(
+		&layers.Conv2D{Filters: 32, KernelSize: k3, Activation: relu, InputShape: []int{28, 28, 1}},
+		&layers.MaxPooling2D{PoolSize: p2},
+		&layers.Conv2D{Filters: 64, KernelSize: k3, Activation: relu},
+		&layers.MaxPooling2D{PoolSize: p2},
+		&layers.Conv2D{Filters: 64, KernelSize: k3, Activation: relu},
+		&layers.MaxPooling2D{PoolSize: p2},
+		&layers.Flatten{},
+		&layers.Dense{Units: 64, Activation: relu},
+		&layers.Dense{Units: 10, Activation: activations.Softmax},
+	)
+}
+
+// Compile compiles m as all three programs do: Adam, sparse categorical
+// cross-entropy, accuracy.
+func Compile(m *models.Sequential) error {
+	return m.Compile(models.CompileConfig{
+		Optimizer: optimizers.NewAdam(),
+		Loss:      losses.SparseCategoricalCrossentropy{},
+		Metrics:   []metrics.Metric{metrics.NewAccuracy()},
+	})
+}
