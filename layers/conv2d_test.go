@@ -22,10 +22,10 @@ var (
 	_ layers.Seeder      = (*layers.Dropout)(nil)
 )
 
-func newRNG(seed uint64) *rand.Rand { return rand.New(rand.NewPCG(seed, 0)) }
+func seededRNG(seed uint64) *rand.Rand { return rand.New(rand.NewPCG(seed, 0)) }
 
-// countParams sums the sizes of a layer's weights.
-func countParams(l layers.Layer) int {
+// paramCount sums the sizes of a layer's weights.
+func paramCount(l layers.Layer) int {
 	n := 0
 	for _, w := range l.Weights() {
 		n += w.Value.Size()
@@ -51,7 +51,7 @@ func TestCourseCNN(t *testing.T) {
 		{&layers.MaxPooling2D{}, []int{1, 1, 64}, 0},
 		{&layers.Flatten{}, []int{64}, 0},
 	}
-	rng := newRNG(1)
+	rng := seededRNG(1)
 	shape := stack[0].layer.(layers.InputShaper).ModelInputShape()
 	for i, s := range stack {
 		out, err := s.layer.Build(shape, rng)
@@ -61,7 +61,7 @@ func TestCourseCNN(t *testing.T) {
 		if fmt.Sprint(out) != fmt.Sprint(s.shape) {
 			t.Errorf("layer %d (%s): output shape %v, want %v", i, s.layer.ClassName(), out, s.shape)
 		}
-		if p := countParams(s.layer); p != s.params {
+		if p := paramCount(s.layer); p != s.params {
 			t.Errorf("layer %d (%s): %d parameters, want %d", i, s.layer.ClassName(), p, s.params)
 		}
 		shape = out
@@ -102,7 +102,7 @@ func TestConv2DOutputShapes(t *testing.T) {
 		{[]int{3, 3, 2}, [2]int{5, 5}, [2]int{1, 1}, "same", 2, []int{3, 3, 2}},
 	} {
 		l := &layers.Conv2D{Filters: c.filters, KernelSize: c.kernel, Strides: c.strides, Padding: c.padding}
-		out, err := l.Build(c.in, newRNG(1))
+		out, err := l.Build(c.in, seededRNG(1))
 		if err != nil {
 			t.Errorf("%+v: %v", c, err)
 			continue
@@ -137,7 +137,7 @@ func TestConv2DBuildErrors(t *testing.T) {
 		{"rank 1", &layers.Conv2D{Filters: 2, KernelSize: k3}, []int{784}, "got shape [784] (add a Reshape layer first)"},
 		{"kernel too big", &layers.Conv2D{Filters: 2, KernelSize: k3}, []int{2, 28, 1}, `layers: Conv2D: the 3x3 kernel does not fit the 2x28 input with "valid" padding`},
 	} {
-		_, err := c.layer.Build(c.in, newRNG(1))
+		_, err := c.layer.Build(c.in, seededRNG(1))
 		if err == nil || !strings.Contains(err.Error(), c.want) {
 			t.Errorf("%s: error %v, want it to contain %q", c.name, err, c.want)
 		}
@@ -149,7 +149,7 @@ func TestConv2DBuildErrors(t *testing.T) {
 // custom initializers and that one seed gives the same weights.
 func TestConv2DWeights(t *testing.T) {
 	l := &layers.Conv2D{Filters: 16, KernelSize: [2]int{5, 3}}
-	if _, err := l.Build([]int{12, 10, 4}, newRNG(7)); err != nil {
+	if _, err := l.Build([]int{12, 10, 4}, seededRNG(7)); err != nil {
 		t.Fatal(err)
 	}
 	ws := l.Weights()
@@ -174,14 +174,14 @@ func TestConv2DWeights(t *testing.T) {
 	}
 
 	again := &layers.Conv2D{Filters: 16, KernelSize: [2]int{5, 3}}
-	_, _ = again.Build([]int{12, 10, 4}, newRNG(7))
+	_, _ = again.Build([]int{12, 10, 4}, seededRNG(7))
 	if err := tt.AllClose(again.Weights()[0].Value.Data(), ws[0].Value.Data(), 0, 0); err != nil {
 		t.Errorf("same seed, different kernel: %v", err)
 	}
 
 	nb := &layers.Conv2D{Filters: 2, KernelSize: [2]int{1, 1}, NoBias: true,
 		KernelInitializer: initializers.Ones{}, BiasInitializer: initializers.Ones{}}
-	_, _ = nb.Build([]int{3, 3, 2}, newRNG(1))
+	_, _ = nb.Build([]int{3, 3, 2}, seededRNG(1))
 	if ws := nb.Weights(); len(ws) != 1 || ws[0].Value.Data()[0] != 1 {
 		t.Errorf("NoBias with Ones: weights %v, want one kernel of ones", ws)
 	}
@@ -195,7 +195,7 @@ func TestConv2DWeights(t *testing.T) {
 func TestConv2DCall(t *testing.T) {
 	l := &layers.Conv2D{Filters: 3, KernelSize: [2]int{3, 2}, Strides: [2]int{2, 1}, Padding: "same",
 		Activation: activations.ReLU, BiasInitializer: initializers.Constant{Value: 0.1}}
-	if _, err := l.Build([]int{7, 6, 2}, newRNG(3)); err != nil {
+	if _, err := l.Build([]int{7, 6, 2}, seededRNG(3)); err != nil {
 		t.Fatal(err)
 	}
 	x := tt.Rand(4, -1, 1, 2, 7, 6, 2)
@@ -209,7 +209,7 @@ func TestConv2DCall(t *testing.T) {
 
 func TestConv2DCallWrongShape(t *testing.T) {
 	l := &layers.Conv2D{Filters: 2, KernelSize: [2]int{3, 3}}
-	if _, err := l.Build([]int{8, 8, 1}, newRNG(1)); err != nil {
+	if _, err := l.Build([]int{8, 8, 1}, seededRNG(1)); err != nil {
 		t.Fatal(err)
 	}
 	for _, shape := range [][]int{{2, 9, 8, 1}, {2, 8, 8}, {8, 8, 1}} {
@@ -228,7 +228,7 @@ func TestConv2DCallWrongShape(t *testing.T) {
 func TestConv2DRegularization(t *testing.T) {
 	l := &layers.Conv2D{Filters: 2, KernelSize: [2]int{2, 2}, BiasInitializer: initializers.Ones{},
 		KernelRegularizer: layers.L2(0.01), BiasRegularizer: layers.L1(0.5)}
-	if _, err := l.Build([]int{4, 4, 3}, newRNG(1)); err != nil {
+	if _, err := l.Build([]int{4, 4, 3}, seededRNG(1)); err != nil {
 		t.Fatal(err)
 	}
 	var sq float64

@@ -16,20 +16,20 @@ import (
 //
 // Randomness: a model gives each Dropout its own stream, derived from the
 // model's seed, after Build (see Seeder), so a run with a fixed seed is
-// repeatable. RandomSeed, when not zero, fixes the layer's stream instead,
+// repeatable. Seed, when not zero, fixes the layer's stream instead,
 // like Keras's seed argument.
 type Dropout struct {
 	// Rate is the fraction of inputs to drop, in [0, 1).
 	Rate float32
-	// RandomSeed, if not zero, seeds the layer's random stream regardless
-	// of the model's seed (Keras's seed argument). It cannot be called Seed
-	// because Seed is the Seeder method.
-	RandomSeed uint64
+	// Seed, if not zero, seeds the layer's random stream regardless
+	// of the model's seed (Keras's seed argument).
+	Seed uint64
 
 	rng *rand.Rand
+	src *rand.PCG // rng's source, whose state checkpoints save
 }
 
-// dropoutStream is the second PCG word of a stream seeded by RandomSeed,
+// dropoutStream is the second PCG word of a stream seeded by Seed,
 // so that it differs from other streams seeded with the same number.
 const dropoutStream = 0x64726f706f7574 // "dropout"
 
@@ -46,19 +46,19 @@ func (l *Dropout) Build(in []int, _ *rand.Rand) ([]int, error) {
 	return append([]int(nil), in...), nil
 }
 
-// Seed implements Seeder: the layer draws its masks from a stream derived
+// SeedFrom implements Seeder: the layer draws its masks from a stream derived
 // from rng (the layer keeps its own generator, so rng may be used for other
-// things afterwards), unless RandomSeed is set.
-func (l *Dropout) Seed(rng *rand.Rand) {
-	if l.RandomSeed != 0 {
+// things afterwards), unless Seed is set.
+func (l *Dropout) SeedFrom(rng *rand.Rand) {
+	if l.Seed != 0 {
 		l.rng = l.ownStream()
 		return
 	}
-	l.rng = rand.New(rand.NewPCG(rng.Uint64(), rng.Uint64()))
+	l.rng = l.stream(rng.Uint64(), rng.Uint64())
 }
 
 func (l *Dropout) ownStream() *rand.Rand {
-	return rand.New(rand.NewPCG(l.RandomSeed, dropoutStream))
+	return l.stream(l.Seed, dropoutStream)
 }
 
 // Call implements Layer.
@@ -67,7 +67,7 @@ func (l *Dropout) Call(x *tensor.Tensor, training bool) *tensor.Tensor {
 		return x
 	}
 	if l.rng == nil {
-		// Used without a model: the stream comes from RandomSeed alone.
+		// Used without a model: the stream comes from Seed alone.
 		l.rng = l.ownStream()
 	}
 	return tensor.Dropout(x, l.Rate, l.rng)

@@ -11,8 +11,8 @@ import (
 	tt "github.com/neuron-go/neuron/tensor/tensortest"
 )
 
-// mask runs a built Dropout on ones while training and returns the output.
-func mask(l *layers.Dropout, n int) []float32 {
+// dropoutOutput runs a built Dropout on ones while training and returns the output.
+func dropoutOutput(l *layers.Dropout, n int) []float32 {
 	return l.Call(tensor.Full(1, n), true).Data()
 }
 
@@ -45,9 +45,9 @@ func TestDropoutTraining(t *testing.T) {
 		if _, err := l.Build([]int{n}, nil); err != nil {
 			t.Fatal(err)
 		}
-		l.Seed(newRNG(1))
+		l.SeedFrom(seededRNG(1))
 		dropped, sum := 0, 0.0
-		for _, v := range mask(l, n) {
+		for _, v := range dropoutOutput(l, n) {
 			if v == 0 {
 				dropped++
 			}
@@ -64,7 +64,7 @@ func TestDropoutTraining(t *testing.T) {
 }
 
 // TestDropoutSeeding checks the sources of the masks: the stream a model
-// hands over with Seed, RandomSeed, and that Build restarts the stream.
+// hands over with SeedFrom, the layer's own Seed, and that Build restarts the stream.
 func TestDropoutSeeding(t *testing.T) {
 	const n = 64
 	build := func(l *layers.Dropout) *layers.Dropout {
@@ -75,8 +75,8 @@ func TestDropoutSeeding(t *testing.T) {
 	}
 	seeded := func(seed uint64) []float32 {
 		l := build(&layers.Dropout{Rate: 0.5})
-		l.Seed(newRNG(seed))
-		return mask(l, n)
+		l.SeedFrom(seededRNG(seed))
+		return dropoutOutput(l, n)
 	}
 	same := func(a, b []float32) bool { return tt.AllClose(a, b, 0, 0) == nil }
 
@@ -88,33 +88,33 @@ func TestDropoutSeeding(t *testing.T) {
 	}
 
 	l := build(&layers.Dropout{Rate: 0.5})
-	l.Seed(newRNG(1))
-	first, second := mask(l, n), mask(l, n)
+	l.SeedFrom(seededRNG(1))
+	first, second := dropoutOutput(l, n), dropoutOutput(l, n)
 	if same(first, second) {
 		t.Errorf("consecutive calls drew the same mask")
 	}
 	build(l)
-	l.Seed(newRNG(1))
-	if !same(mask(l, n), first) {
+	l.SeedFrom(seededRNG(1))
+	if !same(dropoutOutput(l, n), first) {
 		t.Errorf("rebuilding and reseeding did not repeat the masks")
 	}
 
-	// RandomSeed fixes the stream whatever the model's stream is, and is
+	// Seed fixes the stream whatever the model's stream is, and is
 	// used when no model seeds the layer.
-	a := build(&layers.Dropout{Rate: 0.5, RandomSeed: 42})
-	a.Seed(newRNG(1))
-	b := build(&layers.Dropout{Rate: 0.5, RandomSeed: 42})
-	b.Seed(newRNG(2))
-	c := build(&layers.Dropout{Rate: 0.5, RandomSeed: 42})
-	ma, mb, mc := mask(a, n), mask(b, n), mask(c, n)
+	a := build(&layers.Dropout{Rate: 0.5, Seed: 42})
+	a.SeedFrom(seededRNG(1))
+	b := build(&layers.Dropout{Rate: 0.5, Seed: 42})
+	b.SeedFrom(seededRNG(2))
+	c := build(&layers.Dropout{Rate: 0.5, Seed: 42})
+	ma, mb, mc := dropoutOutput(a, n), dropoutOutput(b, n), dropoutOutput(c, n)
 	if !same(ma, mb) || !same(ma, mc) {
-		t.Errorf("RandomSeed 42 gave different masks")
+		t.Errorf("Seed 42 gave different masks")
 	}
-	if d := build(&layers.Dropout{Rate: 0.5, RandomSeed: 43}); same(mask(d, n), ma) {
-		t.Errorf("RandomSeed 42 and 43 gave the same mask")
+	if d := build(&layers.Dropout{Rate: 0.5, Seed: 43}); same(dropoutOutput(d, n), ma) {
+		t.Errorf("Seed 42 and 43 gave the same mask")
 	}
-	// Unseeded and without RandomSeed: still repeatable.
-	if !same(mask(build(&layers.Dropout{Rate: 0.5}), n), mask(build(&layers.Dropout{Rate: 0.5}), n)) {
+	// Unseeded and without Seed: still repeatable.
+	if !same(dropoutOutput(build(&layers.Dropout{Rate: 0.5}), n), dropoutOutput(build(&layers.Dropout{Rate: 0.5}), n)) {
 		t.Errorf("unseeded layers gave different masks")
 	}
 }

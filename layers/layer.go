@@ -107,5 +107,5 @@ func prod(s []int) int {
 // (Dropout). The model gives each such layer its own stream derived from the
 // model's seed after Build.
 type Seeder interface {
-	Seed(rng *rand.Rand)
+	SeedFrom(rng *rand.Rand)
 }

@@ -160,7 +160,7 @@ func (m *Sequential) Build(inputShape ...int) error {
 			}
 		}
 		if s, ok := l.(layers.Seeder); ok {
-			s.Seed(m.rng(streamLayers, uint64(i)))
+			s.SeedFrom(m.rng(streamLayers, uint64(i)))
 		}
 	}
 	m.built = true
@@ -178,12 +178,16 @@ func (m *Sequential) ensureBuilt() error {
 	return m.Build()
 }
 
-var camelBoundary = regexp.MustCompile(`([a-z0-9])([A-Z])`)
+var (
+	camelWord  = regexp.MustCompile(`(.)([A-Z][a-z]+)`)
+	camelLower = regexp.MustCompile(`([a-z])([A-Z])`)
+)
 
-// snake converts a Keras class name to its layer-name prefix:
-// "MaxPooling2D" → "max_pooling2d", "Conv2D" → "conv2d".
+// snake converts a Keras class name to its layer-name prefix with Keras's
+// to_snake_case rule: "MaxPooling2D" → "max_pooling2d", "Conv2D" → "conv2d".
 func snake(class string) string {
-	return strings.ToLower(camelBoundary.ReplaceAllString(class, "${1}_${2}"))
+	s := camelWord.ReplaceAllString(class, "${1}_${2}")
+	return strings.ToLower(camelLower.ReplaceAllString(s, "${1}_${2}"))
 }
 
 // assignNames names the layers as Keras does within one model: the first

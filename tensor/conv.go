@@ -200,12 +200,12 @@ func (g *window2D) col2im(dx, dcols []float32, n0, n1 int) {
 					if lo >= hi {
 						continue
 					}
-					addTo(dst[(iw0+lo)*c:(iw0+hi)*c], rows[ow*k+i*seg+lo*c:ow*k+i*seg+hi*c])
+					accumulate(dst[(iw0+lo)*c:(iw0+hi)*c], rows[ow*k+i*seg+lo*c:ow*k+i*seg+hi*c])
 				}
 				d, s := (in0*g.sw-g.padL)*c, in0*k+i*seg
 				if seg >= smallSeg {
 					for ow := in0; ow < in1; ow++ {
-						addTo(dst[d:d+seg], rows[s:s+seg])
+						accumulate(dst[d:d+seg], rows[s:s+seg])
 						d, s = d+step, s+k
 					}
 					continue
@@ -222,9 +222,9 @@ func (g *window2D) col2im(dx, dcols []float32, n0, n1 int) {
 	}
 }
 
-// addTo computes dst += src over len(dst) elements. Four independent
+// accumulate computes dst += src over len(dst) elements. Four independent
 // elements per iteration pay the loop and bounds checks once per four.
-func addTo(dst, src []float32) {
+func accumulate(dst, src []float32) {
 	src = src[:len(dst)]
 	i := 0
 	for ; i+4 <= len(dst); i += 4 {
@@ -298,7 +298,7 @@ func Conv2D(x, w, b *Tensor, strides [2]int, padding string) *Tensor {
 	}
 	if useCols || b != nil {
 		per := g.oh * g.ow
-		parallelFor(g.n, per*(k+f), func(lo, hi int) {
+		parallelImages(g.n, per*(k+f), func(lo, hi int) {
 			if useCols {
 				g.im2col(cols, x.data, lo, hi)
 			}
@@ -322,7 +322,7 @@ func Conv2D(x, w, b *Tensor, strides [2]int, padding string) *Tensor {
 			// d/db = 1ᵀ·g as a one-row product: the vector kernels of
 			// Sgemm read g several times faster than gemm.SumRows' scalar
 			// loop, which matters with N·OH·OW rows.
-			gemm.Sgemm(false, false, 1, f, m, ones(m), m, gy, f, 1, b.grad, f)
+			gemm.Sgemm(false, false, 1, f, m, onesVector(m), m, gy, f, 1, b.grad, f)
 		}
 		if x.requiresGrad {
 			if !useCols {
@@ -331,7 +331,7 @@ func Conv2D(x, w, b *Tensor, strides [2]int, padding string) *Tensor {
 			}
 			dcols := getScratch(m * k)
 			gemm.Sgemm(false, true, m, k, f, gy, f, w.data, f, 0, dcols, k)
-			parallelFor(g.n, g.oh*g.ow*k, func(lo, hi int) { g.col2im(x.grad, dcols, lo, hi) })
+			parallelImages(g.n, g.oh*g.ow*k, func(lo, hi int) { g.col2im(x.grad, dcols, lo, hi) })
 			putScratch(dcols)
 		}
 	})
@@ -354,8 +354,8 @@ func fillRows(out, row []float32) {
 // and is never written after it is published, so readers need no lock.
 var onesVec atomic.Pointer[[]float32]
 
-// ones returns a read-only vector of n ones.
-func ones(n int) []float32 {
+// onesVector returns a read-only vector of n ones.
+func onesVector(n int) []float32 {
 	if p := onesVec.Load(); p != nil && len(*p) >= n {
 		return (*p)[:n]
 	}
@@ -367,28 +367,42 @@ func ones(n int) []float32 {
 	return v
 }
 
-// minParallelWork is the number of floats touched below which parallelFor
-// stays on the calling goroutine: handing work to another goroutine costs a
-// few µs, about what copying this many floats does.
+// minParallelWork is the number of floats touched below which parallelImages
+// stays on the calling goroutine: starting a goroutine costs a few µs,
+// about what copying this many floats does.
 const minParallelWork = 1 << 15
 
-// parallelFor runs fn over [0, n) split into contiguous, disjoint ranges,
-// one per available CPU, with the caller taking the first. cost is the
-// approximate number of floats each index touches. Callers only split over
-// independent images, so results do not depend on the number of CPUs.
-func parallelFor(n, cost int, fn func(lo, hi int)) {
+// parallelImages runs fn over [0, n) split into contiguous, disjoint ranges,
+// on the caller and up to GOMAXPROCS−1 helper goroutines. cost is the
+// approximate number of floats each index touches. Ranges are claimed from
+// a counter, so a helper that a busy machine starts late leaves its share
+// to the caller instead of holding it up. Callers only split over
+// independent images, so results do not depend on who runs which range.
+func parallelImages(n, cost int, fn func(lo, hi int)) {
 	p := min(runtime.GOMAXPROCS(0), n)
 	if p < 2 || n*cost < minParallelWork {
 		fn(0, n)
 		return
 	}
-	var wg sync.WaitGroup
-	for i := 1; i < p; i++ {
-		lo, hi := i*n/p, (i+1)*n/p
-		wg.Go(func() { fn(lo, hi) })
+	parts := min(n, 4*p) // a few per goroutine, to even out their progress
+	var next, done atomic.Int64
+	work := func() {
+		for {
+			i := int(next.Add(1) - 1)
+			if i >= parts {
+				return
+			}
+			fn(i*n/parts, (i+1)*n/parts)
+			done.Add(1) // publishes fn's writes to the caller
+		}
 	}
-	fn(0, n/p)
-	wg.Wait()
+	for range p - 1 {
+		go work()
+	}
+	work()
+	for done.Load() < int64(parts) {
+		runtime.Gosched()
+	}
 }
 
 // scratchPools recycles large temporary buffers (im2col matrices and their

@@ -324,7 +324,7 @@ func BenchmarkConv2D(b *testing.B) {
 			for b.Loop() {
 				xi := x
 				if c.inputGrad {
-					xi = hidden(x, anchor)
+					xi = hiddenView(x, anchor)
 				}
 				y := tensor.Conv2D(xi, w, bias, [2]int{1, 1}, "valid")
 				tensor.Backward(tensor.Custom("seed", tensor.Scalar(0), []*tensor.Tensor{y}, func([]float32) {}))
@@ -335,9 +335,9 @@ func BenchmarkConv2D(b *testing.B) {
 	}
 }
 
-// hidden returns a view of x that requires a gradient, like the output of a
+// hiddenView returns a view of x that requires a gradient, like the output of a
 // hidden layer: its gradient buffer is new in each step (from x's arena),
 // not a leaf's that accumulates from step to step.
-func hidden(x, anchor *tensor.Tensor) *tensor.Tensor {
+func hiddenView(x, anchor *tensor.Tensor) *tensor.Tensor {
 	return tensor.Custom("hidden", x.Detach(), []*tensor.Tensor{anchor}, func([]float32) {})
 }

@@ -2,6 +2,7 @@ package tensor
 
 import (
 	"fmt"
+	"math"
 	"math/rand/v2"
 )
 
@@ -23,20 +24,24 @@ func Dropout(x *Tensor, rate float32, rng *rand.Rand) *Tensor {
 	// Comparing 32-bit draws with a threshold gets two decisions from each
 	// 64-bit draw; its resolution (2⁻³²) is finer than Float32's (2⁻²⁴).
 	thr := uint32(float64(rate) * (1 << 32))
-	scale := 1 / (1 - rate)
-	mask := x.scratch(len(x.data)) // zeroed; from x's arena if it has one
+	scale := math.Float32bits(1 / (1 - rate))
+	mask := x.scratch(len(x.data)) // from x's arena if it has one
+	// keep returns scale's bits if the draw u keeps its element, else 0,
+	// without a branch: a coin flip per element would defeat prediction.
+	keep := func(u uint32) float32 {
+		var k uint32
+		if u >= thr { // compiled to SETcc
+			k = 1
+		}
+		return math.Float32frombits(scale & -k)
+	}
 	i := 0
 	for ; i+2 <= len(mask); i += 2 {
 		r := rng.Uint64()
-		if uint32(r) >= thr {
-			mask[i] = scale
-		}
-		if uint32(r>>32) >= thr {
-			mask[i+1] = scale
-		}
+		mask[i], mask[i+1] = keep(uint32(r)), keep(uint32(r>>32))
 	}
-	if i < len(mask) && uint32(rng.Uint64()) >= thr {
-		mask[i] = scale
+	if i < len(mask) {
+		mask[i] = keep(uint32(rng.Uint64()))
 	}
 	return DropoutMask(x, mask)
 }

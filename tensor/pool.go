@@ -26,10 +26,10 @@ func MaxPool2D(x *Tensor, pool, strides [2]int, padding string) *Tensor {
 	if x.requiresGrad {
 		arg = make([]int32, len(out.data))
 	}
-	parallelFor(g.n, g.h*g.w*g.c, func(lo, hi int) { g.maxPool(out.data, arg, x.data, lo, hi) })
+	parallelImages(g.n, g.h*g.w*g.c, func(lo, hi int) { g.maxPool(out.data, arg, x.data, lo, hi) })
 	return record(out, "MaxPool2D", []*Tensor{x}, func(o *Tensor) {
 		perOut, img := g.oh*g.ow*g.c, g.h*g.w*g.c
-		parallelFor(g.n, perOut, func(lo, hi int) {
+		parallelImages(g.n, perOut, func(lo, hi int) {
 			for n := lo; n < hi; n++ {
 				dx := x.grad[n*img : (n+1)*img]
 				gy := o.grad[n*perOut : (n+1)*perOut]

@@ -10,10 +10,10 @@ import (
 	tt "github.com/neuron-go/neuron/tensor/tensortest"
 )
 
-// distinct returns a tensor whose values are a random permutation of
+// distinctValues returns a tensor whose values are a random permutation of
 // (i − n/2)·spacing: no ties, and far enough apart that a finite-difference
 // step never changes which element of a window is the largest.
-func distinct(seed uint64, spacing float32, shape ...int) *tensor.Tensor {
+func distinctValues(seed uint64, spacing float32, shape ...int) *tensor.Tensor {
 	t := tensor.Zeros(shape...)
 	d := t.Data()
 	for i, p := range rand.New(rand.NewPCG(seed, 2)).Perm(len(d)) {
@@ -93,7 +93,7 @@ func TestMaxPool2DForward(t *testing.T) {
 func TestMaxPool2DGradients(t *testing.T) {
 	for i, c := range poolCases {
 		t.Run(c.String(), func(t *testing.T) {
-			x := distinct(uint64(i), 0.05, c.shape...)
+			x := distinctValues(uint64(i), 0.05, c.shape...)
 			f := func(v ...*tensor.Tensor) *tensor.Tensor { return tensor.MaxPool2D(v[0], c.pool, c.strides, c.padding) }
 			tt.GradCheck(t, f, []*tensor.Tensor{x}, tt.GradCheckOptions{Seed: uint64(i)})
 		})
@@ -176,7 +176,7 @@ func BenchmarkMaxPool2D(b *testing.B) {
 		b.Run(name+"/forward+backward", func(b *testing.B) {
 			anchor := tensor.Scalar(0).RequireGrad()
 			for b.Loop() {
-				y := tensor.MaxPool2D(hidden(x, anchor), [2]int{2, 2}, [2]int{2, 2}, "valid")
+				y := tensor.MaxPool2D(hiddenView(x, anchor), [2]int{2, 2}, [2]int{2, 2}, "valid")
 				tensor.Backward(tensor.Custom("seed", tensor.Scalar(0), []*tensor.Tensor{y}, func([]float32) {}))
 				arena.Reset()
 			}

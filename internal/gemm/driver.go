@@ -93,17 +93,20 @@ type job struct {
 	overwrite      bool // beta == 0: the first K block stores instead of adding
 	copyA          bool // copy op(A) into k-major panels even if it could be read in place
 	copyB          bool // copy B (not transposed) into NR-wide panels
-	mr, nr, kc     int
+	mr, nr         int  // the kernel's tile
+	kc             int  // depth of a K block (the last one may be shorter)
 }
 
 // run computes C[i0:i1, j0:j1], packing into bufs.
 func (j *job) run(i0, i1, j0, j1 int, bufs *buffers) {
 	mr, nr := j.mr, j.nr
 	mcBlk := mcMax(j)
-	packedB := j.transB || j.copyB
-	// With a single MC block every B panel is used once, right after it is
-	// packed: pack it then, while the panel is still in L1, instead of
-	// packing the whole block first and reading it back from L2 or L3.
+	// A copy of B pays off only if this part has several MC blocks (see
+	// choosePacking); Bᵀ is packed regardless. With a single MC block every
+	// B panel is used once, right after it is packed: pack it then, while
+	// it is still in L1, instead of packing the whole block first and
+	// reading it back from L2 or L3.
+	packedB := j.transB || (j.copyB && i1-i0 > mcBlk)
 	lazyB := packedB && i1-i0 <= mcBlk
 	ncMax := j1 - j0
 	if packedB && !lazyB {

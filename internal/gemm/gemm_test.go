@@ -492,17 +492,24 @@ func BenchmarkAxpy(b *testing.B) {
 	b.ReportMetric(12*float64(len(x))*float64(b.N)/b.Elapsed().Seconds()/1e9, "GB/s")
 }
 
-// BenchmarkSgemm reports GFLOP/s (2·m·n·k per call) for the key shapes.
+// BenchmarkSgemm reports GFLOP/s (2·m·n·k per call) for the key shapes,
+// each with GOMAXPROCS=1 and 2 (sub-benchmarks P1 and P2). The benchmark
+// sets GOMAXPROCS itself because -cpu does not reliably apply to the first
+// run of a sub-benchmark.
 func BenchmarkSgemm(b *testing.B) {
+	defer runtime.GOMAXPROCS(runtime.GOMAXPROCS(0))
 	rng := rand.New(rand.NewPCG(17, 18))
 	for _, s := range keyShapes {
-		b.Run(s.name, func(b *testing.B) {
-			o := newOperands(rng, s.transA, s.transB, s.m, s.n, s.k, 0)
-			b.ReportAllocs()
-			for b.Loop() {
-				Sgemm(o.transA, o.transB, o.m, o.n, o.k, o.a, o.lda, o.b, o.ldb, 0, o.c, o.ldc)
-			}
-			b.ReportMetric(2*float64(s.m*s.n*s.k)*float64(b.N)/b.Elapsed().Seconds()/1e9, "GFLOP/s")
-		})
+		o := newOperands(rng, s.transA, s.transB, s.m, s.n, s.k, 0)
+		for _, procs := range []int{1, 2} {
+			b.Run(fmt.Sprintf("%s/P%d", s.name, procs), func(b *testing.B) {
+				runtime.GOMAXPROCS(procs)
+				b.ReportAllocs()
+				for b.Loop() {
+					Sgemm(o.transA, o.transB, o.m, o.n, o.k, o.a, o.lda, o.b, o.ldb, 0, o.c, o.ldc)
+				}
+				b.ReportMetric(2*float64(s.m*s.n*s.k)*float64(b.N)/b.Elapsed().Seconds()/1e9, "GFLOP/s")
+			})
+		}
 	}
 }
