@@ -159,6 +159,7 @@ func (m *Sequential) Fit(x, y *tensor.Tensor, cfg FitConfig) (h *History, err er
 	bs := min(cfg.BatchSize, n)
 	steps := (n + bs - 1) / bs
 	h = &History{History: map[string][]float64{}, Params: map[string]int{"verbose": cfg.Verbose.keras(), "epochs": cfg.Epochs, "steps": steps}}
+	run := m.beginRun(cfg, x, y, val, h, steps) // for checkpoints (resume.go)
 
 	for _, cb := range cfg.Callbacks {
 		if err := cb.OnTrainBegin(m); err != nil {
@@ -177,7 +178,7 @@ func (m *Sequential) Fit(x, y *tensor.Tensor, cfg FitConfig) (h *History, err er
 	}
 	var loss lossTracker
 
-	for epoch := cfg.InitialEpoch; epoch < cfg.Epochs; epoch++ {
+	for epoch := run.start(cfg.InitialEpoch); epoch < cfg.Epochs; epoch++ {
 		for _, cb := range cfg.Callbacks {
 			if err := cb.OnEpochBegin(epoch); err != nil {
 				return h, m.endTraining(cfg, lastLogs, stopOrErr(err))
@@ -199,7 +200,7 @@ func (m *Sequential) Fit(x, y *tensor.Tensor, cfg FitConfig) (h *History, err er
 			mt.Reset()
 		}
 		stop := false
-		for step := 0; step < steps; step++ {
+		for step := run.firstStep(m, epoch, &loss); step < steps; step++ {
 			lo, hi := step*bs, min((step+1)*bs, n)
 			xs, ys := xb, yb
 			if hi-lo != bs {
@@ -211,6 +212,7 @@ func (m *Sequential) Fit(x, y *tensor.Tensor, cfg FitConfig) (h *History, err er
 			lv := m.trainStep(xs, ys)
 			arena.Reset()
 			loss.add(lv, hi-lo)
+			run.stepDone(epoch, step, loss)
 			if cfg.Verbose == Silent && len(cfg.Callbacks) == 0 {
 				continue
 			}
@@ -264,6 +266,7 @@ func (m *Sequential) Fit(x, y *tensor.Tensor, cfg FitConfig) (h *History, err er
 
 // endTraining runs OnTrainEnd and returns the first real error.
 func (m *Sequential) endTraining(cfg FitConfig, logs callbacks.Logs, err error) error {
+	m.run.end(err)
 	for _, cb := range cfg.Callbacks {
 		if e := cb.OnTrainEnd(logs); e != nil && err == nil && !errors.Is(e, callbacks.ErrStopTraining) {
 			err = e

@@ -87,7 +87,7 @@ func TestSummary(t *testing.T) {
 			t.Fatal(err)
 		}
 		var buf bytes.Buffer
-		if err := models.NewSequential(c.layers...).SummaryTo(&buf); err != nil {
+		if err := models.NewSequential(c.layers...).SummaryTo(&buf, 0); err != nil {
 			t.Fatal(err)
 		}
 		if buf.String() != string(want) {
@@ -99,7 +99,7 @@ func TestSummary(t *testing.T) {
 func TestSummaryUnbuilt(t *testing.T) {
 	var buf bytes.Buffer
 	m := models.NewSequential(&layers.Flatten{}, &layers.Dense{Units: 3})
-	if err := m.SummaryTo(&buf); err != nil {
+	if err := m.SummaryTo(&buf, 0); err != nil {
 		t.Fatal(err)
 	}
 	if !strings.Contains(buf.String(), "0 (unbuilt)") || !strings.Contains(buf.String(), "dense (Dense)") {

@@ -61,6 +61,8 @@ type Sequential struct {
 	compiled    bool
 	weights     []*tensor.Tensor // trainable, in layer order
 	weightNames []string
+
+	run *fitRun // the current or last Fit call, for checkpoints
 }
 
 // NewSequential returns a model made of the given layers, in order. If the
@@ -254,12 +256,12 @@ func (m *Sequential) out() io.Writer {
 // standard output by default). A model that cannot be built yet shows "?"
 // shapes and "0 (unbuilt)" counts, as Keras does.
 func (m *Sequential) Summary() {
-	_ = m.SummaryTo(m.out())
+	_ = m.SummaryTo(m.out(), 0)
 }
 
-// SummaryTo writes the summary to w. The table is 88 characters wide on a
-// terminal and 76 otherwise, as Keras's is.
-func (m *Sequential) SummaryTo(w io.Writer) error {
+// SummaryTo writes the summary to w, lineLength characters wide (Keras's
+// line_length); 0 means Keras's choice: 88 on a terminal, 76 otherwise.
+func (m *Sequential) SummaryTo(w io.Writer, lineLength int) error {
 	_ = m.ensureBuilt()
 	if m.names == nil {
 		m.assignNames()
@@ -268,11 +270,12 @@ func (m *Sequential) SummaryTo(w io.Writer) error {
 	if name == "" {
 		name = "sequential"
 	}
-	t := summary.Table{ModelName: name}
-	if f, ok := w.(*os.File); ok {
-		t.Width = summary.AutoWidth(f)
-	} else {
+	t := summary.Table{ModelName: name, Width: lineLength}
+	if lineLength == 0 {
 		t.Width = 76
+		if f, ok := w.(*os.File); ok {
+			t.Width = summary.AutoWidth(f)
+		}
 	}
 	for i, l := range m.layers {
 		if _, ok := l.(*layers.Input); ok {

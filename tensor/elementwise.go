@@ -189,19 +189,43 @@ func (t *Tensor) Neg() *Tensor {
 	return unary("Neg", t, func(x float32) float32 { return -x }, func(_, _ float32) float32 { return -1 })
 }
 
-// MulScalar returns t·c.
+// MulScalar returns t·c. d/dt = c.
 func (t *Tensor) MulScalar(c float32) *Tensor {
-	return unary("MulScalar", t, func(x float32) float32 { return x * c }, func(_, _ float32) float32 { return c })
+	out := newOut(t.shape, t)
+	for i, x := range t.data {
+		out.data[i] = x * c
+	}
+	return record(out, "MulScalar", []*Tensor{t}, func(o *Tensor) {
+		for i, g := range o.grad {
+			t.grad[i] += g * c
+		}
+	})
 }
 
-// DivScalar returns t/c, like X_train / 255.0 in NumPy.
+// DivScalar returns t/c, like X_train / 255.0 in NumPy. d/dt = 1/c.
 func (t *Tensor) DivScalar(c float32) *Tensor {
-	return unary("DivScalar", t, func(x float32) float32 { return x / c }, func(_, _ float32) float32 { return 1 / c })
+	out := newOut(t.shape, t)
+	for i, x := range t.data {
+		out.data[i] = x / c
+	}
+	return record(out, "DivScalar", []*Tensor{t}, func(o *Tensor) {
+		for i, g := range o.grad {
+			t.grad[i] += g / c
+		}
+	})
 }
 
-// AddScalar returns t + c.
+// AddScalar returns t + c. d/dt = 1.
 func (t *Tensor) AddScalar(c float32) *Tensor {
-	return unary("AddScalar", t, func(x float32) float32 { return x + c }, func(_, _ float32) float32 { return 1 })
+	out := newOut(t.shape, t)
+	for i, x := range t.data {
+		out.data[i] = x + c
+	}
+	return record(out, "AddScalar", []*Tensor{t}, func(o *Tensor) {
+		for i, g := range o.grad {
+			t.grad[i] += g
+		}
+	})
 }
 
 // Square returns t². d/dt = 2t.

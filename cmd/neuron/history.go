@@ -165,6 +165,7 @@ func readHistory(path string) (map[string][]float64, error) {
 	return h, nil
 }
 
+// parseHistoryJSON reads a history in either JSON layout.
 func parseHistoryJSON(data []byte) (map[string][]float64, error) {
 	var top map[string]json.RawMessage
 	if err := json.Unmarshal(pythonNonFinite(data), &top); err != nil {
@@ -194,6 +195,8 @@ func parseHistoryJSON(data []byte) (map[string][]float64, error) {
 	return h, checkHistory(h)
 }
 
+// parseHistoryCSV reads a history as Keras's CSVLogger writes it; the
+// "epoch" column is skipped and "NA" or empty cells read as NaN.
 func parseHistoryCSV(data []byte) (map[string][]float64, error) {
 	rows, err := csv.NewReader(bytes.NewReader(data)).ReadAll()
 	if err != nil {

@@ -73,6 +73,7 @@ import (
 	"strings"
 )
 
+// main runs the command line and exits with run's status.
 func main() {
 	os.Exit(run(os.Args[1:], os.Stdout, os.Stderr))
 }
@@ -92,6 +93,7 @@ type command struct {
 	run   func(args []string, s streams) error
 }
 
+// commands lists neuron's subcommands, in the order help shows them.
 func commands() []command {
 	return []command{
 		{"train", "train one of the course's programs and save its curves", func() *flag.FlagSet { fs, _ := trainFlags(); return fs }, runTrain},
@@ -100,6 +102,7 @@ func commands() []command {
 	}
 }
 
+// findCommand returns the subcommand called name.
 func findCommand(name string) (command, bool) {
 	for _, c := range commands() {
 		if c.name == name {
@@ -130,6 +133,7 @@ Examples:
 	neuron plot out/fashion/history.json -o curves.png
 `
 
+// printMainUsage prints neuron's help: the commands and examples.
 func printMainUsage(w io.Writer) {
 	var b strings.Builder
 	for _, c := range commands() {
@@ -198,8 +202,10 @@ func run(args []string, stdout, stderr io.Writer) (code int) {
 // usageError is a mistake in the command line; neuron exits with status 2.
 type usageError struct{ msg string }
 
+// Error implements error.
 func (e *usageError) Error() string { return e.msg }
 
+// usagef returns a *usageError with a formatted message.
 func usagef(format string, a ...any) error {
 	return &usageError{msg: fmt.Sprintf(format, a...)}
 }
@@ -210,6 +216,7 @@ type exitError struct {
 	err  error
 }
 
+// Error implements error.
 func (e *exitError) Error() string { return e.err.Error() }
 
 var listItem = regexp.MustCompile(`^-\s+`)
@@ -285,10 +292,10 @@ func parseArgs(fs *flag.FlagSet, args []string) ([]string, error) {
 		// the next argument as its value.
 		n := 1
 		name := strings.TrimLeft(a, "-")
-		if k := strings.IndexByte(name, '='); k >= 0 {
-			name = name[:k]
-		} else if f := fs.Lookup(name); f != nil && !isBoolFlag(f) && i+1 < len(args) {
-			n = 2
+		if !strings.Contains(name, "=") {
+			if f := fs.Lookup(name); f != nil && !isBoolFlag(f) && i+1 < len(args) {
+				n = 2
+			}
 		}
 		if err := fs.Parse(args[i : i+n]); err != nil {
 			if errors.Is(err, flag.ErrHelp) {
@@ -301,6 +308,7 @@ func parseArgs(fs *flag.FlagSet, args []string) ([]string, error) {
 	return pos, nil
 }
 
+// isBoolFlag reports whether f takes no value, as -train or -scale.
 func isBoolFlag(f *flag.Flag) bool {
 	b, ok := f.Value.(interface{ IsBoolFlag() bool })
 	return ok && b.IsBoolFlag()
@@ -318,4 +326,14 @@ func setFlags(fs *flag.FlagSet) map[string]bool {
 func figureExt(path string) bool {
 	l := strings.ToLower(path)
 	return strings.HasSuffix(l, ".png") || strings.HasSuffix(l, ".svg") || strings.HasSuffix(l, ".pdf")
+}
+
+// writeError explains a failure to write the file path given by flag:
+// the atomic write's temporary file name is left out.
+func writeError(flag, path string, err error) error {
+	var pe *os.PathError
+	if errors.As(err, &pe) {
+		return fmt.Errorf("%s: cannot write %s: %v", flag, path, pe.Err)
+	}
+	return err
 }

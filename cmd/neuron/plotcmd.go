@@ -26,6 +26,7 @@ orange. With -keys, it has one panel with the given keys, in matplotlib's
 colour order (e.g. -keys accuracy,val_accuracy).
 `
 
+// plotFlags returns plot's flag set and the options it fills.
 func plotFlags() (*flag.FlagSet, *plotOptions) {
 	o := &plotOptions{}
 	fs := newFlagSet("plot", plotUsage)
@@ -34,6 +35,7 @@ func plotFlags() (*flag.FlagSet, *plotOptions) {
 	return fs, o
 }
 
+// runPlot is "neuron plot FILE": it redraws the curves of a saved history.
 func runPlot(args []string, s streams) error {
 	fs, o := plotFlags()
 	pos, err := parseArgs(fs, args)
@@ -82,7 +84,7 @@ func runPlot(args []string, s streams) error {
 		err = plot.SaveHistory(o.out, h)
 	}
 	if err != nil {
-		return err
+		return writeError("-o", o.out, err)
 	}
 	fmt.Fprintf(s.stdout, "wrote %s\n", o.out)
 	return nil

@@ -36,6 +36,7 @@ Fashion-MNIST, also its class name) and draws the image (X_train[INDEX]):
 INDEX is in [0, 60000) for the training set and [0, 10000) for the test set.
 `
 
+// showFlags returns show's flag set and the options it fills.
 func showFlags() (*flag.FlagSet, *showOptions) {
 	o := &showOptions{}
 	fs := newFlagSet("show", showUsage)
@@ -47,6 +48,8 @@ func showFlags() (*flag.FlagSet, *showOptions) {
 	return fs, o
 }
 
+// runShow is "neuron show DATASET INDEX": it prints a label and draws or
+// writes its image.
 func runShow(args []string, s streams) error {
 	fs, o := showFlags()
 	pos, err := parseArgs(fs, args)
@@ -108,7 +111,7 @@ func runShow(args []string, s streams) error {
 	}
 	if o.out != "" {
 		if err := plot.Image(o.out, img.Data, d.rows, d.cols, plot.ImageOptions{Cmap: cm}); err != nil {
-			return err
+			return writeError("-o", o.out, err)
 		}
 		fmt.Fprintf(s.stdout, "wrote %s\n", o.out)
 	}

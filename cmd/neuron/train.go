@@ -80,6 +80,7 @@ The first Ctrl-C stops after the current epoch and still writes the files;
 a second one quits at once.
 `
 
+// trainFlags returns train's flag set and the options it fills.
 func trainFlags() (*flag.FlagSet, *trainOptions) {
 	o := &trainOptions{}
 	fs := newFlagSet("train", trainUsage)
@@ -96,8 +97,11 @@ func trainFlags() (*flag.FlagSet, *trainOptions) {
 	return fs, o
 }
 
+// programNames lists the programs for error messages.
 func programNames() string { return "mnist, fashion or cnn" }
 
+// runTrain is "neuron train PROGRAM": it trains, evaluates and predicts
+// as the course does and saves the results.
 func runTrain(args []string, s streams) error {
 	fs, o := trainFlags()
 	pos, err := parseArgs(fs, args)

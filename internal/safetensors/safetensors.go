@@ -51,7 +51,7 @@ const ChecksumKey = "checksum"
 const checksumPrefix = "sha256:"
 
 // ErrInvalid is wrapped by every error about a malformed file.
-var ErrInvalid = errors.New("invalid safetensors file")
+var ErrInvalid = errors.New("invalid file")
 
 // ErrChecksum is wrapped by the error of VerifyChecksum when the file does
 // not match its checksum.

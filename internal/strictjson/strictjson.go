@@ -11,6 +11,7 @@ package strictjson
 
 import (
 	"bytes"
+	"encoding/base64"
 	"encoding"
 	"encoding/json"
 	"errors"
@@ -280,6 +281,15 @@ func check(n *node, t reflect.Type, path string) error {
 			return fmt.Errorf("%s: %s is out of range for a %d-bit float", where(path), n.text, t.Bits())
 		}
 	case reflect.Slice, reflect.Array:
+		if t.Kind() == reflect.Slice && t.Elem().Kind() == reflect.Uint8 {
+			if n.kind != '"' {
+				return fmt.Errorf("%s: want a base64 string, got %s", where(path), n.describe())
+			}
+			if _, err := base64.StdEncoding.DecodeString(n.text); err != nil {
+				return fmt.Errorf("%s: not valid base64: %v", where(path), err)
+			}
+			return nil
+		}
 		if n.kind != '[' {
 			return fmt.Errorf("%s: want an array, got %s", where(path), n.describe())
 		}

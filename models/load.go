@@ -1,0 +1,564 @@
+package models
+
+import (
+	"errors"
+	"fmt"
+	"io"
+	"math"
+	"math/rand/v2"
+	"os"
+	"slices"
+	"strings"
+
+	"github.com/neuron-go/neuron/internal/safetensors"
+	"github.com/neuron-go/neuron/internal/strictjson"
+	"github.com/neuron-go/neuron/layers"
+	"github.com/neuron-go/neuron/metrics"
+	"github.com/neuron-go/neuron/optimizers"
+)
+
+// Errors of the loading functions, wrapped.
+var (
+	// ErrInvalidFile means a file is not a well-formed neuron file: a
+	// truncated or damaged file, an unknown layer class, a config key that
+	// is unknown or has the wrong type, a tensor whose shape does not fit
+	// the architecture, and so on. The message names what is wrong.
+	ErrInvalidFile = safetensors.ErrInvalid
+	// ErrChecksum means the file's contents do not match its checksum:
+	// it was damaged after it was written.
+	ErrChecksum = safetensors.ErrChecksum
+	// ErrMismatch means a weights file does not fit the model it is loaded
+	// into (LoadWeights): a weight is missing, extra or of another shape.
+	ErrMismatch = errors.New("file does not match the model")
+)
+
+// Limits of what a loaded model may declare.
+const (
+	maxLayers = 10000
+	// maxValues bounds the values of one example at any layer.
+	maxValues = 1 << 31
+)
+
+func invalidf(format string, args ...any) error {
+	return fmt.Errorf("%w: %s", ErrInvalidFile, fmt.Sprintf(format, args...))
+}
+
+// Load reads a model written by Save: it rebuilds the architecture from
+// the file's config, puts the weights back and, if the file holds them,
+// compiles the model with the saved settings and restores the optimizer's
+// state. The loaded model predicts exactly as the saved one did.
+//
+// Loading runs no code from the file: layer classes come from a closed
+// registry (layers.Register), the JSON is decoded strictly (unknown or
+// repeated keys and values of the wrong type are errors naming the key),
+// and every size is checked against the file and the architecture before
+// memory is allocated for it. A damaged file gives an error wrapping
+// ErrInvalidFile or ErrChecksum, never a panic.
+func Load(path string) (*Sequential, error) {
+	f, size, err := openFile(path)
+	if err != nil {
+		return nil, fmt.Errorf("models: load %s: %w", path, err)
+	}
+	defer f.Close()
+	m, err := read(f, size, true)
+	if err != nil {
+		return nil, fmt.Errorf("models: load %s: %w", path, err)
+	}
+	return m, nil
+}
+
+// Read reads a model written by Save or WriteTo from the first size bytes
+// of r, as Load does.
+func Read(r io.ReaderAt, size int64) (*Sequential, error) {
+	m, err := read(r, size, true)
+	if err != nil {
+		return nil, fmt.Errorf("models: read: %w", err)
+	}
+	return m, nil
+}
+
+func openFile(path string) (*os.File, int64, error) {
+	f, err := os.Open(path)
+	if err != nil {
+		return nil, 0, err
+	}
+	info, err := f.Stat()
+	if err != nil {
+		f.Close()
+		return nil, 0, err
+	}
+	if !info.Mode().IsRegular() {
+		f.Close()
+		return nil, 0, fmt.Errorf("%w: not a regular file", ErrInvalidFile)
+	}
+	return f, info.Size(), nil
+}
+
+// metaKeys lists the metadata keys each format may hold.
+var metaKeys = map[string][]string{
+	formatModel:   {metaFormat, metaVersion, metaModel, metaCompile, metaTraining, safetensors.ChecksumKey},
+	formatWeights: {metaFormat, metaVersion, safetensors.ChecksumKey},
+	formatBackup:  {metaFormat, metaVersion, metaModel, metaCompile, metaTraining, safetensors.ChecksumKey},
+}
+
+// openNeuron opens a neuron file and checks its format against want.
+func openNeuron(r io.ReaderAt, size int64, want ...string) (*safetensors.File, error) {
+	f, err := safetensors.Open(r, size)
+	if err != nil {
+		return nil, err
+	}
+	format, ok := f.Meta[metaFormat]
+	if !ok {
+		return nil, invalidf("metadata %q is missing: not a file written by neuron", metaFormat)
+	}
+	keys, known := metaKeys[format]
+	if !known {
+		return nil, invalidf("metadata %q is %q; want one of %q", metaFormat, format, want)
+	}
+	if !slices.Contains(want, format) {
+		hint := ""
+		switch format {
+		case formatWeights:
+			hint = " (a weights file: use LoadWeights)"
+		case formatBackup:
+			hint = " (a BackupAndRestore backup)"
+		}
+		return nil, invalidf("metadata %q is %q%s; want %q", metaFormat, format, hint, want)
+	}
+	if v := f.Meta[metaVersion]; v != formatVersion {
+		return nil, invalidf("metadata %q is %q; this version of neuron reads %q", metaVersion, v, formatVersion)
+	}
+	for k := range f.Meta {
+		if !slices.Contains(keys, k) {
+			return nil, invalidf("unknown metadata key %q in a %s file", k, format)
+		}
+	}
+	if !f.HasChecksum() {
+		return nil, invalidf("metadata %q is missing", safetensors.ChecksumKey)
+	}
+	return f, nil
+}
+
+// loadedModel is a model_config decoded into layers.
+type loadedModel struct {
+	name    string
+	seed    uint64
+	layers  []layers.Layer
+	names   []string
+	inShape []int
+	// weights lists, per layer, the weights Plan says Build will create.
+	weights [][]layers.WeightShape
+}
+
+// parseModelConfig decodes model_config and plans the layers' shapes.
+func parseModelConfig(s string) (*loadedModel, error) {
+	var sm savedModel
+	if err := strictjson.Decode([]byte(s), &sm); err != nil {
+		return nil, invalidf("%s: %v", metaModel, err)
+	}
+	if sm.ClassName != "Sequential" {
+		return nil, invalidf("%s: class_name is %q; want \"Sequential\"", metaModel, sm.ClassName)
+	}
+	n := len(sm.Config.Layers)
+	if n == 0 || n > maxLayers {
+		return nil, invalidf("%s: config.layers has %d layers; want 1 to %d", metaModel, n, maxLayers)
+	}
+	lm := &loadedModel{name: sm.Config.Name, seed: sm.Config.Seed}
+	for i, raw := range sm.Config.Layers {
+		l, name, err := layers.UnmarshalLayer(raw)
+		if err != nil {
+			return nil, invalidf("%s: config.layers[%d]: %v", metaModel, i, err)
+		}
+		lm.layers = append(lm.layers, l)
+		lm.names = append(lm.names, name)
+	}
+	in := sm.BuildConfig.InputShape
+	if len(in) < 2 || in[0] != nil {
+		return nil, invalidf("%s: build_config.input_shape must be [null, d1, …] (null for the batch axis), got %s", metaModel, shapeString(in))
+	}
+	for _, d := range in[1:] {
+		if d == nil || *d <= 0 || *d > math.MaxInt32 {
+			return nil, invalidf("%s: build_config.input_shape must have positive dimensions after the batch axis, got %s", metaModel, shapeString(in))
+		}
+		lm.inShape = append(lm.inShape, *d)
+	}
+	if err := checkValues(lm.inShape); err != nil {
+		return nil, invalidf("%s: build_config.input_shape: %v", metaModel, err)
+	}
+	shape := lm.inShape
+	for i, l := range lm.layers {
+		p, ok := l.(layers.Planner)
+		if !ok {
+			return nil, invalidf("%s: layer %d (%s): %T does not implement layers.Planner, so its weights cannot be checked before they are allocated", metaModel, i, lm.names[i], l)
+		}
+		out, ws, err := p.Plan(shape)
+		if err != nil {
+			return nil, invalidf("%s: layer %d (%s): %v", metaModel, i, lm.names[i], err)
+		}
+		if err := checkValues(out); err != nil {
+			return nil, invalidf("%s: layer %d (%s): output shape: %v", metaModel, i, lm.names[i], err)
+		}
+		lm.weights = append(lm.weights, ws)
+		shape = out
+	}
+	return lm, nil
+}
+
+// checkValues rejects shapes with non-positive dimensions or too many
+// values per example.
+func checkValues(s []int) error {
+	n := 1
+	for _, d := range s {
+		if d <= 0 {
+			return fmt.Errorf("shape %v has a non-positive dimension", s)
+		}
+		if n > maxValues/d {
+			return fmt.Errorf("shape %v holds more than %d values per example", s, maxValues)
+		}
+		n *= d
+	}
+	return nil
+}
+
+func shapeString(s []*int) string {
+	parts := make([]string, len(s))
+	for i, d := range s {
+		if d == nil {
+			parts[i] = "null"
+		} else {
+			parts[i] = fmt.Sprint(*d)
+		}
+	}
+	return "[" + strings.Join(parts, ", ") + "]"
+}
+
+// checkTensor checks that the file holds the named tensor with a shape.
+func checkTensor(f *safetensors.File, name string, shape []int) error {
+	e, ok := f.Lookup(name)
+	if !ok {
+		return invalidf("tensor %q is missing", name)
+	}
+	if !equalShape(e.Shape, shape) {
+		return invalidf("tensor %q has shape %v; the architecture needs %v", name, e.Shape, shape)
+	}
+	return nil
+}
+
+// loadedCompile is a decoded compile_config and training_state.
+type loadedCompile struct {
+	cfg      CompileConfig
+	training savedTraining
+}
+
+// parseCompile decodes compile_config and training_state.
+func parseCompile(f *safetensors.File) (*loadedCompile, error) {
+	cc, hasCompile := f.Meta[metaCompile]
+	ts, hasTraining := f.Meta[metaTraining]
+	if !hasCompile && !hasTraining {
+		return nil, nil
+	}
+	if !hasCompile || !hasTraining {
+		return nil, invalidf("metadata has one of %q and %q without the other", metaCompile, metaTraining)
+	}
+	var sc savedCompile
+	if err := strictjson.Decode([]byte(cc), &sc); err != nil {
+		return nil, invalidf("%s: %v", metaCompile, err)
+	}
+	if sc.Optimizer == nil || sc.Loss == nil {
+		return nil, invalidf("%s: optimizer and loss are required", metaCompile)
+	}
+	lc := &loadedCompile{}
+	var err error
+	if lc.cfg.Optimizer, err = optimizers.UnmarshalConfig(sc.Optimizer); err != nil {
+		return nil, invalidf("%s: optimizer: %v", metaCompile, err)
+	}
+	if lc.cfg.Loss, err = unmarshalLoss(sc.Loss); err != nil {
+		return nil, invalidf("%s: loss: %v", metaCompile, err)
+	}
+	for i, raw := range sc.Metrics {
+		mt, err := metrics.UnmarshalConfig(raw)
+		if err != nil {
+			return nil, invalidf("%s: metrics[%d]: %v", metaCompile, i, err)
+		}
+		lc.cfg.Metrics = append(lc.cfg.Metrics, mt)
+	}
+	if err := strictjson.Decode([]byte(ts), &lc.training); err != nil {
+		return nil, invalidf("%s: %v", metaTraining, err)
+	}
+	t := &lc.training
+	if t.Iterations < 0 {
+		return nil, invalidf("%s: iterations must be >= 0, got %d", metaTraining, t.Iterations)
+	}
+	if lr := float64(t.LearningRate); !(lr > 0) || math.IsInf(lr, 0) {
+		return nil, invalidf("%s: learning_rate must be a positive number, got %v", metaTraining, lr)
+	}
+	for i, s := range t.Slots {
+		if s == "" || strings.Contains(s, "/") || slices.Contains(t.Slots[:i], s) {
+			return nil, invalidf("%s: slots[%d] = %q is empty, contains '/' or repeats", metaTraining, i, s)
+		}
+	}
+	return lc, nil
+}
+
+// read is Load without the file handling; verify false skips the
+// checksum, for fuzzing the decoding behind it.
+func read(r io.ReaderAt, size int64, verify bool) (*Sequential, error) {
+	f, err := openNeuron(r, size, formatModel)
+	if err != nil {
+		return nil, err
+	}
+	mc, ok := f.Meta[metaModel]
+	if !ok {
+		return nil, invalidf("metadata %q is missing", metaModel)
+	}
+	lm, err := parseModelConfig(mc)
+	if err != nil {
+		return nil, err
+	}
+	lc, err := parseCompile(f)
+	if err != nil {
+		return nil, err
+	}
+	if lc != nil && lc.training.Position != nil {
+		return nil, invalidf("%s: position belongs in backups only", metaTraining)
+	}
+	// Every tensor must be accounted for before anything is allocated.
+	expected := map[string]bool{}
+	for i, ws := range lm.weights {
+		for _, w := range ws {
+			name := lm.names[i] + "/" + w.Name
+			if err := checkTensor(f, name, w.Shape); err != nil {
+				return nil, err
+			}
+			expected[name] = true
+			if lc != nil {
+				for _, s := range lc.training.Slots {
+					if err := checkTensor(f, slotPrefix+s+"/"+name, w.Shape); err != nil {
+						return nil, err
+					}
+					expected[slotPrefix+s+"/"+name] = true
+				}
+			}
+		}
+	}
+	for _, e := range f.Entries {
+		if !expected[e.Name] {
+			return nil, invalidf("unexpected tensor %q: the architecture has no such weight", e.Name)
+		}
+	}
+
+	m := NewSequential(lm.layers...)
+	m.Name = lm.name
+	m.SetSeed(lm.seed)
+	if err := m.Build(lm.inShape...); err != nil {
+		return nil, invalidf("%s: %v", metaModel, err)
+	}
+	for i, name := range m.names {
+		if lm.names[i] != name {
+			return nil, invalidf("%s: config.layers[%d] is named %q; a model names it %q", metaModel, i, lm.names[i], name)
+		}
+	}
+	if lc != nil {
+		if err := m.Compile(lc.cfg); err != nil {
+			return nil, invalidf("%s: %v", metaCompile, err)
+		}
+	}
+	if verify {
+		if err := f.VerifyChecksum(); err != nil {
+			return nil, err
+		}
+	}
+	for i, l := range m.layers {
+		for _, w := range l.Weights() {
+			if err := f.Read(m.names[i]+"/"+w.Name, w.Value.Data()); err != nil {
+				return nil, err
+			}
+		}
+	}
+	if lc != nil {
+		if err := m.restoreTraining(f, &lc.training); err != nil {
+			return nil, err
+		}
+	}
+	return m, nil
+}
+
+// restoreTraining reads the optimizer's slots from f and puts back the
+// optimizer's iterations and learning rate and the layers' random states.
+func (m *Sequential) restoreTraining(f *safetensors.File, t *savedTraining) error {
+	so, ok := m.optimizer.(optimizers.Stateful)
+	if !ok {
+		return fmt.Errorf("optimizer %T does not implement optimizers.Stateful", m.optimizer)
+	}
+	cur, err := so.State()
+	if err != nil {
+		return err
+	}
+	if len(cur.Slots) != len(t.Slots) {
+		return invalidf("%s: slots %q do not fit the %s optimizer", metaTraining, t.Slots, m.optimizer.Name())
+	}
+	st := optimizers.State{Iterations: t.Iterations}
+	for i, name := range t.Slots {
+		if cur.Slots[i].Name != name || len(cur.Slots[i].Values) != len(m.weights) {
+			return invalidf("%s: slots %q do not fit the %s optimizer", metaTraining, t.Slots, m.optimizer.Name())
+		}
+		vals := make([][]float32, len(m.weights))
+		for j := range m.weights {
+			vals[j] = make([]float32, m.weights[j].Size())
+			if err := f.Read(slotPrefix+name+"/"+m.weightNames[j], vals[j]); err != nil {
+				return err
+			}
+		}
+		st.Slots = append(st.Slots, optimizers.Slot{Name: name, Values: vals})
+	}
+	if err := so.SetState(st); err != nil {
+		return invalidf("%s: %v", metaTraining, err)
+	}
+	m.optimizer.SetLR(float64(t.LearningRate))
+	return m.restoreRandom(t.RandomStates)
+}
+
+// checkRandom checks saved random states against the model's layers
+// without changing them.
+func (m *Sequential) checkRandom(states map[string][]byte) error {
+	seen := 0
+	for i, l := range m.layers {
+		if _, ok := l.(layers.RandomStater); !ok {
+			continue
+		}
+		b, ok := states[m.names[i]]
+		if !ok {
+			return invalidf("%s: random_states has no entry for layer %q", metaTraining, m.names[i])
+		}
+		if _, isDropout := l.(*layers.Dropout); isDropout && len(b) > 0 {
+			var probe rand.PCG
+			if err := probe.UnmarshalBinary(b); err != nil {
+				return invalidf("%s: random_states[%q]: %v", metaTraining, m.names[i], err)
+			}
+		}
+		seen++
+	}
+	if seen != len(states) {
+		for name := range states {
+			if !slices.Contains(m.names, name) {
+				return invalidf("%s: random_states names layer %q, which the model does not have", metaTraining, name)
+			}
+		}
+		return invalidf("%s: random_states has entries for layers without a random generator", metaTraining)
+	}
+	return nil
+}
+
+// restoreRandom puts back the random states of the layers that have one.
+func (m *Sequential) restoreRandom(states map[string][]byte) error {
+	seen := 0
+	for i, l := range m.layers {
+		r, ok := l.(layers.RandomStater)
+		if !ok {
+			continue
+		}
+		b, ok := states[m.names[i]]
+		if !ok {
+			return invalidf("%s: random_states has no entry for layer %q", metaTraining, m.names[i])
+		}
+		if err := r.SetRandomState(b); err != nil {
+			return invalidf("%s: random_states[%q]: %v", metaTraining, m.names[i], err)
+		}
+		seen++
+	}
+	if seen != len(states) {
+		for name := range states {
+			if !slices.Contains(m.names, name) {
+				return invalidf("%s: random_states names layer %q, which the model does not have", metaTraining, name)
+			}
+		}
+		return invalidf("%s: random_states has entries for layers without a random generator", metaTraining)
+	}
+	return nil
+}
+
+// LoadWeights reads weights saved by SaveWeights (or the weights in a
+// file written by Save) into the model, which must be built and have the
+// same layers: every weight must be in the file with its shape, and the
+// file must hold no other weight, or the error wraps ErrMismatch. The
+// file is checked whole before any weight changes, so on error the model
+// keeps its weights.
+func (m *Sequential) LoadWeights(path string) error {
+	if err := m.ensureBuilt(); err != nil {
+		return fmt.Errorf("models: load weights %s: %w", path, err)
+	}
+	fh, size, err := openFile(path)
+	if err != nil {
+		return fmt.Errorf("models: load weights %s: %w", path, err)
+	}
+	defer fh.Close()
+	if err := m.readWeights(fh, size); err != nil {
+		return fmt.Errorf("models: load weights %s: %w", path, err)
+	}
+	return nil
+}
+
+func (m *Sequential) readWeights(r io.ReaderAt, size int64) error {
+	f, err := openNeuron(r, size, formatWeights, formatModel, formatBackup)
+	if err != nil {
+		return err
+	}
+	type target struct {
+		name string
+		data []float32
+	}
+	var targets []target
+	expected := map[string]bool{}
+	for i, l := range m.layers {
+		for _, w := range l.Weights() {
+			name := m.names[i] + "/" + w.Name
+			e, ok := f.Lookup(name)
+			if !ok {
+				return fmt.Errorf("%w: weight %q is not in the file", ErrMismatch, name)
+			}
+			if !equalShape(e.Shape, w.Value.Shape()) {
+				return fmt.Errorf("%w: weight %q has shape %v in the file and %v in the model", ErrMismatch, name, e.Shape, w.Value.Shape())
+			}
+			expected[name] = true
+			targets = append(targets, target{name, w.Value.Data()})
+		}
+	}
+	for _, e := range f.Entries {
+		if !expected[e.Name] && !strings.HasPrefix(e.Name, slotPrefix) {
+			return fmt.Errorf("%w: the file holds weight %q, which the model does not have", ErrMismatch, e.Name)
+		}
+	}
+	if err := f.VerifyChecksum(); err != nil {
+		return err
+	}
+	bufs := make([][]float32, len(targets))
+	for i, t := range targets {
+		bufs[i] = make([]float32, len(t.data))
+		if err := f.Read(t.name, bufs[i]); err != nil {
+			return err
+		}
+	}
+	for i, t := range targets {
+		copy(t.data, bufs[i])
+	}
+	return nil
+}
+
+// VerifyFile checks that the file at path is a neuron file (a model, a
+// weights file or a backup) whose contents match its checksum. It does not
+// decode the configs; Load and LoadWeights do.
+func VerifyFile(path string) error {
+	fh, size, err := openFile(path)
+	if err != nil {
+		return fmt.Errorf("models: verify %s: %w", path, err)
+	}
+	defer fh.Close()
+	f, err := openNeuron(fh, size, formatModel, formatWeights, formatBackup)
+	if err == nil {
+		err = f.VerifyChecksum()
+	}
+	if err != nil {
+		return fmt.Errorf("models: verify %s: %w", path, err)
+	}
+	return nil
+}

@@ -1,0 +1,422 @@
+package models
+
+import (
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"os"
+
+	"github.com/neuron-go/neuron/internal/atomicfile"
+	"github.com/neuron-go/neuron/internal/safetensors"
+	"github.com/neuron-go/neuron/internal/strictjson"
+	"github.com/neuron-go/neuron/layers"
+	"github.com/neuron-go/neuron/losses"
+	"github.com/neuron-go/neuron/metrics"
+	"github.com/neuron-go/neuron/optimizers"
+	"github.com/neuron-go/neuron/tensor"
+)
+
+// Model files
+//
+// Save writes one file in the safetensors layout
+// (https://github.com/huggingface/safetensors): an 8-byte little-endian
+// header length, a JSON header, then the raw little-endian float32 data.
+// Any safetensors reader can open it. The header's "__metadata__" holds
+// strings:
+//
+//   - "format": "neuron.model" (Save), "neuron.weights" (SaveWeights) or
+//     "neuron.backup" (BackupAndRestore); "format_version": "1".
+//   - "model_config": the architecture as Keras-shaped JSON:
+//     {"class_name": "Sequential", "config": {"name": …, "seed": …,
+//     "layers": [{"class_name": "Dense", "config": {"name": "dense",
+//     "units": 256, "activation": "relu", …}}, …]}, "build_config":
+//     {"input_shape": [null, 28, 28]}} (see layers.MarshalLayer).
+//   - "compile_config", for a compiled model: {"optimizer": {"class_name":
+//     "Adam", "config": {…}}, "loss": {"class_name":
+//     "SparseCategoricalCrossentropy", "config": {…}}, "metrics":
+//     ["accuracy"]}.
+//   - "training_state", with compile_config: the optimizer's iteration
+//     count, learning rate and slot names, and the state of each layer's
+//     random generator (Dropout), so that training continues exactly.
+//   - "checksum": "sha256:" and the SHA-256 of the whole file in which
+//     these 64 hexadecimal digits are replaced by '0'.
+//
+// The tensors are the layers' weights, named "<layer>/<weight>" as in
+// WeightNames ("dense/kernel", "dense/bias"), and, with compile_config, the
+// optimizer's slots, named "optimizer/<slot>/<layer>/<weight>"
+// ("optimizer/momentum/dense/kernel").
+//
+// Every file is written to a temporary file in the same directory, synced
+// and renamed into place, so a crash or a full disk leaves the previous
+// file whole.
+
+// File formats and metadata keys.
+const (
+	formatModel   = "neuron.model"
+	formatWeights = "neuron.weights"
+	formatBackup  = "neuron.backup"
+	formatVersion = "1"
+
+	metaFormat   = "format"
+	metaVersion  = "format_version"
+	metaModel    = "model_config"
+	metaCompile  = "compile_config"
+	metaTraining = "training_state"
+
+	slotPrefix = "optimizer/"
+)
+
+// SaveOption changes what Save writes.
+type SaveOption func(*saveOptions)
+
+type saveOptions struct{ noCompile bool }
+
+// WithoutCompile makes Save leave out the compile settings and the
+// optimizer's state: the file then holds the architecture and the weights,
+// which is all that prediction needs, and is smaller (Adam's state is twice
+// the size of the weights). A model loaded from it must be compiled again
+// before Fit or Evaluate.
+func WithoutCompile() SaveOption { return func(o *saveOptions) { o.noCompile = true } }
+
+// Save writes the whole model to one file at path: the architecture, the
+// weights and, if the model is compiled, the compile settings and the
+// optimizer's state, so that Load gives a model that predicts exactly as
+// this one and continues training exactly as this one would (Fit with
+// InitialEpoch set to the epochs done). The model must be built.
+//
+// The file is replaced atomically: on any error, a kill or a full disk,
+// the file previously at path is left as it was. Errors from the file
+// system wrap the underlying error, so errors.Is(err, syscall.ENOSPC)
+// works.
+func (m *Sequential) Save(path string, opts ...SaveOption) error {
+	var o saveOptions
+	for _, f := range opts {
+		f(&o)
+	}
+	meta, tensors, err := m.snapshot(formatModel, !o.noCompile)
+	if err != nil {
+		return fmt.Errorf("models: save %s: %w", path, err)
+	}
+	return writeFile(path, meta, tensors)
+}
+
+// WriteTo writes the model as Save does, with the compile settings if it
+// is compiled, to w. It implements io.WriterTo; Read reads the result.
+func (m *Sequential) WriteTo(w io.Writer) (int64, error) {
+	meta, tensors, err := m.snapshot(formatModel, true)
+	if err != nil {
+		return 0, fmt.Errorf("models: write: %w", err)
+	}
+	cw := &countingWriter{w: w}
+	if err := safetensors.Write(cw, meta, tensors, true); err != nil {
+		return cw.n, fmt.Errorf("models: write: %w", err)
+	}
+	return cw.n, nil
+}
+
+type countingWriter struct {
+	w io.Writer
+	n int64
+}
+
+func (c *countingWriter) Write(p []byte) (int, error) {
+	n, err := c.w.Write(p)
+	c.n += int64(n)
+	return n, err
+}
+
+// SaveWeights writes the weights of every layer to a file at path,
+// atomically as Save does, named "<layer>/<weight>" as in WeightNames. It
+// is Keras's save_weights: LoadWeights puts them back into a model of the
+// same architecture.
+func (m *Sequential) SaveWeights(path string) error {
+	meta, tensors, err := m.snapshot(formatWeights, false)
+	if err != nil {
+		return fmt.Errorf("models: save weights %s: %w", path, err)
+	}
+	return writeFile(path, meta, tensors)
+}
+
+// testWriter, if set by a test, wraps the writer of every file the
+// package saves, to inject write errors.
+var testWriter func(io.Writer) io.Writer
+
+// writeFile writes a neuron file atomically.
+func writeFile(path string, meta map[string]string, tensors []safetensors.Tensor) error {
+	err := atomicfile.WriteFile(path, func(w io.Writer) error {
+		if testWriter != nil {
+			w = testWriter(w)
+		}
+		return safetensors.Write(w, meta, tensors, true)
+	}, 0o644)
+	if err != nil {
+		return fmt.Errorf("models: save %s: %w", path, err)
+	}
+	return nil
+}
+
+// savedModel is the JSON of model_config.
+type savedModel struct {
+	ClassName   string          `json:"class_name"`
+	Config      savedSequential `json:"config"`
+	BuildConfig savedBuild      `json:"build_config"`
+}
+
+type savedSequential struct {
+	Name   string            `json:"name"`
+	Seed   uint64            `json:"seed"`
+	Layers []json.RawMessage `json:"layers"`
+}
+
+type savedBuild struct {
+	InputShape []*int `json:"input_shape"`
+}
+
+// savedCompile is the JSON of compile_config.
+type savedCompile struct {
+	Optimizer json.RawMessage   `json:"optimizer"`
+	Loss      json.RawMessage   `json:"loss"`
+	Metrics   []json.RawMessage `json:"metrics"`
+}
+
+// savedTraining is the JSON of training_state.
+type savedTraining struct {
+	Iterations   int               `json:"iterations"`
+	LearningRate strictjson.Float  `json:"learning_rate"`
+	Slots        []string          `json:"slots"`
+	RandomStates map[string][]byte `json:"random_states"`
+	// Position is where a backup was taken (backups only).
+	Position *savedPosition `json:"position,omitempty"`
+}
+
+// modelConfig returns the model_config JSON.
+func (m *Sequential) modelConfig() ([]byte, error) {
+	name := m.Name
+	if name == "" {
+		name = "sequential"
+	}
+	sm := savedModel{ClassName: "Sequential", Config: savedSequential{Name: name, Seed: m.seed}}
+	for i, l := range m.layers {
+		b, err := layers.MarshalLayer(l, m.names[i])
+		if err != nil {
+			return nil, fmt.Errorf("layer %d (%s): %w", i, m.names[i], err)
+		}
+		sm.Config.Layers = append(sm.Config.Layers, b)
+	}
+	sm.BuildConfig.InputShape = append(sm.BuildConfig.InputShape, nil)
+	for _, d := range m.inShape {
+		d := d
+		sm.BuildConfig.InputShape = append(sm.BuildConfig.InputShape, &d)
+	}
+	return json.Marshal(sm)
+}
+
+// compileConfig returns the compile_config JSON.
+func (m *Sequential) compileConfig() ([]byte, error) {
+	var sc savedCompile
+	var err error
+	if sc.Optimizer, err = optimizers.MarshalConfig(m.optimizer); err != nil {
+		return nil, err
+	}
+	if sc.Loss, err = marshalLoss(m.loss); err != nil {
+		return nil, err
+	}
+	sc.Metrics = []json.RawMessage{}
+	for _, mt := range m.metrics {
+		b, err := metrics.MarshalConfig(mt)
+		if err != nil {
+			return nil, err
+		}
+		sc.Metrics = append(sc.Metrics, b)
+	}
+	return json.Marshal(sc)
+}
+
+// snapshot gathers what a file of the given format holds. The tensors
+// share the model's storage: write them before training goes on.
+func (m *Sequential) snapshot(format string, withCompile bool) (map[string]string, []safetensors.Tensor, error) {
+	return m.snapshotAt(format, withCompile, nil)
+}
+
+// snapshotAt is snapshot with a backup's position in training_state.
+func (m *Sequential) snapshotAt(format string, withCompile bool, pos *savedPosition) (map[string]string, []safetensors.Tensor, error) {
+	if err := m.ensureBuilt(); err != nil {
+		return nil, nil, err
+	}
+	meta := map[string]string{metaFormat: format, metaVersion: formatVersion}
+	var tensors []safetensors.Tensor
+	for i, l := range m.layers {
+		for _, w := range l.Weights() {
+			tensors = append(tensors, safetensors.Tensor{Name: m.names[i] + "/" + w.Name, Shape: w.Value.Shape(), Data: w.Value.Data()})
+		}
+	}
+	if format == formatWeights {
+		return meta, tensors, nil
+	}
+	mc, err := m.modelConfig()
+	if err != nil {
+		return nil, nil, err
+	}
+	meta[metaModel] = string(mc)
+	if !withCompile || !m.compiled {
+		return meta, tensors, nil
+	}
+	cc, err := m.compileConfig()
+	if err != nil {
+		return nil, nil, fmt.Errorf("%w (use models.WithoutCompile() to save the model without its compile settings)", err)
+	}
+	meta[metaCompile] = string(cc)
+	st, slots, err := m.trainingState()
+	if err != nil {
+		return nil, nil, err
+	}
+	st.Position = pos
+	b, err := json.Marshal(st)
+	if err != nil {
+		return nil, nil, err
+	}
+	meta[metaTraining] = string(b)
+	return meta, append(tensors, slots...), nil
+}
+
+// trainingState returns the optimizer's and the layers' random states,
+// and the optimizer's slots as tensors.
+func (m *Sequential) trainingState() (*savedTraining, []safetensors.Tensor, error) {
+	so, ok := m.optimizer.(optimizers.Stateful)
+	if !ok {
+		return nil, nil, fmt.Errorf("optimizer %T does not implement optimizers.Stateful", m.optimizer)
+	}
+	state, err := so.State()
+	if err != nil {
+		return nil, nil, err
+	}
+	if !slotsFit(state, m.weights) {
+		// Not built for these weights yet: no update has been made with
+		// them, and Apply would start from this fresh state.
+		m.optimizer.Build(m.weights)
+		if state, err = so.State(); err != nil {
+			return nil, nil, err
+		}
+	}
+	st := &savedTraining{
+		Iterations:   state.Iterations,
+		LearningRate: strictjson.Float(m.optimizer.LR()),
+		Slots:        []string{},
+		RandomStates: map[string][]byte{},
+	}
+	var tensors []safetensors.Tensor
+	for _, s := range state.Slots {
+		st.Slots = append(st.Slots, s.Name)
+		for j, w := range m.weights {
+			tensors = append(tensors, safetensors.Tensor{Name: slotPrefix + s.Name + "/" + m.weightNames[j], Shape: w.Shape(), Data: s.Values[j]})
+		}
+	}
+	for i, l := range m.layers {
+		if r, ok := l.(layers.RandomStater); ok {
+			b, err := r.RandomState()
+			if err != nil {
+				return nil, nil, fmt.Errorf("layer %d (%s): %w", i, m.names[i], err)
+			}
+			if b == nil {
+				b = []byte{}
+			}
+			st.RandomStates[m.names[i]] = b
+		}
+	}
+	return st, tensors, nil
+}
+
+// slotsFit reports whether every slot has one slice per weight, of the
+// weight's size.
+func slotsFit(s optimizers.State, weights []*tensor.Tensor) bool {
+	for _, sl := range s.Slots {
+		if len(sl.Values) != len(weights) {
+			return false
+		}
+		for j, w := range weights {
+			if len(sl.Values[j]) != w.Size() {
+				return false
+			}
+		}
+	}
+	return true
+}
+
+// savedLoss is a loss in Keras's serialized form.
+type savedLoss struct {
+	ClassName string          `json:"class_name"`
+	Config    json.RawMessage `json:"config"`
+}
+
+type lossConfig struct {
+	Name       string `json:"name"`
+	FromLogits *bool  `json:"from_logits,omitempty"`
+}
+
+// marshalLoss returns the saved form of a built-in loss.
+func marshalLoss(l losses.Loss) ([]byte, error) {
+	var class string
+	var fromLogits *bool
+	switch v := l.(type) {
+	case losses.SparseCategoricalCrossentropy:
+		class, fromLogits = "SparseCategoricalCrossentropy", &v.FromLogits
+	case *losses.SparseCategoricalCrossentropy:
+		class, fromLogits = "SparseCategoricalCrossentropy", &v.FromLogits
+	case losses.CategoricalCrossentropy:
+		class, fromLogits = "CategoricalCrossentropy", &v.FromLogits
+	case *losses.CategoricalCrossentropy:
+		class, fromLogits = "CategoricalCrossentropy", &v.FromLogits
+	case losses.BinaryCrossentropy:
+		class, fromLogits = "BinaryCrossentropy", &v.FromLogits
+	case *losses.BinaryCrossentropy:
+		class, fromLogits = "BinaryCrossentropy", &v.FromLogits
+	case losses.MeanSquaredError, *losses.MeanSquaredError:
+		class = "MeanSquaredError"
+	default:
+		return nil, fmt.Errorf("loss %T cannot be saved (only the losses package's can)", l)
+	}
+	body, err := json.Marshal(lossConfig{Name: l.Name(), FromLogits: fromLogits})
+	if err != nil {
+		return nil, err
+	}
+	return json.Marshal(savedLoss{class, body})
+}
+
+// unmarshalLoss builds a loss from its saved form.
+func unmarshalLoss(data []byte) (losses.Loss, error) {
+	var s savedLoss
+	if err := strictjson.Decode(data, &s); err != nil {
+		return nil, err
+	}
+	if s.Config == nil {
+		return nil, fmt.Errorf("%q: config is missing", s.ClassName)
+	}
+	var c lossConfig
+	if err := strictjson.Decode(s.Config, &c); err != nil {
+		return nil, fmt.Errorf("%s: %w", s.ClassName, err)
+	}
+	logits := c.FromLogits != nil && *c.FromLogits
+	switch s.ClassName {
+	case "SparseCategoricalCrossentropy":
+		return losses.SparseCategoricalCrossentropy{FromLogits: logits}, nil
+	case "CategoricalCrossentropy":
+		return losses.CategoricalCrossentropy{FromLogits: logits}, nil
+	case "BinaryCrossentropy":
+		return losses.BinaryCrossentropy{FromLogits: logits}, nil
+	case "MeanSquaredError":
+		if c.FromLogits != nil {
+			return nil, errors.New("MeanSquaredError: unknown key \"from_logits\"")
+		}
+		return losses.MeanSquaredError{}, nil
+	}
+	return nil, fmt.Errorf("unknown loss class %q (known: BinaryCrossentropy, CategoricalCrossentropy, MeanSquaredError, SparseCategoricalCrossentropy)", s.ClassName)
+}
+
+// removeIfExists removes a file, ignoring a missing one.
+func removeIfExists(path string) error {
+	if err := os.Remove(path); err != nil && !errors.Is(err, os.ErrNotExist) {
+		return err
+	}
+	return nil
+}
