@@ -15,18 +15,6 @@ import (
 	"github.com/neuron-go/neuron/internal/strictjson"
 )
 
-// Saving layers
-//
-// A saved layer is Keras's serialized form,
-//
-//	{"class_name": "Dense", "config": {"name": "dense", "trainable": true, "dtype": "float32", "units": 256, "activation": "relu", …}}
-//
-// with Keras's keys in config. Loading goes through a closed registry of
-// class names: a file can only name a class that the program registered,
-// and each class decodes its own config strictly (unknown keys, repeated
-// keys and values of the wrong type are errors that name the key). Nothing
-// in a file is ever run or followed (no code, no paths, no URLs).
-
 // ErrUnknownClass is wrapped by the error of UnmarshalLayer for a class
 // name that is not registered.
 var ErrUnknownClass = errors.New("unknown layer class")
@@ -53,7 +41,9 @@ var (
 )
 
 // Register makes a layer class loadable: files that name className are
-// decoded by decode. It panics if className is empty or already
+// decoded by decode. To be saved, the layer must implement Configurable;
+// to be loaded into a model, also Planner, so that the loader can check a
+// file's tensors before it allocates the weights. It panics if className is empty or already
 // registered, as database/sql.Register does; call it from an init
 // function. The built-in layers are registered under their Keras class
 // names: Conv2D, Dense, Dropout, Flatten, InputLayer, MaxPooling2D and
@@ -113,10 +103,13 @@ type spec struct {
 	Config    json.RawMessage `json:"config"`
 }
 
-// MarshalLayer returns the saved form of l under the given layer name:
-// {"class_name": …, "config": {"name": name, "trainable": true, "dtype":
-// "float32", …}}. The layer must implement Configurable and its class
-// must be registered, so that the result can be loaded.
+// MarshalLayer returns the saved form of l under the given layer name,
+// Keras's serialized form with Keras's keys in config:
+//
+//	{"class_name": "Dense", "config": {"name": "dense", "trainable": true, "dtype": "float32", "units": 256, "activation": "relu", …}}
+//
+// The layer must implement Configurable and its class must be registered,
+// so that the result can be loaded.
 func MarshalLayer(l Layer, name string) ([]byte, error) {
 	class := l.ClassName()
 	c, ok := l.(Configurable)
@@ -163,7 +156,11 @@ func MarshalLayer(l Layer, name string) ([]byte, error) {
 var commonKeys = []string{"name", "trainable", "dtype"}
 
 // UnmarshalLayer builds a layer from its saved form and returns it with
-// the name the config gives it. The class must be registered; the config
+// the name the config gives it. It goes through a closed registry: data
+// can only name a class that the program registered (Register), and each
+// class decodes its own config strictly (unknown keys, repeated keys and
+// values of the wrong type are errors that name the key). Nothing in data
+// is ever run or followed: no code, no paths, no URLs. The class must be registered; the config
 // must hold a string "name", and "trainable" and "dtype", if present, must
 // be true and "float32" (the only kinds of layer neuron has).
 func UnmarshalLayer(data []byte) (l Layer, name string, err error) {

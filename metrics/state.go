@@ -111,7 +111,7 @@ func UnmarshalConfig(data []byte) (Metric, error) {
 // Running states. Counts are float64 and stored exactly (strictjson.Float).
 
 type accuracyState struct {
-	Kind    int               `json:"kind"`
+	Kind    int              `json:"kind"`
 	Correct strictjson.Float `json:"correct"`
 	Total   strictjson.Float `json:"total"`
 }

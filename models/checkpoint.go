@@ -163,12 +163,12 @@ func (c *ModelCheckpoint) save(epoch, batch int, logs callbacks.Logs) error {
 		}
 		if !better {
 			if c.Log != nil {
-				fmt.Fprintf(c.Log, "Epoch %d: %s did not improve from %.5f\n", epoch+1, c.Monitor, c.best)
+				fmt.Fprintf(c.Log, "Epoch %d: %s did not improve from %s\n", epoch+1, c.Monitor, pyFloat(c.best))
 			}
 			return nil
 		}
 		if c.Log != nil {
-			fmt.Fprintf(c.Log, "Epoch %d: %s improved from %.5f to %.5f, saving %s to %s\n", epoch+1, c.Monitor, c.best, v, what, path)
+			fmt.Fprintf(c.Log, "Epoch %d: %s improved from %s to %s, saving %s to %s\n", epoch+1, c.Monitor, pyFloat(c.best), pyFloat(v), what, path)
 		}
 		c.best = v
 	} else if c.Log != nil {
@@ -183,6 +183,19 @@ func (c *ModelCheckpoint) save(epoch, batch int, logs callbacks.Logs) error {
 		return fmt.Errorf("models: ModelCheckpoint: %w", err)
 	}
 	return nil
+}
+
+// pyFloat formats v as Keras's messages do ("%0.5f" in Python).
+func pyFloat(v float64) string {
+	switch {
+	case math.IsInf(v, 1):
+		return "inf"
+	case math.IsInf(v, -1):
+		return "-inf"
+	case math.IsNaN(v):
+		return "nan"
+	}
+	return strconv.FormatFloat(v, 'f', 5, 64)
 }
 
 func logKeys(l callbacks.Logs) string {
@@ -307,6 +320,9 @@ func formatPattern(p string, epoch, batch int, logs callbacks.Logs) (string, err
 // shuffling or validation split) is refused with an error naming the
 // difference.
 //
+// The state of other callbacks (EarlyStopping's patience counter, a
+// ModelCheckpoint's best value) is not part of a backup.
+//
 // When Fit ends without error, the backups are deleted (Keras's
 // delete_checkpoint=True) unless Keep is set, so the next run starts
 // afresh. One directory must serve one run at a time.
@@ -392,7 +408,7 @@ func (b *BackupAndRestore) OnTrainBegin(cm callbacks.Model) error {
 			if b.Log != nil {
 				fmt.Fprintf(b.Log, "BackupAndRestore: skipping %s: %v\n", p, err)
 			}
-			errs = append(errs, err)
+			errs = append(errs, fmt.Errorf("%s: %w", p, err))
 			continue
 		}
 		return b.restore(p, bk)

@@ -172,6 +172,15 @@ func parseModelConfig(s string) (*loadedModel, error) {
 		lm.layers = append(lm.layers, l)
 		lm.names = append(lm.names, name)
 	}
+	// The model names its layers itself; the file's names must agree, as
+	// the tensors are named after them.
+	names := NewSequential(lm.layers...)
+	names.assignNames()
+	for i, name := range names.names {
+		if lm.names[i] != name {
+			return nil, invalidf("%s: config.layers[%d] is named %q; a model names it %q", metaModel, i, lm.names[i], name)
+		}
+	}
 	in := sm.BuildConfig.InputShape
 	if len(in) < 2 || in[0] != nil {
 		return nil, invalidf("%s: build_config.input_shape must be [null, d1, …] (null for the batch axis), got %s", metaModel, shapeString(in))
@@ -289,8 +298,9 @@ func parseCompile(f *safetensors.File) (*loadedCompile, error) {
 	if t.Iterations < 0 {
 		return nil, invalidf("%s: iterations must be >= 0, got %d", metaTraining, t.Iterations)
 	}
-	if lr := float64(t.LearningRate); !(lr > 0) || math.IsInf(lr, 0) {
-		return nil, invalidf("%s: learning_rate must be a positive number, got %v", metaTraining, lr)
+	// A schedule may bring the rate down to 0.
+	if lr := float64(t.LearningRate); !(lr >= 0) || math.IsInf(lr, 0) {
+		return nil, invalidf("%s: learning_rate must be a number >= 0, got %v", metaTraining, lr)
 	}
 	for i, s := range t.Slots {
 		if s == "" || strings.Contains(s, "/") || slices.Contains(t.Slots[:i], s) {
@@ -353,11 +363,6 @@ func read(r io.ReaderAt, size int64, verify bool) (*Sequential, error) {
 	if err := m.Build(lm.inShape...); err != nil {
 		return nil, invalidf("%s: %v", metaModel, err)
 	}
-	for i, name := range m.names {
-		if lm.names[i] != name {
-			return nil, invalidf("%s: config.layers[%d] is named %q; a model names it %q", metaModel, i, lm.names[i], name)
-		}
-	}
 	if lc != nil {
 		if err := m.Compile(lc.cfg); err != nil {
 			return nil, invalidf("%s: %v", metaCompile, err)
@@ -414,7 +419,9 @@ func (m *Sequential) restoreTraining(f *safetensors.File, t *savedTraining) erro
 	if err := so.SetState(st); err != nil {
 		return invalidf("%s: %v", metaTraining, err)
 	}
-	m.optimizer.SetLR(float64(t.LearningRate))
+	if lr := float64(t.LearningRate); lr > 0 {
+		m.optimizer.SetLR(lr)
+	}
 	return m.restoreRandom(t.RandomStates)
 }
 

@@ -102,10 +102,12 @@ func (r *fitRun) stepDone(epoch, step int, loss lossTracker) {
 	r.epoch, r.step, r.loss = epoch, step+1, loss
 }
 
-// end records how Fit ends, before OnTrainEnd.
+// end records how Fit ends, before OnTrainEnd, and lets go of the data,
+// which the model would otherwise keep alive.
 func (r *fitRun) end(err error) {
 	if r != nil {
 		r.err = err
+		r.x, r.y, r.val, r.resume = nil, nil, nil, nil
 	}
 }
 
@@ -180,7 +182,7 @@ func (m *Sequential) fingerprintOf(r *fitRun) (fingerprint, error) {
 		Rows: r.x.Dim(0), Seed: m.seed, BatchSize: r.cfg.BatchSize, Shuffle: !r.cfg.NoShuffle,
 		ValidationSplit: strictjson.Float(r.cfg.ValidationSplit),
 	}
-	if r.val != nil && r.cfg.ValidationData != nil {
+	if r.val != nil {
 		fp.Validation = hashTensors(r.val.X, r.val.Y)
 	}
 	return fp, nil
@@ -189,6 +191,8 @@ func (m *Sequential) fingerprintOf(r *fitRun) (fingerprint, error) {
 // diff names the first field in which two fingerprints differ.
 func (a fingerprint) diff(b fingerprint) string {
 	switch {
+	case a.Seed != b.Seed:
+		return fmt.Sprintf("the backup was made with seed %d, this run uses %d", a.Seed, b.Seed)
 	case a.Model != b.Model:
 		return "the architecture differs"
 	case a.Compile != b.Compile:
@@ -199,8 +203,6 @@ func (a fingerprint) diff(b fingerprint) string {
 		return "the training data differs"
 	case a.Validation != b.Validation:
 		return "the validation data differs"
-	case a.Seed != b.Seed:
-		return fmt.Sprintf("the backup was made with seed %d, this run uses %d", a.Seed, b.Seed)
 	case a.BatchSize != b.BatchSize:
 		return fmt.Sprintf("the backup was made with batch size %d, this run uses %d", a.BatchSize, b.BatchSize)
 	case a.Shuffle != b.Shuffle:

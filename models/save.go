@@ -17,40 +17,6 @@ import (
 	"github.com/neuron-go/neuron/tensor"
 )
 
-// Model files
-//
-// Save writes one file in the safetensors layout
-// (https://github.com/huggingface/safetensors): an 8-byte little-endian
-// header length, a JSON header, then the raw little-endian float32 data.
-// Any safetensors reader can open it. The header's "__metadata__" holds
-// strings:
-//
-//   - "format": "neuron.model" (Save), "neuron.weights" (SaveWeights) or
-//     "neuron.backup" (BackupAndRestore); "format_version": "1".
-//   - "model_config": the architecture as Keras-shaped JSON:
-//     {"class_name": "Sequential", "config": {"name": …, "seed": …,
-//     "layers": [{"class_name": "Dense", "config": {"name": "dense",
-//     "units": 256, "activation": "relu", …}}, …]}, "build_config":
-//     {"input_shape": [null, 28, 28]}} (see layers.MarshalLayer).
-//   - "compile_config", for a compiled model: {"optimizer": {"class_name":
-//     "Adam", "config": {…}}, "loss": {"class_name":
-//     "SparseCategoricalCrossentropy", "config": {…}}, "metrics":
-//     ["accuracy"]}.
-//   - "training_state", with compile_config: the optimizer's iteration
-//     count, learning rate and slot names, and the state of each layer's
-//     random generator (Dropout), so that training continues exactly.
-//   - "checksum": "sha256:" and the SHA-256 of the whole file in which
-//     these 64 hexadecimal digits are replaced by '0'.
-//
-// The tensors are the layers' weights, named "<layer>/<weight>" as in
-// WeightNames ("dense/kernel", "dense/bias"), and, with compile_config, the
-// optimizer's slots, named "optimizer/<slot>/<layer>/<weight>"
-// ("optimizer/momentum/dense/kernel").
-//
-// Every file is written to a temporary file in the same directory, synced
-// and renamed into place, so a crash or a full disk leaves the previous
-// file whole.
-
 // File formats and metadata keys.
 const (
 	formatModel   = "neuron.model"
@@ -85,10 +51,45 @@ func WithoutCompile() SaveOption { return func(o *saveOptions) { o.noCompile = t
 // this one and continues training exactly as this one would (Fit with
 // InitialEpoch set to the epochs done). The model must be built.
 //
-// The file is replaced atomically: on any error, a kill or a full disk,
-// the file previously at path is left as it was. Errors from the file
-// system wrap the underlying error, so errors.Is(err, syscall.ENOSPC)
-// works.
+// The file is replaced atomically: it is written to a temporary file in
+// the same directory, synced and renamed into place, so on any error, a
+// kill or a full disk, the file previously at path is left as it was.
+// Errors from the file system wrap the underlying error, so
+// errors.Is(err, syscall.ENOSPC) works.
+//
+// # File format
+//
+// The file has the safetensors layout
+// (https://github.com/huggingface/safetensors): an 8-byte little-endian
+// header length, a JSON header, then the tensors' values as little-endian
+// float32; any safetensors reader can open it. The header's
+// "__metadata__" holds strings:
+//
+//   - "format": "neuron.model" (Save), "neuron.weights" (SaveWeights) or
+//     "neuron.backup" (BackupAndRestore); "format_version": "1".
+//   - "model_config": the architecture as Keras-shaped JSON:
+//     {"class_name": "Sequential", "config": {"name": …, "seed": …,
+//     "layers": [{"class_name": "Dense", "config": {"name": "dense",
+//     "units": 256, "activation": "relu", …}}, …]}, "build_config":
+//     {"input_shape": [null, 28, 28]}} (see layers.MarshalLayer).
+//   - "compile_config", for a compiled model: {"optimizer": {"class_name":
+//     "Adam", "config": {…}}, "loss": {"class_name":
+//     "SparseCategoricalCrossentropy", "config": {…}}, "metrics":
+//     ["accuracy"]}.
+//   - "training_state", with compile_config: {"iterations": …,
+//     "learning_rate": …, "slots": ["momentum", "velocity"],
+//     "random_states": {"dropout": "<base64>"}}: the optimizer's step
+//     count, rate and slot names, and the state of each layer's random
+//     generator, so that training continues exactly. A backup adds
+//     "position": the epoch and step, the running loss and metrics, the
+//     history and a fingerprint of the run.
+//   - "checksum": "sha256:" and the SHA-256 of the whole file in which
+//     these 64 hexadecimal digits are replaced by '0'.
+//
+// The tensors are the layers' weights, named "<layer>/<weight>" as in
+// WeightNames ("dense/kernel", "dense/bias"), and, with compile_config,
+// the optimizer's slots, named "optimizer/<slot>/<layer>/<weight>"
+// ("optimizer/momentum/dense/kernel").
 func (m *Sequential) Save(path string, opts ...SaveOption) error {
 	var o saveOptions
 	for _, f := range opts {
@@ -120,6 +121,7 @@ type countingWriter struct {
 	n int64
 }
 
+// Write implements io.Writer.
 func (c *countingWriter) Write(p []byte) (int, error) {
 	n, err := c.w.Write(p)
 	c.n += int64(n)

@@ -11,24 +11,52 @@ package tensor
 // After Reset, tensors that borrowed from the arena must not be used: their
 // storage is handed out again. An Arena is not safe for concurrent use.
 type Arena struct {
-	free map[int][][]float32 // returned buffers, by length
-	used [][]float32         // buffers lent since the last Reset
+	free  map[int][][]float32 // returned buffers, by length
+	used  [][]float32         // buffers lent since the last Reset
+	ifree map[int][][]int32   // the same for int32 buffers (max-pooling winners)
+	iused [][]int32
 }
 
 // NewArena returns an empty arena.
-func NewArena() *Arena { return &Arena{free: map[int][][]float32{}} }
+func NewArena() *Arena { return &Arena{free: map[int][][]float32{}, ifree: map[int][][]int32{}} }
 
 // get lends a zeroed buffer of n floats.
 func (a *Arena) get(n int) []float32 {
+	s := a.getRaw(n)
+	clear(s)
+	return s
+}
+
+// getRaw lends a buffer of n floats with arbitrary contents, for results
+// that the operation overwrites completely: clearing a buffer that is
+// overwritten anyway costs as much as a pass of an elementwise operation.
+func (a *Arena) getRaw(n int) []float32 {
 	if l := a.free[n]; len(l) > 0 {
 		s := l[len(l)-1]
+		l[len(l)-1] = nil
 		a.free[n] = l[:len(l)-1]
-		clear(s)
 		a.used = append(a.used, s)
 		return s
 	}
 	s := make([]float32, n)
 	a.used = append(a.used, s)
+	return s
+}
+
+// getInt32 lends an int32 buffer of length n with arbitrary contents.
+func (a *Arena) getInt32(n int) []int32 {
+	if l := a.ifree[n]; len(l) > 0 {
+		s := l[len(l)-1]
+		l[len(l)-1] = nil
+		a.ifree[n] = l[:len(l)-1]
+		a.iused = append(a.iused, s)
+		return s
+	}
+	if a.ifree == nil {
+		a.ifree = map[int][][]int32{}
+	}
+	s := make([]int32, n)
+	a.iused = append(a.iused, s)
 	return s
 }
 
@@ -39,6 +67,11 @@ func (a *Arena) Reset() {
 		a.used[i] = nil
 	}
 	a.used = a.used[:0]
+	for i, s := range a.iused {
+		a.ifree[len(s)] = append(a.ifree[len(s)], s)
+		a.iused[i] = nil
+	}
+	a.iused = a.iused[:0]
 }
 
 // InArena binds t to arena a (nil unbinds it) and returns t. Results of
@@ -70,6 +103,37 @@ func newOut(shape []int, inputs ...*Tensor) *Tensor {
 		t.data = make([]float32, n)
 	}
 	return t
+}
+
+// newOutRaw is newOut for results that the operation overwrites
+// completely: from an arena, the storage is not cleared first.
+func newOutRaw(shape []int, inputs ...*Tensor) *Tensor {
+	a := arenaOf(inputs...)
+	n := size(shape)
+	t := &Tensor{shape: append([]int(nil), shape...), arena: a}
+	if a != nil {
+		t.data = a.getRaw(n)
+	} else {
+		t.data = make([]float32, n)
+	}
+	return t
+}
+
+// scratchRaw is scratch for buffers that the caller overwrites completely.
+func (t *Tensor) scratchRaw(n int) []float32 {
+	if t.arena != nil {
+		return t.arena.getRaw(n)
+	}
+	return make([]float32, n)
+}
+
+// scratchInt32 returns an int32 buffer of n elements with arbitrary
+// contents, from t's arena if it has one.
+func (t *Tensor) scratchInt32(n int) []int32 {
+	if t.arena != nil {
+		return t.arena.getInt32(n)
+	}
+	return make([]int32, n)
 }
 
 // scratch returns a zeroed buffer of n floats for temporary use within an

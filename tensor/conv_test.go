@@ -3,6 +3,7 @@ package tensor_test
 import (
 	"errors"
 	"fmt"
+	"math"
 	"runtime"
 	"testing"
 
@@ -94,6 +95,14 @@ var convCases = []convCase{
 	{2, 4, 3, 3, 1, 1, 4, [2]int{1, 1}, "same", false},
 	{1, 5, 5, 3, 1, 1, 2, [2]int{2, 2}, "valid", true},
 	{1, 7, 7, 2, 2, 2, 2, [2]int{3, 3}, "same", true},
+	// Small receptive fields and filter counts that are multiples of 8
+	// take the direct kernels (on CPUs with AVX2 or AVX-512).
+	{2, 6, 6, 1, 3, 3, 8, [2]int{1, 1}, "valid", true},
+	{2, 5, 6, 1, 3, 3, 16, [2]int{1, 1}, "same", false},
+	{1, 7, 6, 2, 3, 3, 8, [2]int{2, 2}, "same", true},
+	{1, 6, 7, 3, 2, 3, 24, [2]int{2, 1}, "valid", true},
+	{2, 3, 3, 1, 5, 5, 8, [2]int{1, 1}, "same", true},
+	{1, 4, 4, 2, 2, 2, 32, [2]int{3, 3}, "same", true},
 }
 
 func TestConv2DForward(t *testing.T) {
@@ -102,6 +111,8 @@ func TestConv2DForward(t *testing.T) {
 		convCase{8, 13, 13, 8, 3, 3, 16, [2]int{1, 1}, "valid", true},
 		convCase{8, 14, 14, 8, 3, 3, 16, [2]int{2, 2}, "same", true},
 		convCase{6, 11, 9, 5, 3, 3, 7, [2]int{1, 1}, "same", false},
+		convCase{8, 28, 28, 1, 3, 3, 32, [2]int{1, 1}, "valid", true}, // as the course CNN's first layer
+		convCase{4, 15, 14, 3, 3, 3, 16, [2]int{2, 2}, "same", true},
 	)
 	// Two rounds: the second reuses im2col buffers that the first left
 	// dirty, so missing zero-fill at the borders would show.
@@ -177,19 +188,29 @@ func TestConv2DPartialGradients(t *testing.T) {
 // TestConv2DDeterministic checks that the result and the gradients do not
 // depend on the number of CPUs (im2col and col2im split over images).
 func TestConv2DDeterministic(t *testing.T) {
-	c := convCase{16, 13, 13, 8, 3, 3, 16, [2]int{1, 1}, "same", true}
-	run := func(procs int) (out, dx, dw []float32) {
+	for _, c := range []convCase{
+		{16, 13, 13, 8, 3, 3, 16, [2]int{1, 1}, "same", true},
+		{16, 28, 28, 1, 3, 3, 32, [2]int{1, 1}, "same", true}, // direct kernels
+	} {
+		testConv2DDeterministic(t, c)
+	}
+}
+
+func testConv2DDeterministic(t *testing.T, c convCase) {
+	t.Helper()
+	run := func(procs int) (out, dx, dw, db []float32) {
 		defer runtime.GOMAXPROCS(runtime.GOMAXPROCS(procs))
 		x, w, b := c.tensors(3)
 		x.RequireGrad()
 		w.RequireGrad()
-		y := tensor.Conv2D(x, w, b, c.strides, c.padding)
+		b.RequireGrad()
+		y := tensor.Conv2DReLU(x, w, b, c.strides, c.padding)
 		tensor.Backward(y.Square().Sum())
-		return y.Data(), x.Grad().Data(), w.Grad().Data()
+		return y.Data(), x.Grad().Data(), w.Grad().Data(), b.Grad().Data()
 	}
-	o1, dx1, dw1 := run(1)
-	o4, dx4, dw4 := run(4)
-	for _, p := range [][2][]float32{{o1, o4}, {dx1, dx4}, {dw1, dw4}} {
+	o1, dx1, dw1, db1 := run(1)
+	o4, dx4, dw4, db4 := run(4)
+	for _, p := range [][2][]float32{{o1, o4}, {dx1, dx4}, {dw1, dw4}, {db1, db4}} {
 		if err := tt.AllClose(p[0], p[1], 0, 0); err != nil {
 			t.Error(err)
 		}
@@ -340,4 +361,111 @@ func BenchmarkConv2D(b *testing.B) {
 // not a leaf's that accumulates from step to step.
 func hiddenView(x, anchor *tensor.Tensor) *tensor.Tensor {
 	return tensor.Custom("hidden", x.Detach(), []*tensor.Tensor{anchor}, func([]float32) {})
+}
+
+// TestConv2DReLUMatchesComposition checks that the fused operation gives
+// bit for bit the values and gradients of Conv2D followed by ReLU, with
+// and without a bias and an input gradient, and passes the
+// finite-difference check.
+func TestConv2DReLUMatchesComposition(t *testing.T) {
+	cases := append(convCases[:len(convCases):len(convCases)],
+		convCase{8, 13, 13, 8, 3, 3, 16, [2]int{1, 1}, "valid", true},
+	)
+	for i, c := range cases {
+		t.Run(c.String(), func(t *testing.T) {
+			run := func(fused bool, xGrad bool) [][]float32 {
+				x, w, b := c.tensors(uint64(10 * i))
+				if xGrad {
+					x.RequireGrad()
+				}
+				w.RequireGrad()
+				if b != nil {
+					b.RequireGrad()
+				}
+				var y *tensor.Tensor
+				if fused {
+					y = tensor.Conv2DReLU(x, w, b, c.strides, c.padding)
+				} else {
+					y = tensor.Conv2D(x, w, b, c.strides, c.padding).ReLU()
+				}
+				// A weighted sum, so that every output has its own
+				// gradient, of either sign.
+				weights := tt.Rand(7, -1, 1, y.Shape()...)
+				tensor.Backward(y.Mul(weights).Sum())
+				res := [][]float32{y.Data(), w.Grad().Data()}
+				if xGrad {
+					res = append(res, x.Grad().Data())
+				}
+				if b != nil {
+					res = append(res, b.Grad().Data())
+				}
+				return res
+			}
+			for _, xGrad := range []bool{false, true} {
+				got, want := run(true, xGrad), run(false, xGrad)
+				for k := range want {
+					if err := tt.AllClose(got[k], want[k], 0, 0); err != nil {
+						t.Fatalf("input gradient %v, result %d: %v", xGrad, k, err)
+					}
+				}
+			}
+			x, w, b := c.tensors(uint64(10 * i))
+			for _, v := range tensor.Conv2D(x, w, b, c.strides, c.padding).Data() {
+				if math.Abs(float64(v)) < 1e-2 {
+					// A finite-difference step would cross ReLU's kink;
+					// the bitwise comparison above covers this case.
+					return
+				}
+			}
+			xs := []*tensor.Tensor{x, w}
+			if b != nil {
+				xs = append(xs, b)
+			}
+			tt.GradCheck(t, func(v ...*tensor.Tensor) *tensor.Tensor {
+				var bias *tensor.Tensor
+				if len(v) > 2 {
+					bias = v[2]
+				}
+				return tensor.Conv2DReLU(v[0], v[1], bias, c.strides, c.padding)
+			}, xs, tt.GradCheckOptions{Seed: uint64(i)})
+		})
+	}
+}
+
+// BenchmarkConvReLUPool times one stage of the course CNN at batch 32,
+// forward and backward as in training: Conv2D and ReLU as two operations or
+// fused, then 2×2 max pooling.
+func BenchmarkConvReLUPool(b *testing.B) {
+	anchor := tensor.Scalar(0).RequireGrad()
+	for _, c := range courseConvs {
+		for _, fused := range []bool{false, true} {
+			name := c.name + "/composed"
+			if fused {
+				name = c.name + "/fused"
+			}
+			arena := tensor.NewArena()
+			x := tt.Rand(1, 0, 1, c.in...).InArena(arena)
+			w := tt.Rand(2, -0.1, 0.1, c.k...).RequireGrad()
+			bias := tensor.Zeros(c.k[3]).RequireGrad()
+			b.Run(name, func(b *testing.B) {
+				cpu := startCPU()
+				for b.Loop() {
+					xi := x
+					if c.inputGrad {
+						xi = hiddenView(x, anchor)
+					}
+					var y *tensor.Tensor
+					if fused {
+						y = tensor.Conv2DReLU(xi, w, bias, [2]int{1, 1}, "valid")
+					} else {
+						y = tensor.Conv2D(xi, w, bias, [2]int{1, 1}, "valid").ReLU()
+					}
+					y = tensor.MaxPool2D(y, [2]int{2, 2}, [2]int{2, 2}, "valid")
+					tensor.Backward(tensor.Custom("seed", tensor.Scalar(0), []*tensor.Tensor{y}, func([]float32) {}))
+					arena.Reset()
+				}
+				cpu.report(b)
+			})
+		}
+	}
 }

@@ -25,7 +25,7 @@ func Dropout(x *Tensor, rate float32, rng *rand.Rand) *Tensor {
 	// 64-bit draw; its resolution (2⁻³²) is finer than Float32's (2⁻²⁴).
 	thr := uint32(float64(rate) * (1 << 32))
 	scale := math.Float32bits(1 / (1 - rate))
-	mask := x.scratch(len(x.data)) // from x's arena if it has one
+	mask := x.scratchRaw(len(x.data)) // from x's arena if it has one; every element is set below
 	// keep returns scale's bits if the draw u keeps its element, else 0,
 	// without a branch: a coin flip per element would defeat prediction.
 	keep := func(u uint32) float32 {
@@ -55,7 +55,7 @@ func DropoutMask(x *Tensor, mask []float32) *Tensor {
 	if len(mask) != len(x.data) {
 		panic(shapeErr("DropoutMask", fmt.Sprintf("mask has %d values", len(mask)), x.shape))
 	}
-	out := newOut(x.shape, x)
+	out := newOutRaw(x.shape, x)
 	xd, od := x.data[:len(mask)], out.data[:len(mask)]
 	for i, m := range mask {
 		od[i] = xd[i] * m

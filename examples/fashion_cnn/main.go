@@ -18,6 +18,13 @@
 // Usage:
 //
 //	go run ./examples/fashion_cnn [-epochs 10] [-batch-size 32] [-seed 0] [-scale=true] [-verbose 1] [-validation-split 0]
+//	                        [-save model.safetensors] [-backup DIR [-backup-every 100]] [-limit N]
+//	go run ./examples/fashion_cnn -load model.safetensors
+//
+// -save writes the trained model to one file; -load evaluates a saved
+// model instead of training one. -backup makes training survive an
+// interruption: run the same command again and it resumes from the last
+// backup, ending with the weights of an uninterrupted run.
 package main
 
 import (
@@ -31,6 +38,7 @@ import (
 	"github.com/neuron-go/neuron/metrics"
 	"github.com/neuron-go/neuron/models"
 	"github.com/neuron-go/neuron/optimizers"
+	"github.com/neuron-go/neuron/tensor"
 )
 
 func main() {
@@ -52,36 +60,15 @@ func run(o course.Options) error {
 		x, xt = x.DivScalar(255), xt.DivScalar(255)
 	}
 	y, yt := yTrain.Tensor(), yTest.Tensor()
+	x, y, xt, yt = o.Rows(x), o.Rows(y), o.Rows(xt), o.Rows(yt)
 
-	relu := activations.ReLU
-	model := models.NewSequential(
-		&layers.Conv2D{Filters: 32, KernelSize: [2]int{3, 3}, Activation: relu, InputShape: []int{28, 28, 1}},
-		&layers.MaxPooling2D{PoolSize: [2]int{2, 2}},
-		&layers.Conv2D{Filters: 64, KernelSize: [2]int{3, 3}, Activation: relu},
-		&layers.MaxPooling2D{PoolSize: [2]int{2, 2}},
-		&layers.Conv2D{Filters: 64, KernelSize: [2]int{3, 3}, Activation: relu},
-		&layers.MaxPooling2D{PoolSize: [2]int{2, 2}},
-		&layers.Flatten{},
-		&layers.Dense{Units: 64, Activation: relu},
-		&layers.Dense{Units: 10, Activation: activations.Softmax},
-	)
-	model.SetSeed(o.Seed)
-	err = model.Compile(models.CompileConfig{
-		Optimizer: optimizers.NewAdam(),
-		Loss:      losses.SparseCategoricalCrossentropy{},
-		Metrics:   []metrics.Metric{metrics.NewAccuracy()},
-	})
-	if err != nil {
-		return err
-	}
-	model.Summary()
-	fit := models.FitConfig{Epochs: o.Epochs, BatchSize: o.BatchSize, Verbose: o.Verbose}
-	if o.ValidationSplit > 0 {
-		fit.ValidationSplit = o.ValidationSplit
-	} else {
-		fit.ValidationData = &models.Data{X: xt, Y: yt}
-	}
-	if _, err := model.Fit(x, y, fit); err != nil {
+	var model *models.Sequential
+	if o.Load != "" {
+		if model, err = o.LoadModel(); err != nil {
+			return err
+		}
+		model.Summary()
+	} else if model, err = train(o, x, y, xt, yt); err != nil {
 		return err
 	}
 	scores, err := model.Evaluate(xt, yt, models.EvaluateConfig{Verbose: o.Verbose})
@@ -97,4 +84,41 @@ func run(o course.Options) error {
 	fmt.Printf("predicted: %s - true: %s\n", classes[guess], classes[yTest.Data[1]])
 	course.ReportTest(scores)
 	return nil
+}
+
+// train builds, compiles and trains the course's model, validating on the
+// test set unless -validation-split is given, and saves it with -save.
+func train(o course.Options, x, y, xt, yt *tensor.Tensor) (*models.Sequential, error) {
+	relu := activations.ReLU
+	model := models.NewSequential(
+		&layers.Conv2D{Filters: 32, KernelSize: [2]int{3, 3}, Activation: relu, InputShape: []int{28, 28, 1}},
+		&layers.MaxPooling2D{PoolSize: [2]int{2, 2}},
+		&layers.Conv2D{Filters: 64, KernelSize: [2]int{3, 3}, Activation: relu},
+		&layers.MaxPooling2D{PoolSize: [2]int{2, 2}},
+		&layers.Conv2D{Filters: 64, KernelSize: [2]int{3, 3}, Activation: relu},
+		&layers.MaxPooling2D{PoolSize: [2]int{2, 2}},
+		&layers.Flatten{},
+		&layers.Dense{Units: 64, Activation: relu},
+		&layers.Dense{Units: 10, Activation: activations.Softmax},
+	)
+	model.SetSeed(o.Seed)
+	err := model.Compile(models.CompileConfig{
+		Optimizer: optimizers.NewAdam(),
+		Loss:      losses.SparseCategoricalCrossentropy{},
+		Metrics:   []metrics.Metric{metrics.NewAccuracy()},
+	})
+	if err != nil {
+		return nil, err
+	}
+	model.Summary()
+	fit := models.FitConfig{Epochs: o.Epochs, BatchSize: o.BatchSize, Verbose: o.Verbose, Callbacks: o.Callbacks()}
+	if o.ValidationSplit > 0 {
+		fit.ValidationSplit = o.ValidationSplit
+	} else {
+		fit.ValidationData = &models.Data{X: xt, Y: yt}
+	}
+	if _, err := model.Fit(x, y, fit); err != nil {
+		return nil, err
+	}
+	return model, o.SaveModel(model)
 }

@@ -16,6 +16,13 @@
 // Usage:
 //
 //	go run ./examples/fashion_dnn [-epochs 10] [-batch-size 32] [-seed 0] [-scale=true] [-verbose 1] [-validation-split 0]
+//	                        [-save model.safetensors] [-backup DIR [-backup-every 100]] [-limit N]
+//	go run ./examples/fashion_dnn -load model.safetensors
+//
+// -save writes the trained model to one file; -load evaluates a saved
+// model instead of training one. -backup makes training survive an
+// interruption: run the same command again and it resumes from the last
+// backup, ending with the weights of an uninterrupted run.
 package main
 
 import (
@@ -29,6 +36,7 @@ import (
 	"github.com/neuron-go/neuron/metrics"
 	"github.com/neuron-go/neuron/models"
 	"github.com/neuron-go/neuron/optimizers"
+	"github.com/neuron-go/neuron/tensor"
 )
 
 func main() {
@@ -50,30 +58,15 @@ func run(o course.Options) error {
 		x, xt = x.DivScalar(255), xt.DivScalar(255)
 	}
 	y, yt := yTrain.Tensor(), yTest.Tensor()
+	x, y, xt, yt = o.Rows(x), o.Rows(y), o.Rows(xt), o.Rows(yt)
 
-	model := models.NewSequential(
-		&layers.Flatten{InputShape: []int{28, 28}},
-		&layers.Dense{Units: 128, Activation: activations.ReLU},
-		&layers.Dropout{Rate: 0.2},
-		&layers.Dense{Units: 10, Activation: activations.Softmax},
-	)
-	model.SetSeed(o.Seed)
-	model.Summary()
-	err = model.Compile(models.CompileConfig{
-		Optimizer: optimizers.NewAdam(),
-		Loss:      losses.SparseCategoricalCrossentropy{},
-		Metrics:   []metrics.Metric{metrics.NewAccuracy()},
-	})
-	if err != nil {
-		return err
-	}
-	fit := models.FitConfig{Epochs: o.Epochs, BatchSize: o.BatchSize, Verbose: o.Verbose}
-	if o.ValidationSplit > 0 {
-		fit.ValidationSplit = o.ValidationSplit
-	} else {
-		fit.ValidationData = &models.Data{X: xt, Y: yt}
-	}
-	if _, err := model.Fit(x, y, fit); err != nil {
+	var model *models.Sequential
+	if o.Load != "" {
+		if model, err = o.LoadModel(); err != nil {
+			return err
+		}
+		model.Summary()
+	} else if model, err = train(o, x, y, xt, yt); err != nil {
 		return err
 	}
 	scores, err := model.Evaluate(xt, yt, models.EvaluateConfig{Verbose: o.Verbose})
@@ -89,4 +82,35 @@ func run(o course.Options) error {
 	fmt.Printf("predicted: %s - true: %s\n", classes[guess], classes[yTest.Data[1]])
 	course.ReportTest(scores)
 	return nil
+}
+
+// train builds, compiles and trains the course's model, validating on the
+// test set unless -validation-split is given, and saves it with -save.
+func train(o course.Options, x, y, xt, yt *tensor.Tensor) (*models.Sequential, error) {
+	model := models.NewSequential(
+		&layers.Flatten{InputShape: []int{28, 28}},
+		&layers.Dense{Units: 128, Activation: activations.ReLU},
+		&layers.Dropout{Rate: 0.2},
+		&layers.Dense{Units: 10, Activation: activations.Softmax},
+	)
+	model.SetSeed(o.Seed)
+	model.Summary()
+	err := model.Compile(models.CompileConfig{
+		Optimizer: optimizers.NewAdam(),
+		Loss:      losses.SparseCategoricalCrossentropy{},
+		Metrics:   []metrics.Metric{metrics.NewAccuracy()},
+	})
+	if err != nil {
+		return nil, err
+	}
+	fit := models.FitConfig{Epochs: o.Epochs, BatchSize: o.BatchSize, Verbose: o.Verbose, Callbacks: o.Callbacks()}
+	if o.ValidationSplit > 0 {
+		fit.ValidationSplit = o.ValidationSplit
+	} else {
+		fit.ValidationData = &models.Data{X: xt, Y: yt}
+	}
+	if _, err := model.Fit(x, y, fit); err != nil {
+		return nil, err
+	}
+	return model, o.SaveModel(model)
 }

@@ -18,6 +18,14 @@
 // Usage:
 //
 //	go run ./examples/mnist [-epochs 5] [-batch-size 32] [-seed 0] [-scale] [-verbose 1]
+//	                        [-save model.safetensors] [-backup DIR [-backup-every 100]] [-limit N]
+//	go run ./examples/mnist -load model.safetensors [-scale]
+//
+// -save writes the trained model to one file; -load evaluates a saved
+// model instead of training one (give -scale again if the model was
+// trained with it). -backup makes training survive an interruption: run
+// the same command again and it resumes from the last backup, ending with
+// the weights of an uninterrupted run.
 package main
 
 import (
@@ -31,6 +39,7 @@ import (
 	"github.com/neuron-go/neuron/metrics"
 	"github.com/neuron-go/neuron/models"
 	"github.com/neuron-go/neuron/optimizers"
+	"github.com/neuron-go/neuron/tensor"
 )
 
 func main() {
@@ -51,23 +60,15 @@ func run(o course.Options) error {
 		x, xt = x.DivScalar(255), xt.DivScalar(255)
 	}
 	y, yt := yTrain.Tensor(), yTest.Tensor()
+	x, y, xt, yt = o.Rows(x), o.Rows(y), o.Rows(xt), o.Rows(yt)
 
-	model := models.NewSequential(
-		&layers.Flatten{InputShape: []int{28, 28}},
-		&layers.Dense{Units: 256, Activation: activations.ReLU},
-		&layers.Dense{Units: 10, Activation: activations.Softmax},
-	)
-	model.SetSeed(o.Seed)
-	model.Summary()
-	err = model.Compile(models.CompileConfig{
-		Optimizer: optimizers.NewAdam(),
-		Loss:      losses.SparseCategoricalCrossentropy{},
-		Metrics:   []metrics.Metric{metrics.NewAccuracy()},
-	})
-	if err != nil {
-		return err
-	}
-	if _, err := model.Fit(x, y, models.FitConfig{Epochs: o.Epochs, BatchSize: o.BatchSize, Verbose: o.Verbose}); err != nil {
+	var model *models.Sequential
+	if o.Load != "" {
+		if model, err = o.LoadModel(); err != nil {
+			return err
+		}
+		model.Summary()
+	} else if model, err = train(o, x, y); err != nil {
 		return err
 	}
 	scores, err := model.Evaluate(xt, yt, models.EvaluateConfig{Verbose: o.Verbose})
@@ -82,4 +83,29 @@ func run(o course.Options) error {
 	fmt.Printf("argmax(pred[1]): %d - y_test[1]: %d\n", pred.Row(1).ArgMax()[0], yTest.Data[1])
 	course.ReportTest(scores)
 	return nil
+}
+
+// train builds, compiles and trains the course's model, and saves it with
+// -save.
+func train(o course.Options, x, y *tensor.Tensor) (*models.Sequential, error) {
+	model := models.NewSequential(
+		&layers.Flatten{InputShape: []int{28, 28}},
+		&layers.Dense{Units: 256, Activation: activations.ReLU},
+		&layers.Dense{Units: 10, Activation: activations.Softmax},
+	)
+	model.SetSeed(o.Seed)
+	model.Summary()
+	err := model.Compile(models.CompileConfig{
+		Optimizer: optimizers.NewAdam(),
+		Loss:      losses.SparseCategoricalCrossentropy{},
+		Metrics:   []metrics.Metric{metrics.NewAccuracy()},
+	})
+	if err != nil {
+		return nil, err
+	}
+	fit := models.FitConfig{Epochs: o.Epochs, BatchSize: o.BatchSize, Verbose: o.Verbose, Callbacks: o.Callbacks()}
+	if _, err := model.Fit(x, y, fit); err != nil {
+		return nil, err
+	}
+	return model, o.SaveModel(model)
 }

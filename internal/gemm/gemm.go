@@ -61,6 +61,14 @@
 // counts. (The AVX-512, AVX2 and Go kernels may differ from each other in
 // the last bits.)
 //
+// # Vector kernels
+//
+// Axpy, AddBiasRows and SumRows run 8 floats at a time in assembly when the
+// CPU has AVX2, rounding each multiply and add separately, so they return
+// exactly the bits of the plain Go loops they replace.
+//
+// # Memory
+//
 // Each goroutine of the pool owns packing buffers that only grow (a
 // sync.Pool serves calls that find the pool busy), so steady-state calls do
 // not allocate.

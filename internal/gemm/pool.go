@@ -105,19 +105,14 @@ func execute(j *job) {
 // number of parts. It cuts the larger of M and N, in MR rows or NR columns
 // so that only the last part has edge tiles; each part packs the operand of
 // the side that is not cut, so cutting the larger side duplicates the
-// smaller amount of packing. When N is the larger side but has fewer NR
-// panels than procs (the 9×32 weight gradient of a first conv layer), it is
-// cut into half panels: the half-width kernel does half the FMAs per k step
-// in a little more than half the time, which beats leaving a core idle.
+// smaller amount of packing. A product with one NR panel and more K than
+// anything else (the 9×32 weight gradient of a first conv layer) is not cut
+// at all: it is bound by reading its operands, and cutting N into half
+// panels measured no faster on two cores than on one.
 func splitPlan(j *job, procs int) (parts int, splitM bool, align int) {
-	size := j.n
-	switch {
-	case j.m >= j.n:
-		splitM, align, size = true, j.mr, j.m
-	case (j.n+j.nr-1)/j.nr < procs && j.nr%16 == 0:
-		align = j.nr / 2
-	default:
-		align = j.nr
+	size, align := j.n, j.nr
+	if j.m >= j.n {
+		splitM, size, align = true, j.m, j.mr
 	}
 	return min(procs, (size+align-1)/align, fieldMask), splitM, align
 }

@@ -26,6 +26,7 @@ package safetensors
 
 import (
 	"bytes"
+	"cmp"
 	"crypto/sha256"
 	"encoding/binary"
 	"encoding/hex"
@@ -63,9 +64,12 @@ func invalid(format string, args ...any) error {
 
 // Tensor is a named float32 tensor to write.
 type Tensor struct {
-	Name  string
+	// Name is the tensor's key in the header.
+	Name string
+	// Shape is the tensor's shape; Data must hold its product of values.
 	Shape []int
-	Data  []float32
+	// Data holds the values in row-major order.
+	Data []float32
 }
 
 // Write writes the tensors, in order, with the metadata. With checksum,
@@ -209,11 +213,13 @@ func (e Entry) Len() int { return int((e.End - e.Begin) / 4) }
 
 // File is an opened, checked safetensors file.
 type File struct {
-	r       io.ReaderAt
-	size    int64
-	header  []byte // the raw header, padding included
-	Meta    map[string]string
-	Entries []Entry // in data order
+	r      io.ReaderAt
+	size   int64
+	header []byte // the raw header, padding included
+	// Meta is the header's "__metadata__".
+	Meta map[string]string
+	// Entries describes the tensors, in the order of their data.
+	Entries []Entry
 	byName  map[string]int
 }
 
@@ -281,11 +287,13 @@ func Open(r io.ReaderAt, size int64) (*File, error) {
 		f.Entries = append(f.Entries, ent)
 	}
 	slices.SortFunc(f.Entries, func(a, b Entry) int {
-		if a.Begin != b.Begin {
-			if a.Begin < b.Begin {
-				return -1
-			}
-			return 1
+		// Zero-size tensors sort before the tensor that starts where
+		// they are.
+		if c := cmp.Compare(a.Begin, b.Begin); c != 0 {
+			return c
+		}
+		if c := cmp.Compare(a.End, b.End); c != 0 {
+			return c
 		}
 		return strings.Compare(a.Name, b.Name)
 	})

@@ -11,8 +11,8 @@ package strictjson
 
 import (
 	"bytes"
-	"encoding/base64"
 	"encoding"
+	"encoding/base64"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -128,8 +128,10 @@ func parse(data []byte) (*node, error) {
 		var path string
 		if len(stack) > 0 {
 			top := stack[len(stack)-1]
-			if top.n.kind == '{' {
+			if top.n.kind == '{' && top.haveKey {
 				path = Join(top.path, top.key)
+			} else if top.n.kind == '{' {
+				path = top.path
 			} else {
 				path = fmt.Sprintf("%s[%d]", top.path, len(top.n.vals))
 			}

@@ -7,7 +7,12 @@ import (
 	"fmt"
 	"os"
 
+	"github.com/neuron-go/neuron/callbacks"
+	"github.com/neuron-go/neuron/losses"
+	"github.com/neuron-go/neuron/metrics"
 	"github.com/neuron-go/neuron/models"
+	"github.com/neuron-go/neuron/optimizers"
+	"github.com/neuron-go/neuron/tensor"
 )
 
 // Options are the flags every course program takes.
@@ -18,6 +23,21 @@ type Options struct {
 	Scale           bool
 	Verbose         models.Verbosity
 	ValidationSplit float64
+
+	// Save is the file the trained model is saved to (-save).
+	Save string
+	// Load is a saved model to evaluate instead of training one (-load).
+	Load string
+	// Backup is the directory of the training backups (-backup): an
+	// interrupted run started again with the same flags resumes where it
+	// stopped and ends with the same weights.
+	Backup string
+	// BackupEvery is the number of steps between backups (-backup-every),
+	// besides the one at the end of each epoch.
+	BackupEvery int
+	// Limit, if positive, keeps the first Limit training and test
+	// examples (-limit), for quick trials.
+	Limit int
 }
 
 // ParseFlags parses the command line with the program's defaults and exits
@@ -34,6 +54,11 @@ func ParseFlags(name string, epochs int, scale, validation bool) Options {
 		fs.Float64Var(&o.ValidationSplit, "validation-split", 0,
 			"hold out this fraction of the training data for validation (0: validate on the test set)")
 	}
+	fs.StringVar(&o.Save, "save", "", "save the trained model to this file")
+	fs.StringVar(&o.Load, "load", "", "evaluate the model saved in this file instead of training one")
+	fs.StringVar(&o.Backup, "backup", "", "back training up in this directory; run again to resume after an interruption")
+	fs.IntVar(&o.BackupEvery, "backup-every", 100, "with -backup, steps between backups (besides one per epoch; 0: per epoch only)")
+	fs.IntVar(&o.Limit, "limit", 0, "use only the first N training and test examples (0: all)")
 	_ = fs.Parse(os.Args[1:])
 	v, err := models.VerbosityFromKeras(*verbose)
 	if err != nil {
@@ -47,6 +72,12 @@ func ParseFlags(name string, epochs int, scale, validation bool) Options {
 		Fail(name, fmt.Errorf("-batch-size must be positive, got %d", o.BatchSize))
 	case o.ValidationSplit < 0 || o.ValidationSplit >= 1:
 		Fail(name, fmt.Errorf("-validation-split must be in [0, 1), got %v", o.ValidationSplit))
+	case o.BackupEvery < 0:
+		Fail(name, fmt.Errorf("-backup-every must be >= 0, got %d", o.BackupEvery))
+	case o.Limit < 0:
+		Fail(name, fmt.Errorf("-limit must be >= 0, got %d", o.Limit))
+	case o.Load != "" && (o.Save != "" || o.Backup != ""):
+		Fail(name, fmt.Errorf("-load evaluates a saved model; it does not go with -save or -backup"))
 	}
 	return o
 }
@@ -60,4 +91,54 @@ func Fail(name string, err error) {
 // ReportTest prints the program's last line, the test loss and accuracy.
 func ReportTest(scores map[string]float64) {
 	fmt.Printf("test loss: %.4f - test accuracy: %.4f\n", scores["loss"], scores["accuracy"])
+}
+
+// Rows returns t, or its first Limit rows with -limit.
+func (o Options) Rows(t *tensor.Tensor) *tensor.Tensor {
+	if o.Limit > 0 && o.Limit < t.Dim(0) {
+		return t.Slice(0, o.Limit)
+	}
+	return t
+}
+
+// Callbacks returns the callbacks the flags ask for: a BackupAndRestore
+// with -backup.
+func (o Options) Callbacks() []callbacks.Callback {
+	if o.Backup == "" {
+		return nil
+	}
+	return []callbacks.Callback{&models.BackupAndRestore{Dir: o.Backup, SaveEvery: o.BackupEvery, Log: os.Stderr}}
+}
+
+// SaveModel saves the trained model with -save.
+func (o Options) SaveModel(m *models.Sequential) error {
+	if o.Save == "" {
+		return nil
+	}
+	if err := m.Save(o.Save); err != nil {
+		return err
+	}
+	fmt.Println("saved the model to", o.Save)
+	return nil
+}
+
+// LoadModel loads the model of -load. A model saved without its compile
+// settings is compiled as the course programs compile theirs, so that it
+// can be evaluated.
+func (o Options) LoadModel() (*models.Sequential, error) {
+	m, err := models.Load(o.Load)
+	if err != nil {
+		return nil, err
+	}
+	if m.Optimizer() == nil {
+		err := m.Compile(models.CompileConfig{
+			Optimizer: optimizers.NewAdam(),
+			Loss:      losses.SparseCategoricalCrossentropy{},
+			Metrics:   []metrics.Metric{metrics.NewAccuracy()},
+		})
+		if err != nil {
+			return nil, err
+		}
+	}
+	return m, nil
 }
