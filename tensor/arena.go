@@ -128,10 +128,10 @@ func (t *Tensor) scratchRaw(n int) []float32 {
 }
 
 // scratchInt32 returns an int32 buffer of n elements with arbitrary
-// contents, from t's arena if it has one.
-func (t *Tensor) scratchInt32(n int) []int32 {
-	if t.arena != nil {
-		return t.arena.getInt32(n)
+// contents, from the inputs' arena if they have one.
+func scratchInt32(n int, inputs ...*Tensor) []int32 {
+	if a := arenaOf(inputs...); a != nil {
+		return a.getInt32(n)
 	}
 	return make([]int32, n)
 }

@@ -2,6 +2,7 @@ package tensor
 
 import (
 	"fmt"
+	"math"
 	"math/bits"
 	"runtime"
 	"sync"
@@ -98,12 +99,13 @@ func (g *window2D) interior() (lo, hi int) {
 const smallSeg = 16
 
 // im2col writes, for the images [n0, n1), one row per output position
-// (n, oh, ow) of cols, whose first row is that of image first: the receptive field x[n, oh·sh−padT+i, ow·sw−padL+j, :]
-// in (i, j, channel) order, with zeros where the window overhangs the image.
-// In NHWC a kernel row of the window is KW·C contiguous floats, so each is a
-// single copy. The loops run over output rows and kernel rows, so that the
-// columns whose windows fit inside the image take a tight loop without any
-// border tests.
+// (n, oh, ow) of cols, whose first row is that of image first: the
+// receptive field x[n, oh·sh−padT+i, ow·sw−padL+j, :] in (i, j, channel)
+// order, with zeros where the window overhangs the image. In NHWC a kernel
+// row of the window is KW·C contiguous floats, so each is a single copy.
+// The loops run over output rows and kernel rows, so that the columns whose
+// windows fit inside the image are copied by one call of a strided-copy
+// kernel without any border tests.
 func (g *window2D) im2col(cols, x []float32, n0, n1, first int) {
 	c, seg := g.c, g.kw*g.c
 	k := g.kh * seg
@@ -230,297 +232,348 @@ func (g *window2D) col2im(dx, dcols []float32, n0, n1, first int) {
 // and the result is [N,OH,OW,F]. padding is "valid" or "same"; see
 // ConvOutputSize for the output size and the padding (with zeros).
 //
-// The receptive fields are copied into an [N·OH·OW, KH·KW·C] matrix (im2col)
-// so that the whole batch is one matrix product with the kernel viewed as
-// [KH·KW·C, F]; its row-major result is already the NHWC output. Backward
-// computes d/dw = colsᵀ·g, d/db = Σ_rows g and d/dx = col2im(g·wᵀ), each only
-// when that input requires gradients (the images given to a model's first
-// layer do not, which skips the costliest part).
+// The receptive fields are copied into an [images·OH·OW, KH·KW·C] matrix
+// (im2col), a few images at a time so that the matrix stays in the cache,
+// and multiplied by the kernel viewed as [KH·KW·C, F]; the row-major result
+// is already the NHWC output. Backward computes d/dw = colsᵀ·g,
+// d/db = Σ_rows g and d/dx = col2im(g·wᵀ), each only when that input
+// requires gradients (the images given to a model's first layer do not,
+// which skips the costliest part). Small receptive fields (KH·KW·C ≤ 32,
+// such as 3×3 on a grayscale image) are computed directly from the input
+// instead, with vector kernels, when the CPU has them.
+//
+// The sums over the batch (the kernel and bias gradients) are cut into
+// chunks that depend only on the shapes, so results do not depend on the
+// number of goroutines.
 //
 // It panics with a *ShapeError if the shapes do not fit.
 func Conv2D(x, w, b *Tensor, strides [2]int, padding string) *Tensor {
-	return conv2D(x, w, b, strides, padding, false)
+	return newConvPlan("Conv2D", x, w, b, strides, padding).apply(x, w, b, false)
 }
 
 // Conv2DReLU returns Conv2D(x, w, b, strides, padding).ReLU(), bit for bit,
-// as one operation: the activation is applied in place to the convolution's
-// output, and backward masks the incoming gradient in place. Compared with
-// the two operations it saves, per call, an output-sized buffer and about
-// four passes over output-sized memory (the separate activation's output,
-// the zeroing of two gradient buffers, and a read-modify-write), which
-// matters for the first layers of an image model: 2.8 MB for the first
-// convolution of the course CNN at batch 32.
+// as one operation: the activation is applied to the convolution's output
+// while it is in the cache, and backward masks the incoming gradient in
+// place. Compared with the two operations it saves an output-sized buffer
+// and about four passes over output-sized memory (the separate
+// activation's output, the zeroing of its gradient buffer, and a
+// read-modify-write), which matters for the first layers of an image
+// model: 2.8 MB for the first convolution of the course CNN at batch 32.
 func Conv2DReLU(x, w, b *Tensor, strides [2]int, padding string) *Tensor {
-	return conv2D(x, w, b, strides, padding, true)
+	return newConvPlan("Conv2D", x, w, b, strides, padding).apply(x, w, b, true)
 }
 
-func conv2D(x, w, b *Tensor, strides [2]int, padding string, relu bool) *Tensor {
-	if len(w.shape) != 4 {
-		panic(shapeErr("Conv2D", "want a [KH, KW, C, F] kernel", x.shape, w.shape))
+// Conv2DReLUMaxPool2D returns
+//
+//	MaxPool2D(Conv2DReLU(x, w, b, strides, padding), pool, poolStrides, poolPadding)
+//
+// bit for bit (values and gradients), without storing the convolution's
+// output: each chunk of images is convolved into a buffer that stays in the
+// cache and pooled from there. Backward rebuilds the output gradient of one
+// chunk at a time from the pooled gradient and the winners. This is the
+// usual block of an image model; for the course CNN's first block it saves
+// writing and reading back 2.8 MB, and clearing and scattering into as
+// much, per step at batch 32.
+func Conv2DReLUMaxPool2D(x, w, b *Tensor, strides [2]int, padding string, pool, poolStrides [2]int, poolPadding string) *Tensor {
+	const op = "Conv2DReLUMaxPool2D"
+	p := newConvPlan(op, x, w, b, strides, padding)
+	g, f := &p.g, p.f
+	pg := newWindow2D(op, []int{g.n, g.oh, g.ow, f}, pool[0], pool[1], poolStrides, poolPadding)
+	if g.oh*g.ow*f > math.MaxInt32 {
+		panic(shapeErr(op, "a convolution output has more than 2³¹−1 values", x.shape, w.shape))
 	}
-	g := newWindow2D("Conv2D", x.shape, w.shape[0], w.shape[1], strides, padding, w.shape)
+	out := newOutRaw([]int{pg.n, pg.oh, pg.ow, f}, x, w, b)
+	var arg []int32
+	if x.requiresGrad || w.requiresGrad || b != nil && b.requiresGrad {
+		arg = scratchInt32(len(out.data), x, w, b)
+	}
+	size := p.chunk * p.per * f
+	y := getScratch(size)
+	p.forward(x, w, b, true, func(n0, n1 int) []float32 { return y[:(n1-n0)*p.per*f] },
+		func(n0, n1 int, yc []float32) {
+			parallelImages(n1-n0, p.per*f, func(lo, hi int) { pg.maxPool(out.data, arg, yc, n0+lo, n0+hi, n0) })
+		})
+	putScratch(y)
+	return record(out, op, p.inputs, func(o *Tensor) {
+		// The gradient through the ReLU: at each winner, the ReLU's
+		// output is the pooled value.
+		m := getScratch(len(o.grad))
+		copy(m, o.grad)
+		vec.ReLUGrad(m, o.data)
+		d := getScratch(size)
+		p.backward(x, w, b, func(n0, n1 int) []float32 {
+			dc := d[:(n1-n0)*p.per*f]
+			clear(dc)
+			parallelImages(n1-n0, pg.oh*pg.ow*f, func(lo, hi int) { pg.maxPoolBackward(dc, m, arg, n0+lo, n0+hi, n0) })
+			return dc
+		})
+		putScratch(d)
+		putScratch(m)
+	})
+}
+
+// convPlan is how a convolution is computed: its geometry; whether it
+// reads the receptive fields in place (direct) or goes through im2col and
+// matrix products; and how many images it takes at a time.
+type convPlan struct {
+	g                window2D
+	f, k, per, chunk int
+	direct, useCols  bool
+	inputs           []*Tensor
+}
+
+// newConvPlan checks the shapes of a convolution and plans it.
+func newConvPlan(op string, x, w, b *Tensor, strides [2]int, padding string) *convPlan {
+	if len(w.shape) != 4 {
+		panic(shapeErr(op, "want a [KH, KW, C, F] kernel", x.shape, w.shape))
+	}
+	g := newWindow2D(op, x.shape, w.shape[0], w.shape[1], strides, padding, w.shape)
 	if w.shape[2] != g.c {
-		panic(shapeErr("Conv2D", fmt.Sprintf("kernel has %d input channels, the input %d", w.shape[2], g.c), x.shape, w.shape))
+		panic(shapeErr(op, fmt.Sprintf("kernel has %d input channels, the input %d", w.shape[2], g.c), x.shape, w.shape))
 	}
 	f := w.shape[3]
 	inputs := []*Tensor{x, w}
 	if b != nil {
 		if len(b.shape) != 1 || b.shape[0] != f {
-			panic(shapeErr("Conv2D", fmt.Sprintf("bias must have shape [%d]", f), b.shape))
+			panic(shapeErr(op, fmt.Sprintf("bias must have shape [%d]", f), b.shape))
 		}
 		inputs = append(inputs, b)
 	}
-	m, k := g.rows(), g.kh*g.kw*g.c
+	p := &convPlan{g: g, f: f, k: g.kh * g.kw * g.c, per: g.oh * g.ow, inputs: inputs}
+	p.useCols = !g.identityCols()
+	p.direct = p.useCols && p.k <= directMaxK && vec.ConvRowsFast(f)
+	switch {
+	case p.direct:
+		// The outputs of a chunk (and their gradient) fit the cache.
+		p.chunk = evenChunks(g.n, chunkFloats/(p.per*f))
+	case p.useCols:
+		// The im2col matrix of a chunk fits the cache.
+		p.chunk = evenChunks(g.n, chunkFloats/(p.per*p.k))
+	default:
+		p.chunk = max(g.n, 1) // x is the matrix: nothing to copy
+	}
+	return p
+}
+
+// chunkFloats is the size of the buffers that a convolution fills and uses
+// up at a time: 512 KB, half a core's L2 cache.
+var chunkFloats = 1 << 17
+
+// evenChunks returns the chunk size that cuts n images into as few chunks
+// of at most most images (at least one) as possible, as evenly as possible.
+// It depends on the shapes only, never on the number of goroutines, so
+// that sums over the chunks do not either.
+func evenChunks(n, most int) int {
+	if n == 0 {
+		return 1
+	}
+	most = max(1, min(n, most))
+	chunks := (n + most - 1) / most
+	return (n + chunks - 1) / chunks
+}
+
+// directMaxK is the largest receptive field (KH·KW·C values) that a
+// convolution computes directly from the input instead of through im2col
+// and a matrix product. For the course CNN's first layer (3×3 on one
+// channel, 32 filters) the direct kernels take about a third of the time:
+// the matrix product has only 9 terms per output, so the copying into and
+// out of the product's matrices dominates.
+const directMaxK = 32
+
+// apply computes the convolution (then the ReLU if relu) into a new tensor
+// and records the backward pass.
+func (p *convPlan) apply(x, w, b *Tensor, relu bool) *Tensor {
+	g, f := &p.g, p.f
 	// Every element of out is written: by fillRows and then accumulated
 	// onto, by the product with beta = 0, or by the direct kernel.
 	out := newOutRaw([]int{g.n, g.oh, g.ow, f}, x, w, b)
+	p.forward(x, w, b, relu, func(n0, n1 int) []float32 { return out.data[n0*p.per*f : n1*p.per*f] }, nil)
 	op := "Conv2D"
 	if relu {
 		op = "Conv2DReLU"
 	}
-	if k <= directMaxK && !g.identityCols() && vec.ConvRowsFast(f) {
-		return g.convDirect(op, out, x, w, b, inputs, relu)
-	}
-
-	// The batch is processed in chunks of images whose im2col matrix fits
-	// in a core's L2 cache (for the course CNN's middle layer, 3 of the
-	// 32 images: 3×121 rows of 288 values), so that the product reads the
-	// matrix just written from the cache rather than from memory. cols is
-	// x itself for a 1×1 kernel with stride 1, in one chunk.
-	//
-	// With a bias, the output starts as the bias in every row and the
-	// product is accumulated onto it: filling by doubling copies is cheaper
-	// than a separate pass adding the bias. The activation is applied to
-	// each chunk while it is in the cache.
-	per := g.oh * g.ow
-	useCols := !g.identityCols()
-	chunk := g.chunkImages(k, useCols)
-	var cols []float32
-	if useCols {
-		cols = getScratch(chunk * per * k)
-	}
-	var beta float32
-	if b != nil {
-		beta = 1
-	}
-	for n0 := 0; n0 < g.n; n0 += chunk {
-		n1 := min(n0+chunk, g.n)
-		r0, r1 := n0*per, n1*per
-		a := x.data[r0*k : r1*k]
-		if useCols {
-			a = cols[:(r1-r0)*k]
-			g.im2col(a, x.data, n0, n1, n0)
-		}
-		o := out.data[r0*f : r1*f]
-		if b != nil {
-			fillRows(o, b.data)
-		}
-		gemm.Sgemm(false, false, r1-r0, f, k, a, k, w.data, f, beta, o, f)
-		if relu {
-			vec.ReLU(o, o)
-		}
-	}
-	if useCols {
-		putScratch(cols)
-	}
-	return record(out, op, inputs, func(o *Tensor) {
-		g.convBackward(o, x, w, b, chunk, relu)
+	return record(out, op, p.inputs, func(o *Tensor) {
+		p.backward(x, w, b, func(n0, n1 int) []float32 {
+			gy := o.grad[n0*p.per*f : n1*p.per*f]
+			if relu {
+				// o.grad is this node's alone and is dropped after
+				// this call, so it can hold the pre-activation
+				// gradient.
+				vec.ReLUGrad(gy, o.data[n0*p.per*f:n1*p.per*f])
+			}
+			return gy
+		})
 	})
 }
 
-// chunkFloats is the size of the im2col matrix that Conv2D fills and
-// multiplies at a time: 512 KB, half a Zen 4 core's L2 cache.
-const chunkFloats = 1 << 17
-
-// chunkImages returns how many images Conv2D puts in one im2col matrix.
-// It depends on the shapes only, never on the number of goroutines, so that
-// the kernel gradient, summed over chunks, does too.
-func (g *window2D) chunkImages(k int, useCols bool) int {
-	if !useCols {
-		return max(g.n, 1)
+// forward computes the convolution (and the ReLU if relu) one chunk of
+// images [n0, n1) at a time into dst(n0, n1), and then calls done, if not
+// nil, with the chunk's outputs.
+//
+// On the im2col path, with a bias, the outputs start as the bias and the
+// product is accumulated onto them: filling by doubling copies is cheaper
+// than a separate pass adding the bias. The direct kernels add the bias and
+// apply the ReLU before they store an output.
+func (p *convPlan) forward(x, w, b *Tensor, relu bool, dst func(n0, n1 int) []float32, done func(n0, n1 int, y []float32)) {
+	g, f, k, per := &p.g, p.f, p.k, p.per
+	var bias []float32
+	var beta float32
+	if b != nil {
+		bias, beta = b.data, 1
 	}
-	return max(1, min(g.n, chunkFloats/(g.oh*g.ow*k)))
-}
-
-// convBackward is the backward pass of the im2col path of Conv2D, chunk by
-// chunk as in the forward pass: the kernel gradient is accumulated over the
-// chunks in order (so the sums do not depend on the number of goroutines)
-// from a recomputed im2col matrix that is still in the cache, and the input
-// gradient is col2im(g·wᵀ) of each chunk.
-func (g *window2D) convBackward(o, x, w, b *Tensor, chunk int, relu bool) {
-	f, k := w.shape[3], g.kh*g.kw*g.c
-	per := g.oh * g.ow
-	useCols := !g.identityCols()
-	wGrad, bGrad, xGrad := w.requiresGrad, b != nil && b.requiresGrad, x.requiresGrad
-	var cols, dcols []float32
-	if useCols && wGrad {
-		cols = getScratch(chunk * per * k)
+	var cols []float32
+	if p.useCols && !p.direct {
+		cols = getScratch(p.chunk * per * k)
 		defer putScratch(cols)
 	}
-	if useCols && xGrad {
-		dcols = getScratch(chunk * per * k)
+	for n0 := 0; n0 < g.n; n0 += p.chunk {
+		n1 := min(n0+p.chunk, g.n)
+		y := dst(n0, n1)
+		switch {
+		case p.direct:
+			parallelImages(n1-n0, per*(f+k), func(lo, hi int) { g.convDirect(y, x.data, w.data, bias, f, n0+lo, n0+hi, n0, relu) })
+		default:
+			r0, r1 := n0*per, n1*per
+			var a []float32
+			if p.useCols {
+				a = cols[:(r1-r0)*k]
+				parallelImages(n1-n0, per*k, func(lo, hi int) { g.im2col(a, x.data, n0+lo, n0+hi, n0) })
+			} else {
+				a = x.data[r0*k : r1*k]
+			}
+			if bias != nil {
+				fillRows(y, bias)
+			}
+			gemm.Sgemm(false, false, r1-r0, f, k, a, k, w.data, f, beta, y, f)
+			if relu {
+				vec.ReLU(y, y)
+			}
+		}
+		if done != nil {
+			done(n0, n1, y)
+		}
+	}
+}
+
+// backward adds the gradients of the convolution's inputs that require
+// them, one chunk of images [n0, n1) at a time, given the gradient of the
+// chunk's outputs (before any activation) grad(n0, n1).
+//
+// The kernel and bias gradients are accumulated over the chunks in order,
+// and within a chunk each of their elements by one goroutine in a fixed
+// order, so the sums do not depend on the number of goroutines. The im2col
+// path recomputes the chunk's matrix, which is cheaper than reading it back
+// from memory; the input gradient is col2im(g·wᵀ) of each chunk.
+func (p *convPlan) backward(x, w, b *Tensor, grad func(n0, n1 int) []float32) {
+	g, f, k, per := &p.g, p.f, p.k, p.per
+	wGrad, bGrad, xGrad := w.requiresGrad, b != nil && b.requiresGrad, x.requiresGrad
+	var cols, dcols []float32
+	if p.useCols && wGrad && !p.direct {
+		cols = getScratch(p.chunk * per * k)
+		defer putScratch(cols)
+	}
+	if p.useCols && xGrad {
+		dcols = getScratch(p.chunk * per * k)
 		defer putScratch(dcols)
 	}
-	for n0 := 0; n0 < g.n; n0 += chunk {
-		n1 := min(n0+chunk, g.n)
+	for n0 := 0; n0 < g.n; n0 += p.chunk {
+		n1 := min(n0+p.chunk, g.n)
 		r0, r1 := n0*per, n1*per
 		m := r1 - r0
-		gy := o.grad[r0*f : r1*f]
-		if relu {
-			// o.grad is this node's alone and is dropped after this
-			// call, so it can hold the pre-activation gradient.
-			vec.ReLUGrad(gy, o.data[r0*f:r1*f])
-		}
-		if wGrad {
-			a := x.data[r0*k : r1*k]
-			if useCols {
-				a = cols[:m*k]
-				g.im2col(a, x.data, n0, n1, n0)
+		gy := grad(n0, n1)
+		switch {
+		case p.direct && (wGrad || bGrad):
+			g.convDirectGrad(x.data, w, b, gy, n0, n1, wGrad, bGrad)
+		case wGrad || bGrad:
+			if wGrad {
+				var a []float32
+				if p.useCols {
+					a = cols[:m*k]
+					parallelImages(n1-n0, per*k, func(lo, hi int) { g.im2col(a, x.data, n0+lo, n0+hi, n0) })
+				} else {
+					a = x.data[r0*k : r1*k]
+				}
+				gemm.Sgemm(true, false, k, f, m, a, k, gy, f, 1, w.grad, f)
 			}
-			gemm.Sgemm(true, false, k, f, m, a, k, gy, f, 1, w.grad, f)
-		}
-		if bGrad {
-			// d/db = 1ᵀ·g as a one-row product: the vector kernels of
-			// Sgemm read g several times faster than a scalar loop.
-			gemm.Sgemm(false, false, 1, f, m, onesVector(m), m, gy, f, 1, b.grad, f)
+			if bGrad {
+				// d/db = 1ᵀ·g as a one-row product: the vector kernels
+				// of Sgemm read g several times faster than a scalar
+				// loop.
+				gemm.Sgemm(false, false, 1, f, m, onesVector(m), m, gy, f, 1, b.grad, f)
+			}
 		}
 		if xGrad {
-			if !useCols {
+			if !p.useCols {
 				gemm.Sgemm(false, true, m, k, f, gy, f, w.data, f, 1, x.grad[r0*k:r1*k], k)
 				continue
 			}
 			d := dcols[:m*k]
 			gemm.Sgemm(false, true, m, k, f, gy, f, w.data, f, 0, d, k)
-			g.col2im(x.grad, d, n0, n1, n0)
+			parallelImages(n1-n0, per*k, func(lo, hi int) { g.col2im(x.grad, d, n0+lo, n0+hi, n0) })
 		}
 	}
 }
 
-// directMaxK is the largest receptive field (KH·KW·C values) that Conv2D
-// computes directly from the input instead of through im2col and a matrix
-// product. For the course CNN's first layer (3×3 on one channel, 32
-// filters) the direct kernels take about a third of the time: the matrix
-// product has only 9 terms per output, so the copying into and out of the
-// product's matrices dominates.
-const directMaxK = 32
-
-// convDirect computes the convolution with the vector kernels of
-// internal/vec that read each receptive field in place (vec.ConvRows), with
-// the bias and the activation applied before an output is stored. Backward
-// computes the kernel and bias gradients the same way (vec.ConvRowsGrad)
-// and the input gradient, if needed, as col2im(g·wᵀ).
-func (g *window2D) convDirect(op string, out, x, w, b *Tensor, inputs []*Tensor, relu bool) *Tensor {
-	f, img := w.shape[3], g.h*g.w*g.c
-	per, k := g.oh*g.ow, g.kh*g.kw*g.c
-	var bias []float32
-	if b != nil {
-		bias = b.data
+// convDirect writes the outputs of images [n0, n1) into y, whose first row
+// is that of image first, with the direct kernels.
+func (g *window2D) convDirect(y, x, w, bias []float32, f, n0, n1, first int, relu bool) {
+	img := g.h * g.w * g.c
+	var offs fieldOffsets
+	for n := n0; n < n1; n++ {
+		xi := x[n*img : (n+1)*img]
+		for oh := 0; oh < g.oh; oh++ {
+			o := ((n-first)*g.oh + oh) * g.ow
+			g.convWindows(oh, f, &offs, func(ow0, cnt, org int, xoffs, woffs []int32) {
+				dst := y[(o+ow0)*f : (o+ow0+cnt)*f]
+				if len(xoffs) == 0 {
+					// Every value of the fields is padding.
+					fillBias(dst, bias, relu)
+					return
+				}
+				vec.ConvRows(dst, xi[org:], xoffs, woffs, cnt, g.sw*g.c, w, bias, f, relu)
+			})
+		}
 	}
-	parallelImages(g.n, per*(f+k), func(lo, hi int) {
+}
+
+// convDirectGrad adds the kernel and bias gradients of the direct
+// convolution of images [n0, n1), whose output gradient is gy, to w.grad
+// and b.grad. The kernel's rows (positions of the receptive field, and the
+// bias as one more) are split over the goroutines; each sums its rows over
+// all outputs of the chunk in order.
+func (g *window2D) convDirectGrad(x []float32, w, b *Tensor, gy []float32, n0, n1 int, wGrad, bGrad bool) {
+	f, img := w.shape[3], g.h*g.w*g.c
+	k := g.kh * g.kw * g.c
+	ones, zero := []float32{1}, []int32{0}
+	parallelRanges(k+1, (n1-n0)*g.oh*g.ow*f, 1, func(lo, hi int) {
 		var offs fieldOffsets
-		for n := lo; n < hi; n++ {
-			xi := x.data[n*img : (n+1)*img]
+		for n := n0; n < n1; n++ {
+			xi := x[n*img : (n+1)*img]
 			for oh := 0; oh < g.oh; oh++ {
-				o := (n*g.oh + oh) * g.ow
+				o := ((n-n0)*g.oh + oh) * g.ow
 				g.convWindows(oh, f, &offs, func(ow0, cnt, org int, xoffs, woffs []int32) {
-					dst := out.data[(o+ow0)*f : (o+ow0+cnt)*f]
-					if len(xoffs) == 0 {
-						// Every value of the fields is padding.
-						fillBias(dst, bias, relu)
-						return
+					rows := gy[(o+ow0)*f : (o+ow0+cnt)*f]
+					if wGrad && lo < k {
+						// The positions of rows [lo, hi) of the kernel:
+						// woffs is increasing.
+						i0, i1 := 0, len(woffs)
+						for i0 < i1 && int(woffs[i0]) < lo*f {
+							i0++
+						}
+						for i1 > i0 && int(woffs[i1-1]) >= hi*f {
+							i1--
+						}
+						if i0 < i1 {
+							vec.ConvRowsGrad(w.grad, rows, xi[org:], xoffs[i0:i1], woffs[i0:i1], cnt, g.sw*g.c, f)
+						}
 					}
-					vec.ConvRows(dst, xi[org:], xoffs, woffs, cnt, g.sw*g.c, w.data, bias, f, relu)
+					if bGrad && hi > k {
+						vec.ConvRowsGrad(b.grad, rows, ones, zero, zero, cnt, 0, f)
+					}
 				})
 			}
 		}
 	})
-	return record(out, op, inputs, func(o *Tensor) {
-		gy := o.grad
-		// Without an input gradient, the ReLU's mask is applied to one
-		// row of outputs at a time, in a small buffer, as the kernel's
-		// gradient reads them; the input gradient needs all of it.
-		var y []float32
-		switch {
-		case relu && x.requiresGrad:
-			// o.grad is this node's alone and is dropped after this
-			// call, so it can hold the pre-activation gradient.
-			vec.ReLUGrad(gy, o.data)
-		case relu:
-			y = o.data
-		}
-		wGrad, bGrad := w.requiresGrad, b != nil && b.requiresGrad
-		if wGrad || bGrad {
-			g.convDirectGrad(x.data, w, b, gy, y, wGrad, bGrad)
-		}
-		if x.requiresGrad {
-			m := g.rows()
-			dcols := getScratch(m * k)
-			gemm.Sgemm(false, true, m, k, f, gy, f, w.data, f, 0, dcols, k)
-			parallelImages(g.n, per*k, func(lo, hi int) { g.col2im(x.grad, dcols, lo, hi, 0) })
-			putScratch(dcols)
-		}
-	})
-}
-
-// directChunk is the number of images whose kernel and bias gradients
-// convDirectGrad sums into one buffer. It is fixed, so that the sums, and
-// so the gradients, do not depend on how many goroutines compute them.
-const directChunk = 4
-
-// convDirectGrad adds the kernel and bias gradients of a direct
-// convolution with output gradient gy (masked by y > 0 if y is not nil) to
-// w.grad and b.grad. Each chunk of directChunk images has its own sums, on
-// whichever goroutine; they are added to the gradients in chunk order.
-func (g *window2D) convDirectGrad(x []float32, w, b *Tensor, gy, y []float32, wGrad, bGrad bool) {
-	f, img := w.shape[3], g.h*g.w*g.c
-	per, k := g.oh*g.ow, g.kh*g.kw*g.c
-	kf := k * f
-	chunks := (g.n + directChunk - 1) / directChunk
-	sums := getScratch(chunks * (kf + f))
-	clear(sums)
-	ones, zero := []float32{1}, []int32{0}
-	parallelImages(chunks, directChunk*per*(f+k), func(lo, hi int) {
-		var offs fieldOffsets
-		var masked []float32
-		if y != nil {
-			masked = getScratch(g.ow * f)
-			defer putScratch(masked)
-		}
-		for ch := lo; ch < hi; ch++ {
-			dw := sums[ch*(kf+f) : ch*(kf+f)+kf]
-			db := sums[ch*(kf+f)+kf : (ch+1)*(kf+f)]
-			for n := ch * directChunk; n < min((ch+1)*directChunk, g.n); n++ {
-				xi := x[n*img : (n+1)*img]
-				for oh := 0; oh < g.oh; oh++ {
-					o := (n*g.oh + oh) * g.ow
-					g.convWindows(oh, f, &offs, func(ow0, cnt, org int, xoffs, woffs []int32) {
-						rows := gy[(o+ow0)*f : (o+ow0+cnt)*f]
-						if y != nil {
-							m := masked[:len(rows)]
-							copy(m, rows)
-							vec.ReLUGrad(m, y[(o+ow0)*f:])
-							rows = m
-						}
-						if wGrad && len(xoffs) > 0 {
-							vec.ConvRowsGrad(dw, rows, xi[org:], xoffs, woffs, cnt, g.sw*g.c, f)
-						}
-						if bGrad {
-							vec.ConvRowsGrad(db, rows, ones, zero, zero, cnt, 0, f)
-						}
-					})
-				}
-			}
-		}
-	})
-	for ch := 0; ch < chunks; ch++ {
-		if wGrad {
-			vec.AddRows(w.grad, 0, sums[ch*(kf+f):], 0, 1, kf)
-		}
-		if bGrad {
-			vec.AddRows(b.grad, 0, sums[ch*(kf+f)+kf:], 0, 1, f)
-		}
-	}
-	putScratch(sums)
 }
 
 // fieldOffsets holds the offsets that convWindows hands out: those of a
@@ -632,16 +685,15 @@ func onesVector(n int) []float32 {
 }
 
 // minParallelWork is the number of floats touched below which parallelImages
-// stays on the calling goroutine: starting a goroutine costs a few µs,
-// about what copying this many floats does.
+// stays on the calling goroutine: handing work to another goroutine costs a
+// few µs, about what copying this many floats does.
 const minParallelWork = 1 << 15
 
 // parallelImages runs fn over [0, n) split into contiguous, disjoint ranges,
-// on the caller and up to GOMAXPROCS−1 helper goroutines. cost is the
-// approximate number of floats each index touches. Ranges are claimed from
-// a counter, so a helper that a busy machine starts late leaves its share
-// to the caller instead of holding it up. Callers only split over
-// independent images, so results do not depend on who runs which range.
+// on the caller and up to GOMAXPROCS−1 helpers. cost is the approximate
+// number of floats each index touches. Callers only split over independent
+// images (or other independent indices), so results do not depend on who
+// runs which range.
 func parallelImages(n, cost int, fn func(lo, hi int)) {
 	parallelRanges(n, cost, 4, fn) // a few parts per goroutine, to even out their progress
 }
@@ -654,6 +706,24 @@ func parallelRanges(n, cost, perProc int, fn func(lo, hi int)) {
 		return
 	}
 	parts := min(n, perProc*p)
+	runParts(parts, p, func(i int) { fn(i*n/parts, (i+1)*n/parts) })
+}
+
+// runParts runs fn(i) for every part i in [0, parts), on the calling
+// goroutine and up to procs−1 helpers, and returns when all are done.
+//
+// The default starts helper goroutines for each call. While the matrix
+// product's persistent workers spin between products (as they do during a
+// training step), a new goroutine waits for the caller's processor, so the
+// caller ends up doing most parts itself. A pool whose workers are already
+// running (such as internal/gemm's, through a function that runs parts of
+// any job on it) hands work over in well under a microsecond.
+var runParts = goParts
+
+// goParts is runParts with goroutines started per call. Parts are claimed
+// from a counter, so a helper that starts late leaves its share to the
+// caller instead of holding it up.
+func goParts(parts, procs int, fn func(i int)) {
 	var next, done atomic.Int64
 	work := func() {
 		for {
@@ -661,11 +731,11 @@ func parallelRanges(n, cost, perProc int, fn func(lo, hi int)) {
 			if i >= parts {
 				return
 			}
-			fn(i*n/parts, (i+1)*n/parts)
+			fn(i)
 			done.Add(1) // publishes fn's writes to the caller
 		}
 	}
-	for range p - 1 {
+	for range procs - 1 {
 		go work()
 	}
 	work()

@@ -331,10 +331,12 @@ func BenchmarkConv2D(b *testing.B) {
 				w.SetRequiresGrad(true)
 				bias.SetRequiresGrad(true)
 			}()
+			cpu := startCPU()
 			for b.Loop() {
 				tensor.Conv2D(x, w, bias, [2]int{1, 1}, "valid")
 				arena.Reset()
 			}
+			cpu.report(b)
 			b.ReportMetric(fwd*float64(b.N)/b.Elapsed().Seconds()/1e9, "GFLOP/s")
 		})
 		b.Run(c.name+"/forward+backward", func(b *testing.B) {
@@ -342,6 +344,7 @@ func BenchmarkConv2D(b *testing.B) {
 			if c.inputGrad {
 				flops += fwd
 			}
+			cpu := startCPU()
 			for b.Loop() {
 				xi := x
 				if c.inputGrad {
@@ -351,6 +354,7 @@ func BenchmarkConv2D(b *testing.B) {
 				tensor.Backward(tensor.Custom("seed", tensor.Scalar(0), []*tensor.Tensor{y}, func([]float32) {}))
 				arena.Reset()
 			}
+			cpu.report(b)
 			b.ReportMetric(flops*float64(b.N)/b.Elapsed().Seconds()/1e9, "GFLOP/s")
 		})
 	}
@@ -433,16 +437,14 @@ func TestConv2DReLUMatchesComposition(t *testing.T) {
 }
 
 // BenchmarkConvReLUPool times one stage of the course CNN at batch 32,
-// forward and backward as in training: Conv2D and ReLU as two operations or
-// fused, then 2×2 max pooling.
+// forward and backward as in training: Conv2D, ReLU and 2×2 max pooling as
+// three operations (composed), with the first two fused (fused), or as one
+// (block).
 func BenchmarkConvReLUPool(b *testing.B) {
 	anchor := tensor.Scalar(0).RequireGrad()
 	for _, c := range courseConvs {
-		for _, fused := range []bool{false, true} {
-			name := c.name + "/composed"
-			if fused {
-				name = c.name + "/fused"
-			}
+		for _, mode := range []string{"composed", "fused", "block"} {
+			name := c.name + "/" + mode
 			arena := tensor.NewArena()
 			x := tt.Rand(1, 0, 1, c.in...).InArena(arena)
 			w := tt.Rand(2, -0.1, 0.1, c.k...).RequireGrad()
@@ -455,16 +457,116 @@ func BenchmarkConvReLUPool(b *testing.B) {
 						xi = hiddenView(x, anchor)
 					}
 					var y *tensor.Tensor
-					if fused {
-						y = tensor.Conv2DReLU(xi, w, bias, [2]int{1, 1}, "valid")
-					} else {
-						y = tensor.Conv2D(xi, w, bias, [2]int{1, 1}, "valid").ReLU()
+					p2 := [2]int{2, 2}
+					switch mode {
+					case "composed":
+						y = tensor.MaxPool2D(tensor.Conv2D(xi, w, bias, [2]int{1, 1}, "valid").ReLU(), p2, p2, "valid")
+					case "fused":
+						y = tensor.MaxPool2D(tensor.Conv2DReLU(xi, w, bias, [2]int{1, 1}, "valid"), p2, p2, "valid")
+					default:
+						y = tensor.Conv2DReLUMaxPool2D(xi, w, bias, [2]int{1, 1}, "valid", p2, p2, "valid")
 					}
-					y = tensor.MaxPool2D(y, [2]int{2, 2}, [2]int{2, 2}, "valid")
 					tensor.Backward(tensor.Custom("seed", tensor.Scalar(0), []*tensor.Tensor{y}, func([]float32) {}))
 					arena.Reset()
 				}
 				cpu.report(b)
+			})
+		}
+	}
+}
+
+// TestConv2DChunks runs the im2col path with chunks of one or a few
+// images: the values must match the definition and the gradients the
+// finite differences, as with the whole batch in one chunk.
+func TestConv2DChunks(t *testing.T) {
+	defer tensor.SetChunkFloats(64)()
+	for i, c := range []convCase{
+		{3, 5, 5, 2, 3, 3, 3, [2]int{1, 1}, "same", true},
+		{4, 6, 5, 5, 3, 3, 4, [2]int{2, 1}, "valid", true},
+		{3, 4, 4, 3, 1, 1, 2, [2]int{1, 1}, "valid", false},
+	} {
+		t.Run(c.String(), func(t *testing.T) {
+			x, w, b := c.tensors(uint64(100 + i))
+			got := tensor.Conv2D(x, w, b, c.strides, c.padding)
+			_, want := naiveConv2D(x, w, b, c.strides, c.padding)
+			if err := tt.AllClose(got.Data(), want, 1e-5, 1e-5); err != nil {
+				t.Fatal(err)
+			}
+			xs := []*tensor.Tensor{x, w}
+			if b != nil {
+				xs = append(xs, b)
+			}
+			tt.GradCheck(t, func(v ...*tensor.Tensor) *tensor.Tensor {
+				var bias *tensor.Tensor
+				if len(v) > 2 {
+					bias = v[2]
+				}
+				return tensor.Conv2D(v[0], v[1], bias, c.strides, c.padding)
+			}, xs, tt.GradCheckOptions{Seed: uint64(i)})
+		})
+	}
+}
+
+// TestConv2DReLUMaxPool2DMatchesComposition checks that the fused block
+// gives bit for bit the values and gradients of Conv2DReLU followed by
+// MaxPool2D, on both the direct and the im2col paths, in one chunk and in
+// several, with 1 and 4 goroutines.
+func TestConv2DReLUMaxPool2DMatchesComposition(t *testing.T) {
+	type fusedCase struct {
+		conv              convCase
+		pool, poolStrides [2]int
+		poolPadding       string
+	}
+	cases := []fusedCase{
+		{convCase{4, 10, 10, 1, 3, 3, 8, [2]int{1, 1}, "valid", true}, [2]int{2, 2}, [2]int{2, 2}, "valid"},   // direct
+		{convCase{3, 9, 8, 2, 3, 3, 16, [2]int{1, 1}, "same", false}, [2]int{2, 2}, [2]int{2, 2}, "same"},     // direct, odd
+		{convCase{3, 9, 9, 5, 3, 3, 6, [2]int{1, 1}, "valid", true}, [2]int{2, 2}, [2]int{2, 2}, "valid"},     // im2col
+		{convCase{2, 8, 7, 4, 3, 3, 5, [2]int{1, 1}, "same", true}, [2]int{3, 3}, [2]int{1, 1}, "valid"},      // overlapping windows
+		{convCase{2, 6, 6, 3, 1, 1, 4, [2]int{1, 1}, "valid", true}, [2]int{2, 2}, [2]int{2, 2}, "valid"},     // 1×1
+		{convCase{32, 28, 28, 1, 3, 3, 32, [2]int{1, 1}, "valid", true}, [2]int{2, 2}, [2]int{2, 2}, "valid"}, // the course CNN's first block
+	}
+	for _, chunk := range []int{1 << 17, 64} {
+		for i, c := range cases {
+			t.Run(fmt.Sprintf("chunk%d/%v", chunk, c.conv), func(t *testing.T) {
+				defer tensor.SetChunkFloats(chunk)()
+				run := func(fused bool, xGrad bool, procs int) [][]float32 {
+					defer runtime.GOMAXPROCS(runtime.GOMAXPROCS(procs))
+					x, w, b := c.conv.tensors(uint64(10 * i))
+					if xGrad {
+						x.RequireGrad()
+					}
+					w.RequireGrad()
+					if b != nil {
+						b.RequireGrad()
+					}
+					var y *tensor.Tensor
+					if fused {
+						y = tensor.Conv2DReLUMaxPool2D(x, w, b, c.conv.strides, c.conv.padding, c.pool, c.poolStrides, c.poolPadding)
+					} else {
+						y = tensor.MaxPool2D(tensor.Conv2DReLU(x, w, b, c.conv.strides, c.conv.padding), c.pool, c.poolStrides, c.poolPadding)
+					}
+					weights := tt.Rand(7, -1, 1, y.Shape()...)
+					tensor.Backward(y.Mul(weights).Sum())
+					res := [][]float32{y.Data(), w.Grad().Data()}
+					if xGrad {
+						res = append(res, x.Grad().Data())
+					}
+					if b != nil {
+						res = append(res, b.Grad().Data())
+					}
+					return res
+				}
+				for _, xGrad := range []bool{false, true} {
+					want := run(false, xGrad, 1)
+					for _, procs := range []int{1, 4} {
+						got := run(true, xGrad, procs)
+						for k := range want {
+							if err := tt.AllClose(got[k], want[k], 0, 0); err != nil {
+								t.Fatalf("input gradient %v, %d goroutines, result %d: %v", xGrad, procs, k, err)
+							}
+						}
+					}
+				}
 			})
 		}
 	}

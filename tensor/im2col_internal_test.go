@@ -15,12 +15,12 @@ func BenchmarkIm2col(b *testing.B) {
 		name := fmt.Sprintf("%dx%dx%d", s[0], s[1], s[2])
 		b.Run(name+"/im2col", func(b *testing.B) {
 			for b.Loop() {
-				g.im2col(cols, x, 0, g.n)
+				g.im2col(cols, x, 0, g.n, 0)
 			}
 		})
 		b.Run(name+"/col2im", func(b *testing.B) {
 			for b.Loop() {
-				g.col2im(x, cols, 0, g.n)
+				g.col2im(x, cols, 0, g.n, 0)
 			}
 		})
 	}

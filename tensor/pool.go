@@ -28,11 +28,11 @@ func MaxPool2D(x *Tensor, pool, strides [2]int, padding string) *Tensor {
 	// Inference needs no indices.
 	var arg []int32
 	if x.requiresGrad {
-		arg = x.scratchInt32(len(out.data))
+		arg = scratchInt32(len(out.data), x)
 	}
-	parallelImages(g.n, g.h*g.w*g.c, func(lo, hi int) { g.maxPool(out.data, arg, x.data, lo, hi) })
+	parallelImages(g.n, g.h*g.w*g.c, func(lo, hi int) { g.maxPool(out.data, arg, x.data, lo, hi, 0) })
 	return record(out, "MaxPool2D", []*Tensor{x}, func(o *Tensor) {
-		parallelImages(g.n, g.oh*g.ow*g.c, func(lo, hi int) { g.maxPoolBackward(x.grad, o.grad, arg, lo, hi) })
+		parallelImages(g.n, g.oh*g.ow*g.c, func(lo, hi int) { g.maxPoolBackward(x.grad, o.grad, arg, lo, hi, 0) })
 	})
 }
 
@@ -83,14 +83,14 @@ func (g *window2D) offsetBuf(small *[16]int32) []int32 {
 }
 
 // maxPool computes the pooled rows of images [n0, n1) into out and, if arg
-// is not nil, the winning offsets. In NHWC a window position is C contiguous
+// is not nil, the winning offsets; x holds the images from image first on. In NHWC a window position is C contiguous
 // floats, which the vector kernels reduce 16 or 8 channels at a time.
-func (g *window2D) maxPool(out []float32, arg []int32, x []float32, n0, n1 int) {
+func (g *window2D) maxPool(out []float32, arg []int32, x []float32, n0, n1, first int) {
 	var small [16]int32
 	buf := g.offsetBuf(&small)
 	c, img := g.c, g.h*g.w*g.c
 	for n := n0; n < n1; n++ {
-		xi := x[n*img : (n+1)*img]
+		xi := x[(n-first)*img : (n-first+1)*img]
 		for oh := 0; oh < g.oh; oh++ {
 			o := ((n*g.oh + oh) * g.ow) * c
 			g.poolWindows(oh, buf, func(ow0, cnt, org int, offs []int32) {
@@ -106,13 +106,13 @@ func (g *window2D) maxPool(out []float32, arg []int32, x []float32, n0, n1 int) 
 }
 
 // maxPoolBackward adds the gradient gy of the pooled images [n0, n1) to
-// their winners in dx.
-func (g *window2D) maxPoolBackward(dx, gy []float32, arg []int32, n0, n1 int) {
+// their winners in dx, which holds the images from image first on.
+func (g *window2D) maxPoolBackward(dx, gy []float32, arg []int32, n0, n1, first int) {
 	var small [16]int32
 	buf := g.offsetBuf(&small)
 	c, img := g.c, g.h*g.w*g.c
 	for n := n0; n < n1; n++ {
-		dxi := dx[n*img : (n+1)*img]
+		dxi := dx[(n-first)*img : (n-first+1)*img]
 		for oh := 0; oh < g.oh; oh++ {
 			o := ((n*g.oh + oh) * g.ow) * c
 			g.poolWindows(oh, buf, func(ow0, cnt, org int, offs []int32) {

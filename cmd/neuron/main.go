@@ -4,7 +4,9 @@
 //
 // Usage:
 //
-//	neuron train mnist|fashion|cnn [flags]
+//	neuron train mnist|fashion|cnn [-save model.safetensors] [-backup DIR] [flags]
+//	neuron evaluate MODEL -data mnist|fashion [-train|-test] [-scale] [-limit N]
+//	neuron predict MODEL -data mnist|fashion INDEX... [-train|-test] [-scale]
 //	neuron show mnist|fashion INDEX [-train|-test] [-o file.png] [-cmap viridis|gray] [-numbers]
 //	neuron plot history.json|history.csv [-o curves.png] [-keys loss,val_loss]
 //	neuron help [COMMAND]
@@ -35,11 +37,27 @@
 //	confusion_matrix.png  true against predicted classes on the test set
 //	predictions.png       the first 16 test images with true and predicted labels
 //	mistakes.png          the first 16 test images the model gets wrong (if any)
+//	model.safetensors     the trained model, or the file named by -save
 //
 // Every file is replaced atomically: a reader sees the old file or the new
 // one, never half of it. The first Ctrl-C stops training after the current
 // epoch and still writes the files (the exit status is then 130); a second
 // one quits at once.
+//
+// With -backup DIR, training is backed up in DIR at the end of each epoch
+// and every -backup-every steps; after a kill or a Ctrl-C, the same command
+// run again resumes from the last backup and ends with the weights of an
+// uninterrupted run, bit for bit.
+//
+// # evaluate and predict
+//
+// "neuron evaluate out/mnist/model.safetensors -data mnist" loads a saved
+// model and prints Keras's evaluate line and "test loss: … - test
+// accuracy: …". "neuron predict out/fashion/model.safetensors -data
+// fashion 1" prints pred[1], its argmax with the class name and y_test[1].
+// Both reshape the images to the model's input shape ((28, 28, 1) for the
+// CNN) and scale them as train does unless -scale says otherwise. A
+// missing or damaged model file is an error naming the file.
 //
 // # show
 //
@@ -96,7 +114,9 @@ type command struct {
 // commands lists neuron's subcommands, in the order help shows them.
 func commands() []command {
 	return []command{
-		{"train", "train one of the course's programs and save its curves", func() *flag.FlagSet { fs, _ := trainFlags(); return fs }, runTrain},
+		{"train", "train one of the course's programs and save the model and its curves", func() *flag.FlagSet { fs, _ := trainFlags(); return fs }, runTrain},
+		{"evaluate", "print the test loss and accuracy of a saved model", func() *flag.FlagSet { fs, _ := evaluateFlags(); return fs }, runEvaluate},
+		{"predict", "print a saved model's prediction for an image and its true label", func() *flag.FlagSet { fs, _ := predictFlags(); return fs }, runPredict},
 		{"show", "print a label and draw an image of MNIST or Fashion-MNIST", func() *flag.FlagSet { fs, _ := showFlags(); return fs }, runShow},
 		{"plot", "redraw the training curves of a saved history", func() *flag.FlagSet { fs, _ := plotFlags(); return fs }, runPlot},
 	}
@@ -128,6 +148,9 @@ Examples:
 	neuron train mnist                      # the first program: 5 epochs on raw pixels
 	neuron train fashion -epochs 5          # Dense + Dropout on Fashion-MNIST
 	neuron train cnn -out runs/cnn          # the convolutional network
+	neuron train mnist -backup ckpt         # run it again after a kill to resume
+	neuron evaluate out/mnist/model.safetensors -data mnist
+	neuron predict out/fashion/model.safetensors -data fashion 1
 	neuron show mnist 0                     # y_train[0] and X_train[0] in the terminal
 	neuron show fashion 1 -test -o shirt.png
 	neuron plot out/fashion/history.json -o curves.png
@@ -137,9 +160,9 @@ Examples:
 func printMainUsage(w io.Writer) {
 	var b strings.Builder
 	for _, c := range commands() {
-		fmt.Fprintf(&b, "\t%-6s %s\n", c.name, c.summary)
+		fmt.Fprintf(&b, "\t%-8s %s\n", c.name, c.summary)
 	}
-	fmt.Fprintf(&b, "\t%-6s %s\n", "help", "show this help, or a command's")
+	fmt.Fprintf(&b, "\t%-8s %s\n", "help", "show this help, or a command's")
 	fmt.Fprintf(w, mainUsage, b.String())
 }
 
@@ -155,7 +178,7 @@ func run(args []string, stdout, stderr io.Writer) (code int) {
 		}
 	}()
 	if len(args) == 0 {
-		fmt.Fprintln(stderr, `neuron: missing command (want train, show, plot or help; run "neuron -h" for help)`)
+		fmt.Fprintln(stderr, `neuron: missing command (want train, evaluate, predict, show, plot or help; run "neuron -h" for help)`)
 		return 2
 	}
 	switch args[0] {
@@ -163,7 +186,7 @@ func run(args []string, stdout, stderr io.Writer) (code int) {
 		if args[0] == "help" && len(args) > 1 {
 			c, ok := findCommand(args[1])
 			if !ok {
-				fmt.Fprintf(stderr, "neuron help: unknown command %q (want train, show or plot)\n", args[1])
+				fmt.Fprintf(stderr, "neuron help: unknown command %q (want train, evaluate, predict, show or plot)\n", args[1])
 				return 2
 			}
 			printUsage(stdout, c.flags())
@@ -174,7 +197,7 @@ func run(args []string, stdout, stderr io.Writer) (code int) {
 	}
 	c, ok := findCommand(args[0])
 	if !ok {
-		fmt.Fprintf(stderr, "neuron: unknown command %q (want train, show, plot or help)\n", args[0])
+		fmt.Fprintf(stderr, "neuron: unknown command %q (want train, evaluate, predict, show, plot or help)\n", args[0])
 		return 2
 	}
 	name = "neuron " + c.name

@@ -132,6 +132,17 @@ func TestHelp(t *testing.T) {
 		{"show --help", "-cmap string"},
 		{"plot -h", "-keys string"},
 		{"plot --help", "-o file"},
+		{"help", "neuron evaluate out/mnist/model.safetensors -data mnist"},
+		{"train -h", "-save FILE\n"},
+		{"train -h", "-backup DIR\n"},
+		{"train -h", "-backup-every N\n"},
+		{"help train", "run the same command again"},
+		{"help evaluate", "Usage: neuron evaluate MODEL -data mnist|fashion"},
+		{"evaluate -h", "-data NAME\n"},
+		{"evaluate --help", "-limit N\n"},
+		{"help predict", "Usage: neuron predict MODEL -data mnist|fashion INDEX..."},
+		{"predict -h", "argmax(pred[1]): 2 - Pullover"},
+		{"predict --help", "-train\n"},
 	} {
 		r := neuron(t, "", nil, strings.Fields(tc.args)...)
 		if r.code != 0 || r.stderr != "" {
@@ -149,9 +160,9 @@ func TestBadArguments(t *testing.T) {
 	for _, tc := range []struct {
 		args, want string
 	}{
-		{"", `neuron: missing command (want train, show, plot or help; run "neuron -h" for help)`},
-		{"frobnicate", `neuron: unknown command "frobnicate" (want train, show, plot or help)`},
-		{"help frobnicate", `neuron help: unknown command "frobnicate" (want train, show or plot)`},
+		{"", `neuron: missing command (want train, evaluate, predict, show, plot or help; run "neuron -h" for help)`},
+		{"frobnicate", `neuron: unknown command "frobnicate" (want train, evaluate, predict, show, plot or help)`},
+		{"help frobnicate", `neuron help: unknown command "frobnicate" (want train, evaluate, predict, show or plot)`},
 
 		{"train", `neuron train: missing PROGRAM (want mnist, fashion or cnn)`},
 		{"train cifar", `neuron train: unknown program "cifar" (want mnist, fashion or cnn)`},
@@ -167,6 +178,30 @@ func TestBadArguments(t *testing.T) {
 		{"train mnist -out=", `neuron train: -out must not be empty`},
 		{"train mnist -out", `neuron train: flag needs an argument: -out`},
 		{"train mnist -learning-rate 0.1", `neuron train: flag provided but not defined: -learning-rate`},
+		{"train mnist -save=", `neuron train: -save must not be empty`},
+		{"train mnist -backup=", `neuron train: -backup must not be empty`},
+		{"train mnist -backup ckpt -backup-every -1", `neuron train: -backup-every must be 0 (each epoch only) or positive, got -1`},
+		{"train mnist -backup-every 10", `neuron train: -backup-every needs -backup DIR`},
+
+		{"evaluate", `neuron evaluate: missing MODEL (e.g. neuron evaluate out/mnist/model.safetensors -data mnist)`},
+		{"evaluate m.safetensors", `neuron evaluate: missing -data mnist|fashion (e.g. neuron evaluate m.safetensors -data mnist)`},
+		{"evaluate m.safetensors -data cifar", `neuron evaluate: unknown data set "cifar" for -data (want mnist or fashion)`},
+		{"evaluate m.safetensors -data cnn", `neuron evaluate: unknown data set "cnn" for -data (want mnist or fashion; the cnn program trains on fashion)`},
+		{"evaluate m.safetensors mnist", `neuron evaluate: unexpected argument "mnist" after MODEL m.safetensors`},
+		{"evaluate m.safetensors -data mnist -train -test", `neuron evaluate: -train and -test cannot be used together`},
+		{"evaluate m.safetensors -data mnist -limit -5", `neuron evaluate: -limit must be 0 (all) or positive, got -5`},
+		{"evaluate m.safetensors -data mnist -batch-size 0", `neuron evaluate: -batch-size must be positive, got 0`},
+		{"evaluate m.safetensors -data mnist -verbose 4", `neuron evaluate: -verbose must be 0, 1 or 2, got 4`},
+		{"evaluate m.safetensors -data", `neuron evaluate: flag needs an argument: -data`},
+
+		{"predict", `neuron predict: missing MODEL and INDEX (e.g. neuron predict out/mnist/model.safetensors -data mnist 0)`},
+		{"predict m.safetensors 1", `neuron predict: missing -data mnist|fashion (e.g. neuron predict m.safetensors -data mnist 0)`},
+		{"predict m.safetensors -data fashion", `neuron predict: missing INDEX (e.g. neuron predict m.safetensors -data fashion 0)`},
+		{"predict m.safetensors -data mnist 10000", `neuron predict: INDEX must be in [0, 10000), got 10000`},
+		{"predict m.safetensors -data mnist -1", `neuron predict: INDEX must be in [0, 10000), got -1`},
+		{"predict m.safetensors -data mnist one", `neuron predict: INDEX must be an integer, got "one"`},
+		{"predict m.safetensors -data mnist 1 -train -test", `neuron predict: -train and -test cannot be used together`},
+		{"predict m.safetensors -data svhn 1", `neuron predict: unknown data set "svhn" for -data (want mnist or fashion)`},
 
 		{"show", `neuron show: missing DATASET and INDEX (e.g. neuron show mnist 0)`},
 		{"show mnist", `neuron show: missing INDEX (e.g. neuron show mnist 0)`},
@@ -213,6 +248,11 @@ func TestRuntimeErrors(t *testing.T) {
 	write("bad.csv", "epoch,loss\n0,abc\n")
 	write("history.csv", "epoch,loss\n0,0.5\n1,0.25\n")
 	write("file", "")
+	write("garbage.safetensors", "not a model at all")
+	write("empty.safetensors", "")
+	if err := os.Mkdir(filepath.Join(dir, "models"), 0o755); err != nil {
+		t.Fatal(err)
+	}
 	for _, tc := range []struct {
 		args string
 		want *regexp.Regexp
@@ -224,6 +264,16 @@ func TestRuntimeErrors(t *testing.T) {
 		{"plot bad.csv", regexp.MustCompile(`^neuron plot: bad\.csv: line 2: loss: "abc" is not a number$`)},
 		{"train mnist -out file/sub", regexp.MustCompile(`^neuron train: -out: mkdir file: not a directory$`)},
 		{"plot history.csv -o nodir/curves.png", regexp.MustCompile(`^neuron plot: -o: cannot write nodir/curves\.png: no such file or directory$`)},
+		{"train mnist -save nodir/model.safetensors", regexp.MustCompile(`^neuron train: -save: cannot write nodir/model\.safetensors: no such file or directory$`)},
+		{"train mnist -save models", regexp.MustCompile(`^neuron train: -save: models is a directory$`)},
+		{"train mnist -backup file/sub", regexp.MustCompile(`^neuron train: -backup: mkdir file: not a directory$`)},
+		{"evaluate missing.safetensors -data mnist", regexp.MustCompile(`^neuron evaluate: model missing\.safetensors: no such file or directory$`)},
+		{"evaluate garbage.safetensors -data fashion", regexp.MustCompile(`^neuron evaluate: model garbage\.safetensors is not a valid model file: .*header`)},
+		{"evaluate empty.safetensors -data fashion", regexp.MustCompile(`^neuron evaluate: model empty\.safetensors is not a valid model file: `)},
+		{"evaluate history.csv -data mnist", regexp.MustCompile(`^neuron evaluate: model history\.csv is not a valid model file: `)},
+		{"evaluate models -data mnist", regexp.MustCompile(`^neuron evaluate: model models is a directory, not a model file$`)},
+		{"predict missing.safetensors -data mnist 0", regexp.MustCompile(`^neuron predict: model missing\.safetensors: no such file or directory$`)},
+		{"predict garbage.safetensors -data mnist 0", regexp.MustCompile(`^neuron predict: model garbage\.safetensors is not a valid model file: `)},
 	} {
 		if runtime.GOOS == "windows" && strings.Contains(tc.args, "file/sub") {
 			continue

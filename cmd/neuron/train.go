@@ -9,6 +9,7 @@ import (
 	"os"
 	"os/signal"
 	"path/filepath"
+	"slices"
 	"strings"
 	"sync/atomic"
 	"time"
@@ -46,6 +47,10 @@ type trainOptions struct {
 	seed                              uint64
 	scale                             bool
 	out                               string
+	// save is the model file (-save), backup the backup directory
+	// (-backup) and backupEvery the steps between backups.
+	save, backup string
+	backupEvery  int
 }
 
 const trainUsage = `Usage: neuron train mnist|fashion|cnn [flags]
@@ -75,9 +80,20 @@ Files written to the output directory (each replaced atomically):
 	confusion_matrix.png  true against predicted classes of the test set
 	predictions.png       the first 16 test images, true and predicted labels
 	mistakes.png          the first 16 test images predicted wrongly
+	model.safetensors     the trained model (-save names another file),
+	                      for "neuron evaluate" and "neuron predict"
 
-The first Ctrl-C stops after the current epoch and still writes the files;
-a second one quits at once.
+Resuming: with -backup DIR, training is backed up in DIR at the end of
+every epoch and every -backup-every steps. If the run is killed or
+interrupted, run the same command again: it resumes from the last backup
+and ends with the same weights, bit for bit, as a run never interrupted.
+The backups are deleted when training completes. A backup made with other
+settings (data, -limit, -seed, -batch-size, -validation-split, program) is
+refused; delete DIR to start afresh.
+
+The first Ctrl-C stops after the current epoch and still writes the files
+(and, with -backup, keeps the backup to resume from); a second one quits
+at once.
 `
 
 // trainFlags returns train's flag set and the options it fills.
@@ -94,6 +110,9 @@ func trainFlags() (*flag.FlagSet, *trainOptions) {
 	fs.IntVar(&o.verbose, "verbose", 1, "0 silent, 1 a progress bar, 2 one line per epoch (Keras's verbose)")
 	fs.StringVar(&o.out, "out", "", "write the files to directory `DIR` (default out/PROGRAM)")
 	fs.IntVar(&o.limit, "limit", 0, "for quick trials: use only the first `N` training and N test examples (0: all)")
+	fs.StringVar(&o.save, "save", "", "write the trained model to `FILE` (default DIR/model.safetensors, DIR being -out)")
+	fs.StringVar(&o.backup, "backup", "", "back training up in directory `DIR`; if the run is killed or interrupted,\nthe same command run again resumes it exactly")
+	fs.IntVar(&o.backupEvery, "backup-every", 100, "with -backup, also back up every `N` training steps (0: at the end of each epoch only)")
 	return fs, o
 }
 
@@ -144,6 +163,16 @@ func runTrain(args []string, s streams) error {
 	if o.limit < 0 {
 		return usagef("-limit must be 0 (all) or positive, got %d", o.limit)
 	}
+	switch {
+	case set["save"] && o.save == "":
+		return usagef("-save must not be empty")
+	case set["backup"] && o.backup == "":
+		return usagef("-backup must not be empty")
+	case o.backupEvery < 0:
+		return usagef("-backup-every must be 0 (each epoch only) or positive, got %d", o.backupEvery)
+	case set["backup-every"] && o.backup == "":
+		return usagef("-backup-every needs -backup DIR")
+	}
 	scale := p.scale
 	if set["scale"] {
 		scale = o.scale
@@ -155,8 +184,20 @@ func runTrain(args []string, s streams) error {
 	if out == "" {
 		out = filepath.Join("out", p.name)
 	}
-	if err := prepareDir(out); err != nil {
+	if err := prepareDir("-out", out); err != nil {
 		return err
+	}
+	save := o.save
+	if save == "" {
+		save = filepath.Join(out, "model.safetensors")
+	}
+	if err := checkWritable("-save", save); err != nil {
+		return err
+	}
+	if o.backup != "" {
+		if err := prepareDir("-backup", o.backup); err != nil {
+			return err
+		}
 	}
 
 	var progress io.Writer
@@ -202,12 +243,25 @@ func runTrain(args []string, s streams) error {
 	}
 	timer := &epochTimer{}
 	fit.Callbacks = []callbacks.Callback{timer}
+	if o.backup != "" {
+		fit.Callbacks = append(fit.Callbacks, &backupCallback{
+			BackupAndRestore: &models.BackupAndRestore{
+				Dir: o.backup, SaveEvery: o.backupEvery,
+				Log: &prefixWriter{w: s.stderr, trim: "BackupAndRestore: ", prefix: "neuron train: "},
+			},
+			timer: timer, epochs: epochs,
+		})
+	}
 	stopSignals := timer.stopOnInterrupt(s.stderr)
 	h, err := m.Fit(x, y, fit)
 	stopSignals()
 	if err != nil {
-		return err
+		return backupError(err)
 	}
+	if err := m.Save(save); err != nil {
+		return writeError("-save", save, err)
+	}
+	fmt.Fprintln(s.stdout, "saved the model to", save)
 
 	scores, err := m.Evaluate(xt, yt, models.EvaluateConfig{Verbose: verbose})
 	if err != nil {
@@ -228,9 +282,14 @@ func runTrain(args []string, s streams) error {
 		}
 	}
 
+	// Epochs restored from a backup were timed by an earlier process.
+	seconds := timer.seconds
+	if n := len(h.Epoch) - len(seconds); n > 0 {
+		seconds = append(slices.Repeat([]float64{math.NaN()}, n), seconds...)
+	}
 	r := &trainRun{
 		program: p, dir: out, history: h, scores: scores, epochs: epochs,
-		opts: o, scale: scale, seconds: timer.seconds,
+		opts: o, scale: scale, seconds: seconds,
 		xTest: xTestU8, yTest: yTestU8, pred: predLabels,
 		trainN: xTrainU8.Len(),
 	}
@@ -249,20 +308,40 @@ func runTrain(args []string, s streams) error {
 	fmt.Fprintf(s.stdout, "wrote %s: %s\n", out, strings.Join(written, ", "))
 	fmt.Fprintf(s.stdout, "test loss: %.4f - test accuracy: %.4f\n", scores["loss"], scores["accuracy"])
 	if done := len(h.Epoch); timer.interrupted.Load() && done < epochs {
-		return &exitError{code: 130, err: fmt.Errorf("interrupted: stopped after epoch %d of %d; the files in %s cover those epochs", done, epochs, out)}
+		msg := fmt.Sprintf("interrupted: stopped after epoch %d of %d; the files in %s cover those epochs", done, epochs, out)
+		if o.backup != "" {
+			msg += fmt.Sprintf("; run the same command again to resume from the backup in %s", o.backup)
+		}
+		return &exitError{code: 130, err: errors.New(msg)}
 	}
 	return nil
 }
 
-// prepareDir creates dir if needed and checks that files can be written
-// in it, so that a mistyped -out fails before training rather than after.
-func prepareDir(dir string) error {
+// prepareDir creates dir, given by flag, if needed and checks that files
+// can be written in it, so that a mistyped -out or -backup fails before
+// training rather than after.
+func prepareDir(flag, dir string) error {
 	if err := os.MkdirAll(dir, 0o755); err != nil {
-		return fmt.Errorf("-out: %w", err)
+		return fmt.Errorf("%s: %w", flag, err)
 	}
 	f, err := os.CreateTemp(dir, ".neuron-probe-*")
 	if err != nil {
-		return fmt.Errorf("-out: cannot write in %s: %w", dir, unwrapPath(err))
+		return fmt.Errorf("%s: cannot write in %s: %w", flag, dir, unwrapPath(err))
+	}
+	f.Close()
+	return os.Remove(f.Name())
+}
+
+// checkWritable checks, before training, that the file path given by
+// flag can be written: that it is not a directory and that its directory
+// exists and takes new files.
+func checkWritable(flag, path string) error {
+	if info, err := os.Stat(path); err == nil && info.IsDir() {
+		return fmt.Errorf("%s: %s is a directory", flag, path)
+	}
+	f, err := os.CreateTemp(filepath.Dir(path), ".neuron-probe-*")
+	if err != nil {
+		return fmt.Errorf("%s: cannot write %s: %w", flag, path, unwrapPath(err))
 	}
 	f.Close()
 	return os.Remove(f.Name())
@@ -284,6 +363,9 @@ type epochTimer struct {
 	start       time.Time
 	seconds     []float64
 	interrupted atomic.Bool
+	// done is the number of epochs done when training last stopped at
+	// the end of an epoch (those restored from a backup included).
+	done int
 }
 
 // OnEpochBegin implements callbacks.Callback.
@@ -293,8 +375,9 @@ func (t *epochTimer) OnEpochBegin(int) error {
 }
 
 // OnEpochEnd implements callbacks.Callback.
-func (t *epochTimer) OnEpochEnd(int, callbacks.Logs) error {
+func (t *epochTimer) OnEpochEnd(epoch int, _ callbacks.Logs) error {
 	t.seconds = append(t.seconds, time.Since(t.start).Seconds())
+	t.done = epoch + 1
 	if t.interrupted.Load() {
 		return callbacks.ErrStopTraining
 	}
@@ -339,4 +422,56 @@ type trainRun struct {
 	xTest      datasets.Uint8Array
 	yTest      datasets.Uint8Array
 	pred       []int
+}
+
+// backupCallback is a models.BackupAndRestore that keeps its backups when
+// Ctrl-C stops training before the last epoch, so that running the same
+// command again resumes the run rather than starting afresh.
+type backupCallback struct {
+	*models.BackupAndRestore
+	timer  *epochTimer
+	epochs int
+}
+
+// OnTrainEnd implements callbacks.Callback.
+func (b *backupCallback) OnTrainEnd(logs callbacks.Logs) error {
+	if b.timer.interrupted.Load() && b.timer.done < b.epochs {
+		b.Keep = true
+	}
+	return b.BackupAndRestore.OnTrainEnd(logs)
+}
+
+// backupError names -backup in the errors of BackupAndRestore, such as
+// a backup made by a different run.
+func backupError(err error) error {
+	const prefix = "models: BackupAndRestore: "
+	if msg := err.Error(); strings.HasPrefix(msg, prefix) {
+		return errors.New("-backup: " + strings.TrimPrefix(msg, prefix))
+	}
+	return err
+}
+
+// prefixWriter writes each line it is given with trim removed from its
+// start and prefix put in its place: BackupAndRestore's messages then
+// read as neuron's.
+type prefixWriter struct {
+	w            io.Writer
+	trim, prefix string
+}
+
+// Write implements io.Writer. Each call must hold whole lines, as the
+// Fprintf calls of BackupAndRestore do.
+func (p *prefixWriter) Write(b []byte) (int, error) {
+	var out strings.Builder
+	for _, line := range strings.SplitAfter(string(b), "\n") {
+		if line == "" {
+			continue
+		}
+		out.WriteString(p.prefix)
+		out.WriteString(strings.TrimPrefix(line, p.trim))
+	}
+	if _, err := io.WriteString(p.w, out.String()); err != nil {
+		return 0, err
+	}
+	return len(b), nil
 }

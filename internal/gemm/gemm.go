@@ -43,9 +43,9 @@
 // A product is split over up to GOMAXPROCS goroutines, the caller and
 // persistent workers, when each gets at least minParallelMACs
 // multiply-adds; smaller products run on the caller alone. The larger of M
-// and N is cut into MR- or NR-aligned parts, which the caller and the
-// workers claim from an atomic counter, so a worker that is slow to wake
-// just leaves its share to the caller. Idle workers spin on that counter
+// and N is cut into MR- or NR-aligned parts, two per goroutine, which the
+// caller and the workers claim from an atomic counter, so a worker that is
+// slow to wake or runs slow just leaves more of the parts to the others. Idle workers spin on that counter
 // for spinTime (1ms) before parking on a channel: waking a parked goroutine
 // costs about 100µs on a small VM, as much as a whole batch-sized product,
 // and starting goroutines per call costs 10-25µs. The price is a core kept

@@ -15,6 +15,13 @@ import (
 // on the caller.
 var minParallelMACs = 1 << 18
 
+// partsPerThread is how many parts a product is cut into per goroutine
+// working on it. Parts are claimed dynamically, so with more parts than
+// goroutines one that runs slow (its vCPU shared with another process, or
+// woken late) does less of the work instead of holding up the rest; two
+// per goroutine measured as fast as one on a quiet machine.
+var partsPerThread = 2
+
 // spinTime is how long an idle worker polls for the next product before it
 // parks. It must cover the gaps between the products of a training step,
 // or each step pays the ~100µs wake-up of a parked goroutine. While
@@ -87,40 +94,43 @@ func execute(j *job) {
 		return
 	}
 	defer pool.mu.Unlock()
-	nt, splitM, align := 1, false, 0
+	threads, parts, splitM, align := 1, 1, false, 0
 	if macs := j.m * j.n * j.k; macs >= 2*minParallelMACs {
 		// Every part gets at least minParallelMACs of work, so a product
 		// does not wake (and keep spinning) more cores than it can use.
-		procs := min(runtime.GOMAXPROCS(0), macs/minParallelMACs)
-		nt, splitM, align = splitPlan(j, procs)
+		maxParts := macs / minParallelMACs
+		threads = min(runtime.GOMAXPROCS(0), maxParts)
+		parts, splitM, align = splitPlan(j, min(partsPerThread*threads, maxParts))
+		threads = min(threads, parts)
 	}
-	if nt < 2 {
+	if threads < 2 {
 		j.run(0, j.m, 0, j.n, &pool.bufs)
 		return
 	}
-	pool.runParallel(j, nt, splitM, align)
+	pool.runParallel(j, threads, parts, splitM, align)
 }
 
-// splitPlan chooses how to cut j for procs goroutines and returns the
-// number of parts. It cuts the larger of M and N, in MR rows or NR columns
-// so that only the last part has edge tiles; each part packs the operand of
-// the side that is not cut, so cutting the larger side duplicates the
-// smaller amount of packing. A product with one NR panel and more K than
-// anything else (the 9×32 weight gradient of a first conv layer) is not cut
-// at all: it is bound by reading its operands, and cutting N into half
-// panels measured no faster on two cores than on one.
-func splitPlan(j *job, procs int) (parts int, splitM bool, align int) {
+// splitPlan chooses how to cut j into at most maxParts parts and returns
+// the number of parts. It cuts the larger of M and N, in MR rows or NR
+// columns so that only the last part has edge tiles; each part packs the
+// operand of the side that is not cut, so cutting the larger side
+// duplicates the smaller amount of packing. A product with a single NR
+// panel and m < n (the 9×32 weight gradient of a first conv layer, bound by
+// reading its deep operands) is not cut: cutting N into half panels
+// measured at most 10% faster on two cores than on one.
+func splitPlan(j *job, maxParts int) (parts int, splitM bool, align int) {
 	size, align := j.n, j.nr
 	if j.m >= j.n {
 		splitM, size, align = true, j.m, j.mr
 	}
-	return min(procs, (size+align-1)/align, fieldMask), splitM, align
+	return min(maxParts, (size+align-1)/align, fieldMask), splitM, align
 }
 
-// runParallel publishes j as nt parts, wakes parked workers, and works on
-// the parts itself until all are done. p.mu must be held.
-func (p *workerPool) runParallel(j *job, nt int, splitM bool, align int) {
-	for len(p.workers) < nt-1 {
+// runParallel publishes j as parts parts, wakes the parked ones among the
+// first threads-1 workers, and works on the parts itself until all are
+// done. p.mu must be held.
+func (p *workerPool) runParallel(j *job, threads, parts int, splitM bool, align int) {
+	for len(p.workers) < threads-1 {
 		w := &worker{wake: make(chan struct{}, 1)}
 		p.workers = append(p.workers, w)
 		go w.loop(p, p.state.Load()>>genShift)
@@ -129,8 +139,8 @@ func (p *workerPool) runParallel(j *job, nt int, splitM bool, align int) {
 	p.splitM, p.align = splitM, align
 	p.done.Store(0)
 	gen := p.state.Load()>>genShift + 1
-	p.state.Store(gen<<genShift | uint64(nt)<<partsShift)
-	for _, w := range p.workers[:nt-1] {
+	p.state.Store(gen<<genShift | uint64(parts)<<partsShift)
+	for _, w := range p.workers[:threads-1] {
 		if w.parked.CompareAndSwap(true, false) {
 			w.wake <- struct{}{}
 		}
@@ -139,7 +149,7 @@ func (p *workerPool) runParallel(j *job, nt int, splitM bool, align int) {
 	// A worker just woken through its channel sits in this P's run queue
 	// until this goroutine yields; spinning without yielding would wait for
 	// it forever (or until preemption).
-	for p.done.Load() < int64(nt) {
+	for p.done.Load() < int64(parts) {
 		runtime.Gosched()
 	}
 	p.job = job{} // drop the references to the caller's slices
