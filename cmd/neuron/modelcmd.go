@@ -280,7 +280,7 @@ pred = model.predict(X_test) and np.argmax(pred[1]) check. For each INDEX it
 prints the predicted probabilities, the most probable class (with its name
 for Fashion-MNIST) and the true label:
 
-	pred[1]: [0.0000 0.0000 0.9971 0.0000 0.0021 0.0000 0.0008 0.0000 0.0000 0.0000]
+	pred[1]: [0.0000 0.0000 0.9999 0.0000 0.0000 0.0000 0.0001 0.0000 0.0000 0.0000]
 	argmax(pred[1]): 2 - Pullover
 	y_test[1]: 2 - Pullover
 

@@ -73,6 +73,11 @@ type workerPool struct {
 	job     job     // the current product; written only while no part is claimable
 	splitM  bool
 	align   int // parts are multiples of align rows (splitM) or columns
+
+	// fn, when not nil, is a Parallel loop over [0, fnSize) that the
+	// participants run instead of job.
+	fn     func(lo, hi int)
+	fnSize int
 }
 
 type worker struct {
@@ -153,6 +158,7 @@ func (p *workerPool) runParallel(j *job, threads, parts int, splitM bool, align 
 		runtime.Gosched()
 	}
 	p.job = job{} // drop the references to the caller's slices
+	p.fn = nil
 }
 
 // work claims and runs parts of generation gen until none is left.
@@ -180,6 +186,10 @@ func (p *workerPool) work(gen uint64, b *buffers) {
 // runPart computes part idx of parts of the current job: a slab of rows or
 // columns whose bounds are multiples of p.align.
 func (p *workerPool) runPart(idx, parts int, b *buffers) {
+	if p.fn != nil {
+		p.fn(idx*p.fnSize/parts, (idx+1)*p.fnSize/parts)
+		return
+	}
 	j := &p.job
 	size := j.n
 	if p.splitM {

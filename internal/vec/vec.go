@@ -8,7 +8,11 @@
 // on the CPU it runs on.
 package vec
 
-import "math"
+import (
+	"math"
+
+	"github.com/neuron-go/neuron/internal/gemm"
+)
 
 // Adam applies Keras's Adam update to every element:
 //
@@ -16,10 +20,22 @@ import "math"
 //	v ← v + (g² − v)·c2       (c2 = 1 − β₂)
 //	w ← w − alpha·m / (√v + eps)
 //
-// All slices must have the length of w.
+// All slices must have the length of w. Long slices are split over the
+// cores (the update is elementwise, so the result does not depend on the
+// split).
 func Adam(w, g, m, v []float32, alpha, c1, c2, eps float32) {
 	n := len(w)
 	g, m, v = g[:n], m[:n], v[:n]
+	gemm.Parallel(n, adamGrain, func(lo, hi int) {
+		adamSerial(w[lo:hi], g[lo:hi], m[lo:hi], v[lo:hi], alpha, c1, c2, eps)
+	})
+}
+
+// adamGrain is the least number of weights worth handing to another core:
+// about 15µs of work, well above the hand-off cost.
+const adamGrain = 1 << 15
+
+func adamSerial(w, g, m, v []float32, alpha, c1, c2, eps float32) {
 	done := adamAsm(w, g, m, v, alpha, c1, c2, eps)
 	adamGo(w[done:], g[done:], m[done:], v[done:], alpha, c1, c2, eps)
 }
