@@ -95,7 +95,7 @@ var (
 
 // binary runs a broadcasting elementwise operation and returns its result.
 func binary(name string, op chunkOp, a, b *Tensor) *Tensor {
-	out := newOut(broadcastShape(name, a.shape, b.shape), a, b)
+	out := newOutRaw(broadcastShape(name, a.shape, b.shape), a, b)
 	apply2(op, out, a, b)
 	return out
 }
@@ -137,7 +137,7 @@ func (t *Tensor) Mul(u *Tensor) *Tensor {
 	out := binary("Mul", opMul, t, u)
 	return record(out, "Mul", []*Tensor{t, u}, func(o *Tensor) {
 		g := &Tensor{shape: o.shape, data: o.grad}
-		tmp := newOut(o.shape, o)
+		tmp := newOutRaw(o.shape, o)
 		if t.requiresGrad {
 			apply2(opMul, tmp, g, u)
 			sumTo(t.grad, t.shape, tmp.data, o.shape)
@@ -155,7 +155,7 @@ func (t *Tensor) Div(u *Tensor) *Tensor {
 	out := binary("Div", opDiv, t, u)
 	return record(out, "Div", []*Tensor{t, u}, func(o *Tensor) {
 		g := &Tensor{shape: o.shape, data: o.grad}
-		tmp := newOut(o.shape, o)
+		tmp := newOutRaw(o.shape, o)
 		if t.requiresGrad {
 			apply2(opDiv, tmp, g, u)
 			sumTo(t.grad, t.shape, tmp.data, o.shape)
@@ -173,7 +173,7 @@ func (t *Tensor) Div(u *Tensor) *Tensor {
 
 // unary applies f elementwise; df returns dy/dx from x and y = f(x).
 func unary(name string, t *Tensor, f func(x float32) float32, df func(x, y float32) float32) *Tensor {
-	out := newOut(t.shape, t)
+	out := newOutRaw(t.shape, t)
 	for i, x := range t.data {
 		out.data[i] = f(x)
 	}
@@ -191,7 +191,7 @@ func (t *Tensor) Neg() *Tensor {
 
 // MulScalar returns t·c. d/dt = c.
 func (t *Tensor) MulScalar(c float32) *Tensor {
-	out := newOut(t.shape, t)
+	out := newOutRaw(t.shape, t)
 	for i, x := range t.data {
 		out.data[i] = x * c
 	}
@@ -204,7 +204,7 @@ func (t *Tensor) MulScalar(c float32) *Tensor {
 
 // DivScalar returns t/c, like X_train / 255.0 in NumPy. d/dt = 1/c.
 func (t *Tensor) DivScalar(c float32) *Tensor {
-	out := newOut(t.shape, t)
+	out := newOutRaw(t.shape, t)
 	for i, x := range t.data {
 		out.data[i] = x / c
 	}
@@ -217,7 +217,7 @@ func (t *Tensor) DivScalar(c float32) *Tensor {
 
 // AddScalar returns t + c. d/dt = 1.
 func (t *Tensor) AddScalar(c float32) *Tensor {
-	out := newOut(t.shape, t)
+	out := newOutRaw(t.shape, t)
 	for i, x := range t.data {
 		out.data[i] = x + c
 	}
@@ -286,7 +286,7 @@ func (t *Tensor) Clip(lo, hi float32) *Tensor {
 // ReLU returns max(t, 0). Its derivative is 1 for t > 0 and 0 otherwise
 // (0 at exactly 0, as in TensorFlow).
 func (t *Tensor) ReLU() *Tensor {
-	out := newOut(t.shape, t)
+	out := newOutRaw(t.shape, t)
 	vec.ReLU(out.data, t.data)
 	return record(out, "ReLU", []*Tensor{t}, func(o *Tensor) {
 		vec.ReLUBackward(t.grad, o.grad, o.data)
@@ -322,7 +322,7 @@ func (t *Tensor) Maximum(u *Tensor) *Tensor {
 	if !sameShape(t.shape, u.shape) {
 		panic(shapeErr("Maximum", "shapes differ", t.shape, u.shape))
 	}
-	out := newOut(t.shape, t)
+	out := newOutRaw(t.shape, t)
 	for i := range out.data {
 		out.data[i] = max(t.data[i], u.data[i])
 	}

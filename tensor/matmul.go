@@ -14,7 +14,7 @@ func (t *Tensor) MatMul(u *Tensor) *Tensor {
 		panic(shapeErr("MatMul", "want [m,k]·[k,n]", t.shape, u.shape))
 	}
 	m, k, n := t.shape[0], t.shape[1], u.shape[1]
-	out := newOut([]int{m, n}, t, u)
+	out := newOutRaw([]int{m, n}, t, u)
 	gemm.Sgemm(false, false, m, n, k, t.data, k, u.data, n, 0, out.data, n)
 	return record(out, "MatMul", []*Tensor{t, u}, func(o *Tensor) {
 		if t.requiresGrad {
@@ -64,7 +64,7 @@ func (t *Tensor) Transpose() *Tensor {
 		panic(shapeErr("Transpose", "want a 2-D tensor", t.shape))
 	}
 	r, c := t.shape[0], t.shape[1]
-	out := newOut([]int{c, r}, t)
+	out := newOutRaw([]int{c, r}, t)
 	for i := 0; i < r; i++ {
 		for j := 0; j < c; j++ {
 			out.data[j*r+i] = t.data[i*c+j]
@@ -155,7 +155,7 @@ func Linear(x, w, b *Tensor) *Tensor {
 	}
 	n, k, m := x.shape[0], x.shape[1], w.shape[1]
 	inputs := []*Tensor{x, w}
-	out := newOut([]int{n, m}, x, w, b)
+	out := newOutRaw([]int{n, m}, x, w, b)
 	gemm.Sgemm(false, false, n, m, k, x.data, k, w.data, m, 0, out.data, m)
 	if b != nil {
 		if len(b.shape) != 1 || b.shape[0] != m {

@@ -138,7 +138,7 @@ func (t *Tensor) Softmax() *Tensor {
 		panic(shapeErr("Softmax", "needs at least one axis", t.shape))
 	}
 	n := t.shape[len(t.shape)-1]
-	out := newOut(t.shape, t)
+	out := newOutRaw(t.shape, t)
 	softmaxRows(out.data, t.data, n)
 	out = record(out, "Softmax", []*Tensor{t}, func(o *Tensor) {
 		for r := 0; r < len(o.data)/n; r++ {
@@ -183,7 +183,7 @@ func softmaxRows(y, x []float32, n int) {
 // d/dt = g − softmax(t)·Σg.
 func (t *Tensor) LogSoftmax() *Tensor {
 	n := t.shape[len(t.shape)-1]
-	out := newOut(t.shape, t)
+	out := newOutRaw(t.shape, t)
 	for r := 0; r < len(t.data); r += n {
 		row, dst := t.data[r:r+n], out.data[r:r+n]
 		m := row[0]
