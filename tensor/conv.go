@@ -232,10 +232,10 @@ func (g *window2D) col2im(dx, dcols []float32, n0, n1, first int) {
 // and the result is [N,OH,OW,F]. padding is "valid" or "same"; see
 // ConvOutputSize for the output size and the padding (with zeros).
 //
-// The receptive fields are copied into an [images·OH·OW, KH·KW·C] matrix
-// (im2col), a few images at a time so that the matrix stays in the cache,
-// and multiplied by the kernel viewed as [KH·KW·C, F]; the row-major result
-// is already the NHWC output. Backward computes d/dw = colsᵀ·g,
+// The receptive fields are copied into an [N·OH·OW, KH·KW·C] matrix
+// (im2col; for a large batch, a chunk of images at a time) and multiplied
+// by the kernel viewed as [KH·KW·C, F]; the row-major result is already the
+// NHWC output. Backward computes d/dw = colsᵀ·g,
 // d/db = Σ_rows g and d/dx = col2im(g·wᵀ), each only when that input
 // requires gradients (the images given to a model's first layer do not,
 // which skips the costliest part). Small receptive fields (KH·KW·C ≤ 32,
@@ -267,13 +267,14 @@ func Conv2DReLU(x, w, b *Tensor, strides [2]int, padding string) *Tensor {
 //
 //	MaxPool2D(Conv2DReLU(x, w, b, strides, padding), pool, poolStrides, poolPadding)
 //
-// bit for bit (values and gradients), without storing the convolution's
-// output: each chunk of images is convolved into a buffer that stays in the
-// cache and pooled from there. Backward rebuilds the output gradient of one
-// chunk at a time from the pooled gradient and the winners. This is the
-// usual block of an image model; for the course CNN's first block it saves
-// writing and reading back 2.8 MB, and clearing and scattering into as
-// much, per step at batch 32.
+// bit for bit (values and gradients), without keeping the convolution's
+// output: each chunk of images is convolved into a scratch buffer and
+// pooled from there (for a small receptive field, which the direct kernels
+// compute, a chunk is a few images, and the buffer stays in the cache).
+// Backward rebuilds the output gradient one chunk at a time from the pooled
+// gradient and the winners. This is the usual block of an image model; for
+// the course CNN's first block it saves an output-sized tensor (2.8 MB at
+// batch 32), its gradient, and several passes over both per step.
 func Conv2DReLUMaxPool2D(x, w, b *Tensor, strides [2]int, padding string, pool, poolStrides [2]int, poolPadding string) *Tensor {
 	const op = "Conv2DReLUMaxPool2D"
 	p := newConvPlan(op, x, w, b, strides, padding)
@@ -347,17 +348,27 @@ func newConvPlan(op string, x, w, b *Tensor, strides [2]int, padding string) *co
 		// The outputs of a chunk (and their gradient) fit the cache.
 		p.chunk = evenChunks(g.n, chunkFloats/(p.per*f))
 	case p.useCols:
-		// The im2col matrix of a chunk fits the cache.
-		p.chunk = evenChunks(g.n, chunkFloats/(p.per*p.k))
+		// Matrix products are most efficient on the whole batch; the
+		// chunks only bound the im2col matrix of a large batch.
+		p.chunk = evenChunks(g.n, colsFloats/(p.per*p.k))
 	default:
 		p.chunk = max(g.n, 1) // x is the matrix: nothing to copy
 	}
 	return p
 }
 
-// chunkFloats is the size of the buffers that a convolution fills and uses
-// up at a time: 512 KB, half a core's L2 cache.
+// chunkFloats is the size of the outputs that a direct convolution
+// computes at a time: 512 KB, half a core's L2 cache, so that what follows
+// (a pooling in Conv2DReLUMaxPool2D, the gradient sums in backward) reads
+// them from the cache.
 var chunkFloats = 1 << 17
+
+// colsFloats bounds the im2col matrix: 16 MB, the whole batch of the course
+// CNN's middle layer (4.4 MB at batch 32) but a tenth of it at batch 1024.
+// Cutting the batch into cache-sized chunks measured slower: the matrix
+// products, split over cores, lose more on the smaller shapes than the
+// cache saves.
+var colsFloats = 1 << 22
 
 // evenChunks returns the chunk size that cuts n images into as few chunks
 // of at most most images (at least one) as possible, as evenly as possible.
@@ -545,7 +556,7 @@ func (g *window2D) convDirectGrad(x []float32, w, b *Tensor, gy []float32, n0, n
 	f, img := w.shape[3], g.h*g.w*g.c
 	k := g.kh * g.kw * g.c
 	ones, zero := []float32{1}, []int32{0}
-	parallelRanges(k+1, (n1-n0)*g.oh*g.ow*f, 1, func(lo, hi int) {
+	parallelSplit(k+1, (n1-n0)*g.oh*g.ow*f, func(lo, hi int) {
 		var offs fieldOffsets
 		for n := n0; n < n1; n++ {
 			xi := x[n*img : (n+1)*img]
@@ -685,63 +696,35 @@ func onesVector(n int) []float32 {
 }
 
 // minParallelWork is the number of floats touched below which parallelImages
-// stays on the calling goroutine: handing work to another goroutine costs a
-// few µs, about what copying this many floats does.
+// stays on the calling goroutine: handing a range to another core costs
+// about as much as copying this many floats.
 const minParallelWork = 1 << 15
 
 // parallelImages runs fn over [0, n) split into contiguous, disjoint ranges,
-// on the caller and up to GOMAXPROCS−1 helpers. cost is the approximate
-// number of floats each index touches. Callers only split over independent
-// images (or other independent indices), so results do not depend on who
-// runs which range.
+// on the caller and the persistent workers of the matrix product
+// (gemm.Parallel), which spin between the products of a training step and
+// so take work over in well under a microsecond; starting goroutines per
+// call made a helper wait for the caller's processor while the workers
+// spun. cost is the approximate number of floats each index touches.
+// Callers only split over independent images (or other independent
+// indices), so results do not depend on who runs which range.
 func parallelImages(n, cost int, fn func(lo, hi int)) {
-	parallelRanges(n, cost, 4, fn) // a few parts per goroutine, to even out their progress
-}
-
-// parallelRanges is parallelImages with up to perProc parts per goroutine.
-func parallelRanges(n, cost, perProc int, fn func(lo, hi int)) {
-	p := min(runtime.GOMAXPROCS(0), n)
-	if p < 2 || n*cost < minParallelWork {
+	if n*cost < minParallelWork {
 		fn(0, n)
 		return
 	}
-	parts := min(n, perProc*p)
-	runParts(parts, p, func(i int) { fn(i*n/parts, (i+1)*n/parts) })
+	gemm.Parallel(n, (minParallelWork+cost-1)/cost, fn)
 }
 
-// runParts runs fn(i) for every part i in [0, parts), on the calling
-// goroutine and up to procs−1 helpers, and returns when all are done.
-//
-// The default starts helper goroutines for each call. While the matrix
-// product's persistent workers spin between products (as they do during a
-// training step), a new goroutine waits for the caller's processor, so the
-// caller ends up doing most parts itself. A pool whose workers are already
-// running (such as internal/gemm's, through a function that runs parts of
-// any job on it) hands work over in well under a microsecond.
-var runParts = goParts
-
-// goParts is runParts with goroutines started per call. Parts are claimed
-// from a counter, so a helper that starts late leaves its share to the
-// caller instead of holding it up.
-func goParts(parts, procs int, fn func(i int)) {
-	var next, done atomic.Int64
-	work := func() {
-		for {
-			i := int(next.Add(1) - 1)
-			if i >= parts {
-				return
-			}
-			fn(i)
-			done.Add(1) // publishes fn's writes to the caller
-		}
+// parallelSplit is parallelImages with at most one range per goroutine,
+// for work whose every range reads the same large input.
+func parallelSplit(n, cost int, fn func(lo, hi int)) {
+	procs := runtime.GOMAXPROCS(0)
+	if n*cost < minParallelWork || procs < 2 {
+		fn(0, n)
+		return
 	}
-	for range procs - 1 {
-		go work()
-	}
-	work()
-	for done.Load() < int64(parts) {
-		runtime.Gosched()
-	}
+	gemm.Parallel(n, max((minParallelWork+cost-1)/cost, (n+procs-1)/procs), fn)
 }
 
 // scratchPools recycles large temporary buffers (im2col matrices and their

@@ -1,10 +1,10 @@
 package tensor
 
-// SetChunkFloats sets the size of Conv2D's im2col chunks, so that tests
-// can cut small batches into several chunks, and returns a function that
-// restores it.
+// SetChunkFloats sets the size of the chunks that convolutions work on
+// (direct outputs and im2col matrices alike), so that tests can cut small
+// batches into several chunks, and returns a function that restores it.
 func SetChunkFloats(n int) (restore func()) {
-	old := chunkFloats
-	chunkFloats = n
-	return func() { chunkFloats = old }
+	oldChunk, oldCols := chunkFloats, colsFloats
+	chunkFloats, colsFloats = n, n
+	return func() { chunkFloats, colsFloats = oldChunk, oldCols }
 }

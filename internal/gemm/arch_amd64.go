@@ -18,6 +18,8 @@ type kernelFunc func(k int, a *float32, ra, pa int, b *float32, sb int, c *float
 
 // avx2Mask backs the AVX2 column masks: the 8 words starting at
 // &avx2Mask[8-n] enable exactly the first n lanes.
+//
+//lint:ignore U1000 read by the AVX2 kernels in kernels_amd64.s
 var avx2Mask = [16]int32{-1, -1, -1, -1, -1, -1, -1, -1}
 
 // transpose8 sets dst[p*ldd+i] = src[i*lds+p] for i < 8 and p < k.
