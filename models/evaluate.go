@@ -51,7 +51,7 @@ func (m *Sequential) evaluate(x, y *tensor.Tensor, bs int, verbose Verbosity) (m
 	for _, mt := range m.metrics {
 		mt.Reset()
 	}
-	arena := tensor.NewArena()
+	arena := m.scratch()
 	for step := 0; step < steps; step++ {
 		lo, hi := step*bs, min((step+1)*bs, n)
 		xb, yb := x.Slice(lo, hi).InArena(arena), y.Slice(lo, hi)
@@ -125,7 +125,7 @@ func (m *Sequential) Predict(x *tensor.Tensor, cfg PredictConfig) (out *tensor.T
 	bar := m.bar(steps, cfg.Verbose)
 	out = tensor.Zeros(append([]int{n}, m.OutputShape()...)...)
 	per := out.Size() / n
-	arena := tensor.NewArena()
+	arena := m.scratch()
 	for step := 0; step < steps; step++ {
 		lo, hi := step*bs, min((step+1)*bs, n)
 		pred := m.Call(x.Slice(lo, hi).InArena(arena), false)

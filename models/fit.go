@@ -167,7 +167,7 @@ func (m *Sequential) Fit(x, y *tensor.Tensor, cfg FitConfig) (h *History, err er
 		}
 	}
 	var lastLogs callbacks.Logs
-	arena := tensor.NewArena()
+	arena := m.scratch()
 	xb := tensor.Zeros(batchShape(x.Shape(), bs)...).InArena(arena)
 	yb := tensor.Zeros(batchShape(y.Shape(), bs)...)
 	idx := make([]int, n)

@@ -40,7 +40,8 @@ var (
 	ErrNotCompiled = errors.New("model is not compiled; call Compile first")
 )
 
-// Sequential is a linear stack of layers.
+// Sequential is a linear stack of layers. It is not safe for concurrent use:
+// Fit, Evaluate and Predict share the model's scratch memory.
 type Sequential struct {
 	// Name is shown by Summary; the default is "sequential".
 	Name string
@@ -60,6 +61,11 @@ type Sequential struct {
 	metrics     []metrics.Metric
 	compiled    bool
 	weights     []*tensor.Tensor // trainable, in layer order
+
+	// arena holds the storage of the intermediate tensors of a step. It
+	// lives as long as the model, so that repeated Fit, Evaluate and
+	// Predict calls reuse memory the process has already touched.
+	arena *tensor.Arena
 	weightNames []string
 
 	run *fitRun // the current or last Fit call, for checkpoints
@@ -170,6 +176,15 @@ func (m *Sequential) Build(inputShape ...int) error {
 		m.optimizer.Build(m.weights)
 	}
 	return nil
+}
+
+// scratch returns the model's arena, emptied.
+func (m *Sequential) scratch() *tensor.Arena {
+	if m.arena == nil {
+		m.arena = tensor.NewArena()
+	}
+	m.arena.Reset()
+	return m.arena
 }
 
 // ensureBuilt builds the model on first use.
