@@ -56,16 +56,16 @@ type Sequential struct {
 	built     bool
 	seed      uint64
 
-	optimizer   optimizers.Optimizer
-	loss        losses.Loss
-	metrics     []metrics.Metric
-	compiled    bool
-	weights     []*tensor.Tensor // trainable, in layer order
+	optimizer optimizers.Optimizer
+	loss      losses.Loss
+	metrics   []metrics.Metric
+	compiled  bool
+	weights   []*tensor.Tensor // trainable, in layer order
 
 	// arena holds the storage of the intermediate tensors of a step. It
 	// lives as long as the model, so that repeated Fit, Evaluate and
 	// Predict calls reuse memory the process has already touched.
-	arena *tensor.Arena
+	arena       *tensor.Arena
 	weightNames []string
 
 	run *fitRun // the current or last Fit call, for checkpoints
