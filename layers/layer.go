@@ -109,3 +109,11 @@ func prod(s []int) int {
 type Seeder interface {
 	SeedFrom(rng *rand.Rand)
 }
+
+// Fuser is implemented by layers that can run together with the layer after
+// them as one faster operation (Conv2D with ReLU followed by MaxPooling2D).
+// The model calls CallFused first; if it returns false, it calls the two
+// layers one by one. The fused result must equal the separate one.
+type Fuser interface {
+	CallFused(next Layer, x *tensor.Tensor, training bool) (*tensor.Tensor, bool)
+}

@@ -253,8 +253,15 @@ func (m *Sequential) CountParams() int {
 // Call runs the model on a batch, recording the gradient graph. training
 // turns on training-only behaviour such as Dropout.
 func (m *Sequential) Call(x *tensor.Tensor, training bool) *tensor.Tensor {
-	for _, l := range m.layers {
-		x = l.Call(x, training)
+	for i := 0; i < len(m.layers); i++ {
+		if f, ok := m.layers[i].(layers.Fuser); ok && i+1 < len(m.layers) {
+			if y, ok := f.CallFused(m.layers[i+1], x, training); ok {
+				x = y
+				i++
+				continue
+			}
+		}
+		x = m.layers[i].Call(x, training)
 	}
 	return x
 }

@@ -292,7 +292,7 @@ func Conv2DReLUMaxPool2D(x, w, b *Tensor, strides [2]int, padding string, pool, 
 	y := getScratch(size)
 	p.forward(x, w, b, true, func(n0, n1 int) []float32 { return y[:(n1-n0)*p.per*f] },
 		func(n0, n1 int, yc []float32) {
-			parallelImages(n1-n0, p.per*f, func(lo, hi int) { pg.maxPool(out.data, arg, yc, n0+lo, n0+hi, n0) })
+			parallelEven(n1-n0, p.per*f, func(lo, hi int) { pg.maxPool(out.data, arg, yc, n0+lo, n0+hi, n0) })
 		})
 	putScratch(y)
 	return record(out, op, p.inputs, func(o *Tensor) {
@@ -305,7 +305,7 @@ func Conv2DReLUMaxPool2D(x, w, b *Tensor, strides [2]int, padding string, pool, 
 		p.backward(x, w, b, func(n0, n1 int) []float32 {
 			dc := d[:(n1-n0)*p.per*f]
 			clear(dc)
-			parallelImages(n1-n0, pg.oh*pg.ow*f, func(lo, hi int) { pg.maxPoolBackward(dc, m, arg, n0+lo, n0+hi, n0) })
+			parallelEven(n1-n0, pg.oh*pg.ow*f, func(lo, hi int) { pg.maxPoolBackward(dc, m, arg, n0+lo, n0+hi, n0) })
 			return dc
 		})
 		putScratch(d)
@@ -321,6 +321,9 @@ type convPlan struct {
 	f, k, per, chunk int
 	direct, useCols  bool
 	inputs           []*Tensor
+	// cols is the im2col matrix of a batch that forward did in one chunk,
+	// kept for the kernel gradient.
+	cols []float32
 }
 
 // newConvPlan checks the shapes of a convolution and plans it.
@@ -345,8 +348,14 @@ func newConvPlan(op string, x, w, b *Tensor, strides [2]int, padding string) *co
 	p.direct = p.useCols && p.k <= directMaxK && vec.ConvRowsFast(f)
 	switch {
 	case p.direct:
-		// The outputs of a chunk (and their gradient) fit the cache.
-		p.chunk = evenChunks(g.n, chunkFloats/(p.per*f))
+		// The outputs of a chunk (and their gradient) fit the cache, and
+		// each goroutine gets the same number of images. The results do
+		// not depend on the chunks: the gradient sums are per image.
+		most := chunkFloats / (p.per * f)
+		if procs := runtime.GOMAXPROCS(0); most > procs {
+			most -= most % procs
+		}
+		p.chunk = evenChunks(g.n, most)
 	case p.useCols:
 		// Matrix products are most efficient on the whole batch; the
 		// chunks only bound the im2col matrix of a large batch.
@@ -435,14 +444,25 @@ func (p *convPlan) forward(x, w, b *Tensor, relu bool, dst func(n0, n1 int) []fl
 	var cols []float32
 	if p.useCols && !p.direct {
 		cols = getScratch(p.chunk * per * k)
-		defer putScratch(cols)
+		if p.chunk >= g.n && w.requiresGrad {
+			// One chunk: backward needs the same matrix, and reading it
+			// back costs less than copying it again.
+			p.cols = cols
+		} else {
+			defer putScratch(cols)
+		}
 	}
-	for n0 := 0; n0 < g.n; n0 += p.chunk {
-		n1 := min(n0+p.chunk, g.n)
+	chunk := p.chunk
+	if p.direct && done == nil {
+		// Nothing reads the chunks' outputs in between: one hand-off.
+		chunk = max(g.n, 1)
+	}
+	for n0 := 0; n0 < g.n; n0 += chunk {
+		n1 := min(n0+chunk, g.n)
 		y := dst(n0, n1)
 		switch {
 		case p.direct:
-			parallelImages(n1-n0, per*(f+k), func(lo, hi int) { g.convDirect(y, x.data, w.data, bias, f, n0+lo, n0+hi, n0, relu) })
+			parallelEven(n1-n0, per*(f+k), func(lo, hi int) { g.convDirect(y, x.data, w.data, bias, f, n0+lo, n0+hi, n0, relu) })
 		default:
 			r0, r1 := n0*per, n1*per
 			var a []float32
@@ -473,13 +493,20 @@ func (p *convPlan) forward(x, w, b *Tensor, relu bool, dst func(n0, n1 int) []fl
 // The kernel and bias gradients are accumulated over the chunks in order,
 // and within a chunk each of their elements by one goroutine in a fixed
 // order, so the sums do not depend on the number of goroutines. The im2col
-// path recomputes the chunk's matrix, which is cheaper than reading it back
-// from memory; the input gradient is col2im(g·wᵀ) of each chunk.
+// path uses the matrix that forward kept (one chunk) or recomputes each
+// chunk's; the input gradient is col2im(g·wᵀ) of each chunk.
 func (p *convPlan) backward(x, w, b *Tensor, grad func(n0, n1 int) []float32) {
 	g, f, k, per := &p.g, p.f, p.k, p.per
 	wGrad, bGrad, xGrad := w.requiresGrad, b != nil && b.requiresGrad, x.requiresGrad
-	var cols, dcols []float32
-	if p.useCols && wGrad && !p.direct {
+	cols, kept := p.cols, p.cols != nil
+	p.cols = nil
+	if cols != nil {
+		// Backward runs at most once per node (Backward drops the node
+		// afterwards), so the matrix can be recycled after it.
+		defer putScratch(cols)
+	}
+	var dcols []float32
+	if p.useCols && wGrad && !p.direct && !kept {
 		cols = getScratch(p.chunk * per * k)
 		defer putScratch(cols)
 	}
@@ -498,10 +525,13 @@ func (p *convPlan) backward(x, w, b *Tensor, grad func(n0, n1 int) []float32) {
 		case wGrad || bGrad:
 			if wGrad {
 				var a []float32
-				if p.useCols {
+				switch {
+				case kept:
+					a = cols[:m*k]
+				case p.useCols:
 					a = cols[:m*k]
 					parallelImages(n1-n0, per*k, func(lo, hi int) { g.im2col(a, x.data, n0+lo, n0+hi, n0) })
-				} else {
+				default:
 					a = x.data[r0*k : r1*k]
 				}
 				gemm.Sgemm(true, false, k, f, m, a, k, gy, f, 1, w.grad, f)
@@ -549,43 +579,53 @@ func (g *window2D) convDirect(y, x, w, bias []float32, f, n0, n1, first int, rel
 
 // convDirectGrad adds the kernel and bias gradients of the direct
 // convolution of images [n0, n1), whose output gradient is gy, to w.grad
-// and b.grad. The kernel's rows (positions of the receptive field, and the
-// bias as one more) are split over the goroutines; each sums its rows over
-// all outputs of the chunk in order.
+// and b.grad. Each image's sums go to a buffer of their own, on whichever
+// goroutine, and the buffers are added to the gradients in image order, so
+// the result does not depend on the number of goroutines.
 func (g *window2D) convDirectGrad(x []float32, w, b *Tensor, gy []float32, n0, n1 int, wGrad, bGrad bool) {
 	f, img := w.shape[3], g.h*g.w*g.c
 	k := g.kh * g.kw * g.c
-	ones, zero := []float32{1}, []int32{0}
-	parallelSplit(k+1, (n1-n0)*g.oh*g.ow*f, func(lo, hi int) {
+	kf := k * f
+	sums := getScratch((n1 - n0) * (kf + f))
+	clear(sums)
+	parallelEven(n1-n0, g.oh*g.ow*f, func(lo, hi int) {
 		var offs fieldOffsets
-		for n := n0; n < n1; n++ {
+		for n := n0 + lo; n < n0+hi; n++ {
 			xi := x[n*img : (n+1)*img]
+			dw := sums[(n-n0)*(kf+f) : (n-n0)*(kf+f)+kf]
+			db := sums[(n-n0)*(kf+f)+kf : (n-n0+1)*(kf+f)]
 			for oh := 0; oh < g.oh; oh++ {
 				o := ((n-n0)*g.oh + oh) * g.ow
 				g.convWindows(oh, f, &offs, func(ow0, cnt, org int, xoffs, woffs []int32) {
 					rows := gy[(o+ow0)*f : (o+ow0+cnt)*f]
-					if wGrad && lo < k {
-						// The positions of rows [lo, hi) of the kernel:
-						// woffs is increasing.
-						i0, i1 := 0, len(woffs)
-						for i0 < i1 && int(woffs[i0]) < lo*f {
-							i0++
-						}
-						for i1 > i0 && int(woffs[i1-1]) >= hi*f {
-							i1--
-						}
-						if i0 < i1 {
-							vec.ConvRowsGrad(w.grad, rows, xi[org:], xoffs[i0:i1], woffs[i0:i1], cnt, g.sw*g.c, f)
-						}
+					if wGrad && len(xoffs) > 0 {
+						vec.ConvRowsGrad(dw, rows, xi[org:], xoffs, woffs, cnt, g.sw*g.c, f)
 					}
-					if bGrad && hi > k {
-						vec.ConvRowsGrad(b.grad, rows, ones, zero, zero, cnt, 0, f)
+					if bGrad {
+						// The bias is a kernel row whose input is 1.
+						vec.ConvRowsGrad(db, rows, one, zeroOffset, zeroOffset, cnt, 0, f)
 					}
 				})
 			}
 		}
 	})
+	for i := 0; i < n1-n0; i++ {
+		if wGrad {
+			vec.AddRows(w.grad, 0, sums[i*(kf+f):], 0, 1, kf)
+		}
+		if bGrad {
+			vec.AddRows(b.grad, 0, sums[i*(kf+f)+kf:], 0, 1, f)
+		}
+	}
+	putScratch(sums)
 }
+
+// one and zeroOffset describe, to vec.ConvRowsGrad, an input that is 1 for
+// every output: the bias. Read only.
+var (
+	one        = []float32{1}
+	zeroOffset = []int32{0}
+)
 
 // fieldOffsets holds the offsets that convWindows hands out: those of a
 // whole receptive field, computed once, and those of a field cut by the
@@ -700,6 +740,19 @@ func onesVector(n int) []float32 {
 // about as much as copying this many floats.
 const minParallelWork = 1 << 15
 
+// parallelEven is parallelImages with as many ranges as goroutines, of equal
+// size as far as possible: for a few images of equal cost (the chunk of a
+// direct convolution), more ranges than goroutines leave one goroutine with
+// more images than the other.
+func parallelEven(n, cost int, fn func(lo, hi int)) {
+	procs := runtime.GOMAXPROCS(0)
+	if n*cost < minParallelWork || procs < 2 {
+		fn(0, n)
+		return
+	}
+	gemm.Parallel(n, max((minParallelWork+cost-1)/cost, n/procs), fn)
+}
+
 // parallelImages runs fn over [0, n) split into contiguous, disjoint ranges,
 // on the caller and the persistent workers of the matrix product
 // (gemm.Parallel), which spin between the products of a training step and
@@ -714,17 +767,6 @@ func parallelImages(n, cost int, fn func(lo, hi int)) {
 		return
 	}
 	gemm.Parallel(n, (minParallelWork+cost-1)/cost, fn)
-}
-
-// parallelSplit is parallelImages with at most one range per goroutine,
-// for work whose every range reads the same large input.
-func parallelSplit(n, cost int, fn func(lo, hi int)) {
-	procs := runtime.GOMAXPROCS(0)
-	if n*cost < minParallelWork || procs < 2 {
-		fn(0, n)
-		return
-	}
-	gemm.Parallel(n, max((minParallelWork+cost-1)/cost, (n+procs-1)/procs), fn)
 }
 
 // scratchPools recycles large temporary buffers (im2col matrices and their
