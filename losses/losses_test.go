@@ -29,11 +29,6 @@ type refCase struct {
 	Grad       []float64 `json:"grad"` // d(loss)/d(logits), for inputs computed from logits
 }
 
-// knownDeviations lists reference cases where neuron does not yet compute
-// what Keras 3 does, and why. Such a case is skipped while it still differs
-// and fails once it matches, so that its entry gets removed.
-var knownDeviations = map[string]string{}
-
 func loadCases(t *testing.T) []refCase {
 	t.Helper()
 	b, err := os.ReadFile("testdata/losses_ref.json")
@@ -107,14 +102,7 @@ func TestAgainstKerasReference(t *testing.T) {
 			if math.IsNaN(got) || math.IsInf(got, 0) {
 				t.Fatalf("loss = %v, want finite", got)
 			}
-			ok := math.Abs(got-c.Want) <= 1e-6+1e-5*math.Abs(c.Want)
-			if why, known := knownDeviations[c.Name]; known {
-				if ok {
-					t.Fatalf("matches Keras now (%.7g): remove %q from knownDeviations", got, c.Name)
-				}
-				t.Skipf("known deviation: got %.7g, Keras 3 gives %.7g: %s", got, c.Want, why)
-			}
-			if !ok {
+			if math.Abs(got-c.Want) > 1e-6+1e-5*math.Abs(c.Want) {
 				t.Errorf("loss = %.7g, Keras 3 gives %.7g", got, c.Want)
 			}
 			tensor.Backward(loss)
@@ -307,36 +295,23 @@ func TestCheckSparseLabels(t *testing.T) {
 		name    string
 		labels  *tensor.Tensor
 		wantErr string // "" for valid labels
-		// known, if set, explains why the check still accepts these labels
-		// although it should not. Such a case is skipped while the labels are
-		// accepted and fails once they are rejected, so that the field gets
-		// cleared.
-		known string
 	}{
-		{"valid (n)", tensor.FromSlice([]float32{0, 9, 3}, 3), "", ""},
-		{"valid (n,1)", tensor.FromSlice([]float32{0, 9, 3}, 3, 1), "", ""},
-		{"−0 is class 0", tensor.FromSlice([]float32{float32(math.Copysign(0, -1))}, 1), "", ""},
-		{"negative", tensor.FromSlice([]float32{0, -1, 3}, 3), "label 1 is -1", ""},
-		{"equal to the number of classes", tensor.FromSlice([]float32{0, 1, 10}, 3), "label 2 is 10", ""},
-		{"not an integer", tensor.FromSlice([]float32{2.5, 1}, 2), "label 0 is 2.5", ""},
-		{"NaN", tensor.FromSlice([]float32{1, 2, 3, nan}, 4), "label 3 is NaN", ""},
-		{"+Inf", tensor.FromSlice([]float32{1, inf}, 2), "label 1 is +Inf", ""},
-		{"1e20", tensor.FromSlice([]float32{1e20}, 1), "label 0 is 1e+20", ""},
-		{"(n,2)", tensor.FromSlice([]float32{0, 1, 2, 3}, 2, 2), "got [2 2]", ""},
-		{"rank 3", tensor.FromSlice([]float32{0, 1}, 2, 1, 1), "got [2 1 1]", ""},
-		{"scalar", tensor.Scalar(1), "got []", ""},
+		{"valid (n)", tensor.FromSlice([]float32{0, 9, 3}, 3), ""},
+		{"valid (n,1)", tensor.FromSlice([]float32{0, 9, 3}, 3, 1), ""},
+		{"−0 is class 0", tensor.FromSlice([]float32{float32(math.Copysign(0, -1))}, 1), ""},
+		{"negative", tensor.FromSlice([]float32{0, -1, 3}, 3), "label 1 is -1"},
+		{"equal to the number of classes", tensor.FromSlice([]float32{0, 1, 10}, 3), "label 2 is 10"},
+		{"not an integer", tensor.FromSlice([]float32{2.5, 1}, 2), "label 0 is 2.5"},
+		{"NaN", tensor.FromSlice([]float32{1, 2, 3, nan}, 4), "label 3 is NaN"},
+		{"+Inf", tensor.FromSlice([]float32{1, inf}, 2), "label 1 is +Inf"},
+		{"1e20", tensor.FromSlice([]float32{1e20}, 1), "label 0 is 1e+20"},
+		{"(n,2)", tensor.FromSlice([]float32{0, 1, 2, 3}, 2, 2), "got [2 2]"},
+		{"rank 3", tensor.FromSlice([]float32{0, 1}, 2, 1, 1), "got [2 1 1]"},
+		{"scalar", tensor.Scalar(1), "got []"},
 	}
 	for _, c := range cases {
 		t.Run(c.name, func(t *testing.T) {
 			err := losses.CheckSparseLabels(c.labels, 10)
-			if c.known != "" {
-				if err == nil {
-					t.Skipf("known deviation, accepted: %s", c.known)
-				}
-				if strings.Contains(err.Error(), c.wantErr) {
-					t.Fatalf("rejected now (%v): clear the known field of this case", err)
-				}
-			}
 			switch {
 			case c.wantErr == "" && err != nil:
 				t.Errorf("valid labels rejected: %v", err)

@@ -10,6 +10,7 @@ import (
 	"bytes"
 	"encoding/csv"
 	"encoding/json"
+	"errors"
 	"flag"
 	"fmt"
 	"image"
@@ -27,6 +28,10 @@ import (
 	"syscall"
 	"testing"
 	"time"
+
+	"github.com/neuron-go/neuron/datasets"
+	"github.com/neuron-go/neuron/datasets/fashionmnist"
+	"github.com/neuron-go/neuron/datasets/mnist"
 )
 
 var update = flag.Bool("update", false, "rewrite the golden files in testdata")
@@ -99,18 +104,24 @@ func wantOK(t *testing.T, r result, args string) {
 // dataOnce remembers, per data set, whether its files can be loaded.
 var dataOnce sync.Map
 
-// needData skips the test if the named data set cannot be loaded.
+// needData skips the test if the named data set is not on this machine
+// (datasets.ErrNotFound); any other failure to load it fails the test, so
+// that a broken loader cannot pass as a skip.
 func needData(t *testing.T, name string) {
 	t.Helper()
-	v, _ := dataOnce.LoadOrStore(name, sync.OnceValue(func() string {
-		r := neuron(t, "", nil, "show", name, "0", "-numbers")
-		if r.code != 0 {
-			return strings.TrimSpace(r.stderr)
+	v, _ := dataOnce.LoadOrStore(name, sync.OnceValue(func() error {
+		load := mnist.LoadDataWith
+		if name == "fashion" {
+			load = fashionmnist.LoadDataWith
 		}
-		return ""
+		_, _, _, _, err := load(datasets.Options{NoDownload: true})
+		return err
 	}))
-	if msg := v.(func() string)(); msg != "" {
-		t.Skipf("%s not available: %s", name, msg)
+	switch err := v.(func() error)(); {
+	case errors.Is(err, datasets.ErrNotFound):
+		t.Skipf("%s not available: %v", name, err)
+	case err != nil:
+		t.Fatalf("loading %s: %v", name, err)
 	}
 }
 
