@@ -640,27 +640,50 @@ func decodeDense(b []byte) (Layer, error) {
 	if c.Units <= 0 {
 		return nil, fmt.Errorf("units must be > 0, got %d", c.Units)
 	}
-	d := &Dense{Units: c.Units, NoBias: !c.UseBias}
+	k, err := decodeKernelSettings(c.BatchInputShape, c.Activation, c.KernelInitializer, c.BiasInitializer,
+		c.KernelRegularizer, c.BiasRegularizer)
+	if err != nil {
+		return nil, err
+	}
+	return &Dense{
+		Units: c.Units, NoBias: !c.UseBias, InputShape: k.inputShape, Activation: k.activation,
+		KernelInitializer: k.kernelInit, BiasInitializer: k.biasInit,
+		KernelRegularizer: k.kernelReg, BiasRegularizer: k.biasReg,
+	}, nil
+}
+
+// kernelSettings are the decoded settings that Dense and Conv2D share.
+type kernelSettings struct {
+	inputShape           []int
+	activation           activations.Activation
+	kernelInit, biasInit initializers.Initializer
+	kernelReg, biasReg   Regularizer
+}
+
+// decodeKernelSettings decodes the config keys that Dense and Conv2D share;
+// errors name the key.
+func decodeKernelSettings(shape batchShape, activation string, kernelInit, biasInit, kernelReg, biasReg *object) (kernelSettings, error) {
+	var k kernelSettings
 	var err error
-	if d.InputShape, err = c.BatchInputShape.perExample("batch_input_shape"); err != nil {
-		return nil, err
+	if k.inputShape, err = shape.perExample("batch_input_shape"); err != nil {
+		return k, err
 	}
-	if d.Activation, err = decodeActivation(c.Activation); err != nil {
-		return nil, err
+	if k.activation, err = decodeActivation(activation); err != nil {
+		return k, err
 	}
-	if d.KernelInitializer, err = decodeInitializer("kernel_initializer", c.KernelInitializer); err != nil {
-		return nil, err
+	if k.kernelInit, err = decodeInitializer("kernel_initializer", kernelInit); err != nil {
+		return k, err
 	}
-	if d.BiasInitializer, err = decodeInitializer("bias_initializer", c.BiasInitializer); err != nil {
-		return nil, err
+	if k.biasInit, err = decodeInitializer("bias_initializer", biasInit); err != nil {
+		return k, err
 	}
-	if d.KernelRegularizer, err = decodeRegularizer("kernel_regularizer", c.KernelRegularizer); err != nil {
-		return nil, err
+	if k.kernelReg, err = decodeRegularizer("kernel_regularizer", kernelReg); err != nil {
+		return k, err
 	}
-	if d.BiasRegularizer, err = decodeRegularizer("bias_regularizer", c.BiasRegularizer); err != nil {
-		return nil, err
+	if k.biasReg, err = decodeRegularizer("bias_regularizer", biasReg); err != nil {
+		return k, err
 	}
-	return d, nil
+	return k, nil
 }
 
 // Plan implements Planner.
@@ -745,27 +768,17 @@ func decodeConv2D(b []byte) (Layer, error) {
 	if err := checkDataFormat(c.DataFormat); err != nil {
 		return nil, err
 	}
-	l := &Conv2D{Filters: c.Filters, KernelSize: c.KernelSize, Strides: c.Strides, Padding: c.Padding, NoBias: !c.UseBias}
-	var err error
-	if l.InputShape, err = c.BatchInputShape.perExample("batch_input_shape"); err != nil {
+	k, err := decodeKernelSettings(c.BatchInputShape, c.Activation, c.KernelInitializer, c.BiasInitializer,
+		c.KernelRegularizer, c.BiasRegularizer)
+	if err != nil {
 		return nil, err
 	}
-	if l.Activation, err = decodeActivation(c.Activation); err != nil {
-		return nil, err
-	}
-	if l.KernelInitializer, err = decodeInitializer("kernel_initializer", c.KernelInitializer); err != nil {
-		return nil, err
-	}
-	if l.BiasInitializer, err = decodeInitializer("bias_initializer", c.BiasInitializer); err != nil {
-		return nil, err
-	}
-	if l.KernelRegularizer, err = decodeRegularizer("kernel_regularizer", c.KernelRegularizer); err != nil {
-		return nil, err
-	}
-	if l.BiasRegularizer, err = decodeRegularizer("bias_regularizer", c.BiasRegularizer); err != nil {
-		return nil, err
-	}
-	return l, nil
+	return &Conv2D{
+		Filters: c.Filters, KernelSize: c.KernelSize, Strides: c.Strides, Padding: c.Padding, NoBias: !c.UseBias,
+		InputShape: k.inputShape, Activation: k.activation,
+		KernelInitializer: k.kernelInit, BiasInitializer: k.biasInit,
+		KernelRegularizer: k.kernelReg, BiasRegularizer: k.biasReg,
+	}, nil
 }
 
 // Plan implements Planner.
