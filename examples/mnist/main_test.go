@@ -72,7 +72,7 @@ func lastLine(s string) string {
 
 // TestKillResumeSaveLoad runs the MNIST program on the first 1024 real
 // MNIST images: once without interruption, once killed with SIGKILL
-// several times while it trains and started again with the same -backup
+// at least 10 times while it trains and started again with the same -backup
 // each time. The saved models must have the same weights, bit for bit, and
 // -load must report the same test scores as the run that trained.
 func TestKillResumeSaveLoad(t *testing.T) {
@@ -99,7 +99,7 @@ func TestKillResumeSaveLoad(t *testing.T) {
 	backup := filepath.Join(dir, "backup")
 	model := filepath.Join(dir, "model.safetensors")
 	rng := rand.New(rand.NewPCG(uint64(time.Now().UnixNano()), 2))
-	kills, resumed := 0, 0
+	kills, resumed, attempts := 0, 0, 0
 	// expectResume says that a backup was left: the next run must resume.
 	expectResume := false
 	checkResume := func(out string) {
@@ -111,7 +111,8 @@ func TestKillResumeSaveLoad(t *testing.T) {
 			resumed++
 		}
 	}
-	for attempt := 0; kills < 3 && attempt < 10; attempt++ {
+	for attempt := 0; kills < 10 && attempt < 60; attempt++ {
+		attempts++
 		began := time.Now()
 		cmd, out := program(t, append(append([]string(nil), common...), "-backup", backup, "-save", model)...)
 		exited := make(chan error, 1)
@@ -178,5 +179,8 @@ func TestKillResumeSaveLoad(t *testing.T) {
 	if a, b := lastLine(refOut), lastLine(loadOut); a != b {
 		t.Errorf("-load reports %q, the training run %q", b, a)
 	}
-	t.Logf("%d kills, %d runs resumed", kills, resumed)
+	t.Logf("%d kills in %d runs, %d runs resumed", kills, attempts, resumed)
+	if kills < 10 {
+		t.Errorf("only %d kills landed in %d runs, want 10", kills, attempts)
+	}
 }
