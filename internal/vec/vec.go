@@ -26,6 +26,11 @@ import (
 func Adam(w, g, m, v []float32, alpha, c1, c2, eps float32) {
 	n := len(w)
 	g, m, v = g[:n], m[:n], v[:n]
+	if n < 2*adamGrain {
+		// Too short to split: no closure for gemm.Parallel to keep.
+		adamSerial(w, g, m, v, alpha, c1, c2, eps)
+		return
+	}
 	gemm.Parallel(n, adamGrain, func(lo, hi int) {
 		adamSerial(w[lo:hi], g[lo:hi], m[lo:hi], v[lo:hi], alpha, c1, c2, eps)
 	})
