@@ -60,14 +60,13 @@ func (SparseCategoricalCrossentropy) Name() string { return "sparse_categorical_
 
 // Call implements Loss.
 func (l SparseCategoricalCrossentropy) Call(yTrue, yPred *tensor.Tensor) *tensor.Tensor {
-	labels := Labels(yTrue)
 	if l.FromLogits {
-		return tensor.SparseSoftmaxCrossEntropy(yPred, labels).Mean()
+		return tensor.SparseSoftmaxCrossEntropy(yPred, yTrue).Mean()
 	}
 	if z, kind := yPred.Logits(); kind == "softmax" {
-		return tensor.SparseSoftmaxCrossEntropy(z, labels).Mean()
+		return tensor.SparseSoftmaxCrossEntropy(z, yTrue).Mean()
 	}
-	return clippedLog(normalize(yPred)).Pick(labels).Neg().Mean()
+	return clippedLog(normalize(yPred)).Pick(Labels(yTrue)).Neg().Mean()
 }
 
 // CheckLabels implements LabelChecker: every label must be an integer in

@@ -99,6 +99,7 @@ type confusion struct {
 	tp, fp, fn float64
 	// Per-class counts of the argmax prediction (integer labels).
 	ctp, cfp, cfn []float64
+	pred          []int // argmax buffer, reused across batches
 }
 
 func newConfusion(name string, opts []ConfusionOption) confusion {
@@ -166,7 +167,8 @@ func (c *confusion) updateElementwise(yTrue, yPred *tensor.Tensor) {
 // false positive of the predicted class.
 func (c *confusion) updateSparse(yTrue, yPred *tensor.Tensor) {
 	classes := yPred.Dim(-1)
-	pred, t := yPred.ArgMax(), yTrue.Data()
+	c.pred = yPred.ArgMaxInto(c.pred)
+	pred, t := c.pred, yTrue.Data()
 	if len(pred) != len(t) {
 		panic(fmt.Sprintf("metrics: %s: %d labels %v for %d predictions %v", c.name, len(t), yTrue.Shape(), len(pred), yPred.Shape()))
 	}

@@ -69,6 +69,8 @@ type Accuracy struct {
 	kind    accuracyKind
 	correct float64
 	total   float64
+	// argmax buffers, reused across batches
+	pred, want []int
 }
 
 // NewAccuracy returns the "accuracy" metric that picks its variant from the
@@ -117,16 +119,17 @@ func (a *Accuracy) Update(yTrue, yPred *tensor.Tensor) {
 		}
 		a.total += float64(len(p))
 	case kindSparse:
-		for i, k := range yPred.ArgMax() {
+		a.pred = yPred.ArgMaxInto(a.pred)
+		for i, k := range a.pred {
 			if float32(k) == t[i] {
 				a.correct++
 			}
 			a.total++
 		}
 	default:
-		want := yTrue.ArgMax()
-		for i, k := range yPred.ArgMax() {
-			if k == want[i] {
+		a.want, a.pred = yTrue.ArgMaxInto(a.want), yPred.ArgMaxInto(a.pred)
+		for i, k := range a.pred {
+			if k == a.want[i] {
 				a.correct++
 			}
 			a.total++

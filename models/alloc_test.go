@@ -1,47 +1,80 @@
-package models
+package models_test
 
 import (
 	"testing"
 
-	"github.com/neuron-go/neuron/activations"
-	"github.com/neuron-go/neuron/layers"
-	"github.com/neuron-go/neuron/losses"
-	"github.com/neuron-go/neuron/metrics"
-	"github.com/neuron-go/neuron/optimizers"
+	"github.com/neuron-go/neuron/internal/course"
+	"github.com/neuron-go/neuron/models"
 	"github.com/neuron-go/neuron/tensor"
 )
 
-// TestTrainStepAllocs counts heap allocations of one steady-state training
-// step of the course's MNIST model at batch 32.
-func TestTrainStepAllocs(t *testing.T) {
-	m := NewSequential(
-		&layers.Flatten{InputShape: []int{28, 28}},
-		&layers.Dense{Units: 256, Activation: activations.ReLU},
-		&layers.Dense{Units: 10, Activation: activations.Softmax},
-	)
-	if err := m.Compile(CompileConfig{Optimizer: optimizers.NewAdam(), Loss: losses.SparseCategoricalCrossentropy{},
-		Metrics: []metrics.Metric{metrics.NewAccuracy()}}); err != nil {
+// courseModels are the three course programs' models, with their
+// per-example input shapes.
+var courseModels = []struct {
+	name  string
+	build func() *models.Sequential
+	in    []int
+}{
+	{"mnist dnn", course.MNISTDNN, []int{28, 28}},
+	{"fashion dnn with dropout", course.FashionDNN, []int{28, 28}},
+	{"fashion cnn", course.FashionCNN, []int{28, 28, 1}},
+}
+
+// TestTrainStepDoesNotAllocate checks that a steady-state training step of
+// each course model (forward, loss, backward, Adam, accuracy) makes no heap
+// allocation: tensors, graph nodes and buffers all come from the arena or
+// from pools.
+func TestTrainStepDoesNotAllocate(t *testing.T) {
+	for _, tc := range courseModels {
+		t.Run(tc.name, func(t *testing.T) {
+			m := tc.build()
+			if err := course.Compile(m); err != nil {
+				t.Fatal(err)
+			}
+			arena := tensor.NewArena()
+			x := tensor.Zeros(append([]int{32}, tc.in...)...).InArena(arena)
+			y := tensor.Zeros(32)
+			for i := range x.Data() {
+				x.Data()[i] = float32(i%251) / 251
+			}
+			for i := range y.Data() {
+				y.Data()[i] = float32(i % 10)
+			}
+			step := func() {
+				m.TrainStep(x, y)
+				arena.Reset()
+			}
+			step() // warm-up: the arena, the optimizer's slots, the pools
+			if allocs := testing.AllocsPerRun(10, step); allocs != 0 {
+				t.Errorf("a training step allocates %v times, want 0", allocs)
+			}
+		})
+	}
+}
+
+// TestFitAllocationsDoNotGrowWithSteps checks the same through Fit: an
+// epoch of 40 steps allocates no more than one of 10 steps, up to what the
+// per-row bookkeeping costs (none per step).
+func TestFitAllocationsDoNotGrowWithSteps(t *testing.T) {
+	m := course.MNISTDNN()
+	if err := course.Compile(m); err != nil {
 		t.Fatal(err)
 	}
-	arena := tensor.NewArena()
-	x := tensor.Zeros(32, 28, 28).InArena(arena)
-	y := tensor.Zeros(32)
-	for i := range x.Data() {
-		x.Data()[i] = float32(i%255) / 255
+	fit := func(steps int) float64 {
+		x, y := tensor.Zeros(steps*32, 28, 28), tensor.Zeros(steps*32)
+		for i := range y.Data() {
+			y.Data()[i] = float32(i % 10)
+		}
+		return testing.AllocsPerRun(3, func() {
+			if _, err := m.Fit(x, y, models.FitConfig{Verbose: models.Silent}); err != nil {
+				t.Fatal(err)
+			}
+		})
 	}
-	for i := range y.Data() {
-		y.Data()[i] = float32(i % 10)
-	}
-	step := func() {
-		m.trainStep(x, y)
-		arena.Reset()
-	}
-	step()
-	allocs := testing.AllocsPerRun(20, step)
-	t.Logf("allocations per step: %v", allocs)
-	// The tensor storage comes from the arena; what remains are the small
-	// bookkeeping objects of the graph (tensor headers, nodes, closures).
-	if allocs > 60 {
-		t.Errorf("a training step allocates %v times, want at most 60", allocs)
+	fit(10) // warm-up
+	short, long := fit(10), fit(40)
+	t.Logf("allocations of a Fit call: %v with 10 steps, %v with 40", short, long)
+	if long-short >= 30 {
+		t.Errorf("30 more steps cost %v more allocations, want fewer than 30 (none per step)", long-short)
 	}
 }

@@ -9,12 +9,20 @@ package tensor
 // allocating (and zeroing fresh pages) for each intermediate result.
 //
 // After Reset, tensors that borrowed from the arena must not be used: their
-// storage is handed out again. An Arena is not safe for concurrent use.
+// storage, and the tensors themselves, are handed out again; copy out what
+// must outlive the step. An Arena is not safe for concurrent use.
 type Arena struct {
 	free  map[int][][]float32 // returned buffers, by length
 	used  [][]float32         // buffers lent since the last Reset
 	ifree map[int][][]int32   // the same for int32 buffers (max-pooling winners)
 	iused [][]int32
+
+	// Tensor headers and graph nodes, reused after Reset: the first nt
+	// (nn) are lent.
+	tensors []*Tensor
+	nt      int
+	nodes   []*node
+	nn      int
 }
 
 // NewArena returns an empty arena.
@@ -60,8 +68,32 @@ func (a *Arena) getInt32(n int) []int32 {
 	return s
 }
 
-// Reset takes back every buffer lent since the last Reset.
+// tensor lends a zeroed tensor header bound to a.
+func (a *Arena) tensor() *Tensor {
+	if a.nt == len(a.tensors) {
+		a.tensors = append(a.tensors, new(Tensor))
+	}
+	t := a.tensors[a.nt]
+	a.nt++
+	*t = Tensor{arena: a}
+	return t
+}
+
+// node lends a zeroed graph node.
+func (a *Arena) node() *node {
+	if a.nn == len(a.nodes) {
+		a.nodes = append(a.nodes, new(node))
+	}
+	n := a.nodes[a.nn]
+	a.nn++
+	*n = node{}
+	return n
+}
+
+// Reset takes back every buffer, tensor header and graph node lent since
+// the last Reset.
 func (a *Arena) Reset() {
+	a.nt, a.nn = 0, 0
 	for i, s := range a.used {
 		a.free[len(s)] = append(a.free[len(s)], s)
 		a.used[i] = nil
@@ -96,7 +128,8 @@ func arenaOf(inputs ...*Tensor) *Arena {
 func newOut(shape []int, inputs ...*Tensor) *Tensor {
 	a := arenaOf(inputs...)
 	n := size(shape)
-	t := &Tensor{shape: append([]int(nil), shape...), arena: a}
+	t := header(a)
+	t.setShape(shape)
 	if a != nil {
 		t.data = a.get(n)
 	} else {
@@ -110,7 +143,8 @@ func newOut(shape []int, inputs ...*Tensor) *Tensor {
 func newOutRaw(shape []int, inputs ...*Tensor) *Tensor {
 	a := arenaOf(inputs...)
 	n := size(shape)
-	t := &Tensor{shape: append([]int(nil), shape...), arena: a}
+	t := header(a)
+	t.setShape(shape)
 	if a != nil {
 		t.data = a.getRaw(n)
 	} else {

@@ -1,6 +1,10 @@
 package tensor
 
-import "fmt"
+import (
+	"fmt"
+	"sync"
+	"sync/atomic"
+)
 
 // Backward computes d(loss)/d(t) for every tensor t that requires gradients
 // and that loss depends on, adding it to t's gradient (read it with Grad).
@@ -15,15 +19,16 @@ func Backward(loss *Tensor) {
 	if !loss.requiresGrad {
 		return
 	}
-	order := topoSort(loss)
+	s := sorters.Get().(*sorter)
+	order := s.sort(loss)
 	loss.ensureGrad()[0] += 1
 	for i := len(order) - 1; i >= 0; i-- {
 		t := order[i]
 		if t.node == nil || t.grad == nil {
 			continue
 		}
-		for _, in := range t.node.inputs {
-			if in.requiresGrad {
+		for _, in := range t.node.inputs() {
+			if in != nil && in.requiresGrad {
 				in.ensureGrad()
 			}
 		}
@@ -33,34 +38,60 @@ func Backward(loss *Tensor) {
 		t.grad = nil
 		t.node = nil
 	}
+	s.release()
+	sorters.Put(s)
 }
 
-// topoSort returns the tensors reachable from root that require gradients,
-// each after all of its inputs.
-func topoSort(root *Tensor) []*Tensor {
-	var order []*Tensor
-	visited := map[*Tensor]bool{}
-	type frame struct {
-		t    *Tensor
-		next int
-	}
-	stack := []frame{{t: root}}
-	visited[root] = true
+// sorter holds the buffers of a topological sort, reused across Backward
+// calls (through sorters) so that a training step does not allocate them.
+type sorter struct {
+	order []*Tensor
+	stack []sortFrame
+}
+
+type sortFrame struct {
+	t    *Tensor
+	next int
+}
+
+var sorters = sync.Pool{New: func() any { return new(sorter) }}
+
+// passes numbers the sorts: a tensor whose mark equals the current pass has
+// been visited, which spares a visited set.
+var passes atomic.Uint64
+
+// sort returns the tensors reachable from root that require gradients,
+// each after all of its inputs. The result is valid until release.
+func (s *sorter) sort(root *Tensor) []*Tensor {
+	pass := passes.Add(1)
+	order := s.order[:0]
+	stack := append(s.stack[:0], sortFrame{t: root})
+	root.mark = pass
 	for len(stack) > 0 {
 		f := &stack[len(stack)-1]
-		if f.t.node != nil && f.next < len(f.t.node.inputs) {
-			in := f.t.node.inputs[f.next]
-			f.next++
-			if in.requiresGrad && !visited[in] {
-				visited[in] = true
-				stack = append(stack, frame{t: in})
+		if f.t.node != nil {
+			if ins := f.t.node.inputs(); f.next < len(ins) {
+				in := ins[f.next]
+				f.next++
+				if in != nil && in.requiresGrad && in.mark != pass {
+					in.mark = pass
+					stack = append(stack, sortFrame{t: in})
+				}
+				continue
 			}
-			continue
 		}
 		order = append(order, f.t)
 		stack = stack[:len(stack)-1]
 	}
+	s.order, s.stack = order, stack
 	return order
+}
+
+// release forgets the tensors of the last sort, so that the pool does not
+// keep a step's graph alive.
+func (s *sorter) release() {
+	clear(s.order)
+	s.order = s.order[:0]
 }
 
 // Op returns the name of the operation that produced t, or "" for a leaf.

@@ -52,24 +52,26 @@ type window2D struct {
 // newWindow2D validates and computes the geometry of op over an input of
 // shape xs with a kh×kw window. extra shapes are only quoted in errors.
 func newWindow2D(op string, xs []int, kh, kw int, strides [2]int, padding string, extra ...[]int) window2D {
-	shapes := append([][]int{xs}, extra...)
+	// The shapes quoted in an error; built only then, so that the
+	// arguments need not escape.
+	shapes := func() [][]int { return append([][]int{append([]int(nil), xs...)}, extra...) }
 	if len(xs) != 4 {
-		panic(shapeErr(op, "want a [batch, height, width, channels] input", shapes...))
+		panic(shapeErr(op, "want a [batch, height, width, channels] input", shapes()...))
 	}
 	if kh <= 0 || kw <= 0 {
-		panic(shapeErr(op, fmt.Sprintf("window %dx%d must be positive", kh, kw), shapes...))
+		panic(shapeErr(op, fmt.Sprintf("window %dx%d must be positive", kh, kw), shapes()...))
 	}
 	if strides[0] <= 0 || strides[1] <= 0 {
-		panic(shapeErr(op, fmt.Sprintf("strides %v must be positive", strides), shapes...))
+		panic(shapeErr(op, fmt.Sprintf("strides %v must be positive", strides), shapes()...))
 	}
 	if padding != "valid" && padding != "same" {
-		panic(shapeErr(op, fmt.Sprintf(`padding must be "valid" or "same", got %q`, padding), shapes...))
+		panic(shapeErr(op, fmt.Sprintf(`padding must be "valid" or "same", got %q`, padding), shapes()...))
 	}
 	g := window2D{n: xs[0], h: xs[1], w: xs[2], c: xs[3], kh: kh, kw: kw, sh: strides[0], sw: strides[1]}
 	g.oh, g.padT = ConvOutputSize(g.h, kh, g.sh, padding)
 	g.ow, g.padL = ConvOutputSize(g.w, kw, g.sw, padding)
 	if g.oh <= 0 || g.ow <= 0 {
-		panic(shapeErr(op, fmt.Sprintf("a %dx%d window does not fit the input with %s padding", kh, kw, padding), shapes...))
+		panic(shapeErr(op, fmt.Sprintf("a %dx%d window does not fit the input with %s padding", kh, kw, padding), shapes()...))
 	}
 	return g
 }
@@ -248,7 +250,8 @@ func (g *window2D) col2im(dx, dcols []float32, n0, n1, first int) {
 //
 // It panics with a *ShapeError if the shapes do not fit.
 func Conv2D(x, w, b *Tensor, strides [2]int, padding string) *Tensor {
-	return newConvPlan("Conv2D", x, w, b, strides, padding).apply(x, w, b, false)
+	p := newConvPlan("Conv2D", x, w, b, strides, padding)
+	return p.apply(x, w, b, false)
 }
 
 // Conv2DReLU returns Conv2D(x, w, b, strides, padding).ReLU(), bit for bit,
@@ -260,7 +263,8 @@ func Conv2D(x, w, b *Tensor, strides [2]int, padding string) *Tensor {
 // read-modify-write), which matters for the first layers of an image
 // model: 2.8 MB for the first convolution of the course CNN at batch 32.
 func Conv2DReLU(x, w, b *Tensor, strides [2]int, padding string) *Tensor {
-	return newConvPlan("Conv2D", x, w, b, strides, padding).apply(x, w, b, true)
+	p := newConvPlan("Conv2D", x, w, b, strides, padding)
+	return p.apply(x, w, b, true)
 }
 
 // Conv2DReLUMaxPool2D returns
@@ -288,29 +292,44 @@ func Conv2DReLUMaxPool2D(x, w, b *Tensor, strides [2]int, padding string, pool, 
 	if x.requiresGrad || w.requiresGrad || b != nil && b.requiresGrad {
 		arg = scratchInt32(len(out.data), x, w, b)
 	}
-	size := p.chunk * p.per * f
-	y := getScratch(size)
-	p.forward(x, w, b, true, func(n0, n1 int) []float32 { return y[:(n1-n0)*p.per*f] },
-		func(n0, n1 int, yc []float32) {
-			parallelEven(n1-n0, p.per*f, func(lo, hi int) { pg.maxPool(out.data, arg, yc, n0+lo, n0+hi, n0) })
-		})
-	putScratch(y)
-	return record(out, op, p.inputs, func(o *Tensor) {
-		// The gradient through the ReLU: at each winner, the ReLU's
-		// output is the pooled value.
-		m := getScratch(len(o.grad))
-		copy(m, o.grad)
-		vec.ReLUGrad(m, o.data)
-		d := getScratch(size)
-		p.backward(x, w, b, func(n0, n1 int) []float32 {
-			dc := d[:(n1-n0)*p.per*f]
-			clear(dc)
-			parallelEven(n1-n0, pg.oh*pg.ow*f, func(lo, hi int) { pg.maxPoolBackward(dc, m, arg, n0+lo, n0+hi, n0) })
-			return dc
-		})
-		putScratch(d)
-		putScratch(m)
+	a := out.arena
+	y := borrow(a, p.chunk*p.per*f)
+	pooled := func(n0, n1 int, yc []float32) {
+		t := newWinTask(taskMaxPool, &pg)
+		t.dst, t.arg, t.src, t.n0 = out.data, arg, yc, n0
+		parallelEven(n1-n0, p.per*f, t)
+		t.release()
+	}
+	p.forward(x, w, b, true, func(n0, n1 int) []float32 { return y[:(n1-n0)*p.per*f] }, pooled)
+	giveBack(a, y)
+	if n := track(out, op, conv2DReLUMaxPool2DBackward, x, w, b); n != nil {
+		n.conv, n.pool, n.i32 = p, pg, arg
+	}
+	return out
+}
+
+func conv2DReLUMaxPool2DBackward(o *Tensor) {
+	nd := o.node
+	p, pg, arg := &nd.conv, &nd.pool, nd.i32
+	x, w, b := nd.in[0], nd.in[1], nd.in[2]
+	a := o.arena
+	// The gradient through the ReLU: at each winner, the ReLU's output is
+	// the pooled value.
+	m := borrow(a, len(o.grad))
+	copy(m, o.grad)
+	vec.ReLUGrad(m, o.data)
+	d := borrow(a, p.chunk*p.per*p.f)
+	p.backward(x, w, b, func(n0, n1 int) []float32 {
+		dc := d[:(n1-n0)*p.per*p.f]
+		clear(dc)
+		t := newWinTask(taskMaxPoolBackward, pg)
+		t.dst, t.src, t.arg, t.n0 = dc, m, arg, n0
+		parallelEven(n1-n0, pg.oh*pg.ow*p.f, t)
+		t.release()
+		return dc
 	})
+	giveBack(a, d)
+	giveBack(a, m)
 }
 
 // convPlan is how a convolution is computed: its geometry; whether it
@@ -320,14 +339,13 @@ type convPlan struct {
 	g                window2D
 	f, k, per, chunk int
 	direct, useCols  bool
-	inputs           []*Tensor
 	// cols is the im2col matrix of a batch that forward did in one chunk,
 	// kept for the kernel gradient.
 	cols []float32
 }
 
 // newConvPlan checks the shapes of a convolution and plans it.
-func newConvPlan(op string, x, w, b *Tensor, strides [2]int, padding string) *convPlan {
+func newConvPlan(op string, x, w, b *Tensor, strides [2]int, padding string) convPlan {
 	if len(w.shape) != 4 {
 		panic(shapeErr(op, "want a [KH, KW, C, F] kernel", x.shape, w.shape))
 	}
@@ -336,14 +354,10 @@ func newConvPlan(op string, x, w, b *Tensor, strides [2]int, padding string) *co
 		panic(shapeErr(op, fmt.Sprintf("kernel has %d input channels, the input %d", w.shape[2], g.c), x.shape, w.shape))
 	}
 	f := w.shape[3]
-	inputs := []*Tensor{x, w}
-	if b != nil {
-		if len(b.shape) != 1 || b.shape[0] != f {
-			panic(shapeErr(op, fmt.Sprintf("bias must have shape [%d]", f), b.shape))
-		}
-		inputs = append(inputs, b)
+	if b != nil && (len(b.shape) != 1 || b.shape[0] != f) {
+		panic(shapeErr(op, fmt.Sprintf("bias must have shape [%d]", f), b.shape))
 	}
-	p := &convPlan{g: g, f: f, k: g.kh * g.kw * g.c, per: g.oh * g.ow, inputs: inputs}
+	p := convPlan{g: g, f: f, k: g.kh * g.kw * g.c, per: g.oh * g.ow}
 	p.useCols = !g.identityCols()
 	p.direct = p.useCols && p.k <= directMaxK && vec.ConvRowsFast(f)
 	switch {
@@ -412,17 +426,24 @@ func (p *convPlan) apply(x, w, b *Tensor, relu bool) *Tensor {
 	if relu {
 		op = "Conv2DReLU"
 	}
-	return record(out, op, p.inputs, func(o *Tensor) {
-		p.backward(x, w, b, func(n0, n1 int) []float32 {
-			gy := o.grad[n0*p.per*f : n1*p.per*f]
-			if relu {
-				// o.grad is this node's alone and is dropped after
-				// this call, so it can hold the pre-activation
-				// gradient.
-				vec.ReLUGrad(gy, o.data[n0*p.per*f:n1*p.per*f])
-			}
-			return gy
-		})
+	if n := track(out, op, conv2DBackward, x, w, b); n != nil {
+		n.conv, n.relu = *p, relu
+	}
+	return out
+}
+
+func conv2DBackward(o *Tensor) {
+	nd := o.node
+	p, relu := &nd.conv, nd.relu
+	size := p.per * p.f
+	p.backward(nd.in[0], nd.in[1], nd.in[2], func(n0, n1 int) []float32 {
+		gy := o.grad[n0*size : n1*size]
+		if relu {
+			// o.grad is this node's alone and is dropped after this
+			// call, so it can hold the pre-activation gradient.
+			vec.ReLUGrad(gy, o.data[n0*size:n1*size])
+		}
+		return gy
 	})
 }
 
@@ -441,15 +462,16 @@ func (p *convPlan) forward(x, w, b *Tensor, relu bool, dst func(n0, n1 int) []fl
 	if b != nil {
 		bias, beta = b.data, 1
 	}
+	a := arenaOf(x, w, b)
 	var cols []float32
 	if p.useCols && !p.direct {
-		cols = getScratch(p.chunk * per * k)
+		cols = borrow(a, p.chunk*per*k)
 		if p.chunk >= g.n && w.requiresGrad {
 			// One chunk: backward needs the same matrix, and reading it
 			// back costs less than copying it again.
 			p.cols = cols
 		} else {
-			defer putScratch(cols)
+			defer giveBack(a, cols)
 		}
 	}
 	chunk := p.chunk
@@ -462,20 +484,23 @@ func (p *convPlan) forward(x, w, b *Tensor, relu bool, dst func(n0, n1 int) []fl
 		y := dst(n0, n1)
 		switch {
 		case p.direct:
-			parallelEven(n1-n0, per*(f+k), func(lo, hi int) { g.convDirect(y, x.data, w.data, bias, f, n0+lo, n0+hi, n0, relu) })
+			t := newWinTask(taskConvDirect, g)
+			t.dst, t.src, t.w, t.bias, t.f, t.n0, t.relu = y, x.data, w.data, bias, f, n0, relu
+			parallelEven(n1-n0, per*(f+k), t)
+			t.release()
 		default:
 			r0, r1 := n0*per, n1*per
-			var a []float32
+			var m []float32
 			if p.useCols {
-				a = cols[:(r1-r0)*k]
-				parallelImages(n1-n0, per*k, func(lo, hi int) { g.im2col(a, x.data, n0+lo, n0+hi, n0) })
+				m = cols[:(r1-r0)*k]
+				g.im2colImages(m, x.data, n0, n1)
 			} else {
-				a = x.data[r0*k : r1*k]
+				m = x.data[r0*k : r1*k]
 			}
 			if bias != nil {
 				fillRows(y, bias)
 			}
-			gemm.Sgemm(false, false, r1-r0, f, k, a, k, w.data, f, beta, y, f)
+			gemm.Sgemm(false, false, r1-r0, f, k, m, k, w.data, f, beta, y, f)
 			if relu {
 				vec.ReLU(y, y)
 			}
@@ -498,21 +523,22 @@ func (p *convPlan) forward(x, w, b *Tensor, relu bool, dst func(n0, n1 int) []fl
 func (p *convPlan) backward(x, w, b *Tensor, grad func(n0, n1 int) []float32) {
 	g, f, k, per := &p.g, p.f, p.k, p.per
 	wGrad, bGrad, xGrad := w.requiresGrad, b != nil && b.requiresGrad, x.requiresGrad
+	a := arenaOf(x, w, b)
 	cols, kept := p.cols, p.cols != nil
 	p.cols = nil
 	if cols != nil {
 		// Backward runs at most once per node (Backward drops the node
 		// afterwards), so the matrix can be recycled after it.
-		defer putScratch(cols)
+		defer giveBack(a, cols)
 	}
 	var dcols []float32
 	if p.useCols && wGrad && !p.direct && !kept {
-		cols = getScratch(p.chunk * per * k)
-		defer putScratch(cols)
+		cols = borrow(a, p.chunk*per*k)
+		defer giveBack(a, cols)
 	}
 	if p.useCols && xGrad {
-		dcols = getScratch(p.chunk * per * k)
-		defer putScratch(dcols)
+		dcols = borrow(a, p.chunk*per*k)
+		defer giveBack(a, dcols)
 	}
 	for n0 := 0; n0 < g.n; n0 += p.chunk {
 		n1 := min(n0+p.chunk, g.n)
@@ -521,20 +547,20 @@ func (p *convPlan) backward(x, w, b *Tensor, grad func(n0, n1 int) []float32) {
 		gy := grad(n0, n1)
 		switch {
 		case p.direct && (wGrad || bGrad):
-			g.convDirectGrad(x.data, w, b, gy, n0, n1, wGrad, bGrad)
+			g.convDirectGrad(a, x.data, w, b, gy, n0, n1, wGrad, bGrad)
 		case wGrad || bGrad:
 			if wGrad {
-				var a []float32
+				var c []float32
 				switch {
 				case kept:
-					a = cols[:m*k]
+					c = cols[:m*k]
 				case p.useCols:
-					a = cols[:m*k]
-					parallelImages(n1-n0, per*k, func(lo, hi int) { g.im2col(a, x.data, n0+lo, n0+hi, n0) })
+					c = cols[:m*k]
+					g.im2colImages(c, x.data, n0, n1)
 				default:
-					a = x.data[r0*k : r1*k]
+					c = x.data[r0*k : r1*k]
 				}
-				gemm.Sgemm(true, false, k, f, m, a, k, gy, f, 1, w.grad, f)
+				gemm.Sgemm(true, false, k, f, m, c, k, gy, f, 1, w.grad, f)
 			}
 			if bGrad {
 				// d/db = 1ᵀ·g as a one-row product: the vector kernels
@@ -550,7 +576,10 @@ func (p *convPlan) backward(x, w, b *Tensor, grad func(n0, n1 int) []float32) {
 			}
 			d := dcols[:m*k]
 			gemm.Sgemm(false, true, m, k, f, gy, f, w.data, f, 0, d, k)
-			parallelImages(n1-n0, per*k, func(lo, hi int) { g.col2im(x.grad, d, n0+lo, n0+hi, n0) })
+			t := newWinTask(taskCol2im, g)
+			t.dst, t.src, t.n0 = x.grad, d, n0
+			parallelImages(n1-n0, per*k, t)
+			t.release()
 		}
 	}
 }
@@ -559,12 +588,14 @@ func (p *convPlan) backward(x, w, b *Tensor, grad func(n0, n1 int) []float32) {
 // is that of image first, with the direct kernels.
 func (g *window2D) convDirect(y, x, w, bias []float32, f, n0, n1, first int, relu bool) {
 	img := g.h * g.w * g.c
-	var offs fieldOffsets
+	offs := fieldOffsetPool.Get().(*fieldOffsets)
+	offs.full = false
+	defer fieldOffsetPool.Put(offs)
 	for n := n0; n < n1; n++ {
 		xi := x[n*img : (n+1)*img]
 		for oh := 0; oh < g.oh; oh++ {
 			o := ((n-first)*g.oh + oh) * g.ow
-			g.convWindows(oh, f, &offs, func(ow0, cnt, org int, xoffs, woffs []int32) {
+			g.convWindows(oh, f, offs, func(ow0, cnt, org int, xoffs, woffs []int32) {
 				dst := y[(o+ow0)*f : (o+ow0+cnt)*f]
 				if len(xoffs) == 0 {
 					// Every value of the fields is padding.
@@ -582,33 +613,15 @@ func (g *window2D) convDirect(y, x, w, bias []float32, f, n0, n1, first int, rel
 // and b.grad. Each image's sums go to a buffer of their own, on whichever
 // goroutine, and the buffers are added to the gradients in image order, so
 // the result does not depend on the number of goroutines.
-func (g *window2D) convDirectGrad(x []float32, w, b *Tensor, gy []float32, n0, n1 int, wGrad, bGrad bool) {
-	f, img := w.shape[3], g.h*g.w*g.c
-	k := g.kh * g.kw * g.c
-	kf := k * f
-	sums := getScratch((n1 - n0) * (kf + f))
+func (g *window2D) convDirectGrad(a *Arena, x []float32, w, b *Tensor, gy []float32, n0, n1 int, wGrad, bGrad bool) {
+	f := w.shape[3]
+	kf := g.kh * g.kw * g.c * f
+	sums := borrow(a, (n1-n0)*(kf+f))
 	clear(sums)
-	parallelEven(n1-n0, g.oh*g.ow*f, func(lo, hi int) {
-		var offs fieldOffsets
-		for n := n0 + lo; n < n0+hi; n++ {
-			xi := x[n*img : (n+1)*img]
-			dw := sums[(n-n0)*(kf+f) : (n-n0)*(kf+f)+kf]
-			db := sums[(n-n0)*(kf+f)+kf : (n-n0+1)*(kf+f)]
-			for oh := 0; oh < g.oh; oh++ {
-				o := ((n-n0)*g.oh + oh) * g.ow
-				g.convWindows(oh, f, &offs, func(ow0, cnt, org int, xoffs, woffs []int32) {
-					rows := gy[(o+ow0)*f : (o+ow0+cnt)*f]
-					if wGrad && len(xoffs) > 0 {
-						vec.ConvRowsGrad(dw, rows, xi[org:], xoffs, woffs, cnt, g.sw*g.c, f)
-					}
-					if bGrad {
-						// The bias is a kernel row whose input is 1.
-						vec.ConvRowsGrad(db, rows, one, zeroOffset, zeroOffset, cnt, 0, f)
-					}
-				})
-			}
-		}
-	})
+	t := newWinTask(taskConvDirectGrad, g)
+	t.dst, t.src, t.gy, t.f, t.n0, t.wGrad, t.bGrad = sums, x, gy, f, n0, wGrad, bGrad
+	parallelEven(n1-n0, g.oh*g.ow*f, t)
+	t.release()
 	for i := 0; i < n1-n0; i++ {
 		if wGrad {
 			vec.AddRows(w.grad, 0, sums[i*(kf+f):], 0, 1, kf)
@@ -617,7 +630,36 @@ func (g *window2D) convDirectGrad(x []float32, w, b *Tensor, gy []float32, n0, n
 			vec.AddRows(b.grad, 0, sums[i*(kf+f)+kf:], 0, 1, f)
 		}
 	}
-	putScratch(sums)
+	giveBack(a, sums)
+}
+
+// convDirectGradImages computes the kernel and bias gradient sums of images
+// [n0, n1) (of the chunk from image first on, whose output gradient is gy)
+// into sums, one kf+f block per image.
+func (g *window2D) convDirectGradImages(sums, x, gy []float32, f, n0, n1, first int, wGrad, bGrad bool) {
+	img := g.h * g.w * g.c
+	kf := g.kh * g.kw * g.c * f
+	offs := fieldOffsetPool.Get().(*fieldOffsets)
+	offs.full = false
+	defer fieldOffsetPool.Put(offs)
+	for n := n0; n < n1; n++ {
+		xi := x[n*img : (n+1)*img]
+		dw := sums[(n-first)*(kf+f) : (n-first)*(kf+f)+kf]
+		db := sums[(n-first)*(kf+f)+kf : (n-first+1)*(kf+f)]
+		for oh := 0; oh < g.oh; oh++ {
+			o := ((n-first)*g.oh + oh) * g.ow
+			g.convWindows(oh, f, offs, func(ow0, cnt, org int, xoffs, woffs []int32) {
+				rows := gy[(o+ow0)*f : (o+ow0+cnt)*f]
+				if wGrad && len(xoffs) > 0 {
+					vec.ConvRowsGrad(dw, rows, xi[org:], xoffs, woffs, cnt, g.sw*g.c, f)
+				}
+				if bGrad {
+					// The bias is a kernel row whose input is 1.
+					vec.ConvRowsGrad(db, rows, one, zeroOffset, zeroOffset, cnt, 0, f)
+				}
+			})
+		}
+	}
 }
 
 // one and zeroOffset describe, to vec.ConvRowsGrad, an input that is 1 for
@@ -626,6 +668,10 @@ var (
 	one        = []float32{1}
 	zeroOffset = []int32{0}
 )
+
+// fieldOffsetPool recycles fieldOffsets: the callbacks of convWindows
+// receive slices of them, which makes a local one escape to the heap.
+var fieldOffsetPool = sync.Pool{New: func() any { return new(fieldOffsets) }}
 
 // fieldOffsets holds the offsets that convWindows hands out: those of a
 // whole receptive field, computed once, and those of a field cut by the
@@ -744,29 +790,115 @@ const minParallelWork = 1 << 15
 // size as far as possible: for a few images of equal cost (the chunk of a
 // direct convolution), more ranges than goroutines leave one goroutine with
 // more images than the other.
-func parallelEven(n, cost int, fn func(lo, hi int)) {
+func parallelEven(n, cost int, t *winTask) {
 	procs := runtime.GOMAXPROCS(0)
 	if n*cost < minParallelWork || procs < 2 {
-		fn(0, n)
+		t.Run(0, n)
 		return
 	}
-	gemm.Parallel(n, max((minParallelWork+cost-1)/cost, n/procs), fn)
+	gemm.ParallelTask(n, max((minParallelWork+cost-1)/cost, n/procs), t)
 }
 
-// parallelImages runs fn over [0, n) split into contiguous, disjoint ranges,
+// parallelImages runs t over [0, n) split into contiguous, disjoint ranges,
 // on the caller and the persistent workers of the matrix product
-// (gemm.Parallel), which spin between the products of a training step and
-// so take work over in well under a microsecond; starting goroutines per
-// call made a helper wait for the caller's processor while the workers
+// (gemm.ParallelTask), which spin between the products of a training step
+// and so take work over in well under a microsecond; starting goroutines
+// per call made a helper wait for the caller's processor while the workers
 // spun. cost is the approximate number of floats each index touches.
 // Callers only split over independent images (or other independent
 // indices), so results do not depend on who runs which range.
-func parallelImages(n, cost int, fn func(lo, hi int)) {
+func parallelImages(n, cost int, t *winTask) {
 	if n*cost < minParallelWork {
-		fn(0, n)
+		t.Run(0, n)
 		return
 	}
-	gemm.Parallel(n, (minParallelWork+cost-1)/cost, fn)
+	gemm.ParallelTask(n, (minParallelWork+cost-1)/cost, t)
+}
+
+// winTask is the loop body, over images, of a pass of a convolution or a
+// pooling that runs in parallel: a struct rather than a closure, and
+// pooled, so that a training step does not allocate. Run handles the
+// images [n0+lo, n0+hi) of the chunk that starts at image n0.
+type winTask struct {
+	kind         winTaskKind
+	g            window2D
+	dst, src, gy []float32
+	w, bias      []float32
+	arg          []int32
+	f, n0        int
+	relu         bool
+	wGrad, bGrad bool
+}
+
+type winTaskKind int
+
+const (
+	taskConvDirect      winTaskKind = iota // direct convolution: src → dst
+	taskConvDirectGrad                     // kernel and bias sums of src, gy → dst
+	taskIm2col                             // src → dst (the chunk's matrix)
+	taskCol2im                             // src (the chunk's matrix) → dst
+	taskMaxPool                            // src (the chunk) → dst, arg
+	taskMaxPoolBackward                    // src (pooled gradient), arg → dst (the chunk)
+)
+
+var winTasks = sync.Pool{New: func() any { return new(winTask) }}
+
+// newWinTask returns a cleared task of the given kind over geometry g.
+func newWinTask(kind winTaskKind, g *window2D) *winTask {
+	t := winTasks.Get().(*winTask)
+	*t = winTask{kind: kind, g: *g}
+	return t
+}
+
+// release returns t to the pool, dropping its references to buffers.
+func (t *winTask) release() {
+	*t = winTask{}
+	winTasks.Put(t)
+}
+
+// Run implements gemm.Task.
+func (t *winTask) Run(lo, hi int) {
+	g, n0 := &t.g, t.n0
+	switch t.kind {
+	case taskConvDirect:
+		g.convDirect(t.dst, t.src, t.w, t.bias, t.f, n0+lo, n0+hi, n0, t.relu)
+	case taskConvDirectGrad:
+		g.convDirectGradImages(t.dst, t.src, t.gy, t.f, n0+lo, n0+hi, n0, t.wGrad, t.bGrad)
+	case taskIm2col:
+		g.im2col(t.dst, t.src, n0+lo, n0+hi, n0)
+	case taskCol2im:
+		g.col2im(t.dst, t.src, n0+lo, n0+hi, n0)
+	case taskMaxPool:
+		g.maxPool(t.dst, t.arg, t.src, n0+lo, n0+hi, n0)
+	case taskMaxPoolBackward:
+		g.maxPoolBackward(t.dst, t.src, t.arg, n0+lo, n0+hi, n0)
+	}
+}
+
+// im2colImages writes the im2col matrix of images [n0, n1) into cols, in
+// parallel.
+func (g *window2D) im2colImages(cols, x []float32, n0, n1 int) {
+	t := newWinTask(taskIm2col, g)
+	t.dst, t.src, t.n0 = cols, x, n0
+	parallelImages(n1-n0, g.oh*g.ow*g.kh*g.kw*g.c, t)
+	t.release()
+}
+
+// borrow returns a buffer of n floats with arbitrary contents: from arena a
+// (until its Reset) if not nil, else from the scratch pools.
+func borrow(a *Arena, n int) []float32 {
+	if a != nil {
+		return a.getRaw(n)
+	}
+	return getScratch(n)
+}
+
+// giveBack returns a buffer from borrow to the scratch pools; the arena
+// takes its buffers back at Reset.
+func giveBack(a *Arena, s []float32) {
+	if a == nil {
+		putScratch(s)
+	}
 }
 
 // scratchPools recycles large temporary buffers (im2col matrices and their

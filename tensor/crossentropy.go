@@ -5,34 +5,45 @@ import (
 	"math"
 )
 
-// SparseSoftmaxCrossEntropy returns, for [n,c] logits z and n integer labels,
-// the n losses −log softmax(z)[i, labels[i]] = logsumexp(zᵢ) − zᵢ[labels[i]],
-// computed without overflow. d/dz = softmax(z) − onehot(labels).
-func SparseSoftmaxCrossEntropy(logits *Tensor, labels []int) *Tensor {
-	if len(logits.shape) != 2 || logits.shape[0] != len(labels) {
-		panic(shapeErr("SparseSoftmaxCrossEntropy", fmt.Sprintf("want [n,c] logits for %d labels", len(labels)), logits.shape))
+// SparseSoftmaxCrossEntropy returns, for [n,c] logits z and n integer class
+// labels (a tensor of shape [n] or [n,1] holding whole numbers in [0, c), as
+// Keras's y_true), the n losses
+// −log softmax(z)[i, labels[i]] = logsumexp(zᵢ) − zᵢ[labels[i]], computed
+// without overflow. d/dz = softmax(z) − onehot(labels); labels get no
+// gradient. It panics with a *ShapeError for a label that is not a class
+// index.
+func SparseSoftmaxCrossEntropy(logits, labels *Tensor) *Tensor {
+	const op = "SparseSoftmaxCrossEntropy"
+	if len(logits.shape) != 2 || len(labels.data) != logits.shape[0] || len(labels.shape) == 0 || len(labels.shape) > 2 {
+		panic(shapeErr(op, "want [n,c] logits and [n] or [n,1] labels", logits.shape, labels.shape))
 	}
-	n, c := logits.shape[0], logits.shape[1]
-	out := newOut([]int{n}, logits)
-	for i, k := range labels {
-		if k < 0 || k >= c {
-			panic(shapeErr("SparseSoftmaxCrossEntropy", fmt.Sprintf("label %d out of range", k), logits.shape))
+	c := logits.shape[1]
+	out := newOut(logits.shape[:1], logits)
+	for i, v := range labels.data {
+		k := int(v)
+		if k < 0 || k >= c || float32(k) != v {
+			panic(shapeErr(op, fmt.Sprintf("label %v is not a class index in [0, %d)", v, c), logits.shape, labels.shape))
 		}
 		row := logits.data[i*c : (i+1)*c]
 		out.data[i] = logSumExp(row) - row[k]
 	}
-	return record(out, "SparseSoftmaxCrossEntropy", []*Tensor{logits}, func(o *Tensor) {
-		p := o.scratch(c)
-		for i, k := range labels {
-			row := logits.data[i*c : (i+1)*c]
-			softmaxRows(p, row, c)
-			p[k]--
-			g, dx := o.grad[i], logits.grad[i*c:(i+1)*c]
-			for j, v := range p {
-				dx[j] += g * v
-			}
+	track(out, op, sparseSoftmaxCrossEntropyBackward, logits, labels)
+	return out
+}
+
+func sparseSoftmaxCrossEntropyBackward(o *Tensor) {
+	logits, labels := o.node.in[0], o.node.in[1]
+	c := logits.shape[1]
+	p := o.scratch(c)
+	for i, v := range labels.data {
+		row := logits.data[i*c : (i+1)*c]
+		softmaxRows(p, row, c)
+		p[int(v)]--
+		g, dx := o.grad[i], logits.grad[i*c:(i+1)*c]
+		for j, v := range p {
+			dx[j] += g * v
 		}
-	})
+	}
 }
 
 // SoftmaxCrossEntropy returns, for [n,c] logits z and [n,c] target

@@ -60,10 +60,16 @@ func DropoutMask(x *Tensor, mask []float32) *Tensor {
 	for i, m := range mask {
 		od[i] = xd[i] * m
 	}
-	return record(out, "Dropout", []*Tensor{x}, func(o *Tensor) {
-		gy, dx := o.grad[:len(mask)], x.grad[:len(mask)]
-		for i, m := range mask {
-			dx[i] += gy[i] * m
-		}
-	})
+	if n := track(out, "Dropout", dropoutBackward, x); n != nil {
+		n.fs = mask
+	}
+	return out
+}
+
+func dropoutBackward(o *Tensor) {
+	mask := o.node.fs
+	gy, dx := o.grad[:len(mask)], o.node.in[0].grad[:len(mask)]
+	for i, m := range mask {
+		dx[i] += gy[i] * m
+	}
 }

@@ -104,14 +104,16 @@ func binary(name string, op chunkOp, a, b *Tensor) *Tensor {
 // d/dt = 1 and d/du = 1, each summed back to its operand's shape.
 func (t *Tensor) Add(u *Tensor) *Tensor {
 	out := binary("Add", opAdd, t, u)
-	return record(out, "Add", []*Tensor{t, u}, func(o *Tensor) {
-		if t.requiresGrad {
-			sumTo(t.grad, t.shape, o.grad, o.shape)
+	track(out, "Add", addBackward, t, u)
+	return out
+}
+
+func addBackward(o *Tensor) {
+	for _, in := range o.node.in[:2] {
+		if in.requiresGrad {
+			sumTo(in.grad, in.shape, o.grad, o.shape)
 		}
-		if u.requiresGrad {
-			sumTo(u.grad, u.shape, o.grad, o.shape)
-		}
-	})
+	}
 }
 
 // Sub returns t − u, broadcasting as NumPy does. d/dt = 1, d/du = −1.
@@ -288,10 +290,11 @@ func (t *Tensor) Clip(lo, hi float32) *Tensor {
 func (t *Tensor) ReLU() *Tensor {
 	out := newOutRaw(t.shape, t)
 	vec.ReLU(out.data, t.data)
-	return record(out, "ReLU", []*Tensor{t}, func(o *Tensor) {
-		vec.ReLUBackward(t.grad, o.grad, o.data)
-	})
+	track(out, "ReLU", reluBackward, t)
+	return out
 }
+
+func reluBackward(o *Tensor) { vec.ReLUBackward(o.node.in[0].grad, o.grad, o.data) }
 
 // Sigmoid returns 1/(1+e^−t). d/dt = y(1−y). The result remembers t so that
 // binary cross-entropy can work from the logits, as Keras does.

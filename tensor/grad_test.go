@@ -13,6 +13,7 @@ func TestGradients(t *testing.T) {
 	pos := func(seed uint64, shape ...int) *tensor.Tensor { return tt.Rand(seed, 0.5, 2, shape...) }
 	sym := func(seed uint64, shape ...int) *tensor.Tensor { return tt.Rand(seed, -2, 2, shape...) }
 	labels := []int{2, 0, 1, 2}
+	labelValues := []float32{2, 0, 1, 2}
 	cases := []struct {
 		name string
 		f    func(xs ...*tensor.Tensor) *tensor.Tensor
@@ -55,7 +56,7 @@ func TestGradients(t *testing.T) {
 		{"Transpose", func(x ...*tensor.Tensor) *tensor.Tensor { return x[0].Transpose().MatMul(x[1]) }, []*tensor.Tensor{sym(1, 3, 4), sym(2, 3, 2)}},
 		{"Pick", func(x ...*tensor.Tensor) *tensor.Tensor { return x[0].Pick(labels) }, []*tensor.Tensor{sym(1, 4, 3)}},
 		{"SparseSoftmaxCrossEntropy", func(x ...*tensor.Tensor) *tensor.Tensor {
-			return tensor.SparseSoftmaxCrossEntropy(x[0], labels)
+			return tensor.SparseSoftmaxCrossEntropy(x[0], tensor.FromSlice(labelValues))
 		}, []*tensor.Tensor{sym(1, 4, 3)}},
 		{"SoftmaxCrossEntropy", func(x ...*tensor.Tensor) *tensor.Tensor {
 			return tensor.SoftmaxCrossEntropy(x[0], x[1])

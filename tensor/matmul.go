@@ -16,20 +16,27 @@ func (t *Tensor) MatMul(u *Tensor) *Tensor {
 	m, k, n := t.shape[0], t.shape[1], u.shape[1]
 	out := newOutRaw([]int{m, n}, t, u)
 	gemm.Sgemm(false, false, m, n, k, t.data, k, u.data, n, 0, out.data, n)
-	return record(out, "MatMul", []*Tensor{t, u}, func(o *Tensor) {
-		if t.requiresGrad {
-			gemm.Sgemm(false, true, m, k, n, o.grad, n, u.data, n, 1, t.grad, k)
-		}
-		if u.requiresGrad {
-			gemm.Sgemm(true, false, k, n, m, t.data, k, o.grad, n, 1, u.grad, n)
-		}
-	})
+	track(out, "MatMul", matMulBackward, t, u)
+	return out
+}
+
+func matMulBackward(o *Tensor) {
+	t, u := o.node.in[0], o.node.in[1]
+	m, k, n := t.shape[0], t.shape[1], u.shape[1]
+	if t.requiresGrad {
+		gemm.Sgemm(false, true, m, k, n, o.grad, n, u.data, n, 1, t.grad, k)
+	}
+	if u.requiresGrad {
+		gemm.Sgemm(true, false, k, n, m, t.data, k, o.grad, n, 1, u.grad, n)
+	}
 }
 
 // Reshape returns a tensor with the same elements in a new shape; one
 // dimension may be -1 and is then inferred. The result shares t's storage.
 func (t *Tensor) Reshape(shape ...int) *Tensor {
-	shape = append([]int(nil), shape...)
+	out := header(t.arena)
+	out.setShape(shape)
+	shape = out.shape
 	infer, known := -1, 1
 	for i, d := range shape {
 		switch {
@@ -50,12 +57,16 @@ func (t *Tensor) Reshape(shape ...int) *Tensor {
 	if size(shape) != len(t.data) {
 		panic(shapeErr("Reshape", fmt.Sprintf("%d elements do not fit the new shape", len(t.data)), t.shape, shape))
 	}
-	out := &Tensor{shape: shape, data: t.data, arena: t.arena}
-	return record(out, "Reshape", []*Tensor{t}, func(o *Tensor) {
-		for i, g := range o.grad {
-			t.grad[i] += g
-		}
-	})
+	out.data = t.data
+	track(out, "Reshape", reshapeBackward, t)
+	return out
+}
+
+func reshapeBackward(o *Tensor) {
+	dx := o.node.in[0].grad[:len(o.grad)]
+	for i, g := range o.grad {
+		dx[i] += g
+	}
 }
 
 // Transpose returns the transpose of a 2-D tensor. d/dt = gᵀ.
@@ -154,7 +165,6 @@ func Linear(x, w, b *Tensor) *Tensor {
 		panic(shapeErr("Linear", "want x [n,in] and w [in,out]", x.shape, w.shape))
 	}
 	n, k, m := x.shape[0], x.shape[1], w.shape[1]
-	inputs := []*Tensor{x, w}
 	out := newOutRaw([]int{n, m}, x, w, b)
 	gemm.Sgemm(false, false, n, m, k, x.data, k, w.data, m, 0, out.data, m)
 	if b != nil {
@@ -162,21 +172,25 @@ func Linear(x, w, b *Tensor) *Tensor {
 			panic(shapeErr("Linear", fmt.Sprintf("bias must have shape [%d]", m), b.shape))
 		}
 		gemm.AddBiasRows(out.data, n, m, m, b.data)
-		inputs = append(inputs, b)
 	}
-	return record(out, "Linear", inputs, func(o *Tensor) {
-		if x.requiresGrad {
-			gemm.Sgemm(false, true, n, k, m, o.grad, m, w.data, m, 1, x.grad, k)
+	track(out, "Linear", linearBackward, x, w, b)
+	return out
+}
+
+func linearBackward(o *Tensor) {
+	x, w, b := o.node.in[0], o.node.in[1], o.node.in[2]
+	n, k, m := x.shape[0], x.shape[1], w.shape[1]
+	if x.requiresGrad {
+		gemm.Sgemm(false, true, n, k, m, o.grad, m, w.data, m, 1, x.grad, k)
+	}
+	if w.requiresGrad {
+		gemm.Sgemm(true, false, k, m, n, x.data, k, o.grad, m, 1, w.grad, m)
+	}
+	if b != nil && b.requiresGrad {
+		db := o.scratch(m)
+		gemm.SumRows(db, o.grad, n, m, m)
+		for i, v := range db {
+			b.grad[i] += v
 		}
-		if w.requiresGrad {
-			gemm.Sgemm(true, false, k, m, n, x.data, k, o.grad, m, 1, w.grad, m)
-		}
-		if b != nil && b.requiresGrad {
-			db := o.scratch(m)
-			gemm.SumRows(db, o.grad, n, m, m)
-			for i, v := range db {
-				b.grad[i] += v
-			}
-		}
-	})
+	}
 }

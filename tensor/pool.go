@@ -2,6 +2,7 @@ package tensor
 
 import (
 	"math"
+	"sync"
 
 	"github.com/neuron-go/neuron/internal/vec"
 )
@@ -30,10 +31,23 @@ func MaxPool2D(x *Tensor, pool, strides [2]int, padding string) *Tensor {
 	if x.requiresGrad {
 		arg = scratchInt32(len(out.data), x)
 	}
-	parallelImages(g.n, g.h*g.w*g.c, func(lo, hi int) { g.maxPool(out.data, arg, x.data, lo, hi, 0) })
-	return record(out, "MaxPool2D", []*Tensor{x}, func(o *Tensor) {
-		parallelImages(g.n, g.oh*g.ow*g.c, func(lo, hi int) { g.maxPoolBackward(x.grad, o.grad, arg, lo, hi, 0) })
-	})
+	t := newWinTask(taskMaxPool, &g)
+	t.dst, t.arg, t.src = out.data, arg, x.data
+	parallelImages(g.n, g.h*g.w*g.c, t)
+	t.release()
+	if n := track(out, "MaxPool2D", maxPool2DBackward, x); n != nil {
+		n.pool, n.i32 = g, arg
+	}
+	return out
+}
+
+func maxPool2DBackward(o *Tensor) {
+	n := o.node
+	g := &n.pool
+	t := newWinTask(taskMaxPoolBackward, g)
+	t.dst, t.src, t.arg = n.in[0].grad, o.grad, n.i32
+	parallelImages(g.n, g.oh*g.ow*g.c, t)
+	t.release()
 }
 
 // poolWindows calls fn for each run of output positions of output row oh
@@ -73,8 +87,12 @@ func (g *window2D) poolWindows(oh int, buf []int32, fn func(ow0, n, org int, off
 	}
 }
 
-// offsetBuf returns a buffer for the window offsets of poolWindows: on the
-// stack of the caller for the usual window sizes.
+// windowOffsetPool recycles the buffers of offsetBuf: the callbacks of
+// poolWindows receive slices of them, which makes a local one escape.
+var windowOffsetPool = sync.Pool{New: func() any { return new([16]int32) }}
+
+// offsetBuf returns a buffer for the window offsets of poolWindows: small
+// for the usual window sizes.
 func (g *window2D) offsetBuf(small *[16]int32) []int32 {
 	if g.kh*g.kw <= len(small) {
 		return small[:]
@@ -86,8 +104,9 @@ func (g *window2D) offsetBuf(small *[16]int32) []int32 {
 // is not nil, the winning offsets; x holds the images from image first on. In NHWC a window position is C contiguous
 // floats, which the vector kernels reduce 16 or 8 channels at a time.
 func (g *window2D) maxPool(out []float32, arg []int32, x []float32, n0, n1, first int) {
-	var small [16]int32
-	buf := g.offsetBuf(&small)
+	small := windowOffsetPool.Get().(*[16]int32)
+	defer windowOffsetPool.Put(small)
+	buf := g.offsetBuf(small)
 	c, img := g.c, g.h*g.w*g.c
 	for n := n0; n < n1; n++ {
 		xi := x[(n-first)*img : (n-first+1)*img]
@@ -108,8 +127,9 @@ func (g *window2D) maxPool(out []float32, arg []int32, x []float32, n0, n1, firs
 // maxPoolBackward adds the gradient gy of the pooled images [n0, n1) to
 // their winners in dx, which holds the images from image first on.
 func (g *window2D) maxPoolBackward(dx, gy []float32, arg []int32, n0, n1, first int) {
-	var small [16]int32
-	buf := g.offsetBuf(&small)
+	small := windowOffsetPool.Get().(*[16]int32)
+	defer windowOffsetPool.Put(small)
+	buf := g.offsetBuf(small)
 	c, img := g.c, g.h*g.w*g.c
 	for n := n0; n < n1; n++ {
 		dxi := dx[(n-first)*img : (n-first+1)*img]

@@ -14,12 +14,17 @@ func (t *Tensor) Sum() *Tensor {
 	}
 	out := newOut(nil, t)
 	out.data[0] = float32(s)
-	return record(out, "Sum", []*Tensor{t}, func(o *Tensor) {
-		g := o.grad[0]
-		for i := range t.grad {
-			t.grad[i] += g
-		}
-	})
+	track(out, "Sum", sumBackward, t)
+	return out
+}
+
+func sumBackward(o *Tensor) { addConst(o.node.in[0].grad, o.grad[0]) }
+
+// addConst adds c to every element of d.
+func addConst(d []float32, c float32) {
+	for i := range d {
+		d[i] += c
+	}
 }
 
 // Mean returns the mean of all elements as a scalar. d/dt = 1/n.
@@ -28,15 +33,15 @@ func (t *Tensor) Mean() *Tensor {
 	for _, v := range t.data {
 		s += float64(v)
 	}
-	n := len(t.data)
 	out := newOut(nil, t)
-	out.data[0] = float32(s / float64(n))
-	return record(out, "Mean", []*Tensor{t}, func(o *Tensor) {
-		g := o.grad[0] / float32(n)
-		for i := range t.grad {
-			t.grad[i] += g
-		}
-	})
+	out.data[0] = float32(s / float64(len(t.data)))
+	track(out, "Mean", meanBackward, t)
+	return out
+}
+
+func meanBackward(o *Tensor) {
+	t := o.node.in[0]
+	addConst(t.grad, o.grad[0]/float32(len(t.data)))
 }
 
 // axisSplit returns the sizes before, along and after axis.
@@ -104,20 +109,27 @@ func (t *Tensor) MeanAxis(axis int, keepDims bool) *Tensor {
 // ArgMax returns, for every position of the other axes, the index of the
 // largest element along the last axis (the first one on ties), like
 // np.argmax(p, axis=-1). It is not differentiable.
-func (t *Tensor) ArgMax() []int {
+func (t *Tensor) ArgMax() []int { return t.ArgMaxInto(nil) }
+
+// ArgMaxInto is ArgMax writing into dst's storage when it is large enough
+// (a metric reuses one buffer across steps); it returns the indices.
+func (t *Tensor) ArgMaxInto(dst []int) []int {
 	if len(t.shape) == 0 {
-		return []int{0}
+		return append(dst[:0], 0)
 	}
 	n := t.shape[len(t.shape)-1]
 	if n == 0 {
 		panic(shapeErr("ArgMax", "last axis is empty", t.shape))
 	}
 	rows := len(t.data) / n
-	out := make([]int, rows)
-	for r := range out {
-		out[r] = argmax(t.data[r*n : (r+1)*n])
+	if cap(dst) < rows {
+		dst = make([]int, rows)
 	}
-	return out
+	dst = dst[:rows]
+	for r := range dst {
+		dst[r] = argmax(t.data[r*n : (r+1)*n])
+	}
+	return dst
 }
 
 func argmax(row []float32) int {
@@ -140,22 +152,26 @@ func (t *Tensor) Softmax() *Tensor {
 	n := t.shape[len(t.shape)-1]
 	out := newOutRaw(t.shape, t)
 	softmaxRows(out.data, t.data, n)
-	out = record(out, "Softmax", []*Tensor{t}, func(o *Tensor) {
-		for r := 0; r < len(o.data)/n; r++ {
-			y := o.data[r*n : (r+1)*n]
-			g := o.grad[r*n : (r+1)*n]
-			dx := t.grad[r*n : (r+1)*n]
-			var dot float32
-			for i := range y {
-				dot += g[i] * y[i]
-			}
-			for i := range y {
-				dx[i] += y[i] * (g[i] - dot)
-			}
-		}
-	})
+	track(out, "Softmax", softmaxBackward, t)
 	out.logits, out.logitsKind = t, "softmax"
 	return out
+}
+
+func softmaxBackward(o *Tensor) {
+	t := o.node.in[0]
+	n := t.shape[len(t.shape)-1]
+	for r := 0; r < len(o.data)/n; r++ {
+		y := o.data[r*n : (r+1)*n]
+		g := o.grad[r*n : (r+1)*n]
+		dx := t.grad[r*n : (r+1)*n]
+		var dot float32
+		for i := range y {
+			dot += g[i] * y[i]
+		}
+		for i := range y {
+			dx[i] += y[i] * (g[i] - dot)
+		}
+	}
 }
 
 // softmaxRows writes the softmax of each n-wide row of x into y.

@@ -3,6 +3,7 @@ package tensor
 import (
 	"fmt"
 	"math"
+	"unsafe"
 
 	"github.com/neuron-go/neuron/internal/npprint"
 )
@@ -15,6 +16,7 @@ import (
 // or Scalar.
 type Tensor struct {
 	shape        []int
+	dims         [4]int // storage for shape up to rank 4, saving an allocation
 	data         []float32
 	grad         []float32 // d(loss)/d(this), filled by Backward
 	requiresGrad bool
@@ -26,14 +28,52 @@ type Tensor struct {
 	logits     *Tensor
 	logitsKind string // "softmax" or "sigmoid"
 
-	arena *Arena // where results computed from this tensor borrow storage
+	arena    *Arena  // where results computed from this tensor borrow storage
+	mark     uint64  // the last Backward pass that reached this tensor
+	gradView *Tensor // what Grad returned last, reused while grad is the same buffer
 }
 
 // node records the operation that produced a tensor.
+//
+// backward adds out.grad's contribution to each input's grad. The
+// operations of a training step give a plain function that reads what it
+// needs from the node (its inputs and the state fields below) rather than a
+// closure, and take the node from the arena, so that recording allocates
+// nothing in steady state.
 type node struct {
 	op       string
-	inputs   []*Tensor
-	backward func(out *Tensor) // adds out.grad's contribution to each input's grad
+	in       [3]*Tensor // the inputs, in order (nil for an absent bias)
+	nin      int        // how many of in are used
+	more     []*Tensor  // all the inputs, when there are more than three
+	backward func(out *Tensor)
+
+	// State for the backward functions.
+	fs   []float32 // Dropout's mask
+	i32  []int32   // max-pooling winners
+	conv convPlan  // a convolution's plan
+	pool window2D  // a pooling's geometry
+	relu bool      // a convolution's fused ReLU
+}
+
+// inputs returns the node's inputs.
+func (n *node) inputs() []*Tensor {
+	if n.more != nil {
+		return n.more
+	}
+	return n.in[:n.nin]
+}
+
+// setShape stores a copy of shape as t's shape, within t for ranks up to 4.
+func (t *Tensor) setShape(shape []int) {
+	t.shape = append(t.dims[:0], shape...)
+}
+
+// header returns a new tensor header, from arena a if not nil.
+func header(a *Arena) *Tensor {
+	if a != nil {
+		return a.tensor()
+	}
+	return new(Tensor)
 }
 
 // size returns the number of elements of shape, panicking on negative sizes.
@@ -54,7 +94,9 @@ func New(shape []int, data []float32) *Tensor {
 	if len(data) != size(shape) {
 		panic(shapeErr("New", fmt.Sprintf("%d values do not fill the shape", len(data)), shape))
 	}
-	return &Tensor{shape: append([]int(nil), shape...), data: append([]float32(nil), data...)}
+	t := &Tensor{data: append([]float32(nil), data...)}
+	t.setShape(shape)
+	return t
 }
 
 // FromSlice returns a tensor of the given shape that uses data as its storage
@@ -66,12 +108,16 @@ func FromSlice(data []float32, shape ...int) *Tensor {
 	if len(data) != size(shape) {
 		panic(shapeErr("FromSlice", fmt.Sprintf("%d values do not fill the shape", len(data)), shape))
 	}
-	return &Tensor{shape: append([]int(nil), shape...), data: data}
+	t := &Tensor{data: data}
+	t.setShape(shape)
+	return t
 }
 
 // Zeros returns a tensor of the given shape filled with zeros.
 func Zeros(shape ...int) *Tensor {
-	return &Tensor{shape: append([]int(nil), shape...), data: make([]float32, size(shape))}
+	t := &Tensor{data: make([]float32, size(shape))}
+	t.setShape(shape)
+	return t
 }
 
 // Full returns a tensor of the given shape with every element set to v.
@@ -140,7 +186,9 @@ func (t *Tensor) Row(i int) *Tensor {
 		panic(shapeErr("Row", fmt.Sprintf("row %d out of range", i), t.shape))
 	}
 	n := len(t.data) / t.shape[0]
-	return &Tensor{shape: append([]int(nil), t.shape[1:]...), data: t.data[i*n : (i+1)*n]}
+	r := &Tensor{data: t.data[i*n : (i+1)*n]}
+	r.setShape(t.shape[1:])
+	return r
 }
 
 // Clone returns a deep copy of t's values, detached from any graph.
@@ -148,7 +196,14 @@ func (t *Tensor) Clone() *Tensor { return New(t.shape, t.data) }
 
 // Detach returns a tensor sharing t's storage but with no gradient history:
 // gradients do not flow through it.
-func (t *Tensor) Detach() *Tensor { return &Tensor{shape: t.shape, data: t.data, arena: t.arena} }
+// A detached tensor of a step's intermediate result lives, like it, until
+// the arena's Reset.
+func (t *Tensor) Detach() *Tensor {
+	d := header(t.arena)
+	d.setShape(t.shape)
+	d.data, d.arena = t.data, t.arena
+	return d
+}
 
 // RequireGrad marks t as a leaf that needs a gradient (a trainable weight) and
 // returns t.
@@ -165,12 +220,19 @@ func (t *Tensor) SetRequiresGrad(on bool) { t.requiresGrad = on }
 func (t *Tensor) RequiresGrad() bool { return t.requiresGrad }
 
 // Grad returns d(loss)/d(t) from the last Backward call as a tensor sharing
-// the gradient storage, or nil if t received no gradient.
+// the gradient storage, or nil if t received no gradient. Calls return the
+// same tensor while the storage stays the same (a weight's gradient does),
+// so that an optimizer step does not allocate.
 func (t *Tensor) Grad() *Tensor {
 	if t.grad == nil {
 		return nil
 	}
-	return &Tensor{shape: t.shape, data: t.grad}
+	if v := t.gradView; v == nil || len(v.data) != len(t.grad) || unsafe.SliceData(v.data) != unsafe.SliceData(t.grad) {
+		v = &Tensor{data: t.grad}
+		v.setShape(t.shape)
+		t.gradView = v
+	}
+	return t.gradView
 }
 
 // ZeroGrad forgets t's gradient so that the next Backward starts from zero.
@@ -230,12 +292,38 @@ func (t *Tensor) ensureGrad() []float32 {
 // record attaches the operation that produced out if any input requires
 // gradients, and returns out.
 func record(out *Tensor, op string, inputs []*Tensor, backward func(out *Tensor)) *Tensor {
+	track(out, op, backward, inputs...)
+	return out
+}
+
+// track attaches a node for operation op to out if any input (nil ones
+// aside) requires gradients, and returns it, or nil if no gradient flows.
+// The node comes from out's arena, if any; the caller may store what its
+// backward function needs in the node's state fields.
+func track(out *Tensor, op string, backward func(out *Tensor), inputs ...*Tensor) *node {
+	grad := false
 	for _, in := range inputs {
-		if in.requiresGrad {
-			out.requiresGrad = true
-			out.node = &node{op: op, inputs: inputs, backward: backward}
-			return out
+		if in != nil && in.requiresGrad {
+			grad = true
+			break
 		}
 	}
-	return out
+	if !grad {
+		return nil
+	}
+	var n *node
+	if out.arena != nil {
+		n = out.arena.node()
+	} else {
+		n = new(node)
+	}
+	n.op, n.backward = op, backward
+	if len(inputs) <= len(n.in) {
+		n.nin = copy(n.in[:], inputs)
+	} else {
+		n.more = append([]*Tensor(nil), inputs...)
+	}
+	out.requiresGrad = true
+	out.node = n
+	return n
 }

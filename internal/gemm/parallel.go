@@ -9,15 +9,33 @@ import "runtime"
 // grain elements; a small n, or a pool busy with another product, runs
 // fn(0, n) on the caller. fn must be safe to run concurrently on disjoint
 // ranges, and its result must not depend on how [0, n) is cut.
-func Parallel(n, grain int, fn func(lo, hi int)) {
+//
+// A closure that captures variables is allocated on the heap when passed
+// here; a training step that must not allocate uses ParallelTask.
+func Parallel(n, grain int, fn func(lo, hi int)) { ParallelTask(n, grain, funcTask(fn)) }
+
+// Task is a loop body for ParallelTask.
+type Task interface {
+	// Run does the work for the indices [lo, hi).
+	Run(lo, hi int)
+}
+
+type funcTask func(lo, hi int)
+
+func (f funcTask) Run(lo, hi int) { f(lo, hi) }
+
+// ParallelTask is Parallel with the loop body given as a Task. A pointer to
+// a struct that outlives the call (pooled or kept in a plan) implements it
+// without allocating, unlike a fresh closure.
+func ParallelTask(n, grain int, t Task) {
 	grain = max(grain, 1)
 	threads := min(runtime.GOMAXPROCS(0), n/grain)
 	if threads < 2 || !pool.mu.TryLock() {
-		fn(0, n)
+		t.Run(0, n)
 		return
 	}
 	defer pool.mu.Unlock()
 	parts := min(partsPerThread*threads, n/grain, fieldMask)
-	pool.fn, pool.fnSize = fn, n
+	pool.fn, pool.fnSize = t, n
 	pool.runParallel(&job{}, threads, parts, false, 1)
 }

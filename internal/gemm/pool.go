@@ -76,7 +76,7 @@ type workerPool struct {
 
 	// fn, when not nil, is a Parallel loop over [0, fnSize) that the
 	// participants run instead of job.
-	fn     func(lo, hi int)
+	fn     Task
 	fnSize int
 }
 
@@ -187,7 +187,7 @@ func (p *workerPool) work(gen uint64, b *buffers) {
 // columns whose bounds are multiples of p.align.
 func (p *workerPool) runPart(idx, parts int, b *buffers) {
 	if p.fn != nil {
-		p.fn(idx*p.fnSize/parts, (idx+1)*p.fnSize/parts)
+		p.fn.Run(idx*p.fnSize/parts, (idx+1)*p.fnSize/parts)
 		return
 	}
 	j := &p.job

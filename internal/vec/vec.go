@@ -10,6 +10,7 @@ package vec
 
 import (
 	"math"
+	"sync"
 
 	"github.com/neuron-go/neuron/internal/gemm"
 )
@@ -27,14 +28,28 @@ func Adam(w, g, m, v []float32, alpha, c1, c2, eps float32) {
 	n := len(w)
 	g, m, v = g[:n], m[:n], v[:n]
 	if n < 2*adamGrain {
-		// Too short to split: no closure for gemm.Parallel to keep.
 		adamSerial(w, g, m, v, alpha, c1, c2, eps)
 		return
 	}
-	gemm.Parallel(n, adamGrain, func(lo, hi int) {
-		adamSerial(w[lo:hi], g[lo:hi], m[lo:hi], v[lo:hi], alpha, c1, c2, eps)
-	})
+	t := adamTasks.Get().(*adamTask)
+	*t = adamTask{w, g, m, v, alpha, c1, c2, eps}
+	gemm.ParallelTask(n, adamGrain, t)
+	*t = adamTask{}
+	adamTasks.Put(t)
 }
+
+// adamTask is the loop body of a split Adam update; tasks are pooled so
+// that an optimizer step does not allocate.
+type adamTask struct {
+	w, g, m, v         []float32
+	alpha, c1, c2, eps float32
+}
+
+func (t *adamTask) Run(lo, hi int) {
+	adamSerial(t.w[lo:hi], t.g[lo:hi], t.m[lo:hi], t.v[lo:hi], t.alpha, t.c1, t.c2, t.eps)
+}
+
+var adamTasks = sync.Pool{New: func() any { return new(adamTask) }}
 
 // adamGrain is the least number of weights worth handing to another core:
 // about 15µs of work, well above the hand-off cost.
