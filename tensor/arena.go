@@ -3,10 +3,11 @@ package tensor
 // Arena lends storage to tensors and takes it all back at once with Reset.
 //
 // A tensor bound to an arena (with InArena) makes every tensor computed from
-// it, and every gradient buffer of those, borrow from the same arena. A
-// training step binds its batch to an arena and resets the arena when the
-// step is done, so that steady-state steps reuse the same memory instead of
-// allocating (and zeroing fresh pages) for each intermediate result.
+// it, with its storage, its gradient buffer and its graph node, borrow from
+// the same arena. A training step binds its batch to an arena and resets the
+// arena when the step is done, so that steady-state steps reuse the same
+// memory and allocate nothing, instead of allocating (and zeroing fresh
+// pages) for each intermediate result.
 //
 // After Reset, tensors that borrowed from the arena must not be used: their
 // storage, and the tensors themselves, are handed out again; copy out what
@@ -107,7 +108,8 @@ func (a *Arena) Reset() {
 }
 
 // InArena binds t to arena a (nil unbinds it) and returns t. Results of
-// operations on t borrow their storage from a.
+// operations on t, the tensors themselves as well as their storage, their
+// gradients and their graph nodes, borrow from a.
 func (t *Tensor) InArena(a *Arena) *Tensor {
 	t.arena = a
 	return t

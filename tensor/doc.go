@@ -29,6 +29,14 @@
 // that take user data, such as the model's Fit and Predict, validate shapes
 // first and return errors instead.
 //
+// # Memory
+//
+// Results normally live on the Go heap. A training loop binds each batch to
+// an Arena (x.InArena(a)) and calls a.Reset after the step: every tensor
+// computed from the batch, its gradient and its graph node then come from
+// the arena and are reused by the next step, so that a steady-state step of
+// the model's training loop makes no heap allocation at all.
+//
 // # Precision
 //
 // Data are float32, as Keras's default floatx. Reductions (Sum, Mean) and
