@@ -64,6 +64,10 @@ func TestGradients(t *testing.T) {
 		{"SigmoidCrossEntropy", func(x ...*tensor.Tensor) *tensor.Tensor {
 			return tensor.SigmoidCrossEntropy(x[0], x[1])
 		}, []*tensor.Tensor{sym(1, 4, 3), tt.Rand(2, 0, 1, 4, 3)}},
+		{"Linear", func(x ...*tensor.Tensor) *tensor.Tensor { return tensor.Linear(x[0], x[1], x[2]) },
+			[]*tensor.Tensor{sym(1, 4, 3), sym(2, 3, 5), sym(3, 5)}},
+		{"Linear/no bias", func(x ...*tensor.Tensor) *tensor.Tensor { return tensor.Linear(x[0], x[1], nil) },
+			[]*tensor.Tensor{sym(1, 4, 3), sym(2, 3, 5)}},
 		{"composed MLP", func(x ...*tensor.Tensor) *tensor.Tensor {
 			h := x[0].MatMul(x[1]).Add(x[2]).Tanh()
 			return h.MatMul(x[3]).Softmax().Log()
@@ -72,6 +76,46 @@ func TestGradients(t *testing.T) {
 	for _, c := range cases {
 		t.Run(c.name, func(t *testing.T) {
 			tt.GradCheck(t, c.f, c.xs, tt.GradCheckOptions{})
+		})
+	}
+}
+
+// TestGradientsOnlyWhereRequired checks that an operation whose first
+// input needs no gradient (the batch fed to a model's first layer) still
+// gives its weights the gradient it gives them when every input needs one,
+// and leaves the input without a gradient.
+func TestGradientsOnlyWhereRequired(t *testing.T) {
+	for _, tc := range []struct {
+		name string
+		f    func(x, w, b *tensor.Tensor) *tensor.Tensor
+		x, w []int
+	}{
+		{"Linear", func(x, w, b *tensor.Tensor) *tensor.Tensor { return tensor.Linear(x, w, b) }, []int{4, 3}, []int{3, 5}},
+		{"Conv2DReLU", func(x, w, b *tensor.Tensor) *tensor.Tensor {
+			return tensor.Conv2DReLU(x, w, b, [2]int{1, 1}, "valid")
+		}, []int{2, 5, 5, 2}, []int{3, 3, 2, 4}},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			grads := func(xGrad bool) (x, w, b *tensor.Tensor) {
+				x, w = tt.Rand(1, -1, 1, tc.x...), tt.Rand(2, -1, 1, tc.w...).RequireGrad()
+				b = tt.Rand(3, -1, 1, tc.w[len(tc.w)-1]).RequireGrad()
+				if xGrad {
+					x.RequireGrad()
+				}
+				tensor.Backward(tc.f(x, w, b).Square().Sum())
+				return x, w, b
+			}
+			x0, w0, b0 := grads(false)
+			_, w1, b1 := grads(true)
+			if x0.Grad() != nil {
+				t.Errorf("the input got a gradient it does not require")
+			}
+			if err := tt.AllClose(w0.Grad().Data(), w1.Grad().Data(), 0, 0); err != nil {
+				t.Errorf("kernel gradient: %v", err)
+			}
+			if err := tt.AllClose(b0.Grad().Data(), b1.Grad().Data(), 0, 0); err != nil {
+				t.Errorf("bias gradient: %v", err)
+			}
 		})
 	}
 }
