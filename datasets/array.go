@@ -15,6 +15,11 @@ import (
 // Data holds the elements: the element at index (i, j, k) of a
 // (n, rows, cols) array is Data[(i*rows+j)*cols+k]. len(Data) is the
 // product of Shape.
+//
+// Fit, Evaluate and Predict of package models take the array as it is, as
+// Keras's model.fit(X_train, y_train) takes NumPy's, and convert one batch
+// at a time to float32; DivScalar gives X_train / 255.0 in the same way.
+// Tensor converts the whole array at once instead.
 type Uint8Array struct {
 	Shape []int
 	Data  []uint8

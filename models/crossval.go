@@ -5,8 +5,6 @@ import (
 	"fmt"
 	"math"
 	"sort"
-
-	"github.com/neuron-go/neuron/tensor"
 )
 
 // CrossValidation is the outcome of KFold.
@@ -41,12 +39,16 @@ type KFoldConfig struct {
 // trains it on the other folds and validates it on that fold. Keras leaves
 // this to scikit-learn; the fold sizes follow scikit-learn's KFold (the
 // first n mod K folds get one extra row).
-func KFold(x, y *tensor.Tensor, newModel func(fold int) (*Sequential, error), cfg KFoldConfig) (*CrossValidation, error) {
+//
+// x and y are tensors or other Arrays, such as the uint8 arrays of package
+// datasets. The folds are views of them: no rows are copied beyond the
+// batches Fit assembles.
+func KFold(x, y Array, newModel func(fold int) (*Sequential, error), cfg KFoldConfig) (*CrossValidation, error) {
 	if cfg.K == 0 {
 		cfg.K = 5
 	}
-	if x == nil || y == nil || x.Rank() == 0 || y.Rank() == 0 {
-		return nil, errors.New("models: kfold: x and y must be non-nil tensors with a batch axis")
+	if isNil(x) || isNil(y) || x.Rank() == 0 || y.Rank() == 0 {
+		return nil, errors.New("models: kfold: x and y must be non-nil arrays with a batch axis")
 	}
 	n := x.Dim(0)
 	switch {
@@ -81,8 +83,8 @@ func KFold(x, y *tensor.Tensor, newModel func(fold int) (*Sequential, error), cf
 			return nil, fmt.Errorf("models: kfold: fold %d: building the model: %w", fold, err)
 		}
 		fc := cfg.Fit
-		fc.ValidationData = &Data{X: x.TakeRows(valIdx), Y: y.TakeRows(valIdx)}
-		h, err := m.Fit(x.TakeRows(trainIdx), y.TakeRows(trainIdx), fc)
+		fc.ValidationData = &Data{X: rowsAt(x, valIdx), Y: rowsAt(y, valIdx)}
+		h, err := m.Fit(rowsAt(x, trainIdx), rowsAt(y, trainIdx), fc)
 		if err != nil {
 			return nil, fmt.Errorf("models: kfold: fold %d: %w", fold, err)
 		}

@@ -10,13 +10,16 @@ import (
 
 // checkX validates inputs against the model's input shape, building the
 // model from them if it has no declared input shape yet.
-func (m *Sequential) checkX(op, arg string, x *tensor.Tensor) error {
-	if x == nil {
+func (m *Sequential) checkX(op, arg string, x Array) error {
+	if isNil(x) {
 		return fmt.Errorf("models: %s: %s is nil", op, arg)
 	}
-	s := x.Shape()
+	s := shapeOf(x)
 	if len(s) == 0 || s[0] == 0 {
 		return fmt.Errorf("models: %s: %s is empty (shape %v)", op, arg, s)
+	}
+	if err := validate(op, arg, x); err != nil {
+		return err
 	}
 	if !m.built {
 		if err := m.ensureBuilt(); err != nil {
@@ -35,41 +38,95 @@ func (m *Sequential) checkX(op, arg string, x *tensor.Tensor) error {
 		}
 		return fmt.Errorf("models: %s: %s has per-example shape %v, model expects %v%s", op, arg, s[1:], m.inShape, hint)
 	}
-	if i := firstNonFinite(x.Data()); i >= 0 {
-		return fmt.Errorf("models: %s: %s holds %v at flat index %d; inputs must be finite", op, arg, x.Data()[i], i)
-	}
-	return nil
+	return checkFinite(op, arg, "inputs", x)
 }
 
 // checkY validates targets against x and the model's output.
-func (m *Sequential) checkY(op, arg string, x, y *tensor.Tensor) error {
-	if y == nil {
+func (m *Sequential) checkY(op, arg string, x, y Array) error {
+	if isNil(y) {
 		return fmt.Errorf("models: %s: %s is nil", op, arg)
 	}
-	if y.Rank() == 0 || y.Dim(0) != x.Dim(0) {
-		return fmt.Errorf("models: %s: %s has %v rows but x has %d (shapes %v and %v)", op, arg, dim0(y), x.Dim(0), y.Shape(), x.Shape())
+	xs, ys := shapeOf(x), shapeOf(y)
+	if len(ys) == 0 || ys[0] != xs[0] {
+		return fmt.Errorf("models: %s: %s has %v rows but x has %d (shapes %v and %v)", op, arg, dim0(ys), xs[0], ys, xs)
 	}
-	if i := firstNonFinite(y.Data()); i >= 0 {
-		return fmt.Errorf("models: %s: %s holds %v at flat index %d; targets must be finite", op, arg, y.Data()[i], i)
+	if err := validate(op, arg, y); err != nil {
+		return err
+	}
+	if err := checkFinite(op, arg, "targets", y); err != nil {
+		return err
 	}
 	out := m.OutputShape()
 	if lc, ok := m.loss.(losses.LabelChecker); ok {
-		if err := lc.CheckLabels(y, out[len(out)-1]); err != nil {
-			return fmt.Errorf("models: %s: %s: %w", op, arg, err)
-		}
-		return nil
+		return checkLabels(op, arg, lc, y, out[len(out)-1])
 	}
-	if !equalShape(y.Shape()[1:], out) && prodShape(y.Shape()[1:]) != prodShape(out) {
-		return fmt.Errorf("models: %s: %s has per-example shape %v, model outputs %v", op, arg, y.Shape()[1:], out)
+	if !equalShape(ys[1:], out) && prodShape(ys[1:]) != prodShape(out) {
+		return fmt.Errorf("models: %s: %s has per-example shape %v, model outputs %v", op, arg, ys[1:], out)
 	}
 	return nil
 }
 
-func dim0(t *tensor.Tensor) any {
-	if t.Rank() == 0 {
+// validate runs a Validator's own check, also for a view of one.
+func validate(op, arg string, a Array) error {
+	if v, ok := a.(*rowView); ok {
+		a = v.a
+	}
+	if v, ok := a.(Validator); ok {
+		if err := v.Validate(); err != nil {
+			return fmt.Errorf("models: %s: %s: %w", op, arg, err)
+		}
+	}
+	return nil
+}
+
+// checkFinite returns an error naming the first NaN or ±Inf of a, unless a
+// is a Validator (or a view of one), which checked itself. what names the
+// values: "inputs" or "targets".
+func checkFinite(op, arg, what string, a Array) error {
+	base := a
+	if v, ok := a.(*rowView); ok {
+		base = v.a
+	}
+	if _, ok := base.(Validator); ok {
+		return nil
+	}
+	var err error
+	eachChunk(a, func(lo int, b *tensor.Tensor) bool {
+		d := b.Data()
+		if i := firstNonFinite(d); i >= 0 {
+			err = fmt.Errorf("models: %s: %s holds %v at flat index %d; %s must be finite", op, arg, d[i], lo*(len(d)/b.Dim(0))+i, what)
+			return false
+		}
+		return true
+	})
+	return err
+}
+
+// checkLabels runs the loss's label check on y, converting an Array that
+// is not a tensor in blocks of bounded size. An error in a later block
+// names the block's rows, y[lo:hi], and counts indices from its start.
+func checkLabels(op, arg string, lc losses.LabelChecker, y Array, classes int) error {
+	var err error
+	n := shapeOf(y)[0]
+	eachChunk(y, func(lo int, b *tensor.Tensor) bool {
+		if e := lc.CheckLabels(b, classes); e != nil {
+			if hi := lo + b.Dim(0); lo == 0 && hi == n {
+				err = fmt.Errorf("models: %s: %s: %w", op, arg, e)
+			} else {
+				err = fmt.Errorf("models: %s: %s[%d:%d]: %w", op, arg, lo, hi, e)
+			}
+			return false
+		}
+		return true
+	})
+	return err
+}
+
+func dim0(s []int) any {
+	if len(s) == 0 {
 		return "no"
 	}
-	return t.Dim(0)
+	return s[0]
 }
 
 // firstNonFinite returns the index of the first NaN or ±Inf in d, or -1.

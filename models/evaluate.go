@@ -17,8 +17,9 @@ type EvaluateConfig struct {
 }
 
 // Evaluate returns the loss and metrics of the model on x and y, keyed as in
-// Keras's evaluate(return_dict=True): "loss", "accuracy", ….
-func (m *Sequential) Evaluate(x, y *tensor.Tensor, cfg EvaluateConfig) (logs map[string]float64, err error) {
+// Keras's evaluate(return_dict=True): "loss", "accuracy", …. x and y are
+// tensors or other Arrays, read a batch at a time as Fit reads them.
+func (m *Sequential) Evaluate(x, y Array, cfg EvaluateConfig) (logs map[string]float64, err error) {
 	defer tensor.RecoverShapeError(&err)
 	if !m.compiled {
 		return nil, fmt.Errorf("models: evaluate: %w", ErrNotCompiled)
@@ -40,7 +41,7 @@ func (m *Sequential) Evaluate(x, y *tensor.Tensor, cfg EvaluateConfig) (logs map
 
 // evaluate runs the loss and metrics over batches without recording
 // gradients. The metrics are reset first.
-func (m *Sequential) evaluate(x, y *tensor.Tensor, bs int, verbose Verbosity) (map[string]float64, error) {
+func (m *Sequential) evaluate(x, y Array, bs int, verbose Verbosity) (map[string]float64, error) {
 	restore := m.noGrad()
 	defer restore()
 	n := x.Dim(0)
@@ -52,9 +53,10 @@ func (m *Sequential) evaluate(x, y *tensor.Tensor, bs int, verbose Verbosity) (m
 		mt.Reset()
 	}
 	arena := m.scratch()
+	xr, yr := newBatchReader(x, bs), newBatchReader(y, bs)
 	for step := 0; step < steps; step++ {
 		lo, hi := step*bs, min((step+1)*bs, n)
-		xb, yb := x.Slice(lo, hi).InArena(arena), y.Slice(lo, hi)
+		xb, yb := xr.rows(lo, hi).InArena(arena), yr.rows(lo, hi)
 		pred := m.Call(xb, false)
 		loss.add(float64(m.loss.Call(yb, pred).Item()), hi-lo)
 		for _, mt := range m.metrics {
@@ -105,8 +107,9 @@ type PredictConfig struct {
 }
 
 // Predict returns the model's outputs for x, one row per example, computed
-// in batches without recording gradients (Dropout is off).
-func (m *Sequential) Predict(x *tensor.Tensor, cfg PredictConfig) (out *tensor.Tensor, err error) {
+// in batches without recording gradients (Dropout is off). x is a tensor or
+// another Array, read a batch at a time as Fit reads it.
+func (m *Sequential) Predict(x Array, cfg PredictConfig) (out *tensor.Tensor, err error) {
 	defer tensor.RecoverShapeError(&err)
 	if err := m.checkX("predict", "x", x); err != nil {
 		return nil, err
@@ -126,9 +129,10 @@ func (m *Sequential) Predict(x *tensor.Tensor, cfg PredictConfig) (out *tensor.T
 	out = tensor.Zeros(append([]int{n}, m.OutputShape()...)...)
 	per := out.Size() / n
 	arena := m.scratch()
+	xr := newBatchReader(x, bs)
 	for step := 0; step < steps; step++ {
 		lo, hi := step*bs, min((step+1)*bs, n)
-		pred := m.Call(x.Slice(lo, hi).InArena(arena), false)
+		pred := m.Call(xr.rows(lo, hi).InArena(arena), false)
 		copy(out.Data()[lo*per:hi*per], pred.Data())
 		arena.Reset()
 		if bar != nil {

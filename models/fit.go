@@ -47,9 +47,11 @@ func (v Verbosity) keras() int {
 	return 1
 }
 
-// Data is a pair of inputs and targets, e.g. validation data.
+// Data is a pair of inputs and targets, e.g. validation data. Either may be
+// a *tensor.Tensor or another Array, such as the uint8 arrays of package
+// datasets.
 type Data struct {
-	X, Y *tensor.Tensor
+	X, Y Array
 }
 
 // FitConfig holds Fit's options; the zero value of each field is Keras's
@@ -102,7 +104,13 @@ func (h *History) Keys() []string {
 // returns the per-epoch history. Each step takes a batch (in a new random
 // order every epoch unless NoShuffle), computes the loss and its gradient,
 // and lets the optimizer update the weights.
-func (m *Sequential) Fit(x, y *tensor.Tensor, cfg FitConfig) (h *History, err error) {
+//
+// x and y are tensors or other Arrays. The uint8 arrays the loaders of
+// package datasets return can be passed as they are, as Keras's
+// model.fit(X_train, y_train) takes NumPy's: each batch is converted to
+// float32 as it is assembled, with the same numbers as a tensor converted
+// beforehand but without its memory.
+func (m *Sequential) Fit(x, y Array, cfg FitConfig) (h *History, err error) {
 	defer tensor.RecoverShapeError(&err)
 	if !m.compiled {
 		return nil, fmt.Errorf("models: fit: %w", ErrNotCompiled)
@@ -151,8 +159,8 @@ func (m *Sequential) Fit(x, y *tensor.Tensor, cfg FitConfig) (h *History, err er
 		if splitAt == 0 || splitAt == n {
 			return nil, fmt.Errorf("models: fit: ValidationSplit %v of %d rows leaves an empty training or validation set", cfg.ValidationSplit, n)
 		}
-		val = &Data{X: x.Slice(splitAt, n), Y: y.Slice(splitAt, n)}
-		x, y = x.Slice(0, splitAt), y.Slice(0, splitAt)
+		val = &Data{X: rowsRange(x, splitAt, n), Y: rowsRange(y, splitAt, n)}
+		x, y = rowsRange(x, 0, splitAt), rowsRange(y, 0, splitAt)
 	}
 
 	n := x.Dim(0)
@@ -168,8 +176,9 @@ func (m *Sequential) Fit(x, y *tensor.Tensor, cfg FitConfig) (h *History, err er
 	}
 	var lastLogs callbacks.Logs
 	arena := m.scratch()
-	xb := tensor.Zeros(batchShape(x.Shape(), bs)...).InArena(arena)
-	yb := tensor.Zeros(batchShape(y.Shape(), bs)...)
+	xShape, yShape := shapeOf(x), shapeOf(y)
+	xb := tensor.Zeros(batchShape(xShape, bs)...).InArena(arena)
+	yb := tensor.Zeros(batchShape(yShape, bs)...)
 	idx := make([]int, n)
 	out := m.out()
 	dynamic := false
@@ -204,8 +213,8 @@ func (m *Sequential) Fit(x, y *tensor.Tensor, cfg FitConfig) (h *History, err er
 			lo, hi := step*bs, min((step+1)*bs, n)
 			xs, ys := xb, yb
 			if hi-lo != bs {
-				xs = tensor.Zeros(batchShape(x.Shape(), hi-lo)...).InArena(arena)
-				ys = tensor.Zeros(batchShape(y.Shape(), hi-lo)...)
+				xs = tensor.Zeros(batchShape(xShape, hi-lo)...).InArena(arena)
+				ys = tensor.Zeros(batchShape(yShape, hi-lo)...)
 			}
 			x.TakeRowsInto(xs, idx[lo:hi])
 			y.TakeRowsInto(ys, idx[lo:hi])

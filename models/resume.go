@@ -28,7 +28,7 @@ import (
 // fitRun is the state of the current Fit call that callbacks may read.
 type fitRun struct {
 	cfg   FitConfig
-	x, y  *tensor.Tensor // the training rows, after any validation split
+	x, y  Array // the training rows, after any validation split
 	val   *Data
 	h     *History
 	steps int // steps per epoch
@@ -52,7 +52,7 @@ type resumePoint struct {
 
 // beginRun starts the record of a Fit call; Fit calls it before
 // OnTrainBegin.
-func (m *Sequential) beginRun(cfg FitConfig, x, y *tensor.Tensor, val *Data, h *History, steps int) *fitRun {
+func (m *Sequential) beginRun(cfg FitConfig, x, y Array, val *Data, h *History, steps int) *fitRun {
 	m.run = &fitRun{cfg: cfg, x: x, y: y, val: val, h: h, steps: steps, epoch: cfg.InitialEpoch}
 	return m.run
 }
@@ -178,12 +178,12 @@ func (m *Sequential) fingerprintOf(r *fitRun) (fingerprint, error) {
 		return fingerprint{}, err
 	}
 	fp := fingerprint{
-		Model: sha(mc), Compile: sha(cc), Data: hashTensors(r.x, r.y),
+		Model: sha(mc), Compile: sha(cc), Data: hashArrays(r.x, r.y),
 		Rows: r.x.Dim(0), Seed: m.seed, BatchSize: r.cfg.BatchSize, Shuffle: !r.cfg.NoShuffle,
 		ValidationSplit: strictjson.Float(r.cfg.ValidationSplit),
 	}
 	if r.val != nil {
-		fp.Validation = hashTensors(r.val.X, r.val.Y)
+		fp.Validation = hashArrays(r.val.X, r.val.Y)
 	}
 	return fp, nil
 }
@@ -218,17 +218,24 @@ func sha(b []byte) string {
 	return hex.EncodeToString(s[:])
 }
 
-// hashTensors returns the SHA-256 of the tensors' shapes and values.
-func hashTensors(ts ...*tensor.Tensor) string {
+// hashArrays returns the SHA-256 of the arrays' shapes and float32 values.
+// An array that is not a tensor is hashed as the tensor it converts to, so
+// that a backup made while training on a tensor is resumed when training
+// on the uint8 array it came from, and the other way round.
+func hashArrays(as ...Array) string {
 	h := sha256.New()
 	buf := make([]byte, 0, 64<<10)
-	for _, t := range ts {
-		buf = binary.LittleEndian.AppendUint64(buf[:0], uint64(t.Rank()))
-		for _, d := range t.Shape() {
+	for _, a := range as {
+		s := shapeOf(a)
+		buf = binary.LittleEndian.AppendUint64(buf[:0], uint64(len(s)))
+		for _, d := range s {
 			buf = binary.LittleEndian.AppendUint64(buf, uint64(d))
 		}
 		h.Write(buf)
-		hashFloats(h, t.Data(), buf[:0])
+		eachChunk(a, func(_ int, b *tensor.Tensor) bool {
+			hashFloats(h, b.Data(), buf[:0])
+			return true
+		})
 	}
 	return hex.EncodeToString(h.Sum(nil))
 }

@@ -7,6 +7,14 @@
 // the shuffled batches and the dropout masks, so two runs with the same seed
 // give the same weights bit for bit, whatever the number of CPU cores.
 //
+// # Data
+//
+// Fit, Evaluate and Predict take an Array: a *tensor.Tensor, or the uint8
+// arrays the loaders of package datasets return, which they convert one
+// batch at a time, as Keras's fit does with NumPy's uint8 arrays. For
+// MNIST that keeps the 47 MB of bytes in memory instead of adding a
+// 188 MB float32 copy, with the same results bit for bit.
+//
 // # Errors
 //
 // Compile, Fit, Evaluate and Predict check their arguments and the data

@@ -13,7 +13,6 @@ import (
 	"github.com/neuron-go/neuron/datasets"
 	"github.com/neuron-go/neuron/internal/course"
 	"github.com/neuron-go/neuron/models"
-	"github.com/neuron-go/neuron/tensor"
 )
 
 // This file holds the commands that use a saved model: evaluate and
@@ -112,12 +111,12 @@ func checkFits(m *models.Sequential, path string, d *dataset) error {
 // modelInput returns the images of a (n×28×28) as the model m takes them:
 // reshaped to (n, input shape...), as the course reshapes X_train to
 // (60000, 28, 28, 1) for its CNN, and divided by 255 if scale is set.
-func modelInput(m *models.Sequential, a datasets.Uint8Array, scale bool) *tensor.Tensor {
-	x := a.Tensor().Reshape(append([]int{a.Len()}, m.InputShape()...)...)
+func modelInput(m *models.Sequential, a datasets.Uint8Array, scale bool) models.Array {
+	a = a.Reshape(append([]int{a.Len()}, m.InputShape()...)...)
 	if scale {
-		x = x.DivScalar(255)
+		return a.DivScalar(255)
 	}
-	return x
+	return a
 }
 
 // shapeString formats a shape as Python does a tuple: (28, 28, 1), (784,).
@@ -238,7 +237,7 @@ func runEvaluate(args []string, s streams) error {
 			return err
 		}
 	}
-	scores, err := m.Evaluate(x, yU8.Tensor(), models.EvaluateConfig{BatchSize: o.batchSize, Verbose: verbose})
+	scores, err := m.Evaluate(x, yU8, models.EvaluateConfig{BatchSize: o.batchSize, Verbose: verbose})
 	if err != nil {
 		return err
 	}

@@ -216,15 +216,18 @@ func runTrain(args []string, s streams) error {
 		fmt.Fprintf(s.stdout, "using the first %d of %d training and %d of %d test examples (-limit %d)\n",
 			xTrainU8.Len(), d.xTrain.Len(), xTestU8.Len(), d.xTest.Len(), o.limit)
 	}
-	x, xt := xTrainU8.Tensor(), xTestU8.Tensor()
+	// The model takes the uint8 arrays and converts each batch to float32
+	// as it assembles it, as Keras's fit does with NumPy's arrays.
+	xTrainIn, xTestIn := xTrainU8, xTestU8
 	if p.channels { // X_train.reshape((60000, 28, 28, 1))
-		x = x.Reshape(append(x.Shape(), 1)...)
-		xt = xt.Reshape(append(xt.Shape(), 1)...)
+		xTrainIn = xTrainIn.Reshape(append(xTrainIn.Shape, 1)...)
+		xTestIn = xTestIn.Reshape(append(xTestIn.Shape, 1)...)
 	}
-	if scale { // X_train / 255.0
-		x, xt = x.DivScalar(255), xt.DivScalar(255)
+	var x, xt models.Array = xTrainIn, xTestIn
+	if scale { // X_train / 255.0, a batch at a time
+		x, xt = xTrainIn.DivScalar(255), xTestIn.DivScalar(255)
 	}
-	y, yt := yTrainU8.Tensor(), yTestU8.Tensor()
+	y, yt := yTrainU8, yTestU8
 
 	m := p.model()
 	m.Out = s.stdout

@@ -36,7 +36,6 @@ import (
 	"github.com/neuron-go/neuron/metrics"
 	"github.com/neuron-go/neuron/models"
 	"github.com/neuron-go/neuron/optimizers"
-	"github.com/neuron-go/neuron/tensor"
 )
 
 func main() {
@@ -53,12 +52,13 @@ func run(o course.Options) error {
 	}
 	classes := fashionmnist.ClassNames
 	fmt.Println("y_train[0]:", yTrain.Data[0], "-", classes[yTrain.Data[0]])
-	x, xt := xTrain.Tensor(), xTest.Tensor()
+	xTrain, yTrain, xTest, yTest = o.Rows(xTrain), o.Rows(yTrain), o.Rows(xTest), o.Rows(yTest)
+	// The model takes the uint8 arrays as they are and converts each batch
+	// to float32 as it assembles it.
+	var x, xt models.Array = xTrain, xTest
 	if o.Scale {
-		x, xt = x.DivScalar(255), xt.DivScalar(255)
+		x, xt = xTrain.DivScalar(255), xTest.DivScalar(255) // X_train / 255.0, a batch at a time
 	}
-	y, yt := yTrain.Tensor(), yTest.Tensor()
-	x, y, xt, yt = o.Rows(x), o.Rows(y), o.Rows(xt), o.Rows(yt)
 
 	var model *models.Sequential
 	if o.Load != "" {
@@ -66,10 +66,10 @@ func run(o course.Options) error {
 			return err
 		}
 		model.Summary()
-	} else if model, err = train(o, x, y, xt, yt); err != nil {
+	} else if model, err = train(o, x, yTrain, xt, yTest); err != nil {
 		return err
 	}
-	scores, err := model.Evaluate(xt, yt, models.EvaluateConfig{Verbose: o.Verbose})
+	scores, err := model.Evaluate(xt, yTest, models.EvaluateConfig{Verbose: o.Verbose})
 	if err != nil {
 		return err
 	}
@@ -86,7 +86,7 @@ func run(o course.Options) error {
 
 // train builds, compiles and trains the course's model, validating on the
 // test set unless -validation-split is given, and saves it with -save.
-func train(o course.Options, x, y, xt, yt *tensor.Tensor) (*models.Sequential, error) {
+func train(o course.Options, x, y, xt, yt models.Array) (*models.Sequential, error) {
 	model := models.NewSequential(
 		&layers.Flatten{InputShape: []int{28, 28}},
 		&layers.Dense{Units: 128, Activation: activations.ReLU},

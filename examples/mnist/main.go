@@ -13,7 +13,10 @@
 //	pred = model.predict(X_test); np.argmax(pred[1])
 //
 // Like the course it feeds the raw pixel values 0..255; -scale divides them
-// by 255 first.
+// by 255 first. As Keras's model.fit(X_train, y_train) does with NumPy's
+// uint8 arrays, Fit, Evaluate and Predict take the uint8 arrays themselves
+// and convert one batch at a time to float32, so the program never holds a
+// float32 copy of the images.
 //
 // Usage:
 //
@@ -39,7 +42,6 @@ import (
 	"github.com/neuron-go/neuron/metrics"
 	"github.com/neuron-go/neuron/models"
 	"github.com/neuron-go/neuron/optimizers"
-	"github.com/neuron-go/neuron/tensor"
 )
 
 func main() {
@@ -55,12 +57,13 @@ func run(o course.Options) error {
 		return err
 	}
 	fmt.Println("X_train:", xTrain.Describe(), "y_train:", yTrain.Describe(), "X_test:", xTest.Describe(), "y_test:", yTest.Describe())
-	x, xt := xTrain.Tensor(), xTest.Tensor()
+	xTrain, yTrain, xTest, yTest = o.Rows(xTrain), o.Rows(yTrain), o.Rows(xTest), o.Rows(yTest)
+	// The model takes the uint8 arrays as they are and converts each batch
+	// to float32 as it assembles it.
+	var x, xt models.Array = xTrain, xTest
 	if o.Scale {
-		x, xt = x.DivScalar(255), xt.DivScalar(255)
+		x, xt = xTrain.DivScalar(255), xTest.DivScalar(255) // X_train / 255.0, a batch at a time
 	}
-	y, yt := yTrain.Tensor(), yTest.Tensor()
-	x, y, xt, yt = o.Rows(x), o.Rows(y), o.Rows(xt), o.Rows(yt)
 
 	var model *models.Sequential
 	if o.Load != "" {
@@ -68,10 +71,10 @@ func run(o course.Options) error {
 			return err
 		}
 		model.Summary()
-	} else if model, err = train(o, x, y); err != nil {
+	} else if model, err = train(o, x, yTrain); err != nil {
 		return err
 	}
-	scores, err := model.Evaluate(xt, yt, models.EvaluateConfig{Verbose: o.Verbose})
+	scores, err := model.Evaluate(xt, yTest, models.EvaluateConfig{Verbose: o.Verbose})
 	if err != nil {
 		return err
 	}
@@ -87,7 +90,7 @@ func run(o course.Options) error {
 
 // train builds, compiles and trains the course's model, and saves it with
 // -save.
-func train(o course.Options, x, y *tensor.Tensor) (*models.Sequential, error) {
+func train(o course.Options, x, y models.Array) (*models.Sequential, error) {
 	model := models.NewSequential(
 		&layers.Flatten{InputShape: []int{28, 28}},
 		&layers.Dense{Units: 256, Activation: activations.ReLU},

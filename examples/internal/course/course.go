@@ -8,11 +8,11 @@ import (
 	"os"
 
 	"github.com/neuron-go/neuron/callbacks"
+	"github.com/neuron-go/neuron/datasets"
 	"github.com/neuron-go/neuron/losses"
 	"github.com/neuron-go/neuron/metrics"
 	"github.com/neuron-go/neuron/models"
 	"github.com/neuron-go/neuron/optimizers"
-	"github.com/neuron-go/neuron/tensor"
 )
 
 // Options are the flags every course program takes.
@@ -93,12 +93,12 @@ func ReportTest(scores map[string]float64) {
 	fmt.Printf("test loss: %.4f - test accuracy: %.4f\n", scores["loss"], scores["accuracy"])
 }
 
-// Rows returns t, or its first Limit rows with -limit.
-func (o Options) Rows(t *tensor.Tensor) *tensor.Tensor {
-	if o.Limit > 0 && o.Limit < t.Dim(0) {
-		return t.Slice(0, o.Limit)
+// Rows returns a, or its first Limit rows with -limit.
+func (o Options) Rows(a datasets.Uint8Array) datasets.Uint8Array {
+	if o.Limit > 0 && o.Limit < a.Len() {
+		return a.Slice(0, o.Limit)
 	}
-	return t
+	return a
 }
 
 // Callbacks returns the callbacks the flags ask for: a BackupAndRestore
