@@ -131,8 +131,10 @@ func (t *Tensor) Slice(from, to int) *Tensor {
 	for _, d := range t.shape[1:] {
 		n *= d
 	}
-	shape := append([]int{to - from}, t.shape[1:]...)
-	return &Tensor{shape: shape, data: t.data[from*n : to*n]}
+	s := &Tensor{data: t.data[from*n : to*n]}
+	s.setShape(t.shape)
+	s.shape[0] = to - from
+	return s
 }
 
 // Pick returns, for a [n,c] tensor and n class indices, the n values
