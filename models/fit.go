@@ -5,7 +5,9 @@ import (
 	"fmt"
 	"math"
 	"os"
+	"slices"
 	"sort"
+	"strings"
 
 	"github.com/neuron-go/neuron/callbacks"
 	"github.com/neuron-go/neuron/internal/progbar"
@@ -186,6 +188,8 @@ func (m *Sequential) Fit(x, y Array, cfg FitConfig) (h *History, err error) {
 		dynamic = progbar.IsTerminal(f)
 	}
 	var loss lossTracker
+	var stepLogs callbacks.Logs // the logs of every step when no callback keeps them
+	var values []progbar.Value  // the progress line's values
 
 	for epoch := run.start(cfg.InitialEpoch); epoch < cfg.Epochs; epoch++ {
 		for _, cb := range cfg.Callbacks {
@@ -225,9 +229,18 @@ func (m *Sequential) Fit(x, y Array, cfg FitConfig) (h *History, err error) {
 			if cfg.Verbose == Silent && len(cfg.Callbacks) == 0 {
 				continue
 			}
-			logs := m.currentLogs(loss.result())
+			var logs callbacks.Logs
+			if len(cfg.Callbacks) == 0 {
+				// Only the bar reads the logs, and it copies them: one
+				// map and one slice serve every step.
+				stepLogs = m.fillLogs(stepLogs, loss.result())
+				logs = stepLogs
+			} else {
+				logs = m.currentLogs(loss.result())
+			}
+			values = appendBarValues(values[:0], logs)
 			// With validation, the epoch's final line waits for val_ values.
-			bar.Update(step+1, barValues(logs), step+1 == steps && val == nil)
+			bar.Update(step+1, values, step+1 == steps && val == nil)
 			for _, cb := range cfg.Callbacks {
 				if err := cb.OnBatchEnd(step, logs); err != nil {
 					if !errors.Is(err, callbacks.ErrStopTraining) {
@@ -316,8 +329,15 @@ func (m *Sequential) trainStep(xb, yb *tensor.Tensor) float64 {
 }
 
 // currentLogs returns the loss and every metric's running value.
-func (m *Sequential) currentLogs(loss float64) callbacks.Logs {
-	logs := callbacks.Logs{"loss": loss}
+func (m *Sequential) currentLogs(loss float64) callbacks.Logs { return m.fillLogs(nil, loss) }
+
+// fillLogs sets the loss and every metric's running value in logs (a new
+// map if nil) and returns it.
+func (m *Sequential) fillLogs(logs callbacks.Logs, loss float64) callbacks.Logs {
+	if logs == nil {
+		logs = make(callbacks.Logs, 1+len(m.metrics))
+	}
+	logs["loss"] = loss
 	for _, mt := range m.metrics {
 		logs[mt.Name()] = mt.Result()
 	}
@@ -325,12 +345,14 @@ func (m *Sequential) currentLogs(loss float64) callbacks.Logs {
 }
 
 // barValues orders logs for the progress line (sorted, as Keras 3 does).
-func barValues(logs callbacks.Logs) []progbar.Value {
-	v := make([]progbar.Value, 0, len(logs))
+func barValues(logs callbacks.Logs) []progbar.Value { return appendBarValues(nil, logs) }
+
+// appendBarValues appends the logs to v in the order of the progress line.
+func appendBarValues(v []progbar.Value, logs callbacks.Logs) []progbar.Value {
 	for k, x := range logs {
 		v = append(v, progbar.Value{Name: k, Value: x})
 	}
-	sort.Slice(v, func(i, j int) bool { return v[i].Name < v[j].Name })
+	slices.SortFunc(v, func(a, b progbar.Value) int { return strings.Compare(a.Name, b.Name) })
 	return v
 }
 
