@@ -196,8 +196,9 @@ func (t *Tensor) Clone() *Tensor { return New(t.shape, t.data) }
 
 // Detach returns a tensor sharing t's storage but with no gradient history:
 // gradients do not flow through it.
-// A detached tensor of a step's intermediate result lives, like it, until
-// the arena's Reset.
+//
+// The detached view of a step's intermediate result lives, like the result,
+// until its arena's Reset.
 func (t *Tensor) Detach() *Tensor {
 	d := header(t.arena)
 	d.setShape(t.shape)
