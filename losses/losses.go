@@ -197,6 +197,26 @@ var registry = map[string]func() Loss{
 	"mean_squared_error":              func() Loss { return MeanSquaredError{} },
 	"mse":                             func() Loss { return MeanSquaredError{} },
 	"MSE":                             func() Loss { return MeanSquaredError{} },
+	"mean_absolute_error":             func() Loss { return MeanAbsoluteError{} },
+	"mae":                             func() Loss { return MeanAbsoluteError{} },
+	"MAE":                             func() Loss { return MeanAbsoluteError{} },
+	"mean_absolute_percentage_error":  func() Loss { return MeanAbsolutePercentageError{} },
+	"mape":                            func() Loss { return MeanAbsolutePercentageError{} },
+	"MAPE":                            func() Loss { return MeanAbsolutePercentageError{} },
+	"mean_squared_logarithmic_error":  func() Loss { return MeanSquaredLogarithmicError{} },
+	"msle":                            func() Loss { return MeanSquaredLogarithmicError{} },
+	"MSLE":                            func() Loss { return MeanSquaredLogarithmicError{} },
+	"huber":                           func() Loss { return Huber{} },
+	"huber_loss":                      func() Loss { return Huber{} },
+	"log_cosh":                        func() Loss { return LogCosh{} },
+	"logcosh":                         func() Loss { return LogCosh{} },
+	"kl_divergence":                   func() Loss { return KLDivergence{} },
+	"kld":                             func() Loss { return KLDivergence{} },
+	"KLD":                             func() Loss { return KLDivergence{} },
+	"kullback_leibler_divergence":     func() Loss { return KLDivergence{} },
+	"poisson":                         func() Loss { return Poisson{} },
+	"hinge":                           func() Loss { return Hinge{} },
+	"squared_hinge":                   func() Loss { return SquaredHinge{} },
 }
 
 // Get returns the loss with the given Keras name or alias, with defaults.
@@ -215,4 +235,45 @@ func Names() []string {
 	}
 	sort.Strings(names)
 	return names
+}
+
+// KerasClass returns the Keras class name of a loss of this package that has
+// no settings (or only default ones), e.g. "MeanAbsoluteError", so that it can
+// be saved and loaded by name; ok is false for any other loss.
+func KerasClass(l Loss) (class string, ok bool) {
+	switch v := l.(type) {
+	case MeanAbsoluteError, *MeanAbsoluteError:
+		return "MeanAbsoluteError", true
+	case MeanAbsolutePercentageError, *MeanAbsolutePercentageError:
+		return "MeanAbsolutePercentageError", true
+	case MeanSquaredLogarithmicError, *MeanSquaredLogarithmicError:
+		return "MeanSquaredLogarithmicError", true
+	case Huber:
+		return "Huber", v.Delta == 0 || v.Delta == 1
+	case *Huber:
+		return "Huber", v.Delta == 0 || v.Delta == 1
+	case LogCosh, *LogCosh:
+		return "LogCosh", true
+	case KLDivergence, *KLDivergence:
+		return "KLDivergence", true
+	case Poisson, *Poisson:
+		return "Poisson", true
+	case Hinge, *Hinge:
+		return "Hinge", true
+	case SquaredHinge, *SquaredHinge:
+		return "SquaredHinge", true
+	}
+	return "", false
+}
+
+// FromKerasClass returns the default loss of a Keras class name that
+// KerasClass produces.
+func FromKerasClass(class string) (Loss, bool) {
+	for _, f := range registry {
+		l := f()
+		if c, ok := KerasClass(l); ok && c == class {
+			return l, true
+		}
+	}
+	return nil, false
 }

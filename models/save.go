@@ -376,6 +376,14 @@ func marshalLoss(l losses.Loss) ([]byte, error) {
 	case losses.MeanSquaredError, *losses.MeanSquaredError:
 		class = "MeanSquaredError"
 	default:
+		c, ok := losses.KerasClass(l)
+		if ok {
+			class = c
+			break
+		}
+		if c != "" {
+			return nil, fmt.Errorf("loss %+v cannot be saved: only its default settings can", l)
+		}
 		return nil, fmt.Errorf("loss %T cannot be saved (only the losses package's can)", l)
 	}
 	body, err := json.Marshal(lossConfig{Name: l.Name(), FromLogits: fromLogits})
@@ -411,6 +419,12 @@ func unmarshalLoss(data []byte) (losses.Loss, error) {
 			return nil, errors.New("MeanSquaredError: unknown key \"from_logits\"")
 		}
 		return losses.MeanSquaredError{}, nil
+	}
+	if l, ok := losses.FromKerasClass(s.ClassName); ok {
+		if c.FromLogits != nil {
+			return nil, fmt.Errorf("%s: unknown key \"from_logits\"", s.ClassName)
+		}
+		return l, nil
 	}
 	return nil, fmt.Errorf("unknown loss class %q (known: BinaryCrossentropy, CategoricalCrossentropy, MeanSquaredError, SparseCategoricalCrossentropy)", s.ClassName)
 }
