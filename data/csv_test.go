@@ -127,6 +127,15 @@ func TestReadCSVCategoricalMissing(t *testing.T) {
 	if err == nil || err.Error() != `data: `+p+`: row 4, column "kind": "fish" is not in the vocabulary` {
 		t.Errorf("unknown category: %v", err)
 	}
+	// A categorical label, and a header-less file named by ColumnNames.
+	q := writeFile(t, "q.csv", "1.5,red\n2,blue\n")
+	c, err = ReadCSV(q, CSVOptions{NoHeader: true, ColumnNames: []string{"v", "colour"}, Label: "colour", Categorical: []string{"colour"}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got := ys(t, c.Dataset); !slices.Equal(got, []float32{1, 0}) {
+		t.Errorf("categorical label ids %v, want [1 0] (blue, red)", got)
+	}
 	// Without a default, the empty cell is an error naming row and column.
 	c, err = ReadCSV(p, CSVOptions{Label: "label", Categorical: []string{"kind"}})
 	if err != nil {
