@@ -45,7 +45,14 @@ type CSVOptions struct {
 	Defaults map[string]float32
 	// Comma is the field delimiter; ',' if zero.
 	Comma rune
+	// MaxLineBytes bounds the length of a line, so that a file without
+	// line breaks is an error instead of a record read whole into
+	// memory; DefaultMaxLineBytes if zero.
+	MaxLineBytes int
 }
+
+// DefaultMaxLineBytes is the longest line ReadCSV reads by default: 1 MiB.
+const DefaultMaxLineBytes = 1 << 20
 
 // CSV is a Dataset of the rows of a CSV file: x holds the feature
 // columns as a vector, y the label as a scalar (nil without a label).
@@ -310,7 +317,11 @@ func openCSV(path string, opts CSVOptions) (*os.File, *csv.Reader, error) {
 	if b, err := br.Peek(3); err == nil && string(b) == "\uFEFF" {
 		br.Discard(3)
 	}
-	r := csv.NewReader(br)
+	limit := opts.MaxLineBytes
+	if limit <= 0 {
+		limit = DefaultMaxLineBytes
+	}
+	r := csv.NewReader(&lineLimiter{r: br, max: limit, path: path, line: 1})
 	if opts.Comma != 0 {
 		r.Comma = opts.Comma
 	}
@@ -318,9 +329,45 @@ func openCSV(path string, opts CSVOptions) (*os.File, *csv.Reader, error) {
 	return f, r, nil
 }
 
+// lineLimiter passes r through and fails once a line is longer than max
+// bytes.
+type lineLimiter struct {
+	r    io.Reader
+	max  int
+	path string
+	line int // of the byte read next
+	n    int // bytes of that line so far
+}
+
+func (l *lineLimiter) Read(p []byte) (int, error) {
+	k, err := l.r.Read(p)
+	for i, b := range p[:k] {
+		if b == '\n' {
+			l.line++
+			l.n = 0
+			continue
+		}
+		if l.n++; l.n > l.max {
+			return i, &lineTooLong{line: l.line, max: l.max}
+		}
+	}
+	return k, err
+}
+
+// lineTooLong is the error of a lineLimiter.
+type lineTooLong struct{ line, max int }
+
+func (e *lineTooLong) Error() string {
+	return fmt.Sprintf("row %d: line longer than %d bytes (CSVOptions.MaxLineBytes)", e.line, e.max)
+}
+
 // csvError names the file in an error of encoding/csv, which already
 // names the line.
 func csvError(path string, err error) error {
+	var long *lineTooLong
+	if errors.As(err, &long) {
+		return fmt.Errorf("data: %s: %v", path, long)
+	}
 	var pe *csv.ParseError
 	if errors.As(err, &pe) {
 		if errors.Is(pe.Err, csv.ErrFieldCount) {

@@ -2,9 +2,11 @@ package data
 
 import (
 	"encoding/json"
+	"fmt"
 	"math"
 	"os"
 	"path/filepath"
+	"runtime"
 	"slices"
 	"strings"
 	"syscall"
@@ -125,6 +127,15 @@ func TestReadCSVCategoricalMissing(t *testing.T) {
 	if err == nil || err.Error() != `data: `+p+`: row 4, column "kind": "fish" is not in the vocabulary` {
 		t.Errorf("unknown category: %v", err)
 	}
+	// A categorical label, and a header-less file named by ColumnNames.
+	q := writeFile(t, "q.csv", "1.5,red\n2,blue\n")
+	c, err = ReadCSV(q, CSVOptions{NoHeader: true, ColumnNames: []string{"v", "colour"}, Label: "colour", Categorical: []string{"colour"}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got := ys(t, c.Dataset); !slices.Equal(got, []float32{1, 0}) {
+		t.Errorf("categorical label ids %v, want [1 0] (blue, red)", got)
+	}
 	// Without a default, the empty cell is an error naming row and column.
 	c, err = ReadCSV(p, CSVOptions{Label: "label", Categorical: []string{"kind"}})
 	if err != nil {
@@ -168,6 +179,8 @@ func TestReadCSVErrors(t *testing.T) {
 		{"names", writeFile(t, "n.csv", "a,b\n1,2\n"), CSVOptions{ColumnNames: []string{"x"}}, false, "1 names for 2 columns"},
 		{"nan", writeFile(t, "f.csv", "a\nNaN\n"), CSVOptions{}, true, `row 2, column "a": "NaN" is not a finite float32`},
 		{"quote", writeFile(t, "q.csv", "a\n\"1\n"), CSVOptions{}, true, "row 2"},
+		{"long line", writeFile(t, "g.csv", "a\n1\n"+strings.Repeat("9", 5000)+"\n"), CSVOptions{MaxLineBytes: 4096}, true, "row 3: line longer than 4096 bytes"},
+		{"long header", writeFile(t, "h.csv", strings.Repeat("a", DefaultMaxLineBytes+10)), CSVOptions{}, false, "row 1: line longer than 1048576 bytes"},
 		{"directory", dir, CSVOptions{}, false, "not a regular file"},
 		{"fifo", fifo, CSVOptions{}, false, "not a regular file"},
 		{"missing", filepath.Join(dir, "nope.csv"), CSVOptions{}, false, "no such file"},
@@ -191,4 +204,47 @@ func must2[T any](v T, err error) T {
 		panic(err)
 	}
 	return v
+}
+
+// TestReadCSVStreams reads a CSV file of about 5 MB and checks that the
+// live heap stays far below the file's size.
+func TestReadCSVStreams(t *testing.T) {
+	var sb strings.Builder
+	sb.WriteString("a,b,c,d,y\n")
+	const rows = 200_000
+	for i := range rows {
+		fmt.Fprintf(&sb, "%d.25,%d,-%d.5,1e-3,%d\n", i, i%97, i%13, i%2)
+	}
+	p := writeFile(t, "big.csv", sb.String())
+	size := sb.Len()
+	sb = strings.Builder{}
+	c, err := ReadCSV(p, CSVOptions{Label: "y"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	runtime.GC()
+	var ms runtime.MemStats
+	runtime.ReadMemStats(&ms)
+	base := ms.HeapAlloc
+	peak := uint64(0)
+	n := 0
+	var last Element
+	for e, err := range c.All() {
+		if err != nil {
+			t.Fatal(err)
+		}
+		if n++; n%20_000 == 0 {
+			runtime.GC()
+			runtime.ReadMemStats(&ms)
+			peak = max(peak, ms.HeapAlloc-min(base, ms.HeapAlloc))
+		}
+		last = e
+	}
+	if n != rows || last.X.Data()[0] != rows-1+0.25 {
+		t.Fatalf("%d rows, last %v", n, last.X.Data())
+	}
+	if peak > uint64(size)/8 {
+		t.Errorf("live heap grew by %d bytes reading a file of %d", peak, size)
+	}
+	t.Logf("file %d bytes, live heap growth at most %d bytes", size, peak)
 }
