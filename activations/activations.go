@@ -28,7 +28,7 @@ type Activation struct {
 var (
 	// Linear is the identity: f(x) = x.
 	Linear = Activation{name: "linear"}
-	// ReLU is max(x, 0).
+	// ReLU is max(x, 0); a NaN stays NaN.
 	ReLU = Activation{"relu", (*tensor.Tensor).ReLU}
 	// Sigmoid is 1/(1+e^−x).
 	Sigmoid = Activation{"sigmoid", (*tensor.Tensor).Sigmoid}

@@ -698,6 +698,9 @@ func (d *Dense) Plan(in []int) ([]int, []WeightShape, error) {
 	if !d.NoBias {
 		ws = append(ws, WeightShape{"bias", []int{d.Units}})
 	}
+	if err := checkWeights("Dense", ws); err != nil {
+		return nil, nil, err
+	}
 	return []int{d.Units}, ws, nil
 }
 
@@ -783,31 +786,8 @@ func decodeConv2D(b []byte) (Layer, error) {
 
 // Plan implements Planner.
 func (l *Conv2D) Plan(in []int) ([]int, []WeightShape, error) {
-	const name = "Conv2D"
-	if l.Filters <= 0 {
-		return nil, nil, fmt.Errorf("layers: %s: Filters must be > 0, got %d", name, l.Filters)
-	}
-	if l.KernelSize[0] <= 0 || l.KernelSize[1] <= 0 {
-		return nil, nil, fmt.Errorf("layers: %s: KernelSize must be positive, got %v", name, l.KernelSize)
-	}
-	strides, err := windowStrides(name, l.Strides, [2]int{1, 1})
-	if err != nil {
-		return nil, nil, err
-	}
-	padding, err := windowPadding(name, l.Padding)
-	if err != nil {
-		return nil, nil, err
-	}
-	out, err := windowOutput(name, "kernel", in, l.KernelSize, strides, padding)
-	if err != nil {
-		return nil, nil, err
-	}
-	out[2] = l.Filters
-	ws := []WeightShape{{"kernel", []int{l.KernelSize[0], l.KernelSize[1], in[2], l.Filters}}}
-	if !l.NoBias {
-		ws = append(ws, WeightShape{"bias", []int{l.Filters}})
-	}
-	return out, ws, nil
+	out, ws, _, _, err := l.plan(in)
+	return out, ws, err
 }
 
 type maxPooling2DConfig struct {

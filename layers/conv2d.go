@@ -65,26 +65,10 @@ func (l *Conv2D) ModelInputShape() []int { return l.InputShape }
 
 // Build implements Layer.
 func (l *Conv2D) Build(in []int, rng *rand.Rand) ([]int, error) {
-	const name = "Conv2D"
-	if l.Filters <= 0 {
-		return nil, fmt.Errorf("layers: %s: Filters must be > 0, got %d", name, l.Filters)
-	}
-	if l.KernelSize[0] <= 0 || l.KernelSize[1] <= 0 {
-		return nil, fmt.Errorf("layers: %s: KernelSize must be positive, got %v", name, l.KernelSize)
-	}
-	strides, err := windowStrides(name, l.Strides, [2]int{1, 1})
+	out, ws, strides, padding, err := l.plan(in)
 	if err != nil {
 		return nil, err
 	}
-	padding, err := windowPadding(name, l.Padding)
-	if err != nil {
-		return nil, err
-	}
-	out, err := windowOutput(name, "kernel", in, l.KernelSize, strides, padding)
-	if err != nil {
-		return nil, err
-	}
-	out[2] = l.Filters
 	ki, bi := l.KernelInitializer, l.BiasInitializer
 	if ki == nil {
 		ki = initializers.GlorotUniform{}
@@ -92,15 +76,49 @@ func (l *Conv2D) Build(in []int, rng *rand.Rand) ([]int, error) {
 	if bi == nil {
 		bi = initializers.Zeros{}
 	}
-	ks := []int{l.KernelSize[0], l.KernelSize[1], in[2], l.Filters}
+	ks := ws[0].Shape
 	l.kernel = newWeight("kernel", ks, ki.Init(ks, rng))
 	l.bias = nil
 	if !l.NoBias {
-		bs := []int{l.Filters}
+		bs := ws[1].Shape
 		l.bias = newWeight("bias", bs, bi.Init(bs, rng))
 	}
 	l.strides, l.padding, l.in = strides, padding, append([]int(nil), in...)
 	return out, nil
+}
+
+// plan checks the configuration against the input shape and returns the
+// output shape, the weights' shapes, and the resolved strides and padding;
+// the sizes are checked, so that Build allocates only what it can.
+func (l *Conv2D) plan(in []int) (out []int, ws []WeightShape, strides [2]int, padding string, err error) {
+	const name = "Conv2D"
+	if l.Filters <= 0 {
+		return nil, nil, strides, "", fmt.Errorf("layers: %s: Filters must be > 0, got %d", name, l.Filters)
+	}
+	if l.KernelSize[0] <= 0 || l.KernelSize[1] <= 0 {
+		return nil, nil, strides, "", fmt.Errorf("layers: %s: KernelSize must be positive, got %v", name, l.KernelSize)
+	}
+	if strides, err = windowStrides(name, l.Strides, [2]int{1, 1}); err != nil {
+		return nil, nil, strides, "", err
+	}
+	if padding, err = windowPadding(name, l.Padding); err != nil {
+		return nil, nil, strides, "", err
+	}
+	if out, err = windowOutput(name, "kernel", in, l.KernelSize, strides, padding); err != nil {
+		return nil, nil, strides, "", err
+	}
+	out[2] = l.Filters
+	ws = []WeightShape{{"kernel", []int{l.KernelSize[0], l.KernelSize[1], in[2], l.Filters}}}
+	if !l.NoBias {
+		ws = append(ws, WeightShape{"bias", []int{l.Filters}})
+	}
+	if err = checkWeights(name, ws); err != nil {
+		return nil, nil, strides, "", err
+	}
+	if err = checkOutput(name, "output", out); err != nil {
+		return nil, nil, strides, "", err
+	}
+	return out, ws, strides, padding, nil
 }
 
 // Call implements Layer.
@@ -184,6 +202,9 @@ func windowOutput(layer, what string, in []int, size, strides [2]int, padding st
 			hint = fmt.Sprintf("add Reshape{TargetShape: []int{%d, %d, 1}} first for one channel", in[0], in[1])
 		}
 		return nil, fmt.Errorf("layers: %s: want examples of rank 3 (height, width, channels), got shape %v (%s)", layer, in, hint)
+	}
+	if err := checkOutput(layer, "input", in); err != nil {
+		return nil, err
 	}
 	oh, _ := tensor.ConvOutputSize(in[0], size[0], strides[0], padding)
 	ow, _ := tensor.ConvOutputSize(in[1], size[1], strides[1], padding)

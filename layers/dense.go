@@ -1,7 +1,6 @@
 package layers
 
 import (
-	"fmt"
 	"math/rand/v2"
 
 	"github.com/neuron-go/neuron/activations"
@@ -39,11 +38,9 @@ func (d *Dense) ModelInputShape() []int { return d.InputShape }
 
 // Build implements Layer.
 func (d *Dense) Build(in []int, rng *rand.Rand) ([]int, error) {
-	if d.Units <= 0 {
-		return nil, fmt.Errorf("layers: Dense: Units must be > 0, got %d", d.Units)
-	}
-	if len(in) != 1 {
-		return nil, fmt.Errorf("layers: Dense: want examples of rank 1, got shape %v (add a Flatten layer first)", in)
+	out, ws, err := d.Plan(in)
+	if err != nil {
+		return nil, err
 	}
 	ki, bi := d.KernelInitializer, d.BiasInitializer
 	if ki == nil {
@@ -52,13 +49,14 @@ func (d *Dense) Build(in []int, rng *rand.Rand) ([]int, error) {
 	if bi == nil {
 		bi = initializers.Zeros{}
 	}
-	ks := []int{in[0], d.Units}
+	ks := ws[0].Shape
 	d.kernel = newWeight("kernel", ks, ki.Init(ks, rng))
 	d.bias = nil
 	if !d.NoBias {
-		d.bias = newWeight("bias", []int{d.Units}, bi.Init([]int{d.Units}, rng))
+		bs := ws[1].Shape
+		d.bias = newWeight("bias", bs, bi.Init(bs, rng))
 	}
-	return []int{d.Units}, nil
+	return out, nil
 }
 
 // Call implements Layer.

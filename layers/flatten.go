@@ -23,6 +23,9 @@ func (l *Flatten) ModelInputShape() []int { return l.InputShape }
 
 // Build implements Layer.
 func (l *Flatten) Build(in []int, _ *rand.Rand) ([]int, error) {
+	if err := checkOutput("Flatten", "input", in); err != nil {
+		return nil, err
+	}
 	return []int{prod(in)}, nil
 }
 

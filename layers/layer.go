@@ -68,6 +68,9 @@ func (l *Input) Build(in []int, _ *rand.Rand) ([]int, error) {
 	if err := checkShape("Input", "Shape", l.Shape); err != nil {
 		return nil, err
 	}
+	if err := checkOutput("Input", "Shape", l.Shape); err != nil {
+		return nil, err
+	}
 	return append([]int(nil), in...), nil
 }
 

@@ -44,9 +44,15 @@ func (l *Reshape) Build(in []int, _ *rand.Rand) ([]int, error) {
 			return nil, fmt.Errorf("layers: Reshape: TargetShape %v has more than one -1", l.TargetShape)
 		case d <= 0:
 			return nil, fmt.Errorf("layers: Reshape: TargetShape %v must have positive dimensions (or one -1)", l.TargetShape)
+		case known > MaxElements/d:
+			// The product would overflow; no input has that many values.
+			return nil, fmt.Errorf("layers: Reshape: TargetShape %v holds more than the %d values an example may hold", l.TargetShape, MaxElements)
 		default:
 			known *= d
 		}
+	}
+	if err := checkOutput("Reshape", "input", in); err != nil {
+		return nil, err
 	}
 	total := prod(in)
 	if infer >= 0 {

@@ -22,6 +22,9 @@ type CompileConfig struct {
 // Compile prepares the model for training: it builds the model if needed
 // and sets the optimizer, the loss and the metrics.
 func (m *Sequential) Compile(cfg CompileConfig) error {
+	if err := m.checkLayers("compile"); err != nil {
+		return err
+	}
 	if cfg.Loss == nil {
 		return errors.New("models: compile: Loss is nil; pick one, e.g. losses.SparseCategoricalCrossentropy{}")
 	}

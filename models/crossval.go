@@ -50,6 +50,9 @@ func KFold(x, y Array, newModel func(fold int) (*Sequential, error), cfg KFoldCo
 	if isNil(x) || isNil(y) || x.Rank() == 0 || y.Rank() == 0 {
 		return nil, errors.New("models: kfold: x and y must be non-nil arrays with a batch axis")
 	}
+	if newModel == nil {
+		return nil, errors.New("models: kfold: newModel is nil")
+	}
 	n := x.Dim(0)
 	switch {
 	case cfg.K < 2:
@@ -81,6 +84,9 @@ func KFold(x, y Array, newModel func(fold int) (*Sequential, error), cfg KFoldCo
 		m, err := newModel(fold)
 		if err != nil {
 			return nil, fmt.Errorf("models: kfold: fold %d: building the model: %w", fold, err)
+		}
+		if m == nil {
+			return nil, fmt.Errorf("models: kfold: fold %d: newModel returned a nil model and no error", fold)
 		}
 		fc := cfg.Fit
 		fc.ValidationData = &Data{X: rowsAt(x, valIdx), Y: rowsAt(y, valIdx)}

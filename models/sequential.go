@@ -28,6 +28,7 @@ import (
 	"io"
 	"math/rand/v2"
 	"os"
+	"reflect"
 	"regexp"
 	"strings"
 
@@ -140,6 +141,9 @@ func (m *Sequential) declaredInputShape() []int {
 // Build creates the weights for examples of the given per-example shape (no
 // batch axis). With no argument it uses the shape the first layer declares.
 func (m *Sequential) Build(inputShape ...int) error {
+	if err := m.checkLayers("build"); err != nil {
+		return err
+	}
 	if len(inputShape) == 0 {
 		inputShape = m.declaredInputShape()
 		if inputShape == nil {
@@ -182,6 +186,21 @@ func (m *Sequential) Build(inputShape ...int) error {
 	m.built = true
 	if m.compiled {
 		m.optimizer.Build(m.weights)
+	}
+	return nil
+}
+
+// checkLayers returns an error naming the position of the first nil layer:
+// a nil Layer, or a nil pointer such as (*layers.Dense)(nil), whose methods
+// would dereference it.
+func (m *Sequential) checkLayers(op string) error {
+	for i, l := range m.layers {
+		if l == nil {
+			return fmt.Errorf("models: %s: layer %d is nil", op, i)
+		}
+		if v := reflect.ValueOf(l); v.Kind() == reflect.Pointer && v.IsNil() {
+			return fmt.Errorf("models: %s: layer %d is a nil %T", op, i, l)
+		}
 	}
 	return nil
 }
@@ -284,14 +303,23 @@ func (m *Sequential) out() io.Writer {
 
 // Summary prints the Keras 3 summary table to the model's output (Out,
 // standard output by default). A model that cannot be built yet shows "?"
-// shapes and "0 (unbuilt)" counts, as Keras does.
+// shapes and "0 (unbuilt)" counts, as Keras does. A model with a nil layer
+// has no table: Summary prints SummaryTo's error instead.
 func (m *Sequential) Summary() {
-	_ = m.SummaryTo(m.out(), 0)
+	w := m.out()
+	if err := m.checkLayers("summary"); err != nil {
+		fmt.Fprintln(w, err)
+		return
+	}
+	_ = m.SummaryTo(w, 0)
 }
 
 // SummaryTo writes the summary to w, lineLength characters wide (Keras's
 // line_length); 0 means Keras's choice: 88 on a terminal, 76 otherwise.
 func (m *Sequential) SummaryTo(w io.Writer, lineLength int) error {
+	if err := m.checkLayers("summary"); err != nil {
+		return err
+	}
 	_ = m.ensureBuilt()
 	if m.names == nil {
 		m.assignNames()

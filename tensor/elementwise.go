@@ -285,8 +285,10 @@ func (t *Tensor) Clip(lo, hi float32) *Tensor {
 		})
 }
 
-// ReLU returns max(t, 0). Its derivative is 1 for t > 0 and 0 otherwise
-// (0 at exactly 0, as in TensorFlow).
+// ReLU returns max(t, 0), with NaN for NaN (as IEEE maximum, Keras and
+// PyTorch give, so that a NaN is not hidden as an inactive unit). Its
+// derivative is 1 for t > 0 and 0 otherwise (0 at exactly 0 and at NaN, as
+// in TensorFlow).
 func (t *Tensor) ReLU() *Tensor {
 	out := newOutRaw(t.shape, t)
 	vec.ReLU(out.data, t.data)

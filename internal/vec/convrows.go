@@ -22,7 +22,8 @@ func ConvRowsFast(f int) bool { return convRowsFast(f) }
 
 // ConvRows sets out[o·f+j] = bias[j] + Σ_e x[o·step+xoffs[e]]·w[woffs[e]+j]
 // for the n outputs of a run (with 0 for bias if bias is nil), then, if
-// relu, replaces each result v by v > 0 ? v : 0.
+// relu, replaces each result v by ReLU's max(v, 0): +0 for ±0 and
+// negatives, NaN for NaN.
 func ConvRows(out, x []float32, xoffs, woffs []int32, n, step int, w, bias []float32, f int, relu bool) {
 	if n <= 0 || f <= 0 {
 		return
@@ -51,8 +52,11 @@ func ConvRows(out, x []float32, xoffs, woffs []int32, n, step int, w, bias []flo
 				// multiply and the add (which arm64 would do).
 				acc += float32(xo[xoffs[e]] * w[int(woffs[e])+j])
 			}
-			if relu && !(acc > 0) {
-				acc = 0
+			if relu {
+				if acc <= 0 {
+					acc = 0
+				}
+				acc += 0 // as the assembly's max(0, acc) + 0 (see ReLU)
 			}
 			d[j] = acc
 		}

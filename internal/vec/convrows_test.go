@@ -168,3 +168,58 @@ func BenchmarkConvRows(b *testing.B) {
 		})
 	}
 }
+
+// TestConvRowsReLUNaN checks that the fused ReLU keeps a NaN, as ReLU does,
+// on every path and bit for bit: one NaN input reaches exactly the outputs
+// whose window covers it, and the others stay max(v, 0).
+func TestConvRowsReLUNaN(t *testing.T) {
+	rng := rand.New(rand.NewPCG(7, 7))
+	for _, c := range []convRowsCase{{3, 40, 1, 3, 3, 32, 1, 0}, {3, 12, 2, 3, 3, 64, 1, 0}, {3, 12, 1, 3, 3, 24, 1, 0}} {
+		var xoffs, woffs []int32
+		for i := 0; i < c.kh; i++ {
+			for j := 0; j < c.kw; j++ {
+				for ch := 0; ch < c.c; ch++ {
+					xoffs = append(xoffs, int32((i*c.w+j)*c.c+ch))
+					woffs = append(woffs, int32(((i*c.kw+j)*c.c+ch)*c.f))
+				}
+			}
+		}
+		n := c.w - c.kw + 1
+		x := convData(rng, c.h*c.w*c.c)
+		col := 5 // the NaN is in column 5 of the middle row, channel 0
+		x[(1*c.w+col)*c.c] = math.Float32frombits(0xffc00321)
+		w := convData(rng, c.kh*c.kw*c.c*c.f)
+		for i := range w {
+			if w[i] == 0 {
+				w[i] = 0.5 // no 0·NaN questions: every product with NaN is NaN
+			}
+		}
+		bias := convData(rng, c.f)
+		var ref []uint32
+		for _, p := range kernelPaths() {
+			restore := p.use()
+			out := make([]float32, n*c.f)
+			ConvRows(out, x, xoffs, woffs, n, c.c, w, bias, c.f, true)
+			restore()
+			got := bits(out)
+			if ref == nil {
+				ref = got
+				for o := 0; o < n; o++ {
+					covers := o <= col && col < o+c.kw
+					for j := 0; j < c.f; j++ {
+						v := out[o*c.f+j]
+						if covers && got[o*c.f+j] != 0xffc00321 || !covers && !(v >= 0 && math.Float32bits(v) != 0x80000000) {
+							t.Fatalf("%+v: output %d filter %d = %#x (window covers the NaN: %v)", c, o, j, got[o*c.f+j], covers)
+						}
+					}
+				}
+				continue
+			}
+			for i := range ref {
+				if got[i] != ref[i] {
+					t.Fatalf("%+v: path %s differs from go at %d: %#x vs %#x", c, p.name, i, got[i], ref[i])
+				}
+			}
+		}
+	}
+}

@@ -73,7 +73,10 @@ func adamGo(w, g, m, v []float32, alpha, c1, c2, eps float32) {
 	}
 }
 
-// ReLU sets y = max(x, 0) elementwise (0 for NaN). y and x have equal length.
+// ReLU sets y = max(x, 0) elementwise, with +0 for ±0 and NaN for NaN, as
+// IEEE maximum, Keras and PyTorch give: a NaN must not turn into a valid
+// activation. A NaN keeps its payload and comes out quiet (x + 0). y and x
+// have equal length.
 func ReLU(y, x []float32) {
 	x = x[:len(y)]
 	done := reluAsm(y, x)
@@ -82,14 +85,18 @@ func ReLU(y, x []float32) {
 		// mispredicted branch per element costs more than the work.
 		y[done+i] = max(v, 0)
 		if v != v {
-			y[done+i] = 0
+			// The assembly's max(0, x) + 0 (Go's max does not say
+			// which NaN it returns).
+			y[done+i] = v + 0
 		}
 	}
 }
 
 // ReLUBackward adds g to dx where the ReLU output y is positive:
 // dx += (y > 0) ? g : 0. Adding an explicit 0 elsewhere keeps every path
-// bit-identical (−0 + 0 = +0).
+// bit-identical (−0 + 0 = +0). Where y is NaN the gradient is 0, as in
+// TensorFlow's ReluGrad and JAX (g·(x > 0)); the NaN has already reached
+// the loss through the forward pass.
 func ReLUBackward(dx, g, y []float32) {
 	g, y = g[:len(dx)], y[:len(dx)]
 	done := reluBackwardAsm(dx, g, y)

@@ -87,7 +87,9 @@ done256:
 	RET
 
 // func reluAVX512(y, x *float32, n int); n is a multiple of 16.
-// VMAXPS returns its second source when either is NaN: NaN becomes 0.
+// VMAXPS returns its second source (Go's first operand) when either is NaN
+// or both are zeros, so max(0, x) keeps a NaN x; adding +0 then turns −0
+// into +0 and leaves everything else as it is (a NaN comes out quiet).
 TEXT ·reluAVX512(SB), NOSPLIT, $0-24
 	MOVQ y+0(FP), DI
 	MOVQ x+8(FP), SI
@@ -99,7 +101,8 @@ relu512:
 	CMPQ AX, CX
 	JGE  relu512done
 	VMOVUPS (SI)(AX*4), Z1
-	VMAXPS  Z0, Z1, Z1
+	VMAXPS  Z1, Z0, Z1
+	VADDPS  Z0, Z1, Z1
 	VMOVUPS Z1, (DI)(AX*4)
 	ADDQ    $16, AX
 	JMP     relu512
@@ -108,7 +111,7 @@ relu512done:
 	VZEROUPPER
 	RET
 
-// func reluAVX2(y, x *float32, n int); n is a multiple of 8.
+// func reluAVX2(y, x *float32, n int); n is a multiple of 8. As reluAVX512.
 TEXT ·reluAVX2(SB), NOSPLIT, $0-24
 	MOVQ y+0(FP), DI
 	MOVQ x+8(FP), SI
@@ -120,7 +123,8 @@ relu256:
 	CMPQ AX, CX
 	JGE  relu256done
 	VMOVUPS (SI)(AX*4), Y1
-	VMAXPS  Y0, Y1, Y1
+	VMAXPS  Y1, Y0, Y1
+	VADDPS  Y0, Y1, Y1
 	VMOVUPS Y1, (DI)(AX*4)
 	ADDQ    $8, AX
 	JMP     relu256

@@ -93,13 +93,23 @@ func BenchmarkAdam(b *testing.B) {
 	}
 }
 
-// TestReLUPathsAgree compares every path bit for bit, NaN and ±0 included.
+// TestReLUPathsAgree compares every path bit for bit, NaN and ±0 included,
+// and checks the values: max(x, 0) with +0 for ±0, and NaN for NaN (quiet,
+// with its payload and sign), as IEEE maximum and PyTorch's relu give; the
+// gradient is 0 where the output is NaN (TensorFlow's and JAX's g·(x > 0)).
 func TestReLUPathsAgree(t *testing.T) {
 	rng := rand.New(rand.NewPCG(2, 2))
+	// Quiet NaN, a negative quiet NaN with a payload, a signaling NaN (it
+	// comes out quiet: 0x7fc00001).
+	nans := []uint32{0x7fc00000, 0xffc00123, 0x7f800001}
 	for _, n := range []int{0, 1, 7, 8, 15, 16, 17, 40, 1001} {
 		x := randSlice(rng, n, 1, false)
 		if n > 3 {
 			x[0], x[1], x[2] = float32(math.NaN()), float32(math.Copysign(0, -1)), 0
+		}
+		for i := 3; i+20 < n; i += 20 {
+			// NaNs at many lanes, in the vector body and in the tail.
+			x[i] = math.Float32frombits(nans[i%len(nans)])
 		}
 		g := randSlice(rng, n, 1, false)
 		dx0 := randSlice(rng, n, 1, false)
@@ -121,12 +131,18 @@ func TestReLUPathsAgree(t *testing.T) {
 			if refY == nil {
 				refY, refDX = y, dx
 				for i, v := range x {
-					want := float32(0)
-					if v > 0 {
-						want = v
+					want := uint32(0)
+					switch {
+					case v != v:
+						want = math.Float32bits(v) | 1<<22
+					case v > 0:
+						want = math.Float32bits(v)
 					}
-					if y[i] != want {
-						t.Fatalf("ReLU(%v) = %v", v, y[i])
+					if math.Float32bits(y[i]) != want {
+						t.Fatalf("ReLU(%#x) = %#x, want %#x", math.Float32bits(v), math.Float32bits(y[i]), want)
+					}
+					if v != v && dx[i] != dx0[i] {
+						t.Fatalf("ReLUBackward at a NaN output changed dx from %v to %v", dx0[i], dx[i])
 					}
 				}
 				continue
