@@ -158,15 +158,23 @@ func resolve(trueShape, predShape []int) accuracyKind {
 var ErrUnknownName = errors.New("unknown metric")
 
 var registry = map[string]func() Metric{
-	"accuracy":                    func() Metric { return NewAccuracy() },
-	"acc":                         func() Metric { a := NewAccuracy(); a.name = "acc"; return a },
-	"sparse_categorical_accuracy": func() Metric { return NewSparseCategoricalAccuracy() },
-	"categorical_accuracy":        func() Metric { return NewCategoricalAccuracy() },
-	"binary_accuracy":             func() Metric { return NewBinaryAccuracy() },
-	"precision":                   func() Metric { return NewPrecision() },
-	"recall":                      func() Metric { return NewRecall() },
-	"mean_squared_error":          func() Metric { return NewMeanSquaredError() },
-	"mse":                         func() Metric { m := NewMeanSquaredError(); m.name = "mse"; return m },
+	"accuracy":                          func() Metric { return NewAccuracy() },
+	"acc":                               func() Metric { a := NewAccuracy(); a.name = "acc"; return a },
+	"sparse_categorical_accuracy":       func() Metric { return NewSparseCategoricalAccuracy() },
+	"categorical_accuracy":              func() Metric { return NewCategoricalAccuracy() },
+	"binary_accuracy":                   func() Metric { return NewBinaryAccuracy() },
+	"precision":                         func() Metric { return NewPrecision() },
+	"recall":                            func() Metric { return NewRecall() },
+	"mean_squared_error":                func() Metric { return NewMeanSquaredError() },
+	"mse":                               func() Metric { m := NewMeanSquaredError(); m.name = "mse"; return m },
+	"mean_absolute_error":               func() Metric { return NewMeanAbsoluteError() },
+	"mae":                               func() Metric { m := NewMeanAbsoluteError(); m.name = "mae"; return m },
+	"mean_absolute_percentage_error":    func() Metric { return NewMeanAbsolutePercentageError() },
+	"mape":                              func() Metric { m := NewMeanAbsolutePercentageError(); m.name = "mape"; return m },
+	"root_mean_squared_error":           func() Metric { return NewRootMeanSquaredError() },
+	"r2_score":                          func() Metric { return NewR2Score() },
+	"top_k_categorical_accuracy":        func() Metric { return NewTopKCategoricalAccuracy(5) },
+	"sparse_top_k_categorical_accuracy": func() Metric { return NewSparseTopKCategoricalAccuracy(5) },
 }
 
 // Get returns a new metric for a Keras name. The metric's Name is the string

@@ -40,6 +40,18 @@ func MarshalConfig(m Metric) ([]byte, error) {
 		if _, ok := registry[v.name]; ok {
 			return json.Marshal(v.name)
 		}
+	case *MeanError:
+		if _, ok := registry[v.name]; ok {
+			return json.Marshal(v.name)
+		}
+	case *R2Score:
+		if _, ok := registry[v.name]; ok {
+			return json.Marshal(v.name)
+		}
+	case *TopKAccuracy:
+		if _, ok := registry[v.name]; ok && v.k == 5 {
+			return json.Marshal(v.name)
+		}
 	case *Precision:
 		return marshalConfusion("Precision", &v.confusion)
 	case *Recall:

@@ -20,6 +20,12 @@ func savableMetrics() []metrics.Metric {
 		metrics.NewRecall(),
 		metrics.NewPrecision(metrics.WithThreshold(0.3), metrics.WithClassID(1), metrics.WithName("p1")),
 		metrics.NewRecall(metrics.WithName("r")),
+		metrics.NewMeanAbsoluteError(),
+		metrics.NewMeanAbsolutePercentageError(),
+		metrics.NewRootMeanSquaredError(),
+		metrics.NewR2Score(),
+		metrics.NewTopKCategoricalAccuracy(5),
+		metrics.NewSparseTopKCategoricalAccuracy(5),
 	}
 }
 
@@ -59,9 +65,9 @@ func TestStateRoundTrip(t *testing.T) {
 	for i, m := range savableMetrics() {
 		yt, yp := yTrue, yPred
 		switch m.Name() {
-		case "binary_accuracy", "mean_squared_error":
+		case "binary_accuracy", "mean_squared_error", "mean_absolute_error", "mean_absolute_percentage_error", "root_mean_squared_error", "r2_score":
 			yt, yp = yBin, pBin
-		case "categorical_accuracy":
+		case "categorical_accuracy", "top_k_categorical_accuracy":
 			yt = tensor.FromSlice([]float32{1, 0, 0, 0, 1, 0, 0, 0, 1, 0, 1, 0}, 4, 3)
 		}
 		m.Update(yt, yp)
