@@ -109,6 +109,9 @@ func Labels(yTrue *tensor.Tensor) []int {
 type CategoricalCrossentropy struct {
 	// FromLogits says yPred holds logits rather than probabilities.
 	FromLogits bool
+	// LabelSmoothing s in [0, 1] replaces the targets t by t·(1 − s) + s/classes, as
+	// Keras's label_smoothing; 0 leaves them as they are.
+	LabelSmoothing float32
 }
 
 // Name implements Loss.
@@ -116,6 +119,9 @@ func (CategoricalCrossentropy) Name() string { return "categorical_crossentropy"
 
 // Call implements Loss.
 func (l CategoricalCrossentropy) Call(yTrue, yPred *tensor.Tensor) *tensor.Tensor {
+	if s := l.LabelSmoothing; s > 0 {
+		yTrue = yTrue.MulScalar(1 - s).AddScalar(s / float32(yPred.Dim(-1)))
+	}
 	if l.FromLogits {
 		return tensor.SoftmaxCrossEntropy(yPred, yTrue).Mean()
 	}
@@ -132,6 +138,9 @@ func (l CategoricalCrossentropy) Call(yTrue, yPred *tensor.Tensor) *tensor.Tenso
 type BinaryCrossentropy struct {
 	// FromLogits says yPred holds logits rather than probabilities.
 	FromLogits bool
+	// LabelSmoothing s in [0, 1] replaces the targets t by t·(1 − s) + 0.5·s, as
+	// Keras's label_smoothing; 0 leaves them as they are.
+	LabelSmoothing float32
 }
 
 // Name implements Loss.
@@ -140,6 +149,9 @@ func (BinaryCrossentropy) Name() string { return "binary_crossentropy" }
 // Call implements Loss.
 func (l BinaryCrossentropy) Call(yTrue, yPred *tensor.Tensor) *tensor.Tensor {
 	yTrue = matchTargets(yTrue, yPred)
+	if s := l.LabelSmoothing; s > 0 {
+		yTrue = yTrue.MulScalar(1 - s).AddScalar(0.5 * s)
+	}
 	if l.FromLogits {
 		return tensor.SigmoidCrossEntropy(yPred, yTrue).Mean()
 	}

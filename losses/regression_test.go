@@ -122,3 +122,25 @@ func TestMoreGradCheck(t *testing.T) {
 		})
 	}
 }
+
+// TestLabelSmoothing checks Keras's smoothing of the targets by hand:
+// binary t·(1−s) + s/2, categorical t·(1−s) + s/classes.
+func TestLabelSmoothing(t *testing.T) {
+	got := float64(losses.BinaryCrossentropy{LabelSmoothing: 0.2}.Call(
+		tensor.FromSlice([]float32{1}, 1, 1), tensor.FromSlice([]float32{0.8}, 1, 1)).Item())
+	// t' = 0.9.
+	if want := -(0.9*math.Log(0.8) + 0.1*math.Log(0.2)); !(math.Abs(got-want) < 1e-6) {
+		t.Errorf("binary, s = 0.2: %v, want %v", got, want)
+	}
+	got = float64(losses.CategoricalCrossentropy{LabelSmoothing: 0.3}.Call(
+		tensor.FromSlice([]float32{0, 1, 0}, 1, 3), tensor.FromSlice([]float32{0.2, 0.5, 0.3}, 1, 3)).Item())
+	// t' = (0.1, 0.8, 0.1).
+	if want := -(0.1*math.Log(0.2) + 0.8*math.Log(0.5) + 0.1*math.Log(0.3)); !(math.Abs(got-want) < 1e-6) {
+		t.Errorf("categorical, s = 0.3: %v, want %v", got, want)
+	}
+	x := tt.Rand(30, -2, 2, 2, 3)
+	tt.GradCheck(t, func(xs ...*tensor.Tensor) *tensor.Tensor {
+		return losses.CategoricalCrossentropy{FromLogits: true, LabelSmoothing: 0.1}.Call(
+			tensor.FromSlice([]float32{0, 1, 0, 1, 0, 0}, 2, 3), xs[0])
+	}, []*tensor.Tensor{x}, tt.GradCheckOptions{})
+}

@@ -354,25 +354,28 @@ type savedLoss struct {
 type lossConfig struct {
 	Name       string `json:"name"`
 	FromLogits *bool  `json:"from_logits,omitempty"`
+	// LabelSmoothing is written only when set, so files without it stay as before.
+	LabelSmoothing *float32 `json:"label_smoothing,omitempty"`
 }
 
 // marshalLoss returns the saved form of a built-in loss.
 func marshalLoss(l losses.Loss) ([]byte, error) {
 	var class string
 	var fromLogits *bool
+	var smoothing float32
 	switch v := l.(type) {
 	case losses.SparseCategoricalCrossentropy:
 		class, fromLogits = "SparseCategoricalCrossentropy", &v.FromLogits
 	case *losses.SparseCategoricalCrossentropy:
 		class, fromLogits = "SparseCategoricalCrossentropy", &v.FromLogits
 	case losses.CategoricalCrossentropy:
-		class, fromLogits = "CategoricalCrossentropy", &v.FromLogits
+		class, fromLogits, smoothing = "CategoricalCrossentropy", &v.FromLogits, v.LabelSmoothing
 	case *losses.CategoricalCrossentropy:
-		class, fromLogits = "CategoricalCrossentropy", &v.FromLogits
+		class, fromLogits, smoothing = "CategoricalCrossentropy", &v.FromLogits, v.LabelSmoothing
 	case losses.BinaryCrossentropy:
-		class, fromLogits = "BinaryCrossentropy", &v.FromLogits
+		class, fromLogits, smoothing = "BinaryCrossentropy", &v.FromLogits, v.LabelSmoothing
 	case *losses.BinaryCrossentropy:
-		class, fromLogits = "BinaryCrossentropy", &v.FromLogits
+		class, fromLogits, smoothing = "BinaryCrossentropy", &v.FromLogits, v.LabelSmoothing
 	case losses.MeanSquaredError, *losses.MeanSquaredError:
 		class = "MeanSquaredError"
 	default:
@@ -386,7 +389,11 @@ func marshalLoss(l losses.Loss) ([]byte, error) {
 		}
 		return nil, fmt.Errorf("loss %T cannot be saved (only the losses package's can)", l)
 	}
-	body, err := json.Marshal(lossConfig{Name: l.Name(), FromLogits: fromLogits})
+	cfg := lossConfig{Name: l.Name(), FromLogits: fromLogits}
+	if smoothing != 0 {
+		cfg.LabelSmoothing = &smoothing
+	}
+	body, err := json.Marshal(cfg)
 	if err != nil {
 		return nil, err
 	}
@@ -407,13 +414,22 @@ func unmarshalLoss(data []byte) (losses.Loss, error) {
 		return nil, fmt.Errorf("%s: %w", s.ClassName, err)
 	}
 	logits := c.FromLogits != nil && *c.FromLogits
+	var smooth float32
+	if c.LabelSmoothing != nil {
+		if s.ClassName != "CategoricalCrossentropy" && s.ClassName != "BinaryCrossentropy" {
+			return nil, fmt.Errorf("%s: unknown key \"label_smoothing\"", s.ClassName)
+		}
+		if smooth = *c.LabelSmoothing; !(smooth >= 0 && smooth <= 1) {
+			return nil, fmt.Errorf("%s: label_smoothing must be in [0, 1], got %v", s.ClassName, smooth)
+		}
+	}
 	switch s.ClassName {
 	case "SparseCategoricalCrossentropy":
 		return losses.SparseCategoricalCrossentropy{FromLogits: logits}, nil
 	case "CategoricalCrossentropy":
-		return losses.CategoricalCrossentropy{FromLogits: logits}, nil
+		return losses.CategoricalCrossentropy{FromLogits: logits, LabelSmoothing: smooth}, nil
 	case "BinaryCrossentropy":
-		return losses.BinaryCrossentropy{FromLogits: logits}, nil
+		return losses.BinaryCrossentropy{FromLogits: logits, LabelSmoothing: smooth}, nil
 	case "MeanSquaredError":
 		if c.FromLogits != nil {
 			return nil, errors.New("MeanSquaredError: unknown key \"from_logits\"")

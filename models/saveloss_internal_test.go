@@ -49,3 +49,24 @@ func TestLossRoundTrip(t *testing.T) {
 		t.Errorf("Poisson with from_logits: err = %v, want one naming from_logits", err)
 	}
 }
+
+// TestLabelSmoothingRoundTrip saves label_smoothing only when set.
+func TestLabelSmoothingRoundTrip(t *testing.T) {
+	b, err := marshalLoss(losses.BinaryCrossentropy{LabelSmoothing: 0.25})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if want := `{"class_name":"BinaryCrossentropy","config":{"name":"binary_crossentropy","from_logits":false,"label_smoothing":0.25}}`; string(b) != want {
+		t.Errorf("saved %s, want %s", b, want)
+	}
+	l, err := unmarshalLoss(b)
+	if err != nil || l.(losses.BinaryCrossentropy).LabelSmoothing != 0.25 {
+		t.Errorf("loaded %+v, %v", l, err)
+	}
+	if b, _ := marshalLoss(losses.CategoricalCrossentropy{}); strings.Contains(string(b), "label_smoothing") {
+		t.Errorf("default saved as %s", b)
+	}
+	if _, err := unmarshalLoss([]byte(`{"class_name":"CategoricalCrossentropy","config":{"name":"c","label_smoothing":2}}`)); err == nil || !strings.Contains(err.Error(), "label_smoothing must be in [0, 1], got 2") {
+		t.Errorf("label_smoothing 2: err = %v", err)
+	}
+}
