@@ -1,6 +1,7 @@
 package layers
 
 import (
+	"errors"
 	"fmt"
 	"math/rand/v2"
 
@@ -75,3 +76,68 @@ func (l *Dropout) Call(x *tensor.Tensor, training bool) *tensor.Tensor {
 
 // Weights implements Layer.
 func (*Dropout) Weights() []*Weight { return nil }
+
+// The layer's Keras config (get_config and from_config), registered as a
+// custom layer would be.
+func init() { Register("Dropout", decodeDropout) }
+
+// stream makes the layer draw from a PCG seeded with (seed1, seed2).
+func (l *Dropout) stream(seed1, seed2 uint64) *rand.Rand {
+	l.src = rand.NewPCG(seed1, seed2)
+	return rand.New(l.src)
+}
+
+// RandomState implements RandomStater: the state of the PCG generator that
+// draws the masks.
+func (l *Dropout) RandomState() ([]byte, error) {
+	if l.rng == nil || l.src == nil {
+		return nil, nil
+	}
+	return l.src.MarshalBinary()
+}
+
+// SetRandomState implements RandomStater.
+func (l *Dropout) SetRandomState(state []byte) error {
+	if len(state) == 0 {
+		l.rng, l.src = nil, nil
+		return nil
+	}
+	src := new(rand.PCG)
+	if err := src.UnmarshalBinary(state); err != nil {
+		return fmt.Errorf("layers: Dropout: random state: %w", err)
+	}
+	l.src, l.rng = src, rand.New(src)
+	return nil
+}
+
+type dropoutConfig struct {
+	Rate *float32 `json:"rate"`
+	Seed uint64   `json:"seed,omitempty"`
+}
+
+// Config implements Configurable.
+func (l *Dropout) Config() (any, error) {
+	r := l.Rate
+	return dropoutConfig{&r, l.Seed}, nil
+}
+
+func decodeDropout(b []byte) (Layer, error) {
+	var c dropoutConfig
+	if err := DecodeConfig(b, &c); err != nil {
+		return nil, err
+	}
+	if c.Rate == nil {
+		return nil, errors.New("rate is missing")
+	}
+	if r := *c.Rate; !(r >= 0 && r < 1) {
+		return nil, fmt.Errorf("rate must be in [0, 1), got %v", r)
+	}
+	return &Dropout{Rate: *c.Rate, Seed: c.Seed}, nil
+}
+
+// Plan implements Planner.
+func (l *Dropout) Plan(in []int) ([]int, []WeightShape, error) {
+	c := *l
+	out, err := c.Build(in, nil)
+	return out, nil, err
+}

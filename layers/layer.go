@@ -9,6 +9,7 @@
 package layers
 
 import (
+	"errors"
 	"fmt"
 	"math/rand/v2"
 
@@ -119,4 +120,41 @@ type Seeder interface {
 // layers one by one. The fused result must equal the separate one.
 type Fuser interface {
 	CallFused(next Layer, x *tensor.Tensor, training bool) (*tensor.Tensor, bool)
+}
+
+// The layer's Keras config (get_config and from_config), registered as a
+// custom layer would be.
+func init() { Register("InputLayer", decodeInput) }
+
+type inputConfig struct {
+	BatchShape batchShape `json:"batch_shape"`
+}
+
+// Config implements Configurable.
+func (l *Input) Config() (any, error) {
+	if err := checkShape("Input", "Shape", l.Shape); err != nil {
+		return nil, err
+	}
+	return inputConfig{toBatchShape(l.Shape)}, nil
+}
+
+func decodeInput(b []byte) (Layer, error) {
+	var c inputConfig
+	if err := DecodeConfig(b, &c); err != nil {
+		return nil, err
+	}
+	if c.BatchShape == nil {
+		return nil, errors.New("batch_shape is missing")
+	}
+	s, err := c.BatchShape.perExample("batch_shape")
+	if err != nil {
+		return nil, err
+	}
+	return &Input{Shape: s}, nil
+}
+
+// Plan implements Planner.
+func (l *Input) Plan(in []int) ([]int, []WeightShape, error) {
+	out, err := l.Build(in, nil)
+	return out, nil, err
 }

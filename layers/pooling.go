@@ -70,3 +70,61 @@ func (l *MaxPooling2D) Call(x *tensor.Tensor, _ bool) *tensor.Tensor {
 
 // Weights implements Layer.
 func (*MaxPooling2D) Weights() []*Weight { return nil }
+
+// The layer's Keras config (get_config and from_config), registered as a
+// custom layer would be.
+func init() { Register("MaxPooling2D", decodeMaxPooling2D) }
+
+type maxPooling2DConfig struct {
+	PoolSize   [2]int `json:"pool_size"`
+	Strides    [2]int `json:"strides"`
+	Padding    string `json:"padding"`
+	DataFormat string `json:"data_format"`
+}
+
+// Config implements Configurable.
+func (l *MaxPooling2D) Config() (any, error) {
+	const name = "MaxPooling2D"
+	pool := l.PoolSize
+	if pool == ([2]int{}) {
+		pool = [2]int{2, 2}
+	}
+	strides, err := windowStrides(name, l.Strides, pool)
+	if err != nil {
+		return nil, err
+	}
+	padding, err := windowPadding(name, l.Padding)
+	if err != nil {
+		return nil, err
+	}
+	return maxPooling2DConfig{pool, strides, padding, "channels_last"}, nil
+}
+
+func decodeMaxPooling2D(b []byte) (Layer, error) {
+	c := maxPooling2DConfig{PoolSize: [2]int{2, 2}, Padding: "valid", DataFormat: "channels_last"}
+	if err := DecodeConfig(b, &c); err != nil {
+		return nil, err
+	}
+	switch {
+	case c.PoolSize[0] <= 0 || c.PoolSize[1] <= 0:
+		return nil, fmt.Errorf("pool_size must be positive, got %v", c.PoolSize)
+	case c.Strides == ([2]int{}):
+		c.Strides = c.PoolSize // absent: Keras's strides=None
+	case c.Strides[0] <= 0 || c.Strides[1] <= 0:
+		return nil, fmt.Errorf("strides must be positive, got %v", c.Strides)
+	}
+	if c.Padding != "valid" && c.Padding != "same" {
+		return nil, fmt.Errorf(`padding must be "valid" or "same", got %q`, c.Padding)
+	}
+	if err := checkDataFormat(c.DataFormat); err != nil {
+		return nil, err
+	}
+	return &MaxPooling2D{PoolSize: c.PoolSize, Strides: c.Strides, Padding: c.Padding}, nil
+}
+
+// Plan implements Planner.
+func (l *MaxPooling2D) Plan(in []int) ([]int, []WeightShape, error) {
+	c := *l // Build records what it computed; keep l as it is
+	out, err := c.Build(in, nil)
+	return out, nil, err
+}
