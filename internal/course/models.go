@@ -1,6 +1,7 @@
-// Package course builds the course's three models, for the neuron command,
-// the benchmarks and the end-to-end tests. The example programs spell the
-// same models out in full, as the course does.
+// Package course holds what the course's programs share: the three
+// models, built for the neuron command, the benchmarks and the end-to-end
+// tests (the example programs spell the same models out in full, as the
+// course does), and the example programs' flags and reports.
 package course
 
 import (
