@@ -46,6 +46,11 @@ func (m *Sequential) Compile(cfg CompileConfig) error {
 		seen[mt.Name()] = true
 	}
 	m.optimizer, m.loss, m.metrics = cfg.Optimizer, cfg.Loss, cfg.Metrics
+	keys := make([]string, len(cfg.Metrics))
+	for i, mt := range cfg.Metrics {
+		keys[i] = mt.Name()
+	}
+	m.heads = []head{{loss: cfg.Loss, weight: 1, metrics: cfg.Metrics, keys: keys}}
 	m.compiled = true
 	if err := m.ensureBuilt(); err == nil {
 		m.optimizer.Build(m.weights)

@@ -69,7 +69,7 @@ func KFold(x, y Array, newModel func(fold int) (*Sequential, error), cfg KFoldCo
 		order[i] = i
 	}
 	if cfg.Shuffle {
-		(&Sequential{seed: cfg.Seed}).rng(streamSplit, 0).Shuffle(n, func(i, j int) { order[i], order[j] = order[j], order[i] })
+		(&engine{seed: cfg.Seed}).rng(streamSplit, 0).Shuffle(n, func(i, j int) { order[i], order[j] = order[j], order[i] })
 	}
 	res := &CrossValidation{Mean: map[string]float64{}, Std: map[string]float64{}}
 	start := 0

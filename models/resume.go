@@ -28,8 +28,8 @@ import (
 // fitRun is the state of the current Fit call that callbacks may read.
 type fitRun struct {
 	cfg   FitConfig
-	x, y  Array // the training rows, after any validation split
-	val   *Data
+	x, y  []Array // the training rows, after any validation split
+	val   *valData
 	h     *History
 	steps int // steps per epoch
 
@@ -52,9 +52,9 @@ type resumePoint struct {
 
 // beginRun starts the record of a Fit call; Fit calls it before
 // OnTrainBegin.
-func (m *Sequential) beginRun(cfg FitConfig, x, y Array, val *Data, h *History, steps int) *fitRun {
-	m.run = &fitRun{cfg: cfg, x: x, y: y, val: val, h: h, steps: steps, epoch: cfg.InitialEpoch}
-	return m.run
+func (e *engine) beginRun(cfg FitConfig, x, y []Array, val *valData, h *History, steps int) *fitRun {
+	e.run = &fitRun{cfg: cfg, x: x, y: y, val: val, h: h, steps: steps, epoch: cfg.InitialEpoch}
+	return e.run
 }
 
 // start returns the epoch Fit starts with: initial, or the resume point's,
@@ -79,7 +79,7 @@ func (r *fitRun) start(initial int) int {
 // firstStep returns the step an epoch starts at: 0, or for the resume
 // point's epoch the number of steps already done, whose running loss and
 // metrics it puts back (after Fit has reset them).
-func (r *fitRun) firstStep(m *Sequential, epoch int, loss *lossTracker) int {
+func (r *fitRun) firstStep(m *engine, epoch int, loss *lossTracker) int {
 	rp := r.resume
 	if rp == nil || epoch != rp.epoch {
 		return 0
@@ -178,12 +178,12 @@ func (m *Sequential) fingerprintOf(r *fitRun) (fingerprint, error) {
 		return fingerprint{}, err
 	}
 	fp := fingerprint{
-		Model: sha(mc), Compile: sha(cc), Data: hashArrays(r.x, r.y),
-		Rows: r.x.Dim(0), Seed: m.seed, BatchSize: r.cfg.BatchSize, Shuffle: !r.cfg.NoShuffle,
+		Model: sha(mc), Compile: sha(cc), Data: hashArrays(append(slices.Clone(r.x), r.y...)...),
+		Rows: r.x[0].Dim(0), Seed: m.seed, BatchSize: r.cfg.BatchSize, Shuffle: !r.cfg.NoShuffle,
 		ValidationSplit: strictjson.Float(r.cfg.ValidationSplit),
 	}
 	if r.val != nil {
-		fp.Validation = hashArrays(r.val.X, r.val.Y)
+		fp.Validation = hashArrays(append(slices.Clone(r.val.x), r.val.y...)...)
 	}
 	return fp, nil
 }

@@ -26,7 +26,6 @@ import (
 	"errors"
 	"fmt"
 	"io"
-	"math/rand/v2"
 	"os"
 	"reflect"
 	"regexp"
@@ -34,9 +33,6 @@ import (
 
 	"github.com/neuron-go/neuron/internal/summary"
 	"github.com/neuron-go/neuron/layers"
-	"github.com/neuron-go/neuron/losses"
-	"github.com/neuron-go/neuron/metrics"
-	"github.com/neuron-go/neuron/optimizers"
 	"github.com/neuron-go/neuron/tensor"
 )
 
@@ -63,21 +59,11 @@ type Sequential struct {
 	inShape   []int
 	outShapes [][]int
 	built     bool
-	seed      uint64
 
-	optimizer optimizers.Optimizer
-	loss      losses.Loss
-	metrics   []metrics.Metric
-	compiled  bool
-	weights   []*tensor.Tensor // trainable, in layer order
-
-	// arena holds the storage of the intermediate tensors of a step. It
-	// lives as long as the model, so that repeated Fit, Evaluate and
-	// Predict calls reuse memory the process has already touched.
-	arena       *tensor.Arena
-	weightNames []string
-
-	run *fitRun // the current or last Fit call, for checkpoints
+	// engine trains, evaluates and predicts; the Sequential gives it a
+	// chain network when it is built.
+	engine
+	in1, out1 [1]*tensor.Tensor // one-array arguments, so a step allocates nothing
 }
 
 // NewSequential returns a model made of the given layers, in order. If the
@@ -112,19 +98,6 @@ func (m *Sequential) Layers() []layers.Layer {
 func (m *Sequential) SetSeed(seed uint64) {
 	m.seed = seed
 	m.built = false
-}
-
-// Random streams derived from the seed, one per purpose, so that adding a
-// use of randomness in one place does not shift the others.
-const (
-	streamInit = iota + 1
-	streamShuffle
-	streamLayers
-	streamSplit
-)
-
-func (m *Sequential) rng(stream, index uint64) *rand.Rand {
-	return rand.New(rand.NewPCG(m.seed, stream<<32|index))
 }
 
 // declaredInputShape returns the input shape declared by the first layer.
@@ -183,11 +156,47 @@ func (m *Sequential) Build(inputShape ...int) error {
 			s.SeedFrom(m.rng(streamLayers, uint64(i)))
 		}
 	}
+	m.net = chainNetwork(m.layers, m.names, m.inShape, m.outShapes)
 	m.built = true
 	if m.compiled {
 		m.optimizer.Build(m.weights)
 	}
 	return nil
+}
+
+// bind points the engine at this model before a Fit, Evaluate or
+// Predict.
+func (m *Sequential) bind() {
+	m.owner, m.writer = m, m.Out
+	m.inNames, m.outNames = oneX, oneY
+	if m.lazyBuild == nil {
+		m.lazyBuild = m.buildFrom
+	}
+}
+
+var oneX, oneY = []string{"x"}, []string{"y"}
+
+// buildFrom builds a model that has no input shape yet from the data's
+// per-example shape.
+func (m *Sequential) buildFrom(op string, perExample []int) error {
+	if m.built {
+		return nil
+	}
+	if err := m.ensureBuilt(); err != nil {
+		if err2 := m.Build(perExample...); err2 != nil {
+			return fmt.Errorf("models: %s: %w", op, err2)
+		}
+		if m.compiled {
+			m.optimizer.Build(m.weights)
+		}
+	}
+	return nil
+}
+
+// trainStep runs one training step on a batch.
+func (m *Sequential) trainStep(x, y *tensor.Tensor) float64 {
+	m.in1[0], m.out1[0] = x, y
+	return m.engine.trainStep(m.in1[:], m.out1[:])
 }
 
 // checkLayers returns an error naming the position of the first nil layer:
@@ -203,15 +212,6 @@ func (m *Sequential) checkLayers(op string) error {
 		}
 	}
 	return nil
-}
-
-// scratch returns the model's arena, emptied.
-func (m *Sequential) scratch() *tensor.Arena {
-	if m.arena == nil {
-		m.arena = tensor.NewArena()
-	}
-	m.arena.Reset()
-	return m.arena
 }
 
 // ensureBuilt builds the model on first use.
@@ -280,25 +280,11 @@ func (m *Sequential) CountParams() int {
 // Call runs the model on a batch, recording the gradient graph. training
 // turns on training-only behaviour such as Dropout.
 func (m *Sequential) Call(x *tensor.Tensor, training bool) *tensor.Tensor {
-	for i := 0; i < len(m.layers); i++ {
-		if f, ok := m.layers[i].(layers.Fuser); ok && i+1 < len(m.layers) {
-			if y, ok := f.CallFused(m.layers[i+1], x, training); ok {
-				x = y
-				i++
-				continue
-			}
-		}
-		x = m.layers[i].Call(x, training)
+	if m.net == nil || !m.built {
+		m.net = chainNetwork(m.layers, nil, nil, nil)
 	}
-	return x
-}
-
-// out returns the writer for summaries and progress.
-func (m *Sequential) out() io.Writer {
-	if m.Out == nil {
-		return os.Stdout
-	}
-	return m.Out
+	m.in1[0] = x
+	return m.net.forward(m.in1[:], training)[0]
 }
 
 // Summary prints the Keras 3 summary table to the model's output (Out,
@@ -306,6 +292,7 @@ func (m *Sequential) out() io.Writer {
 // shapes and "0 (unbuilt)" counts, as Keras does. A model with a nil layer
 // has no table: Summary prints SummaryTo's error instead.
 func (m *Sequential) Summary() {
+	m.writer = m.Out
 	w := m.out()
 	if err := m.checkLayers("summary"); err != nil {
 		fmt.Fprintln(w, err)
