@@ -341,7 +341,7 @@ func read(r io.ReaderAt, size int64, verify bool) (*Sequential, error) {
 				return nil, err
 			}
 			expected[name] = true
-			if lc != nil {
+			if lc != nil && !w.NonTrainable {
 				for _, s := range lc.training.Slots {
 					if err := checkTensor(f, slotPrefix+s+"/"+name, w.Shape); err != nil {
 						return nil, err

@@ -52,6 +52,7 @@ type node struct {
 	i32  []int32   // max-pooling winners
 	conv convPlan  // a convolution's plan
 	pool window2D  // a pooling's geometry
+	norm normState // a normalization's statistics
 	relu bool      // a convolution's fused ReLU
 }
 
