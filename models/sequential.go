@@ -1,7 +1,31 @@
-// Package models provides Sequential, a model that is a stack of layers, with
-// Keras's life cycle: build it from layers, print its Summary, Compile it
-// with an optimizer, a loss and metrics, Fit it to data, then Evaluate and
-// Predict.
+// Package models provides the two ways Keras builds a model, with Keras's
+// life cycle: build it from layers, print its Summary, Compile it with an
+// optimizer, losses and metrics, Fit it to data, then Evaluate and Predict.
+//
+// A Sequential is a stack of layers, one input and one output:
+//
+//	model := models.NewSequential(
+//		&layers.Flatten{InputShape: []int{28, 28}},
+//		&layers.Dense{Units: 128, Activation: activations.ReLU},
+//		&layers.Dense{Units: 10, Activation: activations.Softmax},
+//	)
+//	history, err := model.Fit(x, y, models.FitConfig{Epochs: 5})
+//
+// A Model is Keras's functional model, a graph of layers: Input declares
+// an input, Apply applies a layer (or a merge layer) to symbolic tensors
+// and returns a new one, and NewModel makes the model from inputs and
+// outputs. Fit, Evaluate and Predict then take one array per input and per
+// output:
+//
+//	img := models.Input([]int{28, 28}, "img")
+//	h := models.Apply(&layers.Dense{Units: 128, Activation: activations.ReLU}, models.Apply(&layers.Flatten{}, img))
+//	class := models.Apply(&layers.Dense{Units: 10, Activation: activations.Softmax}, h)
+//	model, err := models.NewModel([]*models.Node{img}, []*models.Node{class})
+//	history, err := model.Fit([]models.Array{x}, []models.Array{y}, models.FitConfig{Epochs: 5})
+//
+// Both run on one engine: the same training loop, evaluation and
+// prediction, the same callbacks and the same arena-backed steps that
+// allocate nothing; a Sequential is the case of a chain.
 //
 // One seed (SetSeed; 0 by default) fixes the initial weights, the order of
 // the shuffled batches and the dropout masks, so two runs with the same seed
@@ -9,7 +33,7 @@
 //
 // # Data
 //
-// Fit, Evaluate and Predict take an Array: a *tensor.Tensor, or the uint8
+// Fit, Evaluate and Predict take Arrays: a *tensor.Tensor, or the uint8
 // arrays the loaders of package datasets return, which they convert one
 // batch at a time, as Keras's fit does with NumPy's uint8 arrays. For
 // MNIST that keeps the 47 MB of bytes in memory instead of adding a
@@ -17,9 +41,9 @@
 //
 // # Errors
 //
-// Compile, Fit, Evaluate and Predict check their arguments and the data
-// (shapes, labels, NaN values) and return errors that name the argument and
-// the value received; they do not panic on bad data.
+// NewModel, Compile, Fit, Evaluate and Predict check their arguments and
+// the data (shapes, labels, NaN values) and return errors that name the
+// argument and the value received; they do not panic on bad data.
 package models
 
 import (

@@ -1,0 +1,424 @@
+package models_test
+
+import (
+	"encoding/json"
+	"fmt"
+	"math"
+	"math/rand/v2"
+	"os"
+	"slices"
+	"strings"
+	"testing"
+
+	"github.com/neuron-go/neuron/activations"
+	"github.com/neuron-go/neuron/internal/course"
+	"github.com/neuron-go/neuron/layers"
+	"github.com/neuron-go/neuron/losses"
+	"github.com/neuron-go/neuron/metrics"
+	"github.com/neuron-go/neuron/models"
+	"github.com/neuron-go/neuron/optimizers"
+	"github.com/neuron-go/neuron/tensor"
+)
+
+// sum is a two-input layer for these tests: the element-wise sum of its
+// inputs, which must have one shape.
+type sum struct{}
+
+func (*sum) ClassName() string { return "Sum" }
+
+func (*sum) BuildMulti(in [][]int, _ *rand.Rand) ([][]int, error) {
+	if len(in) != 2 || !slices.Equal(in[0], in[1]) {
+		return nil, fmt.Errorf("Sum needs two inputs of one shape, got %v", in)
+	}
+	return [][]int{in[0]}, nil
+}
+
+func (*sum) CallMulti(xs []*tensor.Tensor, _ bool, outs []*tensor.Tensor) {
+	outs[0] = xs[0].Add(xs[1])
+}
+
+func (*sum) Weights() []*layers.Weight { return nil }
+
+// refGraph builds the graph of testdata/gen/functional_ref.py.
+func refGraph(t testing.TB) *models.Model {
+	t.Helper()
+	a, b := models.Input([]int{3}, "a"), models.Input([]int{2}, "b")
+	h1 := models.Apply(&layers.Dense{Units: 4, Activation: activations.ReLU}, a)
+	h2 := models.Apply(&layers.Dense{Units: 4}, b)
+	s := models.Apply(&sum{}, h1, h2)
+	out1 := models.Apply(&layers.Dense{Units: 3, Activation: activations.Softmax}, s)
+	shared := &layers.Dense{Units: 4, Activation: activations.Tanh}
+	t2 := models.Apply(shared, models.Apply(shared, s))
+	out2 := models.Apply(&layers.Dense{Units: 1}, t2)
+	m, err := models.NewModel([]*models.Node{a, b}, []*models.Node{out1, out2})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return m
+}
+
+type functionalRef struct {
+	A, B, Y1, Y2, Out1, Out2 []float32
+	Loss, Out1Loss, Out2Loss float64 `json:"-"`
+	Weights, After           map[string][]float32
+}
+
+func readFunctionalRef(t *testing.T) functionalRef {
+	b, err := os.ReadFile("testdata/functional_step.json")
+	if err != nil {
+		t.Fatal(err)
+	}
+	var r functionalRef
+	var losses struct {
+		Loss     float64 `json:"loss"`
+		Out1Loss float64 `json:"out1_loss"`
+		Out2Loss float64 `json:"out2_loss"`
+	}
+	if err := json.Unmarshal(b, &r); err != nil {
+		t.Fatal(err)
+	}
+	if err := json.Unmarshal(b, &losses); err != nil {
+		t.Fatal(err)
+	}
+	r.Loss, r.Out1Loss, r.Out2Loss = losses.Loss, losses.Out1Loss, losses.Out2Loss
+	return r
+}
+
+func near(a, b float64) bool { return math.Abs(a-b) <= 2e-6*(1+math.Abs(b)) }
+
+// TestFunctionalOneStepMatchesTorch checks a two-input, two-output graph
+// with a residual sum and a shared layer against torch: the predictions,
+// the total and per-output losses Fit reports under Keras 3's keys, and
+// every weight after one SGD step.
+func TestFunctionalOneStepMatchesTorch(t *testing.T) {
+	ref := readFunctionalRef(t)
+	m := refGraph(t)
+	if got, want := m.LayerNames(), []string{"a", "b", "dense", "dense_1", "sum", "dense_2", "dense_3", "dense_4"}; !slices.Equal(got, want) {
+		t.Fatalf("layer names %v, want %v", got, want)
+	}
+	if got, want := m.OutputNames(), []string{"dense_2", "dense_4"}; !slices.Equal(got, want) {
+		t.Fatalf("output names %v, want %v", got, want)
+	}
+	names := m.WeightNames()
+	for i, w := range m.Weights() {
+		v, ok := ref.Weights[names[i]]
+		if !ok || len(v) != w.Size() {
+			t.Fatalf("weight %s: reference has %d values, model %d", names[i], len(v), w.Size())
+		}
+		copy(w.Data(), v)
+	}
+	err := m.Compile(models.CompileConfig{
+		Optimizer: &optimizers.SGD{LearningRate: 0.1},
+		OutputLosses: map[string]losses.Loss{
+			"dense_2": losses.SparseCategoricalCrossentropy{},
+			"dense_4": losses.MeanSquaredError{},
+		},
+		LossWeights:   map[string]float64{"dense_4": 0.5},
+		OutputMetrics: map[string][]metrics.Metric{"dense_2": {metrics.NewAccuracy()}},
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	x := []models.Array{tensor.FromSlice(ref.A, 4, 3), tensor.FromSlice(ref.B, 4, 2)}
+	y := []models.Array{tensor.FromSlice(ref.Y1, 4), tensor.FromSlice(ref.Y2, 4, 1)}
+	pred, err := m.Predict(x, models.PredictConfig{Verbose: models.Silent})
+	if err != nil {
+		t.Fatal(err)
+	}
+	for i, want := range [][]float32{ref.Out1, ref.Out2} {
+		for j, v := range pred[i].Data() {
+			if !near(float64(v), float64(want[j])) {
+				t.Fatalf("output %d value %d = %v, torch %v", i, j, v, want[j])
+			}
+		}
+	}
+	h, err := m.Fit(x, y, models.FitConfig{BatchSize: 4, NoShuffle: true, Verbose: models.Silent})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got, want := h.Keys(), []string{"dense_2_accuracy", "dense_2_loss", "dense_4_loss", "loss"}; !slices.Equal(got, want) {
+		t.Fatalf("history keys %v, want %v", got, want)
+	}
+	for k, want := range map[string]float64{"loss": ref.Loss, "dense_2_loss": ref.Out1Loss, "dense_4_loss": ref.Out2Loss} {
+		if got := h.History[k][0]; !near(got, want) {
+			t.Errorf("%s = %v, torch %v", k, got, want)
+		}
+	}
+	for i, w := range m.Weights() {
+		want := ref.After[names[i]]
+		for j, v := range w.Data() {
+			if !near(float64(v), float64(want[j])) {
+				t.Fatalf("%s[%d] after one step = %v, torch %v", names[i], j, v, want[j])
+			}
+		}
+	}
+}
+
+// TestFunctionalChainEqualsSequential checks that a functional model that
+// is a chain trains exactly as the Sequential of the same layers: same
+// initial weights from the same seed, same history and weights bit for
+// bit (one engine, one order of random draws).
+func TestFunctionalChainEqualsSequential(t *testing.T) {
+	seq := course.FashionDNN()
+	seq.SetSeed(3)
+	in := models.Input([]int{28, 28}, "")
+	x := in
+	for _, l := range course.FashionDNN().Layers() {
+		x = models.Apply(l, x)
+	}
+	fn, err := models.NewModel([]*models.Node{in}, []*models.Node{x})
+	if err != nil {
+		t.Fatal(err)
+	}
+	fn.SetSeed(3)
+	compile := func(c interface {
+		Compile(models.CompileConfig) error
+	}) {
+		if err := c.Compile(models.CompileConfig{Optimizer: optimizers.NewAdam(), Loss: losses.SparseCategoricalCrossentropy{}, Metrics: []metrics.Metric{metrics.NewAccuracy()}}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	compile(seq)
+	compile(fn)
+	xs, ys := tensor.Zeros(200, 28, 28), tensor.Zeros(200)
+	r := rand.New(rand.NewPCG(5, 6))
+	for i := range xs.Data() {
+		xs.Data()[i] = r.Float32()
+	}
+	for i := range ys.Data() {
+		ys.Data()[i] = float32(r.IntN(10))
+	}
+	cfg := models.FitConfig{Epochs: 2, ValidationSplit: 0.2, Verbose: models.Silent}
+	h1, err := seq.Fit(xs, ys, cfg)
+	if err != nil {
+		t.Fatal(err)
+	}
+	h2, err := fn.Fit([]models.Array{xs}, []models.Array{ys}, cfg)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !slices.Equal(h1.Keys(), h2.Keys()) {
+		t.Fatalf("keys %v and %v", h1.Keys(), h2.Keys())
+	}
+	for _, k := range h1.Keys() {
+		if !slices.Equal(h1.History[k], h2.History[k]) {
+			t.Errorf("%s: Sequential %v, functional %v", k, h1.History[k], h2.History[k])
+		}
+	}
+	w1, w2 := seq.Weights(), fn.Weights()
+	for i := range w1 {
+		if !slices.Equal(w1[i].Data(), w2[i].Data()) {
+			t.Fatalf("weight %s differs", seq.WeightNames()[i])
+		}
+	}
+}
+
+// TestFunctionalValidationAppliesToAll checks ValidationSplit and
+// ValidationData on several arrays and the val_ keys.
+func TestFunctionalValidationAppliesToAll(t *testing.T) {
+	ref := readFunctionalRef(t)
+	_ = ref
+	m := refGraph(t)
+	if err := m.Compile(models.CompileConfig{
+		Optimizer:    &optimizers.SGD{LearningRate: 0.1},
+		Loss:         losses.MeanSquaredError{},
+		OutputLosses: map[string]losses.Loss{"dense_2": losses.SparseCategoricalCrossentropy{}},
+		Metrics:      []metrics.Metric{metrics.NewAccuracy(), metrics.NewMeanAbsoluteError()},
+	}); err != nil {
+		t.Fatal(err)
+	}
+	n := 10
+	a, b, y1, y2 := tensor.Zeros(n, 3), tensor.Zeros(n, 2), tensor.Zeros(n), tensor.Zeros(n, 1)
+	for i := range n {
+		a.Data()[3*i] = float32(i)
+		y1.Data()[i] = float32(i % 3)
+	}
+	x, y := []models.Array{a, b}, []models.Array{y1, y2}
+	h, err := m.Fit(x, y, models.FitConfig{ValidationSplit: 0.3, Verbose: models.Silent})
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := []string{"dense_2_accuracy", "dense_2_loss", "dense_4_loss", "dense_4_mean_absolute_error", "loss",
+		"val_dense_2_accuracy", "val_dense_2_loss", "val_dense_4_loss", "val_dense_4_mean_absolute_error", "val_loss"}
+	if got := h.Keys(); !slices.Equal(got, want) {
+		t.Fatalf("keys %v, want %v", got, want)
+	}
+	// The last 3 rows of every array are the validation data.
+	ev, err := m.Evaluate([]models.Array{a.Slice(7, 10), b.Slice(7, 10)}, []models.Array{y1.Slice(7, 10), y2.Slice(7, 10)}, models.EvaluateConfig{Verbose: models.Silent})
+	if err != nil {
+		t.Fatal(err)
+	}
+	h2, err := m.Fit(x, y, models.FitConfig{
+		Verbose:        models.Silent,
+		ValidationData: &models.Data{Inputs: []models.Array{a.Slice(7, 10), b.Slice(7, 10)}, Targets: []models.Array{y1.Slice(7, 10), y2.Slice(7, 10)}},
+		Epochs:         1,
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	// Evaluating the weights before that epoch on the same rows gave ev;
+	// after it, the validation loss is computed on the same rows too.
+	if _, ok := h2.History["val_dense_4_loss"]; !ok || len(ev) != 5 {
+		t.Fatalf("val keys missing: %v; evaluate keys %v", h2.Keys(), ev)
+	}
+	if math.Abs(ev["loss"]-(ev["dense_2_loss"]+ev["dense_4_loss"])) > 1e-6 {
+		t.Errorf("evaluate: loss %v is not the sum of the output losses %v + %v", ev["loss"], ev["dense_2_loss"], ev["dense_4_loss"])
+	}
+}
+
+// TestFunctionalErrors checks that bad graphs and bad arguments are errors
+// naming what is wrong, not panics.
+func TestFunctionalErrors(t *testing.T) {
+	a, b := models.Input([]int{3}, "a"), models.Input([]int{2}, "b")
+	d := models.Apply(&layers.Dense{Units: 4}, a)
+	other := models.Input([]int{3}, "other")
+	graphCases := []struct {
+		name    string
+		ins     []*models.Node
+		outs    []*models.Node
+		wantErr string
+	}{
+		{"wrong shape", []*models.Node{a, b}, []*models.Node{models.Apply(&sum{}, d, b)}, "Sum applied to (None, 4), (None, 2)"},
+		{"dense on a bad rank", []*models.Node{a}, []*models.Node{models.Apply(&layers.Conv2D{Filters: 2, KernelSize: [2]int{3, 3}}, a)}, "Conv2D applied to (None, 3)"},
+		{"output from another input", []*models.Node{a}, []*models.Node{models.Apply(&layers.Dense{Units: 1}, other)}, `depends on the Input "other"`},
+		{"input twice", []*models.Node{a, a}, []*models.Node{d}, "inputs[0] and inputs[1] are the same Input"},
+		{"unused input", []*models.Node{a, b}, []*models.Node{d}, `inputs[1] ("b") is not used by any output`},
+		{"not an input", []*models.Node{d}, []*models.Node{d}, "not an Input"},
+		{"nil output", []*models.Node{a}, []*models.Node{nil}, "outputs[0] is nil"},
+		{"no inputs", nil, []*models.Node{d}, "inputs is empty"},
+		{"two inputs to Dense", []*models.Node{a}, []*models.Node{models.Apply(&layers.Dense{Units: 1}, a, a)}, "it takes one input, got 2"},
+		{"nil layer", []*models.Node{a}, []*models.Node{models.Apply((*layers.Dense)(nil), a)}, "nil *layers.Dense"},
+		{"bad input shape", []*models.Node{models.Input([]int{0, 2}, "z")}, []*models.Node{a}, "non-positive dimension"},
+		{"same output twice", []*models.Node{a}, []*models.Node{d, d}, "same node"},
+	}
+	for _, tc := range graphCases {
+		_, err := models.NewModel(tc.ins, tc.outs)
+		if err == nil || !strings.Contains(err.Error(), tc.wantErr) {
+			t.Errorf("%s: error %v, want one containing %q", tc.name, err, tc.wantErr)
+		}
+	}
+
+	// A shared layer applied to an input of another shape.
+	shared := &layers.Dense{Units: 2}
+	models.Apply(shared, a)
+	if err := models.Apply(shared, b).Err(); err == nil || !strings.Contains(err.Error(), "already built with kernel of shape [3 2]; these inputs need [2 2]") {
+		t.Errorf("shared layer on another shape: %v", err)
+	}
+
+	m := refGraph(t)
+	compileCases := []struct {
+		name    string
+		cfg     models.CompileConfig
+		wantErr string
+	}{
+		{"unknown loss output", models.CompileConfig{Loss: losses.MeanSquaredError{}, OutputLosses: map[string]losses.Loss{"dense_9": losses.MeanSquaredError{}}}, `OutputLosses names "dense_9", which is not an output; the outputs are "dense_2", "dense_4"`},
+		{"unknown weight output", models.CompileConfig{Loss: losses.MeanSquaredError{}, LossWeights: map[string]float64{"x": 1}}, `LossWeights names "x"`},
+		{"unknown metric output", models.CompileConfig{Loss: losses.MeanSquaredError{}, OutputMetrics: map[string][]metrics.Metric{"y": nil}}, `OutputMetrics names "y"`},
+		{"no loss", models.CompileConfig{}, "no loss"},
+		{"NaN weight", models.CompileConfig{Loss: losses.MeanSquaredError{}, LossWeights: map[string]float64{"dense_2": math.NaN()}}, "must be finite"},
+		{"metric list length", models.CompileConfig{Loss: losses.MeanSquaredError{}, Metrics: []metrics.Metric{metrics.NewAccuracy()}}, "Metrics has 1 metrics for a model with 2 outputs"},
+	}
+	acc := metrics.NewAccuracy()
+	compileCases = append(compileCases, struct {
+		name    string
+		cfg     models.CompileConfig
+		wantErr string
+	}{"shared metric", models.CompileConfig{Loss: losses.MeanSquaredError{}, Metrics: []metrics.Metric{acc, acc}}, "is given twice"})
+	for _, tc := range compileCases {
+		err := m.Compile(tc.cfg)
+		if err == nil || !strings.Contains(err.Error(), tc.wantErr) {
+			t.Errorf("%s: error %v, want one containing %q", tc.name, err, tc.wantErr)
+		}
+	}
+	if err := models.NewSequential(&layers.Dense{Units: 1}).Compile(models.CompileConfig{Loss: losses.MeanSquaredError{}, LossWeights: map[string]float64{"dense": 1}}); err == nil {
+		t.Error("Sequential accepted LossWeights")
+	}
+
+	if err := m.Compile(models.CompileConfig{Loss: losses.MeanSquaredError{}}); err != nil {
+		t.Fatal(err)
+	}
+	x4 := []models.Array{tensor.Zeros(4, 3), tensor.Zeros(4, 2)}
+	y4 := []models.Array{tensor.Zeros(4, 3), tensor.Zeros(4, 1)}
+	fitCases := []struct {
+		name    string
+		x, y    []models.Array
+		cfg     models.FitConfig
+		wantErr string
+	}{
+		{"one input array", x4[:1], y4, models.FitConfig{}, "got 1 input arrays, the model has 2 inputs"},
+		{"three target arrays", x4, append(y4, y4[0]), models.FitConfig{}, "got 3 target arrays, the model has 2 outputs"},
+		{"rows differ", []models.Array{tensor.Zeros(4, 3), tensor.Zeros(5, 2)}, y4, models.FitConfig{}, "x[1] (b) has 5 rows but x[0] (a) has 4"},
+		{"target rows", x4, []models.Array{tensor.Zeros(4, 3), tensor.Zeros(3, 1)}, models.FitConfig{}, "y[1] (dense_4) has 3 rows but x has 4"},
+		{"input shape", []models.Array{tensor.Zeros(4, 3), tensor.Zeros(4, 3)}, y4, models.FitConfig{}, "x[1] (b) has per-example shape [3], model expects [2]"},
+		{"nil input", []models.Array{nil, tensor.Zeros(4, 2)}, y4, models.FitConfig{}, "x[0] (a) is nil"},
+		{"validation X/Y", x4, y4, models.FitConfig{ValidationData: &models.Data{X: x4[0], Y: y4[0]}}, "set ValidationData.Inputs and Targets"},
+		{"validation count", x4, y4, models.FitConfig{ValidationData: &models.Data{Inputs: x4[:1], Targets: y4}}, "ValidationData.Inputs has 1 arrays, the model has 2 inputs"},
+		{"validation shape", x4, y4, models.FitConfig{ValidationData: &models.Data{Inputs: []models.Array{x4[0], x4[0]}, Targets: y4}}, "ValidationData.Inputs[1] (b) has per-example shape [3]"},
+	}
+	for _, tc := range fitCases {
+		_, err := m.Fit(tc.x, tc.y, tc.cfg)
+		if err == nil || !strings.Contains(err.Error(), tc.wantErr) {
+			t.Errorf("%s: error %v, want one containing %q", tc.name, err, tc.wantErr)
+		}
+	}
+	if _, err := m.Predict(x4[1:], models.PredictConfig{}); err == nil {
+		t.Error("Predict took one array for two inputs")
+	}
+	if _, err := models.ArraysByName(m.InputNames(), map[string]models.Array{"a": x4[0], "c": x4[1]}); err == nil || !strings.Contains(err.Error(), `no array for "b"`) {
+		t.Errorf("ArraysByName: %v", err)
+	}
+}
+
+// TestFunctionalSharedLayerSharesWeights checks that a layer applied twice
+// has one set of weights in the model.
+func TestFunctionalSharedLayerSharesWeights(t *testing.T) {
+	m := refGraph(t)
+	if got := len(m.Weights()); got != 10 {
+		t.Fatalf("%d weights, want 10 (5 Dense layers, the shared one counted once)", got)
+	}
+	if got, want := m.CountParams(), 3*4+4+2*4+4+4*3+3+4*4+4+4*1+1; got != want {
+		t.Fatalf("CountParams %d, want %d", got, want)
+	}
+}
+
+// TestFunctionalTrainStepDoesNotAllocate checks that a steady-state
+// training step of a model with branches, a merge and a shared layer makes
+// no heap allocation.
+func TestFunctionalTrainStepDoesNotAllocate(t *testing.T) {
+	relu, softmax := activations.ReLU, activations.Softmax
+	a, b := models.Input([]int{3}, "a"), models.Input([]int{2}, "b")
+	s := models.Apply(&sum{}, models.Apply(&layers.Dense{Units: 4, Activation: relu}, a), models.Apply(&layers.Dense{Units: 4, Activation: relu}, b))
+	shared := &layers.Dense{Units: 4, Activation: relu}
+	out1 := models.Apply(&layers.Dense{Units: 3, Activation: softmax}, s)
+	out2 := models.Apply(&layers.Dense{Units: 2, Activation: softmax}, models.Apply(shared, models.Apply(shared, s)))
+	m, err := models.NewModel([]*models.Node{a, b}, []*models.Node{out1, out2})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := m.Compile(models.CompileConfig{
+		Optimizer:   optimizers.NewAdam(),
+		Loss:        losses.SparseCategoricalCrossentropy{},
+		LossWeights: map[string]float64{"dense_4": 0.5},
+		Metrics:     []metrics.Metric{metrics.NewAccuracy(), metrics.NewAccuracy()},
+	}); err != nil {
+		t.Fatal(err)
+	}
+	arena := tensor.NewArena()
+	x := []*tensor.Tensor{tensor.Zeros(32, 3).InArena(arena), tensor.Zeros(32, 2).InArena(arena)}
+	y := []*tensor.Tensor{tensor.Zeros(32), tensor.Zeros(32)}
+	for i := range x[0].Data() {
+		x[0].Data()[i] = float32(i%7) / 7
+	}
+	for i := range y[0].Data() {
+		y[0].Data()[i] = float32(i % 3)
+		y[1].Data()[i] = float32(i % 2)
+	}
+	step := func() {
+		m.TrainStep(x, y)
+		arena.Reset()
+	}
+	step()
+	if allocs := testing.AllocsPerRun(10, step); allocs != 0 {
+		t.Errorf("a training step allocates %v times, want 0", allocs)
+	}
+}
