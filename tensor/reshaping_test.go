@@ -53,13 +53,23 @@ func iota(n int) []float32 {
 func TestReshapingGradCheck(t *testing.T) {
 	x := tt.Rand(2, -1, 1, 2, 3, 4, 2)
 	for name, f := range map[string]func(xs ...*tensor.Tensor) *tensor.Tensor{
-		"pad":          func(xs ...*tensor.Tensor) *tensor.Tensor { return tensor.Pad(xs[0], [][2]int{{0, 0}, {1, 2}, {2, 0}, {0, 0}}) },
-		"crop":         func(xs ...*tensor.Tensor) *tensor.Tensor { return tensor.Crop(xs[0], [][2]int{{0, 0}, {1, 1}, {0, 2}, {0, 1}}) },
-		"repeat":       func(xs ...*tensor.Tensor) *tensor.Tensor { return xs[0].Repeat(3, 2) },
-		"permute":      func(xs ...*tensor.Tensor) *tensor.Tensor { return tensor.Permute(xs[0], []int{0, 3, 1, 2}) },
-		"noise":        func(xs ...*tensor.Tensor) *tensor.Tensor { return tensor.GaussianNoise(xs[0], 0.5, rand.New(rand.NewPCG(1, 2))) },
-		"gauss drop":   func(xs ...*tensor.Tensor) *tensor.Tensor { return tensor.GaussianDropout(xs[0], 0.3, rand.New(rand.NewPCG(1, 2))) },
-		"spatial drop": func(xs ...*tensor.Tensor) *tensor.Tensor { return tensor.DropoutNoiseShape(xs[0], 0.5, []int{2, 1, 1, 2}, rand.New(rand.NewPCG(1, 2))) },
+		"pad": func(xs ...*tensor.Tensor) *tensor.Tensor {
+			return tensor.Pad(xs[0], [][2]int{{0, 0}, {1, 2}, {2, 0}, {0, 0}})
+		},
+		"crop": func(xs ...*tensor.Tensor) *tensor.Tensor {
+			return tensor.Crop(xs[0], [][2]int{{0, 0}, {1, 1}, {0, 2}, {0, 1}})
+		},
+		"repeat":  func(xs ...*tensor.Tensor) *tensor.Tensor { return xs[0].Repeat(3, 2) },
+		"permute": func(xs ...*tensor.Tensor) *tensor.Tensor { return tensor.Permute(xs[0], []int{0, 3, 1, 2}) },
+		"noise": func(xs ...*tensor.Tensor) *tensor.Tensor {
+			return tensor.GaussianNoise(xs[0], 0.5, rand.New(rand.NewPCG(1, 2)))
+		},
+		"gauss drop": func(xs ...*tensor.Tensor) *tensor.Tensor {
+			return tensor.GaussianDropout(xs[0], 0.3, rand.New(rand.NewPCG(1, 2)))
+		},
+		"spatial drop": func(xs ...*tensor.Tensor) *tensor.Tensor {
+			return tensor.DropoutNoiseShape(xs[0], 0.5, []int{2, 1, 1, 2}, rand.New(rand.NewPCG(1, 2)))
+		},
 	} {
 		t.Run(name, func(t *testing.T) { tt.GradCheck(t, f, []*tensor.Tensor{x}, tt.GradCheckOptions{}) })
 	}
