@@ -12,7 +12,8 @@ import (
 	tt "github.com/neuron-go/neuron/tensor/tensortest"
 )
 
-// poolingLayer makes the layer of a case of testdata/pooling_ref.json.
+// poolingLayer makes the layer of a case of a reference file from its
+// Keras class name and config.
 func poolingLayer(t *testing.T, class string, config map[string]any) layers.Layer {
 	t.Helper()
 	config["name"] = "p"
@@ -38,8 +39,15 @@ func f32(v []float64) []float32 {
 // TestPoolingReference checks the pooling layers' outputs and input
 // gradients against torch autograd over windows placed by TensorFlow's
 // padding rule (testdata/gen/pooling_ref.py).
-func TestPoolingReference(t *testing.T) {
-	b, err := os.ReadFile("testdata/pooling_ref.json")
+func TestPoolingReference(t *testing.T) { checkLayerReference(t, "testdata/pooling_ref.json") }
+
+// checkLayerReference runs the cases of a reference file written by one of
+// the testdata/gen scripts: each builds a layer from its Keras config, runs
+// it in training mode on x and compares y and the gradient of sum(w·y)
+// with respect to x.
+func checkLayerReference(t *testing.T, path string) {
+	t.Helper()
+	b, err := os.ReadFile(path)
 	if err != nil {
 		t.Fatal(err)
 	}

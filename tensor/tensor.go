@@ -53,6 +53,7 @@ type node struct {
 	conv convPlan  // a convolution's plan
 	pool window2D  // a pooling's geometry
 	norm normState // a normalization's statistics
+	ints [2]int    // small integer parameters (Repeat's count and axis)
 	relu bool      // a convolution's fused ReLU
 }
 
