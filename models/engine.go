@@ -46,10 +46,53 @@ type engine struct {
 
 	// Set by the embedding model before each use (bind).
 	owner     callbacks.Model
+	files     modelFiles
 	writer    io.Writer
 	inNames   []string // argument names of the inputs: "x", or "x[0] (img)"
 	outNames  []string // and of the targets
 	lazyBuild func(op string, perExample []int) error
+}
+
+// modelFiles is what the file formats need from the model that embeds an
+// engine, besides the engine: its configs and its building.
+type modelFiles interface {
+	// modelConfig returns the model_config JSON.
+	modelConfig() ([]byte, error)
+	// compileConfig returns the compile_config JSON.
+	compileConfig() ([]byte, error)
+	// ensureBuilt builds the model if it can and is not built yet.
+	ensureBuilt() error
+}
+
+// engineModel is a model with an engine: Sequential and Model.
+type engineModel interface {
+	callbacks.Model
+	eng() *engine
+	Save(path string, opts ...SaveOption) error
+	SaveWeights(path string) error
+}
+
+// layerNames returns the names of the network's layers.
+func (e *engine) layerNames() []string {
+	var names []string
+	if e.net != nil {
+		for _, l := range e.net.layers {
+			names = append(names, l.name)
+		}
+	}
+	return names
+}
+
+// eachMetric calls f with every compiled metric and its log key.
+func (e *engine) eachMetric(f func(key string, mt metrics.Metric) error) error {
+	for i := range e.heads {
+		for j, mt := range e.heads[i].metrics {
+			if err := f(e.heads[i].keys[j], mt); err != nil {
+				return err
+			}
+		}
+	}
+	return nil
 }
 
 // head is one output of a compiled model.
@@ -60,6 +103,7 @@ type head struct {
 	keys    []string // the metrics' log keys
 	lossKey string   // "<name>_loss" when the model has several losses
 	tracker lossTracker
+	resume  lossTracker // the tracker's value where a resumed epoch starts
 }
 
 // Random streams derived from the seed, one per purpose, so that adding a

@@ -59,7 +59,10 @@ type Model struct {
 // It returns an error for a node that carries one, an output that depends
 // on an Input not among inputs, an input listed twice or not used by any
 // output, and two outputs from one layer.
-func NewModel(inputs, outputs []*Node) (*Model, error) {
+func NewModel(inputs, outputs []*Node) (*Model, error) { return newModel(inputs, outputs, 0) }
+
+// newModel is NewModel with a seed.
+func newModel(inputs, outputs []*Node, seed uint64) (*Model, error) {
 	if len(inputs) == 0 {
 		return nil, errors.New("models: NewModel: inputs is empty")
 	}
@@ -131,6 +134,7 @@ func NewModel(inputs, outputs []*Node) (*Model, error) {
 	}
 
 	m := &Model{inputs: slices.Clone(inputs), outputs: slices.Clone(outputs)}
+	m.seed = seed
 	for c := range seen {
 		m.calls = append(m.calls, c)
 	}
@@ -420,12 +424,21 @@ func (m *Model) Call(xs []*tensor.Tensor, training bool) []*tensor.Tensor {
 
 // bind points the engine at this model before a Fit, Evaluate or Predict.
 func (m *Model) bind() {
-	m.owner, m.writer = m, m.Out
+	m.owner, m.files, m.writer = m, m, m.Out
 	if m.engine.inNames == nil {
 		m.engine.inNames = argNames("x", m.inNames)
 		m.engine.outNames = argNames("y", m.outNames)
 	}
 }
+
+// eng returns the model's engine, bound to the model.
+func (m *Model) eng() *engine {
+	m.bind()
+	return &m.engine
+}
+
+// ensureBuilt implements modelFiles: a Model is built by NewModel.
+func (m *Model) ensureBuilt() error { return nil }
 
 // argNames names the arrays of an argument: "x" for one, "x[1] (meta)"
 // for several.

@@ -171,6 +171,16 @@ func batchShapeString(s []int) string {
 	return b.String()
 }
 
+// applyNamed is Apply giving the layer a name (in the models made from the
+// node), for the loader.
+func applyNamed(name string, layer Callable, inputs []*Node) *Node {
+	x := Apply(layer, inputs...)
+	if x.err == nil {
+		x.call.name = name
+	}
+	return x
+}
+
 func apply(layer Callable, inputs []*Node) ([]*Node, error) {
 	if isNilValue(layer) {
 		return nil, fmt.Errorf("models: apply: the layer is a nil %T", layer)

@@ -33,7 +33,7 @@ type netStep struct {
 
 // netLayer is one distinct layer of a network.
 type netLayer struct {
-	layer interface{ Weights() []*layers.Weight }
+	layer Callable
 	name  string
 }
 

@@ -11,6 +11,7 @@ import (
 	"slices"
 
 	"github.com/neuron-go/neuron/internal/strictjson"
+	"github.com/neuron-go/neuron/metrics"
 	"github.com/neuron-go/neuron/tensor"
 )
 
@@ -89,9 +90,12 @@ func (r *fitRun) firstStep(m *engine, epoch int, loss *lossTracker) int {
 		return 0
 	}
 	*loss = rp.loss
-	for _, mt := range m.metrics {
-		// The states were checked when the resume point was made.
-		_ = mt.(encoding.BinaryUnmarshaler).UnmarshalBinary(rp.metrics[mt.Name()])
+	// The states were checked when the resume point was made.
+	_ = m.eachMetric(func(key string, mt metrics.Metric) error {
+		return mt.(encoding.BinaryUnmarshaler).UnmarshalBinary(rp.metrics[key])
+	})
+	for i := range m.heads {
+		m.heads[i].tracker = m.heads[i].resume
 	}
 	r.epoch, r.step, r.loss = epoch, rp.step, rp.loss
 	return rp.step
@@ -124,6 +128,9 @@ type savedPosition struct {
 	LossSum   strictjson.Float  `json:"loss_sum"`
 	LossCount strictjson.Float  `json:"loss_count"`
 	Metrics   map[string][]byte `json:"metrics"`
+	// OutputLosses holds, for a model with several losses, the running
+	// sum and count of each output's loss ("dense_1_loss").
+	OutputLosses map[string][2]strictjson.Float `json:"output_losses,omitempty"`
 	// History holds the epochs done.
 	History savedHistory `json:"history"`
 	// Fingerprint describes the run, so that a backup is not resumed by
@@ -168,12 +175,12 @@ type fingerprint struct {
 }
 
 // fingerprintOf describes the current run.
-func (m *Sequential) fingerprintOf(r *fitRun) (fingerprint, error) {
-	mc, err := m.modelConfig()
+func (m *engine) fingerprintOf(r *fitRun) (fingerprint, error) {
+	mc, err := m.files.modelConfig()
 	if err != nil {
 		return fingerprint{}, err
 	}
-	cc, err := m.compileConfig()
+	cc, err := m.files.compileConfig()
 	if err != nil {
 		return fingerprint{}, err
 	}

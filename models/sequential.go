@@ -191,7 +191,7 @@ func (m *Sequential) Build(inputShape ...int) error {
 // bind points the engine at this model before a Fit, Evaluate or
 // Predict.
 func (m *Sequential) bind() {
-	m.owner, m.writer = m, m.Out
+	m.owner, m.files, m.writer = m, m, m.Out
 	m.inNames, m.outNames = oneX, oneY
 	if m.lazyBuild == nil {
 		m.lazyBuild = m.buildFrom
@@ -199,6 +199,12 @@ func (m *Sequential) bind() {
 }
 
 var oneX, oneY = []string{"x"}, []string{"y"}
+
+// eng returns the model's engine, bound to the model.
+func (m *Sequential) eng() *engine {
+	m.bind()
+	return &m.engine
+}
 
 // buildFrom builds a model that has no input shape yet from the data's
 // per-example shape.
