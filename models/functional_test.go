@@ -422,3 +422,42 @@ func TestFunctionalTrainStepDoesNotAllocate(t *testing.T) {
 		t.Errorf("a training step allocates %v times, want 0", allocs)
 	}
 }
+
+// TestFunctionalSummary compares the summary with what Keras 3's
+// print_summary renders through rich for the same layers (see
+// testdata/gen/functional_summary_ref.py): the "Connected to" layout at 76
+// and 108 columns for a graph, and the three-column layout, InputLayer
+// row included, for a chain.
+func TestFunctionalSummary(t *testing.T) {
+	m := refGraph(t)
+	for _, width := range []int{76, 108} {
+		want, err := os.ReadFile(fmt.Sprintf("testdata/functional_summary_%d.golden", width))
+		if err != nil {
+			t.Fatal(err)
+		}
+		var b strings.Builder
+		if err := m.SummaryTo(&b, width); err != nil {
+			t.Fatal(err)
+		}
+		if b.String() != string(want) {
+			t.Errorf("width %d: got\n%s\nwant\n%s", width, b.String(), want)
+		}
+	}
+	in := models.Input([]int{28, 28}, "")
+	out := models.Apply(&layers.Dense{Units: 10}, models.Apply(&layers.Dense{Units: 256}, models.Apply(&layers.Flatten{}, in)))
+	chain, err := models.NewModel([]*models.Node{in}, []*models.Node{out})
+	if err != nil {
+		t.Fatal(err)
+	}
+	want, err := os.ReadFile("testdata/functional_chain_summary_76.golden")
+	if err != nil {
+		t.Fatal(err)
+	}
+	var b strings.Builder
+	if err := chain.SummaryTo(&b, 0); err != nil {
+		t.Fatal(err)
+	}
+	if b.String() != string(want) {
+		t.Errorf("chain: got\n%s\nwant\n%s", b.String(), want)
+	}
+}
