@@ -529,3 +529,45 @@ func TestNestedModel(t *testing.T) {
 		t.Errorf("nested model on the wrong shape: %v", err)
 	}
 }
+
+// TestApplyNamed checks that names given to layers name the outputs and
+// the log keys, and that clashing names are errors.
+func TestApplyNamed(t *testing.T) {
+	x := models.Input([]int{3}, "x")
+	h := models.Apply(&layers.Dense{Units: 4}, x)
+	cls := models.ApplyNamed("class", &layers.Dense{Units: 2, Activation: activations.Softmax}, h)
+	box := models.ApplyNamed("box", &layers.Dense{Units: 4}, h)
+	m, err := models.NewModel([]*models.Node{x}, []*models.Node{cls, box})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got := m.OutputNames(); !slices.Equal(got, []string{"class", "box"}) {
+		t.Fatalf("output names %v", got)
+	}
+	if err := m.Compile(models.CompileConfig{
+		OutputLosses:  map[string]losses.Loss{"class": losses.SparseCategoricalCrossentropy{}, "box": losses.MeanSquaredError{}},
+		OutputMetrics: map[string][]metrics.Metric{"class": {metrics.NewAccuracy()}},
+	}); err != nil {
+		t.Fatal(err)
+	}
+	h2, err := m.Fit([]models.Array{tensor.Zeros(4, 3)}, []models.Array{tensor.Zeros(4), tensor.Zeros(4, 4)}, models.FitConfig{Verbose: models.Silent})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got, want := h2.Keys(), []string{"box_loss", "class_accuracy", "class_loss", "loss"}; !slices.Equal(got, want) {
+		t.Errorf("keys %v, want %v", got, want)
+	}
+	if !slices.Contains(m.WeightNames(), "class/kernel") {
+		t.Errorf("weight names %v", m.WeightNames())
+	}
+	a := models.ApplyNamed("same", &layers.Dense{Units: 1}, x)
+	b := models.ApplyNamed("same", &layers.Dense{Units: 1}, x)
+	if _, err := models.NewModel([]*models.Node{x}, []*models.Node{a, b}); err == nil || !strings.Contains(err.Error(), `both named "same"`) {
+		t.Errorf("duplicate names: %v", err)
+	}
+	shared := &layers.Dense{Units: 3}
+	c := models.ApplyNamed("one", shared, models.ApplyNamed("two", shared, x))
+	if _, err := models.NewModel([]*models.Node{x}, []*models.Node{c}); err == nil || !strings.Contains(err.Error(), "named both") {
+		t.Errorf("a shared layer with two names: %v", err)
+	}
+}
