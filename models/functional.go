@@ -199,6 +199,11 @@ func (m *Model) collectLayers() error {
 	m.layerNames = make([]string, len(m.layerList))
 	taken := map[string]int{}
 	for i, cs := range m.layerCalls {
+		for _, c := range cs[1:] {
+			if c.name != "" && c.name != cs[0].name {
+				return fmt.Errorf("models: NewModel: a shared %s is named both %q and %q; a layer has one name", m.layerList[i].ClassName(), cs[0].name, c.name)
+			}
+		}
 		if name := cs[0].name; name != "" {
 			if j, dup := taken[name]; dup {
 				return fmt.Errorf("models: NewModel: layers %d and %d are both named %q; names must be unique in a model", j, i, name)

@@ -461,3 +461,113 @@ func TestFunctionalSummary(t *testing.T) {
 		t.Errorf("chain: got\n%s\nwant\n%s", b.String(), want)
 	}
 }
+
+// TestNestedModel uses a model as a layer of another: the outer model
+// computes the inner one's function, trains the inner weights (shared
+// with the inner model), and shows the nested model as one row.
+func TestNestedModel(t *testing.T) {
+	in := models.Input([]int{4}, "features")
+	enc, err := models.NewModel([]*models.Node{in}, []*models.Node{models.Apply(&layers.Dense{Units: 2}, models.Apply(&layers.Dense{Units: 3, Activation: activations.ReLU}, in))})
+	if err != nil {
+		t.Fatal(err)
+	}
+	x := models.Input([]int{4}, "")
+	head := &layers.Dense{Units: 1}
+	outer, err := models.NewModel([]*models.Node{x}, []*models.Node{models.Apply(head, models.Apply(enc.AsLayer(), x))})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got, want := len(outer.Weights()), 6; got != want {
+		t.Fatalf("outer model has %d weights, want %d", got, want)
+	}
+	data := tensor.Zeros(16, 4)
+	target := tensor.Zeros(16, 1)
+	for i := range data.Data() {
+		data.Data()[i] = float32(i%9)/9 - 0.4
+	}
+	for i := range target.Data() {
+		target.Data()[i] = float32(i % 2)
+	}
+	check := func() {
+		t.Helper()
+		p, err := outer.Predict([]models.Array{data}, models.PredictConfig{Verbose: models.Silent})
+		if err != nil {
+			t.Fatal(err)
+		}
+		e, err := enc.Predict([]models.Array{data}, models.PredictConfig{Verbose: models.Silent})
+		if err != nil {
+			t.Fatal(err)
+		}
+		k, b := head.Weights()[0].Value.Data(), head.Weights()[1].Value.Data()
+		for i := range 16 {
+			want := e[0].At(i, 0)*k[0] + e[0].At(i, 1)*k[1] + b[0]
+			if got := p[0].At(i, 0); math.Abs(float64(got-want)) > 1e-6 {
+				t.Fatalf("row %d: outer %v, head(encoder) %v", i, got, want)
+			}
+		}
+	}
+	check()
+	before := slices.Clone(enc.Weights()[0].Data())
+	if err := outer.Compile(models.CompileConfig{Optimizer: &optimizers.SGD{LearningRate: 0.1}, Loss: losses.MeanSquaredError{}}); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := outer.Fit([]models.Array{data}, []models.Array{target}, models.FitConfig{Verbose: models.Silent}); err != nil {
+		t.Fatal(err)
+	}
+	if slices.Equal(before, enc.Weights()[0].Data()) {
+		t.Fatal("training the outer model left the inner model's weights unchanged")
+	}
+	check()
+	var b strings.Builder
+	if err := outer.SummaryTo(&b, 76); err != nil {
+		t.Fatal(err)
+	}
+	if !strings.Contains(b.String(), "│ functional (Functional)         │ (None, 2)              │            23 │") {
+		t.Errorf("summary has no row for the nested model:\n%s", b.String())
+	}
+	if err := models.Apply(enc.AsLayer(), models.Input([]int{5}, "")).Err(); err == nil || !strings.Contains(err.Error(), "input 0 (features) has shape (None, 4), applied to (None, 5)") {
+		t.Errorf("nested model on the wrong shape: %v", err)
+	}
+}
+
+// TestApplyNamed checks that names given to layers name the outputs and
+// the log keys, and that clashing names are errors.
+func TestApplyNamed(t *testing.T) {
+	x := models.Input([]int{3}, "x")
+	h := models.Apply(&layers.Dense{Units: 4}, x)
+	cls := models.ApplyNamed("class", &layers.Dense{Units: 2, Activation: activations.Softmax}, h)
+	box := models.ApplyNamed("box", &layers.Dense{Units: 4}, h)
+	m, err := models.NewModel([]*models.Node{x}, []*models.Node{cls, box})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got := m.OutputNames(); !slices.Equal(got, []string{"class", "box"}) {
+		t.Fatalf("output names %v", got)
+	}
+	if err := m.Compile(models.CompileConfig{
+		OutputLosses:  map[string]losses.Loss{"class": losses.SparseCategoricalCrossentropy{}, "box": losses.MeanSquaredError{}},
+		OutputMetrics: map[string][]metrics.Metric{"class": {metrics.NewAccuracy()}},
+	}); err != nil {
+		t.Fatal(err)
+	}
+	h2, err := m.Fit([]models.Array{tensor.Zeros(4, 3)}, []models.Array{tensor.Zeros(4), tensor.Zeros(4, 4)}, models.FitConfig{Verbose: models.Silent})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got, want := h2.Keys(), []string{"box_loss", "class_accuracy", "class_loss", "loss"}; !slices.Equal(got, want) {
+		t.Errorf("keys %v, want %v", got, want)
+	}
+	if !slices.Contains(m.WeightNames(), "class/kernel") {
+		t.Errorf("weight names %v", m.WeightNames())
+	}
+	a := models.ApplyNamed("same", &layers.Dense{Units: 1}, x)
+	b := models.ApplyNamed("same", &layers.Dense{Units: 1}, x)
+	if _, err := models.NewModel([]*models.Node{x}, []*models.Node{a, b}); err == nil || !strings.Contains(err.Error(), `both named "same"`) {
+		t.Errorf("duplicate names: %v", err)
+	}
+	shared := &layers.Dense{Units: 3}
+	c := models.ApplyNamed("one", shared, models.ApplyNamed("two", shared, x))
+	if _, err := models.NewModel([]*models.Node{x}, []*models.Node{c}); err == nil || !strings.Contains(err.Error(), "named both") {
+		t.Errorf("a shared layer with two names: %v", err)
+	}
+}

@@ -171,9 +171,20 @@ func batchShapeString(s []int) string {
 	return b.String()
 }
 
-// applyNamed is Apply giving the layer a name (in the models made from the
-// node), for the loader.
+// ApplyNamed is Apply that also names the layer, like Keras's name=
+// argument: the models made from the node call the layer name, which
+// then names its weights ("name/kernel") and, for an output, the output
+// and its log keys ("name_loss", "name_accuracy"). Names must be unique in
+// a model, and a shared layer has one name; NewModel returns an error
+// otherwise.
+func ApplyNamed(name string, layer Callable, inputs ...*Node) *Node {
+	return applyNamed(name, layer, inputs)
+}
+
 func applyNamed(name string, layer Callable, inputs []*Node) *Node {
+	if name == "" || strings.ContainsAny(name, "/") {
+		return errNode(fmt.Errorf("models: ApplyNamed %s: name %q must be non-empty and hold no '/'", className(layer), name))
+	}
 	x := Apply(layer, inputs...)
 	if x.err == nil {
 		x.call.name = name
