@@ -10,6 +10,7 @@ import (
 	"slices"
 	"strings"
 
+	"github.com/neuron-go/neuron/internal/safefile"
 	"github.com/neuron-go/neuron/internal/safetensors"
 	"github.com/neuron-go/neuron/internal/strictjson"
 	"github.com/neuron-go/neuron/layers"
@@ -77,21 +78,16 @@ func Read(r io.ReaderAt, size int64) (*Sequential, error) {
 	return m, nil
 }
 
+// openFile opens a model file for reading; a path that is not a regular
+// file (a FIFO, a device, a directory) is an ErrInvalidFile that says what
+// it is, refused before it could block.
 func openFile(path string) (*os.File, int64, error) {
-	f, err := os.Open(path)
-	if err != nil {
-		return nil, 0, err
+	f, size, err := safefile.Open(path)
+	var nr *safefile.NotRegularError
+	if errors.As(err, &nr) {
+		return nil, 0, fmt.Errorf("%w: %s, not a regular file", ErrInvalidFile, nr.Kind)
 	}
-	info, err := f.Stat()
-	if err != nil {
-		f.Close()
-		return nil, 0, err
-	}
-	if !info.Mode().IsRegular() {
-		f.Close()
-		return nil, 0, fmt.Errorf("%w: not a regular file", ErrInvalidFile)
-	}
-	return f, info.Size(), nil
+	return f, size, err
 }
 
 // metaKeys lists the metadata keys each format may hold.
