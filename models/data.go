@@ -23,6 +23,9 @@ func (e *engine) checkX(op string, names []string, xs []Array) error {
 			return fmt.Errorf("models: %s: %s is nil", op, arg)
 		}
 		s := shapeOf(x)
+		if err := checkDims(op, arg, s); err != nil {
+			return err
+		}
 		if len(s) == 0 || s[0] == 0 {
 			return fmt.Errorf("models: %s: %s is empty (shape %v)", op, arg, s)
 		}
@@ -67,6 +70,9 @@ func (e *engine) checkY(op string, names []string, xs, ys []Array) error {
 			return fmt.Errorf("models: %s: %s is nil", op, arg)
 		}
 		ys := shapeOf(y)
+		if err := checkDims(op, arg, ys); err != nil {
+			return err
+		}
 		if len(ys) == 0 || ys[0] != xs0[0] {
 			return fmt.Errorf("models: %s: %s has %v rows but x has %d (shapes %v and %v)", op, arg, dim0(ys), xs0[0], ys, xs0)
 		}
@@ -204,4 +210,14 @@ func prodShape(s []int) int {
 		n *= d
 	}
 	return n
+}
+
+// checkDims refuses an Array that reports a negative size for an axis.
+func checkDims(op, arg string, s []int) error {
+	for i, d := range s {
+		if d < 0 {
+			return fmt.Errorf("models: %s: %s has a negative size %d on axis %d (shape %v)", op, arg, d, i, s)
+		}
+	}
+	return nil
 }

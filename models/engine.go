@@ -247,8 +247,8 @@ func (e *engine) fit(x, y []Array, cfg FitConfig) (h *History, err error) {
 	case math.IsNaN(cfg.ValidationSplit) || cfg.ValidationSplit < 0 || cfg.ValidationSplit >= 1:
 		return nil, fmt.Errorf("models: fit: ValidationSplit must be in [0, 1), got %v", cfg.ValidationSplit)
 	}
-	if cfg.Verbose < Silent || cfg.Verbose > OneLine {
-		return nil, fmt.Errorf("models: fit: Verbose must be Silent, ProgressBar or OneLine, got %d", cfg.Verbose)
+	if err := checkVerbose("fit", cfg.Verbose); err != nil {
+		return nil, err
 	}
 
 	// Validation data: given, or the last rows of every array before
@@ -454,6 +454,9 @@ func (e *engine) evaluateChecked(x, y []Array, cfg EvaluateConfig) (logs map[str
 	if cfg.BatchSize < 0 {
 		return nil, fmt.Errorf("models: evaluate: BatchSize must be positive, got %d", cfg.BatchSize)
 	}
+	if err := checkVerbose("evaluate", cfg.Verbose); err != nil {
+		return nil, err
+	}
 	if cfg.BatchSize == 0 {
 		cfg.BatchSize = 32
 	}
@@ -555,6 +558,9 @@ func (e *engine) predict(x []Array, cfg PredictConfig) (outs []*tensor.Tensor, e
 	if cfg.BatchSize < 0 {
 		return nil, fmt.Errorf("models: predict: BatchSize must be positive, got %d", cfg.BatchSize)
 	}
+	if err := checkVerbose("predict", cfg.Verbose); err != nil {
+		return nil, err
+	}
 	if cfg.BatchSize == 0 {
 		cfg.BatchSize = 32
 	}
@@ -610,4 +616,22 @@ func prefixed(prefix string, names []string, single string) []string {
 		}
 	}
 	return out
+}
+
+// checkVerbose refuses a Verbosity that is none of the three, with the
+// same words for Fit, Evaluate and Predict.
+func checkVerbose(op string, v Verbosity) error {
+	if v < Silent || v > OneLine {
+		return fmt.Errorf("models: %s: Verbose must be Silent, ProgressBar or OneLine, got %d", op, v)
+	}
+	return nil
+}
+
+// checkLineLength refuses a negative summary width; widths below the
+// narrowest table (24 columns) are widened to it.
+func checkLineLength(n int) error {
+	if n < 0 {
+		return fmt.Errorf("models: summary: lineLength must be >= 0 (0: Keras's default width), got %d", n)
+	}
+	return nil
 }

@@ -103,6 +103,9 @@ func (m *Model) Summary() {
 // line_length); 0 means Keras's choice: 76 unless w is a terminal, where it
 // is 88, or 108 with the "Connected to" column.
 func (m *Model) SummaryTo(w io.Writer, lineLength int) error {
+	if err := checkLineLength(lineLength); err != nil {
+		return err
+	}
 	name := m.Name
 	if name == "" {
 		name = "functional"

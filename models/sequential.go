@@ -137,22 +137,26 @@ func (m *Sequential) declaredInputShape() []int {
 
 // Build creates the weights for examples of the given per-example shape (no
 // batch axis). With no argument it uses the shape the first layer declares.
-func (m *Sequential) Build(inputShape ...int) error {
-	if err := m.checkLayers("build"); err != nil {
+func (m *Sequential) Build(inputShape ...int) error { return m.build("build", inputShape) }
+
+// build is Build for the operation op, which its errors name: "build", or
+// "fit" for a model that Fit builds from its data.
+func (m *Sequential) build(op string, inputShape []int) error {
+	if err := m.checkLayers(op); err != nil {
 		return err
 	}
 	if len(inputShape) == 0 {
 		inputShape = m.declaredInputShape()
 		if inputShape == nil {
-			return fmt.Errorf("models: build: %w: the first layer declares no input shape", ErrNotBuilt)
+			return fmt.Errorf("models: %s: %w: the first layer declares no input shape", op, ErrNotBuilt)
 		}
 	}
 	if len(m.layers) == 0 {
-		return errors.New("models: build: the model has no layers")
+		return fmt.Errorf("models: %s: the model has no layers", op)
 	}
 	for _, d := range inputShape {
 		if d <= 0 {
-			return fmt.Errorf("models: build: input shape %v has a non-positive dimension", inputShape)
+			return fmt.Errorf("models: %s: input shape %v has a non-positive dimension", op, inputShape)
 		}
 	}
 	m.assignNames()
@@ -162,7 +166,7 @@ func (m *Sequential) Build(inputShape ...int) error {
 	for i, l := range m.layers {
 		out, err := l.Build(shape, init)
 		if err != nil {
-			return fmt.Errorf("models: build: layer %d (%s): %w", i, m.names[i], err)
+			return fmt.Errorf("models: %s: layer %d (%s): %w", op, i, m.names[i], err)
 		}
 		shape = out
 		m.outShapes[i] = out
@@ -213,8 +217,8 @@ func (m *Sequential) buildFrom(op string, perExample []int) error {
 		return nil
 	}
 	if err := m.ensureBuilt(); err != nil {
-		if err2 := m.Build(perExample...); err2 != nil {
-			return fmt.Errorf("models: %s: %w", op, err2)
+		if err2 := m.build(op, perExample); err2 != nil {
+			return err2
 		}
 		if m.compiled {
 			m.optimizer.Build(m.weights)
@@ -332,8 +336,12 @@ func (m *Sequential) Summary() {
 }
 
 // SummaryTo writes the summary to w, lineLength characters wide (Keras's
-// line_length); 0 means Keras's choice: 88 on a terminal, 76 otherwise.
+// line_length); 0 means Keras's choice: 88 on a terminal, 76 otherwise. A
+// negative lineLength is an error; the table is at least 24 columns wide.
 func (m *Sequential) SummaryTo(w io.Writer, lineLength int) error {
+	if err := checkLineLength(lineLength); err != nil {
+		return err
+	}
 	if err := m.checkLayers("summary"); err != nil {
 		return err
 	}
