@@ -2,6 +2,7 @@ package models_test
 
 import (
 	"fmt"
+	"math/rand/v2"
 
 	"github.com/neuron-go/neuron/activations"
 	"github.com/neuron-go/neuron/layers"
@@ -80,4 +81,52 @@ func ExampleApply_error() {
 	fmt.Println(err)
 	// Output:
 	// models: Conv2D applied to (None, 28, 28): layers: Conv2D: want examples of rank 3 (height, width, channels), got shape [28 28] (add Reshape{TargetShape: []int{28, 28, 1}} first for one channel)
+}
+
+// A custom training loop, as Keras's with tf.GradientTape: the forward
+// pass (Model.Call), the loss, tensor.Backward for the gradients, one
+// optimizer step, and a metric, written out by hand. Fit does the same
+// with batching, shuffling, callbacks and no allocation per step.
+func Example_customTrainingLoop() {
+	rng := rand.New(rand.NewPCG(1, 2))
+	x, y := tensor.Zeros(256, 4), tensor.Zeros(256)
+	for i := range 256 {
+		var s float32
+		for j := range 4 {
+			v := float32(rng.NormFloat64())
+			x.Data()[i*4+j] = v
+			s += v
+		}
+		if s > 0 {
+			y.Data()[i] = 1
+		}
+	}
+	in := models.Input([]int{4}, "x")
+	out := models.Apply(&layers.Dense{Units: 2, Activation: activations.Softmax}, models.Apply(&layers.Dense{Units: 8, Activation: activations.ReLU}, in))
+	model, err := models.NewModel([]*models.Node{in}, []*models.Node{out})
+	if err != nil {
+		panic(err)
+	}
+	opt := &optimizers.Adam{LearningRate: 0.01, Beta1: 0.9, Beta2: 0.999, Epsilon: 1e-7}
+	opt.Build(model.Weights())
+	lossFn := losses.SparseCategoricalCrossentropy{}
+	acc := metrics.NewAccuracy()
+	for epoch := range 20 {
+		acc.Reset()
+		for lo := 0; lo < 256; lo += 32 {
+			xb, yb := x.Slice(lo, lo+32), y.Slice(lo, lo+32)
+			pred := model.Call([]*tensor.Tensor{xb}, true)[0]
+			loss := lossFn.Call(yb, pred)
+			tensor.Backward(loss) // the gradients of the weights
+			opt.Apply(model.Weights())
+			for _, w := range model.Weights() {
+				w.ZeroGrad()
+			}
+			acc.Update(yb, pred.Detach())
+		}
+		if epoch == 19 {
+			fmt.Println("accuracy above 0.9:", acc.Result() > 0.9)
+		}
+	}
+	// Output: accuracy above 0.9: true
 }
