@@ -584,3 +584,53 @@ func TestApplyNamed(t *testing.T) {
 		t.Errorf("a shared layer with two names: %v", err)
 	}
 }
+
+// TestKFoldModel cross-validates a two-input, two-output model and checks
+// each fold against training the same model by hand on the same rows.
+func TestKFoldModel(t *testing.T) {
+	x, y := twoTowerData(5, 30)
+	cfg := models.KFoldConfig{K: 3, Fit: models.FitConfig{BatchSize: 8, Verbose: models.Silent}}
+	res, err := models.KFoldModel(x, y, func(int) (*models.Model, error) { return twoTower(t), nil }, cfg)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(res.Folds) != 3 {
+		t.Fatalf("%d folds", len(res.Folds))
+	}
+	// Fold 1 holds out rows 10..19 (no shuffling).
+	rows := func(as []models.Array, lo, hi int) []models.Array {
+		var out []models.Array
+		for _, a := range as {
+			out = append(out, a.(*tensor.Tensor).Slice(lo, hi))
+		}
+		return out
+	}
+	cat := func(as []models.Array) []models.Array {
+		var out []models.Array
+		for _, a := range as {
+			tt := a.(*tensor.Tensor)
+			per := tt.Size() / 30
+			d := append(slices.Clone(tt.Data()[:10*per]), tt.Data()[20*per:]...)
+			out = append(out, tensor.FromSlice(d, append([]int{20}, tt.Shape()[1:]...)...))
+		}
+		return out
+	}
+	m := twoTower(t)
+	fc := cfg.Fit
+	fc.ValidationData = &models.Data{Inputs: rows(x, 10, 20), Targets: rows(y, 10, 20)}
+	h, err := m.Fit(cat(x), cat(y), fc)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for k, v := range h.History {
+		if res.Folds[1][k] != v[0] {
+			t.Errorf("fold 1 %s = %v, by hand %v", k, res.Folds[1][k], v[0])
+		}
+	}
+	if _, err := models.KFoldModel(x, y[:1], nil, cfg); err == nil {
+		t.Error("nil newModel accepted")
+	}
+	if _, err := models.KFoldModel([]models.Array{x[0], tensor.Zeros(29, 5)}, y, func(int) (*models.Model, error) { return twoTower(t), nil }, cfg); err == nil || !strings.Contains(err.Error(), "has 29 rows") {
+		t.Errorf("rows differ: %v", err)
+	}
+}
