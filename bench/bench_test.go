@@ -133,3 +133,58 @@ func BenchmarkFashionCNNBNEpoch(b *testing.B) {
 	}
 	b.ReportMetric(b.Elapsed().Seconds()/float64(b.N), "s/epoch")
 }
+
+// functional rebuilds a Sequential's layers as a functional model (Input,
+// Apply, NewModel) with the same seed, compiled as the course compiles:
+// the same computation through the graph network.
+func functional(b *testing.B, seq *models.Sequential, in []int) *models.Model {
+	x := models.Input(in, "")
+	y := x
+	for _, l := range seq.Layers() {
+		y = models.Apply(l, y)
+	}
+	m, err := models.NewModel([]*models.Node{x}, []*models.Node{y})
+	if err != nil {
+		b.Fatal(err)
+	}
+	m.Out = io.Discard
+	err = m.Compile(models.CompileConfig{Optimizer: optimizers.NewAdam(), Loss: losses.SparseCategoricalCrossentropy{},
+		Metrics: []metrics.Metric{metrics.NewAccuracy()}})
+	if err != nil {
+		b.Fatal(err)
+	}
+	return m
+}
+
+// fitEpochs runs b.N epochs of a functional model and reports s/epoch.
+func fitEpochs(b *testing.B, m *models.Model, x, y models.Array, val *models.Data) {
+	b.ResetTimer()
+	for i := 0; i < b.N; i++ {
+		if _, err := m.Fit([]models.Array{x}, []models.Array{y}, models.FitConfig{Verbose: models.Silent, ValidationData: val}); err != nil {
+			b.Fatal(err)
+		}
+	}
+	b.ReportMetric(b.Elapsed().Seconds()/float64(b.N), "s/epoch")
+}
+
+// BenchmarkMNISTFunctionalEpoch is BenchmarkMNISTEpoch with the model
+// built as a functional model.
+func BenchmarkMNISTFunctionalEpoch(b *testing.B) {
+	x, y, _, _ := loadMNIST(b)
+	fitEpochs(b, functional(b, course.MNISTDNN(), []int{28, 28}), x, y, nil)
+}
+
+// BenchmarkFashionDNNFunctionalEpoch is BenchmarkFashionDNNEpoch with the
+// model built as a functional model.
+func BenchmarkFashionDNNFunctionalEpoch(b *testing.B) {
+	x, y, xt, yt := loadFashion(b)
+	fitEpochs(b, functional(b, course.FashionDNN(), []int{28, 28}), x, y, &models.Data{Inputs: []models.Array{xt}, Targets: []models.Array{yt}})
+}
+
+// BenchmarkFashionCNNFunctionalEpoch is BenchmarkFashionCNNEpoch with the
+// model built as a functional model.
+func BenchmarkFashionCNNFunctionalEpoch(b *testing.B) {
+	x, y, xt, yt := loadFashion(b)
+	x, xt = x.Reshape(60000, 28, 28, 1), xt.Reshape(10000, 28, 28, 1)
+	fitEpochs(b, functional(b, course.FashionCNN(), []int{28, 28, 1}), x, y, &models.Data{Inputs: []models.Array{xt}, Targets: []models.Array{yt}})
+}
