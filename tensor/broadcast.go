@@ -4,8 +4,13 @@ import "fmt"
 
 // broadcastShape returns the NumPy broadcast of shapes a and b.
 func broadcastShape(op string, a, b []int) []int {
-	n := max(len(a), len(b))
-	out := make([]int, n)
+	return broadcastInto(make([]int, max(len(a), len(b))), op, a, b)
+}
+
+// broadcastInto is broadcastShape writing into out, which has the length
+// max(len(a), len(b)), so that an operation can keep the shape on its stack.
+func broadcastInto(out []int, op string, a, b []int) []int {
+	n := len(out)
 	for i := 0; i < n; i++ {
 		da, db := 1, 1
 		if j := len(a) - n + i; j >= 0 {

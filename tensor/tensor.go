@@ -53,11 +53,13 @@ type node struct {
 	conv convPlan  // a convolution's plan
 	pool window2D  // a pooling's geometry
 	relu bool      // a convolution's fused ReLU
+	axes [2]int    // Concat's axis, BatchDot's and L2Normalize's axes
+	f    float32   // a scalar operand: DivScalar's divisor, L2Normalize's epsilon
 }
 
 // inputs returns the node's inputs.
 func (n *node) inputs() []*Tensor {
-	if n.more != nil {
+	if len(n.more) > 0 {
 		return n.more
 	}
 	return n.in[:n.nin]
@@ -322,7 +324,10 @@ func track(out *Tensor, op string, backward func(out *Tensor), inputs ...*Tensor
 	if len(inputs) <= len(n.in) {
 		n.nin = copy(n.in[:], inputs)
 	} else {
-		n.more = append([]*Tensor(nil), inputs...)
+		// A node from an arena keeps its more buffer across Reset, so
+		// that an operation of many inputs (Concat) allocates nothing in
+		// steady state.
+		n.more = append(n.more[:0], inputs...)
 	}
 	out.requiresGrad = true
 	out.node = n
