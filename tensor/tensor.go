@@ -53,6 +53,7 @@ type node struct {
 	conv convPlan  // a convolution's plan
 	pool window2D  // a pooling's geometry
 	relu bool      // a convolution's fused ReLU
+	act  actParams // a pointwise activation's kind and parameters
 }
 
 // inputs returns the node's inputs.
