@@ -53,6 +53,9 @@ func (m *Sequential) Compile(cfg CompileConfig) error {
 		}
 		cfg.Optimizer = o
 	}
+	if err := optimizers.Validate(cfg.Optimizer); err != nil {
+		return fmt.Errorf("models: compile: %w", err)
+	}
 	seen := map[string]bool{"loss": true}
 	for i, mt := range cfg.Metrics {
 		if mt == nil {

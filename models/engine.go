@@ -250,6 +250,10 @@ func (e *engine) fit(x, y []Array, cfg FitConfig) (h *History, err error) {
 	if err := checkVerbose("fit", cfg.Verbose); err != nil {
 		return nil, err
 	}
+	// A learning rate set since Compile (SetLR) is checked again.
+	if err := optimizers.Validate(e.optimizer); err != nil {
+		return nil, fmt.Errorf("models: fit: %w", err)
+	}
 
 	// Validation data: given, or the last rows of every array before
 	// shuffling (Keras's train_validation_split: split_at =

@@ -474,6 +474,9 @@ func (m *Model) Compile(cfg CompileConfig) error {
 		}
 		cfg.Optimizer = o
 	}
+	if err := optimizers.Validate(cfg.Optimizer); err != nil {
+		return fmt.Errorf("models: compile: %w", err)
+	}
 	known := func(arg, name string) error {
 		if !slices.Contains(m.outNames, name) {
 			return fmt.Errorf("models: compile: %s names %q, which is not an output; the outputs are %s", arg, name, strings.Join(quoteAll(m.outNames), ", "))
