@@ -232,6 +232,10 @@ type WeightShape struct {
 	Name string
 	// Shape is the weight's shape.
 	Shape []int
+	// NonTrainable marks weights that Fit does not update through the
+	// optimizer (BatchNormalization's moving statistics), which therefore
+	// have no optimizer slots.
+	NonTrainable bool
 }
 
 // RandomStater is implemented by layers that draw random numbers while

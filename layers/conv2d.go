@@ -108,9 +108,9 @@ func (l *Conv2D) plan(in []int) (out []int, ws []WeightShape, strides [2]int, pa
 		return nil, nil, strides, "", err
 	}
 	out[2] = l.Filters
-	ws = []WeightShape{{"kernel", []int{l.KernelSize[0], l.KernelSize[1], in[2], l.Filters}}}
+	ws = []WeightShape{{Name: "kernel", Shape: []int{l.KernelSize[0], l.KernelSize[1], in[2], l.Filters}}}
 	if !l.NoBias {
-		ws = append(ws, WeightShape{"bias", []int{l.Filters}})
+		ws = append(ws, WeightShape{Name: "bias", Shape: []int{l.Filters}})
 	}
 	if err = checkWeights(name, ws); err != nil {
 		return nil, nil, strides, "", err

@@ -152,9 +152,9 @@ func (d *Dense) Plan(in []int) ([]int, []WeightShape, error) {
 	if len(in) != 1 {
 		return nil, nil, fmt.Errorf("layers: Dense: want examples of rank 1, got shape %v (add a Flatten layer first)", in)
 	}
-	ws := []WeightShape{{"kernel", []int{in[0], d.Units}}}
+	ws := []WeightShape{{Name: "kernel", Shape: []int{in[0], d.Units}}}
 	if !d.NoBias {
-		ws = append(ws, WeightShape{"bias", []int{d.Units}})
+		ws = append(ws, WeightShape{Name: "bias", Shape: []int{d.Units}})
 	}
 	if err := checkWeights("Dense", ws); err != nil {
 		return nil, nil, err

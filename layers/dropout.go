@@ -26,8 +26,7 @@ type Dropout struct {
 	// of the model's seed (Keras's seed argument).
 	Seed uint64
 
-	rng *rand.Rand
-	src *rand.PCG // rng's source, whose state checkpoints save
+	randomStream
 }
 
 // dropoutStream is the second PCG word of a stream seeded by Seed,
@@ -43,35 +42,21 @@ func (l *Dropout) Build(in []int, _ *rand.Rand) ([]int, error) {
 	if !(l.Rate >= 0 && l.Rate < 1) {
 		return nil, fmt.Errorf("layers: Dropout: Rate must be in [0, 1), got %v", l.Rate)
 	}
-	l.rng = nil
+	l.reset()
 	return append([]int(nil), in...), nil
 }
 
 // SeedFrom implements Seeder: the layer draws its masks from a stream derived
 // from rng (the layer keeps its own generator, so rng may be used for other
 // things afterwards), unless Seed is set.
-func (l *Dropout) SeedFrom(rng *rand.Rand) {
-	if l.Seed != 0 {
-		l.rng = l.ownStream()
-		return
-	}
-	l.rng = l.stream(rng.Uint64(), rng.Uint64())
-}
-
-func (l *Dropout) ownStream() *rand.Rand {
-	return l.stream(l.Seed, dropoutStream)
-}
+func (l *Dropout) SeedFrom(rng *rand.Rand) { l.seedFrom(rng, l.Seed, dropoutStream) }
 
 // Call implements Layer.
 func (l *Dropout) Call(x *tensor.Tensor, training bool) *tensor.Tensor {
 	if !training || l.Rate == 0 {
 		return x
 	}
-	if l.rng == nil {
-		// Used without a model: the stream comes from Seed alone.
-		l.rng = l.ownStream()
-	}
-	return tensor.Dropout(x, l.Rate, l.rng)
+	return tensor.Dropout(x, l.Rate, l.stream(l.Seed, dropoutStream))
 }
 
 // Weights implements Layer.
@@ -80,35 +65,6 @@ func (*Dropout) Weights() []*Weight { return nil }
 // The layer's Keras config (get_config and from_config), registered as a
 // custom layer would be.
 func init() { Register("Dropout", decodeDropout) }
-
-// stream makes the layer draw from a PCG seeded with (seed1, seed2).
-func (l *Dropout) stream(seed1, seed2 uint64) *rand.Rand {
-	l.src = rand.NewPCG(seed1, seed2)
-	return rand.New(l.src)
-}
-
-// RandomState implements RandomStater: the state of the PCG generator that
-// draws the masks.
-func (l *Dropout) RandomState() ([]byte, error) {
-	if l.rng == nil || l.src == nil {
-		return nil, nil
-	}
-	return l.src.MarshalBinary()
-}
-
-// SetRandomState implements RandomStater.
-func (l *Dropout) SetRandomState(state []byte) error {
-	if len(state) == 0 {
-		l.rng, l.src = nil, nil
-		return nil
-	}
-	src := new(rand.PCG)
-	if err := src.UnmarshalBinary(state); err != nil {
-		return fmt.Errorf("layers: Dropout: random state: %w", err)
-	}
-	l.src, l.rng = src, rand.New(src)
-	return nil
-}
 
 type dropoutConfig struct {
 	Rate *float32 `json:"rate"`

@@ -1,11 +1,24 @@
 // Package layers provides the building blocks of a model, with Keras's names,
-// arguments and defaults: Input, Flatten, Dense, and (for images) Conv2D,
-// MaxPooling2D, Dropout and Reshape.
+// arguments, defaults and configs:
+//
+//   - core: Input, Dense, Flatten, Reshape, Identity, Dropout;
+//   - images: Conv2D, MaxPooling2D, AveragePooling2D, GlobalAveragePooling2D,
+//     GlobalMaxPooling2D, ZeroPadding2D, Cropping2D, UpSampling2D,
+//     SpatialDropout2D;
+//   - sequences: MaxPooling1D, AveragePooling1D, GlobalAveragePooling1D,
+//     GlobalMaxPooling1D, ZeroPadding1D, Cropping1D, UpSampling1D,
+//     SpatialDropout1D, RepeatVector, Permute;
+//   - normalization: BatchNormalization;
+//   - regularization: GaussianNoise, GaussianDropout, ActivityRegularization.
 //
 // A layer is configured by the exported fields of its struct, named after
 // Keras's keyword arguments; the zero value of a field is Keras's default.
 // Shapes given to and returned by Build are per example, without the batch
 // axis (Keras's None); tensors given to Call have the batch axis first.
+//
+// Each layer's Keras config coding (get_config and from_config) sits in
+// the layer's own file and registers with Register, as a custom layer's
+// does.
 package layers
 
 import (

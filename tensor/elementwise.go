@@ -95,7 +95,8 @@ var (
 
 // binary runs a broadcasting elementwise operation and returns its result.
 func binary(name string, op chunkOp, a, b *Tensor) *Tensor {
-	out := newOutRaw(broadcastShape(name, a.shape, b.shape), a, b)
+	var buf [8]int // the output shape, copied into the result's header
+	out := newOutRaw(broadcastShapeInto(buf[:], name, a.shape, b.shape), a, b)
 	apply2(op, out, a, b)
 	return out
 }
@@ -197,11 +198,19 @@ func (t *Tensor) MulScalar(c float32) *Tensor {
 	for i, x := range t.data {
 		out.data[i] = x * c
 	}
-	return record(out, "MulScalar", []*Tensor{t}, func(o *Tensor) {
-		for i, g := range o.grad {
-			t.grad[i] += g * c
-		}
-	})
+	if n := track(out, "MulScalar", mulScalarBackward, t); n != nil {
+		// The factor is kept in the node, so that no closure is made.
+		n.fs = out.scratchRaw(1)
+		n.fs[0] = c
+	}
+	return out
+}
+
+func mulScalarBackward(o *Tensor) {
+	t, c := o.node.in[0], o.node.fs[0]
+	for i, g := range o.grad {
+		t.grad[i] += g * c
+	}
 }
 
 // DivScalar returns t/c, like X_train / 255.0 in NumPy. d/dt = 1/c.

@@ -54,6 +54,27 @@ func FashionCNN() *models.Sequential {
 	)
 }
 
+// FashionCNNBN is FashionCNN with a BatchNormalization after each
+// convolution, the first model past the course in most Keras tutorials.
+func FashionCNNBN() *models.Sequential {
+	relu := activations.ReLU
+	k3, p2 := [2]int{3, 3}, [2]int{2, 2}
+	return models.NewSequential(
+		&layers.Conv2D{Filters: 32, KernelSize: k3, Activation: relu, InputShape: []int{28, 28, 1}},
+		&layers.BatchNormalization{},
+		&layers.MaxPooling2D{PoolSize: p2},
+		&layers.Conv2D{Filters: 64, KernelSize: k3, Activation: relu},
+		&layers.BatchNormalization{},
+		&layers.MaxPooling2D{PoolSize: p2},
+		&layers.Conv2D{Filters: 64, KernelSize: k3, Activation: relu},
+		&layers.BatchNormalization{},
+		&layers.MaxPooling2D{PoolSize: p2},
+		&layers.Flatten{},
+		&layers.Dense{Units: 64, Activation: relu},
+		&layers.Dense{Units: 10, Activation: activations.Softmax},
+	)
+}
+
 // Compile compiles m as all three programs do: Adam, sparse categorical
 // cross-entropy, accuracy.
 func Compile(m *models.Sequential) error {
