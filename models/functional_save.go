@@ -462,19 +462,14 @@ func readModel(r io.ReaderAt, size int64, verify bool) (*Model, error) {
 				if !ready {
 					break
 				}
-				p, ok := l.layer.(layers.Planner)
-				if !ok {
-					return nil, invalidf("%s: layer %q: %T does not implement layers.Planner, so its weights cannot be checked before they are allocated", metaModel, l.name, l.layer)
-				}
-				if len(in) != 1 || l.multi {
-					return nil, invalidf("%s: %s takes one input, got %d", what, l.layer.ClassName(), len(in))
-				}
-				out, ws, err := p.Plan(slices.Clone(in[0]))
+				outs, ws, err := planNode(l, in, what)
 				if err != nil {
-					return nil, invalidf("%s: %v", what, err)
+					return nil, err
 				}
-				if err := checkValues(out); err != nil {
-					return nil, invalidf("%s: output shape: %v", what, err)
+				for _, out := range outs {
+					if err := checkValues(out); err != nil {
+						return nil, invalidf("%s: output shape: %v", what, err)
+					}
 				}
 				if done[i] == 0 {
 					plans[i].weights = ws
@@ -487,7 +482,7 @@ func readModel(r io.ReaderAt, size int64, verify bool) (*Model, error) {
 						}
 					}
 				}
-				plans[i].shapes = append(plans[i].shapes, [][]int{out})
+				plans[i].shapes = append(plans[i].shapes, outs)
 				plans[i].inputs = append(plans[i].inputs, in)
 				done[i]++
 				progress = true
@@ -553,10 +548,10 @@ func readModel(r io.ReaderAt, size int64, verify bool) (*Model, error) {
 	}
 
 	// Build the graph for real, in the order the plan made the nodes.
-	nodes := make([][]*Node, len(ls))
+	nodes := make([][][]*Node, len(ls)) // per layer, per call, per output
 	for i, l := range ls {
 		if in, ok := l.layer.(*layers.Input); ok {
-			nodes[i] = []*Node{Input(in.Shape, l.name)}
+			nodes[i] = [][]*Node{{Input(in.Shape, l.name)}}
 		}
 	}
 	made := make([]int, len(ls))
@@ -577,16 +572,25 @@ func readModel(r io.ReaderAt, size int64, verify bool) (*Model, error) {
 						ready = false
 						break
 					}
-					ins = append(ins, nodes[j][r.node])
+					ins = append(ins, nodes[j][r.node][r.index])
 				}
 				if !ready {
 					break
 				}
-				x := applyNamed(l.name, l.layer, ins)
-				if x.err != nil {
-					return nil, invalidf("%s: %v", metaModel, x.err)
+				var outs []*Node
+				if _, ok := l.layer.(layers.MultiLayer); ok {
+					outs, err = apply(l.layer, ins)
+					if err == nil {
+						outs[0].call.name = l.name
+					}
+				} else {
+					x := applyNamed(l.name, l.layer, ins)
+					outs, err = []*Node{x}, x.err
 				}
-				nodes[i] = append(nodes[i], x)
+				if err != nil {
+					return nil, invalidf("%s: %v", metaModel, err)
+				}
+				nodes[i] = append(nodes[i], outs)
 				made[i]++
 				progress = true
 			}
@@ -594,10 +598,10 @@ func readModel(r io.ReaderAt, size int64, verify bool) (*Model, error) {
 	}
 	var ins, outs []*Node
 	for _, r := range inRefs {
-		ins = append(ins, nodes[index[r.layer]][r.node])
+		ins = append(ins, nodes[index[r.layer]][r.node][r.index])
 	}
 	for _, r := range outRefs {
-		outs = append(outs, nodes[index[r.layer]][r.node])
+		outs = append(outs, nodes[index[r.layer]][r.node][r.index])
 	}
 	m, err := newModel(ins, outs, sf.Config.Seed)
 	if err != nil {
@@ -630,6 +634,39 @@ func readModel(r io.ReaderAt, size int64, verify bool) (*Model, error) {
 		}
 	}
 	return m, nil
+}
+
+// planNode plans one call of a loaded layer on inputs of the given
+// shapes: a layer that implements layers.MultiLayer (a merge layer, whose
+// decoder returns a type that is both) with its MultiPlanner, any other
+// with its Planner, on one input.
+func planNode(l loadedLayer, in [][]int, what string) ([][]int, []layers.WeightShape, error) {
+	if _, ok := l.layer.(layers.MultiLayer); ok {
+		p, ok := l.layer.(layers.MultiPlanner)
+		if !ok {
+			return nil, nil, invalidf("%s: %T does not implement layers.MultiPlanner, so its weights cannot be checked before they are allocated", what, l.layer)
+		}
+		outs, ws, err := p.PlanMulti(cloneShapes(in))
+		if err != nil {
+			return nil, nil, invalidf("%s: %v", what, err)
+		}
+		if len(outs) == 0 {
+			return nil, nil, invalidf("%s: the layer plans no outputs", what)
+		}
+		return outs, ws, nil
+	}
+	p, ok := l.layer.(layers.Planner)
+	if !ok {
+		return nil, nil, invalidf("%s: %T does not implement layers.Planner, so its weights cannot be checked before they are allocated", what, l.layer)
+	}
+	if len(in) != 1 || l.multi {
+		return nil, nil, invalidf("%s: %s takes one input, got %d", what, l.layer.ClassName(), len(in))
+	}
+	out, ws, err := p.Plan(slices.Clone(in[0]))
+	if err != nil {
+		return nil, nil, invalidf("%s: %v", what, err)
+	}
+	return [][]int{out}, ws, nil
 }
 
 // parseFunctionalCompile decodes a functional compile_config and the

@@ -3,6 +3,7 @@ package models_test
 import (
 	"encoding/json"
 	"fmt"
+	"io"
 	"math"
 	"math/rand/v2"
 	"os"
@@ -632,5 +633,40 @@ func TestKFoldModel(t *testing.T) {
 	}
 	if _, err := models.KFoldModel([]models.Array{x[0], tensor.Zeros(29, 5)}, y, func(int) (*models.Model, error) { return twoTower(t), nil }, cfg); err == nil || !strings.Contains(err.Error(), "has 29 rows") {
 		t.Errorf("rows differ: %v", err)
+	}
+}
+
+// TestFunctionalFitAllocationsDoNotGrowWithSteps checks the whole Fit loop
+// of a two-input, two-output model, with the progress bar: 30 more steps
+// cost fewer than 30 more allocations (none per step).
+func TestFunctionalFitAllocationsDoNotGrowWithSteps(t *testing.T) {
+	relu, softmax := activations.ReLU, activations.Softmax
+	a, b := models.Input([]int{3}, "a"), models.Input([]int{2}, "b")
+	s := models.Apply(&sum{}, models.Apply(&layers.Dense{Units: 4, Activation: relu}, a), models.Apply(&layers.Dense{Units: 4, Activation: relu}, b))
+	out1 := models.Apply(&layers.Dense{Units: 3, Activation: softmax}, s)
+	out2 := models.Apply(&layers.Dense{Units: 2, Activation: softmax}, s)
+	m, err := models.NewModel([]*models.Node{a, b}, []*models.Node{out1, out2})
+	if err != nil {
+		t.Fatal(err)
+	}
+	m.Out = io.Discard
+	if err := m.Compile(models.CompileConfig{Optimizer: optimizers.NewAdam(), Loss: losses.SparseCategoricalCrossentropy{},
+		Metrics: []metrics.Metric{metrics.NewAccuracy(), metrics.NewAccuracy()}}); err != nil {
+		t.Fatal(err)
+	}
+	fit := func(steps int) float64 {
+		n := steps * 32
+		x := []models.Array{tensor.Zeros(n, 3), tensor.Zeros(n, 2)}
+		y := []models.Array{tensor.Zeros(n), tensor.Zeros(n)}
+		return testing.AllocsPerRun(3, func() {
+			if _, err := m.Fit(x, y, models.FitConfig{Verbose: models.ProgressBar}); err != nil {
+				t.Fatal(err)
+			}
+		})
+	}
+	fit(10)
+	short, long := fit(10), fit(40)
+	if long-short >= 30 {
+		t.Errorf("30 more steps cost %v more allocations (%v and %v), want fewer than 30", long-short, short, long)
 	}
 }

@@ -195,7 +195,7 @@ func malformedFiles(t testing.TB) []malformed {
 		{"units zero", editMeta(metaModel, `"units":3`, `"units":0`), "units must be > 0, got 0"},
 		{"unknown config key", editMeta(metaModel, `"units":3`, `"units":3,"unitz":3`), `unknown key "unitz"`},
 		{"case-folded key", editMeta(metaModel, `"units":3`, `"Units":3`), `unknown key "Units"`},
-		{"unknown activation", editMeta(metaModel, `"activation":"relu"`, `"activation":"gelu"`), `unknown activation "gelu"`},
+		{"unknown activation", editMeta(metaModel, `"activation":"relu"`, `"activation":"celu"`), `unknown activation "celu"`},
 		{"dropout rate 1.5", editMeta(metaModel, `"rate":0.5`, `"rate":1.5`), "rate must be in [0, 1)"},
 		{"no batch axis", editMeta(metaModel, `"input_shape":[null,2,2]`, `"input_shape":[2,2]`), "build_config.input_shape must be [null"},
 		{"zero input dimension", editMeta(metaModel, `"input_shape":[null,2,2]`, `"input_shape":[null,2,0]`), "positive dimensions"},

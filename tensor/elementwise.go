@@ -251,10 +251,7 @@ func (t *Tensor) Sqrt() *Tensor {
 }
 
 // Exp returns eᵗ. d/dt = eᵗ.
-func (t *Tensor) Exp() *Tensor {
-	return unary("Exp", t, func(x float32) float32 { return float32(math.Exp(float64(x))) },
-		func(_, y float32) float32 { return y })
-}
+func (t *Tensor) Exp() *Tensor { return t.pointwise(actParams{kind: actExp}) }
 
 // Log returns the natural logarithm of t. d/dt = 1/t.
 func (t *Tensor) Log() *Tensor {
