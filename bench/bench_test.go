@@ -113,3 +113,23 @@ func BenchmarkFashionCNNEpoch(b *testing.B) {
 	}
 	b.ReportMetric(b.Elapsed().Seconds()/float64(b.N), "s/epoch")
 }
+
+// BenchmarkFashionCNNBNEpoch is one epoch of the Fashion-MNIST CNN with a
+// BatchNormalization after each convolution (validation on the test
+// images).
+func BenchmarkFashionCNNBNEpoch(b *testing.B) {
+	x, y, xt, yt := loadFashion(b)
+	x, xt = x.Reshape(60000, 28, 28, 1), xt.Reshape(10000, 28, 28, 1)
+	m := course.FashionCNNBN()
+	m.Out = io.Discard
+	if err := course.Compile(m); err != nil {
+		b.Fatal(err)
+	}
+	b.ResetTimer()
+	for i := 0; i < b.N; i++ {
+		if _, err := m.Fit(x, y, models.FitConfig{Verbose: models.Silent, ValidationData: &models.Data{X: xt, Y: yt}}); err != nil {
+			b.Fatal(err)
+		}
+	}
+	b.ReportMetric(b.Elapsed().Seconds()/float64(b.N), "s/epoch")
+}

@@ -11,8 +11,8 @@ import (
 	"slices"
 	"strconv"
 	"strings"
-	"syscall"
 
+	"github.com/neuron-go/neuron/internal/safefile"
 	"github.com/neuron-go/neuron/tensor"
 )
 
@@ -384,23 +384,9 @@ func csvError(path string, err error) error {
 // checked again after opening, so a FIFO put in its place in between is
 // refused too.
 func OpenRegular(path string) (*os.File, error) {
-	fi, err := os.Stat(path)
+	f, _, err := safefile.Open(path)
 	if err != nil {
 		return nil, fmt.Errorf("data: %w", err)
-	}
-	if !fi.Mode().IsRegular() {
-		return nil, fmt.Errorf("data: %s: not a regular file (mode %v)", path, fi.Mode().Type())
-	}
-	f, err := os.OpenFile(path, os.O_RDONLY|syscall.O_NONBLOCK, 0)
-	if err != nil {
-		return nil, fmt.Errorf("data: %w", err)
-	}
-	if fi, err = f.Stat(); err != nil || !fi.Mode().IsRegular() {
-		f.Close()
-		if err != nil {
-			return nil, fmt.Errorf("data: %w", err)
-		}
-		return nil, fmt.Errorf("data: %s: not a regular file (mode %v)", path, fi.Mode().Type())
 	}
 	return f, nil
 }

@@ -108,9 +108,9 @@ func (l *Conv2D) plan(in []int) (out []int, ws []WeightShape, strides [2]int, pa
 		return nil, nil, strides, "", err
 	}
 	out[2] = l.Filters
-	ws = []WeightShape{{"kernel", []int{l.KernelSize[0], l.KernelSize[1], in[2], l.Filters}}}
+	ws = []WeightShape{{Name: "kernel", Shape: []int{l.KernelSize[0], l.KernelSize[1], in[2], l.Filters}}}
 	if !l.NoBias {
-		ws = append(ws, WeightShape{"bias", []int{l.Filters}})
+		ws = append(ws, WeightShape{Name: "bias", Shape: []int{l.Filters}})
 	}
 	if err = checkWeights(name, ws); err != nil {
 		return nil, nil, strides, "", err
@@ -230,4 +230,94 @@ func checkBatch(layer string, x *tensor.Tensor, in []int) {
 			Msg:    fmt.Sprintf("want a batch of examples of shape %v", in),
 		})
 	}
+}
+
+// The layer's Keras config (get_config and from_config), registered as a
+// custom layer would be.
+func init() { Register("Conv2D", decodeConv2D) }
+
+type conv2DConfig struct {
+	BatchInputShape   batchShape `json:"batch_input_shape,omitempty"`
+	Filters           int        `json:"filters"`
+	KernelSize        [2]int     `json:"kernel_size"`
+	Strides           [2]int     `json:"strides"`
+	Padding           string     `json:"padding"`
+	DataFormat        string     `json:"data_format"`
+	Activation        string     `json:"activation"`
+	UseBias           bool       `json:"use_bias"`
+	KernelInitializer *object    `json:"kernel_initializer"`
+	BiasInitializer   *object    `json:"bias_initializer"`
+	KernelRegularizer *object    `json:"kernel_regularizer,omitempty"`
+	BiasRegularizer   *object    `json:"bias_regularizer,omitempty"`
+}
+
+// Config implements Configurable.
+func (l *Conv2D) Config() (any, error) {
+	const name = "Conv2D"
+	strides, err := windowStrides(name, l.Strides, [2]int{1, 1})
+	if err != nil {
+		return nil, err
+	}
+	padding, err := windowPadding(name, l.Padding)
+	if err != nil {
+		return nil, err
+	}
+	ki, err := encodeInitializer("kernel_initializer", l.KernelInitializer, initializers.GlorotUniform{})
+	if err != nil {
+		return nil, err
+	}
+	bi, err := encodeInitializer("bias_initializer", l.BiasInitializer, initializers.Zeros{})
+	if err != nil {
+		return nil, err
+	}
+	kr, err := encodeRegularizer("kernel_regularizer", l.KernelRegularizer)
+	if err != nil {
+		return nil, err
+	}
+	br, err := encodeRegularizer("bias_regularizer", l.BiasRegularizer)
+	if err != nil {
+		return nil, err
+	}
+	return conv2DConfig{
+		BatchInputShape: toBatchShape(l.InputShape), Filters: l.Filters, KernelSize: l.KernelSize,
+		Strides: strides, Padding: padding, DataFormat: "channels_last", Activation: l.Activation.Name(),
+		UseBias: !l.NoBias, KernelInitializer: ki, BiasInitializer: bi, KernelRegularizer: kr, BiasRegularizer: br,
+	}, nil
+}
+
+func decodeConv2D(b []byte) (Layer, error) {
+	c := conv2DConfig{Strides: [2]int{1, 1}, Padding: "valid", DataFormat: "channels_last", Activation: "linear", UseBias: true}
+	if err := DecodeConfig(b, &c); err != nil {
+		return nil, err
+	}
+	switch {
+	case c.Filters <= 0:
+		return nil, fmt.Errorf("filters must be > 0, got %d", c.Filters)
+	case c.KernelSize[0] <= 0 || c.KernelSize[1] <= 0:
+		return nil, fmt.Errorf("kernel_size must be positive, got %v", c.KernelSize)
+	case c.Strides[0] <= 0 || c.Strides[1] <= 0:
+		return nil, fmt.Errorf("strides must be positive, got %v", c.Strides)
+	case c.Padding != "valid" && c.Padding != "same":
+		return nil, fmt.Errorf(`padding must be "valid" or "same", got %q`, c.Padding)
+	}
+	if err := checkDataFormat(c.DataFormat); err != nil {
+		return nil, err
+	}
+	k, err := decodeKernelSettings(c.BatchInputShape, c.Activation, c.KernelInitializer, c.BiasInitializer,
+		c.KernelRegularizer, c.BiasRegularizer)
+	if err != nil {
+		return nil, err
+	}
+	return &Conv2D{
+		Filters: c.Filters, KernelSize: c.KernelSize, Strides: c.Strides, Padding: c.Padding, NoBias: !c.UseBias,
+		InputShape: k.inputShape, Activation: k.activation,
+		KernelInitializer: k.kernelInit, BiasInitializer: k.biasInit,
+		KernelRegularizer: k.kernelReg, BiasRegularizer: k.biasReg,
+	}, nil
+}
+
+// Plan implements Planner.
+func (l *Conv2D) Plan(in []int) ([]int, []WeightShape, error) {
+	out, ws, _, _, err := l.plan(in)
+	return out, ws, err
 }

@@ -1,6 +1,7 @@
 package layers
 
 import (
+	"fmt"
 	"math/rand/v2"
 
 	"github.com/neuron-go/neuron/activations"
@@ -82,4 +83,81 @@ func (d *Dense) Weights() []*Weight {
 // RegularizationLoss implements Regularized.
 func (d *Dense) RegularizationLoss() *tensor.Tensor {
 	return regLoss(regPair{d.kernel, d.KernelRegularizer}, regPair{d.bias, d.BiasRegularizer})
+}
+
+// The layer's Keras config (get_config and from_config), registered as a
+// custom layer would be.
+func init() { Register("Dense", decodeDense) }
+
+type denseConfig struct {
+	BatchInputShape   batchShape `json:"batch_input_shape,omitempty"`
+	Units             int        `json:"units"`
+	Activation        string     `json:"activation"`
+	UseBias           bool       `json:"use_bias"`
+	KernelInitializer *object    `json:"kernel_initializer"`
+	BiasInitializer   *object    `json:"bias_initializer"`
+	KernelRegularizer *object    `json:"kernel_regularizer,omitempty"`
+	BiasRegularizer   *object    `json:"bias_regularizer,omitempty"`
+}
+
+// Config implements Configurable.
+func (d *Dense) Config() (any, error) {
+	ki, err := encodeInitializer("kernel_initializer", d.KernelInitializer, initializers.GlorotUniform{})
+	if err != nil {
+		return nil, err
+	}
+	bi, err := encodeInitializer("bias_initializer", d.BiasInitializer, initializers.Zeros{})
+	if err != nil {
+		return nil, err
+	}
+	kr, err := encodeRegularizer("kernel_regularizer", d.KernelRegularizer)
+	if err != nil {
+		return nil, err
+	}
+	br, err := encodeRegularizer("bias_regularizer", d.BiasRegularizer)
+	if err != nil {
+		return nil, err
+	}
+	return denseConfig{
+		BatchInputShape: toBatchShape(d.InputShape), Units: d.Units, Activation: d.Activation.Name(),
+		UseBias: !d.NoBias, KernelInitializer: ki, BiasInitializer: bi, KernelRegularizer: kr, BiasRegularizer: br,
+	}, nil
+}
+
+func decodeDense(b []byte) (Layer, error) {
+	c := denseConfig{Activation: "linear", UseBias: true}
+	if err := DecodeConfig(b, &c); err != nil {
+		return nil, err
+	}
+	if c.Units <= 0 {
+		return nil, fmt.Errorf("units must be > 0, got %d", c.Units)
+	}
+	k, err := decodeKernelSettings(c.BatchInputShape, c.Activation, c.KernelInitializer, c.BiasInitializer,
+		c.KernelRegularizer, c.BiasRegularizer)
+	if err != nil {
+		return nil, err
+	}
+	return &Dense{
+		Units: c.Units, NoBias: !c.UseBias, InputShape: k.inputShape, Activation: k.activation,
+		KernelInitializer: k.kernelInit, BiasInitializer: k.biasInit,
+		KernelRegularizer: k.kernelReg, BiasRegularizer: k.biasReg,
+	}, nil
+}
+
+// Plan implements Planner.
+func (d *Dense) Plan(in []int) ([]int, []WeightShape, error) {
+	if d.Units <= 0 {
+		return nil, nil, fmt.Errorf("layers: Dense: Units must be > 0, got %d", d.Units)
+	}
+	if len(in) != 1 {
+		return nil, nil, fmt.Errorf("layers: Dense: want examples of rank 1, got shape %v (add a Flatten layer first)", in)
+	}
+	ws := []WeightShape{{Name: "kernel", Shape: []int{in[0], d.Units}}}
+	if !d.NoBias {
+		ws = append(ws, WeightShape{Name: "bias", Shape: []int{d.Units}})
+	}
+	if err := checkWeights("Dense", ws); err != nil {
+		return nil, nil, err
+	}
+	return []int{d.Units}, ws, nil
 }

@@ -1,6 +1,7 @@
 package layers
 
 import (
+	"errors"
 	"fmt"
 	"math/rand/v2"
 
@@ -25,8 +26,7 @@ type Dropout struct {
 	// of the model's seed (Keras's seed argument).
 	Seed uint64
 
-	rng *rand.Rand
-	src *rand.PCG // rng's source, whose state checkpoints save
+	randomStream
 }
 
 // dropoutStream is the second PCG word of a stream seeded by Seed,
@@ -42,36 +42,58 @@ func (l *Dropout) Build(in []int, _ *rand.Rand) ([]int, error) {
 	if !(l.Rate >= 0 && l.Rate < 1) {
 		return nil, fmt.Errorf("layers: Dropout: Rate must be in [0, 1), got %v", l.Rate)
 	}
-	l.rng = nil
+	l.reset()
 	return append([]int(nil), in...), nil
 }
 
 // SeedFrom implements Seeder: the layer draws its masks from a stream derived
 // from rng (the layer keeps its own generator, so rng may be used for other
 // things afterwards), unless Seed is set.
-func (l *Dropout) SeedFrom(rng *rand.Rand) {
-	if l.Seed != 0 {
-		l.rng = l.ownStream()
-		return
-	}
-	l.rng = l.stream(rng.Uint64(), rng.Uint64())
-}
-
-func (l *Dropout) ownStream() *rand.Rand {
-	return l.stream(l.Seed, dropoutStream)
-}
+func (l *Dropout) SeedFrom(rng *rand.Rand) { l.seedFrom(rng, l.Seed, dropoutStream) }
 
 // Call implements Layer.
 func (l *Dropout) Call(x *tensor.Tensor, training bool) *tensor.Tensor {
 	if !training || l.Rate == 0 {
 		return x
 	}
-	if l.rng == nil {
-		// Used without a model: the stream comes from Seed alone.
-		l.rng = l.ownStream()
-	}
-	return tensor.Dropout(x, l.Rate, l.rng)
+	return tensor.Dropout(x, l.Rate, l.stream(l.Seed, dropoutStream))
 }
 
 // Weights implements Layer.
 func (*Dropout) Weights() []*Weight { return nil }
+
+// The layer's Keras config (get_config and from_config), registered as a
+// custom layer would be.
+func init() { Register("Dropout", decodeDropout) }
+
+type dropoutConfig struct {
+	Rate *float32 `json:"rate"`
+	Seed uint64   `json:"seed,omitempty"`
+}
+
+// Config implements Configurable.
+func (l *Dropout) Config() (any, error) {
+	r := l.Rate
+	return dropoutConfig{&r, l.Seed}, nil
+}
+
+func decodeDropout(b []byte) (Layer, error) {
+	var c dropoutConfig
+	if err := DecodeConfig(b, &c); err != nil {
+		return nil, err
+	}
+	if c.Rate == nil {
+		return nil, errors.New("rate is missing")
+	}
+	if r := *c.Rate; !(r >= 0 && r < 1) {
+		return nil, fmt.Errorf("rate must be in [0, 1), got %v", r)
+	}
+	return &Dropout{Rate: *c.Rate, Seed: c.Seed}, nil
+}
+
+// Plan implements Planner.
+func (l *Dropout) Plan(in []int) ([]int, []WeightShape, error) {
+	c := *l
+	out, err := c.Build(in, nil)
+	return out, nil, err
+}

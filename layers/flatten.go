@@ -36,3 +36,38 @@ func (l *Flatten) Call(x *tensor.Tensor, _ bool) *tensor.Tensor {
 
 // Weights implements Layer.
 func (*Flatten) Weights() []*Weight { return nil }
+
+// The layer's Keras config (get_config and from_config), registered as a
+// custom layer would be.
+func init() { Register("Flatten", decodeFlatten) }
+
+type flattenConfig struct {
+	BatchInputShape batchShape `json:"batch_input_shape,omitempty"`
+	DataFormat      string     `json:"data_format"`
+}
+
+// Config implements Configurable.
+func (l *Flatten) Config() (any, error) {
+	return flattenConfig{toBatchShape(l.InputShape), "channels_last"}, nil
+}
+
+func decodeFlatten(b []byte) (Layer, error) {
+	c := flattenConfig{DataFormat: "channels_last"}
+	if err := DecodeConfig(b, &c); err != nil {
+		return nil, err
+	}
+	if err := checkDataFormat(c.DataFormat); err != nil {
+		return nil, err
+	}
+	in, err := c.BatchInputShape.perExample("batch_input_shape")
+	if err != nil {
+		return nil, err
+	}
+	return &Flatten{InputShape: in}, nil
+}
+
+// Plan implements Planner.
+func (l *Flatten) Plan(in []int) ([]int, []WeightShape, error) {
+	out, err := l.Build(in, nil)
+	return out, nil, err
+}

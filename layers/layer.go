@@ -1,14 +1,28 @@
 // Package layers provides the building blocks of a model, with Keras's names,
-// arguments and defaults: Input, Flatten, Dense, and (for images) Conv2D,
-// MaxPooling2D, Dropout and Reshape.
+// arguments, defaults and configs:
+//
+//   - core: Input, Dense, Flatten, Reshape, Identity, Dropout;
+//   - images: Conv2D, MaxPooling2D, AveragePooling2D, GlobalAveragePooling2D,
+//     GlobalMaxPooling2D, ZeroPadding2D, Cropping2D, UpSampling2D,
+//     SpatialDropout2D;
+//   - sequences: MaxPooling1D, AveragePooling1D, GlobalAveragePooling1D,
+//     GlobalMaxPooling1D, ZeroPadding1D, Cropping1D, UpSampling1D,
+//     SpatialDropout1D, RepeatVector, Permute;
+//   - normalization: BatchNormalization;
+//   - regularization: GaussianNoise, GaussianDropout, ActivityRegularization.
 //
 // A layer is configured by the exported fields of its struct, named after
 // Keras's keyword arguments; the zero value of a field is Keras's default.
 // Shapes given to and returned by Build are per example, without the batch
 // axis (Keras's None); tensors given to Call have the batch axis first.
+//
+// Each layer's Keras config coding (get_config and from_config) sits in
+// the layer's own file and registers with Register, as a custom layer's
+// does.
 package layers
 
 import (
+	"errors"
 	"fmt"
 	"math/rand/v2"
 
@@ -119,4 +133,41 @@ type Seeder interface {
 // layers one by one. The fused result must equal the separate one.
 type Fuser interface {
 	CallFused(next Layer, x *tensor.Tensor, training bool) (*tensor.Tensor, bool)
+}
+
+// The layer's Keras config (get_config and from_config), registered as a
+// custom layer would be.
+func init() { Register("InputLayer", decodeInput) }
+
+type inputConfig struct {
+	BatchShape batchShape `json:"batch_shape"`
+}
+
+// Config implements Configurable.
+func (l *Input) Config() (any, error) {
+	if err := checkShape("Input", "Shape", l.Shape); err != nil {
+		return nil, err
+	}
+	return inputConfig{toBatchShape(l.Shape)}, nil
+}
+
+func decodeInput(b []byte) (Layer, error) {
+	var c inputConfig
+	if err := DecodeConfig(b, &c); err != nil {
+		return nil, err
+	}
+	if c.BatchShape == nil {
+		return nil, errors.New("batch_shape is missing")
+	}
+	s, err := c.BatchShape.perExample("batch_shape")
+	if err != nil {
+		return nil, err
+	}
+	return &Input{Shape: s}, nil
+}
+
+// Plan implements Planner.
+func (l *Input) Plan(in []int) ([]int, []WeightShape, error) {
+	out, err := l.Build(in, nil)
+	return out, nil, err
 }

@@ -1,7 +1,6 @@
 package layers
 
 import (
-	"fmt"
 	"math/rand/v2"
 
 	"github.com/neuron-go/neuron/tensor"
@@ -28,9 +27,7 @@ type MaxPooling2D struct {
 	// overhang ignored).
 	Padding string
 
-	pool, strides [2]int
-	padding       string
-	in            []int
+	pool2D
 }
 
 // ClassName implements Layer.
@@ -38,29 +35,11 @@ func (*MaxPooling2D) ClassName() string { return "MaxPooling2D" }
 
 // Build implements Layer.
 func (l *MaxPooling2D) Build(in []int, _ *rand.Rand) ([]int, error) {
-	const name = "MaxPooling2D"
-	pool := l.PoolSize
-	if pool == ([2]int{}) {
-		pool = [2]int{2, 2}
-	}
-	if pool[0] <= 0 || pool[1] <= 0 {
-		return nil, fmt.Errorf("layers: %s: PoolSize must be positive, got %v", name, l.PoolSize)
-	}
-	strides, err := windowStrides(name, l.Strides, pool)
-	if err != nil {
-		return nil, err
-	}
-	padding, err := windowPadding(name, l.Padding)
-	if err != nil {
-		return nil, err
-	}
-	out, err := windowOutput(name, "pool", in, pool, strides, padding)
-	if err != nil {
-		return nil, err
-	}
-	l.pool, l.strides, l.padding, l.in = pool, strides, padding, append([]int(nil), in...)
-	return out, nil
+	return l.build("MaxPooling2D", l.PoolSize, l.Strides, l.Padding, &defaultPool2D, in)
 }
+
+// defaultPool2D is Keras's pool_size=(2, 2) of MaxPooling2D.
+var defaultPool2D = [2]int{2, 2}
 
 // Call implements Layer.
 func (l *MaxPooling2D) Call(x *tensor.Tensor, _ bool) *tensor.Tensor {
@@ -70,3 +49,39 @@ func (l *MaxPooling2D) Call(x *tensor.Tensor, _ bool) *tensor.Tensor {
 
 // Weights implements Layer.
 func (*MaxPooling2D) Weights() []*Weight { return nil }
+
+// The layer's Keras config (get_config and from_config), registered as a
+// custom layer would be.
+func init() { Register("MaxPooling2D", decodeMaxPooling2D) }
+
+// pool2DConfig is the Keras config of the 2D pooling layers.
+type pool2DConfig struct {
+	PoolSize   [2]int `json:"pool_size"`
+	Strides    [2]int `json:"strides"`
+	Padding    string `json:"padding"`
+	DataFormat string `json:"data_format"`
+}
+
+// Config implements Configurable.
+func (l *MaxPooling2D) Config() (any, error) {
+	pool, strides, padding, err := poolSettings2D("MaxPooling2D", l.PoolSize, l.Strides, l.Padding, &defaultPool2D)
+	if err != nil {
+		return nil, err
+	}
+	return pool2DConfig{pool, strides, padding, "channels_last"}, nil
+}
+
+func decodeMaxPooling2D(b []byte) (Layer, error) {
+	c, err := decodePool2DConfig(b, &defaultPool2D)
+	if err != nil {
+		return nil, err
+	}
+	return &MaxPooling2D{PoolSize: c.PoolSize, Strides: c.Strides, Padding: c.Padding}, nil
+}
+
+// Plan implements Planner.
+func (l *MaxPooling2D) Plan(in []int) ([]int, []WeightShape, error) {
+	c := *l // Build records what it computed; keep l as it is
+	out, err := c.Build(in, nil)
+	return out, nil, err
+}

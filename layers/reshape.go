@@ -1,6 +1,7 @@
 package layers
 
 import (
+	"errors"
 	"fmt"
 	"math/rand/v2"
 
@@ -74,3 +75,39 @@ func (l *Reshape) Call(x *tensor.Tensor, _ bool) *tensor.Tensor {
 
 // Weights implements Layer.
 func (*Reshape) Weights() []*Weight { return nil }
+
+// The layer's Keras config (get_config and from_config), registered as a
+// custom layer would be.
+func init() { Register("Reshape", decodeReshape) }
+
+type reshapeConfig struct {
+	BatchInputShape batchShape `json:"batch_input_shape,omitempty"`
+	TargetShape     []int      `json:"target_shape"`
+}
+
+// Config implements Configurable.
+func (l *Reshape) Config() (any, error) {
+	return reshapeConfig{toBatchShape(l.InputShape), l.TargetShape}, nil
+}
+
+func decodeReshape(b []byte) (Layer, error) {
+	var c reshapeConfig
+	if err := DecodeConfig(b, &c); err != nil {
+		return nil, err
+	}
+	if len(c.TargetShape) == 0 {
+		return nil, errors.New("target_shape is missing or empty")
+	}
+	in, err := c.BatchInputShape.perExample("batch_input_shape")
+	if err != nil {
+		return nil, err
+	}
+	return &Reshape{TargetShape: c.TargetShape, InputShape: in}, nil
+}
+
+// Plan implements Planner.
+func (l *Reshape) Plan(in []int) ([]int, []WeightShape, error) {
+	c := *l
+	out, err := c.Build(in, nil)
+	return out, nil, err
+}

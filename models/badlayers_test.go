@@ -74,7 +74,7 @@ func TestBadLayers(t *testing.T) {
 		}, func(m *models.Sequential) error {
 			_, err := m.Predict(x, models.PredictConfig{Verbose: models.Silent})
 			return err
-		}, "build: layer 1 is nil"},
+		}, "models: predict: layer 1 is nil"},
 		{"nil layer, summary", func() *models.Sequential {
 			return models.NewSequential(&layers.Flatten{InputShape: []int{2}}, nil)
 		}, summary, "models: summary: layer 1 is nil"},

@@ -16,12 +16,14 @@ import (
 	"github.com/neuron-go/neuron/callbacks"
 	"github.com/neuron-go/neuron/internal/atomicfile"
 	"github.com/neuron-go/neuron/internal/strictjson"
+	"github.com/neuron-go/neuron/metrics"
 	"github.com/neuron-go/neuron/optimizers"
 )
 
 // The checkpoint callbacks live in this package rather than in callbacks
 // because they save models, and models imports callbacks. They implement
-// callbacks.Callback and must be given to the Fit of a *Sequential.
+// callbacks.Callback and must be given to the Fit of a *Sequential or a
+// functional *Model.
 
 // ModelCheckpoint saves the model (or its weights) during training, as
 // Keras's ModelCheckpoint: at the end of every epoch, or every SaveEvery
@@ -62,7 +64,7 @@ type ModelCheckpoint struct {
 	// val_loss improved from 0.31 to 0.27, saving model to …").
 	Log io.Writer
 
-	m        *Sequential
+	m        engineModel
 	maximize bool
 	best     float64
 	epoch    int
@@ -71,9 +73,9 @@ type ModelCheckpoint struct {
 
 // OnTrainBegin implements callbacks.Callback.
 func (c *ModelCheckpoint) OnTrainBegin(cm callbacks.Model) error {
-	m, ok := cm.(*Sequential)
+	m, ok := cm.(engineModel)
 	if !ok {
-		return fmt.Errorf("models: ModelCheckpoint: needs a *models.Sequential, got %T", cm)
+		return fmt.Errorf("models: ModelCheckpoint: needs a *models.Sequential or *models.Model, got %T", cm)
 	}
 	if c.FilePath == "" {
 		return errors.New("models: ModelCheckpoint: FilePath is empty")
@@ -345,7 +347,7 @@ type BackupAndRestore struct {
 	// damaged backup is skipped.
 	Log io.Writer
 
-	m   *Sequential
+	m   *engine
 	run *fitRun
 	fp  fingerprint
 }
@@ -363,22 +365,26 @@ func (b *BackupAndRestore) paths() (latest, prev string) {
 // OnTrainBegin implements callbacks.Callback: it restores the newest
 // whole backup, if any.
 func (b *BackupAndRestore) OnTrainBegin(cm callbacks.Model) error {
-	m, ok := cm.(*Sequential)
-	if !ok || m.run == nil {
-		return fmt.Errorf("models: BackupAndRestore: needs the Fit of a *models.Sequential, got %T", cm)
+	em, ok := cm.(engineModel)
+	if !ok || em.eng().run == nil {
+		return fmt.Errorf("models: BackupAndRestore: needs the Fit of a *models.Sequential or *models.Model, got %T", cm)
 	}
+	m := em.eng()
 	if b.Dir == "" {
 		return errors.New("models: BackupAndRestore: Dir is empty")
 	}
 	if b.SaveEvery < 0 {
 		return fmt.Errorf("models: BackupAndRestore: SaveEvery must be >= 0, got %d", b.SaveEvery)
 	}
-	for _, mt := range m.metrics {
+	if err := m.eachMetric(func(key string, mt metrics.Metric) error {
 		_, ok1 := mt.(encoding.BinaryMarshaler)
 		_, ok2 := mt.(encoding.BinaryUnmarshaler)
 		if !ok1 || !ok2 {
-			return fmt.Errorf("models: BackupAndRestore: metric %q (%T) does not implement encoding.BinaryMarshaler and BinaryUnmarshaler, so its running value cannot be saved", mt.Name(), mt)
+			return fmt.Errorf("models: BackupAndRestore: metric %q (%T) does not implement encoding.BinaryMarshaler and BinaryUnmarshaler, so its running value cannot be saved", key, mt)
 		}
+		return nil
+	}); err != nil {
+		return err
 	}
 	if _, ok := m.optimizer.(optimizers.Stateful); !ok {
 		return fmt.Errorf("models: BackupAndRestore: optimizer %T does not implement optimizers.Stateful", m.optimizer)
@@ -428,7 +434,7 @@ type backup struct {
 
 // readBackup reads and checks a backup against the model, without
 // changing the model.
-func readBackup(path string, m *Sequential) (*backup, error) {
+func readBackup(path string, m *engine) (*backup, error) {
 	fh, size, err := openFile(path)
 	if err != nil {
 		return nil, err
@@ -448,14 +454,14 @@ func readBackup(path string, m *Sequential) (*backup, error) {
 	if bk.training.Position == nil {
 		return nil, invalidf("%s: position is missing", metaTraining)
 	}
-	for i, l := range m.layers {
-		for _, w := range l.Weights() {
-			name := m.names[i] + "/" + w.Name
+	for _, nl := range m.net.layers {
+		for _, w := range nl.layer.Weights() {
+			name := nl.name + "/" + w.Name
 			if err := checkTensor(f, name, w.Value.Shape()); err != nil {
 				return nil, fmt.Errorf("%w (was the backup made by another model?)", err)
 			}
 			buf := make([]float32, w.Value.Size())
-			if err := f.Read(name, buf); err != nil {
+			if err := readFinite(f, name, buf); err != nil {
 				return nil, err
 			}
 			bk.weights = append(bk.weights, buf)
@@ -469,7 +475,7 @@ func readBackup(path string, m *Sequential) (*backup, error) {
 				return nil, err
 			}
 			buf := make([]float32, w.Size())
-			if err := f.Read(name, buf); err != nil {
+			if err := readFinite(f, name, buf); err != nil {
 				return nil, err
 			}
 			vals = append(vals, buf)
@@ -499,15 +505,27 @@ func (b *BackupAndRestore) restore(path string, bk *backup) error {
 	if !slotsFit(cur, m.weights) {
 		m.optimizer.Build(m.weights)
 	}
-	for _, mt := range m.metrics {
-		st, ok := pos.Metrics[mt.Name()]
+	if err := m.eachMetric(func(key string, mt metrics.Metric) error {
+		st, ok := pos.Metrics[key]
 		if !ok && pos.Step > 0 {
-			return fmt.Errorf("models: BackupAndRestore: %s: no state for metric %q", path, mt.Name())
+			return fmt.Errorf("models: BackupAndRestore: %s: no state for metric %q", path, key)
 		}
 		if ok {
 			if err := mt.(encoding.BinaryUnmarshaler).UnmarshalBinary(st); err != nil {
 				return fmt.Errorf("models: BackupAndRestore: %s: %w", path, err)
 			}
+		}
+		return nil
+	}); err != nil {
+		return err
+	}
+	for i := range m.heads {
+		if h := &m.heads[i]; h.lossKey != "" && pos.Step > 0 {
+			v, ok := pos.OutputLosses[h.lossKey]
+			if !ok {
+				return fmt.Errorf("models: BackupAndRestore: %s: no running value for %q", path, h.lossKey)
+			}
+			h.resume = lossTracker{sum: float64(v[0]), count: float64(v[1])}
 		}
 	}
 	if err := m.checkRandom(t.RandomStates); err != nil {
@@ -524,8 +542,8 @@ func (b *BackupAndRestore) restore(path string, bk *backup) error {
 		return fmt.Errorf("models: BackupAndRestore: %s: %w", path, err)
 	}
 	k := 0
-	for _, l := range m.layers {
-		for _, w := range l.Weights() {
+	for _, nl := range m.net.layers {
+		for _, w := range nl.layer.Weights() {
 			copy(w.Value.Data(), bk.weights[k])
 			k++
 		}
@@ -582,12 +600,23 @@ func (b *BackupAndRestore) save(epoch, step int, loss lossTracker, h savedHistor
 		Metrics: map[string][]byte{}, History: h, Fingerprint: b.fp,
 	}
 	if step > 0 {
-		for _, mt := range m.metrics {
+		if err := m.eachMetric(func(key string, mt metrics.Metric) error {
 			st, err := mt.(encoding.BinaryMarshaler).MarshalBinary()
 			if err != nil {
-				return fmt.Errorf("models: BackupAndRestore: metric %q: %w", mt.Name(), err)
+				return fmt.Errorf("models: BackupAndRestore: metric %q: %w", key, err)
 			}
-			pos.Metrics[mt.Name()] = st
+			pos.Metrics[key] = st
+			return nil
+		}); err != nil {
+			return err
+		}
+		for i := range m.heads {
+			if h := &m.heads[i]; h.lossKey != "" {
+				if pos.OutputLosses == nil {
+					pos.OutputLosses = map[string][2]strictjson.Float{}
+				}
+				pos.OutputLosses[h.lossKey] = [2]strictjson.Float{strictjson.Float(h.tracker.sum), strictjson.Float(h.tracker.count)}
+			}
 		}
 	}
 	meta, tensors, err := m.snapshotAt(formatBackup, true, pos)

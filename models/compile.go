@@ -15,8 +15,23 @@ type CompileConfig struct {
 	Optimizer optimizers.Optimizer
 	// Loss is minimised by Fit; it is required.
 	Loss losses.Loss
-	// Metrics are reported by Fit and Evaluate besides the loss.
+	// Metrics are reported by Fit and Evaluate besides the loss. For a
+	// Model with several outputs a list gives, as in Keras, one metric per
+	// output (in the order of the outputs); OutputMetrics gives any number.
 	Metrics []metrics.Metric
+
+	// The per-output settings of a functional Model, keyed by output name
+	// (Model.OutputNames), as Keras's dicts for loss, loss_weights and
+	// metrics; a Sequential has one output and takes Loss and Metrics.
+
+	// OutputLosses gives the loss of each output it names; the others take
+	// Loss, and an output with neither is not trained.
+	OutputLosses map[string]losses.Loss
+	// LossWeights scales each named output's loss in the total loss
+	// (Keras's loss_weights); the default is 1.
+	LossWeights map[string]float64
+	// OutputMetrics gives metrics to the outputs it names.
+	OutputMetrics map[string][]metrics.Metric
 }
 
 // Compile prepares the model for training: it builds the model if needed
@@ -24,6 +39,9 @@ type CompileConfig struct {
 func (m *Sequential) Compile(cfg CompileConfig) error {
 	if err := m.checkLayers("compile"); err != nil {
 		return err
+	}
+	if cfg.OutputLosses != nil || cfg.LossWeights != nil || cfg.OutputMetrics != nil {
+		return errors.New("models: compile: OutputLosses, LossWeights and OutputMetrics are for a functional Model; a Sequential has one output and takes Loss and Metrics")
 	}
 	if cfg.Loss == nil {
 		return errors.New("models: compile: Loss is nil; pick one, e.g. losses.SparseCategoricalCrossentropy{}")
@@ -34,6 +52,9 @@ func (m *Sequential) Compile(cfg CompileConfig) error {
 			return fmt.Errorf("models: compile: no Optimizer given and the default failed: %w", err)
 		}
 		cfg.Optimizer = o
+	}
+	if err := optimizers.Validate(cfg.Optimizer); err != nil {
+		return fmt.Errorf("models: compile: %w", err)
 	}
 	seen := map[string]bool{"loss": true}
 	for i, mt := range cfg.Metrics {
@@ -46,6 +67,11 @@ func (m *Sequential) Compile(cfg CompileConfig) error {
 		seen[mt.Name()] = true
 	}
 	m.optimizer, m.loss, m.metrics = cfg.Optimizer, cfg.Loss, cfg.Metrics
+	keys := make([]string, len(cfg.Metrics))
+	for i, mt := range cfg.Metrics {
+		keys[i] = mt.Name()
+	}
+	m.heads = []head{{loss: cfg.Loss, weight: 1, metrics: cfg.Metrics, keys: keys}}
 	m.compiled = true
 	if err := m.ensureBuilt(); err == nil {
 		m.optimizer.Build(m.weights)

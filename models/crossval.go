@@ -4,6 +4,7 @@ import (
 	"errors"
 	"fmt"
 	"math"
+	"slices"
 	"sort"
 )
 
@@ -64,23 +65,7 @@ func KFold(x, y Array, newModel func(fold int) (*Sequential, error), cfg KFoldCo
 	case cfg.Fit.ValidationData != nil || cfg.Fit.ValidationSplit != 0:
 		return nil, errors.New("models: kfold: Fit.ValidationData and Fit.ValidationSplit must be unset; each fold validates on its held-out rows")
 	}
-	order := make([]int, n)
-	for i := range order {
-		order[i] = i
-	}
-	if cfg.Shuffle {
-		(&Sequential{seed: cfg.Seed}).rng(streamSplit, 0).Shuffle(n, func(i, j int) { order[i], order[j] = order[j], order[i] })
-	}
-	res := &CrossValidation{Mean: map[string]float64{}, Std: map[string]float64{}}
-	start := 0
-	for fold := 0; fold < cfg.K; fold++ {
-		size := n / cfg.K
-		if fold < n%cfg.K {
-			size++
-		}
-		valIdx := order[start : start+size]
-		trainIdx := append(append([]int(nil), order[:start]...), order[start+size:]...)
-		start += size
+	return kfold(n, cfg, func(fold int, trainIdx, valIdx []int) (*History, error) {
 		m, err := newModel(fold)
 		if err != nil {
 			return nil, fmt.Errorf("models: kfold: fold %d: building the model: %w", fold, err)
@@ -93,6 +78,91 @@ func KFold(x, y Array, newModel func(fold int) (*Sequential, error), cfg KFoldCo
 		h, err := m.Fit(rowsAt(x, trainIdx), rowsAt(y, trainIdx), fc)
 		if err != nil {
 			return nil, fmt.Errorf("models: kfold: fold %d: %w", fold, err)
+		}
+		return h, nil
+	})
+}
+
+// KFoldModel is KFold for a functional model: x holds one array per input
+// and y one per output, all with the same rows, and every array is cut
+// into the same folds.
+func KFoldModel(x, y []Array, newModel func(fold int) (*Model, error), cfg KFoldConfig) (*CrossValidation, error) {
+	if cfg.K == 0 {
+		cfg.K = 5
+	}
+	if len(x) == 0 || len(y) == 0 {
+		return nil, errors.New("models: kfold: x and y must hold at least one array each")
+	}
+	if newModel == nil {
+		return nil, errors.New("models: kfold: newModel is nil")
+	}
+	n := -1
+	for i, a := range append(slices.Clone(x), y...) {
+		if isNil(a) || a.Rank() == 0 {
+			return nil, fmt.Errorf("models: kfold: array %d of x and y is nil or has no batch axis", i)
+		}
+		if n < 0 {
+			n = a.Dim(0)
+		} else if a.Dim(0) != n {
+			return nil, fmt.Errorf("models: kfold: array %d of x and y has %d rows, the first has %d", i, a.Dim(0), n)
+		}
+	}
+	switch {
+	case cfg.K < 2:
+		return nil, fmt.Errorf("models: kfold: K must be at least 2, got %d", cfg.K)
+	case cfg.K > n:
+		return nil, fmt.Errorf("models: kfold: K = %d is more than the %d rows", cfg.K, n)
+	case cfg.Fit.ValidationData != nil || cfg.Fit.ValidationSplit != 0:
+		return nil, errors.New("models: kfold: Fit.ValidationData and Fit.ValidationSplit must be unset; each fold validates on its held-out rows")
+	}
+	rows := func(as []Array, idx []int) []Array {
+		out := make([]Array, len(as))
+		for i, a := range as {
+			out[i] = rowsAt(a, idx)
+		}
+		return out
+	}
+	return kfold(n, cfg, func(fold int, trainIdx, valIdx []int) (*History, error) {
+		m, err := newModel(fold)
+		if err != nil {
+			return nil, fmt.Errorf("models: kfold: fold %d: building the model: %w", fold, err)
+		}
+		if m == nil {
+			return nil, fmt.Errorf("models: kfold: fold %d: newModel returned a nil model and no error", fold)
+		}
+		fc := cfg.Fit
+		fc.ValidationData = &Data{Inputs: rows(x, valIdx), Targets: rows(y, valIdx)}
+		h, err := m.Fit(rows(x, trainIdx), rows(y, trainIdx), fc)
+		if err != nil {
+			return nil, fmt.Errorf("models: kfold: fold %d: %w", fold, err)
+		}
+		return h, nil
+	})
+}
+
+// kfold cuts n rows into cfg.K folds, trains a model on each with fit
+// (whose errors say the fold) and gathers the results.
+func kfold(n int, cfg KFoldConfig, fit func(fold int, trainIdx, valIdx []int) (*History, error)) (*CrossValidation, error) {
+	order := make([]int, n)
+	for i := range order {
+		order[i] = i
+	}
+	if cfg.Shuffle {
+		(&engine{seed: cfg.Seed}).rng(streamSplit, 0).Shuffle(n, func(i, j int) { order[i], order[j] = order[j], order[i] })
+	}
+	res := &CrossValidation{Mean: map[string]float64{}, Std: map[string]float64{}}
+	start := 0
+	for fold := 0; fold < cfg.K; fold++ {
+		size := n / cfg.K
+		if fold < n%cfg.K {
+			size++
+		}
+		valIdx := order[start : start+size]
+		trainIdx := append(append([]int(nil), order[:start]...), order[start+size:]...)
+		start += size
+		h, err := fit(fold, trainIdx, valIdx)
+		if err != nil {
+			return nil, err
 		}
 		last := map[string]float64{}
 		for k, v := range h.History {

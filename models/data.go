@@ -8,60 +8,90 @@ import (
 	"github.com/neuron-go/neuron/tensor"
 )
 
-// checkX validates inputs against the model's input shape, building the
-// model from them if it has no declared input shape yet.
-func (m *Sequential) checkX(op, arg string, x Array) error {
-	if isNil(x) {
-		return fmt.Errorf("models: %s: %s is nil", op, arg)
+// checkX validates inputs, one array per input of the model, against the
+// model's input shapes; names are the arrays' argument names. A model
+// whose input shape is not known yet (a Sequential without one) is built
+// from the first array's shape.
+func (e *engine) checkX(op string, names []string, xs []Array) error {
+	if len(xs) != len(names) {
+		return fmt.Errorf("models: %s: got %d input arrays, the model has %d inputs", op, len(xs), len(names))
 	}
-	s := shapeOf(x)
-	if len(s) == 0 || s[0] == 0 {
-		return fmt.Errorf("models: %s: %s is empty (shape %v)", op, arg, s)
-	}
-	if err := validate(op, arg, x); err != nil {
-		return err
-	}
-	if !m.built {
-		if err := m.ensureBuilt(); err != nil {
-			if err2 := m.Build(s[1:]...); err2 != nil {
-				return fmt.Errorf("models: %s: %w", op, err2)
+	rows := 0
+	for i, x := range xs {
+		arg := names[i]
+		if isNil(x) {
+			return fmt.Errorf("models: %s: %s is nil", op, arg)
+		}
+		s := shapeOf(x)
+		if err := checkDims(op, arg, s); err != nil {
+			return err
+		}
+		if len(s) == 0 || s[0] == 0 {
+			return fmt.Errorf("models: %s: %s is empty (shape %v)", op, arg, s)
+		}
+		if err := validate(op, arg, x); err != nil {
+			return err
+		}
+		if i == 0 {
+			rows = s[0]
+			if e.lazyBuild != nil {
+				if err := e.lazyBuild(op, s[1:]); err != nil {
+					return err
+				}
 			}
-			if m.compiled {
-				m.optimizer.Build(m.weights)
+		} else if s[0] != rows {
+			return fmt.Errorf("models: %s: %s has %d rows but %s has %d; every input needs one row per example", op, arg, s[0], names[0], rows)
+		}
+		want := e.net.inShapes[i]
+		if !equalShape(s[1:], want) {
+			hint := ""
+			if len(s) == len(want) {
+				hint = " (did you pass one example without the batch axis?)"
 			}
+			return fmt.Errorf("models: %s: %s has per-example shape %v, model expects %v%s", op, arg, s[1:], want, hint)
+		}
+		if err := checkFinite(op, arg, "inputs", x); err != nil {
+			return err
 		}
 	}
-	if !equalShape(s[1:], m.inShape) {
-		hint := ""
-		if len(s) == len(m.inShape) {
-			hint = " (did you pass one example without the batch axis?)"
-		}
-		return fmt.Errorf("models: %s: %s has per-example shape %v, model expects %v%s", op, arg, s[1:], m.inShape, hint)
-	}
-	return checkFinite(op, arg, "inputs", x)
+	return nil
 }
 
-// checkY validates targets against x and the model's output.
-func (m *Sequential) checkY(op, arg string, x, y Array) error {
-	if isNil(y) {
-		return fmt.Errorf("models: %s: %s is nil", op, arg)
+// checkY validates targets, one array per output, against x and the
+// model's outputs.
+func (e *engine) checkY(op string, names []string, xs, ys []Array) error {
+	if len(ys) != len(names) {
+		return fmt.Errorf("models: %s: got %d target arrays, the model has %d outputs", op, len(ys), len(names))
 	}
-	xs, ys := shapeOf(x), shapeOf(y)
-	if len(ys) == 0 || ys[0] != xs[0] {
-		return fmt.Errorf("models: %s: %s has %v rows but x has %d (shapes %v and %v)", op, arg, dim0(ys), xs[0], ys, xs)
-	}
-	if err := validate(op, arg, y); err != nil {
-		return err
-	}
-	if err := checkFinite(op, arg, "targets", y); err != nil {
-		return err
-	}
-	out := m.OutputShape()
-	if lc, ok := m.loss.(losses.LabelChecker); ok {
-		return checkLabels(op, arg, lc, y, out[len(out)-1])
-	}
-	if !equalShape(ys[1:], out) && prodShape(ys[1:]) != prodShape(out) {
-		return fmt.Errorf("models: %s: %s has per-example shape %v, model outputs %v", op, arg, ys[1:], out)
+	xs0 := shapeOf(xs[0])
+	for i, y := range ys {
+		arg := names[i]
+		if isNil(y) {
+			return fmt.Errorf("models: %s: %s is nil", op, arg)
+		}
+		ys := shapeOf(y)
+		if err := checkDims(op, arg, ys); err != nil {
+			return err
+		}
+		if len(ys) == 0 || ys[0] != xs0[0] {
+			return fmt.Errorf("models: %s: %s has %v rows but x has %d (shapes %v and %v)", op, arg, dim0(ys), xs0[0], ys, xs0)
+		}
+		if err := validate(op, arg, y); err != nil {
+			return err
+		}
+		if err := checkFinite(op, arg, "targets", y); err != nil {
+			return err
+		}
+		out := e.net.outShapes[i]
+		if lc, ok := e.heads[i].loss.(losses.LabelChecker); ok {
+			if err := checkLabels(op, arg, lc, y, out[len(out)-1]); err != nil {
+				return err
+			}
+			continue
+		}
+		if !equalShape(ys[1:], out) && prodShape(ys[1:]) != prodShape(out) {
+			return fmt.Errorf("models: %s: %s has per-example shape %v, model outputs %v", op, arg, ys[1:], out)
+		}
 	}
 	return nil
 }
@@ -180,4 +210,14 @@ func prodShape(s []int) int {
 		n *= d
 	}
 	return n
+}
+
+// checkDims refuses an Array that reports a negative size for an axis.
+func checkDims(op, arg string, s []int) error {
+	for i, d := range s {
+		if d < 0 {
+			return fmt.Errorf("models: %s: %s has a negative size %d on axis %d (shape %v)", op, arg, d, i, s)
+		}
+	}
+	return nil
 }

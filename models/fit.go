@@ -3,15 +3,12 @@ package models
 import (
 	"errors"
 	"fmt"
-	"math"
-	"os"
 	"slices"
 	"sort"
 	"strings"
 
 	"github.com/neuron-go/neuron/callbacks"
 	"github.com/neuron-go/neuron/internal/progbar"
-	"github.com/neuron-go/neuron/tensor"
 )
 
 // Verbosity selects what Fit, Evaluate and Predict print.
@@ -54,6 +51,31 @@ func (v Verbosity) keras() int {
 // datasets.
 type Data struct {
 	X, Y Array
+	// Inputs and Targets replace X and Y for a model with several inputs
+	// or outputs: one array per input and per output, in the model's
+	// order.
+	Inputs, Targets []Array
+}
+
+// arrays returns the data as one array per input and per output of a model
+// with nIn inputs and nOut outputs.
+func (d *Data) arrays(nIn, nOut int) (x, y []Array, err error) {
+	if d.Inputs == nil && d.Targets == nil {
+		if nIn != 1 || nOut != 1 {
+			return nil, nil, fmt.Errorf("models: fit: ValidationData has X and Y; the model has %d inputs and %d outputs, so set ValidationData.Inputs and Targets", nIn, nOut)
+		}
+		return []Array{d.X}, []Array{d.Y}, nil
+	}
+	if d.X != nil || d.Y != nil {
+		return nil, nil, fmt.Errorf("models: fit: ValidationData sets both X/Y and Inputs/Targets; use one pair")
+	}
+	if len(d.Inputs) != nIn {
+		return nil, nil, fmt.Errorf("models: fit: ValidationData.Inputs has %d arrays, the model has %d inputs", len(d.Inputs), nIn)
+	}
+	if len(d.Targets) != nOut {
+		return nil, nil, fmt.Errorf("models: fit: ValidationData.Targets has %d arrays, the model has %d outputs", len(d.Targets), nOut)
+	}
+	return d.Inputs, d.Targets, nil
 }
 
 // FitConfig holds Fit's options; the zero value of each field is Keras's
@@ -79,6 +101,10 @@ type FitConfig struct {
 	NoShuffle bool
 	// Callbacks receive training events.
 	Callbacks []callbacks.Callback
+	// ContinueOnNaN trains on when a step's loss is NaN or infinite, as
+	// Keras does. By default Fit stops there with a *NonFiniteError that
+	// names the epoch and the step.
+	ContinueOnNaN bool
 }
 
 // History records the metrics of each epoch, as Keras's History callback.
@@ -112,189 +138,9 @@ func (h *History) Keys() []string {
 // model.fit(X_train, y_train) takes NumPy's: each batch is converted to
 // float32 as it is assembled, with the same numbers as a tensor converted
 // beforehand but without its memory.
-func (m *Sequential) Fit(x, y Array, cfg FitConfig) (h *History, err error) {
-	defer tensor.RecoverShapeError(&err)
-	if !m.compiled {
-		return nil, fmt.Errorf("models: fit: %w", ErrNotCompiled)
-	}
-	if err := m.checkX("fit", "x", x); err != nil {
-		return nil, err
-	}
-	if err := m.checkY("fit", "y", x, y); err != nil {
-		return nil, err
-	}
-	if cfg.Epochs == 0 {
-		cfg.Epochs = 1
-	}
-	if cfg.BatchSize == 0 {
-		cfg.BatchSize = 32
-	}
-	switch {
-	case cfg.Epochs < 0:
-		return nil, fmt.Errorf("models: fit: Epochs must be positive, got %d", cfg.Epochs)
-	case cfg.BatchSize < 0:
-		return nil, fmt.Errorf("models: fit: BatchSize must be positive, got %d", cfg.BatchSize)
-	case cfg.InitialEpoch < 0 || cfg.InitialEpoch > cfg.Epochs:
-		return nil, fmt.Errorf("models: fit: InitialEpoch must be in [0, Epochs=%d], got %d", cfg.Epochs, cfg.InitialEpoch)
-	case math.IsNaN(cfg.ValidationSplit) || cfg.ValidationSplit < 0 || cfg.ValidationSplit >= 1:
-		return nil, fmt.Errorf("models: fit: ValidationSplit must be in [0, 1), got %v", cfg.ValidationSplit)
-	}
-	if cfg.Verbose < Silent || cfg.Verbose > OneLine {
-		return nil, fmt.Errorf("models: fit: Verbose must be Silent, ProgressBar or OneLine, got %d", cfg.Verbose)
-	}
-
-	// Validation data: given, or the last rows before shuffling (Keras's
-	// train_validation_split: split_at = floor(n·(1−split))).
-	var val *Data
-	switch {
-	case cfg.ValidationData != nil:
-		val = cfg.ValidationData
-		if err := m.checkX("fit", "ValidationData.X", val.X); err != nil {
-			return nil, err
-		}
-		if err := m.checkY("fit", "ValidationData.Y", val.X, val.Y); err != nil {
-			return nil, err
-		}
-	case cfg.ValidationSplit > 0:
-		n := x.Dim(0)
-		splitAt := int(math.Floor(float64(n) * (1 - cfg.ValidationSplit)))
-		if splitAt == 0 || splitAt == n {
-			return nil, fmt.Errorf("models: fit: ValidationSplit %v of %d rows leaves an empty training or validation set", cfg.ValidationSplit, n)
-		}
-		val = &Data{X: rowsRange(x, splitAt, n), Y: rowsRange(y, splitAt, n)}
-		x, y = rowsRange(x, 0, splitAt), rowsRange(y, 0, splitAt)
-	}
-
-	n := x.Dim(0)
-	bs := min(cfg.BatchSize, n)
-	steps := (n + bs - 1) / bs
-	h = &History{History: map[string][]float64{}, Params: map[string]int{"verbose": cfg.Verbose.keras(), "epochs": cfg.Epochs, "steps": steps}}
-	run := m.beginRun(cfg, x, y, val, h, steps) // for checkpoints (resume.go)
-
-	for _, cb := range cfg.Callbacks {
-		if err := cb.OnTrainBegin(m); err != nil {
-			return h, m.endTraining(cfg, nil, stopOrErr(err))
-		}
-	}
-	var lastLogs callbacks.Logs
-	arena := m.scratch()
-	xShape, yShape := shapeOf(x), shapeOf(y)
-	xb := tensor.Zeros(batchShape(xShape, bs)...).InArena(arena)
-	yb := tensor.Zeros(batchShape(yShape, bs)...)
-	idx := make([]int, n)
-	out := m.out()
-	dynamic := false
-	if f, ok := out.(*os.File); ok {
-		dynamic = progbar.IsTerminal(f)
-	}
-	var loss lossTracker
-	var stepLogs callbacks.Logs // the logs of every step when no callback keeps them
-	var values []progbar.Value  // the progress line's values
-
-	for epoch := run.start(cfg.InitialEpoch); epoch < cfg.Epochs; epoch++ {
-		for _, cb := range cfg.Callbacks {
-			if err := cb.OnEpochBegin(epoch); err != nil {
-				return h, m.endTraining(cfg, lastLogs, stopOrErr(err))
-			}
-		}
-		for i := range idx {
-			idx[i] = i
-		}
-		if !cfg.NoShuffle {
-			rng := m.rng(streamShuffle, uint64(epoch))
-			rng.Shuffle(n, func(i, j int) { idx[i], idx[j] = idx[j], idx[i] })
-		}
-		if cfg.Verbose != Silent {
-			progbar.EpochHeader(out, epoch+1, cfg.Epochs)
-		}
-		bar := progbar.New(out, steps, cfg.Verbose.keras(), dynamic)
-		loss.reset()
-		for _, mt := range m.metrics {
-			mt.Reset()
-		}
-		stop := false
-		for step := run.firstStep(m, epoch, &loss); step < steps; step++ {
-			lo, hi := step*bs, min((step+1)*bs, n)
-			xs, ys := xb, yb
-			if hi-lo != bs {
-				xs = tensor.Zeros(batchShape(xShape, hi-lo)...).InArena(arena)
-				ys = tensor.Zeros(batchShape(yShape, hi-lo)...)
-			}
-			x.TakeRowsInto(xs, idx[lo:hi])
-			y.TakeRowsInto(ys, idx[lo:hi])
-			lv := m.trainStep(xs, ys)
-			arena.Reset()
-			loss.add(lv, hi-lo)
-			run.stepDone(epoch, step, loss)
-			if cfg.Verbose == Silent && len(cfg.Callbacks) == 0 {
-				continue
-			}
-			var logs callbacks.Logs
-			if len(cfg.Callbacks) == 0 {
-				// Only the bar reads the logs, and it copies them: one
-				// map and one slice serve every step.
-				stepLogs = m.fillLogs(stepLogs, loss.result())
-				logs = stepLogs
-			} else {
-				logs = m.currentLogs(loss.result())
-			}
-			values = appendBarValues(values[:0], logs)
-			// With validation, the epoch's final line waits for val_ values.
-			bar.Update(step+1, values, step+1 == steps && val == nil)
-			for _, cb := range cfg.Callbacks {
-				if err := cb.OnBatchEnd(step, logs); err != nil {
-					if !errors.Is(err, callbacks.ErrStopTraining) {
-						return h, m.endTraining(cfg, logs, err)
-					}
-					stop = true
-				}
-			}
-			if stop {
-				break
-			}
-		}
-		logs := m.currentLogs(loss.result())
-		if val != nil {
-			vl, err := m.evaluate(val.X, val.Y, bs, Silent)
-			if err != nil {
-				return h, err
-			}
-			for k, v := range vl {
-				logs["val_"+k] = v
-			}
-		}
-		if val != nil || stop {
-			bar.Update(steps, barValues(logs), true)
-		}
-		for k, v := range logs {
-			h.History[k] = append(h.History[k], v)
-		}
-		h.Epoch = append(h.Epoch, epoch)
-		lastLogs = logs
-		for _, cb := range cfg.Callbacks {
-			if err := cb.OnEpochEnd(epoch, logs); err != nil {
-				if !errors.Is(err, callbacks.ErrStopTraining) {
-					return h, m.endTraining(cfg, logs, err)
-				}
-				stop = true
-			}
-		}
-		if stop {
-			break
-		}
-	}
-	return h, m.endTraining(cfg, lastLogs, nil)
-}
-
-// endTraining runs OnTrainEnd and returns the first real error.
-func (m *Sequential) endTraining(cfg FitConfig, logs callbacks.Logs, err error) error {
-	m.run.end(err)
-	for _, cb := range cfg.Callbacks {
-		if e := cb.OnTrainEnd(logs); e != nil && err == nil && !errors.Is(e, callbacks.ErrStopTraining) {
-			err = e
-		}
-	}
-	return err
+func (m *Sequential) Fit(x, y Array, cfg FitConfig) (*History, error) {
+	m.bind()
+	return m.fit([]Array{x}, []Array{y}, cfg)
 }
 
 func stopOrErr(err error) error {
@@ -302,46 +148,6 @@ func stopOrErr(err error) error {
 		return nil
 	}
 	return err
-}
-
-// trainStep runs one forward and backward pass and one optimizer update,
-// and returns the batch loss (regularization included, as in Keras).
-func (m *Sequential) trainStep(xb, yb *tensor.Tensor) float64 {
-	yPred := m.Call(xb, true)
-	loss := m.loss.Call(yb, yPred)
-	for _, l := range m.layers {
-		if r, ok := l.(interface{ RegularizationLoss() *tensor.Tensor }); ok {
-			if p := r.RegularizationLoss(); p != nil {
-				loss = loss.Add(p)
-			}
-		}
-	}
-	tensor.Backward(loss)
-	m.optimizer.Apply(m.weights)
-	for _, w := range m.weights {
-		w.ZeroGrad()
-	}
-	pred := yPred.Detach()
-	for _, mt := range m.metrics {
-		mt.Update(yb, pred)
-	}
-	return float64(loss.Item())
-}
-
-// currentLogs returns the loss and every metric's running value.
-func (m *Sequential) currentLogs(loss float64) callbacks.Logs { return m.fillLogs(nil, loss) }
-
-// fillLogs sets the loss and every metric's running value in logs (a new
-// map if nil) and returns it.
-func (m *Sequential) fillLogs(logs callbacks.Logs, loss float64) callbacks.Logs {
-	if logs == nil {
-		logs = make(callbacks.Logs, 1+len(m.metrics))
-	}
-	logs["loss"] = loss
-	for _, mt := range m.metrics {
-		logs[mt.Name()] = mt.Result()
-	}
-	return logs
 }
 
 // barValues orders logs for the progress line (sorted, as Keras 3 does).

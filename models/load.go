@@ -10,6 +10,7 @@ import (
 	"slices"
 	"strings"
 
+	"github.com/neuron-go/neuron/internal/safefile"
 	"github.com/neuron-go/neuron/internal/safetensors"
 	"github.com/neuron-go/neuron/internal/strictjson"
 	"github.com/neuron-go/neuron/layers"
@@ -77,21 +78,16 @@ func Read(r io.ReaderAt, size int64) (*Sequential, error) {
 	return m, nil
 }
 
+// openFile opens a model file for reading; a path that is not a regular
+// file (a FIFO, a device, a directory) is an ErrInvalidFile that says what
+// it is, refused before it could block.
 func openFile(path string) (*os.File, int64, error) {
-	f, err := os.Open(path)
-	if err != nil {
-		return nil, 0, err
+	f, size, err := safefile.Open(path)
+	var nr *safefile.NotRegularError
+	if errors.As(err, &nr) {
+		return nil, 0, fmt.Errorf("%w: %s, not a regular file", ErrInvalidFile, nr.Kind)
 	}
-	info, err := f.Stat()
-	if err != nil {
-		f.Close()
-		return nil, 0, err
-	}
-	if !info.Mode().IsRegular() {
-		f.Close()
-		return nil, 0, fmt.Errorf("%w: not a regular file", ErrInvalidFile)
-	}
-	return f, info.Size(), nil
+	return f, size, err
 }
 
 // metaKeys lists the metadata keys each format may hold.
@@ -291,23 +287,36 @@ func parseCompile(f *safetensors.File) (*loadedCompile, error) {
 		}
 		lc.cfg.Metrics = append(lc.cfg.Metrics, mt)
 	}
-	if err := strictjson.Decode([]byte(ts), &lc.training); err != nil {
-		return nil, invalidf("%s: %v", metaTraining, err)
+	if err := parseTraining(ts, &lc.training); err != nil {
+		return nil, err
 	}
-	t := &lc.training
-	if t.Iterations < 0 {
-		return nil, invalidf("%s: iterations must be >= 0, got %d", metaTraining, t.Iterations)
+	return lc, nil
+}
+
+// MaxIterations bounds the optimizer step count a file may hold: 2⁵³, up
+// to which the float64 step of Adam's bias correction counts exactly, far
+// from the overflow of the int counter that a file holding math.MaxInt64
+// would cause at the next step.
+const MaxIterations = 1 << 53
+
+// parseTraining decodes and checks training_state.
+func parseTraining(ts string, t *savedTraining) error {
+	if err := strictjson.Decode([]byte(ts), t); err != nil {
+		return invalidf("%s: %v", metaTraining, err)
+	}
+	if t.Iterations < 0 || t.Iterations > MaxIterations {
+		return invalidf("%s: iterations must be in [0, %d], got %d", metaTraining, MaxIterations, t.Iterations)
 	}
 	// A schedule may bring the rate down to 0.
 	if lr := float64(t.LearningRate); !(lr >= 0) || math.IsInf(lr, 0) {
-		return nil, invalidf("%s: learning_rate must be a number >= 0, got %v", metaTraining, lr)
+		return invalidf("%s: learning_rate must be a number >= 0, got %v", metaTraining, lr)
 	}
 	for i, s := range t.Slots {
 		if s == "" || strings.Contains(s, "/") || slices.Contains(t.Slots[:i], s) {
-			return nil, invalidf("%s: slots[%d] = %q is empty, contains '/' or repeats", metaTraining, i, s)
+			return invalidf("%s: slots[%d] = %q is empty, contains '/' or repeats", metaTraining, i, s)
 		}
 	}
-	return lc, nil
+	return nil
 }
 
 // read is Load without the file handling; verify false skips the
@@ -341,7 +350,7 @@ func read(r io.ReaderAt, size int64, verify bool) (*Sequential, error) {
 				return nil, err
 			}
 			expected[name] = true
-			if lc != nil {
+			if lc != nil && !w.NonTrainable {
 				for _, s := range lc.training.Slots {
 					if err := checkTensor(f, slotPrefix+s+"/"+name, w.Shape); err != nil {
 						return nil, err
@@ -375,13 +384,13 @@ func read(r io.ReaderAt, size int64, verify bool) (*Sequential, error) {
 	}
 	for i, l := range m.layers {
 		for _, w := range l.Weights() {
-			if err := f.Read(m.names[i]+"/"+w.Name, w.Value.Data()); err != nil {
+			if err := readFinite(f, m.names[i]+"/"+w.Name, w.Value.Data()); err != nil {
 				return nil, err
 			}
 		}
 	}
 	if lc != nil {
-		if err := m.restoreTraining(f, &lc.training); err != nil {
+		if err := m.eng().restoreTraining(f, &lc.training); err != nil {
 			return nil, err
 		}
 	}
@@ -390,7 +399,7 @@ func read(r io.ReaderAt, size int64, verify bool) (*Sequential, error) {
 
 // restoreTraining reads the optimizer's slots from f and puts back the
 // optimizer's iterations and learning rate and the layers' random states.
-func (m *Sequential) restoreTraining(f *safetensors.File, t *savedTraining) error {
+func (m *engine) restoreTraining(f *safetensors.File, t *savedTraining) error {
 	so, ok := m.optimizer.(optimizers.Stateful)
 	if !ok {
 		return fmt.Errorf("optimizer %T does not implement optimizers.Stateful", m.optimizer)
@@ -410,7 +419,7 @@ func (m *Sequential) restoreTraining(f *safetensors.File, t *savedTraining) erro
 		vals := make([][]float32, len(m.weights))
 		for j := range m.weights {
 			vals[j] = make([]float32, m.weights[j].Size())
-			if err := f.Read(slotPrefix+name+"/"+m.weightNames[j], vals[j]); err != nil {
+			if err := readFinite(f, slotPrefix+name+"/"+m.weightNames[j], vals[j]); err != nil {
 				return err
 			}
 		}
@@ -427,27 +436,29 @@ func (m *Sequential) restoreTraining(f *safetensors.File, t *savedTraining) erro
 
 // checkRandom checks saved random states against the model's layers
 // without changing them.
-func (m *Sequential) checkRandom(states map[string][]byte) error {
+func (m *engine) checkRandom(states map[string][]byte) error {
+	names := m.layerNames()
 	seen := 0
-	for i, l := range m.layers {
+	for i, nl := range m.net.layers {
+		l := nl.layer
 		if _, ok := l.(layers.RandomStater); !ok {
 			continue
 		}
-		b, ok := states[m.names[i]]
+		b, ok := states[names[i]]
 		if !ok {
-			return invalidf("%s: random_states has no entry for layer %q", metaTraining, m.names[i])
+			return invalidf("%s: random_states has no entry for layer %q", metaTraining, names[i])
 		}
 		if _, isDropout := l.(*layers.Dropout); isDropout && len(b) > 0 {
 			var probe rand.PCG
 			if err := probe.UnmarshalBinary(b); err != nil {
-				return invalidf("%s: random_states[%q]: %v", metaTraining, m.names[i], err)
+				return invalidf("%s: random_states[%q]: %v", metaTraining, names[i], err)
 			}
 		}
 		seen++
 	}
 	if seen != len(states) {
 		for name := range states {
-			if !slices.Contains(m.names, name) {
+			if !slices.Contains(names, name) {
 				return invalidf("%s: random_states names layer %q, which the model does not have", metaTraining, name)
 			}
 		}
@@ -457,25 +468,26 @@ func (m *Sequential) checkRandom(states map[string][]byte) error {
 }
 
 // restoreRandom puts back the random states of the layers that have one.
-func (m *Sequential) restoreRandom(states map[string][]byte) error {
+func (m *engine) restoreRandom(states map[string][]byte) error {
+	names := m.layerNames()
 	seen := 0
-	for i, l := range m.layers {
-		r, ok := l.(layers.RandomStater)
+	for i, nl := range m.net.layers {
+		r, ok := nl.layer.(layers.RandomStater)
 		if !ok {
 			continue
 		}
-		b, ok := states[m.names[i]]
+		b, ok := states[names[i]]
 		if !ok {
-			return invalidf("%s: random_states has no entry for layer %q", metaTraining, m.names[i])
+			return invalidf("%s: random_states has no entry for layer %q", metaTraining, names[i])
 		}
 		if err := r.SetRandomState(b); err != nil {
-			return invalidf("%s: random_states[%q]: %v", metaTraining, m.names[i], err)
+			return invalidf("%s: random_states[%q]: %v", metaTraining, names[i], err)
 		}
 		seen++
 	}
 	if seen != len(states) {
 		for name := range states {
-			if !slices.Contains(m.names, name) {
+			if !slices.Contains(names, name) {
 				return invalidf("%s: random_states names layer %q, which the model does not have", metaTraining, name)
 			}
 		}
@@ -499,13 +511,13 @@ func (m *Sequential) LoadWeights(path string) error {
 		return fmt.Errorf("models: load weights %s: %w", path, err)
 	}
 	defer fh.Close()
-	if err := m.readWeights(fh, size); err != nil {
+	if err := m.eng().readWeights(fh, size); err != nil {
 		return fmt.Errorf("models: load weights %s: %w", path, err)
 	}
 	return nil
 }
 
-func (m *Sequential) readWeights(r io.ReaderAt, size int64) error {
+func (m *engine) readWeights(r io.ReaderAt, size int64) error {
 	f, err := openNeuron(r, size, formatWeights, formatModel, formatBackup)
 	if err != nil {
 		return err
@@ -516,9 +528,9 @@ func (m *Sequential) readWeights(r io.ReaderAt, size int64) error {
 	}
 	var targets []target
 	expected := map[string]bool{}
-	for i, l := range m.layers {
-		for _, w := range l.Weights() {
-			name := m.names[i] + "/" + w.Name
+	for _, nl := range m.net.layers {
+		for _, w := range nl.layer.Weights() {
+			name := nl.name + "/" + w.Name
 			e, ok := f.Lookup(name)
 			if !ok {
 				return fmt.Errorf("%w: weight %q is not in the file", ErrMismatch, name)
@@ -541,7 +553,7 @@ func (m *Sequential) readWeights(r io.ReaderAt, size int64) error {
 	bufs := make([][]float32, len(targets))
 	for i, t := range targets {
 		bufs[i] = make([]float32, len(t.data))
-		if err := f.Read(t.name, bufs[i]); err != nil {
+		if err := readFinite(f, t.name, bufs[i]); err != nil {
 			return err
 		}
 	}
@@ -552,8 +564,9 @@ func (m *Sequential) readWeights(r io.ReaderAt, size int64) error {
 }
 
 // VerifyFile checks that the file at path is a neuron file (a model, a
-// weights file or a backup) whose contents match its checksum. It does not
-// decode the configs; Load and LoadWeights do.
+// weights file or a backup) whose contents match its checksum and whose
+// tensors are all finite. It does not decode the configs; Load and
+// LoadWeights do.
 func VerifyFile(path string) error {
 	fh, size, err := openFile(path)
 	if err != nil {
@@ -563,6 +576,10 @@ func VerifyFile(path string) error {
 	f, err := openNeuron(fh, size, formatModel, formatWeights, formatBackup)
 	if err == nil {
 		err = f.VerifyChecksum()
+	}
+	for i := 0; err == nil && i < len(f.Entries); i++ {
+		e := f.Entries[i]
+		err = readFinite(f, e.Name, make([]float32, e.Len()))
 	}
 	if err != nil {
 		return fmt.Errorf("models: verify %s: %w", path, err)

@@ -11,6 +11,7 @@ import (
 	"slices"
 
 	"github.com/neuron-go/neuron/internal/strictjson"
+	"github.com/neuron-go/neuron/metrics"
 	"github.com/neuron-go/neuron/tensor"
 )
 
@@ -28,8 +29,8 @@ import (
 // fitRun is the state of the current Fit call that callbacks may read.
 type fitRun struct {
 	cfg   FitConfig
-	x, y  Array // the training rows, after any validation split
-	val   *Data
+	x, y  []Array // the training rows, after any validation split
+	val   *valData
 	h     *History
 	steps int // steps per epoch
 
@@ -52,9 +53,9 @@ type resumePoint struct {
 
 // beginRun starts the record of a Fit call; Fit calls it before
 // OnTrainBegin.
-func (m *Sequential) beginRun(cfg FitConfig, x, y Array, val *Data, h *History, steps int) *fitRun {
-	m.run = &fitRun{cfg: cfg, x: x, y: y, val: val, h: h, steps: steps, epoch: cfg.InitialEpoch}
-	return m.run
+func (e *engine) beginRun(cfg FitConfig, x, y []Array, val *valData, h *History, steps int) *fitRun {
+	e.run = &fitRun{cfg: cfg, x: x, y: y, val: val, h: h, steps: steps, epoch: cfg.InitialEpoch}
+	return e.run
 }
 
 // start returns the epoch Fit starts with: initial, or the resume point's,
@@ -79,7 +80,7 @@ func (r *fitRun) start(initial int) int {
 // firstStep returns the step an epoch starts at: 0, or for the resume
 // point's epoch the number of steps already done, whose running loss and
 // metrics it puts back (after Fit has reset them).
-func (r *fitRun) firstStep(m *Sequential, epoch int, loss *lossTracker) int {
+func (r *fitRun) firstStep(m *engine, epoch int, loss *lossTracker) int {
 	rp := r.resume
 	if rp == nil || epoch != rp.epoch {
 		return 0
@@ -89,9 +90,12 @@ func (r *fitRun) firstStep(m *Sequential, epoch int, loss *lossTracker) int {
 		return 0
 	}
 	*loss = rp.loss
-	for _, mt := range m.metrics {
-		// The states were checked when the resume point was made.
-		_ = mt.(encoding.BinaryUnmarshaler).UnmarshalBinary(rp.metrics[mt.Name()])
+	// The states were checked when the resume point was made.
+	_ = m.eachMetric(func(key string, mt metrics.Metric) error {
+		return mt.(encoding.BinaryUnmarshaler).UnmarshalBinary(rp.metrics[key])
+	})
+	for i := range m.heads {
+		m.heads[i].tracker = m.heads[i].resume
 	}
 	r.epoch, r.step, r.loss = epoch, rp.step, rp.loss
 	return rp.step
@@ -124,6 +128,9 @@ type savedPosition struct {
 	LossSum   strictjson.Float  `json:"loss_sum"`
 	LossCount strictjson.Float  `json:"loss_count"`
 	Metrics   map[string][]byte `json:"metrics"`
+	// OutputLosses holds, for a model with several losses, the running
+	// sum and count of each output's loss ("dense_1_loss").
+	OutputLosses map[string][2]strictjson.Float `json:"output_losses,omitempty"`
 	// History holds the epochs done.
 	History savedHistory `json:"history"`
 	// Fingerprint describes the run, so that a backup is not resumed by
@@ -168,22 +175,22 @@ type fingerprint struct {
 }
 
 // fingerprintOf describes the current run.
-func (m *Sequential) fingerprintOf(r *fitRun) (fingerprint, error) {
-	mc, err := m.modelConfig()
+func (m *engine) fingerprintOf(r *fitRun) (fingerprint, error) {
+	mc, err := m.files.modelConfig()
 	if err != nil {
 		return fingerprint{}, err
 	}
-	cc, err := m.compileConfig()
+	cc, err := m.files.compileConfig()
 	if err != nil {
 		return fingerprint{}, err
 	}
 	fp := fingerprint{
-		Model: sha(mc), Compile: sha(cc), Data: hashArrays(r.x, r.y),
-		Rows: r.x.Dim(0), Seed: m.seed, BatchSize: r.cfg.BatchSize, Shuffle: !r.cfg.NoShuffle,
+		Model: sha(mc), Compile: sha(cc), Data: hashArrays(append(slices.Clone(r.x), r.y...)...),
+		Rows: r.x[0].Dim(0), Seed: m.seed, BatchSize: r.cfg.BatchSize, Shuffle: !r.cfg.NoShuffle,
 		ValidationSplit: strictjson.Float(r.cfg.ValidationSplit),
 	}
 	if r.val != nil {
-		fp.Validation = hashArrays(r.val.X, r.val.Y)
+		fp.Validation = hashArrays(append(slices.Clone(r.val.x), r.val.y...)...)
 	}
 	return fp, nil
 }

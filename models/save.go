@@ -95,7 +95,12 @@ func (m *Sequential) Save(path string, opts ...SaveOption) error {
 	for _, f := range opts {
 		f(&o)
 	}
-	meta, tensors, err := m.snapshot(formatModel, !o.noCompile)
+	return m.eng().save(path, o)
+}
+
+// save writes the model file.
+func (e *engine) save(path string, o saveOptions) error {
+	meta, tensors, err := e.snapshot(formatModel, !o.noCompile)
 	if err != nil {
 		return fmt.Errorf("models: save %s: %w", path, err)
 	}
@@ -104,8 +109,10 @@ func (m *Sequential) Save(path string, opts ...SaveOption) error {
 
 // WriteTo writes the model as Save does, with the compile settings if it
 // is compiled, to w. It implements io.WriterTo; Read reads the result.
-func (m *Sequential) WriteTo(w io.Writer) (int64, error) {
-	meta, tensors, err := m.snapshot(formatModel, true)
+func (m *Sequential) WriteTo(w io.Writer) (int64, error) { return m.eng().writeTo(w) }
+
+func (e *engine) writeTo(w io.Writer) (int64, error) {
+	meta, tensors, err := e.snapshot(formatModel, true)
 	if err != nil {
 		return 0, fmt.Errorf("models: write: %w", err)
 	}
@@ -132,8 +139,10 @@ func (c *countingWriter) Write(p []byte) (int, error) {
 // atomically as Save does, named "<layer>/<weight>" as in WeightNames. It
 // is Keras's save_weights: LoadWeights puts them back into a model of the
 // same architecture.
-func (m *Sequential) SaveWeights(path string) error {
-	meta, tensors, err := m.snapshot(formatWeights, false)
+func (m *Sequential) SaveWeights(path string) error { return m.eng().saveWeights(path) }
+
+func (e *engine) saveWeights(path string) error {
+	meta, tensors, err := e.snapshot(formatWeights, false)
 	if err != nil {
 		return fmt.Errorf("models: save weights %s: %w", path, err)
 	}
@@ -237,26 +246,31 @@ func (m *Sequential) compileConfig() ([]byte, error) {
 
 // snapshot gathers what a file of the given format holds. The tensors
 // share the model's storage: write them before training goes on.
-func (m *Sequential) snapshot(format string, withCompile bool) (map[string]string, []safetensors.Tensor, error) {
-	return m.snapshotAt(format, withCompile, nil)
+func (e *engine) snapshot(format string, withCompile bool) (map[string]string, []safetensors.Tensor, error) {
+	return e.snapshotAt(format, withCompile, nil)
 }
 
 // snapshotAt is snapshot with a backup's position in training_state.
-func (m *Sequential) snapshotAt(format string, withCompile bool, pos *savedPosition) (map[string]string, []safetensors.Tensor, error) {
-	if err := m.ensureBuilt(); err != nil {
+func (e *engine) snapshotAt(format string, withCompile bool, pos *savedPosition) (map[string]string, []safetensors.Tensor, error) {
+	m := e
+	if err := e.files.ensureBuilt(); err != nil {
 		return nil, nil, err
+	}
+	// What Load would refuse is not written.
+	if name, i, v, bad := e.firstNonFinite(); bad {
+		return nil, nil, fmt.Errorf("weight %s[%d] is %v; only finite weights are saved", name, i, v)
 	}
 	meta := map[string]string{metaFormat: format, metaVersion: formatVersion}
 	var tensors []safetensors.Tensor
-	for i, l := range m.layers {
-		for _, w := range l.Weights() {
-			tensors = append(tensors, safetensors.Tensor{Name: m.names[i] + "/" + w.Name, Shape: w.Value.Shape(), Data: w.Value.Data()})
+	for _, nl := range e.net.layers {
+		for _, w := range nl.layer.Weights() {
+			tensors = append(tensors, safetensors.Tensor{Name: nl.name + "/" + w.Name, Shape: w.Value.Shape(), Data: w.Value.Data()})
 		}
 	}
 	if format == formatWeights {
 		return meta, tensors, nil
 	}
-	mc, err := m.modelConfig()
+	mc, err := e.files.modelConfig()
 	if err != nil {
 		return nil, nil, err
 	}
@@ -264,7 +278,7 @@ func (m *Sequential) snapshotAt(format string, withCompile bool, pos *savedPosit
 	if !withCompile || !m.compiled {
 		return meta, tensors, nil
 	}
-	cc, err := m.compileConfig()
+	cc, err := e.files.compileConfig()
 	if err != nil {
 		return nil, nil, fmt.Errorf("%w (use models.WithoutCompile() to save the model without its compile settings)", err)
 	}
@@ -284,7 +298,7 @@ func (m *Sequential) snapshotAt(format string, withCompile bool, pos *savedPosit
 
 // trainingState returns the optimizer's and the layers' random states,
 // and the optimizer's slots as tensors.
-func (m *Sequential) trainingState() (*savedTraining, []safetensors.Tensor, error) {
+func (m *engine) trainingState() (*savedTraining, []safetensors.Tensor, error) {
 	so, ok := m.optimizer.(optimizers.Stateful)
 	if !ok {
 		return nil, nil, fmt.Errorf("optimizer %T does not implement optimizers.Stateful", m.optimizer)
@@ -314,16 +328,16 @@ func (m *Sequential) trainingState() (*savedTraining, []safetensors.Tensor, erro
 			tensors = append(tensors, safetensors.Tensor{Name: slotPrefix + s.Name + "/" + m.weightNames[j], Shape: w.Shape(), Data: s.Values[j]})
 		}
 	}
-	for i, l := range m.layers {
-		if r, ok := l.(layers.RandomStater); ok {
+	for i, nl := range m.net.layers {
+		if r, ok := nl.layer.(layers.RandomStater); ok {
 			b, err := r.RandomState()
 			if err != nil {
-				return nil, nil, fmt.Errorf("layer %d (%s): %w", i, m.names[i], err)
+				return nil, nil, fmt.Errorf("layer %d (%s): %w", i, nl.name, err)
 			}
 			if b == nil {
 				b = []byte{}
 			}
-			st.RandomStates[m.names[i]] = b
+			st.RandomStates[nl.name] = b
 		}
 	}
 	return st, tensors, nil

@@ -1,7 +1,31 @@
-// Package models provides Sequential, a model that is a stack of layers, with
-// Keras's life cycle: build it from layers, print its Summary, Compile it
-// with an optimizer, a loss and metrics, Fit it to data, then Evaluate and
-// Predict.
+// Package models provides the two ways Keras builds a model, with Keras's
+// life cycle: build it from layers, print its Summary, Compile it with an
+// optimizer, losses and metrics, Fit it to data, then Evaluate and Predict.
+//
+// A Sequential is a stack of layers, one input and one output:
+//
+//	model := models.NewSequential(
+//		&layers.Flatten{InputShape: []int{28, 28}},
+//		&layers.Dense{Units: 128, Activation: activations.ReLU},
+//		&layers.Dense{Units: 10, Activation: activations.Softmax},
+//	)
+//	history, err := model.Fit(x, y, models.FitConfig{Epochs: 5})
+//
+// A Model is Keras's functional model, a graph of layers: Input declares
+// an input, Apply applies a layer (or a merge layer) to symbolic tensors
+// and returns a new one, and NewModel makes the model from inputs and
+// outputs. Fit, Evaluate and Predict then take one array per input and per
+// output:
+//
+//	img := models.Input([]int{28, 28}, "img")
+//	h := models.Apply(&layers.Dense{Units: 128, Activation: activations.ReLU}, models.Apply(&layers.Flatten{}, img))
+//	class := models.Apply(&layers.Dense{Units: 10, Activation: activations.Softmax}, h)
+//	model, err := models.NewModel([]*models.Node{img}, []*models.Node{class})
+//	history, err := model.Fit([]models.Array{x}, []models.Array{y}, models.FitConfig{Epochs: 5})
+//
+// Both run on one engine: the same training loop, evaluation and
+// prediction, the same callbacks and the same arena-backed steps that
+// allocate nothing; a Sequential is the case of a chain.
 //
 // One seed (SetSeed; 0 by default) fixes the initial weights, the order of
 // the shuffled batches and the dropout masks, so two runs with the same seed
@@ -9,7 +33,7 @@
 //
 // # Data
 //
-// Fit, Evaluate and Predict take an Array: a *tensor.Tensor, or the uint8
+// Fit, Evaluate and Predict take Arrays: a *tensor.Tensor, or the uint8
 // arrays the loaders of package datasets return, which they convert one
 // batch at a time, as Keras's fit does with NumPy's uint8 arrays. For
 // MNIST that keeps the 47 MB of bytes in memory instead of adding a
@@ -17,16 +41,15 @@
 //
 // # Errors
 //
-// Compile, Fit, Evaluate and Predict check their arguments and the data
-// (shapes, labels, NaN values) and return errors that name the argument and
-// the value received; they do not panic on bad data.
+// NewModel, Compile, Fit, Evaluate and Predict check their arguments and
+// the data (shapes, labels, NaN values) and return errors that name the
+// argument and the value received; they do not panic on bad data.
 package models
 
 import (
 	"errors"
 	"fmt"
 	"io"
-	"math/rand/v2"
 	"os"
 	"reflect"
 	"regexp"
@@ -34,9 +57,6 @@ import (
 
 	"github.com/neuron-go/neuron/internal/summary"
 	"github.com/neuron-go/neuron/layers"
-	"github.com/neuron-go/neuron/losses"
-	"github.com/neuron-go/neuron/metrics"
-	"github.com/neuron-go/neuron/optimizers"
 	"github.com/neuron-go/neuron/tensor"
 )
 
@@ -63,21 +83,11 @@ type Sequential struct {
 	inShape   []int
 	outShapes [][]int
 	built     bool
-	seed      uint64
 
-	optimizer optimizers.Optimizer
-	loss      losses.Loss
-	metrics   []metrics.Metric
-	compiled  bool
-	weights   []*tensor.Tensor // trainable, in layer order
-
-	// arena holds the storage of the intermediate tensors of a step. It
-	// lives as long as the model, so that repeated Fit, Evaluate and
-	// Predict calls reuse memory the process has already touched.
-	arena       *tensor.Arena
-	weightNames []string
-
-	run *fitRun // the current or last Fit call, for checkpoints
+	// engine trains, evaluates and predicts; the Sequential gives it a
+	// chain network when it is built.
+	engine
+	in1, out1 [1]*tensor.Tensor // one-array arguments, so a step allocates nothing
 }
 
 // NewSequential returns a model made of the given layers, in order. If the
@@ -114,19 +124,6 @@ func (m *Sequential) SetSeed(seed uint64) {
 	m.built = false
 }
 
-// Random streams derived from the seed, one per purpose, so that adding a
-// use of randomness in one place does not shift the others.
-const (
-	streamInit = iota + 1
-	streamShuffle
-	streamLayers
-	streamSplit
-)
-
-func (m *Sequential) rng(stream, index uint64) *rand.Rand {
-	return rand.New(rand.NewPCG(m.seed, stream<<32|index))
-}
-
 // declaredInputShape returns the input shape declared by the first layer.
 func (m *Sequential) declaredInputShape() []int {
 	if len(m.layers) == 0 {
@@ -140,22 +137,26 @@ func (m *Sequential) declaredInputShape() []int {
 
 // Build creates the weights for examples of the given per-example shape (no
 // batch axis). With no argument it uses the shape the first layer declares.
-func (m *Sequential) Build(inputShape ...int) error {
-	if err := m.checkLayers("build"); err != nil {
+func (m *Sequential) Build(inputShape ...int) error { return m.build("build", inputShape) }
+
+// build is Build for the operation op, which its errors name: "build", or
+// "fit" for a model that Fit builds from its data.
+func (m *Sequential) build(op string, inputShape []int) error {
+	if err := m.checkLayers(op); err != nil {
 		return err
 	}
 	if len(inputShape) == 0 {
 		inputShape = m.declaredInputShape()
 		if inputShape == nil {
-			return fmt.Errorf("models: build: %w: the first layer declares no input shape", ErrNotBuilt)
+			return fmt.Errorf("models: %s: %w: the first layer declares no input shape", op, ErrNotBuilt)
 		}
 	}
 	if len(m.layers) == 0 {
-		return errors.New("models: build: the model has no layers")
+		return fmt.Errorf("models: %s: the model has no layers", op)
 	}
 	for _, d := range inputShape {
 		if d <= 0 {
-			return fmt.Errorf("models: build: input shape %v has a non-positive dimension", inputShape)
+			return fmt.Errorf("models: %s: input shape %v has a non-positive dimension", op, inputShape)
 		}
 	}
 	m.assignNames()
@@ -165,7 +166,7 @@ func (m *Sequential) Build(inputShape ...int) error {
 	for i, l := range m.layers {
 		out, err := l.Build(shape, init)
 		if err != nil {
-			return fmt.Errorf("models: build: layer %d (%s): %w", i, m.names[i], err)
+			return fmt.Errorf("models: %s: layer %d (%s): %w", op, i, m.names[i], err)
 		}
 		shape = out
 		m.outShapes[i] = out
@@ -183,11 +184,53 @@ func (m *Sequential) Build(inputShape ...int) error {
 			s.SeedFrom(m.rng(streamLayers, uint64(i)))
 		}
 	}
+	m.net = chainNetwork(m.layers, m.names, m.inShape, m.outShapes)
 	m.built = true
 	if m.compiled {
 		m.optimizer.Build(m.weights)
 	}
 	return nil
+}
+
+// bind points the engine at this model before a Fit, Evaluate or
+// Predict.
+func (m *Sequential) bind() {
+	m.owner, m.files, m.writer = m, m, m.Out
+	m.inNames, m.outNames = oneX, oneY
+	if m.lazyBuild == nil {
+		m.lazyBuild = m.buildFrom
+	}
+}
+
+var oneX, oneY = []string{"x"}, []string{"y"}
+
+// eng returns the model's engine, bound to the model.
+func (m *Sequential) eng() *engine {
+	m.bind()
+	return &m.engine
+}
+
+// buildFrom builds a model that has no input shape yet from the data's
+// per-example shape.
+func (m *Sequential) buildFrom(op string, perExample []int) error {
+	if m.built {
+		return nil
+	}
+	if err := m.ensureBuilt(); err != nil {
+		if err2 := m.build(op, perExample); err2 != nil {
+			return err2
+		}
+		if m.compiled {
+			m.optimizer.Build(m.weights)
+		}
+	}
+	return nil
+}
+
+// trainStep runs one training step on a batch.
+func (m *Sequential) trainStep(x, y *tensor.Tensor) float64 {
+	m.in1[0], m.out1[0] = x, y
+	return m.engine.trainStep(m.in1[:], m.out1[:])
 }
 
 // checkLayers returns an error naming the position of the first nil layer:
@@ -203,15 +246,6 @@ func (m *Sequential) checkLayers(op string) error {
 		}
 	}
 	return nil
-}
-
-// scratch returns the model's arena, emptied.
-func (m *Sequential) scratch() *tensor.Arena {
-	if m.arena == nil {
-		m.arena = tensor.NewArena()
-	}
-	m.arena.Reset()
-	return m.arena
 }
 
 // ensureBuilt builds the model on first use.
@@ -280,25 +314,11 @@ func (m *Sequential) CountParams() int {
 // Call runs the model on a batch, recording the gradient graph. training
 // turns on training-only behaviour such as Dropout.
 func (m *Sequential) Call(x *tensor.Tensor, training bool) *tensor.Tensor {
-	for i := 0; i < len(m.layers); i++ {
-		if f, ok := m.layers[i].(layers.Fuser); ok && i+1 < len(m.layers) {
-			if y, ok := f.CallFused(m.layers[i+1], x, training); ok {
-				x = y
-				i++
-				continue
-			}
-		}
-		x = m.layers[i].Call(x, training)
+	if m.net == nil || !m.built {
+		m.net = chainNetwork(m.layers, nil, nil, nil)
 	}
-	return x
-}
-
-// out returns the writer for summaries and progress.
-func (m *Sequential) out() io.Writer {
-	if m.Out == nil {
-		return os.Stdout
-	}
-	return m.Out
+	m.in1[0] = x
+	return m.net.forward(m.in1[:], training)[0]
 }
 
 // Summary prints the Keras 3 summary table to the model's output (Out,
@@ -306,6 +326,7 @@ func (m *Sequential) out() io.Writer {
 // shapes and "0 (unbuilt)" counts, as Keras does. A model with a nil layer
 // has no table: Summary prints SummaryTo's error instead.
 func (m *Sequential) Summary() {
+	m.writer = m.Out
 	w := m.out()
 	if err := m.checkLayers("summary"); err != nil {
 		fmt.Fprintln(w, err)
@@ -315,8 +336,12 @@ func (m *Sequential) Summary() {
 }
 
 // SummaryTo writes the summary to w, lineLength characters wide (Keras's
-// line_length); 0 means Keras's choice: 88 on a terminal, 76 otherwise.
+// line_length); 0 means Keras's choice: 88 on a terminal, 76 otherwise. A
+// negative lineLength is an error; the table is at least 24 columns wide.
 func (m *Sequential) SummaryTo(w io.Writer, lineLength int) error {
+	if err := checkLineLength(lineLength); err != nil {
+		return err
+	}
 	if err := m.checkLayers("summary"); err != nil {
 		return err
 	}

@@ -263,6 +263,9 @@ type cosineDecayConfig struct {
 // "learning_rate": {"class_name": "ExponentialDecay", "config": {…}}. The
 // optimizer's state is not part of it (see Stateful).
 func MarshalConfig(o Optimizer) ([]byte, error) {
+	if err := Validate(o); err != nil {
+		return nil, err
+	}
 	var sched Schedule
 	if s, ok := o.(*scheduled); ok {
 		o, sched = s.Optimizer, s.schedule
@@ -397,7 +400,11 @@ func UnmarshalConfig(data []byte) (Optimizer, error) {
 		if err != nil {
 			return nil, fmt.Errorf("optimizers: %s: learning_rate: %w", s.ClassName, err)
 		}
-		return WithSchedule(o, sched), nil
+		o = WithSchedule(o, sched)
+		if err := Validate(o); err != nil {
+			return nil, err
+		}
+		return o, nil
 	}
 	var rate float64
 	if err := strictjson.Decode(lr, &rate); err != nil {
@@ -407,6 +414,9 @@ func UnmarshalConfig(data []byte) (Optimizer, error) {
 		return nil, fmt.Errorf("optimizers: %s: %w", s.ClassName, err)
 	}
 	o.SetLR(rate)
+	if err := Validate(o); err != nil {
+		return nil, err
+	}
 	return o, nil
 }
 
@@ -449,8 +459,8 @@ func unmarshalSchedule(data []byte) (Schedule, error) {
 }
 
 func positive(key string, v float64) error {
-	if !(v > 0) {
-		return fmt.Errorf("%s must be > 0, got %v", key, v)
+	if !(v > 0) || math.IsInf(v, 1) {
+		return fmt.Errorf("%s must be > 0 and finite, got %v", key, v)
 	}
 	return nil
 }

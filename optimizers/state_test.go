@@ -110,7 +110,7 @@ func TestUnmarshalConfigRejects(t *testing.T) {
 		{`{"class_name": "Adam", "config": {"learning_rate": 0.1, "amsgrad": true}}`, `unknown key "amsgrad"`},
 		{`{"class_name": "Adam", "config": {}}`, `learning_rate is missing`},
 		{`{"class_name": "Adam", "config": {"learning_rate": "fast"}}`, `learning_rate: top level: want a number`},
-		{`{"class_name": "Adam", "config": {"learning_rate": 0}}`, `learning_rate must be > 0, got 0`},
+		{`{"class_name": "Adam", "config": {"learning_rate": 0}}`, `learning_rate must be > 0 and finite, got 0`},
 		{`{"class_name": "Adam", "config": {"learning_rate": 0.1, "beta_2": 1.5}}`, `beta_2 must be in (0, 1)`},
 		{`{"class_name": "AdamW", "config": {"learning_rate": 0.1, "weight_decay": -1}}`, `weight_decay must be > 0`},
 		{`{"class_name": "SGD", "config": {"learning_rate": 0.1, "momentum": 2}}`, `momentum must be in [0, 1]`},

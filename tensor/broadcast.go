@@ -2,15 +2,17 @@ package tensor
 
 import "fmt"
 
-// broadcastShape returns the NumPy broadcast of shapes a and b.
-func broadcastShape(op string, a, b []int) []int {
-	return broadcastInto(make([]int, max(len(a), len(b))), op, a, b)
-}
-
-// broadcastInto is broadcastShape writing into out, which has the length
-// max(len(a), len(b)), so that an operation can keep the shape on its stack.
-func broadcastInto(out []int, op string, a, b []int) []int {
-	n := len(out)
+// broadcastShapeInto returns the NumPy broadcast of shapes a and b.
+//
+// It writes into buf when buf is large enough, so that a caller with a
+// stack array allocates nothing.
+func broadcastShapeInto(buf []int, op string, a, b []int) []int {
+	n := max(len(a), len(b))
+	out := buf[:0]
+	if cap(out) < n {
+		out = make([]int, n)
+	}
+	out = out[:n]
 	for i := 0; i < n; i++ {
 		da, db := 1, 1
 		if j := len(a) - n + i; j >= 0 {

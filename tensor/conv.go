@@ -839,6 +839,8 @@ const (
 	taskCol2im                             // src (the chunk's matrix) → dst
 	taskMaxPool                            // src (the chunk) → dst, arg
 	taskMaxPoolBackward                    // src (pooled gradient), arg → dst (the chunk)
+	taskAvgPool                            // src (the chunk) → dst
+	taskAvgPoolBackward                    // src (pooled gradient) → dst (the chunk)
 )
 
 var winTasks = sync.Pool{New: func() any { return new(winTask) }}
@@ -872,6 +874,10 @@ func (t *winTask) Run(lo, hi int) {
 		g.maxPool(t.dst, t.arg, t.src, n0+lo, n0+hi, n0)
 	case taskMaxPoolBackward:
 		g.maxPoolBackward(t.dst, t.src, t.arg, n0+lo, n0+hi, n0)
+	case taskAvgPool:
+		g.avgPool(t.dst, t.src, n0+lo, n0+hi, n0)
+	case taskAvgPoolBackward:
+		g.avgPoolBackward(t.dst, t.src, n0+lo, n0+hi, n0)
 	}
 }
 

@@ -95,14 +95,8 @@ var (
 
 // binary runs a broadcasting elementwise operation and returns its result.
 func binary(name string, op chunkOp, a, b *Tensor) *Tensor {
-	var buf [8]int
-	var shape []int
-	if n := max(len(a.shape), len(b.shape)); n <= len(buf) {
-		shape = broadcastInto(buf[:n], name, a.shape, b.shape)
-	} else {
-		shape = broadcastShape(name, a.shape, b.shape)
-	}
-	out := newOutRaw(shape, a, b)
+	var buf [8]int // the output shape, copied into the result's header
+	out := newOutRaw(broadcastShapeInto(buf[:], name, a.shape, b.shape), a, b)
 	apply2(op, out, a, b)
 	return out
 }
@@ -213,11 +207,19 @@ func (t *Tensor) MulScalar(c float32) *Tensor {
 	for i, x := range t.data {
 		out.data[i] = x * c
 	}
-	return record(out, "MulScalar", []*Tensor{t}, func(o *Tensor) {
-		for i, g := range o.grad {
-			t.grad[i] += g * c
-		}
-	})
+	if n := track(out, "MulScalar", mulScalarBackward, t); n != nil {
+		// The factor is kept in the node, so that no closure is made.
+		n.fs = out.scratchRaw(1)
+		n.fs[0] = c
+	}
+	return out
+}
+
+func mulScalarBackward(o *Tensor) {
+	t, c := o.node.in[0], o.node.fs[0]
+	for i, g := range o.grad {
+		t.grad[i] += g * c
+	}
 }
 
 // DivScalar returns t/c, like X_train / 255.0 in NumPy. d/dt = 1/c.
@@ -227,13 +229,14 @@ func (t *Tensor) DivScalar(c float32) *Tensor {
 		out.data[i] = x / c
 	}
 	if n := track(out, "DivScalar", divScalarBackward, t); n != nil {
-		n.f = c
+		n.fs = out.scratchRaw(1)
+		n.fs[0] = c
 	}
 	return out
 }
 
 func divScalarBackward(o *Tensor) {
-	t, c := o.node.in[0], o.node.f
+	t, c := o.node.in[0], o.node.fs[0]
 	for i, g := range o.grad {
 		t.grad[i] += g / c
 	}
@@ -264,10 +267,7 @@ func (t *Tensor) Sqrt() *Tensor {
 }
 
 // Exp returns eᵗ. d/dt = eᵗ.
-func (t *Tensor) Exp() *Tensor {
-	return unary("Exp", t, func(x float32) float32 { return float32(math.Exp(float64(x))) },
-		func(_, y float32) float32 { return y })
-}
+func (t *Tensor) Exp() *Tensor { return t.pointwise(actParams{kind: actExp}) }
 
 // Log returns the natural logarithm of t. d/dt = 1/t.
 func (t *Tensor) Log() *Tensor {

@@ -53,13 +53,13 @@ func Concat(axis int, ts ...*Tensor) *Tensor {
 		off += w
 	}
 	if nd := track(out, "Concat", concatBackward, ts...); nd != nil {
-		nd.axes[0] = ax
+		nd.ints[0] = ax
 	}
 	return out
 }
 
 func concatBackward(o *Tensor) {
-	ax := o.node.axes[0]
+	ax := o.node.ints[0]
 	outer, inner := concatSplit(o.shape, ax)
 	row := o.shape[ax] * inner
 	off := 0
@@ -119,7 +119,7 @@ func BatchDot(x, y *Tensor, ax, ay int) *Tensor {
 	out := newOut(shape, x, y)
 	g.forward(out.data, x.data, y.data)
 	if nd := track(out, "BatchDot", batchDotBackward, x, y); nd != nil {
-		nd.axes = [2]int{g.ax, g.ay}
+		nd.ints = [2]int{g.ax, g.ay}
 	}
 	return out
 }
@@ -194,7 +194,7 @@ func (g *dotGeom) forward(out, x, y []float32) {
 // dy[b,r,k,s] += Σ(p,q) g[b,p,q,r,s]·x[b,p,k,q].
 func batchDotBackward(o *Tensor) {
 	x, y := o.node.in[0], o.node.in[1]
-	g := dotGeometry("BatchDot", x, y, o.node.axes[0], o.node.axes[1])
+	g := dotGeometry("BatchDot", x, y, o.node.ints[0], o.node.ints[1])
 	for b := 0; b < g.b; b++ {
 		gb := o.grad[b*g.outStep : (b+1)*g.outStep]
 		xb, yb := x.data[b*g.xStep:(b+1)*g.xStep], y.data[b*g.yStep:(b+1)*g.yStep]
@@ -226,16 +226,20 @@ func batchDotBackward(o *Tensor) {
 	}
 }
 
-// L2Normalize divides t by its L2 norm along axis (negative counts from
-// the end), as Keras's ops.normalize(x, axis, order=2) does:
+// L2NormalizeAxis divides t by its L2 norm along axis (negative counts
+// from the end), as Keras's ops.normalize(x, axis, order=2) does:
 // t · rsqrt(max(Σ t², ε²)), so that a zero vector stays zero with a finite
-// gradient. Keras uses ε = backend.epsilon() = 1e-7.
+// gradient; Keras uses ε = backend.epsilon() = 1e-7. Along the last axis it
+// is L2Normalize.
 //
 // With y = t·r and r = (Σ t²)^(−1/2): d/dt = r·(g − y·Σ g⊙y) where Σ t² ≥ ε²
 // (TensorFlow's maximum gives the gradient to its first argument at a tie),
 // and r·g where the norm was clamped.
-func (t *Tensor) L2Normalize(axis int, epsilon float32) *Tensor {
-	outer, n, inner, ax := t.axisSplit("L2Normalize", axis)
+func (t *Tensor) L2NormalizeAxis(axis int, epsilon float32) *Tensor {
+	outer, n, inner, ax := t.axisSplit("L2NormalizeAxis", axis)
+	if inner == 1 {
+		return L2Normalize(t, n, epsilon)
+	}
 	out := newOutRaw(t.shape, t)
 	e2 := float64(epsilon) * float64(epsilon)
 	for o := 0; o < outer; o++ {
@@ -253,17 +257,19 @@ func (t *Tensor) L2Normalize(axis int, epsilon float32) *Tensor {
 			}
 		}
 	}
-	if nd := track(out, "L2Normalize", l2NormalizeBackward, t); nd != nil {
-		nd.axes[0] = ax
-		nd.f = epsilon
+	if nd := track(out, "L2NormalizeAxis", l2NormalizeAxisBackward, t); nd != nil {
+		nd.ints[0] = ax
+		// ε is kept in the node, so that no closure is made.
+		nd.fs = out.scratchRaw(1)
+		nd.fs[0] = epsilon
 	}
 	return out
 }
 
-func l2NormalizeBackward(o *Tensor) {
+func l2NormalizeAxisBackward(o *Tensor) {
 	t := o.node.in[0]
-	outer, n, inner, _ := t.axisSplit("L2Normalize", o.node.axes[0])
-	eps := o.node.f
+	outer, n, inner, _ := t.axisSplit("L2NormalizeAxis", o.node.ints[0])
+	eps := o.node.fs[0]
 	e2 := float64(eps) * float64(eps)
 	for a := 0; a < outer; a++ {
 		base := a * n * inner

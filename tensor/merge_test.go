@@ -145,15 +145,15 @@ func TestBatchDotRejects(t *testing.T) {
 	}
 }
 
-func TestL2NormalizeValues(t *testing.T) {
+func TestL2NormalizeAxisValues(t *testing.T) {
 	x := tensor.FromSlice([]float32{3, 4, 0, 0, 1e-9, 0}, 3, 2)
-	got := x.L2Normalize(-1, 1e-7)
+	got := x.L2NormalizeAxis(-1, 1e-7)
 	// The last row's norm is below ε = 1e-7, so it is divided by ε.
 	if err := tt.AllClose(got.Data(), []float32{0.6, 0.8, 0, 0, 0.01, 0}, 1e-7, 1e-6); err != nil {
 		t.Error(err)
 	}
 	// Along axis 0 of a 2×2: columns (1, 1)/√2 and (0, 2)/2.
-	c := tensor.FromSlice([]float32{1, 0, 1, 2}, 2, 2).L2Normalize(0, 1e-7)
+	c := tensor.FromSlice([]float32{1, 0, 1, 2}, 2, 2).L2NormalizeAxis(0, 1e-7)
 	r := float32(1 / math.Sqrt2)
 	if err := tt.AllClose(c.Data(), []float32{r, 0, r, 1}, 1e-7, 1e-6); err != nil {
 		t.Error("axis 0:", err)
@@ -176,9 +176,9 @@ func TestMergeOpsDoNotAllocate(t *testing.T) {
 		for i := range hs {
 			hs[i] = xs[i].Mul(ws[i])
 		}
-		c := tensor.Concat(-1, hs...)                              // [4, 15]
-		m := hs[0].Maximum(hs[1]).Minimum(hs[2])                   // [4, 3]
-		d := tensor.BatchDot(m.L2Normalize(-1, 1e-7), hs[3], 1, 1) // [4, 1]
+		c := tensor.Concat(-1, hs...)                                  // [4, 15]
+		m := hs[0].Maximum(hs[1]).Minimum(hs[2])                       // [4, 3]
+		d := tensor.BatchDot(m.L2NormalizeAxis(-1, 1e-7), hs[3], 1, 1) // [4, 1]
 		loss := c.Sum().Add(d.Sum())
 		tensor.Backward(loss)
 		for _, w := range ws {

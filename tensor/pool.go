@@ -89,24 +89,25 @@ func (g *window2D) poolWindows(oh int, buf []int32, fn func(ow0, n, org int, off
 
 // windowOffsetPool recycles the buffers of offsetBuf: the callbacks of
 // poolWindows receive slices of them, which makes a local one escape.
-var windowOffsetPool = sync.Pool{New: func() any { return new([16]int32) }}
+var windowOffsetPool = sync.Pool{New: func() any { s := make([]int32, 16); return &s }}
 
-// offsetBuf returns a buffer for the window offsets of poolWindows: small
-// for the usual window sizes.
-func (g *window2D) offsetBuf(small *[16]int32) []int32 {
-	if g.kh*g.kw <= len(small) {
-		return small[:]
+// offsetBuf returns a buffer for the window offsets of poolWindows, grown
+// in place for large windows (global pooling) so that the pooled buffer
+// serves the next step without allocating.
+func (g *window2D) offsetBuf(buf *[]int32) []int32 {
+	if n := g.kh * g.kw; cap(*buf) < n {
+		*buf = make([]int32, n)
 	}
-	return make([]int32, g.kh*g.kw)
+	return (*buf)[:cap(*buf)]
 }
 
 // maxPool computes the pooled rows of images [n0, n1) into out and, if arg
 // is not nil, the winning offsets; x holds the images from image first on. In NHWC a window position is C contiguous
 // floats, which the vector kernels reduce 16 or 8 channels at a time.
 func (g *window2D) maxPool(out []float32, arg []int32, x []float32, n0, n1, first int) {
-	small := windowOffsetPool.Get().(*[16]int32)
-	defer windowOffsetPool.Put(small)
-	buf := g.offsetBuf(small)
+	pooled := windowOffsetPool.Get().(*[]int32)
+	defer windowOffsetPool.Put(pooled)
+	buf := g.offsetBuf(pooled)
 	c, img := g.c, g.h*g.w*g.c
 	for n := n0; n < n1; n++ {
 		xi := x[(n-first)*img : (n-first+1)*img]
@@ -127,9 +128,9 @@ func (g *window2D) maxPool(out []float32, arg []int32, x []float32, n0, n1, firs
 // maxPoolBackward adds the gradient gy of the pooled images [n0, n1) to
 // their winners in dx, which holds the images from image first on.
 func (g *window2D) maxPoolBackward(dx, gy []float32, arg []int32, n0, n1, first int) {
-	small := windowOffsetPool.Get().(*[16]int32)
-	defer windowOffsetPool.Put(small)
-	buf := g.offsetBuf(small)
+	pooled := windowOffsetPool.Get().(*[]int32)
+	defer windowOffsetPool.Put(pooled)
+	buf := g.offsetBuf(pooled)
 	c, img := g.c, g.h*g.w*g.c
 	for n := n0; n < n1; n++ {
 		dxi := dx[(n-first)*img : (n-first+1)*img]

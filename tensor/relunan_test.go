@@ -84,3 +84,44 @@ func TestFusedConvReLUNaN(t *testing.T) {
 		sameBits(t, c.name+": Conv2DReLUMaxPool2D", pooled.Data(), tensor.MaxPool2D(sep, pool, pool, "valid").Data())
 	}
 }
+
+// TestMaxPoolNaN checks that a NaN anywhere in a window makes its maximum
+// NaN, with the gradient going to the window's last NaN, as PyTorch 1.13's
+// max_pool2d gives for these inputs (its kernel tests val > max ||
+// isnan(val)).
+func TestMaxPoolNaN(t *testing.T) {
+	nan := float32(math.NaN())
+	for _, c := range []struct {
+		x, grad []float32
+	}{
+		{[]float32{1, nan, nan, 0.5}, []float32{0, 0, 1, 0}},
+		{[]float32{3, 2, nan, 5}, []float32{0, 0, 1, 0}},
+	} {
+		for _, fused := range []bool{false, true} {
+			x := tensor.FromSlice(append([]float32(nil), c.x...), 1, 2, 2, 1).RequireGrad()
+			var y *tensor.Tensor
+			if fused {
+				// The fused Conv2D + ReLU + MaxPool2D path with a 1×1
+				// identity kernel.
+				w := tensor.FromSlice([]float32{1}, 1, 1, 1, 1)
+				y = tensor.Conv2DReLUMaxPool2D(x, w, nil, [2]int{1, 1}, "valid", [2]int{2, 2}, [2]int{2, 2}, "valid")
+			} else {
+				y = tensor.MaxPool2D(x, [2]int{2, 2}, [2]int{2, 2}, "valid")
+			}
+			if v := y.Data()[0]; v == v {
+				t.Errorf("fused=%v, x %v: max %v, want NaN", fused, c.x, v)
+			}
+			tensor.Backward(y.Sum())
+			want := c.grad
+			if fused {
+				want = make([]float32, 4) // the ReLU's gradient at NaN is 0
+			}
+			for i, g := range x.Grad().Data() {
+				if g != want[i] {
+					t.Errorf("fused=%v, x %v: gradient %v, want %v", fused, c.x, x.Grad().Data(), want)
+					break
+				}
+			}
+		}
+	}
+}

@@ -48,13 +48,15 @@ type node struct {
 	backward func(out *Tensor)
 
 	// State for the backward functions.
-	fs   []float32 // Dropout's mask
-	i32  []int32   // max-pooling winners
-	conv convPlan  // a convolution's plan
-	pool window2D  // a pooling's geometry
-	relu bool      // a convolution's fused ReLU
-	axes [2]int    // Concat's axis, BatchDot's and L2Normalize's axes
-	f    float32   // a scalar operand: DivScalar's divisor, L2Normalize's epsilon
+	fs     []float32 // Dropout's mask
+	i32    []int32   // max-pooling winners
+	conv   convPlan  // a convolution's plan
+	pool   window2D  // a pooling's geometry
+	norm   normState // a normalization's statistics
+	groups [4]int    // GroupNorm's n, s, g, k; L2Normalize's row length
+	ints   [2]int    // small integer parameters (Repeat's count and axis)
+	relu   bool      // a convolution's fused ReLU
+	act    actParams // a pointwise activation's kind and parameters
 }
 
 // inputs returns the node's inputs.

@@ -8,7 +8,6 @@ import (
 	"fmt"
 	"io"
 	"math"
-	"os"
 	"path/filepath"
 	"regexp"
 	"sort"
@@ -16,6 +15,7 @@ import (
 	"strings"
 
 	"github.com/neuron-go/neuron/internal/atomicfile"
+	"github.com/neuron-go/neuron/internal/safefile"
 	"github.com/neuron-go/neuron/models"
 )
 
@@ -149,7 +149,7 @@ func pyFloat(v float64) string {
 // "history") or as Keras's json.dump(history.history) does (a flat object
 // of lists, with NaN and Infinity as Python writes them).
 func readHistory(path string) (map[string][]float64, error) {
-	data, err := os.ReadFile(path)
+	data, err := safefile.ReadFile(path)
 	if err != nil {
 		return nil, err
 	}

@@ -8,6 +8,7 @@ package main
 import (
 	"bufio"
 	"bytes"
+	"context"
 	"encoding/csv"
 	"encoding/json"
 	"errors"
@@ -76,7 +77,10 @@ func neuron(t *testing.T, dir string, env []string, args ...string) result {
 	if dir == "" {
 		dir = t.TempDir()
 	}
-	cmd := exec.Command(binary, args...)
+	// A run that blocks (on a FIFO, say) fails instead of hanging the tests.
+	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
+	defer cancel()
+	cmd := exec.CommandContext(ctx, binary, args...)
 	cmd.Dir = dir
 	cmd.Env = append(os.Environ(), env...)
 	var stdout, stderr bytes.Buffer
@@ -264,11 +268,21 @@ func TestRuntimeErrors(t *testing.T) {
 	if err := os.Mkdir(filepath.Join(dir, "models"), 0o755); err != nil {
 		t.Fatal(err)
 	}
+	// Named pipes block open(2) until a writer comes: they must be
+	// refused before that (see neuron's 2-minute limit on every run).
+	for _, name := range []string{"fifo.json", "fifo.safetensors"} {
+		if err := syscall.Mkfifo(filepath.Join(dir, name), 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
 	for _, tc := range []struct {
 		args string
 		want *regexp.Regexp
 	}{
 		{"plot missing.json", regexp.MustCompile(`^neuron plot: open missing\.json: no such file or directory$`)},
+		{"plot fifo.json", regexp.MustCompile(`^neuron plot: fifo\.json is a named pipe \(FIFO\), not a regular file$`)},
+		{"evaluate fifo.safetensors -data mnist", regexp.MustCompile(`^neuron evaluate: model fifo\.safetensors is not a valid model file: a named pipe \(FIFO\), not a regular file$`)},
+		{"predict fifo.safetensors -data mnist 0", regexp.MustCompile(`^neuron predict: model fifo\.safetensors is not a valid model file: a named pipe \(FIFO\), not a regular file$`)},
 		{"plot notjson.json", regexp.MustCompile(`^neuron plot: notjson\.json: not a history \(want a JSON object of lists of numbers\): `)},
 		{"plot strings.json", regexp.MustCompile(`^neuron plot: strings\.json: key "loss" is not a list of numbers$`)},
 		{"plot empty.json", regexp.MustCompile(`^neuron plot: empty\.json: has no curves$`)},

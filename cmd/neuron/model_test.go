@@ -392,3 +392,65 @@ func TestTrainResume(t *testing.T) {
 		t.Errorf("resumed run's test metrics %q, want the uninterrupted run's %q", got, want)
 	}
 }
+
+// TestFunctionalModelFile checks that evaluate and predict read functional
+// model files: one that does not take 28×28 images is rejected with its
+// shape, as a Sequential is, and one with two inputs is rejected by name.
+func TestFunctionalModelFile(t *testing.T) {
+	dir := t.TempDir()
+	in := models.Input([]int{32, 32, 3}, "img")
+	out := models.Apply(&layers.Dense{Units: 10, Activation: activations.Softmax}, models.Apply(&layers.Flatten{}, in))
+	m, err := models.NewModel([]*models.Node{in}, []*models.Node{out})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := m.Save(filepath.Join(dir, "cifar.safetensors")); err != nil {
+		t.Fatal(err)
+	}
+	a, b := models.Input([]int{28, 28}, "a"), models.Input([]int{28, 28}, "b")
+	two, err := models.NewModel([]*models.Node{a, b}, []*models.Node{
+		models.Apply(&layers.Dense{Units: 10}, models.Apply(&layers.Flatten{}, a)),
+		models.Apply(&layers.Dense{Units: 10}, models.Apply(&layers.Flatten{}, b)),
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := two.Save(filepath.Join(dir, "two.safetensors")); err != nil {
+		t.Fatal(err)
+	}
+	for _, tc := range []struct {
+		args string
+		want *regexp.Regexp
+	}{
+		{"evaluate cifar.safetensors -data mnist", regexp.MustCompile(`^neuron evaluate: model cifar\.safetensors takes inputs of shape \(32, 32, 3\), not mnist's 28×28 images$`)},
+		{"predict two.safetensors -data fashion 0", regexp.MustCompile(`^neuron predict: model two\.safetensors has 2 inputs and 2 outputs; evaluate and predict take a model of one image input and one class output$`)},
+	} {
+		r := neuron(t, dir, nil, strings.Fields(tc.args)...)
+		wantOneLineError(t, r, tc.args, 1, tc.want)
+	}
+}
+
+// TestEvaluateFunctional evaluates and predicts with a functional model
+// file of the first program's architecture.
+func TestEvaluateFunctional(t *testing.T) {
+	needData(t, "mnist")
+	dir := t.TempDir()
+	in := models.Input([]int{28, 28}, "img")
+	h := models.Apply(&layers.Dense{Units: 32, Activation: activations.ReLU}, models.Apply(&layers.Flatten{}, in))
+	out := models.Apply(&layers.Dense{Units: 10, Activation: activations.Softmax}, h)
+	m, err := models.NewModel([]*models.Node{in}, []*models.Node{out})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := m.Save(filepath.Join(dir, "f.safetensors")); err != nil {
+		t.Fatal(err)
+	}
+	r := neuron(t, dir, nil, "evaluate", "f.safetensors", "-data", "mnist", "-limit", "100", "-verbose", "0", "-summary")
+	if r.code != 0 || !strings.Contains(r.stdout, "input_layer") && !strings.Contains(r.stdout, "img (InputLayer)") || !strings.Contains(r.stdout, "accuracy") {
+		t.Fatalf("evaluate: status %d\nstdout:\n%s\nstderr:\n%s", r.code, r.stdout, r.stderr)
+	}
+	r = neuron(t, dir, nil, "predict", "f.safetensors", "-data", "mnist", "0", "1")
+	if r.code != 0 {
+		t.Fatalf("predict: status %d\nstdout:\n%s\nstderr:\n%s", r.code, r.stdout, r.stderr)
+	}
+}

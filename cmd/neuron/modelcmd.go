@@ -11,7 +11,6 @@ import (
 	"strings"
 
 	"github.com/neuron-go/neuron/datasets"
-	"github.com/neuron-go/neuron/internal/course"
 	"github.com/neuron-go/neuron/models"
 )
 
@@ -61,13 +60,19 @@ func (o *dataFlags) check(fs *flag.FlagSet, example string) (d *dataset, scale, 
 
 // loadModel loads the model file path. Its errors name the file and say
 // what is wrong with it in one line.
-func loadModel(path string) (*models.Sequential, error) {
+func loadModel(path string) (savedModel, error) {
 	if info, err := os.Stat(path); err == nil && info.IsDir() {
 		return nil, fmt.Errorf("model %s is a directory, not a model file", path)
 	}
 	m, err := models.Load(path)
 	if err == nil {
-		return m, nil
+		return sequentialFile{m}, nil
+	}
+	if errors.Is(err, models.ErrInvalidFile) {
+		// Perhaps a functional model.
+		if fm, ferr := models.LoadModel(path); ferr == nil {
+			return newFunctionalFile(fm, path)
+		}
 	}
 	var pe *os.PathError
 	switch {
@@ -93,7 +98,7 @@ func loadReason(err error, path string) string {
 // checkFits checks that the model m, loaded from path, takes the images
 // of d (as many values as a 28×28 image, in any shape) and has one output
 // per class.
-func checkFits(m *models.Sequential, path string, d *dataset) error {
+func checkFits(m savedModel, path string, d *dataset) error {
 	in := m.InputShape()
 	size := 1
 	for _, n := range in {
@@ -111,7 +116,7 @@ func checkFits(m *models.Sequential, path string, d *dataset) error {
 // modelInput returns the images of a (n×28×28) as the model m takes them:
 // reshaped to (n, input shape...), as the course reshapes X_train to
 // (60000, 28, 28, 1) for its CNN, and divided by 255 if scale is set.
-func modelInput(m *models.Sequential, a datasets.Uint8Array, scale bool) models.Array {
+func modelInput(m savedModel, a datasets.Uint8Array, scale bool) models.Array {
 	a = a.Reshape(append([]int{a.Len()}, m.InputShape()...)...)
 	if scale {
 		return a.DivScalar(255)
@@ -207,7 +212,7 @@ func runEvaluate(args []string, s streams) error {
 	if err := checkFits(m, path, d); err != nil {
 		return err
 	}
-	m.Out = s.stdout
+	m.setOut(s.stdout)
 	if o.summary {
 		m.Summary()
 	}
@@ -233,7 +238,7 @@ func runEvaluate(args []string, s streams) error {
 	if m.Optimizer() == nil {
 		// Saved without its compile settings: compile it as neuron train
 		// does, for the loss and accuracy.
-		if err := course.Compile(m); err != nil {
+		if err := m.compileCourse(); err != nil {
 			return err
 		}
 	}

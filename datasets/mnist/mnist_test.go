@@ -13,7 +13,9 @@ import (
 	"slices"
 	"strings"
 	"sync"
+	"syscall"
 	"testing"
+	"time"
 
 	"github.com/neuron-go/neuron/datasets"
 	"github.com/neuron-go/neuron/datasets/internal/fetch"
@@ -226,5 +228,38 @@ func TestSpec(t *testing.T) {
 	}
 	if spec.BaseURL != "https://storage.googleapis.com/tensorflow/tf-keras-datasets/" {
 		t.Errorf("base URL %s", spec.BaseURL)
+	}
+}
+
+// TestFIFODataFile checks that a named pipe in the place of a data file is
+// reported as what it is, at once, not as a missing file (and not read,
+// which would block until a writer came).
+func TestFIFODataFile(t *testing.T) {
+	dir := t.TempDir()
+	for i, name := range spec.Files {
+		p := filepath.Join(dir, name)
+		if i == 0 {
+			if err := syscall.Mkfifo(p, 0o644); err != nil {
+				t.Fatal(err)
+			}
+			continue
+		}
+		if err := os.WriteFile(p, nil, 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
+	done := make(chan error, 1)
+	go func() {
+		_, _, _, _, err := LoadDataWith(datasets.Options{Dir: dir, NoDownload: true})
+		done <- err
+	}()
+	select {
+	case err := <-done:
+		want := filepath.Join(dir, spec.Files[0]) + " is a named pipe (FIFO), not a regular file"
+		if err == nil || !strings.Contains(err.Error(), want) {
+			t.Errorf("error %v, want it to contain %q", err, want)
+		}
+	case <-time.After(5 * time.Second):
+		t.Fatal("LoadDataWith blocks on a FIFO")
 	}
 }

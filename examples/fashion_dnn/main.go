@@ -30,7 +30,7 @@ import (
 
 	"github.com/neuron-go/neuron/activations"
 	"github.com/neuron-go/neuron/datasets/fashionmnist"
-	"github.com/neuron-go/neuron/examples/internal/course"
+	"github.com/neuron-go/neuron/internal/course"
 	"github.com/neuron-go/neuron/layers"
 	"github.com/neuron-go/neuron/losses"
 	"github.com/neuron-go/neuron/metrics"

@@ -1,6 +1,7 @@
-// Package course builds the course's three models, for the neuron command,
-// the benchmarks and the end-to-end tests. The example programs spell the
-// same models out in full, as the course does.
+// Package course holds what the course's programs share: the three
+// models, built for the neuron command, the benchmarks and the end-to-end
+// tests (the example programs spell the same models out in full, as the
+// course does), and the example programs' flags and reports.
 package course
 
 import (
@@ -46,6 +47,27 @@ func FashionCNN() *models.Sequential {
 		&layers.Conv2D{Filters: 64, KernelSize: k3, Activation: relu},
 		&layers.MaxPooling2D{PoolSize: p2},
 		&layers.Conv2D{Filters: 64, KernelSize: k3, Activation: relu},
+		&layers.MaxPooling2D{PoolSize: p2},
+		&layers.Flatten{},
+		&layers.Dense{Units: 64, Activation: relu},
+		&layers.Dense{Units: 10, Activation: activations.Softmax},
+	)
+}
+
+// FashionCNNBN is FashionCNN with a BatchNormalization after each
+// convolution, the first model past the course in most Keras tutorials.
+func FashionCNNBN() *models.Sequential {
+	relu := activations.ReLU
+	k3, p2 := [2]int{3, 3}, [2]int{2, 2}
+	return models.NewSequential(
+		&layers.Conv2D{Filters: 32, KernelSize: k3, Activation: relu, InputShape: []int{28, 28, 1}},
+		&layers.BatchNormalization{},
+		&layers.MaxPooling2D{PoolSize: p2},
+		&layers.Conv2D{Filters: 64, KernelSize: k3, Activation: relu},
+		&layers.BatchNormalization{},
+		&layers.MaxPooling2D{PoolSize: p2},
+		&layers.Conv2D{Filters: 64, KernelSize: k3, Activation: relu},
+		&layers.BatchNormalization{},
 		&layers.MaxPooling2D{PoolSize: p2},
 		&layers.Flatten{},
 		&layers.Dense{Units: 64, Activation: relu},

@@ -25,9 +25,10 @@ import (
 	"io"
 	"math"
 	"math/bits"
-	"os"
 	"path/filepath"
 	"strings"
+
+	"github.com/neuron-go/neuron/internal/safefile"
 )
 
 // TypeUint8 is the IDX type code for unsigned bytes, the only type read.
@@ -74,16 +75,12 @@ func Read(r io.Reader, want []int, maxBytes int64) (dims []int, data []uint8, er
 // start with "idx: " and the file's base name.
 func ReadFile(path string, want []int, maxBytes int64) (dims []int, data []uint8, err error) {
 	name := filepath.Base(path)
-	f, err := os.Open(path)
+	f, size, err := safefile.Open(path)
 	if err != nil {
 		return nil, nil, fmt.Errorf("idx: %w", err)
 	}
 	defer f.Close()
-	avail := int64(-1)
-	if info, err := f.Stat(); err == nil && info.Mode().IsRegular() {
-		avail = info.Size()
-	}
-	return readStream(f, name, strings.HasSuffix(name, ".gz"), want, maxBytes, avail)
+	return readStream(f, name, strings.HasSuffix(name, ".gz"), want, maxBytes, size)
 }
 
 // readStream reads an IDX file from r, gzip-compressed if gz is set.

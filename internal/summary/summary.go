@@ -33,6 +33,12 @@ type Row struct {
 	// Unbuilt marks a layer whose weights do not exist yet: its shape is
 	// shown as "?" and its count as "0 (unbuilt)".
 	Unbuilt bool
+	// OutputText, if set, is shown instead of OutputShape: a layer with
+	// several outputs lists them, "[(None, 4), (None, 2)]".
+	OutputText string
+	// ConnectedTo is the "Connected to" cell of a functional model's
+	// table: "dense[0][0], dense_1[0][0]", or "-" for an input layer.
+	ConnectedTo string
 }
 
 // Table is a whole model summary.
@@ -50,6 +56,10 @@ type Table struct {
 	// Width is the table width in columns; 0 picks it automatically (see
 	// AutoWidth), which gives 76 unless the writer is a terminal.
 	Width int
+	// Connected selects the layout of Keras's functional models that are
+	// not a chain: a fourth column "Connected to", columns at 30%, 56%,
+	// 74% and 100%, and 108 columns on a terminal.
+	Connected bool
 }
 
 const (
@@ -65,18 +75,41 @@ const (
 	bytesPerParam = 4
 )
 
-// positions are the right edges of the columns as fractions of the width.
-var positions = [3]float64{0.45, 0.80, 1.0}
+// layout is the columns of a table: their right edges as fractions of the
+// width, their headers and which are justified to the right.
+type layout struct {
+	positions    []float64
+	headers      []string
+	rightAligned []bool
+}
 
-var headers = [3]string{"Layer (type)", "Output Shape", "Param #"}
+var (
+	plainLayout = layout{
+		positions:    []float64{0.45, 0.80, 1.0},
+		headers:      []string{"Layer (type)", "Output Shape", "Param #"},
+		rightAligned: []bool{false, false, true},
+	}
+	connectedLayout = layout{
+		positions:    []float64{0.3, 0.56, 0.74, 1.0},
+		headers:      []string{"Layer (type)", "Output Shape", "Param #", "Connected to"},
+		rightAligned: []bool{false, false, true, false},
+	}
+)
 
-// rightAligned tells which columns are justified to the right.
-var rightAligned = [3]bool{false, false, true}
+// connectedTerminalWidth is Keras's default width for the functional
+// layout.
+const connectedTerminalWidth = 108
 
 // AutoWidth returns the table width Keras would choose for output sent to f:
 // 88 on a terminal, reduced to $COLUMNS-4 when COLUMNS is set and smaller,
 // and 76 when f is not a terminal (a pipe, a file, or nil).
-func AutoWidth(f *os.File) int {
+func AutoWidth(f *os.File) int { return autoWidth(f, terminalWidth) }
+
+// AutoWidthConnected is AutoWidth for the functional layout (see
+// Table.Connected): 108 on a terminal, 76 otherwise.
+func AutoWidthConnected(f *os.File) int { return autoWidth(f, connectedTerminalWidth) }
+
+func autoWidth(f *os.File, w int) int {
 	if f == nil {
 		return plainWidth
 	}
@@ -84,7 +117,6 @@ func AutoWidth(f *os.File) int {
 	if err != nil || fi.Mode()&os.ModeCharDevice == 0 {
 		return plainWidth
 	}
-	w := terminalWidth
 	if c, err := strconv.Atoi(strings.TrimSpace(os.Getenv("COLUMNS"))); err == nil && c > 0 && c-4 < w {
 		w = c - 4
 	}
@@ -93,25 +125,32 @@ func AutoWidth(f *os.File) int {
 
 // Write prints the summary t to w.
 func Write(w io.Writer, t Table) error {
+	lay := plainLayout
+	if t.Connected {
+		lay = connectedLayout
+	}
 	width := t.Width
 	if width == 0 {
 		f, _ := w.(*os.File)
 		width = AutoWidth(f)
+		if t.Connected {
+			width = AutoWidthConnected(f)
+		}
 	}
 	width = max(width, minWidth)
-	cells := cellWidths(width)
+	cells := cellWidthsAt(width, lay.positions)
 
 	bw := bufio.NewWriter(w)
 	// Keras prints the name verbatim, without escaping quotes.
 	bw.WriteString("Model: \"" + t.ModelName + "\"\n")
 	bw.WriteString(rule(cells, "┏", "━", "┳", "┓"))
-	writeRow(bw, cells, headers, "┃", true)
+	writeRow(bw, cells, lay.headers, lay.rightAligned, "┃", true)
 	bw.WriteString(rule(cells, "┡", "━", "╇", "┩"))
 	for i, r := range t.Rows {
 		if i > 0 {
 			bw.WriteString(rule(cells, "├", "─", "┼", "┤"))
 		}
-		writeRow(bw, cells, rowFields(r), "│", false)
+		writeRow(bw, cells, rowFields(r, t.Connected), lay.rightAligned, "│", false)
 	}
 	bw.WriteString(rule(cells, "└", "─", "┴", "┘"))
 
@@ -131,7 +170,12 @@ func Write(w io.Writer, t Table) error {
 // over the room left by the 4 border characters is taken back evenly.
 // At 88 this gives 38/29/17 and at 76 it gives 33/24/15.
 func cellWidths(width int) [3]int {
-	var cells [3]int
+	return [3]int(cellWidthsAt(width, plainLayout.positions))
+}
+
+// cellWidthsAt is cellWidths for columns at the given positions.
+func cellWidthsAt(width int, positions []float64) []int {
+	cells := make([]int, len(positions))
 	cur, total := 0, 0
 	for i, p := range positions {
 		w := int(p*float64(width)) - cur
@@ -148,7 +192,7 @@ func cellWidths(width int) [3]int {
 // ratioReduce is rich's even reduction: each column in turn gives up its
 // share of what is still to be removed, rounded half to even as Python's
 // round does.
-func ratioReduce(excess int, values [3]int) [3]int {
+func ratioReduce(excess int, values []int) []int {
 	remaining, ratios := excess, len(values)
 	for i, v := range values {
 		d := int(math.RoundToEven(float64(remaining) / float64(ratios)))
@@ -161,7 +205,7 @@ func ratioReduce(excess int, values [3]int) [3]int {
 }
 
 // rule draws a horizontal border line.
-func rule(cells [3]int, left, fill, mid, right string) string {
+func rule(cells []int, left, fill, mid, right string) string {
 	var b strings.Builder
 	b.WriteString(left)
 	for i, c := range cells {
@@ -175,20 +219,37 @@ func rule(cells [3]int, left, fill, mid, right string) string {
 	return b.String()
 }
 
-// rowFields returns the three cell texts of a layer row.
-func rowFields(r Row) [3]string {
+// rowFields returns the cell texts of a layer row.
+func rowFields(r Row, connected bool) []string {
 	name := r.Name + " (" + r.Class + ")"
-	if r.Unbuilt {
-		return [3]string{name, "?", "0 (unbuilt)"}
+	var f []string
+	switch {
+	case r.Unbuilt:
+		f = []string{name, "?", "0 (unbuilt)"}
+	case r.OutputText != "":
+		f = []string{name, r.OutputText, commas(r.Params)}
+	default:
+		f = []string{name, formatShape(r.OutputShape), commas(r.Params)}
 	}
-	return [3]string{name, formatShape(r.OutputShape), commas(r.Params)}
+	if connected {
+		c := r.ConnectedTo
+		if c == "" {
+			c = "-"
+		}
+		f = append(f, c)
+	}
+	return f
 }
+
+// FormatShape renders a per-example shape as Keras prints the batched
+// tuple: (None, 26, 26, 32).
+func FormatShape(shape []int) string { return formatShape(shape) }
 
 // writeRow renders one table row, which spans as many lines as its
 // tallest wrapped cell. Shorter cells get blank lines below their text, or
 // above it for the header (rich aligns header cells to the bottom).
-func writeRow(bw *bufio.Writer, cells [3]int, fields [3]string, bar string, bottom bool) {
-	var lines [3][]string
+func writeRow(bw *bufio.Writer, cells []int, fields []string, rightAligned []bool, bar string, bottom bool) {
+	lines := make([][]string, len(fields))
 	height := 0
 	for i, f := range fields {
 		lines[i] = wrap(f, cells[i]-2)

@@ -13,8 +13,10 @@ import (
 // windows. The positions are visited in the order of offs.
 //
 // Results do not depend on the path (AVX-512, AVX2 or Go): a later position
-// replaces the running maximum only where it is strictly greater, so ties go
-// to the earliest position and a NaN wins only as the first position.
+// replaces the running maximum where it is strictly greater or NaN, so ties
+// go to the earliest position and a NaN anywhere in a window makes the
+// window's maximum NaN, with its gradient going to the last NaN, as
+// PyTorch's max pooling does (it tests val > max || isnan(val)).
 
 // MaxPool sets dst[o·c+ch] to the maximum of channel ch over window o, for
 // o in [0, n).
@@ -141,8 +143,8 @@ func maxPoolBackwardGo(dx, g []float32, arg []int32, offs []int32, base, n, c, s
 	}
 }
 
-// maxRow sets d = v where v > d, elementwise: unlike max, it keeps d for
-// NaN and ±0 ties, as VMAXPS(v, d) does. Which of two random values is
+// maxRow sets d = v where v > d or v is NaN, elementwise: it keeps d for ±0
+// ties and once d is NaN. Which of two random values is
 // larger is a coin flip that defeats branch prediction, so the select is
 // done with a bit mask (twice as fast as an if on conv outputs).
 func maxRow(d, s []float32) {
@@ -150,7 +152,7 @@ func maxRow(d, s []float32) {
 	for i, v := range s {
 		x := d[i]
 		var gt uint32
-		if v > x { // compiled to SETcc, not a branch
+		if v > x || v != v { // compiled to SETcc, not a branch
 			gt = 1
 		}
 		m := -gt
@@ -164,7 +166,7 @@ func maxRowArg(d []float32, a []int32, s []float32, at int32) {
 	for i, v := range s {
 		x := d[i]
 		var gt int32
-		if v > x {
+		if v > x || v != v {
 			gt = 1
 		}
 		m := -gt

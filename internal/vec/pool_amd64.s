@@ -4,8 +4,8 @@
 // n windows; for every window it walks the channels in groups of 16 (AVX-512)
 // or 8 (AVX2; c is a multiple of the group size), and for every group the window's
 // positions in the order of offs. A position replaces the running maximum
-// only where it is strictly greater (VCMPPS with _GT_OQ, false for NaN),
-// which is what the Go code does.
+// where it is strictly greater (VCMPPS with _GT_OQ) or NaN (VCMPPS with
+// _UNORD_Q against itself), which is what the Go code does.
 
 // poolIota<> is the int32 vector 0, 1, ..., 15.
 DATA poolIota<>+0(SB)/4, $0
@@ -55,7 +55,10 @@ mp512pos:
 	MOVLQSX   (R9)(R11*4), R14
 	ADDQ      AX, R14
 	VMOVUPS   (SI)(R14*4), Z1
-	VMAXPS    Z0, Z1, Z0         // Z0 = Z1 > Z0 ? Z1 : Z0
+	VCMPPS    $0x1e, Z0, Z1, K2  // K2 = Z1 > Z0
+	VCMPPS    $0x03, Z1, Z1, K3  // K3 = Z1 is NaN
+	KORW      K3, K2, K2
+	VMOVUPS   Z1, K2, Z0
 	INCQ      R11
 	JMP       mp512pos
 
@@ -97,7 +100,10 @@ mp256pos:
 	MOVLQSX (R9)(R11*4), R14
 	ADDQ    AX, R14
 	VMOVUPS (SI)(R14*4), Y1
-	VMAXPS  Y0, Y1, Y0
+	VCMPPS    $0x1e, Y0, Y1, Y2 // Y2 = Y1 > Y0
+	VCMPPS    $0x03, Y1, Y1, Y3 // Y3 = Y1 is NaN
+	VORPS     Y3, Y2, Y2
+	VBLENDVPS Y2, Y1, Y0, Y0    // Y0 = Y2 ? Y1 : Y0
 	INCQ    R11
 	JMP     mp256pos
 
@@ -149,7 +155,9 @@ ma512pos:
 	MOVLQSX      (R9)(R11*4), R14
 	ADDQ         AX, R14
 	VMOVUPS      (SI)(R14*4), Z2
-	VCMPPS       $0x1e, Z0, Z2, K2 // K2 = Z2 > Z0 (ordered: false for NaN)
+	VCMPPS       $0x1e, Z0, Z2, K2 // K2 = Z2 > Z0
+	VCMPPS       $0x03, Z2, Z2, K3 // K3 = Z2 is NaN
+	KORW         K3, K2, K2
 	VMOVUPS      Z2, K2, Z0
 	VPBROADCASTD R14, Z3
 	VPADDD       Z30, Z3, Z3
@@ -208,6 +216,8 @@ ma256pos:
 	ADDQ         AX, R14
 	VMOVUPS      (SI)(R14*4), Y2
 	VCMPPS       $0x1e, Y0, Y2, Y4 // Y4 = Y2 > Y0
+	VCMPPS       $0x03, Y2, Y2, Y5 // Y5 = Y2 is NaN
+	VORPS        Y5, Y4, Y4
 	VBLENDVPS    Y4, Y2, Y0, Y0    // Y0 = Y4 ? Y2 : Y0
 	MOVQ         R14, X3
 	VPBROADCASTD X3, Y3

@@ -112,7 +112,8 @@ func checkMaxPool(t *testing.T, x, dx0, gy, plain, dst []float32, arg []int32, d
 		for ch := 0; ch < c; ch++ {
 			at := base + o*step + int(offs[0]) + ch
 			for _, e := range offs[1:] {
-				if p := base + o*step + int(e) + ch; x[p] > x[at] {
+				// PyTorch's rule: val > max || isnan(val).
+				if p := base + o*step + int(e) + ch; x[p] > x[at] || x[p] != x[p] {
 					at = p
 				}
 			}

@@ -16,6 +16,7 @@ import (
 
 	"github.com/neuron-go/neuron/datasets"
 	"github.com/neuron-go/neuron/internal/atomicfile"
+	"github.com/neuron-go/neuron/internal/safefile"
 )
 
 // defaultClient bounds each request, so a stalled server fails instead of
@@ -91,7 +92,7 @@ func isLoopback(host string) bool {
 
 // hasHash reports whether the file at path exists with the given SHA-256.
 func hasHash(path, want string) (bool, error) {
-	f, err := os.Open(path)
+	f, _, err := safefile.Open(path)
 	if err != nil {
 		return false, err
 	}

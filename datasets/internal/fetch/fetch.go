@@ -295,11 +295,13 @@ func loadDir(spec *Spec, dir string) (Arrays, error) {
 	return Arrays{}, &notFound{"missing " + strings.Join(missing, ", ")}
 }
 
-// findFile looks for name, then for its uncompressed form.
+// findFile looks for name, then for its uncompressed form. Whatever is
+// there counts: a FIFO or a directory in a data file's place is refused
+// by the reader with an error that says what it is, not reported missing.
 func findFile(dir, name string) (string, bool) {
 	for _, n := range []string{name, strings.TrimSuffix(name, ".gz")} {
 		p := filepath.Join(dir, n)
-		if info, err := os.Stat(p); err == nil && info.Mode().IsRegular() {
+		if _, err := os.Stat(p); err == nil {
 			return p, true
 		}
 	}

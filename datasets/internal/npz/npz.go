@@ -26,11 +26,13 @@ import (
 	"io"
 	"math"
 	"math/bits"
+	"os"
 	"path/filepath"
 	"strconv"
 	"strings"
 
 	"github.com/neuron-go/neuron/datasets"
+	"github.com/neuron-go/neuron/internal/safefile"
 )
 
 // Any in a wanted shape accepts any size for that dimension.
@@ -67,6 +69,11 @@ const maxDeflateRatio = 1032
 // each array's size (DefaultMaxBytes if maxBytes <= 0).
 func ReadFile(path string, want map[string][]int, maxBytes int64) (map[string]datasets.Uint8Array, error) {
 	name := filepath.Base(path)
+	if fi, err := os.Stat(path); err == nil {
+		if err := safefile.Check(path, fi); err != nil {
+			return nil, fmt.Errorf("npz: %w", err)
+		}
+	}
 	zr, err := zip.OpenReader(path)
 	if err != nil {
 		if errors.Is(err, zip.ErrFormat) {

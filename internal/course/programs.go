@@ -1,6 +1,7 @@
-// Package course holds what the course's example programs share: their
-// command-line flags and the way they report results.
 package course
+
+// What the example programs share: their command-line flags and the way
+// they report results.
 
 import (
 	"flag"

@@ -1,0 +1,655 @@
+package models
+
+import (
+	"errors"
+	"fmt"
+	"io"
+	"math"
+	"math/rand/v2"
+	"os"
+
+	"github.com/neuron-go/neuron/callbacks"
+	"github.com/neuron-go/neuron/internal/progbar"
+	"github.com/neuron-go/neuron/losses"
+	"github.com/neuron-go/neuron/metrics"
+	"github.com/neuron-go/neuron/optimizers"
+	"github.com/neuron-go/neuron/tensor"
+)
+
+// The engine is the one training loop, evaluation and prediction of every
+// model: Sequential and Model embed it and differ only in how they make
+// their network (a chain of layers, or a graph of them) and in the shape of
+// their public methods. It runs a network of any number of inputs and
+// outputs; a Sequential is the case of one of each.
+
+// engine holds what a compiled model trains with.
+type engine struct {
+	seed uint64
+
+	optimizer optimizers.Optimizer
+	loss      losses.Loss      // the loss of a one-output model (Sequential's)
+	metrics   []metrics.Metric // every compiled metric, in log order
+	heads     []head           // per output: its loss, weight and metrics
+	compiled  bool
+	weights   []*tensor.Tensor // trainable, in layer order
+	// weightNames are "layer/weight" names matching weights.
+	weightNames []string
+
+	net *network // nil until the model is built
+
+	// arena holds the storage of the intermediate tensors of a step. It
+	// lives as long as the model, so that repeated Fit, Evaluate and
+	// Predict calls reuse memory the process has already touched.
+	arena *tensor.Arena
+
+	run *fitRun // the current or last Fit call, for checkpoints
+
+	// Set by the embedding model before each use (bind).
+	owner     callbacks.Model
+	files     modelFiles
+	writer    io.Writer
+	inNames   []string // argument names of the inputs: "x", or "x[0] (img)"
+	outNames  []string // and of the targets
+	lazyBuild func(op string, perExample []int) error
+}
+
+// modelFiles is what the file formats need from the model that embeds an
+// engine, besides the engine: its configs and its building.
+type modelFiles interface {
+	// modelConfig returns the model_config JSON.
+	modelConfig() ([]byte, error)
+	// compileConfig returns the compile_config JSON.
+	compileConfig() ([]byte, error)
+	// ensureBuilt builds the model if it can and is not built yet.
+	ensureBuilt() error
+}
+
+// engineModel is a model with an engine: Sequential and Model.
+type engineModel interface {
+	callbacks.Model
+	eng() *engine
+	Save(path string, opts ...SaveOption) error
+	SaveWeights(path string) error
+}
+
+// layerNames returns the names of the network's layers.
+func (e *engine) layerNames() []string {
+	var names []string
+	if e.net != nil {
+		for _, l := range e.net.layers {
+			names = append(names, l.name)
+		}
+	}
+	return names
+}
+
+// eachMetric calls f with every compiled metric and its log key.
+func (e *engine) eachMetric(f func(key string, mt metrics.Metric) error) error {
+	for i := range e.heads {
+		for j, mt := range e.heads[i].metrics {
+			if err := f(e.heads[i].keys[j], mt); err != nil {
+				return err
+			}
+		}
+	}
+	return nil
+}
+
+// head is one output of a compiled model.
+type head struct {
+	loss    losses.Loss // nil: the output is not trained
+	weight  float64
+	metrics []metrics.Metric
+	keys    []string // the metrics' log keys
+	lossKey string   // "<name>_loss" when the model has several losses
+	tracker lossTracker
+	resume  lossTracker // the tracker's value where a resumed epoch starts
+}
+
+// Random streams derived from the seed, one per purpose, so that adding a
+// use of randomness in one place does not shift the others.
+const (
+	streamInit = iota + 1
+	streamShuffle
+	streamLayers
+	streamSplit
+)
+
+func (e *engine) rng(stream, index uint64) *rand.Rand {
+	return rand.New(rand.NewPCG(e.seed, stream<<32|index))
+}
+
+// scratch returns the model's arena, emptied.
+func (e *engine) scratch() *tensor.Arena {
+	if e.arena == nil {
+		e.arena = tensor.NewArena()
+	}
+	e.arena.Reset()
+	return e.arena
+}
+
+// out returns the writer for summaries and progress.
+func (e *engine) out() io.Writer {
+	if e.writer == nil {
+		return os.Stdout
+	}
+	return e.writer
+}
+
+// trainStep runs one forward and backward pass and one optimizer update,
+// and returns the batch loss (regularization included, as in Keras). With
+// several outputs the loss is Keras's Σ weight·loss over the outputs, and
+// each output's own (unweighted) loss goes to its tracker.
+func (e *engine) trainStep(xb, yb []*tensor.Tensor) float64 {
+	preds := e.net.forward(xb, true)
+	var loss *tensor.Tensor
+	multi := len(e.heads) > 1
+	for i := range e.heads {
+		h := &e.heads[i]
+		if h.loss == nil {
+			continue
+		}
+		l := h.loss.Call(yb[i], preds[i])
+		if multi {
+			h.tracker.add(float64(l.Item()), yb[i].Dim(0))
+		}
+		if h.weight != 1 {
+			l = l.MulScalar(float32(h.weight))
+		}
+		if loss == nil {
+			loss = l
+		} else {
+			loss = loss.Add(l)
+		}
+	}
+	for _, l := range e.net.layers {
+		if r, ok := l.layer.(interface{ RegularizationLoss() *tensor.Tensor }); ok {
+			if p := r.RegularizationLoss(); p != nil {
+				loss = loss.Add(p)
+			}
+		}
+	}
+	tensor.Backward(loss)
+	e.optimizer.Apply(e.weights)
+	for _, w := range e.weights {
+		w.ZeroGrad()
+	}
+	for i := range e.heads {
+		if len(e.heads[i].metrics) == 0 {
+			continue
+		}
+		pred := preds[i].Detach()
+		for _, mt := range e.heads[i].metrics {
+			mt.Update(yb[i], pred)
+		}
+	}
+	return float64(loss.Item())
+}
+
+// resetMetrics resets the compiled metrics and the per-output losses.
+func (e *engine) resetMetrics() {
+	for i := range e.heads {
+		e.heads[i].tracker.reset()
+		for _, mt := range e.heads[i].metrics {
+			mt.Reset()
+		}
+	}
+}
+
+// currentLogs returns the loss and every metric's running value.
+func (e *engine) currentLogs(loss float64) callbacks.Logs { return e.fillLogs(nil, loss) }
+
+// fillLogs sets the loss, the per-output losses and every metric's running
+// value in logs (a new map if nil) and returns it.
+func (e *engine) fillLogs(logs callbacks.Logs, loss float64) callbacks.Logs {
+	if logs == nil {
+		logs = make(callbacks.Logs, 1+len(e.metrics)+len(e.heads))
+	}
+	logs["loss"] = loss
+	for i := range e.heads {
+		h := &e.heads[i]
+		if h.lossKey != "" {
+			logs[h.lossKey] = h.tracker.result()
+		}
+		for j, mt := range h.metrics {
+			logs[h.keys[j]] = mt.Result()
+		}
+	}
+	return logs
+}
+
+// fit is the training loop behind every model's Fit: x holds one array per
+// input, y one per output.
+func (e *engine) fit(x, y []Array, cfg FitConfig) (h *History, err error) {
+	defer tensor.RecoverShapeError(&err)
+	if !e.compiled {
+		return nil, fmt.Errorf("models: fit: %w", ErrNotCompiled)
+	}
+	if err := e.checkX("fit", e.inNames, x); err != nil {
+		return nil, err
+	}
+	if err := e.checkY("fit", e.outNames, x, y); err != nil {
+		return nil, err
+	}
+	if cfg.Epochs == 0 {
+		cfg.Epochs = 1
+	}
+	if cfg.BatchSize == 0 {
+		cfg.BatchSize = 32
+	}
+	switch {
+	case cfg.Epochs < 0:
+		return nil, fmt.Errorf("models: fit: Epochs must be positive, got %d", cfg.Epochs)
+	case cfg.BatchSize < 0:
+		return nil, fmt.Errorf("models: fit: BatchSize must be positive, got %d", cfg.BatchSize)
+	case cfg.InitialEpoch < 0 || cfg.InitialEpoch > cfg.Epochs:
+		return nil, fmt.Errorf("models: fit: InitialEpoch must be in [0, Epochs=%d], got %d", cfg.Epochs, cfg.InitialEpoch)
+	case math.IsNaN(cfg.ValidationSplit) || cfg.ValidationSplit < 0 || cfg.ValidationSplit >= 1:
+		return nil, fmt.Errorf("models: fit: ValidationSplit must be in [0, 1), got %v", cfg.ValidationSplit)
+	}
+	if err := checkVerbose("fit", cfg.Verbose); err != nil {
+		return nil, err
+	}
+	// A learning rate set since Compile (SetLR) is checked again.
+	if err := optimizers.Validate(e.optimizer); err != nil {
+		return nil, fmt.Errorf("models: fit: %w", err)
+	}
+
+	// Validation data: given, or the last rows of every array before
+	// shuffling (Keras's train_validation_split: split_at =
+	// floor(n·(1−split))).
+	var val *valData
+	switch {
+	case cfg.ValidationData != nil:
+		vx, vy, err := cfg.ValidationData.arrays(len(x), len(y))
+		if err != nil {
+			return nil, err
+		}
+		if err := e.checkX("fit", prefixed("ValidationData.", e.inNames, "X"), vx); err != nil {
+			return nil, err
+		}
+		if err := e.checkY("fit", prefixed("ValidationData.", e.outNames, "Y"), vx, vy); err != nil {
+			return nil, err
+		}
+		val = &valData{x: vx, y: vy}
+	case cfg.ValidationSplit > 0:
+		n := x[0].Dim(0)
+		splitAt := int(math.Floor(float64(n) * (1 - cfg.ValidationSplit)))
+		if splitAt == 0 || splitAt == n {
+			return nil, fmt.Errorf("models: fit: ValidationSplit %v of %d rows leaves an empty training or validation set", cfg.ValidationSplit, n)
+		}
+		val = &valData{}
+		tx, ty := make([]Array, len(x)), make([]Array, len(y))
+		for i, a := range x {
+			val.x = append(val.x, rowsRange(a, splitAt, n))
+			tx[i] = rowsRange(a, 0, splitAt)
+		}
+		for i, a := range y {
+			val.y = append(val.y, rowsRange(a, splitAt, n))
+			ty[i] = rowsRange(a, 0, splitAt)
+		}
+		x, y = tx, ty
+	}
+
+	n := x[0].Dim(0)
+	bs := min(cfg.BatchSize, n)
+	steps := (n + bs - 1) / bs
+	h = &History{History: map[string][]float64{}, Params: map[string]int{"verbose": cfg.Verbose.keras(), "epochs": cfg.Epochs, "steps": steps}}
+	run := e.beginRun(cfg, x, y, val, h, steps) // for checkpoints (resume.go)
+
+	for _, cb := range cfg.Callbacks {
+		if err := cb.OnTrainBegin(e.owner); err != nil {
+			return h, e.endTraining(cfg, nil, stopOrErr(err))
+		}
+	}
+	var lastLogs callbacks.Logs
+	arena := e.scratch()
+	// Full batches reuse these tensors; a short last batch gets its own.
+	xb, xs := make([]*tensor.Tensor, len(x)), make([]*tensor.Tensor, len(x))
+	yb, ys := make([]*tensor.Tensor, len(y)), make([]*tensor.Tensor, len(y))
+	xShape, yShape := make([][]int, len(x)), make([][]int, len(y))
+	for i, a := range x {
+		xShape[i] = shapeOf(a)
+		xb[i] = tensor.Zeros(batchShape(xShape[i], bs)...).InArena(arena)
+	}
+	for i, a := range y {
+		yShape[i] = shapeOf(a)
+		yb[i] = tensor.Zeros(batchShape(yShape[i], bs)...)
+	}
+	idx := make([]int, n)
+	out := e.out()
+	dynamic := false
+	if f, ok := out.(*os.File); ok {
+		dynamic = progbar.IsTerminal(f)
+	}
+	var loss lossTracker
+	var stepLogs callbacks.Logs // the logs of every step when no callback keeps them
+	var values []progbar.Value  // the progress line's values
+
+	for epoch := run.start(cfg.InitialEpoch); epoch < cfg.Epochs; epoch++ {
+		for _, cb := range cfg.Callbacks {
+			if err := cb.OnEpochBegin(epoch); err != nil {
+				return h, e.endTraining(cfg, lastLogs, stopOrErr(err))
+			}
+		}
+		for i := range idx {
+			idx[i] = i
+		}
+		if !cfg.NoShuffle {
+			rng := e.rng(streamShuffle, uint64(epoch))
+			rng.Shuffle(n, func(i, j int) { idx[i], idx[j] = idx[j], idx[i] })
+		}
+		if cfg.Verbose != Silent {
+			progbar.EpochHeader(out, epoch+1, cfg.Epochs)
+		}
+		bar := progbar.New(out, steps, cfg.Verbose.keras(), dynamic)
+		loss.reset()
+		e.resetMetrics()
+		stop := false
+		for step := run.firstStep(e, epoch, &loss); step < steps; step++ {
+			lo, hi := step*bs, min((step+1)*bs, n)
+			copy(xs, xb)
+			copy(ys, yb)
+			if hi-lo != bs {
+				for i := range xs {
+					xs[i] = tensor.Zeros(batchShape(xShape[i], hi-lo)...).InArena(arena)
+				}
+				for i := range ys {
+					ys[i] = tensor.Zeros(batchShape(yShape[i], hi-lo)...)
+				}
+			}
+			for i, a := range x {
+				a.TakeRowsInto(xs[i], idx[lo:hi])
+			}
+			for i, a := range y {
+				a.TakeRowsInto(ys[i], idx[lo:hi])
+			}
+			lv := e.trainStep(xs, ys)
+			arena.Reset()
+			if (math.IsNaN(lv) || math.IsInf(lv, 0)) && !cfg.ContinueOnNaN {
+				return h, e.endTraining(cfg, lastLogs, &NonFiniteError{Op: "fit", Epoch: epoch + 1, Epochs: cfg.Epochs, Step: step + 1, Steps: steps, Loss: lv})
+			}
+			loss.add(lv, hi-lo)
+			run.stepDone(epoch, step, loss)
+			if cfg.Verbose == Silent && len(cfg.Callbacks) == 0 {
+				continue
+			}
+			var logs callbacks.Logs
+			if len(cfg.Callbacks) == 0 {
+				// Only the bar reads the logs, and it copies them: one
+				// map and one slice serve every step.
+				stepLogs = e.fillLogs(stepLogs, loss.result())
+				logs = stepLogs
+			} else {
+				logs = e.currentLogs(loss.result())
+			}
+			values = appendBarValues(values[:0], logs)
+			// With validation, the epoch's final line waits for val_ values.
+			bar.Update(step+1, values, step+1 == steps && val == nil)
+			for _, cb := range cfg.Callbacks {
+				if err := cb.OnBatchEnd(step, logs); err != nil {
+					if !errors.Is(err, callbacks.ErrStopTraining) {
+						return h, e.endTraining(cfg, logs, err)
+					}
+					stop = true
+				}
+			}
+			if stop {
+				break
+			}
+		}
+		logs := e.currentLogs(loss.result())
+		if val != nil {
+			vl, err := e.evaluate(val.x, val.y, bs, Silent)
+			if err != nil {
+				return h, err
+			}
+			for k, v := range vl {
+				logs["val_"+k] = v
+			}
+		}
+		if val != nil || stop {
+			bar.Update(steps, barValues(logs), true)
+		}
+		for k, v := range logs {
+			h.History[k] = append(h.History[k], v)
+		}
+		h.Epoch = append(h.Epoch, epoch)
+		lastLogs = logs
+		for _, cb := range cfg.Callbacks {
+			if err := cb.OnEpochEnd(epoch, logs); err != nil {
+				if !errors.Is(err, callbacks.ErrStopTraining) {
+					return h, e.endTraining(cfg, logs, err)
+				}
+				stop = true
+			}
+		}
+		if stop {
+			break
+		}
+	}
+	// The last step's update shows in no loss: look at the weights.
+	var werr error
+	if !cfg.ContinueOnNaN {
+		werr = e.checkWeights("fit")
+	}
+	return h, e.endTraining(cfg, lastLogs, werr)
+}
+
+// valData is the validation data of a Fit call, one array per input and
+// per output.
+type valData struct{ x, y []Array }
+
+// endTraining runs OnTrainEnd and returns the first real error.
+func (e *engine) endTraining(cfg FitConfig, logs callbacks.Logs, err error) error {
+	e.run.end(err)
+	for _, cb := range cfg.Callbacks {
+		if e := cb.OnTrainEnd(logs); e != nil && err == nil && !errors.Is(e, callbacks.ErrStopTraining) {
+			err = e
+		}
+	}
+	return err
+}
+
+// evaluateChecked is Evaluate after the model-specific checks.
+func (e *engine) evaluateChecked(x, y []Array, cfg EvaluateConfig) (logs map[string]float64, err error) {
+	defer tensor.RecoverShapeError(&err)
+	if !e.compiled {
+		return nil, fmt.Errorf("models: evaluate: %w", ErrNotCompiled)
+	}
+	if err := e.checkX("evaluate", e.inNames, x); err != nil {
+		return nil, err
+	}
+	if err := e.checkY("evaluate", e.outNames, x, y); err != nil {
+		return nil, err
+	}
+	if cfg.BatchSize < 0 {
+		return nil, fmt.Errorf("models: evaluate: BatchSize must be positive, got %d", cfg.BatchSize)
+	}
+	if err := checkVerbose("evaluate", cfg.Verbose); err != nil {
+		return nil, err
+	}
+	if err := e.checkWeights("evaluate"); err != nil {
+		return nil, err
+	}
+	if cfg.BatchSize == 0 {
+		cfg.BatchSize = 32
+	}
+	return e.evaluate(x, y, cfg.BatchSize, cfg.Verbose)
+}
+
+// evaluate runs the loss and metrics over batches without recording
+// gradients. The metrics are reset first.
+func (e *engine) evaluate(x, y []Array, bs int, verbose Verbosity) (map[string]float64, error) {
+	restore := e.noGrad()
+	defer restore()
+	n := x[0].Dim(0)
+	bs = min(bs, n)
+	steps := (n + bs - 1) / bs
+	bar := e.bar(steps, verbose)
+	var loss lossTracker
+	e.resetMetrics()
+	arena := e.scratch()
+	xr, yr := make([]*batchReader, len(x)), make([]*batchReader, len(y))
+	for i, a := range x {
+		xr[i] = newBatchReader(a, bs)
+	}
+	for i, a := range y {
+		yr[i] = newBatchReader(a, bs)
+	}
+	xb, yb := make([]*tensor.Tensor, len(x)), make([]*tensor.Tensor, len(y))
+	multi := len(e.heads) > 1
+	for step := 0; step < steps; step++ {
+		lo, hi := step*bs, min((step+1)*bs, n)
+		for i, r := range xr {
+			xb[i] = r.rows(lo, hi).InArena(arena)
+		}
+		for i, r := range yr {
+			yb[i] = r.rows(lo, hi)
+		}
+		preds := e.net.forward(xb, false)
+		var total float64
+		for i := range e.heads {
+			h := &e.heads[i]
+			if h.loss == nil {
+				continue
+			}
+			v := h.loss.Call(yb[i], preds[i]).Item()
+			if multi {
+				h.tracker.add(float64(v), hi-lo)
+			}
+			if h.weight != 1 {
+				v *= float32(h.weight)
+			}
+			total += float64(v)
+		}
+		loss.add(total, hi-lo)
+		for i := range e.heads {
+			for _, mt := range e.heads[i].metrics {
+				mt.Update(yb[i], preds[i])
+			}
+		}
+		arena.Reset()
+		if bar != nil {
+			bar.Update(step+1, barValues(e.currentLogs(loss.result())), step+1 == steps)
+		}
+	}
+	return e.currentLogs(loss.result()), nil
+}
+
+// noGrad turns gradient tracking off on the weights, so that inference
+// records no graph, and returns a function that turns it back on.
+func (e *engine) noGrad() func() {
+	for _, w := range e.weights {
+		w.SetRequiresGrad(false)
+	}
+	return func() {
+		for _, w := range e.weights {
+			w.SetRequiresGrad(true)
+		}
+	}
+}
+
+// bar returns a progress bar for evaluation or prediction, or nil if silent.
+func (e *engine) bar(steps int, verbose Verbosity) *progbar.Bar {
+	if verbose == Silent {
+		return nil
+	}
+	out := e.out()
+	dynamic := false
+	if f, ok := out.(*os.File); ok {
+		dynamic = progbar.IsTerminal(f)
+	}
+	return progbar.New(out, steps, verbose.keras(), dynamic)
+}
+
+// predict is Predict after the model-specific checks: one tensor per
+// output, one row per example.
+func (e *engine) predict(x []Array, cfg PredictConfig) (outs []*tensor.Tensor, err error) {
+	defer tensor.RecoverShapeError(&err)
+	if err := e.checkX("predict", e.inNames, x); err != nil {
+		return nil, err
+	}
+	if cfg.BatchSize < 0 {
+		return nil, fmt.Errorf("models: predict: BatchSize must be positive, got %d", cfg.BatchSize)
+	}
+	if err := checkVerbose("predict", cfg.Verbose); err != nil {
+		return nil, err
+	}
+	if err := e.checkWeights("predict"); err != nil {
+		return nil, err
+	}
+	if cfg.BatchSize == 0 {
+		cfg.BatchSize = 32
+	}
+	restore := e.noGrad()
+	defer restore()
+	n := x[0].Dim(0)
+	bs := min(cfg.BatchSize, n)
+	steps := (n + bs - 1) / bs
+	bar := e.bar(steps, cfg.Verbose)
+	outs = make([]*tensor.Tensor, len(e.net.outShapes))
+	per := make([]int, len(outs))
+	for i, s := range e.net.outShapes {
+		outs[i] = tensor.Zeros(append([]int{n}, s...)...)
+		per[i] = outs[i].Size() / n
+	}
+	arena := e.scratch()
+	xr := make([]*batchReader, len(x))
+	for i, a := range x {
+		xr[i] = newBatchReader(a, bs)
+	}
+	xb := make([]*tensor.Tensor, len(x))
+	for step := 0; step < steps; step++ {
+		lo, hi := step*bs, min((step+1)*bs, n)
+		for i, r := range xr {
+			xb[i] = r.rows(lo, hi).InArena(arena)
+		}
+		preds := e.net.forward(xb, false)
+		for i, p := range preds {
+			copy(outs[i].Data()[lo*per[i]:hi*per[i]], p.Data())
+		}
+		arena.Reset()
+		if bar != nil {
+			bar.Update(step+1, nil, step+1 == steps)
+		}
+	}
+	return outs, nil
+}
+
+// prefixed returns the argument names of validation arrays: "ValidationData.X"
+// for one array, "ValidationData.Inputs[1] (meta)" for several.
+func prefixed(prefix string, names []string, single string) []string {
+	if len(names) == 1 {
+		return []string{prefix + single}
+	}
+	out := make([]string, len(names))
+	for i, n := range names {
+		// names are "x[1] (meta)"; keep the index and the name.
+		rest := n[1:]
+		if single == "X" {
+			out[i] = prefix + "Inputs" + rest
+		} else {
+			out[i] = prefix + "Targets" + rest
+		}
+	}
+	return out
+}
+
+// checkVerbose refuses a Verbosity that is none of the three, with the
+// same words for Fit, Evaluate and Predict.
+func checkVerbose(op string, v Verbosity) error {
+	if v < Silent || v > OneLine {
+		return fmt.Errorf("models: %s: Verbose must be Silent, ProgressBar or OneLine, got %d", op, v)
+	}
+	return nil
+}
+
+// checkLineLength refuses a negative summary width; widths below the
+// narrowest table (24 columns) are widened to it.
+func checkLineLength(n int) error {
+	if n < 0 {
+		return fmt.Errorf("models: summary: lineLength must be >= 0 (0: Keras's default width), got %d", n)
+	}
+	return nil
+}

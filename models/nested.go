@@ -1,0 +1,85 @@
+package models
+
+import (
+	"fmt"
+	"math/rand/v2"
+
+	"github.com/neuron-go/neuron/layers"
+	"github.com/neuron-go/neuron/tensor"
+)
+
+// AsLayer returns the model as a layer to apply inside another model, as
+// Keras lets a model be called on tensors: y := Apply(encoder.AsLayer(), x).
+// The layer shares the model's weights (training the outer model trains
+// them), takes one tensor per input of the model and gives one per output
+// (use ApplyMulti for several). It shows as one row in the outer model's
+// summary, as in Keras. A model holding a nested model cannot be saved yet,
+// and a backup of it does not hold the random state of the nested model's
+// Dropout layers.
+func (m *Model) AsLayer() layers.MultiLayer { return &nestedModel{m: m} }
+
+// nestedModel is a Model used as a layer.
+type nestedModel struct{ m *Model }
+
+// ClassName implements layers.MultiLayer: Keras's class of a functional
+// model.
+func (n *nestedModel) ClassName() string { return "Functional" }
+
+// PlanMulti implements layers.MultiPlanner.
+func (n *nestedModel) PlanMulti(in [][]int) ([][]int, []layers.WeightShape, error) {
+	if len(in) != len(n.m.inputs) {
+		return nil, nil, fmt.Errorf("the model has %d inputs, got %d tensors", len(n.m.inputs), len(in))
+	}
+	for i, s := range in {
+		if !equalShape(s, n.m.net.inShapes[i]) {
+			return nil, nil, fmt.Errorf("input %d (%s) has shape %s, applied to %s", i, n.m.inNames[i], batchShapeString(n.m.net.inShapes[i]), batchShapeString(s))
+		}
+	}
+	var ws []layers.WeightShape
+	for _, w := range n.Weights() {
+		ws = append(ws, layers.WeightShape{Name: w.Name, Shape: w.Value.Shape(), NonTrainable: !w.Trainable})
+	}
+	return cloneShapes(n.m.net.outShapes), ws, nil
+}
+
+// BuildMulti implements layers.MultiLayer. The model is built already; it
+// only checks the shapes and keeps its weights.
+func (n *nestedModel) BuildMulti(in [][]int, _ *rand.Rand) ([][]int, error) {
+	out, _, err := n.PlanMulti(in)
+	return out, err
+}
+
+// CallMulti implements layers.MultiLayer.
+func (n *nestedModel) CallMulti(xs []*tensor.Tensor, training bool, outs []*tensor.Tensor) {
+	copy(outs, n.m.net.forward(xs, training))
+}
+
+// Weights implements layers.MultiLayer: every weight of the model's
+// layers, named "<layer>/<weight>".
+func (n *nestedModel) Weights() []*layers.Weight {
+	var ws []*layers.Weight
+	for i, l := range n.m.layerList {
+		for _, w := range l.Weights() {
+			ws = append(ws, &layers.Weight{Name: n.m.layerNames[i] + "/" + w.Name, Value: w.Value, Trainable: w.Trainable})
+		}
+	}
+	return ws
+}
+
+// RegularizationLoss adds up the penalties of the model's layers, so that
+// the outer model's training loss includes them.
+func (n *nestedModel) RegularizationLoss() *tensor.Tensor {
+	var total *tensor.Tensor
+	for _, l := range n.m.net.layers {
+		if r, ok := l.layer.(interface{ RegularizationLoss() *tensor.Tensor }); ok {
+			if p := r.RegularizationLoss(); p != nil {
+				if total == nil {
+					total = p
+				} else {
+					total = total.Add(p)
+				}
+			}
+		}
+	}
+	return total
+}

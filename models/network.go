@@ -1,0 +1,105 @@
+package models
+
+import (
+	"github.com/neuron-go/neuron/layers"
+	"github.com/neuron-go/neuron/tensor"
+)
+
+// network is a model's layers compiled for running: the layer calls in an
+// order where each call's inputs are computed before it, each reading and
+// writing numbered value slots. A Sequential's network is a chain; a
+// functional Model's is its graph. Running it allocates nothing: the slot
+// and argument slices are made once.
+type network struct {
+	inSlots, outSlots []int
+	steps             []netStep
+	vals              []*tensor.Tensor // one per slot, overwritten each run
+	outs              []*tensor.Tensor // forward's result
+	inShapes          [][]int          // per input, per example
+	outShapes         [][]int          // per output, per example
+	layers            []netLayer       // each distinct layer once, in order
+}
+
+// netStep is one layer call.
+type netStep struct {
+	layer layers.Layer      // a one-input layer, or
+	multi layers.MultiLayer // a layer with several inputs or outputs
+	// fuser is set when the next step takes this one's output alone and
+	// nothing else does, so the two may run as one operation.
+	fuser   layers.Fuser
+	in, out []int
+	xs, ys  []*tensor.Tensor // CallMulti's arguments
+}
+
+// netLayer is one distinct layer of a network.
+type netLayer struct {
+	layer Callable
+	name  string
+}
+
+// chainNetwork makes the network of a stack of layers: slot i is the input
+// of layer i, slot len(ls) the output. shapes holds the input shape and
+// each layer's output shape, or is nil for a network not built yet.
+func chainNetwork(ls []layers.Layer, names []string, in []int, outShapes [][]int) *network {
+	n := &network{
+		inSlots:  []int{0},
+		outSlots: []int{len(ls)},
+		steps:    make([]netStep, len(ls)),
+		vals:     make([]*tensor.Tensor, len(ls)+1),
+		outs:     make([]*tensor.Tensor, 1),
+		layers:   make([]netLayer, len(ls)),
+	}
+	for i, l := range ls {
+		n.steps[i] = netStep{layer: l, in: []int{i}, out: []int{i + 1}}
+		if f, ok := l.(layers.Fuser); ok && i+1 < len(ls) {
+			n.steps[i].fuser = f
+		}
+		n.layers[i] = netLayer{layer: l}
+		if names != nil {
+			n.layers[i].name = names[i]
+		}
+	}
+	if in != nil {
+		n.inShapes = [][]int{in}
+		out := in
+		if len(outShapes) > 0 {
+			out = outShapes[len(outShapes)-1]
+		}
+		n.outShapes = [][]int{out}
+	}
+	return n
+}
+
+// forward runs the network on a batch, one tensor per input, and returns
+// one per output in a slice that the next call overwrites.
+func (n *network) forward(xs []*tensor.Tensor, training bool) []*tensor.Tensor {
+	for i, s := range n.inSlots {
+		n.vals[s] = xs[i]
+	}
+	for i := 0; i < len(n.steps); i++ {
+		st := &n.steps[i]
+		if st.fuser != nil {
+			next := &n.steps[i+1]
+			if y, ok := st.fuser.CallFused(next.layer, n.vals[st.in[0]], training); ok {
+				n.vals[next.out[0]] = y
+				i++
+				continue
+			}
+		}
+		if st.layer != nil {
+			n.vals[st.out[0]] = st.layer.Call(n.vals[st.in[0]], training)
+			continue
+		}
+		for j, s := range st.in {
+			st.xs[j] = n.vals[s]
+		}
+		st.multi.CallMulti(st.xs, training, st.ys)
+		for j, s := range st.out {
+			n.vals[s] = st.ys[j]
+		}
+	}
+	for i, s := range n.outSlots {
+		n.outs[i] = n.vals[s]
+	}
+	return n.outs
+}
