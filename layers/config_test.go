@@ -183,7 +183,7 @@ func TestUnmarshalRejects(t *testing.T) {
 		{`{"class_name": "Dense", "config": {"name": "d", "units": "3"}}`, `units: want an integer, got "3"`},
 		{`{"class_name": "Dense", "config": {"name": "d", "units": 0}}`, `units must be > 0, got 0`},
 		{`{"class_name": "Dense", "config": {"name": "d", "Units": 3}}`, `unknown key "Units"`},
-		{`{"class_name": "Dense", "config": {"name": "d", "units": 3, "activation": "gelu"}}`, `activation: activations: unknown activation "gelu"`},
+		{`{"class_name": "Dense", "config": {"name": "d", "units": 3, "activation": "celu"}}`, `activation: activations: unknown activation "celu"`},
 		{`{"class_name": "Dense", "config": {"name": "d", "units": 3, "trainable": false}}`, `trainable is false`},
 		{`{"class_name": "Dense", "config": {"name": "d", "units": 3, "dtype": "float16"}}`, `dtype is "float16"`},
 		{`{"class_name": "Dense", "config": {"name": "d", "units": 3, "kernel_initializer": {"class_name": "Orthogonal", "config": {}}}}`, `kernel_initializer: unknown initializer class "Orthogonal"`},
