@@ -461,7 +461,7 @@ func readBackup(path string, m *engine) (*backup, error) {
 				return nil, fmt.Errorf("%w (was the backup made by another model?)", err)
 			}
 			buf := make([]float32, w.Value.Size())
-			if err := f.Read(name, buf); err != nil {
+			if err := readFinite(f, name, buf); err != nil {
 				return nil, err
 			}
 			bk.weights = append(bk.weights, buf)
@@ -475,7 +475,7 @@ func readBackup(path string, m *engine) (*backup, error) {
 				return nil, err
 			}
 			buf := make([]float32, w.Size())
-			if err := f.Read(name, buf); err != nil {
+			if err := readFinite(f, name, buf); err != nil {
 				return nil, err
 			}
 			vals = append(vals, buf)

@@ -366,6 +366,9 @@ func (e *engine) fit(x, y []Array, cfg FitConfig) (h *History, err error) {
 			}
 			lv := e.trainStep(xs, ys)
 			arena.Reset()
+			if (math.IsNaN(lv) || math.IsInf(lv, 0)) && !cfg.ContinueOnNaN {
+				return h, e.endTraining(cfg, lastLogs, &NonFiniteError{Op: "fit", Epoch: epoch + 1, Epochs: cfg.Epochs, Step: step + 1, Steps: steps, Loss: lv})
+			}
 			loss.add(lv, hi-lo)
 			run.stepDone(epoch, step, loss)
 			if cfg.Verbose == Silent && len(cfg.Callbacks) == 0 {
@@ -425,7 +428,12 @@ func (e *engine) fit(x, y []Array, cfg FitConfig) (h *History, err error) {
 			break
 		}
 	}
-	return h, e.endTraining(cfg, lastLogs, nil)
+	// The last step's update shows in no loss: look at the weights.
+	var werr error
+	if !cfg.ContinueOnNaN {
+		werr = e.checkWeights("fit")
+	}
+	return h, e.endTraining(cfg, lastLogs, werr)
 }
 
 // valData is the validation data of a Fit call, one array per input and
@@ -459,6 +467,9 @@ func (e *engine) evaluateChecked(x, y []Array, cfg EvaluateConfig) (logs map[str
 		return nil, fmt.Errorf("models: evaluate: BatchSize must be positive, got %d", cfg.BatchSize)
 	}
 	if err := checkVerbose("evaluate", cfg.Verbose); err != nil {
+		return nil, err
+	}
+	if err := e.checkWeights("evaluate"); err != nil {
 		return nil, err
 	}
 	if cfg.BatchSize == 0 {
@@ -563,6 +574,9 @@ func (e *engine) predict(x []Array, cfg PredictConfig) (outs []*tensor.Tensor, e
 		return nil, fmt.Errorf("models: predict: BatchSize must be positive, got %d", cfg.BatchSize)
 	}
 	if err := checkVerbose("predict", cfg.Verbose); err != nil {
+		return nil, err
+	}
+	if err := e.checkWeights("predict"); err != nil {
 		return nil, err
 	}
 	if cfg.BatchSize == 0 {

@@ -9,6 +9,7 @@ import (
 	"fmt"
 	"io"
 	"maps"
+	"math"
 	"os"
 	"path/filepath"
 	"runtime"
@@ -213,7 +214,8 @@ func malformedFiles(t testing.TB) []malformed {
 		{"beta_1 of 1", editMeta(metaCompile, `"beta_1":0.9`, `"beta_1":1`), "beta_1 must be in (0, 1)"},
 		{"unknown loss", editMeta(metaCompile, `"class_name":"SparseCategoricalCrossentropy"`, `"class_name":"Dice"`), `unknown loss class "Dice"`},
 		{"unknown metric", editMeta(metaCompile, `"metrics":["accuracy"]`, `"metrics":["auc"]`), `unknown metric "auc"`},
-		{"negative iterations", editMeta(metaTraining, `"iterations":4`, `"iterations":-1`), "iterations must be >= 0"},
+		{"negative iterations", editMeta(metaTraining, `"iterations":4`, `"iterations":-1`), "iterations must be in [0, 9007199254740992], got -1"},
+		{"huge iterations", editMeta(metaTraining, `"iterations":4`, `"iterations":9223372036854775807`), "iterations must be in [0, 9007199254740992], got 9223372036854775807"},
 		{"slots of another optimizer", editMeta(metaTraining, `"slots":["momentum","velocity"]`, `"slots":["momentum"]`), `unexpected tensor "optimizer/velocity/dense/kernel"`},
 		{"bad random state", editMeta(metaTraining, `"dropout":"`, `"dropout":"AAAA`), `random_states["dropout"]`},
 		{"random state missing", editMeta(metaTraining, `"random_states":{"dropout"`, `"random_states":{"dropout_9"`), `random_states has no entry for layer "dropout"`},
@@ -440,5 +442,60 @@ func TestBackupDiskFull(t *testing.T) {
 				t.Fatalf("weight %d differs after resuming from the previous backup", i)
 			}
 		}
+	}
+}
+
+// TestNonFiniteWeightsInFiles checks that a file whose kernel is all NaN
+// (or holds one +Inf in an optimizer slot), with a valid checksum, is
+// refused by every reader, and that Save refuses to write such weights.
+func TestNonFiniteWeightsInFiles(t *testing.T) {
+	m := smallModel(t)
+	meta, tensors := parts(t, m)
+	for _, c := range []struct {
+		tensor string
+		value  float32
+		all    bool
+	}{
+		{"dense/kernel", float32(math.NaN()), true},
+		{"optimizer/velocity/dense_1/bias", float32(math.Inf(1)), false},
+	} {
+		ts := make([]safetensors.Tensor, len(tensors))
+		found := false
+		for i, x := range tensors {
+			ts[i] = safetensors.Tensor{Name: x.Name, Shape: x.Shape, Data: append([]float32(nil), x.Data...)}
+			if x.Name == c.tensor {
+				found = true
+				for j := range ts[i].Data {
+					if c.all || j == 1 {
+						ts[i].Data[j] = c.value
+					}
+				}
+			}
+		}
+		if !found {
+			t.Fatalf("no tensor %s in %v", c.tensor, meta)
+		}
+		path := filepath.Join(t.TempDir(), "m.safetensors")
+		if err := os.WriteFile(path, encode(t, meta, ts), 0o644); err != nil {
+			t.Fatal(err)
+		}
+		_, err := Load(path)
+		want := fmt.Sprintf("tensor %q: value", c.tensor)
+		if !errors.Is(err, ErrInvalidFile) || !strings.Contains(err.Error(), want) || !strings.Contains(err.Error(), "weights must be finite") {
+			t.Errorf("Load with %v in %s: error %v", c.value, c.tensor, err)
+		}
+		if c.all {
+			if err := smallModel(t).LoadWeights(path); err == nil || !strings.Contains(err.Error(), want) {
+				t.Errorf("LoadWeights with NaN kernel: error %v", err)
+			}
+			if err := VerifyFile(path); err == nil || !strings.Contains(err.Error(), want) {
+				t.Errorf("VerifyFile with NaN kernel: error %v", err)
+			}
+		}
+	}
+	m.Layers()[1].Weights()[0].Value.Data()[2] = float32(math.NaN())
+	err := m.Save(filepath.Join(t.TempDir(), "nan.safetensors"))
+	if err == nil || !strings.Contains(err.Error(), "weight dense/kernel[2] is NaN; only finite weights are saved") {
+		t.Errorf("Save with a NaN weight: error %v", err)
 	}
 }

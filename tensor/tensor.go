@@ -61,7 +61,7 @@ type node struct {
 
 // inputs returns the node's inputs.
 func (n *node) inputs() []*Tensor {
-	if n.more != nil {
+	if len(n.more) > 0 {
 		return n.more
 	}
 	return n.in[:n.nin]
@@ -326,7 +326,10 @@ func track(out *Tensor, op string, backward func(out *Tensor), inputs ...*Tensor
 	if len(inputs) <= len(n.in) {
 		n.nin = copy(n.in[:], inputs)
 	} else {
-		n.more = append([]*Tensor(nil), inputs...)
+		// A node from an arena keeps its more buffer across Reset, so
+		// that an operation of many inputs (Concat) allocates nothing in
+		// steady state.
+		n.more = append(n.more[:0], inputs...)
 	}
 	out.requiresGrad = true
 	out.node = n
