@@ -9,6 +9,7 @@
 //     GlobalMaxPooling1D, ZeroPadding1D, Cropping1D, UpSampling1D,
 //     SpatialDropout1D, RepeatVector, Permute;
 //   - normalization: BatchNormalization;
+//   - activations: Activation, ReLU, LeakyReLU, PReLU, ELU, Softmax;
 //   - regularization: GaussianNoise, GaussianDropout, ActivityRegularization.
 //
 // A layer is configured by the exported fields of its struct, named after

@@ -82,6 +82,7 @@ func TestActivationsFiniteAtLargeInputs(t *testing.T) {
 // what the surrounding Mul and Sum do.
 func TestActivationsDoNotAllocateInArena(t *testing.T) {
 	w := tt.Rand(1, -1, 1, 4, 8).RequireGrad()
+	alpha := tt.Rand(3, 0, 1, 8).RequireGrad()
 	arena := tensor.NewArena()
 	x := tt.Rand(2, -3, 3, 4, 8).InArena(arena)
 	base := testing.AllocsPerRun(5, func() {
@@ -92,15 +93,59 @@ func TestActivationsDoNotAllocateInArena(t *testing.T) {
 	for _, op := range append(activationOps, struct {
 		name string
 		f    func(*tensor.Tensor) *tensor.Tensor
-	}{"LogSoftmax", (*tensor.Tensor).LogSoftmax}) {
+	}{"LogSoftmax", (*tensor.Tensor).LogSoftmax}, struct {
+		name string
+		f    func(*tensor.Tensor) *tensor.Tensor
+	}{"SoftmaxAxis", func(x *tensor.Tensor) *tensor.Tensor { return x.SoftmaxAxis(0) }}, struct {
+		name string
+		f    func(*tensor.Tensor) *tensor.Tensor
+	}{"PReLU", func(x *tensor.Tensor) *tensor.Tensor { return tensor.PReLU(x, alpha) }}) {
 		step := func() {
 			tensor.Backward(op.f(x.Mul(w)).Sum())
 			w.ZeroGrad()
+			alpha.ZeroGrad()
 			arena.Reset()
 		}
 		step()
 		if n := testing.AllocsPerRun(5, step); n != base {
 			t.Errorf("%s: %v allocations per step, want %v as without it", op.name, n, base)
 		}
+	}
+}
+
+func TestPReLUAndSoftmaxAxisGradients(t *testing.T) {
+	// Inputs away from 0, PReLU's kink.
+	x := func(seed uint64, shape ...int) *tensor.Tensor {
+		v := tt.Rand(seed, -2, 2, shape...)
+		for i, e := range v.Data() {
+			if e > -0.1 && e < 0.1 {
+				v.Data()[i] = 0.5
+			}
+		}
+		return v
+	}
+	f := func(xs ...*tensor.Tensor) *tensor.Tensor { return tensor.PReLU(xs[0], xs[1]) }
+	tt.GradCheck(t, f, []*tensor.Tensor{x(1, 3, 4), tt.Rand(2, 0, 1, 4)}, tt.GradCheckOptions{})
+	tt.GradCheck(t, f, []*tensor.Tensor{x(3, 2, 3, 4, 2), tt.Rand(4, 0, 1, 1, 1, 2)}, tt.GradCheckOptions{})
+	tt.GradCheck(t, f, []*tensor.Tensor{x(5, 2, 3, 4, 2), tt.Rand(6, 0, 1, 3, 1, 2)}, tt.GradCheckOptions{})
+	for _, axis := range []int{0, 1, -2, 2} {
+		tt.GradCheck(t, func(xs ...*tensor.Tensor) *tensor.Tensor { return xs[0].SoftmaxAxis(axis) },
+			[]*tensor.Tensor{tt.Rand(7, -2, 2, 2, 3, 4)}, tt.GradCheckOptions{})
+	}
+}
+
+// TestPReLUValues checks PReLU against relu(x) − α·relu(−x) written out
+// by hand, with α shared along the middle axis.
+func TestPReLUValues(t *testing.T) {
+	x := tensor.FromSlice([]float32{-2, 3, -1, -4, 0.5, -0.5, 1, -3}, 2, 2, 2)
+	alpha := tensor.FromSlice([]float32{0.1, 0.5}, 1, 2)
+	want := []float32{-0.2, 3, -0.1, -2, 0.5, -0.25, 1, -1.5}
+	if err := tt.AllClose(tensor.PReLU(x, alpha).Data(), want, 1e-7, 1e-6); err != nil {
+		t.Error(err)
+	}
+	// softmax over axis 1 of a (1, 3, 1): e^x / Σ e^x.
+	s := tensor.FromSlice([]float32{0, 1, 2}, 1, 3, 1).SoftmaxAxis(1).Data()
+	if err := tt.AllClose(s, []float32{0.09003057, 0.24472847, 0.66524096}, 1e-7, 1e-6); err != nil {
+		t.Error(err)
 	}
 }
