@@ -265,6 +265,9 @@ func (l *PReLU) Plan(in []int) ([]int, []WeightShape, error) {
 	if err := checkWeights("PReLU", ws); err != nil {
 		return nil, nil, err
 	}
+	if err := checkInit("PReLU", "AlphaInitializer", l.AlphaInitializer, shape); err != nil {
+		return nil, nil, err
+	}
 	return sameShape(in), ws, nil
 }
 

@@ -69,6 +69,9 @@ func (l *Conv2D) Build(in []int, rng *rand.Rand) ([]int, error) {
 	if err != nil {
 		return nil, err
 	}
+	if _, _, err := l.Plan(in); err != nil { // the initializers' arguments
+		return nil, err
+	}
 	ki, bi := l.KernelInitializer, l.BiasInitializer
 	if ki == nil {
 		ki = initializers.GlorotUniform{}
@@ -319,5 +322,14 @@ func decodeConv2D(b []byte) (Layer, error) {
 // Plan implements Planner.
 func (l *Conv2D) Plan(in []int) ([]int, []WeightShape, error) {
 	out, ws, _, _, err := l.plan(in)
-	return out, ws, err
+	if err == nil {
+		err = checkInit("Conv2D", "KernelInitializer", l.KernelInitializer, ws[0].Shape)
+	}
+	if err == nil && len(ws) > 1 {
+		err = checkInit("Conv2D", "BiasInitializer", l.BiasInitializer, ws[1].Shape)
+	}
+	if err != nil {
+		return nil, nil, err
+	}
+	return out, ws, nil
 }

@@ -159,5 +159,11 @@ func (d *Dense) Plan(in []int) ([]int, []WeightShape, error) {
 	if err := checkWeights("Dense", ws); err != nil {
 		return nil, nil, err
 	}
+	if err := checkInit("Dense", "KernelInitializer", d.KernelInitializer, ws[0].Shape); err != nil {
+		return nil, nil, err
+	}
+	if err := checkInit("Dense", "BiasInitializer", d.BiasInitializer, []int{d.Units}); err != nil {
+		return nil, nil, err
+	}
 	return []int{d.Units}, ws, nil
 }

@@ -10,7 +10,9 @@
 //     SpatialDropout1D, RepeatVector, Permute;
 //   - normalization: BatchNormalization;
 //   - activations: Activation, ReLU, LeakyReLU, PReLU, ELU, Softmax;
-//   - regularization: GaussianNoise, GaussianDropout, ActivityRegularization.
+//   - regularization: GaussianNoise, GaussianDropout, ActivityRegularization;
+//   - merging (MultiLayer, several inputs): Add, Subtract, Multiply,
+//     Average, Maximum, Minimum, Concatenate, Dot.
 //
 // A layer is configured by the exported fields of its struct, named after
 // Keras's keyword arguments; the zero value of a field is Keras's default.

@@ -619,7 +619,7 @@ func (l *Dot) Config() (any, error) {
 	case 2:
 		b, err = json.Marshal(l.Axes)
 	default:
-		return nil, fmt.Errorf("Axes must hold one axis or two, got %v", l.Axes)
+		return nil, fmt.Errorf("axes: Axes must hold one axis or two, got %v", l.Axes)
 	}
 	if err != nil {
 		return nil, err
