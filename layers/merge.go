@@ -165,6 +165,9 @@ const maxRank = 8
 // does, after giving inputs of a lower rank axes of size 1 after the batch
 // axis (Merge.call's expand_dims(x, axis=1)).
 func fold(xs []*tensor.Tensor, op func(a, b *tensor.Tensor) *tensor.Tensor) *tensor.Tensor {
+	if len(xs) == 0 {
+		panic(&tensor.ShapeError{Op: "merge", Msg: "no inputs"})
+	}
 	rank := 0
 	for _, x := range xs {
 		rank = max(rank, x.Rank())
