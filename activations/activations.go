@@ -130,6 +130,11 @@ func (a Activation) Name() string {
 	return a.name
 }
 
+// IsZero reports whether a is the zero value, which layers whose Keras
+// default is not linear (the recurrent layers' tanh) read as that default;
+// Linear itself is not zero.
+func (a Activation) IsZero() bool { return a.name == "" && a.fn == nil }
+
 // Apply returns the activation of x; the identity returns x itself.
 func (a Activation) Apply(x *tensor.Tensor) *tensor.Tensor {
 	if a.fn == nil {

@@ -329,6 +329,13 @@ func FuzzUnmarshalLayer(f *testing.F) {
 		}
 		f.Add(b)
 	}
+	for _, l := range mergeSavable() {
+		b, err := layers.MarshalLayer(l, "x")
+		if err != nil {
+			f.Fatal(err)
+		}
+		f.Add(b)
+	}
 	f.Fuzz(func(t *testing.T, b []byte) {
 		l, _, err := layers.UnmarshalLayer(b)
 		if err != nil {

@@ -11,34 +11,34 @@ import (
 )
 
 // The merge layers combine several inputs into one output, as Keras's
-// keras.layers.merging: Add, Subtract, Multiply, Average, Maximum and
-// Minimum elementwise, Concatenate along an axis, Dot along a pair of
-// axes. They implement MultiLayer (and MultiPlanner); a model's graph
-// applies them to a list of nodes.
-//
-// They also implement Layer, Planner and Configurable, so that they are
-// saved and loaded through the same registry (Register, MarshalLayer,
-// UnmarshalLayer) as every other layer: their Build refuses a single
-// input, as Keras refuses a merge layer called on one tensor rather than a
-// list, so they cannot be used as a one-input layer by mistake (in a
-// Sequential model, say).
-//
-// The elementwise layers broadcast as Keras's Merge does: an input of a
-// lower rank gets axes of size 1 inserted after the batch axis until all
-// inputs have one rank, then axes of size 1 stretch to the others (per
-// example, shapes [3 4] and [4] give [3 4], and [2 1] and [1 3] give
-// [2 3]). Inputs of any other pair of shapes are an error naming the layer
-// and all the shapes.
+// keras.layers.merging. They implement MultiLayer (and MultiPlanner); a
+// model's graph applies them to a list of nodes. They also implement
+// Layer, Planner and Configurable, so that they are saved and loaded
+// through the registry (Register, MarshalLayer, UnmarshalLayer) as every
+// other layer; their Build refuses a single input, as Keras refuses a
+// merge layer called on one tensor rather than a list, so that they cannot
+// be used as a one-input layer by mistake (in a Sequential model, say).
 //
 // The layers without settings still hold a (blank) byte: distinct
 // zero-size values may share an address, and a model tells its layers
 // apart by pointer (the same pointer twice is one shared layer).
 
 // Add sums its inputs elementwise, like keras.layers.Add.
+//
+// Add, Subtract, Multiply, Average, Maximum and Minimum broadcast as
+// Keras's Merge does: an input of a lower rank gets axes of size 1 inserted
+// after the batch axis until all inputs have one rank, then axes of size 1
+// stretch to the others (per example, shapes [3 4] and [4] give [3 4], and
+// [2 1] and [1 3] give [2 3]). Inputs of any other shapes are an error
+// naming the layer and all the shapes. They take one input or more (one
+// is passed through), as Keras 3's do; Subtract takes exactly two.
+//
+// A merge layer also implements Layer, for the registry, but its Build
+// refuses a single input: apply it to a list of nodes of a model's graph.
 type Add struct{ _ byte }
 
 // Subtract computes inputs[0] − inputs[1], like keras.layers.Subtract; it
-// takes exactly two inputs.
+// takes exactly two inputs, which broadcast as Add's do.
 type Subtract struct{ _ byte }
 
 // Multiply multiplies its inputs elementwise, like keras.layers.Multiply.
@@ -165,6 +165,9 @@ const maxRank = 8
 // does, after giving inputs of a lower rank axes of size 1 after the batch
 // axis (Merge.call's expand_dims(x, axis=1)).
 func fold(xs []*tensor.Tensor, op func(a, b *tensor.Tensor) *tensor.Tensor) *tensor.Tensor {
+	if len(xs) == 0 {
+		panic(&tensor.ShapeError{Op: "merge", Msg: "no inputs"})
+	}
 	rank := 0
 	for _, x := range xs {
 		rank = max(rank, x.Rank())
@@ -619,7 +622,7 @@ func (l *Dot) Config() (any, error) {
 	case 2:
 		b, err = json.Marshal(l.Axes)
 	default:
-		return nil, fmt.Errorf("Axes must hold one axis or two, got %v", l.Axes)
+		return nil, fmt.Errorf("axes: Axes must hold one axis or two, got %v", l.Axes)
 	}
 	if err != nil {
 		return nil, err

@@ -417,3 +417,31 @@ func TestMergeNaN(t *testing.T) {
 		}
 	}
 }
+
+// TestMergeCallPanicsWithShapeError checks that CallMulti on inputs that
+// BuildMulti would refuse panics with a *tensor.ShapeError, as the
+// MultiLayer contract says, which a caller can recover as an error.
+func TestMergeCallPanicsWithShapeError(t *testing.T) {
+	x3, x4 := tensor.Zeros(2, 3), tensor.Zeros(2, 4)
+	for _, tc := range []struct {
+		l  layers.MultiLayer
+		xs []*tensor.Tensor
+	}{
+		{&layers.Add{}, nil},
+		{&layers.Add{}, []*tensor.Tensor{x3, x4}},
+		{&layers.Maximum{}, []*tensor.Tensor{x3, x4}},
+		{&layers.Subtract{}, []*tensor.Tensor{x3}},
+		{&layers.Concatenate{Axis: 1}, []*tensor.Tensor{x3, tensor.Zeros(3, 3)}},
+		{&layers.Dot{Axes: []int{1}}, []*tensor.Tensor{x3, x4}},
+		{&layers.Dot{Axes: []int{1}}, []*tensor.Tensor{x3}},
+	} {
+		var err error
+		func() {
+			defer tensor.RecoverShapeError(&err)
+			callMerge(tc.l, tc.xs)
+		}()
+		if err == nil {
+			t.Errorf("%s on %d inputs: no error", tc.l.ClassName(), len(tc.xs))
+		}
+	}
+}

@@ -323,9 +323,23 @@ func reluBackward(o *Tensor) { vec.ReLUBackward(o.node.in[0].grad, o.grad, o.dat
 // Sigmoid returns 1/(1+e^−t). d/dt = y(1−y). The result remembers t so that
 // binary cross-entropy can work from the logits, as Keras does.
 func (t *Tensor) Sigmoid() *Tensor {
-	out := unary("Sigmoid", t, sigmoid, func(_, y float32) float32 { return y * (1 - y) })
+	out := newOutRaw(t.shape, t)
+	for i, x := range t.data {
+		out.data[i] = sigmoid(x)
+	}
+	track(out, "Sigmoid", sigmoidBackward, t)
 	out.logits, out.logitsKind = t, "sigmoid"
 	return out
+}
+
+// sigmoidBackward is a plain function rather than unary's closure, so
+// that a training step records Sigmoid without allocating.
+func sigmoidBackward(o *Tensor) {
+	dx := o.node.in[0].grad
+	for i, g := range o.grad {
+		y := o.data[i]
+		dx[i] += g * (y * (1 - y))
+	}
 }
 
 // sigmoid is computed so that it neither overflows nor loses precision.
@@ -339,6 +353,19 @@ func sigmoid(x float32) float32 {
 
 // Tanh returns the hyperbolic tangent of t. d/dt = 1 − y².
 func (t *Tensor) Tanh() *Tensor {
-	return unary("Tanh", t, func(x float32) float32 { return float32(math.Tanh(float64(x))) },
-		func(_, y float32) float32 { return 1 - y*y })
+	out := newOutRaw(t.shape, t)
+	for i, x := range t.data {
+		out.data[i] = float32(math.Tanh(float64(x)))
+	}
+	track(out, "Tanh", tanhBackward, t)
+	return out
+}
+
+// tanhBackward is a plain function, as sigmoidBackward.
+func tanhBackward(o *Tensor) {
+	dx := o.node.in[0].grad
+	for i, g := range o.grad {
+		y := o.data[i]
+		dx[i] += g * (1 - y*y)
+	}
 }

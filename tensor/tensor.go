@@ -57,6 +57,7 @@ type node struct {
 	ints   [2]int    // small integer parameters (Repeat's count and axis)
 	relu   bool      // a convolution's fused ReLU
 	act    actParams // a pointwise activation's kind and parameters
+	rnn    rnnState  // a recurrent layer's gates and cell states
 }
 
 // inputs returns the node's inputs.
