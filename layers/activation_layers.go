@@ -7,6 +7,7 @@ import (
 	"math/rand/v2"
 
 	"github.com/neuron-go/neuron/activations"
+	"github.com/neuron-go/neuron/constraints"
 	"github.com/neuron-go/neuron/initializers"
 	"github.com/neuron-go/neuron/tensor"
 )
@@ -237,6 +238,9 @@ type PReLU struct {
 	AlphaInitializer initializers.Initializer
 	// AlphaRegularizer adds a penalty on alpha to the loss; nil means none.
 	AlphaRegularizer Regularizer
+	// AlphaConstraint rewrites alpha after each optimizer update; nil
+	// means none.
+	AlphaConstraint constraints.Constraint
 	// SharedAxes lists the axes along which one slope is shared, counting
 	// the batch axis as 0 as Keras does: {1, 2} for one slope per channel
 	// of an image.
@@ -266,6 +270,9 @@ func (l *PReLU) Plan(in []int) ([]int, []WeightShape, error) {
 		return nil, nil, err
 	}
 	if err := checkInit("PReLU", "AlphaInitializer", l.AlphaInitializer, shape); err != nil {
+		return nil, nil, err
+	}
+	if err := checkConstraint("PReLU", "AlphaConstraint", l.AlphaConstraint, shape); err != nil {
 		return nil, nil, err
 	}
 	return sameShape(in), ws, nil
@@ -300,6 +307,9 @@ func (l *PReLU) Weights() []*Weight {
 func (l *PReLU) RegularizationLoss() *tensor.Tensor {
 	return regLoss(regPair{l.alpha, l.AlphaRegularizer})
 }
+
+// ApplyConstraints implements Constrained.
+func (l *PReLU) ApplyConstraints() { applyConstraint(l.AlphaConstraint, l.alpha) }
 
 // sameShape returns a copy of in.
 func sameShape(in []int) []int { return append([]int(nil), in...) }
@@ -484,7 +494,11 @@ func (l *PReLU) Config() (any, error) {
 	if err != nil {
 		return nil, err
 	}
-	c := preluConfig{AlphaInitializer: ai, AlphaRegularizer: ar}
+	ac, err := encodeConstraint("alpha_constraint", l.AlphaConstraint)
+	if err != nil {
+		return nil, err
+	}
+	c := preluConfig{AlphaInitializer: ai, AlphaRegularizer: ar, AlphaConstraint: ac}
 	if l.SharedAxes != nil {
 		s := append([]int(nil), l.SharedAxes...)
 		c.SharedAxes = &s
@@ -505,10 +519,11 @@ func decodePReLU(b []byte) (Layer, error) {
 	if err != nil {
 		return nil, err
 	}
-	if c.AlphaConstraint != nil {
-		return nil, fmt.Errorf("alpha_constraint: %s is not supported", c.AlphaConstraint.ClassName)
+	ac, err := decodeConstraint("alpha_constraint", c.AlphaConstraint)
+	if err != nil {
+		return nil, err
 	}
-	l := &PReLU{AlphaInitializer: ai, AlphaRegularizer: ar}
+	l := &PReLU{AlphaInitializer: ai, AlphaRegularizer: ar, AlphaConstraint: ac}
 	if c.SharedAxes != nil {
 		for _, a := range *c.SharedAxes {
 			if a < 1 {

@@ -13,7 +13,7 @@ import (
 	tt "github.com/neuron-go/neuron/tensor/tensortest"
 )
 
-// TestRecurrentReference checks LSTM's outputs and the gradients of its
+// TestRecurrentReference checks LSTM's, GRU's and SimpleRNN's outputs and the gradients of its
 // inputs and Keras-layout weights against torch
 // (testdata/gen/recurrent_ref.py).
 func TestRecurrentReference(t *testing.T) {
@@ -42,7 +42,15 @@ func TestRecurrentReference(t *testing.T) {
 	}
 	for _, c := range ref.Cases {
 		t.Run(c.Name, func(t *testing.T) {
-			l := &layers.LSTM{Units: c.Units, GoBackwards: c.Backwards, ReturnSequences: c.Sequences}
+			var l layers.Layer
+			switch c.Layer {
+			case "LSTM":
+				l = &layers.LSTM{Units: c.Units, GoBackwards: c.Backwards, ReturnSequences: c.Sequences}
+			case "GRU":
+				l = &layers.GRU{Units: c.Units, GoBackwards: c.Backwards, ReturnSequences: c.Sequences}
+			default:
+				l = &layers.SimpleRNN{Units: c.Units, GoBackwards: c.Backwards, ReturnSequences: c.Sequences}
+			}
 			if _, err := l.Build(c.Shape[1:], rand.New(rand.NewPCG(1, 2))); err != nil {
 				t.Fatal(err)
 			}
@@ -69,14 +77,18 @@ func TestRecurrentReference(t *testing.T) {
 	}
 }
 
-func TestLSTMGradCheck(t *testing.T) {
+func TestRecurrentGradCheck(t *testing.T) {
 	for _, c := range []struct {
 		name string
-		l    *layers.LSTM
+		l    layers.Layer
 	}{
-		{"defaults", &layers.LSTM{Units: 3}},
-		{"relu, hard_sigmoid, sequences, backwards", &layers.LSTM{Units: 2, Activation: activations.ReLU, RecurrentActivation: activations.HardSigmoid, ReturnSequences: true, GoBackwards: true}},
-		{"linear, no bias", &layers.LSTM{Units: 2, Activation: activations.Linear, NoBias: true}},
+		{"LSTM", &layers.LSTM{Units: 3}},
+		{"LSTM relu, hard_sigmoid, sequences, backwards", &layers.LSTM{Units: 2, Activation: activations.ReLU, RecurrentActivation: activations.HardSigmoid, ReturnSequences: true, GoBackwards: true}},
+		{"LSTM linear, no bias", &layers.LSTM{Units: 2, Activation: activations.Linear, NoBias: true}},
+		{"GRU", &layers.GRU{Units: 3}},
+		{"GRU sigmoid, hard_sigmoid, no bias, sequences", &layers.GRU{Units: 2, Activation: activations.Sigmoid, RecurrentActivation: activations.HardSigmoid, NoBias: true, ReturnSequences: true}},
+		{"SimpleRNN", &layers.SimpleRNN{Units: 3}},
+		{"SimpleRNN relu, backwards, sequences", &layers.SimpleRNN{Units: 2, Activation: activations.ReLU, GoBackwards: true, ReturnSequences: true}},
 	} {
 		t.Run(c.name, func(t *testing.T) {
 			if _, err := c.l.Build([]int{4, 3}, rand.New(rand.NewPCG(3, 4))); err != nil {
@@ -158,19 +170,61 @@ func TestLSTMBuildAndConfig(t *testing.T) {
 	}
 }
 
-func TestLSTMAllocations(t *testing.T) {
-	l := &layers.LSTM{Units: 16}
-	if _, err := l.Build([]int{10, 8}, rand.New(rand.NewPCG(1, 1))); err != nil {
-		t.Fatal(err)
+func TestRecurrentAllocations(t *testing.T) {
+	for _, l := range []layers.Layer{&layers.LSTM{Units: 16}, &layers.GRU{Units: 16, ReturnSequences: true}, &layers.SimpleRNN{Units: 16}} {
+		if _, err := l.Build([]int{10, 8}, rand.New(rand.NewPCG(1, 1))); err != nil {
+			t.Fatal(err)
+		}
+		arena := tensor.NewArena()
+		x := tt.Rand(1, -1, 1, 4, 10, 8).RequireGrad().InArena(arena)
+		step := func() {
+			tensor.Backward(l.Call(x, true).Sum())
+			arena.Reset()
+		}
+		step()
+		if n := testing.AllocsPerRun(10, step); n != 0 {
+			t.Errorf("%s: a step allocates %v times, want 0", l.ClassName(), n)
+		}
 	}
-	arena := tensor.NewArena()
-	x := tt.Rand(1, -1, 1, 4, 10, 8).RequireGrad().InArena(arena)
-	step := func() {
-		tensor.Backward(l.Call(x, true).Sum())
-		arena.Reset()
+}
+
+func TestGRUAndSimpleRNNConfigs(t *testing.T) {
+	for _, c := range []struct {
+		l          layers.Layer
+		has, hasnt []string
+	}{
+		{&layers.GRU{Units: 8}, []string{`"units":8`, `"activation":"tanh"`, `"recurrent_activation":"sigmoid"`, `"reset_after":true`, `"class_name":"Orthogonal"`}, []string{"unit_forget_bias"}},
+		{&layers.SimpleRNN{Units: 4, Activation: activations.ReLU, ReturnSequences: true}, []string{`"units":4`, `"activation":"relu"`, `"return_sequences":true`}, []string{"recurrent_activation", "reset_after", "unit_forget_bias"}},
+	} {
+		b, err := layers.MarshalLayer(c.l, "r")
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, k := range c.has {
+			if !strings.Contains(string(b), k) {
+				t.Errorf("%s lacks %s: %s", c.l.ClassName(), k, b)
+			}
+		}
+		for _, k := range c.hasnt {
+			if strings.Contains(string(b), k) {
+				t.Errorf("%s has %s: %s", c.l.ClassName(), k, b)
+			}
+		}
+		back, _, err := layers.UnmarshalLayer(b)
+		if err != nil {
+			t.Fatalf("%s: %v", b, err)
+		}
+		if b2, _ := layers.MarshalLayer(back, "r"); string(b2) != string(b) {
+			t.Errorf("round trip %s, want %s", b2, b)
+		}
 	}
-	step()
-	if n := testing.AllocsPerRun(10, step); n != 0 {
-		t.Errorf("a step allocates %v times, want 0", n)
+	for _, c := range []struct{ in, want string }{
+		{`{"class_name":"GRU","config":{"name":"g","units":2,"reset_after":false}}`, "reset_after: only Keras's default, true, is supported"},
+		{`{"class_name":"SimpleRNN","config":{"name":"s","units":2,"recurrent_activation":"sigmoid"}}`, "recurrent_activation: not a key of SimpleRNN"},
+		{`{"class_name":"GRU","config":{"name":"g","units":2,"stateful":true}}`, "stateful: not supported yet"},
+	} {
+		if _, _, err := layers.UnmarshalLayer([]byte(c.in)); err == nil || !strings.Contains(err.Error(), c.want) {
+			t.Errorf("%s: error %v, want %q", c.in, err, c.want)
+		}
 	}
 }

@@ -171,6 +171,11 @@ func (e *engine) trainStep(xb, yb []*tensor.Tensor) float64 {
 	}
 	tensor.Backward(loss)
 	e.optimizer.Apply(e.weights)
+	for _, l := range e.net.layers {
+		if c, ok := l.layer.(interface{ ApplyConstraints() }); ok {
+			c.ApplyConstraints() // after the update, as Keras does
+		}
+	}
 	for _, w := range e.weights {
 		w.ZeroGrad()
 	}

@@ -171,6 +171,23 @@ func dotGeometry(op string, x, y *Tensor, ax, ay int) dotGeom {
 
 // forward adds x·y into out (zeroed). out[b,p,q,r,s] = Σk x[b,p,k,q]·y[b,r,k,s].
 func (g *dotGeom) forward(out, x, y []float32) {
+	if g.q == 1 && g.s == 1 {
+		// Both summed axes are last: dot products of contiguous rows.
+		for b := 0; b < g.b; b++ {
+			for p := 0; p < g.p; p++ {
+				xr := x[b*g.xStep+p*g.k : b*g.xStep+(p+1)*g.k]
+				for r := 0; r < g.r; r++ {
+					yr := y[b*g.yStep+r*g.k : b*g.yStep+(r+1)*g.k]
+					var acc float32
+					for k, v := range xr {
+						acc += v * yr[k]
+					}
+					out[b*g.outStep+p*g.r+r] = acc
+				}
+			}
+		}
+		return
+	}
 	for b := 0; b < g.b; b++ {
 		xb, yb, ob := x[b*g.xStep:(b+1)*g.xStep], y[b*g.yStep:(b+1)*g.yStep], out[b*g.outStep:(b+1)*g.outStep]
 		for p := 0; p < g.p; p++ {
@@ -195,6 +212,31 @@ func (g *dotGeom) forward(out, x, y []float32) {
 func batchDotBackward(o *Tensor) {
 	x, y := o.node.in[0], o.node.in[1]
 	g := dotGeometry("BatchDot", x, y, o.node.ints[0], o.node.ints[1])
+	if g.q == 1 && g.s == 1 {
+		// dx[b,p,:] += Σr g[b,p,r]·y[b,r,:]; dy[b,r,:] += Σp g[b,p,r]·x[b,p,:].
+		for b := 0; b < g.b; b++ {
+			for p := 0; p < g.p; p++ {
+				xo := b*g.xStep + p*g.k
+				for r := 0; r < g.r; r++ {
+					gv := o.grad[b*g.outStep+p*g.r+r]
+					yo := b*g.yStep + r*g.k
+					if x.requiresGrad {
+						dx, yr := x.grad[xo:xo+g.k], y.data[yo:yo+g.k]
+						for k, v := range yr {
+							dx[k] += gv * v
+						}
+					}
+					if y.requiresGrad {
+						dy, xr := y.grad[yo:yo+g.k], x.data[xo:xo+g.k]
+						for k, v := range xr {
+							dy[k] += gv * v
+						}
+					}
+				}
+			}
+		}
+		return
+	}
 	for b := 0; b < g.b; b++ {
 		gb := o.grad[b*g.outStep : (b+1)*g.outStep]
 		xb, yb := x.data[b*g.xStep:(b+1)*g.xStep], y.data[b*g.yStep:(b+1)*g.yStep]
