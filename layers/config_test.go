@@ -40,6 +40,19 @@ func savable() []struct {
 		{&layers.Dropout{Rate: 0.5, Seed: 42}, []int{3, 3}},
 		{&layers.Reshape{TargetShape: []int{28, 28, 1}, InputShape: []int{28, 28}}, []int{28, 28}},
 		{&layers.Reshape{TargetShape: []int{-1, 2}}, []int{3, 4}},
+		{&layers.LayerNormalization{Axis: []int{2, 3}, NoCenter: true}, []int{4, 3, 2}},
+		{&layers.GroupNormalization{Groups: 2, GammaRegularizer: layers.L2(0.1)}, []int{4, 4, 6}},
+		{&layers.UnitNormalization{}, []int{5}},
+		{&layers.Rescaling{Scale: 1.0 / 255}, []int{28, 28, 1}},
+		{&layers.Normalization{}, []int{3}},
+		{&layers.Normalization{Axis: []int{}, Mean: []float32{2}, Variance: []float32{4}, Invert: true}, []int{3}},
+		{&layers.CategoryEncoding{NumTokens: 4, OutputMode: "one_hot"}, []int{1}},
+		{&layers.Discretization{BinBoundaries: []float32{0, 1}, OutputMode: "count"}, []int{3}},
+		{&layers.RandomFlip{Mode: "horizontal"}, []int{8, 8, 3}},
+		{&layers.RandomTranslation{HeightFactor: layers.Factor{0.1}, WidthFactor: layers.Factor{-0.1, 0.2}, FillMode: "constant"}, []int{8, 8, 3}},
+		{&layers.RandomRotation{Factor: layers.Factor{0.1}, Seed: 3}, []int{8, 8, 3}},
+		{&layers.RandomZoom{HeightFactor: layers.Factor{0.2}, Interpolation: "nearest"}, []int{8, 8, 3}},
+		{&layers.RandomContrast{Factor: layers.Factor{0.3}}, []int{8, 8, 3}},
 	}
 }
 
