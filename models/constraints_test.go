@@ -8,7 +8,9 @@ import (
 	"github.com/neuron-go/neuron/constraints"
 	"github.com/neuron-go/neuron/internal/course"
 	"github.com/neuron-go/neuron/layers"
+	"github.com/neuron-go/neuron/losses"
 	"github.com/neuron-go/neuron/models"
+	"github.com/neuron-go/neuron/optimizers"
 	"github.com/neuron-go/neuron/tensor"
 )
 
@@ -72,5 +74,39 @@ func TestConstraintsAppliedAfterEachStep(t *testing.T) {
 	}
 	if allocs := testing.AllocsPerRun(5, func() { m.TrainStep(x, y); arena.Reset() }); allocs != 0 {
 		t.Errorf("a constrained training step allocates %v times, want 0", allocs)
+	}
+}
+
+// TestConstraintsInNestedModel checks that a constraint inside a model
+// used as a layer is kept by the outer model's training.
+func TestConstraintsInNestedModel(t *testing.T) {
+	in := models.Input([]int{4}, "")
+	inner := &layers.Dense{Units: 3, KernelConstraint: constraints.NonNeg{}}
+	enc, err := models.NewModel([]*models.Node{in}, []*models.Node{models.Apply(inner, in)})
+	if err != nil {
+		t.Fatal(err)
+	}
+	x := models.Input([]int{4}, "")
+	outer, err := models.NewModel([]*models.Node{x}, []*models.Node{models.Apply(&layers.Dense{Units: 1}, models.Apply(enc.AsLayer(), x))})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := outer.Compile(models.CompileConfig{Optimizer: optimizers.NewSGD(), Loss: losses.MeanSquaredError{}}); err != nil {
+		t.Fatal(err)
+	}
+	data, target := tensor.Zeros(16, 4), tensor.Zeros(16, 1)
+	for i := range data.Data() {
+		data.Data()[i] = float32(i%9)/9 - 0.4
+	}
+	for i := range target.Data() {
+		target.Data()[i] = float32(i%2) - 0.5
+	}
+	if _, err := outer.Fit([]models.Array{data}, []models.Array{target}, models.FitConfig{Epochs: 2, Verbose: models.Silent}); err != nil {
+		t.Fatal(err)
+	}
+	for i, v := range inner.Weights()[0].Value.Data() {
+		if v < 0 {
+			t.Fatalf("inner kernel[%d] = %v < 0 under NonNeg", i, v)
+		}
 	}
 }
