@@ -206,3 +206,10 @@ func TestActivationLayersKerasConfigs(t *testing.T) {
 		}
 	}
 }
+
+// TestActivationLayersReference checks the activation layers' outputs and
+// input gradients, built from Keras configs, against torch autograd
+// (testdata/gen/activation_layers_ref.py).
+func TestActivationLayersReference(t *testing.T) {
+	checkLayerReference(t, "testdata/activation_layers_ref.json")
+}
