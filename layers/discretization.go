@@ -118,15 +118,23 @@ func (l *Discretization) Call(x *tensor.Tensor, _ bool) *tensor.Tensor {
 func (*Discretization) Weights() []*Weight { return nil }
 
 // Adapt sets BinBoundaries to NumBins approximate quantiles of the values
-// of x, with Keras's algorithm. Build the layer (or the model) afterwards.
-func (l *Discretization) Adapt(x *tensor.Tensor) error {
+// of x (a *tensor.Tensor, or any data.Array), with Keras's algorithm. Build
+// the layer (or the model) afterwards. Large arrays are read in chunks,
+// each summarized and merged as Keras does with the batches of a dataset.
+func (l *Discretization) Adapt(x data.Array) error {
 	if err := l.startAdapt(); err != nil {
 		return err
 	}
-	if x == nil || x.Size() == 0 {
-		return errors.New("layers: Discretization: Adapt: the data is empty")
+	err := arrayChunks("Discretization", x, func(b *tensor.Tensor) error {
+		if b.Size() == 0 {
+			return errors.New("layers: Discretization: Adapt: the data is empty")
+		}
+		l.update(b.Data())
+		return nil
+	})
+	if err != nil {
+		return err
 	}
-	l.update(x.Data())
 	return l.finishAdapt()
 }
 

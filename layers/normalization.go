@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"math"
 	"math/rand/v2"
+	"reflect"
 	"slices"
 
 	"github.com/neuron-go/neuron/data"
@@ -190,16 +191,60 @@ func (l *Normalization) Weights() []*Weight {
 }
 
 // Adapt sets the mean and variance weights to the mean and (biased)
-// variance of the batch x over every axis but the kept ones, as Keras's
+// variance of the examples of x (a *tensor.Tensor, or any data.Array such
+// as the datasets package's) over every axis but the kept ones, as Keras's
 // adapt does with an array. It builds the layer for x's examples if it is
-// not built yet, and must be called before the model is built or after,
-// with examples of the shape the layer was built for.
-func (l *Normalization) Adapt(x *tensor.Tensor) error {
+// not built yet; called after Build, x's examples must have the shape the
+// layer was built for. Large arrays are read in chunks.
+func (l *Normalization) Adapt(x data.Array) error {
 	var a normAccumulator
-	if err := a.add(l, x); err != nil {
+	err := arrayChunks("Normalization", x, func(b *tensor.Tensor) error { return a.add(l, b) })
+	if err != nil {
 		return err
 	}
 	return a.finish(l)
+}
+
+// arrayChunks calls f on the examples of x, in batches of up to 4096
+// examples (x itself if it is a tensor).
+func arrayChunks(layer string, x data.Array, f func(*tensor.Tensor) error) error {
+	if x == nil || (reflect.ValueOf(x).Kind() == reflect.Pointer && reflect.ValueOf(x).IsNil()) {
+		return fmt.Errorf("layers: %s: Adapt: the data is nil", layer)
+	}
+	if t, ok := x.(*tensor.Tensor); ok {
+		return f(t)
+	}
+	if x.Rank() < 1 || x.Dim(0) == 0 {
+		return fmt.Errorf("layers: %s: Adapt: want a non-empty array of examples", layer)
+	}
+	shape := make([]int, x.Rank())
+	for i := range shape {
+		shape[i] = x.Dim(i)
+	}
+	n := shape[0]
+	shape[0] = min(n, 4096)
+	if err := checkOutput(layer, "Adapt's examples", shape); err != nil {
+		return err
+	}
+	buf := tensor.Zeros(shape...)
+	idx := make([]int, 0, shape[0])
+	for lo := 0; lo < n; lo += shape[0] {
+		hi := min(n, lo+shape[0])
+		idx = idx[:0]
+		for i := lo; i < hi; i++ {
+			idx = append(idx, i)
+		}
+		b := buf
+		if hi-lo < shape[0] {
+			s := append([]int{hi - lo}, shape[1:]...)
+			b = tensor.FromSlice(buf.Data()[:prod(s)], s...)
+		}
+		x.TakeRowsInto(b, idx)
+		if err := f(b); err != nil {
+			return err
+		}
+	}
+	return nil
 }
 
 // AdaptDataset is Adapt over the elements' X of a dataset of batches (use

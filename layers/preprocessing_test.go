@@ -247,3 +247,49 @@ func TestRescalingNormalizationAllocations(t *testing.T) {
 		}
 	}
 }
+
+// rowsArray is a data.Array that is not a tensor, so that Adapt reads it
+// in chunks.
+type rowsArray struct{ t *tensor.Tensor }
+
+func (a rowsArray) Rank() int                                  { return a.t.Rank() }
+func (a rowsArray) Dim(i int) int                              { return a.t.Dim(i) }
+func (a rowsArray) TakeRowsInto(dst *tensor.Tensor, idx []int) { a.t.TakeRowsInto(dst, idx) }
+
+// TestAdaptArray adapts from an array of 10000 examples (three chunks):
+// the statistics equal those of the whole tensor.
+func TestAdaptArray(t *testing.T) {
+	x := tt.Rand(8, -3, 7, 10000, 2, 2)
+	whole, chunked := &layers.Normalization{}, &layers.Normalization{}
+	if err := whole.Adapt(x); err != nil {
+		t.Fatal(err)
+	}
+	if err := chunked.Adapt(rowsArray{x}); err != nil {
+		t.Fatal(err)
+	}
+	for i, w := range whole.Weights()[:2] {
+		if err := tt.AllClose(chunked.Weights()[i].Value.Data(), w.Value.Data(), 1e-5, 1e-5); err != nil {
+			t.Errorf("%s: %v", w.Name, err)
+		}
+	}
+	// The mean of uniform [-3, 7) is 2, its variance 100/12.
+	if err := tt.AllClose(whole.Weights()[0].Value.Data(), []float32{2, 2}, 0.1, 0); err != nil {
+		t.Errorf("mean: %v", err)
+	}
+	if err := tt.AllClose(whole.Weights()[1].Value.Data(), []float32{100.0 / 12, 100.0 / 12}, 0.3, 0); err != nil {
+		t.Errorf("variance: %v", err)
+	}
+	d := &layers.Discretization{NumBins: 2}
+	if err := d.Adapt(rowsArray{x}); err != nil {
+		t.Fatal(err)
+	}
+	if len(d.BinBoundaries) != 1 || d.BinBoundaries[0] < 1.8 || d.BinBoundaries[0] > 2.2 {
+		t.Errorf("median boundary %v, want about 2", d.BinBoundaries)
+	}
+	var nilT *tensor.Tensor
+	for _, err := range []error{(&layers.Normalization{}).Adapt(nil), (&layers.Normalization{}).Adapt(nilT), (&layers.Discretization{NumBins: 2}).Adapt(rowsArray{tensor.Zeros(0, 2)})} {
+		if err == nil || !strings.Contains(err.Error(), "Adapt:") {
+			t.Errorf("error %v", err)
+		}
+	}
+}

@@ -55,19 +55,38 @@ func GroupNorm(x, gamma, beta *Tensor, n, s, g, k int, eps float32) *Tensor {
 			is := 1 / math.Sqrt(sq*inv+float64(eps))
 			invstd[i*g+j] = float32(is)
 			m32, is32 := float32(mean), float32(is)
+			var gs, bs []float32
+			if gamma != nil {
+				gs = gamma.data[j*k : j*k+k]
+			}
+			if beta != nil {
+				bs = beta.data[j*k : j*k+k]
+			}
 			for r := range s {
 				o := r*gk + j*k
 				xr, hr, yr := ex[o:o+k], hx[o:o+k], yx[o:o+k]
+				hr, yr = hr[:len(xr)], yr[:len(xr)]
 				for c, v := range xr {
-					h := (v - m32) * is32
-					hr[c] = h
-					if gamma != nil {
-						h *= gamma.data[j*k+c]
+					hr[c] = (v - m32) * is32
+				}
+				switch {
+				case gs != nil && bs != nil:
+					gs, bs := gs[:len(hr)], bs[:len(hr)]
+					for c, h := range hr {
+						yr[c] = h*gs[c] + bs[c]
 					}
-					if beta != nil {
-						h += beta.data[j*k+c]
+				case gs != nil:
+					gs := gs[:len(hr)]
+					for c, h := range hr {
+						yr[c] = h * gs[c]
 					}
-					yr[c] = h
+				case bs != nil:
+					bs := bs[:len(hr)]
+					for c, h := range hr {
+						yr[c] = h + bs[c]
+					}
+				default:
+					copy(yr, hr)
 				}
 			}
 		}

@@ -39,8 +39,8 @@ func AffineTransform(x *Tensor, transforms []float32, interpolation, fillMode st
 	if len(transforms) != 8*x.shape[0] {
 		panic(shapeErr("AffineTransform", fmt.Sprintf("%d transform values for %d images (want 8 each)", len(transforms), x.shape[0]), x.shape))
 	}
-	s := affineSampler{interp: interpolation, mode: fillMode}
-	s.check()
+	code := affineModeCode(interpolation, fillMode)
+	s := samplerFor(code)
 	out := newOutRaw(x.shape, x)
 	n, h, w, c := x.shape[0], x.shape[1], x.shape[2], x.shape[3]
 	for i := range n {
@@ -68,39 +68,42 @@ func AffineTransform(x *Tensor, transforms []float32, interpolation, fillMode st
 	if nd := track(out, "AffineTransform", affineBackward, x); nd != nil {
 		nd.fs = out.scratchRaw(len(transforms))
 		copy(nd.fs, transforms)
-		nd.groups[0] = affineModeCode(interpolation, fillMode)
+		nd.groups[0] = code
 	}
 	return out
 }
 
 // affineSampler computes the taps of one output pixel.
 type affineSampler struct {
-	interp, mode string
+	nearest bool  // nearest-neighbour rather than bilinear interpolation
+	mode    uint8 // one of the fill* codes
 }
 
-func (s affineSampler) check() {
-	if s.interp != Bilinear && s.interp != Nearest {
-		panic(fmt.Sprintf("tensor: AffineTransform: unknown interpolation %q", s.interp))
-	}
-	switch s.mode {
-	case FillReflect, FillWrap, FillConstant, FillNearest:
-	default:
-		panic(fmt.Sprintf("tensor: AffineTransform: unknown fill mode %q", s.mode))
-	}
-}
+const (
+	fillReflect uint8 = iota
+	fillWrap
+	fillConstant
+	fillNearest
+)
 
 var affineModes = [...][2]string{
 	{Bilinear, FillReflect}, {Bilinear, FillWrap}, {Bilinear, FillConstant}, {Bilinear, FillNearest},
 	{Nearest, FillReflect}, {Nearest, FillWrap}, {Nearest, FillConstant}, {Nearest, FillNearest},
 }
 
+// affineModeCode numbers an interpolation and fill mode, panicking for
+// unknown ones.
 func affineModeCode(interp, mode string) int {
 	for i, m := range affineModes {
 		if m[0] == interp && m[1] == mode {
 			return i
 		}
 	}
-	return -1
+	panic(fmt.Sprintf("tensor: AffineTransform: unknown interpolation %q or fill mode %q", interp, mode))
+}
+
+func samplerFor(code int) affineSampler {
+	return affineSampler{nearest: code >= 4, mode: uint8(code % 4)}
 }
 
 // tap is one input pixel (off = row·W + col, or -1 for the fill value)
@@ -152,10 +155,10 @@ func (s affineSampler) axis(v float32, n int, nodes *[2]struct {
 }) int {
 	if math.IsNaN(float64(v)) || math.IsInf(float64(v), 0) {
 		// No pixel: the fill value in constant mode, else the first pixel.
-		nodes[0].i, nodes[0].w, nodes[0].valid = 0, 1, s.mode != FillConstant
+		nodes[0].i, nodes[0].w, nodes[0].valid = 0, 1, s.mode != fillConstant
 		return 1
 	}
-	if s.interp == Nearest {
+	if s.nearest {
 		i := clampInt(math.RoundToEven(float64(v)))
 		nodes[0].i, nodes[0].w, nodes[0].valid = s.fix(i, n), 1, s.valid(i, n)
 		return 1
@@ -175,15 +178,15 @@ func clampInt(f float64) int {
 }
 
 func (s affineSampler) valid(i, n int) bool {
-	return s.mode != FillConstant || (i >= 0 && i < n)
+	return s.mode != fillConstant || (i >= 0 && i < n)
 }
 
 // fix maps an index outside [0, n) into it, as Keras's index fixers do.
 func (s affineSampler) fix(i, n int) int {
 	switch s.mode {
-	case FillWrap:
+	case fillWrap:
 		return floorMod(i, n)
-	case FillReflect:
+	case fillReflect:
 		// floor((mirror(2i+1, 2n+1) − 1) / 2), mirror(j, m) = |((j + m−1) mod 2(m−1)) − (m−1)|
 		m := 2*n + 1
 		p := m - 1
@@ -215,8 +218,7 @@ func floorDiv(a, b int) int {
 func affineBackward(o *Tensor) {
 	nd := o.node
 	x := nd.in[0]
-	m := affineModes[nd.groups[0]]
-	s := affineSampler{interp: m[0], mode: m[1]}
+	s := samplerFor(nd.groups[0])
 	n, h, w, c := x.shape[0], x.shape[1], x.shape[2], x.shape[3]
 	for i := range n {
 		t := nd.fs[8*i : 8*i+8]
@@ -272,6 +274,10 @@ func flipCopy(dst, src []float32, shape []int, flip []float32, horizontal, verti
 	h, w, c := shape[1], shape[2], shape[3]
 	for i, f := range flip {
 		base := i * h * w * c
+		if f == 0 && !add {
+			copy(dst[base:base+h*w*c], src[base:base+h*w*c])
+			continue
+		}
 		for y := range h {
 			sy := y
 			if f != 0 && vertical {
