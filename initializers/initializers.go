@@ -188,14 +188,27 @@ func truncNormal(n int, std float64, rng *rand.Rand) []float32 {
 // ErrUnknownName is wrapped by the error Get returns for an unknown name.
 var ErrUnknownName = errors.New("unknown initializer")
 
+// registry holds Keras's snake_case names and the aliases Keras accepts.
 var registry = map[string]func() Initializer{
-	"glorot_uniform": func() Initializer { return GlorotUniform{} },
-	"he_normal":      func() Initializer { return HeNormal{} },
-	"he_uniform":     func() Initializer { return HeUniform{} },
-	"random_uniform": func() Initializer { return RandomUniform{} },
-	"random_normal":  func() Initializer { return RandomNormal{} },
-	"zeros":          func() Initializer { return Zeros{} },
-	"ones":           func() Initializer { return Ones{} },
+	"glorot_uniform":   func() Initializer { return GlorotUniform{} },
+	"glorot_normal":    func() Initializer { return GlorotNormal{} },
+	"he_normal":        func() Initializer { return HeNormal{} },
+	"he_uniform":       func() Initializer { return HeUniform{} },
+	"lecun_normal":     func() Initializer { return LecunNormal{} },
+	"lecun_uniform":    func() Initializer { return LecunUniform{} },
+	"random_uniform":   func() Initializer { return RandomUniform{} },
+	"uniform":          func() Initializer { return RandomUniform{} },
+	"random_normal":    func() Initializer { return RandomNormal{} },
+	"normal":           func() Initializer { return RandomNormal{} },
+	"truncated_normal": func() Initializer { return TruncatedNormal{} },
+	"variance_scaling": func() Initializer { return VarianceScaling{} },
+	"orthogonal":       func() Initializer { return Orthogonal{} },
+	"identity":         func() Initializer { return Identity{} },
+	"constant":         func() Initializer { return Constant{} },
+	"zeros":            func() Initializer { return Zeros{} },
+	"zero":             func() Initializer { return Zeros{} },
+	"ones":             func() Initializer { return Ones{} },
+	"one":              func() Initializer { return Ones{} },
 }
 
 // Get returns the initializer with the given Keras name and default settings.

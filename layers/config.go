@@ -45,6 +45,12 @@ var (
 // function. The built-in layers register themselves the same way, each in its
 // own file next to its code, under their Keras class names (Conv2D,
 // Dense, Dropout, Flatten, InputLayer, MaxPooling2D, Reshape, …).
+//
+// A layer of several inputs or outputs registers the same way: its type
+// implements MultiLayer (and MultiPlanner) for the graph, and Layer,
+// Planner and Configurable for the registry, with a Build that refuses a
+// single input. A model's graph calls a layer that implements MultiLayer
+// through it; the merge layers (Add, Concatenate, Dot, …) are made so.
 func Register(className string, decode Decoder) {
 	registryMu.Lock()
 	defer registryMu.Unlock()

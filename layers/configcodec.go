@@ -2,7 +2,9 @@ package layers
 
 import (
 	"encoding/json"
+	"errors"
 	"fmt"
+	"math"
 	"strings"
 
 	"github.com/neuron-go/neuron/activations"
@@ -62,26 +64,63 @@ func (b batchShape) String() string {
 }
 
 // object is a serialized helper object: an initializer or a regularizer.
+// Keras 3 also writes "module" and "registered_name"; they are accepted
+// and not needed, the class name being looked up in a closed list.
 type object struct {
-	ClassName string          `json:"class_name"`
-	Config    json.RawMessage `json:"config"`
+	Module         *string         `json:"module,omitempty"`
+	ClassName      string          `json:"class_name"`
+	Config         json.RawMessage `json:"config"`
+	RegisteredName *string         `json:"registered_name,omitempty"`
 }
 
-// Initializer configs, with Keras's class names and keys.
+// Initializer configs, with Keras's class names and keys. Keras writes a
+// seed (null unless given) for the random ones, and input_axes and
+// output_axes (null) for the variance-scaling ones; they are accepted on
+// load, and a seed is ignored: neuron's initial weights come from the
+// model's seed.
 type (
+	seedKeys struct {
+		Seed       *int64 `json:"seed,omitempty"`
+		InputAxes  *[]int `json:"input_axes,omitempty"`
+		OutputAxes *[]int `json:"output_axes,omitempty"`
+	}
 	randomUniformConfig struct {
 		MinVal float64 `json:"minval"`
 		MaxVal float64 `json:"maxval"`
+		seedKeys
 	}
 	randomNormalConfig struct {
 		Mean   float64 `json:"mean"`
 		StdDev float64 `json:"stddev"`
+		seedKeys
+	}
+	varianceScalingConfig struct {
+		Scale        float64 `json:"scale"`
+		Mode         string  `json:"mode"`
+		Distribution string  `json:"distribution"`
+		seedKeys
+	}
+	gainConfig struct {
+		Gain float64 `json:"gain"`
+		seedKeys
+	}
+	identityConfig struct {
+		Gain *float64 `json:"gain,omitempty"`
 	}
 	constantConfig struct {
 		Value float32 `json:"value"`
 	}
 	emptyConfig struct{}
 )
+
+// noAxes refuses input_axes and output_axes other than null, which
+// neuron's fans (Keras's default rule) do not follow.
+func (k seedKeys) noAxes() error {
+	if k.InputAxes != nil || k.OutputAxes != nil {
+		return errors.New("input_axes and output_axes are not supported")
+	}
+	return nil
+}
 
 // encodeInitializer returns the saved form of a built-in initializer; nil
 // means def.
@@ -94,10 +133,16 @@ func encodeInitializer(key string, ini, def initializers.Initializer) (*object, 
 	switch v := ini.(type) {
 	case initializers.GlorotUniform:
 		class = "GlorotUniform"
+	case initializers.GlorotNormal:
+		class = "GlorotNormal"
 	case initializers.HeNormal:
 		class = "HeNormal"
 	case initializers.HeUniform:
 		class = "HeUniform"
+	case initializers.LecunNormal:
+		class = "LecunNormal"
+	case initializers.LecunUniform:
+		class = "LecunUniform"
 	case initializers.Zeros:
 		class = "Zeros"
 	case initializers.Ones:
@@ -107,13 +152,36 @@ func encodeInitializer(key string, ini, def initializers.Initializer) (*object, 
 		if lo == 0 && hi == 0 {
 			lo, hi = -0.05, 0.05
 		}
-		class, cfg = "RandomUniform", randomUniformConfig{lo, hi}
+		class, cfg = "RandomUniform", randomUniformConfig{MinVal: lo, MaxVal: hi}
 	case initializers.RandomNormal:
 		std := v.Stddev
 		if std == 0 {
 			std = 0.05
 		}
-		class, cfg = "RandomNormal", randomNormalConfig{v.Mean, std}
+		class, cfg = "RandomNormal", randomNormalConfig{Mean: v.Mean, StdDev: std}
+	case initializers.TruncatedNormal:
+		std := v.Stddev
+		if std == 0 {
+			std = 0.05
+		}
+		class, cfg = "TruncatedNormal", randomNormalConfig{Mean: v.Mean, StdDev: std}
+	case initializers.VarianceScaling:
+		scale, mode, dist := v.Settings()
+		class, cfg = "VarianceScaling", varianceScalingConfig{Scale: scale, Mode: mode, Distribution: dist}
+	case initializers.Orthogonal:
+		g := v.Gain
+		if g == 0 {
+			g = 1
+		}
+		class, cfg = "Orthogonal", gainConfig{Gain: g}
+	case initializers.Identity:
+		// Keras's Identity writes no config (its gain is not saved); the
+		// gain is written only when it is not the default 1.
+		c := identityConfig{}
+		if v.Gain != 0 && v.Gain != 1 {
+			c.Gain = &v.Gain
+		}
+		class, cfg = "Identity", c
 	case initializers.Constant:
 		class, cfg = "Constant", constantConfig{v.Value}
 	default:
@@ -125,6 +193,9 @@ func encodeInitializer(key string, ini, def initializers.Initializer) (*object, 
 	}
 	return &object{ClassName: class, Config: b}, nil
 }
+
+// initializerClasses are the initializer classes that load.
+const initializerClasses = "Constant, GlorotNormal, GlorotUniform, HeNormal, HeUniform, Identity, LecunNormal, LecunUniform, Ones, Orthogonal, RandomNormal, RandomUniform, TruncatedNormal, VarianceScaling, Zeros"
 
 // decodeInitializer builds an initializer from its saved form; nil gives
 // nil (the layer's default).
@@ -139,35 +210,80 @@ func decodeInitializer(key string, o *object) (initializers.Initializer, error) 
 	var ini initializers.Initializer
 	var err error
 	switch o.ClassName {
-	case "GlorotUniform", "HeNormal", "HeUniform", "Zeros", "Ones":
-		err = strictjson.Decode(cfg, &emptyConfig{})
+	case "GlorotUniform", "GlorotNormal", "HeNormal", "HeUniform", "LecunNormal", "LecunUniform":
+		var c seedKeys
+		if err = strictjson.Decode(cfg, &c); err == nil {
+			err = c.noAxes()
+		}
 		ini = map[string]initializers.Initializer{
 			"GlorotUniform": initializers.GlorotUniform{},
+			"GlorotNormal":  initializers.GlorotNormal{},
 			"HeNormal":      initializers.HeNormal{},
 			"HeUniform":     initializers.HeUniform{},
-			"Zeros":         initializers.Zeros{},
-			"Ones":          initializers.Ones{},
+			"LecunNormal":   initializers.LecunNormal{},
+			"LecunUniform":  initializers.LecunUniform{},
 		}[o.ClassName]
+	case "Zeros", "Ones":
+		err = strictjson.Decode(cfg, &emptyConfig{})
+		ini = initializers.Initializer(initializers.Zeros{})
+		if o.ClassName == "Ones" {
+			ini = initializers.Ones{}
+		}
 	case "RandomUniform":
-		c := randomUniformConfig{-0.05, 0.05}
+		c := randomUniformConfig{MinVal: -0.05, MaxVal: 0.05}
 		err = strictjson.Decode(cfg, &c)
 		if err == nil && !(c.MinVal < c.MaxVal) {
 			err = fmt.Errorf("minval %v must be less than maxval %v", c.MinVal, c.MaxVal)
 		}
 		ini = initializers.RandomUniform{Min: c.MinVal, Max: c.MaxVal}
-	case "RandomNormal":
-		c := randomNormalConfig{0, 0.05}
+	case "RandomNormal", "TruncatedNormal":
+		c := randomNormalConfig{StdDev: 0.05}
 		err = strictjson.Decode(cfg, &c)
 		if err == nil && !(c.StdDev > 0) {
 			err = fmt.Errorf("stddev must be positive, got %v", c.StdDev)
 		}
-		ini = initializers.RandomNormal{Mean: c.Mean, Stddev: c.StdDev}
+		if o.ClassName == "RandomNormal" {
+			ini = initializers.RandomNormal{Mean: c.Mean, Stddev: c.StdDev}
+		} else {
+			ini = initializers.TruncatedNormal{Mean: c.Mean, Stddev: c.StdDev}
+		}
+	case "VarianceScaling":
+		c := varianceScalingConfig{Scale: 1, Mode: "fan_in", Distribution: "truncated_normal"}
+		if err = strictjson.Decode(cfg, &c); err == nil {
+			err = c.noAxes()
+		}
+		if err == nil && !(c.Scale > 0) {
+			err = fmt.Errorf("scale must be positive, got %v", c.Scale)
+		}
+		vs := initializers.VarianceScaling{Scale: c.Scale, Mode: c.Mode, Distribution: strings.ToLower(c.Distribution)}
+		if err == nil {
+			err = vs.Check(nil)
+		}
+		ini = vs
+	case "Orthogonal", "OrthogonalInitializer":
+		c := gainConfig{Gain: 1}
+		err = strictjson.Decode(cfg, &c)
+		if err == nil && (c.Gain == 0 || math.IsNaN(c.Gain) || math.IsInf(c.Gain, 0)) {
+			err = fmt.Errorf("gain must be finite and not 0, got %v", c.Gain)
+		}
+		ini = initializers.Orthogonal{Gain: c.Gain}
+	case "Identity", "IdentityInitializer":
+		var c identityConfig
+		err = strictjson.Decode(cfg, &c)
+		g := 1.0
+		if c.Gain != nil {
+			g = *c.Gain
+		}
+		if err == nil && (g == 0 || math.IsNaN(g) || math.IsInf(g, 0)) {
+			err = fmt.Errorf("gain must be finite and not 0, got %v", g)
+		}
+		ini = initializers.Identity{Gain: g}
 	case "Constant":
 		var c constantConfig
 		err = strictjson.Decode(cfg, &c)
 		ini = initializers.Constant{Value: c.Value}
 	default:
-		return nil, fmt.Errorf("%s: unknown initializer class %q (known: Constant, GlorotUniform, HeNormal, HeUniform, Ones, RandomNormal, RandomUniform, Zeros)", key, o.ClassName)
+		return nil, fmt.Errorf("%s: unknown initializer class %q (known: %s)", key, o.ClassName, initializerClasses)
 	}
 	if err != nil {
 		return nil, fmt.Errorf("%s: %s: %w", key, o.ClassName, err)
@@ -287,4 +403,16 @@ func decodeKernelSettings(shape batchShape, activation string, kernelInit, biasI
 		return k, err
 	}
 	return k, nil
+}
+
+// checkInit returns an error naming the layer and the field if ini (nil
+// means the layer's default, always valid) cannot fill a weight of shape.
+func checkInit(layer, field string, ini initializers.Initializer, shape []int) error {
+	if ini == nil {
+		return nil
+	}
+	if err := initializers.Check(ini, shape); err != nil {
+		return fmt.Errorf("layers: %s: %s: %w", layer, field, err)
+	}
+	return nil
 }

@@ -6,6 +6,7 @@ import (
 	"strings"
 
 	"github.com/neuron-go/neuron/activations"
+	"github.com/neuron-go/neuron/constraints"
 	"github.com/neuron-go/neuron/initializers"
 	"github.com/neuron-go/neuron/tensor"
 )
@@ -47,6 +48,10 @@ type Conv2D struct {
 	// KernelRegularizer and BiasRegularizer add a penalty on the weights to
 	// the training loss; nil means none.
 	KernelRegularizer, BiasRegularizer Regularizer
+	// KernelConstraint and BiasConstraint rewrite the weights after each
+	// optimizer update (Keras's kernel_constraint and bias_constraint);
+	// nil means none.
+	KernelConstraint, BiasConstraint constraints.Constraint
 	// InputShape optionally declares the model's per-example input shape,
 	// e.g. {28, 28, 1}.
 	InputShape []int
@@ -67,6 +72,9 @@ func (l *Conv2D) ModelInputShape() []int { return l.InputShape }
 func (l *Conv2D) Build(in []int, rng *rand.Rand) ([]int, error) {
 	out, ws, strides, padding, err := l.plan(in)
 	if err != nil {
+		return nil, err
+	}
+	if _, _, err := l.Plan(in); err != nil { // the initializers' arguments
 		return nil, err
 	}
 	ki, bi := l.KernelInitializer, l.BiasInitializer
@@ -249,6 +257,8 @@ type conv2DConfig struct {
 	BiasInitializer   *object    `json:"bias_initializer"`
 	KernelRegularizer *object    `json:"kernel_regularizer,omitempty"`
 	BiasRegularizer   *object    `json:"bias_regularizer,omitempty"`
+	KernelConstraint  *object    `json:"kernel_constraint,omitempty"`
+	BiasConstraint    *object    `json:"bias_constraint,omitempty"`
 }
 
 // Config implements Configurable.
@@ -278,10 +288,19 @@ func (l *Conv2D) Config() (any, error) {
 	if err != nil {
 		return nil, err
 	}
+	kc, err := encodeConstraint("kernel_constraint", l.KernelConstraint)
+	if err != nil {
+		return nil, err
+	}
+	bc, err := encodeConstraint("bias_constraint", l.BiasConstraint)
+	if err != nil {
+		return nil, err
+	}
 	return conv2DConfig{
 		BatchInputShape: toBatchShape(l.InputShape), Filters: l.Filters, KernelSize: l.KernelSize,
 		Strides: strides, Padding: padding, DataFormat: "channels_last", Activation: l.Activation.Name(),
 		UseBias: !l.NoBias, KernelInitializer: ki, BiasInitializer: bi, KernelRegularizer: kr, BiasRegularizer: br,
+		KernelConstraint: kc, BiasConstraint: bc,
 	}, nil
 }
 
@@ -308,16 +327,46 @@ func decodeConv2D(b []byte) (Layer, error) {
 	if err != nil {
 		return nil, err
 	}
+	kc, err := decodeConstraint("kernel_constraint", c.KernelConstraint)
+	if err != nil {
+		return nil, err
+	}
+	bc, err := decodeConstraint("bias_constraint", c.BiasConstraint)
+	if err != nil {
+		return nil, err
+	}
 	return &Conv2D{
 		Filters: c.Filters, KernelSize: c.KernelSize, Strides: c.Strides, Padding: c.Padding, NoBias: !c.UseBias,
 		InputShape: k.inputShape, Activation: k.activation,
 		KernelInitializer: k.kernelInit, BiasInitializer: k.biasInit,
 		KernelRegularizer: k.kernelReg, BiasRegularizer: k.biasReg,
+		KernelConstraint: kc, BiasConstraint: bc,
 	}, nil
 }
 
 // Plan implements Planner.
 func (l *Conv2D) Plan(in []int) ([]int, []WeightShape, error) {
 	out, ws, _, _, err := l.plan(in)
-	return out, ws, err
+	if err == nil {
+		err = checkInit("Conv2D", "KernelInitializer", l.KernelInitializer, ws[0].Shape)
+	}
+	if err == nil && len(ws) > 1 {
+		err = checkInit("Conv2D", "BiasInitializer", l.BiasInitializer, ws[1].Shape)
+	}
+	if err == nil {
+		err = checkConstraint("Conv2D", "KernelConstraint", l.KernelConstraint, ws[0].Shape)
+	}
+	if err == nil && len(ws) > 1 {
+		err = checkConstraint("Conv2D", "BiasConstraint", l.BiasConstraint, ws[1].Shape)
+	}
+	if err != nil {
+		return nil, nil, err
+	}
+	return out, ws, nil
+}
+
+// ApplyConstraints implements Constrained.
+func (l *Conv2D) ApplyConstraints() {
+	applyConstraint(l.KernelConstraint, l.kernel)
+	applyConstraint(l.BiasConstraint, l.bias)
 }

@@ -5,6 +5,7 @@ import (
 	"math/rand/v2"
 
 	"github.com/neuron-go/neuron/activations"
+	"github.com/neuron-go/neuron/constraints"
 	"github.com/neuron-go/neuron/initializers"
 	"github.com/neuron-go/neuron/tensor"
 )
@@ -25,6 +26,10 @@ type Dense struct {
 	// KernelRegularizer and BiasRegularizer add a penalty on the weights to
 	// the training loss; nil means none.
 	KernelRegularizer, BiasRegularizer Regularizer
+	// KernelConstraint and BiasConstraint rewrite the weights after each
+	// optimizer update (Keras's kernel_constraint and bias_constraint);
+	// nil means none.
+	KernelConstraint, BiasConstraint constraints.Constraint
 	// InputShape optionally declares the model's per-example input shape.
 	InputShape []int
 
@@ -98,6 +103,8 @@ type denseConfig struct {
 	BiasInitializer   *object    `json:"bias_initializer"`
 	KernelRegularizer *object    `json:"kernel_regularizer,omitempty"`
 	BiasRegularizer   *object    `json:"bias_regularizer,omitempty"`
+	KernelConstraint  *object    `json:"kernel_constraint,omitempty"`
+	BiasConstraint    *object    `json:"bias_constraint,omitempty"`
 }
 
 // Config implements Configurable.
@@ -118,9 +125,18 @@ func (d *Dense) Config() (any, error) {
 	if err != nil {
 		return nil, err
 	}
+	kc, err := encodeConstraint("kernel_constraint", d.KernelConstraint)
+	if err != nil {
+		return nil, err
+	}
+	bc, err := encodeConstraint("bias_constraint", d.BiasConstraint)
+	if err != nil {
+		return nil, err
+	}
 	return denseConfig{
 		BatchInputShape: toBatchShape(d.InputShape), Units: d.Units, Activation: d.Activation.Name(),
 		UseBias: !d.NoBias, KernelInitializer: ki, BiasInitializer: bi, KernelRegularizer: kr, BiasRegularizer: br,
+		KernelConstraint: kc, BiasConstraint: bc,
 	}, nil
 }
 
@@ -137,10 +153,19 @@ func decodeDense(b []byte) (Layer, error) {
 	if err != nil {
 		return nil, err
 	}
+	kc, err := decodeConstraint("kernel_constraint", c.KernelConstraint)
+	if err != nil {
+		return nil, err
+	}
+	bc, err := decodeConstraint("bias_constraint", c.BiasConstraint)
+	if err != nil {
+		return nil, err
+	}
 	return &Dense{
 		Units: c.Units, NoBias: !c.UseBias, InputShape: k.inputShape, Activation: k.activation,
 		KernelInitializer: k.kernelInit, BiasInitializer: k.biasInit,
 		KernelRegularizer: k.kernelReg, BiasRegularizer: k.biasReg,
+		KernelConstraint: kc, BiasConstraint: bc,
 	}, nil
 }
 
@@ -159,5 +184,23 @@ func (d *Dense) Plan(in []int) ([]int, []WeightShape, error) {
 	if err := checkWeights("Dense", ws); err != nil {
 		return nil, nil, err
 	}
+	if err := checkInit("Dense", "KernelInitializer", d.KernelInitializer, ws[0].Shape); err != nil {
+		return nil, nil, err
+	}
+	if err := checkInit("Dense", "BiasInitializer", d.BiasInitializer, []int{d.Units}); err != nil {
+		return nil, nil, err
+	}
+	if err := checkConstraint("Dense", "KernelConstraint", d.KernelConstraint, ws[0].Shape); err != nil {
+		return nil, nil, err
+	}
+	if err := checkConstraint("Dense", "BiasConstraint", d.BiasConstraint, []int{d.Units}); err != nil {
+		return nil, nil, err
+	}
 	return []int{d.Units}, ws, nil
+}
+
+// ApplyConstraints implements Constrained.
+func (d *Dense) ApplyConstraints() {
+	applyConstraint(d.KernelConstraint, d.kernel)
+	applyConstraint(d.BiasConstraint, d.bias)
 }

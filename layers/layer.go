@@ -8,8 +8,16 @@
 //   - sequences: MaxPooling1D, AveragePooling1D, GlobalAveragePooling1D,
 //     GlobalMaxPooling1D, ZeroPadding1D, Cropping1D, UpSampling1D,
 //     SpatialDropout1D, RepeatVector, Permute;
-//   - normalization: BatchNormalization;
-//   - regularization: GaussianNoise, GaussianDropout, ActivityRegularization.
+//   - normalization: BatchNormalization, LayerNormalization,
+//     GroupNormalization, UnitNormalization;
+//   - preprocessing (fixed before training, or computed by Adapt):
+//     Rescaling, Normalization, CategoryEncoding, Discretization;
+//   - image augmentation (active only in training): RandomFlip,
+//     RandomTranslation, RandomRotation, RandomZoom, RandomContrast;
+//   - activations: Activation, ReLU, LeakyReLU, PReLU, ELU, Softmax;
+//   - regularization: GaussianNoise, GaussianDropout, ActivityRegularization;
+//   - merging (MultiLayer, several inputs): Add, Subtract, Multiply,
+//     Average, Maximum, Minimum, Concatenate, Dot.
 //
 // A layer is configured by the exported fields of its struct, named after
 // Keras's keyword arguments; the zero value of a field is Keras's default.

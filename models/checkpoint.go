@@ -440,16 +440,24 @@ func readBackup(path string, m *engine) (*backup, error) {
 		return nil, err
 	}
 	defer fh.Close()
-	f, err := openNeuron(fh, size, formatBackup)
+	return decodeBackup(fh, size, m, true)
+}
+
+// decodeBackup is readBackup for the first size bytes of r; verify checks
+// the checksum (the fuzz target skips it to reach what lies behind).
+func decodeBackup(r io.ReaderAt, size int64, m *engine, verify bool) (*backup, error) {
+	f, err := openNeuron(r, size, formatBackup)
 	if err != nil {
 		return nil, err
 	}
-	if err := f.VerifyChecksum(); err != nil {
-		return nil, err
+	if verify {
+		if err := f.VerifyChecksum(); err != nil {
+			return nil, err
+		}
 	}
 	bk := &backup{}
-	if err := strictjson.Decode([]byte(f.Meta[metaTraining]), &bk.training); err != nil {
-		return nil, invalidf("%s: %v", metaTraining, err)
+	if err := parseTraining(f.Meta[metaTraining], &bk.training); err != nil {
+		return nil, err
 	}
 	if bk.training.Position == nil {
 		return nil, invalidf("%s: position is missing", metaTraining)
@@ -461,7 +469,7 @@ func readBackup(path string, m *engine) (*backup, error) {
 				return nil, fmt.Errorf("%w (was the backup made by another model?)", err)
 			}
 			buf := make([]float32, w.Value.Size())
-			if err := f.Read(name, buf); err != nil {
+			if err := readFinite(f, name, buf); err != nil {
 				return nil, err
 			}
 			bk.weights = append(bk.weights, buf)
@@ -475,7 +483,7 @@ func readBackup(path string, m *engine) (*backup, error) {
 				return nil, err
 			}
 			buf := make([]float32, w.Size())
-			if err := f.Read(name, buf); err != nil {
+			if err := readFinite(f, name, buf); err != nil {
 				return nil, err
 			}
 			vals = append(vals, buf)

@@ -171,6 +171,11 @@ func (e *engine) trainStep(xb, yb []*tensor.Tensor) float64 {
 	}
 	tensor.Backward(loss)
 	e.optimizer.Apply(e.weights)
+	for _, l := range e.net.layers {
+		if c, ok := l.layer.(interface{ ApplyConstraints() }); ok {
+			c.ApplyConstraints() // after the update, as Keras does
+		}
+	}
 	for _, w := range e.weights {
 		w.ZeroGrad()
 	}
@@ -366,6 +371,9 @@ func (e *engine) fit(x, y []Array, cfg FitConfig) (h *History, err error) {
 			}
 			lv := e.trainStep(xs, ys)
 			arena.Reset()
+			if (math.IsNaN(lv) || math.IsInf(lv, 0)) && !cfg.ContinueOnNaN {
+				return h, e.endTraining(cfg, lastLogs, &NonFiniteError{Op: "fit", Epoch: epoch + 1, Epochs: cfg.Epochs, Step: step + 1, Steps: steps, Loss: lv})
+			}
 			loss.add(lv, hi-lo)
 			run.stepDone(epoch, step, loss)
 			if cfg.Verbose == Silent && len(cfg.Callbacks) == 0 {
@@ -425,7 +433,12 @@ func (e *engine) fit(x, y []Array, cfg FitConfig) (h *History, err error) {
 			break
 		}
 	}
-	return h, e.endTraining(cfg, lastLogs, nil)
+	// The last step's update shows in no loss: look at the weights.
+	var werr error
+	if !cfg.ContinueOnNaN {
+		werr = e.checkWeights("fit")
+	}
+	return h, e.endTraining(cfg, lastLogs, werr)
 }
 
 // valData is the validation data of a Fit call, one array per input and
@@ -459,6 +472,9 @@ func (e *engine) evaluateChecked(x, y []Array, cfg EvaluateConfig) (logs map[str
 		return nil, fmt.Errorf("models: evaluate: BatchSize must be positive, got %d", cfg.BatchSize)
 	}
 	if err := checkVerbose("evaluate", cfg.Verbose); err != nil {
+		return nil, err
+	}
+	if err := e.checkWeights("evaluate"); err != nil {
 		return nil, err
 	}
 	if cfg.BatchSize == 0 {
@@ -563,6 +579,9 @@ func (e *engine) predict(x []Array, cfg PredictConfig) (outs []*tensor.Tensor, e
 		return nil, fmt.Errorf("models: predict: BatchSize must be positive, got %d", cfg.BatchSize)
 	}
 	if err := checkVerbose("predict", cfg.Verbose); err != nil {
+		return nil, err
+	}
+	if err := e.checkWeights("predict"); err != nil {
 		return nil, err
 	}
 	if cfg.BatchSize == 0 {

@@ -101,6 +101,10 @@ type FitConfig struct {
 	NoShuffle bool
 	// Callbacks receive training events.
 	Callbacks []callbacks.Callback
+	// ContinueOnNaN trains on when a step's loss is NaN or infinite, as
+	// Keras does. By default Fit stops there with a *NonFiniteError that
+	// names the epoch and the step.
+	ContinueOnNaN bool
 }
 
 // History records the metrics of each epoch, as Keras's History callback.

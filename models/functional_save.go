@@ -623,7 +623,7 @@ func readModel(r io.ReaderAt, size int64, verify bool) (*Model, error) {
 	}
 	for i, l := range m.layerList {
 		for _, w := range l.Weights() {
-			if err := f.Read(m.layerNames[i]+"/"+w.Name, w.Value.Data()); err != nil {
+			if err := readFinite(f, m.layerNames[i]+"/"+w.Name, w.Value.Data()); err != nil {
 				return nil, err
 			}
 		}

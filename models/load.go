@@ -293,13 +293,19 @@ func parseCompile(f *safetensors.File) (*loadedCompile, error) {
 	return lc, nil
 }
 
+// MaxIterations bounds the optimizer step count a file may hold: 2⁵³, up
+// to which the float64 step of Adam's bias correction counts exactly, far
+// from the overflow of the int counter that a file holding math.MaxInt64
+// would cause at the next step.
+const MaxIterations = 1 << 53
+
 // parseTraining decodes and checks training_state.
 func parseTraining(ts string, t *savedTraining) error {
 	if err := strictjson.Decode([]byte(ts), t); err != nil {
 		return invalidf("%s: %v", metaTraining, err)
 	}
-	if t.Iterations < 0 {
-		return invalidf("%s: iterations must be >= 0, got %d", metaTraining, t.Iterations)
+	if t.Iterations < 0 || t.Iterations > MaxIterations {
+		return invalidf("%s: iterations must be in [0, %d], got %d", metaTraining, MaxIterations, t.Iterations)
 	}
 	// A schedule may bring the rate down to 0.
 	if lr := float64(t.LearningRate); !(lr >= 0) || math.IsInf(lr, 0) {
@@ -378,7 +384,7 @@ func read(r io.ReaderAt, size int64, verify bool) (*Sequential, error) {
 	}
 	for i, l := range m.layers {
 		for _, w := range l.Weights() {
-			if err := f.Read(m.names[i]+"/"+w.Name, w.Value.Data()); err != nil {
+			if err := readFinite(f, m.names[i]+"/"+w.Name, w.Value.Data()); err != nil {
 				return nil, err
 			}
 		}
@@ -413,7 +419,7 @@ func (m *engine) restoreTraining(f *safetensors.File, t *savedTraining) error {
 		vals := make([][]float32, len(m.weights))
 		for j := range m.weights {
 			vals[j] = make([]float32, m.weights[j].Size())
-			if err := f.Read(slotPrefix+name+"/"+m.weightNames[j], vals[j]); err != nil {
+			if err := readFinite(f, slotPrefix+name+"/"+m.weightNames[j], vals[j]); err != nil {
 				return err
 			}
 		}
@@ -547,7 +553,7 @@ func (m *engine) readWeights(r io.ReaderAt, size int64) error {
 	bufs := make([][]float32, len(targets))
 	for i, t := range targets {
 		bufs[i] = make([]float32, len(t.data))
-		if err := f.Read(t.name, bufs[i]); err != nil {
+		if err := readFinite(f, t.name, bufs[i]); err != nil {
 			return err
 		}
 	}
@@ -558,8 +564,9 @@ func (m *engine) readWeights(r io.ReaderAt, size int64) error {
 }
 
 // VerifyFile checks that the file at path is a neuron file (a model, a
-// weights file or a backup) whose contents match its checksum. It does not
-// decode the configs; Load and LoadWeights do.
+// weights file or a backup) whose contents match its checksum and whose
+// tensors are all finite. It does not decode the configs; Load and
+// LoadWeights do.
 func VerifyFile(path string) error {
 	fh, size, err := openFile(path)
 	if err != nil {
@@ -569,6 +576,10 @@ func VerifyFile(path string) error {
 	f, err := openNeuron(fh, size, formatModel, formatWeights, formatBackup)
 	if err == nil {
 		err = f.VerifyChecksum()
+	}
+	for i := 0; err == nil && i < len(f.Entries); i++ {
+		e := f.Entries[i]
+		err = readFinite(f, e.Name, make([]float32, e.Len()))
 	}
 	if err != nil {
 		return fmt.Errorf("models: verify %s: %w", path, err)

@@ -9,12 +9,14 @@ import (
 	"fmt"
 	"io"
 	"maps"
+	"math"
 	"os"
 	"path/filepath"
 	"runtime"
 	"strings"
 	"syscall"
 	"testing"
+	"time"
 
 	"github.com/neuron-go/neuron/activations"
 	"github.com/neuron-go/neuron/callbacks"
@@ -194,7 +196,7 @@ func malformedFiles(t testing.TB) []malformed {
 		{"units zero", editMeta(metaModel, `"units":3`, `"units":0`), "units must be > 0, got 0"},
 		{"unknown config key", editMeta(metaModel, `"units":3`, `"units":3,"unitz":3`), `unknown key "unitz"`},
 		{"case-folded key", editMeta(metaModel, `"units":3`, `"Units":3`), `unknown key "Units"`},
-		{"unknown activation", editMeta(metaModel, `"activation":"relu"`, `"activation":"gelu"`), `unknown activation "gelu"`},
+		{"unknown activation", editMeta(metaModel, `"activation":"relu"`, `"activation":"celu"`), `unknown activation "celu"`},
 		{"dropout rate 1.5", editMeta(metaModel, `"rate":0.5`, `"rate":1.5`), "rate must be in [0, 1)"},
 		{"no batch axis", editMeta(metaModel, `"input_shape":[null,2,2]`, `"input_shape":[2,2]`), "build_config.input_shape must be [null"},
 		{"zero input dimension", editMeta(metaModel, `"input_shape":[null,2,2]`, `"input_shape":[null,2,0]`), "positive dimensions"},
@@ -213,7 +215,8 @@ func malformedFiles(t testing.TB) []malformed {
 		{"beta_1 of 1", editMeta(metaCompile, `"beta_1":0.9`, `"beta_1":1`), "beta_1 must be in (0, 1)"},
 		{"unknown loss", editMeta(metaCompile, `"class_name":"SparseCategoricalCrossentropy"`, `"class_name":"Dice"`), `unknown loss class "Dice"`},
 		{"unknown metric", editMeta(metaCompile, `"metrics":["accuracy"]`, `"metrics":["auc"]`), `unknown metric "auc"`},
-		{"negative iterations", editMeta(metaTraining, `"iterations":4`, `"iterations":-1`), "iterations must be >= 0"},
+		{"negative iterations", editMeta(metaTraining, `"iterations":4`, `"iterations":-1`), "iterations must be in [0, 9007199254740992], got -1"},
+		{"huge iterations", editMeta(metaTraining, `"iterations":4`, `"iterations":9223372036854775807`), "iterations must be in [0, 9007199254740992], got 9223372036854775807"},
 		{"slots of another optimizer", editMeta(metaTraining, `"slots":["momentum","velocity"]`, `"slots":["momentum"]`), `unexpected tensor "optimizer/velocity/dense/kernel"`},
 		{"bad random state", editMeta(metaTraining, `"dropout":"`, `"dropout":"AAAA`), `random_states["dropout"]`},
 		{"random state missing", editMeta(metaTraining, `"random_states":{"dropout"`, `"random_states":{"dropout_9"`), `random_states has no entry for layer "dropout"`},
@@ -441,4 +444,91 @@ func TestBackupDiskFull(t *testing.T) {
 			}
 		}
 	}
+}
+
+// TestNonFiniteWeightsInFiles checks that a file whose kernel is all NaN
+// (or holds one +Inf in an optimizer slot), with a valid checksum, is
+// refused by every reader, and that Save refuses to write such weights.
+func TestNonFiniteWeightsInFiles(t *testing.T) {
+	m := smallModel(t)
+	meta, tensors := parts(t, m)
+	for _, c := range []struct {
+		tensor string
+		value  float32
+		all    bool
+	}{
+		{"dense/kernel", float32(math.NaN()), true},
+		{"optimizer/velocity/dense_1/bias", float32(math.Inf(1)), false},
+	} {
+		ts := make([]safetensors.Tensor, len(tensors))
+		found := false
+		for i, x := range tensors {
+			ts[i] = safetensors.Tensor{Name: x.Name, Shape: x.Shape, Data: append([]float32(nil), x.Data...)}
+			if x.Name == c.tensor {
+				found = true
+				for j := range ts[i].Data {
+					if c.all || j == 1 {
+						ts[i].Data[j] = c.value
+					}
+				}
+			}
+		}
+		if !found {
+			t.Fatalf("no tensor %s in %v", c.tensor, meta)
+		}
+		path := filepath.Join(t.TempDir(), "m.safetensors")
+		if err := os.WriteFile(path, encode(t, meta, ts), 0o644); err != nil {
+			t.Fatal(err)
+		}
+		_, err := Load(path)
+		want := fmt.Sprintf("tensor %q: value", c.tensor)
+		if !errors.Is(err, ErrInvalidFile) || !strings.Contains(err.Error(), want) || !strings.Contains(err.Error(), "weights must be finite") {
+			t.Errorf("Load with %v in %s: error %v", c.value, c.tensor, err)
+		}
+		if c.all {
+			if err := smallModel(t).LoadWeights(path); err == nil || !strings.Contains(err.Error(), want) {
+				t.Errorf("LoadWeights with NaN kernel: error %v", err)
+			}
+			if err := VerifyFile(path); err == nil || !strings.Contains(err.Error(), want) {
+				t.Errorf("VerifyFile with NaN kernel: error %v", err)
+			}
+		}
+	}
+	m.Layers()[1].Weights()[0].Value.Data()[2] = float32(math.NaN())
+	err := m.Save(filepath.Join(t.TempDir(), "nan.safetensors"))
+	if err == nil || !strings.Contains(err.Error(), "weight dense/kernel[2] is NaN; only finite weights are saved") {
+		t.Errorf("Save with a NaN weight: error %v", err)
+	}
+}
+
+// FuzzReadBackup feeds arbitrary bytes to the reader of BackupAndRestore's
+// backups: it must return a checked backup or an error, never panic or
+// allocate without bound. Half the runs skip the checksum.
+//
+//	go test ./models -run '^$' -fuzz FuzzReadBackup -fuzztime 60s
+func FuzzReadBackup(f *testing.F) {
+	m := smallModel(f)
+	e := m.eng()
+	pos := &savedPosition{Epoch: 1, Step: 1, StepsPerEpoch: 2, Metrics: map[string][]byte{}}
+	meta, tensors, err := e.snapshotAt(formatBackup, true, pos)
+	if err != nil {
+		f.Fatal(err)
+	}
+	f.Add(encode(f, meta, tensors), false)
+	f.Add(encode(f, meta, tensors), true)
+	f.Fuzz(func(t *testing.T, b []byte, verify bool) {
+		done := make(chan struct{})
+		go func() {
+			defer close(done)
+			bk, err := decodeBackup(bytes.NewReader(b), int64(len(b)), e, verify)
+			if err == nil && bk == nil {
+				t.Error("no backup and no error")
+			}
+		}()
+		select {
+		case <-done:
+		case <-time.After(5 * time.Second):
+			t.Fatalf("hangs on %q", b)
+		}
+	})
 }

@@ -83,3 +83,13 @@ func (n *nestedModel) RegularizationLoss() *tensor.Tensor {
 	}
 	return total
 }
+
+// ApplyConstraints applies the weight constraints of the model's layers,
+// so that the outer model's training step keeps them.
+func (n *nestedModel) ApplyConstraints() {
+	for _, l := range n.m.net.layers {
+		if c, ok := l.layer.(interface{ ApplyConstraints() }); ok {
+			c.ApplyConstraints()
+		}
+	}
+}

@@ -256,6 +256,10 @@ func (e *engine) snapshotAt(format string, withCompile bool, pos *savedPosition)
 	if err := e.files.ensureBuilt(); err != nil {
 		return nil, nil, err
 	}
+	// What Load would refuse is not written.
+	if name, i, v, bad := e.firstNonFinite(); bad {
+		return nil, nil, fmt.Errorf("weight %s[%d] is %v; only finite weights are saved", name, i, v)
+	}
 	meta := map[string]string{metaFormat: format, metaVersion: formatVersion}
 	var tensors []safetensors.Tensor
 	for _, nl := range e.net.layers {

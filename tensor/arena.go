@@ -87,7 +87,9 @@ func (a *Arena) node() *node {
 	}
 	n := a.nodes[a.nn]
 	a.nn++
-	*n = node{}
+	more := n.more
+	clear(more)
+	*n = node{more: more[:0]}
 	return n
 }
 

@@ -120,36 +120,45 @@ func addBackward(o *Tensor) {
 // Sub returns t − u, broadcasting as NumPy does. d/dt = 1, d/du = −1.
 func (t *Tensor) Sub(u *Tensor) *Tensor {
 	out := binary("Sub", opSub, t, u)
-	return record(out, "Sub", []*Tensor{t, u}, func(o *Tensor) {
-		if t.requiresGrad {
-			sumTo(t.grad, t.shape, o.grad, o.shape)
+	track(out, "Sub", subBackward, t, u)
+	return out
+}
+
+func subBackward(o *Tensor) {
+	t, u := o.node.in[0], o.node.in[1]
+	if t.requiresGrad {
+		sumTo(t.grad, t.shape, o.grad, o.shape)
+	}
+	if u.requiresGrad {
+		neg := o.scratch(len(o.grad))
+		for i, v := range o.grad {
+			neg[i] = -v
 		}
-		if u.requiresGrad {
-			neg := o.scratch(len(o.grad))
-			for i, v := range o.grad {
-				neg[i] = -v
-			}
-			sumTo(u.grad, u.shape, neg, o.shape)
-		}
-	})
+		sumTo(u.grad, u.shape, neg, o.shape)
+	}
 }
 
 // Mul returns the elementwise product t ⊙ u, broadcasting as NumPy does.
 // d/dt = u and d/du = t.
 func (t *Tensor) Mul(u *Tensor) *Tensor {
 	out := binary("Mul", opMul, t, u)
-	return record(out, "Mul", []*Tensor{t, u}, func(o *Tensor) {
-		g := &Tensor{shape: o.shape, data: o.grad}
-		tmp := newOutRaw(o.shape, o)
-		if t.requiresGrad {
-			apply2(opMul, tmp, g, u)
-			sumTo(t.grad, t.shape, tmp.data, o.shape)
-		}
-		if u.requiresGrad {
-			apply2(opMul, tmp, g, t)
-			sumTo(u.grad, u.shape, tmp.data, o.shape)
-		}
-	})
+	track(out, "Mul", mulBackward, t, u)
+	return out
+}
+
+func mulBackward(o *Tensor) {
+	t, u := o.node.in[0], o.node.in[1]
+	g := o.Detach()
+	g.data = o.grad
+	tmp := newOutRaw(o.shape, o)
+	if t.requiresGrad {
+		apply2(opMul, tmp, g, u)
+		sumTo(t.grad, t.shape, tmp.data, o.shape)
+	}
+	if u.requiresGrad {
+		apply2(opMul, tmp, g, t)
+		sumTo(u.grad, u.shape, tmp.data, o.shape)
+	}
 }
 
 // Div returns the elementwise quotient t / u, broadcasting as NumPy does.
@@ -219,11 +228,18 @@ func (t *Tensor) DivScalar(c float32) *Tensor {
 	for i, x := range t.data {
 		out.data[i] = x / c
 	}
-	return record(out, "DivScalar", []*Tensor{t}, func(o *Tensor) {
-		for i, g := range o.grad {
-			t.grad[i] += g / c
-		}
-	})
+	if n := track(out, "DivScalar", divScalarBackward, t); n != nil {
+		n.fs = out.scratchRaw(1)
+		n.fs[0] = c
+	}
+	return out
+}
+
+func divScalarBackward(o *Tensor) {
+	t, c := o.node.in[0], o.node.fs[0]
+	for i, g := range o.grad {
+		t.grad[i] += g / c
+	}
 }
 
 // AddScalar returns t + c. d/dt = 1.
@@ -251,10 +267,7 @@ func (t *Tensor) Sqrt() *Tensor {
 }
 
 // Exp returns eᵗ. d/dt = eᵗ.
-func (t *Tensor) Exp() *Tensor {
-	return unary("Exp", t, func(x float32) float32 { return float32(math.Exp(float64(x))) },
-		func(_, y float32) float32 { return y })
-}
+func (t *Tensor) Exp() *Tensor { return t.pointwise(actParams{kind: actExp}) }
 
 // Log returns the natural logarithm of t. d/dt = 1/t.
 func (t *Tensor) Log() *Tensor {
@@ -310,9 +323,23 @@ func reluBackward(o *Tensor) { vec.ReLUBackward(o.node.in[0].grad, o.grad, o.dat
 // Sigmoid returns 1/(1+e^−t). d/dt = y(1−y). The result remembers t so that
 // binary cross-entropy can work from the logits, as Keras does.
 func (t *Tensor) Sigmoid() *Tensor {
-	out := unary("Sigmoid", t, sigmoid, func(_, y float32) float32 { return y * (1 - y) })
+	out := newOutRaw(t.shape, t)
+	for i, x := range t.data {
+		out.data[i] = sigmoid(x)
+	}
+	track(out, "Sigmoid", sigmoidBackward, t)
 	out.logits, out.logitsKind = t, "sigmoid"
 	return out
+}
+
+// sigmoidBackward is a plain function rather than unary's closure, so
+// that a training step records Sigmoid without allocating.
+func sigmoidBackward(o *Tensor) {
+	dx := o.node.in[0].grad
+	for i, g := range o.grad {
+		y := o.data[i]
+		dx[i] += g * (y * (1 - y))
+	}
 }
 
 // sigmoid is computed so that it neither overflows nor loses precision.
@@ -326,29 +353,19 @@ func sigmoid(x float32) float32 {
 
 // Tanh returns the hyperbolic tangent of t. d/dt = 1 − y².
 func (t *Tensor) Tanh() *Tensor {
-	return unary("Tanh", t, func(x float32) float32 { return float32(math.Tanh(float64(x))) },
-		func(_, y float32) float32 { return 1 - y*y })
+	out := newOutRaw(t.shape, t)
+	for i, x := range t.data {
+		out.data[i] = float32(math.Tanh(float64(x)))
+	}
+	track(out, "Tanh", tanhBackward, t)
+	return out
 }
 
-// Maximum returns the elementwise maximum of t and u (same shape). The
-// gradient goes to t where t ≥ u, else to u.
-func (t *Tensor) Maximum(u *Tensor) *Tensor {
-	if !sameShape(t.shape, u.shape) {
-		panic(shapeErr("Maximum", "shapes differ", t.shape, u.shape))
+// tanhBackward is a plain function, as sigmoidBackward.
+func tanhBackward(o *Tensor) {
+	dx := o.node.in[0].grad
+	for i, g := range o.grad {
+		y := o.data[i]
+		dx[i] += g * (1 - y*y)
 	}
-	out := newOutRaw(t.shape, t)
-	for i := range out.data {
-		out.data[i] = max(t.data[i], u.data[i])
-	}
-	return record(out, "Maximum", []*Tensor{t, u}, func(o *Tensor) {
-		for i, g := range o.grad {
-			if t.data[i] >= u.data[i] {
-				if t.requiresGrad {
-					t.grad[i] += g
-				}
-			} else if u.requiresGrad {
-				u.grad[i] += g
-			}
-		}
-	})
 }

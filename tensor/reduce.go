@@ -198,6 +198,9 @@ func softmaxRows(y, x []float32, n int) {
 // LogSoftmax returns log(softmax(t)) along the last axis, computed stably.
 // d/dt = g − softmax(t)·Σg.
 func (t *Tensor) LogSoftmax() *Tensor {
+	if len(t.shape) == 0 {
+		panic(shapeErr("LogSoftmax", "needs at least one axis", t.shape))
+	}
 	n := t.shape[len(t.shape)-1]
 	out := newOutRaw(t.shape, t)
 	for r := 0; r < len(t.data); r += n {
@@ -215,18 +218,23 @@ func (t *Tensor) LogSoftmax() *Tensor {
 			dst[i] = v - lse
 		}
 	}
-	return record(out, "LogSoftmax", []*Tensor{t}, func(o *Tensor) {
-		for r := 0; r < len(o.data); r += n {
-			y, g, dx := o.data[r:r+n], o.grad[r:r+n], t.grad[r:r+n]
-			var sg float32
-			for _, v := range g {
-				sg += v
-			}
-			for i := range y {
-				dx[i] += g[i] - float32(math.Exp(float64(y[i])))*sg
-			}
+	track(out, "LogSoftmax", logSoftmaxBackward, t)
+	return out
+}
+
+func logSoftmaxBackward(o *Tensor) {
+	t := o.node.in[0]
+	n := t.shape[len(t.shape)-1]
+	for r := 0; r < len(o.data); r += n {
+		y, g, dx := o.data[r:r+n], o.grad[r:r+n], t.grad[r:r+n]
+		var sg float32
+		for _, v := range g {
+			sg += v
 		}
-	})
+		for i := range y {
+			dx[i] += g[i] - float32(math.Exp(float64(y[i])))*sg
+		}
+	}
 }
 
 // Logits returns the tensor that a Softmax or Sigmoid result was computed

@@ -48,18 +48,21 @@ type node struct {
 	backward func(out *Tensor)
 
 	// State for the backward functions.
-	fs   []float32 // Dropout's mask
-	i32  []int32   // max-pooling winners
-	conv convPlan  // a convolution's plan
-	pool window2D  // a pooling's geometry
-	norm normState // a normalization's statistics
-	ints [2]int    // small integer parameters (Repeat's count and axis)
-	relu bool      // a convolution's fused ReLU
+	fs     []float32 // Dropout's mask
+	i32    []int32   // max-pooling winners
+	conv   convPlan  // a convolution's plan
+	pool   window2D  // a pooling's geometry
+	norm   normState // a normalization's statistics
+	groups [4]int    // GroupNorm's n, s, g, k; L2Normalize's row length
+	ints   [2]int    // small integer parameters (Repeat's count and axis)
+	relu   bool      // a convolution's fused ReLU
+	act    actParams // a pointwise activation's kind and parameters
+	rnn    rnnState  // a recurrent layer's gates and cell states
 }
 
 // inputs returns the node's inputs.
 func (n *node) inputs() []*Tensor {
-	if n.more != nil {
+	if len(n.more) > 0 {
 		return n.more
 	}
 	return n.in[:n.nin]
@@ -324,7 +327,10 @@ func track(out *Tensor, op string, backward func(out *Tensor), inputs ...*Tensor
 	if len(inputs) <= len(n.in) {
 		n.nin = copy(n.in[:], inputs)
 	} else {
-		n.more = append([]*Tensor(nil), inputs...)
+		// A node from an arena keeps its more buffer across Reset, so
+		// that an operation of many inputs (Concat) allocates nothing in
+		// steady state.
+		n.more = append(n.more[:0], inputs...)
 	}
 	out.requiresGrad = true
 	out.node = n

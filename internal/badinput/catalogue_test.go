@@ -1,0 +1,286 @@
+package badinput_test
+
+import (
+	"bytes"
+	"errors"
+	"math"
+	"os"
+	"path/filepath"
+	"strings"
+	"syscall"
+	"testing"
+	"time"
+
+	"github.com/neuron-go/neuron/activations"
+	"github.com/neuron-go/neuron/data"
+	"github.com/neuron-go/neuron/initializers"
+	"github.com/neuron-go/neuron/internal/safetensors"
+	"github.com/neuron-go/neuron/layers"
+	"github.com/neuron-go/neuron/losses"
+	"github.com/neuron-go/neuron/models"
+	"github.com/neuron-go/neuron/optimizers"
+	"github.com/neuron-go/neuron/tensor"
+)
+
+// The catalogue. Every row runs its input through the public API and
+// expects an error containing want (or, for a row whose want is empty, no
+// error: the behaviour checked is then in the function). Add a row for
+// every new way to get it wrong, and for every new surface (functional
+// graphs, data pipelines, model files, the server): the table must grow
+// with the package.
+var catalogue = []struct {
+	name string
+	run  func(t *testing.T) error
+	want string
+}{
+	// Layers and models that cannot be built.
+	{"nil layer", func(*testing.T) error {
+		return models.NewSequential(&layers.Flatten{InputShape: []int{2}}, nil).Build()
+	}, "models: build: layer 1 is nil"},
+	{"typed nil layer", func(*testing.T) error {
+		var d *layers.Dense
+		return models.NewSequential(d).Build(3)
+	}, "models: build: layer 0 is a nil *layers.Dense"},
+	{"KFold factory returning (nil, nil)", func(*testing.T) error {
+		_, err := models.KFold(tensor.Zeros(4, 2), tensor.Zeros(4), func(int) (*models.Sequential, error) { return nil, nil }, models.KFoldConfig{K: 2})
+		return err
+	}, "models: kfold: fold 0: newModel returned a nil model and no error"},
+	{"Dense with 1e9 units after Flatten(28, 28)", func(*testing.T) error {
+		return models.NewSequential(&layers.Flatten{InputShape: []int{28, 28}}, &layers.Dense{Units: 1e9}).Build()
+	}, "layers: Dense: kernel of shape [784 1000000000] has 784000000000 elements, more than the 2147483648 a weight may hold"},
+	{"Conv2D with 1e9 filters", func(*testing.T) error {
+		return models.NewSequential(&layers.Conv2D{Filters: 1e9, KernelSize: [2]int{3, 3}, InputShape: []int{28, 28, 1}}).Build()
+	}, "layers: Conv2D: kernel of shape [3 3 1 1000000000] has 9000000000 elements"},
+	{"Dense with 1<<62 units (the element count overflows int)", func(*testing.T) error {
+		return models.NewSequential(&layers.Flatten{InputShape: []int{28, 28}}, &layers.Dense{Units: 1 << 62}).Build()
+	}, "more than the 2147483648 a weight may hold"},
+	{"Embedding index out of range in Predict", func(t *testing.T) error {
+		m := models.NewSequential(&layers.Input{Shape: []int{2}}, &layers.Embedding{InputDim: 5, OutputDim: 2}, &layers.Flatten{})
+		if err := m.Compile(models.CompileConfig{Loss: losses.MeanSquaredError{}}); err != nil {
+			panic(err) // the row runs off the test's goroutine: TestCatalogue reports it
+		}
+		_, err := m.Predict(tensor.FromSlice([]float32{1, 2, 3, 7}, 2, 2), models.PredictConfig{Verbose: models.Silent})
+		return err
+	}, "holds 7, not an index in [0, 5)"},
+
+	// Special files where a model file is expected: refused at once.
+	{"Load on a FIFO", func(t *testing.T) error { _, err := models.Load(fifo(t)); return err }, "a named pipe (FIFO), not a regular file"},
+	{"LoadWeights on a FIFO", func(t *testing.T) error { return dense(t).LoadWeights(fifo(t)) }, "a named pipe (FIFO), not a regular file"},
+	{"VerifyFile on a FIFO", func(t *testing.T) error { return models.VerifyFile(fifo(t)) }, "a named pipe (FIFO), not a regular file"},
+	{"Load on /dev/zero", func(*testing.T) error { _, err := models.Load("/dev/zero"); return err }, "a character device, not a regular file"},
+	{"Load on a directory", func(t *testing.T) error { _, err := models.Load(t.TempDir()); return err }, "a directory, not a regular file"},
+	{"ReadCSV on a FIFO", func(t *testing.T) error { _, err := data.ReadCSV(fifo(t), data.CSVOptions{}); return err }, "a named pipe (FIFO), not a regular file"},
+
+	// Model files that look valid (checksum recomputed) but are not.
+	{"a model file whose kernel is all NaN", func(t *testing.T) error {
+		_, err := models.Load(rewrite(t, saved(t), func(meta map[string]string, name string, v []float32) {
+			if name == "dense/kernel" {
+				for i := range v {
+					v[i] = float32(math.NaN())
+				}
+			}
+		}))
+		return err
+	}, `tensor "dense/kernel": value 0 is NaN; weights must be finite`},
+	{"a model file with iterations = MaxInt64", func(t *testing.T) error {
+		_, err := models.Load(rewrite(t, saved(t), func(meta map[string]string, _ string, _ []float32) {
+			meta["training_state"] = strings.Replace(meta["training_state"], `"iterations":2`, `"iterations":9223372036854775807`, 1)
+		}))
+		return err
+	}, "iterations must be in [0, 9007199254740992], got 9223372036854775807"},
+
+	// Optimizer hyperparameters, refused at Compile (and so never saved).
+	{"Adam with a NaN learning rate", compileWith(&optimizers.Adam{LearningRate: math.NaN()}), "optimizers: adam: learning_rate must be > 0 and finite, got NaN"},
+	{"Adam with an infinite learning rate", compileWith(&optimizers.Adam{LearningRate: math.Inf(1)}), "learning_rate must be > 0 and finite, got +Inf"},
+	{"Adam with beta_1 = 1", compileWith(&optimizers.Adam{Beta1: 1}), "optimizers: adam: beta_1 must be in (0, 1), got 1"},
+	{"Adam with epsilon -1", compileWith(&optimizers.Adam{Epsilon: -1}), "optimizers: adam: epsilon must be > 0 and finite, got -1"},
+	{"SGD with a negative learning rate", compileWith(&optimizers.SGD{LearningRate: -0.5}), "optimizers: sgd: learning_rate must be > 0 and finite, got -0.5"},
+	{"SGD with momentum 5", compileWith(&optimizers.SGD{Momentum: 5}), "optimizers: sgd: momentum must be in [0, 1], got 5"},
+	{"SetLR(NaN) after Compile, then Fit", func(t *testing.T) error {
+		m := dense(t)
+		m.Optimizer().SetLR(math.NaN())
+		_, err := m.Fit(tensor.Zeros(4, 3), tensor.Zeros(4, 1), models.FitConfig{Verbose: models.Silent})
+		return err
+	}, "models: fit: optimizers: adam: learning_rate must be > 0 and finite, got NaN"},
+
+	// Training runs that diverge stop, saying where.
+	{"finite inputs that overflow (3e38)", func(t *testing.T) error {
+		_, err := dense(t).Fit(tensor.Full(3e38, 64, 3), tensor.Zeros(64, 1), models.FitConfig{Verbose: models.Silent})
+		return err
+	}, "models: fit: epoch 1/1, step 1/2: the loss is"},
+	{"SGD with learning rate 1e6 on MSE", func(t *testing.T) error {
+		m := models.NewSequential(&layers.Dense{Units: 1, InputShape: []int{3}})
+		m.Out = &bytes.Buffer{}
+		if err := m.Compile(models.CompileConfig{Optimizer: &optimizers.SGD{LearningRate: 1e6}, Loss: losses.MeanSquaredError{}}); err != nil {
+			panic(err) // the row runs off the test's goroutine: TestCatalogue reports it
+		}
+		_, err := m.Fit(tensor.Full(1, 64, 3), tensor.Zeros(64, 1), models.FitConfig{Epochs: 5, Verbose: models.Silent})
+		var nf *models.NonFiniteError
+		if !errors.As(err, &nf) {
+			return errors.New("not a *NonFiniteError: " + sprint(err))
+		}
+		return err
+	}, "training diverged"},
+
+	// The same rules everywhere.
+	{"Predict with Verbose 7", func(t *testing.T) error {
+		_, err := dense(t).Predict(tensor.Zeros(2, 3), models.PredictConfig{Verbose: 7})
+		return err
+	}, "models: predict: Verbose must be Silent, ProgressBar or OneLine, got 7"},
+	{"Evaluate with Verbose -7", func(t *testing.T) error {
+		_, err := dense(t).Evaluate(tensor.Zeros(2, 3), tensor.Zeros(2, 1), models.EvaluateConfig{Verbose: -7})
+		return err
+	}, "models: evaluate: Verbose must be Silent, ProgressBar or OneLine, got -7"},
+	{"SummaryTo with width -10", func(t *testing.T) error {
+		return dense(t).SummaryTo(&bytes.Buffer{}, -10)
+	}, "models: summary: lineLength must be >= 0"},
+	{"an Array whose Dim(0) is -5", func(t *testing.T) error {
+		_, err := dense(t).Predict(negativeRows{}, models.PredictConfig{Verbose: models.Silent})
+		return err
+	}, "models: predict: x has a negative size -5 on axis 0"},
+
+	// NaN goes through as IEEE 754 says, not silently turned into a number.
+	{"ReLU of NaN is NaN", func(*testing.T) error {
+		if y := tensor.FromSlice([]float32{float32(math.NaN())}, 1).ReLU().Data()[0]; y == y {
+			return errors.New("ReLU(NaN) is a number")
+		}
+		return nil
+	}, ""},
+	{"MaxPool2D of a window with a NaN is NaN", func(*testing.T) error {
+		x := tensor.FromSlice([]float32{1, float32(math.NaN()), 3, 2}, 1, 2, 2, 1)
+		if y := tensor.MaxPool2D(x, [2]int{2, 2}, [2]int{2, 2}, "valid").Data()[0]; y == y {
+			return errors.New("the window's maximum is a number")
+		}
+		return nil
+	}, ""},
+}
+
+func TestCatalogue(t *testing.T) {
+	for _, c := range catalogue {
+		t.Run(c.name, func(t *testing.T) {
+			done := make(chan error, 1)
+			go func() {
+				defer func() {
+					if r := recover(); r != nil {
+						done <- errors.New("panic: " + strings.TrimSpace(strings.Split(strings.TrimSpace(sprint(r)), "\n")[0]))
+					}
+				}()
+				done <- c.run(t)
+			}()
+			var err error
+			select {
+			case err = <-done:
+			case <-time.After(30 * time.Second):
+				t.Fatal("hangs")
+			}
+			switch {
+			case c.want == "" && err != nil:
+				t.Errorf("error %v, want none", err)
+			case c.want != "" && (err == nil || !strings.Contains(err.Error(), c.want)):
+				t.Errorf("error %v, want one containing %q", err, c.want)
+			}
+		})
+	}
+}
+
+func sprint(v any) string {
+	if v == nil {
+		return "no error"
+	}
+	if e, ok := v.(error); ok {
+		return e.Error()
+	}
+	if s, ok := v.(string); ok {
+		return s
+	}
+	return "a panic that is not an error"
+}
+
+// dense is a compiled Dense(1) model on 3 inputs.
+func dense(t *testing.T) *models.Sequential {
+	m := models.NewSequential(&layers.Dense{Units: 1, Activation: activations.ReLU, InputShape: []int{3}, KernelInitializer: initializers.Constant{Value: 1}})
+	m.Out = &bytes.Buffer{}
+	if err := m.Compile(models.CompileConfig{Optimizer: optimizers.NewAdam(), Loss: losses.MeanSquaredError{}}); err != nil {
+		panic(err) // the row runs off the test's goroutine: TestCatalogue reports it
+	}
+	return m
+}
+
+func compileWith(o optimizers.Optimizer) func(*testing.T) error {
+	return func(*testing.T) error {
+		return models.NewSequential(&layers.Dense{Units: 1, InputShape: []int{3}}).Compile(models.CompileConfig{Optimizer: o, Loss: losses.MeanSquaredError{}})
+	}
+}
+
+// fifo makes a named pipe, which blocks an open(2) for reading until a
+// writer comes.
+func fifo(t *testing.T) string {
+	p := filepath.Join(t.TempDir(), "pipe")
+	if err := syscall.Mkfifo(p, 0o644); err != nil {
+		panic(err) // the row runs off the test's goroutine: TestCatalogue reports it
+	}
+	return p
+}
+
+// saved is a model trained 2 steps and saved with its optimizer state.
+func saved(t *testing.T) string {
+	m := dense(t)
+	if _, err := m.Fit(tensor.Full(1, 64, 3), tensor.Zeros(64, 1), models.FitConfig{Verbose: models.Silent}); err != nil {
+		panic(err) // the row runs off the test's goroutine: TestCatalogue reports it
+	}
+	p := filepath.Join(t.TempDir(), "m.safetensors")
+	if err := m.Save(p); err != nil {
+		panic(err) // the row runs off the test's goroutine: TestCatalogue reports it
+	}
+	return p
+}
+
+// rewrite applies edit to the metadata and to every tensor of a neuron
+// file and writes it again with a valid checksum, as someone making a
+// damaged file look sound would.
+func rewrite(t *testing.T, path string, edit func(meta map[string]string, name string, values []float32)) string {
+	b, err := os.ReadFile(path)
+	if err != nil {
+		panic(err) // the row runs off the test's goroutine: TestCatalogue reports it
+	}
+	f, err := safetensors.Open(bytes.NewReader(b), int64(len(b)))
+	if err != nil {
+		panic(err) // the row runs off the test's goroutine: TestCatalogue reports it
+	}
+	meta := map[string]string{}
+	for k, v := range f.Meta {
+		if k != safetensors.ChecksumKey {
+			meta[k] = v
+		}
+	}
+	var ts []safetensors.Tensor
+	for _, e := range f.Entries {
+		v := make([]float32, e.Len())
+		if err := f.Read(e.Name, v); err != nil {
+			panic(err) // the row runs off the test's goroutine: TestCatalogue reports it
+		}
+		edit(meta, e.Name, v)
+		ts = append(ts, safetensors.Tensor{Name: e.Name, Shape: e.Shape, Data: v})
+	}
+	var out bytes.Buffer
+	if err := safetensors.Write(&out, meta, ts, true); err != nil {
+		panic(err) // the row runs off the test's goroutine: TestCatalogue reports it
+	}
+	p := filepath.Join(t.TempDir(), "edited.safetensors")
+	if err := os.WriteFile(p, out.Bytes(), 0o644); err != nil {
+		panic(err) // the row runs off the test's goroutine: TestCatalogue reports it
+	}
+	return p
+}
+
+// negativeRows is an Array that reports -5 examples.
+type negativeRows struct{}
+
+func (negativeRows) Rank() int { return 2 }
+func (negativeRows) Dim(i int) int {
+	if i == 0 {
+		return -5
+	}
+	return 3
+}
+func (negativeRows) TakeRowsInto(*tensor.Tensor, []int) {}

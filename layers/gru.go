@@ -1,0 +1,208 @@
+package layers
+
+import (
+	"fmt"
+	"math/rand/v2"
+
+	"github.com/neuron-go/neuron/activations"
+	"github.com/neuron-go/neuron/initializers"
+	"github.com/neuron-go/neuron/tensor"
+)
+
+// GRU is Keras's gated recurrent unit layer over sequences (batch, steps,
+// features), with Keras's default reset_after=True formulation, weights
+// and gate order (z, r, h): kernel (features, 3·Units), recurrent_kernel
+// (Units, 3·Units) and bias (2, 3·Units), the input and the recurrent
+// biases. It runs from a zero initial state.
+//
+// Shapes: (batch, steps, features) → (batch, Units), or (batch, steps,
+// Units) with ReturnSequences. Refused as for LSTM: return_state,
+// stateful, initial states, masks, dropout; and reset_after=False.
+type GRU struct {
+	// Units is the size of the hidden state; > 0.
+	Units int
+	// Activation defaults to tanh, RecurrentActivation to sigmoid (see
+	// LSTM for the supported ones).
+	Activation, RecurrentActivation activations.Activation
+	// NoBias drops the bias (Keras use_bias=False).
+	NoBias bool
+	// KernelInitializer defaults to GlorotUniform, RecurrentInitializer
+	// to Orthogonal, BiasInitializer to Zeros.
+	KernelInitializer, RecurrentInitializer, BiasInitializer initializers.Initializer
+	// ReturnSequences returns the hidden state of every step.
+	ReturnSequences bool
+	// GoBackwards processes the sequence from its end (Keras's
+	// go_backwards).
+	GoBackwards bool
+	// InputShape optionally declares the model's per-example input shape.
+	InputShape []int
+
+	kernel, recurrent, bias *Weight
+	act, recAct             tensor.RNNActivation
+	in                      []int
+}
+
+// ClassName implements Layer.
+func (*GRU) ClassName() string { return "GRU" }
+
+// ModelInputShape implements InputShaper.
+func (l *GRU) ModelInputShape() []int { return l.InputShape }
+
+// Plan implements Planner.
+func (l *GRU) Plan(in []int) ([]int, []WeightShape, error) {
+	return planRecurrent("GRU", l.Units, 3, in, l.NoBias, l.ReturnSequences, l.Activation, l.RecurrentActivation, true)
+}
+
+// Build implements Layer.
+func (l *GRU) Build(in []int, rng *rand.Rand) ([]int, error) {
+	out, ws, err := l.Plan(in)
+	if err != nil {
+		return nil, err
+	}
+	l.act, _ = rnnActivation("GRU", "Activation", l.Activation, tensor.RNNTanh)
+	l.recAct, _ = rnnActivation("GRU", "RecurrentActivation", l.RecurrentActivation, tensor.RNNSigmoid)
+	l.kernel, l.recurrent, l.bias = buildRecurrentWeights(ws, rng, l.KernelInitializer, l.RecurrentInitializer, l.BiasInitializer)
+	l.in = append([]int(nil), in...)
+	return out, nil
+}
+
+// Call implements Layer.
+func (l *GRU) Call(x *tensor.Tensor, _ bool) *tensor.Tensor {
+	checkBatch("GRU", x, l.in)
+	var b *tensor.Tensor
+	if l.bias != nil {
+		b = l.bias.Value
+	}
+	return lastStep(tensor.GRU(x, l.kernel.Value, l.recurrent.Value, b, l.act, l.recAct, l.GoBackwards), l.ReturnSequences)
+}
+
+// Weights implements Layer.
+func (l *GRU) Weights() []*Weight { return recurrentWeights(l.kernel, l.recurrent, l.bias) }
+
+// SimpleRNN is Keras's fully-connected recurrent layer, h = act(x·kernel +
+// h·recurrent_kernel + bias), over sequences (batch, steps, features);
+// kernel (features, Units), recurrent_kernel (Units, Units), bias
+// (Units). It runs from a zero initial state.
+//
+// Shapes as LSTM; refused as for LSTM.
+type SimpleRNN struct {
+	// Units is the size of the hidden state; > 0.
+	Units int
+	// Activation defaults to tanh (see LSTM for the supported ones).
+	Activation activations.Activation
+	// NoBias drops the bias (Keras use_bias=False).
+	NoBias bool
+	// KernelInitializer defaults to GlorotUniform, RecurrentInitializer
+	// to Orthogonal, BiasInitializer to Zeros.
+	KernelInitializer, RecurrentInitializer, BiasInitializer initializers.Initializer
+	// ReturnSequences returns the hidden state of every step.
+	ReturnSequences bool
+	// GoBackwards processes the sequence from its end.
+	GoBackwards bool
+	// InputShape optionally declares the model's per-example input shape.
+	InputShape []int
+
+	kernel, recurrent, bias *Weight
+	act                     tensor.RNNActivation
+	in                      []int
+}
+
+// ClassName implements Layer.
+func (*SimpleRNN) ClassName() string { return "SimpleRNN" }
+
+// ModelInputShape implements InputShaper.
+func (l *SimpleRNN) ModelInputShape() []int { return l.InputShape }
+
+// Plan implements Planner.
+func (l *SimpleRNN) Plan(in []int) ([]int, []WeightShape, error) {
+	return planRecurrent("SimpleRNN", l.Units, 1, in, l.NoBias, l.ReturnSequences, l.Activation, activations.Activation{}, false)
+}
+
+// Build implements Layer.
+func (l *SimpleRNN) Build(in []int, rng *rand.Rand) ([]int, error) {
+	out, ws, err := l.Plan(in)
+	if err != nil {
+		return nil, err
+	}
+	l.act, _ = rnnActivation("SimpleRNN", "Activation", l.Activation, tensor.RNNTanh)
+	l.kernel, l.recurrent, l.bias = buildRecurrentWeights(ws, rng, l.KernelInitializer, l.RecurrentInitializer, l.BiasInitializer)
+	l.in = append([]int(nil), in...)
+	return out, nil
+}
+
+// Call implements Layer.
+func (l *SimpleRNN) Call(x *tensor.Tensor, _ bool) *tensor.Tensor {
+	checkBatch("SimpleRNN", x, l.in)
+	var b *tensor.Tensor
+	if l.bias != nil {
+		b = l.bias.Value
+	}
+	return lastStep(tensor.SimpleRNN(x, l.kernel.Value, l.recurrent.Value, b, l.act, l.GoBackwards), l.ReturnSequences)
+}
+
+// Weights implements Layer.
+func (l *SimpleRNN) Weights() []*Weight { return recurrentWeights(l.kernel, l.recurrent, l.bias) }
+
+// The layers' Keras configs (get_config and from_config), registered as a
+// custom layer would be.
+func init() {
+	Register("GRU", decodeGRU)
+	Register("SimpleRNN", decodeSimpleRNN)
+}
+
+// Config implements Configurable.
+func (l *GRU) Config() (any, error) {
+	c, err := encodeRecurrent(l.Units, l.Activation, l.RecurrentActivation, "sigmoid", l.NoBias, l.KernelInitializer, l.RecurrentInitializer, l.BiasInitializer, l.ReturnSequences, l.GoBackwards, l.InputShape)
+	ra := true
+	c.ResetAfter = &ra
+	return c, err
+}
+
+// Config implements Configurable.
+func (l *SimpleRNN) Config() (any, error) {
+	return encodeRecurrent(l.Units, l.Activation, activations.Activation{}, "", l.NoBias, l.KernelInitializer, l.RecurrentInitializer, l.BiasInitializer, l.ReturnSequences, l.GoBackwards, l.InputShape)
+}
+
+func decodeGRU(b []byte) (Layer, error) {
+	var c recurrentConfig
+	act, recAct, ki, ri, bi, in, err := decodeRecurrent(b, &c)
+	if err != nil {
+		return nil, err
+	}
+	switch {
+	case c.ResetAfter != nil && !*c.ResetAfter:
+		return nil, fmt.Errorf("reset_after: only Keras's default, true, is supported")
+	case c.UnitForgetBias != nil:
+		return nil, fmt.Errorf("unit_forget_bias: not a key of GRU")
+	}
+	for _, a := range []struct {
+		field string
+		a     activations.Activation
+		def   tensor.RNNActivation
+	}{{"activation", act, tensor.RNNTanh}, {"recurrent_activation", recAct, tensor.RNNSigmoid}} {
+		if _, err := rnnActivation("GRU", a.field, a.a, a.def); err != nil {
+			return nil, err
+		}
+	}
+	return &GRU{Units: c.Units, Activation: act, RecurrentActivation: recAct, NoBias: !c.UseBias, KernelInitializer: ki, RecurrentInitializer: ri,
+		BiasInitializer: bi, ReturnSequences: c.ReturnSequences, GoBackwards: c.GoBackwards, InputShape: in}, nil
+}
+
+func decodeSimpleRNN(b []byte) (Layer, error) {
+	var c recurrentConfig
+	act, _, ki, ri, bi, in, err := decodeRecurrent(b, &c)
+	if err != nil {
+		return nil, err
+	}
+	switch {
+	case c.RecurrentActivation != "":
+		return nil, fmt.Errorf("recurrent_activation: not a key of SimpleRNN")
+	case c.UnitForgetBias != nil || c.ResetAfter != nil:
+		return nil, fmt.Errorf("unit_forget_bias, reset_after: not keys of SimpleRNN")
+	}
+	if _, err := rnnActivation("SimpleRNN", "activation", act, tensor.RNNTanh); err != nil {
+		return nil, err
+	}
+	return &SimpleRNN{Units: c.Units, Activation: act, NoBias: !c.UseBias, KernelInitializer: ki, RecurrentInitializer: ri,
+		BiasInitializer: bi, ReturnSequences: c.ReturnSequences, GoBackwards: c.GoBackwards, InputShape: in}, nil
+}

@@ -1,0 +1,408 @@
+package tensor
+
+import (
+	"fmt"
+	"math"
+
+	"github.com/neuron-go/neuron/internal/gemm"
+)
+
+// RNNActivation is an activation of a recurrent layer's fused step: one
+// whose derivative follows from its output, so that backpropagation
+// through time needs only what the forward pass stored.
+type RNNActivation int
+
+// The activations the recurrent ops support, as Keras names them.
+const (
+	RNNTanh        RNNActivation = iota // tanh, Keras's activation
+	RNNSigmoid                          // sigmoid, Keras's recurrent_activation
+	RNNReLU                             // relu
+	RNNLinear                           // linear
+	RNNHardSigmoid                      // hard_sigmoid: relu6(x + 3) / 6, Keras 3's
+)
+
+// apply computes the activation of x.
+func (a RNNActivation) apply(x float32) float32 {
+	switch a {
+	case RNNTanh:
+		return float32(math.Tanh(float64(x)))
+	case RNNSigmoid:
+		return sigmoid(x)
+	case RNNReLU:
+		if x > 0 || x != x {
+			return x
+		}
+		return 0
+	case RNNHardSigmoid:
+		return min(max((x+3)/6, 0), 1)
+	}
+	return x
+}
+
+// grad is the derivative at the input whose activation is y.
+func (a RNNActivation) grad(y float32) float32 {
+	switch a {
+	case RNNTanh:
+		return 1 - y*y
+	case RNNSigmoid:
+		return y * (1 - y)
+	case RNNReLU:
+		if y > 0 {
+			return 1
+		}
+		return 0
+	case RNNHardSigmoid:
+		if y > 0 && y < 1 {
+			return 1.0 / 6
+		}
+		return 0
+	}
+	return 1
+}
+
+// rnnState is what a recurrent op's backward pass needs besides its
+// inputs: the gates after their activations and the cell states of every
+// step.
+type rnnState struct {
+	gates, cells []float32
+	n, t, f, u   int
+	act, recAct  RNNActivation
+	backwards    bool
+}
+
+// timeOf is the input time step that processing step s reads.
+func (st *rnnState) timeOf(s int) int {
+	if st.backwards {
+		return st.t - 1 - s
+	}
+	return s
+}
+
+// LSTM runs Keras's LSTM over x [N, T, F] from zero initial states and
+// returns the hidden state of every processing step, [N, T, U]. kernel is
+// [F, 4U], recurrent [U, 4U] and bias [4U] (or nil), with the gates in
+// Keras's order i, f, c, o:
+//
+//	z = x_t·kernel + h·recurrent + bias
+//	i = σ(z_i), f = σ(z_f), g = act(z_c), o = σ(z_o)    (σ = recAct)
+//	c = f·c + i·g;  h = o·act(c)
+//
+// With backwards the steps read x from the last time step to the first,
+// and the result is in that order, as Keras's go_backwards returns it.
+// Gradients flow to x, kernel, recurrent and bias (backpropagation
+// through time). It panics with a *ShapeError if the shapes do not fit.
+func LSTM(x, kernel, recurrent, bias *Tensor, act, recAct RNNActivation, backwards bool) *Tensor {
+	if len(x.shape) != 3 || len(kernel.shape) != 2 || len(recurrent.shape) != 2 {
+		panic(shapeErr("LSTM", "want x [N, T, F], kernel [F, 4U] and recurrent_kernel [U, 4U]", x.shape, kernel.shape, recurrent.shape))
+	}
+	n, t, f := x.shape[0], x.shape[1], x.shape[2]
+	u := recurrent.shape[0]
+	g4 := 4 * u
+	if kernel.shape[0] != f || kernel.shape[1] != g4 || recurrent.shape[1] != g4 || (bias != nil && (len(bias.shape) != 1 || bias.shape[0] != g4)) {
+		panic(shapeErr("LSTM", fmt.Sprintf("shapes do not fit %d inputs and %d units", f, u), x.shape, kernel.shape, recurrent.shape))
+	}
+	out := newOutRaw([]int{n, t, u}, x, kernel, recurrent, bias)
+	st := rnnState{n: n, t: t, f: f, u: u, act: act, recAct: recAct, backwards: backwards}
+	st.gates = out.scratchRaw(n * t * g4)
+	st.cells = out.scratchRaw(n * t * u)
+	// The input part of every step at once: gates = x·kernel + bias.
+	gemm.Sgemm(false, false, n*t, g4, f, x.data, f, kernel.data, g4, 0, st.gates, g4)
+	if bias != nil {
+		gemm.AddBiasRows(st.gates, n*t, g4, g4, bias.data)
+	}
+	h, c := out.data, st.cells
+	for s := range t {
+		tt := st.timeOf(s)
+		if s > 0 {
+			// gates[:, tt] += h[:, s−1]·recurrent
+			gemm.Sgemm(false, false, n, g4, u, h[(s-1)*u:], t*u, recurrent.data, g4, 1, st.gates[tt*g4:], t*g4)
+		}
+		for b := range n {
+			z := st.gates[(b*t+tt)*g4 : (b*t+tt+1)*g4]
+			cs := c[(b*t+s)*u : (b*t+s+1)*u]
+			hs := h[(b*t+s)*u : (b*t+s+1)*u]
+			for j := range u {
+				i := recAct.apply(z[j])
+				fg := recAct.apply(z[u+j])
+				g := act.apply(z[2*u+j])
+				o := recAct.apply(z[3*u+j])
+				z[j], z[u+j], z[2*u+j], z[3*u+j] = i, fg, g, o
+				cv := i * g
+				if s > 0 {
+					cv += fg * c[(b*t+s-1)*u+j]
+				}
+				cs[j] = cv
+				hs[j] = o * act.apply(cv)
+			}
+		}
+	}
+	if nd := track(out, "LSTM", lstmBackward, x, kernel, recurrent, bias); nd != nil {
+		nd.rnn = st
+	}
+	return out
+}
+
+func lstmBackward(o *Tensor) {
+	nd := o.node
+	x, kernel, recurrent, bias := nd.more[0], nd.more[1], nd.more[2], nd.more[3]
+	st := &nd.rnn
+	n, t, f, u := st.n, st.t, st.f, st.u
+	g4 := 4 * u
+	dgates := o.scratchRaw(n * t * g4)
+	carry := o.scratch(2 * n * u) // dh and dc flowing to the previous step
+	dhNext, dcNext := carry[:n*u], carry[n*u:]
+	h, c, gy := o.data, st.cells, o.grad
+	var dR []float32
+	if recurrent.requiresGrad {
+		dR = recurrent.ensureGrad()
+	}
+	for s := t - 1; s >= 0; s-- {
+		tt := st.timeOf(s)
+		for b := range n {
+			z := st.gates[(b*t+tt)*g4 : (b*t+tt+1)*g4]
+			dz := dgates[(b*t+tt)*g4 : (b*t+tt+1)*g4]
+			for j := range u {
+				dh := gy[(b*t+s)*u+j] + dhNext[b*u+j]
+				i, fg, g, og := z[j], z[u+j], z[2*u+j], z[3*u+j]
+				tc := st.act.apply(c[(b*t+s)*u+j])
+				dc := dcNext[b*u+j] + dh*og*st.act.grad(tc)
+				var cprev float32
+				if s > 0 {
+					cprev = c[(b*t+s-1)*u+j]
+				}
+				dcNext[b*u+j] = dc * fg
+				dz[j] = dc * g * st.recAct.grad(i)
+				dz[u+j] = dc * cprev * st.recAct.grad(fg)
+				dz[2*u+j] = dc * i * st.act.grad(g)
+				dz[3*u+j] = dh * tc * st.recAct.grad(og)
+			}
+		}
+		if s > 0 {
+			// dh of step s−1 = dgates[:, tt]·recurrentᵀ
+			gemm.Sgemm(false, true, n, u, g4, dgates[tt*g4:], t*g4, recurrent.data, g4, 0, dhNext, u)
+			if dR != nil {
+				gemm.Sgemm(true, false, u, g4, n, h[(s-1)*u:], t*u, dgates[tt*g4:], t*g4, 1, dR, g4)
+			}
+		}
+	}
+	if kernel.requiresGrad {
+		gemm.Sgemm(true, false, f, g4, n*t, x.data, f, dgates, g4, 1, kernel.ensureGrad(), g4)
+	}
+	if bias != nil && bias.requiresGrad {
+		sums := o.scratchRaw(g4)
+		gemm.SumRows(sums, dgates, n*t, g4, g4)
+		addTo(bias.ensureGrad(), sums)
+	}
+	if x.requiresGrad {
+		gemm.Sgemm(false, true, n*t, f, g4, dgates, g4, kernel.data, g4, 1, x.ensureGrad(), f)
+	}
+}
+
+// GRU runs Keras's GRU (reset_after=True, its default) over x [N, T, F]
+// from a zero initial state and returns the hidden state of every
+// processing step, [N, T, U]. kernel is [F, 3U], recurrent [U, 3U] and
+// bias [2, 3U] (input and recurrent biases) or nil, with the gates in
+// Keras's order z, r, h:
+//
+//	x̂ = x_t·kernel + bias[0];  ĥ = h·recurrent + bias[1]
+//	z = σ(x̂_z + ĥ_z), r = σ(x̂_r + ĥ_r)    (σ = recAct)
+//	h̃ = act(x̂_h + r·ĥ_h);  h = z·h + (1 − z)·h̃
+//
+// backwards is as for LSTM. Gradients flow to x and every weight.
+func GRU(x, kernel, recurrent, bias *Tensor, act, recAct RNNActivation, backwards bool) *Tensor {
+	if len(x.shape) != 3 || len(kernel.shape) != 2 || len(recurrent.shape) != 2 {
+		panic(shapeErr("GRU", "want x [N, T, F], kernel [F, 3U] and recurrent_kernel [U, 3U]", x.shape, kernel.shape, recurrent.shape))
+	}
+	n, t, f := x.shape[0], x.shape[1], x.shape[2]
+	u := recurrent.shape[0]
+	g3 := 3 * u
+	if kernel.shape[0] != f || kernel.shape[1] != g3 || recurrent.shape[1] != g3 || (bias != nil && (len(bias.shape) != 2 || bias.shape[0] != 2 || bias.shape[1] != g3)) {
+		panic(shapeErr("GRU", fmt.Sprintf("shapes do not fit %d inputs and %d units", f, u), x.shape, kernel.shape, recurrent.shape))
+	}
+	out := newOutRaw([]int{n, t, u}, x, kernel, recurrent, bias)
+	st := rnnState{n: n, t: t, f: f, u: u, act: act, recAct: recAct, backwards: backwards}
+	// gates: the input part, then z, r and h̃; cells: the recurrent part ĥ.
+	st.gates = out.scratchRaw(n * t * g3)
+	st.cells = out.scratchRaw(n * t * g3)
+	gemm.Sgemm(false, false, n*t, g3, f, x.data, f, kernel.data, g3, 0, st.gates, g3)
+	if bias != nil {
+		gemm.AddBiasRows(st.gates, n*t, g3, g3, bias.data[:g3])
+	}
+	h := out.data
+	for s := range t {
+		tt := st.timeOf(s)
+		rec := st.cells[tt*g3:]
+		for b := range n {
+			r := rec[b*t*g3 : b*t*g3+g3]
+			if bias != nil {
+				copy(r, bias.data[g3:])
+			} else {
+				clear(r)
+			}
+		}
+		if s > 0 {
+			gemm.Sgemm(false, false, n, g3, u, h[(s-1)*u:], t*u, recurrent.data, g3, 1, rec, t*g3)
+		}
+		for b := range n {
+			z := st.gates[(b*t+tt)*g3 : (b*t+tt+1)*g3]
+			rh := st.cells[(b*t+tt)*g3 : (b*t+tt+1)*g3]
+			hs := h[(b*t+s)*u : (b*t+s+1)*u]
+			for j := range u {
+				zg := recAct.apply(z[j] + rh[j])
+				rg := recAct.apply(z[u+j] + rh[u+j])
+				hh := act.apply(z[2*u+j] + rg*rh[2*u+j])
+				z[j], z[u+j], z[2*u+j] = zg, rg, hh
+				hv := (1 - zg) * hh
+				if s > 0 {
+					hv += zg * h[(b*t+s-1)*u+j]
+				}
+				hs[j] = hv
+			}
+		}
+	}
+	if nd := track(out, "GRU", gruBackward, x, kernel, recurrent, bias); nd != nil {
+		nd.rnn = st
+	}
+	return out
+}
+
+func gruBackward(o *Tensor) {
+	nd := o.node
+	x, kernel, recurrent, bias := nd.more[0], nd.more[1], nd.more[2], nd.more[3]
+	st := &nd.rnn
+	n, t, f, u := st.n, st.t, st.f, st.u
+	g3 := 3 * u
+	dx3 := o.scratchRaw(n * t * g3)  // d(input part), for kernel, bias[0] and x
+	drec := o.scratchRaw(n * t * g3) // d(recurrent part), for recurrent and bias[1]
+	dhNext := o.scratch(n * u)
+	h, gy := o.data, o.grad
+	var dR []float32
+	if recurrent.requiresGrad {
+		dR = recurrent.ensureGrad()
+	}
+	for s := t - 1; s >= 0; s-- {
+		tt := st.timeOf(s)
+		for b := range n {
+			z := st.gates[(b*t+tt)*g3 : (b*t+tt+1)*g3]
+			rh := st.cells[(b*t+tt)*g3 : (b*t+tt+1)*g3]
+			dxz := dx3[(b*t+tt)*g3 : (b*t+tt+1)*g3]
+			drz := drec[(b*t+tt)*g3 : (b*t+tt+1)*g3]
+			for j := range u {
+				dh := gy[(b*t+s)*u+j] + dhNext[b*u+j]
+				zg, rg, hh := z[j], z[u+j], z[2*u+j]
+				var hprev float32
+				if s > 0 {
+					hprev = h[(b*t+s-1)*u+j]
+				}
+				daz := dh * (hprev - hh) * st.recAct.grad(zg)
+				dah := dh * (1 - zg) * st.act.grad(hh)
+				dar := dah * rh[2*u+j] * st.recAct.grad(rg)
+				dxz[j], dxz[u+j], dxz[2*u+j] = daz, dar, dah
+				drz[j], drz[u+j], drz[2*u+j] = daz, dar, dah*rg
+				dhNext[b*u+j] = dh * zg
+			}
+		}
+		if s > 0 {
+			// dh of step s−1 += drec[:, tt]·recurrentᵀ
+			gemm.Sgemm(false, true, n, u, g3, drec[tt*g3:], t*g3, recurrent.data, g3, 1, dhNext, u)
+			if dR != nil {
+				gemm.Sgemm(true, false, u, g3, n, h[(s-1)*u:], t*u, drec[tt*g3:], t*g3, 1, dR, g3)
+			}
+		}
+	}
+	if kernel.requiresGrad {
+		gemm.Sgemm(true, false, f, g3, n*t, x.data, f, dx3, g3, 1, kernel.ensureGrad(), g3)
+	}
+	if bias != nil && bias.requiresGrad {
+		sums := o.scratchRaw(g3)
+		db := bias.ensureGrad()
+		gemm.SumRows(sums, dx3, n*t, g3, g3)
+		addTo(db[:g3], sums)
+		gemm.SumRows(sums, drec, n*t, g3, g3)
+		addTo(db[g3:], sums)
+	}
+	if x.requiresGrad {
+		gemm.Sgemm(false, true, n*t, f, g3, dx3, g3, kernel.data, g3, 1, x.ensureGrad(), f)
+	}
+}
+
+// SimpleRNN runs Keras's SimpleRNN over x [N, T, F] from a zero initial
+// state, h = act(x_t·kernel + h·recurrent + bias), and returns the hidden
+// state of every processing step, [N, T, U]; kernel is [F, U], recurrent
+// [U, U], bias [U] or nil. backwards is as for LSTM.
+func SimpleRNN(x, kernel, recurrent, bias *Tensor, act RNNActivation, backwards bool) *Tensor {
+	if len(x.shape) != 3 || len(kernel.shape) != 2 || len(recurrent.shape) != 2 {
+		panic(shapeErr("SimpleRNN", "want x [N, T, F], kernel [F, U] and recurrent_kernel [U, U]", x.shape, kernel.shape, recurrent.shape))
+	}
+	n, t, f := x.shape[0], x.shape[1], x.shape[2]
+	u := recurrent.shape[0]
+	if kernel.shape[0] != f || kernel.shape[1] != u || recurrent.shape[1] != u || (bias != nil && (len(bias.shape) != 1 || bias.shape[0] != u)) {
+		panic(shapeErr("SimpleRNN", fmt.Sprintf("shapes do not fit %d inputs and %d units", f, u), x.shape, kernel.shape, recurrent.shape))
+	}
+	out := newOutRaw([]int{n, t, u}, x, kernel, recurrent, bias)
+	st := rnnState{n: n, t: t, f: f, u: u, act: act, backwards: backwards}
+	// gates: the pre-activations, by input time; the outputs are by step.
+	st.gates = out.scratchRaw(n * t * u)
+	gemm.Sgemm(false, false, n*t, u, f, x.data, f, kernel.data, u, 0, st.gates, u)
+	if bias != nil {
+		gemm.AddBiasRows(st.gates, n*t, u, u, bias.data)
+	}
+	h := out.data
+	for s := range t {
+		tt := st.timeOf(s)
+		if s > 0 {
+			gemm.Sgemm(false, false, n, u, u, h[(s-1)*u:], t*u, recurrent.data, u, 1, st.gates[tt*u:], t*u)
+		}
+		for b := range n {
+			z := st.gates[(b*t+tt)*u : (b*t+tt+1)*u]
+			hs := h[(b*t+s)*u : (b*t+s+1)*u]
+			for j, v := range z {
+				hs[j] = act.apply(v)
+			}
+		}
+	}
+	if nd := track(out, "SimpleRNN", simpleRNNBackward, x, kernel, recurrent, bias); nd != nil {
+		nd.rnn = st
+	}
+	return out
+}
+
+func simpleRNNBackward(o *Tensor) {
+	nd := o.node
+	x, kernel, recurrent, bias := nd.more[0], nd.more[1], nd.more[2], nd.more[3]
+	st := &nd.rnn
+	n, t, f, u := st.n, st.t, st.f, st.u
+	dz := o.scratchRaw(n * t * u) // by input time, as the pre-activations
+	dhNext := o.scratch(n * u)
+	h, gy := o.data, o.grad
+	var dR []float32
+	if recurrent.requiresGrad {
+		dR = recurrent.ensureGrad()
+	}
+	for s := t - 1; s >= 0; s-- {
+		tt := st.timeOf(s)
+		for b := range n {
+			for j := range u {
+				dh := gy[(b*t+s)*u+j] + dhNext[b*u+j]
+				dz[(b*t+tt)*u+j] = dh * st.act.grad(h[(b*t+s)*u+j])
+			}
+		}
+		if s > 0 {
+			gemm.Sgemm(false, true, n, u, u, dz[tt*u:], t*u, recurrent.data, u, 0, dhNext, u)
+			if dR != nil {
+				gemm.Sgemm(true, false, u, u, n, h[(s-1)*u:], t*u, dz[tt*u:], t*u, 1, dR, u)
+			}
+		}
+	}
+	if kernel.requiresGrad {
+		gemm.Sgemm(true, false, f, u, n*t, x.data, f, dz, u, 1, kernel.ensureGrad(), u)
+	}
+	if bias != nil && bias.requiresGrad {
+		sums := o.scratchRaw(u)
+		gemm.SumRows(sums, dz, n*t, u, u)
+		addTo(bias.ensureGrad(), sums)
+	}
+	if x.requiresGrad {
+		gemm.Sgemm(false, true, n*t, f, u, dz, u, kernel.data, u, 1, x.ensureGrad(), f)
+	}
+}

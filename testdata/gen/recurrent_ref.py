@@ -1,0 +1,122 @@
+#!/usr/bin/python3
+"""Writes layers/testdata/recurrent_ref.json: Keras-layout LSTM, GRU
+(reset_after=True, gates z, r, h; torch orders them r, z, n) and SimpleRNN weights;
+for LSTM
+(kernel [F, 4U], recurrent_kernel [U, 4U], bias [4U], gates i, f, c, o)
+stepped through Keras's equations under torch autograd, checked against
+torch.nn.LSTM with weight_ih = kernelᵀ, weight_hh = recurrent_kernelᵀ,
+bias_ih = bias, bias_hh = 0; with the gradients of sum(w * outputs) with
+respect to the inputs and the Keras weights.
+go_backwards is torch on the time-reversed input. Run from the repository
+root."""
+import json
+
+import torch
+
+torch.manual_seed(5)
+cases = []
+
+
+def lstm_case(name, n, t, f, u, backwards, sequences):
+    x = (torch.rand(n, t, f, dtype=torch.float64) * 2 - 1).requires_grad_()
+    kernel = ((torch.rand(f, 4 * u, dtype=torch.float64) * 2 - 1) * 0.5).requires_grad_()
+    rec = ((torch.rand(u, 4 * u, dtype=torch.float64) * 2 - 1) * 0.5).requires_grad_()
+    bias = ((torch.rand(4 * u, dtype=torch.float64) * 2 - 1) * 0.5).requires_grad_()
+    xin = x.flip(1) if backwards else x
+    # The equations, stepped by hand under autograd ...
+    h = torch.zeros(n, u, dtype=torch.float64)
+    c = torch.zeros(n, u, dtype=torch.float64)
+    outs = []
+    for step in range(t):
+        z = xin[:, step] @ kernel + h @ rec + bias
+        i, fg, g, o = z[:, :u].sigmoid(), z[:, u:2 * u].sigmoid(), z[:, 2 * u:3 * u].tanh(), z[:, 3 * u:].sigmoid()
+        c = fg * c + i * g
+        h = o * c.tanh()
+        outs.append(h)
+    out = torch.stack(outs, dim=1)
+    # ... and checked against torch.nn.LSTM with the weights mapped.
+    m = torch.nn.LSTM(f, u, batch_first=True).double()
+    with torch.no_grad():
+        m.weight_ih_l0.copy_(kernel.t())
+        m.weight_hh_l0.copy_(rec.t())
+        m.bias_ih_l0.copy_(bias)
+        m.bias_hh_l0.zero_()
+        ref, _ = m(xin)
+    assert torch.allclose(ref, out, atol=1e-12), "the equations disagree with nn.LSTM"
+    y = out if sequences else out[:, -1, :]
+    w = torch.rand(y.shape, dtype=torch.float64) * 2 - 1
+    (y * w).sum().backward()
+    cases.append({"name": name, "layer": "LSTM", "units": u, "backwards": backwards, "sequences": sequences,
+                  "shape": [n, t, f], "x": x.detach().flatten().tolist(),
+                  "kernel": kernel.detach().flatten().tolist(), "recurrent_kernel": rec.detach().flatten().tolist(),
+                  "bias": bias.detach().flatten().tolist(), "w": w.flatten().tolist(),
+                  "y_shape": list(y.shape), "y": y.detach().flatten().tolist(),
+                  "dx": x.grad.flatten().tolist(), "dkernel": kernel.grad.flatten().tolist(),
+                  "drecurrent_kernel": rec.grad.flatten().tolist(), "dbias": bias.grad.flatten().tolist()})
+
+
+def gru_case(name, n, t, f, u, backwards, sequences, simple=False):
+    g = 1 if simple else 3
+    x = (torch.rand(n, t, f, dtype=torch.float64) * 2 - 1).requires_grad_()
+    kernel = ((torch.rand(f, g * u, dtype=torch.float64) * 2 - 1) * 0.5).requires_grad_()
+    rec = ((torch.rand(u, g * u, dtype=torch.float64) * 2 - 1) * 0.5).requires_grad_()
+    bshape = (g * u,) if simple else (2, g * u)
+    bias = ((torch.rand(bshape, dtype=torch.float64) * 2 - 1) * 0.5).requires_grad_()
+    xin = x.flip(1) if backwards else x
+    h = torch.zeros(n, u, dtype=torch.float64)
+    outs = []
+    for step in range(t):
+        if simple:
+            h = (xin[:, step] @ kernel + h @ rec + bias).tanh()
+        else:
+            xz = xin[:, step] @ kernel + bias[0]
+            hz = h @ rec + bias[1]
+            z = (xz[:, :u] + hz[:, :u]).sigmoid()
+            r = (xz[:, u:2 * u] + hz[:, u:2 * u]).sigmoid()
+            hh = (xz[:, 2 * u:] + r * hz[:, 2 * u:]).tanh()
+            h = z * h + (1 - z) * hh
+        outs.append(h)
+    out = torch.stack(outs, dim=1)
+    if simple:
+        m = torch.nn.RNN(f, u, batch_first=True).double()
+        with torch.no_grad():
+            m.weight_ih_l0.copy_(kernel.t())
+            m.weight_hh_l0.copy_(rec.t())
+            m.bias_ih_l0.copy_(bias)
+            m.bias_hh_l0.zero_()
+            ref, _ = m(xin)
+    else:
+        # torch orders the gates r, z, n; Keras z, r, h.
+        order = lambda w: torch.cat([w[..., u:2 * u], w[..., :u], w[..., 2 * u:]], dim=-1)
+        m = torch.nn.GRU(f, u, batch_first=True).double()
+        with torch.no_grad():
+            m.weight_ih_l0.copy_(order(kernel).t())
+            m.weight_hh_l0.copy_(order(rec).t())
+            m.bias_ih_l0.copy_(order(bias[0]))
+            m.bias_hh_l0.copy_(order(bias[1]))
+            ref, _ = m(xin)
+    assert torch.allclose(ref, out, atol=1e-12), "the equations disagree with torch"
+    y = out if sequences else out[:, -1, :]
+    w = torch.rand(y.shape, dtype=torch.float64) * 2 - 1
+    (y * w).sum().backward()
+    cases.append({"name": name, "layer": "SimpleRNN" if simple else "GRU", "units": u, "backwards": backwards, "sequences": sequences,
+                  "shape": [n, t, f], "x": x.detach().flatten().tolist(),
+                  "kernel": kernel.detach().flatten().tolist(), "recurrent_kernel": rec.detach().flatten().tolist(),
+                  "bias": bias.detach().flatten().tolist(), "w": w.flatten().tolist(),
+                  "y_shape": list(y.shape), "y": y.detach().flatten().tolist(),
+                  "dx": x.grad.flatten().tolist(), "dkernel": kernel.grad.flatten().tolist(),
+                  "drecurrent_kernel": rec.grad.flatten().tolist(), "dbias": bias.grad.flatten().tolist()})
+
+
+lstm_case("lstm last state", 3, 5, 4, 6, False, False)
+lstm_case("lstm sequences", 2, 4, 3, 5, False, True)
+lstm_case("lstm go_backwards sequences", 2, 4, 3, 5, True, True)
+lstm_case("lstm go_backwards last", 2, 6, 2, 3, True, False)
+gru_case("gru last state", 3, 5, 4, 6, False, False)
+gru_case("gru go_backwards sequences", 2, 4, 3, 5, True, True)
+gru_case("simple rnn sequences", 2, 5, 3, 4, False, True, simple=True)
+gru_case("simple rnn go_backwards last", 3, 4, 2, 3, True, False, simple=True)
+
+with open("layers/testdata/recurrent_ref.json", "w") as fh:
+    json.dump({"torch": torch.__version__, "cases": cases}, fh)
+    fh.write("\n")
