@@ -83,9 +83,9 @@ func (a RNNActivation) applyRow(row []float32) {
 // again).
 type rnnState struct {
 	gates, cells, actCells []float32
-	n, t, f, u   int
-	act, recAct  RNNActivation
-	backwards    bool
+	n, t, f, u             int
+	act, recAct            RNNActivation
+	backwards              bool
 }
 
 // timeOf is the input time step that processing step s reads.
