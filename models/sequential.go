@@ -52,8 +52,6 @@ import (
 	"io"
 	"os"
 	"reflect"
-	"regexp"
-	"strings"
 
 	"github.com/neuron-go/neuron/internal/summary"
 	"github.com/neuron-go/neuron/layers"
@@ -256,17 +254,8 @@ func (m *Sequential) ensureBuilt() error {
 	return m.Build()
 }
 
-var (
-	camelWord  = regexp.MustCompile(`(.)([A-Z][a-z]+)`)
-	camelLower = regexp.MustCompile(`([a-z])([A-Z])`)
-)
-
-// snake converts a Keras class name to its layer-name prefix with Keras's
-// to_snake_case rule: "MaxPooling2D" → "max_pooling2d", "Conv2D" → "conv2d".
-func snake(class string) string {
-	s := camelWord.ReplaceAllString(class, "${1}_${2}")
-	return strings.ToLower(camelLower.ReplaceAllString(s, "${1}_${2}"))
-}
+// snake converts a Keras class name to its layer-name prefix.
+func snake(class string) string { return layers.DefaultName(class) }
 
 // assignNames names the layers as Keras does within one model: the first
 // Dense is "dense", the next "dense_1", and so on.
