@@ -81,7 +81,9 @@ func TestPadSequencesErrors(t *testing.T) {
 		want string
 	}{
 		{"dtype", func() (*tensor.Tensor, error) { return data.PadSequences([][]int{{1}}, data.PadOptions{Dtype: "int"}) }, `unknown Dtype "int"`},
-		{"padding", func() (*tensor.Tensor, error) { return data.PadSequences([][]int{{1}}, data.PadOptions{Padding: "both"}) }, `Padding must be "pre" or "post", got "both"`},
+		{"padding", func() (*tensor.Tensor, error) {
+			return data.PadSequences([][]int{{1}}, data.PadOptions{Padding: "both"})
+		}, `Padding must be "pre" or "post", got "both"`},
 		{"truncating", func() (*tensor.Tensor, error) {
 			return data.PadSequences([][]int{{1}}, data.PadOptions{Truncating: "mid"})
 		}, `Truncating must be "pre" or "post", got "mid"`},
@@ -97,7 +99,9 @@ func TestPadSequencesErrors(t *testing.T) {
 		{"index after truncation", func() (*tensor.Tensor, error) {
 			return data.PadSequences([][]float64{{1, 2, math.NaN()}}, data.PadOptions{MaxLen: 2})
 		}, "sequences[0][2] is NaN"},
-		{"beyond 2^24", func() (*tensor.Tensor, error) { return data.PadSequences([][]int64{{1 << 25}}, data.PadOptions{Dtype: "int64"}) }, "up to 2^24"},
+		{"beyond 2^24", func() (*tensor.Tensor, error) {
+			return data.PadSequences([][]int64{{1 << 25}}, data.PadOptions{Dtype: "int64"})
+		}, "up to 2^24"},
 		{"float64 overflow", func() (*tensor.Tensor, error) {
 			return data.PadSequences([][]float64{{1e300}}, data.PadOptions{Dtype: "float64"})
 		}, "beyond the float32 result's range"},
