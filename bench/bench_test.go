@@ -189,6 +189,33 @@ func BenchmarkFashionCNNFunctionalEpoch(b *testing.B) {
 	fitEpochs(b, functional(b, course.FashionCNN(), []int{28, 28, 1}), x, y, &models.Data{Inputs: []models.Array{xt}, Targets: []models.Array{yt}})
 }
 
+// BenchmarkFashionResNetEpoch is one epoch of examples/fashion_resnet's
+// residual network (validation on the 10,000 test images), the functional
+// model that bench/peers/fashion_resnet.py builds in PyTorch.
+func BenchmarkFashionResNetEpoch(b *testing.B) {
+	x, y, xt, yt := loadFashion(b)
+	x, xt = x.Reshape(60000, 28, 28, 1), xt.Reshape(10000, 28, 28, 1)
+	m, err := course.FashionResNet(0)
+	if err != nil {
+		b.Fatal(err)
+	}
+	m.Out = io.Discard
+	fitEpochs(b, m, x, y, &models.Data{Inputs: []models.Array{xt}, Targets: []models.Array{yt}})
+}
+
+// BenchmarkFashionResNetSteps is 200 training steps of the residual
+// network at batch 32, for profiles.
+func BenchmarkFashionResNetSteps(b *testing.B) {
+	x, y, _, _ := loadFashion(b)
+	x = x.Slice(0, 6400).Reshape(6400, 28, 28, 1)
+	m, err := course.FashionResNet(0)
+	if err != nil {
+		b.Fatal(err)
+	}
+	m.Out = io.Discard
+	fitEpochs(b, m, x, y.Slice(0, 6400), nil)
+}
+
 // rnnSteps is the number of training steps an RNN benchmark's epoch has.
 const rnnSteps = 20
 
