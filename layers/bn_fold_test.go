@@ -52,6 +52,8 @@ func TestBatchNormFold(t *testing.T) {
 		{"conv", &layers.Conv2D{Filters: 6, KernelSize: [2]int{3, 3}}, &layers.BatchNormalization{}, []int{9, 8, 3}},
 		{"conv same strided no bias", &layers.Conv2D{Filters: 5, KernelSize: [2]int{3, 2}, Strides: [2]int{2, 1}, Padding: "same", NoBias: true},
 			&layers.BatchNormalization{Epsilon: 0.01}, []int{7, 7, 2}},
+		{"conv grouped dilated", &layers.Conv2D{Filters: 6, KernelSize: [2]int{3, 3}, Groups: 2, DilationRate: [2]int{2, 1}},
+			&layers.BatchNormalization{}, []int{9, 8, 4}},
 		{"conv no gamma", &layers.Conv2D{Filters: 4, KernelSize: [2]int{1, 1}}, &layers.BatchNormalization{NoScale: true}, []int{5, 5, 3}},
 		{"dense", &layers.Dense{Units: 7}, &layers.BatchNormalization{}, []int{11}},
 		{"dense no beta no bias", &layers.Dense{Units: 3, NoBias: true}, &layers.BatchNormalization{NoCenter: true}, []int{4}},
