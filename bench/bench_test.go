@@ -188,3 +188,81 @@ func BenchmarkFashionCNNFunctionalEpoch(b *testing.B) {
 	x, xt = x.Reshape(60000, 28, 28, 1), xt.Reshape(10000, 28, 28, 1)
 	fitEpochs(b, functional(b, course.FashionCNN(), []int{28, 28, 1}), x, y, &models.Data{Inputs: []models.Array{xt}, Targets: []models.Array{yt}})
 }
+
+// BenchmarkFashionResNetEpoch is one epoch of examples/fashion_resnet's
+// residual network (validation on the 10,000 test images), the functional
+// model that bench/peers/fashion_resnet.py builds in PyTorch.
+func BenchmarkFashionResNetEpoch(b *testing.B) {
+	x, y, xt, yt := loadFashion(b)
+	x, xt = x.Reshape(60000, 28, 28, 1), xt.Reshape(10000, 28, 28, 1)
+	m, err := course.FashionResNet(0)
+	if err != nil {
+		b.Fatal(err)
+	}
+	m.Out = io.Discard
+	fitEpochs(b, m, x, y, &models.Data{Inputs: []models.Array{xt}, Targets: []models.Array{yt}})
+}
+
+// BenchmarkFashionResNetSteps is 200 training steps of the residual
+// network at batch 32, for profiles.
+func BenchmarkFashionResNetSteps(b *testing.B) {
+	x, y, _, _ := loadFashion(b)
+	x = x.Slice(0, 6400).Reshape(6400, 28, 28, 1)
+	m, err := course.FashionResNet(0)
+	if err != nil {
+		b.Fatal(err)
+	}
+	m.Out = io.Discard
+	fitEpochs(b, m, x, y.Slice(0, 6400), nil)
+}
+
+// rnnSteps is the number of training steps an RNN benchmark's epoch has.
+const rnnSteps = 20
+
+// rnnModel is the sequence workload of the recurrent benchmarks:
+// Embedding(10000, 64) over sequences of 100 tokens, a recurrent layer of
+// 64 units, Dense(1, sigmoid), trained with Adam on binary crossentropy in
+// batches of 32 (bench/peers/rnn_step.py is the same in PyTorch).
+func rnnModel(b *testing.B, rnn layers.Layer) (*models.Sequential, *tensor.Tensor, *tensor.Tensor) {
+	m := models.NewSequential(
+		&layers.Embedding{InputDim: 10000, OutputDim: 64, InputShape: []int{100}},
+		rnn,
+		&layers.Dense{Units: 1, Activation: activations.Sigmoid},
+	)
+	m.Out = io.Discard
+	if err := m.Compile(models.CompileConfig{Optimizer: optimizers.NewAdam(), Loss: losses.BinaryCrossentropy{}}); err != nil {
+		b.Fatal(err)
+	}
+	n := 32 * rnnSteps
+	x, y := tensor.Zeros(n, 100), tensor.Zeros(n, 1)
+	for i := range x.Data() {
+		x.Data()[i] = float32((i*7919 + i/100*104729) % 10000)
+	}
+	for i := range y.Data() {
+		y.Data()[i] = float32(i % 2)
+	}
+	return m, x, y
+}
+
+// rnnStep reports the mean time of a training step of rnnModel.
+func rnnStep(b *testing.B, rnn layers.Layer) {
+	m, x, y := rnnModel(b, rnn)
+	cfg := models.FitConfig{Verbose: models.Silent, BatchSize: 32, NoShuffle: true}
+	if _, err := m.Fit(x, y, cfg); err != nil { // build, allocate, warm up
+		b.Fatal(err)
+	}
+	b.ResetTimer()
+	for i := 0; i < b.N; i++ {
+		if _, err := m.Fit(x, y, cfg); err != nil {
+			b.Fatal(err)
+		}
+	}
+	b.ReportMetric(b.Elapsed().Seconds()/float64(b.N*rnnSteps), "s/step")
+}
+
+// BenchmarkLSTMStep is a training step of Embedding(10000, 64) → LSTM(64)
+// → Dense(1) on a batch of 32 sequences of 100 tokens.
+func BenchmarkLSTMStep(b *testing.B) { rnnStep(b, &layers.LSTM{Units: 64}) }
+
+// BenchmarkGRUStep is BenchmarkLSTMStep with GRU(64).
+func BenchmarkGRUStep(b *testing.B) { rnnStep(b, &layers.GRU{Units: 64}) }

@@ -269,6 +269,11 @@ func (m *Model) initWeights() error {
 			c.fresh = false
 		}
 	}
+	for i, l := range m.layerList {
+		if err := checkWeightNames(m.layerNames[i], l); err != nil {
+			return fmt.Errorf("models: %w", err)
+		}
+	}
 	m.weights, m.weightNames = nil, nil
 	k := 0 // the index among the layers that are not inputs, as in a Sequential
 	for i, l := range m.layerList {

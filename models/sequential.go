@@ -27,6 +27,20 @@
 // prediction, the same callbacks and the same arena-backed steps that
 // allocate nothing; a Sequential is the case of a chain.
 //
+// # Custom models and training loops
+//
+// A custom model, Keras's subclassing of keras.Model, is a Go type that
+// implements layers.Layer: Build makes its weights (and builds the layers
+// it is made of), Call is its forward pass written with tensor operations
+// and other layers, and Weights returns its weights. FromLayer makes a
+// Model of it, which trains with the same Compile, Fit, Evaluate and
+// Predict (see ExampleFromLayer and the notes in custom.go). A custom
+// training loop, Keras's loop with tf.GradientTape, is Model.Call for the
+// forward pass, the loss, tensor.Backward for the gradients, the
+// optimizer's Apply and the metrics' Update, written out by hand (see
+// Example_customTrainingLoop); it computes what Fit's training step
+// computes.
+//
 // One seed (SetSeed; 0 by default) fixes the initial weights, the order of
 // the shuffled batches and the dropout masks, so two runs with the same seed
 // give the same weights bit for bit, whatever the number of CPU cores.
@@ -62,8 +76,6 @@ import (
 	"io"
 	"os"
 	"reflect"
-	"regexp"
-	"strings"
 
 	"github.com/neuron-go/neuron/internal/summary"
 	"github.com/neuron-go/neuron/layers"
@@ -180,6 +192,9 @@ func (m *Sequential) build(op string, inputShape []int) error {
 		}
 		shape = out
 		m.outShapes[i] = out
+		if err := checkWeightNames(m.names[i], l); err != nil {
+			return fmt.Errorf("models: %s: %w", op, err)
+		}
 	}
 	m.inShape = append([]int(nil), inputShape...)
 	m.weights, m.weightNames = nil, nil
@@ -266,17 +281,8 @@ func (m *Sequential) ensureBuilt() error {
 	return m.Build()
 }
 
-var (
-	camelWord  = regexp.MustCompile(`(.)([A-Z][a-z]+)`)
-	camelLower = regexp.MustCompile(`([a-z])([A-Z])`)
-)
-
-// snake converts a Keras class name to its layer-name prefix with Keras's
-// to_snake_case rule: "MaxPooling2D" → "max_pooling2d", "Conv2D" → "conv2d".
-func snake(class string) string {
-	s := camelWord.ReplaceAllString(class, "${1}_${2}")
-	return strings.ToLower(camelLower.ReplaceAllString(s, "${1}_${2}"))
-}
+// snake converts a Keras class name to its layer-name prefix.
+func snake(class string) string { return layers.DefaultName(class) }
 
 // assignNames names the layers as Keras does within one model: the first
 // Dense is "dense", the next "dense_1", and so on.

@@ -5,6 +5,7 @@ import (
 	"math"
 
 	"github.com/neuron-go/neuron/internal/gemm"
+	"github.com/neuron-go/neuron/internal/vec"
 )
 
 // RNNActivation is an activation of a recurrent layer's fused step: one
@@ -60,14 +61,31 @@ func (a RNNActivation) grad(y float32) float32 {
 	return 1
 }
 
+// applyRow sets row to the activation of its values, with the vector
+// kernels of internal/vec for tanh and sigmoid (the recurrent layers'
+// defaults, whose exp would otherwise be most of an LSTM's time).
+func (a RNNActivation) applyRow(row []float32) {
+	switch a {
+	case RNNTanh:
+		vec.Tanh(row, row)
+	case RNNSigmoid:
+		vec.Sigmoid(row, row)
+	default:
+		for j, v := range row {
+			row[j] = a.apply(v)
+		}
+	}
+}
+
 // rnnState is what a recurrent op's backward pass needs besides its
 // inputs: the gates after their activations and the cell states of every
-// step.
+// step (for LSTM also act(c), so that backpropagation need not compute it
+// again).
 type rnnState struct {
-	gates, cells []float32
-	n, t, f, u   int
-	act, recAct  RNNActivation
-	backwards    bool
+	gates, cells, actCells []float32
+	n, t, f, u             int
+	act, recAct            RNNActivation
+	backwards              bool
 }
 
 // timeOf is the input time step that processing step s reads.
@@ -110,6 +128,7 @@ func LSTM(x, kernel, recurrent, bias *Tensor, act, recAct RNNActivation, backwar
 	if bias != nil {
 		gemm.AddBiasRows(st.gates, n*t, g4, g4, bias.data)
 	}
+	st.actCells = out.scratchRaw(n * t * u)
 	h, c := out.data, st.cells
 	for s := range t {
 		tt := st.timeOf(s)
@@ -119,20 +138,27 @@ func LSTM(x, kernel, recurrent, bias *Tensor, act, recAct RNNActivation, backwar
 		}
 		for b := range n {
 			z := st.gates[(b*t+tt)*g4 : (b*t+tt+1)*g4]
+			recAct.applyRow(z[:2*u]) // i, f
+			act.applyRow(z[2*u : 3*u])
+			recAct.applyRow(z[3*u:]) // o
 			cs := c[(b*t+s)*u : (b*t+s+1)*u]
-			hs := h[(b*t+s)*u : (b*t+s+1)*u]
-			for j := range u {
-				i := recAct.apply(z[j])
-				fg := recAct.apply(z[u+j])
-				g := act.apply(z[2*u+j])
-				o := recAct.apply(z[3*u+j])
-				z[j], z[u+j], z[2*u+j], z[3*u+j] = i, fg, g, o
-				cv := i * g
-				if s > 0 {
-					cv += fg * c[(b*t+s-1)*u+j]
+			ig, fg, g := z[:u], z[u:2*u], z[2*u:3*u]
+			if s > 0 {
+				cp := c[(b*t+s-1)*u : (b*t+s)*u]
+				for j := range cs {
+					cs[j] = ig[j]*g[j] + fg[j]*cp[j]
 				}
-				cs[j] = cv
-				hs[j] = o * act.apply(cv)
+			} else {
+				for j := range cs {
+					cs[j] = ig[j] * g[j]
+				}
+			}
+			tc := st.actCells[(b*t+s)*u : (b*t+s+1)*u]
+			copy(tc, cs)
+			act.applyRow(tc)
+			hs, og := h[(b*t+s)*u:(b*t+s+1)*u], z[3*u:]
+			for j := range hs {
+				hs[j] = og[j] * tc[j]
 			}
 		}
 	}
@@ -164,7 +190,7 @@ func lstmBackward(o *Tensor) {
 			for j := range u {
 				dh := gy[(b*t+s)*u+j] + dhNext[b*u+j]
 				i, fg, g, og := z[j], z[u+j], z[2*u+j], z[3*u+j]
-				tc := st.act.apply(c[(b*t+s)*u+j])
+				tc := st.actCells[(b*t+s)*u+j]
 				dc := dcNext[b*u+j] + dh*og*st.act.grad(tc)
 				var cprev float32
 				if s > 0 {
@@ -247,16 +273,26 @@ func GRU(x, kernel, recurrent, bias *Tensor, act, recAct RNNActivation, backward
 			z := st.gates[(b*t+tt)*g3 : (b*t+tt+1)*g3]
 			rh := st.cells[(b*t+tt)*g3 : (b*t+tt+1)*g3]
 			hs := h[(b*t+s)*u : (b*t+s+1)*u]
-			for j := range u {
-				zg := recAct.apply(z[j] + rh[j])
-				rg := recAct.apply(z[u+j] + rh[u+j])
-				hh := act.apply(z[2*u+j] + rg*rh[2*u+j])
-				z[j], z[u+j], z[2*u+j] = zg, rg, hh
-				hv := (1 - zg) * hh
-				if s > 0 {
-					hv += zg * h[(b*t+s-1)*u+j]
+			zr := z[:2*u]
+			for j, v := range rh[:2*u] {
+				zr[j] += v
+			}
+			recAct.applyRow(zr) // z, r
+			rg, hh := z[u:2*u], z[2*u:]
+			for j, v := range rh[2*u:] {
+				hh[j] += rg[j] * v
+			}
+			act.applyRow(hh) // h̃
+			zg := z[:u]
+			if s > 0 {
+				hp := h[(b*t+s-1)*u : (b*t+s)*u]
+				for j := range hs {
+					hs[j] = (1-zg[j])*hh[j] + zg[j]*hp[j]
 				}
-				hs[j] = hv
+			} else {
+				for j := range hs {
+					hs[j] = (1 - zg[j]) * hh[j]
+				}
 			}
 		}
 	}
@@ -356,9 +392,8 @@ func SimpleRNN(x, kernel, recurrent, bias *Tensor, act RNNActivation, backwards 
 		for b := range n {
 			z := st.gates[(b*t+tt)*u : (b*t+tt+1)*u]
 			hs := h[(b*t+s)*u : (b*t+s+1)*u]
-			for j, v := range z {
-				hs[j] = act.apply(v)
-			}
+			copy(hs, z)
+			act.applyRow(hs)
 		}
 	}
 	if nd := track(out, "SimpleRNN", simpleRNNBackward, x, kernel, recurrent, bias); nd != nil {

@@ -64,6 +64,25 @@ var catalogue = []struct {
 		return err
 	}, "holds 7, not an index in [0, 5)"},
 
+	// Attention layers applied to nodes they cannot take.
+	{"MultiHeadAttention with key_dim 0", attend(&layers.MultiHeadAttention{NumHeads: 4, KeyDim: 0}, []int{8, 16}, []int{8, 16}),
+		"models: MultiHeadAttention applied to (None, 8, 16), (None, 8, 16): layers: MultiHeadAttention: KeyDim must be a positive integer, got 0"},
+	{"MultiHeadAttention with num_heads 0", attend(&layers.MultiHeadAttention{NumHeads: 0, KeyDim: 4}, []int{8, 16}, []int{8, 16}),
+		"layers: MultiHeadAttention: NumHeads must be a positive integer, got 0"},
+	{"MultiHeadAttention with a mask of the wrong shape", attend(&layers.MultiHeadAttention{NumHeads: 2, KeyDim: 4, AttentionMask: true}, []int{8, 16}, []int{6, 16}, []int{8, 8}),
+		"layers: MultiHeadAttention: attention_mask must have shape [8 6] per example (query steps, value steps), got [8 8]"},
+	{"MultiHeadAttention with value and key of different lengths", attend(&layers.MultiHeadAttention{NumHeads: 2, KeyDim: 4}, []int{8, 16}, []int{6, 16}, []int{5, 16}),
+		"value and key must have the same number of steps, got shapes [6 16] and [5 16]"},
+	{"Attention with query and value of different widths", attend(&layers.Attention{}, []int{8, 16}, []int{8, 12}),
+		"layers: Attention: query and key must have the same width (last axis), got shapes [8 16] and [8 12]"},
+	{"AdditiveAttention on one input", attend(&layers.AdditiveAttention{}, []int{8, 16}),
+		"layers: AdditiveAttention: takes [query, value] or [query, value, key], got 1 inputs"},
+	{"PositionEmbedding shorter than the sequence", func(*testing.T) error {
+		x := models.Input([]int{10, 4}, "x")
+		_, err := models.NewModel([]*models.Node{x}, []*models.Node{models.Apply(&layers.PositionEmbedding{SequenceLength: 8}, x)})
+		return err
+	}, "layers: PositionEmbedding: the inputs have 10 steps, more than SequenceLength 8"},
+
 	// Special files where a model file is expected: refused at once.
 	{"Load on a FIFO", func(t *testing.T) error { _, err := saving.Load(fifo(t)); return err }, "a named pipe (FIFO), not a regular file"},
 	{"LoadWeights on a FIFO", func(t *testing.T) error { return saving.LoadWeights(dense(t), fifo(t)) }, "a named pipe (FIFO), not a regular file"},
@@ -205,6 +224,19 @@ func dense(t *testing.T) *models.Sequential {
 		panic(err) // the row runs off the test's goroutine: TestCatalogue reports it
 	}
 	return m
+}
+
+// attend applies l to inputs of the given per-example shapes in a
+// functional model and returns NewModel's error.
+func attend(l models.Callable, shapes ...[]int) func(*testing.T) error {
+	return func(*testing.T) error {
+		var in []*models.Node
+		for i, s := range shapes {
+			in = append(in, models.Input(s, string(rune('a'+i))))
+		}
+		_, err := models.NewModel(in, []*models.Node{models.Apply(l, in...)})
+		return err
+	}
 }
 
 func compileWith(o optimizers.Optimizer) func(*testing.T) error {

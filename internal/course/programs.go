@@ -112,8 +112,14 @@ func (o Options) Callbacks() []callbacks.Callback {
 	return []callbacks.Callback{&saving.BackupAndRestore{Dir: o.Backup, SaveEvery: o.BackupEvery, Log: os.Stderr}}
 }
 
+// Saver is a model that saves itself to one file: a *models.Sequential or
+// a *models.Model.
+type Saver interface {
+	Save(path string, opts ...models.SaveOption) error
+}
+
 // SaveModel saves the trained model with -save.
-func (o Options) SaveModel(m *models.Sequential) error {
+func (o Options) SaveModel(m Saver) error {
 	if o.Save == "" {
 		return nil
 	}
@@ -139,6 +145,22 @@ func (o Options) LoadModel() (*models.Sequential, error) {
 			Metrics:   []metrics.Metric{metrics.NewAccuracy()},
 		})
 		if err != nil {
+			return nil, err
+		}
+	}
+	return m, nil
+}
+
+// LoadFunctional loads the functional model of -load. A model saved
+// without its compile settings is compiled with compile, so that it can be
+// evaluated.
+func (o Options) LoadFunctional(compile func(*models.Model) error) (*models.Model, error) {
+	m, err := models.LoadModel(o.Load)
+	if err != nil {
+		return nil, err
+	}
+	if m.Optimizer() == nil {
+		if err := compile(m); err != nil {
 			return nil, err
 		}
 	}

@@ -218,8 +218,8 @@ func TestSgemmBlocking(t *testing.T) {
 	})
 }
 
-// keyShapes are the products of batch-32 Dense and Conv training and of
-// prediction, each with its natural transposes.
+// keyShapes are the products of batch-32 Dense, Conv and LSTM(64) training
+// (sequences of 100) and of prediction, each with its natural transposes.
 var keyShapes = []struct {
 	name           string
 	transA, transB bool
@@ -241,6 +241,12 @@ var keyShapes = []struct {
 	{"conv3_fwd_288x576x64_NN", false, false, 32 * 3 * 3, 64, 576},
 	{"conv3_dW_576x64_k288_TN", true, false, 576, 64, 32 * 3 * 3},
 	{"conv3_dX_288x64_k576_NT", false, true, 32 * 3 * 3, 576, 64},
+	{"lstm_x_3200x256x64_NN", false, false, 32 * 100, 256, 64},
+	{"lstm_step_32x256x64_NN", false, false, 32, 256, 64},
+	{"lstm_dh_32x64_k256_NT", false, true, 32, 64, 256},
+	{"lstm_dR_64x256_k32_TN", true, false, 64, 256, 32},
+	{"lstm_dK_64x256_k3200_TN", true, false, 64, 256, 32 * 100},
+	{"lstm_dX_3200x64_k256_NT", false, true, 32 * 100, 64, 256},
 	{"square_1024_NN", false, false, 1024, 1024, 1024},
 }
 
