@@ -61,6 +61,13 @@ func savable() []struct {
 		{&layers.RandomRotation{Factor: layers.Factor{0.1}, Seed: 3}, []int{8, 8, 3}},
 		{&layers.RandomZoom{HeightFactor: layers.Factor{0.2}, Interpolation: "nearest"}, []int{8, 8, 3}},
 		{&layers.RandomContrast{Factor: layers.Factor{0.3}}, []int{8, 8, 3}},
+		{&layers.Embedding{InputDim: 50, OutputDim: 4}, []int{7}},
+		{&layers.LSTM{Units: 3, ReturnSequences: true}, []int{5, 2}},
+		{&layers.GRU{Units: 2, GoBackwards: true, NoBias: true}, []int{5, 2}},
+		{&layers.SimpleRNN{Units: 2, Activation: activations.ReLU}, []int{5, 2}},
+		{&layers.Bidirectional{Layer: &layers.LSTM{Units: 3, ReturnSequences: true}}, []int{5, 2}},
+		{&layers.Bidirectional{Layer: &layers.GRU{Units: 2}, BackwardLayer: &layers.GRU{Units: 2, GoBackwards: true, Activation: activations.ReLU}, MergeMode: "sum"}, []int{5, 2}},
+		{&layers.TimeDistributed{Layer: &layers.Dense{Units: 3, Activation: activations.ReLU}}, []int{5, 2}},
 		{&layers.PositionEmbedding{SequenceLength: 16}, []int{12, 8}},
 		{&layers.PositionEmbedding{SequenceLength: 4, Initializer: initializers.RandomNormal{Stddev: 0.02}}, []int{4, 3, 2}},
 	}
