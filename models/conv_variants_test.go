@@ -12,6 +12,7 @@ import (
 	"github.com/neuron-go/neuron/layers"
 	"github.com/neuron-go/neuron/models"
 	"github.com/neuron-go/neuron/optimizers"
+	"github.com/neuron-go/neuron/saving"
 	"github.com/neuron-go/neuron/tensor"
 )
 
@@ -103,10 +104,10 @@ func TestConvVariantsFitSaveLoad(t *testing.T) {
 				t.Fatal(err)
 			}
 			path := filepath.Join(t.TempDir(), "m.safetensors")
-			if err := m.Save(path); err != nil {
+			if err := saving.Save(m, path); err != nil {
 				t.Fatal(err)
 			}
-			got, err := models.Load(path)
+			got, err := saving.Load(path)
 			if err != nil {
 				t.Fatal(err)
 			}
