@@ -119,6 +119,8 @@ func (l *Conv2DTranspose) plan(in []int) ([]int, []weightSpec, tensor.ConvSpec, 
 				name, in[0], in[1], l.KernelSize, w.strides, w.dilation, MaxElements)
 		}
 		out[i] = tensor.ConvTransposeOutputSize(in[i], l.KernelSize[i], w.strides[i], w.dilation[i], op[i], w.padding)
+	}
+	for i := range 2 {
 		// TensorFlow computes the layer as the gradient of the
 		// convolution from the output's size to the input's, which must
 		// exist: with "same" padding, an even span and OutputPadding 0 it

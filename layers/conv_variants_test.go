@@ -242,7 +242,7 @@ func TestConvBuildErrors(t *testing.T) {
 		{&layers.SeparableConv2D{Filters: 2, KernelSize: k3, Padding: "causal"}, []int{8, 8, 4}, `layers: SeparableConv2D: Padding must be "valid" or "same", got "causal"`},
 		{&layers.Conv2DTranspose{Filters: 2, KernelSize: k3, Strides: [2]int{2, 2}, OutputPadding: []int{2, 0}}, []int{4, 4, 2},
 			"layers: Conv2DTranspose: OutputPadding [2 0] must be less than Strides [2 2] on each axis (Keras refuses it)"},
-		{&layers.Conv2DTranspose{Filters: 2, KernelSize: k3, OutputPadding: []int{0, 0}}, []int{4, 4, 2}, "OutputPadding [0 0] must be less than Strides [1 1]"},
+		{&layers.Conv2DTranspose{Filters: 2, KernelSize: k3, OutputPadding: []int{1, 0}}, []int{4, 4, 2}, "OutputPadding [1 0] must be less than Strides [1 1]"},
 		{&layers.Conv2DTranspose{Filters: 2, KernelSize: k3, Strides: [2]int{2, 2}, OutputPadding: []int{-1, 0}}, []int{4, 4, 2}, "layers: Conv2DTranspose: OutputPadding must be >= 0, got [-1 0]"},
 		{&layers.Conv2DTranspose{Filters: 2, KernelSize: k3, Strides: [2]int{2, 2}, OutputPadding: []int{1}}, []int{4, 4, 2}, "OutputPadding must have 2 values (height, width) or be nil, got [1]"},
 		{&layers.Conv2DTranspose{Filters: 2, KernelSize: [2]int{2, 2}, Strides: [2]int{2, 2}, Padding: "same", OutputPadding: []int{0, 0}}, []int{4, 4, 2},
