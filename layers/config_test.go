@@ -32,8 +32,12 @@ func savable() []struct {
 			KernelRegularizer: layers.L2(0.01), BiasRegularizer: layers.L1L2{L1: 0.5, L2: 0.25}}, []int{7}},
 		{&layers.Dense{Units: 2, BiasInitializer: initializers.Constant{Value: 0.1}, KernelInitializer: initializers.RandomUniform{Min: -1, Max: 2}}, []int{4}},
 		{&layers.Dense{Units: 2, KernelInitializer: initializers.RandomNormal{Mean: 1, Stddev: 0.5}, BiasInitializer: initializers.Ones{}}, []int{4}},
+		{&layers.Dense{Units: 3}, []int{5, 4}},
 		{&layers.Conv2D{Filters: 32, KernelSize: [2]int{3, 3}, Activation: activations.ReLU, InputShape: []int{28, 28, 1}}, []int{28, 28, 1}},
 		{&layers.Conv2D{Filters: 4, KernelSize: [2]int{3, 2}, Strides: [2]int{2, 1}, Padding: "same", NoBias: true, KernelInitializer: initializers.HeUniform{}}, []int{9, 8, 3}},
+		{&layers.Conv2D{Filters: 6, KernelSize: [2]int{3, 3}, DilationRate: [2]int{2, 1}, Groups: 3, Padding: "same", KernelRegularizer: layers.L2(0.1)}, []int{9, 8, 3}},
+		{&layers.Conv1D{Filters: 4, KernelSize: 3, Padding: "causal", DilationRate: 2, Groups: 2, Activation: activations.ReLU, InputShape: []int{10, 2}}, []int{10, 2}},
+		{&layers.Conv1D{Filters: 3, KernelSize: 2, Strides: 2, NoBias: true, KernelInitializer: initializers.HeNormal{}}, []int{9, 4}},
 		{&layers.MaxPooling2D{PoolSize: [2]int{2, 2}}, []int{26, 26, 32}},
 		{&layers.MaxPooling2D{PoolSize: [2]int{3, 3}, Strides: [2]int{1, 2}, Padding: "same"}, []int{7, 7, 2}},
 		{&layers.Dropout{Rate: 0.2}, []int{128}},
@@ -53,6 +57,15 @@ func savable() []struct {
 		{&layers.RandomRotation{Factor: layers.Factor{0.1}, Seed: 3}, []int{8, 8, 3}},
 		{&layers.RandomZoom{HeightFactor: layers.Factor{0.2}, Interpolation: "nearest"}, []int{8, 8, 3}},
 		{&layers.RandomContrast{Factor: layers.Factor{0.3}}, []int{8, 8, 3}},
+		{&layers.Embedding{InputDim: 50, OutputDim: 4}, []int{7}},
+		{&layers.LSTM{Units: 3, ReturnSequences: true}, []int{5, 2}},
+		{&layers.GRU{Units: 2, GoBackwards: true, NoBias: true}, []int{5, 2}},
+		{&layers.SimpleRNN{Units: 2, Activation: activations.ReLU}, []int{5, 2}},
+		{&layers.Bidirectional{Layer: &layers.LSTM{Units: 3, ReturnSequences: true}}, []int{5, 2}},
+		{&layers.Bidirectional{Layer: &layers.GRU{Units: 2}, BackwardLayer: &layers.GRU{Units: 2, GoBackwards: true, Activation: activations.ReLU}, MergeMode: "sum"}, []int{5, 2}},
+		{&layers.TimeDistributed{Layer: &layers.Dense{Units: 3, Activation: activations.ReLU}}, []int{5, 2}},
+		{&layers.PositionEmbedding{SequenceLength: 16}, []int{12, 8}},
+		{&layers.PositionEmbedding{SequenceLength: 4, Initializer: initializers.RandomNormal{Stddev: 0.02}}, []int{4, 3, 2}},
 	}
 }
 
@@ -168,7 +181,8 @@ func TestPlanMatchesBuild(t *testing.T) {
 		in []int
 	}{
 		{&layers.Dense{Units: 0}, []int{3}},
-		{&layers.Dense{Units: 2}, []int{3, 3}},
+		{&layers.Dense{Units: 2}, []int{}},
+		{&layers.Dense{Units: 2}, []int{0, 3}},
 		{&layers.Conv2D{Filters: 2, KernelSize: [2]int{5, 5}}, []int{3, 3, 1}},
 		{&layers.Conv2D{Filters: 2, KernelSize: [2]int{3, 3}}, []int{9, 9}},
 		{&layers.Conv2D{Filters: 0, KernelSize: [2]int{3, 3}}, []int{9, 9, 1}},
@@ -342,7 +356,7 @@ func FuzzUnmarshalLayer(f *testing.F) {
 		}
 		f.Add(b)
 	}
-	for _, l := range mergeSavable() {
+	for _, l := range append(mergeSavable(), attentionSavable()...) {
 		b, err := layers.MarshalLayer(l, "x")
 		if err != nil {
 			f.Fatal(err)

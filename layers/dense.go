@@ -13,7 +13,9 @@ import (
 // Dense is a densely-connected layer: Call(x) = Activation(x·kernel + bias).
 // Each of the Units outputs is connected to every input by a weight.
 //
-// Shapes: (batch, in) → (batch, Units); kernel (in, Units), bias (Units).
+// Shapes: (batch, …, in) → (batch, …, Units); kernel (in, Units), bias
+// (Units). As in Keras, inputs of a higher rank (sequences (batch, steps,
+// in), say) are multiplied along their last axis.
 type Dense struct {
 	// Units is the number of outputs; it must be > 0.
 	Units int
@@ -70,6 +72,9 @@ func (d *Dense) Call(x *tensor.Tensor, _ bool) *tensor.Tensor {
 	var b *tensor.Tensor
 	if d.bias != nil {
 		b = d.bias.Value
+	}
+	if x.Rank() > 2 {
+		return d.Activation.Apply(tensor.Project(x, d.kernel.Value, b, 1))
 	}
 	return d.Activation.Apply(tensor.Linear(x, d.kernel.Value, b))
 }
@@ -174,10 +179,10 @@ func (d *Dense) Plan(in []int) ([]int, []WeightShape, error) {
 	if d.Units <= 0 {
 		return nil, nil, fmt.Errorf("layers: Dense: Units must be > 0, got %d", d.Units)
 	}
-	if len(in) != 1 {
-		return nil, nil, fmt.Errorf("layers: Dense: want examples of rank 1, got shape %v (add a Flatten layer first)", in)
+	if len(in) == 0 {
+		return nil, nil, fmt.Errorf("layers: Dense: want examples of rank 1 or more, got shape %v", in)
 	}
-	ws := []WeightShape{{Name: "kernel", Shape: []int{in[0], d.Units}}}
+	ws := []WeightShape{{Name: "kernel", Shape: []int{in[len(in)-1], d.Units}}}
 	if !d.NoBias {
 		ws = append(ws, WeightShape{Name: "bias", Shape: []int{d.Units}})
 	}
@@ -196,7 +201,11 @@ func (d *Dense) Plan(in []int) ([]int, []WeightShape, error) {
 	if err := checkConstraint("Dense", "BiasConstraint", d.BiasConstraint, []int{d.Units}); err != nil {
 		return nil, nil, err
 	}
-	return []int{d.Units}, ws, nil
+	out := append(append([]int(nil), in[:len(in)-1]...), d.Units)
+	if err := checkOutput("Dense", "output", out); err != nil {
+		return nil, nil, err
+	}
+	return out, ws, nil
 }
 
 // ApplyConstraints implements Constrained.

@@ -8,6 +8,8 @@
 //   - sequences: MaxPooling1D, AveragePooling1D, GlobalAveragePooling1D,
 //     GlobalMaxPooling1D, ZeroPadding1D, Cropping1D, UpSampling1D,
 //     SpatialDropout1D, RepeatVector, Permute;
+//   - recurrent and text: Embedding, SimpleRNN, LSTM, GRU, and the
+//     wrappers Bidirectional and TimeDistributed;
 //   - normalization: BatchNormalization, LayerNormalization,
 //     GroupNormalization, UnitNormalization;
 //   - preprocessing (fixed before training, or computed by Adapt):
@@ -17,7 +19,11 @@
 //   - activations: Activation, ReLU, LeakyReLU, PReLU, ELU, Softmax;
 //   - regularization: GaussianNoise, GaussianDropout, ActivityRegularization;
 //   - merging (MultiLayer, several inputs): Add, Subtract, Multiply,
-//     Average, Maximum, Minimum, Concatenate, Dot.
+//     Average, Maximum, Minimum, Concatenate, Dot;
+//   - attention (MultiLayer: query, value, key): MultiHeadAttention,
+//     Attention, AdditiveAttention; with PositionEmbedding (Keras-Hub's,
+//     added to the embeddings with Add), Dense on sequences and
+//     LayerNormalization, a transformer encoder block takes a few lines.
 //
 // A layer is configured by the exported fields of its struct, named after
 // Keras's keyword arguments; the zero value of a field is Keras's default.

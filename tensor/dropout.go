@@ -21,28 +21,8 @@ func Dropout(x *Tensor, rate float32, rng *rand.Rand) *Tensor {
 	if rate == 0 {
 		return x
 	}
-	// Comparing 32-bit draws with a threshold gets two decisions from each
-	// 64-bit draw; its resolution (2⁻³²) is finer than Float32's (2⁻²⁴).
-	thr := uint32(float64(rate) * (1 << 32))
-	scale := math.Float32bits(1 / (1 - rate))
 	mask := x.scratchRaw(len(x.data)) // from x's arena if it has one; every element is set below
-	// keep returns scale's bits if the draw u keeps its element, else 0,
-	// without a branch: a coin flip per element would defeat prediction.
-	keep := func(u uint32) float32 {
-		var k uint32
-		if u >= thr { // compiled to SETcc
-			k = 1
-		}
-		return math.Float32frombits(scale & -k)
-	}
-	i := 0
-	for ; i+2 <= len(mask); i += 2 {
-		r := rng.Uint64()
-		mask[i], mask[i+1] = keep(uint32(r)), keep(uint32(r>>32))
-	}
-	if i < len(mask) {
-		mask[i] = keep(uint32(rng.Uint64()))
-	}
+	fillDropout(mask, rate, rng)
 	return DropoutMask(x, mask)
 }
 
@@ -71,5 +51,31 @@ func dropoutBackward(o *Tensor) {
 	gy, dx := o.grad[:len(mask)], o.node.in[0].grad[:len(mask)]
 	for i, m := range mask {
 		dx[i] += gy[i] * m
+	}
+}
+
+// fillDropout draws an inverted-dropout mask: 0 with probability rate,
+// else 1/(1−rate).
+func fillDropout(mask []float32, rate float32, rng *rand.Rand) {
+	// Comparing 32-bit draws with a threshold gets two decisions from each
+	// 64-bit draw; its resolution (2⁻³²) is finer than Float32's (2⁻²⁴).
+	thr := uint32(float64(rate) * (1 << 32))
+	scale := math.Float32bits(1 / (1 - rate))
+	// keep returns scale's bits if the draw u keeps its element, else 0,
+	// without a branch: a coin flip per element would defeat prediction.
+	keep := func(u uint32) float32 {
+		var k uint32
+		if u >= thr { // compiled to SETcc
+			k = 1
+		}
+		return math.Float32frombits(scale & -k)
+	}
+	i := 0
+	for ; i+2 <= len(mask); i += 2 {
+		r := rng.Uint64()
+		mask[i], mask[i+1] = keep(uint32(r)), keep(uint32(r>>32))
+	}
+	if i < len(mask) {
+		mask[i] = keep(uint32(rng.Uint64()))
 	}
 }

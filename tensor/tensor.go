@@ -58,6 +58,7 @@ type node struct {
 	relu   bool      // a convolution's fused ReLU
 	act    actParams // a pointwise activation's kind and parameters
 	rnn    rnnState  // a recurrent layer's gates and cell states
+	attn   attnState // an attention's probabilities and geometry
 }
 
 // inputs returns the node's inputs.

@@ -19,6 +19,7 @@ import (
 	"github.com/neuron-go/neuron/losses"
 	"github.com/neuron-go/neuron/models"
 	"github.com/neuron-go/neuron/optimizers"
+	"github.com/neuron-go/neuron/saving"
 	"github.com/neuron-go/neuron/tensor"
 )
 
@@ -63,17 +64,36 @@ var catalogue = []struct {
 		return err
 	}, "holds 7, not an index in [0, 5)"},
 
+	// Attention layers applied to nodes they cannot take.
+	{"MultiHeadAttention with key_dim 0", attend(&layers.MultiHeadAttention{NumHeads: 4, KeyDim: 0}, []int{8, 16}, []int{8, 16}),
+		"models: MultiHeadAttention applied to (None, 8, 16), (None, 8, 16): layers: MultiHeadAttention: KeyDim must be a positive integer, got 0"},
+	{"MultiHeadAttention with num_heads 0", attend(&layers.MultiHeadAttention{NumHeads: 0, KeyDim: 4}, []int{8, 16}, []int{8, 16}),
+		"layers: MultiHeadAttention: NumHeads must be a positive integer, got 0"},
+	{"MultiHeadAttention with a mask of the wrong shape", attend(&layers.MultiHeadAttention{NumHeads: 2, KeyDim: 4, AttentionMask: true}, []int{8, 16}, []int{6, 16}, []int{8, 8}),
+		"layers: MultiHeadAttention: attention_mask must have shape [8 6] per example (query steps, value steps), got [8 8]"},
+	{"MultiHeadAttention with value and key of different lengths", attend(&layers.MultiHeadAttention{NumHeads: 2, KeyDim: 4}, []int{8, 16}, []int{6, 16}, []int{5, 16}),
+		"value and key must have the same number of steps, got shapes [6 16] and [5 16]"},
+	{"Attention with query and value of different widths", attend(&layers.Attention{}, []int{8, 16}, []int{8, 12}),
+		"layers: Attention: query and key must have the same width (last axis), got shapes [8 16] and [8 12]"},
+	{"AdditiveAttention on one input", attend(&layers.AdditiveAttention{}, []int{8, 16}),
+		"layers: AdditiveAttention: takes [query, value] or [query, value, key], got 1 inputs"},
+	{"PositionEmbedding shorter than the sequence", func(*testing.T) error {
+		x := models.Input([]int{10, 4}, "x")
+		_, err := models.NewModel([]*models.Node{x}, []*models.Node{models.Apply(&layers.PositionEmbedding{SequenceLength: 8}, x)})
+		return err
+	}, "layers: PositionEmbedding: the inputs have 10 steps, more than SequenceLength 8"},
+
 	// Special files where a model file is expected: refused at once.
-	{"Load on a FIFO", func(t *testing.T) error { _, err := models.Load(fifo(t)); return err }, "a named pipe (FIFO), not a regular file"},
-	{"LoadWeights on a FIFO", func(t *testing.T) error { return dense(t).LoadWeights(fifo(t)) }, "a named pipe (FIFO), not a regular file"},
-	{"VerifyFile on a FIFO", func(t *testing.T) error { return models.VerifyFile(fifo(t)) }, "a named pipe (FIFO), not a regular file"},
-	{"Load on /dev/zero", func(*testing.T) error { _, err := models.Load("/dev/zero"); return err }, "a character device, not a regular file"},
-	{"Load on a directory", func(t *testing.T) error { _, err := models.Load(t.TempDir()); return err }, "a directory, not a regular file"},
+	{"Load on a FIFO", func(t *testing.T) error { _, err := saving.Load(fifo(t)); return err }, "a named pipe (FIFO), not a regular file"},
+	{"LoadWeights on a FIFO", func(t *testing.T) error { return saving.LoadWeights(dense(t), fifo(t)) }, "a named pipe (FIFO), not a regular file"},
+	{"VerifyFile on a FIFO", func(t *testing.T) error { return saving.VerifyFile(fifo(t)) }, "a named pipe (FIFO), not a regular file"},
+	{"Load on /dev/zero", func(*testing.T) error { _, err := saving.Load("/dev/zero"); return err }, "a character device, not a regular file"},
+	{"Load on a directory", func(t *testing.T) error { _, err := saving.Load(t.TempDir()); return err }, "a directory, not a regular file"},
 	{"ReadCSV on a FIFO", func(t *testing.T) error { _, err := data.ReadCSV(fifo(t), data.CSVOptions{}); return err }, "a named pipe (FIFO), not a regular file"},
 
 	// Model files that look valid (checksum recomputed) but are not.
 	{"a model file whose kernel is all NaN", func(t *testing.T) error {
-		_, err := models.Load(rewrite(t, saved(t), func(meta map[string]string, name string, v []float32) {
+		_, err := saving.Load(rewrite(t, saved(t), func(meta map[string]string, name string, v []float32) {
 			if name == "dense/kernel" {
 				for i := range v {
 					v[i] = float32(math.NaN())
@@ -83,7 +103,7 @@ var catalogue = []struct {
 		return err
 	}, `tensor "dense/kernel": value 0 is NaN; weights must be finite`},
 	{"a model file with iterations = MaxInt64", func(t *testing.T) error {
-		_, err := models.Load(rewrite(t, saved(t), func(meta map[string]string, _ string, _ []float32) {
+		_, err := saving.Load(rewrite(t, saved(t), func(meta map[string]string, _ string, _ []float32) {
 			meta["training_state"] = strings.Replace(meta["training_state"], `"iterations":2`, `"iterations":9223372036854775807`, 1)
 		}))
 		return err
@@ -206,6 +226,19 @@ func dense(t *testing.T) *models.Sequential {
 	return m
 }
 
+// attend applies l to inputs of the given per-example shapes in a
+// functional model and returns NewModel's error.
+func attend(l models.Callable, shapes ...[]int) func(*testing.T) error {
+	return func(*testing.T) error {
+		var in []*models.Node
+		for i, s := range shapes {
+			in = append(in, models.Input(s, string(rune('a'+i))))
+		}
+		_, err := models.NewModel(in, []*models.Node{models.Apply(l, in...)})
+		return err
+	}
+}
+
 func compileWith(o optimizers.Optimizer) func(*testing.T) error {
 	return func(*testing.T) error {
 		return models.NewSequential(&layers.Dense{Units: 1, InputShape: []int{3}}).Compile(models.CompileConfig{Optimizer: o, Loss: losses.MeanSquaredError{}})
@@ -229,7 +262,7 @@ func saved(t *testing.T) string {
 		panic(err) // the row runs off the test's goroutine: TestCatalogue reports it
 	}
 	p := filepath.Join(t.TempDir(), "m.safetensors")
-	if err := m.Save(p); err != nil {
+	if err := saving.Save(m, p); err != nil {
 		panic(err) // the row runs off the test's goroutine: TestCatalogue reports it
 	}
 	return p

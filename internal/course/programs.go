@@ -14,6 +14,7 @@ import (
 	"github.com/neuron-go/neuron/metrics"
 	"github.com/neuron-go/neuron/models"
 	"github.com/neuron-go/neuron/optimizers"
+	"github.com/neuron-go/neuron/saving"
 )
 
 // Options are the flags every course program takes.
@@ -108,21 +109,16 @@ func (o Options) Callbacks() []callbacks.Callback {
 	if o.Backup == "" {
 		return nil
 	}
-	return []callbacks.Callback{&models.BackupAndRestore{Dir: o.Backup, SaveEvery: o.BackupEvery, Log: os.Stderr}}
+	return []callbacks.Callback{&saving.BackupAndRestore{Dir: o.Backup, SaveEvery: o.BackupEvery, Log: os.Stderr}}
 }
 
-// Saver is a model that saves itself to one file: a *models.Sequential or
-// a *models.Model.
-type Saver interface {
-	Save(path string, opts ...models.SaveOption) error
-}
-
-// SaveModel saves the trained model with -save.
-func (o Options) SaveModel(m Saver) error {
+// SaveModel saves the trained model with -save: a *models.Sequential or a
+// *models.Model.
+func (o Options) SaveModel(m saving.Model) error {
 	if o.Save == "" {
 		return nil
 	}
-	if err := m.Save(o.Save); err != nil {
+	if err := saving.Save(m, o.Save); err != nil {
 		return err
 	}
 	fmt.Println("saved the model to", o.Save)
@@ -133,7 +129,7 @@ func (o Options) SaveModel(m Saver) error {
 // settings is compiled as the course programs compile theirs, so that it
 // can be evaluated.
 func (o Options) LoadModel() (*models.Sequential, error) {
-	m, err := models.Load(o.Load)
+	m, err := saving.Load(o.Load)
 	if err != nil {
 		return nil, err
 	}
@@ -154,7 +150,7 @@ func (o Options) LoadModel() (*models.Sequential, error) {
 // without its compile settings is compiled with compile, so that it can be
 // evaluated.
 func (o Options) LoadFunctional(compile func(*models.Model) error) (*models.Model, error) {
-	m, err := models.LoadModel(o.Load)
+	m, err := saving.LoadModel(o.Load)
 	if err != nil {
 		return nil, err
 	}
