@@ -10,7 +10,7 @@ import (
 )
 
 // courseModels are the three course programs' models, with their
-// per-example input shapes.
+// per-example input shapes, and two models with BatchNormalization.
 var courseModels = []struct {
 	name  string
 	build func() *models.Sequential
@@ -19,6 +19,8 @@ var courseModels = []struct {
 	{"mnist dnn", course.MNISTDNN, []int{28, 28}},
 	{"fashion dnn with dropout", course.FashionDNN, []int{28, 28}},
 	{"fashion cnn", course.FashionCNN, []int{28, 28, 1}},
+	{"fashion cnn with batch normalization", course.FashionCNNBN, []int{28, 28, 1}},
+	{"batch normalization after linear conv and dense", foldCNN, []int{28, 28, 1}},
 }
 
 // TestTrainStepDoesNotAllocate checks that a steady-state training step of
