@@ -112,8 +112,8 @@ func (o Options) Callbacks() []callbacks.Callback {
 	return []callbacks.Callback{&saving.BackupAndRestore{Dir: o.Backup, SaveEvery: o.BackupEvery, Log: os.Stderr}}
 }
 
-// SaveModel saves the trained model with -save: a *models.Sequential or a
-// *models.Model.
+// SaveModel saves the trained model (a *models.Sequential or a
+// *models.Model) with -save.
 func (o Options) SaveModel(m saving.Model) error {
 	if o.Save == "" {
 		return nil
