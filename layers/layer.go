@@ -8,6 +8,8 @@
 //   - sequences: MaxPooling1D, AveragePooling1D, GlobalAveragePooling1D,
 //     GlobalMaxPooling1D, ZeroPadding1D, Cropping1D, UpSampling1D,
 //     SpatialDropout1D, RepeatVector, Permute;
+//   - recurrent and text: Embedding, SimpleRNN, LSTM, GRU, and the
+//     wrappers Bidirectional and TimeDistributed;
 //   - normalization: BatchNormalization, LayerNormalization,
 //     GroupNormalization, UnitNormalization;
 //   - preprocessing (fixed before training, or computed by Adapt):
