@@ -70,7 +70,8 @@ type Conv2D struct {
 	dilation     [2]int
 	groups       int
 	padding      string
-	in           []int // the per-example input shape given to Build
+	in           []int  // the per-example input shape given to Build
+	fold         bnFold // the kernel and bias with a following BatchNormalization folded in
 }
 
 // ClassName implements Layer.
@@ -92,6 +93,7 @@ func (l *Conv2D) Build(in []int, rng *rand.Rand) ([]int, error) {
 	}
 	l.strides, l.dilation, l.groups, l.padding = w.strides, w.dilation, w.groups, w.padding
 	l.in = append([]int(nil), in...)
+	l.fold = bnFold{}
 	return out, nil
 }
 
@@ -174,22 +176,45 @@ func (l *Conv2D) Call(x *tensor.Tensor, _ bool) *tensor.Tensor {
 	return l.Activation.Apply(tensor.Conv2D(x, l.kernel.Value, b, l.strides, l.padding))
 }
 
-// CallFused implements Fuser: a ReLU Conv2D followed by a MaxPooling2D runs
-// as one operation that never stores the convolution's full output, which
-// is most of the memory traffic of a small CNN. The result is bit-identical
-// to calling the two layers one after the other.
-func (l *Conv2D) CallFused(next Layer, x *tensor.Tensor, _ bool) (*tensor.Tensor, bool) {
-	p, ok := next.(*MaxPooling2D)
-	if !ok || l.Activation.Name() != "relu" || !l.plain() {
-		return nil, false
-	}
-	checkBatch("Conv2D", x, l.in)
+// CallFused implements Fuser. A ReLU Conv2D followed by a MaxPooling2D
+// runs as one operation that never stores the convolution's full output,
+// which is most of the memory traffic of a small CNN; the result is
+// bit-identical to calling the two layers one after the other. A linear
+// Conv2D followed by a BatchNormalization runs at inference (with no
+// gradient wanted for the weights, as in Evaluate and Predict) as one
+// convolution with the normalization folded into a copy of the kernel and
+// bias, which saves the normalization's pass over the output; the result
+// differs from the separate one only by rounding.
+func (l *Conv2D) CallFused(next Layer, x *tensor.Tensor, training bool) (*tensor.Tensor, bool) {
 	var b *tensor.Tensor
 	if l.bias != nil {
 		b = l.bias.Value
 	}
-	return tensor.Conv2DReLUMaxPool2D(x, l.kernel.Value, b, l.strides, l.padding, p.pool, p.strides, p.padding), true
+	switch n := next.(type) {
+	case *MaxPooling2D:
+		if l.Activation.Name() != "relu" || !l.plain() {
+			return nil, false
+		}
+		checkBatch("Conv2D", x, l.in)
+		return tensor.Conv2DReLUMaxPool2D(x, l.kernel.Value, b, l.strides, l.padding, n.pool, n.strides, n.padding), true
+	case *BatchNormalization:
+		if !canFold(n, training, l.Activation.IsLinear(), l.kernel, l.bias) {
+			// A training step may change the weights.
+			l.fold.reset()
+			return nil, false
+		}
+		checkBatch("Conv2D", x, l.in)
+		k, fb := l.fold.get(n, l.kernel, l.bias)
+		if !l.plain() {
+			return tensor.Conv2DWith(x, k, fb, convSpec(l.strides, l.dilation, l.padding, l.groups)), true
+		}
+		return tensor.Conv2D(x, k, fb, l.strides, l.padding), true
+	}
+	return nil, false
 }
+
+// ResetInferenceCache implements InferenceCache.
+func (l *Conv2D) ResetInferenceCache() { l.fold.reset() }
 
 // Weights implements Layer.
 func (l *Conv2D) Weights() []*Weight {

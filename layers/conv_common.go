@@ -230,3 +230,35 @@ func quoteList(s []string) string {
 func convSpec(strides, dilation [2]int, padding string, groups int) tensor.ConvSpec {
 	return tensor.ConvSpec{Strides: strides, Dilation: dilation, Padding: padding, Groups: groups}
 }
+
+// resolveWindow2D checks the window fields of a 2-D convolution layer
+// (kernel, strides, dilation and padding) and fills in Keras's defaults.
+func resolveWindow2D(name string, kernel, strides, dilation [2]int, padding string) (w convResolved, err error) {
+	if kernel[0] <= 0 || kernel[1] <= 0 {
+		return w, fmt.Errorf("layers: %s: KernelSize must be positive, got %v", name, kernel)
+	}
+	if w.strides, err = windowStrides(name, strides, [2]int{1, 1}); err != nil {
+		return w, err
+	}
+	if w.dilation, err = convDilation(name, dilation); err != nil {
+		return w, err
+	}
+	if err = stridesWithDilation(name, w.strides, w.dilation, w.strides, w.dilation); err != nil {
+		return w, err
+	}
+	w.padding, err = windowPadding(name, padding)
+	w.groups = 1
+	return w, err
+}
+
+// depthMultiplier returns a depthwise layer's depth multiplier: the zero
+// value means Keras's 1.
+func depthMultiplier(name string, m int) (int, error) {
+	switch {
+	case m == 0:
+		return 1, nil
+	case m < 0:
+		return 0, fmt.Errorf("layers: %s: DepthMultiplier must be positive, got %d", name, m)
+	}
+	return m, nil
+}

@@ -94,7 +94,7 @@ func TestConvReference(t *testing.T) {
 }
 
 // convClasses are the convolution layers.
-var convClasses = []string{"Conv1D", "Conv2D"}
+var convClasses = []string{"Conv1D", "Conv2D", "DepthwiseConv2D", "SeparableConv2D"}
 
 // convGradLayers are convolution layers with their per-example inputs, for
 // the gradient and allocation checks.
@@ -110,6 +110,11 @@ func convGradLayers() []struct {
 		{&layers.Conv1D{Filters: 4, KernelSize: 2, Strides: 2, Groups: 2, Padding: "same"}, []int{7, 4}},
 		{&layers.Conv2D{Filters: 4, KernelSize: [2]int{3, 3}, Groups: 2, Padding: "same", Activation: activations.ReLU}, []int{5, 5, 4}},
 		{&layers.Conv2D{Filters: 3, KernelSize: [2]int{2, 3}, DilationRate: [2]int{2, 1}}, []int{6, 5, 2}},
+		{&layers.DepthwiseConv2D{KernelSize: [2]int{3, 3}, Padding: "same", Activation: activations.ReLU}, []int{5, 4, 3}},
+		{&layers.DepthwiseConv2D{KernelSize: [2]int{2, 3}, DepthMultiplier: 2, Strides: [2]int{2, 1}}, []int{5, 6, 2}},
+		{&layers.DepthwiseConv2D{KernelSize: [2]int{2, 2}, DilationRate: [2]int{2, 2}, NoBias: true}, []int{5, 5, 2}},
+		{&layers.SeparableConv2D{Filters: 3, KernelSize: [2]int{3, 3}, DepthMultiplier: 2, Padding: "same", Activation: activations.Sigmoid}, []int{5, 4, 2}},
+		{&layers.SeparableConv2D{Filters: 2, KernelSize: [2]int{2, 2}, DilationRate: [2]int{2, 1}, Activation: activations.Tanh}, []int{5, 5, 3}},
 	}
 }
 
@@ -166,6 +171,10 @@ func TestConvWeightShapes(t *testing.T) {
 		{&layers.Conv2D{Filters: 8, KernelSize: [2]int{3, 3}, Groups: 4}, []int{10, 10, 8}, "[8 8 8]", "kernel[3 3 2 8] bias[8]"},
 		{&layers.Conv2D{Filters: 8, KernelSize: [2]int{3, 3}, DilationRate: [2]int{2, 3}}, []int{10, 10, 1}, "[6 4 8]", "kernel[3 3 1 8] bias[8]"},
 		{&layers.Conv2D{Filters: 8, KernelSize: [2]int{3, 3}, DilationRate: [2]int{2, 3}, Padding: "same"}, []int{10, 10, 1}, "[10 10 8]", "kernel[3 3 1 8] bias[8]"},
+		{&layers.DepthwiseConv2D{KernelSize: [2]int{3, 3}}, []int{10, 10, 4}, "[8 8 4]", "kernel[3 3 4 1] bias[4]"},
+		{&layers.DepthwiseConv2D{KernelSize: [2]int{3, 2}, DepthMultiplier: 3, Strides: [2]int{2, 2}, Padding: "same", NoBias: true}, []int{10, 9, 4}, "[5 5 12]", "kernel[3 2 4 3]"},
+		{&layers.SeparableConv2D{Filters: 16, KernelSize: [2]int{3, 3}}, []int{10, 10, 4}, "[8 8 16]", "depthwise_kernel[3 3 4 1] pointwise_kernel[1 1 4 16] bias[16]"},
+		{&layers.SeparableConv2D{Filters: 6, KernelSize: [2]int{3, 3}, DepthMultiplier: 2, DilationRate: [2]int{2, 2}, Padding: "same", NoBias: true}, []int{7, 7, 3}, "[7 7 6]", "depthwise_kernel[3 3 3 2] pointwise_kernel[1 1 6 6]"},
 	} {
 		out, err := c.l.Build(c.in, seededRNG(1))
 		if err != nil {
@@ -209,6 +218,17 @@ func TestConvBuildErrors(t *testing.T) {
 		{&layers.Conv1D{Filters: 2, KernelSize: 2, Strides: -1}, []int{8, 6}, "layers: Conv1D: Strides must be positive, got -1"},
 		{&layers.Conv1D{Filters: 2, KernelSize: 2, Padding: "full"}, []int{8, 6}, `layers: Conv1D: Padding must be "valid", "same" or "causal", got "full"`},
 		{&layers.Conv1D{Filters: 2, KernelSize: 2}, []int{8, 6, 1}, "layers: Conv1D: want examples of rank 2 (steps, channels), got shape [8 6 1]"},
+		{&layers.DepthwiseConv2D{KernelSize: k3, DepthMultiplier: -1}, []int{8, 8, 4}, "layers: DepthwiseConv2D: DepthMultiplier must be positive, got -1"},
+		{&layers.DepthwiseConv2D{KernelSize: [2]int{0, 3}}, []int{8, 8, 4}, "layers: DepthwiseConv2D: KernelSize must be positive, got [0 3]"},
+		{&layers.DepthwiseConv2D{KernelSize: k3, DilationRate: [2]int{2, 2}, Strides: [2]int{2, 2}}, []int{8, 8, 4},
+			"layers: DepthwiseConv2D: Strides [2 2] > 1 cannot be combined with DilationRate [2 2] > 1"},
+		{&layers.DepthwiseConv2D{KernelSize: k3}, []int{2, 8, 4}, `layers: DepthwiseConv2D: the 3x3 kernel does not fit the 2x8 input with "valid" padding`},
+		{&layers.DepthwiseConv2D{KernelSize: k3}, []int{8, 8}, "layers: DepthwiseConv2D: want examples of rank 3"},
+		{&layers.SeparableConv2D{KernelSize: k3}, []int{8, 8, 4}, "layers: SeparableConv2D: Filters must be > 0, got 0"},
+		{&layers.SeparableConv2D{Filters: 2, KernelSize: k3, DilationRate: [2]int{0, 1}}, []int{8, 8, 4}, "layers: SeparableConv2D: DilationRate must be positive, got [0 1]"},
+		{&layers.SeparableConv2D{Filters: 2, KernelSize: k3, DilationRate: [2]int{3, 3}}, []int{6, 8, 4},
+			`layers: SeparableConv2D: the 3x3 kernel dilated by [3 3] (spanning 7x7) does not fit the 6x8 input with "valid" padding`},
+		{&layers.SeparableConv2D{Filters: 2, KernelSize: k3, Padding: "causal"}, []int{8, 8, 4}, `layers: SeparableConv2D: Padding must be "valid" or "same", got "causal"`},
 	} {
 		_, err := c.l.Build(c.in, seededRNG(1))
 		if err == nil || !strings.Contains(err.Error(), c.want) {
@@ -240,6 +260,14 @@ func TestConvConfigRefused(t *testing.T) {
 		{`{"class_name":"Conv1D","config":{"name":"c","filters":0,"kernel_size":[3]}}`, "filters must be > 0, got 0"},
 		{`{"class_name":"Conv1D","config":{"name":"c","filters":4,"kernel_size":[3],"data_format":"channels_first"}}`, "data_format"},
 		{`{"class_name":"Conv1D","config":{"name":"c","filters":4,"kernel_size":[3, 3]}}`, "kernel_size"},
+		{`{"class_name":"DepthwiseConv2D","config":{"name":"c","kernel_size":[3,3],"depth_multiplier":0}}`, "layers: DepthwiseConv2D: config: depth_multiplier must be positive, got 0"},
+		{`{"class_name":"DepthwiseConv2D","config":{"name":"c","kernel_size":[3,3],"dilation_rate":[2,-1]}}`, "dilation_rate must be positive, got [2 -1]"},
+		{`{"class_name":"DepthwiseConv2D","config":{"name":"c","kernel_size":[3,3],"depthwise_initializer":{"class_name":"Foo","config":{}}}}`, `depthwise_initializer: unknown initializer class "Foo"`},
+		{`{"class_name":"DepthwiseConv2D","config":{"name":"c","kernel_size":[3,3],"groups":1}}`, `unknown key "groups"`},
+		{`{"class_name":"SeparableConv2D","config":{"name":"c","filters":0,"kernel_size":[3,3]}}`, "filters must be > 0, got 0"},
+		{`{"class_name":"SeparableConv2D","config":{"name":"c","filters":2,"kernel_size":[3,3],"depth_multiplier":-1}}`, "depth_multiplier must be positive, got -1"},
+		{`{"class_name":"SeparableConv2D","config":{"name":"c","filters":2,"kernel_size":[3,3],"strides":[2,2],"dilation_rate":[2,2]}}`, "strides [2 2] > 1 cannot be combined"},
+		{`{"class_name":"SeparableConv2D","config":{"name":"c","filters":2,"kernel_size":[3,3],"pointwise_regularizer":{"class_name":"L2","config":{"l2":-1}}}}`, "pointwise_regularizer: factors must be >= 0"},
 	} {
 		_, _, err := layers.UnmarshalLayer([]byte(c.in))
 		if err == nil || !strings.Contains(err.Error(), c.want) {
@@ -260,6 +288,12 @@ func TestConvKerasKeys(t *testing.T) {
 				`"kernel_initializer":{"class_name":"GlorotUniform","config":{}},"bias_initializer":{"class_name":"Zeros","config":{}}}}`},
 		{&layers.Conv2D{Filters: 8, KernelSize: [2]int{3, 3}, Groups: 2},
 			`"filters":8,"kernel_size":[3,3],"strides":[1,1],"padding":"valid","data_format":"channels_last","dilation_rate":[1,1],"groups":2,"activation":"linear"`},
+		{&layers.DepthwiseConv2D{KernelSize: [2]int{3, 3}, DepthMultiplier: 2},
+			`"depth_multiplier":2,"kernel_size":[3,3],"strides":[1,1],"padding":"valid","data_format":"channels_last","dilation_rate":[1,1],"activation":"linear","use_bias":true,` +
+				`"depthwise_initializer":{"class_name":"GlorotUniform","config":{}},"bias_initializer":{"class_name":"Zeros","config":{}}}}`},
+		{&layers.SeparableConv2D{Filters: 4, KernelSize: [2]int{3, 3}},
+			`"depth_multiplier":1,"filters":4,"kernel_size":[3,3],"strides":[1,1],"padding":"valid","data_format":"channels_last","dilation_rate":[1,1],"activation":"linear","use_bias":true,` +
+				`"depthwise_initializer":{"class_name":"GlorotUniform","config":{}},"pointwise_initializer":{"class_name":"GlorotUniform","config":{}},"bias_initializer":{"class_name":"Zeros","config":{}}}}`},
 	} {
 		b, err := layers.MarshalLayer(c.l, "x")
 		if err != nil {
@@ -267,6 +301,36 @@ func TestConvKerasKeys(t *testing.T) {
 		}
 		if !strings.Contains(string(b), c.want) {
 			t.Errorf("%T: %s\nwant it to contain %s", c.l, b, c.want)
+		}
+	}
+}
+
+// TestSeparableReLU checks that a SeparableConv2D with ReLU, whose
+// pointwise step runs fused with the activation, gives the values and
+// gradients of the linear layer followed by ReLU.
+func TestSeparableReLU(t *testing.T) {
+	relu := &layers.SeparableConv2D{Filters: 3, KernelSize: [2]int{3, 3}, DepthMultiplier: 2, Padding: "same", Activation: activations.ReLU}
+	lin := &layers.SeparableConv2D{Filters: 3, KernelSize: [2]int{3, 3}, DepthMultiplier: 2, Padding: "same"}
+	for _, l := range []layers.Layer{relu, lin} {
+		if _, err := l.Build([]int{5, 4, 2}, seededRNG(2)); err != nil {
+			t.Fatal(err)
+		}
+	}
+	x1 := tt.Rand(5, -1, 1, 2, 5, 4, 2).RequireGrad()
+	x2 := tt.Rand(5, -1, 1, 2, 5, 4, 2).RequireGrad()
+	y1, y2 := relu.Call(x1, true), lin.Call(x2, true).ReLU()
+	if err := tt.AllClose(y1.Data(), y2.Data(), 0, 0); err != nil {
+		t.Fatal(err)
+	}
+	w := tt.Rand(9, -1, 1, y1.Shape()...)
+	tensor.Backward(y1.Mul(w).Sum())
+	tensor.Backward(y2.Mul(w).Sum())
+	if err := tt.AllClose(x1.Grad().Data(), x2.Grad().Data(), 1e-6, 1e-6); err != nil {
+		t.Errorf("input gradient: %v", err)
+	}
+	for i, w1 := range relu.Weights() {
+		if err := tt.AllClose(w1.Value.Grad().Data(), lin.Weights()[i].Value.Grad().Data(), 1e-6, 1e-6); err != nil {
+			t.Errorf("%s gradient: %v", w1.Name, err)
 		}
 	}
 }

@@ -12,6 +12,7 @@ import (
 	"github.com/neuron-go/neuron/layers"
 	"github.com/neuron-go/neuron/models"
 	"github.com/neuron-go/neuron/optimizers"
+	"github.com/neuron-go/neuron/saving"
 	"github.com/neuron-go/neuron/tensor"
 )
 
@@ -49,6 +50,8 @@ func convVariantModels() []struct {
 				&layers.Input{Shape: []int{28, 28, 1}},
 				&layers.Conv2D{Filters: 8, KernelSize: [2]int{3, 3}, DilationRate: [2]int{2, 2}, Activation: activations.ReLU},
 				&layers.Conv2D{Filters: 8, KernelSize: [2]int{3, 3}, Groups: 4, Strides: [2]int{2, 2}, Padding: "same", Activation: activations.ReLU},
+				&layers.DepthwiseConv2D{KernelSize: [2]int{3, 3}, DepthMultiplier: 2, Padding: "same", Activation: activations.ReLU},
+				&layers.SeparableConv2D{Filters: 16, KernelSize: [2]int{3, 3}, Activation: activations.ReLU},
 				&layers.MaxPooling2D{},
 				&layers.Flatten{},
 				&layers.Dense{Units: 10, Activation: activations.Softmax},
@@ -56,9 +59,13 @@ func convVariantModels() []struct {
 		}, []int{28, 28, 1}, [][3]string{
 			{"conv2d (Conv2D)", "(None, 24, 24, 8)", "80"},    // 3·3·1·8 + 8
 			{"conv2d_1 (Conv2D)", "(None, 12, 12, 8)", "152"}, // 3·3·2·8 + 8
-			{"max_pooling2d (MaxPooling2D)", "(None, 6, 6, 8)", "0"},
-			{"flatten (Flatten)", "(None, 288)", "0"},
-			{"dense (Dense)", "(None, 10)", "2,890"}, // 288·10 + 10
+			{"depthwise_conv2d", "(None, 12, 12, 16)", "160"}, // 3·3·8·2 + 16
+			{"(DepthwiseConv2D)", "", ""},                     // the class name's line
+			{"separable_conv2d", "(None, 10, 10, 16)", "416"}, // 3·3·16·1 + 16·16 + 16
+			{"(SeparableConv2D)", "", ""},
+			{"max_pooling2d (MaxPooling2D)", "(None, 5, 5, 16)", "0"},
+			{"flatten (Flatten)", "(None, 400)", "0"},
+			{"dense (Dense)", "(None, 10)", "4,010"}, // 400·10 + 10
 		}},
 	}
 }
@@ -97,10 +104,10 @@ func TestConvVariantsFitSaveLoad(t *testing.T) {
 				t.Fatal(err)
 			}
 			path := filepath.Join(t.TempDir(), "m.safetensors")
-			if err := m.Save(path); err != nil {
+			if err := saving.Save(m, path); err != nil {
 				t.Fatal(err)
 			}
-			got, err := models.Load(path)
+			got, err := saving.Load(path)
 			if err != nil {
 				t.Fatal(err)
 			}

@@ -477,6 +477,7 @@ func (e *engine) evaluateChecked(x, y []Array, cfg EvaluateConfig) (logs map[str
 func (e *engine) evaluate(x, y []Array, bs int, verbose Verbosity) (map[string]float64, error) {
 	restore := e.noGrad()
 	defer restore()
+	e.net.resetInference()
 	n := x[0].Dim(0)
 	bs = min(bs, n)
 	steps := (n + bs - 1) / bs
@@ -578,6 +579,7 @@ func (e *engine) predict(x []Array, cfg PredictConfig) (outs []*tensor.Tensor, e
 	}
 	restore := e.noGrad()
 	defer restore()
+	e.net.resetInference()
 	n := x[0].Dim(0)
 	bs := min(cfg.BatchSize, n)
 	steps := (n + bs - 1) / bs

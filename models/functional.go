@@ -429,6 +429,10 @@ func (m *Model) Call(xs []*tensor.Tensor, training bool) []*tensor.Tensor {
 	if len(xs) != len(m.inputs) {
 		panic(fmt.Sprintf("models: Model.Call: got %d tensors, the model has %d inputs", len(xs), len(m.inputs)))
 	}
+	if !training {
+		// The weights may have changed since the last call.
+		m.net.resetInference()
+	}
 	return m.net.forward(xs, training)
 }
 

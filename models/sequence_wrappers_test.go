@@ -12,6 +12,7 @@ import (
 	"github.com/neuron-go/neuron/metrics"
 	"github.com/neuron-go/neuron/models"
 	"github.com/neuron-go/neuron/optimizers"
+	"github.com/neuron-go/neuron/saving"
 	"github.com/neuron-go/neuron/tensor"
 )
 
@@ -70,10 +71,10 @@ func TestBidirectionalModel(t *testing.T) {
 		t.Errorf("accuracy %v after 25 epochs, want >= 0.95", acc[len(acc)-1])
 	}
 	path := filepath.Join(t.TempDir(), "bi.neuron")
-	if err := m.Save(path); err != nil {
+	if err := saving.Save(m, path); err != nil {
 		t.Fatal(err)
 	}
-	back, err := models.Load(path)
+	back, err := saving.Load(path)
 	if err != nil {
 		t.Fatal(err)
 	}

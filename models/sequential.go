@@ -337,6 +337,10 @@ func (m *Sequential) Call(x *tensor.Tensor, training bool) *tensor.Tensor {
 	if m.net == nil || !m.built {
 		m.net = chainNetwork(m.layers, nil, nil, nil)
 	}
+	if !training {
+		// The weights may have changed since the last call.
+		m.net.resetInference()
+	}
 	m.in1[0] = x
 	return m.net.forward(m.in1[:], training)[0]
 }

@@ -112,14 +112,9 @@ func (o Options) Callbacks() []callbacks.Callback {
 	return []callbacks.Callback{&saving.BackupAndRestore{Dir: o.Backup, SaveEvery: o.BackupEvery, Log: os.Stderr}}
 }
 
-// Saver is a model that saves itself to one file: a *models.Sequential or
-// a *models.Model.
-type Saver interface {
-	Save(path string, opts ...models.SaveOption) error
-}
-
-// SaveModel saves the trained model with -save.
-func (o Options) SaveModel(m Saver) error {
+// SaveModel saves the trained model (a *models.Sequential or a
+// *models.Model) with -save.
+func (o Options) SaveModel(m saving.Model) error {
 	if o.Save == "" {
 		return nil
 	}
@@ -155,7 +150,7 @@ func (o Options) LoadModel() (*models.Sequential, error) {
 // without its compile settings is compiled with compile, so that it can be
 // evaluated.
 func (o Options) LoadFunctional(compile func(*models.Model) error) (*models.Model, error) {
-	m, err := models.LoadModel(o.Load)
+	m, err := saving.LoadModel(o.Load)
 	if err != nil {
 		return nil, err
 	}
