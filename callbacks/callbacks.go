@@ -44,6 +44,22 @@ type Callback interface {
 // model.stop_training = True).
 var ErrStopTraining = errors.New("callbacks: stop training")
 
+// Stateful is a callback whose state a backup keeps (the saving
+// package's BackupAndRestore): CallbackState returns it as bytes, and a
+// Fit resumed from the backup gives them back with SetCallbackState after
+// every callback's OnTrainBegin (which resets the state), so that the
+// callback goes on as if training had never stopped. EarlyStopping
+// implements it.
+type Stateful interface {
+	Callback
+	// CallbackState returns the state as bytes.
+	CallbackState() ([]byte, error)
+	// SetCallbackState restores a state CallbackState returned. It must
+	// check the bytes, which come from a file, and return an error rather
+	// than panic on bytes it did not write.
+	SetCallbackState(state []byte) error
+}
+
 // Base implements every Callback method as a no-op; embed it in a callback
 // and override the methods you need.
 type Base struct{}

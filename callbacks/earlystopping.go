@@ -1,11 +1,14 @@
 package callbacks
 
 import (
+	"encoding/binary"
 	"fmt"
 	"io"
 	"math"
 	"sort"
 	"strings"
+
+	"github.com/neuron-go/neuron/tensor"
 )
 
 // EarlyStopping stops training when a monitored value has stopped
@@ -156,4 +159,90 @@ func keys(l Logs) string {
 	}
 	sort.Strings(ks)
 	return strings.Join(ks, ", ")
+}
+
+// esStateVersion leads EarlyStopping's state bytes.
+const esStateVersion = 1
+
+// CallbackState implements Stateful: the best value, the patience count,
+// StoppedEpoch, BestEpoch and, with RestoreBestWeights, the best epoch's
+// weights, as little-endian numbers.
+func (e *EarlyStopping) CallbackState() ([]byte, error) {
+	b := []byte{esStateVersion}
+	b = binary.LittleEndian.AppendUint64(b, math.Float64bits(e.best))
+	for _, v := range []int{e.wait, e.StoppedEpoch, e.BestEpoch} {
+		b = binary.LittleEndian.AppendUint64(b, uint64(int64(v)))
+	}
+	if e.bestWeights == nil {
+		return append(b, 0), nil
+	}
+	b = append(b, 1)
+	b = binary.LittleEndian.AppendUint32(b, uint32(len(e.bestWeights)))
+	for _, w := range e.bestWeights {
+		b = binary.LittleEndian.AppendUint32(b, uint32(len(w)))
+		for _, v := range w {
+			b = binary.LittleEndian.AppendUint32(b, math.Float32bits(v))
+		}
+	}
+	return b, nil
+}
+
+// SetCallbackState implements Stateful. It is called after OnTrainBegin,
+// and checks that saved best weights fit the model's weights.
+func (e *EarlyStopping) SetCallbackState(b []byte) error {
+	bad := func(what string) error {
+		return fmt.Errorf("callbacks: EarlyStopping: state of %d bytes: %s", len(b), what)
+	}
+	if len(b) < 1+4*8+1 || b[0] != esStateVersion {
+		return bad("too short, or of an unknown version")
+	}
+	best := math.Float64frombits(binary.LittleEndian.Uint64(b[1:]))
+	var ints [3]int
+	for i := range ints {
+		v := int64(binary.LittleEndian.Uint64(b[9+8*i:]))
+		if v < -1 || v > math.MaxInt32 {
+			return bad(fmt.Sprintf("count %d is out of range", v))
+		}
+		ints[i] = int(v)
+	}
+	rest := b[33:]
+	var weights [][]float32
+	switch rest[0] {
+	case 0:
+		if len(rest) != 1 {
+			return bad("trailing bytes")
+		}
+	case 1:
+		rest = rest[1:]
+		var ws []*tensor.Tensor
+		if e.model != nil {
+			ws = e.model.Weights()
+		}
+		if len(rest) < 4 || int(binary.LittleEndian.Uint32(rest)) != len(ws) {
+			return bad(fmt.Sprintf("the best weights are not the model's %d weights", len(ws)))
+		}
+		rest = rest[4:]
+		for i, w := range ws {
+			if len(rest) < 4 || int(binary.LittleEndian.Uint32(rest)) != w.Size() || len(rest)-4 < 4*w.Size() {
+				return bad(fmt.Sprintf("best weight %d does not have the model's %d values", i, w.Size()))
+			}
+			rest = rest[4:]
+			vals := make([]float32, w.Size())
+			for j := range vals {
+				vals[j] = math.Float32frombits(binary.LittleEndian.Uint32(rest[4*j:]))
+			}
+			rest = rest[4*len(vals):]
+			weights = append(weights, vals)
+		}
+		if len(rest) != 0 {
+			return bad("trailing bytes")
+		}
+		if weights == nil {
+			weights = [][]float32{}
+		}
+	default:
+		return bad("bad weights flag")
+	}
+	e.best, e.wait, e.StoppedEpoch, e.BestEpoch, e.bestWeights = best, ints[0], ints[1], ints[2], weights
+	return nil
 }

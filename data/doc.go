@@ -10,4 +10,9 @@
 // so a pipeline gives the same elements in the same order on every run.
 // Breaking out of an iteration early stops the goroutines of Prefetch and
 // a parallel Map before All returns.
+//
+// It also holds keras.utils's helpers for arrays: SplitDataset,
+// PadSequences (pad_sequences, for token sequences of different lengths),
+// and Strings, the array of texts that a model whose input feeds a
+// layers.TextVectorization takes in Fit, Evaluate and Predict.
 package data

@@ -65,3 +65,22 @@ func Example() {
 	// epoch 1 batch x [20 4] y [20]
 	// 30 test examples
 }
+
+// keras.utils.pad_sequences: pad (or cut) token sequences to one length.
+func ExamplePadSequences() {
+	sequences := [][]int{{1}, {2, 3}, {4, 5, 6}}
+	x, err := data.PadSequences(sequences, data.PadOptions{})
+	if err != nil {
+		log.Fatal(err)
+	}
+	fmt.Println(x)
+	x, _ = data.PadSequences(sequences, data.PadOptions{MaxLen: 2, Padding: "post", Truncating: "post"})
+	fmt.Println(x)
+	// Output:
+	// [[0. 0. 1.]
+	//  [0. 2. 3.]
+	//  [4. 5. 6.]]
+	// [[1. 0.]
+	//  [2. 3.]
+	//  [4. 5.]]
+}

@@ -13,6 +13,7 @@ import (
 	"github.com/neuron-go/neuron/losses"
 	"github.com/neuron-go/neuron/models"
 	"github.com/neuron-go/neuron/optimizers"
+	"github.com/neuron-go/neuron/saving"
 	"github.com/neuron-go/neuron/tensor"
 )
 
@@ -78,7 +79,7 @@ func TestAttentionModelSaveLoad(t *testing.T) {
 		t.Fatal(err)
 	}
 	var buf bytes.Buffer
-	if _, err := m.WriteTo(&buf); err != nil {
+	if _, err := saving.Write(&buf, m); err != nil {
 		t.Fatal(err)
 	}
 	f, err := safetensors.Open(bytes.NewReader(buf.Bytes()), int64(buf.Len()))
@@ -105,7 +106,7 @@ func TestAttentionModelSaveLoad(t *testing.T) {
 			t.Errorf("weight %s: %v (saved: %v), want %v", name, got, ok, want)
 		}
 	}
-	got, err := models.ReadModel(bytes.NewReader(buf.Bytes()), int64(buf.Len()))
+	got, err := saving.ReadModel(bytes.NewReader(buf.Bytes()), int64(buf.Len()))
 	if err != nil {
 		t.Fatal(err)
 	}

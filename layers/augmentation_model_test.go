@@ -12,6 +12,7 @@ import (
 	"github.com/neuron-go/neuron/losses"
 	"github.com/neuron-go/neuron/models"
 	"github.com/neuron-go/neuron/optimizers"
+	"github.com/neuron-go/neuron/saving"
 	"github.com/neuron-go/neuron/tensor"
 	tt "github.com/neuron-go/neuron/tensor/tensortest"
 )
@@ -70,11 +71,11 @@ func TestAugmentationResumesExactly(t *testing.T) {
 	}
 	dir := t.TempDir()
 	m := augmentedCNN(t)
-	if _, err := m.Fit(x, y, fit(&models.BackupAndRestore{Dir: dir, SaveEvery: 1}, &stopAfter{after: 7})); !errors.Is(err, errStopped) {
+	if _, err := m.Fit(x, y, fit(&saving.BackupAndRestore{Dir: dir, SaveEvery: 1}, &stopAfter{after: 7})); !errors.Is(err, errStopped) {
 		t.Fatalf("interrupted run: %v", err)
 	}
 	m = augmentedCNN(t)
-	if _, err := m.Fit(x, y, fit(&models.BackupAndRestore{Dir: dir, SaveEvery: 1})); err != nil {
+	if _, err := m.Fit(x, y, fit(&saving.BackupAndRestore{Dir: dir, SaveEvery: 1})); err != nil {
 		t.Fatal(err)
 	}
 	for i, l := range ref.Layers() {

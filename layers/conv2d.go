@@ -17,10 +17,10 @@ import (
 // As in Keras and TensorFlow the kernel is not flipped (a cross-correlation).
 //
 // Shapes: (batch, height, width, channels) → (batch, outHeight, outWidth,
-// Filters); kernel (KernelSize[0], KernelSize[1], channels, Filters), bias
-// (Filters). With "valid" padding outHeight = ⌊(height − KernelSize[0]) /
-// Strides[0]⌋ + 1; with "same" it is ⌈height / Strides[0]⌉ (likewise for the
-// width).
+// Filters); kernel (KernelSize[0], KernelSize[1], channels / Groups,
+// Filters), bias (Filters). With "valid" padding outHeight = ⌊(height −
+// span) / Strides[0]⌋ + 1, where span = (KernelSize[0] − 1)·DilationRate[0]
+// + 1; with "same" it is ⌈height / Strides[0]⌉ (likewise for the width).
 //
 // Grayscale images of shape (28, 28) need a channel axis first:
 // add Reshape{TargetShape: []int{28, 28, 1}} before the first Conv2D.
@@ -37,6 +37,15 @@ type Conv2D struct {
 	// input's height and width; TensorFlow puts an odd extra row or column
 	// at the bottom or right).
 	Padding string
+	// DilationRate is the step between the kernel's taps along (height,
+	// width) (Keras's dilation_rate); the zero value means {1, 1}. A
+	// dilation above 1 cannot be combined with strides above 1, as in
+	// Keras.
+	DilationRate [2]int
+	// Groups splits the input channels and the filters into that many
+	// groups, each filter seeing only its group's channels; it must
+	// divide both. The zero value means Keras's 1.
+	Groups int
 	// Activation is applied to the output; the zero value is linear.
 	Activation activations.Activation
 	// NoBias drops the bias (Keras use_bias=False).
@@ -58,8 +67,11 @@ type Conv2D struct {
 
 	kernel, bias *Weight
 	strides      [2]int
+	dilation     [2]int
+	groups       int
 	padding      string
-	in           []int // the per-example input shape given to Build
+	in           []int  // the per-example input shape given to Build
+	fold         bnFold // the kernel and bias with a following BatchNormalization folded in
 }
 
 // ClassName implements Layer.
@@ -70,64 +82,82 @@ func (l *Conv2D) ModelInputShape() []int { return l.InputShape }
 
 // Build implements Layer.
 func (l *Conv2D) Build(in []int, rng *rand.Rand) ([]int, error) {
-	out, ws, strides, padding, err := l.plan(in)
+	out, specs, w, err := l.plan(in)
 	if err != nil {
 		return nil, err
 	}
-	if _, _, err := l.Plan(in); err != nil { // the initializers' arguments
-		return nil, err
-	}
-	ki, bi := l.KernelInitializer, l.BiasInitializer
-	if ki == nil {
-		ki = initializers.GlorotUniform{}
-	}
-	if bi == nil {
-		bi = initializers.Zeros{}
-	}
-	ks := ws[0].Shape
-	l.kernel = newWeight("kernel", ks, ki.Init(ks, rng))
-	l.bias = nil
+	ws := buildWeights(specs, rng)
+	l.kernel, l.bias = ws[0], nil
 	if !l.NoBias {
-		bs := ws[1].Shape
-		l.bias = newWeight("bias", bs, bi.Init(bs, rng))
+		l.bias = ws[1]
 	}
-	l.strides, l.padding, l.in = strides, padding, append([]int(nil), in...)
+	l.strides, l.dilation, l.groups, l.padding = w.strides, w.dilation, w.groups, w.padding
+	l.in = append([]int(nil), in...)
+	l.fold = bnFold{}
 	return out, nil
 }
 
+// convResolved is a convolution layer's window with the defaults filled
+// in.
+type convResolved struct {
+	strides, dilation [2]int
+	groups            int
+	padding           string
+}
+
 // plan checks the configuration against the input shape and returns the
-// output shape, the weights' shapes, and the resolved strides and padding;
+// output shape, the weights with their settings, and the resolved window;
 // the sizes are checked, so that Build allocates only what it can.
-func (l *Conv2D) plan(in []int) (out []int, ws []WeightShape, strides [2]int, padding string, err error) {
+func (l *Conv2D) plan(in []int) (out []int, specs []weightSpec, w convResolved, err error) {
 	const name = "Conv2D"
 	if l.Filters <= 0 {
-		return nil, nil, strides, "", fmt.Errorf("layers: %s: Filters must be > 0, got %d", name, l.Filters)
+		return nil, nil, w, fmt.Errorf("layers: %s: Filters must be > 0, got %d", name, l.Filters)
 	}
 	if l.KernelSize[0] <= 0 || l.KernelSize[1] <= 0 {
-		return nil, nil, strides, "", fmt.Errorf("layers: %s: KernelSize must be positive, got %v", name, l.KernelSize)
+		return nil, nil, w, fmt.Errorf("layers: %s: KernelSize must be positive, got %v", name, l.KernelSize)
 	}
-	if strides, err = windowStrides(name, l.Strides, [2]int{1, 1}); err != nil {
-		return nil, nil, strides, "", err
+	if w.strides, err = windowStrides(name, l.Strides, [2]int{1, 1}); err != nil {
+		return nil, nil, w, err
 	}
-	if padding, err = windowPadding(name, l.Padding); err != nil {
-		return nil, nil, strides, "", err
+	if w.dilation, err = convDilation(name, l.DilationRate); err != nil {
+		return nil, nil, w, err
 	}
-	if out, err = windowOutput(name, "kernel", in, l.KernelSize, strides, padding); err != nil {
-		return nil, nil, strides, "", err
+	if err = stridesWithDilation(name, w.strides, w.dilation, w.strides, w.dilation); err != nil {
+		return nil, nil, w, err
+	}
+	if w.padding, err = windowPadding(name, l.Padding); err != nil {
+		return nil, nil, w, err
+	}
+	if l.Groups < 0 {
+		return nil, nil, w, fmt.Errorf("layers: %s: Groups must be positive, got %d", name, l.Groups)
+	}
+	if out, err = convOutput2D(name, in, l.KernelSize, w.strides, w.dilation, w.padding); err != nil {
+		return nil, nil, w, err
+	}
+	if w.groups, err = convGroups(name, l.Groups, in[2], l.Filters); err != nil {
+		return nil, nil, w, err
 	}
 	out[2] = l.Filters
-	ws = []WeightShape{{Name: "kernel", Shape: []int{l.KernelSize[0], l.KernelSize[1], in[2], l.Filters}}}
+	specs = []weightSpec{{name: "kernel", shape: []int{l.KernelSize[0], l.KernelSize[1], in[2] / w.groups, l.Filters},
+		init: l.KernelInitializer, def: initializers.GlorotUniform{}, reg: l.KernelRegularizer, con: l.KernelConstraint,
+		initField: "KernelInitializer", field: "KernelConstraint"}}
 	if !l.NoBias {
-		ws = append(ws, WeightShape{Name: "bias", Shape: []int{l.Filters}})
+		specs = append(specs, weightSpec{name: "bias", shape: []int{l.Filters},
+			init: l.BiasInitializer, def: initializers.Zeros{}, reg: l.BiasRegularizer, con: l.BiasConstraint,
+			initField: "BiasInitializer", field: "BiasConstraint"})
 	}
-	if err = checkWeights(name, ws); err != nil {
-		return nil, nil, strides, "", err
+	if err = checkWeightSpecs(name, specs); err != nil {
+		return nil, nil, w, err
 	}
 	if err = checkOutput(name, "output", out); err != nil {
-		return nil, nil, strides, "", err
+		return nil, nil, w, err
 	}
-	return out, ws, strides, padding, nil
+	return out, specs, w, nil
 }
+
+// plain reports whether the layer is a convolution without dilation or
+// groups, which the fused kernels compute.
+func (l *Conv2D) plain() bool { return l.dilation == [2]int{1, 1} && l.groups == 1 }
 
 // Call implements Layer.
 func (l *Conv2D) Call(x *tensor.Tensor, _ bool) *tensor.Tensor {
@@ -136,6 +166,9 @@ func (l *Conv2D) Call(x *tensor.Tensor, _ bool) *tensor.Tensor {
 	if l.bias != nil {
 		b = l.bias.Value
 	}
+	if !l.plain() {
+		return l.Activation.Apply(tensor.Conv2DWith(x, l.kernel.Value, b, convSpec(l.strides, l.dilation, l.padding, l.groups)))
+	}
 	if l.Activation.Name() == "relu" {
 		// The same values as Conv2D then ReLU, in one pass over the output.
 		return tensor.Conv2DReLU(x, l.kernel.Value, b, l.strides, l.padding)
@@ -143,22 +176,45 @@ func (l *Conv2D) Call(x *tensor.Tensor, _ bool) *tensor.Tensor {
 	return l.Activation.Apply(tensor.Conv2D(x, l.kernel.Value, b, l.strides, l.padding))
 }
 
-// CallFused implements Fuser: a ReLU Conv2D followed by a MaxPooling2D runs
-// as one operation that never stores the convolution's full output, which
-// is most of the memory traffic of a small CNN. The result is bit-identical
-// to calling the two layers one after the other.
-func (l *Conv2D) CallFused(next Layer, x *tensor.Tensor, _ bool) (*tensor.Tensor, bool) {
-	p, ok := next.(*MaxPooling2D)
-	if !ok || l.Activation.Name() != "relu" {
-		return nil, false
-	}
-	checkBatch("Conv2D", x, l.in)
+// CallFused implements Fuser. A ReLU Conv2D followed by a MaxPooling2D
+// runs as one operation that never stores the convolution's full output,
+// which is most of the memory traffic of a small CNN; the result is
+// bit-identical to calling the two layers one after the other. A linear
+// Conv2D followed by a BatchNormalization runs at inference (with no
+// gradient wanted for the weights, as in Evaluate and Predict) as one
+// convolution with the normalization folded into a copy of the kernel and
+// bias, which saves the normalization's pass over the output; the result
+// differs from the separate one only by rounding.
+func (l *Conv2D) CallFused(next Layer, x *tensor.Tensor, training bool) (*tensor.Tensor, bool) {
 	var b *tensor.Tensor
 	if l.bias != nil {
 		b = l.bias.Value
 	}
-	return tensor.Conv2DReLUMaxPool2D(x, l.kernel.Value, b, l.strides, l.padding, p.pool, p.strides, p.padding), true
+	switch n := next.(type) {
+	case *MaxPooling2D:
+		if l.Activation.Name() != "relu" || !l.plain() {
+			return nil, false
+		}
+		checkBatch("Conv2D", x, l.in)
+		return tensor.Conv2DReLUMaxPool2D(x, l.kernel.Value, b, l.strides, l.padding, n.pool, n.strides, n.padding), true
+	case *BatchNormalization:
+		if !canFold(n, training, l.Activation.IsLinear(), l.kernel, l.bias) {
+			// A training step may change the weights.
+			l.fold.reset()
+			return nil, false
+		}
+		checkBatch("Conv2D", x, l.in)
+		k, fb := l.fold.get(n, l.kernel, l.bias)
+		if !l.plain() {
+			return tensor.Conv2DWith(x, k, fb, convSpec(l.strides, l.dilation, l.padding, l.groups)), true
+		}
+		return tensor.Conv2D(x, k, fb, l.strides, l.padding), true
+	}
+	return nil, false
 }
+
+// ResetInferenceCache implements InferenceCache.
+func (l *Conv2D) ResetInferenceCache() { l.fold.reset() }
 
 // Weights implements Layer.
 func (l *Conv2D) Weights() []*Weight {
@@ -251,6 +307,8 @@ type conv2DConfig struct {
 	Strides           [2]int     `json:"strides"`
 	Padding           string     `json:"padding"`
 	DataFormat        string     `json:"data_format"`
+	DilationRate      [2]int     `json:"dilation_rate"`
+	Groups            int        `json:"groups"`
 	Activation        string     `json:"activation"`
 	UseBias           bool       `json:"use_bias"`
 	KernelInitializer *object    `json:"kernel_initializer"`
@@ -271,6 +329,17 @@ func (l *Conv2D) Config() (any, error) {
 	padding, err := windowPadding(name, l.Padding)
 	if err != nil {
 		return nil, err
+	}
+	dilation, err := convDilation(name, l.DilationRate)
+	if err != nil {
+		return nil, err
+	}
+	groups := l.Groups
+	switch {
+	case groups == 0:
+		groups = 1
+	case groups < 0:
+		return nil, fmt.Errorf("layers: %s: Groups must be positive, got %d", name, groups)
 	}
 	ki, err := encodeInitializer("kernel_initializer", l.KernelInitializer, initializers.GlorotUniform{})
 	if err != nil {
@@ -298,26 +367,29 @@ func (l *Conv2D) Config() (any, error) {
 	}
 	return conv2DConfig{
 		BatchInputShape: toBatchShape(l.InputShape), Filters: l.Filters, KernelSize: l.KernelSize,
-		Strides: strides, Padding: padding, DataFormat: "channels_last", Activation: l.Activation.Name(),
-		UseBias: !l.NoBias, KernelInitializer: ki, BiasInitializer: bi, KernelRegularizer: kr, BiasRegularizer: br,
+		Strides: strides, Padding: padding, DataFormat: "channels_last", DilationRate: dilation, Groups: groups,
+		Activation: l.Activation.Name(),
+		UseBias:    !l.NoBias, KernelInitializer: ki, BiasInitializer: bi, KernelRegularizer: kr, BiasRegularizer: br,
 		KernelConstraint: kc, BiasConstraint: bc,
 	}, nil
 }
 
 func decodeConv2D(b []byte) (Layer, error) {
-	c := conv2DConfig{Strides: [2]int{1, 1}, Padding: "valid", DataFormat: "channels_last", Activation: "linear", UseBias: true}
+	c := conv2DConfig{Strides: [2]int{1, 1}, Padding: "valid", DataFormat: "channels_last", DilationRate: [2]int{1, 1}, Groups: 1,
+		Activation: "linear", UseBias: true}
 	if err := DecodeConfig(b, &c); err != nil {
 		return nil, err
 	}
 	switch {
 	case c.Filters <= 0:
 		return nil, fmt.Errorf("filters must be > 0, got %d", c.Filters)
-	case c.KernelSize[0] <= 0 || c.KernelSize[1] <= 0:
-		return nil, fmt.Errorf("kernel_size must be positive, got %v", c.KernelSize)
-	case c.Strides[0] <= 0 || c.Strides[1] <= 0:
-		return nil, fmt.Errorf("strides must be positive, got %v", c.Strides)
-	case c.Padding != "valid" && c.Padding != "same":
-		return nil, fmt.Errorf(`padding must be "valid" or "same", got %q`, c.Padding)
+	case c.Groups <= 0:
+		return nil, fmt.Errorf("groups must be positive, got %d", c.Groups)
+	case c.Filters%c.Groups != 0:
+		return nil, fmt.Errorf("groups %d must divide the %d filters", c.Groups, c.Filters)
+	}
+	if err := decodeConvWindow(c.KernelSize[:], c.Strides[:], c.DilationRate[:], c.Padding, "valid", "same"); err != nil {
+		return nil, err
 	}
 	if err := checkDataFormat(c.DataFormat); err != nil {
 		return nil, err
@@ -337,6 +409,7 @@ func decodeConv2D(b []byte) (Layer, error) {
 	}
 	return &Conv2D{
 		Filters: c.Filters, KernelSize: c.KernelSize, Strides: c.Strides, Padding: c.Padding, NoBias: !c.UseBias,
+		DilationRate: c.DilationRate, Groups: c.Groups,
 		InputShape: k.inputShape, Activation: k.activation,
 		KernelInitializer: k.kernelInit, BiasInitializer: k.biasInit,
 		KernelRegularizer: k.kernelReg, BiasRegularizer: k.biasReg,
@@ -346,23 +419,11 @@ func decodeConv2D(b []byte) (Layer, error) {
 
 // Plan implements Planner.
 func (l *Conv2D) Plan(in []int) ([]int, []WeightShape, error) {
-	out, ws, _, _, err := l.plan(in)
-	if err == nil {
-		err = checkInit("Conv2D", "KernelInitializer", l.KernelInitializer, ws[0].Shape)
-	}
-	if err == nil && len(ws) > 1 {
-		err = checkInit("Conv2D", "BiasInitializer", l.BiasInitializer, ws[1].Shape)
-	}
-	if err == nil {
-		err = checkConstraint("Conv2D", "KernelConstraint", l.KernelConstraint, ws[0].Shape)
-	}
-	if err == nil && len(ws) > 1 {
-		err = checkConstraint("Conv2D", "BiasConstraint", l.BiasConstraint, ws[1].Shape)
-	}
+	out, specs, _, err := l.plan(in)
 	if err != nil {
 		return nil, nil, err
 	}
-	return out, ws, nil
+	return out, weightShapes(specs), nil
 }
 
 // ApplyConstraints implements Constrained.

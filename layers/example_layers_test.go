@@ -2,6 +2,7 @@ package layers_test
 
 import (
 	"fmt"
+	"math/rand/v2"
 
 	"github.com/neuron-go/neuron/layers"
 	"github.com/neuron-go/neuron/tensor"
@@ -50,4 +51,17 @@ func ExampleUpSampling2D() {
 	// Cropping2D [2 6 3]
 	// UpSampling2D [8 12 3]
 	// Permute [3 4 6]
+}
+
+// A bidirectional LSTM reads the sequence both ways; with ReturnSequences
+// each step's output holds the forward and backward states side by side
+// (merge_mode "concat"), and TimeDistributed applies one Dense to every
+// step.
+func ExampleBidirectional() {
+	bi := &layers.Bidirectional{Layer: &layers.LSTM{Units: 8, ReturnSequences: true}}
+	out, _ := bi.Build([]int{20, 16}, rand.New(rand.NewPCG(1, 1)))
+	td := &layers.TimeDistributed{Layer: &layers.Dense{Units: 4}}
+	out2, _ := td.Build(out, rand.New(rand.NewPCG(1, 1)))
+	fmt.Println(out, out2, len(bi.Weights()), bi.Weights()[0].Name)
+	// Output: [20 16] [20 4] 6 forward_lstm/kernel
 }

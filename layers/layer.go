@@ -8,10 +8,14 @@
 //   - sequences: MaxPooling1D, AveragePooling1D, GlobalAveragePooling1D,
 //     GlobalMaxPooling1D, ZeroPadding1D, Cropping1D, UpSampling1D,
 //     SpatialDropout1D, RepeatVector, Permute;
+//   - recurrent and text: Embedding, SimpleRNN, LSTM, GRU, and the
+//     wrappers Bidirectional and TimeDistributed;
 //   - normalization: BatchNormalization, LayerNormalization,
 //     GroupNormalization, UnitNormalization;
 //   - preprocessing (fixed before training, or computed by Adapt):
-//     Rescaling, Normalization, CategoryEncoding, Discretization;
+//     Rescaling, Normalization, CategoryEncoding, Discretization, and
+//     TextVectorization, which turns texts into token indices (see its
+//     doc for texts inside and outside a model);
 //   - image augmentation (active only in training): RandomFlip,
 //     RandomTranslation, RandomRotation, RandomZoom, RandomContrast;
 //   - activations: Activation, ReLU, LeakyReLU, PReLU, ELU, Softmax;

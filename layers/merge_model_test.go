@@ -13,6 +13,7 @@ import (
 	"github.com/neuron-go/neuron/losses"
 	"github.com/neuron-go/neuron/models"
 	"github.com/neuron-go/neuron/optimizers"
+	"github.com/neuron-go/neuron/saving"
 	"github.com/neuron-go/neuron/tensor"
 )
 
@@ -65,7 +66,7 @@ func TestMergeModelSaveLoad(t *testing.T) {
 		t.Fatal(err)
 	}
 	var buf bytes.Buffer
-	if _, err := m.WriteTo(&buf); err != nil {
+	if _, err := saving.Write(&buf, m); err != nil {
 		t.Fatal(err)
 	}
 	f, err := safetensors.Open(bytes.NewReader(buf.Bytes()), int64(buf.Len()))
@@ -79,7 +80,7 @@ func TestMergeModelSaveLoad(t *testing.T) {
 			t.Errorf("the saved model lacks %s", want)
 		}
 	}
-	got, err := models.ReadModel(bytes.NewReader(buf.Bytes()), int64(buf.Len()))
+	got, err := saving.ReadModel(bytes.NewReader(buf.Bytes()), int64(buf.Len()))
 	if err != nil {
 		t.Fatal(err)
 	}

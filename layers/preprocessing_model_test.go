@@ -11,6 +11,7 @@ import (
 	"github.com/neuron-go/neuron/losses"
 	"github.com/neuron-go/neuron/models"
 	"github.com/neuron-go/neuron/optimizers"
+	"github.com/neuron-go/neuron/saving"
 	"github.com/neuron-go/neuron/tensor"
 	tt "github.com/neuron-go/neuron/tensor/tensortest"
 )
@@ -64,10 +65,10 @@ func TestPreprocessingInModel(t *testing.T) {
 		t.Errorf("Fit changed the adapted mean: %v", err)
 	}
 	path := filepath.Join(t.TempDir(), "tab.safetensors")
-	if err := m.Save(path); err != nil {
+	if err := saving.Save(m, path); err != nil {
 		t.Fatal(err)
 	}
-	got, err := models.Load(path)
+	got, err := saving.Load(path)
 	if err != nil {
 		t.Fatal(err)
 	}

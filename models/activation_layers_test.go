@@ -12,6 +12,7 @@ import (
 	"github.com/neuron-go/neuron/layers"
 	"github.com/neuron-go/neuron/models"
 	"github.com/neuron-go/neuron/optimizers"
+	"github.com/neuron-go/neuron/saving"
 )
 
 // TestActivationLayersSummary checks the activation layers' default names,
@@ -72,10 +73,10 @@ func TestActivationLayersSaveLoad(t *testing.T) {
 		}
 	}
 	path := filepath.Join(t.TempDir(), "act.safetensors")
-	if err := m.Save(path); err != nil {
+	if err := saving.Save(m, path); err != nil {
 		t.Fatal(err)
 	}
-	got, err := models.Load(path)
+	got, err := saving.Load(path)
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -10,7 +10,7 @@ import (
 )
 
 // courseModels are the three course programs' models, with their
-// per-example input shapes.
+// per-example input shapes, and two models with BatchNormalization.
 var courseModels = []struct {
 	name  string
 	build func() *models.Sequential
@@ -19,6 +19,8 @@ var courseModels = []struct {
 	{"mnist dnn", course.MNISTDNN, []int{28, 28}},
 	{"fashion dnn with dropout", course.FashionDNN, []int{28, 28}},
 	{"fashion cnn", course.FashionCNN, []int{28, 28, 1}},
+	{"fashion cnn with batch normalization", course.FashionCNNBN, []int{28, 28, 1}},
+	{"batch normalization after linear conv and dense", foldCNN, []int{28, 28, 1}},
 }
 
 // TestTrainStepDoesNotAllocate checks that a steady-state training step of
@@ -81,5 +83,33 @@ func TestFitAllocationsDoNotGrowWithSteps(t *testing.T) {
 		if long-short >= 30 {
 			t.Errorf("verbose %d: 30 more steps cost %v more allocations, want fewer than 30 (none per step)", v, long-short)
 		}
+	}
+}
+
+// TestResidualCNNTrainStepDoesNotAllocate checks a functional model with
+// branches made of built-in layers only, examples/fashion_resnet's residual
+// network (a skip connection around two "same" convolutions, joined by
+// Add, twice): a steady-state training step makes no heap allocation.
+func TestResidualCNNTrainStepDoesNotAllocate(t *testing.T) {
+	m, err := course.FashionResNet(0)
+	if err != nil {
+		t.Fatal(err)
+	}
+	arena := tensor.NewArena()
+	x := []*tensor.Tensor{tensor.Zeros(32, 28, 28, 1).InArena(arena)}
+	y := []*tensor.Tensor{tensor.Zeros(32)}
+	for i := range x[0].Data() {
+		x[0].Data()[i] = float32(i%251) / 251
+	}
+	for i := range y[0].Data() {
+		y[0].Data()[i] = float32(i % 10)
+	}
+	step := func() {
+		m.TrainStep(x, y)
+		arena.Reset()
+	}
+	step()
+	if allocs := testing.AllocsPerRun(10, step); allocs != 0 {
+		t.Errorf("a training step allocates %v times, want 0", allocs)
 	}
 }

@@ -17,6 +17,7 @@ import (
 	"github.com/neuron-go/neuron/metrics"
 	"github.com/neuron-go/neuron/models"
 	"github.com/neuron-go/neuron/optimizers"
+	"github.com/neuron-go/neuron/saving"
 	"github.com/neuron-go/neuron/tensor"
 )
 
@@ -250,7 +251,7 @@ func TestBackupResumesAcrossForms(t *testing.T) {
 	xU8, yU8 := uint8Images(4, 70, 4)
 	fit := func(dir string, cbs ...callbacks.Callback) models.FitConfig {
 		return models.FitConfig{Epochs: 2, BatchSize: 16, ValidationSplit: 0.2, Verbose: models.Silent,
-			Callbacks: append([]callbacks.Callback{&models.BackupAndRestore{Dir: dir}}, cbs...)}
+			Callbacks: append([]callbacks.Callback{&saving.BackupAndRestore{Dir: dir}}, cbs...)}
 	}
 	ref := smallModel(t, false)
 	if _, err := ref.Fit(xU8.DivScalar(255), yU8, models.FitConfig{Epochs: 2, BatchSize: 16, ValidationSplit: 0.2, Verbose: models.Silent}); err != nil {

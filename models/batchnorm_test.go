@@ -10,6 +10,7 @@ import (
 	"github.com/neuron-go/neuron/layers"
 	"github.com/neuron-go/neuron/models"
 	"github.com/neuron-go/neuron/optimizers"
+	"github.com/neuron-go/neuron/saving"
 )
 
 func batchNormCNN() *models.Sequential {
@@ -61,10 +62,10 @@ func TestBatchNormalizationInModel(t *testing.T) {
 		t.Errorf("moving_variance did not move: %v", mv)
 	}
 	path := filepath.Join(t.TempDir(), "bn.safetensors")
-	if err := m.Save(path); err != nil {
+	if err := saving.Save(m, path); err != nil {
 		t.Fatal(err)
 	}
-	got, err := models.Load(path)
+	got, err := saving.Load(path)
 	if err != nil {
 		t.Fatal(err)
 	}

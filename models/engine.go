@@ -42,34 +42,14 @@ type engine struct {
 	// Predict calls reuse memory the process has already touched.
 	arena *tensor.Arena
 
-	run *fitRun // the current or last Fit call, for checkpoints
+	run *fitRun // the current or last Fit call, for RunState
 
 	// Set by the embedding model before each use (bind).
 	owner     callbacks.Model
-	files     modelFiles
 	writer    io.Writer
 	inNames   []string // argument names of the inputs: "x", or "x[0] (img)"
 	outNames  []string // and of the targets
 	lazyBuild func(op string, perExample []int) error
-}
-
-// modelFiles is what the file formats need from the model that embeds an
-// engine, besides the engine: its configs and its building.
-type modelFiles interface {
-	// modelConfig returns the model_config JSON.
-	modelConfig() ([]byte, error)
-	// compileConfig returns the compile_config JSON.
-	compileConfig() ([]byte, error)
-	// ensureBuilt builds the model if it can and is not built yet.
-	ensureBuilt() error
-}
-
-// engineModel is a model with an engine: Sequential and Model.
-type engineModel interface {
-	callbacks.Model
-	eng() *engine
-	Save(path string, opts ...SaveOption) error
-	SaveWeights(path string) error
 }
 
 // layerNames returns the names of the network's layers.
@@ -300,9 +280,10 @@ func (e *engine) fit(x, y []Array, cfg FitConfig) (h *History, err error) {
 	bs := min(cfg.BatchSize, n)
 	steps := (n + bs - 1) / bs
 	h = &History{History: map[string][]float64{}, Params: map[string]int{"verbose": cfg.Verbose.keras(), "epochs": cfg.Epochs, "steps": steps}}
-	run := e.beginRun(cfg, x, y, val, h, steps) // for checkpoints (resume.go)
+	run := e.beginRun(cfg, x, y, val, h, steps) // for RunState (resume.go)
 
-	for _, cb := range cfg.Callbacks {
+	for i, cb := range cfg.Callbacks {
+		run.at("OnTrainBegin", i)
 		if err := cb.OnTrainBegin(e.owner); err != nil {
 			return h, e.endTraining(cfg, nil, stopOrErr(err))
 		}
@@ -331,8 +312,13 @@ func (e *engine) fit(x, y []Array, cfg FitConfig) (h *History, err error) {
 	var stepLogs callbacks.Logs // the logs of every step when no callback keeps them
 	var values []progbar.Value  // the progress line's values
 
-	for epoch := run.start(cfg.InitialEpoch); epoch < cfg.Epochs; epoch++ {
-		for _, cb := range cfg.Callbacks {
+	first, err := run.start(cfg.InitialEpoch)
+	if err != nil {
+		return h, e.endTraining(cfg, nil, err)
+	}
+	for epoch := first; epoch < cfg.Epochs; epoch++ {
+		for i, cb := range cfg.Callbacks {
+			run.at("OnEpochBegin", i)
 			if err := cb.OnEpochBegin(epoch); err != nil {
 				return h, e.endTraining(cfg, lastLogs, stopOrErr(err))
 			}
@@ -391,7 +377,8 @@ func (e *engine) fit(x, y []Array, cfg FitConfig) (h *History, err error) {
 			values = appendBarValues(values[:0], logs)
 			// With validation, the epoch's final line waits for val_ values.
 			bar.Update(step+1, values, step+1 == steps && val == nil)
-			for _, cb := range cfg.Callbacks {
+			for i, cb := range cfg.Callbacks {
+				run.at("OnBatchEnd", i)
 				if err := cb.OnBatchEnd(step, logs); err != nil {
 					if !errors.Is(err, callbacks.ErrStopTraining) {
 						return h, e.endTraining(cfg, logs, err)
@@ -420,8 +407,10 @@ func (e *engine) fit(x, y []Array, cfg FitConfig) (h *History, err error) {
 			h.History[k] = append(h.History[k], v)
 		}
 		h.Epoch = append(h.Epoch, epoch)
+		run.epochDone(epoch)
 		lastLogs = logs
-		for _, cb := range cfg.Callbacks {
+		for i, cb := range cfg.Callbacks {
+			run.at("OnEpochEnd", i)
 			if err := cb.OnEpochEnd(epoch, logs); err != nil {
 				if !errors.Is(err, callbacks.ErrStopTraining) {
 					return h, e.endTraining(cfg, logs, err)
@@ -488,6 +477,7 @@ func (e *engine) evaluateChecked(x, y []Array, cfg EvaluateConfig) (logs map[str
 func (e *engine) evaluate(x, y []Array, bs int, verbose Verbosity) (map[string]float64, error) {
 	restore := e.noGrad()
 	defer restore()
+	e.net.resetInference()
 	n := x[0].Dim(0)
 	bs = min(bs, n)
 	steps := (n + bs - 1) / bs
@@ -589,6 +579,7 @@ func (e *engine) predict(x []Array, cfg PredictConfig) (outs []*tensor.Tensor, e
 	}
 	restore := e.noGrad()
 	defer restore()
+	e.net.resetInference()
 	n := x[0].Dim(0)
 	bs := min(cfg.BatchSize, n)
 	steps := (n + bs - 1) / bs

@@ -429,12 +429,16 @@ func (m *Model) Call(xs []*tensor.Tensor, training bool) []*tensor.Tensor {
 	if len(xs) != len(m.inputs) {
 		panic(fmt.Sprintf("models: Model.Call: got %d tensors, the model has %d inputs", len(xs), len(m.inputs)))
 	}
+	if !training {
+		// The weights may have changed since the last call.
+		m.net.resetInference()
+	}
 	return m.net.forward(xs, training)
 }
 
 // bind points the engine at this model before a Fit, Evaluate or Predict.
 func (m *Model) bind() {
-	m.owner, m.files, m.writer = m, m, m.Out
+	m.owner, m.writer = m, m.Out
 	if m.engine.inNames == nil {
 		m.engine.inNames = argNames("x", m.inNames)
 		m.engine.outNames = argNames("y", m.outNames)
@@ -446,9 +450,6 @@ func (m *Model) eng() *engine {
 	m.bind()
 	return &m.engine
 }
-
-// ensureBuilt implements modelFiles: a Model is built by NewModel.
-func (m *Model) ensureBuilt() error { return nil }
 
 // argNames names the arrays of an argument: "x" for one, "x[1] (meta)"
 // for several.

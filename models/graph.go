@@ -182,8 +182,8 @@ func ApplyNamed(name string, layer Callable, inputs ...*Node) *Node {
 }
 
 func applyNamed(name string, layer Callable, inputs []*Node) *Node {
-	if name == "" || strings.ContainsAny(name, "/") {
-		return errNode(fmt.Errorf("models: ApplyNamed %s: name %q must be non-empty and hold no '/'", className(layer), name))
+	if err := checkLayerName(name, layer); err != nil {
+		return errNode(err)
 	}
 	x := Apply(layer, inputs...)
 	if x.err == nil {

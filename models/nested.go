@@ -1,9 +1,11 @@
 package models
 
 import (
+	"encoding/json"
 	"fmt"
 	"math/rand/v2"
 
+	"github.com/neuron-go/neuron/internal/strictjson"
 	"github.com/neuron-go/neuron/layers"
 	"github.com/neuron-go/neuron/tensor"
 )
@@ -13,9 +15,9 @@ import (
 // The layer shares the model's weights (training the outer model trains
 // them), takes one tensor per input of the model and gives one per output
 // (use ApplyMulti for several). It shows as one row in the outer model's
-// summary, as in Keras. A model holding a nested model cannot be saved yet,
-// and a backup of it does not hold the random state of the nested model's
-// Dropout layers.
+// summary, as in Keras. The saving package saves it in Keras 3's layout
+// for a nested Functional, and its layers' random states are part of the
+// outer model's TrainingState (under the outer layer's name).
 func (m *Model) AsLayer() layers.MultiLayer { return &nestedModel{m: m} }
 
 // nestedModel is a Model used as a layer.
@@ -92,4 +94,39 @@ func (n *nestedModel) ApplyConstraints() {
 			c.ApplyConstraints()
 		}
 	}
+}
+
+// RandomState implements layers.RandomStater: the states of the model's
+// layers that have a random generator, by layer name, as JSON.
+func (n *nestedModel) RandomState() ([]byte, error) {
+	states := map[string][]byte{}
+	for _, l := range n.m.net.layers {
+		if r, ok := l.layer.(layers.RandomStater); ok {
+			b, err := r.RandomState()
+			if err != nil {
+				return nil, fmt.Errorf("layer %s: %w", l.name, err)
+			}
+			if b == nil {
+				b = []byte{}
+			}
+			states[l.name] = b
+		}
+	}
+	return json.Marshal(states)
+}
+
+// SetRandomState implements layers.RandomStater. Every layer with a
+// random generator must have a state, and no other.
+func (n *nestedModel) SetRandomState(b []byte) error {
+	if b == nil {
+		return nil
+	}
+	var states map[string][]byte
+	if err := strictjson.Decode(b, &states); err != nil {
+		return fmt.Errorf("the random states of a nested model: %w", err)
+	}
+	if err := n.m.checkRandom(states); err != nil {
+		return err
+	}
+	return n.m.restoreRandom(states)
 }

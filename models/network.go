@@ -70,6 +70,22 @@ func chainNetwork(ls []layers.Layer, names []string, in []int, outShapes [][]int
 	return n
 }
 
+// resetInference marks stale the inference copies of weights its layers
+// keep (a BatchNormalization folded into the Conv2D or Dense before it), in
+// nested models too: an inference pass that begins sees the weights as
+// they are now, however they were changed.
+func (n *network) resetInference() {
+	for i := range n.steps {
+		st := &n.steps[i]
+		if c, ok := st.layer.(layers.InferenceCache); ok {
+			c.ResetInferenceCache()
+		}
+		if nm, ok := st.multi.(*nestedModel); ok && nm.m.net != nil {
+			nm.m.net.resetInference()
+		}
+	}
+}
+
 // forward runs the network on a batch, one tensor per input, and returns
 // one per output in a slice that the next call overwrites.
 func (n *network) forward(xs []*tensor.Tensor, training bool) []*tensor.Tensor {

@@ -3,8 +3,6 @@ package models
 import (
 	"fmt"
 	"math"
-
-	"github.com/neuron-go/neuron/internal/safetensors"
 )
 
 // NonFiniteError is the error of Fit when the loss of a training step is
@@ -59,21 +57,4 @@ func (e *engine) firstNonFinite() (weight string, index int, value float32, foun
 		}
 	}
 	return "", 0, 0, false
-}
-
-// readFinite reads a tensor of a model file and refuses values that are
-// NaN or infinite: a file's weights and optimizer slots are those of a
-// model that trained, which Fit stops before they diverge, so such a value
-// is damage (or a file made to look valid, its checksum recomputed) that
-// would otherwise show only as strange predictions.
-func readFinite(f *safetensors.File, name string, dst []float32) error {
-	if err := f.Read(name, dst); err != nil {
-		return err
-	}
-	for i, v := range dst {
-		if fv := float64(v); math.IsNaN(fv) || math.IsInf(fv, 0) {
-			return invalidf("tensor %q: value %d is %v; weights must be finite", name, i, v)
-		}
-	}
-	return nil
 }

@@ -7,10 +7,11 @@ import (
 	"encoding/hex"
 	"fmt"
 	"hash"
+	"maps"
 	"math"
 	"slices"
 
-	"github.com/neuron-go/neuron/internal/strictjson"
+	"github.com/neuron-go/neuron/callbacks"
 	"github.com/neuron-go/neuron/metrics"
 	"github.com/neuron-go/neuron/tensor"
 )
@@ -18,13 +19,15 @@ import (
 // Resuming Fit
 //
 // Fit keeps a fitRun while it trains: what it was called with and where
-// it is (the next step of the current epoch, the running loss). The
-// checkpoint callbacks read it to save a backup, and BackupAndRestore
-// gives it a resume point in OnTrainBegin, from which Fit starts instead
+// it is (the next step of the current epoch, the running loss). RunState
+// reads it, from a callback, to describe the run (see TrainingState), and
+// SetTrainingState, called from a callback's OnTrainBegin with a state
+// that has a Run, gives it a resume point, from which Fit starts instead
 // of InitialEpoch: at an epoch and a step within it, with the running loss
-// and metrics of the steps already done and the history of the epochs
-// already done. The order of the batches needs no saving: Fit derives each
-// epoch's shuffle from the seed and the epoch number.
+// and metrics of the steps already done, the history of the epochs already
+// done and the state of the callbacks. The order of the batches needs no
+// saving: Fit derives each epoch's shuffle from the seed and the epoch
+// number.
 
 // fitRun is the state of the current Fit call that callbacks may read.
 type fitRun struct {
@@ -33,13 +36,22 @@ type fitRun struct {
 	val   *valData
 	h     *History
 	steps int // steps per epoch
+	seed  uint64
 
 	// The position: the next step is step of epoch; loss is the running
 	// loss of the steps of that epoch already done.
 	epoch, step int
 	loss        lossTracker
 
+	// hook is the callback method running ("OnTrainBegin", "OnBatchEnd",
+	// …) and cb the index of the callback it runs, so that RunState can
+	// tell which callbacks have seen the current event.
+	hook string
+	cb   int
+
+	fp     *RunFingerprint // computed on first use: it reads all the data
 	resume *resumePoint
+	done   bool
 	err    error // what Fit ends with, set before OnTrainEnd
 }
 
@@ -48,33 +60,41 @@ type resumePoint struct {
 	epoch, step int
 	loss        lossTracker
 	metrics     map[string][]byte
-	history     savedHistory
+	history     History
+	callbacks   []CallbackState
 }
 
 // beginRun starts the record of a Fit call; Fit calls it before
 // OnTrainBegin.
 func (e *engine) beginRun(cfg FitConfig, x, y []Array, val *valData, h *History, steps int) *fitRun {
-	e.run = &fitRun{cfg: cfg, x: x, y: y, val: val, h: h, steps: steps, epoch: cfg.InitialEpoch}
+	e.run = &fitRun{cfg: cfg, x: x, y: y, val: val, h: h, steps: steps, seed: e.seed, epoch: cfg.InitialEpoch}
 	return e.run
 }
 
+// at records which callback method runs, for RunState.
+func (r *fitRun) at(hook string, cb int) { r.hook, r.cb = hook, cb }
+
 // start returns the epoch Fit starts with: initial, or the resume point's,
-// whose history it puts into the History Fit returns.
-func (r *fitRun) start(initial int) int {
+// whose history it puts into the History Fit returns and whose callback
+// states it gives back to the callbacks (after their OnTrainBegin, which
+// resets them).
+func (r *fitRun) start(initial int) (int, error) {
+	r.hook = ""
 	rp := r.resume
 	if rp == nil {
-		return initial
+		return initial, nil
 	}
-	r.h.Epoch = append(slices.Clone(rp.history.Epochs), r.h.Epoch...)
-	for k, v := range rp.history.Values {
-		vals := make([]float64, len(v))
-		for i, x := range v {
-			vals[i] = float64(x)
+	for _, cs := range rp.callbacks {
+		if err := r.cfg.Callbacks[cs.Index].(callbacks.Stateful).SetCallbackState(cs.State); err != nil {
+			return 0, fmt.Errorf("models: fit: resuming callback %d (%s): %w", cs.Index, cs.Type, err)
 		}
-		r.h.History[k] = append(vals, r.h.History[k]...)
+	}
+	r.h.Epoch = append(slices.Clone(rp.history.Epoch), r.h.Epoch...)
+	for k, v := range rp.history.History {
+		r.h.History[k] = append(slices.Clone(v), r.h.History[k]...)
 	}
 	r.epoch, r.step = rp.epoch, 0
-	return rp.epoch
+	return rp.epoch, nil
 }
 
 // firstStep returns the step an epoch starts at: 0, or for the resume
@@ -106,104 +126,65 @@ func (r *fitRun) stepDone(epoch, step int, loss lossTracker) {
 	r.epoch, r.step, r.loss = epoch, step+1, loss
 }
 
+// epochDone records that an epoch is over, its history included: what
+// runs next is the first step of the next epoch.
+func (r *fitRun) epochDone(epoch int) {
+	r.epoch, r.step, r.loss = epoch+1, 0, lossTracker{}
+}
+
 // end records how Fit ends, before OnTrainEnd, and lets go of the data,
 // which the model would otherwise keep alive.
 func (r *fitRun) end(err error) {
 	if r != nil {
 		r.err = err
+		r.done = true
 		r.x, r.y, r.val, r.resume = nil, nil, nil, nil
 	}
 }
 
-// savedPosition is where a backup was taken, in training_state.
-type savedPosition struct {
-	// Epoch and Step say what runs next: step Step of epoch Epoch (from
-	// 0); the steps before it are done.
-	Epoch int `json:"epoch"`
-	Step  int `json:"step"`
-	// StepsPerEpoch is the number of steps of each epoch.
-	StepsPerEpoch int `json:"steps_per_epoch"`
-	// LossSum and LossCount are the running loss of the epoch's steps
-	// done; Metrics the running states of the compiled metrics.
-	LossSum   strictjson.Float  `json:"loss_sum"`
-	LossCount strictjson.Float  `json:"loss_count"`
-	Metrics   map[string][]byte `json:"metrics"`
-	// OutputLosses holds, for a model with several losses, the running
-	// sum and count of each output's loss ("dense_1_loss").
-	OutputLosses map[string][2]strictjson.Float `json:"output_losses,omitempty"`
-	// History holds the epochs done.
-	History savedHistory `json:"history"`
-	// Fingerprint describes the run, so that a backup is not resumed by
-	// a different one.
-	Fingerprint fingerprint `json:"fingerprint"`
-}
-
-// savedHistory is a History in a backup.
-type savedHistory struct {
-	Epochs []int                         `json:"epochs"`
-	Values map[string][]strictjson.Float `json:"values"`
-}
-
-func historyOf(h *History) savedHistory {
-	s := savedHistory{Epochs: slices.Clone(h.Epoch), Values: map[string][]strictjson.Float{}}
-	if s.Epochs == nil {
-		s.Epochs = []int{}
-	}
-	for k, v := range h.History {
-		vals := make([]strictjson.Float, len(v))
-		for i, x := range v {
-			vals[i] = strictjson.Float(x)
+// fingerprint describes the run; the data is hashed once per Fit.
+func (r *fitRun) fingerprint() RunFingerprint {
+	if r.fp == nil {
+		fp := RunFingerprint{
+			Data: hashArrays(append(slices.Clone(r.x), r.y...)...),
+			Rows: r.x[0].Dim(0), Seed: r.seed, BatchSize: r.cfg.BatchSize, Shuffle: !r.cfg.NoShuffle,
+			ValidationSplit: r.cfg.ValidationSplit,
 		}
-		s.Values[k] = vals
+		if r.val != nil {
+			fp.Validation = hashArrays(append(slices.Clone(r.val.x), r.val.y...)...)
+		}
+		r.fp = &fp
 	}
-	return s
+	return *r.fp
 }
 
-// fingerprint identifies a training run: resuming a backup with another
-// architecture, other compile settings, other data or other Fit settings
-// would not continue the same computation.
-type fingerprint struct {
-	Model           string           `json:"model_sha256"`
-	Compile         string           `json:"compile_sha256"`
-	Data            string           `json:"data_sha256"`
-	Validation      string           `json:"validation_sha256"`
-	Rows            int              `json:"rows"`
-	Seed            uint64           `json:"seed"`
-	BatchSize       int              `json:"batch_size"`
-	Shuffle         bool             `json:"shuffle"`
-	ValidationSplit strictjson.Float `json:"validation_split"`
+// RunFingerprint identifies a training run by what its computation
+// depends on besides the model: resuming a run with other data or other
+// Fit settings would not continue the same computation. The saving
+// package adds the architecture and the compile settings, which it
+// encodes.
+type RunFingerprint struct {
+	// Data and Validation are the SHA-256 (hexadecimal) of the training
+	// and validation arrays: their shapes and float32 values, so that an
+	// array and the tensor it converts to hash alike. Validation is empty
+	// without validation data.
+	Data, Validation string
+	// Rows is the number of training rows, after any validation split.
+	Rows int
+	// Seed is the model's seed (SetSeed).
+	Seed uint64
+	// BatchSize, Shuffle and ValidationSplit are Fit's settings.
+	BatchSize       int
+	Shuffle         bool
+	ValidationSplit float64
 }
 
-// fingerprintOf describes the current run.
-func (m *engine) fingerprintOf(r *fitRun) (fingerprint, error) {
-	mc, err := m.files.modelConfig()
-	if err != nil {
-		return fingerprint{}, err
-	}
-	cc, err := m.files.compileConfig()
-	if err != nil {
-		return fingerprint{}, err
-	}
-	fp := fingerprint{
-		Model: sha(mc), Compile: sha(cc), Data: hashArrays(append(slices.Clone(r.x), r.y...)...),
-		Rows: r.x[0].Dim(0), Seed: m.seed, BatchSize: r.cfg.BatchSize, Shuffle: !r.cfg.NoShuffle,
-		ValidationSplit: strictjson.Float(r.cfg.ValidationSplit),
-	}
-	if r.val != nil {
-		fp.Validation = hashArrays(append(slices.Clone(r.val.x), r.val.y...)...)
-	}
-	return fp, nil
-}
-
-// diff names the first field in which two fingerprints differ.
-func (a fingerprint) diff(b fingerprint) string {
+// Diff names the first field in which two fingerprints differ, as the
+// backup a (the saved run) against this run b, or returns "".
+func (a RunFingerprint) Diff(b RunFingerprint) string {
 	switch {
 	case a.Seed != b.Seed:
 		return fmt.Sprintf("the backup was made with seed %d, this run uses %d", a.Seed, b.Seed)
-	case a.Model != b.Model:
-		return "the architecture differs"
-	case a.Compile != b.Compile:
-		return "the compile settings (optimizer, loss or metrics) differ"
 	case a.Rows != b.Rows:
 		return fmt.Sprintf("the backup was made with %d training rows, this run has %d", a.Rows, b.Rows)
 	case a.Data != b.Data:
@@ -214,15 +195,23 @@ func (a fingerprint) diff(b fingerprint) string {
 		return fmt.Sprintf("the backup was made with batch size %d, this run uses %d", a.BatchSize, b.BatchSize)
 	case a.Shuffle != b.Shuffle:
 		return fmt.Sprintf("the backup was made with shuffling %v, this run %v", a.Shuffle, b.Shuffle)
-	case math.Float64bits(float64(a.ValidationSplit)) != math.Float64bits(float64(b.ValidationSplit)):
+	case math.Float64bits(a.ValidationSplit) != math.Float64bits(b.ValidationSplit):
 		return fmt.Sprintf("the backup was made with validation split %v, this run uses %v", a.ValidationSplit, b.ValidationSplit)
 	}
 	return ""
 }
 
-func sha(b []byte) string {
-	s := sha256.Sum256(b)
-	return hex.EncodeToString(s[:])
+// cloneHistory copies the epochs and values of a History.
+func cloneHistory(h *History) History {
+	c := History{Epoch: slices.Clone(h.Epoch), History: make(map[string][]float64, len(h.History))}
+	if c.Epoch == nil {
+		c.Epoch = []int{}
+	}
+	for k, v := range h.History {
+		c.History[k] = slices.Clone(v)
+	}
+	c.Params = maps.Clone(h.Params)
+	return c
 }
 
 // hashArrays returns the SHA-256 of the arrays' shapes and float32 values.

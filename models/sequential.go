@@ -53,6 +53,16 @@
 // MNIST that keeps the 47 MB of bytes in memory instead of adding a
 // 188 MB float32 copy, with the same results bit for bit.
 //
+// # Saving
+//
+// Package saving writes models to files and reads them back (saving.Save,
+// saving.Load, the ModelCheckpoint and BackupAndRestore callbacks). This
+// package owns what they write: a model's TrainingState (the weights, the
+// optimizer's slots, the random states and, during Fit, the position of
+// the run and the callbacks' states), which TrainingState and RunState
+// capture and SetTrainingState puts back, and the description of the
+// model (Layers, LayerNames, Graph, CompileSettings).
+//
 // # Errors
 //
 // NewModel, Compile, Fit, Evaluate and Predict check their arguments and
@@ -66,8 +76,6 @@ import (
 	"io"
 	"os"
 	"reflect"
-	"regexp"
-	"strings"
 
 	"github.com/neuron-go/neuron/internal/summary"
 	"github.com/neuron-go/neuron/layers"
@@ -212,7 +220,7 @@ func (m *Sequential) build(op string, inputShape []int) error {
 // bind points the engine at this model before a Fit, Evaluate or
 // Predict.
 func (m *Sequential) bind() {
-	m.owner, m.files, m.writer = m, m, m.Out
+	m.owner, m.writer = m, m.Out
 	m.inNames, m.outNames = oneX, oneY
 	if m.lazyBuild == nil {
 		m.lazyBuild = m.buildFrom
@@ -273,33 +281,28 @@ func (m *Sequential) ensureBuilt() error {
 	return m.Build()
 }
 
-var (
-	camelWord  = regexp.MustCompile(`(.)([A-Z][a-z]+)`)
-	camelLower = regexp.MustCompile(`([a-z])([A-Z])`)
-)
-
-// snake converts a Keras class name to its layer-name prefix with Keras's
-// to_snake_case rule: "MaxPooling2D" → "max_pooling2d", "Conv2D" → "conv2d".
-func snake(class string) string {
-	s := camelWord.ReplaceAllString(class, "${1}_${2}")
-	return strings.ToLower(camelLower.ReplaceAllString(s, "${1}_${2}"))
-}
+// snake converts a Keras class name to its layer-name prefix.
+func snake(class string) string { return layers.DefaultName(class) }
 
 // assignNames names the layers as Keras does within one model: the first
 // Dense is "dense", the next "dense_1", and so on.
-func (m *Sequential) assignNames() {
+func (m *Sequential) assignNames() { m.names = layerNamesOf(m.layers) }
+
+// layerNamesOf returns the names of a stack of layers.
+func layerNamesOf(ls []layers.Layer) []string {
 	seen := map[string]int{}
-	m.names = make([]string, len(m.layers))
-	for i, l := range m.layers {
+	names := make([]string, len(ls))
+	for i, l := range ls {
 		base := snake(l.ClassName())
 		n := seen[base]
 		seen[base] = n + 1
 		if n == 0 {
-			m.names[i] = base
+			names[i] = base
 		} else {
-			m.names[i] = fmt.Sprintf("%s_%d", base, n)
+			names[i] = fmt.Sprintf("%s_%d", base, n)
 		}
 	}
+	return names
 }
 
 // InputShape returns the per-example input shape, or nil before Build.
@@ -333,6 +336,10 @@ func (m *Sequential) CountParams() int {
 func (m *Sequential) Call(x *tensor.Tensor, training bool) *tensor.Tensor {
 	if m.net == nil || !m.built {
 		m.net = chainNetwork(m.layers, nil, nil, nil)
+	}
+	if !training {
+		// The weights may have changed since the last call.
+		m.net.resetInference()
 	}
 	m.in1[0] = x
 	return m.net.forward(m.in1[:], training)[0]

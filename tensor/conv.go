@@ -21,11 +21,17 @@ import (
 //   - "same": out = ⌈in/stride⌉; the total padding max((out−1)·stride +
 //     kernel − in, 0) is split with the odd element after the input, so
 //     padBefore = total/2.
+//   - "causal" (Keras's Conv1D): kernel − 1 zeros before the input and
+//     none after, so out = ⌈in/stride⌉ and output i sees no input after
+//     i·stride.
 //
-// kernel and stride must be positive. It panics with a *ShapeError for any
-// other padding.
+// kernel and stride must be positive; for a dilated kernel pass its
+// effective size (kernel − 1)·dilation + 1. It panics with a *ShapeError
+// for any other padding.
 func ConvOutputSize(in, kernel, stride int, padding string) (out, padBefore int) {
 	switch padding {
+	case "causal":
+		return (in + stride - 1) / stride, kernel - 1
 	case "valid":
 		if in < kernel {
 			return 0, 0
@@ -45,6 +51,7 @@ type window2D struct {
 	n, h, w, c int // input batch, height, width, channels
 	kh, kw     int // window
 	sh, sw     int // strides
+	dh, dw     int // dilation: 1, or for a dilated convolution the step between kernel taps
 	oh, ow     int // output height and width
 	padT, padL int // padding before the first row and column
 }
@@ -67,7 +74,7 @@ func newWindow2D(op string, xs []int, kh, kw int, strides [2]int, padding string
 	if padding != "valid" && padding != "same" {
 		panic(shapeErr(op, fmt.Sprintf(`padding must be "valid" or "same", got %q`, padding), shapes()...))
 	}
-	g := window2D{n: xs[0], h: xs[1], w: xs[2], c: xs[3], kh: kh, kw: kw, sh: strides[0], sw: strides[1]}
+	g := window2D{n: xs[0], h: xs[1], w: xs[2], c: xs[3], kh: kh, kw: kw, sh: strides[0], sw: strides[1], dh: 1, dw: 1}
 	g.oh, g.padT = ConvOutputSize(g.h, kh, g.sh, padding)
 	g.ow, g.padL = ConvOutputSize(g.w, kw, g.sw, padding)
 	if g.oh <= 0 || g.ow <= 0 {
@@ -339,6 +346,11 @@ type convPlan struct {
 	g                window2D
 	f, k, per, chunk int
 	direct, useCols  bool
+	// groups is the number of channel groups (1 for a plain convolution);
+	// general is true for a grouped or dilated one, which goes through
+	// forwardGeneral and backwardGeneral (k is then a group's field).
+	groups  int
+	general bool
 	// cols is the im2col matrix of a batch that forward did in one chunk,
 	// kept for the kernel gradient.
 	cols []float32
@@ -346,18 +358,38 @@ type convPlan struct {
 
 // newConvPlan checks the shapes of a convolution and plans it.
 func newConvPlan(op string, x, w, b *Tensor, strides [2]int, padding string) convPlan {
-	if len(w.shape) != 4 {
-		panic(shapeErr(op, "want a [KH, KW, C, F] kernel", x.shape, w.shape))
+	return planConv(op, x.shape, w.shape, b, ConvSpec{Strides: strides, Padding: padding})
+}
+
+// planConv checks the shapes of a convolution of an input of shape xs
+// ([N, H, W, C]) with a kernel of shape ws ([KH, KW, C/groups, F]) and
+// plans it.
+func planConv(op string, xs, ws []int, b *Tensor, s ConvSpec) convPlan {
+	// Errors quote copies: the caller's shapes need not escape.
+	cp := func(s []int) []int { return append([]int(nil), s...) }
+	if len(ws) != 4 {
+		panic(shapeErr(op, "want a [KH, KW, C, F] kernel", cp(xs), cp(ws)))
 	}
-	g := newWindow2D(op, x.shape, w.shape[0], w.shape[1], strides, padding, w.shape)
-	if w.shape[2] != g.c {
-		panic(shapeErr(op, fmt.Sprintf("kernel has %d input channels, the input %d", w.shape[2], g.c), x.shape, w.shape))
+	strides, dil, groups := s.resolve()
+	g := newConvWindow(op, xs, ws[0], ws[1], strides, dil, s.padding(), ws)
+	if groups <= 0 || g.c%groups != 0 || ws[3]%groups != 0 {
+		panic(shapeErr(op, fmt.Sprintf("groups %d must be positive and divide the %d input channels and the %d filters", groups, g.c, ws[3]), cp(xs), cp(ws)))
 	}
-	f := w.shape[3]
+	if ws[2]*groups != g.c {
+		panic(shapeErr(op, fmt.Sprintf("kernel has %d input channels, the input %d in %d groups", ws[2], g.c, groups), cp(xs), cp(ws)))
+	}
+	f := ws[3]
 	if b != nil && (len(b.shape) != 1 || b.shape[0] != f) {
-		panic(shapeErr(op, fmt.Sprintf("bias must have shape [%d]", f), b.shape))
+		panic(shapeErr(op, fmt.Sprintf("bias must have shape [%d]", f), cp(b.shape)))
 	}
-	p := convPlan{g: g, f: f, k: g.kh * g.kw * g.c, per: g.oh * g.ow}
+	p := convPlan{g: g, f: f, k: g.kh * g.kw * ws[2], per: g.oh * g.ow, groups: groups}
+	if groups > 1 || g.dh > 1 || g.dw > 1 {
+		// A grouped or dilated convolution: im2col of each group's
+		// channels with the taps dilation apart, and a product per group.
+		p.general, p.useCols = true, true
+		p.chunk = evenChunks(g.n, colsFloats/(p.per*p.k))
+		return p
+	}
 	p.useCols = !g.identityCols()
 	p.direct = p.useCols && p.k <= directMaxK && vec.ConvRowsFast(f)
 	switch {
@@ -456,6 +488,10 @@ func conv2DBackward(o *Tensor) {
 // than a separate pass adding the bias. The direct kernels add the bias and
 // apply the ReLU before they store an output.
 func (p *convPlan) forward(x, w, b *Tensor, relu bool, dst func(n0, n1 int) []float32, done func(n0, n1 int, y []float32)) {
+	if p.general {
+		p.forwardGeneral(x, w, b, relu, dst, done)
+		return
+	}
 	g, f, k, per := &p.g, p.f, p.k, p.per
 	var bias []float32
 	var beta float32
@@ -521,6 +557,10 @@ func (p *convPlan) forward(x, w, b *Tensor, relu bool, dst func(n0, n1 int) []fl
 // path uses the matrix that forward kept (one chunk) or recomputes each
 // chunk's; the input gradient is col2im(g·wᵀ) of each chunk.
 func (p *convPlan) backward(x, w, b *Tensor, grad func(n0, n1 int) []float32) {
+	if p.general {
+		p.backwardGeneral(x, w, b, grad)
+		return
+	}
 	g, f, k, per := &p.g, p.f, p.k, p.per
 	wGrad, bGrad, xGrad := w.requiresGrad, b != nil && b.requiresGrad, x.requiresGrad
 	a := arenaOf(x, w, b)
@@ -614,7 +654,7 @@ func (g *window2D) convDirect(y, x, w, bias []float32, f, n0, n1, first int, rel
 // goroutine, and the buffers are added to the gradients in image order, so
 // the result does not depend on the number of goroutines.
 func (g *window2D) convDirectGrad(a *Arena, x []float32, w, b *Tensor, gy []float32, n0, n1 int, wGrad, bGrad bool) {
-	f := w.shape[3]
+	f := len(w.data) / (g.kh * g.kw * g.c)
 	kf := g.kh * g.kw * g.c * f
 	sums := borrow(a, (n1-n0)*(kf+f))
 	clear(sums)
@@ -824,10 +864,13 @@ type winTask struct {
 	g            window2D
 	dst, src, gy []float32
 	w, bias      []float32
+	sums         []float32 // per-image kernel and bias gradient sums
 	arg          []int32
 	f, n0        int
+	c0, cg       int // the channels [c0, c0+cg) of a grouped im2col or col2im
 	relu         bool
 	wGrad, bGrad bool
+	xGrad        bool
 }
 
 type winTaskKind int
@@ -841,6 +884,10 @@ const (
 	taskMaxPoolBackward                    // src (pooled gradient), arg → dst (the chunk)
 	taskAvgPool                            // src (the chunk) → dst
 	taskAvgPoolBackward                    // src (pooled gradient) → dst (the chunk)
+	taskIm2colGeneral                      // src channels [c0, c0+cg) → dst, dilated
+	taskCol2imGeneral                      // src → dst channels [c0, c0+cg), dilated
+	taskDepthwise                          // depthwise convolution: src → dst
+	taskDepthwiseGrad                      // input gradient → dst, kernel and bias sums → sums
 )
 
 var winTasks = sync.Pool{New: func() any { return new(winTask) }}
@@ -878,6 +925,14 @@ func (t *winTask) Run(lo, hi int) {
 		g.avgPool(t.dst, t.src, n0+lo, n0+hi, n0)
 	case taskAvgPoolBackward:
 		g.avgPoolBackward(t.dst, t.src, n0+lo, n0+hi, n0)
+	case taskIm2colGeneral:
+		g.im2colGeneral(t.dst, t.src, n0+lo, n0+hi, n0, t.c0, t.cg)
+	case taskCol2imGeneral:
+		g.col2imGeneral(t.dst, t.src, n0+lo, n0+hi, n0, t.c0, t.cg)
+	case taskDepthwise:
+		g.depthwise(t.dst, t.src, t.w, t.bias, n0+lo, n0+hi)
+	case taskDepthwiseGrad:
+		g.depthwiseGrad(t.dst, t.sums, t.gy, t.src, t.w, n0+lo, n0+hi, n0, t.xGrad, t.wGrad, t.bGrad)
 	}
 }
 

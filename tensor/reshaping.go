@@ -348,3 +348,39 @@ func GaussianDropout(x *Tensor, rate float32, rng *rand.Rand) *Tensor {
 	}
 	return DropoutMask(x, mask)
 }
+
+// Reverse returns t with the order of its elements along axis (negative
+// counts from the end) reversed, as keras.ops.flip: Bidirectional puts its
+// backward layer's sequence back in time order with it. d/dt reverses the
+// gradient the same way.
+func (t *Tensor) Reverse(axis int) *Tensor {
+	outer, k, inner, ax := t.axisSplit("Reverse", axis)
+	out := newOutRaw(t.shape, t)
+	reverseBlocks(out.data, t.data, outer, k, inner, false)
+	if nd := track(out, "Reverse", reverseBackward, t); nd != nil {
+		nd.ints = [2]int{ax}
+	}
+	return out
+}
+
+func reverseBackward(o *Tensor) {
+	t := o.node.in[0]
+	outer, k, inner, _ := t.axisSplit("Reverse", o.node.ints[0])
+	reverseBlocks(t.grad, o.grad, outer, k, inner, true)
+}
+
+// reverseBlocks copies (or adds, with add) src to dst with the k blocks
+// of inner values of each of the outer groups in reverse order.
+func reverseBlocks(dst, src []float32, outer, k, inner int, add bool) {
+	for o := range outer {
+		for j := range k {
+			d := dst[(o*k+k-1-j)*inner : (o*k+k-j)*inner]
+			s := src[(o*k+j)*inner : (o*k+j+1)*inner]
+			if add {
+				addTo(d, s)
+			} else {
+				copy(d, s)
+			}
+		}
+	}
+}

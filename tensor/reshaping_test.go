@@ -25,6 +25,9 @@ func TestPadCropRepeatPermuteValues(t *testing.T) {
 		{"repeat axis 1", x.Repeat(2, 1), []int{2, 6}, []float32{1, 1, 2, 2, 3, 3, 4, 4, 5, 5, 6, 6}},
 		// numpy.repeat(x, 2, axis=0)
 		{"repeat axis 0", x.Repeat(2, 0), []int{4, 3}, []float32{1, 2, 3, 1, 2, 3, 4, 5, 6, 4, 5, 6}},
+		// numpy.flip(x, axis=1), numpy.flip(x, axis=0)
+		{"reverse axis 1", x.Reverse(1), []int{2, 3}, []float32{3, 2, 1, 6, 5, 4}},
+		{"reverse axis 0", x.Reverse(-2), []int{2, 3}, []float32{4, 5, 6, 1, 2, 3}},
 		// numpy.transpose(x)
 		{"permute", tensor.Permute(x, []int{1, 0}), []int{3, 2}, []float32{1, 4, 2, 5, 3, 6}},
 	} {
@@ -60,6 +63,7 @@ func TestReshapingGradCheck(t *testing.T) {
 			return tensor.Crop(xs[0], [][2]int{{0, 0}, {1, 1}, {0, 2}, {0, 1}})
 		},
 		"repeat":  func(xs ...*tensor.Tensor) *tensor.Tensor { return xs[0].Repeat(3, 2) },
+		"reverse": func(xs ...*tensor.Tensor) *tensor.Tensor { return xs[0].Reverse(1) },
 		"permute": func(xs ...*tensor.Tensor) *tensor.Tensor { return tensor.Permute(xs[0], []int{0, 3, 1, 2}) },
 		"noise": func(xs ...*tensor.Tensor) *tensor.Tensor {
 			return tensor.GaussianNoise(xs[0], 0.5, rand.New(rand.NewPCG(1, 2)))

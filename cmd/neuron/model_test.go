@@ -21,6 +21,7 @@ import (
 	"github.com/neuron-go/neuron/activations"
 	"github.com/neuron-go/neuron/layers"
 	"github.com/neuron-go/neuron/models"
+	"github.com/neuron-go/neuron/saving"
 )
 
 // lineStarting returns the first line of s that starts with prefix, or "".
@@ -206,7 +207,7 @@ func TestEvaluatePredictCNN(t *testing.T) {
 func TestModelDoesNotFit(t *testing.T) {
 	dir := t.TempDir()
 	save := func(name string, m *models.Sequential) {
-		if err := m.Save(filepath.Join(dir, name)); err != nil {
+		if err := saving.Save(m, filepath.Join(dir, name)); err != nil {
 			t.Fatal(err)
 		}
 	}
@@ -404,7 +405,7 @@ func TestFunctionalModelFile(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if err := m.Save(filepath.Join(dir, "cifar.safetensors")); err != nil {
+	if err := saving.Save(m, filepath.Join(dir, "cifar.safetensors")); err != nil {
 		t.Fatal(err)
 	}
 	a, b := models.Input([]int{28, 28}, "a"), models.Input([]int{28, 28}, "b")
@@ -415,7 +416,7 @@ func TestFunctionalModelFile(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if err := two.Save(filepath.Join(dir, "two.safetensors")); err != nil {
+	if err := saving.Save(two, filepath.Join(dir, "two.safetensors")); err != nil {
 		t.Fatal(err)
 	}
 	for _, tc := range []struct {
@@ -442,7 +443,7 @@ func TestEvaluateFunctional(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if err := m.Save(filepath.Join(dir, "f.safetensors")); err != nil {
+	if err := saving.Save(m, filepath.Join(dir, "f.safetensors")); err != nil {
 		t.Fatal(err)
 	}
 	r := neuron(t, dir, nil, "evaluate", "f.safetensors", "-data", "mnist", "-limit", "100", "-verbose", "0", "-summary")

@@ -12,6 +12,7 @@ import (
 
 	"github.com/neuron-go/neuron/datasets"
 	"github.com/neuron-go/neuron/models"
+	"github.com/neuron-go/neuron/saving"
 )
 
 // This file holds the commands that use a saved model: evaluate and
@@ -64,13 +65,13 @@ func loadModel(path string) (savedModel, error) {
 	if info, err := os.Stat(path); err == nil && info.IsDir() {
 		return nil, fmt.Errorf("model %s is a directory, not a model file", path)
 	}
-	m, err := models.Load(path)
+	m, err := saving.Load(path)
 	if err == nil {
 		return sequentialFile{m}, nil
 	}
-	if errors.Is(err, models.ErrInvalidFile) {
+	if errors.Is(err, saving.ErrInvalidFile) {
 		// Perhaps a functional model.
-		if fm, ferr := models.LoadModel(path); ferr == nil {
+		if fm, ferr := saving.LoadModel(path); ferr == nil {
 			return newFunctionalFile(fm, path)
 		}
 	}
@@ -78,19 +79,19 @@ func loadModel(path string) (savedModel, error) {
 	switch {
 	case errors.As(err, &pe):
 		return nil, fmt.Errorf("model %s: %v", path, pe.Err)
-	case errors.Is(err, models.ErrChecksum):
+	case errors.Is(err, saving.ErrChecksum):
 		return nil, fmt.Errorf("model %s is damaged: %s", path, loadReason(err, path))
-	case errors.Is(err, models.ErrInvalidFile):
+	case errors.Is(err, saving.ErrInvalidFile):
 		return nil, fmt.Errorf("model %s is not a valid model file: %s", path, loadReason(err, path))
 	}
 	return nil, fmt.Errorf("model %s: %s", path, loadReason(err, path))
 }
 
-// loadReason is Load's message without its "models: load PATH: " prefix,
+// loadReason is Load's message without its "saving: load PATH: " prefix,
 // which loadModel's messages already say.
 func loadReason(err error, path string) string {
 	msg := err.Error()
-	msg = strings.TrimPrefix(msg, "models: load "+path+": ")
+	msg = strings.TrimPrefix(msg, "saving: load "+path+": ")
 	msg = strings.TrimPrefix(msg, "invalid file: ")
 	return msg
 }

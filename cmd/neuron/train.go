@@ -18,6 +18,7 @@ import (
 	"github.com/neuron-go/neuron/datasets"
 	"github.com/neuron-go/neuron/internal/course"
 	"github.com/neuron-go/neuron/models"
+	"github.com/neuron-go/neuron/saving"
 )
 
 // program is one of the course's three programs.
@@ -248,7 +249,7 @@ func runTrain(args []string, s streams) error {
 	fit.Callbacks = []callbacks.Callback{timer}
 	if o.backup != "" {
 		fit.Callbacks = append(fit.Callbacks, &backupCallback{
-			BackupAndRestore: &models.BackupAndRestore{
+			BackupAndRestore: &saving.BackupAndRestore{
 				Dir: o.backup, SaveEvery: o.backupEvery,
 				Log: &prefixWriter{w: s.stderr, trim: "BackupAndRestore: ", prefix: "neuron train: "},
 			},
@@ -261,7 +262,7 @@ func runTrain(args []string, s streams) error {
 	if err != nil {
 		return backupError(err)
 	}
-	if err := m.Save(save); err != nil {
+	if err := saving.Save(m, save); err != nil {
 		return writeError("-save", save, err)
 	}
 	fmt.Fprintln(s.stdout, "saved the model to", save)
@@ -427,11 +428,11 @@ type trainRun struct {
 	pred       []int
 }
 
-// backupCallback is a models.BackupAndRestore that keeps its backups when
+// backupCallback is a saving.BackupAndRestore that keeps its backups when
 // Ctrl-C stops training before the last epoch, so that running the same
 // command again resumes the run rather than starting afresh.
 type backupCallback struct {
-	*models.BackupAndRestore
+	*saving.BackupAndRestore
 	timer  *epochTimer
 	epochs int
 }
@@ -447,7 +448,7 @@ func (b *backupCallback) OnTrainEnd(logs callbacks.Logs) error {
 // backupError names -backup in the errors of BackupAndRestore, such as
 // a backup made by a different run.
 func backupError(err error) error {
-	const prefix = "models: BackupAndRestore: "
+	const prefix = "saving: BackupAndRestore: "
 	if msg := err.Error(); strings.HasPrefix(msg, prefix) {
 		return errors.New("-backup: " + strings.TrimPrefix(msg, prefix))
 	}

@@ -17,7 +17,7 @@ import (
 
 	"github.com/neuron-go/neuron/datasets"
 	"github.com/neuron-go/neuron/datasets/mnist"
-	"github.com/neuron-go/neuron/models"
+	"github.com/neuron-go/neuron/saving"
 )
 
 // The test binary doubles as the program: with mainArgsEnv set, it runs
@@ -52,7 +52,7 @@ func program(t *testing.T, args ...string) (*exec.Cmd, *bytes.Buffer) {
 
 func weightsHash(t *testing.T, path string) string {
 	t.Helper()
-	m, err := models.Load(path)
+	m, err := saving.Load(path)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -165,7 +165,7 @@ func TestKillResumeSaveLoad(t *testing.T) {
 			t.Fatalf("attempt %d found a damaged backup:\n%s", attempt, out)
 		}
 		for _, name := range []string{"backup.safetensors", "backup.prev.safetensors"} {
-			if err := models.VerifyFile(filepath.Join(backup, name)); err != nil && !errors.Is(err, os.ErrNotExist) {
+			if err := saving.VerifyFile(filepath.Join(backup, name)); err != nil && !errors.Is(err, os.ErrNotExist) {
 				t.Fatal(err)
 			}
 		}

@@ -19,6 +19,7 @@ import (
 	"github.com/neuron-go/neuron/losses"
 	"github.com/neuron-go/neuron/models"
 	"github.com/neuron-go/neuron/optimizers"
+	"github.com/neuron-go/neuron/saving"
 	"github.com/neuron-go/neuron/tensor"
 )
 
@@ -83,16 +84,16 @@ var catalogue = []struct {
 	}, "layers: PositionEmbedding: the inputs have 10 steps, more than SequenceLength 8"},
 
 	// Special files where a model file is expected: refused at once.
-	{"Load on a FIFO", func(t *testing.T) error { _, err := models.Load(fifo(t)); return err }, "a named pipe (FIFO), not a regular file"},
-	{"LoadWeights on a FIFO", func(t *testing.T) error { return dense(t).LoadWeights(fifo(t)) }, "a named pipe (FIFO), not a regular file"},
-	{"VerifyFile on a FIFO", func(t *testing.T) error { return models.VerifyFile(fifo(t)) }, "a named pipe (FIFO), not a regular file"},
-	{"Load on /dev/zero", func(*testing.T) error { _, err := models.Load("/dev/zero"); return err }, "a character device, not a regular file"},
-	{"Load on a directory", func(t *testing.T) error { _, err := models.Load(t.TempDir()); return err }, "a directory, not a regular file"},
+	{"Load on a FIFO", func(t *testing.T) error { _, err := saving.Load(fifo(t)); return err }, "a named pipe (FIFO), not a regular file"},
+	{"LoadWeights on a FIFO", func(t *testing.T) error { return saving.LoadWeights(dense(t), fifo(t)) }, "a named pipe (FIFO), not a regular file"},
+	{"VerifyFile on a FIFO", func(t *testing.T) error { return saving.VerifyFile(fifo(t)) }, "a named pipe (FIFO), not a regular file"},
+	{"Load on /dev/zero", func(*testing.T) error { _, err := saving.Load("/dev/zero"); return err }, "a character device, not a regular file"},
+	{"Load on a directory", func(t *testing.T) error { _, err := saving.Load(t.TempDir()); return err }, "a directory, not a regular file"},
 	{"ReadCSV on a FIFO", func(t *testing.T) error { _, err := data.ReadCSV(fifo(t), data.CSVOptions{}); return err }, "a named pipe (FIFO), not a regular file"},
 
 	// Model files that look valid (checksum recomputed) but are not.
 	{"a model file whose kernel is all NaN", func(t *testing.T) error {
-		_, err := models.Load(rewrite(t, saved(t), func(meta map[string]string, name string, v []float32) {
+		_, err := saving.Load(rewrite(t, saved(t), func(meta map[string]string, name string, v []float32) {
 			if name == "dense/kernel" {
 				for i := range v {
 					v[i] = float32(math.NaN())
@@ -102,7 +103,7 @@ var catalogue = []struct {
 		return err
 	}, `tensor "dense/kernel": value 0 is NaN; weights must be finite`},
 	{"a model file with iterations = MaxInt64", func(t *testing.T) error {
-		_, err := models.Load(rewrite(t, saved(t), func(meta map[string]string, _ string, _ []float32) {
+		_, err := saving.Load(rewrite(t, saved(t), func(meta map[string]string, _ string, _ []float32) {
 			meta["training_state"] = strings.Replace(meta["training_state"], `"iterations":2`, `"iterations":9223372036854775807`, 1)
 		}))
 		return err
@@ -261,7 +262,7 @@ func saved(t *testing.T) string {
 		panic(err) // the row runs off the test's goroutine: TestCatalogue reports it
 	}
 	p := filepath.Join(t.TempDir(), "m.safetensors")
-	if err := m.Save(p); err != nil {
+	if err := saving.Save(m, p); err != nil {
 		panic(err) // the row runs off the test's goroutine: TestCatalogue reports it
 	}
 	return p

@@ -14,6 +14,7 @@ import (
 	"github.com/neuron-go/neuron/metrics"
 	"github.com/neuron-go/neuron/models"
 	"github.com/neuron-go/neuron/optimizers"
+	"github.com/neuron-go/neuron/saving"
 )
 
 // Options are the flags every course program takes.
@@ -42,10 +43,14 @@ type Options struct {
 }
 
 // ParseFlags parses the command line with the program's defaults and exits
-// with a one-line message on a bad value.
-func ParseFlags(name string, epochs int, scale, validation bool) Options {
+// with a one-line message on a bad value. Each extra function adds a
+// program's own flags to the set before it is parsed.
+func ParseFlags(name string, epochs int, scale, validation bool, extra ...func(*flag.FlagSet)) Options {
 	fs := flag.NewFlagSet(name, flag.ExitOnError)
 	var o Options
+	for _, f := range extra {
+		f(fs)
+	}
 	fs.IntVar(&o.Epochs, "epochs", epochs, "number of passes over the training data")
 	fs.IntVar(&o.BatchSize, "batch-size", 32, "examples per training step")
 	fs.Uint64Var(&o.Seed, "seed", 0, "seed for the initial weights, shuffling and dropout")
@@ -108,21 +113,16 @@ func (o Options) Callbacks() []callbacks.Callback {
 	if o.Backup == "" {
 		return nil
 	}
-	return []callbacks.Callback{&models.BackupAndRestore{Dir: o.Backup, SaveEvery: o.BackupEvery, Log: os.Stderr}}
+	return []callbacks.Callback{&saving.BackupAndRestore{Dir: o.Backup, SaveEvery: o.BackupEvery, Log: os.Stderr}}
 }
 
-// Saver is a model that saves itself to one file: a *models.Sequential or
-// a *models.Model.
-type Saver interface {
-	Save(path string, opts ...models.SaveOption) error
-}
-
-// SaveModel saves the trained model with -save.
-func (o Options) SaveModel(m Saver) error {
+// SaveModel saves the trained model (a *models.Sequential or a
+// *models.Model) with -save.
+func (o Options) SaveModel(m saving.Model) error {
 	if o.Save == "" {
 		return nil
 	}
-	if err := m.Save(o.Save); err != nil {
+	if err := saving.Save(m, o.Save); err != nil {
 		return err
 	}
 	fmt.Println("saved the model to", o.Save)
@@ -133,7 +133,7 @@ func (o Options) SaveModel(m Saver) error {
 // settings is compiled as the course programs compile theirs, so that it
 // can be evaluated.
 func (o Options) LoadModel() (*models.Sequential, error) {
-	m, err := models.Load(o.Load)
+	m, err := saving.Load(o.Load)
 	if err != nil {
 		return nil, err
 	}
@@ -154,7 +154,7 @@ func (o Options) LoadModel() (*models.Sequential, error) {
 // without its compile settings is compiled with compile, so that it can be
 // evaluated.
 func (o Options) LoadFunctional(compile func(*models.Model) error) (*models.Model, error) {
-	m, err := models.LoadModel(o.Load)
+	m, err := saving.LoadModel(o.Load)
 	if err != nil {
 		return nil, err
 	}

@@ -1,11 +1,10 @@
-package models
+package saving
 
 import (
 	"errors"
 	"fmt"
 	"io"
 	"math"
-	"math/rand/v2"
 	"os"
 	"slices"
 	"strings"
@@ -15,6 +14,7 @@ import (
 	"github.com/neuron-go/neuron/internal/strictjson"
 	"github.com/neuron-go/neuron/layers"
 	"github.com/neuron-go/neuron/metrics"
+	"github.com/neuron-go/neuron/models"
 	"github.com/neuron-go/neuron/optimizers"
 )
 
@@ -38,16 +38,19 @@ const (
 	maxLayers = 10000
 	// maxValues bounds the values of one example at any layer.
 	maxValues = 1 << 31
+	// maxDepth bounds the nesting of functional models in a config.
+	maxDepth = 32
 )
 
 func invalidf(format string, args ...any) error {
 	return fmt.Errorf("%w: %s", ErrInvalidFile, fmt.Sprintf(format, args...))
 }
 
-// Load reads a model written by Save: it rebuilds the architecture from
-// the file's config, puts the weights back and, if the file holds them,
-// compiles the model with the saved settings and restores the optimizer's
-// state. The loaded model predicts exactly as the saved one did.
+// Load reads a Sequential written by Save: it rebuilds the architecture
+// from the file's config, puts the weights back and, if the file holds
+// them, compiles the model with the saved settings and restores the
+// optimizer's state. The loaded model predicts exactly as the saved one
+// did.
 //
 // Loading runs no code from the file: layer classes come from a closed
 // registry (layers.Register), the JSON is decoded strictly (unknown or
@@ -55,25 +58,25 @@ func invalidf(format string, args ...any) error {
 // and every size is checked against the file and the architecture before
 // memory is allocated for it. A damaged file gives an error wrapping
 // ErrInvalidFile or ErrChecksum, never a panic.
-func Load(path string) (*Sequential, error) {
+func Load(path string) (*models.Sequential, error) {
 	f, size, err := openFile(path)
 	if err != nil {
-		return nil, fmt.Errorf("models: load %s: %w", path, err)
+		return nil, fmt.Errorf("saving: load %s: %w", path, err)
 	}
 	defer f.Close()
 	m, err := read(f, size, true)
 	if err != nil {
-		return nil, fmt.Errorf("models: load %s: %w", path, err)
+		return nil, fmt.Errorf("saving: load %s: %w", path, err)
 	}
 	return m, nil
 }
 
-// Read reads a model written by Save or WriteTo from the first size bytes
-// of r, as Load does.
-func Read(r io.ReaderAt, size int64) (*Sequential, error) {
+// Read reads a Sequential written by Save or Write from the first size
+// bytes of r, as Load does.
+func Read(r io.ReaderAt, size int64) (*models.Sequential, error) {
 	m, err := read(r, size, true)
 	if err != nil {
-		return nil, fmt.Errorf("models: read: %w", err)
+		return nil, fmt.Errorf("saving: read: %w", err)
 	}
 	return m, nil
 }
@@ -135,7 +138,7 @@ func openNeuron(r io.ReaderAt, size int64, want ...string) (*safetensors.File, e
 	return f, nil
 }
 
-// loadedModel is a model_config decoded into layers.
+// loadedModel is a Sequential's model_config decoded into layers.
 type loadedModel struct {
 	name    string
 	seed    uint64
@@ -146,14 +149,19 @@ type loadedModel struct {
 	weights [][]layers.WeightShape
 }
 
-// parseModelConfig decodes model_config and plans the layers' shapes.
+// parseModelConfig decodes a Sequential's model_config and plans the
+// layers' shapes.
 func parseModelConfig(s string) (*loadedModel, error) {
 	var sm savedModel
 	if err := strictjson.Decode([]byte(s), &sm); err != nil {
 		return nil, invalidf("%s: %v", metaModel, err)
 	}
 	if sm.ClassName != "Sequential" {
-		return nil, invalidf("%s: class_name is %q; want \"Sequential\"", metaModel, sm.ClassName)
+		hint := ""
+		if sm.ClassName == "Functional" {
+			hint = " (a functional model: use LoadModel)"
+		}
+		return nil, invalidf("%s: class_name is %q%s; want \"Sequential\"", metaModel, sm.ClassName, hint)
 	}
 	n := len(sm.Config.Layers)
 	if n == 0 || n > maxLayers {
@@ -167,15 +175,6 @@ func parseModelConfig(s string) (*loadedModel, error) {
 		}
 		lm.layers = append(lm.layers, l)
 		lm.names = append(lm.names, name)
-	}
-	// The model names its layers itself; the file's names must agree, as
-	// the tensors are named after them.
-	names := NewSequential(lm.layers...)
-	names.assignNames()
-	for i, name := range names.names {
-		if lm.names[i] != name {
-			return nil, invalidf("%s: config.layers[%d] is named %q; a model names it %q", metaModel, i, lm.names[i], name)
-		}
 	}
 	in := sm.BuildConfig.InputShape
 	if len(in) < 2 || in[0] != nil {
@@ -243,7 +242,7 @@ func checkTensor(f *safetensors.File, name string, shape []int) error {
 	if !ok {
 		return invalidf("tensor %q is missing", name)
 	}
-	if !equalShape(e.Shape, shape) {
+	if !slices.Equal(e.Shape, shape) {
 		return invalidf("tensor %q has shape %v; the architecture needs %v", name, e.Shape, shape)
 	}
 	return nil
@@ -251,7 +250,7 @@ func checkTensor(f *safetensors.File, name string, shape []int) error {
 
 // loadedCompile is a decoded compile_config and training_state.
 type loadedCompile struct {
-	cfg      CompileConfig
+	cfg      models.CompileConfig
 	training savedTraining
 }
 
@@ -321,7 +320,7 @@ func parseTraining(ts string, t *savedTraining) error {
 
 // read is Load without the file handling; verify false skips the
 // checksum, for fuzzing the decoding behind it.
-func read(r io.ReaderAt, size int64, verify bool) (*Sequential, error) {
+func read(r io.ReaderAt, size int64, verify bool) (*models.Sequential, error) {
 	f, err := openNeuron(r, size, formatModel)
 	if err != nil {
 		return nil, err
@@ -341,32 +340,26 @@ func read(r io.ReaderAt, size int64, verify bool) (*Sequential, error) {
 	if lc != nil && lc.training.Position != nil {
 		return nil, invalidf("%s: position belongs in backups only", metaTraining)
 	}
+	// The model names its layers itself; the file's names must agree, as
+	// the tensors are named after them.
+	m := models.NewSequential(lm.layers...)
+	_, names := sequentialLayers(m)
+	for i, name := range names {
+		if lm.names[i] != name {
+			return nil, invalidf("%s: config.layers[%d] is named %q; a model names it %q", metaModel, i, lm.names[i], name)
+		}
+	}
 	// Every tensor must be accounted for before anything is allocated.
-	expected := map[string]bool{}
+	var planned []plannedWeight
 	for i, ws := range lm.weights {
 		for _, w := range ws {
-			name := lm.names[i] + "/" + w.Name
-			if err := checkTensor(f, name, w.Shape); err != nil {
-				return nil, err
-			}
-			expected[name] = true
-			if lc != nil && !w.NonTrainable {
-				for _, s := range lc.training.Slots {
-					if err := checkTensor(f, slotPrefix+s+"/"+name, w.Shape); err != nil {
-						return nil, err
-					}
-					expected[slotPrefix+s+"/"+name] = true
-				}
-			}
+			planned = append(planned, plannedWeight{lm.names[i] + "/" + w.Name, w})
 		}
 	}
-	for _, e := range f.Entries {
-		if !expected[e.Name] {
-			return nil, invalidf("unexpected tensor %q: the architecture has no such weight", e.Name)
-		}
+	if err := checkTensors(f, planned, lc); err != nil {
+		return nil, err
 	}
 
-	m := NewSequential(lm.layers...)
 	m.Name = lm.name
 	m.SetSeed(lm.seed)
 	if err := m.Build(lm.inShape...); err != nil {
@@ -377,147 +370,114 @@ func read(r io.ReaderAt, size int64, verify bool) (*Sequential, error) {
 			return nil, invalidf("%s: %v", metaCompile, err)
 		}
 	}
-	if verify {
-		if err := f.VerifyChecksum(); err != nil {
-			return nil, err
-		}
-	}
-	for i, l := range m.layers {
-		for _, w := range l.Weights() {
-			if err := readFinite(f, m.names[i]+"/"+w.Name, w.Value.Data()); err != nil {
-				return nil, err
-			}
-		}
-	}
-	if lc != nil {
-		if err := m.eng().restoreTraining(f, &lc.training); err != nil {
-			return nil, err
-		}
+	if err := readState(f, m, lc, verify); err != nil {
+		return nil, err
 	}
 	return m, nil
 }
 
-// restoreTraining reads the optimizer's slots from f and puts back the
-// optimizer's iterations and learning rate and the layers' random states.
-func (m *engine) restoreTraining(f *safetensors.File, t *savedTraining) error {
-	so, ok := m.optimizer.(optimizers.Stateful)
-	if !ok {
-		return fmt.Errorf("optimizer %T does not implement optimizers.Stateful", m.optimizer)
-	}
-	cur, err := so.State()
-	if err != nil {
-		return err
-	}
-	if len(cur.Slots) != len(t.Slots) {
-		return invalidf("%s: slots %q do not fit the %s optimizer", metaTraining, t.Slots, m.optimizer.Name())
-	}
-	st := optimizers.State{Iterations: t.Iterations}
-	for i, name := range t.Slots {
-		if cur.Slots[i].Name != name || len(cur.Slots[i].Values) != len(m.weights) {
-			return invalidf("%s: slots %q do not fit the %s optimizer", metaTraining, t.Slots, m.optimizer.Name())
-		}
-		vals := make([][]float32, len(m.weights))
-		for j := range m.weights {
-			vals[j] = make([]float32, m.weights[j].Size())
-			if err := readFinite(f, slotPrefix+name+"/"+m.weightNames[j], vals[j]); err != nil {
-				return err
-			}
-		}
-		st.Slots = append(st.Slots, optimizers.Slot{Name: name, Values: vals})
-	}
-	if err := so.SetState(st); err != nil {
-		return invalidf("%s: %v", metaTraining, err)
-	}
-	if lr := float64(t.LearningRate); lr > 0 {
-		m.optimizer.SetLR(lr)
-	}
-	return m.restoreRandom(t.RandomStates)
+// plannedWeight is a weight a loaded architecture will create.
+type plannedWeight struct {
+	name string
+	w    layers.WeightShape
 }
 
-// checkRandom checks saved random states against the model's layers
-// without changing them.
-func (m *engine) checkRandom(states map[string][]byte) error {
-	names := m.layerNames()
-	seen := 0
-	for i, nl := range m.net.layers {
-		l := nl.layer
-		if _, ok := l.(layers.RandomStater); !ok {
-			continue
+// checkTensors checks that the file holds every planned weight (and its
+// optimizer slots, with compile settings) with its shape, and nothing
+// else.
+func checkTensors(f *safetensors.File, planned []plannedWeight, lc *loadedCompile) error {
+	expected := map[string]bool{}
+	for _, p := range planned {
+		if err := checkTensor(f, p.name, p.w.Shape); err != nil {
+			return err
 		}
-		b, ok := states[names[i]]
-		if !ok {
-			return invalidf("%s: random_states has no entry for layer %q", metaTraining, names[i])
-		}
-		if _, isDropout := l.(*layers.Dropout); isDropout && len(b) > 0 {
-			var probe rand.PCG
-			if err := probe.UnmarshalBinary(b); err != nil {
-				return invalidf("%s: random_states[%q]: %v", metaTraining, names[i], err)
+		expected[p.name] = true
+		if lc != nil && !p.w.NonTrainable {
+			for _, s := range lc.training.Slots {
+				if err := checkTensor(f, slotPrefix+s+"/"+p.name, p.w.Shape); err != nil {
+					return err
+				}
+				expected[slotPrefix+s+"/"+p.name] = true
 			}
 		}
-		seen++
 	}
-	if seen != len(states) {
-		for name := range states {
-			if !slices.Contains(names, name) {
-				return invalidf("%s: random_states names layer %q, which the model does not have", metaTraining, name)
-			}
+	for _, e := range f.Entries {
+		if !expected[e.Name] {
+			return invalidf("unexpected tensor %q: the architecture has no such weight", e.Name)
 		}
-		return invalidf("%s: random_states has entries for layers without a random generator", metaTraining)
 	}
 	return nil
 }
 
-// restoreRandom puts back the random states of the layers that have one.
-func (m *engine) restoreRandom(states map[string][]byte) error {
-	names := m.layerNames()
-	seen := 0
-	for i, nl := range m.net.layers {
-		r, ok := nl.layer.(layers.RandomStater)
-		if !ok {
-			continue
+// readState verifies the checksum (unless verify is false) and reads the
+// weights of a loaded model and, with compile settings, its optimizer's
+// slots, iterations and learning rate and its layers' random states.
+func readState(f *safetensors.File, m Model, lc *loadedCompile, verify bool) error {
+	if verify {
+		if err := f.VerifyChecksum(); err != nil {
+			return err
 		}
-		b, ok := states[names[i]]
-		if !ok {
-			return invalidf("%s: random_states has no entry for layer %q", metaTraining, names[i])
-		}
-		if err := r.SetRandomState(b); err != nil {
-			return invalidf("%s: random_states[%q]: %v", metaTraining, names[i], err)
-		}
-		seen++
 	}
-	if seen != len(states) {
-		for name := range states {
-			if !slices.Contains(names, name) {
-				return invalidf("%s: random_states names layer %q, which the model does not have", metaTraining, name)
+	st, err := m.TrainingState()
+	if err != nil {
+		return invalidf("%s: %v", metaTraining, err)
+	}
+	// The model is new: its own tensors take the file's values.
+	for _, w := range st.Weights {
+		if err := readFinite(f, w.Name, w.Value.Data()); err != nil {
+			return err
+		}
+	}
+	if lc == nil {
+		st.Optimizer, st.RandomStates = nil, nil
+		return m.SetTrainingState(st)
+	}
+	t := &lc.training
+	trainable := trainableWeights(st.Weights)
+	opt := &optimizers.State{Iterations: t.Iterations}
+	for _, name := range t.Slots {
+		vals := make([][]float32, len(trainable))
+		for j, w := range trainable {
+			vals[j] = make([]float32, w.Value.Size())
+			if err := readFinite(f, slotPrefix+name+"/"+w.Name, vals[j]); err != nil {
+				return err
 			}
 		}
-		return invalidf("%s: random_states has entries for layers without a random generator", metaTraining)
+		opt.Slots = append(opt.Slots, optimizers.Slot{Name: name, Values: vals})
+	}
+	st.Optimizer, st.LearningRate, st.RandomStates = opt, float64(t.LearningRate), t.RandomStates
+	if st.RandomStates == nil {
+		st.RandomStates = map[string][]byte{}
+	}
+	if err := m.SetTrainingState(st); err != nil {
+		return invalidf("%s: %v", metaTraining, err)
 	}
 	return nil
 }
 
 // LoadWeights reads weights saved by SaveWeights (or the weights in a
-// file written by Save) into the model, which must be built and have the
-// same layers: every weight must be in the file with its shape, and the
-// file must hold no other weight, or the error wraps ErrMismatch. The
-// file is checked whole before any weight changes, so on error the model
-// keeps its weights.
-func (m *Sequential) LoadWeights(path string) error {
-	if err := m.ensureBuilt(); err != nil {
-		return fmt.Errorf("models: load weights %s: %w", path, err)
+// file written by Save, or a backup) into the model, which must be built
+// (a Sequential is built here if its first layer declares its input
+// shape) and have the same layers: every weight must be in the file with
+// its shape, and the file must hold no other weight, or the error wraps
+// ErrMismatch. The file is checked whole before any weight changes, so on
+// error the model keeps its weights.
+func LoadWeights(m Model, path string) error {
+	if err := ensureBuilt(m); err != nil {
+		return fmt.Errorf("saving: load weights %s: %w", path, err)
 	}
 	fh, size, err := openFile(path)
 	if err != nil {
-		return fmt.Errorf("models: load weights %s: %w", path, err)
+		return fmt.Errorf("saving: load weights %s: %w", path, err)
 	}
 	defer fh.Close()
-	if err := m.eng().readWeights(fh, size); err != nil {
-		return fmt.Errorf("models: load weights %s: %w", path, err)
+	if err := readWeights(fh, size, m); err != nil {
+		return fmt.Errorf("saving: load weights %s: %w", path, err)
 	}
 	return nil
 }
 
-func (m *engine) readWeights(r io.ReaderAt, size int64) error {
+func readWeights(r io.ReaderAt, size int64, m Model) error {
 	f, err := openNeuron(r, size, formatWeights, formatModel, formatBackup)
 	if err != nil {
 		return err
@@ -528,19 +488,16 @@ func (m *engine) readWeights(r io.ReaderAt, size int64) error {
 	}
 	var targets []target
 	expected := map[string]bool{}
-	for _, nl := range m.net.layers {
-		for _, w := range nl.layer.Weights() {
-			name := nl.name + "/" + w.Name
-			e, ok := f.Lookup(name)
-			if !ok {
-				return fmt.Errorf("%w: weight %q is not in the file", ErrMismatch, name)
-			}
-			if !equalShape(e.Shape, w.Value.Shape()) {
-				return fmt.Errorf("%w: weight %q has shape %v in the file and %v in the model", ErrMismatch, name, e.Shape, w.Value.Shape())
-			}
-			expected[name] = true
-			targets = append(targets, target{name, w.Value.Data()})
+	for _, w := range m.NamedWeights() {
+		e, ok := f.Lookup(w.Name)
+		if !ok {
+			return fmt.Errorf("%w: weight %q is not in the file", ErrMismatch, w.Name)
 		}
+		if !slices.Equal(e.Shape, w.Value.Shape()) {
+			return fmt.Errorf("%w: weight %q has shape %v in the file and %v in the model", ErrMismatch, w.Name, e.Shape, w.Value.Shape())
+		}
+		expected[w.Name] = true
+		targets = append(targets, target{w.Name, w.Value.Data()})
 	}
 	for _, e := range f.Entries {
 		if !expected[e.Name] && !strings.HasPrefix(e.Name, slotPrefix) {
@@ -570,7 +527,7 @@ func (m *engine) readWeights(r io.ReaderAt, size int64) error {
 func VerifyFile(path string) error {
 	fh, size, err := openFile(path)
 	if err != nil {
-		return fmt.Errorf("models: verify %s: %w", path, err)
+		return fmt.Errorf("saving: verify %s: %w", path, err)
 	}
 	defer fh.Close()
 	f, err := openNeuron(fh, size, formatModel, formatWeights, formatBackup)
@@ -582,7 +539,22 @@ func VerifyFile(path string) error {
 		err = readFinite(f, e.Name, make([]float32, e.Len()))
 	}
 	if err != nil {
-		return fmt.Errorf("models: verify %s: %w", path, err)
+		return fmt.Errorf("saving: verify %s: %w", path, err)
+	}
+	return nil
+}
+
+// readFinite reads a tensor of a model file and refuses values that are
+// NaN or infinite: a file's weights and optimizer slots are those of a
+// model that trained, which Fit stops before they diverge, so such a value
+// is damage (or a file made to look valid, its checksum recomputed) that
+// would otherwise show only as strange predictions.
+func readFinite(f *safetensors.File, name string, dst []float32) error {
+	if err := f.Read(name, dst); err != nil {
+		return err
+	}
+	if i, v, bad := firstNonFinite(dst); bad {
+		return invalidf("tensor %q: value %d is %v; weights must be finite", name, i, v)
 	}
 	return nil
 }

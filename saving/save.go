@@ -1,21 +1,50 @@
-package models
+// Package saving writes models to files and reads them back, as Keras's
+// keras.saving sits apart from keras.Model: the model file (architecture,
+// weights, compile settings and optimizer state), the weights file, the
+// backups that make training survive a kill (BackupAndRestore) and the
+// checkpoints written during training (ModelCheckpoint), with the checks
+// that make loading a file from anywhere safe.
+//
+//	if err := saving.Save(model, "mnist.safetensors"); err != nil { … }
+//	model, err := saving.Load("mnist.safetensors")      // a *models.Sequential
+//	fmodel, err := saving.LoadModel("resnet.safetensors") // a functional *models.Model
+//
+// The package encodes; the training package models owns what is encoded:
+// a model describes itself (its layers and their names, its graph, its
+// compile settings) and hands over its models.TrainingState (weights,
+// optimizer slots, random states and, during Fit, the run's position and
+// the callbacks' states), and takes one back with SetTrainingState. The
+// layering is one way: saving imports models, never the reverse.
+package saving
 
 import (
 	"encoding/json"
 	"errors"
 	"fmt"
 	"io"
+	"math"
 	"os"
 
+	"github.com/neuron-go/neuron/callbacks"
 	"github.com/neuron-go/neuron/internal/atomicfile"
 	"github.com/neuron-go/neuron/internal/safetensors"
 	"github.com/neuron-go/neuron/internal/strictjson"
 	"github.com/neuron-go/neuron/layers"
 	"github.com/neuron-go/neuron/losses"
 	"github.com/neuron-go/neuron/metrics"
+	"github.com/neuron-go/neuron/models"
 	"github.com/neuron-go/neuron/optimizers"
-	"github.com/neuron-go/neuron/tensor"
 )
+
+// Model is a model the package saves: a *models.Sequential or a
+// functional *models.Model.
+type Model interface {
+	callbacks.Model
+	Optimizer() optimizers.Optimizer
+	NamedWeights() []*layers.Weight
+	TrainingState() (*models.TrainingState, error)
+	SetTrainingState(*models.TrainingState) error
+}
 
 // File formats and metadata keys.
 const (
@@ -47,9 +76,10 @@ func WithoutCompile() SaveOption { return func(o *saveOptions) { o.noCompile = t
 
 // Save writes the whole model to one file at path: the architecture, the
 // weights and, if the model is compiled, the compile settings and the
-// optimizer's state, so that Load gives a model that predicts exactly as
-// this one and continues training exactly as this one would (Fit with
-// InitialEpoch set to the epochs done). The model must be built.
+// optimizer's state, so that Load (LoadModel for a functional model) gives
+// a model that predicts exactly as this one and continues training exactly
+// as this one would (Fit with InitialEpoch set to the epochs done). A
+// Sequential is built first if it can be.
 //
 // The file is replaced atomically: it is written to a temporary file in
 // the same directory, synced and renamed into place, so on any error, a
@@ -67,58 +97,54 @@ func WithoutCompile() SaveOption { return func(o *saveOptions) { o.noCompile = t
 //
 //   - "format": "neuron.model" (Save), "neuron.weights" (SaveWeights) or
 //     "neuron.backup" (BackupAndRestore); "format_version": "1".
-//   - "model_config": the architecture as Keras-shaped JSON:
+//   - "model_config": the architecture as Keras-shaped JSON. A Sequential:
 //     {"class_name": "Sequential", "config": {"name": …, "seed": …,
 //     "layers": [{"class_name": "Dense", "config": {"name": "dense",
 //     "units": 256, "activation": "relu", …}}, …]}, "build_config":
-//     {"input_shape": [null, 28, 28]}} (see layers.MarshalLayer).
+//     {"input_shape": [null, 28, 28]}} (see layers.MarshalLayer); a
+//     functional model: Keras 3's functional config (see LoadModel).
 //   - "compile_config", for a compiled model: {"optimizer": {"class_name":
 //     "Adam", "config": {…}}, "loss": {"class_name":
 //     "SparseCategoricalCrossentropy", "config": {…}}, "metrics":
-//     ["accuracy"]}.
+//     ["accuracy"]}; a functional model's loss, loss_weights and metrics
+//     are keyed by output name, like Keras's dicts.
 //   - "training_state", with compile_config: {"iterations": …,
 //     "learning_rate": …, "slots": ["momentum", "velocity"],
 //     "random_states": {"dropout": "<base64>"}}: the optimizer's step
 //     count, rate and slot names, and the state of each layer's random
 //     generator, so that training continues exactly. A backup adds
 //     "position": the epoch and step, the running loss and metrics, the
-//     history and a fingerprint of the run.
+//     history, the callbacks' states and a fingerprint of the run.
 //   - "checksum": "sha256:" and the SHA-256 of the whole file in which
 //     these 64 hexadecimal digits are replaced by '0'.
 //
 // The tensors are the layers' weights, named "<layer>/<weight>" as in
-// WeightNames ("dense/kernel", "dense/bias"), and, with compile_config,
+// NamedWeights ("dense/kernel", "dense/bias"), and, with compile_config,
 // the optimizer's slots, named "optimizer/<slot>/<layer>/<weight>"
 // ("optimizer/momentum/dense/kernel").
-func (m *Sequential) Save(path string, opts ...SaveOption) error {
+func Save(m Model, path string, opts ...SaveOption) error {
 	var o saveOptions
 	for _, f := range opts {
 		f(&o)
 	}
-	return m.eng().save(path, o)
-}
-
-// save writes the model file.
-func (e *engine) save(path string, o saveOptions) error {
-	meta, tensors, err := e.snapshot(formatModel, !o.noCompile)
+	meta, tensors, err := snapshot(m, formatModel, !o.noCompile, nil, nil)
 	if err != nil {
-		return fmt.Errorf("models: save %s: %w", path, err)
+		return fmt.Errorf("saving: save %s: %w", path, err)
 	}
 	return writeFile(path, meta, tensors)
 }
 
-// WriteTo writes the model as Save does, with the compile settings if it
-// is compiled, to w. It implements io.WriterTo; Read reads the result.
-func (m *Sequential) WriteTo(w io.Writer) (int64, error) { return m.eng().writeTo(w) }
-
-func (e *engine) writeTo(w io.Writer) (int64, error) {
-	meta, tensors, err := e.snapshot(formatModel, true)
+// Write writes the model to w as Save writes it to a file, with the
+// compile settings if it is compiled, and returns the number of bytes
+// written; Read (ReadModel for a functional model) reads the result.
+func Write(w io.Writer, m Model) (int64, error) {
+	meta, tensors, err := snapshot(m, formatModel, true, nil, nil)
 	if err != nil {
-		return 0, fmt.Errorf("models: write: %w", err)
+		return 0, fmt.Errorf("saving: write: %w", err)
 	}
 	cw := &countingWriter{w: w}
 	if err := safetensors.Write(cw, meta, tensors, true); err != nil {
-		return cw.n, fmt.Errorf("models: write: %w", err)
+		return cw.n, fmt.Errorf("saving: write: %w", err)
 	}
 	return cw.n, nil
 }
@@ -136,15 +162,13 @@ func (c *countingWriter) Write(p []byte) (int, error) {
 }
 
 // SaveWeights writes the weights of every layer to a file at path,
-// atomically as Save does, named "<layer>/<weight>" as in WeightNames. It
+// atomically as Save does, named "<layer>/<weight>" as in NamedWeights. It
 // is Keras's save_weights: LoadWeights puts them back into a model of the
 // same architecture.
-func (m *Sequential) SaveWeights(path string) error { return m.eng().saveWeights(path) }
-
-func (e *engine) saveWeights(path string) error {
-	meta, tensors, err := e.snapshot(formatWeights, false)
+func SaveWeights(m Model, path string) error {
+	meta, tensors, err := snapshot(m, formatWeights, false, nil, nil)
 	if err != nil {
-		return fmt.Errorf("models: save weights %s: %w", path, err)
+		return fmt.Errorf("saving: save weights %s: %w", path, err)
 	}
 	return writeFile(path, meta, tensors)
 }
@@ -162,12 +186,21 @@ func writeFile(path string, meta map[string]string, tensors []safetensors.Tensor
 		return safetensors.Write(w, meta, tensors, true)
 	}, 0o644)
 	if err != nil {
-		return fmt.Errorf("models: save %s: %w", path, err)
+		return fmt.Errorf("saving: save %s: %w", path, err)
 	}
 	return nil
 }
 
-// savedModel is the JSON of model_config.
+// ensureBuilt builds a Sequential that is not built yet, from the input
+// shape its first layer declares.
+func ensureBuilt(m Model) error {
+	if s, ok := m.(*models.Sequential); ok && !s.Built() {
+		return s.Build()
+	}
+	return nil
+}
+
+// savedModel is the JSON of a Sequential's model_config.
 type savedModel struct {
 	ClassName   string          `json:"class_name"`
 	Config      savedSequential `json:"config"`
@@ -184,7 +217,7 @@ type savedBuild struct {
 	InputShape []*int `json:"input_shape"`
 }
 
-// savedCompile is the JSON of compile_config.
+// savedCompile is the JSON of a Sequential's compile_config.
 type savedCompile struct {
 	Optimizer json.RawMessage   `json:"optimizer"`
 	Loss      json.RawMessage   `json:"loss"`
@@ -202,161 +235,179 @@ type savedTraining struct {
 }
 
 // modelConfig returns the model_config JSON.
-func (m *Sequential) modelConfig() ([]byte, error) {
+func modelConfig(m Model) ([]byte, error) {
+	switch m := m.(type) {
+	case *models.Sequential:
+		return sequentialConfig(m)
+	case *models.Model:
+		return functionalModelConfig(m)
+	}
+	return nil, fmt.Errorf("%T is neither a *models.Sequential nor a *models.Model", m)
+}
+
+// inputLayerName is the name a Sequential gives the layers.Input it
+// starts with, as Keras names an InputLayer.
+const inputLayerName = "input_layer"
+
+// sequentialConfig returns a Sequential's model_config JSON.
+func sequentialConfig(m *models.Sequential) ([]byte, error) {
 	name := m.Name
 	if name == "" {
 		name = "sequential"
 	}
-	sm := savedModel{ClassName: "Sequential", Config: savedSequential{Name: name, Seed: m.seed}}
-	for i, l := range m.layers {
-		b, err := layers.MarshalLayer(l, m.names[i])
+	sm := savedModel{ClassName: "Sequential", Config: savedSequential{Name: name, Seed: m.Seed()}}
+	ls, names := sequentialLayers(m)
+	for i, l := range ls {
+		b, err := layers.MarshalLayer(l, names[i])
 		if err != nil {
-			return nil, fmt.Errorf("layer %d (%s): %w", i, m.names[i], err)
+			return nil, fmt.Errorf("layer %d (%s): %w", i, names[i], err)
 		}
 		sm.Config.Layers = append(sm.Config.Layers, b)
 	}
 	sm.BuildConfig.InputShape = append(sm.BuildConfig.InputShape, nil)
-	for _, d := range m.inShape {
+	for _, d := range m.InputShape() {
 		d := d
 		sm.BuildConfig.InputShape = append(sm.BuildConfig.InputShape, &d)
 	}
 	return json.Marshal(sm)
 }
 
+// sequentialLayers returns every layer of a built Sequential, a leading
+// layers.Input included, and their names.
+func sequentialLayers(m *models.Sequential) ([]layers.Layer, []string) {
+	ls, names := m.Layers(), m.LayerNames()
+	if in := m.InputLayer(); in != nil {
+		ls = append([]layers.Layer{in}, ls...)
+		names = append([]string{inputLayerName}, names...)
+	}
+	return ls, names
+}
+
 // compileConfig returns the compile_config JSON.
-func (m *Sequential) compileConfig() ([]byte, error) {
-	var sc savedCompile
-	var err error
-	if sc.Optimizer, err = optimizers.MarshalConfig(m.optimizer); err != nil {
-		return nil, err
-	}
-	if sc.Loss, err = marshalLoss(m.loss); err != nil {
-		return nil, err
-	}
-	sc.Metrics = []json.RawMessage{}
-	for _, mt := range m.metrics {
-		b, err := metrics.MarshalConfig(mt)
-		if err != nil {
+func compileConfig(m Model) ([]byte, error) {
+	switch m := m.(type) {
+	case *models.Sequential:
+		cfg, _ := m.CompileSettings()
+		var sc savedCompile
+		var err error
+		if sc.Optimizer, err = optimizers.MarshalConfig(cfg.Optimizer); err != nil {
 			return nil, err
 		}
-		sc.Metrics = append(sc.Metrics, b)
+		if sc.Loss, err = marshalLoss(cfg.Loss); err != nil {
+			return nil, err
+		}
+		sc.Metrics = []json.RawMessage{}
+		for _, mt := range cfg.Metrics {
+			b, err := metrics.MarshalConfig(mt)
+			if err != nil {
+				return nil, err
+			}
+			sc.Metrics = append(sc.Metrics, b)
+		}
+		return json.Marshal(sc)
+	case *models.Model:
+		return functionalCompileConfig(m)
 	}
-	return json.Marshal(sc)
+	return nil, fmt.Errorf("%T is neither a *models.Sequential nor a *models.Model", m)
 }
 
-// snapshot gathers what a file of the given format holds. The tensors
+// compiled reports whether a model is compiled.
+func compiled(m Model) bool {
+	switch m := m.(type) {
+	case *models.Sequential:
+		_, ok := m.CompileSettings()
+		return ok
+	case *models.Model:
+		_, ok := m.CompileSettings()
+		return ok
+	}
+	return false
+}
+
+// snapshot gathers what a file of the given format holds: the model's
+// TrainingState, or st (a backup's, with its position pos). The tensors
 // share the model's storage: write them before training goes on.
-func (e *engine) snapshot(format string, withCompile bool) (map[string]string, []safetensors.Tensor, error) {
-	return e.snapshotAt(format, withCompile, nil)
-}
-
-// snapshotAt is snapshot with a backup's position in training_state.
-func (e *engine) snapshotAt(format string, withCompile bool, pos *savedPosition) (map[string]string, []safetensors.Tensor, error) {
-	m := e
-	if err := e.files.ensureBuilt(); err != nil {
+func snapshot(m Model, format string, withCompile bool, st *models.TrainingState, pos *savedPosition) (map[string]string, []safetensors.Tensor, error) {
+	if err := ensureBuilt(m); err != nil {
 		return nil, nil, err
 	}
+	weights := m.NamedWeights()
 	// What Load would refuse is not written.
-	if name, i, v, bad := e.firstNonFinite(); bad {
-		return nil, nil, fmt.Errorf("weight %s[%d] is %v; only finite weights are saved", name, i, v)
+	for _, w := range weights {
+		if i, v, bad := firstNonFinite(w.Value.Data()); bad {
+			return nil, nil, fmt.Errorf("weight %s[%d] is %v; only finite weights are saved", w.Name, i, v)
+		}
 	}
 	meta := map[string]string{metaFormat: format, metaVersion: formatVersion}
 	var tensors []safetensors.Tensor
-	for _, nl := range e.net.layers {
-		for _, w := range nl.layer.Weights() {
-			tensors = append(tensors, safetensors.Tensor{Name: nl.name + "/" + w.Name, Shape: w.Value.Shape(), Data: w.Value.Data()})
-		}
+	for _, w := range weights {
+		tensors = append(tensors, safetensors.Tensor{Name: w.Name, Shape: w.Value.Shape(), Data: w.Value.Data()})
 	}
 	if format == formatWeights {
 		return meta, tensors, nil
 	}
-	mc, err := e.files.modelConfig()
+	mc, err := modelConfig(m)
 	if err != nil {
 		return nil, nil, err
 	}
 	meta[metaModel] = string(mc)
-	if !withCompile || !m.compiled {
+	if !withCompile || !compiled(m) {
 		return meta, tensors, nil
 	}
-	cc, err := e.files.compileConfig()
+	cc, err := compileConfig(m)
 	if err != nil {
-		return nil, nil, fmt.Errorf("%w (use models.WithoutCompile() to save the model without its compile settings)", err)
+		return nil, nil, fmt.Errorf("%w (use saving.WithoutCompile() to save the model without its compile settings)", err)
 	}
 	meta[metaCompile] = string(cc)
-	st, slots, err := m.trainingState()
-	if err != nil {
-		return nil, nil, err
+	if st == nil {
+		if st, err = m.TrainingState(); err != nil {
+			return nil, nil, err
+		}
 	}
-	st.Position = pos
-	b, err := json.Marshal(st)
+	saved := &savedTraining{
+		Iterations:   st.Optimizer.Iterations,
+		LearningRate: strictjson.Float(st.LearningRate),
+		Slots:        []string{},
+		RandomStates: st.RandomStates,
+	}
+	trainable := trainableWeights(st.Weights)
+	for _, s := range st.Optimizer.Slots {
+		saved.Slots = append(saved.Slots, s.Name)
+		for j, v := range s.Values {
+			w := trainable[j]
+			tensors = append(tensors, safetensors.Tensor{Name: slotPrefix + s.Name + "/" + w.Name, Shape: w.Value.Shape(), Data: v})
+		}
+	}
+	saved.Position = pos
+	b, err := json.Marshal(saved)
 	if err != nil {
 		return nil, nil, err
 	}
 	meta[metaTraining] = string(b)
-	return meta, append(tensors, slots...), nil
+	return meta, tensors, nil
 }
 
-// trainingState returns the optimizer's and the layers' random states,
-// and the optimizer's slots as tensors.
-func (m *engine) trainingState() (*savedTraining, []safetensors.Tensor, error) {
-	so, ok := m.optimizer.(optimizers.Stateful)
-	if !ok {
-		return nil, nil, fmt.Errorf("optimizer %T does not implement optimizers.Stateful", m.optimizer)
-	}
-	state, err := so.State()
-	if err != nil {
-		return nil, nil, err
-	}
-	if !slotsFit(state, m.weights) {
-		// Not built for these weights yet: no update has been made with
-		// them, and Apply would start from this fresh state.
-		m.optimizer.Build(m.weights)
-		if state, err = so.State(); err != nil {
-			return nil, nil, err
+// trainableWeights returns the trainable weights of ws, which the
+// optimizer's slots follow.
+func trainableWeights(ws []*layers.Weight) []*layers.Weight {
+	var out []*layers.Weight
+	for _, w := range ws {
+		if w.Trainable {
+			out = append(out, w)
 		}
 	}
-	st := &savedTraining{
-		Iterations:   state.Iterations,
-		LearningRate: strictjson.Float(m.optimizer.LR()),
-		Slots:        []string{},
-		RandomStates: map[string][]byte{},
-	}
-	var tensors []safetensors.Tensor
-	for _, s := range state.Slots {
-		st.Slots = append(st.Slots, s.Name)
-		for j, w := range m.weights {
-			tensors = append(tensors, safetensors.Tensor{Name: slotPrefix + s.Name + "/" + m.weightNames[j], Shape: w.Shape(), Data: s.Values[j]})
-		}
-	}
-	for i, nl := range m.net.layers {
-		if r, ok := nl.layer.(layers.RandomStater); ok {
-			b, err := r.RandomState()
-			if err != nil {
-				return nil, nil, fmt.Errorf("layer %d (%s): %w", i, nl.name, err)
-			}
-			if b == nil {
-				b = []byte{}
-			}
-			st.RandomStates[nl.name] = b
-		}
-	}
-	return st, tensors, nil
+	return out
 }
 
-// slotsFit reports whether every slot has one slice per weight, of the
-// weight's size.
-func slotsFit(s optimizers.State, weights []*tensor.Tensor) bool {
-	for _, sl := range s.Slots {
-		if len(sl.Values) != len(weights) {
-			return false
-		}
-		for j, w := range weights {
-			if len(sl.Values[j]) != w.Size() {
-				return false
-			}
+// firstNonFinite returns the index and value of the first NaN or infinite
+// value of d.
+func firstNonFinite(d []float32) (int, float32, bool) {
+	for i, v := range d {
+		if f := float64(v); math.IsNaN(f) || math.IsInf(f, 0) {
+			return i, v, true
 		}
 	}
-	return true
+	return 0, 0, false
 }
 
 // savedLoss is a loss in Keras's serialized form.

@@ -1,4 +1,4 @@
-package models_test
+package saving_test
 
 import (
 	"bytes"
@@ -20,6 +20,7 @@ import (
 	"github.com/neuron-go/neuron/metrics"
 	"github.com/neuron-go/neuron/models"
 	"github.com/neuron-go/neuron/optimizers"
+	"github.com/neuron-go/neuron/saving"
 	"github.com/neuron-go/neuron/tensor"
 )
 
@@ -123,10 +124,10 @@ func TestRoundTripCourseModels(t *testing.T) {
 				t.Fatal(err)
 			}
 			path := filepath.Join(t.TempDir(), "model.safetensors")
-			if err := m.Save(path); err != nil {
+			if err := saving.Save(m, path); err != nil {
 				t.Fatal(err)
 			}
-			got, err := models.Load(path)
+			got, err := saving.Load(path)
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -146,7 +147,7 @@ func TestRoundTripCourseModels(t *testing.T) {
 			}
 			// Saving the loaded model gives the same bytes.
 			path2 := filepath.Join(t.TempDir(), "again.safetensors")
-			if err := got.Save(path2); err != nil {
+			if err := saving.Save(got, path2); err != nil {
 				t.Fatal(err)
 			}
 			a, _ := os.ReadFile(path)
@@ -219,10 +220,10 @@ func TestContinueTraining(t *testing.T) {
 				t.Fatal(err)
 			}
 			path := filepath.Join(t.TempDir(), "m.safetensors")
-			if err := m.Save(path); err != nil {
+			if err := saving.Save(m, path); err != nil {
 				t.Fatal(err)
 			}
-			got, err := models.Load(path)
+			got, err := saving.Load(path)
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -247,7 +248,7 @@ func TestSaveWeightsLoadWeights(t *testing.T) {
 	}
 	dir := t.TempDir()
 	path := filepath.Join(dir, "w.safetensors")
-	if err := m.SaveWeights(path); err != nil {
+	if err := saving.SaveWeights(m, path); err != nil {
 		t.Fatal(err)
 	}
 	fresh := dropoutModel()
@@ -255,7 +256,7 @@ func TestSaveWeightsLoadWeights(t *testing.T) {
 	if err := fresh.Build(); err != nil {
 		t.Fatal(err)
 	}
-	if err := fresh.LoadWeights(path); err != nil {
+	if err := saving.LoadWeights(fresh, path); err != nil {
 		t.Fatal(err)
 	}
 	if weightsSHA256(fresh) != weightsSHA256(m) {
@@ -263,12 +264,12 @@ func TestSaveWeightsLoadWeights(t *testing.T) {
 	}
 	// The weights of a whole-model file load too.
 	full := filepath.Join(dir, "m.safetensors")
-	if err := m.Save(full); err != nil {
+	if err := saving.Save(m, full); err != nil {
 		t.Fatal(err)
 	}
 	fresh.SetSeed(98)
 	_ = fresh.Build()
-	if err := fresh.LoadWeights(full); err != nil {
+	if err := saving.LoadWeights(fresh, full); err != nil {
 		t.Fatal(err)
 	}
 	if weightsSHA256(fresh) != weightsSHA256(m) {
@@ -278,7 +279,7 @@ func TestSaveWeightsLoadWeights(t *testing.T) {
 	other := models.NewSequential(&layers.Flatten{InputShape: []int{28, 28}}, &layers.Dense{Units: 8})
 	_ = other.Build()
 	before := weightsSHA256(other)
-	err := other.LoadWeights(path)
+	err := saving.LoadWeights(other, path)
 	if err == nil || !strings.Contains(err.Error(), "dense/kernel") {
 		t.Errorf("LoadWeights into another architecture: %v", err)
 	}
@@ -286,7 +287,7 @@ func TestSaveWeightsLoadWeights(t *testing.T) {
 		t.Errorf("a failed LoadWeights changed the weights")
 	}
 	// Load refuses a weights file with a hint.
-	if _, err := models.Load(path); err == nil || !strings.Contains(err.Error(), "LoadWeights") {
+	if _, err := saving.Load(path); err == nil || !strings.Contains(err.Error(), "LoadWeights") {
 		t.Errorf("Load of a weights file: %v", err)
 	}
 }

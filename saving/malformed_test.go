@@ -1,4 +1,4 @@
-package models
+package saving
 
 import (
 	"bytes"
@@ -24,35 +24,36 @@ import (
 	"github.com/neuron-go/neuron/layers"
 	"github.com/neuron-go/neuron/losses"
 	"github.com/neuron-go/neuron/metrics"
+	"github.com/neuron-go/neuron/models"
 	"github.com/neuron-go/neuron/optimizers"
 	"github.com/neuron-go/neuron/tensor"
 )
 
 // smallModel is a trained model with every kind of saved state: weights,
 // Adam's slots, a Dropout random state.
-func smallModel(t testing.TB) *Sequential {
-	m := NewSequential(
+func smallModel(t testing.TB) *models.Sequential {
+	m := models.NewSequential(
 		&layers.Flatten{InputShape: []int{2, 2}},
 		&layers.Dense{Units: 3, Activation: activations.ReLU},
 		&layers.Dropout{Rate: 0.5},
 		&layers.Dense{Units: 2, Activation: activations.Softmax},
 	)
 	m.Out = io.Discard
-	if err := m.Compile(CompileConfig{Optimizer: optimizers.NewAdam(), Loss: losses.SparseCategoricalCrossentropy{},
+	if err := m.Compile(models.CompileConfig{Optimizer: optimizers.NewAdam(), Loss: losses.SparseCategoricalCrossentropy{},
 		Metrics: []metrics.Metric{metrics.NewAccuracy()}}); err != nil {
 		t.Fatal(err)
 	}
 	x := tensor.FromSlice([]float32{1, 2, 3, 4, 4, 3, 2, 1, 0, 1, 0, 1}, 3, 2, 2)
 	y := tensor.FromSlice([]float32{0, 1, 1}, 3)
-	if _, err := m.Fit(x, y, FitConfig{Epochs: 2, BatchSize: 2, Verbose: Silent}); err != nil {
+	if _, err := m.Fit(x, y, models.FitConfig{Epochs: 2, BatchSize: 2, Verbose: models.Silent}); err != nil {
 		t.Fatal(err)
 	}
 	return m
 }
 
 // parts returns what Save would write for m.
-func parts(t testing.TB, m *Sequential) (map[string]string, []safetensors.Tensor) {
-	meta, tensors, err := m.snapshot(formatModel, true)
+func parts(t testing.TB, m *models.Sequential) (map[string]string, []safetensors.Tensor) {
+	meta, tensors, err := snapshot(m, formatModel, true, nil, nil)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -265,7 +266,7 @@ func TestMalformedFiles(t *testing.T) {
 // model or an error, never panic or allocate without bound. Half the runs
 // skip the checksum, so that the fuzzer reaches the decoding behind it.
 //
-//	go test ./models -run '^$' -fuzz FuzzLoad -fuzztime 60s
+//	go test ./saving -run '^$' -fuzz FuzzLoad -fuzztime 60s
 func FuzzLoad(f *testing.F) {
 	m := smallModel(f)
 	meta, tensors := parts(f, m)
@@ -284,7 +285,7 @@ func FuzzLoad(f *testing.F) {
 		}
 		// What loads can be used and saved.
 		var buf bytes.Buffer
-		if _, err := m.WriteTo(&buf); err != nil {
+		if _, err := Write(&buf, m); err != nil {
 			t.Fatalf("a loaded model cannot be saved: %v", err)
 		}
 	})
@@ -292,16 +293,16 @@ func FuzzLoad(f *testing.F) {
 
 // FuzzLoadWeights feeds arbitrary bytes to LoadWeights's reader.
 //
-//	go test ./models -run '^$' -fuzz FuzzLoadWeights -fuzztime 60s
+//	go test ./saving -run '^$' -fuzz FuzzLoadWeights -fuzztime 60s
 func FuzzLoadWeights(f *testing.F) {
 	m := smallModel(f)
-	meta, tensors, err := m.snapshot(formatWeights, false)
+	meta, tensors, err := snapshot(m, formatWeights, false, nil, nil)
 	if err != nil {
 		f.Fatal(err)
 	}
 	f.Add(encode(f, meta, tensors))
 	f.Fuzz(func(t *testing.T, b []byte) {
-		_ = m.readWeights(bytes.NewReader(b), int64(len(b)))
+		_ = readWeights(bytes.NewReader(b), int64(len(b)), m)
 	})
 }
 
@@ -329,12 +330,12 @@ func TestSaveDiskFull(t *testing.T) {
 	m := smallModel(t)
 	dir := t.TempDir()
 	path := filepath.Join(dir, "model.safetensors")
-	if err := m.Save(path); err != nil {
+	if err := Save(m, path); err != nil {
 		t.Fatal(err)
 	}
 	old, _ := os.ReadFile(path)
 	wpath := filepath.Join(dir, "weights.safetensors")
-	if err := m.SaveWeights(wpath); err != nil {
+	if err := SaveWeights(m, wpath); err != nil {
 		t.Fatal(err)
 	}
 	oldW, _ := os.ReadFile(wpath)
@@ -355,8 +356,8 @@ func TestSaveDiskFull(t *testing.T) {
 			old  []byte
 			save func() error
 		}{
-			{path, old, func() error { return m.Save(path) }},
-			{wpath, oldW, func() error { return m.SaveWeights(wpath) }},
+			{path, old, func() error { return Save(m, path) }},
+			{wpath, oldW, func() error { return SaveWeights(m, wpath) }},
 		} {
 			n := offsets(c.old)[i]
 			testWriter = func(w io.Writer) io.Writer { return &failingWriter{w: w, n: n} }
@@ -387,7 +388,7 @@ func TestSaveDiskFull(t *testing.T) {
 		t.Skipf("no /dev/full: %v", err)
 	}
 	defer full.Close()
-	if _, err := m.WriteTo(full); !errors.Is(err, syscall.ENOSPC) {
+	if _, err := Write(full, m); !errors.Is(err, syscall.ENOSPC) {
 		t.Errorf("writing to /dev/full: got %v, want ENOSPC", err)
 	}
 }
@@ -408,8 +409,8 @@ func TestBackupDiskFull(t *testing.T) {
 		}
 		return w
 	}
-	fit := func() FitConfig {
-		return FitConfig{Epochs: 3, BatchSize: 2, Verbose: Silent, Callbacks: []callbacks.Callback{&BackupAndRestore{Dir: dir, SaveEvery: 1}}}
+	fit := func() models.FitConfig {
+		return models.FitConfig{Epochs: 3, BatchSize: 2, Verbose: models.Silent, Callbacks: []callbacks.Callback{&BackupAndRestore{Dir: dir, SaveEvery: 1}}}
 	}
 	m := smallModel(t)
 	m.SetSeed(1)
@@ -486,7 +487,7 @@ func TestNonFiniteWeightsInFiles(t *testing.T) {
 			t.Errorf("Load with %v in %s: error %v", c.value, c.tensor, err)
 		}
 		if c.all {
-			if err := smallModel(t).LoadWeights(path); err == nil || !strings.Contains(err.Error(), want) {
+			if err := LoadWeights(smallModel(t), path); err == nil || !strings.Contains(err.Error(), want) {
 				t.Errorf("LoadWeights with NaN kernel: error %v", err)
 			}
 			if err := VerifyFile(path); err == nil || !strings.Contains(err.Error(), want) {
@@ -495,7 +496,7 @@ func TestNonFiniteWeightsInFiles(t *testing.T) {
 		}
 	}
 	m.Layers()[1].Weights()[0].Value.Data()[2] = float32(math.NaN())
-	err := m.Save(filepath.Join(t.TempDir(), "nan.safetensors"))
+	err := Save(m, filepath.Join(t.TempDir(), "nan.safetensors"))
 	if err == nil || !strings.Contains(err.Error(), "weight dense/kernel[2] is NaN; only finite weights are saved") {
 		t.Errorf("Save with a NaN weight: error %v", err)
 	}
@@ -505,12 +506,11 @@ func TestNonFiniteWeightsInFiles(t *testing.T) {
 // backups: it must return a checked backup or an error, never panic or
 // allocate without bound. Half the runs skip the checksum.
 //
-//	go test ./models -run '^$' -fuzz FuzzReadBackup -fuzztime 60s
+//	go test ./saving -run '^$' -fuzz FuzzReadBackup -fuzztime 60s
 func FuzzReadBackup(f *testing.F) {
 	m := smallModel(f)
-	e := m.eng()
 	pos := &savedPosition{Epoch: 1, Step: 1, StepsPerEpoch: 2, Metrics: map[string][]byte{}}
-	meta, tensors, err := e.snapshotAt(formatBackup, true, pos)
+	meta, tensors, err := snapshot(m, formatBackup, true, nil, pos)
 	if err != nil {
 		f.Fatal(err)
 	}
@@ -520,7 +520,7 @@ func FuzzReadBackup(f *testing.F) {
 		done := make(chan struct{})
 		go func() {
 			defer close(done)
-			bk, err := decodeBackup(bytes.NewReader(b), int64(len(b)), e, verify)
+			bk, err := decodeBackup(bytes.NewReader(b), int64(len(b)), m, verify)
 			if err == nil && bk == nil {
 				t.Error("no backup and no error")
 			}

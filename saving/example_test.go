@@ -1,4 +1,4 @@
-package models_test
+package saving_test
 
 import (
 	"errors"
@@ -14,6 +14,7 @@ import (
 	"github.com/neuron-go/neuron/losses"
 	"github.com/neuron-go/neuron/models"
 	"github.com/neuron-go/neuron/optimizers"
+	"github.com/neuron-go/neuron/saving"
 	"github.com/neuron-go/neuron/tensor"
 )
 
@@ -42,7 +43,7 @@ func xorModel() *models.Sequential {
 
 // Save a trained model to one file and load it back: the loaded model
 // predicts exactly as the saved one.
-func ExampleSequential_Save() {
+func ExampleSave() {
 	dir, err := os.MkdirTemp("", "neuron")
 	if err != nil {
 		log.Fatal(err)
@@ -55,11 +56,11 @@ func ExampleSequential_Save() {
 	if _, err := m.Fit(x, y, models.FitConfig{Epochs: 200, Verbose: models.Silent}); err != nil {
 		log.Fatal(err)
 	}
-	if err := m.Save(path); err != nil {
+	if err := saving.Save(m, path); err != nil {
 		log.Fatal(err)
 	}
 
-	loaded, err := models.Load(path)
+	loaded, err := saving.Load(path)
 	if err != nil {
 		log.Fatal(err)
 	}
@@ -90,12 +91,12 @@ func ExampleLoad() {
 	if _, err := m.Fit(x, y, models.FitConfig{Epochs: 100, Verbose: models.Silent}); err != nil {
 		log.Fatal(err)
 	}
-	if err := m.Save(path); err != nil {
+	if err := saving.Save(m, path); err != nil {
 		log.Fatal(err)
 	}
 
 	// Later: load and train epochs 100 to 200.
-	loaded, err := models.Load(path)
+	loaded, err := saving.Load(path)
 	if err != nil {
 		log.Fatal(err)
 	}
@@ -138,7 +139,7 @@ func ExampleBackupAndRestore() {
 	defer os.RemoveAll(dir)
 	x, y := xorData()
 	fit := func(cbs ...callbacks.Callback) models.FitConfig {
-		backup := &models.BackupAndRestore{Dir: filepath.Join(dir, "backup")}
+		backup := &saving.BackupAndRestore{Dir: filepath.Join(dir, "backup")}
 		return models.FitConfig{Epochs: 20, Verbose: models.Silent, Callbacks: append(cbs, backup)}
 	}
 
@@ -173,7 +174,7 @@ func ExampleModelCheckpoint() {
 	defer os.RemoveAll(dir)
 	x, y := xorData()
 	m := xorModel()
-	ckpt := &models.ModelCheckpoint{
+	ckpt := &saving.ModelCheckpoint{
 		FilePath:     filepath.Join(dir, "xor-{epoch:03d}-{val_loss:.2f}.safetensors"),
 		Monitor:      "val_loss",
 		SaveBestOnly: true,

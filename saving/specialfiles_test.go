@@ -1,4 +1,4 @@
-package models_test
+package saving_test
 
 import (
 	"errors"
@@ -8,7 +8,7 @@ import (
 	"testing"
 	"time"
 
-	"github.com/neuron-go/neuron/models"
+	"github.com/neuron-go/neuron/saving"
 )
 
 // TestSpecialFilesRefused checks that every reader of model files refuses
@@ -23,10 +23,10 @@ func TestSpecialFilesRefused(t *testing.T) {
 	m := dropoutModel()
 	compileAdam(t, m, nil)
 	readers := map[string]func(string) error{
-		"Load":        func(p string) error { _, err := models.Load(p); return err },
-		"LoadModel":   func(p string) error { _, err := models.LoadModel(p); return err },
-		"LoadWeights": m.LoadWeights,
-		"VerifyFile":  models.VerifyFile,
+		"Load":        func(p string) error { _, err := saving.Load(p); return err },
+		"LoadModel":   func(p string) error { _, err := saving.LoadModel(p); return err },
+		"LoadWeights": func(p string) error { return saving.LoadWeights(m, p) },
+		"VerifyFile":  saving.VerifyFile,
 	}
 	for name, read := range readers {
 		for _, c := range []struct{ path, kind string }{
@@ -38,7 +38,7 @@ func TestSpecialFilesRefused(t *testing.T) {
 			go func() { done <- read(c.path) }()
 			select {
 			case err := <-done:
-				if !errors.Is(err, models.ErrInvalidFile) || !strings.Contains(err.Error(), c.kind+", not a regular file") || !strings.Contains(err.Error(), c.path) {
+				if !errors.Is(err, saving.ErrInvalidFile) || !strings.Contains(err.Error(), c.kind+", not a regular file") || !strings.Contains(err.Error(), c.path) {
 					t.Errorf("%s(%s): error %v, want an ErrInvalidFile naming the path and %q", name, c.path, err, c.kind)
 				}
 			case <-time.After(5 * time.Second):

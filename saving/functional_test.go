@@ -1,4 +1,4 @@
-package models_test
+package saving_test
 
 import (
 	"bytes"
@@ -21,6 +21,7 @@ import (
 	"github.com/neuron-go/neuron/metrics"
 	"github.com/neuron-go/neuron/models"
 	"github.com/neuron-go/neuron/optimizers"
+	"github.com/neuron-go/neuron/saving"
 	"github.com/neuron-go/neuron/tensor"
 )
 
@@ -86,10 +87,10 @@ func TestFunctionalSaveLoadRoundTrip(t *testing.T) {
 		t.Fatal(err)
 	}
 	path := filepath.Join(t.TempDir(), "m.safetensors")
-	if err := m.Save(path); err != nil {
+	if err := saving.Save(m, path); err != nil {
 		t.Fatal(err)
 	}
-	got, err := models.LoadModel(path)
+	got, err := saving.LoadModel(path)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -138,7 +139,7 @@ func TestFunctionalSaveLoadRoundTrip(t *testing.T) {
 func TestFunctionalConfigLayout(t *testing.T) {
 	m := twoTower(t)
 	var buf bytes.Buffer
-	if _, err := m.WriteTo(&buf); err != nil {
+	if _, err := saving.Write(&buf, m); err != nil {
 		t.Fatal(err)
 	}
 	f, err := safetensors.Open(bytes.NewReader(buf.Bytes()), int64(buf.Len()))
@@ -216,7 +217,7 @@ func TestFunctionalConfigLayout(t *testing.T) {
 func TestFunctionalLoadRejectsBadGraphs(t *testing.T) {
 	m := twoTower(t)
 	var buf bytes.Buffer
-	if _, err := m.WriteTo(&buf); err != nil {
+	if _, err := saving.Write(&buf, m); err != nil {
 		t.Fatal(err)
 	}
 	f, err := safetensors.Open(bytes.NewReader(buf.Bytes()), int64(buf.Len()))
@@ -250,8 +251,8 @@ func TestFunctionalLoadRejectsBadGraphs(t *testing.T) {
 		if err := safetensors.Write(&out, meta, tensors, true); err != nil {
 			t.Fatal(err)
 		}
-		_, err := models.ReadModel(bytes.NewReader(out.Bytes()), int64(out.Len()))
-		if !errors.Is(err, models.ErrInvalidFile) || !strings.Contains(err.Error(), tc.want) {
+		_, err := saving.ReadModel(bytes.NewReader(out.Bytes()), int64(out.Len()))
+		if !errors.Is(err, saving.ErrInvalidFile) || !strings.Contains(err.Error(), tc.want) {
 			t.Errorf("%s → %s: error %v, want ErrInvalidFile containing %q", tc.old, tc.new, err, tc.want)
 		}
 	}
@@ -293,13 +294,13 @@ func TestFunctionalBackupAndRestoreResumesExactly(t *testing.T) {
 		dir := t.TempDir()
 		for _, after := range stops {
 			m := twoTower(t)
-			_, err := m.Fit(x, y, fit(&models.BackupAndRestore{Dir: dir, SaveEvery: 2}, &interrupt{after: after}))
+			_, err := m.Fit(x, y, fit(&saving.BackupAndRestore{Dir: dir, SaveEvery: 2}, &interrupt{after: after}))
 			if !errors.Is(err, errInterrupted) {
 				t.Fatalf("stops %v: interrupted run: %v", stops, err)
 			}
 		}
 		m := twoTower(t)
-		h, err := m.Fit(x, y, fit(&models.BackupAndRestore{Dir: dir, SaveEvery: 2}))
+		h, err := m.Fit(x, y, fit(&saving.BackupAndRestore{Dir: dir, SaveEvery: 2}))
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -313,13 +314,13 @@ func TestFunctionalBackupAndRestoreResumesExactly(t *testing.T) {
 	// ModelCheckpoint saves a functional model that LoadModel reads.
 	path := filepath.Join(t.TempDir(), "best.safetensors")
 	m := twoTower(t)
-	if _, err := m.Fit(x, y, fit(&models.ModelCheckpoint{FilePath: path, SaveBestOnly: true})); err != nil {
+	if _, err := m.Fit(x, y, fit(&saving.ModelCheckpoint{FilePath: path, SaveBestOnly: true})); err != nil {
 		t.Fatal(err)
 	}
 	if _, err := os.Stat(path); err != nil {
 		t.Fatal(err)
 	}
-	if _, err := models.LoadModel(path); err != nil {
+	if _, err := saving.LoadModel(path); err != nil {
 		t.Fatal(err)
 	}
 }
@@ -366,7 +367,7 @@ func TestFunctionalSaveLoadMergeLayer(t *testing.T) {
 		t.Fatal(err)
 	}
 	var buf bytes.Buffer
-	if _, err := m.WriteTo(&buf); err != nil {
+	if _, err := saving.Write(&buf, m); err != nil {
 		t.Fatal(err)
 	}
 	f, err := safetensors.Open(bytes.NewReader(buf.Bytes()), int64(buf.Len()))
@@ -376,7 +377,7 @@ func TestFunctionalSaveLoadMergeLayer(t *testing.T) {
 	if !strings.Contains(f.Meta["model_config"], `"args":[[{"class_name":"__keras_tensor__","config":{"shape":[null,4],"dtype":"float32","keras_history":["dense",0,0]}},{"class_name":"__keras_tensor__","config":{"shape":[null,4],"dtype":"float32","keras_history":["dense_1",0,0]}}]]`) {
 		t.Errorf("the merge layer's inbound node is not a list of two tensors:\n%s", f.Meta["model_config"])
 	}
-	got, err := models.ReadModel(bytes.NewReader(buf.Bytes()), int64(buf.Len()))
+	got, err := saving.ReadModel(bytes.NewReader(buf.Bytes()), int64(buf.Len()))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -393,3 +394,22 @@ func TestFunctionalSaveLoadMergeLayer(t *testing.T) {
 		t.Error("predictions differ after loading")
 	}
 }
+
+// sum is a two-input layer for these tests: the element-wise sum of its
+// inputs, which must have one shape.
+type sum struct{}
+
+func (*sum) ClassName() string { return "Sum" }
+
+func (*sum) BuildMulti(in [][]int, _ *rand.Rand) ([][]int, error) {
+	if len(in) != 2 || !slices.Equal(in[0], in[1]) {
+		return nil, fmt.Errorf("Sum needs two inputs of one shape, got %v", in)
+	}
+	return [][]int{in[0]}, nil
+}
+
+func (*sum) CallMulti(xs []*tensor.Tensor, _ bool, outs []*tensor.Tensor) {
+	outs[0] = xs[0].Add(xs[1])
+}
+
+func (*sum) Weights() []*layers.Weight { return nil }

@@ -1,4 +1,4 @@
-package models_test
+package saving_test
 
 import (
 	"bytes"
@@ -15,6 +15,7 @@ import (
 
 	"github.com/neuron-go/neuron/callbacks"
 	"github.com/neuron-go/neuron/models"
+	"github.com/neuron-go/neuron/saving"
 )
 
 // The kill test of TestKillAndResume, for a functional model with two
@@ -29,13 +30,13 @@ func killFunctionalChild(dir, out string) error {
 	x, y := twoTowerData(4, 600)
 	m := twoTower(&testing.T{})
 	m.Out = &bytes.Buffer{}
-	backup := &models.BackupAndRestore{Dir: dir, SaveEvery: 3, Log: os.Stderr}
+	backup := &saving.BackupAndRestore{Dir: dir, SaveEvery: 3, Log: os.Stderr}
 	_, err := m.Fit(x, y, models.FitConfig{Epochs: 6, BatchSize: 16, Verbose: models.Silent,
 		Callbacks: []callbacks.Callback{backup}})
 	if err != nil {
 		return err
 	}
-	return m.Save(out)
+	return saving.Save(m, out)
 }
 
 func TestKillAndResumeFunctional(t *testing.T) {
@@ -69,7 +70,7 @@ func TestKillAndResumeFunctional(t *testing.T) {
 		return cmd, &stderr
 	}
 	final := func(out string) string {
-		m, err := models.LoadModel(out)
+		m, err := saving.LoadModel(out)
 		if err != nil {
 			t.Fatalf("the final model: %v", err)
 		}
@@ -135,7 +136,7 @@ func TestKillAndResumeFunctional(t *testing.T) {
 			t.Fatalf("run %d found a damaged backup:\n%s", attempt, stderr)
 		}
 		for _, name := range []string{"backup.safetensors", "backup.prev.safetensors"} {
-			if err := models.VerifyFile(filepath.Join(dir, name)); err != nil && !errors.Is(err, os.ErrNotExist) {
+			if err := saving.VerifyFile(filepath.Join(dir, name)); err != nil && !errors.Is(err, os.ErrNotExist) {
 				t.Fatalf("after run %d: %v", attempt, err)
 			}
 		}

@@ -1,4 +1,4 @@
-package models_test
+package saving_test
 
 import (
 	"bytes"
@@ -20,6 +20,7 @@ import (
 	"github.com/neuron-go/neuron/metrics"
 	"github.com/neuron-go/neuron/models"
 	"github.com/neuron-go/neuron/optimizers"
+	"github.com/neuron-go/neuron/saving"
 )
 
 // The kill test runs training in a child process (this test binary,
@@ -51,13 +52,13 @@ func killChild(dir, out string) error {
 	if err != nil {
 		return err
 	}
-	backup := &models.BackupAndRestore{Dir: dir, SaveEvery: 3, Log: os.Stderr}
+	backup := &saving.BackupAndRestore{Dir: dir, SaveEvery: 3, Log: os.Stderr}
 	_, err = m.Fit(x, y, models.FitConfig{Epochs: 4, BatchSize: 32, Verbose: models.Silent,
 		Callbacks: []callbacks.Callback{backup}})
 	if err != nil {
 		return err
 	}
-	return m.Save(out)
+	return saving.Save(m, out)
 }
 
 func TestKillAndResume(t *testing.T) {
@@ -91,7 +92,7 @@ func TestKillAndResume(t *testing.T) {
 		return cmd, &stderr
 	}
 	finalHash := func(out string) string {
-		m, err := models.Load(out)
+		m, err := saving.Load(out)
 		if err != nil {
 			t.Fatalf("the final model: %v", err)
 		}
@@ -162,7 +163,7 @@ func TestKillAndResume(t *testing.T) {
 			t.Fatalf("run %d found a damaged backup:\n%s", attempt, stderr)
 		}
 		for _, name := range []string{"backup.safetensors", "backup.prev.safetensors"} {
-			if err := models.VerifyFile(filepath.Join(dir, name)); err != nil && !errors.Is(err, os.ErrNotExist) {
+			if err := saving.VerifyFile(filepath.Join(dir, name)); err != nil && !errors.Is(err, os.ErrNotExist) {
 				t.Fatalf("after run %d: %v", attempt, err)
 			}
 		}

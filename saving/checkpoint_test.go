@@ -1,4 +1,4 @@
-package models_test
+package saving_test
 
 import (
 	"bytes"
@@ -14,6 +14,7 @@ import (
 	"github.com/neuron-go/neuron/metrics"
 	"github.com/neuron-go/neuron/models"
 	"github.com/neuron-go/neuron/optimizers"
+	"github.com/neuron-go/neuron/saving"
 )
 
 // interrupt fails Fit after a number of steps, as a crash would.
@@ -71,14 +72,14 @@ func TestBackupAndRestoreResumesExactly(t *testing.T) {
 				var log bytes.Buffer
 				for _, after := range stops {
 					m := resumeModel(t)
-					backup := &models.BackupAndRestore{Dir: dir, SaveEvery: saveEvery, Log: &log}
+					backup := &saving.BackupAndRestore{Dir: dir, SaveEvery: saveEvery, Log: &log}
 					_, err := m.Fit(x, y, fit(backup, &interrupt{after: after}))
 					if !errors.Is(err, errInterrupted) {
 						t.Fatalf("interrupted run: %v", err)
 					}
 				}
 				m := resumeModel(t)
-				h, err := m.Fit(x, y, fit(&models.BackupAndRestore{Dir: dir, SaveEvery: saveEvery, Log: &log}))
+				h, err := m.Fit(x, y, fit(&saving.BackupAndRestore{Dir: dir, SaveEvery: saveEvery, Log: &log}))
 				if err != nil {
 					t.Fatal(err)
 				}
@@ -105,7 +106,7 @@ func TestBackupAndRestoreRefusesAnotherRun(t *testing.T) {
 	dir := t.TempDir()
 	m := resumeModel(t)
 	_, err := m.Fit(x, y, models.FitConfig{Epochs: 2, BatchSize: 16, Verbose: models.Silent,
-		Callbacks: []callbacks.Callback{&models.BackupAndRestore{Dir: dir}, &interrupt{after: 5}}})
+		Callbacks: []callbacks.Callback{&saving.BackupAndRestore{Dir: dir}, &interrupt{after: 5}}})
 	if !errors.Is(err, errInterrupted) {
 		t.Fatal(err)
 	}
@@ -127,7 +128,7 @@ func TestBackupAndRestoreRefusesAnotherRun(t *testing.T) {
 	for _, c := range cases {
 		m := c.x()
 		c.fit.Verbose = models.Silent
-		c.fit.Callbacks = []callbacks.Callback{&models.BackupAndRestore{Dir: dir}}
+		c.fit.Callbacks = []callbacks.Callback{&saving.BackupAndRestore{Dir: dir}}
 		_, err := m.Fit(x, y, c.fit)
 		if err == nil || !strings.Contains(err.Error(), c.want) {
 			t.Errorf("%s: got %v, want an error containing %q", c.name, err, c.want)
@@ -136,7 +137,7 @@ func TestBackupAndRestoreRefusesAnotherRun(t *testing.T) {
 	// Other data.
 	x2, y2 := images(3, 64, false)
 	_, err = resumeModel(t).Fit(x2, y2, models.FitConfig{Epochs: 2, BatchSize: 16, Verbose: models.Silent,
-		Callbacks: []callbacks.Callback{&models.BackupAndRestore{Dir: dir}}})
+		Callbacks: []callbacks.Callback{&saving.BackupAndRestore{Dir: dir}}})
 	if err == nil || !strings.Contains(err.Error(), "training data differs") {
 		t.Errorf("other data: %v", err)
 	}
@@ -155,7 +156,7 @@ func TestBackupAndRestoreFallsBack(t *testing.T) {
 		t.Fatal(err)
 	}
 	dir := t.TempDir()
-	if _, err := resumeModel(t).Fit(x, y, fit(&models.BackupAndRestore{Dir: dir, SaveEvery: 2}, &interrupt{after: 6})); !errors.Is(err, errInterrupted) {
+	if _, err := resumeModel(t).Fit(x, y, fit(&saving.BackupAndRestore{Dir: dir, SaveEvery: 2}, &interrupt{after: 6})); !errors.Is(err, errInterrupted) {
 		t.Fatal(err)
 	}
 	latest := filepath.Join(dir, "backup.safetensors")
@@ -169,7 +170,7 @@ func TestBackupAndRestoreFallsBack(t *testing.T) {
 	}
 	var log bytes.Buffer
 	m := resumeModel(t)
-	if _, err := m.Fit(x, y, fit(&models.BackupAndRestore{Dir: dir, SaveEvery: 2, Log: &log})); err != nil {
+	if _, err := m.Fit(x, y, fit(&saving.BackupAndRestore{Dir: dir, SaveEvery: 2, Log: &log})); err != nil {
 		t.Fatal(err)
 	}
 	if !strings.Contains(log.String(), "skipping") || !strings.Contains(log.String(), "checksum") {
@@ -180,7 +181,7 @@ func TestBackupAndRestoreFallsBack(t *testing.T) {
 	}
 
 	// Both damaged.
-	if _, err := resumeModel(t).Fit(x, y, fit(&models.BackupAndRestore{Dir: dir, SaveEvery: 2}, &interrupt{after: 6})); !errors.Is(err, errInterrupted) {
+	if _, err := resumeModel(t).Fit(x, y, fit(&saving.BackupAndRestore{Dir: dir, SaveEvery: 2}, &interrupt{after: 6})); !errors.Is(err, errInterrupted) {
 		t.Fatal(err)
 	}
 	for _, name := range []string{"backup.safetensors", "backup.prev.safetensors"} {
@@ -188,7 +189,7 @@ func TestBackupAndRestoreFallsBack(t *testing.T) {
 			t.Fatal(err)
 		}
 	}
-	_, err = resumeModel(t).Fit(x, y, fit(&models.BackupAndRestore{Dir: dir}))
+	_, err = resumeModel(t).Fit(x, y, fit(&saving.BackupAndRestore{Dir: dir}))
 	if err == nil || !strings.Contains(err.Error(), "backup.safetensors") || !strings.Contains(err.Error(), "backup.prev.safetensors") {
 		t.Errorf("both damaged: %v", err)
 	}
@@ -200,9 +201,9 @@ func TestModelCheckpoint(t *testing.T) {
 	dir := t.TempDir()
 	var log bytes.Buffer
 	m := resumeModel(t)
-	ck := &models.ModelCheckpoint{FilePath: filepath.Join(dir, "m-{epoch:02d}-{val_loss:.3f}.safetensors"), Log: &log}
-	best := &models.ModelCheckpoint{FilePath: filepath.Join(dir, "best.safetensors"), Monitor: "val_accuracy", SaveBestOnly: true, Log: &log}
-	weights := &models.ModelCheckpoint{FilePath: filepath.Join(dir, "w-{epoch}-{batch}.safetensors"), SaveWeightsOnly: true, SaveEvery: 3}
+	ck := &saving.ModelCheckpoint{FilePath: filepath.Join(dir, "m-{epoch:02d}-{val_loss:.3f}.safetensors"), Log: &log}
+	best := &saving.ModelCheckpoint{FilePath: filepath.Join(dir, "best.safetensors"), Monitor: "val_accuracy", SaveBestOnly: true, Log: &log}
+	weights := &saving.ModelCheckpoint{FilePath: filepath.Join(dir, "w-{epoch}-{batch}.safetensors"), SaveWeightsOnly: true, SaveEvery: 3}
 	h, err := m.Fit(x, y, models.FitConfig{Epochs: 3, BatchSize: 16, Verbose: models.Silent,
 		ValidationData: &models.Data{X: xv, Y: yv}, Callbacks: []callbacks.Callback{ck, best, weights}})
 	if err != nil {
@@ -210,24 +211,24 @@ func TestModelCheckpoint(t *testing.T) {
 	}
 	for e := 0; e < 3; e++ {
 		name := filepath.Join(dir, fmt.Sprintf("m-%02d-%.3f.safetensors", e+1, h.History["val_loss"][e]))
-		if _, err := models.Load(name); err != nil {
+		if _, err := saving.Load(name); err != nil {
 			t.Errorf("epoch %d: %v", e+1, err)
 		}
 	}
-	got, err := models.Load(filepath.Join(dir, fmt.Sprintf("m-%02d-%.3f.safetensors", 3, h.History["val_loss"][2])))
+	got, err := saving.Load(filepath.Join(dir, fmt.Sprintf("m-%02d-%.3f.safetensors", 3, h.History["val_loss"][2])))
 	if err != nil {
 		t.Fatal(err)
 	}
 	if weightsSHA256(got) != weightsSHA256(m) {
 		t.Errorf("the last checkpoint does not hold the final weights")
 	}
-	if _, err := models.Load(filepath.Join(dir, "best.safetensors")); err != nil {
+	if _, err := saving.Load(filepath.Join(dir, "best.safetensors")); err != nil {
 		t.Error(err)
 	}
 	// 4 steps per epoch, every 3 steps: epoch 1 step 3, epoch 2 steps 2
 	// (6) and 4... counted over the run: steps 3, 6, 9, 12.
 	for _, name := range []string{"w-1-3", "w-2-2", "w-3-1", "w-3-4"} {
-		if err := models.VerifyFile(filepath.Join(dir, name+".safetensors")); err != nil {
+		if err := saving.VerifyFile(filepath.Join(dir, name+".safetensors")); err != nil {
 			t.Error(err)
 		}
 	}
@@ -241,7 +242,7 @@ func TestModelCheckpoint(t *testing.T) {
 		{"m-{epoch.safetensors", "unmatched brace"},
 		{"m-{nope}.safetensors", `"nope" is not in the logs`},
 	} {
-		ck := &models.ModelCheckpoint{FilePath: filepath.Join(dir, c.pattern)}
+		ck := &saving.ModelCheckpoint{FilePath: filepath.Join(dir, c.pattern)}
 		_, err := resumeModel(t).Fit(x, y, models.FitConfig{Epochs: 1, Verbose: models.Silent, Callbacks: []callbacks.Callback{ck}})
 		if err == nil || !strings.Contains(err.Error(), c.want) {
 			t.Errorf("%s: got %v, want %q", c.pattern, err, c.want)
