@@ -15,7 +15,9 @@
 //   - normalization: BatchNormalization, LayerNormalization,
 //     GroupNormalization, UnitNormalization;
 //   - preprocessing (fixed before training, or computed by Adapt):
-//     Rescaling, Normalization, CategoryEncoding, Discretization;
+//     Rescaling, Normalization, CategoryEncoding, Discretization, and
+//     TextVectorization, which turns texts into token indices (see its
+//     doc for texts inside and outside a model);
 //   - image augmentation (active only in training): RandomFlip,
 //     RandomTranslation, RandomRotation, RandomZoom, RandomContrast;
 //   - activations: Activation, ReLU, LeakyReLU, PReLU, ELU, Softmax;
