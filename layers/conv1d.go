@@ -106,6 +106,9 @@ func (l *Conv1D) plan(in []int) ([]int, []weightSpec, tensor.ConvSpec, error) {
 	if err := checkOutput(name, "input", in); err != nil {
 		return nil, nil, spec, err
 	}
+	if !spanFits(l.KernelSize, dilation) {
+		return nil, nil, spec, fmt.Errorf("layers: %s: the kernel of %d steps dilated by %d spans more than %d steps", name, l.KernelSize, dilation, MaxElements)
+	}
 	sp := span(l.KernelSize, dilation)
 	steps, _ := tensor.ConvOutputSize(in[0], sp, strides, padding)
 	if steps <= 0 {

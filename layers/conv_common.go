@@ -53,12 +53,21 @@ func stridesWithDilation(layer string, strides, dilation any, s, d [2]int) error
 // span returns the input positions a kernel of size k dilated by d covers.
 func span(k, d int) int { return (k-1)*d + 1 }
 
+// spanFits reports whether span(k, d) is at most MaxElements, computed
+// without overflow (k and d positive).
+func spanFits(k, d int) bool { return k <= MaxElements && k-1 <= (MaxElements-1)/d }
+
 // convOutput2D checks that in is an image shape (height, width, channels)
 // and returns the output's height and width for a kernel of size dilated
 // by dilation, moved by strides; the message names the layer.
 func convOutput2D(layer string, in []int, size, strides, dilation [2]int, padding string) ([]int, error) {
 	if dilation == [2]int{1, 1} {
 		return windowOutput(layer, "kernel", in, size, strides, padding)
+	}
+	for i := range 2 {
+		if !spanFits(size[i], dilation[i]) {
+			return nil, fmt.Errorf("layers: %s: the %dx%d kernel dilated by %v spans more than %d positions", layer, size[0], size[1], dilation, MaxElements)
+		}
 	}
 	eff := [2]int{span(size[0], dilation[0]), span(size[1], dilation[1])}
 	out, err := windowOutput(layer, "kernel", in, eff, strides, padding)

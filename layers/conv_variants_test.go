@@ -45,7 +45,8 @@ func TestConvReference(t *testing.T) {
 	seen := map[string]bool{}
 	for _, c := range ref.Cases {
 		if !slices.Contains(convClasses, c.Layer) {
-			continue // a family not built yet
+			t.Errorf("%s: unknown class %s", c.Name, c.Layer)
+			continue
 		}
 		seen[c.Layer] = true
 		t.Run(c.Name, func(t *testing.T) {
@@ -94,7 +95,7 @@ func TestConvReference(t *testing.T) {
 }
 
 // convClasses are the convolution layers.
-var convClasses = []string{"Conv1D", "Conv2D", "DepthwiseConv2D", "SeparableConv2D"}
+var convClasses = []string{"Conv1D", "Conv2D", "DepthwiseConv2D", "SeparableConv2D", "Conv2DTranspose"}
 
 // convGradLayers are convolution layers with their per-example inputs, for
 // the gradient and allocation checks.
@@ -115,6 +116,9 @@ func convGradLayers() []struct {
 		{&layers.DepthwiseConv2D{KernelSize: [2]int{2, 2}, DilationRate: [2]int{2, 2}, NoBias: true}, []int{5, 5, 2}},
 		{&layers.SeparableConv2D{Filters: 3, KernelSize: [2]int{3, 3}, DepthMultiplier: 2, Padding: "same", Activation: activations.Sigmoid}, []int{5, 4, 2}},
 		{&layers.SeparableConv2D{Filters: 2, KernelSize: [2]int{2, 2}, DilationRate: [2]int{2, 1}, Activation: activations.Tanh}, []int{5, 5, 3}},
+		{&layers.Conv2DTranspose{Filters: 3, KernelSize: [2]int{3, 3}, Strides: [2]int{2, 2}, Padding: "same", Activation: activations.Sigmoid}, []int{3, 4, 2}},
+		{&layers.Conv2DTranspose{Filters: 2, KernelSize: [2]int{3, 2}, Strides: [2]int{2, 3}, OutputPadding: []int{1, 2}}, []int{3, 3, 2}},
+		{&layers.Conv2DTranspose{Filters: 2, KernelSize: [2]int{2, 2}, DilationRate: [2]int{2, 2}, NoBias: true}, []int{3, 3, 3}},
 	}
 }
 
@@ -175,6 +179,13 @@ func TestConvWeightShapes(t *testing.T) {
 		{&layers.DepthwiseConv2D{KernelSize: [2]int{3, 2}, DepthMultiplier: 3, Strides: [2]int{2, 2}, Padding: "same", NoBias: true}, []int{10, 9, 4}, "[5 5 12]", "kernel[3 2 4 3]"},
 		{&layers.SeparableConv2D{Filters: 16, KernelSize: [2]int{3, 3}}, []int{10, 10, 4}, "[8 8 16]", "depthwise_kernel[3 3 4 1] pointwise_kernel[1 1 4 16] bias[16]"},
 		{&layers.SeparableConv2D{Filters: 6, KernelSize: [2]int{3, 3}, DepthMultiplier: 2, DilationRate: [2]int{2, 2}, Padding: "same", NoBias: true}, []int{7, 7, 3}, "[7 7 6]", "depthwise_kernel[3 3 3 2] pointwise_kernel[1 1 6 6]"},
+		// Keras's output size: (in−1)·s + max(span, s) for "valid", in·s for "same".
+		{&layers.Conv2DTranspose{Filters: 8, KernelSize: [2]int{3, 3}}, []int{5, 6, 4}, "[7 8 8]", "kernel[3 3 8 4] bias[8]"},
+		{&layers.Conv2DTranspose{Filters: 8, KernelSize: [2]int{3, 3}, Strides: [2]int{2, 2}, Padding: "same"}, []int{5, 6, 4}, "[10 12 8]", "kernel[3 3 8 4] bias[8]"},
+		{&layers.Conv2DTranspose{Filters: 2, KernelSize: [2]int{2, 2}, Strides: [2]int{3, 3}}, []int{5, 6, 4}, "[15 18 2]", "kernel[2 2 2 4] bias[2]"},
+		{&layers.Conv2DTranspose{Filters: 2, KernelSize: [2]int{3, 3}, Strides: [2]int{3, 2}, OutputPadding: []int{2, 0}}, []int{5, 6, 4}, "[17 13 2]", "kernel[3 3 2 4] bias[2]"},
+		{&layers.Conv2DTranspose{Filters: 2, KernelSize: [2]int{3, 4}, Strides: [2]int{2, 2}, Padding: "same", OutputPadding: []int{0, 1}}, []int{5, 6, 4}, "[9 11 2]", "kernel[3 4 2 4] bias[2]"},
+		{&layers.Conv2DTranspose{Filters: 2, KernelSize: [2]int{3, 3}, DilationRate: [2]int{2, 3}, NoBias: true}, []int{5, 6, 4}, "[9 12 2]", "kernel[3 3 2 4]"},
 	} {
 		out, err := c.l.Build(c.in, seededRNG(1))
 		if err != nil {
@@ -229,6 +240,21 @@ func TestConvBuildErrors(t *testing.T) {
 		{&layers.SeparableConv2D{Filters: 2, KernelSize: k3, DilationRate: [2]int{3, 3}}, []int{6, 8, 4},
 			`layers: SeparableConv2D: the 3x3 kernel dilated by [3 3] (spanning 7x7) does not fit the 6x8 input with "valid" padding`},
 		{&layers.SeparableConv2D{Filters: 2, KernelSize: k3, Padding: "causal"}, []int{8, 8, 4}, `layers: SeparableConv2D: Padding must be "valid" or "same", got "causal"`},
+		{&layers.Conv2DTranspose{Filters: 2, KernelSize: k3, Strides: [2]int{2, 2}, OutputPadding: []int{2, 0}}, []int{4, 4, 2},
+			"layers: Conv2DTranspose: OutputPadding [2 0] must be less than Strides [2 2] on each axis (Keras refuses it)"},
+		{&layers.Conv2DTranspose{Filters: 2, KernelSize: k3, OutputPadding: []int{1, 0}}, []int{4, 4, 2}, "OutputPadding [1 0] must be less than Strides [1 1]"},
+		{&layers.Conv2DTranspose{Filters: 2, KernelSize: k3, Strides: [2]int{2, 2}, OutputPadding: []int{-1, 0}}, []int{4, 4, 2}, "layers: Conv2DTranspose: OutputPadding must be >= 0, got [-1 0]"},
+		{&layers.Conv2DTranspose{Filters: 2, KernelSize: k3, Strides: [2]int{2, 2}, OutputPadding: []int{1}}, []int{4, 4, 2}, "OutputPadding must have 2 values (height, width) or be nil, got [1]"},
+		{&layers.Conv2DTranspose{Filters: 2, KernelSize: [2]int{2, 2}, Strides: [2]int{2, 2}, Padding: "same", OutputPadding: []int{0, 0}}, []int{4, 4, 2},
+			`layers: Conv2DTranspose: OutputPadding [0 0] with "same" padding gives a 6x6 output, which the 2x2 kernel with Strides [2 2] does not map back to the 4x4 input`},
+		{&layers.Conv2DTranspose{Filters: 2, KernelSize: k3, DilationRate: [2]int{2, 2}, Strides: [2]int{2, 1}}, []int{4, 4, 2},
+			"layers: Conv2DTranspose: Strides [2 1] > 1 cannot be combined with DilationRate [2 2] > 1"},
+		{&layers.Conv2DTranspose{Filters: 2, KernelSize: k3, DilationRate: [2]int{-1, 1}}, []int{4, 4, 2}, "layers: Conv2DTranspose: DilationRate must be positive, got [-1 1]"},
+		{&layers.Conv2DTranspose{KernelSize: k3}, []int{4, 4, 2}, "layers: Conv2DTranspose: Filters must be > 0, got 0"},
+		{&layers.Conv2DTranspose{Filters: 2, KernelSize: k3}, []int{4, 4}, "layers: Conv2DTranspose: want examples of rank 3 (height, width, channels), got shape [4 4]"},
+		{&layers.Conv2DTranspose{Filters: 2, KernelSize: k3, Strides: [2]int{1 << 40, 1}}, []int{4, 4, 2}, "would be more than 2147483648 values high or wide"},
+		{&layers.Conv2D{Filters: 2, KernelSize: k3, DilationRate: [2]int{1 << 62, 1}, Padding: "same"}, []int{4, 4, 2}, "spans more than 2147483648 positions"},
+		{&layers.Conv1D{Filters: 2, KernelSize: 3, DilationRate: 1 << 62, Padding: "causal"}, []int{4, 2}, "spans more than 2147483648 steps"},
 	} {
 		_, err := c.l.Build(c.in, seededRNG(1))
 		if err == nil || !strings.Contains(err.Error(), c.want) {
@@ -268,6 +294,12 @@ func TestConvConfigRefused(t *testing.T) {
 		{`{"class_name":"SeparableConv2D","config":{"name":"c","filters":2,"kernel_size":[3,3],"depth_multiplier":-1}}`, "depth_multiplier must be positive, got -1"},
 		{`{"class_name":"SeparableConv2D","config":{"name":"c","filters":2,"kernel_size":[3,3],"strides":[2,2],"dilation_rate":[2,2]}}`, "strides [2 2] > 1 cannot be combined"},
 		{`{"class_name":"SeparableConv2D","config":{"name":"c","filters":2,"kernel_size":[3,3],"pointwise_regularizer":{"class_name":"L2","config":{"l2":-1}}}}`, "pointwise_regularizer: factors must be >= 0"},
+		{`{"class_name":"Conv2DTranspose","config":{"name":"c","filters":2,"kernel_size":[3,3],"output_padding":[1,1]}}`, "output_padding [1 1] must be >= 0 and less than strides [1 1] on each axis"},
+		{`{"class_name":"Conv2DTranspose","config":{"name":"c","filters":2,"kernel_size":[3,3],"strides":[2,2],"output_padding":[-1,1]}}`, "output_padding [-1 1] must be >= 0"},
+		{`{"class_name":"Conv2DTranspose","config":{"name":"c","filters":2,"kernel_size":[3,3],"output_padding":[0]}}`, "output_padding"},
+		{`{"class_name":"Conv2DTranspose","config":{"name":"c","filters":-2,"kernel_size":[3,3]}}`, "filters must be > 0, got -2"},
+		{`{"class_name":"Conv2DTranspose","config":{"name":"c","filters":2,"kernel_size":[3,3],"padding":"causal"}}`, `padding must be "valid" or "same", got "causal"`},
+		{`{"class_name":"Conv2DTranspose","config":{"name":"c","filters":2,"kernel_size":[3,3],"groups":2}}`, `unknown key "groups"`},
 	} {
 		_, _, err := layers.UnmarshalLayer([]byte(c.in))
 		if err == nil || !strings.Contains(err.Error(), c.want) {
@@ -294,6 +326,10 @@ func TestConvKerasKeys(t *testing.T) {
 		{&layers.SeparableConv2D{Filters: 4, KernelSize: [2]int{3, 3}},
 			`"depth_multiplier":1,"filters":4,"kernel_size":[3,3],"strides":[1,1],"padding":"valid","data_format":"channels_last","dilation_rate":[1,1],"activation":"linear","use_bias":true,` +
 				`"depthwise_initializer":{"class_name":"GlorotUniform","config":{}},"pointwise_initializer":{"class_name":"GlorotUniform","config":{}},"bias_initializer":{"class_name":"Zeros","config":{}}}}`},
+		{&layers.Conv2DTranspose{Filters: 4, KernelSize: [2]int{3, 3}, Strides: [2]int{2, 2}},
+			`"filters":4,"kernel_size":[3,3],"strides":[2,2],"padding":"valid","output_padding":null,"data_format":"channels_last","dilation_rate":[1,1],"activation":"linear","use_bias":true,` +
+				`"kernel_initializer":{"class_name":"GlorotUniform","config":{}},"bias_initializer":{"class_name":"Zeros","config":{}}}}`},
+		{&layers.Conv2DTranspose{Filters: 4, KernelSize: [2]int{3, 3}, Strides: [2]int{2, 2}, OutputPadding: []int{1, 0}}, `"output_padding":[1,0],`},
 	} {
 		b, err := layers.MarshalLayer(c.l, "x")
 		if err != nil {

@@ -85,3 +85,31 @@ func TestFitAllocationsDoNotGrowWithSteps(t *testing.T) {
 		}
 	}
 }
+
+// TestResidualCNNTrainStepDoesNotAllocate checks a functional model with
+// branches made of built-in layers only, examples/fashion_resnet's residual
+// network (a skip connection around two "same" convolutions, joined by
+// Add, twice): a steady-state training step makes no heap allocation.
+func TestResidualCNNTrainStepDoesNotAllocate(t *testing.T) {
+	m, err := course.FashionResNet(0)
+	if err != nil {
+		t.Fatal(err)
+	}
+	arena := tensor.NewArena()
+	x := []*tensor.Tensor{tensor.Zeros(32, 28, 28, 1).InArena(arena)}
+	y := []*tensor.Tensor{tensor.Zeros(32)}
+	for i := range x[0].Data() {
+		x[0].Data()[i] = float32(i%251) / 251
+	}
+	for i := range y[0].Data() {
+		y[0].Data()[i] = float32(i % 10)
+	}
+	step := func() {
+		m.TrainStep(x, y)
+		arena.Reset()
+	}
+	step()
+	if allocs := testing.AllocsPerRun(10, step); allocs != 0 {
+		t.Errorf("a training step allocates %v times, want 0", allocs)
+	}
+}

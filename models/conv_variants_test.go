@@ -67,6 +67,22 @@ func convVariantModels() []struct {
 			{"flatten (Flatten)", "(None, 400)", "0"},
 			{"dense (Dense)", "(None, 10)", "4,010"}, // 400·10 + 10
 		}},
+		{"an encoder and a decoder", func() *models.Sequential {
+			return models.NewSequential(
+				&layers.Input{Shape: []int{28, 28, 1}},
+				&layers.Conv2D{Filters: 4, KernelSize: [2]int{3, 3}, Strides: [2]int{2, 2}, Padding: "same", Activation: activations.ReLU},
+				&layers.Conv2DTranspose{Filters: 4, KernelSize: [2]int{3, 3}, Strides: [2]int{2, 2}, Padding: "same", Activation: activations.ReLU},
+				&layers.Conv2DTranspose{Filters: 2, KernelSize: [2]int{2, 2}, Strides: [2]int{3, 3}, OutputPadding: []int{1, 0}},
+				&layers.GlobalMaxPooling2D{},
+				&layers.Dense{Units: 10, Activation: activations.Softmax},
+			)
+		}, []int{28, 28, 1}, [][3]string{
+			{"conv2d (Conv2D)", "(None, 14, 14, 4)", "40"},    // 3·3·1·4 + 4
+			{"conv2d_transpose", "(None, 28, 28, 4)", "148"},  // 14·2; 3·3·4·4 + 4
+			{"(Conv2DTranspose)", "", ""},                     // the class name's line
+			{"conv2d_transpose_1", "(None, 84, 83, 2)", "34"}, // 27·3 + 2 + {1, 0}; 2·2·2·4 + 2
+			{"dense (Dense)", "(None, 10)", "30"},             // 2·10 + 10
+		}},
 	}
 }
 

@@ -371,6 +371,7 @@ func (m *Model) makeNetwork() *network {
 	for i, l := range m.layerList {
 		n.layers = append(n.layers, netLayer{layer: l, name: m.layerNames[i]})
 	}
+	n.initMasks()
 	return n
 }
 

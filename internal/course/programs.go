@@ -43,10 +43,14 @@ type Options struct {
 }
 
 // ParseFlags parses the command line with the program's defaults and exits
-// with a one-line message on a bad value.
-func ParseFlags(name string, epochs int, scale, validation bool) Options {
+// with a one-line message on a bad value. Each extra function adds a
+// program's own flags to the set before it is parsed.
+func ParseFlags(name string, epochs int, scale, validation bool, extra ...func(*flag.FlagSet)) Options {
 	fs := flag.NewFlagSet(name, flag.ExitOnError)
 	var o Options
+	for _, f := range extra {
+		f(fs)
+	}
 	fs.IntVar(&o.Epochs, "epochs", epochs, "number of passes over the training data")
 	fs.IntVar(&o.BatchSize, "batch-size", 32, "examples per training step")
 	fs.Uint64Var(&o.Seed, "seed", 0, "seed for the initial weights, shuffling and dropout")
