@@ -67,13 +67,20 @@ func (l *GRU) Build(in []int, rng *rand.Rand) ([]int, error) {
 }
 
 // Call implements Layer.
-func (l *GRU) Call(x *tensor.Tensor, _ bool) *tensor.Tensor {
+func (l *GRU) Call(x *tensor.Tensor, training bool) *tensor.Tensor {
+	y, _ := l.CallMasked(x, nil, training)
+	return y
+}
+
+// CallMasked implements Masked: masked steps keep the states as they were,
+// and the mask goes on with the sequences (ReturnSequences) or ends here.
+func (l *GRU) CallMasked(x, mask *tensor.Tensor, _ bool) (*tensor.Tensor, *tensor.Tensor) {
 	checkBatch("GRU", x, l.in)
 	var b *tensor.Tensor
 	if l.bias != nil {
 		b = l.bias.Value
 	}
-	return lastStep(tensor.GRU(x, l.kernel.Value, l.recurrent.Value, b, l.act, l.recAct, l.GoBackwards), l.ReturnSequences)
+	return lastStep(tensor.GRU(x, l.kernel.Value, l.recurrent.Value, b, l.act, l.recAct, l.GoBackwards, mask), l.ReturnSequences), sequenceMask(mask, l.ReturnSequences)
 }
 
 // Weights implements Layer.
@@ -131,13 +138,20 @@ func (l *SimpleRNN) Build(in []int, rng *rand.Rand) ([]int, error) {
 }
 
 // Call implements Layer.
-func (l *SimpleRNN) Call(x *tensor.Tensor, _ bool) *tensor.Tensor {
+func (l *SimpleRNN) Call(x *tensor.Tensor, training bool) *tensor.Tensor {
+	y, _ := l.CallMasked(x, nil, training)
+	return y
+}
+
+// CallMasked implements Masked: masked steps keep the states as they were,
+// and the mask goes on with the sequences (ReturnSequences) or ends here.
+func (l *SimpleRNN) CallMasked(x, mask *tensor.Tensor, _ bool) (*tensor.Tensor, *tensor.Tensor) {
 	checkBatch("SimpleRNN", x, l.in)
 	var b *tensor.Tensor
 	if l.bias != nil {
 		b = l.bias.Value
 	}
-	return lastStep(tensor.SimpleRNN(x, l.kernel.Value, l.recurrent.Value, b, l.act, l.GoBackwards), l.ReturnSequences)
+	return lastStep(tensor.SimpleRNN(x, l.kernel.Value, l.recurrent.Value, b, l.act, l.GoBackwards, mask), l.ReturnSequences), sequenceMask(mask, l.ReturnSequences)
 }
 
 // Weights implements Layer.

@@ -10,8 +10,10 @@
 //     AveragePooling1D, GlobalAveragePooling1D,
 //     GlobalMaxPooling1D, ZeroPadding1D, Cropping1D, UpSampling1D,
 //     SpatialDropout1D, RepeatVector, Permute;
-//   - recurrent and text: Embedding, SimpleRNN, LSTM, GRU, and the
-//     wrappers Bidirectional and TimeDistributed;
+//   - recurrent and text: Embedding, SimpleRNN, LSTM, GRU, the wrappers
+//     Bidirectional and TimeDistributed, and Masking; masks (Embedding's
+//     MaskZero, Masking) make the recurrent layers skip padding (see
+//     Masked);
 //   - normalization: BatchNormalization, LayerNormalization,
 //     GroupNormalization, UnitNormalization;
 //   - preprocessing (fixed before training, or computed by Adapt):

@@ -161,14 +161,21 @@ func buildRecurrentWeights(ws []WeightShape, rng *rand.Rand, ki, ri, bi initiali
 }
 
 // Call implements Layer.
-func (l *LSTM) Call(x *tensor.Tensor, _ bool) *tensor.Tensor {
+func (l *LSTM) Call(x *tensor.Tensor, training bool) *tensor.Tensor {
+	y, _ := l.CallMasked(x, nil, training)
+	return y
+}
+
+// CallMasked implements Masked: masked steps keep the states as they were,
+// and the mask goes on with the sequences (ReturnSequences) or ends here.
+func (l *LSTM) CallMasked(x, mask *tensor.Tensor, _ bool) (*tensor.Tensor, *tensor.Tensor) {
 	checkBatch("LSTM", x, l.in)
 	var b *tensor.Tensor
 	if l.bias != nil {
 		b = l.bias.Value
 	}
-	seq := tensor.LSTM(x, l.kernel.Value, l.recurrent.Value, b, l.act, l.recAct, l.GoBackwards)
-	return lastStep(seq, l.ReturnSequences)
+	seq := tensor.LSTM(x, l.kernel.Value, l.recurrent.Value, b, l.act, l.recAct, l.GoBackwards, mask)
+	return lastStep(seq, l.ReturnSequences), sequenceMask(mask, l.ReturnSequences)
 }
 
 // lastStep returns seq [N, T, U] itself, or its last step [N, U].

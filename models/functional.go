@@ -38,6 +38,7 @@ type Model struct {
 	owned           []bool    // layers this model initialises (see NewModel)
 	inNames         []string  // the input layers' names
 	outNames        []string  // the output layers' names
+	asLayer         *nestedModel
 
 	engine
 }
@@ -370,6 +371,7 @@ func (m *Model) makeNetwork() *network {
 	for i, l := range m.layerList {
 		n.layers = append(n.layers, netLayer{layer: l, name: m.layerNames[i]})
 	}
+	n.initMasks()
 	return n
 }
 

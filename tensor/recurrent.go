@@ -83,9 +83,28 @@ func (a RNNActivation) applyRow(row []float32) {
 // again).
 type rnnState struct {
 	gates, cells, actCells []float32
+	mask                   []float32 // [N, T] by input time, or nil
 	n, t, f, u             int
 	act, recAct            RNNActivation
 	backwards              bool
+}
+
+// masked reports whether example b's processing step s is masked: its
+// input time step has mask value 0, so the step keeps the states as they
+// were (Keras's RNN with a mask).
+func (st *rnnState) masked(b, s int) bool {
+	return st.mask != nil && st.mask[b*st.t+st.timeOf(s)] == 0
+}
+
+// checkMask panics unless mask is nil or [N, T] for x [N, T, F].
+func checkMask(op string, x, mask *Tensor) []float32 {
+	if mask == nil {
+		return nil
+	}
+	if len(mask.shape) != 2 || mask.shape[0] != x.shape[0] || mask.shape[1] != x.shape[1] {
+		panic(shapeErr(op, "want a mask [N, T] for x [N, T, F]", x.shape, mask.shape))
+	}
+	return mask.data
 }
 
 // timeOf is the input time step that processing step s reads.
@@ -107,9 +126,11 @@ func (st *rnnState) timeOf(s int) int {
 //
 // With backwards the steps read x from the last time step to the first,
 // and the result is in that order, as Keras's go_backwards returns it.
-// Gradients flow to x, kernel, recurrent and bias (backpropagation
-// through time). It panics with a *ShapeError if the shapes do not fit.
-func LSTM(x, kernel, recurrent, bias *Tensor, act, recAct RNNActivation, backwards bool) *Tensor {
+// mask, if not nil, is [N, T]: where it is 0 the step keeps h and c as they
+// were (and outputs h), as Keras's RNN does for a masked step. Gradients
+// flow to x, kernel, recurrent and bias (backpropagation through time).
+// It panics with a *ShapeError if the shapes do not fit.
+func LSTM(x, kernel, recurrent, bias *Tensor, act, recAct RNNActivation, backwards bool, mask *Tensor) *Tensor {
 	if len(x.shape) != 3 || len(kernel.shape) != 2 || len(recurrent.shape) != 2 {
 		panic(shapeErr("LSTM", "want x [N, T, F], kernel [F, 4U] and recurrent_kernel [U, 4U]", x.shape, kernel.shape, recurrent.shape))
 	}
@@ -120,7 +141,7 @@ func LSTM(x, kernel, recurrent, bias *Tensor, act, recAct RNNActivation, backwar
 		panic(shapeErr("LSTM", fmt.Sprintf("shapes do not fit %d inputs and %d units", f, u), x.shape, kernel.shape, recurrent.shape))
 	}
 	out := newOutRaw([]int{n, t, u}, x, kernel, recurrent, bias)
-	st := rnnState{n: n, t: t, f: f, u: u, act: act, recAct: recAct, backwards: backwards}
+	st := rnnState{n: n, t: t, f: f, u: u, act: act, recAct: recAct, backwards: backwards, mask: checkMask("LSTM", x, mask)}
 	st.gates = out.scratchRaw(n * t * g4)
 	st.cells = out.scratchRaw(n * t * u)
 	// The input part of every step at once: gates = x·kernel + bias.
@@ -137,6 +158,11 @@ func LSTM(x, kernel, recurrent, bias *Tensor, act, recAct RNNActivation, backwar
 			gemm.Sgemm(false, false, n, g4, u, h[(s-1)*u:], t*u, recurrent.data, g4, 1, st.gates[tt*g4:], t*g4)
 		}
 		for b := range n {
+			if st.masked(b, s) {
+				carryRow(h, b, s, t, u)
+				carryRow(c, b, s, t, u)
+				continue
+			}
 			z := st.gates[(b*t+tt)*g4 : (b*t+tt+1)*g4]
 			recAct.applyRow(z[:2*u]) // i, f
 			act.applyRow(z[2*u : 3*u])
@@ -168,6 +194,17 @@ func LSTM(x, kernel, recurrent, bias *Tensor, act, recAct RNNActivation, backwar
 	return out
 }
 
+// carryRow copies example b's row of step s−1 to step s (zeros at s = 0)
+// in the [N, T, U] sequence seq, for a masked step.
+func carryRow(seq []float32, b, s, t, u int) {
+	dst := seq[(b*t+s)*u : (b*t+s+1)*u]
+	if s == 0 {
+		clear(dst)
+		return
+	}
+	copy(dst, seq[(b*t+s-1)*u:(b*t+s)*u])
+}
+
 func lstmBackward(o *Tensor) {
 	nd := o.node
 	x, kernel, recurrent, bias := nd.more[0], nd.more[1], nd.more[2], nd.more[3]
@@ -187,8 +224,19 @@ func lstmBackward(o *Tensor) {
 		for b := range n {
 			z := st.gates[(b*t+tt)*g4 : (b*t+tt+1)*g4]
 			dz := dgates[(b*t+tt)*g4 : (b*t+tt+1)*g4]
+			if st.masked(b, s) {
+				// The states passed through: dh and dc go on to step s−1
+				// as they are (dc unchanged), the gates get nothing.
+				clear(dz)
+				dhb := dhNext[b*u : (b+1)*u]
+				for j := range dhb {
+					dhb[j] += gy[(b*t+s)*u+j]
+				}
+				continue
+			}
 			for j := range u {
 				dh := gy[(b*t+s)*u+j] + dhNext[b*u+j]
+				dhNext[b*u+j] = 0 // the product below adds this step's part
 				i, fg, g, og := z[j], z[u+j], z[2*u+j], z[3*u+j]
 				tc := st.actCells[(b*t+s)*u+j]
 				dc := dcNext[b*u+j] + dh*og*st.act.grad(tc)
@@ -204,8 +252,9 @@ func lstmBackward(o *Tensor) {
 			}
 		}
 		if s > 0 {
-			// dh of step s−1 = dgates[:, tt]·recurrentᵀ
-			gemm.Sgemm(false, true, n, u, g4, dgates[tt*g4:], t*g4, recurrent.data, g4, 0, dhNext, u)
+			// dh of step s−1 += dgates[:, tt]·recurrentᵀ (dhNext holds what
+			// masked steps pass through, zeros elsewhere)
+			gemm.Sgemm(false, true, n, u, g4, dgates[tt*g4:], t*g4, recurrent.data, g4, 1, dhNext, u)
 			if dR != nil {
 				gemm.Sgemm(true, false, u, g4, n, h[(s-1)*u:], t*u, dgates[tt*g4:], t*g4, 1, dR, g4)
 			}
@@ -234,8 +283,9 @@ func lstmBackward(o *Tensor) {
 //	z = σ(x̂_z + ĥ_z), r = σ(x̂_r + ĥ_r)    (σ = recAct)
 //	h̃ = act(x̂_h + r·ĥ_h);  h = z·h + (1 − z)·h̃
 //
-// backwards is as for LSTM. Gradients flow to x and every weight.
-func GRU(x, kernel, recurrent, bias *Tensor, act, recAct RNNActivation, backwards bool) *Tensor {
+// backwards and mask are as for LSTM. Gradients flow to x and every
+// weight.
+func GRU(x, kernel, recurrent, bias *Tensor, act, recAct RNNActivation, backwards bool, mask *Tensor) *Tensor {
 	if len(x.shape) != 3 || len(kernel.shape) != 2 || len(recurrent.shape) != 2 {
 		panic(shapeErr("GRU", "want x [N, T, F], kernel [F, 3U] and recurrent_kernel [U, 3U]", x.shape, kernel.shape, recurrent.shape))
 	}
@@ -246,7 +296,7 @@ func GRU(x, kernel, recurrent, bias *Tensor, act, recAct RNNActivation, backward
 		panic(shapeErr("GRU", fmt.Sprintf("shapes do not fit %d inputs and %d units", f, u), x.shape, kernel.shape, recurrent.shape))
 	}
 	out := newOutRaw([]int{n, t, u}, x, kernel, recurrent, bias)
-	st := rnnState{n: n, t: t, f: f, u: u, act: act, recAct: recAct, backwards: backwards}
+	st := rnnState{n: n, t: t, f: f, u: u, act: act, recAct: recAct, backwards: backwards, mask: checkMask("GRU", x, mask)}
 	// gates: the input part, then z, r and h̃; cells: the recurrent part ĥ.
 	st.gates = out.scratchRaw(n * t * g3)
 	st.cells = out.scratchRaw(n * t * g3)
@@ -270,6 +320,10 @@ func GRU(x, kernel, recurrent, bias *Tensor, act, recAct RNNActivation, backward
 			gemm.Sgemm(false, false, n, g3, u, h[(s-1)*u:], t*u, recurrent.data, g3, 1, rec, t*g3)
 		}
 		for b := range n {
+			if st.masked(b, s) {
+				carryRow(h, b, s, t, u)
+				continue
+			}
 			z := st.gates[(b*t+tt)*g3 : (b*t+tt+1)*g3]
 			rh := st.cells[(b*t+tt)*g3 : (b*t+tt+1)*g3]
 			hs := h[(b*t+s)*u : (b*t+s+1)*u]
@@ -323,6 +377,16 @@ func gruBackward(o *Tensor) {
 			rh := st.cells[(b*t+tt)*g3 : (b*t+tt+1)*g3]
 			dxz := dx3[(b*t+tt)*g3 : (b*t+tt+1)*g3]
 			drz := drec[(b*t+tt)*g3 : (b*t+tt+1)*g3]
+			if st.masked(b, s) {
+				// h passed through: dh goes on to step s−1 as it is.
+				clear(dxz)
+				clear(drz)
+				dhb := dhNext[b*u : (b+1)*u]
+				for j := range dhb {
+					dhb[j] += gy[(b*t+s)*u+j]
+				}
+				continue
+			}
 			for j := range u {
 				dh := gy[(b*t+s)*u+j] + dhNext[b*u+j]
 				zg, rg, hh := z[j], z[u+j], z[2*u+j]
@@ -365,8 +429,8 @@ func gruBackward(o *Tensor) {
 // SimpleRNN runs Keras's SimpleRNN over x [N, T, F] from a zero initial
 // state, h = act(x_t·kernel + h·recurrent + bias), and returns the hidden
 // state of every processing step, [N, T, U]; kernel is [F, U], recurrent
-// [U, U], bias [U] or nil. backwards is as for LSTM.
-func SimpleRNN(x, kernel, recurrent, bias *Tensor, act RNNActivation, backwards bool) *Tensor {
+// [U, U], bias [U] or nil. backwards and mask are as for LSTM.
+func SimpleRNN(x, kernel, recurrent, bias *Tensor, act RNNActivation, backwards bool, mask *Tensor) *Tensor {
 	if len(x.shape) != 3 || len(kernel.shape) != 2 || len(recurrent.shape) != 2 {
 		panic(shapeErr("SimpleRNN", "want x [N, T, F], kernel [F, U] and recurrent_kernel [U, U]", x.shape, kernel.shape, recurrent.shape))
 	}
@@ -376,7 +440,7 @@ func SimpleRNN(x, kernel, recurrent, bias *Tensor, act RNNActivation, backwards 
 		panic(shapeErr("SimpleRNN", fmt.Sprintf("shapes do not fit %d inputs and %d units", f, u), x.shape, kernel.shape, recurrent.shape))
 	}
 	out := newOutRaw([]int{n, t, u}, x, kernel, recurrent, bias)
-	st := rnnState{n: n, t: t, f: f, u: u, act: act, backwards: backwards}
+	st := rnnState{n: n, t: t, f: f, u: u, act: act, backwards: backwards, mask: checkMask("SimpleRNN", x, mask)}
 	// gates: the pre-activations, by input time; the outputs are by step.
 	st.gates = out.scratchRaw(n * t * u)
 	gemm.Sgemm(false, false, n*t, u, f, x.data, f, kernel.data, u, 0, st.gates, u)
@@ -390,6 +454,10 @@ func SimpleRNN(x, kernel, recurrent, bias *Tensor, act RNNActivation, backwards 
 			gemm.Sgemm(false, false, n, u, u, h[(s-1)*u:], t*u, recurrent.data, u, 1, st.gates[tt*u:], t*u)
 		}
 		for b := range n {
+			if st.masked(b, s) {
+				carryRow(h, b, s, t, u)
+				continue
+			}
 			z := st.gates[(b*t+tt)*u : (b*t+tt+1)*u]
 			hs := h[(b*t+s)*u : (b*t+s+1)*u]
 			copy(hs, z)
@@ -417,13 +485,19 @@ func simpleRNNBackward(o *Tensor) {
 	for s := t - 1; s >= 0; s-- {
 		tt := st.timeOf(s)
 		for b := range n {
+			masked := st.masked(b, s)
 			for j := range u {
 				dh := gy[(b*t+s)*u+j] + dhNext[b*u+j]
-				dz[(b*t+tt)*u+j] = dh * st.act.grad(h[(b*t+s)*u+j])
+				if masked { // h passed through
+					dz[(b*t+tt)*u+j], dhNext[b*u+j] = 0, dh
+					continue
+				}
+				dz[(b*t+tt)*u+j], dhNext[b*u+j] = dh*st.act.grad(h[(b*t+s)*u+j]), 0
 			}
 		}
 		if s > 0 {
-			gemm.Sgemm(false, true, n, u, u, dz[tt*u:], t*u, recurrent.data, u, 0, dhNext, u)
+			// dh of step s−1 += dz[:, tt]·recurrentᵀ
+			gemm.Sgemm(false, true, n, u, u, dz[tt*u:], t*u, recurrent.data, u, 1, dhNext, u)
 			if dR != nil {
 				gemm.Sgemm(true, false, u, u, n, h[(s-1)*u:], t*u, dz[tt*u:], t*u, 1, dR, u)
 			}
