@@ -38,6 +38,7 @@ type Model struct {
 	owned           []bool    // layers this model initialises (see NewModel)
 	inNames         []string  // the input layers' names
 	outNames        []string  // the output layers' names
+	asLayer         *nestedModel
 
 	engine
 }

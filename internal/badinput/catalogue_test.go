@@ -12,6 +12,7 @@ import (
 	"time"
 
 	"github.com/neuron-go/neuron/activations"
+	"github.com/neuron-go/neuron/callbacks"
 	"github.com/neuron-go/neuron/data"
 	"github.com/neuron-go/neuron/initializers"
 	"github.com/neuron-go/neuron/internal/safetensors"
@@ -111,6 +112,65 @@ var catalogue = []struct {
 	}, "layers: PositionEmbedding: the inputs have 10 steps, more than SequenceLength 8"},
 
 	// Special files where a model file is expected: refused at once.
+	// The training state and the callbacks' states (the seam between models
+	// and saving).
+	{"RunState outside Fit", func(t *testing.T) error { _, err := dense(t).RunState(); return err },
+		"models: RunState: the model is not training; call RunState from a callback of Fit"},
+	{"SetTrainingState with another model's weights", func(t *testing.T) error {
+		other := models.NewSequential(&layers.Dense{Units: 2, InputShape: []int{3}})
+		st, err := other.TrainingState()
+		if err != nil {
+			return err
+		}
+		return dense(t).SetTrainingState(st)
+	}, `models: SetTrainingState: weight 0 is "dense/kernel" of shape [3 2]; the model's is "dense/kernel" of shape [3 1]`},
+	{"SetTrainingState with a Run outside OnTrainBegin", func(t *testing.T) error {
+		m := dense(t)
+		st, err := m.TrainingState()
+		if err != nil {
+			return err
+		}
+		st.Run = &models.RunState{}
+		return m.SetTrainingState(st)
+	}, "a state with a Run is given back in a callback's OnTrainBegin"},
+	{"SetTrainingState with a NaN learning rate", func(t *testing.T) error {
+		m := dense(t)
+		st, err := m.TrainingState()
+		if err != nil {
+			return err
+		}
+		st.LearningRate = math.NaN()
+		return m.SetTrainingState(st)
+	}, "models: SetTrainingState: learning rate must be a number >= 0, got NaN"},
+	{"EarlyStopping state of 3 bytes", func(*testing.T) error {
+		return (&callbacks.EarlyStopping{}).SetCallbackState([]byte{1, 2, 3})
+	}, "callbacks: EarlyStopping: state of 3 bytes: too short, or of an unknown version"},
+	{"EarlyStopping state with best weights for another model", func(t *testing.T) error {
+		src := &callbacks.EarlyStopping{Monitor: "loss", RestoreBestWeights: true}
+		m := dense(t)
+		if err := src.OnTrainBegin(m); err != nil {
+			return err
+		}
+		if err := src.OnEpochEnd(0, callbacks.Logs{"loss": 1}); err != nil {
+			return err
+		}
+		b, err := src.CallbackState()
+		if err != nil {
+			return err
+		}
+		other := models.NewSequential(&layers.Dense{Units: 2, InputShape: []int{3}})
+		if err := other.Build(); err != nil {
+			return err
+		}
+		dst := &callbacks.EarlyStopping{}
+		if err := dst.OnTrainBegin(other); err != nil {
+			return err
+		}
+		return dst.SetCallbackState(b)
+	}, "best weight 0 does not have the model's 6 values"},
+	{"ModelCheckpoint state of 5 bytes", func(*testing.T) error {
+		return (&saving.ModelCheckpoint{}).SetCallbackState(make([]byte, 5))
+	}, "saving: ModelCheckpoint: a state has 16 bytes, got 5"},
 	{"Load on a FIFO", func(t *testing.T) error { _, err := saving.Load(fifo(t)); return err }, "a named pipe (FIFO), not a regular file"},
 	{"LoadWeights on a FIFO", func(t *testing.T) error { return saving.LoadWeights(dense(t), fifo(t)) }, "a named pipe (FIFO), not a regular file"},
 	{"VerifyFile on a FIFO", func(t *testing.T) error { return saving.VerifyFile(fifo(t)) }, "a named pipe (FIFO), not a regular file"},
