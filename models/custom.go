@@ -18,9 +18,13 @@ import "fmt"
 // layer itself: SeedFrom (layers.Seeder) to random ones such as Dropout, so
 // that the model's seed fixes their masks, and RegularizationLoss and
 // ApplyConstraints if they have regularizers or constraints. Saving the
-// model, and BackupAndRestore, also need its config: implement
-// layers.Configurable and register the class with layers.Register, as the
-// built-in layers do.
+// model with package saving (its BackupAndRestore too) also needs the
+// layer's config and plan: implement layers.Configurable and
+// layers.Planner (the shapes of the weights Build would make, against
+// which a file is checked before anything is allocated), register the
+// class with layers.Register, as the built-in layers do, and pass on
+// layers.RandomStater to a random sub-layer, so that the file holds its
+// generator and training resumes exactly.
 
 // FromLayer makes a model whose forward pass is one custom layer, as
 // instantiating a subclassed keras.Model: inputShapes holds the per-example

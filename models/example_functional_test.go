@@ -85,8 +85,10 @@ func ExampleApply_error() {
 
 // A custom training loop, as Keras's with tf.GradientTape: the forward
 // pass (Model.Call), the loss, tensor.Backward for the gradients, one
-// optimizer step, and a metric, written out by hand. Fit does the same
-// with batching, shuffling, callbacks and no allocation per step.
+// optimizer step, and a metric, written out by hand. Fit's training step
+// is the same computation (without shuffling the two end with the same
+// weights bit for bit), with batching, shuffling, callbacks and no
+// allocation per step around it.
 func Example_customTrainingLoop() {
 	rng := rand.New(rand.NewPCG(1, 2))
 	x, y := tensor.Zeros(256, 4), tensor.Zeros(256)

@@ -497,7 +497,10 @@ func exp32(x float32) float32 {
 		ln2hi = 0.693145751953125
 		ln2lo = 1.42860682030941723212e-6
 	)
-	n := float32(math.Floor(float64(x*log2e + 0.5)))
+	// Round x·log2(e) to the nearest integer by adding and subtracting
+	// 1.5·2²³, which leaves no fraction bits (exact here, |x·log2 e| < 128).
+	const magic = 12582912
+	n := (x*log2e + magic) - magic
 	r := x - n*ln2hi - n*ln2lo
 	// Taylor series to r⁶/720 on |r| ≤ ln2/2: truncation below 1.2e-7.
 	p := 1 + r*(1+r*(0.5+r*(1.0/6+r*(1.0/24+r*(1.0/120+r*(1.0/720))))))
