@@ -21,6 +21,10 @@ import (
 //     (Patience 0 stops at the first epoch that does not improve);
 //   - with RestoreBestWeights, the weights of the best epoch are put back
 //     when training stops early.
+//
+// It implements Stateful: a backup (saving.BackupAndRestore, placed after
+// it in FitConfig.Callbacks) keeps its count, its best value and its best
+// weights, so a resumed run stops where the uninterrupted one would.
 type EarlyStopping struct {
 	Base
 	// Monitor is the logs key to watch; the default is "val_loss".

@@ -217,11 +217,36 @@ func (l *Bidirectional) Build(in []int, rng *rand.Rand) ([]int, error) {
 
 // Call implements Layer.
 func (l *Bidirectional) Call(x *tensor.Tensor, training bool) *tensor.Tensor {
+	y, _ := l.CallMasked(x, nil, training)
+	return y
+}
+
+// CallMasked implements Masked: both layers skip the masked steps, and
+// with return_sequences the outputs at masked steps are 0 (Keras forces
+// zero_output_for_mask there) and the mask goes on.
+func (l *Bidirectional) CallMasked(x, mask *tensor.Tensor, training bool) (*tensor.Tensor, *tensor.Tensor) {
 	checkBatch("Bidirectional", x, l.in)
-	y, yr := l.fwd.Call(x, training), l.bwd.Call(x, training)
+	y, yr := callMasked(l.fwd, x, mask, training), callMasked(l.bwd, x, mask, training)
 	if l.seq {
 		yr = yr.Reverse(1)
+		if mask != nil {
+			y, yr = tensor.MaskSteps(y, mask), tensor.MaskSteps(yr, mask)
+		}
 	}
+	return l.merge(y, yr), sequenceMask(mask, l.seq)
+}
+
+// callMasked runs l with the mask if it takes one.
+func callMasked(l Layer, x, mask *tensor.Tensor, training bool) *tensor.Tensor {
+	if m, ok := l.(Masked); ok && mask != nil {
+		y, _ := m.CallMasked(x, mask, training)
+		return y
+	}
+	return l.Call(x, training)
+}
+
+// merge combines the forward and backward outputs by MergeMode.
+func (l *Bidirectional) merge(y, yr *tensor.Tensor) *tensor.Tensor {
 	switch l.MergeMode {
 	case "sum":
 		return y.Add(yr)

@@ -113,19 +113,7 @@ func (l *Conv2D) plan(in []int) (out []int, specs []weightSpec, w convResolved, 
 	if l.Filters <= 0 {
 		return nil, nil, w, fmt.Errorf("layers: %s: Filters must be > 0, got %d", name, l.Filters)
 	}
-	if l.KernelSize[0] <= 0 || l.KernelSize[1] <= 0 {
-		return nil, nil, w, fmt.Errorf("layers: %s: KernelSize must be positive, got %v", name, l.KernelSize)
-	}
-	if w.strides, err = windowStrides(name, l.Strides, [2]int{1, 1}); err != nil {
-		return nil, nil, w, err
-	}
-	if w.dilation, err = convDilation(name, l.DilationRate); err != nil {
-		return nil, nil, w, err
-	}
-	if err = stridesWithDilation(name, w.strides, w.dilation, w.strides, w.dilation); err != nil {
-		return nil, nil, w, err
-	}
-	if w.padding, err = windowPadding(name, l.Padding); err != nil {
+	if w, err = resolveWindow2D(name, l.KernelSize, l.Strides, l.DilationRate, l.Padding); err != nil {
 		return nil, nil, w, err
 	}
 	if l.Groups < 0 {

@@ -2,6 +2,7 @@ package models_test
 
 import (
 	"bytes"
+	"io"
 	"path/filepath"
 	"strings"
 	"testing"
@@ -90,5 +91,69 @@ func TestBidirectionalModel(t *testing.T) {
 		if p2.Data()[i] != v {
 			t.Fatalf("prediction %d: %v after loading, %v before", i, p2.Data()[i], v)
 		}
+	}
+}
+
+// maskedTextModel is Embedding(mask_zero) → Bidirectional(LSTM) →
+// GlobalAveragePooling1D → Dense, as a Keras text classifier is written.
+func maskedTextModel(t *testing.T) *models.Sequential {
+	m := models.NewSequential(
+		&layers.Input{Shape: []int{8}},
+		&layers.Embedding{InputDim: 12, OutputDim: 4, MaskZero: true},
+		&layers.Bidirectional{Layer: &layers.LSTM{Units: 3, ReturnSequences: true}},
+		&layers.Dropout{Rate: 0.1},
+		&layers.GlobalAveragePooling1D{},
+		&layers.Dense{Units: 2, Activation: activations.Softmax},
+	)
+	m.Out = io.Discard
+	m.SetSeed(4)
+	if err := m.Compile(models.CompileConfig{Optimizer: optimizers.NewAdam(), Loss: losses.SparseCategoricalCrossentropy{}}); err != nil {
+		t.Fatal(err)
+	}
+	return m
+}
+
+// TestMaskZeroPadding checks that with mask_zero the padding does not
+// count, whichever side it is on (pad_sequences's "pre" and "post"), and
+// that a masked model's training step allocates nothing.
+func TestMaskZeroPadding(t *testing.T) {
+	m := maskedTextModel(t)
+	tokens := [][]float32{{3, 5, 7}, {1, 2, 3, 4, 5, 6}, {11}, {9, 9, 1, 10, 2, 3, 4, 8}}
+	pre, post := tensor.Zeros(len(tokens), 8), tensor.Zeros(len(tokens), 8)
+	for i, s := range tokens {
+		copy(pre.Data()[i*8+8-len(s):], s)
+		copy(post.Data()[i*8:], s)
+	}
+	p1, err := m.Predict(pre, models.PredictConfig{Verbose: models.Silent})
+	if err != nil {
+		t.Fatal(err)
+	}
+	p2, err := m.Predict(post, models.PredictConfig{Verbose: models.Silent})
+	if err != nil {
+		t.Fatal(err)
+	}
+	for i := range p1.Data() {
+		if d := p1.Data()[i] - p2.Data()[i]; d > 1e-6 || d < -1e-6 {
+			t.Fatalf("row %d: pre-padded %v, post-padded %v", i/2, p1.Row(i/2).Data(), p2.Row(i/2).Data())
+		}
+	}
+	arena := tensor.NewArena()
+	x := tensor.Zeros(32, 8).InArena(arena)
+	y := tensor.Zeros(32)
+	for i := range x.Data() {
+		if i%8 >= i/8%8 {
+			x.Data()[i] = float32(1 + i%11)
+		}
+	}
+	for i := range y.Data() {
+		y.Data()[i] = float32(i % 2)
+	}
+	step := func() {
+		m.TrainStep(x, y)
+		arena.Reset()
+	}
+	step()
+	if allocs := testing.AllocsPerRun(10, step); allocs != 0 {
+		t.Errorf("a masked training step allocates %v times, want 0", allocs)
 	}
 }

@@ -136,8 +136,8 @@ func TestConv2DWithGradCheck(t *testing.T) {
 	}
 }
 
-// TestConv1DIsConv2DOfHeightOne checks Conv1D against the image of
-// height 1 it is computed as, and its gradients.
+// TestConv1D checks Conv1D against the definition's loops on the image
+// of height 1 it is computed as, and its gradients.
 func TestConv1D(t *testing.T) {
 	for _, s := range []tensor.ConvSpec{
 		{},
