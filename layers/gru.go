@@ -16,8 +16,8 @@ import (
 // biases. It runs from a zero initial state.
 //
 // Shapes: (batch, steps, features) → (batch, Units), or (batch, steps,
-// Units) with ReturnSequences. Refused as for LSTM: return_state,
-// stateful, initial states, masks, dropout; and reset_after=False.
+// Units) with ReturnSequences. Masks, ReturnState and initial states as
+// for LSTM; refused as for LSTM: stateful, dropout; and reset_after=False.
 type GRU struct {
 	// Units is the size of the hidden state; > 0.
 	Units int
@@ -34,6 +34,11 @@ type GRU struct {
 	// GoBackwards processes the sequence from its end (Keras's
 	// go_backwards).
 	GoBackwards bool
+	// ReturnState adds the last h to the outputs, as Keras's return_state:
+	// the layer then has several outputs, for models.ApplyMulti in a
+	// functional model. Called on more inputs there, the ones after the
+	// sequence are the initial states (Keras's initial_state).
+	ReturnState bool
 	// InputShape optionally declares the model's per-example input shape.
 	InputShape []int
 
@@ -50,12 +55,26 @@ func (l *GRU) ModelInputShape() []int { return l.InputShape }
 
 // Plan implements Planner.
 func (l *GRU) Plan(in []int) ([]int, []WeightShape, error) {
+	if err := oneOutput("GRU", l.ReturnState, 2); err != nil {
+		return nil, nil, err
+	}
+	return l.plan(in)
+}
+
+func (l *GRU) plan(in []int) ([]int, []WeightShape, error) {
 	return planRecurrent("GRU", l.Units, 3, in, l.NoBias, l.ReturnSequences, l.Activation, l.RecurrentActivation, true)
 }
 
 // Build implements Layer.
 func (l *GRU) Build(in []int, rng *rand.Rand) ([]int, error) {
-	out, ws, err := l.Plan(in)
+	if err := oneOutput("GRU", l.ReturnState, 2); err != nil {
+		return nil, err
+	}
+	return l.build(in, rng)
+}
+
+func (l *GRU) build(in []int, rng *rand.Rand) ([]int, error) {
+	out, ws, err := l.plan(in)
 	if err != nil {
 		return nil, err
 	}
@@ -80,7 +99,47 @@ func (l *GRU) CallMasked(x, mask *tensor.Tensor, _ bool) (*tensor.Tensor, *tenso
 	if l.bias != nil {
 		b = l.bias.Value
 	}
-	return lastStep(tensor.GRU(x, l.kernel.Value, l.recurrent.Value, b, l.act, l.recAct, l.GoBackwards, mask), l.ReturnSequences), sequenceMask(mask, l.ReturnSequences)
+	return lastStep(tensor.GRU(x, l.kernel.Value, l.recurrent.Value, b, l.options(mask)), l.ReturnSequences), sequenceMask(mask, l.ReturnSequences)
+}
+
+func (l *GRU) options(mask *tensor.Tensor) tensor.RNNOptions {
+	return tensor.RNNOptions{Act: l.act, RecAct: l.recAct, Backwards: l.GoBackwards, Mask: mask}
+}
+
+// UsesMulti implements DualLayer: with ReturnState, or an initial state,
+// the layer has several outputs or inputs.
+func (l *GRU) UsesMulti(inputs int) bool { return l.ReturnState || inputs > 1 }
+
+// PlanMulti implements MultiPlanner: inputs the sequence, then optionally
+// the initial h; outputs the output, then with ReturnState the last h.
+func (l *GRU) PlanMulti(in [][]int) ([][]int, []WeightShape, error) {
+	return planStates("GRU", l.Units, 1, l.ReturnState, in, l.plan)
+}
+
+// BuildMulti implements MultiLayer.
+func (l *GRU) BuildMulti(in [][]int, rng *rand.Rand) ([][]int, error) {
+	out, _, err := l.PlanMulti(in)
+	if err != nil {
+		return nil, err
+	}
+	if _, err := l.build(in[0], rng); err != nil {
+		return nil, err
+	}
+	return out, nil
+}
+
+// CallMulti implements MultiLayer.
+func (l *GRU) CallMulti(xs []*tensor.Tensor, _ bool, outs []*tensor.Tensor) {
+	checkBatch("GRU", xs[0], l.in)
+	o := l.options(nil)
+	if len(xs) == 2 {
+		o.H0 = xs[1]
+	}
+	var b *tensor.Tensor
+	if l.bias != nil {
+		b = l.bias.Value
+	}
+	stateOutputs(tensor.GRU(xs[0], l.kernel.Value, l.recurrent.Value, b, o), l.ReturnSequences, l.ReturnState, outs)
 }
 
 // Weights implements Layer.
@@ -106,6 +165,11 @@ type SimpleRNN struct {
 	ReturnSequences bool
 	// GoBackwards processes the sequence from its end.
 	GoBackwards bool
+	// ReturnState adds the last h to the outputs, as Keras's return_state:
+	// the layer then has several outputs, for models.ApplyMulti in a
+	// functional model. Called on more inputs there, the ones after the
+	// sequence are the initial states (Keras's initial_state).
+	ReturnState bool
 	// InputShape optionally declares the model's per-example input shape.
 	InputShape []int
 
@@ -122,12 +186,26 @@ func (l *SimpleRNN) ModelInputShape() []int { return l.InputShape }
 
 // Plan implements Planner.
 func (l *SimpleRNN) Plan(in []int) ([]int, []WeightShape, error) {
+	if err := oneOutput("SimpleRNN", l.ReturnState, 2); err != nil {
+		return nil, nil, err
+	}
+	return l.plan(in)
+}
+
+func (l *SimpleRNN) plan(in []int) ([]int, []WeightShape, error) {
 	return planRecurrent("SimpleRNN", l.Units, 1, in, l.NoBias, l.ReturnSequences, l.Activation, activations.Activation{}, false)
 }
 
 // Build implements Layer.
 func (l *SimpleRNN) Build(in []int, rng *rand.Rand) ([]int, error) {
-	out, ws, err := l.Plan(in)
+	if err := oneOutput("SimpleRNN", l.ReturnState, 2); err != nil {
+		return nil, err
+	}
+	return l.build(in, rng)
+}
+
+func (l *SimpleRNN) build(in []int, rng *rand.Rand) ([]int, error) {
+	out, ws, err := l.plan(in)
 	if err != nil {
 		return nil, err
 	}
@@ -151,7 +229,45 @@ func (l *SimpleRNN) CallMasked(x, mask *tensor.Tensor, _ bool) (*tensor.Tensor, 
 	if l.bias != nil {
 		b = l.bias.Value
 	}
-	return lastStep(tensor.SimpleRNN(x, l.kernel.Value, l.recurrent.Value, b, l.act, l.GoBackwards, mask), l.ReturnSequences), sequenceMask(mask, l.ReturnSequences)
+	return lastStep(tensor.SimpleRNN(x, l.kernel.Value, l.recurrent.Value, b, l.options(mask)), l.ReturnSequences), sequenceMask(mask, l.ReturnSequences)
+}
+
+func (l *SimpleRNN) options(mask *tensor.Tensor) tensor.RNNOptions {
+	return tensor.RNNOptions{Act: l.act, Backwards: l.GoBackwards, Mask: mask}
+}
+
+// UsesMulti implements DualLayer, as GRU's.
+func (l *SimpleRNN) UsesMulti(inputs int) bool { return l.ReturnState || inputs > 1 }
+
+// PlanMulti implements MultiPlanner, as GRU's.
+func (l *SimpleRNN) PlanMulti(in [][]int) ([][]int, []WeightShape, error) {
+	return planStates("SimpleRNN", l.Units, 1, l.ReturnState, in, l.plan)
+}
+
+// BuildMulti implements MultiLayer.
+func (l *SimpleRNN) BuildMulti(in [][]int, rng *rand.Rand) ([][]int, error) {
+	out, _, err := l.PlanMulti(in)
+	if err != nil {
+		return nil, err
+	}
+	if _, err := l.build(in[0], rng); err != nil {
+		return nil, err
+	}
+	return out, nil
+}
+
+// CallMulti implements MultiLayer.
+func (l *SimpleRNN) CallMulti(xs []*tensor.Tensor, _ bool, outs []*tensor.Tensor) {
+	checkBatch("SimpleRNN", xs[0], l.in)
+	o := l.options(nil)
+	if len(xs) == 2 {
+		o.H0 = xs[1]
+	}
+	var b *tensor.Tensor
+	if l.bias != nil {
+		b = l.bias.Value
+	}
+	stateOutputs(tensor.SimpleRNN(xs[0], l.kernel.Value, l.recurrent.Value, b, o), l.ReturnSequences, l.ReturnState, outs)
 }
 
 // Weights implements Layer.
@@ -169,12 +285,15 @@ func (l *GRU) Config() (any, error) {
 	c, err := encodeRecurrent(l.Units, l.Activation, l.RecurrentActivation, "sigmoid", l.NoBias, l.KernelInitializer, l.RecurrentInitializer, l.BiasInitializer, l.ReturnSequences, l.GoBackwards, l.InputShape)
 	ra := true
 	c.ResetAfter = &ra
+	c.ReturnState = l.ReturnState
 	return c, err
 }
 
 // Config implements Configurable.
 func (l *SimpleRNN) Config() (any, error) {
-	return encodeRecurrent(l.Units, l.Activation, activations.Activation{}, "", l.NoBias, l.KernelInitializer, l.RecurrentInitializer, l.BiasInitializer, l.ReturnSequences, l.GoBackwards, l.InputShape)
+	c, err := encodeRecurrent(l.Units, l.Activation, activations.Activation{}, "", l.NoBias, l.KernelInitializer, l.RecurrentInitializer, l.BiasInitializer, l.ReturnSequences, l.GoBackwards, l.InputShape)
+	c.ReturnState = l.ReturnState
+	return c, err
 }
 
 func decodeGRU(b []byte) (Layer, error) {
@@ -199,7 +318,7 @@ func decodeGRU(b []byte) (Layer, error) {
 		}
 	}
 	return &GRU{Units: c.Units, Activation: act, RecurrentActivation: recAct, NoBias: !c.UseBias, KernelInitializer: ki, RecurrentInitializer: ri,
-		BiasInitializer: bi, ReturnSequences: c.ReturnSequences, GoBackwards: c.GoBackwards, InputShape: in}, nil
+		BiasInitializer: bi, ReturnSequences: c.ReturnSequences, GoBackwards: c.GoBackwards, ReturnState: c.ReturnState, InputShape: in}, nil
 }
 
 func decodeSimpleRNN(b []byte) (Layer, error) {
@@ -218,5 +337,5 @@ func decodeSimpleRNN(b []byte) (Layer, error) {
 		return nil, err
 	}
 	return &SimpleRNN{Units: c.Units, Activation: act, NoBias: !c.UseBias, KernelInitializer: ki, RecurrentInitializer: ri,
-		BiasInitializer: bi, ReturnSequences: c.ReturnSequences, GoBackwards: c.GoBackwards, InputShape: in}, nil
+		BiasInitializer: bi, ReturnSequences: c.ReturnSequences, GoBackwards: c.GoBackwards, ReturnState: c.ReturnState, InputShape: in}, nil
 }

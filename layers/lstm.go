@@ -13,13 +13,16 @@ import (
 // steps, features), with Keras's weights and gate order (i, f, c, o):
 // kernel (features, 4·Units), recurrent_kernel (Units, 4·Units) and bias
 // (4·Units), so that weights carry over from Keras files. It runs from
-// zero initial states and backpropagates through time.
+// zero initial states unless given others, and backpropagates through
+// time.
 //
 // Shapes: (batch, steps, features) → (batch, Units), or (batch, steps,
 // Units) with ReturnSequences.
 //
-// Not yet supported (refused with an error): return_state, stateful,
-// initial states, masks, dropout and recurrent_dropout.
+// Masks (Embedding's MaskZero, Masking) make it skip padded steps;
+// ReturnState and initial states are for functional models (see
+// ReturnState). Not yet supported (refused with an error): stateful,
+// dropout and recurrent_dropout.
 type LSTM struct {
 	// Units is the size of the hidden state; > 0.
 	Units int
@@ -41,6 +44,11 @@ type LSTM struct {
 	// GoBackwards processes the sequence from its end and returns the
 	// states in that order, as Keras's go_backwards.
 	GoBackwards bool
+	// ReturnState adds the last h and c to the outputs, as Keras's return_state:
+	// the layer then has several outputs, for models.ApplyMulti in a
+	// functional model. Called on more inputs there, the ones after the
+	// sequence are the initial states (Keras's initial_state).
+	ReturnState bool
 	// InputShape optionally declares the model's per-example input shape
 	// (steps, features).
 	InputShape []int
@@ -79,6 +87,13 @@ func rnnActivation(layer, field string, a activations.Activation, def tensor.RNN
 
 // Plan implements Planner.
 func (l *LSTM) Plan(in []int) ([]int, []WeightShape, error) {
+	if err := oneOutput("LSTM", l.ReturnState, 3); err != nil {
+		return nil, nil, err
+	}
+	return l.plan(in)
+}
+
+func (l *LSTM) plan(in []int) ([]int, []WeightShape, error) {
 	return planRecurrent("LSTM", l.Units, 4, in, l.NoBias, l.ReturnSequences, l.Activation, l.RecurrentActivation, false)
 }
 
@@ -124,7 +139,14 @@ func planRecurrent(name string, units, gates int, in []int, noBias, sequences bo
 
 // Build implements Layer.
 func (l *LSTM) Build(in []int, rng *rand.Rand) ([]int, error) {
-	out, ws, err := l.Plan(in)
+	if err := oneOutput("LSTM", l.ReturnState, 3); err != nil {
+		return nil, err
+	}
+	return l.build(in, rng)
+}
+
+func (l *LSTM) build(in []int, rng *rand.Rand) ([]int, error) {
+	out, ws, err := l.plan(in)
 	if err != nil {
 		return nil, err
 	}
@@ -174,8 +196,56 @@ func (l *LSTM) CallMasked(x, mask *tensor.Tensor, _ bool) (*tensor.Tensor, *tens
 	if l.bias != nil {
 		b = l.bias.Value
 	}
-	seq := tensor.LSTM(x, l.kernel.Value, l.recurrent.Value, b, l.act, l.recAct, l.GoBackwards, mask)
+	seq := tensor.LSTM(x, l.kernel.Value, l.recurrent.Value, b, l.options(mask))
 	return lastStep(seq, l.ReturnSequences), sequenceMask(mask, l.ReturnSequences)
+}
+
+func (l *LSTM) options(mask *tensor.Tensor) tensor.RNNOptions {
+	return tensor.RNNOptions{Act: l.act, RecAct: l.recAct, Backwards: l.GoBackwards, Mask: mask}
+}
+
+// UsesMulti implements DualLayer: with ReturnState, or initial states,
+// the layer has several outputs or inputs.
+func (l *LSTM) UsesMulti(inputs int) bool { return l.ReturnState || inputs > 1 }
+
+// PlanMulti implements MultiPlanner: inputs the sequence, then optionally
+// the initial h and c; outputs the output, then with ReturnState the last
+// h and c.
+func (l *LSTM) PlanMulti(in [][]int) ([][]int, []WeightShape, error) {
+	return planStates("LSTM", l.Units, 2, l.ReturnState, in, l.plan)
+}
+
+// BuildMulti implements MultiLayer.
+func (l *LSTM) BuildMulti(in [][]int, rng *rand.Rand) ([][]int, error) {
+	out, _, err := l.PlanMulti(in)
+	if err != nil {
+		return nil, err
+	}
+	if _, err := l.build(in[0], rng); err != nil {
+		return nil, err
+	}
+	return out, nil
+}
+
+// CallMulti implements MultiLayer.
+func (l *LSTM) CallMulti(xs []*tensor.Tensor, _ bool, outs []*tensor.Tensor) {
+	checkBatch("LSTM", xs[0], l.in)
+	o := l.options(nil)
+	if len(xs) == 3 {
+		o.H0, o.C0 = xs[1], xs[2]
+	}
+	var b *tensor.Tensor
+	if l.bias != nil {
+		b = l.bias.Value
+	}
+	seq, c := tensor.LSTMWithCell(xs[0], l.kernel.Value, l.recurrent.Value, b, o)
+	outs[0] = lastStep(seq, l.ReturnSequences)
+	if l.ReturnState {
+		outs[1], outs[2] = outs[0], c
+		if l.ReturnSequences {
+			outs[1] = lastStep(seq, false)
+		}
+	}
 }
 
 // lastStep returns seq [N, T, U] itself, or its last step [N, U].
@@ -242,6 +312,7 @@ func (l *LSTM) Config() (any, error) {
 	}
 	ufb := !l.NoUnitForgetBias
 	c.UnitForgetBias = &ufb
+	c.ReturnState = l.ReturnState
 	return c, nil
 }
 
@@ -280,8 +351,6 @@ func decodeRecurrent(b []byte, c *recurrentConfig) (act, recAct activations.Acti
 	switch {
 	case c.Units <= 0:
 		err = fmt.Errorf("units must be > 0, got %d", c.Units)
-	case c.ReturnState:
-		err = fmt.Errorf("return_state: not supported yet")
 	case c.Stateful:
 		err = fmt.Errorf("stateful: not supported yet")
 	case c.Dropout != 0 || c.RecurrentDropout != 0:
@@ -323,7 +392,7 @@ func decodeLSTM(b []byte) (Layer, error) {
 		return nil, err
 	}
 	l := &LSTM{Units: c.Units, Activation: act, RecurrentActivation: recAct, NoBias: !c.UseBias, KernelInitializer: ki, RecurrentInitializer: ri,
-		BiasInitializer: bi, ReturnSequences: c.ReturnSequences, GoBackwards: c.GoBackwards, InputShape: in}
+		BiasInitializer: bi, ReturnSequences: c.ReturnSequences, GoBackwards: c.GoBackwards, ReturnState: c.ReturnState, InputShape: in}
 	if c.UnitForgetBias != nil {
 		l.NoUnitForgetBias = !*c.UnitForgetBias
 	}

@@ -178,6 +178,9 @@ func (n *network) skipping(steps map[int]int) *network {
 	}
 	c.vals = make([]*tensor.Tensor, len(n.vals))
 	c.outs = make([]*tensor.Tensor, len(n.outs))
+	if n.masks != nil {
+		c.masks = make([]*tensor.Tensor, len(n.masks))
+	}
 	return &c
 }
 

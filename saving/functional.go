@@ -192,15 +192,25 @@ func graphConfig(m *models.Model, name string) (*functionalConfig, error) {
 				}
 				ts = append(ts, b)
 			}
-			arg := ts[0]
-			if c.List {
+			arg, kwargs := ts[0], map[string]json.RawMessage{}
+			if kw, ok := gl.Layer.(layers.KeywordInputs); ok {
+				// The inputs after the first are a keyword argument
+				// (a recurrent layer's initial_state), as Keras writes it.
+				if len(ts) > 1 {
+					b, err := json.Marshal(ts[1:])
+					if err != nil {
+						return nil, err
+					}
+					kwargs[kw.KeywordInputs()] = b
+				}
+			} else if c.List {
 				// A layer of several inputs is called on one list.
 				var err error
 				if arg, err = json.Marshal(ts); err != nil {
 					return nil, err
 				}
 			}
-			nodes = append(nodes, savedNode{Args: []json.RawMessage{arg}, Kwargs: map[string]json.RawMessage{}})
+			nodes = append(nodes, savedNode{Args: []json.RawMessage{arg}, Kwargs: kwargs})
 		}
 		entry["inbound_nodes"], _ = json.Marshal(nodes)
 		b, err := json.Marshal(entry)
@@ -436,7 +446,15 @@ func planFunctional(cfg *functionalConfig, what string, depth int) (*funcPlan, e
 		}
 		for j, nd := range e.InboundNodes {
 			what := fmt.Sprintf("%s: layer %q: inbound_nodes[%d]", what, name, j)
-			if len(nd.Args) != 1 || len(nd.Kwargs) != 0 {
+			kwName := ""
+			if kw, ok := ll.layer.(layers.KeywordInputs); ok {
+				kwName = kw.KeywordInputs()
+			}
+			kwArg, hasKw := nd.Kwargs[kwName]
+			if len(nd.Args) != 1 || len(nd.Kwargs) > 1 || (len(nd.Kwargs) == 1 && (kwName == "" || !hasKw)) {
+				if kwName != "" {
+					return nil, invalidf("%s: want one argument and no keyword arguments but %s, got %d and %d", what, kwName, len(nd.Args), len(nd.Kwargs))
+				}
 				return nil, invalidf("%s: want one argument and no keyword arguments, got %d and %d", what, len(nd.Args), len(nd.Kwargs))
 			}
 			arg := bytes.TrimSpace(nd.Args[0])
@@ -463,6 +481,22 @@ func planFunctional(cfg *functionalConfig, what string, depth int) (*funcPlan, e
 					return nil, err
 				}
 				refs = []ref{r}
+			}
+			if hasKw && kwName != "" {
+				var list []json.RawMessage
+				if err := strictjson.Decode(kwArg, &list); err != nil {
+					return nil, invalidf("%s.kwargs.%s: %v", what, kwName, err)
+				}
+				if len(refs) != 1 || len(list) == 0 || len(list) > maxLayers {
+					return nil, invalidf("%s: %s with %d tensors after %d arguments", what, kwName, len(list), len(refs))
+				}
+				for k, t := range list {
+					r, err := parseTensorArg(t, fmt.Sprintf("%s.kwargs.%s[%d]", what, kwName, k))
+					if err != nil {
+						return nil, err
+					}
+					refs = append(refs, r)
+				}
 			}
 			ll.nodes = append(ll.nodes, refs)
 		}
@@ -618,7 +652,7 @@ func planNode(l loadedLayer, in [][]int, what string) ([][]int, []layers.WeightS
 		}
 		return cloneShapes(sub.outShapes), sub.weights(), nil
 	}
-	if _, ok := l.layer.(layers.MultiLayer); ok {
+	if _, ok := l.layer.(layers.MultiLayer); ok && usesMulti(l.layer, len(in)) {
 		p, ok := l.layer.(layers.MultiPlanner)
 		if !ok {
 			return nil, nil, invalidf("%s: %T does not implement layers.MultiPlanner, so its weights cannot be checked before they are allocated", what, l.layer)
@@ -644,6 +678,18 @@ func planNode(l loadedLayer, in [][]int, what string) ([][]int, []layers.WeightS
 		return nil, nil, invalidf("%s: %v", what, err)
 	}
 	return [][]int{out}, ws, nil
+}
+
+// usesMulti reports whether a call of l on that many inputs is a
+// MultiLayer's: a layer that is also a plain layer (a recurrent one)
+// says so itself.
+func usesMulti(l models.Callable, inputs int) bool {
+	if d, ok := l.(layers.DualLayer); ok {
+		if _, one := l.(layers.Layer); one {
+			return d.UsesMulti(inputs)
+		}
+	}
+	return true
 }
 
 func cloneShapes(ss [][]int) [][]int {

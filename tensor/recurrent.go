@@ -77,6 +77,23 @@ func (a RNNActivation) applyRow(row []float32) {
 	}
 }
 
+// RNNOptions are a recurrent op's settings besides its input and weights.
+type RNNOptions struct {
+	// Act is the activation (Keras's activation, tanh by default: the
+	// zero value is RNNTanh) and RecAct the gates' (LSTM and GRU only;
+	// set it, Keras's default is RNNSigmoid).
+	Act, RecAct RNNActivation
+	// Backwards reads the steps from the last time step to the first,
+	// and the result is in that order, as Keras's go_backwards returns it.
+	Backwards bool
+	// Mask, if not nil, is [N, T]: where it is 0 the step keeps the states
+	// as they were (and outputs h), as Keras's RNN does for a masked step.
+	Mask *Tensor
+	// H0 and C0 are the initial states [N, U] (Keras's initial_state; C0
+	// for LSTM only), zeros where nil. Gradients flow to them.
+	H0, C0 *Tensor
+}
+
 // rnnState is what a recurrent op's backward pass needs besides its
 // inputs: the gates after their activations and the cell states of every
 // step (for LSTM also act(c), so that backpropagation need not compute it
@@ -84,6 +101,7 @@ func (a RNNActivation) applyRow(row []float32) {
 type rnnState struct {
 	gates, cells, actCells []float32
 	mask                   []float32 // [N, T] by input time, or nil
+	dcLast                 []float32 // LSTM: the gradient of the last cell state, or nil
 	n, t, f, u             int
 	act, recAct            RNNActivation
 	backwards              bool
@@ -96,15 +114,49 @@ func (st *rnnState) masked(b, s int) bool {
 	return st.mask != nil && st.mask[b*st.t+st.timeOf(s)] == 0
 }
 
-// checkMask panics unless mask is nil or [N, T] for x [N, T, F].
-func checkMask(op string, x, mask *Tensor) []float32 {
-	if mask == nil {
+// check panics unless the mask is nil or [N, T] and the initial states
+// nil or [N, U], for x [N, T, F] and u units.
+func (o *RNNOptions) check(op string, x *Tensor, u int, cell bool) []float32 {
+	for _, s := range []*Tensor{o.H0, o.C0} {
+		if s != nil && (len(s.shape) != 2 || s.shape[0] != x.shape[0] || s.shape[1] != u) {
+			panic(shapeErr(op, fmt.Sprintf("want initial states [N, %d] for x [N, T, F]", u), x.shape, s.shape))
+		}
+	}
+	if o.C0 != nil && !cell {
+		panic(shapeErr(op, "has no cell state", o.C0.shape))
+	}
+	if o.Mask == nil {
 		return nil
 	}
-	if len(mask.shape) != 2 || mask.shape[0] != x.shape[0] || mask.shape[1] != x.shape[1] {
-		panic(shapeErr(op, "want a mask [N, T] for x [N, T, F]", x.shape, mask.shape))
+	if len(o.Mask.shape) != 2 || o.Mask.shape[0] != x.shape[0] || o.Mask.shape[1] != x.shape[1] {
+		panic(shapeErr(op, "want a mask [N, T] for x [N, T, F]", x.shape, o.Mask.shape))
 	}
-	return mask.data
+	return o.Mask.data
+}
+
+// prevRow is example b's state before processing step s: step s−1's row
+// of seq [N, T, U], or at s = 0 the initial state's row (nil for zeros).
+func prevRow(seq []float32, init *Tensor, b, s, t, u int) []float32 {
+	if s > 0 {
+		return seq[(b*t+s-1)*u : (b*t+s)*u]
+	}
+	if init != nil {
+		return init.data[b*u : (b+1)*u]
+	}
+	return nil
+}
+
+// prevBlock is the states before processing step s as a strided matrix
+// for the recurrent product: step s−1 of seq (row stride t·u), or at s = 0
+// the initial state (stride u), or nil.
+func prevBlock(seq []float32, init *Tensor, s, t, u int) ([]float32, int) {
+	if s > 0 {
+		return seq[(s-1)*u:], t * u
+	}
+	if init != nil {
+		return init.data, u
+	}
+	return nil, 0
 }
 
 // timeOf is the input time step that processing step s reads.
@@ -115,8 +167,8 @@ func (st *rnnState) timeOf(s int) int {
 	return s
 }
 
-// LSTM runs Keras's LSTM over x [N, T, F] from zero initial states and
-// returns the hidden state of every processing step, [N, T, U]. kernel is
+// LSTM runs Keras's LSTM over x [N, T, F] and returns the hidden state of
+// every processing step, [N, T, U]. kernel is
 // [F, 4U], recurrent [U, 4U] and bias [4U] (or nil), with the gates in
 // Keras's order i, f, c, o:
 //
@@ -124,13 +176,24 @@ func (st *rnnState) timeOf(s int) int {
 //	i = σ(z_i), f = σ(z_f), g = act(z_c), o = σ(z_o)    (σ = recAct)
 //	c = f·c + i·g;  h = o·act(c)
 //
-// With backwards the steps read x from the last time step to the first,
-// and the result is in that order, as Keras's go_backwards returns it.
-// mask, if not nil, is [N, T]: where it is 0 the step keeps h and c as they
-// were (and outputs h), as Keras's RNN does for a masked step. Gradients
-// flow to x, kernel, recurrent and bias (backpropagation through time).
-// It panics with a *ShapeError if the shapes do not fit.
-func LSTM(x, kernel, recurrent, bias *Tensor, act, recAct RNNActivation, backwards bool, mask *Tensor) *Tensor {
+// o gives the activations, the direction, a mask and initial states.
+// Gradients flow to x, the weights and the initial states
+// (backpropagation through time). It panics with a *ShapeError if the
+// shapes do not fit.
+func LSTM(x, kernel, recurrent, bias *Tensor, o RNNOptions) *Tensor {
+	h, _ := lstm(x, kernel, recurrent, bias, o, false)
+	return h
+}
+
+// LSTMWithCell is LSTM that also returns the last cell state [N, U]
+// (Keras's return_state gives it with the last h); gradients flow back
+// from both results.
+func LSTMWithCell(x, kernel, recurrent, bias *Tensor, o RNNOptions) (h, c *Tensor) {
+	return lstm(x, kernel, recurrent, bias, o, true)
+}
+
+func lstm(x, kernel, recurrent, bias *Tensor, o RNNOptions, wantCell bool) (*Tensor, *Tensor) {
+	act, recAct, backwards := o.Act, o.RecAct, o.Backwards
 	if len(x.shape) != 3 || len(kernel.shape) != 2 || len(recurrent.shape) != 2 {
 		panic(shapeErr("LSTM", "want x [N, T, F], kernel [F, 4U] and recurrent_kernel [U, 4U]", x.shape, kernel.shape, recurrent.shape))
 	}
@@ -140,8 +203,9 @@ func LSTM(x, kernel, recurrent, bias *Tensor, act, recAct RNNActivation, backwar
 	if kernel.shape[0] != f || kernel.shape[1] != g4 || recurrent.shape[1] != g4 || (bias != nil && (len(bias.shape) != 1 || bias.shape[0] != g4)) {
 		panic(shapeErr("LSTM", fmt.Sprintf("shapes do not fit %d inputs and %d units", f, u), x.shape, kernel.shape, recurrent.shape))
 	}
+	mask := o.check("LSTM", x, u, true)
 	out := newOutRaw([]int{n, t, u}, x, kernel, recurrent, bias)
-	st := rnnState{n: n, t: t, f: f, u: u, act: act, recAct: recAct, backwards: backwards, mask: checkMask("LSTM", x, mask)}
+	st := rnnState{n: n, t: t, f: f, u: u, act: act, recAct: recAct, backwards: backwards, mask: mask}
 	st.gates = out.scratchRaw(n * t * g4)
 	st.cells = out.scratchRaw(n * t * u)
 	// The input part of every step at once: gates = x·kernel + bias.
@@ -153,14 +217,14 @@ func LSTM(x, kernel, recurrent, bias *Tensor, act, recAct RNNActivation, backwar
 	h, c := out.data, st.cells
 	for s := range t {
 		tt := st.timeOf(s)
-		if s > 0 {
+		if hp, ld := prevBlock(h, o.H0, s, t, u); hp != nil {
 			// gates[:, tt] += h[:, s−1]·recurrent
-			gemm.Sgemm(false, false, n, g4, u, h[(s-1)*u:], t*u, recurrent.data, g4, 1, st.gates[tt*g4:], t*g4)
+			gemm.Sgemm(false, false, n, g4, u, hp, ld, recurrent.data, g4, 1, st.gates[tt*g4:], t*g4)
 		}
 		for b := range n {
 			if st.masked(b, s) {
-				carryRow(h, b, s, t, u)
-				carryRow(c, b, s, t, u)
+				carryRow(h, prevRow(h, o.H0, b, s, t, u), b, s, t, u)
+				carryRow(c, prevRow(c, o.C0, b, s, t, u), b, s, t, u)
 				continue
 			}
 			z := st.gates[(b*t+tt)*g4 : (b*t+tt+1)*g4]
@@ -169,8 +233,7 @@ func LSTM(x, kernel, recurrent, bias *Tensor, act, recAct RNNActivation, backwar
 			recAct.applyRow(z[3*u:]) // o
 			cs := c[(b*t+s)*u : (b*t+s+1)*u]
 			ig, fg, g := z[:u], z[u:2*u], z[2*u:3*u]
-			if s > 0 {
-				cp := c[(b*t+s-1)*u : (b*t+s)*u]
+			if cp := prevRow(c, o.C0, b, s, t, u); cp != nil {
 				for j := range cs {
 					cs[j] = ig[j]*g[j] + fg[j]*cp[j]
 				}
@@ -188,32 +251,52 @@ func LSTM(x, kernel, recurrent, bias *Tensor, act, recAct RNNActivation, backwar
 			}
 		}
 	}
-	if nd := track(out, "LSTM", lstmBackward, x, kernel, recurrent, bias); nd != nil {
+	nd := track(out, "LSTM", lstmBackward, x, kernel, recurrent, bias, o.H0, o.C0)
+	if nd != nil {
 		nd.rnn = st
 	}
-	return out
+	if !wantCell {
+		return out, nil
+	}
+	// The last cell state, as an op of its own whose gradient the LSTM's
+	// backward pass picks up (it runs first, as the LSTM is its input).
+	cl := newOutRaw([]int{n, u}, out)
+	for b := range n {
+		copy(cl.data[b*u:(b+1)*u], c[(b*t+t-1)*u:(b*t+t)*u])
+	}
+	if nd != nil {
+		track(cl, "LSTMCell", lstmCellBackward, out)
+	}
+	return out, cl
 }
 
-// carryRow copies example b's row of step s−1 to step s (zeros at s = 0)
-// in the [N, T, U] sequence seq, for a masked step.
-func carryRow(seq []float32, b, s, t, u int) {
+func lstmCellBackward(o *Tensor) {
+	o.node.in[0].node.rnn.dcLast = o.grad
+}
+
+// carryRow sets example b's row of step s in the [N, T, U] sequence seq
+// to prev (zeros if nil), for a masked step.
+func carryRow(seq, prev []float32, b, s, t, u int) {
 	dst := seq[(b*t+s)*u : (b*t+s+1)*u]
-	if s == 0 {
+	if prev == nil {
 		clear(dst)
 		return
 	}
-	copy(dst, seq[(b*t+s-1)*u:(b*t+s)*u])
+	copy(dst, prev)
 }
 
 func lstmBackward(o *Tensor) {
 	nd := o.node
-	x, kernel, recurrent, bias := nd.more[0], nd.more[1], nd.more[2], nd.more[3]
+	x, kernel, recurrent, bias, h0, c0 := nd.more[0], nd.more[1], nd.more[2], nd.more[3], nd.more[4], nd.more[5]
 	st := &nd.rnn
 	n, t, f, u := st.n, st.t, st.f, st.u
 	g4 := 4 * u
 	dgates := o.scratchRaw(n * t * g4)
 	carry := o.scratch(2 * n * u) // dh and dc flowing to the previous step
 	dhNext, dcNext := carry[:n*u], carry[n*u:]
+	if st.dcLast != nil {
+		copy(dcNext, st.dcLast) // from LSTMWithCell's cell state
+	}
 	h, c, gy := o.data, st.cells, o.grad
 	var dR []float32
 	if recurrent.requiresGrad {
@@ -243,6 +326,8 @@ func lstmBackward(o *Tensor) {
 				var cprev float32
 				if s > 0 {
 					cprev = c[(b*t+s-1)*u+j]
+				} else if c0 != nil {
+					cprev = c0.data[b*u+j]
 				}
 				dcNext[b*u+j] = dc * fg
 				dz[j] = dc * g * st.recAct.grad(i)
@@ -251,15 +336,16 @@ func lstmBackward(o *Tensor) {
 				dz[3*u+j] = dh * tc * st.recAct.grad(og)
 			}
 		}
-		if s > 0 {
+		if hp, ld := prevBlock(h, h0, s, t, u); hp != nil {
 			// dh of step s−1 += dgates[:, tt]·recurrentᵀ (dhNext holds what
 			// masked steps pass through, zeros elsewhere)
 			gemm.Sgemm(false, true, n, u, g4, dgates[tt*g4:], t*g4, recurrent.data, g4, 1, dhNext, u)
 			if dR != nil {
-				gemm.Sgemm(true, false, u, g4, n, h[(s-1)*u:], t*u, dgates[tt*g4:], t*g4, 1, dR, g4)
+				gemm.Sgemm(true, false, u, g4, n, hp, ld, dgates[tt*g4:], t*g4, 1, dR, g4)
 			}
 		}
 	}
+	initialStateGrads(h0, dhNext, c0, dcNext)
 	if kernel.requiresGrad {
 		gemm.Sgemm(true, false, f, g4, n*t, x.data, f, dgates, g4, 1, kernel.ensureGrad(), g4)
 	}
@@ -273,6 +359,17 @@ func lstmBackward(o *Tensor) {
 	}
 }
 
+// initialStateGrads adds what flows back past the first step to the
+// initial states that take gradients.
+func initialStateGrads(h0 *Tensor, dh []float32, c0 *Tensor, dc []float32) {
+	if h0 != nil && h0.requiresGrad {
+		addTo(h0.ensureGrad(), dh)
+	}
+	if c0 != nil && c0.requiresGrad {
+		addTo(c0.ensureGrad(), dc)
+	}
+}
+
 // GRU runs Keras's GRU (reset_after=True, its default) over x [N, T, F]
 // from a zero initial state and returns the hidden state of every
 // processing step, [N, T, U]. kernel is [F, 3U], recurrent [U, 3U] and
@@ -283,9 +380,10 @@ func lstmBackward(o *Tensor) {
 //	z = σ(x̂_z + ĥ_z), r = σ(x̂_r + ĥ_r)    (σ = recAct)
 //	h̃ = act(x̂_h + r·ĥ_h);  h = z·h + (1 − z)·h̃
 //
-// backwards and mask are as for LSTM. Gradients flow to x and every
-// weight.
-func GRU(x, kernel, recurrent, bias *Tensor, act, recAct RNNActivation, backwards bool, mask *Tensor) *Tensor {
+// o is as for LSTM (without C0). Gradients flow to x, every weight and
+// the initial state.
+func GRU(x, kernel, recurrent, bias *Tensor, o RNNOptions) *Tensor {
+	act, recAct, backwards := o.Act, o.RecAct, o.Backwards
 	if len(x.shape) != 3 || len(kernel.shape) != 2 || len(recurrent.shape) != 2 {
 		panic(shapeErr("GRU", "want x [N, T, F], kernel [F, 3U] and recurrent_kernel [U, 3U]", x.shape, kernel.shape, recurrent.shape))
 	}
@@ -295,8 +393,9 @@ func GRU(x, kernel, recurrent, bias *Tensor, act, recAct RNNActivation, backward
 	if kernel.shape[0] != f || kernel.shape[1] != g3 || recurrent.shape[1] != g3 || (bias != nil && (len(bias.shape) != 2 || bias.shape[0] != 2 || bias.shape[1] != g3)) {
 		panic(shapeErr("GRU", fmt.Sprintf("shapes do not fit %d inputs and %d units", f, u), x.shape, kernel.shape, recurrent.shape))
 	}
+	mask := o.check("GRU", x, u, false)
 	out := newOutRaw([]int{n, t, u}, x, kernel, recurrent, bias)
-	st := rnnState{n: n, t: t, f: f, u: u, act: act, recAct: recAct, backwards: backwards, mask: checkMask("GRU", x, mask)}
+	st := rnnState{n: n, t: t, f: f, u: u, act: act, recAct: recAct, backwards: backwards, mask: mask}
 	// gates: the input part, then z, r and h̃; cells: the recurrent part ĥ.
 	st.gates = out.scratchRaw(n * t * g3)
 	st.cells = out.scratchRaw(n * t * g3)
@@ -316,12 +415,12 @@ func GRU(x, kernel, recurrent, bias *Tensor, act, recAct RNNActivation, backward
 				clear(r)
 			}
 		}
-		if s > 0 {
-			gemm.Sgemm(false, false, n, g3, u, h[(s-1)*u:], t*u, recurrent.data, g3, 1, rec, t*g3)
+		if hp, ld := prevBlock(h, o.H0, s, t, u); hp != nil {
+			gemm.Sgemm(false, false, n, g3, u, hp, ld, recurrent.data, g3, 1, rec, t*g3)
 		}
 		for b := range n {
 			if st.masked(b, s) {
-				carryRow(h, b, s, t, u)
+				carryRow(h, prevRow(h, o.H0, b, s, t, u), b, s, t, u)
 				continue
 			}
 			z := st.gates[(b*t+tt)*g3 : (b*t+tt+1)*g3]
@@ -338,8 +437,7 @@ func GRU(x, kernel, recurrent, bias *Tensor, act, recAct RNNActivation, backward
 			}
 			act.applyRow(hh) // h̃
 			zg := z[:u]
-			if s > 0 {
-				hp := h[(b*t+s-1)*u : (b*t+s)*u]
+			if hp := prevRow(h, o.H0, b, s, t, u); hp != nil {
 				for j := range hs {
 					hs[j] = (1-zg[j])*hh[j] + zg[j]*hp[j]
 				}
@@ -350,7 +448,7 @@ func GRU(x, kernel, recurrent, bias *Tensor, act, recAct RNNActivation, backward
 			}
 		}
 	}
-	if nd := track(out, "GRU", gruBackward, x, kernel, recurrent, bias); nd != nil {
+	if nd := track(out, "GRU", gruBackward, x, kernel, recurrent, bias, o.H0); nd != nil {
 		nd.rnn = st
 	}
 	return out
@@ -358,7 +456,7 @@ func GRU(x, kernel, recurrent, bias *Tensor, act, recAct RNNActivation, backward
 
 func gruBackward(o *Tensor) {
 	nd := o.node
-	x, kernel, recurrent, bias := nd.more[0], nd.more[1], nd.more[2], nd.more[3]
+	x, kernel, recurrent, bias, h0 := nd.more[0], nd.more[1], nd.more[2], nd.more[3], nd.more[4]
 	st := &nd.rnn
 	n, t, f, u := st.n, st.t, st.f, st.u
 	g3 := 3 * u
@@ -393,6 +491,8 @@ func gruBackward(o *Tensor) {
 				var hprev float32
 				if s > 0 {
 					hprev = h[(b*t+s-1)*u+j]
+				} else if h0 != nil {
+					hprev = h0.data[b*u+j]
 				}
 				daz := dh * (hprev - hh) * st.recAct.grad(zg)
 				dah := dh * (1 - zg) * st.act.grad(hh)
@@ -402,14 +502,15 @@ func gruBackward(o *Tensor) {
 				dhNext[b*u+j] = dh * zg
 			}
 		}
-		if s > 0 {
+		if hp, ld := prevBlock(h, h0, s, t, u); hp != nil {
 			// dh of step s−1 += drec[:, tt]·recurrentᵀ
 			gemm.Sgemm(false, true, n, u, g3, drec[tt*g3:], t*g3, recurrent.data, g3, 1, dhNext, u)
 			if dR != nil {
-				gemm.Sgemm(true, false, u, g3, n, h[(s-1)*u:], t*u, drec[tt*g3:], t*g3, 1, dR, g3)
+				gemm.Sgemm(true, false, u, g3, n, hp, ld, drec[tt*g3:], t*g3, 1, dR, g3)
 			}
 		}
 	}
+	initialStateGrads(h0, dhNext, nil, nil)
 	if kernel.requiresGrad {
 		gemm.Sgemm(true, false, f, g3, n*t, x.data, f, dx3, g3, 1, kernel.ensureGrad(), g3)
 	}
@@ -426,11 +527,12 @@ func gruBackward(o *Tensor) {
 	}
 }
 
-// SimpleRNN runs Keras's SimpleRNN over x [N, T, F] from a zero initial
-// state, h = act(x_t·kernel + h·recurrent + bias), and returns the hidden
-// state of every processing step, [N, T, U]; kernel is [F, U], recurrent
-// [U, U], bias [U] or nil. backwards and mask are as for LSTM.
-func SimpleRNN(x, kernel, recurrent, bias *Tensor, act RNNActivation, backwards bool, mask *Tensor) *Tensor {
+// SimpleRNN runs Keras's SimpleRNN over x [N, T, F], h = act(x_t·kernel +
+// h·recurrent + bias), and returns the hidden state of every processing
+// step, [N, T, U]; kernel is [F, U], recurrent [U, U], bias [U] or nil. o
+// is as for LSTM (Act only, without C0).
+func SimpleRNN(x, kernel, recurrent, bias *Tensor, o RNNOptions) *Tensor {
+	act, backwards := o.Act, o.Backwards
 	if len(x.shape) != 3 || len(kernel.shape) != 2 || len(recurrent.shape) != 2 {
 		panic(shapeErr("SimpleRNN", "want x [N, T, F], kernel [F, U] and recurrent_kernel [U, U]", x.shape, kernel.shape, recurrent.shape))
 	}
@@ -439,8 +541,9 @@ func SimpleRNN(x, kernel, recurrent, bias *Tensor, act RNNActivation, backwards 
 	if kernel.shape[0] != f || kernel.shape[1] != u || recurrent.shape[1] != u || (bias != nil && (len(bias.shape) != 1 || bias.shape[0] != u)) {
 		panic(shapeErr("SimpleRNN", fmt.Sprintf("shapes do not fit %d inputs and %d units", f, u), x.shape, kernel.shape, recurrent.shape))
 	}
+	mask := o.check("SimpleRNN", x, u, false)
 	out := newOutRaw([]int{n, t, u}, x, kernel, recurrent, bias)
-	st := rnnState{n: n, t: t, f: f, u: u, act: act, backwards: backwards, mask: checkMask("SimpleRNN", x, mask)}
+	st := rnnState{n: n, t: t, f: f, u: u, act: act, backwards: backwards, mask: mask}
 	// gates: the pre-activations, by input time; the outputs are by step.
 	st.gates = out.scratchRaw(n * t * u)
 	gemm.Sgemm(false, false, n*t, u, f, x.data, f, kernel.data, u, 0, st.gates, u)
@@ -450,12 +553,12 @@ func SimpleRNN(x, kernel, recurrent, bias *Tensor, act RNNActivation, backwards 
 	h := out.data
 	for s := range t {
 		tt := st.timeOf(s)
-		if s > 0 {
-			gemm.Sgemm(false, false, n, u, u, h[(s-1)*u:], t*u, recurrent.data, u, 1, st.gates[tt*u:], t*u)
+		if hp, ld := prevBlock(h, o.H0, s, t, u); hp != nil {
+			gemm.Sgemm(false, false, n, u, u, hp, ld, recurrent.data, u, 1, st.gates[tt*u:], t*u)
 		}
 		for b := range n {
 			if st.masked(b, s) {
-				carryRow(h, b, s, t, u)
+				carryRow(h, prevRow(h, o.H0, b, s, t, u), b, s, t, u)
 				continue
 			}
 			z := st.gates[(b*t+tt)*u : (b*t+tt+1)*u]
@@ -464,7 +567,7 @@ func SimpleRNN(x, kernel, recurrent, bias *Tensor, act RNNActivation, backwards 
 			act.applyRow(hs)
 		}
 	}
-	if nd := track(out, "SimpleRNN", simpleRNNBackward, x, kernel, recurrent, bias); nd != nil {
+	if nd := track(out, "SimpleRNN", simpleRNNBackward, x, kernel, recurrent, bias, o.H0); nd != nil {
 		nd.rnn = st
 	}
 	return out
@@ -472,7 +575,7 @@ func SimpleRNN(x, kernel, recurrent, bias *Tensor, act RNNActivation, backwards 
 
 func simpleRNNBackward(o *Tensor) {
 	nd := o.node
-	x, kernel, recurrent, bias := nd.more[0], nd.more[1], nd.more[2], nd.more[3]
+	x, kernel, recurrent, bias, h0 := nd.more[0], nd.more[1], nd.more[2], nd.more[3], nd.more[4]
 	st := &nd.rnn
 	n, t, f, u := st.n, st.t, st.f, st.u
 	dz := o.scratchRaw(n * t * u) // by input time, as the pre-activations
@@ -495,14 +598,15 @@ func simpleRNNBackward(o *Tensor) {
 				dz[(b*t+tt)*u+j], dhNext[b*u+j] = dh*st.act.grad(h[(b*t+s)*u+j]), 0
 			}
 		}
-		if s > 0 {
+		if hp, ld := prevBlock(h, h0, s, t, u); hp != nil {
 			// dh of step s−1 += dz[:, tt]·recurrentᵀ
 			gemm.Sgemm(false, true, n, u, u, dz[tt*u:], t*u, recurrent.data, u, 1, dhNext, u)
 			if dR != nil {
-				gemm.Sgemm(true, false, u, u, n, h[(s-1)*u:], t*u, dz[tt*u:], t*u, 1, dR, u)
+				gemm.Sgemm(true, false, u, u, n, hp, ld, dz[tt*u:], t*u, 1, dR, u)
 			}
 		}
 	}
+	initialStateGrads(h0, dhNext, nil, nil)
 	if kernel.requiresGrad {
 		gemm.Sgemm(true, false, f, u, n*t, x.data, f, dz, u, 1, kernel.ensureGrad(), u)
 	}

@@ -151,3 +151,67 @@ gru_case("simple rnn masked sequences", 3, 5, 2, 3, False, True, simple=True, ma
 with open("layers/testdata/recurrent_ref.json", "w") as fh:
     json.dump({"torch": torch.__version__, "cases": cases}, fh)
     fh.write("\n")
+
+
+def state_case(name, cell, n, t, f, u, sequences):
+    """return_state and initial_state: torch's nn.LSTM / nn.GRU given
+    (h0, c0) or h0, with gradients of sum(w·y) + sum(wh·h_n) (+ sum(wc·c_n))
+    with respect to the input, the weights and the initial states."""
+    g = 4 if cell == "LSTM" else 3
+    x = (torch.rand(n, t, f, dtype=torch.float64) * 2 - 1).requires_grad_()
+    kernel = ((torch.rand(f, g * u, dtype=torch.float64) * 2 - 1) * 0.5).requires_grad_()
+    rec = ((torch.rand(u, g * u, dtype=torch.float64) * 2 - 1) * 0.5).requires_grad_()
+    bshape = (g * u,) if cell == "LSTM" else (2, g * u)
+    bias = ((torch.rand(bshape, dtype=torch.float64) * 2 - 1) * 0.5).requires_grad_()
+    h0 = (torch.rand(n, u, dtype=torch.float64) * 2 - 1).requires_grad_()
+    c0 = (torch.rand(n, u, dtype=torch.float64) * 2 - 1).requires_grad_()
+    if cell == "LSTM":
+        m = torch.nn.LSTM(f, u, batch_first=True).double()
+        order = lambda w: w
+    else:
+        m = torch.nn.GRU(f, u, batch_first=True).double()
+        order = lambda w: torch.cat([w[..., u:2 * u], w[..., :u], w[..., 2 * u:]], dim=-1)
+    for p in list(m._parameters):
+        del m._parameters[p]
+    m.weight_ih_l0, m.weight_hh_l0 = order(kernel).t(), order(rec).t()
+    if cell == "LSTM":
+        m.bias_ih_l0, m.bias_hh_l0 = bias, torch.zeros(g * u, dtype=torch.float64)
+    else:
+        m.bias_ih_l0, m.bias_hh_l0 = order(bias[0]), order(bias[1])
+    cn = None
+    m._flat_weights = [getattr(m, wn) for wn in m._flat_weights_names]
+    if cell == "LSTM":
+        out, (hn, cn) = m(x, (h0[None], c0[None]))
+    else:
+        out, hn = m(x, h0[None])
+    hn = hn[0]
+    y = out if sequences else out[:, -1]
+    w = torch.rand(y.shape, dtype=torch.float64) * 2 - 1
+    wh = torch.rand(hn.shape, dtype=torch.float64) * 2 - 1
+    loss = (y * w).sum() + (hn * wh).sum()
+    wc = None
+    if cn is not None:
+        cn = cn[0]
+        wc = torch.rand(cn.shape, dtype=torch.float64) * 2 - 1
+        loss = loss + (cn * wc).sum()
+    loss.backward()
+    c = {"name": name, "layer": cell, "units": u, "sequences": sequences, "shape": [n, t, f],
+         "x": x.detach().flatten().tolist(), "kernel": kernel.detach().flatten().tolist(),
+         "recurrent_kernel": rec.detach().flatten().tolist(), "bias": bias.detach().flatten().tolist(),
+         "h0": h0.detach().flatten().tolist(), "w": w.flatten().tolist(), "wh": wh.flatten().tolist(),
+         "y_shape": list(y.shape), "y": y.detach().flatten().tolist(), "h": hn.detach().flatten().tolist(),
+         "dx": x.grad.flatten().tolist(), "dkernel": kernel.grad.flatten().tolist(),
+         "drecurrent_kernel": rec.grad.flatten().tolist(), "dbias": bias.grad.flatten().tolist(),
+         "dh0": h0.grad.flatten().tolist()}
+    if cn is not None:
+        c.update({"c0": c0.detach().flatten().tolist(), "wc": wc.flatten().tolist(), "c": cn.detach().flatten().tolist(),
+                  "dc0": c0.grad.flatten().tolist()})
+    states.append(c)
+
+
+states = []
+state_case("lstm states, last", "LSTM", 2, 4, 3, 3, False)
+state_case("lstm states, sequences", "LSTM", 3, 3, 2, 2, True)
+state_case("gru states, sequences", "GRU", 2, 4, 3, 3, True)
+with open("layers/testdata/recurrent_states_ref.json", "w") as fh:
+    json.dump({"cases": states}, fh)
