@@ -205,7 +205,11 @@ func (m *Model) collectLayers() error {
 				return fmt.Errorf("models: NewModel: a shared %s is named both %q and %q; a layer has one name", m.layerList[i].ClassName(), cs[0].name, c.name)
 			}
 		}
-		if name := cs[0].name; name != "" {
+		name := cs[0].name
+		if n, ok := m.layerList[i].(*nestedModel); ok && name == "" {
+			name = n.m.Name // a model used as a layer is named after it, as in Keras
+		}
+		if name != "" {
 			if j, dup := taken[name]; dup {
 				return fmt.Errorf("models: NewModel: layers %d and %d are both named %q; names must be unique in a model", j, i, name)
 			}

@@ -261,3 +261,29 @@ func resealed(t *testing.T, file []byte, from, to string) []byte {
 	}
 	return b.Bytes()
 }
+
+// TestNestedNamedAfterModel checks that a model used as a layer takes the
+// model's name, as in Keras, and keeps it through a save and a load.
+func TestNestedNamedAfterModel(t *testing.T) {
+	enc := encoderModel(t, 4)
+	enc.Name = "encoder"
+	x := models.Input([]int{4}, "x")
+	m, err := models.NewModel([]*models.Node{x}, []*models.Node{models.Apply(&layers.Dense{Units: 2}, models.Apply(enc.AsLayer(), x))})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if names := m.LayerNames(); !slices.Equal(names, []string{"x", "encoder", "dense"}) {
+		t.Fatalf("layer names %q", names)
+	}
+	var buf bytes.Buffer
+	if _, err := saving.Write(&buf, m); err != nil {
+		t.Fatal(err)
+	}
+	got, err := saving.ReadModel(bytes.NewReader(buf.Bytes()), int64(buf.Len()))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !slices.Equal(got.WeightNames(), m.WeightNames()) || got.WeightNames()[0] != "encoder/dense/kernel" {
+		t.Errorf("weight names %q, want %q", got.WeightNames(), m.WeightNames())
+	}
+}
