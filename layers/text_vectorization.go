@@ -148,6 +148,10 @@ type textVocab struct {
 
 func (v *textVocab) size() int { return v.start + len(v.tokens) }
 
+// maxVocabulary bounds the vocabulary: indices are float32 values, exact
+// up to 2^24.
+const maxVocabulary = 1 << 24
+
 // textSettings are the layer's checked fields.
 type textSettings struct {
 	lower, strip bool
@@ -219,6 +223,8 @@ func (l *TextVectorization) settings() (*textSettings, error) {
 	switch {
 	case l.MaxTokens < 0 || l.MaxTokens == 1:
 		return nil, tvErr("MaxTokens must be greater than 1 (or 0 for no cap), got %d", l.MaxTokens)
+	case l.MaxTokens > maxVocabulary:
+		return nil, tvErr("MaxTokens %d is over 2^24, the largest index a float32 holds exactly", l.MaxTokens)
 	case l.PadToMaxTokens && l.MaxTokens == 0:
 		return nil, tvErr("PadToMaxTokens needs MaxTokens")
 	case l.OutputSequenceLength < 0:
@@ -317,6 +323,9 @@ func newVocab(s *textSettings, vocab []string, idf []float32) (*textVocab, error
 	}
 	if s.maxTokens > 0 && v.size() > s.maxTokens {
 		return nil, tvErr("the vocabulary has %d entries with the special tokens, over MaxTokens %d", v.size(), s.maxTokens)
+	}
+	if v.size() > maxVocabulary {
+		return nil, tvErr("the vocabulary has %d entries, over 2^24, the largest index a float32 holds exactly", v.size())
 	}
 	if idf != nil {
 		if len(idf) != len(vocab) {
@@ -490,6 +499,9 @@ func (l *TextVectorization) AdaptSeq(texts iter.Seq[string]) error {
 	start := s.tokenStart()
 	if s.maxTokens > 0 && len(order) > s.maxTokens-start {
 		order = order[:s.maxTokens-start]
+	}
+	if len(order) > maxVocabulary-start {
+		return tvErr("Adapt: the texts hold %d distinct tokens, over 2^24, the largest index a float32 holds exactly; set MaxTokens", len(order))
 	}
 	v := &textVocab{tokens: make([]string, len(order)), index: make(map[string]int32, len(order)), start: start, set: true}
 	for i, k := range order {

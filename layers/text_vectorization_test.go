@@ -252,6 +252,7 @@ func TestTextVectorizationErrors(t *testing.T) {
 	}{
 		{"max_tokens 1", vec(&layers.TextVectorization{MaxTokens: 1}), "MaxTokens must be greater than 1 (or 0 for no cap), got 1"},
 		{"max_tokens negative", vec(&layers.TextVectorization{MaxTokens: -5}), "got -5"},
+		{"max_tokens beyond float32", vec(&layers.TextVectorization{MaxTokens: 1<<24 + 1}), "MaxTokens 16777217 is over 2^24"},
 		{"pad without max", vec(&layers.TextVectorization{OutputMode: "count", PadToMaxTokens: true}), "PadToMaxTokens needs MaxTokens"},
 		{"sequence length in count mode", vec(&layers.TextVectorization{OutputMode: "count", OutputSequenceLength: 3}), `OutputSequenceLength 3 is only valid in "int" mode, not "count"`},
 		{"negative sequence length", vec(&layers.TextVectorization{OutputSequenceLength: -1}), "OutputSequenceLength must be >= 0"},
@@ -387,6 +388,7 @@ func TestTextVectorizationBadConfig(t *testing.T) {
 	base := `{"class_name":"TextVectorization","config":{"name":"t",`
 	cases := []struct{ cfg, want string }{
 		{`"max_tokens":1}}`, "max_tokens: must be greater than 1"},
+		{`"max_tokens":1099511627776,"pad_to_max_tokens":true,"output_mode":"tf_idf","vocabulary":["a"],"idf_weights":[1,1]}}`, "is over 2^24"},
 		{`"standardize":"none"}}`, `standardize: unknown value "none"`},
 		{`"split":"tabs"}}`, `unknown Split "tabs"`},
 		{`"ngrams":[2,0]}}`, "ngrams: want positive integers"},
