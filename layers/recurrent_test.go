@@ -167,7 +167,7 @@ func TestLSTMBuildAndConfig(t *testing.T) {
 		t.Errorf("round trip %s, want %s", b2, b)
 	}
 	for _, c := range []struct{ cfg, want string }{
-		{`"units":2,"dropout":0.5`, "dropout, recurrent_dropout: not supported yet"},
+		{`"units":2,"dropout":1.5`, "dropout, recurrent_dropout: must be in [0, 1), got 1.5 and 0"},
 		{`"units":0`, "units must be > 0, got 0"},
 		{`"units":2,"activation":"gelu"`, `activation "gelu" is not supported`},
 	} {

@@ -94,13 +94,14 @@ func TestBidirectionalModel(t *testing.T) {
 	}
 }
 
-// maskedTextModel is Embedding(mask_zero) → Bidirectional(LSTM) →
-// GlobalAveragePooling1D → Dense, as a Keras text classifier is written.
+// maskedTextModel is Embedding(mask_zero) → Bidirectional(LSTM with
+// dropout and recurrent_dropout) → GlobalAveragePooling1D → Dense, as a
+// Keras text classifier is written.
 func maskedTextModel(t *testing.T) *models.Sequential {
 	m := models.NewSequential(
 		&layers.Input{Shape: []int{8}},
 		&layers.Embedding{InputDim: 12, OutputDim: 4, MaskZero: true},
-		&layers.Bidirectional{Layer: &layers.LSTM{Units: 3, ReturnSequences: true}},
+		&layers.Bidirectional{Layer: &layers.LSTM{Units: 3, ReturnSequences: true, Dropout: 0.2, RecurrentDropout: 0.2}},
 		&layers.Dropout{Rate: 0.1},
 		&layers.GlobalAveragePooling1D{},
 		&layers.Dense{Units: 2, Activation: activations.Softmax},
