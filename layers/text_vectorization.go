@@ -543,6 +543,18 @@ var asciiPunct = func() (m [256]bool) {
 	return m
 }()
 
+// asciiLower maps A-Z to a-z and every other byte to itself, as
+// tf.strings.lower does without an encoding.
+var asciiLower = func() (m [256]byte) {
+	for i := range m {
+		m[i] = byte(i)
+		if 'A' <= i && i <= 'Z' {
+			m[i] += 'a' - 'A'
+		}
+	}
+	return m
+}()
+
 func asciiSpace(c byte) bool {
 	return c == ' ' || c == '\t' || c == '\n' || c == '\v' || c == '\f' || c == '\r'
 }
@@ -550,17 +562,32 @@ func asciiSpace(c byte) bool {
 // tokenize fills sc with the tokens of text: standardized, split and made
 // into ngrams.
 func (sc *textScratch) tokenize(s *textSettings, text string) {
-	std := sc.std[:0]
-	for i := 0; i < len(text); i++ {
-		c := text[i]
-		if s.strip && asciiPunct[c] {
-			continue
+	std := slices.Grow(sc.std[:0], len(text))[:len(text)]
+	n := 0
+	switch {
+	case s.strip && s.lower:
+		for i := 0; i < len(text); i++ {
+			if c := text[i]; !asciiPunct[c] {
+				std[n] = asciiLower[c]
+				n++
+			}
 		}
-		if s.lower && 'A' <= c && c <= 'Z' {
-			c += 'a' - 'A'
+	case s.strip:
+		for i := 0; i < len(text); i++ {
+			if c := text[i]; !asciiPunct[c] {
+				std[n] = c
+				n++
+			}
 		}
-		std = append(std, c)
+	case s.lower:
+		for i := 0; i < len(text); i++ {
+			std[i] = asciiLower[text[i]]
+		}
+		n = len(text)
+	default:
+		n = copy(std, text)
 	}
+	std = std[:n]
 	sc.std = std
 	buf, ends := sc.buf[:0], sc.ends[:0]
 	switch s.split {
@@ -599,7 +626,7 @@ func (sc *textScratch) tokenize(s *textSettings, text string) {
 		return
 	}
 	// Ngrams go after the tokens in buf; then they replace them.
-	n := len(ends)
+	n = len(ends)
 	base := len(buf)
 	for _, w := range s.widths {
 		for i := 0; i+w <= n; i++ {
@@ -628,11 +655,16 @@ func (sc *textScratch) tokenize(s *textSettings, text string) {
 
 // lookup fills sc.ids with the indices of sc's tokens: the padding token
 // maps to 0 in "int" mode and is dropped in the others; a token outside
-// the vocabulary maps to the OOV index.
-func (sc *textScratch) lookup(s *textSettings, v *textVocab) {
+// the vocabulary maps to the OOV index. In "int" mode it stops after
+// limit tokens, those the output keeps (limit < 0: all).
+func (sc *textScratch) lookup(s *textSettings, v *textVocab, limit int) {
 	ids := sc.ids[:0]
 	oov := int32(v.start - 1)
-	for i := range sc.ends {
+	n := len(sc.ends)
+	if s.intMode() && limit >= 0 {
+		n = min(n, limit)
+	}
+	for i := range n {
 		tok := sc.token(i)
 		if len(tok) == 0 {
 			if s.intMode() {
@@ -732,8 +764,7 @@ func (l *TextVectorization) Vectorize(texts []string) (*tensor.Tensor, error) {
 	} else if width == 0 {
 		for _, t := range texts {
 			sc.tokenize(s, t)
-			sc.lookup(s, v)
-			width = max(width, len(sc.ids))
+			width = max(width, len(sc.ends)) // in "int" mode every token gives an index
 		}
 	}
 	if len(texts) > 0 && width > math.MaxInt32/len(texts) {
@@ -785,7 +816,7 @@ func (l *TextVectorization) scratch() *textScratch {
 func (l *TextVectorization) fill(s *textSettings, v *textVocab, sc *textScratch, d []float32, width int, texts []string) {
 	for r, t := range texts {
 		sc.tokenize(s, t)
-		sc.lookup(s, v)
+		sc.lookup(s, v, width)
 		row := d[r*width : (r+1)*width]
 		switch s.mode {
 		case "int":
