@@ -16,9 +16,8 @@ import (
 // biases. It runs from a zero initial state.
 //
 // Shapes: (batch, steps, features) → (batch, Units), or (batch, steps,
-// Units) with ReturnSequences. Masks, ReturnState, initial states and
-// dropout as for LSTM; refused as for LSTM: stateful; and
-// reset_after=False.
+// Units) with ReturnSequences. Masks, ReturnState, initial states,
+// dropout and Stateful as for LSTM; reset_after=False is refused.
 type GRU struct {
 	// Units is the size of the hidden state; > 0.
 	Units int
@@ -46,6 +45,10 @@ type GRU struct {
 	// seeds the masks regardless of the model's seed.
 	Dropout, RecurrentDropout float32
 	Seed                      uint64
+	// Stateful starts each batch from the states the previous batch
+	// ended in, example by example (Keras's stateful): the batch size
+	// must then stay the same; ResetStates sets the states to zeros.
+	Stateful bool
 	// InputShape optionally declares the model's per-example input shape.
 	InputShape []int
 
@@ -53,6 +56,7 @@ type GRU struct {
 	act, recAct             tensor.RNNActivation
 	in                      []int
 	rnnDropout
+	states rnnStates
 }
 
 // ClassName implements Layer.
@@ -90,6 +94,7 @@ func (l *GRU) build(in []int, rng *rand.Rand) ([]int, error) {
 		return nil, err
 	}
 	l.reset()
+	l.states.reset()
 	l.act, _ = rnnActivation("GRU", "Activation", l.Activation, tensor.RNNTanh)
 	l.recAct, _ = rnnActivation("GRU", "RecurrentActivation", l.RecurrentActivation, tensor.RNNSigmoid)
 	l.kernel, l.recurrent, l.bias = buildRecurrentWeights(ws, rng, l.KernelInitializer, l.RecurrentInitializer, l.BiasInitializer)
@@ -113,7 +118,14 @@ func (l *GRU) CallMasked(x, mask *tensor.Tensor, training bool) (*tensor.Tensor,
 	if l.bias != nil {
 		b = l.bias.Value
 	}
-	return lastStep(tensor.GRU(x, l.kernel.Value, l.recurrent.Value, b, o), l.ReturnSequences), sequenceMask(mask, l.ReturnSequences)
+	if l.Stateful {
+		o.H0, _ = l.states.initial("GRU", x.Dim(0), l.Units)
+	}
+	seq := tensor.GRU(x, l.kernel.Value, l.recurrent.Value, b, o)
+	if l.Stateful {
+		l.states.store(seq, nil)
+	}
+	return lastStep(seq, l.ReturnSequences), sequenceMask(mask, l.ReturnSequences)
 }
 
 func (l *GRU) options(mask *tensor.Tensor) tensor.RNNOptions {
@@ -158,7 +170,14 @@ func (l *GRU) CallMulti(xs []*tensor.Tensor, training bool, outs []*tensor.Tenso
 	if l.bias != nil {
 		b = l.bias.Value
 	}
-	stateOutputs(tensor.GRU(x, l.kernel.Value, l.recurrent.Value, b, o), l.ReturnSequences, l.ReturnState, outs)
+	if len(xs) == 1 && l.Stateful {
+		o.H0, _ = l.states.initial("GRU", x.Dim(0), l.Units)
+	}
+	seq := tensor.GRU(x, l.kernel.Value, l.recurrent.Value, b, o)
+	if l.Stateful {
+		l.states.store(seq, nil)
+	}
+	stateOutputs(seq, l.ReturnSequences, l.ReturnState, outs)
 }
 
 // Weights implements Layer.
@@ -195,6 +214,10 @@ type SimpleRNN struct {
 	// seeds the masks regardless of the model's seed.
 	Dropout, RecurrentDropout float32
 	Seed                      uint64
+	// Stateful starts each batch from the states the previous batch
+	// ended in, example by example (Keras's stateful): the batch size
+	// must then stay the same; ResetStates sets the states to zeros.
+	Stateful bool
 	// InputShape optionally declares the model's per-example input shape.
 	InputShape []int
 
@@ -202,6 +225,7 @@ type SimpleRNN struct {
 	act                     tensor.RNNActivation
 	in                      []int
 	rnnDropout
+	states rnnStates
 }
 
 // ClassName implements Layer.
@@ -239,6 +263,7 @@ func (l *SimpleRNN) build(in []int, rng *rand.Rand) ([]int, error) {
 		return nil, err
 	}
 	l.reset()
+	l.states.reset()
 	l.act, _ = rnnActivation("SimpleRNN", "Activation", l.Activation, tensor.RNNTanh)
 	l.kernel, l.recurrent, l.bias = buildRecurrentWeights(ws, rng, l.KernelInitializer, l.RecurrentInitializer, l.BiasInitializer)
 	l.in = append([]int(nil), in...)
@@ -261,7 +286,14 @@ func (l *SimpleRNN) CallMasked(x, mask *tensor.Tensor, training bool) (*tensor.T
 	if l.bias != nil {
 		b = l.bias.Value
 	}
-	return lastStep(tensor.SimpleRNN(x, l.kernel.Value, l.recurrent.Value, b, o), l.ReturnSequences), sequenceMask(mask, l.ReturnSequences)
+	if l.Stateful {
+		o.H0, _ = l.states.initial("SimpleRNN", x.Dim(0), l.Units)
+	}
+	seq := tensor.SimpleRNN(x, l.kernel.Value, l.recurrent.Value, b, o)
+	if l.Stateful {
+		l.states.store(seq, nil)
+	}
+	return lastStep(seq, l.ReturnSequences), sequenceMask(mask, l.ReturnSequences)
 }
 
 func (l *SimpleRNN) options(mask *tensor.Tensor) tensor.RNNOptions {
@@ -304,7 +336,14 @@ func (l *SimpleRNN) CallMulti(xs []*tensor.Tensor, training bool, outs []*tensor
 	if l.bias != nil {
 		b = l.bias.Value
 	}
-	stateOutputs(tensor.SimpleRNN(x, l.kernel.Value, l.recurrent.Value, b, o), l.ReturnSequences, l.ReturnState, outs)
+	if len(xs) == 1 && l.Stateful {
+		o.H0, _ = l.states.initial("SimpleRNN", x.Dim(0), l.Units)
+	}
+	seq := tensor.SimpleRNN(x, l.kernel.Value, l.recurrent.Value, b, o)
+	if l.Stateful {
+		l.states.store(seq, nil)
+	}
+	stateOutputs(seq, l.ReturnSequences, l.ReturnState, outs)
 }
 
 // Weights implements Layer.
@@ -322,7 +361,7 @@ func (l *GRU) Config() (any, error) {
 	c, err := encodeRecurrent(l.Units, l.Activation, l.RecurrentActivation, "sigmoid", l.NoBias, l.KernelInitializer, l.RecurrentInitializer, l.BiasInitializer, l.ReturnSequences, l.GoBackwards, l.InputShape)
 	ra := true
 	c.ResetAfter = &ra
-	c.ReturnState = l.ReturnState
+	c.ReturnState, c.Stateful = l.ReturnState, l.Stateful
 	c.setDropout(l.Dropout, l.RecurrentDropout, l.Seed)
 	return c, err
 }
@@ -330,7 +369,7 @@ func (l *GRU) Config() (any, error) {
 // Config implements Configurable.
 func (l *SimpleRNN) Config() (any, error) {
 	c, err := encodeRecurrent(l.Units, l.Activation, activations.Activation{}, "", l.NoBias, l.KernelInitializer, l.RecurrentInitializer, l.BiasInitializer, l.ReturnSequences, l.GoBackwards, l.InputShape)
-	c.ReturnState = l.ReturnState
+	c.ReturnState, c.Stateful = l.ReturnState, l.Stateful
 	c.setDropout(l.Dropout, l.RecurrentDropout, l.Seed)
 	return c, err
 }
@@ -357,7 +396,7 @@ func decodeGRU(b []byte) (Layer, error) {
 		}
 	}
 	return &GRU{Units: c.Units, Activation: act, RecurrentActivation: recAct, NoBias: !c.UseBias, KernelInitializer: ki, RecurrentInitializer: ri,
-		BiasInitializer: bi, ReturnSequences: c.ReturnSequences, GoBackwards: c.GoBackwards, ReturnState: c.ReturnState, Dropout: c.Dropout, RecurrentDropout: c.RecurrentDropout, Seed: c.seed(), InputShape: in}, nil
+		BiasInitializer: bi, ReturnSequences: c.ReturnSequences, GoBackwards: c.GoBackwards, ReturnState: c.ReturnState, Stateful: c.Stateful, Dropout: c.Dropout, RecurrentDropout: c.RecurrentDropout, Seed: c.seed(), InputShape: in}, nil
 }
 
 func decodeSimpleRNN(b []byte) (Layer, error) {
@@ -376,5 +415,5 @@ func decodeSimpleRNN(b []byte) (Layer, error) {
 		return nil, err
 	}
 	return &SimpleRNN{Units: c.Units, Activation: act, NoBias: !c.UseBias, KernelInitializer: ki, RecurrentInitializer: ri,
-		BiasInitializer: bi, ReturnSequences: c.ReturnSequences, GoBackwards: c.GoBackwards, ReturnState: c.ReturnState, Dropout: c.Dropout, RecurrentDropout: c.RecurrentDropout, Seed: c.seed(), InputShape: in}, nil
+		BiasInitializer: bi, ReturnSequences: c.ReturnSequences, GoBackwards: c.GoBackwards, ReturnState: c.ReturnState, Stateful: c.Stateful, Dropout: c.Dropout, RecurrentDropout: c.RecurrentDropout, Seed: c.seed(), InputShape: in}, nil
 }

@@ -21,8 +21,7 @@ import (
 //
 // Masks (Embedding's MaskZero, Masking) make it skip padded steps;
 // ReturnState and initial states are for functional models (see
-// ReturnState); Dropout and RecurrentDropout as Keras's. Not yet
-// supported (refused with an error): stateful.
+// ReturnState); Dropout, RecurrentDropout and Stateful as Keras's.
 type LSTM struct {
 	// Units is the size of the hidden state; > 0.
 	Units int
@@ -55,6 +54,10 @@ type LSTM struct {
 	// seeds the masks regardless of the model's seed.
 	Dropout, RecurrentDropout float32
 	Seed                      uint64
+	// Stateful starts each batch from the states the previous batch
+	// ended in, example by example (Keras's stateful): the batch size
+	// must then stay the same; ResetStates sets the states to zeros.
+	Stateful bool
 	// InputShape optionally declares the model's per-example input shape
 	// (steps, features).
 	InputShape []int
@@ -63,6 +66,7 @@ type LSTM struct {
 	act, recAct             tensor.RNNActivation
 	in                      []int
 	rnnDropout
+	states rnnStates
 }
 
 // ClassName implements Layer.
@@ -161,6 +165,7 @@ func (l *LSTM) build(in []int, rng *rand.Rand) ([]int, error) {
 		return nil, err
 	}
 	l.reset()
+	l.states.reset()
 	l.act, _ = rnnActivation("LSTM", "Activation", l.Activation, tensor.RNNTanh)
 	l.recAct, _ = rnnActivation("LSTM", "RecurrentActivation", l.RecurrentActivation, tensor.RNNSigmoid)
 	l.kernel, l.recurrent, l.bias = buildRecurrentWeights(ws, rng, l.KernelInitializer, l.RecurrentInitializer, l.BiasInitializer)
@@ -209,7 +214,13 @@ func (l *LSTM) CallMasked(x, mask *tensor.Tensor, training bool) (*tensor.Tensor
 	if l.bias != nil {
 		b = l.bias.Value
 	}
-	seq := tensor.LSTM(x, l.kernel.Value, l.recurrent.Value, b, o)
+	if !l.Stateful {
+		seq := tensor.LSTM(x, l.kernel.Value, l.recurrent.Value, b, o)
+		return lastStep(seq, l.ReturnSequences), sequenceMask(mask, l.ReturnSequences)
+	}
+	o.H0, o.C0 = l.states.initial("LSTM", x.Dim(0), l.Units)
+	seq, c := tensor.LSTMWithCell(x, l.kernel.Value, l.recurrent.Value, b, o)
+	l.states.store(seq, c)
 	return lastStep(seq, l.ReturnSequences), sequenceMask(mask, l.ReturnSequences)
 }
 
@@ -251,12 +262,17 @@ func (l *LSTM) CallMulti(xs []*tensor.Tensor, training bool, outs []*tensor.Tens
 	x := l.apply(xs[0], &o, l.Dropout, l.RecurrentDropout, l.Seed, 4, l.Units, training)
 	if len(xs) == 3 {
 		o.H0, o.C0 = xs[1], xs[2]
+	} else if l.Stateful {
+		o.H0, o.C0 = l.states.initial("LSTM", x.Dim(0), l.Units)
 	}
 	var b *tensor.Tensor
 	if l.bias != nil {
 		b = l.bias.Value
 	}
 	seq, c := tensor.LSTMWithCell(x, l.kernel.Value, l.recurrent.Value, b, o)
+	if l.Stateful {
+		l.states.store(seq, c)
+	}
 	outs[0] = lastStep(seq, l.ReturnSequences)
 	if l.ReturnState {
 		outs[1], outs[2] = outs[0], c
@@ -330,7 +346,7 @@ func (l *LSTM) Config() (any, error) {
 	}
 	ufb := !l.NoUnitForgetBias
 	c.UnitForgetBias = &ufb
-	c.ReturnState = l.ReturnState
+	c.ReturnState, c.Stateful = l.ReturnState, l.Stateful
 	c.setDropout(l.Dropout, l.RecurrentDropout, l.Seed)
 	return c, nil
 }
@@ -386,8 +402,6 @@ func decodeRecurrent(b []byte, c *recurrentConfig) (act, recAct activations.Acti
 	switch {
 	case c.Units <= 0:
 		err = fmt.Errorf("units must be > 0, got %d", c.Units)
-	case c.Stateful:
-		err = fmt.Errorf("stateful: not supported yet")
 	case !(c.Dropout >= 0 && c.Dropout < 1) || !(c.RecurrentDropout >= 0 && c.RecurrentDropout < 1):
 		err = fmt.Errorf("dropout, recurrent_dropout: must be in [0, 1), got %v and %v", c.Dropout, c.RecurrentDropout)
 	case c.KernelRegularizer != nil || c.RecurrentRegularizer != nil || c.BiasRegularizer != nil || c.ActivityRegularizer != nil:
@@ -427,7 +441,7 @@ func decodeLSTM(b []byte) (Layer, error) {
 		return nil, err
 	}
 	l := &LSTM{Units: c.Units, Activation: act, RecurrentActivation: recAct, NoBias: !c.UseBias, KernelInitializer: ki, RecurrentInitializer: ri,
-		BiasInitializer: bi, ReturnSequences: c.ReturnSequences, GoBackwards: c.GoBackwards, ReturnState: c.ReturnState, Dropout: c.Dropout, RecurrentDropout: c.RecurrentDropout, Seed: c.seed(), InputShape: in}
+		BiasInitializer: bi, ReturnSequences: c.ReturnSequences, GoBackwards: c.GoBackwards, ReturnState: c.ReturnState, Stateful: c.Stateful, Dropout: c.Dropout, RecurrentDropout: c.RecurrentDropout, Seed: c.seed(), InputShape: in}
 	if c.UnitForgetBias != nil {
 		l.NoUnitForgetBias = !*c.UnitForgetBias
 	}

@@ -228,7 +228,6 @@ func TestGRUAndSimpleRNNConfigs(t *testing.T) {
 	for _, c := range []struct{ in, want string }{
 		{`{"class_name":"GRU","config":{"name":"g","units":2,"reset_after":false}}`, "reset_after: only Keras's default, true, is supported"},
 		{`{"class_name":"SimpleRNN","config":{"name":"s","units":2,"recurrent_activation":"sigmoid"}}`, "recurrent_activation: not a key of SimpleRNN"},
-		{`{"class_name":"GRU","config":{"name":"g","units":2,"stateful":true}}`, "stateful: not supported yet"},
 	} {
 		if _, _, err := layers.UnmarshalLayer([]byte(c.in)); err == nil || !strings.Contains(err.Error(), c.want) {
 			t.Errorf("%s: error %v, want %q", c.in, err, c.want)

@@ -158,3 +158,29 @@ func TestMaskZeroPadding(t *testing.T) {
 		t.Errorf("a masked training step allocates %v times, want 0", allocs)
 	}
 }
+
+// TestStatefulFit trains a stateful LSTM as Keras's stateful time-series
+// examples do (fixed batch size, no shuffling, ResetStates between
+// epochs) and checks that a last batch of another size is an error.
+func TestStatefulFit(t *testing.T) {
+	lstm := &layers.LSTM{Units: 4, Stateful: true}
+	m := models.NewSequential(&layers.Input{Shape: []int{5, 1}}, lstm, &layers.Dense{Units: 1})
+	m.Out = io.Discard
+	if err := m.Compile(models.CompileConfig{Optimizer: optimizers.NewAdam(), Loss: losses.MeanSquaredError{}}); err != nil {
+		t.Fatal(err)
+	}
+	x, y := tensor.Zeros(32, 5, 1), tensor.Zeros(32, 1)
+	for i := range x.Data() {
+		x.Data()[i] = float32(i%9) / 9
+	}
+	for e := 0; e < 2; e++ {
+		if _, err := m.Fit(x, y, models.FitConfig{Epochs: 1, BatchSize: 8, NoShuffle: true, Verbose: models.Silent}); err != nil {
+			t.Fatal(err)
+		}
+		lstm.ResetStates()
+	}
+	_, err := m.Fit(x, y, models.FitConfig{Epochs: 1, BatchSize: 10, NoShuffle: true, Verbose: models.Silent})
+	if err == nil || !strings.Contains(err.Error(), "stateful: a batch of 2 sequences, but the states are for batches of 10") {
+		t.Errorf("Fit with another batch size: %v", err)
+	}
+}
