@@ -271,6 +271,27 @@ func (st *rnnState) recurrentBackward(d []float32, ldd int, hp []float32, ldh in
 	}
 }
 
+// recurrentWeightGrad adds the recurrent kernel's gradient of all steps
+// at once, dR += Hᵀ·d, with H [N·T, U] holding in each input time's row
+// the state its step started from (h[:, s−1], or the initial state) and
+// d [N·T, G·U] the gradients of the recurrent parts by input time: one
+// product with N·T terms instead of one per step with N.
+func (st *rnnState) recurrentWeightGrad(o *Tensor, h []float32, h0 *Tensor, d, dR []float32) {
+	n, t, u, g := st.n, st.t, st.u, st.g
+	hs := o.scratchRaw(n * t * u)
+	for b := range n {
+		for s := range t {
+			dst := hs[(b*t+st.timeOf(s))*u : (b*t+st.timeOf(s)+1)*u]
+			if p := prevRow(h, h0, b, s, t, u); p != nil {
+				copy(dst, p)
+			} else {
+				clear(dst)
+			}
+		}
+	}
+	gemm.Sgemm(true, false, u, g*u, n*t, hs, u, d, g*u, 1, dR, g*u)
+}
+
 // prevRow is example b's state before processing step s: step s−1's row
 // of seq [N, T, U], or at s = 0 the initial state's row (nil for zeros).
 func prevRow(seq []float32, init *Tensor, b, s, t, u int) []float32 {
@@ -444,8 +465,11 @@ func lstmBackward(o *Tensor) {
 	if recurrent.requiresGrad {
 		dR = recurrent.ensureGrad()
 	}
+	stepDR := dR // with recurrent dropout, step by step; else in one product after
 	if st.recMasks != nil {
 		hm, tmp = o.scratchRaw(n*u), o.scratchRaw(n*u)
+	} else {
+		stepDR = nil
 	}
 	for s := t - 1; s >= 0; s-- {
 		tt := st.timeOf(s)
@@ -484,8 +508,11 @@ func lstmBackward(o *Tensor) {
 		if hp, ld := prevBlock(h, h0, s, t, u); hp != nil {
 			// dh of step s−1 += dgates[:, tt]·recurrentᵀ (dhNext holds what
 			// masked steps pass through, zeros elsewhere)
-			st.recurrentBackward(dgates[tt*g4:], t*g4, hp, ld, recurrent.data, dR, dhNext, hm, tmp)
+			st.recurrentBackward(dgates[tt*g4:], t*g4, hp, ld, recurrent.data, stepDR, dhNext, hm, tmp)
 		}
+	}
+	if dR != nil && stepDR == nil {
+		st.recurrentWeightGrad(o, h, h0, dgates, dR)
 	}
 	initialStateGrads(h0, dhNext, c0, dcNext)
 	if bias != nil && bias.requiresGrad {
@@ -610,8 +637,11 @@ func gruBackward(o *Tensor) {
 	if recurrent.requiresGrad {
 		dR = recurrent.ensureGrad()
 	}
+	stepDR := dR // with recurrent dropout, step by step; else in one product after
 	if st.recMasks != nil {
 		hm, tmp = o.scratchRaw(n*u), o.scratchRaw(n*u)
+	} else {
+		stepDR = nil
 	}
 	for s := t - 1; s >= 0; s-- {
 		tt := st.timeOf(s)
@@ -649,8 +679,11 @@ func gruBackward(o *Tensor) {
 		}
 		if hp, ld := prevBlock(h, h0, s, t, u); hp != nil {
 			// dh of step s−1 += drec[:, tt]·recurrentᵀ
-			st.recurrentBackward(drec[tt*g3:], t*g3, hp, ld, recurrent.data, dR, dhNext, hm, tmp)
+			st.recurrentBackward(drec[tt*g3:], t*g3, hp, ld, recurrent.data, stepDR, dhNext, hm, tmp)
 		}
+	}
+	if dR != nil && stepDR == nil {
+		st.recurrentWeightGrad(o, h, h0, drec, dR)
 	}
 	initialStateGrads(h0, dhNext, nil, nil)
 	if bias != nil && bias.requiresGrad {
@@ -727,8 +760,11 @@ func simpleRNNBackward(o *Tensor) {
 	if recurrent.requiresGrad {
 		dR = recurrent.ensureGrad()
 	}
+	stepDR := dR // with recurrent dropout, step by step; else in one product after
 	if st.recMasks != nil {
 		hm, tmp = o.scratchRaw(n*u), o.scratchRaw(n*u)
+	} else {
+		stepDR = nil
 	}
 	for s := t - 1; s >= 0; s-- {
 		tt := st.timeOf(s)
@@ -745,8 +781,11 @@ func simpleRNNBackward(o *Tensor) {
 		}
 		if hp, ld := prevBlock(h, h0, s, t, u); hp != nil {
 			// dh of step s−1 += dz[:, tt]·recurrentᵀ
-			st.recurrentBackward(dz[tt*u:], t*u, hp, ld, recurrent.data, dR, dhNext, hm, tmp)
+			st.recurrentBackward(dz[tt*u:], t*u, hp, ld, recurrent.data, stepDR, dhNext, hm, tmp)
 		}
+	}
+	if dR != nil && stepDR == nil {
+		st.recurrentWeightGrad(o, h, h0, dz, dR)
 	}
 	initialStateGrads(h0, dhNext, nil, nil)
 
