@@ -218,26 +218,27 @@ func (st *rnnState) inputBackward(o, x, kernel *Tensor, dgates []float32) {
 	}
 }
 
-// recurrentProject adds the recurrent part of a step, hp·recurrent, to
-// the N rows of dst (row stride ldd): with recurrent dropout masks
-// (hp ⊙ m_g)·recurrent_g gate by gate, hm being N·U of scratch.
-func (st *rnnState) recurrentProject(hp []float32, ldh int, recurrent, dst []float32, ldd int, hm []float32) {
-	n, u, g := st.n, st.u, st.g
+// recurrentProject adds the recurrent part of a step for the examples
+// [b0, b1), hp·recurrent, to their rows of dst (row stride ldd; hp's is
+// ldh): with recurrent dropout masks (hp ⊙ m_g)·recurrent_g gate by gate,
+// hm being N·U of scratch.
+func (st *rnnState) recurrentProject(b0, b1 int, hp []float32, ldh int, recurrent, dst []float32, ldd int, hm []float32) {
+	u, g, rows := st.u, st.g, b1-b0
 	if st.recMasks == nil {
-		gemm.Sgemm(false, false, n, g*u, u, hp, ldh, recurrent, g*u, 1, dst, ldd)
+		gemm.Sgemm(false, false, rows, g*u, u, hp[b0*ldh:], ldh, recurrent, g*u, 1, dst[b0*ldd:], ldd)
 		return
 	}
 	for k := range g {
-		st.maskState(hm, hp, ldh, k)
-		gemm.Sgemm(false, false, n, u, u, hm, u, recurrent[k*u:], g*u, 1, dst[k*u:], ldd)
+		st.maskState(hm, hp, ldh, k, b0, b1)
+		gemm.Sgemm(false, false, rows, u, u, hm[b0*u:], u, recurrent[k*u:], g*u, 1, dst[b0*ldd+k*u:], ldd)
 	}
 }
 
-// maskState sets hm [N, U] = hp (row stride ldh) ⊙ the recurrent mask of
-// gate k.
-func (st *rnnState) maskState(hm, hp []float32, ldh, k int) {
+// maskState sets rows [b0, b1) of hm [N, U] to those of hp (row stride
+// ldh) ⊙ the recurrent mask of gate k.
+func (st *rnnState) maskState(hm, hp []float32, ldh, k, b0, b1 int) {
 	n, u := st.n, st.u
-	for b := range n {
+	for b := b0; b < b1; b++ {
 		m, row, dst := st.recMasks[(k*n+b)*u:(k*n+b+1)*u], hp[b*ldh:b*ldh+u], hm[b*u:(b+1)*u]
 		for j, v := range row {
 			dst[j] = v * m[j]
@@ -245,30 +246,52 @@ func (st *rnnState) maskState(hm, hp []float32, ldh, k int) {
 	}
 }
 
-// recurrentBackward is recurrentProject's backward pass for one step:
-// from d, the gradient of the recurrent part (N rows, stride ldd), it adds
-// d·recurrentᵀ (through the masks) to dhNext [N, U] and hpᵀ·d to dR (if
-// not nil); hm and tmp are N·U of scratch.
-func (st *rnnState) recurrentBackward(d []float32, ldd int, hp []float32, ldh int, recurrent, dR, dhNext, hm, tmp []float32) {
-	n, u, g := st.n, st.u, st.g
+// recurrentBackward is recurrentProject's backward pass for one step and
+// the examples [b0, b1): from d, the gradient of the recurrent part (row
+// stride ldd), it adds d·recurrentᵀ (through the masks) to dhNext [N, U]
+// and hpᵀ·d to dR (if not nil); hm and tmp are N·U of scratch.
+func (st *rnnState) recurrentBackward(b0, b1 int, d []float32, ldd int, hp []float32, ldh int, recurrent, dR, dhNext, hm, tmp []float32) {
+	n, u, g, rows := st.n, st.u, st.g, b1-b0
 	if st.recMasks == nil {
-		gemm.Sgemm(false, true, n, u, g*u, d, ldd, recurrent, g*u, 1, dhNext, u)
+		gemm.Sgemm(false, true, rows, u, g*u, d[b0*ldd:], ldd, recurrent, g*u, 1, dhNext[b0*u:], u)
 		if dR != nil {
-			gemm.Sgemm(true, false, u, g*u, n, hp, ldh, d, ldd, 1, dR, g*u)
+			gemm.Sgemm(true, false, u, g*u, rows, hp[b0*ldh:], ldh, d[b0*ldd:], ldd, 1, dR, g*u)
 		}
 		return
 	}
 	for k := range g {
-		gemm.Sgemm(false, true, n, u, u, d[k*u:], ldd, recurrent[k*u:], g*u, 0, tmp, u)
-		m := st.recMasks[k*n*u : (k+1)*n*u]
-		for i, v := range tmp {
-			dhNext[i] += v * m[i]
+		gemm.Sgemm(false, true, rows, u, u, d[b0*ldd+k*u:], ldd, recurrent[k*u:], g*u, 0, tmp[b0*u:], u)
+		m := st.recMasks[(k*n+b0)*u : (k*n+b1)*u]
+		dh := dhNext[b0*u : b1*u]
+		for i, v := range tmp[b0*u : b1*u] {
+			dh[i] += v * m[i]
 		}
 		if dR != nil {
-			st.maskState(hm, hp, ldh, k)
-			gemm.Sgemm(true, false, u, u, n, hm, u, d[k*u:], ldd, 1, dR[k*u:], g*u)
+			st.maskState(hm, hp, ldh, k, b0, b1)
+			gemm.Sgemm(true, false, u, u, rows, hm[b0*u:], u, d[b0*ldd+k*u:], ldd, 1, dR[k*u:], g*u)
 		}
 	}
+}
+
+// recurrentWeightGrad adds the recurrent kernel's gradient of all steps
+// at once, dR += Hᵀ·d, with H [N·T, U] holding in each input time's row
+// the state its step started from (h[:, s−1], or the initial state) and
+// d [N·T, G·U] the gradients of the recurrent parts by input time: one
+// product with N·T terms instead of one per step with N.
+func (st *rnnState) recurrentWeightGrad(o *Tensor, h []float32, h0 *Tensor, d, dR []float32) {
+	n, t, u, g := st.n, st.t, st.u, st.g
+	hs := o.scratchRaw(n * t * u)
+	for b := range n {
+		for s := range t {
+			dst := hs[(b*t+st.timeOf(s))*u : (b*t+st.timeOf(s)+1)*u]
+			if p := prevRow(h, h0, b, s, t, u); p != nil {
+				copy(dst, p)
+			} else {
+				clear(dst)
+			}
+		}
+	}
+	gemm.Sgemm(true, false, u, g*u, n*t, hs, u, d, g*u, 1, dR, g*u)
 }
 
 // prevRow is example b's state before processing step s: step s−1's row
@@ -357,42 +380,9 @@ func lstm(x, kernel, recurrent, bias *Tensor, o RNNOptions, wantCell bool) (*Ten
 	if st.recMasks != nil {
 		hm = out.scratchRaw(n * u)
 	}
-	for s := range t {
-		tt := st.timeOf(s)
-		if hp, ld := prevBlock(h, o.H0, s, t, u); hp != nil {
-			// gates[:, tt] += h[:, s−1]·recurrent
-			st.recurrentProject(hp, ld, recurrent.data, st.gates[tt*g4:], t*g4, hm)
-		}
-		for b := range n {
-			if st.masked(b, s) {
-				carryRow(h, prevRow(h, o.H0, b, s, t, u), b, s, t, u)
-				carryRow(c, prevRow(c, o.C0, b, s, t, u), b, s, t, u)
-				continue
-			}
-			z := st.gates[(b*t+tt)*g4 : (b*t+tt+1)*g4]
-			recAct.applyRow(z[:2*u]) // i, f
-			act.applyRow(z[2*u : 3*u])
-			recAct.applyRow(z[3*u:]) // o
-			cs := c[(b*t+s)*u : (b*t+s+1)*u]
-			ig, fg, g := z[:u], z[u:2*u], z[2*u:3*u]
-			if cp := prevRow(c, o.C0, b, s, t, u); cp != nil {
-				for j := range cs {
-					cs[j] = ig[j]*g[j] + fg[j]*cp[j]
-				}
-			} else {
-				for j := range cs {
-					cs[j] = ig[j] * g[j]
-				}
-			}
-			tc := st.actCells[(b*t+s)*u : (b*t+s+1)*u]
-			copy(tc, cs)
-			act.applyRow(tc)
-			hs, og := h[(b*t+s)*u:(b*t+s+1)*u], z[3*u:]
-			for j := range hs {
-				hs[j] = og[j] * tc[j]
-			}
-		}
-	}
+	k := newRNNTask(lstmForward, &st)
+	k.h, k.recurrent, k.hm, k.h0, k.c0 = h, recurrent.data, hm, o.H0, o.C0
+	k.run()
 	nd := track(out, "LSTM", lstmBackward, x, kernel, recurrent, bias, o.H0, o.C0)
 	if nd != nil {
 		nd.rnn = st
@@ -439,53 +429,22 @@ func lstmBackward(o *Tensor) {
 	if st.dcLast != nil {
 		copy(dcNext, st.dcLast) // from LSTMWithCell's cell state
 	}
-	h, c, gy := o.data, st.cells, o.grad
+	h, gy := o.data, o.grad
 	var dR, hm, tmp []float32
 	if recurrent.requiresGrad {
 		dR = recurrent.ensureGrad()
 	}
+	stepDR := dR // with recurrent dropout, step by step; else in one product after
 	if st.recMasks != nil {
 		hm, tmp = o.scratchRaw(n*u), o.scratchRaw(n*u)
+	} else {
+		stepDR = nil
 	}
-	for s := t - 1; s >= 0; s-- {
-		tt := st.timeOf(s)
-		for b := range n {
-			z := st.gates[(b*t+tt)*g4 : (b*t+tt+1)*g4]
-			dz := dgates[(b*t+tt)*g4 : (b*t+tt+1)*g4]
-			if st.masked(b, s) {
-				// The states passed through: dh and dc go on to step s−1
-				// as they are (dc unchanged), the gates get nothing.
-				clear(dz)
-				dhb := dhNext[b*u : (b+1)*u]
-				for j := range dhb {
-					dhb[j] += gy[(b*t+s)*u+j]
-				}
-				continue
-			}
-			for j := range u {
-				dh := gy[(b*t+s)*u+j] + dhNext[b*u+j]
-				dhNext[b*u+j] = 0 // the product below adds this step's part
-				i, fg, g, og := z[j], z[u+j], z[2*u+j], z[3*u+j]
-				tc := st.actCells[(b*t+s)*u+j]
-				dc := dcNext[b*u+j] + dh*og*st.act.grad(tc)
-				var cprev float32
-				if s > 0 {
-					cprev = c[(b*t+s-1)*u+j]
-				} else if c0 != nil {
-					cprev = c0.data[b*u+j]
-				}
-				dcNext[b*u+j] = dc * fg
-				dz[j] = dc * g * st.recAct.grad(i)
-				dz[u+j] = dc * cprev * st.recAct.grad(fg)
-				dz[2*u+j] = dc * i * st.act.grad(g)
-				dz[3*u+j] = dh * tc * st.recAct.grad(og)
-			}
-		}
-		if hp, ld := prevBlock(h, h0, s, t, u); hp != nil {
-			// dh of step s−1 += dgates[:, tt]·recurrentᵀ (dhNext holds what
-			// masked steps pass through, zeros elsewhere)
-			st.recurrentBackward(dgates[tt*g4:], t*g4, hp, ld, recurrent.data, dR, dhNext, hm, tmp)
-		}
+	k := newRNNTask(lstmBackwardPass, st)
+	k.h, k.gy, k.recurrent, k.d, k.dhNext, k.dcNext, k.dR, k.hm, k.tmp, k.h0, k.c0 = h, gy, recurrent.data, dgates, dhNext, dcNext, stepDR, hm, tmp, h0, c0
+	k.run()
+	if dR != nil && stepDR == nil {
+		st.recurrentWeightGrad(o, h, h0, dgates, dR)
 	}
 	initialStateGrads(h0, dhNext, c0, dcNext)
 	if bias != nil && bias.requiresGrad {
@@ -546,50 +505,12 @@ func GRU(x, kernel, recurrent, bias *Tensor, o RNNOptions) *Tensor {
 	if st.recMasks != nil {
 		hm = out.scratchRaw(n * u)
 	}
-	for s := range t {
-		tt := st.timeOf(s)
-		rec := st.cells[tt*g3:]
-		for b := range n {
-			r := rec[b*t*g3 : b*t*g3+g3]
-			if bias != nil {
-				copy(r, bias.data[g3:])
-			} else {
-				clear(r)
-			}
-		}
-		if hp, ld := prevBlock(h, o.H0, s, t, u); hp != nil {
-			st.recurrentProject(hp, ld, recurrent.data, rec, t*g3, hm)
-		}
-		for b := range n {
-			if st.masked(b, s) {
-				carryRow(h, prevRow(h, o.H0, b, s, t, u), b, s, t, u)
-				continue
-			}
-			z := st.gates[(b*t+tt)*g3 : (b*t+tt+1)*g3]
-			rh := st.cells[(b*t+tt)*g3 : (b*t+tt+1)*g3]
-			hs := h[(b*t+s)*u : (b*t+s+1)*u]
-			zr := z[:2*u]
-			for j, v := range rh[:2*u] {
-				zr[j] += v
-			}
-			recAct.applyRow(zr) // z, r
-			rg, hh := z[u:2*u], z[2*u:]
-			for j, v := range rh[2*u:] {
-				hh[j] += rg[j] * v
-			}
-			act.applyRow(hh) // h̃
-			zg := z[:u]
-			if hp := prevRow(h, o.H0, b, s, t, u); hp != nil {
-				for j := range hs {
-					hs[j] = (1-zg[j])*hh[j] + zg[j]*hp[j]
-				}
-			} else {
-				for j := range hs {
-					hs[j] = (1 - zg[j]) * hh[j]
-				}
-			}
-		}
+	k := newRNNTask(gruForward, &st)
+	k.h, k.recurrent, k.hm, k.h0 = h, recurrent.data, hm, o.H0
+	if bias != nil {
+		k.bias = bias.data
 	}
+	k.run()
 	if nd := track(out, "GRU", gruBackward, x, kernel, recurrent, bias, o.H0); nd != nil {
 		nd.rnn = st
 	}
@@ -610,47 +531,17 @@ func gruBackward(o *Tensor) {
 	if recurrent.requiresGrad {
 		dR = recurrent.ensureGrad()
 	}
+	stepDR := dR // with recurrent dropout, step by step; else in one product after
 	if st.recMasks != nil {
 		hm, tmp = o.scratchRaw(n*u), o.scratchRaw(n*u)
+	} else {
+		stepDR = nil
 	}
-	for s := t - 1; s >= 0; s-- {
-		tt := st.timeOf(s)
-		for b := range n {
-			z := st.gates[(b*t+tt)*g3 : (b*t+tt+1)*g3]
-			rh := st.cells[(b*t+tt)*g3 : (b*t+tt+1)*g3]
-			dxz := dx3[(b*t+tt)*g3 : (b*t+tt+1)*g3]
-			drz := drec[(b*t+tt)*g3 : (b*t+tt+1)*g3]
-			if st.masked(b, s) {
-				// h passed through: dh goes on to step s−1 as it is.
-				clear(dxz)
-				clear(drz)
-				dhb := dhNext[b*u : (b+1)*u]
-				for j := range dhb {
-					dhb[j] += gy[(b*t+s)*u+j]
-				}
-				continue
-			}
-			for j := range u {
-				dh := gy[(b*t+s)*u+j] + dhNext[b*u+j]
-				zg, rg, hh := z[j], z[u+j], z[2*u+j]
-				var hprev float32
-				if s > 0 {
-					hprev = h[(b*t+s-1)*u+j]
-				} else if h0 != nil {
-					hprev = h0.data[b*u+j]
-				}
-				daz := dh * (hprev - hh) * st.recAct.grad(zg)
-				dah := dh * (1 - zg) * st.act.grad(hh)
-				dar := dah * rh[2*u+j] * st.recAct.grad(rg)
-				dxz[j], dxz[u+j], dxz[2*u+j] = daz, dar, dah
-				drz[j], drz[u+j], drz[2*u+j] = daz, dar, dah*rg
-				dhNext[b*u+j] = dh * zg
-			}
-		}
-		if hp, ld := prevBlock(h, h0, s, t, u); hp != nil {
-			// dh of step s−1 += drec[:, tt]·recurrentᵀ
-			st.recurrentBackward(drec[tt*g3:], t*g3, hp, ld, recurrent.data, dR, dhNext, hm, tmp)
-		}
+	k := newRNNTask(gruBackwardPass, st)
+	k.h, k.gy, k.recurrent, k.d, k.dx3, k.dhNext, k.dR, k.hm, k.tmp, k.h0 = h, gy, recurrent.data, drec, dx3, dhNext, stepDR, hm, tmp, h0
+	k.run()
+	if dR != nil && stepDR == nil {
+		st.recurrentWeightGrad(o, h, h0, drec, dR)
 	}
 	initialStateGrads(h0, dhNext, nil, nil)
 	if bias != nil && bias.requiresGrad {
@@ -693,22 +584,9 @@ func SimpleRNN(x, kernel, recurrent, bias *Tensor, o RNNOptions) *Tensor {
 	if st.recMasks != nil {
 		hm = out.scratchRaw(n * u)
 	}
-	for s := range t {
-		tt := st.timeOf(s)
-		if hp, ld := prevBlock(h, o.H0, s, t, u); hp != nil {
-			st.recurrentProject(hp, ld, recurrent.data, st.gates[tt*u:], t*u, hm)
-		}
-		for b := range n {
-			if st.masked(b, s) {
-				carryRow(h, prevRow(h, o.H0, b, s, t, u), b, s, t, u)
-				continue
-			}
-			z := st.gates[(b*t+tt)*u : (b*t+tt+1)*u]
-			hs := h[(b*t+s)*u : (b*t+s+1)*u]
-			copy(hs, z)
-			act.applyRow(hs)
-		}
-	}
+	k := newRNNTask(simpleRNNForward, &st)
+	k.h, k.recurrent, k.hm, k.h0 = h, recurrent.data, hm, o.H0
+	k.run()
 	if nd := track(out, "SimpleRNN", simpleRNNBackward, x, kernel, recurrent, bias, o.H0); nd != nil {
 		nd.rnn = st
 	}
@@ -727,29 +605,19 @@ func simpleRNNBackward(o *Tensor) {
 	if recurrent.requiresGrad {
 		dR = recurrent.ensureGrad()
 	}
+	stepDR := dR // with recurrent dropout, step by step; else in one product after
 	if st.recMasks != nil {
 		hm, tmp = o.scratchRaw(n*u), o.scratchRaw(n*u)
+	} else {
+		stepDR = nil
 	}
-	for s := t - 1; s >= 0; s-- {
-		tt := st.timeOf(s)
-		for b := range n {
-			masked := st.masked(b, s)
-			for j := range u {
-				dh := gy[(b*t+s)*u+j] + dhNext[b*u+j]
-				if masked { // h passed through
-					dz[(b*t+tt)*u+j], dhNext[b*u+j] = 0, dh
-					continue
-				}
-				dz[(b*t+tt)*u+j], dhNext[b*u+j] = dh*st.act.grad(h[(b*t+s)*u+j]), 0
-			}
-		}
-		if hp, ld := prevBlock(h, h0, s, t, u); hp != nil {
-			// dh of step s−1 += dz[:, tt]·recurrentᵀ
-			st.recurrentBackward(dz[tt*u:], t*u, hp, ld, recurrent.data, dR, dhNext, hm, tmp)
-		}
+	k := newRNNTask(simpleRNNBackwardPass, st)
+	k.h, k.gy, k.recurrent, k.d, k.dhNext, k.dR, k.hm, k.tmp, k.h0 = h, gy, recurrent.data, dz, dhNext, stepDR, hm, tmp, h0
+	k.run()
+	if dR != nil && stepDR == nil {
+		st.recurrentWeightGrad(o, h, h0, dz, dR)
 	}
 	initialStateGrads(h0, dhNext, nil, nil)
-
 	if bias != nil && bias.requiresGrad {
 		sums := o.scratchRaw(u)
 		gemm.SumRows(sums, dz, n*t, u, u)
