@@ -304,6 +304,14 @@ func (e *engine) fit(x, y []Array, cfg FitConfig) (h *History, err error) {
 			return h, e.endTraining(cfg, nil, stopOrErr(err))
 		}
 	}
+	// The callbacks that want OnBatchBegin, found once rather than every step.
+	var beginners []callbacks.BatchBeginner
+	var beginnerIdx []int
+	for i, cb := range cfg.Callbacks {
+		if b, ok := cb.(callbacks.BatchBeginner); ok {
+			beginners, beginnerIdx = append(beginners, b), append(beginnerIdx, i)
+		}
+	}
 	var lastLogs callbacks.Logs
 	arena := e.scratch()
 	// Full batches reuse these tensors; a short last batch gets its own.
@@ -354,6 +362,15 @@ func (e *engine) fit(x, y []Array, cfg FitConfig) (h *History, err error) {
 		e.resetMetrics()
 		stop := false
 		for step := run.firstStep(e, epoch, &loss); step < steps; step++ {
+			for i, cb := range beginners {
+				run.at("OnBatchBegin", beginnerIdx[i])
+				if err := cb.OnBatchBegin(step); err != nil {
+					if !errors.Is(err, callbacks.ErrStopTraining) {
+						return h, e.endTraining(cfg, lastLogs, err)
+					}
+					stop = true // as Keras, after this step
+				}
+			}
 			lo, hi := step*bs, min((step+1)*bs, n)
 			copy(xs, xb)
 			copy(ys, yb)
