@@ -266,3 +266,62 @@ func BenchmarkLSTMStep(b *testing.B) { rnnStep(b, &layers.LSTM{Units: 64}) }
 
 // BenchmarkGRUStep is BenchmarkLSTMStep with GRU(64).
 func BenchmarkGRUStep(b *testing.B) { rnnStep(b, &layers.GRU{Units: 64}) }
+
+// encoderSteps is the number of training steps per epoch of
+// BenchmarkTransformerEncoderStep.
+const encoderSteps = 10
+
+// encoderModel is a transformer encoder block classifying sequences of
+// 128 steps of 128 features, batch 32 (bench/peers/transformer_step.py is
+// the same in PyTorch). Keras original:
+//
+//	x = keras.Input((128, 128))
+//	a = layers.MultiHeadAttention(num_heads=4, key_dim=32)(x, x)
+//	h = layers.LayerNormalization(epsilon=1e-6)(layers.Add()([x, a]))
+//	f = layers.Dense(128)(layers.Dense(512, activation="relu")(h))
+//	h = layers.LayerNormalization(epsilon=1e-6)(layers.Add()([h, f]))
+//	out = layers.Dense(2, activation="softmax")(layers.GlobalAveragePooling1D()(h))
+func encoderModel(b *testing.B) (*models.Model, *tensor.Tensor, *tensor.Tensor) {
+	const steps, dModel = 128, 128
+	x := models.Input([]int{steps, dModel}, "x")
+	a := models.Apply(&layers.MultiHeadAttention{NumHeads: 4, KeyDim: dModel / 4}, x, x)
+	h := models.Apply(&layers.LayerNormalization{Epsilon: 1e-6}, models.Apply(&layers.Add{}, x, a))
+	f := models.Apply(&layers.Dense{Units: dModel}, models.Apply(&layers.Dense{Units: 4 * dModel, Activation: activations.ReLU}, h))
+	h = models.Apply(&layers.LayerNormalization{Epsilon: 1e-6}, models.Apply(&layers.Add{}, h, f))
+	out := models.Apply(&layers.Dense{Units: 2, Activation: activations.Softmax}, models.Apply(&layers.GlobalAveragePooling1D{}, h))
+	m, err := models.NewModel([]*models.Node{x}, []*models.Node{out})
+	if err != nil {
+		b.Fatal(err)
+	}
+	m.Out = io.Discard
+	if err := m.Compile(models.CompileConfig{Optimizer: optimizers.NewAdam(), Loss: losses.SparseCategoricalCrossentropy{}}); err != nil {
+		b.Fatal(err)
+	}
+	n := 32 * encoderSteps
+	xs, ys := tensor.Zeros(n, steps, dModel), tensor.Zeros(n)
+	for i := range xs.Data() {
+		xs.Data()[i] = float32((i*7919)%1999)/1000 - 1
+	}
+	for i := range ys.Data() {
+		ys.Data()[i] = float32(i % 2)
+	}
+	return m, xs, ys
+}
+
+// BenchmarkTransformerEncoderStep is a training step (forward, backward,
+// Adam) of encoderModel: sequence 128, d_model 128, 4 heads, feed-forward
+// 512, batch 32.
+func BenchmarkTransformerEncoderStep(b *testing.B) {
+	m, x, y := encoderModel(b)
+	cfg := models.FitConfig{Verbose: models.Silent, BatchSize: 32, NoShuffle: true}
+	if _, err := m.Fit([]models.Array{x}, []models.Array{y}, cfg); err != nil { // build, allocate, warm up
+		b.Fatal(err)
+	}
+	b.ResetTimer()
+	for i := 0; i < b.N; i++ {
+		if _, err := m.Fit([]models.Array{x}, []models.Array{y}, cfg); err != nil {
+			b.Fatal(err)
+		}
+	}
+	b.ReportMetric(b.Elapsed().Seconds()/float64(b.N*encoderSteps), "s/step")
+}

@@ -21,6 +21,10 @@ import (
 //     (Patience 0 stops at the first epoch that does not improve);
 //   - with RestoreBestWeights, the weights of the best epoch are put back
 //     when training stops early.
+//
+// It implements Stateful: a backup (saving.BackupAndRestore, placed after
+// it in FitConfig.Callbacks) keeps its count, its best value and its best
+// weights, so a resumed run stops where the uninterrupted one would.
 type EarlyStopping struct {
 	Base
 	// Monitor is the logs key to watch; the default is "val_loss".
@@ -59,18 +63,11 @@ func (e *EarlyStopping) OnTrainBegin(m Model) error {
 	if e.Monitor == "" {
 		e.Monitor = "val_loss"
 	}
-	switch e.Mode {
-	case "", "auto":
-		k := strings.ToLower(e.Monitor)
-		e.maximize = strings.Contains(k, "acc") || strings.Contains(k, "precision") ||
-			strings.Contains(k, "recall") || strings.Contains(k, "auc")
-	case "min":
-		e.maximize = false
-	case "max":
-		e.maximize = true
-	default:
-		return fmt.Errorf("callbacks: EarlyStopping: Mode must be \"min\", \"max\" or \"auto\", got %q", e.Mode)
+	maximize, err := maximizeFor("EarlyStopping", e.Monitor, e.Mode)
+	if err != nil {
+		return err
 	}
+	e.maximize = maximize
 	if e.Patience < 0 {
 		return fmt.Errorf("callbacks: EarlyStopping: Patience must be >= 0, got %d", e.Patience)
 	}

@@ -43,9 +43,9 @@ func convPadding(layer, p string, causal bool) (string, error) {
 
 // stridesWithDilation refuses strides > 1 together with a dilation > 1,
 // which Keras (and TensorFlow's dilated convolutions) refuse.
-func stridesWithDilation(layer string, strides, dilation any, s, d [2]int) error {
+func stridesWithDilation(layer string, s, d [2]int) error {
 	if max(s[0], s[1]) > 1 && max(d[0], d[1]) > 1 {
-		return fmt.Errorf("layers: %s: Strides %v > 1 cannot be combined with DilationRate %v > 1 (Keras refuses it)", layer, strides, dilation)
+		return fmt.Errorf("layers: %s: Strides %v > 1 cannot be combined with DilationRate %v > 1 (Keras refuses it)", layer, s, d)
 	}
 	return nil
 }
@@ -252,7 +252,7 @@ func resolveWindow2D(name string, kernel, strides, dilation [2]int, padding stri
 	if w.dilation, err = convDilation(name, dilation); err != nil {
 		return w, err
 	}
-	if err = stridesWithDilation(name, w.strides, w.dilation, w.strides, w.dilation); err != nil {
+	if err = stridesWithDilation(name, w.strides, w.dilation); err != nil {
 		return w, err
 	}
 	w.padding, err = windowPadding(name, padding)

@@ -26,6 +26,11 @@ type Embedding struct {
 	// EmbeddingsRegularizer adds a penalty on the embeddings to the
 	// training loss; nil means none.
 	EmbeddingsRegularizer Regularizer
+	// MaskZero makes index 0 padding: the output carries a mask that is
+	// 0 where the index is 0, which the recurrent layers and
+	// GlobalAveragePooling1D after it honour (Keras's mask_zero). The
+	// vocabulary then has InputDim − 1 real tokens, as in Keras.
+	MaskZero bool
 	// InputShape optionally declares the model's per-example input shape
 	// (the sequence length, say).
 	InputShape []int
@@ -86,6 +91,16 @@ func (l *Embedding) Call(x *tensor.Tensor, _ bool) *tensor.Tensor {
 	return tensor.Gather(l.embeddings.Value, x)
 }
 
+// CallMasked implements Masked: with MaskZero, the mask of the output is
+// x ≠ 0 for sequences of indices [N, T].
+func (l *Embedding) CallMasked(x, _ *tensor.Tensor, training bool) (*tensor.Tensor, *tensor.Tensor) {
+	y := l.Call(x, training)
+	if !l.MaskZero || len(x.Shape()) != 2 {
+		return y, nil
+	}
+	return y, tensor.StepMask(x, 0)
+}
+
 // Weights implements Layer.
 func (l *Embedding) Weights() []*Weight {
 	if l.embeddings == nil {
@@ -126,7 +141,7 @@ func (l *Embedding) Config() (any, error) {
 		return nil, err
 	}
 	return embeddingConfig{BatchInputShape: toBatchShape(l.InputShape), InputDim: l.InputDim, OutputDim: l.OutputDim,
-		EmbeddingsInitializer: ini, EmbeddingsRegularizer: reg}, nil
+		EmbeddingsInitializer: ini, EmbeddingsRegularizer: reg, MaskZero: l.MaskZero}, nil
 }
 
 func decodeEmbedding(b []byte) (Layer, error) {
@@ -139,8 +154,6 @@ func decodeEmbedding(b []byte) (Layer, error) {
 		return nil, fmt.Errorf("input_dim must be > 0, got %d", c.InputDim)
 	case c.OutputDim <= 0:
 		return nil, fmt.Errorf("output_dim must be > 0, got %d", c.OutputDim)
-	case c.MaskZero:
-		return nil, fmt.Errorf("mask_zero: masks are not supported yet")
 	case c.ActivityRegularizer != nil:
 		return nil, fmt.Errorf("activity_regularizer: not supported on Embedding")
 	case c.EmbeddingsConstraint != nil:
@@ -152,7 +165,7 @@ func decodeEmbedding(b []byte) (Layer, error) {
 	if err != nil {
 		return nil, err
 	}
-	l := &Embedding{InputDim: c.InputDim, OutputDim: c.OutputDim, InputShape: in}
+	l := &Embedding{InputDim: c.InputDim, OutputDim: c.OutputDim, MaskZero: c.MaskZero, InputShape: in}
 	if l.EmbeddingsInitializer, err = decodeInitializer("embeddings_initializer", c.EmbeddingsInitializer); err != nil {
 		return nil, err
 	}

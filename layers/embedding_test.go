@@ -111,7 +111,6 @@ func TestEmbeddingConfig(t *testing.T) {
 	}
 	for _, c := range []struct{ cfg, want string }{
 		{`"input_dim":0,"output_dim":2`, "input_dim must be > 0, got 0"},
-		{`"input_dim":5,"output_dim":2,"mask_zero":true`, "mask_zero: masks are not supported yet"},
 		{`"input_dim":5`, "output_dim must be > 0, got 0"},
 	} {
 		if _, _, err := layers.UnmarshalLayer([]byte(`{"class_name":"Embedding","config":{"name":"e",` + c.cfg + `}}`)); err == nil || !strings.Contains(err.Error(), c.want) {

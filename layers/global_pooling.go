@@ -93,6 +93,20 @@ func (l *GlobalAveragePooling1D) Call(x *tensor.Tensor, _ bool) *tensor.Tensor {
 	return l.call("GlobalAveragePooling1D", x, tensor.AvgPool2D)
 }
 
+// CallMasked implements Masked: with a mask, the mean is over the steps it
+// keeps, as Keras's; the mask ends here.
+func (l *GlobalAveragePooling1D) CallMasked(x, mask *tensor.Tensor, training bool) (*tensor.Tensor, *tensor.Tensor) {
+	if mask == nil {
+		return l.Call(x, training), nil
+	}
+	checkBatch("GlobalAveragePooling1D", x, l.in)
+	y := tensor.MaskedMeanSteps(x, mask)
+	if l.KeepDims {
+		y = y.Reshape(x.Dim(0), 1, x.Dim(2))
+	}
+	return y, nil
+}
+
 // Call implements Layer.
 func (l *GlobalMaxPooling1D) Call(x *tensor.Tensor, _ bool) *tensor.Tensor {
 	return l.call("GlobalMaxPooling1D", x, tensor.MaxPool2D)

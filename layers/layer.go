@@ -2,18 +2,24 @@
 // arguments, defaults and configs:
 //
 //   - core: Input, Dense, Flatten, Reshape, Identity, Dropout;
-//   - images: Conv2D, MaxPooling2D, AveragePooling2D, GlobalAveragePooling2D,
-//     GlobalMaxPooling2D, ZeroPadding2D, Cropping2D, UpSampling2D,
-//     SpatialDropout2D;
-//   - sequences: MaxPooling1D, AveragePooling1D, GlobalAveragePooling1D,
+//   - images: Conv2D (with dilation_rate and groups), DepthwiseConv2D,
+//     SeparableConv2D, Conv2DTranspose, MaxPooling2D, AveragePooling2D,
+//     GlobalAveragePooling2D, GlobalMaxPooling2D, ZeroPadding2D,
+//     Cropping2D, UpSampling2D, SpatialDropout2D;
+//   - sequences: Conv1D (causal padding too), MaxPooling1D,
+//     AveragePooling1D, GlobalAveragePooling1D,
 //     GlobalMaxPooling1D, ZeroPadding1D, Cropping1D, UpSampling1D,
 //     SpatialDropout1D, RepeatVector, Permute;
-//   - recurrent and text: Embedding, SimpleRNN, LSTM, GRU, and the
-//     wrappers Bidirectional and TimeDistributed;
+//   - recurrent and text: Embedding, SimpleRNN, LSTM, GRU, the wrappers
+//     Bidirectional and TimeDistributed, and Masking; masks (Embedding's
+//     MaskZero, Masking) make the recurrent layers skip padding (see
+//     Masked);
 //   - normalization: BatchNormalization, LayerNormalization,
 //     GroupNormalization, UnitNormalization;
 //   - preprocessing (fixed before training, or computed by Adapt):
-//     Rescaling, Normalization, CategoryEncoding, Discretization;
+//     Rescaling, Normalization, CategoryEncoding, Discretization, and
+//     TextVectorization, which turns texts into token indices (see its
+//     doc for texts inside and outside a model);
 //   - image augmentation (active only in training): RandomFlip,
 //     RandomTranslation, RandomRotation, RandomZoom, RandomContrast;
 //   - activations: Activation, ReLU, LeakyReLU, PReLU, ELU, Softmax;

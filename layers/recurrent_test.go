@@ -32,6 +32,7 @@ func TestRecurrentReference(t *testing.T) {
 			Recurrent                    []float64 `json:"recurrent_kernel"`
 			Bias, DBias                  []float64
 			DRecurrent                   []float64 `json:"drecurrent_kernel"`
+			Mask                         []float64
 		}
 	}
 	if err := json.Unmarshal(b, &ref); err != nil {
@@ -60,6 +61,13 @@ func TestRecurrentReference(t *testing.T) {
 			}
 			x := tensor.New(c.Shape, f32(c.X)).RequireGrad()
 			y := l.Call(x, true)
+			if c.Mask != nil {
+				var m *tensor.Tensor
+				y, m = l.(layers.Masked).CallMasked(x, tensor.New(c.Shape[:2], f32(c.Mask)), true)
+				if (m != nil) != c.Sequences {
+					t.Errorf("output mask %v with return_sequences %v", m, c.Sequences)
+				}
+			}
 			if err := tt.AllClose(y.Data(), f32(c.Y), 1e-5, 1e-4); err != nil {
 				t.Errorf("output: %v", err)
 			}
@@ -159,8 +167,7 @@ func TestLSTMBuildAndConfig(t *testing.T) {
 		t.Errorf("round trip %s, want %s", b2, b)
 	}
 	for _, c := range []struct{ cfg, want string }{
-		{`"units":2,"return_state":true`, "return_state: not supported yet"},
-		{`"units":2,"dropout":0.5`, "dropout, recurrent_dropout: not supported yet"},
+		{`"units":2,"dropout":1.5`, "dropout, recurrent_dropout: must be in [0, 1), got 1.5 and 0"},
 		{`"units":0`, "units must be > 0, got 0"},
 		{`"units":2,"activation":"gelu"`, `activation "gelu" is not supported`},
 	} {
@@ -221,7 +228,6 @@ func TestGRUAndSimpleRNNConfigs(t *testing.T) {
 	for _, c := range []struct{ in, want string }{
 		{`{"class_name":"GRU","config":{"name":"g","units":2,"reset_after":false}}`, "reset_after: only Keras's default, true, is supported"},
 		{`{"class_name":"SimpleRNN","config":{"name":"s","units":2,"recurrent_activation":"sigmoid"}}`, "recurrent_activation: not a key of SimpleRNN"},
-		{`{"class_name":"GRU","config":{"name":"g","units":2,"stateful":true}}`, "stateful: not supported yet"},
 	} {
 		if _, _, err := layers.UnmarshalLayer([]byte(c.in)); err == nil || !strings.Contains(err.Error(), c.want) {
 			t.Errorf("%s: error %v, want %q", c.in, err, c.want)

@@ -8,6 +8,7 @@ import (
 
 	"github.com/neuron-go/neuron/activations"
 	"github.com/neuron-go/neuron/layers"
+	"github.com/neuron-go/neuron/losses"
 	"github.com/neuron-go/neuron/models"
 	"github.com/neuron-go/neuron/optimizers"
 	"github.com/neuron-go/neuron/tensor"
@@ -134,5 +135,53 @@ func TestBatchNormNotFoldedInTraining(t *testing.T) {
 	}
 	if _, ok := conv.CallFused(bn, x, false); ok {
 		t.Error("a Conv2D and a BatchNormalization were fused at inference while the kernel wants a gradient")
+	}
+}
+
+// TestBatchNormFoldedInFunctionalModel checks the same fold in a
+// functional model, whose graph fuses a step with the next when nothing
+// else reads its output: the Conv2D read by the BatchNormalization alone
+// is folded, the Dense whose output also feeds an Add is not.
+func TestBatchNormFoldedInFunctionalModel(t *testing.T) {
+	in := models.Input([]int{28, 28, 1}, "")
+	h := models.Apply(&layers.Conv2D{Filters: 6, KernelSize: [2]int{3, 3}}, in)
+	h = models.Apply(&layers.BatchNormalization{Momentum: 0.5}, h)
+	h = models.Apply(&layers.ReLU{}, h)
+	h = models.Apply(&layers.GlobalAveragePooling2D{}, h)
+	d := models.Apply(&layers.Dense{Units: 6}, h)
+	n := models.Apply(&layers.BatchNormalization{Momentum: 0.5}, d)
+	h = models.Apply(&layers.Add{}, d, n)
+	out := models.Apply(&layers.Dense{Units: 10, Activation: activations.Softmax}, h)
+	m, err := models.NewModel([]*models.Node{in}, []*models.Node{out})
+	if err != nil {
+		t.Fatal(err)
+	}
+	m.Out = &bytes.Buffer{}
+	m.SetSeed(2)
+	err = m.Compile(models.CompileConfig{Optimizer: optimizers.NewAdam(), Loss: losses.SparseCategoricalCrossentropy{}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	x, y := images(5, 32, true)
+	if _, err := m.Fit([]models.Array{x}, []models.Array{y}, models.FitConfig{Epochs: 2, BatchSize: 8, Verbose: models.Silent}); err != nil {
+		t.Fatal(err)
+	}
+	p, err := m.Predict([]models.Array{x}, models.PredictConfig{Verbose: models.Silent})
+	if err != nil {
+		t.Fatal(err)
+	}
+	ls := m.Layers()
+	// Input, Conv2D, BN, ReLU, GAP, Dense, BN, Add, Dense.
+	h1 := x
+	for _, l := range ls[1:6] {
+		h1 = l.(layers.Layer).Call(h1, false)
+	}
+	n1 := ls[6].(layers.Layer).Call(h1, false)
+	sum := h1.Add(n1)
+	want := ls[8].(layers.Layer).Call(sum, false).Data()
+	for i, v := range p[0].Data() {
+		if math.Abs(float64(v-want[i])) > 1e-5 {
+			t.Fatalf("value %d: %v predicted, %v from the layers one by one", i, v, want[i])
+		}
 	}
 }

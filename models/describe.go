@@ -94,7 +94,9 @@ func (m *Model) CompileSettings() (CompileConfig, bool) {
 // model.layers (the order of the summary), each with its calls, and the
 // tensors that are the model's inputs and outputs.
 type Graph struct {
-	Layers          []GraphLayer
+	// Layers are the model's layers, inputs included, in Keras's order.
+	Layers []GraphLayer
+	// Inputs and Outputs are the model's input and output tensors.
 	Inputs, Outputs []TensorRef
 }
 
@@ -125,7 +127,10 @@ type LayerCall struct {
 // layer whose call made it, the index of that call among the layer's
 // calls in the model (node_index) and which of the call's outputs it is.
 type TensorRef struct {
-	Layer       string
+	// Layer is the name of the layer that made the tensor.
+	Layer string
+	// Node is the index of the call among the layer's calls, Index the
+	// index of the tensor among the call's outputs.
 	Node, Index int
 	// Shape is its per-example shape.
 	Shape []int

@@ -7,6 +7,7 @@ import (
 	"math"
 	"math/rand/v2"
 	"os"
+	"slices"
 
 	"github.com/neuron-go/neuron/callbacks"
 	"github.com/neuron-go/neuron/internal/progbar"
@@ -36,6 +37,9 @@ type engine struct {
 	weightNames []string
 
 	net *network // nil until the model is built
+	// feed is the network a call runs when some inputs hold texts: net
+	// without the layers that vectorize them (strings.go).
+	feed *network
 
 	// arena holds the storage of the intermediate tensors of a step. It
 	// lives as long as the model, so that repeated Fit, Evaluate and
@@ -121,7 +125,7 @@ func (e *engine) out() io.Writer {
 // several outputs the loss is Keras's Σ weight·loss over the outputs, and
 // each output's own (unweighted) loss goes to its tracker.
 func (e *engine) trainStep(xb, yb []*tensor.Tensor) float64 {
-	preds := e.net.forward(xb, true)
+	preds := e.forward(xb, true)
 	var loss *tensor.Tensor
 	multi := len(e.heads) > 1
 	for i := range e.heads {
@@ -216,6 +220,11 @@ func (e *engine) fit(x, y []Array, cfg FitConfig) (h *History, err error) {
 	if err := e.checkY("fit", e.outNames, x, y); err != nil {
 		return nil, err
 	}
+	x, feed, textMask, err := e.textInputs("fit", e.inNames, x)
+	if err != nil {
+		return nil, err
+	}
+	defer e.useFeed(feed)()
 	if cfg.Epochs == 0 {
 		cfg.Epochs = 1
 	}
@@ -256,6 +265,13 @@ func (e *engine) fit(x, y []Array, cfg FitConfig) (h *History, err error) {
 		if err := e.checkY("fit", prefixed("ValidationData.", e.outNames, "Y"), vx, vy); err != nil {
 			return nil, err
 		}
+		vx, _, vmask, err := e.textInputs("fit", prefixed("ValidationData.", e.inNames, "X"), vx)
+		if err != nil {
+			return nil, err
+		}
+		if !slices.Equal(vmask, textMask) {
+			return nil, fmt.Errorf("models: fit: ValidationData.X must hold texts (data.Strings) for the same inputs as x")
+		}
 		val = &valData{x: vx, y: vy}
 	case cfg.ValidationSplit > 0:
 		n := x[0].Dim(0)
@@ -286,6 +302,14 @@ func (e *engine) fit(x, y []Array, cfg FitConfig) (h *History, err error) {
 		run.at("OnTrainBegin", i)
 		if err := cb.OnTrainBegin(e.owner); err != nil {
 			return h, e.endTraining(cfg, nil, stopOrErr(err))
+		}
+	}
+	// The callbacks that want OnBatchBegin, found once rather than every step.
+	var beginners []callbacks.BatchBeginner
+	var beginnerIdx []int
+	for i, cb := range cfg.Callbacks {
+		if b, ok := cb.(callbacks.BatchBeginner); ok {
+			beginners, beginnerIdx = append(beginners, b), append(beginnerIdx, i)
 		}
 	}
 	var lastLogs callbacks.Logs
@@ -338,6 +362,15 @@ func (e *engine) fit(x, y []Array, cfg FitConfig) (h *History, err error) {
 		e.resetMetrics()
 		stop := false
 		for step := run.firstStep(e, epoch, &loss); step < steps; step++ {
+			for i, cb := range beginners {
+				run.at("OnBatchBegin", beginnerIdx[i])
+				if err := cb.OnBatchBegin(step); err != nil {
+					if !errors.Is(err, callbacks.ErrStopTraining) {
+						return h, e.endTraining(cfg, lastLogs, err)
+					}
+					stop = true // as Keras, after this step
+				}
+			}
 			lo, hi := step*bs, min((step+1)*bs, n)
 			copy(xs, xb)
 			copy(ys, yb)
@@ -469,6 +502,11 @@ func (e *engine) evaluateChecked(x, y []Array, cfg EvaluateConfig) (logs map[str
 	if cfg.BatchSize == 0 {
 		cfg.BatchSize = 32
 	}
+	x, feed, _, err := e.textInputs("evaluate", e.inNames, x)
+	if err != nil {
+		return nil, err
+	}
+	defer e.useFeed(feed)()
 	return e.evaluate(x, y, cfg.BatchSize, cfg.Verbose)
 }
 
@@ -502,7 +540,7 @@ func (e *engine) evaluate(x, y []Array, bs int, verbose Verbosity) (map[string]f
 		for i, r := range yr {
 			yb[i] = r.rows(lo, hi)
 		}
-		preds := e.net.forward(xb, false)
+		preds := e.forward(xb, false)
 		var total float64
 		for i := range e.heads {
 			h := &e.heads[i]
@@ -577,6 +615,11 @@ func (e *engine) predict(x []Array, cfg PredictConfig) (outs []*tensor.Tensor, e
 	if cfg.BatchSize == 0 {
 		cfg.BatchSize = 32
 	}
+	x, feed, _, err := e.textInputs("predict", e.inNames, x)
+	if err != nil {
+		return nil, err
+	}
+	defer e.useFeed(feed)()
 	restore := e.noGrad()
 	defer restore()
 	e.net.resetInference()
@@ -601,7 +644,7 @@ func (e *engine) predict(x []Array, cfg PredictConfig) (outs []*tensor.Tensor, e
 		for i, r := range xr {
 			xb[i] = r.rows(lo, hi).InArena(arena)
 		}
-		preds := e.net.forward(xb, false)
+		preds := e.forward(xb, false)
 		for i, p := range preds {
 			copy(outs[i].Data()[lo*per[i]:hi*per[i]], p.Data())
 		}

@@ -38,6 +38,7 @@ type Model struct {
 	owned           []bool    // layers this model initialises (see NewModel)
 	inNames         []string  // the input layers' names
 	outNames        []string  // the output layers' names
+	asLayer         *nestedModel
 
 	engine
 }
@@ -204,7 +205,11 @@ func (m *Model) collectLayers() error {
 				return fmt.Errorf("models: NewModel: a shared %s is named both %q and %q; a layer has one name", m.layerList[i].ClassName(), cs[0].name, c.name)
 			}
 		}
-		if name := cs[0].name; name != "" {
+		name := cs[0].name
+		if n, ok := m.layerList[i].(*nestedModel); ok && name == "" {
+			name = n.m.Name // a model used as a layer is named after it, as in Keras
+		}
+		if name != "" {
 			if j, dup := taken[name]; dup {
 				return fmt.Errorf("models: NewModel: layers %d and %d are both named %q; names must be unique in a model", j, i, name)
 			}
@@ -370,6 +375,7 @@ func (m *Model) makeNetwork() *network {
 	for i, l := range m.layerList {
 		n.layers = append(n.layers, netLayer{layer: l, name: m.layerNames[i]})
 	}
+	n.initMasks()
 	return n
 }
 
@@ -524,6 +530,9 @@ func (m *Model) Compile(cfg CompileConfig) error {
 		}
 		if h.loss != nil {
 			nLoss++
+			if err := checkLossReduction(fmt.Sprintf("the loss of output %q", name), h.loss); err != nil {
+				return err
+			}
 		}
 		h.weight = 1
 		if w, ok := cfg.LossWeights[name]; ok {

@@ -213,17 +213,22 @@ func apply(layer Callable, inputs []*Node) ([]*Node, error) {
 	c := &call{ins: slices.Clone(inputs), inSh: in, target: layer, seq: callSeq.Add(1)}
 	var out [][]int
 	var err error
-	switch l := layer.(type) {
-	case layers.MultiLayer:
-		c.multi = l
-		out, c.fresh, err = buildMulti(l, in)
-	case layers.Layer:
-		c.layer = l
+	ml, useMulti := layer.(layers.MultiLayer)
+	one, isOne := layer.(layers.Layer)
+	if d, ok := layer.(layers.DualLayer); ok && isOne && !d.UsesMulti(len(inputs)) {
+		useMulti = false // a recurrent layer called plainly
+	}
+	switch {
+	case useMulti:
+		c.multi = ml
+		out, c.fresh, err = buildMulti(ml, in)
+	case isOne:
+		c.layer = one
 		if len(inputs) != 1 {
 			return nil, fmt.Errorf("models: apply %s: it takes one input, got %d: %s", cls, len(inputs), shapesString(in))
 		}
 		var o []int
-		o, c.fresh, err = buildOne(l, in[0])
+		o, c.fresh, err = buildOne(one, in[0])
 		out = [][]int{o}
 	default:
 		return nil, fmt.Errorf("models: apply %s: %T implements neither layers.Layer nor layers.MultiLayer", cls, layer)

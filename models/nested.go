@@ -18,7 +18,18 @@ import (
 // summary, as in Keras. The saving package saves it in Keras 3's layout
 // for a nested Functional, and its layers' random states are part of the
 // outer model's TrainingState (under the outer layer's name).
-func (m *Model) AsLayer() layers.MultiLayer { return &nestedModel{m: m} }
+//
+// In the outer model the layer is named after the model (its Name, as
+// Keras names it) unless ApplyNamed names it; an unnamed model's layer is
+// "functional", "functional_1", …. Every call returns the same layer, so
+// that applying it twice shares it (one layer with two calls), as calling
+// a Keras model twice does.
+func (m *Model) AsLayer() layers.MultiLayer {
+	if m.asLayer == nil {
+		m.asLayer = &nestedModel{m: m}
+	}
+	return m.asLayer
+}
 
 // nestedModel is a Model used as a layer.
 type nestedModel struct{ m *Model }

@@ -18,6 +18,11 @@ type network struct {
 	inShapes          [][]int          // per input, per example
 	outShapes         [][]int          // per output, per example
 	layers            []netLayer       // each distinct layer once, in order
+	// masks holds the mask of each slot's value (nil for none) when
+	// masking is set: some layer makes or uses masks (Embedding,
+	// Masking, the recurrent layers).
+	masks   []*tensor.Tensor
+	masking bool
 }
 
 // netStep is one layer call.
@@ -29,6 +34,10 @@ type netStep struct {
 	fuser   layers.Fuser
 	in, out []int
 	xs, ys  []*tensor.Tensor // CallMulti's arguments
+	// masked is layer as a layers.Masked; propagates tells whether a
+	// layer that is not passes its input's mask on.
+	masked     layers.Masked
+	propagates bool
 }
 
 // netLayer is one distinct layer of a network.
@@ -59,6 +68,7 @@ func chainNetwork(ls []layers.Layer, names []string, in []int, outShapes [][]int
 			n.layers[i].name = names[i]
 		}
 	}
+	n.initMasks()
 	if in != nil {
 		n.inShapes = [][]int{in}
 		out := in
@@ -86,11 +96,35 @@ func (n *network) resetInference() {
 	}
 }
 
+// initMasks sets up the masks of a network in which a layer makes or
+// uses them, Keras's mask propagation: a mask goes from the layer that
+// makes it through the layers that take it (layers.Masked) or pass it on
+// (layers.PropagatesMask), and ends at any other layer. Layers of several
+// inputs or outputs end it too.
+func (n *network) initMasks() {
+	for i := range n.steps {
+		st := &n.steps[i]
+		if st.layer == nil {
+			continue
+		}
+		if m, ok := st.layer.(layers.Masked); ok {
+			st.masked, n.masking = m, true
+		}
+		st.propagates = layers.PropagatesMask(st.layer)
+	}
+	if n.masking {
+		n.masks = make([]*tensor.Tensor, len(n.vals))
+	}
+}
+
 // forward runs the network on a batch, one tensor per input, and returns
 // one per output in a slice that the next call overwrites.
 func (n *network) forward(xs []*tensor.Tensor, training bool) []*tensor.Tensor {
 	for i, s := range n.inSlots {
 		n.vals[s] = xs[i]
+	}
+	if n.masking {
+		return n.forwardMasked(training)
 	}
 	for i := 0; i < len(n.steps); i++ {
 		st := &n.steps[i]
@@ -104,6 +138,39 @@ func (n *network) forward(xs []*tensor.Tensor, training bool) []*tensor.Tensor {
 		}
 		if st.layer != nil {
 			n.vals[st.out[0]] = st.layer.Call(n.vals[st.in[0]], training)
+			continue
+		}
+		for j, s := range st.in {
+			st.xs[j] = n.vals[s]
+		}
+		st.multi.CallMulti(st.xs, training, st.ys)
+		for j, s := range st.out {
+			n.vals[s] = st.ys[j]
+		}
+	}
+	for i, s := range n.outSlots {
+		n.outs[i] = n.vals[s]
+	}
+	return n.outs
+}
+
+// forwardMasked is forward carrying the masks along (without fusing
+// layers, which do not take masks).
+func (n *network) forwardMasked(training bool) []*tensor.Tensor {
+	clear(n.masks)
+	for i := range n.steps {
+		st := &n.steps[i]
+		if st.layer != nil {
+			x, m := n.vals[st.in[0]], n.masks[st.in[0]]
+			out := st.out[0]
+			switch {
+			case st.masked != nil:
+				n.vals[out], n.masks[out] = st.masked.CallMasked(x, m, training)
+			case st.propagates:
+				n.vals[out], n.masks[out] = st.layer.Call(x, training), m
+			default:
+				n.vals[out] = st.layer.Call(x, training)
+			}
 			continue
 		}
 		for j, s := range st.in {

@@ -2,6 +2,7 @@ package models_test
 
 import (
 	"bytes"
+	"io"
 	"path/filepath"
 	"strings"
 	"testing"
@@ -90,5 +91,96 @@ func TestBidirectionalModel(t *testing.T) {
 		if p2.Data()[i] != v {
 			t.Fatalf("prediction %d: %v after loading, %v before", i, p2.Data()[i], v)
 		}
+	}
+}
+
+// maskedTextModel is Embedding(mask_zero) → Bidirectional(LSTM with
+// dropout and recurrent_dropout) → GlobalAveragePooling1D → Dense, as a
+// Keras text classifier is written.
+func maskedTextModel(t *testing.T) *models.Sequential {
+	m := models.NewSequential(
+		&layers.Input{Shape: []int{8}},
+		&layers.Embedding{InputDim: 12, OutputDim: 4, MaskZero: true},
+		&layers.Bidirectional{Layer: &layers.LSTM{Units: 3, ReturnSequences: true, Dropout: 0.2, RecurrentDropout: 0.2}},
+		&layers.Dropout{Rate: 0.1},
+		&layers.GlobalAveragePooling1D{},
+		&layers.Dense{Units: 2, Activation: activations.Softmax},
+	)
+	m.Out = io.Discard
+	m.SetSeed(4)
+	if err := m.Compile(models.CompileConfig{Optimizer: optimizers.NewAdam(), Loss: losses.SparseCategoricalCrossentropy{}}); err != nil {
+		t.Fatal(err)
+	}
+	return m
+}
+
+// TestMaskZeroPadding checks that with mask_zero the padding does not
+// count, whichever side it is on (pad_sequences's "pre" and "post"), and
+// that a masked model's training step allocates nothing.
+func TestMaskZeroPadding(t *testing.T) {
+	m := maskedTextModel(t)
+	tokens := [][]float32{{3, 5, 7}, {1, 2, 3, 4, 5, 6}, {11}, {9, 9, 1, 10, 2, 3, 4, 8}}
+	pre, post := tensor.Zeros(len(tokens), 8), tensor.Zeros(len(tokens), 8)
+	for i, s := range tokens {
+		copy(pre.Data()[i*8+8-len(s):], s)
+		copy(post.Data()[i*8:], s)
+	}
+	p1, err := m.Predict(pre, models.PredictConfig{Verbose: models.Silent})
+	if err != nil {
+		t.Fatal(err)
+	}
+	p2, err := m.Predict(post, models.PredictConfig{Verbose: models.Silent})
+	if err != nil {
+		t.Fatal(err)
+	}
+	for i := range p1.Data() {
+		if d := p1.Data()[i] - p2.Data()[i]; d > 1e-6 || d < -1e-6 {
+			t.Fatalf("row %d: pre-padded %v, post-padded %v", i/2, p1.Row(i/2).Data(), p2.Row(i/2).Data())
+		}
+	}
+	arena := tensor.NewArena()
+	x := tensor.Zeros(32, 8).InArena(arena)
+	y := tensor.Zeros(32)
+	for i := range x.Data() {
+		if i%8 >= i/8%8 {
+			x.Data()[i] = float32(1 + i%11)
+		}
+	}
+	for i := range y.Data() {
+		y.Data()[i] = float32(i % 2)
+	}
+	step := func() {
+		m.TrainStep(x, y)
+		arena.Reset()
+	}
+	step()
+	if allocs := testing.AllocsPerRun(10, step); allocs != 0 {
+		t.Errorf("a masked training step allocates %v times, want 0", allocs)
+	}
+}
+
+// TestStatefulFit trains a stateful LSTM as Keras's stateful time-series
+// examples do (fixed batch size, no shuffling, ResetStates between
+// epochs) and checks that a last batch of another size is an error.
+func TestStatefulFit(t *testing.T) {
+	lstm := &layers.LSTM{Units: 4, Stateful: true}
+	m := models.NewSequential(&layers.Input{Shape: []int{5, 1}}, lstm, &layers.Dense{Units: 1})
+	m.Out = io.Discard
+	if err := m.Compile(models.CompileConfig{Optimizer: optimizers.NewAdam(), Loss: losses.MeanSquaredError{}}); err != nil {
+		t.Fatal(err)
+	}
+	x, y := tensor.Zeros(32, 5, 1), tensor.Zeros(32, 1)
+	for i := range x.Data() {
+		x.Data()[i] = float32(i%9) / 9
+	}
+	for e := 0; e < 2; e++ {
+		if _, err := m.Fit(x, y, models.FitConfig{Epochs: 1, BatchSize: 8, NoShuffle: true, Verbose: models.Silent}); err != nil {
+			t.Fatal(err)
+		}
+		lstm.ResetStates()
+	}
+	_, err := m.Fit(x, y, models.FitConfig{Epochs: 1, BatchSize: 10, NoShuffle: true, Verbose: models.Silent})
+	if err == nil || !strings.Contains(err.Error(), "stateful: a batch of 2 sequences, but the states are for batches of 10") {
+		t.Errorf("Fit with another batch size: %v", err)
 	}
 }

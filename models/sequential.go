@@ -53,6 +53,12 @@
 // MNIST that keeps the 47 MB of bytes in memory instead of adding a
 // 188 MB float32 copy, with the same results bit for bit.
 //
+// They also take texts, a data.Strings (any StringArray), for an input
+// that feeds a layers.TextVectorization: the model vectorizes each batch
+// with that layer and runs the rest of its layers on the indices, as
+// Keras's end-to-end text models do, so a saved model predicts from raw
+// text.
+//
 // # Saving
 //
 // Package saving writes models to files and reads them back (saving.Save,

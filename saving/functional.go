@@ -192,15 +192,35 @@ func graphConfig(m *models.Model, name string) (*functionalConfig, error) {
 				}
 				ts = append(ts, b)
 			}
-			arg := ts[0]
-			if c.List {
+			arg, kwargs := ts[0], map[string]json.RawMessage{}
+			if ca, ok := gl.Layer.(layers.CallArguments); ok {
+				// Keras's call signature: inputs by position or in one
+				// list, then by keyword, and the call's other arguments.
+				args, err := callArgs(ca, ts, kwargs)
+				if err != nil {
+					return nil, fmt.Errorf("layer %s: %w", gl.Name, err)
+				}
+				nodes = append(nodes, savedNode{Args: args, Kwargs: kwargs})
+				continue
+			}
+			if kw, ok := gl.Layer.(layers.KeywordInputs); ok {
+				// The inputs after the first are a keyword argument
+				// (a recurrent layer's initial_state), as Keras writes it.
+				if len(ts) > 1 {
+					b, err := json.Marshal(ts[1:])
+					if err != nil {
+						return nil, err
+					}
+					kwargs[kw.KeywordInputs()] = b
+				}
+			} else if c.List {
 				// A layer of several inputs is called on one list.
 				var err error
 				if arg, err = json.Marshal(ts); err != nil {
 					return nil, err
 				}
 			}
-			nodes = append(nodes, savedNode{Args: []json.RawMessage{arg}, Kwargs: map[string]json.RawMessage{}})
+			nodes = append(nodes, savedNode{Args: []json.RawMessage{arg}, Kwargs: kwargs})
 		}
 		entry["inbound_nodes"], _ = json.Marshal(nodes)
 		b, err := json.Marshal(entry)
@@ -296,6 +316,120 @@ func ReadModel(r io.ReaderAt, size int64) (*models.Model, error) {
 		return nil, fmt.Errorf("saving: read: %w", err)
 	}
 	return m, nil
+}
+
+// callArgs writes a call of a layers.CallArguments layer on the
+// serialized tensors ts as Keras does: its args, and its kwargs into kw.
+func callArgs(ca layers.CallArguments, ts []json.RawMessage, kw map[string]json.RawMessage) ([]json.RawMessage, error) {
+	pos, names, opts := ca.CallSignature(len(ts))
+	if pos+len(names) != len(ts) && !(pos == 0 && len(names) == 0) {
+		return nil, fmt.Errorf("its call signature names %d positional and %d keyword inputs for %d inputs", pos, len(names), len(ts))
+	}
+	var args []json.RawMessage
+	if pos == 0 {
+		b, err := json.Marshal(ts)
+		if err != nil {
+			return nil, err
+		}
+		args = []json.RawMessage{b}
+	} else {
+		args = append(args, ts[:pos]...)
+		for i, n := range names {
+			kw[n] = ts[pos+i]
+		}
+	}
+	for k, v := range opts {
+		b, err := json.Marshal(v)
+		if err != nil {
+			return nil, err
+		}
+		kw[k] = b
+	}
+	return args, nil
+}
+
+// readCallArgs reads a saved call of a layers.CallArguments layer: the
+// tensors it takes, in the layer's input order, after setting the
+// layer's call options from the node's kwargs. first is false for the
+// layer's later calls, whose options must be the first call's.
+func readCallArgs(ca layers.CallArguments, nd savedNode, what string, first bool) ([]ref, error) {
+	var refs []ref
+	list := len(nd.Args) == 1 && len(bytes.TrimSpace(nd.Args[0])) > 0 && bytes.TrimSpace(nd.Args[0])[0] == '['
+	if list {
+		var ts []json.RawMessage
+		if err := strictjson.Decode(nd.Args[0], &ts); err != nil {
+			return nil, invalidf("%s: %v", what, err)
+		}
+		if len(ts) == 0 || len(ts) > maxLayers {
+			return nil, invalidf("%s: the list of inputs has %d tensors", what, len(ts))
+		}
+		for k, t := range ts {
+			r, err := parseTensorArg(t, fmt.Sprintf("%s.args[0][%d]", what, k))
+			if err != nil {
+				return nil, err
+			}
+			refs = append(refs, r)
+		}
+	} else {
+		if len(nd.Args) == 0 || len(nd.Args) > maxLayers {
+			return nil, invalidf("%s: %d positional arguments", what, len(nd.Args))
+		}
+		for k, t := range nd.Args {
+			r, err := parseTensorArg(t, fmt.Sprintf("%s.args[%d]", what, k))
+			if err != nil {
+				return nil, err
+			}
+			refs = append(refs, r)
+		}
+	}
+	nargs := len(refs)
+	opts := map[string]json.RawMessage{}
+	for k, v := range nd.Kwargs {
+		opts[k] = v
+	}
+	var tensors []string
+	for _, name := range ca.TensorKeywords() {
+		v, ok := opts[name]
+		delete(opts, name)
+		if !ok || string(bytes.TrimSpace(v)) == "null" {
+			continue
+		}
+		r, err := parseTensorArg(v, fmt.Sprintf("%s.kwargs.%s", what, name))
+		if err != nil {
+			return nil, err
+		}
+		refs = append(refs, r)
+		tensors = append(tensors, name)
+	}
+	delete(opts, "training") // Keras may record it; Fit decides in neuron
+	if first {
+		if err := ca.SetCallOptions(tensors, opts); err != nil {
+			return nil, invalidf("%s: %v", what, err)
+		}
+	}
+	// The call must fit the layer's signature, and a later call must be
+	// made as the first was: neuron keeps the options per layer.
+	pos, names, o := ca.CallSignature(len(refs))
+	if (pos == 0) != list || (pos != 0 && (pos != nargs || !slices.Equal(names, tensors))) {
+		return nil, invalidf("%s: the call does not fit %s's (want %d positional arguments, 0 for one list, then keywords %v)", what, ca.(models.Callable).ClassName(), pos, names)
+	}
+	want, _ := json.Marshal(o)
+	got, _ := json.Marshal(opts)
+	if !bytes.Equal(compactJSON(want), compactJSON(got)) {
+		return nil, invalidf("%s: the call's keyword arguments %s differ from the layer's first call's %s; neuron keeps them per layer", what, got, want)
+	}
+	return refs, nil
+}
+
+// compactJSON re-encodes a JSON object so that equal objects compare
+// equal as bytes.
+func compactJSON(b []byte) []byte {
+	var v map[string]any
+	if json.Unmarshal(b, &v) != nil {
+		return b
+	}
+	out, _ := json.Marshal(v)
+	return out
 }
 
 // loadedLayer is a config.layers entry decoded.
@@ -436,7 +570,24 @@ func planFunctional(cfg *functionalConfig, what string, depth int) (*funcPlan, e
 		}
 		for j, nd := range e.InboundNodes {
 			what := fmt.Sprintf("%s: layer %q: inbound_nodes[%d]", what, name, j)
-			if len(nd.Args) != 1 || len(nd.Kwargs) != 0 {
+			if ca, ok := ll.layer.(layers.CallArguments); ok {
+				refs, err := readCallArgs(ca, nd, what, j == 0)
+				if err != nil {
+					return nil, err
+				}
+				ll.nodes = append(ll.nodes, refs)
+				ll.multi = true
+				continue
+			}
+			kwName := ""
+			if kw, ok := ll.layer.(layers.KeywordInputs); ok {
+				kwName = kw.KeywordInputs()
+			}
+			kwArg, hasKw := nd.Kwargs[kwName]
+			if len(nd.Args) != 1 || len(nd.Kwargs) > 1 || (len(nd.Kwargs) == 1 && (kwName == "" || !hasKw)) {
+				if kwName != "" {
+					return nil, invalidf("%s: want one argument and no keyword arguments but %s, got %d and %d", what, kwName, len(nd.Args), len(nd.Kwargs))
+				}
 				return nil, invalidf("%s: want one argument and no keyword arguments, got %d and %d", what, len(nd.Args), len(nd.Kwargs))
 			}
 			arg := bytes.TrimSpace(nd.Args[0])
@@ -463,6 +614,22 @@ func planFunctional(cfg *functionalConfig, what string, depth int) (*funcPlan, e
 					return nil, err
 				}
 				refs = []ref{r}
+			}
+			if hasKw && kwName != "" {
+				var list []json.RawMessage
+				if err := strictjson.Decode(kwArg, &list); err != nil {
+					return nil, invalidf("%s.kwargs.%s: %v", what, kwName, err)
+				}
+				if len(refs) != 1 || len(list) == 0 || len(list) > maxLayers {
+					return nil, invalidf("%s: %s with %d tensors after %d arguments", what, kwName, len(list), len(refs))
+				}
+				for k, t := range list {
+					r, err := parseTensorArg(t, fmt.Sprintf("%s.kwargs.%s[%d]", what, kwName, k))
+					if err != nil {
+						return nil, err
+					}
+					refs = append(refs, r)
+				}
 			}
 			ll.nodes = append(ll.nodes, refs)
 		}
@@ -618,7 +785,7 @@ func planNode(l loadedLayer, in [][]int, what string) ([][]int, []layers.WeightS
 		}
 		return cloneShapes(sub.outShapes), sub.weights(), nil
 	}
-	if _, ok := l.layer.(layers.MultiLayer); ok {
+	if _, ok := l.layer.(layers.MultiLayer); ok && usesMulti(l.layer, len(in)) {
 		p, ok := l.layer.(layers.MultiPlanner)
 		if !ok {
 			return nil, nil, invalidf("%s: %T does not implement layers.MultiPlanner, so its weights cannot be checked before they are allocated", what, l.layer)
@@ -644,6 +811,18 @@ func planNode(l loadedLayer, in [][]int, what string) ([][]int, []layers.WeightS
 		return nil, nil, invalidf("%s: %v", what, err)
 	}
 	return [][]int{out}, ws, nil
+}
+
+// usesMulti reports whether a call of l on that many inputs is a
+// MultiLayer's: a layer that is also a plain layer (a recurrent one)
+// says so itself.
+func usesMulti(l models.Callable, inputs int) bool {
+	if d, ok := l.(layers.DualLayer); ok {
+		if _, one := l.(layers.Layer); one {
+			return d.UsesMulti(inputs)
+		}
+	}
+	return true
 }
 
 func cloneShapes(ss [][]int) [][]int {

@@ -53,6 +53,25 @@ func FuzzReadModel(f *testing.F) {
 		f.Fatal(err)
 	}
 	f.Add(encode(f, meta, tensors), false) // without the compile settings
+	// A model used as a layer, twice.
+	x := models.Input([]int{3}, "x")
+	enc, err := models.NewModel([]*models.Node{x}, []*models.Node{models.Apply(&layers.Dropout{Rate: 0.5}, models.Apply(&layers.Dense{Units: 3}, x))})
+	if err != nil {
+		f.Fatal(err)
+	}
+	a := models.Input([]int{3}, "a")
+	outer, err := models.NewModel([]*models.Node{a}, []*models.Node{models.Apply(&layers.Dense{Units: 1}, models.Apply(enc.AsLayer(), models.Apply(enc.AsLayer(), a)))})
+	if err != nil {
+		f.Fatal(err)
+	}
+	if err := outer.Compile(models.CompileConfig{Loss: losses.MeanSquaredError{}}); err != nil {
+		f.Fatal(err)
+	}
+	buf.Reset()
+	if _, err := Write(&buf, outer); err != nil {
+		f.Fatal(err)
+	}
+	f.Add(buf.Bytes(), false)
 	f.Fuzz(func(t *testing.T, b []byte, verify bool) {
 		m, err := readModel(bytes.NewReader(b), int64(len(b)), verify)
 		if err != nil {

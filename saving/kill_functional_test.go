@@ -22,27 +22,52 @@ import (
 // inputs, two outputs, a shared layer and Dropout: training in a child
 // process is killed with SIGKILL at random moments and while backups are
 // written, started again each time, and must end with the weights of a
-// run never interrupted.
+// run never interrupted. TestKillAndResumeNested does the same for a model
+// holding nested models, with an EarlyStopping whose state the backups
+// keep.
 
 const killFunctionalEnv = "NEURON_KILL_FUNCTIONAL_CHILD"
 
-func killFunctionalChild(dir, out string) error {
-	x, y := twoTowerData(4, 600)
-	m := twoTower(&testing.T{})
+// killFunctionalChild trains the two-tower model or, for kind "nested",
+// a model holding nested models (with Dropout) that an EarlyStopping
+// before the backup stops after 3 of its 6 epochs, so that its patience
+// count must survive the kills too.
+func killFunctionalChild(dir, out, kind string) error {
+	var m *models.Model
+	var x, y []models.Array
+	var cbs []callbacks.Callback
+	if kind == "nested" {
+		m = nestedModels(&testing.T{})
+		x, y = nestedData(600)
+		cbs = append(cbs, &callbacks.EarlyStopping{Monitor: "loss", MinDelta: 10, Patience: 2})
+	} else {
+		x, y = twoTowerData(4, 600)
+		m = twoTower(&testing.T{})
+	}
 	m.Out = &bytes.Buffer{}
 	backup := &saving.BackupAndRestore{Dir: dir, SaveEvery: 3, Log: os.Stderr}
 	_, err := m.Fit(x, y, models.FitConfig{Epochs: 6, BatchSize: 16, Verbose: models.Silent,
-		Callbacks: []callbacks.Callback{backup}})
+		Callbacks: append(cbs, backup)})
 	if err != nil {
 		return err
+	}
+	if kind == "nested" && m.Optimizer().Iterations() != 3*38 {
+		return fmt.Errorf("the nested model trained %d steps, want the 3 epochs EarlyStopping allows", m.Optimizer().Iterations())
 	}
 	return saving.Save(m, out)
 }
 
-func TestKillAndResumeFunctional(t *testing.T) {
+func TestKillAndResumeFunctional(t *testing.T) { killAndResume(t, "TestKillAndResumeFunctional", "") }
+
+// TestKillAndResumeNested is TestKillAndResumeFunctional for nested models
+// and an EarlyStopping.
+func TestKillAndResumeNested(t *testing.T) { killAndResume(t, "TestKillAndResumeNested", "nested") }
+
+func killAndResume(t *testing.T, test, kind string) {
 	if v := os.Getenv(killFunctionalEnv); v != "" {
-		dir, out, _ := strings.Cut(v, "|")
-		if err := killFunctionalChild(dir, out); err != nil {
+		dir, rest, _ := strings.Cut(v, "|")
+		out, kind, _ := strings.Cut(rest, "|")
+		if err := killFunctionalChild(dir, out, kind); err != nil {
 			fmt.Fprintln(os.Stderr, "child:", err)
 			os.Exit(1)
 		}
@@ -60,8 +85,8 @@ func TestKillAndResumeFunctional(t *testing.T) {
 	}
 	root := t.TempDir()
 	start := func(dir, out string) (*exec.Cmd, *bytes.Buffer) {
-		cmd := exec.Command(exe, "-test.run=^TestKillAndResumeFunctional$")
-		cmd.Env = append(os.Environ(), killFunctionalEnv+"="+dir+"|"+out)
+		cmd := exec.Command(exe, "-test.run=^"+test+"$")
+		cmd.Env = append(os.Environ(), killFunctionalEnv+"="+dir+"|"+out+"|"+kind)
 		var stderr bytes.Buffer
 		cmd.Stderr = &stderr
 		if err := cmd.Start(); err != nil {

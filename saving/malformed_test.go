@@ -275,6 +275,17 @@ func FuzzLoad(f *testing.F) {
 	for _, c := range malformedFiles(f) {
 		f.Add(c.file, false)
 	}
+	// A model whose vocabulary travels in its config.
+	tm := models.NewSequential(&layers.TextVectorization{OutputSequenceLength: 3, Vocabulary: []string{"a", "b"}},
+		&layers.Embedding{InputDim: 4, OutputDim: 2}, &layers.Flatten{}, &layers.Dense{Units: 1})
+	if err := tm.Build(); err != nil {
+		f.Fatal(err)
+	}
+	var tb bytes.Buffer
+	if _, err := Write(&tb, tm); err != nil {
+		f.Fatal(err)
+	}
+	f.Add(tb.Bytes(), true)
 	f.Fuzz(func(t *testing.T, b []byte, verify bool) {
 		m, err := read(bytes.NewReader(b), int64(len(b)), verify)
 		if err != nil {

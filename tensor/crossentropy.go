@@ -104,17 +104,22 @@ func SigmoidCrossEntropy(logits, targets *Tensor) *Tensor {
 		t := targets.data[i]
 		out.data[i] = max(z, 0) - z*t + float32(math.Log1p(math.Exp(-math.Abs(float64(z)))))
 	}
-	return record(out, "SigmoidCrossEntropy", []*Tensor{logits, targets}, func(o *Tensor) {
-		for i, g := range o.grad {
-			z := logits.data[i]
-			if logits.requiresGrad {
-				logits.grad[i] += g * (sigmoid(z) - targets.data[i])
-			}
-			if targets.requiresGrad {
-				targets.grad[i] += -g * z
-			}
+	// A function without captures, so that a training step allocates nothing.
+	track(out, "SigmoidCrossEntropy", sigmoidCrossEntropyBackward, logits, targets)
+	return out
+}
+
+func sigmoidCrossEntropyBackward(o *Tensor) {
+	logits, targets := o.node.in[0], o.node.in[1]
+	for i, g := range o.grad {
+		z := logits.data[i]
+		if logits.requiresGrad {
+			logits.grad[i] += g * (sigmoid(z) - targets.data[i])
 		}
-	})
+		if targets.requiresGrad {
+			targets.grad[i] += -g * z
+		}
+	}
 }
 
 // logSumExp returns log Σ eˣ over row, stably.

@@ -12,6 +12,7 @@ import (
 	"time"
 
 	"github.com/neuron-go/neuron/activations"
+	"github.com/neuron-go/neuron/callbacks"
 	"github.com/neuron-go/neuron/data"
 	"github.com/neuron-go/neuron/initializers"
 	"github.com/neuron-go/neuron/internal/safetensors"
@@ -52,6 +53,33 @@ var catalogue = []struct {
 	{"Conv2D with 1e9 filters", func(*testing.T) error {
 		return models.NewSequential(&layers.Conv2D{Filters: 1e9, KernelSize: [2]int{3, 3}, InputShape: []int{28, 28, 1}}).Build()
 	}, "layers: Conv2D: kernel of shape [3 3 1 1000000000] has 9000000000 elements"},
+	{"Conv2D groups not dividing the channels", func(*testing.T) error {
+		return models.NewSequential(&layers.Conv2D{Filters: 8, KernelSize: [2]int{3, 3}, Groups: 4, InputShape: []int{28, 28, 3}}).Build()
+	}, "layers: Conv2D: Groups 4 must divide the 3 input channels"},
+	{"Conv1D dilation with strides", func(*testing.T) error {
+		return models.NewSequential(&layers.Conv1D{Filters: 8, KernelSize: 3, Strides: 2, DilationRate: 2, InputShape: []int{28, 28}}).Build()
+	}, "layers: Conv1D: Strides 2 > 1 cannot be combined with DilationRate 2 > 1"},
+	{"DepthwiseConv2D negative dilation", func(*testing.T) error {
+		return models.NewSequential(&layers.DepthwiseConv2D{KernelSize: [2]int{3, 3}, DilationRate: [2]int{-1, 1}, InputShape: []int{28, 28, 1}}).Build()
+	}, "layers: DepthwiseConv2D: DilationRate must be positive, got [-1 1]"},
+	{"SeparableConv2D dilated kernel larger than the input", func(*testing.T) error {
+		return models.NewSequential(&layers.SeparableConv2D{Filters: 4, KernelSize: [2]int{5, 5}, DilationRate: [2]int{7, 7}, InputShape: []int{28, 28, 1}}).Build()
+	}, `layers: SeparableConv2D: the 5x5 kernel dilated by [7 7] (spanning 29x29) does not fit the 28x28 input with "valid" padding`},
+	{"Conv2DTranspose output_padding not below the strides", func(*testing.T) error {
+		return models.NewSequential(&layers.Conv2DTranspose{Filters: 4, KernelSize: [2]int{3, 3}, Strides: [2]int{2, 2}, OutputPadding: []int{2, 1}, InputShape: []int{7, 7, 8}}).Build()
+	}, "layers: Conv2DTranspose: OutputPadding [2 1] must be less than Strides [2 2] on each axis"},
+	{"saved Conv2D with groups 0", func(*testing.T) error {
+		_, _, err := layers.UnmarshalLayer([]byte(`{"class_name":"Conv2D","config":{"name":"c","filters":4,"kernel_size":[3,3],"groups":0}}`))
+		return err
+	}, "layers: Conv2D: config: groups must be positive, got 0"},
+	{"saved Conv1D with dilation_rate 0", func(*testing.T) error {
+		_, _, err := layers.UnmarshalLayer([]byte(`{"class_name":"Conv1D","config":{"name":"c","filters":4,"kernel_size":[3],"dilation_rate":[0]}}`))
+		return err
+	}, "layers: Conv1D: config: dilation_rate must be positive, got [0]"},
+	{"saved Conv2DTranspose with output_padding at the strides", func(*testing.T) error {
+		_, _, err := layers.UnmarshalLayer([]byte(`{"class_name":"Conv2DTranspose","config":{"name":"c","filters":4,"kernel_size":[3,3],"strides":[2,2],"output_padding":[2,2]}}`))
+		return err
+	}, "layers: Conv2DTranspose: config: output_padding [2 2] must be >= 0 and less than strides [2 2] on each axis"},
 	{"Dense with 1<<62 units (the element count overflows int)", func(*testing.T) error {
 		return models.NewSequential(&layers.Flatten{InputShape: []int{28, 28}}, &layers.Dense{Units: 1 << 62}).Build()
 	}, "more than the 2147483648 a weight may hold"},
@@ -84,6 +112,65 @@ var catalogue = []struct {
 	}, "layers: PositionEmbedding: the inputs have 10 steps, more than SequenceLength 8"},
 
 	// Special files where a model file is expected: refused at once.
+	// The training state and the callbacks' states (the seam between models
+	// and saving).
+	{"RunState outside Fit", func(t *testing.T) error { _, err := dense(t).RunState(); return err },
+		"models: RunState: the model is not training; call RunState from a callback of Fit"},
+	{"SetTrainingState with another model's weights", func(t *testing.T) error {
+		other := models.NewSequential(&layers.Dense{Units: 2, InputShape: []int{3}})
+		st, err := other.TrainingState()
+		if err != nil {
+			return err
+		}
+		return dense(t).SetTrainingState(st)
+	}, `models: SetTrainingState: weight 0 is "dense/kernel" of shape [3 2]; the model's is "dense/kernel" of shape [3 1]`},
+	{"SetTrainingState with a Run outside OnTrainBegin", func(t *testing.T) error {
+		m := dense(t)
+		st, err := m.TrainingState()
+		if err != nil {
+			return err
+		}
+		st.Run = &models.RunState{}
+		return m.SetTrainingState(st)
+	}, "a state with a Run is given back in a callback's OnTrainBegin"},
+	{"SetTrainingState with a NaN learning rate", func(t *testing.T) error {
+		m := dense(t)
+		st, err := m.TrainingState()
+		if err != nil {
+			return err
+		}
+		st.LearningRate = math.NaN()
+		return m.SetTrainingState(st)
+	}, "models: SetTrainingState: learning rate must be a number >= 0, got NaN"},
+	{"EarlyStopping state of 3 bytes", func(*testing.T) error {
+		return (&callbacks.EarlyStopping{}).SetCallbackState([]byte{1, 2, 3})
+	}, "callbacks: EarlyStopping: state of 3 bytes: too short, or of an unknown version"},
+	{"EarlyStopping state with best weights for another model", func(t *testing.T) error {
+		src := &callbacks.EarlyStopping{Monitor: "loss", RestoreBestWeights: true}
+		m := dense(t)
+		if err := src.OnTrainBegin(m); err != nil {
+			return err
+		}
+		if err := src.OnEpochEnd(0, callbacks.Logs{"loss": 1}); err != nil {
+			return err
+		}
+		b, err := src.CallbackState()
+		if err != nil {
+			return err
+		}
+		other := models.NewSequential(&layers.Dense{Units: 2, InputShape: []int{3}})
+		if err := other.Build(); err != nil {
+			return err
+		}
+		dst := &callbacks.EarlyStopping{}
+		if err := dst.OnTrainBegin(other); err != nil {
+			return err
+		}
+		return dst.SetCallbackState(b)
+	}, "best weight 0 does not have the model's 6 values"},
+	{"ModelCheckpoint state of 5 bytes", func(*testing.T) error {
+		return (&saving.ModelCheckpoint{}).SetCallbackState(make([]byte, 5))
+	}, "saving: ModelCheckpoint: a state has 16 bytes, got 5"},
 	{"Load on a FIFO", func(t *testing.T) error { _, err := saving.Load(fifo(t)); return err }, "a named pipe (FIFO), not a regular file"},
 	{"LoadWeights on a FIFO", func(t *testing.T) error { return saving.LoadWeights(dense(t), fifo(t)) }, "a named pipe (FIFO), not a regular file"},
 	{"VerifyFile on a FIFO", func(t *testing.T) error { return saving.VerifyFile(fifo(t)) }, "a named pipe (FIFO), not a regular file"},
@@ -158,6 +245,43 @@ var catalogue = []struct {
 		_, err := dense(t).Predict(negativeRows{}, models.PredictConfig{Verbose: models.Silent})
 		return err
 	}, "models: predict: x has a negative size -5 on axis 0"},
+
+	// Texts: TextVectorization, text inputs, pad_sequences.
+	{"TextVectorization with MaxTokens 1", func(*testing.T) error {
+		_, err := (&layers.TextVectorization{MaxTokens: 1}).Vectorize([]string{"a"})
+		return err
+	}, "layers: TextVectorization: MaxTokens must be greater than 1 (or 0 for no cap), got 1"},
+	{"TextVectorization OutputSequenceLength in multi_hot mode", func(*testing.T) error {
+		_, err := (&layers.TextVectorization{OutputMode: "multi_hot", OutputSequenceLength: 10}).Vectorize([]string{"a"})
+		return err
+	}, `layers: TextVectorization: OutputSequenceLength 10 is only valid in "int" mode, not "multi_hot"`},
+	{"TextVectorization in a model without OutputSequenceLength", func(*testing.T) error {
+		return models.NewSequential(&layers.TextVectorization{}, &layers.Embedding{InputDim: 10, OutputDim: 2}).Build()
+	}, `"int" mode needs OutputSequenceLength`},
+	{"TextVectorization vocabulary with a repeated token", func(*testing.T) error {
+		return (&layers.TextVectorization{}).SetVocabulary([]string{"a", "b", "a"}, nil)
+	}, `layers: TextVectorization: the vocabulary repeats the tokens ["a"]`},
+	{"saved TextVectorization whose vocabulary_size disagrees", func(*testing.T) error {
+		_, _, err := layers.UnmarshalLayer([]byte(`{"class_name":"TextVectorization","config":{"name":"t","vocabulary":["x"],"vocabulary_size":7}}`))
+		return err
+	}, "vocabulary_size: 7, but the vocabulary has 3 entries"},
+	{"texts into a model that takes numbers", func(t *testing.T) error {
+		_, err := dense(t).Predict(data.Strings{"a", "b"}, models.PredictConfig{Verbose: models.Silent})
+		return err
+	}, "models: predict: x has per-example shape [1], model expects [3]"},
+	{"numbers into a model that takes texts", func(t *testing.T) error {
+		vec := &layers.TextVectorization{OutputSequenceLength: 3, Vocabulary: []string{"a"}}
+		_, err := models.NewSequential(vec, &layers.Embedding{InputDim: 3, OutputDim: 2}).Predict(tensor.Zeros(2, 1), models.PredictConfig{Verbose: models.Silent})
+		return err
+	}, "TextVectorization: takes texts, not numbers"},
+	{"PadSequences with padding \"middle\"", func(*testing.T) error {
+		_, err := data.PadSequences([][]int{{1, 2}}, data.PadOptions{Padding: "middle"})
+		return err
+	}, `data: PadSequences: Padding must be "pre" or "post", got "middle"`},
+	{"PadSequences of a value beyond int32", func(*testing.T) error {
+		_, err := data.PadSequences([][]int64{{1 << 40}}, data.PadOptions{})
+		return err
+	}, "data: PadSequences: sequences[0][0] is 1.099511627776e+12, outside the range of int32"},
 
 	// NaN goes through as IEEE 754 says, not silently turned into a number.
 	{"ReLU of NaN is NaN", func(*testing.T) error {
