@@ -1,6 +1,7 @@
 package layers
 
 import (
+	"encoding/json"
 	"errors"
 	"fmt"
 	"math/rand/v2"
@@ -23,9 +24,10 @@ import (
 // scalar, ones) with ScoreMode "concat".
 //
 // Keras's call arguments use_causal_mask and return_attention_scores are
-// fields here (a model's graph has no keyword arguments): UseCausalMask,
-// and ReturnAttentionScores, which adds a second output, the weights
-// (batch, Tq, Tv) before dropout (use models.ApplyMulti). The returned
+// fields here (a model's graph has no keyword arguments; a saved model
+// writes them in the call's kwargs, as Keras does): UseCausalMask, and
+// ReturnAttentionScores, which adds a second output, the weights (batch,
+// Tq, Tv) before dropout (use models.ApplyMulti). The returned
 // weights carry no gradient. Keras's query and value masks come from
 // masking layers, which neuron's graph does not propagate yet.
 type Attention struct {
@@ -295,20 +297,19 @@ func (l *AdditiveAttention) Call(x *tensor.Tensor, training bool) *tensor.Tensor
 }
 
 // The layers' Keras configs (get_config and from_config). Keras's call
-// arguments use_causal_mask and return_attention_scores are saved as
-// keys of the config, since the graph keeps no keyword arguments.
+// arguments use_causal_mask and return_attention_scores are not part of
+// them: a functional model saves them with each call, in the node's
+// kwargs (see CallArguments).
 func init() {
 	Register("Attention", decodeAttention)
 	Register("AdditiveAttention", decodeAdditiveAttention)
 }
 
 type attentionConfig struct {
-	UseScale              bool    `json:"use_scale"`
-	ScoreMode             string  `json:"score_mode,omitempty"`
-	Dropout               float32 `json:"dropout"`
-	Seed                  *uint64 `json:"seed"`
-	UseCausalMask         bool    `json:"use_causal_mask,omitempty"`
-	ReturnAttentionScores bool    `json:"return_attention_scores,omitempty"`
+	UseScale  bool    `json:"use_scale"`
+	ScoreMode string  `json:"score_mode,omitempty"`
+	Dropout   float32 `json:"dropout"`
+	Seed      *uint64 `json:"seed"`
 }
 
 // Config implements Configurable.
@@ -317,12 +318,12 @@ func (l *Attention) Config() (any, error) {
 	if mode == "" {
 		mode = "dot"
 	}
-	return attentionConfig{l.UseScale, mode, l.Dropout, seedPtr(l.Seed), l.UseCausalMask, l.ReturnAttentionScores}, nil
+	return attentionConfig{l.UseScale, mode, l.Dropout, seedPtr(l.Seed)}, nil
 }
 
 // Config implements Configurable.
 func (l *AdditiveAttention) Config() (any, error) {
-	return attentionConfig{!l.NoScale, "", l.Dropout, seedPtr(l.Seed), l.UseCausalMask, l.ReturnAttentionScores}, nil
+	return attentionConfig{!l.NoScale, "", l.Dropout, seedPtr(l.Seed)}, nil
 }
 
 func (c *attentionConfig) check() error {
@@ -343,7 +344,7 @@ func decodeAttention(b []byte) (Layer, error) {
 	if err := c.check(); err != nil {
 		return nil, err
 	}
-	l := &Attention{UseScale: c.UseScale, ScoreMode: c.ScoreMode, Dropout: c.Dropout, UseCausalMask: c.UseCausalMask, ReturnAttentionScores: c.ReturnAttentionScores}
+	l := &Attention{UseScale: c.UseScale, ScoreMode: c.ScoreMode, Dropout: c.Dropout}
 	if c.ScoreMode == "dot" {
 		l.ScoreMode = ""
 	}
@@ -364,9 +365,98 @@ func decodeAdditiveAttention(b []byte) (Layer, error) {
 	if err := c.check(); err != nil {
 		return nil, err
 	}
-	l := &AdditiveAttention{NoScale: !c.UseScale, Dropout: c.Dropout, UseCausalMask: c.UseCausalMask, ReturnAttentionScores: c.ReturnAttentionScores}
+	l := &AdditiveAttention{NoScale: !c.UseScale, Dropout: c.Dropout}
 	if c.Seed != nil {
 		l.Seed = *c.Seed
 	}
 	return l, nil
+}
+
+// CallArguments is implemented by layers whose Keras call takes more than
+// a list of tensors: arguments that neuron keeps as the layer's fields
+// (use_causal_mask, return_attention_scores) and inputs that Keras passes
+// by keyword (MultiHeadAttention's key and attention_mask). A functional
+// model's config writes a call of such a layer as Keras does, with these
+// in the node's args and kwargs, and not in the layer's config.
+type CallArguments interface {
+	// CallSignature tells how Keras passes a call on n inputs: the first
+	// positional inputs as separate arguments (0: all n in one list, the
+	// only argument), the keyword names of the inputs after those, in
+	// order, and the other keyword arguments with their values.
+	CallSignature(n int) (positional int, keywords []string, options map[string]any)
+	// TensorKeywords lists the keyword arguments that take tensors, in
+	// the order of the layer's inputs.
+	TensorKeywords() []string
+	// SetCallOptions sets the layer's fields from a saved call: the tensor
+	// keywords it was given and its other keyword arguments. An unknown
+	// keyword or a value of the wrong type is an error naming it.
+	SetCallOptions(tensors []string, options map[string]json.RawMessage) error
+}
+
+// callOptions returns use_causal_mask and return_attention_scores when
+// they are set (Keras writes the keyword arguments a call was given).
+func callOptions(causal, scores bool) map[string]any {
+	o := map[string]any{}
+	if causal {
+		o["use_causal_mask"] = true
+	}
+	if scores {
+		o["return_attention_scores"] = true
+	}
+	return o
+}
+
+// setCallOptions reads use_causal_mask and return_attention_scores.
+func setCallOptions(options map[string]json.RawMessage, causal, scores *bool) error {
+	*causal, *scores = false, false
+	for k, v := range options {
+		var dst *bool
+		switch k {
+		case "use_causal_mask":
+			dst = causal
+		case "return_attention_scores":
+			dst = scores
+		case "training":
+			continue // Keras may record it; neuron's Fit decides
+		default:
+			return fmt.Errorf("kwargs: unknown keyword argument %q", k)
+		}
+		if err := DecodeConfig(v, dst); err != nil {
+			return fmt.Errorf("kwargs: %s: %w", k, err)
+		}
+	}
+	return nil
+}
+
+// CallSignature implements CallArguments: Keras calls Attention on one
+// list, [query, value] or [query, value, key].
+func (l *Attention) CallSignature(int) (int, []string, map[string]any) {
+	return 0, nil, callOptions(l.UseCausalMask, l.ReturnAttentionScores)
+}
+
+// TensorKeywords implements CallArguments: none.
+func (l *Attention) TensorKeywords() []string { return nil }
+
+// SetCallOptions implements CallArguments.
+func (l *Attention) SetCallOptions(tensors []string, options map[string]json.RawMessage) error {
+	if len(tensors) > 0 {
+		return fmt.Errorf("kwargs: %s takes no tensor keyword arguments, got %v", l.name(), tensors)
+	}
+	return setCallOptions(options, &l.UseCausalMask, &l.ReturnAttentionScores)
+}
+
+// CallSignature implements CallArguments.
+func (l *AdditiveAttention) CallSignature(n int) (int, []string, map[string]any) {
+	return 0, nil, callOptions(l.UseCausalMask, l.ReturnAttentionScores)
+}
+
+// TensorKeywords implements CallArguments: none.
+func (l *AdditiveAttention) TensorKeywords() []string { return nil }
+
+// SetCallOptions implements CallArguments.
+func (l *AdditiveAttention) SetCallOptions(tensors []string, options map[string]json.RawMessage) error {
+	if len(tensors) > 0 {
+		return fmt.Errorf("kwargs: AdditiveAttention takes no tensor keyword arguments, got %v", tensors)
+	}
+	return setCallOptions(options, &l.UseCausalMask, &l.ReturnAttentionScores)
 }

@@ -171,3 +171,59 @@ func TestAttentionModelSummary(t *testing.T) {
 		}
 	}
 }
+
+// TestAttentionScoresOutput uses MultiHeadAttention's attention scores as
+// a second output of a model, with an attention mask as an input: the
+// scores of a masked key are 0, and the model saves and loads.
+func TestAttentionScoresOutput(t *testing.T) {
+	q, mask := models.Input([]int{4, 6}, "q"), models.Input([]int{4, 5}, "mask")
+	v := models.Input([]int{5, 3}, "v")
+	outs, err := models.ApplyMulti(&layers.MultiHeadAttention{NumHeads: 2, KeyDim: 3, AttentionMask: true, ReturnAttentionScores: true}, q, v, mask)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !slices.Equal(outs[0].Shape(), []int{4, 6}) || !slices.Equal(outs[1].Shape(), []int{2, 4, 5}) {
+		t.Fatalf("output shapes %v and %v", outs[0].Shape(), outs[1].Shape())
+	}
+	// A model's outputs come from distinct layers (they are named after
+	// them): the scores go through an Identity.
+	m, err := models.NewModel([]*models.Node{q, v, mask}, []*models.Node{outs[0], models.Apply(&layers.Identity{}, outs[1])})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := m.Compile(models.CompileConfig{Optimizer: optimizers.NewAdam(), Loss: losses.MeanSquaredError{}}); err != nil {
+		t.Fatal(err)
+	}
+	mk := tensor.Full(1, 3, 4, 5)
+	for b := range 3 {
+		for i := range 4 {
+			mk.Data()[(b*4+i)*5+2] = 0 // no query attends to key 2
+		}
+	}
+	xs := []models.Array{tensor.Full(0.5, 3, 4, 6), tensor.Full(-0.25, 3, 5, 3), mk}
+	ys := []models.Array{tensor.Zeros(3, 4, 6), tensor.Zeros(3, 2, 4, 5)}
+	if _, err := m.Fit(xs, ys, models.FitConfig{Epochs: 1, Verbose: models.Silent}); err != nil {
+		t.Fatal(err)
+	}
+	pred, err := m.Predict(xs, models.PredictConfig{Verbose: models.Silent})
+	if err != nil {
+		t.Fatal(err)
+	}
+	for i, p := range pred[1].Data() {
+		if i%5 == 2 && p != 0 {
+			t.Fatalf("score %d of a masked key is %v", i, p)
+		}
+	}
+	var buf bytes.Buffer
+	if _, err := saving.Write(&buf, m); err != nil {
+		t.Fatal(err)
+	}
+	got, err := saving.ReadModel(bytes.NewReader(buf.Bytes()), int64(buf.Len()))
+	if err != nil {
+		t.Fatal(err)
+	}
+	p2, err := got.Predict(xs, models.PredictConfig{Verbose: models.Silent})
+	if err != nil || !slices.Equal(p2[1].Data(), pred[1].Data()) || !slices.Equal(p2[0].Data(), pred[0].Data()) {
+		t.Errorf("predictions differ after loading (%v)", err)
+	}
+}

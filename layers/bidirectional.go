@@ -1,6 +1,7 @@
 package layers
 
 import (
+	"encoding/binary"
 	"encoding/json"
 	"fmt"
 	"math/rand/v2"
@@ -343,4 +344,66 @@ func isNilLayer(l Layer) bool {
 	}
 	v := reflect.ValueOf(l)
 	return v.Kind() == reflect.Pointer && v.IsNil()
+}
+
+// SeedFrom implements Seeder: the forward and then the backward layer
+// draw their own streams from rng (for recurrent dropout).
+func (l *Bidirectional) SeedFrom(rng *rand.Rand) {
+	for _, s := range []Layer{l.fwd, l.bwd} {
+		if sd, ok := s.(Seeder); ok {
+			sd.SeedFrom(rng)
+		}
+	}
+}
+
+// RandomState implements RandomStater: the forward and the backward
+// layers' states, each after its length as 4 bytes.
+func (l *Bidirectional) RandomState() ([]byte, error) {
+	var out []byte
+	for _, s := range []Layer{l.fwd, l.bwd} {
+		var st []byte
+		if rs, ok := s.(RandomStater); ok {
+			var err error
+			if st, err = rs.RandomState(); err != nil {
+				return nil, err
+			}
+		}
+		out = binary.BigEndian.AppendUint32(out, uint32(len(st)))
+		out = append(out, st...)
+	}
+	if len(out) == 8 {
+		return nil, nil // neither has a state yet
+	}
+	return out, nil
+}
+
+// SetRandomState implements RandomStater.
+func (l *Bidirectional) SetRandomState(state []byte) error {
+	if l.fwd == nil {
+		if len(state) == 0 {
+			return nil
+		}
+		return fmt.Errorf("layers: Bidirectional: a random state before Build")
+	}
+	for _, s := range []Layer{l.fwd, l.bwd} {
+		var st []byte
+		if len(state) > 0 {
+			if len(state) < 4 || int(binary.BigEndian.Uint32(state)) > len(state)-4 {
+				return fmt.Errorf("layers: Bidirectional: random state of %d bytes is damaged", len(state))
+			}
+			n := int(binary.BigEndian.Uint32(state))
+			st, state = state[4:4+n], state[4+n:]
+		}
+		if rs, ok := s.(RandomStater); ok {
+			if err := rs.SetRandomState(st); err != nil {
+				return err
+			}
+		} else if len(st) > 0 {
+			return fmt.Errorf("layers: Bidirectional: a random state for %s, which has none", s.ClassName())
+		}
+	}
+	if len(state) != 0 {
+		return fmt.Errorf("layers: Bidirectional: %d bytes of random state left over", len(state))
+	}
+	return nil
 }

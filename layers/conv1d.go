@@ -1,6 +1,7 @@
 package layers
 
 import (
+	"errors"
 	"fmt"
 	"math/rand/v2"
 
@@ -204,22 +205,23 @@ func (l *Conv1D) ApplyConstraints() {
 func init() { Register("Conv1D", decodeConv1D) }
 
 type conv1DConfig struct {
-	BatchInputShape   batchShape `json:"batch_input_shape,omitempty"`
-	Filters           int        `json:"filters"`
-	KernelSize        [1]int     `json:"kernel_size"`
-	Strides           [1]int     `json:"strides"`
-	Padding           string     `json:"padding"`
-	DataFormat        string     `json:"data_format"`
-	DilationRate      [1]int     `json:"dilation_rate"`
-	Groups            int        `json:"groups"`
-	Activation        string     `json:"activation"`
-	UseBias           bool       `json:"use_bias"`
-	KernelInitializer *object    `json:"kernel_initializer"`
-	BiasInitializer   *object    `json:"bias_initializer"`
-	KernelRegularizer *object    `json:"kernel_regularizer,omitempty"`
-	BiasRegularizer   *object    `json:"bias_regularizer,omitempty"`
-	KernelConstraint  *object    `json:"kernel_constraint,omitempty"`
-	BiasConstraint    *object    `json:"bias_constraint,omitempty"`
+	BatchInputShape     batchShape `json:"batch_input_shape,omitempty"`
+	Filters             int        `json:"filters"`
+	KernelSize          [1]int     `json:"kernel_size"`
+	Strides             [1]int     `json:"strides"`
+	Padding             string     `json:"padding"`
+	DataFormat          string     `json:"data_format"`
+	DilationRate        [1]int     `json:"dilation_rate"`
+	Groups              int        `json:"groups"`
+	Activation          string     `json:"activation"`
+	UseBias             bool       `json:"use_bias"`
+	KernelInitializer   *object    `json:"kernel_initializer"`
+	BiasInitializer     *object    `json:"bias_initializer"`
+	KernelRegularizer   *object    `json:"kernel_regularizer,omitempty"`
+	BiasRegularizer     *object    `json:"bias_regularizer,omitempty"`
+	ActivityRegularizer *object    `json:"activity_regularizer,omitempty"` // Keras writes null; refused otherwise
+	KernelConstraint    *object    `json:"kernel_constraint,omitempty"`
+	BiasConstraint      *object    `json:"bias_constraint,omitempty"`
 }
 
 // Config implements Configurable.
@@ -253,6 +255,9 @@ func decodeConv1D(b []byte) (Layer, error) {
 		Activation: "linear", UseBias: true}
 	if err := DecodeConfig(b, &c); err != nil {
 		return nil, err
+	}
+	if c.ActivityRegularizer != nil {
+		return nil, errors.New("activity_regularizer: not supported (add an ActivityRegularization layer after this one)")
 	}
 	switch {
 	case c.Filters <= 0:

@@ -1,6 +1,7 @@
 package layers
 
 import (
+	"errors"
 	"fmt"
 	"math/rand/v2"
 	"strings"
@@ -289,22 +290,23 @@ func checkBatch(layer string, x *tensor.Tensor, in []int) {
 func init() { Register("Conv2D", decodeConv2D) }
 
 type conv2DConfig struct {
-	BatchInputShape   batchShape `json:"batch_input_shape,omitempty"`
-	Filters           int        `json:"filters"`
-	KernelSize        [2]int     `json:"kernel_size"`
-	Strides           [2]int     `json:"strides"`
-	Padding           string     `json:"padding"`
-	DataFormat        string     `json:"data_format"`
-	DilationRate      [2]int     `json:"dilation_rate"`
-	Groups            int        `json:"groups"`
-	Activation        string     `json:"activation"`
-	UseBias           bool       `json:"use_bias"`
-	KernelInitializer *object    `json:"kernel_initializer"`
-	BiasInitializer   *object    `json:"bias_initializer"`
-	KernelRegularizer *object    `json:"kernel_regularizer,omitempty"`
-	BiasRegularizer   *object    `json:"bias_regularizer,omitempty"`
-	KernelConstraint  *object    `json:"kernel_constraint,omitempty"`
-	BiasConstraint    *object    `json:"bias_constraint,omitempty"`
+	BatchInputShape     batchShape `json:"batch_input_shape,omitempty"`
+	Filters             int        `json:"filters"`
+	KernelSize          [2]int     `json:"kernel_size"`
+	Strides             [2]int     `json:"strides"`
+	Padding             string     `json:"padding"`
+	DataFormat          string     `json:"data_format"`
+	DilationRate        [2]int     `json:"dilation_rate"`
+	Groups              int        `json:"groups"`
+	Activation          string     `json:"activation"`
+	UseBias             bool       `json:"use_bias"`
+	KernelInitializer   *object    `json:"kernel_initializer"`
+	BiasInitializer     *object    `json:"bias_initializer"`
+	KernelRegularizer   *object    `json:"kernel_regularizer,omitempty"`
+	BiasRegularizer     *object    `json:"bias_regularizer,omitempty"`
+	ActivityRegularizer *object    `json:"activity_regularizer,omitempty"` // Keras writes null; refused otherwise
+	KernelConstraint    *object    `json:"kernel_constraint,omitempty"`
+	BiasConstraint      *object    `json:"bias_constraint,omitempty"`
 }
 
 // Config implements Configurable.
@@ -367,6 +369,9 @@ func decodeConv2D(b []byte) (Layer, error) {
 		Activation: "linear", UseBias: true}
 	if err := DecodeConfig(b, &c); err != nil {
 		return nil, err
+	}
+	if c.ActivityRegularizer != nil {
+		return nil, errors.New("activity_regularizer: not supported (add an ActivityRegularization layer after this one)")
 	}
 	switch {
 	case c.Filters <= 0:

@@ -1,6 +1,7 @@
 package layers
 
 import (
+	"errors"
 	"fmt"
 	"math/rand/v2"
 
@@ -201,22 +202,23 @@ func (l *Conv2DTranspose) ApplyConstraints() {
 func init() { Register("Conv2DTranspose", decodeConv2DTranspose) }
 
 type conv2DTransposeConfig struct {
-	BatchInputShape   batchShape `json:"batch_input_shape,omitempty"`
-	Filters           int        `json:"filters"`
-	KernelSize        [2]int     `json:"kernel_size"`
-	Strides           [2]int     `json:"strides"`
-	Padding           string     `json:"padding"`
-	OutputPadding     *[2]int    `json:"output_padding"`
-	DataFormat        string     `json:"data_format"`
-	DilationRate      [2]int     `json:"dilation_rate"`
-	Activation        string     `json:"activation"`
-	UseBias           bool       `json:"use_bias"`
-	KernelInitializer *object    `json:"kernel_initializer"`
-	BiasInitializer   *object    `json:"bias_initializer"`
-	KernelRegularizer *object    `json:"kernel_regularizer,omitempty"`
-	BiasRegularizer   *object    `json:"bias_regularizer,omitempty"`
-	KernelConstraint  *object    `json:"kernel_constraint,omitempty"`
-	BiasConstraint    *object    `json:"bias_constraint,omitempty"`
+	BatchInputShape     batchShape `json:"batch_input_shape,omitempty"`
+	Filters             int        `json:"filters"`
+	KernelSize          [2]int     `json:"kernel_size"`
+	Strides             [2]int     `json:"strides"`
+	Padding             string     `json:"padding"`
+	OutputPadding       *[2]int    `json:"output_padding"`
+	DataFormat          string     `json:"data_format"`
+	DilationRate        [2]int     `json:"dilation_rate"`
+	Activation          string     `json:"activation"`
+	UseBias             bool       `json:"use_bias"`
+	KernelInitializer   *object    `json:"kernel_initializer"`
+	BiasInitializer     *object    `json:"bias_initializer"`
+	KernelRegularizer   *object    `json:"kernel_regularizer,omitempty"`
+	BiasRegularizer     *object    `json:"bias_regularizer,omitempty"`
+	ActivityRegularizer *object    `json:"activity_regularizer,omitempty"` // Keras writes null; refused otherwise
+	KernelConstraint    *object    `json:"kernel_constraint,omitempty"`
+	BiasConstraint      *object    `json:"bias_constraint,omitempty"`
 }
 
 // Config implements Configurable.
@@ -255,6 +257,9 @@ func decodeConv2DTranspose(b []byte) (Layer, error) {
 		DilationRate: [2]int{1, 1}, Activation: "linear", UseBias: true}
 	if err := DecodeConfig(b, &c); err != nil {
 		return nil, err
+	}
+	if c.ActivityRegularizer != nil {
+		return nil, errors.New("activity_regularizer: not supported (add an ActivityRegularization layer after this one)")
 	}
 	if c.Filters <= 0 {
 		return nil, fmt.Errorf("filters must be > 0, got %d", c.Filters)

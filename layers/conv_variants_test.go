@@ -370,3 +370,31 @@ func TestSeparableReLU(t *testing.T) {
 		}
 	}
 }
+
+// TestConvLoadsKerasConfigs loads configs as Keras 3 writes them (every
+// key, nulls, the initializers' module and registered_name).
+func TestConvLoadsKerasConfigs(t *testing.T) {
+	ki := `"kernel_initializer":{"module":"keras.initializers","class_name":"GlorotUniform","config":{"seed":null},"registered_name":null},` +
+		`"bias_initializer":{"module":"keras.initializers","class_name":"Zeros","config":{},"registered_name":null},` +
+		`"kernel_regularizer":null,"bias_regularizer":null,"activity_regularizer":null,"kernel_constraint":null,"bias_constraint":null`
+	di := strings.ReplaceAll(ki, `"kernel_`, `"depthwise_`)
+	pi := `"pointwise_initializer":{"module":"keras.initializers","class_name":"GlorotUniform","config":{"seed":null},"registered_name":null},` +
+		`"pointwise_regularizer":null,"pointwise_constraint":null,`
+	head := `"trainable":true,"dtype":"float32",`
+	for _, c := range []struct{ in, want string }{
+		{`{"class_name":"Conv1D","config":{"name":"conv1d",` + head + `"filters":8,"kernel_size":[3],"strides":[1],"padding":"causal","data_format":"channels_last","dilation_rate":[2],"groups":1,"activation":"relu","use_bias":true,` + ki + `}}`, "Conv1D"},
+		{`{"class_name":"Conv2D","config":{"name":"conv2d",` + head + `"filters":8,"kernel_size":[3,3],"strides":[1,1],"padding":"same","data_format":"channels_last","dilation_rate":[2,2],"groups":2,"activation":"linear","use_bias":true,` + ki + `}}`, "Conv2D"},
+		{`{"class_name":"DepthwiseConv2D","config":{"name":"depthwise_conv2d",` + head + `"depth_multiplier":2,"kernel_size":[3,3],"strides":[1,1],"padding":"valid","data_format":"channels_last","dilation_rate":[1,1],"activation":"linear","use_bias":true,` + di + `}}`, "DepthwiseConv2D"},
+		{`{"class_name":"SeparableConv2D","config":{"name":"separable_conv2d",` + head + `"depth_multiplier":1,"filters":4,"kernel_size":[3,3],"strides":[1,1],"padding":"valid","data_format":"channels_last","dilation_rate":[1,1],"activation":"linear","use_bias":true,` + pi + di + `}}`, "SeparableConv2D"},
+		{`{"class_name":"Conv2DTranspose","config":{"name":"conv2d_transpose",` + head + `"filters":8,"kernel_size":[3,3],"strides":[2,2],"padding":"same","output_padding":null,"data_format":"channels_last","dilation_rate":[1,1],"activation":"relu","use_bias":true,` + ki + `}}`, "Conv2DTranspose"},
+	} {
+		l, _, err := layers.UnmarshalLayer([]byte(c.in))
+		if err != nil || l.ClassName() != c.want {
+			t.Errorf("%s: %v", c.want, err)
+		}
+	}
+	_, _, err := layers.UnmarshalLayer([]byte(`{"class_name":"Conv1D","config":{"name":"c","filters":8,"kernel_size":[3],"activity_regularizer":{"class_name":"L2","config":{"l2":0.1}}}}`))
+	if err == nil || !strings.Contains(err.Error(), "layers: Conv1D: config: activity_regularizer: not supported") {
+		t.Errorf("an activity regularizer: %v", err)
+	}
+}

@@ -1,6 +1,7 @@
 package layers
 
 import (
+	"errors"
 	"fmt"
 	"math/rand/v2"
 
@@ -160,6 +161,7 @@ type depthwiseConv2DConfig struct {
 	BiasInitializer      *object    `json:"bias_initializer"`
 	DepthwiseRegularizer *object    `json:"depthwise_regularizer,omitempty"`
 	BiasRegularizer      *object    `json:"bias_regularizer,omitempty"`
+	ActivityRegularizer  *object    `json:"activity_regularizer,omitempty"` // Keras writes null; refused otherwise
 	DepthwiseConstraint  *object    `json:"depthwise_constraint,omitempty"`
 	BiasConstraint       *object    `json:"bias_constraint,omitempty"`
 }
@@ -197,6 +199,9 @@ func decodeDepthwiseConv2D(b []byte) (Layer, error) {
 		DilationRate: [2]int{1, 1}, Activation: "linear", UseBias: true}
 	if err := DecodeConfig(b, &c); err != nil {
 		return nil, err
+	}
+	if c.ActivityRegularizer != nil {
+		return nil, errors.New("activity_regularizer: not supported (add an ActivityRegularization layer after this one)")
 	}
 	if c.DepthMultiplier <= 0 {
 		return nil, fmt.Errorf("depth_multiplier must be positive, got %d", c.DepthMultiplier)

@@ -16,8 +16,8 @@ import (
 // biases. It runs from a zero initial state.
 //
 // Shapes: (batch, steps, features) → (batch, Units), or (batch, steps,
-// Units) with ReturnSequences. Masks, ReturnState and initial states as
-// for LSTM; refused as for LSTM: stateful, dropout; and reset_after=False.
+// Units) with ReturnSequences. Masks, ReturnState, initial states,
+// dropout and Stateful as for LSTM; reset_after=False is refused.
 type GRU struct {
 	// Units is the size of the hidden state; > 0.
 	Units int
@@ -39,12 +39,24 @@ type GRU struct {
 	// functional model. Called on more inputs there, the ones after the
 	// sequence are the initial states (Keras's initial_state).
 	ReturnState bool
+	// Dropout and RecurrentDropout, in [0, 1), drop inputs and
+	// recurrent states in training with one mask per example for all
+	// steps, as Keras's dropout and recurrent_dropout; Seed, if not zero,
+	// seeds the masks regardless of the model's seed.
+	Dropout, RecurrentDropout float32
+	Seed                      uint64
+	// Stateful starts each batch from the states the previous batch
+	// ended in, example by example (Keras's stateful): the batch size
+	// must then stay the same; ResetStates sets the states to zeros.
+	Stateful bool
 	// InputShape optionally declares the model's per-example input shape.
 	InputShape []int
 
 	kernel, recurrent, bias *Weight
 	act, recAct             tensor.RNNActivation
 	in                      []int
+	rnnDropout
+	states rnnStates
 }
 
 // ClassName implements Layer.
@@ -62,6 +74,9 @@ func (l *GRU) Plan(in []int) ([]int, []WeightShape, error) {
 }
 
 func (l *GRU) plan(in []int) ([]int, []WeightShape, error) {
+	if err := checkRates("GRU", l.Dropout, l.RecurrentDropout); err != nil {
+		return nil, nil, err
+	}
 	return planRecurrent("GRU", l.Units, 3, in, l.NoBias, l.ReturnSequences, l.Activation, l.RecurrentActivation, true)
 }
 
@@ -78,6 +93,8 @@ func (l *GRU) build(in []int, rng *rand.Rand) ([]int, error) {
 	if err != nil {
 		return nil, err
 	}
+	l.reset()
+	l.states.reset()
 	l.act, _ = rnnActivation("GRU", "Activation", l.Activation, tensor.RNNTanh)
 	l.recAct, _ = rnnActivation("GRU", "RecurrentActivation", l.RecurrentActivation, tensor.RNNSigmoid)
 	l.kernel, l.recurrent, l.bias = buildRecurrentWeights(ws, rng, l.KernelInitializer, l.RecurrentInitializer, l.BiasInitializer)
@@ -93,18 +110,31 @@ func (l *GRU) Call(x *tensor.Tensor, training bool) *tensor.Tensor {
 
 // CallMasked implements Masked: masked steps keep the states as they were,
 // and the mask goes on with the sequences (ReturnSequences) or ends here.
-func (l *GRU) CallMasked(x, mask *tensor.Tensor, _ bool) (*tensor.Tensor, *tensor.Tensor) {
+func (l *GRU) CallMasked(x, mask *tensor.Tensor, training bool) (*tensor.Tensor, *tensor.Tensor) {
 	checkBatch("GRU", x, l.in)
+	o := l.options(mask)
+	x = l.apply(x, &o, l.Dropout, l.RecurrentDropout, l.Seed, 3, l.Units, training)
 	var b *tensor.Tensor
 	if l.bias != nil {
 		b = l.bias.Value
 	}
-	return lastStep(tensor.GRU(x, l.kernel.Value, l.recurrent.Value, b, l.options(mask)), l.ReturnSequences), sequenceMask(mask, l.ReturnSequences)
+	if l.Stateful {
+		o.H0, _ = l.states.initial("GRU", x.Dim(0), l.Units)
+	}
+	seq := tensor.GRU(x, l.kernel.Value, l.recurrent.Value, b, o)
+	if l.Stateful {
+		l.states.store(seq, nil)
+	}
+	return lastStep(seq, l.ReturnSequences), sequenceMask(mask, l.ReturnSequences)
 }
 
 func (l *GRU) options(mask *tensor.Tensor) tensor.RNNOptions {
 	return tensor.RNNOptions{Act: l.act, RecAct: l.recAct, Backwards: l.GoBackwards, Mask: mask}
 }
+
+// SeedFrom implements Seeder: the dropout masks come from a stream
+// derived from rng, unless Seed is set.
+func (l *GRU) SeedFrom(rng *rand.Rand) { l.seed(rng, l.Seed) }
 
 // UsesMulti implements DualLayer: with ReturnState, or an initial state,
 // the layer has several outputs or inputs.
@@ -129,9 +159,10 @@ func (l *GRU) BuildMulti(in [][]int, rng *rand.Rand) ([][]int, error) {
 }
 
 // CallMulti implements MultiLayer.
-func (l *GRU) CallMulti(xs []*tensor.Tensor, _ bool, outs []*tensor.Tensor) {
+func (l *GRU) CallMulti(xs []*tensor.Tensor, training bool, outs []*tensor.Tensor) {
 	checkBatch("GRU", xs[0], l.in)
 	o := l.options(nil)
+	x := l.apply(xs[0], &o, l.Dropout, l.RecurrentDropout, l.Seed, 3, l.Units, training)
 	if len(xs) == 2 {
 		o.H0 = xs[1]
 	}
@@ -139,7 +170,14 @@ func (l *GRU) CallMulti(xs []*tensor.Tensor, _ bool, outs []*tensor.Tensor) {
 	if l.bias != nil {
 		b = l.bias.Value
 	}
-	stateOutputs(tensor.GRU(xs[0], l.kernel.Value, l.recurrent.Value, b, o), l.ReturnSequences, l.ReturnState, outs)
+	if len(xs) == 1 && l.Stateful {
+		o.H0, _ = l.states.initial("GRU", x.Dim(0), l.Units)
+	}
+	seq := tensor.GRU(x, l.kernel.Value, l.recurrent.Value, b, o)
+	if l.Stateful {
+		l.states.store(seq, nil)
+	}
+	stateOutputs(seq, l.ReturnSequences, l.ReturnState, outs)
 }
 
 // Weights implements Layer.
@@ -170,12 +208,24 @@ type SimpleRNN struct {
 	// functional model. Called on more inputs there, the ones after the
 	// sequence are the initial states (Keras's initial_state).
 	ReturnState bool
+	// Dropout and RecurrentDropout, in [0, 1), drop inputs and
+	// recurrent states in training with one mask per example for all
+	// steps, as Keras's dropout and recurrent_dropout; Seed, if not zero,
+	// seeds the masks regardless of the model's seed.
+	Dropout, RecurrentDropout float32
+	Seed                      uint64
+	// Stateful starts each batch from the states the previous batch
+	// ended in, example by example (Keras's stateful): the batch size
+	// must then stay the same; ResetStates sets the states to zeros.
+	Stateful bool
 	// InputShape optionally declares the model's per-example input shape.
 	InputShape []int
 
 	kernel, recurrent, bias *Weight
 	act                     tensor.RNNActivation
 	in                      []int
+	rnnDropout
+	states rnnStates
 }
 
 // ClassName implements Layer.
@@ -193,6 +243,9 @@ func (l *SimpleRNN) Plan(in []int) ([]int, []WeightShape, error) {
 }
 
 func (l *SimpleRNN) plan(in []int) ([]int, []WeightShape, error) {
+	if err := checkRates("SimpleRNN", l.Dropout, l.RecurrentDropout); err != nil {
+		return nil, nil, err
+	}
 	return planRecurrent("SimpleRNN", l.Units, 1, in, l.NoBias, l.ReturnSequences, l.Activation, activations.Activation{}, false)
 }
 
@@ -209,6 +262,8 @@ func (l *SimpleRNN) build(in []int, rng *rand.Rand) ([]int, error) {
 	if err != nil {
 		return nil, err
 	}
+	l.reset()
+	l.states.reset()
 	l.act, _ = rnnActivation("SimpleRNN", "Activation", l.Activation, tensor.RNNTanh)
 	l.kernel, l.recurrent, l.bias = buildRecurrentWeights(ws, rng, l.KernelInitializer, l.RecurrentInitializer, l.BiasInitializer)
 	l.in = append([]int(nil), in...)
@@ -223,18 +278,31 @@ func (l *SimpleRNN) Call(x *tensor.Tensor, training bool) *tensor.Tensor {
 
 // CallMasked implements Masked: masked steps keep the states as they were,
 // and the mask goes on with the sequences (ReturnSequences) or ends here.
-func (l *SimpleRNN) CallMasked(x, mask *tensor.Tensor, _ bool) (*tensor.Tensor, *tensor.Tensor) {
+func (l *SimpleRNN) CallMasked(x, mask *tensor.Tensor, training bool) (*tensor.Tensor, *tensor.Tensor) {
 	checkBatch("SimpleRNN", x, l.in)
+	o := l.options(mask)
+	x = l.apply(x, &o, l.Dropout, l.RecurrentDropout, l.Seed, 1, l.Units, training)
 	var b *tensor.Tensor
 	if l.bias != nil {
 		b = l.bias.Value
 	}
-	return lastStep(tensor.SimpleRNN(x, l.kernel.Value, l.recurrent.Value, b, l.options(mask)), l.ReturnSequences), sequenceMask(mask, l.ReturnSequences)
+	if l.Stateful {
+		o.H0, _ = l.states.initial("SimpleRNN", x.Dim(0), l.Units)
+	}
+	seq := tensor.SimpleRNN(x, l.kernel.Value, l.recurrent.Value, b, o)
+	if l.Stateful {
+		l.states.store(seq, nil)
+	}
+	return lastStep(seq, l.ReturnSequences), sequenceMask(mask, l.ReturnSequences)
 }
 
 func (l *SimpleRNN) options(mask *tensor.Tensor) tensor.RNNOptions {
 	return tensor.RNNOptions{Act: l.act, Backwards: l.GoBackwards, Mask: mask}
 }
+
+// SeedFrom implements Seeder: the dropout masks come from a stream
+// derived from rng, unless Seed is set.
+func (l *SimpleRNN) SeedFrom(rng *rand.Rand) { l.seed(rng, l.Seed) }
 
 // UsesMulti implements DualLayer, as GRU's.
 func (l *SimpleRNN) UsesMulti(inputs int) bool { return l.ReturnState || inputs > 1 }
@@ -257,9 +325,10 @@ func (l *SimpleRNN) BuildMulti(in [][]int, rng *rand.Rand) ([][]int, error) {
 }
 
 // CallMulti implements MultiLayer.
-func (l *SimpleRNN) CallMulti(xs []*tensor.Tensor, _ bool, outs []*tensor.Tensor) {
+func (l *SimpleRNN) CallMulti(xs []*tensor.Tensor, training bool, outs []*tensor.Tensor) {
 	checkBatch("SimpleRNN", xs[0], l.in)
 	o := l.options(nil)
+	x := l.apply(xs[0], &o, l.Dropout, l.RecurrentDropout, l.Seed, 1, l.Units, training)
 	if len(xs) == 2 {
 		o.H0 = xs[1]
 	}
@@ -267,7 +336,14 @@ func (l *SimpleRNN) CallMulti(xs []*tensor.Tensor, _ bool, outs []*tensor.Tensor
 	if l.bias != nil {
 		b = l.bias.Value
 	}
-	stateOutputs(tensor.SimpleRNN(xs[0], l.kernel.Value, l.recurrent.Value, b, o), l.ReturnSequences, l.ReturnState, outs)
+	if len(xs) == 1 && l.Stateful {
+		o.H0, _ = l.states.initial("SimpleRNN", x.Dim(0), l.Units)
+	}
+	seq := tensor.SimpleRNN(x, l.kernel.Value, l.recurrent.Value, b, o)
+	if l.Stateful {
+		l.states.store(seq, nil)
+	}
+	stateOutputs(seq, l.ReturnSequences, l.ReturnState, outs)
 }
 
 // Weights implements Layer.
@@ -285,14 +361,16 @@ func (l *GRU) Config() (any, error) {
 	c, err := encodeRecurrent(l.Units, l.Activation, l.RecurrentActivation, "sigmoid", l.NoBias, l.KernelInitializer, l.RecurrentInitializer, l.BiasInitializer, l.ReturnSequences, l.GoBackwards, l.InputShape)
 	ra := true
 	c.ResetAfter = &ra
-	c.ReturnState = l.ReturnState
+	c.ReturnState, c.Stateful = l.ReturnState, l.Stateful
+	c.setDropout(l.Dropout, l.RecurrentDropout, l.Seed)
 	return c, err
 }
 
 // Config implements Configurable.
 func (l *SimpleRNN) Config() (any, error) {
 	c, err := encodeRecurrent(l.Units, l.Activation, activations.Activation{}, "", l.NoBias, l.KernelInitializer, l.RecurrentInitializer, l.BiasInitializer, l.ReturnSequences, l.GoBackwards, l.InputShape)
-	c.ReturnState = l.ReturnState
+	c.ReturnState, c.Stateful = l.ReturnState, l.Stateful
+	c.setDropout(l.Dropout, l.RecurrentDropout, l.Seed)
 	return c, err
 }
 
@@ -318,7 +396,7 @@ func decodeGRU(b []byte) (Layer, error) {
 		}
 	}
 	return &GRU{Units: c.Units, Activation: act, RecurrentActivation: recAct, NoBias: !c.UseBias, KernelInitializer: ki, RecurrentInitializer: ri,
-		BiasInitializer: bi, ReturnSequences: c.ReturnSequences, GoBackwards: c.GoBackwards, ReturnState: c.ReturnState, InputShape: in}, nil
+		BiasInitializer: bi, ReturnSequences: c.ReturnSequences, GoBackwards: c.GoBackwards, ReturnState: c.ReturnState, Stateful: c.Stateful, Dropout: c.Dropout, RecurrentDropout: c.RecurrentDropout, Seed: c.seed(), InputShape: in}, nil
 }
 
 func decodeSimpleRNN(b []byte) (Layer, error) {
@@ -337,5 +415,5 @@ func decodeSimpleRNN(b []byte) (Layer, error) {
 		return nil, err
 	}
 	return &SimpleRNN{Units: c.Units, Activation: act, NoBias: !c.UseBias, KernelInitializer: ki, RecurrentInitializer: ri,
-		BiasInitializer: bi, ReturnSequences: c.ReturnSequences, GoBackwards: c.GoBackwards, ReturnState: c.ReturnState, InputShape: in}, nil
+		BiasInitializer: bi, ReturnSequences: c.ReturnSequences, GoBackwards: c.GoBackwards, ReturnState: c.ReturnState, Stateful: c.Stateful, Dropout: c.Dropout, RecurrentDropout: c.RecurrentDropout, Seed: c.seed(), InputShape: in}, nil
 }

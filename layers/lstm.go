@@ -21,8 +21,7 @@ import (
 //
 // Masks (Embedding's MaskZero, Masking) make it skip padded steps;
 // ReturnState and initial states are for functional models (see
-// ReturnState). Not yet supported (refused with an error): stateful,
-// dropout and recurrent_dropout.
+// ReturnState); Dropout, RecurrentDropout and Stateful as Keras's.
 type LSTM struct {
 	// Units is the size of the hidden state; > 0.
 	Units int
@@ -49,6 +48,16 @@ type LSTM struct {
 	// functional model. Called on more inputs there, the ones after the
 	// sequence are the initial states (Keras's initial_state).
 	ReturnState bool
+	// Dropout and RecurrentDropout, in [0, 1), drop inputs and
+	// recurrent states in training with one mask per example for all
+	// steps, as Keras's dropout and recurrent_dropout; Seed, if not zero,
+	// seeds the masks regardless of the model's seed.
+	Dropout, RecurrentDropout float32
+	Seed                      uint64
+	// Stateful starts each batch from the states the previous batch
+	// ended in, example by example (Keras's stateful): the batch size
+	// must then stay the same; ResetStates sets the states to zeros.
+	Stateful bool
 	// InputShape optionally declares the model's per-example input shape
 	// (steps, features).
 	InputShape []int
@@ -56,6 +65,8 @@ type LSTM struct {
 	kernel, recurrent, bias *Weight
 	act, recAct             tensor.RNNActivation
 	in                      []int
+	rnnDropout
+	states rnnStates
 }
 
 // ClassName implements Layer.
@@ -94,6 +105,9 @@ func (l *LSTM) Plan(in []int) ([]int, []WeightShape, error) {
 }
 
 func (l *LSTM) plan(in []int) ([]int, []WeightShape, error) {
+	if err := checkRates("LSTM", l.Dropout, l.RecurrentDropout); err != nil {
+		return nil, nil, err
+	}
 	return planRecurrent("LSTM", l.Units, 4, in, l.NoBias, l.ReturnSequences, l.Activation, l.RecurrentActivation, false)
 }
 
@@ -150,6 +164,8 @@ func (l *LSTM) build(in []int, rng *rand.Rand) ([]int, error) {
 	if err != nil {
 		return nil, err
 	}
+	l.reset()
+	l.states.reset()
 	l.act, _ = rnnActivation("LSTM", "Activation", l.Activation, tensor.RNNTanh)
 	l.recAct, _ = rnnActivation("LSTM", "RecurrentActivation", l.RecurrentActivation, tensor.RNNSigmoid)
 	l.kernel, l.recurrent, l.bias = buildRecurrentWeights(ws, rng, l.KernelInitializer, l.RecurrentInitializer, l.BiasInitializer)
@@ -190,19 +206,31 @@ func (l *LSTM) Call(x *tensor.Tensor, training bool) *tensor.Tensor {
 
 // CallMasked implements Masked: masked steps keep the states as they were,
 // and the mask goes on with the sequences (ReturnSequences) or ends here.
-func (l *LSTM) CallMasked(x, mask *tensor.Tensor, _ bool) (*tensor.Tensor, *tensor.Tensor) {
+func (l *LSTM) CallMasked(x, mask *tensor.Tensor, training bool) (*tensor.Tensor, *tensor.Tensor) {
 	checkBatch("LSTM", x, l.in)
+	o := l.options(mask)
+	x = l.apply(x, &o, l.Dropout, l.RecurrentDropout, l.Seed, 4, l.Units, training)
 	var b *tensor.Tensor
 	if l.bias != nil {
 		b = l.bias.Value
 	}
-	seq := tensor.LSTM(x, l.kernel.Value, l.recurrent.Value, b, l.options(mask))
+	if !l.Stateful {
+		seq := tensor.LSTM(x, l.kernel.Value, l.recurrent.Value, b, o)
+		return lastStep(seq, l.ReturnSequences), sequenceMask(mask, l.ReturnSequences)
+	}
+	o.H0, o.C0 = l.states.initial("LSTM", x.Dim(0), l.Units)
+	seq, c := tensor.LSTMWithCell(x, l.kernel.Value, l.recurrent.Value, b, o)
+	l.states.store(seq, c)
 	return lastStep(seq, l.ReturnSequences), sequenceMask(mask, l.ReturnSequences)
 }
 
 func (l *LSTM) options(mask *tensor.Tensor) tensor.RNNOptions {
 	return tensor.RNNOptions{Act: l.act, RecAct: l.recAct, Backwards: l.GoBackwards, Mask: mask}
 }
+
+// SeedFrom implements Seeder: the dropout masks come from a stream
+// derived from rng, unless Seed is set.
+func (l *LSTM) SeedFrom(rng *rand.Rand) { l.seed(rng, l.Seed) }
 
 // UsesMulti implements DualLayer: with ReturnState, or initial states,
 // the layer has several outputs or inputs.
@@ -228,17 +256,23 @@ func (l *LSTM) BuildMulti(in [][]int, rng *rand.Rand) ([][]int, error) {
 }
 
 // CallMulti implements MultiLayer.
-func (l *LSTM) CallMulti(xs []*tensor.Tensor, _ bool, outs []*tensor.Tensor) {
+func (l *LSTM) CallMulti(xs []*tensor.Tensor, training bool, outs []*tensor.Tensor) {
 	checkBatch("LSTM", xs[0], l.in)
 	o := l.options(nil)
+	x := l.apply(xs[0], &o, l.Dropout, l.RecurrentDropout, l.Seed, 4, l.Units, training)
 	if len(xs) == 3 {
 		o.H0, o.C0 = xs[1], xs[2]
+	} else if l.Stateful {
+		o.H0, o.C0 = l.states.initial("LSTM", x.Dim(0), l.Units)
 	}
 	var b *tensor.Tensor
 	if l.bias != nil {
 		b = l.bias.Value
 	}
-	seq, c := tensor.LSTMWithCell(xs[0], l.kernel.Value, l.recurrent.Value, b, o)
+	seq, c := tensor.LSTMWithCell(x, l.kernel.Value, l.recurrent.Value, b, o)
+	if l.Stateful {
+		l.states.store(seq, c)
+	}
 	outs[0] = lastStep(seq, l.ReturnSequences)
 	if l.ReturnState {
 		outs[1], outs[2] = outs[0], c
@@ -292,8 +326,8 @@ type recurrentConfig struct {
 	KernelConstraint     *object    `json:"kernel_constraint"`
 	RecurrentConstraint  *object    `json:"recurrent_constraint"`
 	BiasConstraint       *object    `json:"bias_constraint"`
-	Dropout              float64    `json:"dropout"`
-	RecurrentDropout     float64    `json:"recurrent_dropout"`
+	Dropout              float32    `json:"dropout"`
+	RecurrentDropout     float32    `json:"recurrent_dropout"`
 	Seed                 *uint64    `json:"seed"`
 	ReturnSequences      bool       `json:"return_sequences"`
 	ReturnState          bool       `json:"return_state"`
@@ -312,8 +346,25 @@ func (l *LSTM) Config() (any, error) {
 	}
 	ufb := !l.NoUnitForgetBias
 	c.UnitForgetBias = &ufb
-	c.ReturnState = l.ReturnState
+	c.ReturnState, c.Stateful = l.ReturnState, l.Stateful
+	c.setDropout(l.Dropout, l.RecurrentDropout, l.Seed)
 	return c, nil
+}
+
+// setDropout writes the dropout keys.
+func (c *recurrentConfig) setDropout(rate, recurrent float32, seed uint64) {
+	c.Dropout, c.RecurrentDropout = rate, recurrent
+	if seed != 0 {
+		c.Seed = &seed
+	}
+}
+
+// seed is the layer's Seed from the config's seed (null: 0, the model's).
+func (c *recurrentConfig) seed() uint64 {
+	if c.Seed == nil {
+		return 0
+	}
+	return *c.Seed
 }
 
 // encodeRecurrent writes the keys the recurrent layers share.
@@ -351,10 +402,8 @@ func decodeRecurrent(b []byte, c *recurrentConfig) (act, recAct activations.Acti
 	switch {
 	case c.Units <= 0:
 		err = fmt.Errorf("units must be > 0, got %d", c.Units)
-	case c.Stateful:
-		err = fmt.Errorf("stateful: not supported yet")
-	case c.Dropout != 0 || c.RecurrentDropout != 0:
-		err = fmt.Errorf("dropout, recurrent_dropout: not supported yet, got %v and %v", c.Dropout, c.RecurrentDropout)
+	case !(c.Dropout >= 0 && c.Dropout < 1) || !(c.RecurrentDropout >= 0 && c.RecurrentDropout < 1):
+		err = fmt.Errorf("dropout, recurrent_dropout: must be in [0, 1), got %v and %v", c.Dropout, c.RecurrentDropout)
 	case c.KernelRegularizer != nil || c.RecurrentRegularizer != nil || c.BiasRegularizer != nil || c.ActivityRegularizer != nil:
 		err = fmt.Errorf("regularizers on recurrent layers are not supported yet")
 	case c.KernelConstraint != nil || c.RecurrentConstraint != nil || c.BiasConstraint != nil:
@@ -392,7 +441,7 @@ func decodeLSTM(b []byte) (Layer, error) {
 		return nil, err
 	}
 	l := &LSTM{Units: c.Units, Activation: act, RecurrentActivation: recAct, NoBias: !c.UseBias, KernelInitializer: ki, RecurrentInitializer: ri,
-		BiasInitializer: bi, ReturnSequences: c.ReturnSequences, GoBackwards: c.GoBackwards, ReturnState: c.ReturnState, InputShape: in}
+		BiasInitializer: bi, ReturnSequences: c.ReturnSequences, GoBackwards: c.GoBackwards, ReturnState: c.ReturnState, Stateful: c.Stateful, Dropout: c.Dropout, RecurrentDropout: c.RecurrentDropout, Seed: c.seed(), InputShape: in}
 	if c.UnitForgetBias != nil {
 		l.NoUnitForgetBias = !*c.UnitForgetBias
 	}

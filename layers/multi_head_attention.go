@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"math"
 	"math/rand/v2"
+	"slices"
 
 	"github.com/neuron-go/neuron/initializers"
 	"github.com/neuron-go/neuron/tensor"
@@ -33,7 +34,8 @@ import (
 // axes, as EinsumDense does.
 //
 // Keras's call arguments are fields (a model's graph has no keyword
-// arguments): UseCausalMask; AttentionMask, which takes the attention mask
+// arguments; a saved model writes query and value as the call's args and
+// the others as its kwargs, as Keras does): UseCausalMask; AttentionMask, which takes the attention mask
 // (batch, T, S) as the last input (1 attends, 0 does not; a query step
 // with no key to attend gets zeros, as Keras's masked softmax gives); and
 // ReturnAttentionScores, which adds a second output, the attention
@@ -246,6 +248,22 @@ func (l *MultiHeadAttention) proj(i int) (kernel, bias *tensor.Tensor) {
 
 // CallMulti implements MultiLayer.
 func (l *MultiHeadAttention) CallMulti(xs []*tensor.Tensor, training bool, outs []*tensor.Tensor) {
+	l.call(xs, nil, training, outs)
+}
+
+// CallMultiMasked implements MaskedMulti as Keras's does: the query's,
+// value's and key's masks (from Embedding's MaskZero, say) join the
+// attention mask (query step t attends to key step s where both are kept),
+// and the output keeps the query's mask.
+func (l *MultiHeadAttention) CallMultiMasked(xs, masks []*tensor.Tensor, training bool, outs, outMasks []*tensor.Tensor) {
+	l.call(xs, masks, training, outs)
+	clear(outMasks)
+	if len(masks) > 0 {
+		outMasks[0] = masks[0]
+	}
+}
+
+func (l *MultiHeadAttention) call(xs, masks []*tensor.Tensor, training bool, outs []*tensor.Tensor) {
 	const name = "MultiHeadAttention"
 	if len(xs) != len(l.in) || len(l.ws) == 0 {
 		panic(&tensor.ShapeError{Op: name, Msg: fmt.Sprintf("built for %d inputs, got %d", len(l.in), len(xs))})
@@ -260,6 +278,13 @@ func (l *MultiHeadAttention) CallMulti(xs []*tensor.Tensor, training bool, outs 
 	o := tensor.AttentionOptions{Scale: float32(1 / math.Sqrt(float64(l.KeyDim))), Causal: l.UseCausalMask, Fill: tensor.FillSet}
 	if l.AttentionMask {
 		o.Mask = xs[len(xs)-1]
+	}
+	if len(masks) > 0 {
+		var km *tensor.Tensor
+		if l.hasKey {
+			km = masks[2]
+		}
+		o.Mask = tensor.AttentionMask(masks[0], masks[1], km, o.Mask, query.Dim(0), query.Dim(1), value.Dim(1))
 	}
 	if training && l.Dropout > 0 {
 		o.DropoutRate, o.DropoutRNG = l.Dropout, l.stream(l.Seed, attentionStream)
@@ -325,32 +350,29 @@ func (l *MultiHeadAttention) Call(x *tensor.Tensor, training bool) *tensor.Tenso
 }
 
 // The layer's Keras config (get_config and from_config). Keras's call
-// arguments (use_causal_mask, return_attention_scores, and whether an
-// attention_mask is passed) are saved as keys of the config, since the
-// graph keeps no keyword arguments.
+// arguments (use_causal_mask, return_attention_scores, key and
+// attention_mask) are not part of it: a functional model saves them with
+// each call, in the node's args and kwargs (see CallArguments).
 func init() { Register("MultiHeadAttention", decodeMultiHeadAttention) }
 
 type mhaConfig struct {
-	NumHeads              int                `json:"num_heads"`
-	KeyDim                int                `json:"key_dim"`
-	ValueDim              *int               `json:"value_dim"`
-	Dropout               float32            `json:"dropout"`
-	UseBias               bool               `json:"use_bias"`
-	UseGate               bool               `json:"use_gate"`
-	OutputShape           *outputShapeConfig `json:"output_shape"`
-	AttentionAxes         *axesConfig        `json:"attention_axes"`
-	SlidingWindow         *int               `json:"sliding_window"`
-	KernelInitializer     *object            `json:"kernel_initializer"`
-	BiasInitializer       *object            `json:"bias_initializer"`
-	KernelRegularizer     *object            `json:"kernel_regularizer"`
-	BiasRegularizer       *object            `json:"bias_regularizer"`
-	ActivityRegularizer   *object            `json:"activity_regularizer"`
-	KernelConstraint      *object            `json:"kernel_constraint"`
-	BiasConstraint        *object            `json:"bias_constraint"`
-	Seed                  *uint64            `json:"seed"`
-	UseCausalMask         bool               `json:"use_causal_mask,omitempty"`
-	AttentionMask         bool               `json:"attention_mask,omitempty"`
-	ReturnAttentionScores bool               `json:"return_attention_scores,omitempty"`
+	NumHeads            int                `json:"num_heads"`
+	KeyDim              int                `json:"key_dim"`
+	ValueDim            *int               `json:"value_dim"`
+	Dropout             float32            `json:"dropout"`
+	UseBias             bool               `json:"use_bias"`
+	UseGate             bool               `json:"use_gate"`
+	OutputShape         *outputShapeConfig `json:"output_shape"`
+	AttentionAxes       *axesConfig        `json:"attention_axes"`
+	SlidingWindow       *int               `json:"sliding_window"`
+	KernelInitializer   *object            `json:"kernel_initializer"`
+	BiasInitializer     *object            `json:"bias_initializer"`
+	KernelRegularizer   *object            `json:"kernel_regularizer"`
+	BiasRegularizer     *object            `json:"bias_regularizer"`
+	ActivityRegularizer *object            `json:"activity_regularizer"`
+	KernelConstraint    *object            `json:"kernel_constraint"`
+	BiasConstraint      *object            `json:"bias_constraint"`
+	Seed                *uint64            `json:"seed"`
 }
 
 // Config implements Configurable.
@@ -360,8 +382,7 @@ func (l *MultiHeadAttention) Config() (any, error) {
 	}
 	vd := l.valueDim()
 	c := mhaConfig{NumHeads: l.NumHeads, KeyDim: l.KeyDim, ValueDim: &vd, Dropout: l.Dropout, UseBias: !l.NoBias,
-		Seed:          seedPtr(l.Seed),
-		UseCausalMask: l.UseCausalMask, AttentionMask: l.AttentionMask, ReturnAttentionScores: l.ReturnAttentionScores}
+		Seed: seedPtr(l.Seed)}
 	if l.OutputShape != nil {
 		o := outputShapeConfig(append([]int(nil), l.OutputShape...))
 		c.OutputShape = &o
@@ -439,8 +460,7 @@ func decodeMultiHeadAttention(b []byte) (Layer, error) {
 	case c.ValueDim != nil && *c.ValueDim <= 0:
 		return nil, fmt.Errorf("value_dim must be a positive integer or null, got %d", *c.ValueDim)
 	}
-	l := &MultiHeadAttention{NumHeads: c.NumHeads, KeyDim: c.KeyDim, Dropout: c.Dropout, NoBias: !c.UseBias,
-		UseCausalMask: c.UseCausalMask, AttentionMask: c.AttentionMask, ReturnAttentionScores: c.ReturnAttentionScores}
+	l := &MultiHeadAttention{NumHeads: c.NumHeads, KeyDim: c.KeyDim, Dropout: c.Dropout, NoBias: !c.UseBias}
 	if c.ValueDim != nil && *c.ValueDim != c.KeyDim {
 		l.ValueDim = *c.ValueDim
 	}
@@ -470,4 +490,34 @@ func decodeMultiHeadAttention(b []byte) (Layer, error) {
 		return nil, err
 	}
 	return l, nil
+}
+
+// CallSignature implements CallArguments: Keras's call(query, value,
+// key=None, attention_mask=None, …) takes query and value by position,
+// key and attention_mask by keyword.
+func (l *MultiHeadAttention) CallSignature(n int) (int, []string, map[string]any) {
+	var kw []string
+	if n-2-btoi(l.AttentionMask) == 1 {
+		kw = append(kw, "key")
+	}
+	if l.AttentionMask {
+		kw = append(kw, "attention_mask")
+	}
+	return 2, kw, callOptions(l.UseCausalMask, l.ReturnAttentionScores)
+}
+
+func btoi(b bool) int {
+	if b {
+		return 1
+	}
+	return 0
+}
+
+// TensorKeywords implements CallArguments: key, attention_mask.
+func (l *MultiHeadAttention) TensorKeywords() []string { return []string{"key", "attention_mask"} }
+
+// SetCallOptions implements CallArguments.
+func (l *MultiHeadAttention) SetCallOptions(tensors []string, options map[string]json.RawMessage) error {
+	l.AttentionMask = slices.Contains(tensors, "attention_mask")
+	return setCallOptions(options, &l.UseCausalMask, &l.ReturnAttentionScores)
 }

@@ -167,7 +167,7 @@ func TestLSTMBuildAndConfig(t *testing.T) {
 		t.Errorf("round trip %s, want %s", b2, b)
 	}
 	for _, c := range []struct{ cfg, want string }{
-		{`"units":2,"dropout":0.5`, "dropout, recurrent_dropout: not supported yet"},
+		{`"units":2,"dropout":1.5`, "dropout, recurrent_dropout: must be in [0, 1), got 1.5 and 0"},
 		{`"units":0`, "units must be > 0, got 0"},
 		{`"units":2,"activation":"gelu"`, `activation "gelu" is not supported`},
 	} {
@@ -228,7 +228,6 @@ func TestGRUAndSimpleRNNConfigs(t *testing.T) {
 	for _, c := range []struct{ in, want string }{
 		{`{"class_name":"GRU","config":{"name":"g","units":2,"reset_after":false}}`, "reset_after: only Keras's default, true, is supported"},
 		{`{"class_name":"SimpleRNN","config":{"name":"s","units":2,"recurrent_activation":"sigmoid"}}`, "recurrent_activation: not a key of SimpleRNN"},
-		{`{"class_name":"GRU","config":{"name":"g","units":2,"stateful":true}}`, "stateful: not supported yet"},
 	} {
 		if _, _, err := layers.UnmarshalLayer([]byte(c.in)); err == nil || !strings.Contains(err.Error(), c.want) {
 			t.Errorf("%s: error %v, want %q", c.in, err, c.want)

@@ -1,6 +1,7 @@
 package layers
 
 import (
+	"errors"
 	"fmt"
 	"math/rand/v2"
 
@@ -197,6 +198,7 @@ type separableConv2DConfig struct {
 	DepthwiseRegularizer *object    `json:"depthwise_regularizer,omitempty"`
 	PointwiseRegularizer *object    `json:"pointwise_regularizer,omitempty"`
 	BiasRegularizer      *object    `json:"bias_regularizer,omitempty"`
+	ActivityRegularizer  *object    `json:"activity_regularizer,omitempty"` // Keras writes null; refused otherwise
 	DepthwiseConstraint  *object    `json:"depthwise_constraint,omitempty"`
 	PointwiseConstraint  *object    `json:"pointwise_constraint,omitempty"`
 	BiasConstraint       *object    `json:"bias_constraint,omitempty"`
@@ -240,6 +242,9 @@ func decodeSeparableConv2D(b []byte) (Layer, error) {
 		DilationRate: [2]int{1, 1}, Activation: "linear", UseBias: true}
 	if err := DecodeConfig(b, &c); err != nil {
 		return nil, err
+	}
+	if c.ActivityRegularizer != nil {
+		return nil, errors.New("activity_regularizer: not supported (add an ActivityRegularization layer after this one)")
 	}
 	switch {
 	case c.Filters <= 0:

@@ -148,6 +148,10 @@ type textVocab struct {
 
 func (v *textVocab) size() int { return v.start + len(v.tokens) }
 
+// maxVocabulary bounds the vocabulary: indices are float32 values, exact
+// up to 2^24.
+const maxVocabulary = 1 << 24
+
 // textSettings are the layer's checked fields.
 type textSettings struct {
 	lower, strip bool
@@ -219,6 +223,8 @@ func (l *TextVectorization) settings() (*textSettings, error) {
 	switch {
 	case l.MaxTokens < 0 || l.MaxTokens == 1:
 		return nil, tvErr("MaxTokens must be greater than 1 (or 0 for no cap), got %d", l.MaxTokens)
+	case l.MaxTokens > maxVocabulary:
+		return nil, tvErr("MaxTokens %d is over 2^24, the largest index a float32 holds exactly", l.MaxTokens)
 	case l.PadToMaxTokens && l.MaxTokens == 0:
 		return nil, tvErr("PadToMaxTokens needs MaxTokens")
 	case l.OutputSequenceLength < 0:
@@ -317,6 +323,9 @@ func newVocab(s *textSettings, vocab []string, idf []float32) (*textVocab, error
 	}
 	if s.maxTokens > 0 && v.size() > s.maxTokens {
 		return nil, tvErr("the vocabulary has %d entries with the special tokens, over MaxTokens %d", v.size(), s.maxTokens)
+	}
+	if v.size() > maxVocabulary {
+		return nil, tvErr("the vocabulary has %d entries, over 2^24, the largest index a float32 holds exactly", v.size())
 	}
 	if idf != nil {
 		if len(idf) != len(vocab) {
@@ -491,6 +500,9 @@ func (l *TextVectorization) AdaptSeq(texts iter.Seq[string]) error {
 	if s.maxTokens > 0 && len(order) > s.maxTokens-start {
 		order = order[:s.maxTokens-start]
 	}
+	if len(order) > maxVocabulary-start {
+		return tvErr("Adapt: the texts hold %d distinct tokens, over 2^24, the largest index a float32 holds exactly; set MaxTokens", len(order))
+	}
 	v := &textVocab{tokens: make([]string, len(order)), index: make(map[string]int32, len(order)), start: start, set: true}
 	for i, k := range order {
 		v.tokens[i] = keys[k]
@@ -543,6 +555,18 @@ var asciiPunct = func() (m [256]bool) {
 	return m
 }()
 
+// asciiLower maps A-Z to a-z and every other byte to itself, as
+// tf.strings.lower does without an encoding.
+var asciiLower = func() (m [256]byte) {
+	for i := range m {
+		m[i] = byte(i)
+		if 'A' <= i && i <= 'Z' {
+			m[i] += 'a' - 'A'
+		}
+	}
+	return m
+}()
+
 func asciiSpace(c byte) bool {
 	return c == ' ' || c == '\t' || c == '\n' || c == '\v' || c == '\f' || c == '\r'
 }
@@ -550,17 +574,32 @@ func asciiSpace(c byte) bool {
 // tokenize fills sc with the tokens of text: standardized, split and made
 // into ngrams.
 func (sc *textScratch) tokenize(s *textSettings, text string) {
-	std := sc.std[:0]
-	for i := 0; i < len(text); i++ {
-		c := text[i]
-		if s.strip && asciiPunct[c] {
-			continue
+	std := slices.Grow(sc.std[:0], len(text))[:len(text)]
+	n := 0
+	switch {
+	case s.strip && s.lower:
+		for i := 0; i < len(text); i++ {
+			if c := text[i]; !asciiPunct[c] {
+				std[n] = asciiLower[c]
+				n++
+			}
 		}
-		if s.lower && 'A' <= c && c <= 'Z' {
-			c += 'a' - 'A'
+	case s.strip:
+		for i := 0; i < len(text); i++ {
+			if c := text[i]; !asciiPunct[c] {
+				std[n] = c
+				n++
+			}
 		}
-		std = append(std, c)
+	case s.lower:
+		for i := 0; i < len(text); i++ {
+			std[i] = asciiLower[text[i]]
+		}
+		n = len(text)
+	default:
+		n = copy(std, text)
 	}
+	std = std[:n]
 	sc.std = std
 	buf, ends := sc.buf[:0], sc.ends[:0]
 	switch s.split {
@@ -599,7 +638,7 @@ func (sc *textScratch) tokenize(s *textSettings, text string) {
 		return
 	}
 	// Ngrams go after the tokens in buf; then they replace them.
-	n := len(ends)
+	n = len(ends)
 	base := len(buf)
 	for _, w := range s.widths {
 		for i := 0; i+w <= n; i++ {
@@ -628,11 +667,16 @@ func (sc *textScratch) tokenize(s *textSettings, text string) {
 
 // lookup fills sc.ids with the indices of sc's tokens: the padding token
 // maps to 0 in "int" mode and is dropped in the others; a token outside
-// the vocabulary maps to the OOV index.
-func (sc *textScratch) lookup(s *textSettings, v *textVocab) {
+// the vocabulary maps to the OOV index. In "int" mode it stops after
+// limit tokens, those the output keeps (limit < 0: all).
+func (sc *textScratch) lookup(s *textSettings, v *textVocab, limit int) {
 	ids := sc.ids[:0]
 	oov := int32(v.start - 1)
-	for i := range sc.ends {
+	n := len(sc.ends)
+	if s.intMode() && limit >= 0 {
+		n = min(n, limit)
+	}
+	for i := range n {
 		tok := sc.token(i)
 		if len(tok) == 0 {
 			if s.intMode() {
@@ -732,8 +776,7 @@ func (l *TextVectorization) Vectorize(texts []string) (*tensor.Tensor, error) {
 	} else if width == 0 {
 		for _, t := range texts {
 			sc.tokenize(s, t)
-			sc.lookup(s, v)
-			width = max(width, len(sc.ids))
+			width = max(width, len(sc.ends)) // in "int" mode every token gives an index
 		}
 	}
 	if len(texts) > 0 && width > math.MaxInt32/len(texts) {
@@ -785,7 +828,7 @@ func (l *TextVectorization) scratch() *textScratch {
 func (l *TextVectorization) fill(s *textSettings, v *textVocab, sc *textScratch, d []float32, width int, texts []string) {
 	for r, t := range texts {
 		sc.tokenize(s, t)
-		sc.lookup(s, v)
+		sc.lookup(s, v, width)
 		row := d[r*width : (r+1)*width]
 		switch s.mode {
 		case "int":

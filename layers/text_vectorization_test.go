@@ -2,6 +2,7 @@ package layers_test
 
 import (
 	"errors"
+	"fmt"
 	"math"
 	"reflect"
 	"slices"
@@ -251,6 +252,7 @@ func TestTextVectorizationErrors(t *testing.T) {
 	}{
 		{"max_tokens 1", vec(&layers.TextVectorization{MaxTokens: 1}), "MaxTokens must be greater than 1 (or 0 for no cap), got 1"},
 		{"max_tokens negative", vec(&layers.TextVectorization{MaxTokens: -5}), "got -5"},
+		{"max_tokens beyond float32", vec(&layers.TextVectorization{MaxTokens: 1<<24 + 1}), "MaxTokens 16777217 is over 2^24"},
 		{"pad without max", vec(&layers.TextVectorization{OutputMode: "count", PadToMaxTokens: true}), "PadToMaxTokens needs MaxTokens"},
 		{"sequence length in count mode", vec(&layers.TextVectorization{OutputMode: "count", OutputSequenceLength: 3}), `OutputSequenceLength 3 is only valid in "int" mode, not "count"`},
 		{"negative sequence length", vec(&layers.TextVectorization{OutputSequenceLength: -1}), "OutputSequenceLength must be >= 0"},
@@ -386,6 +388,7 @@ func TestTextVectorizationBadConfig(t *testing.T) {
 	base := `{"class_name":"TextVectorization","config":{"name":"t",`
 	cases := []struct{ cfg, want string }{
 		{`"max_tokens":1}}`, "max_tokens: must be greater than 1"},
+		{`"max_tokens":1099511627776,"pad_to_max_tokens":true,"output_mode":"tf_idf","vocabulary":["a"],"idf_weights":[1,1]}}`, "is over 2^24"},
 		{`"standardize":"none"}}`, `standardize: unknown value "none"`},
 		{`"split":"tabs"}}`, `unknown Split "tabs"`},
 		{`"ngrams":[2,0]}}`, "ngrams: want positive integers"},
@@ -452,4 +455,37 @@ func FuzzTextVectorizationConfig(f *testing.F) {
 		_ = tv.GetVocabulary(true)
 		_ = tv.Adapt([]string{text})
 	})
+}
+
+// BenchmarkTextVectorization vectorizes a batch of 32 texts of 230 words
+// (an IMDB review's average length) into 200 indices, with a vocabulary of
+// 20,000 tokens: the work a model with a text input does per step.
+func BenchmarkTextVectorization(b *testing.B) {
+	words := make([]string, 30000)
+	for i := range words {
+		words[i] = fmt.Sprintf("Word%d,", i)
+	}
+	texts := make([]string, 32)
+	for i := range texts {
+		var sb strings.Builder
+		for j := range 230 {
+			sb.WriteString(words[(i*7919+j*j*31)%len(words)])
+			sb.WriteByte(' ')
+		}
+		texts[i] = sb.String()
+	}
+	l := &layers.TextVectorization{MaxTokens: 20000, OutputSequenceLength: 200}
+	if err := l.Adapt(words); err != nil {
+		b.Fatal(err)
+	}
+	if _, err := l.Build([]int{1}, nil); err != nil {
+		b.Fatal(err)
+	}
+	dst := tensor.Zeros(32, 200)
+	b.ReportAllocs()
+	for b.Loop() {
+		if err := l.VectorizeInto(dst, texts); err != nil {
+			b.Fatal(err)
+		}
+	}
 }

@@ -530,6 +530,9 @@ func (m *Model) Compile(cfg CompileConfig) error {
 		}
 		if h.loss != nil {
 			nLoss++
+			if err := checkLossReduction(fmt.Sprintf("the loss of output %q", name), h.loss); err != nil {
+				return err
+			}
 		}
 		h.weight = 1
 		if w, ok := cfg.LossWeights[name]; ok {
@@ -583,6 +586,15 @@ func (m *Model) Compile(cfg CompileConfig) error {
 			keys[key] = true
 			h.keys = append(h.keys, key)
 		}
+	}
+	if len(cfg.WeightedMetrics) > 0 {
+		if multi {
+			return fmt.Errorf("models: compile: WeightedMetrics is for a model with one output; this one has %d", len(m.outputs))
+		}
+		if err := heads[0].addWeighted(cfg.WeightedMetrics, keys); err != nil {
+			return err
+		}
+		all = heads[0].metrics
 	}
 	m.optimizer, m.metrics, m.heads = cfg.Optimizer, all, heads
 	m.loss = nil

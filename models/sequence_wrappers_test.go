@@ -94,13 +94,14 @@ func TestBidirectionalModel(t *testing.T) {
 	}
 }
 
-// maskedTextModel is Embedding(mask_zero) → Bidirectional(LSTM) →
-// GlobalAveragePooling1D → Dense, as a Keras text classifier is written.
+// maskedTextModel is Embedding(mask_zero) → Bidirectional(LSTM with
+// dropout and recurrent_dropout) → GlobalAveragePooling1D → Dense, as a
+// Keras text classifier is written.
 func maskedTextModel(t *testing.T) *models.Sequential {
 	m := models.NewSequential(
 		&layers.Input{Shape: []int{8}},
 		&layers.Embedding{InputDim: 12, OutputDim: 4, MaskZero: true},
-		&layers.Bidirectional{Layer: &layers.LSTM{Units: 3, ReturnSequences: true}},
+		&layers.Bidirectional{Layer: &layers.LSTM{Units: 3, ReturnSequences: true, Dropout: 0.2, RecurrentDropout: 0.2}},
 		&layers.Dropout{Rate: 0.1},
 		&layers.GlobalAveragePooling1D{},
 		&layers.Dense{Units: 2, Activation: activations.Softmax},
@@ -155,5 +156,77 @@ func TestMaskZeroPadding(t *testing.T) {
 	step()
 	if allocs := testing.AllocsPerRun(10, step); allocs != 0 {
 		t.Errorf("a masked training step allocates %v times, want 0", allocs)
+	}
+}
+
+// TestStatefulFit trains a stateful LSTM as Keras's stateful time-series
+// examples do (fixed batch size, no shuffling, ResetStates between
+// epochs) and checks that a last batch of another size is an error.
+func TestStatefulFit(t *testing.T) {
+	lstm := &layers.LSTM{Units: 4, Stateful: true}
+	m := models.NewSequential(&layers.Input{Shape: []int{5, 1}}, lstm, &layers.Dense{Units: 1})
+	m.Out = io.Discard
+	if err := m.Compile(models.CompileConfig{Optimizer: optimizers.NewAdam(), Loss: losses.MeanSquaredError{}}); err != nil {
+		t.Fatal(err)
+	}
+	x, y := tensor.Zeros(32, 5, 1), tensor.Zeros(32, 1)
+	for i := range x.Data() {
+		x.Data()[i] = float32(i%9) / 9
+	}
+	for e := 0; e < 2; e++ {
+		if _, err := m.Fit(x, y, models.FitConfig{Epochs: 1, BatchSize: 8, NoShuffle: true, Verbose: models.Silent}); err != nil {
+			t.Fatal(err)
+		}
+		lstm.ResetStates()
+	}
+	_, err := m.Fit(x, y, models.FitConfig{Epochs: 1, BatchSize: 10, NoShuffle: true, Verbose: models.Silent})
+	if err == nil || !strings.Contains(err.Error(), "stateful: a batch of 2 sequences, but the states are for batches of 10") {
+		t.Errorf("Fit with another batch size: %v", err)
+	}
+}
+
+// TestMaskThroughAttention checks that masks go through layers of several
+// inputs as Keras's do: Embedding(mask_zero) → MultiHeadAttention (the
+// masks of query and value join its attention mask) → Add (the inputs'
+// masks combined) → GlobalAveragePooling1D (the real steps only). The same
+// model (its weights) on sequences of 3 tokens without padding must then
+// give what it gives on those tokens padded to 7, at either end.
+func TestMaskThroughAttention(t *testing.T) {
+	build := func(steps int) *models.Model {
+		x := models.Input([]int{steps}, "tokens")
+		e := models.Apply(&layers.Embedding{InputDim: 10, OutputDim: 8, MaskZero: true}, x)
+		h := models.Apply(&layers.Add{}, e, models.Apply(&layers.MultiHeadAttention{NumHeads: 2, KeyDim: 4}, e, e))
+		y := models.Apply(&layers.Dense{Units: 1, Activation: activations.Sigmoid}, models.Apply(&layers.GlobalAveragePooling1D{}, h))
+		m, err := models.NewModel([]*models.Node{x}, []*models.Node{y})
+		if err != nil {
+			t.Fatal(err)
+		}
+		return m
+	}
+	long, short := build(7), build(3)
+	for i, w := range short.Weights() { // the same layers' weights
+		copy(w.Data(), long.Weights()[i].Data())
+	}
+	tokens := [][]float32{{3, 5, 7}, {1, 2, 3}, {9, 9, 4}}
+	pre, post, plain := tensor.Zeros(3, 7), tensor.Zeros(3, 7), tensor.Zeros(3, 3)
+	for i, s := range tokens {
+		copy(pre.Data()[i*7+4:], s)
+		copy(post.Data()[i*7:], s)
+		copy(plain.Data()[i*3:], s)
+	}
+	want, err := short.Predict([]models.Array{plain}, models.PredictConfig{Verbose: models.Silent})
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, x := range []*tensor.Tensor{pre, post} {
+		got, err := long.Predict([]models.Array{x}, models.PredictConfig{Verbose: models.Silent})
+		if err != nil {
+			t.Fatal(err)
+		}
+		for i, v := range want[0].Data() {
+			if d := got[0].Data()[i] - v; d > 1e-5 || d < -1e-5 {
+				t.Errorf("row %d: padded %v, unpadded %v", i, got[0].Data()[i], v)
+			}
+		}
 	}
 }

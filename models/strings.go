@@ -193,8 +193,11 @@ func (e *engine) forward(xs []*tensor.Tensor, training bool) []*tensor.Tensor {
 	return e.net.forward(xs, training)
 }
 
-// useFeed makes forward run feed until the returned function is called.
+// useFeed makes forward run feed until the returned function is called,
+// which puts back the network of an enclosing call (a callback may
+// Predict in the middle of a Fit).
 func (e *engine) useFeed(feed *network) func() {
+	prev := e.feed
 	e.feed = feed
-	return func() { e.feed = nil }
+	return func() { e.feed = prev }
 }

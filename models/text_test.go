@@ -9,6 +9,7 @@ import (
 	"testing"
 
 	"github.com/neuron-go/neuron/activations"
+	"github.com/neuron-go/neuron/callbacks"
 	"github.com/neuron-go/neuron/data"
 	"github.com/neuron-go/neuron/layers"
 	"github.com/neuron-go/neuron/losses"
@@ -234,5 +235,34 @@ func TestTextFitAllocationsDoNotGrowWithSteps(t *testing.T) {
 	t.Logf("allocations of a Fit call on texts: %v with 10 steps, %v with 40", short, long)
 	if long-short >= 30 {
 		t.Errorf("30 more steps cost %v more allocations, want fewer than 30 (none per step)", long-short)
+	}
+}
+
+// predictEachEpoch predicts on texts from inside Fit, as a callback that
+// tracks predictions would.
+type predictEachEpoch struct {
+	callbacks.Base
+	m     *models.Sequential
+	texts data.Strings
+	err   error
+}
+
+func (p *predictEachEpoch) OnEpochEnd(int, callbacks.Logs) error {
+	_, p.err = p.m.Predict(p.texts, models.PredictConfig{Verbose: models.Silent})
+	return p.err
+}
+
+func TestTextPredictInsideFit(t *testing.T) {
+	texts, y := reviews(64)
+	vec := &layers.TextVectorization{MaxTokens: 20, OutputSequenceLength: 6}
+	if err := vec.Adapt(texts); err != nil {
+		t.Fatal(err)
+	}
+	m := models.NewSequential(vec, &layers.Embedding{InputDim: 20, OutputDim: 4}, &layers.Flatten{}, &layers.Dense{Units: 1, Activation: activations.Sigmoid})
+	m.Out = io.Discard
+	compileText(t, m)
+	cb := &predictEachEpoch{m: m, texts: texts[:5]}
+	if _, err := m.Fit(texts, y, models.FitConfig{Epochs: 3, ValidationSplit: 0.25, Verbose: models.Silent, Callbacks: []callbacks.Callback{cb}}); err != nil || cb.err != nil {
+		t.Fatalf("Fit with a callback that predicts: %v, %v", err, cb.err)
 	}
 }

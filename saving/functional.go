@@ -193,6 +193,16 @@ func graphConfig(m *models.Model, name string) (*functionalConfig, error) {
 				ts = append(ts, b)
 			}
 			arg, kwargs := ts[0], map[string]json.RawMessage{}
+			if ca, ok := gl.Layer.(layers.CallArguments); ok {
+				// Keras's call signature: inputs by position or in one
+				// list, then by keyword, and the call's other arguments.
+				args, err := callArgs(ca, ts, kwargs)
+				if err != nil {
+					return nil, fmt.Errorf("layer %s: %w", gl.Name, err)
+				}
+				nodes = append(nodes, savedNode{Args: args, Kwargs: kwargs})
+				continue
+			}
 			if kw, ok := gl.Layer.(layers.KeywordInputs); ok {
 				// The inputs after the first are a keyword argument
 				// (a recurrent layer's initial_state), as Keras writes it.
@@ -306,6 +316,120 @@ func ReadModel(r io.ReaderAt, size int64) (*models.Model, error) {
 		return nil, fmt.Errorf("saving: read: %w", err)
 	}
 	return m, nil
+}
+
+// callArgs writes a call of a layers.CallArguments layer on the
+// serialized tensors ts as Keras does: its args, and its kwargs into kw.
+func callArgs(ca layers.CallArguments, ts []json.RawMessage, kw map[string]json.RawMessage) ([]json.RawMessage, error) {
+	pos, names, opts := ca.CallSignature(len(ts))
+	if pos+len(names) != len(ts) && !(pos == 0 && len(names) == 0) {
+		return nil, fmt.Errorf("its call signature names %d positional and %d keyword inputs for %d inputs", pos, len(names), len(ts))
+	}
+	var args []json.RawMessage
+	if pos == 0 {
+		b, err := json.Marshal(ts)
+		if err != nil {
+			return nil, err
+		}
+		args = []json.RawMessage{b}
+	} else {
+		args = append(args, ts[:pos]...)
+		for i, n := range names {
+			kw[n] = ts[pos+i]
+		}
+	}
+	for k, v := range opts {
+		b, err := json.Marshal(v)
+		if err != nil {
+			return nil, err
+		}
+		kw[k] = b
+	}
+	return args, nil
+}
+
+// readCallArgs reads a saved call of a layers.CallArguments layer: the
+// tensors it takes, in the layer's input order, after setting the
+// layer's call options from the node's kwargs. first is false for the
+// layer's later calls, whose options must be the first call's.
+func readCallArgs(ca layers.CallArguments, nd savedNode, what string, first bool) ([]ref, error) {
+	var refs []ref
+	list := len(nd.Args) == 1 && len(bytes.TrimSpace(nd.Args[0])) > 0 && bytes.TrimSpace(nd.Args[0])[0] == '['
+	if list {
+		var ts []json.RawMessage
+		if err := strictjson.Decode(nd.Args[0], &ts); err != nil {
+			return nil, invalidf("%s: %v", what, err)
+		}
+		if len(ts) == 0 || len(ts) > maxLayers {
+			return nil, invalidf("%s: the list of inputs has %d tensors", what, len(ts))
+		}
+		for k, t := range ts {
+			r, err := parseTensorArg(t, fmt.Sprintf("%s.args[0][%d]", what, k))
+			if err != nil {
+				return nil, err
+			}
+			refs = append(refs, r)
+		}
+	} else {
+		if len(nd.Args) == 0 || len(nd.Args) > maxLayers {
+			return nil, invalidf("%s: %d positional arguments", what, len(nd.Args))
+		}
+		for k, t := range nd.Args {
+			r, err := parseTensorArg(t, fmt.Sprintf("%s.args[%d]", what, k))
+			if err != nil {
+				return nil, err
+			}
+			refs = append(refs, r)
+		}
+	}
+	nargs := len(refs)
+	opts := map[string]json.RawMessage{}
+	for k, v := range nd.Kwargs {
+		opts[k] = v
+	}
+	var tensors []string
+	for _, name := range ca.TensorKeywords() {
+		v, ok := opts[name]
+		delete(opts, name)
+		if !ok || string(bytes.TrimSpace(v)) == "null" {
+			continue
+		}
+		r, err := parseTensorArg(v, fmt.Sprintf("%s.kwargs.%s", what, name))
+		if err != nil {
+			return nil, err
+		}
+		refs = append(refs, r)
+		tensors = append(tensors, name)
+	}
+	delete(opts, "training") // Keras may record it; Fit decides in neuron
+	if first {
+		if err := ca.SetCallOptions(tensors, opts); err != nil {
+			return nil, invalidf("%s: %v", what, err)
+		}
+	}
+	// The call must fit the layer's signature, and a later call must be
+	// made as the first was: neuron keeps the options per layer.
+	pos, names, o := ca.CallSignature(len(refs))
+	if (pos == 0) != list || (pos != 0 && (pos != nargs || !slices.Equal(names, tensors))) {
+		return nil, invalidf("%s: the call does not fit %s's (want %d positional arguments, 0 for one list, then keywords %v)", what, ca.(models.Callable).ClassName(), pos, names)
+	}
+	want, _ := json.Marshal(o)
+	got, _ := json.Marshal(opts)
+	if !bytes.Equal(compactJSON(want), compactJSON(got)) {
+		return nil, invalidf("%s: the call's keyword arguments %s differ from the layer's first call's %s; neuron keeps them per layer", what, got, want)
+	}
+	return refs, nil
+}
+
+// compactJSON re-encodes a JSON object so that equal objects compare
+// equal as bytes.
+func compactJSON(b []byte) []byte {
+	var v map[string]any
+	if json.Unmarshal(b, &v) != nil {
+		return b
+	}
+	out, _ := json.Marshal(v)
+	return out
 }
 
 // loadedLayer is a config.layers entry decoded.
@@ -446,6 +570,15 @@ func planFunctional(cfg *functionalConfig, what string, depth int) (*funcPlan, e
 		}
 		for j, nd := range e.InboundNodes {
 			what := fmt.Sprintf("%s: layer %q: inbound_nodes[%d]", what, name, j)
+			if ca, ok := ll.layer.(layers.CallArguments); ok {
+				refs, err := readCallArgs(ca, nd, what, j == 0)
+				if err != nil {
+					return nil, err
+				}
+				ll.nodes = append(ll.nodes, refs)
+				ll.multi = true
+				continue
+			}
 			kwName := ""
 			if kw, ok := ll.layer.(layers.KeywordInputs); ok {
 				kwName = kw.KeywordInputs()

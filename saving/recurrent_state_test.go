@@ -2,10 +2,14 @@ package saving_test
 
 import (
 	"bytes"
+	"errors"
 	"path/filepath"
+	"reflect"
 	"strings"
 	"testing"
 
+	"github.com/neuron-go/neuron/activations"
+	"github.com/neuron-go/neuron/callbacks"
 	"github.com/neuron-go/neuron/internal/safetensors"
 	"github.com/neuron-go/neuron/layers"
 	"github.com/neuron-go/neuron/losses"
@@ -83,5 +87,64 @@ func TestEncoderDecoderSaveLoad(t *testing.T) {
 	cfg := f.Meta["model_config"]
 	if !strings.Contains(cfg, `"kwargs":{"initial_state":[{"class_name":"__keras_tensor__"`) || !strings.Contains(cfg, `"return_state":true`) {
 		t.Errorf("config lacks Keras's initial_state kwargs or return_state:\n%s", cfg)
+	}
+}
+
+// rnnDropoutModel is a text model whose recurrent layers draw dropout
+// masks: Embedding → Bidirectional(LSTM, dropout and recurrent_dropout)
+// → GRU(dropout) → Dense.
+func rnnDropoutModel(t *testing.T) *models.Sequential {
+	m := models.NewSequential(
+		&layers.Input{Shape: []int{6}},
+		&layers.Embedding{InputDim: 9, OutputDim: 3, MaskZero: true},
+		&layers.Bidirectional{Layer: &layers.LSTM{Units: 3, ReturnSequences: true, Dropout: 0.2, RecurrentDropout: 0.3}},
+		&layers.GRU{Units: 2, Dropout: 0.25},
+		&layers.Dense{Units: 2, Activation: activations.Softmax},
+	)
+	m.SetSeed(11)
+	if err := m.Compile(models.CompileConfig{Optimizer: optimizers.NewAdam(), Loss: losses.SparseCategoricalCrossentropy{}}); err != nil {
+		t.Fatal(err)
+	}
+	return m
+}
+
+// TestRecurrentDropoutResumesExactly interrupts the training of a model
+// whose recurrent layers draw dropout masks and resumes it from backups:
+// the weights and history equal an uninterrupted run's, so the layers'
+// random streams travel in the backups.
+func TestRecurrentDropoutResumesExactly(t *testing.T) {
+	x, y := tensor.Zeros(40, 6), tensor.Zeros(40)
+	for i := range x.Data() {
+		if i%6 >= i/6%4 {
+			x.Data()[i] = float32(1 + i%8)
+		}
+	}
+	for i := range y.Data() {
+		y.Data()[i] = float32(i % 2)
+	}
+	fit := func(cbs ...callbacks.Callback) models.FitConfig {
+		return models.FitConfig{Epochs: 2, BatchSize: 8, Verbose: models.Silent, Callbacks: cbs}
+	}
+	ref := rnnDropoutModel(t)
+	refH, err := ref.Fit(x, y, fit())
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, stops := range [][]int{{3}, {5, 4}} {
+		dir := t.TempDir()
+		for _, after := range stops {
+			m := rnnDropoutModel(t)
+			if _, err := m.Fit(x, y, fit(&saving.BackupAndRestore{Dir: dir, SaveEvery: 1}, &interrupt{after: after})); !errors.Is(err, errInterrupted) {
+				t.Fatalf("interrupted run: %v", err)
+			}
+		}
+		m := rnnDropoutModel(t)
+		h, err := m.Fit(x, y, fit(&saving.BackupAndRestore{Dir: dir, SaveEvery: 1}))
+		if err != nil {
+			t.Fatal(err)
+		}
+		if weightsSHA256(m) != weightsSHA256(ref) || !reflect.DeepEqual(h.History, refH.History) {
+			t.Errorf("stops %v: the resumed run differs from the uninterrupted one: %v vs %v", stops, h.History, refH.History)
+		}
 	}
 }

@@ -7,6 +7,7 @@ import (
 	"sync"
 
 	"github.com/neuron-go/neuron/internal/gemm"
+	"github.com/neuron-go/neuron/internal/vec"
 )
 
 // Project contracts the last inAxes axes of x with the first inAxes axes
@@ -336,10 +337,12 @@ func maskedSoftmaxRow(row []float32, c float32, mrow []float32, causal bool, t i
 			m = v
 		}
 	}
+	for s := range row {
+		row[s] -= m
+	}
+	vec.Exp(row, row) // a row at a time: AVX-512 where the CPU has it
 	var sum float32
-	for s, v := range row {
-		e := exp32(v - m)
-		row[s] = e
+	for _, e := range row {
 		sum += e
 	}
 	inv := 1 / sum
@@ -419,6 +422,12 @@ func (a *attnTask) backwardPair(i int) {
 	}
 	// dS = P ⊙ (dP − Σ dP⊙P), row by row; excluded probabilities are 0
 	// (or constant), so their scores get no gradient through FillSet.
+	// The products with K and Q below want c·dS (the scores were
+	// c·Q·Kᵀ), except with ScaleWeight, whose gradient needs dS itself.
+	scale := a.c
+	if a.needScores || a.needW {
+		scale = 1
+	}
 	for t := range T {
 		pr, dr := p[t*S:(t+1)*S], ds[t*S:(t+1)*S]
 		var dot float32
@@ -426,7 +435,7 @@ func (a *attnTask) backwardPair(i int) {
 			dot += v * dr[j]
 		}
 		for j, v := range pr {
-			dr[j] = v * (dr[j] - dot)
+			dr[j] = scale * (v * (dr[j] - dot))
 		}
 	}
 	if a.needScores {
@@ -437,8 +446,8 @@ func (a *attnTask) backwardPair(i int) {
 		}
 		return
 	}
-	c := a.c
 	if a.needW {
+		c := a.c
 		// dS·K once, for both dQ and the scale weight's ⟨Q, dS·K⟩.
 		tmp := a.tmp[i*T*dk : (i+1)*T*dk]
 		gemm.Sgemm(false, false, T, dk, S, ds, S, a.k.data[ko:], H*dk, 0, tmp, dk)
@@ -466,46 +475,12 @@ func (a *attnTask) backwardPair(i int) {
 		for j := range ds {
 			ds[j] *= c
 		}
-	} else {
-		for j := range ds {
-			ds[j] *= c
-		}
-		if a.needQ {
-			gemm.Sgemm(false, false, T, dk, S, ds, S, a.k.data[ko:], H*dk, 1, a.q.grad[qo:], H*dk)
-		}
+	} else if a.needQ {
+		gemm.Sgemm(false, false, T, dk, S, ds, S, a.k.data[ko:], H*dk, 1, a.q.grad[qo:], H*dk)
 	}
 	if a.needK {
 		gemm.Sgemm(true, false, S, dk, T, ds, S, a.q.data[qo:], H*dk, 1, a.k.grad[ko:], H*dk)
 	}
-}
-
-// exp32 returns eˣ in float32 arithmetic, within about 2 ulp: the softmax
-// of an attention layer takes B·H·T·S exponentials a step, which
-// math.Exp's float64 path would make a large share of the step. Results
-// below the smallest normal float32 are flushed to 0.
-func exp32(x float32) float32 {
-	switch {
-	case x != x:
-		return x
-	case x < -87.33654:
-		return 0
-	case x > 88.72283:
-		return float32(math.Inf(1))
-	}
-	const (
-		log2e = 1.44269504088896341
-		ln2hi = 0.693145751953125
-		ln2lo = 1.42860682030941723212e-6
-	)
-	// Round x·log2(e) to the nearest integer by adding and subtracting
-	// 1.5·2²³, which leaves no fraction bits (exact here, |x·log2 e| < 128).
-	const magic = 12582912
-	n := (x*log2e + magic) - magic
-	r := x - n*ln2hi - n*ln2lo
-	// Taylor series to r⁶/720 on |r| ≤ ln2/2: truncation below 1.2e-7.
-	p := 1 + r*(1+r*(0.5+r*(1.0/6+r*(1.0/24+r*(1.0/120+r*(1.0/720))))))
-	// n ≥ −126 here, so 2ⁿ is a normal float32.
-	return p * math.Float32frombits(uint32(int32(n)+127)<<23)
 }
 
 // AdditiveScores returns the additive (Bahdanau) attention scores of

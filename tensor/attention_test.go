@@ -153,22 +153,6 @@ func TestAttentionGradients(t *testing.T) {
 	}
 }
 
-func TestExp32(t *testing.T) {
-	worst := 0.0
-	for x := float32(-87); x < 88; x += 0.0137 {
-		got, want := float64(tensor.Exp32(x)), math.Exp(float64(x))
-		if r := math.Abs(got-want) / want; r > worst {
-			worst = r
-		}
-	}
-	if worst > 3e-7 {
-		t.Errorf("exp32: relative error %g", worst)
-	}
-	if tensor.Exp32(-1e9) != 0 || !math.IsInf(float64(tensor.Exp32(100)), 1) || !math.IsNaN(float64(tensor.Exp32(float32(math.NaN())))) {
-		t.Error("exp32 at the ends")
-	}
-}
-
 func TestAttentionShapeErrors(t *testing.T) {
 	q, k, v := tensor.Zeros(2, 3, 2, 4), tensor.Zeros(2, 5, 2, 4), tensor.Zeros(2, 5, 2, 1)
 	for name, f := range map[string]func(){

@@ -3,6 +3,7 @@ package tensor_test
 import (
 	"errors"
 	"fmt"
+	"runtime"
 	"strings"
 	"testing"
 
@@ -449,5 +450,35 @@ func BenchmarkConvVariants(b *testing.B) {
 				arena.Reset()
 			}
 		})
+	}
+}
+
+// TestConvVariantsDeterministic checks that values and gradients are the
+// same bits with 1 goroutine and with 4.
+func TestConvVariantsDeterministic(t *testing.T) {
+	run := func(procs int, f func(x, w, b *tensor.Tensor) *tensor.Tensor, xs, ws []int, nb int) [][]float32 {
+		defer runtime.GOMAXPROCS(runtime.GOMAXPROCS(procs))
+		x := tt.Rand(1, -1, 1, xs...).RequireGrad()
+		w := tt.Rand(2, -1, 1, ws...).RequireGrad()
+		b := tt.Rand(3, -1, 1, nb).RequireGrad()
+		y := f(x, w, b)
+		tensor.Backward(y.Mul(tt.Rand(4, -1, 1, y.Shape()...)).Sum())
+		return [][]float32{y.Data(), x.Grad().Data(), w.Grad().Data(), b.Grad().Data()}
+	}
+	for _, c := range convVariantBenches[1:] {
+		nb := c.w[len(c.w)-1]
+		switch {
+		case strings.HasPrefix(c.name, "depthwise"):
+			nb = c.w[2] * c.w[3]
+		case strings.HasPrefix(c.name, "transpose"):
+			nb = c.w[2]
+		}
+		xs := append([]int{8}, c.in[1:]...)
+		one, four := run(1, c.f, xs, c.w, nb), run(4, c.f, xs, c.w, nb)
+		for i := range one {
+			if err := tt.AllClose(four[i], one[i], 0, 0); err != nil {
+				t.Errorf("%s, result %d: %v", c.name, i, err)
+			}
+		}
 	}
 }

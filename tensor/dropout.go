@@ -79,3 +79,16 @@ func fillDropout(mask []float32, rate float32, rng *rand.Rand) {
 		mask[i] = keep(uint32(rng.Uint64()))
 	}
 }
+
+// DropoutMasks draws n inverted-dropout mask values, 0 with probability
+// rate and 1/(1−rate) otherwise, from rng into memory of like's arena (if
+// it has one), where they stay until the arena is reset: the masks a
+// recurrent op's RNNOptions take. It panics unless rate is in [0, 1).
+func DropoutMasks(like *Tensor, n int, rate float32, rng *rand.Rand) []float32 {
+	if !(rate >= 0 && rate < 1) {
+		panic(fmt.Sprintf("tensor: DropoutMasks: rate must be in [0, 1), got %v", rate))
+	}
+	m := like.scratchRaw(n)
+	fillDropout(m, rate, rng)
+	return m
+}

@@ -8,4 +8,3 @@ func SetChunkFloats(n int) (restore func()) {
 	chunkFloats, colsFloats = n, n
 	return func() { chunkFloats, colsFloats = oldChunk, oldCols }
 }
-func Exp32(x float32) float32 { return exp32(x) }

@@ -92,6 +92,14 @@ type RNNOptions struct {
 	// H0 and C0 are the initial states [N, U] (Keras's initial_state; C0
 	// for LSTM only), zeros where nil. Gradients flow to them.
 	H0, C0 *Tensor
+	// InMasks and RecMasks are dropout masks, one per gate (4 for LSTM, 3
+	// for GRU, 1 for SimpleRNN) as Keras's cells use with
+	// recurrent_dropout: gate g reads x_t ⊙ InMasks[g] and h ⊙
+	// RecMasks[g]. InMasks is [gates, N, F] and RecMasks [gates, N, U],
+	// holding 0 or 1/(1 − rate); the same masks serve every step; nil for
+	// none. (A dropout on the input alone, one mask for all gates, is
+	// x ⊙ mask before the op.)
+	InMasks, RecMasks []float32
 }
 
 // rnnState is what a recurrent op's backward pass needs besides its
@@ -102,7 +110,8 @@ type rnnState struct {
 	gates, cells, actCells []float32
 	mask                   []float32 // [N, T] by input time, or nil
 	dcLast                 []float32 // LSTM: the gradient of the last cell state, or nil
-	n, t, f, u             int
+	inMasks, recMasks      []float32 // dropout masks per gate, or nil
+	n, t, f, u, g          int       // g: gates
 	act, recAct            RNNActivation
 	backwards              bool
 }
@@ -132,6 +141,157 @@ func (o *RNNOptions) check(op string, x *Tensor, u int, cell bool) []float32 {
 		panic(shapeErr(op, "want a mask [N, T] for x [N, T, F]", x.shape, o.Mask.shape))
 	}
 	return o.Mask.data
+}
+
+// checkDropout panics unless the dropout masks fit.
+func (o *RNNOptions) checkDropout(op string, n, f, u, gates int) {
+	if o.InMasks != nil && len(o.InMasks) != gates*n*f {
+		panic(shapeErr(op, fmt.Sprintf("want %d·N·F input dropout mask values, got %d", gates, len(o.InMasks))))
+	}
+	if o.RecMasks != nil && len(o.RecMasks) != gates*n*u {
+		panic(shapeErr(op, fmt.Sprintf("want %d·N·U recurrent dropout mask values, got %d", gates, len(o.RecMasks))))
+	}
+}
+
+// inputProject sets gates [N·T, G·U] = x·kernel, or with input dropout
+// masks (x ⊙ m_g)·kernel_g gate by gate.
+func (st *rnnState) inputProject(out *Tensor, x, kernel, gates []float32) {
+	n, t, f, u, g := st.n, st.t, st.f, st.u, st.g
+	if st.inMasks == nil {
+		gemm.Sgemm(false, false, n*t, g*u, f, x, f, kernel, g*u, 0, gates, g*u)
+		return
+	}
+	xm := out.scratchRaw(n * t * f)
+	for k := range g {
+		st.maskInput(xm, x, k)
+		gemm.Sgemm(false, false, n*t, u, f, xm, f, kernel[k*u:], g*u, 0, gates[k*u:], g*u)
+	}
+}
+
+// maskInput sets xm = x ⊙ the input mask of gate k, every step alike.
+func (st *rnnState) maskInput(xm, x []float32, k int) {
+	n, t, f := st.n, st.t, st.f
+	for b := range n {
+		m := st.inMasks[(k*n+b)*f : (k*n+b+1)*f]
+		for s := range t {
+			row, dst := x[(b*t+s)*f:(b*t+s+1)*f], xm[(b*t+s)*f:(b*t+s+1)*f]
+			for j, v := range row {
+				dst[j] = v * m[j]
+			}
+		}
+	}
+}
+
+// inputBackward adds the input part's gradients, from dgates [N·T, G·U],
+// to kernel and x.
+func (st *rnnState) inputBackward(o, x, kernel *Tensor, dgates []float32) {
+	n, t, f, u, g := st.n, st.t, st.f, st.u, st.g
+	if st.inMasks == nil {
+		if kernel.requiresGrad {
+			gemm.Sgemm(true, false, f, g*u, n*t, x.data, f, dgates, g*u, 1, kernel.ensureGrad(), g*u)
+		}
+		if x.requiresGrad {
+			gemm.Sgemm(false, true, n*t, f, g*u, dgates, g*u, kernel.data, g*u, 1, x.ensureGrad(), f)
+		}
+		return
+	}
+	xm := o.scratchRaw(n * t * f)
+	for k := range g {
+		if kernel.requiresGrad {
+			st.maskInput(xm, x.data, k)
+			gemm.Sgemm(true, false, f, u, n*t, xm, f, dgates[k*u:], g*u, 1, kernel.ensureGrad()[k*u:], g*u)
+		}
+		if x.requiresGrad {
+			// d(x ⊙ m) = dgates_k·kernel_kᵀ, then ⊙ m into dx
+			gemm.Sgemm(false, true, n*t, f, u, dgates[k*u:], g*u, kernel.data[k*u:], g*u, 0, xm, f)
+			dx := x.ensureGrad()
+			for b := range n {
+				m := st.inMasks[(k*n+b)*f : (k*n+b+1)*f]
+				for s := range t {
+					src, dst := xm[(b*t+s)*f:(b*t+s+1)*f], dx[(b*t+s)*f:(b*t+s+1)*f]
+					for j, v := range src {
+						dst[j] += v * m[j]
+					}
+				}
+			}
+		}
+	}
+}
+
+// recurrentProject adds the recurrent part of a step for the examples
+// [b0, b1), hp·recurrent, to their rows of dst (row stride ldd; hp's is
+// ldh): with recurrent dropout masks (hp ⊙ m_g)·recurrent_g gate by gate,
+// hm being N·U of scratch.
+func (st *rnnState) recurrentProject(b0, b1 int, hp []float32, ldh int, recurrent, dst []float32, ldd int, hm []float32) {
+	u, g, rows := st.u, st.g, b1-b0
+	if st.recMasks == nil {
+		gemm.Sgemm(false, false, rows, g*u, u, hp[b0*ldh:], ldh, recurrent, g*u, 1, dst[b0*ldd:], ldd)
+		return
+	}
+	for k := range g {
+		st.maskState(hm, hp, ldh, k, b0, b1)
+		gemm.Sgemm(false, false, rows, u, u, hm[b0*u:], u, recurrent[k*u:], g*u, 1, dst[b0*ldd+k*u:], ldd)
+	}
+}
+
+// maskState sets rows [b0, b1) of hm [N, U] to those of hp (row stride
+// ldh) ⊙ the recurrent mask of gate k.
+func (st *rnnState) maskState(hm, hp []float32, ldh, k, b0, b1 int) {
+	n, u := st.n, st.u
+	for b := b0; b < b1; b++ {
+		m, row, dst := st.recMasks[(k*n+b)*u:(k*n+b+1)*u], hp[b*ldh:b*ldh+u], hm[b*u:(b+1)*u]
+		for j, v := range row {
+			dst[j] = v * m[j]
+		}
+	}
+}
+
+// recurrentBackward is recurrentProject's backward pass for one step and
+// the examples [b0, b1): from d, the gradient of the recurrent part (row
+// stride ldd), it adds d·recurrentᵀ (through the masks) to dhNext [N, U]
+// and hpᵀ·d to dR (if not nil); hm and tmp are N·U of scratch.
+func (st *rnnState) recurrentBackward(b0, b1 int, d []float32, ldd int, hp []float32, ldh int, recurrent, dR, dhNext, hm, tmp []float32) {
+	n, u, g, rows := st.n, st.u, st.g, b1-b0
+	if st.recMasks == nil {
+		gemm.Sgemm(false, true, rows, u, g*u, d[b0*ldd:], ldd, recurrent, g*u, 1, dhNext[b0*u:], u)
+		if dR != nil {
+			gemm.Sgemm(true, false, u, g*u, rows, hp[b0*ldh:], ldh, d[b0*ldd:], ldd, 1, dR, g*u)
+		}
+		return
+	}
+	for k := range g {
+		gemm.Sgemm(false, true, rows, u, u, d[b0*ldd+k*u:], ldd, recurrent[k*u:], g*u, 0, tmp[b0*u:], u)
+		m := st.recMasks[(k*n+b0)*u : (k*n+b1)*u]
+		dh := dhNext[b0*u : b1*u]
+		for i, v := range tmp[b0*u : b1*u] {
+			dh[i] += v * m[i]
+		}
+		if dR != nil {
+			st.maskState(hm, hp, ldh, k, b0, b1)
+			gemm.Sgemm(true, false, u, u, rows, hm[b0*u:], u, d[b0*ldd+k*u:], ldd, 1, dR[k*u:], g*u)
+		}
+	}
+}
+
+// recurrentWeightGrad adds the recurrent kernel's gradient of all steps
+// at once, dR += Hᵀ·d, with H [N·T, U] holding in each input time's row
+// the state its step started from (h[:, s−1], or the initial state) and
+// d [N·T, G·U] the gradients of the recurrent parts by input time: one
+// product with N·T terms instead of one per step with N.
+func (st *rnnState) recurrentWeightGrad(o *Tensor, h []float32, h0 *Tensor, d, dR []float32) {
+	n, t, u, g := st.n, st.t, st.u, st.g
+	hs := o.scratchRaw(n * t * u)
+	for b := range n {
+		for s := range t {
+			dst := hs[(b*t+st.timeOf(s))*u : (b*t+st.timeOf(s)+1)*u]
+			if p := prevRow(h, h0, b, s, t, u); p != nil {
+				copy(dst, p)
+			} else {
+				clear(dst)
+			}
+		}
+	}
+	gemm.Sgemm(true, false, u, g*u, n*t, hs, u, d, g*u, 1, dR, g*u)
 }
 
 // prevRow is example b's state before processing step s: step s−1's row
@@ -204,53 +364,25 @@ func lstm(x, kernel, recurrent, bias *Tensor, o RNNOptions, wantCell bool) (*Ten
 		panic(shapeErr("LSTM", fmt.Sprintf("shapes do not fit %d inputs and %d units", f, u), x.shape, kernel.shape, recurrent.shape))
 	}
 	mask := o.check("LSTM", x, u, true)
+	o.checkDropout("LSTM", n, f, u, 4)
 	out := newOutRaw([]int{n, t, u}, x, kernel, recurrent, bias)
-	st := rnnState{n: n, t: t, f: f, u: u, act: act, recAct: recAct, backwards: backwards, mask: mask}
+	st := rnnState{n: n, t: t, f: f, u: u, g: 4, act: act, recAct: recAct, backwards: backwards, mask: mask, inMasks: o.InMasks, recMasks: o.RecMasks}
 	st.gates = out.scratchRaw(n * t * g4)
 	st.cells = out.scratchRaw(n * t * u)
 	// The input part of every step at once: gates = x·kernel + bias.
-	gemm.Sgemm(false, false, n*t, g4, f, x.data, f, kernel.data, g4, 0, st.gates, g4)
+	st.inputProject(out, x.data, kernel.data, st.gates)
 	if bias != nil {
 		gemm.AddBiasRows(st.gates, n*t, g4, g4, bias.data)
 	}
 	st.actCells = out.scratchRaw(n * t * u)
 	h, c := out.data, st.cells
-	for s := range t {
-		tt := st.timeOf(s)
-		if hp, ld := prevBlock(h, o.H0, s, t, u); hp != nil {
-			// gates[:, tt] += h[:, s−1]·recurrent
-			gemm.Sgemm(false, false, n, g4, u, hp, ld, recurrent.data, g4, 1, st.gates[tt*g4:], t*g4)
-		}
-		for b := range n {
-			if st.masked(b, s) {
-				carryRow(h, prevRow(h, o.H0, b, s, t, u), b, s, t, u)
-				carryRow(c, prevRow(c, o.C0, b, s, t, u), b, s, t, u)
-				continue
-			}
-			z := st.gates[(b*t+tt)*g4 : (b*t+tt+1)*g4]
-			recAct.applyRow(z[:2*u]) // i, f
-			act.applyRow(z[2*u : 3*u])
-			recAct.applyRow(z[3*u:]) // o
-			cs := c[(b*t+s)*u : (b*t+s+1)*u]
-			ig, fg, g := z[:u], z[u:2*u], z[2*u:3*u]
-			if cp := prevRow(c, o.C0, b, s, t, u); cp != nil {
-				for j := range cs {
-					cs[j] = ig[j]*g[j] + fg[j]*cp[j]
-				}
-			} else {
-				for j := range cs {
-					cs[j] = ig[j] * g[j]
-				}
-			}
-			tc := st.actCells[(b*t+s)*u : (b*t+s+1)*u]
-			copy(tc, cs)
-			act.applyRow(tc)
-			hs, og := h[(b*t+s)*u:(b*t+s+1)*u], z[3*u:]
-			for j := range hs {
-				hs[j] = og[j] * tc[j]
-			}
-		}
+	var hm []float32
+	if st.recMasks != nil {
+		hm = out.scratchRaw(n * u)
 	}
+	k := newRNNTask(lstmForward, &st)
+	k.h, k.recurrent, k.hm, k.h0, k.c0 = h, recurrent.data, hm, o.H0, o.C0
+	k.run()
 	nd := track(out, "LSTM", lstmBackward, x, kernel, recurrent, bias, o.H0, o.C0)
 	if nd != nil {
 		nd.rnn = st
@@ -289,7 +421,7 @@ func lstmBackward(o *Tensor) {
 	nd := o.node
 	x, kernel, recurrent, bias, h0, c0 := nd.more[0], nd.more[1], nd.more[2], nd.more[3], nd.more[4], nd.more[5]
 	st := &nd.rnn
-	n, t, f, u := st.n, st.t, st.f, st.u
+	n, t, u := st.n, st.t, st.u
 	g4 := 4 * u
 	dgates := o.scratchRaw(n * t * g4)
 	carry := o.scratch(2 * n * u) // dh and dc flowing to the previous step
@@ -297,66 +429,30 @@ func lstmBackward(o *Tensor) {
 	if st.dcLast != nil {
 		copy(dcNext, st.dcLast) // from LSTMWithCell's cell state
 	}
-	h, c, gy := o.data, st.cells, o.grad
-	var dR []float32
+	h, gy := o.data, o.grad
+	var dR, hm, tmp []float32
 	if recurrent.requiresGrad {
 		dR = recurrent.ensureGrad()
 	}
-	for s := t - 1; s >= 0; s-- {
-		tt := st.timeOf(s)
-		for b := range n {
-			z := st.gates[(b*t+tt)*g4 : (b*t+tt+1)*g4]
-			dz := dgates[(b*t+tt)*g4 : (b*t+tt+1)*g4]
-			if st.masked(b, s) {
-				// The states passed through: dh and dc go on to step s−1
-				// as they are (dc unchanged), the gates get nothing.
-				clear(dz)
-				dhb := dhNext[b*u : (b+1)*u]
-				for j := range dhb {
-					dhb[j] += gy[(b*t+s)*u+j]
-				}
-				continue
-			}
-			for j := range u {
-				dh := gy[(b*t+s)*u+j] + dhNext[b*u+j]
-				dhNext[b*u+j] = 0 // the product below adds this step's part
-				i, fg, g, og := z[j], z[u+j], z[2*u+j], z[3*u+j]
-				tc := st.actCells[(b*t+s)*u+j]
-				dc := dcNext[b*u+j] + dh*og*st.act.grad(tc)
-				var cprev float32
-				if s > 0 {
-					cprev = c[(b*t+s-1)*u+j]
-				} else if c0 != nil {
-					cprev = c0.data[b*u+j]
-				}
-				dcNext[b*u+j] = dc * fg
-				dz[j] = dc * g * st.recAct.grad(i)
-				dz[u+j] = dc * cprev * st.recAct.grad(fg)
-				dz[2*u+j] = dc * i * st.act.grad(g)
-				dz[3*u+j] = dh * tc * st.recAct.grad(og)
-			}
-		}
-		if hp, ld := prevBlock(h, h0, s, t, u); hp != nil {
-			// dh of step s−1 += dgates[:, tt]·recurrentᵀ (dhNext holds what
-			// masked steps pass through, zeros elsewhere)
-			gemm.Sgemm(false, true, n, u, g4, dgates[tt*g4:], t*g4, recurrent.data, g4, 1, dhNext, u)
-			if dR != nil {
-				gemm.Sgemm(true, false, u, g4, n, hp, ld, dgates[tt*g4:], t*g4, 1, dR, g4)
-			}
-		}
+	stepDR := dR // with recurrent dropout, step by step; else in one product after
+	if st.recMasks != nil {
+		hm, tmp = o.scratchRaw(n*u), o.scratchRaw(n*u)
+	} else {
+		stepDR = nil
+	}
+	k := newRNNTask(lstmBackwardPass, st)
+	k.h, k.gy, k.recurrent, k.d, k.dhNext, k.dcNext, k.dR, k.hm, k.tmp, k.h0, k.c0 = h, gy, recurrent.data, dgates, dhNext, dcNext, stepDR, hm, tmp, h0, c0
+	k.run()
+	if dR != nil && stepDR == nil {
+		st.recurrentWeightGrad(o, h, h0, dgates, dR)
 	}
 	initialStateGrads(h0, dhNext, c0, dcNext)
-	if kernel.requiresGrad {
-		gemm.Sgemm(true, false, f, g4, n*t, x.data, f, dgates, g4, 1, kernel.ensureGrad(), g4)
-	}
 	if bias != nil && bias.requiresGrad {
 		sums := o.scratchRaw(g4)
 		gemm.SumRows(sums, dgates, n*t, g4, g4)
 		addTo(bias.ensureGrad(), sums)
 	}
-	if x.requiresGrad {
-		gemm.Sgemm(false, true, n*t, f, g4, dgates, g4, kernel.data, g4, 1, x.ensureGrad(), f)
-	}
+	st.inputBackward(o, x, kernel, dgates)
 }
 
 // initialStateGrads adds what flows back past the first step to the
@@ -394,60 +490,27 @@ func GRU(x, kernel, recurrent, bias *Tensor, o RNNOptions) *Tensor {
 		panic(shapeErr("GRU", fmt.Sprintf("shapes do not fit %d inputs and %d units", f, u), x.shape, kernel.shape, recurrent.shape))
 	}
 	mask := o.check("GRU", x, u, false)
+	o.checkDropout("GRU", n, f, u, 3)
 	out := newOutRaw([]int{n, t, u}, x, kernel, recurrent, bias)
-	st := rnnState{n: n, t: t, f: f, u: u, act: act, recAct: recAct, backwards: backwards, mask: mask}
+	st := rnnState{n: n, t: t, f: f, u: u, g: 3, act: act, recAct: recAct, backwards: backwards, mask: mask, inMasks: o.InMasks, recMasks: o.RecMasks}
 	// gates: the input part, then z, r and h̃; cells: the recurrent part ĥ.
 	st.gates = out.scratchRaw(n * t * g3)
 	st.cells = out.scratchRaw(n * t * g3)
-	gemm.Sgemm(false, false, n*t, g3, f, x.data, f, kernel.data, g3, 0, st.gates, g3)
+	st.inputProject(out, x.data, kernel.data, st.gates)
 	if bias != nil {
 		gemm.AddBiasRows(st.gates, n*t, g3, g3, bias.data[:g3])
 	}
 	h := out.data
-	for s := range t {
-		tt := st.timeOf(s)
-		rec := st.cells[tt*g3:]
-		for b := range n {
-			r := rec[b*t*g3 : b*t*g3+g3]
-			if bias != nil {
-				copy(r, bias.data[g3:])
-			} else {
-				clear(r)
-			}
-		}
-		if hp, ld := prevBlock(h, o.H0, s, t, u); hp != nil {
-			gemm.Sgemm(false, false, n, g3, u, hp, ld, recurrent.data, g3, 1, rec, t*g3)
-		}
-		for b := range n {
-			if st.masked(b, s) {
-				carryRow(h, prevRow(h, o.H0, b, s, t, u), b, s, t, u)
-				continue
-			}
-			z := st.gates[(b*t+tt)*g3 : (b*t+tt+1)*g3]
-			rh := st.cells[(b*t+tt)*g3 : (b*t+tt+1)*g3]
-			hs := h[(b*t+s)*u : (b*t+s+1)*u]
-			zr := z[:2*u]
-			for j, v := range rh[:2*u] {
-				zr[j] += v
-			}
-			recAct.applyRow(zr) // z, r
-			rg, hh := z[u:2*u], z[2*u:]
-			for j, v := range rh[2*u:] {
-				hh[j] += rg[j] * v
-			}
-			act.applyRow(hh) // h̃
-			zg := z[:u]
-			if hp := prevRow(h, o.H0, b, s, t, u); hp != nil {
-				for j := range hs {
-					hs[j] = (1-zg[j])*hh[j] + zg[j]*hp[j]
-				}
-			} else {
-				for j := range hs {
-					hs[j] = (1 - zg[j]) * hh[j]
-				}
-			}
-		}
+	var hm []float32
+	if st.recMasks != nil {
+		hm = out.scratchRaw(n * u)
 	}
+	k := newRNNTask(gruForward, &st)
+	k.h, k.recurrent, k.hm, k.h0 = h, recurrent.data, hm, o.H0
+	if bias != nil {
+		k.bias = bias.data
+	}
+	k.run()
 	if nd := track(out, "GRU", gruBackward, x, kernel, recurrent, bias, o.H0); nd != nil {
 		nd.rnn = st
 	}
@@ -458,62 +521,29 @@ func gruBackward(o *Tensor) {
 	nd := o.node
 	x, kernel, recurrent, bias, h0 := nd.more[0], nd.more[1], nd.more[2], nd.more[3], nd.more[4]
 	st := &nd.rnn
-	n, t, f, u := st.n, st.t, st.f, st.u
+	n, t, u := st.n, st.t, st.u
 	g3 := 3 * u
 	dx3 := o.scratchRaw(n * t * g3)  // d(input part), for kernel, bias[0] and x
 	drec := o.scratchRaw(n * t * g3) // d(recurrent part), for recurrent and bias[1]
 	dhNext := o.scratch(n * u)
 	h, gy := o.data, o.grad
-	var dR []float32
+	var dR, hm, tmp []float32
 	if recurrent.requiresGrad {
 		dR = recurrent.ensureGrad()
 	}
-	for s := t - 1; s >= 0; s-- {
-		tt := st.timeOf(s)
-		for b := range n {
-			z := st.gates[(b*t+tt)*g3 : (b*t+tt+1)*g3]
-			rh := st.cells[(b*t+tt)*g3 : (b*t+tt+1)*g3]
-			dxz := dx3[(b*t+tt)*g3 : (b*t+tt+1)*g3]
-			drz := drec[(b*t+tt)*g3 : (b*t+tt+1)*g3]
-			if st.masked(b, s) {
-				// h passed through: dh goes on to step s−1 as it is.
-				clear(dxz)
-				clear(drz)
-				dhb := dhNext[b*u : (b+1)*u]
-				for j := range dhb {
-					dhb[j] += gy[(b*t+s)*u+j]
-				}
-				continue
-			}
-			for j := range u {
-				dh := gy[(b*t+s)*u+j] + dhNext[b*u+j]
-				zg, rg, hh := z[j], z[u+j], z[2*u+j]
-				var hprev float32
-				if s > 0 {
-					hprev = h[(b*t+s-1)*u+j]
-				} else if h0 != nil {
-					hprev = h0.data[b*u+j]
-				}
-				daz := dh * (hprev - hh) * st.recAct.grad(zg)
-				dah := dh * (1 - zg) * st.act.grad(hh)
-				dar := dah * rh[2*u+j] * st.recAct.grad(rg)
-				dxz[j], dxz[u+j], dxz[2*u+j] = daz, dar, dah
-				drz[j], drz[u+j], drz[2*u+j] = daz, dar, dah*rg
-				dhNext[b*u+j] = dh * zg
-			}
-		}
-		if hp, ld := prevBlock(h, h0, s, t, u); hp != nil {
-			// dh of step s−1 += drec[:, tt]·recurrentᵀ
-			gemm.Sgemm(false, true, n, u, g3, drec[tt*g3:], t*g3, recurrent.data, g3, 1, dhNext, u)
-			if dR != nil {
-				gemm.Sgemm(true, false, u, g3, n, hp, ld, drec[tt*g3:], t*g3, 1, dR, g3)
-			}
-		}
+	stepDR := dR // with recurrent dropout, step by step; else in one product after
+	if st.recMasks != nil {
+		hm, tmp = o.scratchRaw(n*u), o.scratchRaw(n*u)
+	} else {
+		stepDR = nil
+	}
+	k := newRNNTask(gruBackwardPass, st)
+	k.h, k.gy, k.recurrent, k.d, k.dx3, k.dhNext, k.dR, k.hm, k.tmp, k.h0 = h, gy, recurrent.data, drec, dx3, dhNext, stepDR, hm, tmp, h0
+	k.run()
+	if dR != nil && stepDR == nil {
+		st.recurrentWeightGrad(o, h, h0, drec, dR)
 	}
 	initialStateGrads(h0, dhNext, nil, nil)
-	if kernel.requiresGrad {
-		gemm.Sgemm(true, false, f, g3, n*t, x.data, f, dx3, g3, 1, kernel.ensureGrad(), g3)
-	}
 	if bias != nil && bias.requiresGrad {
 		sums := o.scratchRaw(g3)
 		db := bias.ensureGrad()
@@ -522,9 +552,7 @@ func gruBackward(o *Tensor) {
 		gemm.SumRows(sums, drec, n*t, g3, g3)
 		addTo(db[g3:], sums)
 	}
-	if x.requiresGrad {
-		gemm.Sgemm(false, true, n*t, f, g3, dx3, g3, kernel.data, g3, 1, x.ensureGrad(), f)
-	}
+	st.inputBackward(o, x, kernel, dx3)
 }
 
 // SimpleRNN runs Keras's SimpleRNN over x [N, T, F], h = act(x_t·kernel +
@@ -543,30 +571,22 @@ func SimpleRNN(x, kernel, recurrent, bias *Tensor, o RNNOptions) *Tensor {
 	}
 	mask := o.check("SimpleRNN", x, u, false)
 	out := newOutRaw([]int{n, t, u}, x, kernel, recurrent, bias)
-	st := rnnState{n: n, t: t, f: f, u: u, act: act, backwards: backwards, mask: mask}
+	o.checkDropout("SimpleRNN", n, f, u, 1)
+	st := rnnState{n: n, t: t, f: f, u: u, g: 1, act: act, backwards: backwards, mask: mask, inMasks: o.InMasks, recMasks: o.RecMasks}
 	// gates: the pre-activations, by input time; the outputs are by step.
 	st.gates = out.scratchRaw(n * t * u)
-	gemm.Sgemm(false, false, n*t, u, f, x.data, f, kernel.data, u, 0, st.gates, u)
+	st.inputProject(out, x.data, kernel.data, st.gates)
 	if bias != nil {
 		gemm.AddBiasRows(st.gates, n*t, u, u, bias.data)
 	}
 	h := out.data
-	for s := range t {
-		tt := st.timeOf(s)
-		if hp, ld := prevBlock(h, o.H0, s, t, u); hp != nil {
-			gemm.Sgemm(false, false, n, u, u, hp, ld, recurrent.data, u, 1, st.gates[tt*u:], t*u)
-		}
-		for b := range n {
-			if st.masked(b, s) {
-				carryRow(h, prevRow(h, o.H0, b, s, t, u), b, s, t, u)
-				continue
-			}
-			z := st.gates[(b*t+tt)*u : (b*t+tt+1)*u]
-			hs := h[(b*t+s)*u : (b*t+s+1)*u]
-			copy(hs, z)
-			act.applyRow(hs)
-		}
+	var hm []float32
+	if st.recMasks != nil {
+		hm = out.scratchRaw(n * u)
 	}
+	k := newRNNTask(simpleRNNForward, &st)
+	k.h, k.recurrent, k.hm, k.h0 = h, recurrent.data, hm, o.H0
+	k.run()
 	if nd := track(out, "SimpleRNN", simpleRNNBackward, x, kernel, recurrent, bias, o.H0); nd != nil {
 		nd.rnn = st
 	}
@@ -577,45 +597,31 @@ func simpleRNNBackward(o *Tensor) {
 	nd := o.node
 	x, kernel, recurrent, bias, h0 := nd.more[0], nd.more[1], nd.more[2], nd.more[3], nd.more[4]
 	st := &nd.rnn
-	n, t, f, u := st.n, st.t, st.f, st.u
+	n, t, u := st.n, st.t, st.u
 	dz := o.scratchRaw(n * t * u) // by input time, as the pre-activations
 	dhNext := o.scratch(n * u)
 	h, gy := o.data, o.grad
-	var dR []float32
+	var dR, hm, tmp []float32
 	if recurrent.requiresGrad {
 		dR = recurrent.ensureGrad()
 	}
-	for s := t - 1; s >= 0; s-- {
-		tt := st.timeOf(s)
-		for b := range n {
-			masked := st.masked(b, s)
-			for j := range u {
-				dh := gy[(b*t+s)*u+j] + dhNext[b*u+j]
-				if masked { // h passed through
-					dz[(b*t+tt)*u+j], dhNext[b*u+j] = 0, dh
-					continue
-				}
-				dz[(b*t+tt)*u+j], dhNext[b*u+j] = dh*st.act.grad(h[(b*t+s)*u+j]), 0
-			}
-		}
-		if hp, ld := prevBlock(h, h0, s, t, u); hp != nil {
-			// dh of step s−1 += dz[:, tt]·recurrentᵀ
-			gemm.Sgemm(false, true, n, u, u, dz[tt*u:], t*u, recurrent.data, u, 1, dhNext, u)
-			if dR != nil {
-				gemm.Sgemm(true, false, u, u, n, hp, ld, dz[tt*u:], t*u, 1, dR, u)
-			}
-		}
+	stepDR := dR // with recurrent dropout, step by step; else in one product after
+	if st.recMasks != nil {
+		hm, tmp = o.scratchRaw(n*u), o.scratchRaw(n*u)
+	} else {
+		stepDR = nil
+	}
+	k := newRNNTask(simpleRNNBackwardPass, st)
+	k.h, k.gy, k.recurrent, k.d, k.dhNext, k.dR, k.hm, k.tmp, k.h0 = h, gy, recurrent.data, dz, dhNext, stepDR, hm, tmp, h0
+	k.run()
+	if dR != nil && stepDR == nil {
+		st.recurrentWeightGrad(o, h, h0, dz, dR)
 	}
 	initialStateGrads(h0, dhNext, nil, nil)
-	if kernel.requiresGrad {
-		gemm.Sgemm(true, false, f, u, n*t, x.data, f, dz, u, 1, kernel.ensureGrad(), u)
-	}
 	if bias != nil && bias.requiresGrad {
 		sums := o.scratchRaw(u)
 		gemm.SumRows(sums, dz, n*t, u, u)
 		addTo(bias.ensureGrad(), sums)
 	}
-	if x.requiresGrad {
-		gemm.Sgemm(false, true, n*t, f, u, dz, u, kernel.data, u, 1, x.ensureGrad(), f)
-	}
+	st.inputBackward(o, x, kernel, dz)
 }

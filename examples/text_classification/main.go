@@ -162,7 +162,10 @@ func run(o options, out io.Writer) error {
 	if err != nil {
 		return err
 	}
-	verbose := models.Verbosity(o.verbose)
+	verbose, err := models.VerbosityFromKeras(o.verbose)
+	if err != nil {
+		return err
+	}
 	if _, err := model.Fit(xTrain, yTrain, models.FitConfig{Epochs: o.epochs, BatchSize: o.batch, ValidationSplit: 0.2, Verbose: verbose}); err != nil {
 		return err
 	}

@@ -246,6 +246,43 @@ var catalogue = []struct {
 		return err
 	}, "models: predict: x has a negative size -5 on axis 0"},
 
+	// Texts: TextVectorization, text inputs, pad_sequences.
+	{"TextVectorization with MaxTokens 1", func(*testing.T) error {
+		_, err := (&layers.TextVectorization{MaxTokens: 1}).Vectorize([]string{"a"})
+		return err
+	}, "layers: TextVectorization: MaxTokens must be greater than 1 (or 0 for no cap), got 1"},
+	{"TextVectorization OutputSequenceLength in multi_hot mode", func(*testing.T) error {
+		_, err := (&layers.TextVectorization{OutputMode: "multi_hot", OutputSequenceLength: 10}).Vectorize([]string{"a"})
+		return err
+	}, `layers: TextVectorization: OutputSequenceLength 10 is only valid in "int" mode, not "multi_hot"`},
+	{"TextVectorization in a model without OutputSequenceLength", func(*testing.T) error {
+		return models.NewSequential(&layers.TextVectorization{}, &layers.Embedding{InputDim: 10, OutputDim: 2}).Build()
+	}, `"int" mode needs OutputSequenceLength`},
+	{"TextVectorization vocabulary with a repeated token", func(*testing.T) error {
+		return (&layers.TextVectorization{}).SetVocabulary([]string{"a", "b", "a"}, nil)
+	}, `layers: TextVectorization: the vocabulary repeats the tokens ["a"]`},
+	{"saved TextVectorization whose vocabulary_size disagrees", func(*testing.T) error {
+		_, _, err := layers.UnmarshalLayer([]byte(`{"class_name":"TextVectorization","config":{"name":"t","vocabulary":["x"],"vocabulary_size":7}}`))
+		return err
+	}, "vocabulary_size: 7, but the vocabulary has 3 entries"},
+	{"texts into a model that takes numbers", func(t *testing.T) error {
+		_, err := dense(t).Predict(data.Strings{"a", "b"}, models.PredictConfig{Verbose: models.Silent})
+		return err
+	}, "models: predict: x has per-example shape [1], model expects [3]"},
+	{"numbers into a model that takes texts", func(t *testing.T) error {
+		vec := &layers.TextVectorization{OutputSequenceLength: 3, Vocabulary: []string{"a"}}
+		_, err := models.NewSequential(vec, &layers.Embedding{InputDim: 3, OutputDim: 2}).Predict(tensor.Zeros(2, 1), models.PredictConfig{Verbose: models.Silent})
+		return err
+	}, "TextVectorization: takes texts, not numbers"},
+	{"PadSequences with padding \"middle\"", func(*testing.T) error {
+		_, err := data.PadSequences([][]int{{1, 2}}, data.PadOptions{Padding: "middle"})
+		return err
+	}, `data: PadSequences: Padding must be "pre" or "post", got "middle"`},
+	{"PadSequences of a value beyond int32", func(*testing.T) error {
+		_, err := data.PadSequences([][]int64{{1 << 40}}, data.PadOptions{})
+		return err
+	}, "data: PadSequences: sequences[0][0] is 1.099511627776e+12, outside the range of int32"},
+
 	// NaN goes through as IEEE 754 says, not silently turned into a number.
 	{"ReLU of NaN is NaN", func(*testing.T) error {
 		if y := tensor.FromSlice([]float32{float32(math.NaN())}, 1).ReLU().Data()[0]; y == y {

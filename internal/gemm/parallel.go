@@ -39,3 +39,13 @@ func ParallelTask(n, grain int, t Task) {
 	pool.fn, pool.fnSize = t, n
 	pool.runParallel(&job{}, threads, parts, false, 1)
 }
+
+// RowTile is the number of rows the kernels Sgemm uses compute together
+// (MR). A product cut into row ranges that start at multiples of it gives
+// every row the same bits as the whole product, since each row is then in
+// a tile of the same size: callers that split a product between
+// goroutines cut there to keep results independent of the cut.
+func RowTile() int {
+	mr, _ := useImpl.shape()
+	return mr
+}

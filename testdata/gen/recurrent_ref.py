@@ -215,3 +215,57 @@ state_case("lstm states, sequences", "LSTM", 3, 3, 2, 2, True)
 state_case("gru states, sequences", "GRU", 2, 4, 3, 3, True)
 with open("layers/testdata/recurrent_states_ref.json", "w") as fh:
     json.dump({"cases": states}, fh)
+
+
+def dropout_case(name, cell, n, t, f, u, sequences):
+    """Keras's implementation 1 with dropout and recurrent_dropout: gate g
+    reads x_t * in_mask[g] and h * rec_mask[g] (masks fixed for all steps;
+    0 or 1/(1 - rate)); the state update uses the unmasked h and c."""
+    g = {"LSTM": 4, "GRU": 3, "SimpleRNN": 1}[cell]
+    x = (torch.rand(n, t, f, dtype=torch.float64) * 2 - 1).requires_grad_()
+    kernel = ((torch.rand(f, g * u, dtype=torch.float64) * 2 - 1) * 0.5).requires_grad_()
+    rec = ((torch.rand(u, g * u, dtype=torch.float64) * 2 - 1) * 0.5).requires_grad_()
+    bshape = (2, g * u) if cell == "GRU" else (g * u,)
+    bias = ((torch.rand(bshape, dtype=torch.float64) * 2 - 1) * 0.5).requires_grad_()
+    keep = lambda shape, rate: (torch.rand(shape, dtype=torch.float64) >= rate).double() / (1 - rate)
+    in_m, rec_m = keep((g, n, f), 0.3), keep((g, n, u), 0.4)
+    h = torch.zeros(n, u, dtype=torch.float64)
+    c = torch.zeros(n, u, dtype=torch.float64)
+    outs = []
+    for s in range(t):
+        xs = x[:, s]
+        xg = [(xs * in_m[k]) @ kernel[:, k * u:(k + 1) * u] for k in range(g)]
+        hg = [(h * rec_m[k]) @ rec[:, k * u:(k + 1) * u] for k in range(g)]
+        if cell == "LSTM":
+            z = [xg[k] + hg[k] + bias[k * u:(k + 1) * u] for k in range(4)]
+            i, fg, gg, o = z[0].sigmoid(), z[1].sigmoid(), z[2].tanh(), z[3].sigmoid()
+            c = fg * c + i * gg
+            h = o * c.tanh()
+        elif cell == "GRU":
+            b0, b1 = bias[0], bias[1]
+            z = (xg[0] + b0[:u] + hg[0] + b1[:u]).sigmoid()
+            r = (xg[1] + b0[u:2 * u] + hg[1] + b1[u:2 * u]).sigmoid()
+            hh = (xg[2] + b0[2 * u:] + r * (hg[2] + b1[2 * u:])).tanh()
+            h = z * h + (1 - z) * hh
+        else:
+            h = (xg[0] + hg[0] + bias).tanh()
+        outs.append(h)
+    out = torch.stack(outs, dim=1)
+    y = out if sequences else out[:, -1]
+    w = torch.rand(y.shape, dtype=torch.float64) * 2 - 1
+    (y * w).sum().backward()
+    dropouts.append({"name": name, "layer": cell, "units": u, "sequences": sequences, "shape": [n, t, f],
+                     "x": x.detach().flatten().tolist(), "kernel": kernel.detach().flatten().tolist(),
+                     "recurrent_kernel": rec.detach().flatten().tolist(), "bias": bias.detach().flatten().tolist(),
+                     "in_masks": in_m.flatten().tolist(), "rec_masks": rec_m.flatten().tolist(), "w": w.flatten().tolist(),
+                     "y_shape": list(y.shape), "y": y.detach().flatten().tolist(), "dx": x.grad.flatten().tolist(),
+                     "dkernel": kernel.grad.flatten().tolist(), "drecurrent_kernel": rec.grad.flatten().tolist(),
+                     "dbias": bias.grad.flatten().tolist()})
+
+
+dropouts = []
+dropout_case("lstm dropout, sequences", "LSTM", 3, 4, 3, 3, True)
+dropout_case("gru dropout, last", "GRU", 3, 4, 3, 3, False)
+dropout_case("simple rnn dropout, sequences", "SimpleRNN", 2, 5, 3, 2, True)
+with open("layers/testdata/recurrent_dropout_ref.json", "w") as fh:
+    json.dump({"cases": dropouts}, fh)
