@@ -16,7 +16,7 @@ import (
 	"github.com/neuron-go/neuron/tensor"
 )
 
-func loadMNIST(b *testing.B) (x, y, xt, yt *tensor.Tensor) {
+func loadMNIST(b testing.TB) (x, y, xt, yt *tensor.Tensor) {
 	b.Helper()
 	xTrain, yTrain, xTest, yTest, err := mnist.LoadData()
 	if err != nil {
@@ -67,7 +67,7 @@ func BenchmarkMNISTPredict(b *testing.B) {
 	b.ReportMetric(float64(10000*b.N)/b.Elapsed().Seconds(), "images/s")
 }
 
-func loadFashion(b *testing.B) (x, y, xt, yt *tensor.Tensor) {
+func loadFashion(b testing.TB) (x, y, xt, yt *tensor.Tensor) {
 	b.Helper()
 	xTrain, yTrain, xTest, yTest, err := fashionmnist.LoadData()
 	if err != nil {
@@ -137,7 +137,7 @@ func BenchmarkFashionCNNBNEpoch(b *testing.B) {
 // functional rebuilds a Sequential's layers as a functional model (Input,
 // Apply, NewModel) with the same seed, compiled as the course compiles:
 // the same computation through the graph network.
-func functional(b *testing.B, seq *models.Sequential, in []int) *models.Model {
+func functional(b testing.TB, seq *models.Sequential, in []int) *models.Model {
 	x := models.Input(in, "")
 	y := x
 	for _, l := range seq.Layers() {

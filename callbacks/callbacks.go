@@ -60,6 +60,15 @@ type Stateful interface {
 	SetCallbackState(state []byte) error
 }
 
+// BatchBeginner is a callback that also wants Keras's on_train_batch_begin:
+// Fit calls OnBatchBegin before each training step (step counts from 0
+// within the epoch). It is a separate interface so that callbacks written
+// before it still implement Callback.
+type BatchBeginner interface {
+	// OnBatchBegin is called before each training step.
+	OnBatchBegin(step int) error
+}
+
 // Base implements every Callback method as a no-op; embed it in a callback
 // and override the methods you need.
 type Base struct{}
@@ -69,6 +78,9 @@ func (Base) OnTrainBegin(Model) error { return nil }
 
 // OnEpochBegin implements Callback.
 func (Base) OnEpochBegin(int) error { return nil }
+
+// OnBatchBegin implements BatchBeginner.
+func (Base) OnBatchBegin(int) error { return nil }
 
 // OnBatchEnd implements Callback.
 func (Base) OnBatchEnd(int, Logs) error { return nil }

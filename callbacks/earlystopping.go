@@ -63,18 +63,11 @@ func (e *EarlyStopping) OnTrainBegin(m Model) error {
 	if e.Monitor == "" {
 		e.Monitor = "val_loss"
 	}
-	switch e.Mode {
-	case "", "auto":
-		k := strings.ToLower(e.Monitor)
-		e.maximize = strings.Contains(k, "acc") || strings.Contains(k, "precision") ||
-			strings.Contains(k, "recall") || strings.Contains(k, "auc")
-	case "min":
-		e.maximize = false
-	case "max":
-		e.maximize = true
-	default:
-		return fmt.Errorf("callbacks: EarlyStopping: Mode must be \"min\", \"max\" or \"auto\", got %q", e.Mode)
+	maximize, err := maximizeFor("EarlyStopping", e.Monitor, e.Mode)
+	if err != nil {
+		return err
 	}
+	e.maximize = maximize
 	if e.Patience < 0 {
 		return fmt.Errorf("callbacks: EarlyStopping: Patience must be >= 0, got %d", e.Patience)
 	}

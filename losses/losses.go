@@ -30,8 +30,10 @@ const Epsilon = 1e-7
 type Loss interface {
 	// Name returns the Keras name, e.g. "sparse_categorical_crossentropy".
 	Name() string
-	// Call returns the mean loss over the batch. yTrue holds the targets
-	// (class indices for sparse losses), yPred the model's outputs.
+	// Call returns the loss of the batch, a scalar (the mean over the
+	// batch, unless the loss has another Reduction). yTrue holds the
+	// targets as Fit was given them (class indices for sparse losses),
+	// yPred the model's outputs.
 	Call(yTrue, yPred *tensor.Tensor) *tensor.Tensor
 }
 
@@ -53,6 +55,8 @@ type LabelChecker interface {
 type SparseCategoricalCrossentropy struct {
 	// FromLogits says yPred holds logits rather than probabilities.
 	FromLogits bool
+	// Reduction is Keras's reduction (default SumOverBatchSize).
+	Reduction Reduction
 }
 
 // Name implements Loss.
@@ -60,14 +64,22 @@ func (SparseCategoricalCrossentropy) Name() string { return "sparse_categorical_
 
 // Call implements Loss.
 func (l SparseCategoricalCrossentropy) Call(yTrue, yPred *tensor.Tensor) *tensor.Tensor {
+	return reduce(l.PerExample(yTrue, yPred), l.Reduction)
+}
+
+// PerExample implements PerExampleLoss.
+func (l SparseCategoricalCrossentropy) PerExample(yTrue, yPred *tensor.Tensor) *tensor.Tensor {
 	if l.FromLogits {
-		return tensor.SparseSoftmaxCrossEntropy(yPred, yTrue).Mean()
+		return tensor.SparseSoftmaxCrossEntropy(yPred, yTrue)
 	}
 	if z, kind := yPred.Logits(); kind == "softmax" {
-		return tensor.SparseSoftmaxCrossEntropy(z, yTrue).Mean()
+		return tensor.SparseSoftmaxCrossEntropy(z, yTrue)
 	}
-	return clippedLog(normalize(yPred)).Pick(Labels(yTrue)).Neg().Mean()
+	return clippedLog(normalize(yPred)).Pick(Labels(yTrue)).Neg()
 }
+
+// LossReduction implements PerExampleLoss.
+func (l SparseCategoricalCrossentropy) LossReduction() Reduction { return l.Reduction }
 
 // CheckLabels implements LabelChecker: every label must be an integer in
 // [0, classes).
@@ -112,6 +124,8 @@ type CategoricalCrossentropy struct {
 	// LabelSmoothing s in [0, 1] replaces the targets t by t·(1 − s) + s/classes, as
 	// Keras's label_smoothing; 0 leaves them as they are.
 	LabelSmoothing float32
+	// Reduction is Keras's reduction (default SumOverBatchSize).
+	Reduction Reduction
 }
 
 // Name implements Loss.
@@ -119,17 +133,25 @@ func (CategoricalCrossentropy) Name() string { return "categorical_crossentropy"
 
 // Call implements Loss.
 func (l CategoricalCrossentropy) Call(yTrue, yPred *tensor.Tensor) *tensor.Tensor {
+	return reduce(l.PerExample(yTrue, yPred), l.Reduction)
+}
+
+// PerExample implements PerExampleLoss.
+func (l CategoricalCrossentropy) PerExample(yTrue, yPred *tensor.Tensor) *tensor.Tensor {
 	if s := l.LabelSmoothing; s > 0 {
 		yTrue = yTrue.MulScalar(1 - s).AddScalar(s / float32(yPred.Dim(-1)))
 	}
 	if l.FromLogits {
-		return tensor.SoftmaxCrossEntropy(yPred, yTrue).Mean()
+		return tensor.SoftmaxCrossEntropy(yPred, yTrue)
 	}
 	if z, kind := yPred.Logits(); kind == "softmax" {
-		return tensor.SoftmaxCrossEntropy(z, yTrue).Mean()
+		return tensor.SoftmaxCrossEntropy(z, yTrue)
 	}
-	return yTrue.Mul(clippedLog(normalize(yPred))).SumAxis(-1, false).Neg().Mean()
+	return yTrue.Mul(clippedLog(normalize(yPred))).SumAxis(-1, false).Neg()
 }
+
+// LossReduction implements PerExampleLoss.
+func (l CategoricalCrossentropy) LossReduction() Reduction { return l.Reduction }
 
 // BinaryCrossentropy is the cross-entropy of independent binary targets:
 // loss = mean over the last axis of −(t·log p + (1−t)·log(1−p)).
@@ -141,6 +163,8 @@ type BinaryCrossentropy struct {
 	// LabelSmoothing s in [0, 1] replaces the targets t by t·(1 − s) + 0.5·s, as
 	// Keras's label_smoothing; 0 leaves them as they are.
 	LabelSmoothing float32
+	// Reduction is Keras's reduction (default SumOverBatchSize).
+	Reduction Reduction
 }
 
 // Name implements Loss.
@@ -148,34 +172,77 @@ func (BinaryCrossentropy) Name() string { return "binary_crossentropy" }
 
 // Call implements Loss.
 func (l BinaryCrossentropy) Call(yTrue, yPred *tensor.Tensor) *tensor.Tensor {
+	return reduceElems(l.elems(yTrue, yPred), l.Reduction)
+}
+
+// PerExample implements PerExampleLoss.
+func (l BinaryCrossentropy) PerExample(yTrue, yPred *tensor.Tensor) *tensor.Tensor {
+	return meanLast(l.elems(yTrue, yPred))
+}
+
+// LossReduction implements PerExampleLoss.
+func (l BinaryCrossentropy) LossReduction() Reduction { return l.Reduction }
+
+// elems returns the elementwise cross-entropies.
+func (l BinaryCrossentropy) elems(yTrue, yPred *tensor.Tensor) *tensor.Tensor {
 	yTrue = matchTargets(yTrue, yPred)
 	if s := l.LabelSmoothing; s > 0 {
 		yTrue = yTrue.MulScalar(1 - s).AddScalar(0.5 * s)
 	}
 	if l.FromLogits {
-		return tensor.SigmoidCrossEntropy(yPred, yTrue).Mean()
+		return tensor.SigmoidCrossEntropy(yPred, yTrue)
 	}
 	if z, kind := yPred.Logits(); kind == "sigmoid" {
-		return tensor.SigmoidCrossEntropy(z, yTrue).Mean()
+		return tensor.SigmoidCrossEntropy(z, yTrue)
 	}
-	// Keras 3: −(t·log p + (1−t)·log(1 − p)) on p clipped to [ε, 1−ε].
+	return clippedBCE(yTrue, yPred)
+}
+
+// clippedBCE is Keras 3's −(t·log p + (1−t)·log(1 − p)) on p clipped to
+// [ε, 1−ε], elementwise.
+func clippedBCE(yTrue, yPred *tensor.Tensor) *tensor.Tensor {
 	p := yPred.Clip(Epsilon, 1-Epsilon)
 	pos := yTrue.Mul(p.Log())
 	neg := yTrue.Neg().AddScalar(1).Mul(p.Neg().AddScalar(1).Log())
-	return pos.Add(neg).Neg().Mean()
+	return pos.Add(neg).Neg()
 }
 
 // MeanSquaredError is mean((yTrue − yPred)²) over the last axis, averaged over
 // the batch.
-type MeanSquaredError struct{}
+type MeanSquaredError struct {
+	// Reduction is Keras's reduction (default SumOverBatchSize).
+	Reduction Reduction
+}
 
 // Name implements Loss.
 func (MeanSquaredError) Name() string { return "mean_squared_error" }
 
 // Call implements Loss.
-func (MeanSquaredError) Call(yTrue, yPred *tensor.Tensor) *tensor.Tensor {
+func (l MeanSquaredError) Call(yTrue, yPred *tensor.Tensor) *tensor.Tensor {
+	return reduceElems(l.elems(yTrue, yPred), l.Reduction)
+}
+
+// PerExample implements PerExampleLoss.
+func (l MeanSquaredError) PerExample(yTrue, yPred *tensor.Tensor) *tensor.Tensor {
+	return meanLast(l.elems(yTrue, yPred))
+}
+
+// LossReduction implements PerExampleLoss.
+func (l MeanSquaredError) LossReduction() Reduction { return l.Reduction }
+
+func (MeanSquaredError) elems(yTrue, yPred *tensor.Tensor) *tensor.Tensor {
 	yTrue = matchTargets(yTrue, yPred)
-	return yPred.Sub(yTrue).Square().Mean()
+	return yPred.Sub(yTrue).Square()
+}
+
+// reduceElems reduces elementwise losses whose per-example value is their
+// mean over the last axis. The default reduction is the mean of them all,
+// which equals the mean of the per-example means and skips a step.
+func reduceElems(elems *tensor.Tensor, r Reduction) *tensor.Tensor {
+	if r.isDefault() {
+		return elems.Mean()
+	}
+	return reduce(meanLast(elems), r)
 }
 
 // matchTargets reshapes targets of shape (n) to predictions of shape (n, 1)
@@ -229,6 +296,10 @@ var registry = map[string]func() Loss{
 	"poisson":                         func() Loss { return Poisson{} },
 	"hinge":                           func() Loss { return Hinge{} },
 	"squared_hinge":                   func() Loss { return SquaredHinge{} },
+	"categorical_hinge":               func() Loss { return CategoricalHinge{} },
+	"cosine_similarity":               func() Loss { return CosineSimilarity{} },
+	"binary_focal_crossentropy":       func() Loss { return BinaryFocalCrossentropy{} },
+	"categorical_focal_crossentropy":  func() Loss { return CategoricalFocalCrossentropy{} },
 }
 
 // Get returns the loss with the given Keras name or alias, with defaults.
@@ -253,6 +324,9 @@ func Names() []string {
 // no settings (or only default ones), e.g. "MeanAbsoluteError", so that it can
 // be saved and loaded by name; ok is false for any other loss.
 func KerasClass(l Loss) (class string, ok bool) {
+	if r, isPer := l.(PerExampleLoss); isPer && !r.LossReduction().isDefault() {
+		defer func() { ok = false }()
+	}
 	switch v := l.(type) {
 	case MeanAbsoluteError, *MeanAbsoluteError:
 		return "MeanAbsoluteError", true
@@ -274,6 +348,18 @@ func KerasClass(l Loss) (class string, ok bool) {
 		return "Hinge", true
 	case SquaredHinge, *SquaredHinge:
 		return "SquaredHinge", true
+	case CategoricalHinge, *CategoricalHinge:
+		return "CategoricalHinge", true
+	case CosineSimilarity, *CosineSimilarity:
+		return "CosineSimilarity", true
+	case BinaryFocalCrossentropy:
+		return "BinaryFocalCrossentropy", v == BinaryFocalCrossentropy{}
+	case *BinaryFocalCrossentropy:
+		return "BinaryFocalCrossentropy", *v == BinaryFocalCrossentropy{}
+	case CategoricalFocalCrossentropy:
+		return "CategoricalFocalCrossentropy", v == CategoricalFocalCrossentropy{}
+	case *CategoricalFocalCrossentropy:
+		return "CategoricalFocalCrossentropy", *v == CategoricalFocalCrossentropy{}
 	}
 	return "", false
 }

@@ -265,7 +265,7 @@ func TestGet(t *testing.T) {
 	// Get gives Keras's defaults: probabilities, not logits.
 	for _, name := range []string{"sparse_categorical_crossentropy", "categorical_crossentropy", "binary_crossentropy"} {
 		l, _ := losses.Get(name)
-		if s := fmt.Sprintf("%+v", l); s != "{FromLogits:false}" && s != "{FromLogits:false LabelSmoothing:0}" {
+		if s := fmt.Sprintf("%+v", l); s != "{FromLogits:false Reduction:}" && s != "{FromLogits:false LabelSmoothing:0 Reduction:}" {
 			t.Errorf("Get(%q) = %+v, want FromLogits false and no label smoothing", name, l)
 		}
 	}

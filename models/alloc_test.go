@@ -4,8 +4,12 @@ import (
 	"io"
 	"testing"
 
+	"github.com/neuron-go/neuron/activations"
 	"github.com/neuron-go/neuron/internal/course"
+	"github.com/neuron-go/neuron/layers"
+	"github.com/neuron-go/neuron/losses"
 	"github.com/neuron-go/neuron/models"
+	"github.com/neuron-go/neuron/optimizers"
 	"github.com/neuron-go/neuron/tensor"
 )
 
@@ -106,6 +110,47 @@ func TestResidualCNNTrainStepDoesNotAllocate(t *testing.T) {
 	}
 	step := func() {
 		m.TrainStep(x, y)
+		arena.Reset()
+	}
+	step()
+	if allocs := testing.AllocsPerRun(10, step); allocs != 0 {
+		t.Errorf("a training step allocates %v times, want 0", allocs)
+	}
+}
+
+// TestTransformerTrainStepDoesNotAllocate checks a training step of a
+// transformer encoder classifier (Embedding, PositionEmbedding, every
+// attention layer with dropout and masks, LayerNormalization, Dense on
+// sequences, pooling): no heap allocation.
+func TestTransformerTrainStepDoesNotAllocate(t *testing.T) {
+	tokens, mask := models.Input([]int{16}, "tokens"), models.Input([]int{16, 16}, "mask")
+	x := models.Apply(&layers.Embedding{InputDim: 20, OutputDim: 16}, tokens)
+	x = models.Apply(&layers.Add{}, x, models.Apply(&layers.PositionEmbedding{SequenceLength: 16}, x))
+	a := models.Apply(&layers.MultiHeadAttention{NumHeads: 4, KeyDim: 4, Dropout: 0.1, AttentionMask: true, UseCausalMask: true}, x, x, x, mask)
+	x = models.Apply(&layers.LayerNormalization{Epsilon: 1e-6}, models.Apply(&layers.Add{}, x, a))
+	f := models.Apply(&layers.Dense{Units: 16}, models.Apply(&layers.Dense{Units: 32, Activation: activations.ReLU}, x))
+	x = models.Apply(&layers.LayerNormalization{Epsilon: 1e-6}, models.Apply(&layers.Add{}, x, f))
+	x = models.Apply(&layers.Attention{UseScale: true, Dropout: 0.1}, x, x)
+	x = models.Apply(&layers.AdditiveAttention{}, x, x)
+	out := models.Apply(&layers.Dense{Units: 3, Activation: activations.Softmax}, models.Apply(&layers.GlobalAveragePooling1D{}, x))
+	m, err := models.NewModel([]*models.Node{tokens, mask}, []*models.Node{out})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := m.Compile(models.CompileConfig{Optimizer: optimizers.NewAdam(), Loss: losses.SparseCategoricalCrossentropy{}}); err != nil {
+		t.Fatal(err)
+	}
+	arena := tensor.NewArena()
+	xs := []*tensor.Tensor{tensor.Zeros(32, 16).InArena(arena), tensor.Full(1, 32, 16, 16).InArena(arena)}
+	y := []*tensor.Tensor{tensor.Zeros(32)}
+	for i := range xs[0].Data() {
+		xs[0].Data()[i] = float32(i % 20)
+	}
+	for i := range y[0].Data() {
+		y[0].Data()[i] = float32(i % 3)
+	}
+	step := func() {
+		m.TrainStep(xs, y)
 		arena.Reset()
 	}
 	step()

@@ -46,6 +46,9 @@ func (m *Sequential) Compile(cfg CompileConfig) error {
 	if cfg.Loss == nil {
 		return errors.New("models: compile: Loss is nil; pick one, e.g. losses.SparseCategoricalCrossentropy{}")
 	}
+	if err := checkLossReduction("Loss", cfg.Loss); err != nil {
+		return err
+	}
 	if cfg.Optimizer == nil {
 		o, err := optimizers.Get("rmsprop")
 		if err != nil {
@@ -97,4 +100,23 @@ func (m *Sequential) SetLearningRate(lr float64) {
 	if m.optimizer != nil {
 		m.optimizer.SetLR(lr)
 	}
+}
+
+// checkLossReduction refuses a loss whose Reduction Fit cannot train on:
+// an unknown one, or "none", which gives one value per example where a
+// step needs one number.
+func checkLossReduction(what string, l losses.Loss) error {
+	p, ok := l.(losses.PerExampleLoss)
+	if !ok {
+		return nil
+	}
+	r := p.LossReduction()
+	if err := r.Check(); err != nil {
+		return fmt.Errorf("models: compile: %s: %w", what, err)
+	}
+	if r == losses.None {
+		return fmt.Errorf("models: compile: %s has Reduction %q, which returns one loss per example; training needs one number per batch, so use %q (the default) or %q",
+			what, r, losses.SumOverBatchSize, losses.Sum)
+	}
+	return nil
 }

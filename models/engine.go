@@ -315,6 +315,14 @@ func (e *engine) fitLoop(cfg FitConfig, src batchSource, val *valData, run *fitR
 			return h, e.endTraining(cfg, nil, stopOrErr(err))
 		}
 	}
+	// The callbacks that want OnBatchBegin, found once rather than every step.
+	var beginners []callbacks.BatchBeginner
+	var beginnerIdx []int
+	for i, cb := range cfg.Callbacks {
+		if b, ok := cb.(callbacks.BatchBeginner); ok {
+			beginners, beginnerIdx = append(beginners, b), append(beginnerIdx, i)
+		}
+	}
 	var lastLogs callbacks.Logs
 	arena := e.arena
 	out := e.out()
@@ -350,6 +358,15 @@ func (e *engine) fitLoop(cfg FitConfig, src batchSource, val *valData, run *fitR
 		stop := false
 		step := run.firstStep(e, epoch, &loss)
 		for ; steps <= 0 || step < steps; step++ {
+			for i, cb := range beginners {
+				run.at("OnBatchBegin", beginnerIdx[i])
+				if err := cb.OnBatchBegin(step); err != nil {
+					if !errors.Is(err, callbacks.ErrStopTraining) {
+						return h, e.endTraining(cfg, lastLogs, err)
+					}
+					stop = true // as Keras, after this step
+				}
+			}
 			xs, ys, rows, ok, err := src.next(step)
 			if err != nil {
 				return h, e.endTraining(cfg, lastLogs, err)

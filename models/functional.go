@@ -530,6 +530,9 @@ func (m *Model) Compile(cfg CompileConfig) error {
 		}
 		if h.loss != nil {
 			nLoss++
+			if err := checkLossReduction(fmt.Sprintf("the loss of output %q", name), h.loss); err != nil {
+				return err
+			}
 		}
 		h.weight = 1
 		if w, ok := cfg.LossWeights[name]; ok {

@@ -53,8 +53,13 @@ func killChild(dir, out string) error {
 		return err
 	}
 	backup := &saving.BackupAndRestore{Dir: dir, SaveEvery: 3, Log: os.Stderr}
+	// MinDelta 10 makes every epoch after the first a plateau: the rate
+	// falls at epochs 2 and 4, with a cooldown between, and the CSV file
+	// records it; both must come out of the kills as if there were none.
+	plateau := &callbacks.ReduceLROnPlateau{Monitor: "loss", Patience: 1, MinDelta: 10, Cooldown: 1, Factor: 0.5}
+	csv := &callbacks.CSVLogger{Filename: out + ".csv"}
 	_, err = m.Fit(x, y, models.FitConfig{Epochs: 4, BatchSize: 32, Verbose: models.Silent,
-		Callbacks: []callbacks.Callback{backup}})
+		Callbacks: []callbacks.Callback{plateau, csv, backup}})
 	if err != nil {
 		return err
 	}
@@ -177,6 +182,14 @@ func TestKillAndResume(t *testing.T) {
 	}
 	if got := finalHash(out); got != want {
 		t.Fatalf("after %d kills the weights are %s, want %s\n%s", kills, got, want, stderr)
+	}
+	refCSV, err1 := os.ReadFile(refOut + ".csv")
+	gotCSV, err2 := os.ReadFile(out + ".csv")
+	if err := errors.Join(err1, err2); err != nil {
+		t.Fatal(err)
+	}
+	if !bytes.Equal(gotCSV, refCSV) || !bytes.Contains(refCSV, []byte(",0.0005000000237487257,")) {
+		t.Fatalf("after %d kills the CSV log is\n%s\nwant\n%s", kills, gotCSV, refCSV)
 	}
 	if strings.Contains(stderr.String(), "skipping") {
 		t.Fatalf("the final run found a damaged backup:\n%s", stderr)

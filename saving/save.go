@@ -425,6 +425,11 @@ type lossConfig struct {
 
 // marshalLoss returns the saved form of a built-in loss.
 func marshalLoss(l losses.Loss) ([]byte, error) {
+	if r, ok := l.(losses.PerExampleLoss); ok {
+		if red := r.LossReduction(); red != "" && red != losses.SumOverBatchSize {
+			return nil, fmt.Errorf("loss %T with Reduction %q cannot be saved: only the default reduction can", l, red)
+		}
+	}
 	var class string
 	var fromLogits *bool
 	var smoothing float32

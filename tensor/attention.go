@@ -422,6 +422,12 @@ func (a *attnTask) backwardPair(i int) {
 	}
 	// dS = P ⊙ (dP − Σ dP⊙P), row by row; excluded probabilities are 0
 	// (or constant), so their scores get no gradient through FillSet.
+	// The products with K and Q below want c·dS (the scores were
+	// c·Q·Kᵀ), except with ScaleWeight, whose gradient needs dS itself.
+	scale := a.c
+	if a.needScores || a.needW {
+		scale = 1
+	}
 	for t := range T {
 		pr, dr := p[t*S:(t+1)*S], ds[t*S:(t+1)*S]
 		var dot float32
@@ -429,7 +435,7 @@ func (a *attnTask) backwardPair(i int) {
 			dot += v * dr[j]
 		}
 		for j, v := range pr {
-			dr[j] = v * (dr[j] - dot)
+			dr[j] = scale * (v * (dr[j] - dot))
 		}
 	}
 	if a.needScores {
@@ -440,8 +446,8 @@ func (a *attnTask) backwardPair(i int) {
 		}
 		return
 	}
-	c := a.c
 	if a.needW {
+		c := a.c
 		// dS·K once, for both dQ and the scale weight's ⟨Q, dS·K⟩.
 		tmp := a.tmp[i*T*dk : (i+1)*T*dk]
 		gemm.Sgemm(false, false, T, dk, S, ds, S, a.k.data[ko:], H*dk, 0, tmp, dk)
@@ -469,13 +475,8 @@ func (a *attnTask) backwardPair(i int) {
 		for j := range ds {
 			ds[j] *= c
 		}
-	} else {
-		for j := range ds {
-			ds[j] *= c
-		}
-		if a.needQ {
-			gemm.Sgemm(false, false, T, dk, S, ds, S, a.k.data[ko:], H*dk, 1, a.q.grad[qo:], H*dk)
-		}
+	} else if a.needQ {
+		gemm.Sgemm(false, false, T, dk, S, ds, S, a.k.data[ko:], H*dk, 1, a.q.grad[qo:], H*dk)
 	}
 	if a.needK {
 		gemm.Sgemm(true, false, S, dk, T, ds, S, a.q.data[qo:], H*dk, 1, a.k.grad[ko:], H*dk)

@@ -63,6 +63,8 @@ func TestGradients(t *testing.T) {
 		{"Mean", func(x ...*tensor.Tensor) *tensor.Tensor { return x[0].Mean() }, []*tensor.Tensor{sym(1, 3, 4)}},
 		{"SumAxis/0", func(x ...*tensor.Tensor) *tensor.Tensor { return x[0].SumAxis(0, false) }, []*tensor.Tensor{sym(1, 3, 4)}},
 		{"SumAxis/-1 keep", func(x ...*tensor.Tensor) *tensor.Tensor { return x[0].SumAxis(-1, true) }, []*tensor.Tensor{sym(1, 2, 3, 4)}},
+		{"MaxAxis/0", func(x ...*tensor.Tensor) *tensor.Tensor { return x[0].MaxAxis(0, false) }, []*tensor.Tensor{sym(1, 3, 4)}},
+		{"MaxAxis/-1 keep", func(x ...*tensor.Tensor) *tensor.Tensor { return x[0].MaxAxis(-1, true) }, []*tensor.Tensor{sym(1, 2, 3, 4)}},
 		{"MeanAxis/1", func(x ...*tensor.Tensor) *tensor.Tensor { return x[0].MeanAxis(1, false) }, []*tensor.Tensor{sym(1, 2, 3, 4)}},
 		{"Softmax", func(x ...*tensor.Tensor) *tensor.Tensor { return x[0].Softmax() }, []*tensor.Tensor{sym(1, 3, 5)}},
 		{"LogSoftmax", func(x ...*tensor.Tensor) *tensor.Tensor { return x[0].LogSoftmax() }, []*tensor.Tensor{sym(1, 3, 5)}},

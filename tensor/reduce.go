@@ -241,3 +241,49 @@ func logSoftmaxBackward(o *Tensor) {
 // from and which of the two it was ("softmax" or "sigmoid"), or nil and "".
 // Losses use it to compute cross-entropy from logits, as Keras does.
 func (t *Tensor) Logits() (*Tensor, string) { return t.logits, t.logitsKind }
+
+// MaxAxis takes the largest value over one axis (negative counts from the
+// end), as ops.max(x, axis). With keepDims the axis stays with size 1. A NaN
+// anywhere along the axis gives NaN. The gradient is shared evenly among
+// the elements equal to the maximum, as TensorFlow's reduce_max gradient
+// (Keras's default backend) shares it.
+func (t *Tensor) MaxAxis(axis int, keepDims bool) *Tensor {
+	outer, n, inner, ax := t.axisSplit("MaxAxis", axis)
+	if n == 0 {
+		panic(shapeErr("MaxAxis", "axis has size 0", t.shape))
+	}
+	out := newOutRaw(reducedShape(t.shape, ax, keepDims), t)
+	for o := 0; o < outer; o++ {
+		for i := 0; i < inner; i++ {
+			m := t.data[o*n*inner+i]
+			for k := 1; k < n && m == m; k++ {
+				if v := t.data[(o*n+k)*inner+i]; v > m || v != v {
+					m = v
+				}
+			}
+			out.data[o*inner+i] = m
+		}
+	}
+	return record(out, "MaxAxis", []*Tensor{t}, func(o *Tensor) {
+		for a := 0; a < outer; a++ {
+			for i := 0; i < inner; i++ {
+				m := o.data[a*inner+i]
+				ties := 0
+				for k := 0; k < n; k++ {
+					if t.data[(a*n+k)*inner+i] == m {
+						ties++
+					}
+				}
+				if ties == 0 {
+					continue // NaN: no element equals it
+				}
+				g := o.grad[a*inner+i] / float32(ties)
+				for k := 0; k < n; k++ {
+					if j := (a*n+k)*inner + i; t.data[j] == m {
+						t.grad[j] += g
+					}
+				}
+			}
+		}
+	})
+}

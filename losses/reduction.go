@@ -1,0 +1,123 @@
+package losses
+
+import (
+	"fmt"
+
+	"github.com/neuron-go/neuron/tensor"
+)
+
+// Reduction is how a loss turns its per-example values into what Call
+// returns: Keras's reduction argument.
+type Reduction string
+
+// The reductions Keras offers. The zero value "" is SumOverBatchSize.
+const (
+	// SumOverBatchSize is the sum of the (weighted) per-example losses
+	// divided by their number: Keras's default "sum_over_batch_size" (and
+	// "mean"). With sample weights the divisor is still the number of
+	// values, not the sum of the weights.
+	SumOverBatchSize Reduction = "sum_over_batch_size"
+	// Sum is the sum of the (weighted) per-example losses: "sum".
+	Sum Reduction = "sum"
+	// MeanWithSampleWeight divides the weighted sum by the sum of the
+	// sample weights: "mean_with_sample_weight". Without weights it is
+	// SumOverBatchSize.
+	MeanWithSampleWeight Reduction = "mean_with_sample_weight"
+	// None returns the per-example losses unreduced: "none". Such a loss
+	// cannot be trained on by Fit, which needs one number per batch.
+	None Reduction = "none"
+)
+
+// Check returns an error unless r is one of Keras's reductions.
+func (r Reduction) Check() error {
+	switch r {
+	case "", SumOverBatchSize, "mean", Sum, MeanWithSampleWeight, None:
+		return nil
+	}
+	return fmt.Errorf("losses: Reduction must be %q, %q, %q or %q, got %q", SumOverBatchSize, Sum, MeanWithSampleWeight, None, string(r))
+}
+
+// isDefault reports whether r averages over the values (Keras's default).
+func (r Reduction) isDefault() bool { return r == "" || r == SumOverBatchSize || r == "mean" }
+
+// PerExampleLoss is a loss that can give its values before reduction, as
+// Keras's loss functions (keras.losses.mean_squared_error, …) do. Every loss
+// of this package is one. The models weight these values when Fit or
+// Evaluate get sample or class weights, and a custom loss needs to be one
+// to be trained with weights.
+type PerExampleLoss interface {
+	Loss
+	// PerExample returns the unreduced losses: shape (batch) for
+	// predictions of shape (batch, d), or (batch, d1, …) for predictions
+	// with more axes (the last one is reduced).
+	PerExample(yTrue, yPred *tensor.Tensor) *tensor.Tensor
+	// LossReduction returns the loss's Reduction.
+	LossReduction() Reduction
+}
+
+// Reduce reduces per-example losses as r says (Keras's reduce_values),
+// without weights.
+func Reduce(values *tensor.Tensor, r Reduction) *tensor.Tensor {
+	switch {
+	case r == None:
+		return values
+	case r == Sum:
+		return values.Sum()
+	}
+	return values.Mean()
+}
+
+// Weighted returns l's loss with each example's value multiplied by its
+// sample weight (a tensor of shape (batch)), then reduced by l's Reduction,
+// as Keras's Loss.__call__(y_true, y_pred, sample_weight) does.
+func Weighted(l PerExampleLoss, yTrue, yPred, sampleWeight *tensor.Tensor) *tensor.Tensor {
+	values := l.PerExample(yTrue, yPred)
+	r := l.LossReduction()
+	if sampleWeight == nil {
+		return Reduce(values, r)
+	}
+	w := sampleWeight
+	if values.Rank() != 1 || w.Rank() != 1 {
+		shape := make([]int, max(values.Rank(), 1))
+		for i := range shape {
+			shape[i] = 1
+		}
+		shape[0] = w.Size()
+		w = w.Reshape(shape...)
+	}
+	values = values.Mul(w)
+	if r == MeanWithSampleWeight {
+		// Keras: sum(values·w) / sum(w), 0 when the weights sum to 0.
+		var s float64
+		for _, v := range sampleWeight.Data() {
+			s += float64(v)
+		}
+		if s == 0 {
+			return values.Sum().MulScalar(0)
+		}
+		return values.Sum().MulScalar(float32(1 / s))
+	}
+	return Reduce(values, r)
+}
+
+// reduce applies l's reduction to per-example values; it is what Call
+// does outside its fast paths.
+func reduce(values *tensor.Tensor, r Reduction) *tensor.Tensor { return Reduce(values, r) }
+
+// meanLast averages over the last axis (Keras's axis=-1 in its loss
+// functions), leaving one value per example. A rank-1 tensor holds one
+// value per example already.
+func meanLast(t *tensor.Tensor) *tensor.Tensor {
+	if t.Rank() <= 1 {
+		return t
+	}
+	return t.MeanAxis(-1, false)
+}
+
+// sumLast is meanLast's sum.
+func sumLast(t *tensor.Tensor) *tensor.Tensor {
+	if t.Rank() <= 1 {
+		return t
+	}
+	return t.SumAxis(-1, false)
+}
