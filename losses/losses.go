@@ -27,6 +27,15 @@ import (
 const Epsilon = 1e-7
 
 // Loss computes a scalar loss for a batch.
+//
+// A loss of one's own needs only Name and Call. Fit and Evaluate hand Call
+// the targets as they were given, as Keras hands y_true to a custom loss:
+// integer class labels of shape (batch) stay so. They check only that the
+// targets have a row per example and are finite, unless the loss declares
+// what it takes: LabelChecker for integer class labels (the labels are then
+// checked to be class indices of the output), TargetChecker for anything
+// else. To be trained with sample or class weights a loss also implements
+// PerExampleLoss.
 type Loss interface {
 	// Name returns the Keras name, e.g. "sparse_categorical_crossentropy".
 	Name() string
@@ -39,7 +48,9 @@ type Loss interface {
 
 // LabelChecker is implemented by losses that take integer class labels; the
 // model calls it on the data before training so that a bad label is an error
-// naming its position, not a panic.
+// naming its position, not a panic. A loss of one's own on integer labels
+// declares them by implementing it, usually with CheckSparseLabels (see the
+// models package's example of a custom loss on integer labels).
 type LabelChecker interface {
 	// CheckLabels returns an error if yTrue does not suit predictions whose
 	// last axis has classes entries.

@@ -63,17 +63,25 @@ func (m *MeanError) Result() float64 {
 }
 
 // Update implements Metric.
-func (m *MeanError) Update(yTrue, yPred *tensor.Tensor) {
+func (m *MeanError) Update(yTrue, yPred *tensor.Tensor) { m.updateRows(yTrue, yPred, nil) }
+
+// updateRows adds the per-example errors, each counted by its weight in
+// sw (1 if sw is nil).
+func (m *MeanError) updateRows(yTrue, yPred, sw *tensor.Tensor) {
 	p, t := yPred.Data(), yTrue.Data()
 	if len(p) != len(t) {
 		panic(fmt.Sprintf("metrics: %s: targets %v and predictions %v differ in size", m.name, yTrue.Shape(), yPred.Shape()))
 	}
 	cols := 1
-	if yPred.Rank() > 0 {
+	if yPred.Rank() > 1 {
 		cols = yPred.Dim(-1)
 	}
 	if cols == 0 {
 		return
+	}
+	var w []float32
+	if sw != nil {
+		w = weightsOf(m.name, sw, len(p)/cols)
 	}
 	for r := 0; r < len(p); r += cols {
 		var s float64
@@ -88,8 +96,12 @@ func (m *MeanError) Update(yTrue, yPred *tensor.Tensor) {
 				s += d * d
 			}
 		}
-		m.sum += s / float64(cols)
-		m.count++
+		wt := 1.0
+		if w != nil {
+			wt = float64(w[r/cols])
+		}
+		m.sum += wt * s / float64(cols)
+		m.count += wt
 	}
 }
 

@@ -3,6 +3,7 @@ package models
 import (
 	"errors"
 	"fmt"
+	"slices"
 
 	"github.com/neuron-go/neuron/losses"
 	"github.com/neuron-go/neuron/metrics"
@@ -19,6 +20,13 @@ type CompileConfig struct {
 	// Model with several outputs a list gives, as in Keras, one metric per
 	// output (in the order of the outputs); OutputMetrics gives any number.
 	Metrics []metrics.Metric
+	// WeightedMetrics are metrics that count each example by its sample
+	// or class weight (Fit's SampleWeight and ClassWeight, Evaluate's
+	// SampleWeight), as Keras's weighted_metrics; without weights they are
+	// the plain metric. Each must implement metrics.WeightedMetric. Its log
+	// key is its name, or "weighted_" and its name when a metric of Metrics
+	// has that name, as in Keras. Only for a model with one output.
+	WeightedMetrics []metrics.Metric
 
 	// The per-output settings of a functional Model, keyed by output name
 	// (Model.OutputNames), as Keras's dicts for loss, loss_weights and
@@ -69,12 +77,16 @@ func (m *Sequential) Compile(cfg CompileConfig) error {
 		}
 		seen[mt.Name()] = true
 	}
-	m.optimizer, m.loss, m.metrics = cfg.Optimizer, cfg.Loss, cfg.Metrics
 	keys := make([]string, len(cfg.Metrics))
 	for i, mt := range cfg.Metrics {
 		keys[i] = mt.Name()
 	}
-	m.heads = []head{{loss: cfg.Loss, weight: 1, metrics: cfg.Metrics, keys: keys}}
+	h := head{loss: cfg.Loss, weight: 1, metrics: cfg.Metrics, keys: keys}
+	if err := h.addWeighted(cfg.WeightedMetrics, seen); err != nil {
+		return err
+	}
+	m.optimizer, m.loss, m.metrics = cfg.Optimizer, cfg.Loss, h.metrics
+	m.heads = []head{h}
 	m.compiled = true
 	if err := m.ensureBuilt(); err == nil {
 		m.optimizer.Build(m.weights)
@@ -117,6 +129,39 @@ func checkLossReduction(what string, l losses.Loss) error {
 	if r == losses.None {
 		return fmt.Errorf("models: compile: %s has Reduction %q, which returns one loss per example; training needs one number per batch, so use %q (the default) or %q",
 			what, r, losses.SumOverBatchSize, losses.Sum)
+	}
+	return nil
+}
+
+// addWeighted appends the weighted metrics to h, keyed as Keras keys them;
+// seen holds the keys in use and gets theirs.
+func (h *head) addWeighted(ws []metrics.Metric, seen map[string]bool) error {
+	if len(ws) == 0 {
+		return nil
+	}
+	h.metrics = append([]metrics.Metric(nil), h.metrics...)
+	h.weighted = make([]bool, len(h.metrics), len(h.metrics)+len(ws))
+	for i, mt := range ws {
+		if isNilValue(mt) {
+			return fmt.Errorf("models: compile: WeightedMetrics[%d] is nil", i)
+		}
+		if _, ok := mt.(metrics.WeightedMetric); !ok {
+			return fmt.Errorf("models: compile: WeightedMetrics[%d] (%T, %q) cannot weight examples: it needs an UpdateWeighted method (metrics.WeightedMetric)", i, mt, mt.Name())
+		}
+		if slices.ContainsFunc(h.metrics, func(o metrics.Metric) bool { return sameMetric(o, mt) }) {
+			return fmt.Errorf("models: compile: WeightedMetrics[%d] (%q) is also in Metrics; give each list its own metric value, as a metric keeps a running state", i, mt.Name())
+		}
+		key := mt.Name()
+		if seen[key] {
+			key = "weighted_" + key
+		}
+		if seen[key] {
+			return fmt.Errorf("models: compile: WeightedMetrics[%d]: name %q is used twice", i, mt.Name())
+		}
+		seen[key] = true
+		h.metrics = append(h.metrics, mt)
+		h.keys = append(h.keys, key)
+		h.weighted = append(h.weighted, true)
 	}
 	return nil
 }

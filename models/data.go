@@ -86,13 +86,23 @@ func (e *engine) checkY(op string, names []string, xs, ys []Array) error {
 			return err
 		}
 		out := e.net.outShapes[i]
-		if lc, ok := e.heads[i].loss.(losses.LabelChecker); ok {
+		loss := e.heads[i].loss
+		if lc, ok := loss.(losses.LabelChecker); ok {
 			if err := checkLabels(op, arg, lc, y, out[len(out)-1]); err != nil {
 				return err
 			}
 			continue
 		}
-		if !equalShape(ys[1:], out) && prodShape(ys[1:]) != prodShape(out) {
+		if tc, ok := loss.(losses.TargetChecker); ok {
+			if err := tc.CheckTargets(ys[1:], out); err != nil {
+				return fmt.Errorf("models: %s: %s has %w", op, arg, err)
+			}
+			continue
+		}
+		// A loss of one's own that declares nothing takes y as it is, as in
+		// Keras; an output without a loss keeps the elementwise rule, for
+		// its metrics.
+		if loss == nil && !equalShape(ys[1:], out) && prodShape(ys[1:]) != prodShape(out) {
 			return fmt.Errorf("models: %s: %s has per-example shape %v, model outputs %v", op, arg, ys[1:], out)
 		}
 	}

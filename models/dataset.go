@@ -141,18 +141,18 @@ func (s *datasetSource) read() (el data.Element, ok bool, err error) {
 	return el, true, nil
 }
 
-func (s *datasetSource) next(int) (xs, ys []*tensor.Tensor, rows int, ok bool, err error) {
+func (s *datasetSource) next(int) (xs, ys []*tensor.Tensor, sw *tensor.Tensor, rows int, ok bool, err error) {
 	el, ok, err := s.read()
 	if !ok || err != nil {
-		return nil, nil, 0, ok, err
+		return nil, nil, nil, 0, ok, err
 	}
 	if err := s.check(el, true); err != nil {
-		return nil, nil, 0, false, err
+		return nil, nil, nil, 0, false, err
 	}
 	// A view bound to the arena: the element itself stays as it was.
 	s.xs[0] = tensor.FromSlice(el.X.Data(), el.X.Shape()...).InArena(s.arena)
 	s.ys[0] = el.Y
-	return s.xs[:], s.ys[:], el.X.Dim(0), true, nil
+	return s.xs[:], s.ys[:], nil, el.X.Dim(0), true, nil
 }
 
 // check refuses a batch that does not fit the model.
@@ -246,6 +246,8 @@ func (e *engine) fitDataset(ds *data.Dataset, cfg FitConfig) (h *History, err er
 		return nil, fmt.Errorf("models: fit: ValidationSplit %v is for arrays; split the dataset (Take, Skip) and pass ValidationData", cfg.ValidationSplit)
 	case cfg.BatchSize != 0:
 		return nil, fmt.Errorf("models: fit: BatchSize %d is for arrays; a dataset is batched by its Batch", cfg.BatchSize)
+	case cfg.SampleWeight != nil || cfg.ClassWeight != nil:
+		return nil, fmt.Errorf("models: fit: SampleWeight and ClassWeight are for arrays; FitDataset does not weight examples yet")
 	}
 	if err := checkVerbose("fit", cfg.Verbose); err != nil {
 		return nil, err
@@ -304,7 +306,7 @@ func (e *engine) evaluateSource(src *datasetSource, steps int, verbose Verbosity
 			if h.loss == nil {
 				continue
 			}
-			v := h.loss.Call(el.Y, preds[i]).Item()
+			v := h.lossOn(el.Y, preds[i], nil).Item()
 			if multi {
 				h.tracker.add(float64(v), rows)
 			}
@@ -314,9 +316,7 @@ func (e *engine) evaluateSource(src *datasetSource, steps int, verbose Verbosity
 			total += float64(v)
 		}
 		loss.add(total, rows)
-		for _, mt := range e.heads[0].metrics {
-			mt.Update(el.Y, preds[0])
-		}
+		e.heads[0].updateMetrics(el.Y, preds[0], nil)
 		arena.Reset()
 		if bar != nil {
 			bar.Update(step+1, barValues(e.currentLogs(loss.result())), false)
@@ -344,6 +344,9 @@ func (e *engine) evaluateDataset(ds *data.Dataset, cfg EvaluateConfig) (logs map
 	}
 	if err := e.datasetArgs("evaluate", ds, cfg.BatchSize, cfg.Steps, cfg.Verbose); err != nil {
 		return nil, err
+	}
+	if cfg.SampleWeight != nil {
+		return nil, fmt.Errorf("models: evaluate: SampleWeight is for arrays; EvaluateDataset does not weight examples yet")
 	}
 	src := newDatasetSource(e, "evaluate", "the dataset", ds, 0)
 	if e.net == nil {

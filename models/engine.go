@@ -85,9 +85,12 @@ type head struct {
 	weight  float64
 	metrics []metrics.Metric
 	keys    []string // the metrics' log keys
-	lossKey string   // "<name>_loss" when the model has several losses
-	tracker lossTracker
-	resume  lossTracker // the tracker's value where a resumed epoch starts
+	// weighted marks the metrics of WeightedMetrics, which get the sample
+	// weights (metrics.WeightedMetric).
+	weighted []bool
+	lossKey  string // "<name>_loss" when the model has several losses
+	tracker  lossTracker
+	resume   lossTracker // the tracker's value where a resumed epoch starts
 }
 
 // Random streams derived from the seed, one per purpose, so that adding a
@@ -124,7 +127,9 @@ func (e *engine) out() io.Writer {
 // and returns the batch loss (regularization included, as in Keras). With
 // several outputs the loss is Keras's Σ weight·loss over the outputs, and
 // each output's own (unweighted) loss goes to its tracker.
-func (e *engine) trainStep(xb, yb []*tensor.Tensor) float64 {
+//
+// sw holds the batch's sample weights, or is nil.
+func (e *engine) trainStep(xb, yb []*tensor.Tensor, sw *tensor.Tensor) float64 {
 	preds := e.forward(xb, true)
 	var loss *tensor.Tensor
 	multi := len(e.heads) > 1
@@ -133,7 +138,7 @@ func (e *engine) trainStep(xb, yb []*tensor.Tensor) float64 {
 		if h.loss == nil {
 			continue
 		}
-		l := h.loss.Call(yb[i], preds[i])
+		l := h.lossOn(yb[i], preds[i], sw)
 		if multi {
 			h.tracker.add(float64(l.Item()), yb[i].Dim(0))
 		}
@@ -167,10 +172,7 @@ func (e *engine) trainStep(xb, yb []*tensor.Tensor) float64 {
 		if len(e.heads[i].metrics) == 0 {
 			continue
 		}
-		pred := preds[i].Detach()
-		for _, mt := range e.heads[i].metrics {
-			mt.Update(yb[i], pred)
-		}
+		e.heads[i].updateMetrics(yb[i], preds[i].Detach(), sw)
 	}
 	return float64(loss.Item())
 }
@@ -249,6 +251,11 @@ func (e *engine) fit(x, y []Array, cfg FitConfig) (h *History, err error) {
 		return nil, fmt.Errorf("models: fit: %w", err)
 	}
 
+	sw, err := e.fitWeights(cfg, y)
+	if err != nil {
+		return nil, err
+	}
+
 	// Validation data: given, or the last rows of every array before
 	// shuffling (Keras's train_validation_split: split_at =
 	// floor(n·(1−split))).
@@ -273,6 +280,14 @@ func (e *engine) fit(x, y []Array, cfg FitConfig) (h *History, err error) {
 			return nil, fmt.Errorf("models: fit: ValidationData.X must hold texts (data.Strings) for the same inputs as x")
 		}
 		val = &valData{x: vx, y: vy}
+		if cfg.ValidationData.SampleWeight != nil {
+			if err := e.checkWeightedLosses("fit"); err != nil {
+				return nil, err
+			}
+			if val.sw, err = readSampleWeights("fit", "ValidationData.SampleWeight", cfg.ValidationData.SampleWeight, shapeOf(vy[0])[0]); err != nil {
+				return nil, err
+			}
+		}
 	case cfg.ValidationSplit > 0:
 		n := x[0].Dim(0)
 		splitAt := int(math.Floor(float64(n) * (1 - cfg.ValidationSplit)))
@@ -290,12 +305,21 @@ func (e *engine) fit(x, y []Array, cfg FitConfig) (h *History, err error) {
 			ty[i] = rowsRange(a, 0, splitAt)
 		}
 		x, y = tx, ty
+		if cfg.SampleWeight != nil {
+			// Keras splits the sample weights with the data; class weights
+			// weight only the training loss.
+			val.sw = sw[splitAt:]
+		}
+		if sw != nil {
+			sw = sw[:splitAt]
+		}
 	}
 
 	n := x[0].Dim(0)
 	bs := min(cfg.BatchSize, n)
-	src := newArraySource(e, x, y, bs, !cfg.NoShuffle, e.scratch())
+	src := newArraySource(e, x, y, sw, bs, !cfg.NoShuffle, e.scratch())
 	run := e.beginRun(cfg, x, y, val, nil, src.steps()) // for RunState (resume.go)
+	run.sw = sw
 	return e.fitLoop(cfg, src, val, run, bs)
 }
 
@@ -367,14 +391,14 @@ func (e *engine) fitLoop(cfg FitConfig, src batchSource, val *valData, run *fitR
 					stop = true // as Keras, after this step
 				}
 			}
-			xs, ys, rows, ok, err := src.next(step)
+			xs, ys, sws, rows, ok, err := src.next(step)
 			if err != nil {
 				return h, e.endTraining(cfg, lastLogs, err)
 			}
 			if !ok {
 				break
 			}
-			lv := e.trainStep(xs, ys)
+			lv := e.trainStep(xs, ys, sws)
 			arena.Reset()
 			if (math.IsNaN(lv) || math.IsInf(lv, 0)) && !cfg.ContinueOnNaN {
 				return h, e.endTraining(cfg, lastLogs, &NonFiniteError{Op: "fit", Epoch: epoch + 1, Epochs: cfg.Epochs, Step: step + 1, Steps: max(steps, step+1), Loss: lv})
@@ -470,6 +494,7 @@ type valData struct {
 	x, y  []Array
 	ds    *datasetSource
 	steps int
+	sw    []float32 // sample weights, or nil
 }
 
 // validate evaluates the validation data.
@@ -477,7 +502,7 @@ func (e *engine) validate(val *valData, bs int) (map[string]float64, error) {
 	if val.ds != nil {
 		return e.evaluateSource(val.ds, val.steps, Silent)
 	}
-	return e.evaluate(val.x, val.y, bs, Silent)
+	return e.evaluate(val.x, val.y, val.sw, bs, Silent)
 }
 
 // endTraining runs OnTrainEnd and returns the first real error.
@@ -515,17 +540,27 @@ func (e *engine) evaluateChecked(x, y []Array, cfg EvaluateConfig) (logs map[str
 	if cfg.BatchSize == 0 {
 		cfg.BatchSize = 32
 	}
+	sw, err := readSampleWeights("evaluate", "SampleWeight", cfg.SampleWeight, shapeOf(y[0])[0])
+	if err != nil {
+		return nil, err
+	}
+	if sw != nil {
+		if err := e.checkWeightedLosses("evaluate"); err != nil {
+			return nil, err
+		}
+	}
 	x, feed, _, err := e.textInputs("evaluate", e.inNames, x)
 	if err != nil {
 		return nil, err
 	}
 	defer e.useFeed(feed)()
-	return e.evaluate(x, y, cfg.BatchSize, cfg.Verbose)
+	return e.evaluate(x, y, sw, cfg.BatchSize, cfg.Verbose)
 }
 
 // evaluate runs the loss and metrics over batches without recording
-// gradients. The metrics are reset first.
-func (e *engine) evaluate(x, y []Array, bs int, verbose Verbosity) (map[string]float64, error) {
+// gradients, with sample weights sw (one per row) or none. The metrics are
+// reset first.
+func (e *engine) evaluate(x, y []Array, sw []float32, bs int, verbose Verbosity) (map[string]float64, error) {
 	restore := e.noGrad()
 	defer restore()
 	e.net.resetInference()
@@ -547,6 +582,10 @@ func (e *engine) evaluate(x, y []Array, bs int, verbose Verbosity) (map[string]f
 	multi := len(e.heads) > 1
 	for step := 0; step < steps; step++ {
 		lo, hi := step*bs, min((step+1)*bs, n)
+		var swb *tensor.Tensor
+		if sw != nil {
+			swb = tensor.FromSlice(sw[lo:hi], hi-lo)
+		}
 		for i, r := range xr {
 			xb[i] = r.rows(lo, hi).InArena(arena)
 		}
@@ -560,7 +599,7 @@ func (e *engine) evaluate(x, y []Array, bs int, verbose Verbosity) (map[string]f
 			if h.loss == nil {
 				continue
 			}
-			v := h.loss.Call(yb[i], preds[i]).Item()
+			v := h.lossOn(yb[i], preds[i], swb).Item()
 			if multi {
 				h.tracker.add(float64(v), hi-lo)
 			}
@@ -571,9 +610,7 @@ func (e *engine) evaluate(x, y []Array, bs int, verbose Verbosity) (map[string]f
 		}
 		loss.add(total, hi-lo)
 		for i := range e.heads {
-			for _, mt := range e.heads[i].metrics {
-				mt.Update(yb[i], preds[i])
-			}
+			e.heads[i].updateMetrics(yb[i], preds[i], swb)
 		}
 		arena.Reset()
 		if bar != nil {

@@ -12,6 +12,9 @@ type EvaluateConfig struct {
 	Steps int
 	// Verbose selects the progress output (default: a progress bar).
 	Verbose Verbosity
+	// SampleWeight weights each example's loss and its WeightedMetrics, as
+	// Keras's sample_weight: shape (n) or (n, 1), finite and >= 0.
+	SampleWeight Array
 }
 
 // Evaluate returns the loss and metrics of the model on x and y, keyed as in

@@ -60,6 +60,10 @@ type Data struct {
 	// Dataset replaces the arrays for FitDataset: a data.Dataset of
 	// batches, read from its start after each epoch.
 	Dataset *data.Dataset
+	// SampleWeight weights each example's loss in validation, as the third
+	// array of Keras's validation_data=(x, y, sample_weight): shape (n) or
+	// (n, 1), finite and >= 0.
+	SampleWeight Array
 }
 
 // arrays returns the data as one array per input and per output of a model
@@ -113,6 +117,19 @@ type FitConfig struct {
 	NoShuffle bool
 	// Callbacks receive training events.
 	Callbacks []callbacks.Callback
+	// SampleWeight weights each training example's loss, as Keras's
+	// sample_weight: an Array of shape (n) or (n, 1), one finite weight >= 0
+	// per row of x, applied to every output's loss before its reduction
+	// (losses.Weighted), and given to the WeightedMetrics. With
+	// ValidationSplit the last rows' weights weight the validation loss, as
+	// in Keras.
+	SampleWeight Array
+	// ClassWeight weights each training example's loss by the weight of
+	// its class, as Keras's class_weight: the class is the label of integer
+	// targets (rounded) or the argmax of one-hot ones. Every class that
+	// occurs in y needs a weight; only for a model with one output, and not
+	// with SampleWeight. Validation is not weighted.
+	ClassWeight map[int]float64
 	// ContinueOnNaN trains on when a step's loss is NaN or infinite, as
 	// Keras does. By default Fit stops there with a *NonFiniteError that
 	// names the epoch and the step.

@@ -587,6 +587,15 @@ func (m *Model) Compile(cfg CompileConfig) error {
 			h.keys = append(h.keys, key)
 		}
 	}
+	if len(cfg.WeightedMetrics) > 0 {
+		if multi {
+			return fmt.Errorf("models: compile: WeightedMetrics is for a model with one output; this one has %d", len(m.outputs))
+		}
+		if err := heads[0].addWeighted(cfg.WeightedMetrics, keys); err != nil {
+			return err
+		}
+		all = heads[0].metrics
+	}
 	m.optimizer, m.metrics, m.heads = cfg.Optimizer, all, heads
 	m.loss = nil
 	if !multi {

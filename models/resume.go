@@ -50,6 +50,7 @@ type fitRun struct {
 	cb   int
 
 	ds     *datasetSource // the training dataset, for FitDataset
+	sw     []float32       // the training rows' sample weights, or nil
 	fp     *RunFingerprint // computed on first use: it reads all the data
 	resume *resumePoint
 	done   bool
@@ -166,6 +167,16 @@ func (r *fitRun) end(err error) {
 	}
 }
 
+// hashed returns the training arrays the fingerprint covers: the inputs,
+// the targets and the sample weights, if any.
+func (r *fitRun) hashed() []Array {
+	as := append(slices.Clone(r.x), r.y...)
+	if r.sw != nil {
+		as = append(as, tensor.FromSlice(r.sw, len(r.sw)))
+	}
+	return as
+}
+
 // fingerprint describes the run; the data is hashed once per Fit.
 func (r *fitRun) fingerprint() RunFingerprint {
 	if r.fp == nil && r.ds != nil {
@@ -179,7 +190,7 @@ func (r *fitRun) fingerprint() RunFingerprint {
 	}
 	if r.fp == nil {
 		fp := RunFingerprint{
-			Data: hashArrays(append(slices.Clone(r.x), r.y...)...),
+			Data: hashArrays(r.hashed()...),
 			Rows: r.x[0].Dim(0), Seed: r.seed, BatchSize: r.cfg.BatchSize, Shuffle: !r.cfg.NoShuffle,
 			ValidationSplit: r.cfg.ValidationSplit,
 		}

@@ -261,7 +261,7 @@ func (m *Sequential) buildFrom(op string, perExample []int) error {
 // trainStep runs one training step on a batch.
 func (m *Sequential) trainStep(x, y *tensor.Tensor) float64 {
 	m.in1[0], m.out1[0] = x, y
-	return m.engine.trainStep(m.in1[:], m.out1[:])
+	return m.engine.trainStep(m.in1[:], m.out1[:], nil)
 }
 
 // checkLayers returns an error naming the position of the first nil layer:

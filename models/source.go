@@ -16,7 +16,8 @@ type batchSource interface {
 	// next returns the batch of step, one tensor per input and per
 	// output, valid until the next call, and its number of rows; ok is
 	// false when the data ran out before it.
-	next(step int) (xs, ys []*tensor.Tensor, rows int, ok bool, err error)
+	// sw is the batch's sample weights, or nil.
+	next(step int) (xs, ys []*tensor.Tensor, sw *tensor.Tensor, rows int, ok bool, err error)
 }
 
 // arraySource is the batches of in-memory arrays: each epoch a new
@@ -25,6 +26,8 @@ type batchSource interface {
 type arraySource struct {
 	e       *engine
 	x, y    []Array
+	sw      []float32 // sample weights, or nil
+	swb     *tensor.Tensor
 	n, bs   int
 	shuffle bool
 	arena   *tensor.Arena
@@ -34,8 +37,8 @@ type arraySource struct {
 	xShape, yShape [][]int
 }
 
-func newArraySource(e *engine, x, y []Array, bs int, shuffle bool, arena *tensor.Arena) *arraySource {
-	s := &arraySource{e: e, x: x, y: y, n: x[0].Dim(0), bs: bs, shuffle: shuffle, arena: arena}
+func newArraySource(e *engine, x, y []Array, sw []float32, bs int, shuffle bool, arena *tensor.Arena) *arraySource {
+	s := &arraySource{e: e, x: x, y: y, sw: sw, n: x[0].Dim(0), bs: bs, shuffle: shuffle, arena: arena}
 	s.xb, s.xs = make([]*tensor.Tensor, len(x)), make([]*tensor.Tensor, len(x))
 	s.yb, s.ys = make([]*tensor.Tensor, len(y)), make([]*tensor.Tensor, len(y))
 	s.xShape, s.yShape = make([][]int, len(x)), make([][]int, len(y))
@@ -46,6 +49,9 @@ func newArraySource(e *engine, x, y []Array, bs int, shuffle bool, arena *tensor
 	for i, a := range y {
 		s.yShape[i] = shapeOf(a)
 		s.yb[i] = tensor.Zeros(batchShape(s.yShape[i], bs)...)
+	}
+	if sw != nil {
+		s.swb = tensor.Zeros(bs)
 	}
 	s.idx = make([]int, s.n)
 	return s
@@ -64,14 +70,18 @@ func (s *arraySource) beginEpoch(epoch int) error {
 	return nil
 }
 
-func (s *arraySource) next(step int) (xs, ys []*tensor.Tensor, rows int, ok bool, err error) {
+func (s *arraySource) next(step int) (xs, ys []*tensor.Tensor, sw *tensor.Tensor, rows int, ok bool, err error) {
 	lo, hi := step*s.bs, min((step+1)*s.bs, s.n)
 	if lo >= hi {
-		return nil, nil, 0, false, nil
+		return nil, nil, nil, 0, false, nil
 	}
 	copy(s.xs, s.xb)
 	copy(s.ys, s.yb)
+	sws := s.swb
 	if hi-lo != s.bs {
+		if s.sw != nil {
+			sws = tensor.Zeros(hi - lo)
+		}
 		for i := range s.xs {
 			s.xs[i] = tensor.Zeros(batchShape(s.xShape[i], hi-lo)...).InArena(s.arena)
 		}
@@ -85,5 +95,5 @@ func (s *arraySource) next(step int) (xs, ys []*tensor.Tensor, rows int, ok bool
 	for i, a := range s.y {
 		a.TakeRowsInto(s.ys[i], s.idx[lo:hi])
 	}
-	return s.xs, s.ys, hi - lo, true, nil
+	return s.xs, s.ys, takeWeights(sws, s.sw, s.idx[lo:hi]), hi - lo, true, nil
 }
