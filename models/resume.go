@@ -49,7 +49,7 @@ type fitRun struct {
 	hook string
 	cb   int
 
-	ds     *datasetSource // the training dataset, for FitDataset
+	ds     *datasetSource  // the training dataset, for FitDataset
 	sw     []float32       // the training rows' sample weights, or nil
 	fp     *RunFingerprint // computed on first use: it reads all the data
 	resume *resumePoint
