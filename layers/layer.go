@@ -14,7 +14,8 @@
 //     Bidirectional and TimeDistributed, and Masking; masks (Embedding's
 //     MaskZero, Masking) make the recurrent layers skip padding (see
 //     Masked);
-//   - normalization: BatchNormalization, LayerNormalization,
+//   - normalization: BatchNormalization (folded at inference into a linear
+//     Conv2D or Dense before it; see InferenceCache), LayerNormalization,
 //     GroupNormalization, UnitNormalization;
 //   - preprocessing (fixed before training, or computed by Adapt):
 //     Rescaling, Normalization, CategoryEncoding, Discretization, and
@@ -148,9 +149,11 @@ type Seeder interface {
 }
 
 // Fuser is implemented by layers that can run together with the layer after
-// them as one faster operation (Conv2D with ReLU followed by MaxPooling2D).
+// them as one faster operation (Conv2D with ReLU followed by MaxPooling2D;
+// at inference a linear Conv2D or Dense followed by BatchNormalization).
 // The model calls CallFused first; if it returns false, it calls the two
-// layers one by one. The fused result must equal the separate one.
+// layers one by one. The fused result must equal the separate one, bit for
+// bit or, where the layer says so, up to rounding.
 type Fuser interface {
 	CallFused(next Layer, x *tensor.Tensor, training bool) (*tensor.Tensor, bool)
 }

@@ -24,6 +24,70 @@ type Masked interface {
 	CallMasked(x, mask *tensor.Tensor, training bool) (y, outMask *tensor.Tensor)
 }
 
+// MaskedMulti is Masked for layers of several inputs or outputs: the merge
+// layers combine their inputs' masks as Keras's do (the steps all of them
+// keep).
+type MaskedMulti interface {
+	// CallMultiMasked is CallMulti with the inputs' masks (nil entries for
+	// none); it stores the outputs' masks (or nil) in outMasks, which has
+	// the length of outs.
+	CallMultiMasked(xs, masks []*tensor.Tensor, training bool, outs, outMasks []*tensor.Tensor)
+}
+
+// mergeMasks implements MaskedMulti for the elementwise merge layers: the
+// output keeps the steps every input keeps (Keras's Merge.compute_mask).
+func mergeMasks(masks, outMasks []*tensor.Tensor) {
+	outMasks[0] = tensor.MaskAnd(masks...)
+}
+
+// CallMultiMasked implements MaskedMulti.
+func (l *Add) CallMultiMasked(xs, masks []*tensor.Tensor, training bool, outs, outMasks []*tensor.Tensor) {
+	l.CallMulti(xs, training, outs)
+	mergeMasks(masks, outMasks)
+}
+
+// CallMultiMasked implements MaskedMulti.
+func (l *Subtract) CallMultiMasked(xs, masks []*tensor.Tensor, training bool, outs, outMasks []*tensor.Tensor) {
+	l.CallMulti(xs, training, outs)
+	mergeMasks(masks, outMasks)
+}
+
+// CallMultiMasked implements MaskedMulti.
+func (l *Multiply) CallMultiMasked(xs, masks []*tensor.Tensor, training bool, outs, outMasks []*tensor.Tensor) {
+	l.CallMulti(xs, training, outs)
+	mergeMasks(masks, outMasks)
+}
+
+// CallMultiMasked implements MaskedMulti.
+func (l *Average) CallMultiMasked(xs, masks []*tensor.Tensor, training bool, outs, outMasks []*tensor.Tensor) {
+	l.CallMulti(xs, training, outs)
+	mergeMasks(masks, outMasks)
+}
+
+// CallMultiMasked implements MaskedMulti.
+func (l *Maximum) CallMultiMasked(xs, masks []*tensor.Tensor, training bool, outs, outMasks []*tensor.Tensor) {
+	l.CallMulti(xs, training, outs)
+	mergeMasks(masks, outMasks)
+}
+
+// CallMultiMasked implements MaskedMulti.
+func (l *Minimum) CallMultiMasked(xs, masks []*tensor.Tensor, training bool, outs, outMasks []*tensor.Tensor) {
+	l.CallMulti(xs, training, outs)
+	mergeMasks(masks, outMasks)
+}
+
+// CallMultiMasked implements MaskedMulti: joining along another axis than
+// the steps keeps the steps every input keeps; joining along the steps
+// (axis 1) drops the masks, which Keras would join too (not supported
+// yet).
+func (l *Concatenate) CallMultiMasked(xs, masks []*tensor.Tensor, training bool, outs, outMasks []*tensor.Tensor) {
+	l.CallMulti(xs, training, outs)
+	outMasks[0] = nil
+	if ax := l.axis(); ax != 1 && !(ax < 0 && len(xs) > 0 && xs[0].Rank()+ax == 1) {
+		mergeMasks(masks, outMasks)
+	}
+}
+
 // MaskPropagator is implemented by custom layers that, like Dense or
 // Dropout, work on each step alike and so keep the mask of their input
 // (Keras's supports_masking = True without a compute_mask).

@@ -248,6 +248,22 @@ func (l *MultiHeadAttention) proj(i int) (kernel, bias *tensor.Tensor) {
 
 // CallMulti implements MultiLayer.
 func (l *MultiHeadAttention) CallMulti(xs []*tensor.Tensor, training bool, outs []*tensor.Tensor) {
+	l.call(xs, nil, training, outs)
+}
+
+// CallMultiMasked implements MaskedMulti as Keras's does: the query's,
+// value's and key's masks (from Embedding's MaskZero, say) join the
+// attention mask (query step t attends to key step s where both are kept),
+// and the output keeps the query's mask.
+func (l *MultiHeadAttention) CallMultiMasked(xs, masks []*tensor.Tensor, training bool, outs, outMasks []*tensor.Tensor) {
+	l.call(xs, masks, training, outs)
+	clear(outMasks)
+	if len(masks) > 0 {
+		outMasks[0] = masks[0]
+	}
+}
+
+func (l *MultiHeadAttention) call(xs, masks []*tensor.Tensor, training bool, outs []*tensor.Tensor) {
 	const name = "MultiHeadAttention"
 	if len(xs) != len(l.in) || len(l.ws) == 0 {
 		panic(&tensor.ShapeError{Op: name, Msg: fmt.Sprintf("built for %d inputs, got %d", len(l.in), len(xs))})
@@ -262,6 +278,13 @@ func (l *MultiHeadAttention) CallMulti(xs []*tensor.Tensor, training bool, outs 
 	o := tensor.AttentionOptions{Scale: float32(1 / math.Sqrt(float64(l.KeyDim))), Causal: l.UseCausalMask, Fill: tensor.FillSet}
 	if l.AttentionMask {
 		o.Mask = xs[len(xs)-1]
+	}
+	if len(masks) > 0 {
+		var km *tensor.Tensor
+		if l.hasKey {
+			km = masks[2]
+		}
+		o.Mask = tensor.AttentionMask(masks[0], masks[1], km, o.Mask, query.Dim(0), query.Dim(1), value.Dim(1))
 	}
 	if training && l.Dropout > 0 {
 		o.DropoutRate, o.DropoutRNG = l.Dropout, l.stream(l.Seed, attentionStream)

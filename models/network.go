@@ -35,9 +35,12 @@ type netStep struct {
 	in, out []int
 	xs, ys  []*tensor.Tensor // CallMulti's arguments
 	// masked is layer as a layers.Masked; propagates tells whether a
-	// layer that is not passes its input's mask on.
-	masked     layers.Masked
-	propagates bool
+	// layer that is not passes its input's mask on. maskedMulti is multi
+	// as a layers.MaskedMulti, with ms and oms its masks' arguments.
+	masked      layers.Masked
+	propagates  bool
+	maskedMulti layers.MaskedMulti
+	ms, oms     []*tensor.Tensor
 }
 
 // netLayer is one distinct layer of a network.
@@ -99,12 +102,16 @@ func (n *network) resetInference() {
 // initMasks sets up the masks of a network in which a layer makes or
 // uses them, Keras's mask propagation: a mask goes from the layer that
 // makes it through the layers that take it (layers.Masked) or pass it on
-// (layers.PropagatesMask), and ends at any other layer. Layers of several
-// inputs or outputs end it too.
+// (layers.PropagatesMask), and ends at any other layer; a layer of several
+// inputs or outputs passes masks on if it is a layers.MaskedMulti.
 func (n *network) initMasks() {
 	for i := range n.steps {
 		st := &n.steps[i]
 		if st.layer == nil {
+			if mm, ok := st.multi.(layers.MaskedMulti); ok {
+				st.maskedMulti = mm
+				st.ms, st.oms = make([]*tensor.Tensor, len(st.in)), make([]*tensor.Tensor, len(st.out))
+			}
 			continue
 		}
 		if m, ok := st.layer.(layers.Masked); ok {
@@ -175,6 +182,16 @@ func (n *network) forwardMasked(training bool) []*tensor.Tensor {
 		}
 		for j, s := range st.in {
 			st.xs[j] = n.vals[s]
+		}
+		if st.maskedMulti != nil {
+			for j, s := range st.in {
+				st.ms[j] = n.masks[s]
+			}
+			st.maskedMulti.CallMultiMasked(st.xs, st.ms, training, st.ys, st.oms)
+			for j, s := range st.out {
+				n.vals[s], n.masks[s] = st.ys[j], st.oms[j]
+			}
+			continue
 		}
 		st.multi.CallMulti(st.xs, training, st.ys)
 		for j, s := range st.out {

@@ -184,3 +184,49 @@ func TestStatefulFit(t *testing.T) {
 		t.Errorf("Fit with another batch size: %v", err)
 	}
 }
+
+// TestMaskThroughAttention checks that masks go through layers of several
+// inputs as Keras's do: Embedding(mask_zero) → MultiHeadAttention (the
+// masks of query and value join its attention mask) → Add (the inputs'
+// masks combined) → GlobalAveragePooling1D (the real steps only). The same
+// model (its weights) on sequences of 3 tokens without padding must then
+// give what it gives on those tokens padded to 7, at either end.
+func TestMaskThroughAttention(t *testing.T) {
+	build := func(steps int) *models.Model {
+		x := models.Input([]int{steps}, "tokens")
+		e := models.Apply(&layers.Embedding{InputDim: 10, OutputDim: 8, MaskZero: true}, x)
+		h := models.Apply(&layers.Add{}, e, models.Apply(&layers.MultiHeadAttention{NumHeads: 2, KeyDim: 4}, e, e))
+		y := models.Apply(&layers.Dense{Units: 1, Activation: activations.Sigmoid}, models.Apply(&layers.GlobalAveragePooling1D{}, h))
+		m, err := models.NewModel([]*models.Node{x}, []*models.Node{y})
+		if err != nil {
+			t.Fatal(err)
+		}
+		return m
+	}
+	long, short := build(7), build(3)
+	for i, w := range short.Weights() { // the same layers' weights
+		copy(w.Data(), long.Weights()[i].Data())
+	}
+	tokens := [][]float32{{3, 5, 7}, {1, 2, 3}, {9, 9, 4}}
+	pre, post, plain := tensor.Zeros(3, 7), tensor.Zeros(3, 7), tensor.Zeros(3, 3)
+	for i, s := range tokens {
+		copy(pre.Data()[i*7+4:], s)
+		copy(post.Data()[i*7:], s)
+		copy(plain.Data()[i*3:], s)
+	}
+	want, err := short.Predict([]models.Array{plain}, models.PredictConfig{Verbose: models.Silent})
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, x := range []*tensor.Tensor{pre, post} {
+		got, err := long.Predict([]models.Array{x}, models.PredictConfig{Verbose: models.Silent})
+		if err != nil {
+			t.Fatal(err)
+		}
+		for i, v := range want[0].Data() {
+			if d := got[0].Data()[i] - v; d > 1e-5 || d < -1e-5 {
+				t.Errorf("row %d: padded %v, unpadded %v", i, got[0].Data()[i], v)
+			}
+		}
+	}
+}

@@ -236,6 +236,39 @@ type adagradConfig struct {
 	Epsilon                 float64         `json:"epsilon"`
 }
 
+type betasConfig struct {
+	Name         string          `json:"name"`
+	LearningRate json.RawMessage `json:"learning_rate"`
+	Beta1        float64         `json:"beta_1"`
+	Beta2        float64         `json:"beta_2"`
+	Epsilon      float64         `json:"epsilon"`
+}
+
+type adadeltaConfig struct {
+	Name         string          `json:"name"`
+	LearningRate json.RawMessage `json:"learning_rate"`
+	Rho          float64         `json:"rho"`
+	Epsilon      float64         `json:"epsilon"`
+}
+
+type lionConfig struct {
+	Name         string          `json:"name"`
+	LearningRate json.RawMessage `json:"learning_rate"`
+	Beta1        float64         `json:"beta_1"`
+	Beta2        float64         `json:"beta_2"`
+}
+
+type ftrlConfig struct {
+	Name                              string          `json:"name"`
+	LearningRate                      json.RawMessage `json:"learning_rate"`
+	LearningRatePower                 float64         `json:"learning_rate_power"`
+	InitialAccumulatorValue           float64         `json:"initial_accumulator_value"`
+	L1RegularizationStrength          float64         `json:"l1_regularization_strength"`
+	L2RegularizationStrength          float64         `json:"l2_regularization_strength"`
+	L2ShrinkageRegularizationStrength float64         `json:"l2_shrinkage_regularization_strength"`
+	Beta                              float64         `json:"beta"`
+}
+
 type exponentialDecayConfig struct {
 	InitialLearningRate float64 `json:"initial_learning_rate"`
 	DecaySteps          float64 `json:"decay_steps"`
@@ -249,9 +282,34 @@ type piecewiseConstantDecayConfig struct {
 }
 
 type cosineDecayConfig struct {
+	InitialLearningRate float64  `json:"initial_learning_rate"`
+	DecaySteps          int      `json:"decay_steps"`
+	Alpha               float64  `json:"alpha"`
+	WarmupTarget        *float64 `json:"warmup_target"`
+	WarmupSteps         int      `json:"warmup_steps"`
+}
+
+type cosineDecayRestartsConfig struct {
+	InitialLearningRate float64 `json:"initial_learning_rate"`
+	FirstDecaySteps     int     `json:"first_decay_steps"`
+	TMul                float64 `json:"t_mul"`
+	MMul                float64 `json:"m_mul"`
+	Alpha               float64 `json:"alpha"`
+}
+
+type polynomialDecayConfig struct {
 	InitialLearningRate float64 `json:"initial_learning_rate"`
 	DecaySteps          int     `json:"decay_steps"`
-	Alpha               float64 `json:"alpha"`
+	EndLearningRate     float64 `json:"end_learning_rate"`
+	Power               float64 `json:"power"`
+	Cycle               bool    `json:"cycle"`
+}
+
+type inverseTimeDecayConfig struct {
+	InitialLearningRate float64 `json:"initial_learning_rate"`
+	DecaySteps          float64 `json:"decay_steps"`
+	DecayRate           float64 `json:"decay_rate"`
+	Staircase           bool    `json:"staircase"`
 }
 
 // MarshalConfig returns the saved form of a built-in optimizer, possibly
@@ -302,6 +360,22 @@ func MarshalConfig(o Optimizer) ([]byte, error) {
 	case *Adagrad:
 		class = "Adagrad"
 		cfg = adagradConfig{v.Name(), lr, orDefault(v.InitialAccumulatorValue, 0.1), orDefault(v.Epsilon, 1e-7)}
+	case *Nadam:
+		class = "Nadam"
+		cfg = betasConfig{v.Name(), lr, orDefault(v.Beta1, 0.9), orDefault(v.Beta2, 0.999), orDefault(v.Epsilon, 1e-7)}
+	case *Adamax:
+		class = "Adamax"
+		cfg = betasConfig{v.Name(), lr, orDefault(v.Beta1, 0.9), orDefault(v.Beta2, 0.999), orDefault(v.Epsilon, 1e-7)}
+	case *Adadelta:
+		class = "Adadelta"
+		cfg = adadeltaConfig{v.Name(), lr, orDefault(v.Rho, 0.95), orDefault(v.Epsilon, 1e-7)}
+	case *Lion:
+		class = "Lion"
+		cfg = lionConfig{v.Name(), lr, orDefault(v.Beta1, 0.9), orDefault(v.Beta2, 0.99)}
+	case *Ftrl:
+		class = "Ftrl"
+		cfg = ftrlConfig{v.Name(), lr, orDefault(v.LearningRatePower, -0.5), orDefault(v.InitialAccumulatorValue, 0.1),
+			v.L1RegularizationStrength, v.L2RegularizationStrength, v.L2ShrinkageRegularizationStrength, v.Beta}
 	default:
 		return nil, fmt.Errorf("optimizers: %T cannot be saved (only the built-in optimizers can)", o)
 	}
@@ -322,6 +396,12 @@ func marshalSchedule(s Schedule) ([]byte, error) {
 		class, cfg = "PiecewiseConstantDecay", piecewiseConstantDecayConfig(v)
 	case CosineDecay:
 		class, cfg = "CosineDecay", cosineDecayConfig(v)
+	case CosineDecayRestarts:
+		class, cfg = "CosineDecayRestarts", cosineDecayRestartsConfig{v.InitialLearningRate, v.FirstDecaySteps, orDefault(v.TMul, 2), orDefault(v.MMul, 1), v.Alpha}
+	case PolynomialDecay:
+		class, cfg = "PolynomialDecay", polynomialDecayConfig{v.InitialLearningRate, v.DecaySteps, v.EndLearningRate, orDefault(v.Power, 1), v.Cycle}
+	case InverseTimeDecay:
+		class, cfg = "InverseTimeDecay", inverseTimeDecayConfig(v)
 	default:
 		return nil, fmt.Errorf("optimizers: schedule %T cannot be saved (only the built-in schedules can)", s)
 	}
@@ -385,8 +465,45 @@ func UnmarshalConfig(data []byte) (Optimizer, error) {
 			err = errors.Join(positive("initial_accumulator_value", c.InitialAccumulatorValue), positive("epsilon", c.Epsilon))
 		}
 		o, lr = &Adagrad{InitialAccumulatorValue: c.InitialAccumulatorValue, Epsilon: c.Epsilon}, c.LearningRate
+	case "Nadam", "Adamax":
+		c := betasConfig{Beta1: 0.9, Beta2: 0.999, Epsilon: 1e-7}
+		if err = strictjson.Decode(s.Config, &c); err == nil {
+			err = errors.Join(open01("beta_1", c.Beta1), open01("beta_2", c.Beta2), positive("epsilon", c.Epsilon))
+		}
+		if s.ClassName == "Nadam" {
+			o = &Nadam{Beta1: c.Beta1, Beta2: c.Beta2, Epsilon: c.Epsilon}
+		} else {
+			o = &Adamax{Beta1: c.Beta1, Beta2: c.Beta2, Epsilon: c.Epsilon}
+		}
+		lr = c.LearningRate
+	case "Adadelta":
+		c := adadeltaConfig{Rho: 0.95, Epsilon: 1e-7}
+		if err = strictjson.Decode(s.Config, &c); err == nil {
+			err = errors.Join(open01("rho", c.Rho), positive("epsilon", c.Epsilon))
+		}
+		o, lr = &Adadelta{Rho: c.Rho, Epsilon: c.Epsilon}, c.LearningRate
+	case "Lion":
+		c := lionConfig{Beta1: 0.9, Beta2: 0.99}
+		if err = strictjson.Decode(s.Config, &c); err == nil {
+			err = errors.Join(positive("beta_1", c.Beta1), open01("beta_2", c.Beta2))
+		}
+		o, lr = &Lion{Beta1: c.Beta1, Beta2: c.Beta2}, c.LearningRate
+	case "Ftrl":
+		c := ftrlConfig{LearningRatePower: -0.5, InitialAccumulatorValue: 0.1}
+		err = strictjson.Decode(s.Config, &c)
+		f := &Ftrl{LearningRatePower: c.LearningRatePower, InitialAccumulatorValue: c.InitialAccumulatorValue,
+			L1RegularizationStrength: c.L1RegularizationStrength, L2RegularizationStrength: c.L2RegularizationStrength,
+			L2ShrinkageRegularizationStrength: c.L2ShrinkageRegularizationStrength, Beta: c.Beta}
+		if err == nil {
+			// A zero here would mean "the default" in the struct.
+			if c.LearningRatePower == 0 || c.InitialAccumulatorValue == 0 {
+				err = fmt.Errorf("learning_rate_power and initial_accumulator_value must not be 0 here, got %v and %v", c.LearningRatePower, c.InitialAccumulatorValue)
+			}
+			err = errors.Join(err, ftrlErrors(f))
+		}
+		o, lr = f, c.LearningRate
 	default:
-		return nil, fmt.Errorf("optimizers: %w class %q (known: Adagrad, Adam, AdamW, RMSprop, SGD)", ErrUnknownName, s.ClassName)
+		return nil, fmt.Errorf("optimizers: %w class %q (known: Adadelta, Adagrad, Adam, Adamax, AdamW, Ftrl, Lion, Nadam, RMSprop, SGD)", ErrUnknownName, s.ClassName)
 	}
 	if err != nil {
 		return nil, fmt.Errorf("optimizers: %s: %w", s.ClassName, err)
@@ -446,8 +563,26 @@ func unmarshalSchedule(data []byte) (Schedule, error) {
 		var c cosineDecayConfig
 		err = strictjson.Decode(s.Config, &c)
 		sched = CosineDecay(c)
+	case "CosineDecayRestarts":
+		c := cosineDecayRestartsConfig{TMul: 2, MMul: 1}
+		err = strictjson.Decode(s.Config, &c)
+		if err == nil && (c.TMul == 0 || c.MMul == 0) {
+			err = fmt.Errorf("t_mul and m_mul must be > 0, got %v and %v", c.TMul, c.MMul)
+		}
+		sched = CosineDecayRestarts(c)
+	case "PolynomialDecay":
+		c := polynomialDecayConfig{EndLearningRate: 1e-4, Power: 1}
+		err = strictjson.Decode(s.Config, &c)
+		if err == nil && c.Power == 0 {
+			err = fmt.Errorf("power must be > 0, got 0")
+		}
+		sched = PolynomialDecay(c)
+	case "InverseTimeDecay":
+		var c inverseTimeDecayConfig
+		err = strictjson.Decode(s.Config, &c)
+		sched = InverseTimeDecay(c)
 	default:
-		return nil, fmt.Errorf("unknown schedule class %q (known: CosineDecay, ExponentialDecay, PiecewiseConstantDecay)", s.ClassName)
+		return nil, fmt.Errorf("unknown schedule class %q (known: CosineDecay, CosineDecayRestarts, ExponentialDecay, InverseTimeDecay, PiecewiseConstantDecay, PolynomialDecay)", s.ClassName)
 	}
 	if err == nil {
 		err = sched.validate()

@@ -104,7 +104,7 @@ func TestKerasConfig(t *testing.T) {
 
 func TestUnmarshalConfigRejects(t *testing.T) {
 	cases := []struct{ in, want string }{
-		{`{"class_name": "Nadam", "config": {}}`, `unknown optimizer class "Nadam"`},
+		{`{"class_name": "Adafactor", "config": {}}`, `unknown optimizer class "Adafactor"`},
 		{`{"class_name": "Adam"}`, `config is missing`},
 		{`{"class_name": "Adam", "config": {"learning_rate": 0.1, "beta_1": 0.9, "beta_1": 0.5}}`, `duplicate key "beta_1"`},
 		{`{"class_name": "Adam", "config": {"learning_rate": 0.1, "amsgrad": true}}`, `unknown key "amsgrad"`},
@@ -126,7 +126,7 @@ func TestUnmarshalConfigRejects(t *testing.T) {
 			t.Errorf("%s:\n got %v\nwant %q", c.in, err, c.want)
 		}
 	}
-	_, err := optimizers.UnmarshalConfig([]byte(`{"class_name": "Nadam", "config": {}}`))
+	_, err := optimizers.UnmarshalConfig([]byte(`{"class_name": "Adafactor", "config": {}}`))
 	if !errors.Is(err, optimizers.ErrUnknownName) {
 		t.Errorf("unknown class does not wrap ErrUnknownName: %v", err)
 	}

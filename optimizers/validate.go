@@ -48,6 +48,21 @@ func Validate(o Optimizer) error {
 		err = errors.Join(open01("rho", orDefault(v.Rho, 0.9)), nonNegative("momentum", v.Momentum), positive("epsilon", orDefault(v.Epsilon, 1e-7)))
 	case *Adagrad:
 		err = errors.Join(positive("initial_accumulator_value", orDefault(v.InitialAccumulatorValue, 0.1)), positive("epsilon", orDefault(v.Epsilon, 1e-7)))
+	case *Nadam:
+		err = errors.Join(open01("beta_1", orDefault(v.Beta1, 0.9)), open01("beta_2", orDefault(v.Beta2, 0.999)), positive("epsilon", orDefault(v.Epsilon, 1e-7)))
+	case *Adamax:
+		err = errors.Join(open01("beta_1", orDefault(v.Beta1, 0.9)), open01("beta_2", orDefault(v.Beta2, 0.999)), positive("epsilon", orDefault(v.Epsilon, 1e-7)))
+	case *Adadelta:
+		err = errors.Join(open01("rho", orDefault(v.Rho, 0.95)), positive("epsilon", orDefault(v.Epsilon, 1e-7)))
+	case *Lion:
+		// Keras: beta_1 in (0, 1], or Lion degenerates to SignSGD.
+		b1 := orDefault(v.Beta1, 0.9)
+		if !(b1 > 0 && b1 <= 1) {
+			err = fmt.Errorf("beta_1 must be in (0, 1], got %v", b1)
+		}
+		err = errors.Join(err, open01("beta_2", orDefault(v.Beta2, 0.99)))
+	case *Ftrl:
+		err = ftrlErrors(v)
 	default:
 		return nil
 	}
@@ -66,4 +81,17 @@ func nonNegative(key string, v float64) error {
 		return fmt.Errorf("%s must be >= 0 and finite, got %v", key, v)
 	}
 	return nil
+}
+
+func ftrlErrors(v *Ftrl) error {
+	var err error
+	if p := orDefault(v.LearningRatePower, -0.5); !(p <= 0) || math.IsInf(p, -1) {
+		err = fmt.Errorf("learning_rate_power must be <= 0 and finite, got %v", p)
+	}
+	return errors.Join(err,
+		nonNegative("initial_accumulator_value", orDefault(v.InitialAccumulatorValue, 0.1)),
+		nonNegative("l1_regularization_strength", v.L1RegularizationStrength),
+		nonNegative("l2_regularization_strength", v.L2RegularizationStrength),
+		nonNegative("l2_shrinkage_regularization_strength", v.L2ShrinkageRegularizationStrength),
+		nonNegative("beta", v.Beta))
 }

@@ -191,11 +191,18 @@ func compileAdam(t *testing.T, m *models.Sequential, opt optimizers.Optimizer) {
 func TestContinueTraining(t *testing.T) {
 	x, y := images(5, 96, false)
 	opts := map[string]func() optimizers.Optimizer{
-		"adam":    func() optimizers.Optimizer { return optimizers.NewAdam() },
-		"adamw":   func() optimizers.Optimizer { return optimizers.NewAdamW() },
-		"sgd":     func() optimizers.Optimizer { return &optimizers.SGD{LearningRate: 0.1, Momentum: 0.9, Nesterov: true} },
-		"rmsprop": func() optimizers.Optimizer { return &optimizers.RMSprop{Momentum: 0.5, Centered: true} },
-		"adagrad": func() optimizers.Optimizer { return optimizers.NewAdagrad() },
+		"adam":     func() optimizers.Optimizer { return optimizers.NewAdam() },
+		"adamw":    func() optimizers.Optimizer { return optimizers.NewAdamW() },
+		"sgd":      func() optimizers.Optimizer { return &optimizers.SGD{LearningRate: 0.1, Momentum: 0.9, Nesterov: true} },
+		"rmsprop":  func() optimizers.Optimizer { return &optimizers.RMSprop{Momentum: 0.5, Centered: true} },
+		"adagrad":  func() optimizers.Optimizer { return optimizers.NewAdagrad() },
+		"nadam":    func() optimizers.Optimizer { return optimizers.NewNadam() },
+		"adamax":   func() optimizers.Optimizer { return optimizers.NewAdamax() },
+		"adadelta": func() optimizers.Optimizer { return &optimizers.Adadelta{LearningRate: 1} },
+		"lion":     func() optimizers.Optimizer { return optimizers.NewLion() },
+		"ftrl": func() optimizers.Optimizer {
+			return &optimizers.Ftrl{LearningRate: 0.05, L1RegularizationStrength: 0.001, L2RegularizationStrength: 0.01, Beta: 0.1}
+		},
 		"scheduled": func() optimizers.Optimizer {
 			return optimizers.WithSchedule(optimizers.NewAdam(), optimizers.ExponentialDecay{InitialLearningRate: 0.01, DecaySteps: 5, DecayRate: 0.5})
 		},

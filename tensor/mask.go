@@ -1,5 +1,7 @@
 package tensor
 
+import "fmt"
+
 // StepMask returns the mask of a batch of sequences, 1 for a step to use
 // and 0 for padding, as Keras's masks: for x [N, T] (token indices, as
 // Embedding's mask_zero reads them) 1 where x differs from value; for
@@ -116,4 +118,78 @@ func maskedMeanBackward(o *Tensor) {
 			}
 		}
 	}
+}
+
+// MaskAnd returns the step mask that keeps the steps every one of masks
+// keeps (nil entries are skipped; nil if all are), as Keras's merge layers
+// combine their inputs' masks. The masks must all be [N, T].
+func MaskAnd(masks ...*Tensor) *Tensor {
+	var out *Tensor
+	for _, m := range masks {
+		switch {
+		case m == nil:
+		case out == nil:
+			out = m
+		default:
+			if len(m.shape) != 2 || len(out.shape) != 2 || m.shape[0] != out.shape[0] || m.shape[1] != out.shape[1] {
+				panic(shapeErr("MaskAnd", "masks of different shapes", out.shape, m.shape))
+			}
+			and := newOutRaw(out.shape, out, m)
+			for i, v := range out.data {
+				var keep float32
+				if v != 0 && m.data[i] != 0 {
+					keep = 1
+				}
+				and.data[i] = keep
+			}
+			out = and
+		}
+	}
+	return out
+}
+
+// AttentionMask combines step masks into an attention mask [N, T, S] as
+// Keras's MultiHeadAttention does with its inputs' masks: query step t
+// attends to key step s where the query mask keeps t, the value (and key)
+// masks keep s, and attention, if not nil ([N, T, S]), is above 0.5. Nil
+// step masks keep every step; with all of them nil it returns attention.
+// The result has no gradient.
+func AttentionMask(query, value, key, attention *Tensor, n, t, s int) *Tensor {
+	if query == nil && value == nil && key == nil {
+		return attention
+	}
+	like := query
+	for _, m := range []*Tensor{value, key, attention} {
+		if like == nil {
+			like = m
+		}
+	}
+	for _, c := range []struct {
+		m    *Tensor
+		want [2]int
+	}{{query, [2]int{n, t}}, {value, [2]int{n, s}}, {key, [2]int{n, s}}} {
+		if c.m != nil && (len(c.m.shape) != 2 || c.m.shape[0] != c.want[0] || c.m.shape[1] != c.want[1]) {
+			panic(shapeErr("AttentionMask", fmt.Sprintf("want step masks [%d, %d] and [%d, %d]", n, t, n, s), c.m.shape))
+		}
+	}
+	if attention != nil && (len(attention.shape) != 3 || attention.shape[0] != n || attention.shape[1] != t || attention.shape[2] != s) {
+		panic(shapeErr("AttentionMask", fmt.Sprintf("want an attention mask [%d, %d, %d]", n, t, s), attention.shape))
+	}
+	out := newOutRaw([]int{n, t, s}, like)
+	for b := range n {
+		for i := range t {
+			row := out.data[(b*t+i)*s : (b*t+i+1)*s]
+			q := query == nil || query.data[b*t+i] != 0
+			for j := range row {
+				keep := q && (value == nil || value.data[b*s+j] != 0) && (key == nil || key.data[b*s+j] != 0) &&
+					(attention == nil || attention.data[(b*t+i)*s+j] > 0.5)
+				var v float32
+				if keep {
+					v = 1
+				}
+				row[j] = v
+			}
+		}
+	}
+	return out
 }
