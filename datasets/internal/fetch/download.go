@@ -120,17 +120,24 @@ func fetch(client *http.Client, src, path string, d Download) error {
 		h := sha256.New()
 		// Read one byte past the expected size, whatever Content-Length
 		// says, so that an oversize body is caught without reading it all.
-		n, err := io.Copy(io.MultiWriter(w, h), io.LimitReader(resp.Body, d.Size+1))
+		limit := d.Size
+		if limit == 0 {
+			limit = maxUnsized
+		}
+		n, err := io.Copy(io.MultiWriter(w, h), io.LimitReader(resp.Body, limit+1))
 		if err != nil {
 			if errors.Is(err, io.ErrUnexpectedEOF) {
 				return fmt.Errorf("connection closed after %d of %d bytes: %w", n, d.Size, err)
 			}
 			return fmt.Errorf("after %d of %d bytes: %w", n, d.Size, err)
 		}
-		if n < d.Size {
+		if d.Size == 0 && n > maxUnsized {
+			return fmt.Errorf("got more than the limit of %d bytes", maxUnsized)
+		}
+		if d.Size > 0 && n < d.Size { // with no pinned size, the hash decides
 			return fmt.Errorf("got %d bytes, want %d: %w", n, d.Size, io.ErrUnexpectedEOF)
 		}
-		if n > d.Size {
+		if d.Size > 0 && n > d.Size {
 			return fmt.Errorf("got more than the expected %d bytes", d.Size)
 		}
 		if got := hex.EncodeToString(h.Sum(nil)); got != d.SHA256 {
