@@ -35,6 +35,8 @@ type DatasetPosition struct {
 	// (from 1 once training has started) and Batch the batches read of
 	// the last one.
 	Pass, Batch int
+	// Ended says that the last pass has been read to its end.
+	Ended bool
 	// ValidationPasses is the number of passes over the validation
 	// dataset.
 	ValidationPasses int
@@ -55,6 +57,8 @@ type datasetSource struct {
 	pass  int // passes begun
 	batch int // batches read of the current pass
 	peek  *data.Element
+	ended bool // the last pass was read to its end
+	keep  bool // resumed mid-epoch: the next epoch goes on in the pass
 
 	xs, ys [1]*tensor.Tensor
 }
@@ -68,6 +72,7 @@ func (s *datasetSource) open() {
 	s.pull, s.stop = iter.Pull2(s.ds.All())
 	s.pass++
 	s.batch = 0
+	s.ended = false
 }
 
 func (s *datasetSource) close() {
@@ -109,6 +114,10 @@ func (s *datasetSource) steps() int {
 }
 
 func (s *datasetSource) beginEpoch(int) error {
+	if s.keep {
+		s.keep = false
+		return nil
+	}
 	if s.pull == nil || (s.spe == 0 && (s.batch > 0 || s.peek == nil)) {
 		s.open()
 	}
@@ -135,14 +144,20 @@ func (s *datasetSource) read() (el data.Element, ok bool, err error) {
 			s.learned = s.batch
 		}
 		s.close()
+		s.ended = true
 		return el, false, nil
 	}
 	s.batch++
 	return el, true, nil
 }
 
-func (s *datasetSource) next(int) (xs, ys []*tensor.Tensor, sw *tensor.Tensor, rows int, ok bool, err error) {
+func (s *datasetSource) next(step int) (xs, ys []*tensor.Tensor, sw *tensor.Tensor, rows int, ok bool, err error) {
 	el, ok, err := s.read()
+	if err == nil && !ok && step == 0 && s.spe > 0 && s.learned > 0 {
+		// The pass ended with the last epoch: this one starts the next,
+		// as Keras does for a dataset whose length it knows.
+		el, ok, err = s.read()
+	}
 	if !ok || err != nil {
 		return nil, nil, nil, 0, ok, err
 	}
@@ -193,7 +208,20 @@ func (s *datasetSource) check(el data.Element, targets bool) error {
 
 // seek reads the dataset up to pass passes begun and batch batches of the
 // last, for a resumed run.
-func (s *datasetSource) seek(pass, batch int) error {
+func (s *datasetSource) seek(pass, batch int, ended, midEpoch bool) error {
+	if err := s.seekTo(pass, batch); err != nil {
+		return err
+	}
+	if ended {
+		if _, ok, err := s.read(); err != nil || ok {
+			return fmt.Errorf("models: fit: resuming: %s has more than the %d batches of pass %d the backup saw (%v)", s.arg, batch, pass, err)
+		}
+	}
+	s.keep = midEpoch
+	return nil
+}
+
+func (s *datasetSource) seekTo(pass, batch int) error {
 	for s.pass < pass || (s.pass == pass && s.batch < batch) {
 		if s.pass < pass && s.pull == nil {
 			s.open()

@@ -88,12 +88,12 @@ func (r *fitRun) start(initial int, src batchSource) (int, error) {
 		return initial, nil
 	}
 	if ds, ok := src.(*datasetSource); ok && rp.dataset != nil {
-		if err := ds.seek(rp.dataset.Pass, rp.dataset.Batch); err != nil {
+		if err := ds.seek(rp.dataset.Pass, rp.dataset.Batch, rp.dataset.Ended, rp.step > 0); err != nil {
 			return 0, err
 		}
 		if r.val != nil && r.val.ds != nil {
 			for range rp.dataset.ValidationPasses {
-				if err := r.val.ds.seek(r.val.ds.pass+1, 0); err != nil {
+				if err := r.val.ds.seekTo(r.val.ds.pass+1, 0); err != nil {
 					return 0, err
 				}
 				for { // the whole pass, as validation reads it

@@ -191,7 +191,7 @@ func (e *engine) runState() (*TrainingState, error) {
 		}
 	}
 	if r.ds != nil {
-		rs.Dataset = &DatasetPosition{Pass: r.ds.pass, Batch: r.ds.batch}
+		rs.Dataset = &DatasetPosition{Pass: r.ds.pass, Batch: r.ds.batch, Ended: r.ds.ended}
 		if r.val != nil && r.val.ds != nil {
 			rs.Dataset.ValidationPasses = r.val.ds.pass
 		}

@@ -556,7 +556,7 @@ func decodeBackup(r io.ReaderAt, size int64, m Model, verify bool) (*backup, err
 		rs.Callbacks = append(rs.Callbacks, models.CallbackState{Index: c.Index, Type: c.Type, State: c.State})
 	}
 	if d := pos.Dataset; d != nil {
-		rs.Dataset = &models.DatasetPosition{Pass: d.Pass, Batch: d.Batch, ValidationPasses: d.ValidationPasses}
+		rs.Dataset = &models.DatasetPosition{Pass: d.Pass, Batch: d.Batch, Ended: d.Ended, ValidationPasses: d.ValidationPasses}
 	}
 	st.Run = rs
 	return &backup{state: st, fp: pos.Fingerprint}, nil
@@ -654,7 +654,7 @@ func (b *BackupAndRestore) position(r *models.RunState) *savedPosition {
 		pos.Callbacks = append(pos.Callbacks, savedCallback{Index: c.Index, Type: c.Type, State: c.State})
 	}
 	if d := r.Dataset; d != nil {
-		pos.Dataset = &savedDataset{Pass: d.Pass, Batch: d.Batch, ValidationPasses: d.ValidationPasses}
+		pos.Dataset = &savedDataset{Pass: d.Pass, Batch: d.Batch, Ended: d.Ended, ValidationPasses: d.ValidationPasses}
 	}
 	return pos
 }
@@ -699,9 +699,10 @@ type savedPosition struct {
 
 // savedDataset is a models.DatasetPosition in a backup.
 type savedDataset struct {
-	Pass             int `json:"pass"`
-	Batch            int `json:"batch"`
-	ValidationPasses int `json:"validation_passes"`
+	Pass             int  `json:"pass"`
+	Batch            int  `json:"batch"`
+	Ended            bool `json:"ended,omitempty"`
+	ValidationPasses int  `json:"validation_passes"`
 }
 
 // savedHistory is a History in a backup.

@@ -58,7 +58,7 @@ func KerasCacheDir() string {
 // Options.CacheDir/<name>), whose copy must have the pinned hash or is
 // removed; Keras's cache (KerasCacheDir), read but never written, whose
 // copy must have the pinned hash too; and last a download from the base
-// URL into neuron's cache, tried up to three times, checked against the
+// URL into neuron's cache, tried up to three times (network errors, 5xx), checked against the
 // hash and renamed into place only when whole. The error when all fail
 // lists each place and says which file to put where.
 func File(s *FileSpec, opts datasets.Options) (string, error) {
@@ -144,7 +144,7 @@ func checked(s *FileSpec, path string, own bool, note func(where, why string)) (
 }
 
 // download fetches the file into dir, retrying failures other than an
-// HTTP 4xx.
+// HTTP 4xx and a hash mismatch.
 func download(s *FileSpec, opts datasets.Options, base, dir string) error {
 	u, err := checkBaseURL(base)
 	if err != nil {
@@ -170,7 +170,9 @@ func download(s *FileSpec, opts datasets.Options, base, dir string) error {
 			return nil
 		}
 		errs = append(errs, fmt.Sprintf("attempt %d: %v", try, err))
-		if strings.Contains(err.Error(), "HTTP 4") {
+		// A 4xx will not change, and a hash mismatch is a wrong file,
+		// not a glitch: only the others are worth another try.
+		if msg := err.Error(); strings.Contains(msg, "HTTP 4") || strings.Contains(msg, "SHA-256 mismatch") {
 			break
 		}
 		if try < attempts {

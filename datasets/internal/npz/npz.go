@@ -584,3 +584,56 @@ func (p *parser) integer() (int, error) {
 	p.eat('L')
 	return int(v), nil
 }
+
+// ReadFileAny reads the arrays named in want from the .npz archive at
+// path, of any type ReadNPYAny takes. want maps each name to its expected
+// shape (Any for any size); other members are ignored.
+func ReadFileAny(path string, want map[string][]int, maxBytes int64) (map[string]Array, error) {
+	if maxBytes <= 0 {
+		maxBytes = DefaultMaxBytes
+	}
+	name := filepath.Base(path)
+	if fi, err := os.Stat(path); err == nil {
+		if err := safefile.Check(path, fi); err != nil {
+			return nil, fmt.Errorf("npz: %w", err)
+		}
+	}
+	zr, err := zip.OpenReader(path)
+	if err != nil {
+		if errors.Is(err, zip.ErrFormat) {
+			return nil, fmt.Errorf("npz: %s: not a valid zip archive: %w", name, err)
+		}
+		return nil, fmt.Errorf("npz: %w", err)
+	}
+	defer zr.Close()
+	if len(zr.File) > maxMembers {
+		return nil, fmt.Errorf("npz: %s: %d members: more than the limit of %d", name, len(zr.File), maxMembers)
+	}
+	out := make(map[string]Array, len(want))
+	for _, f := range zr.File {
+		key, ok := strings.CutSuffix(f.Name, ".npy")
+		shape, wanted := want[key]
+		if !ok || !wanted {
+			continue
+		}
+		if _, dup := out[key]; dup {
+			return nil, fmt.Errorf("npz: %s: member %s appears twice", name, f.Name)
+		}
+		rc, err := f.Open()
+		if err != nil {
+			return nil, fmt.Errorf("npz: %s: %s: %w", name, f.Name, err)
+		}
+		a, err := readTyped(rc, name+": "+f.Name, shape, maxBytes, -1, true)
+		rc.Close()
+		if err != nil {
+			return nil, err
+		}
+		out[key] = a
+	}
+	for _, key := range sortedKeys(want) {
+		if _, ok := out[key]; !ok {
+			return nil, fmt.Errorf("npz: %s: no member %s.npy", name, key)
+		}
+	}
+	return out, nil
+}
