@@ -10,7 +10,7 @@ import (
 	"github.com/neuron-go/neuron/tensor"
 )
 
-// TestCountsAndConstraintsAgainstSklearn checks TruePositives … 
+// TestCountsAndConstraintsAgainstSklearn checks TruePositives …
 // FalseNegatives against scikit-learn's confusion_matrix (with and without
 // sample weights) and PrecisionAtRecall and RecallAtPrecision against its
 // precision_recall_curve, from testdata/auc_ref.json
