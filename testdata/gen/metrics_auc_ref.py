@@ -8,7 +8,7 @@ keras/src/metrics/confusion_metrics.py. Run from the repository root."""
 import json
 
 import numpy as np
-from sklearn.metrics import roc_auc_score
+from sklearn.metrics import confusion_matrix, precision_recall_curve, roc_auc_score
 
 rng = np.random.default_rng(18)
 n = 300
@@ -66,7 +66,25 @@ for curve in ["ROC", "PR"]:
             cases.append({"name": f"keras {curve} {s} weighted={weighted}", "num_thresholds": 200, "curve": curve,
                           "summation": s, "weighted": weighted,
                           "want": keras_auc(y, p, w if weighted else None, 200, curve, s)})
+# Counts at 0.5 and 0.3 from scikit-learn's confusion_matrix, weighted too.
+counts = []
+for th in [0.5, 0.3]:
+    for weighted in [False, True]:
+        tn, fp, fn, tp = confusion_matrix(y, p > th, sample_weight=w if weighted else None).ravel()
+        counts.append({"threshold": th, "weighted": weighted, "tp": float(tp), "fp": float(fp),
+                       "tn": float(tn), "fn": float(fn)})
+# PrecisionAtRecall and RecallAtPrecision with 1001 thresholds, which
+# resolve every prediction: the best precision (recall) over the points of
+# scikit-learn's precision_recall_curve whose recall (precision) is at
+# least the target.
+prec, rec, _ = precision_recall_curve(y, p)
+at = []
+for target in [0.5, 0.8, 0.95]:
+    at.append({"kind": "precision_at_recall", "target": target, "want": float(np.max(np.where(rec >= target, prec, 0)))})
+    at.append({"kind": "recall_at_precision", "target": target,
+               "want": float(np.max(np.where((prec >= target) & (rec > 0), rec, 0)))})
 with open("metrics/testdata/auc_ref.json", "w") as f:
     json.dump({"y_true": y.tolist(), "y_pred": p.astype(np.float64).tolist(),
-               "sample_weight": w.astype(np.float64).tolist(), "cases": cases}, f)
+               "sample_weight": w.astype(np.float64).tolist(), "cases": cases,
+               "counts": counts, "at": at}, f)
     f.write("\n")
