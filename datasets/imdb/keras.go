@@ -52,7 +52,7 @@ type LoadOptions struct {
 // order (the same RandomState shuffle), with 0/1 labels. Pad them with
 // data.PadSequences for a model.
 func LoadData(opts LoadOptions) (xTrain [][]int, yTrain []int, xTest [][]int, yTest []int, err error) {
-	o, err := resolve("imdb", opts.NumWords, opts.SkipTop, opts.MaxLen, opts.Seed, opts.StartChar, opts.NoStartChar, opts.OOVChar, opts.NoOOVChar, opts.IndexFrom)
+	o, err := seqdata.Resolve("imdb", opts.NumWords, opts.SkipTop, opts.MaxLen, opts.Seed, opts.StartChar, opts.NoStartChar, opts.OOVChar, opts.NoOOVChar, opts.IndexFrom)
 	if err != nil {
 		return nil, nil, nil, nil, err
 	}
@@ -84,33 +84,4 @@ func LoadData(opts LoadOptions) (xTrain [][]int, yTrain []int, xTest [][]int, yT
 	}
 	seqdata.Cut(o, xTrain, xTest)
 	return xTrain, yTrain, xTest, yTest, nil
-}
-
-// resolve applies Keras's defaults and checks the arguments.
-func resolve(name string, numWords, skipTop, maxLen int, seed *int64, start *int, noStart bool, oov *int, noOOV bool, indexFrom *int) (seqdata.Options, error) {
-	o := seqdata.Options{NumWords: numWords, SkipTop: skipTop, MaxLen: maxLen, Seed: 113, StartChar: 1, OOVChar: 2, IndexFrom: 3, HasStartChar: !noStart, HasOOVChar: !noOOV}
-	for _, c := range []struct {
-		field string
-		v     int
-	}{{"NumWords", numWords}, {"SkipTop", skipTop}, {"MaxLen", maxLen}} {
-		if c.v < 0 {
-			return o, fmt.Errorf("%s: %s must be >= 0, got %d", name, c.field, c.v)
-		}
-	}
-	if seed != nil {
-		o.Seed = *seed
-	}
-	if start != nil {
-		o.StartChar = *start
-	}
-	if oov != nil {
-		o.OOVChar = *oov
-	}
-	if indexFrom != nil {
-		if *indexFrom < 0 {
-			return o, fmt.Errorf("%s: IndexFrom must be >= 0, got %d", name, *indexFrom)
-		}
-		o.IndexFrom = *indexFrom
-	}
-	return o, nil
 }

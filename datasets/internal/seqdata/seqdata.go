@@ -151,3 +151,33 @@ func Cut(o Options, groups ...[][]int) {
 		}
 	}
 }
+
+// Resolve applies Keras's defaults (seed 113, start_char 1, oov_char 2,
+// index_from 3 for nil pointers) and checks the arguments.
+func Resolve(name string, numWords, skipTop, maxLen int, seed *int64, start *int, noStart bool, oov *int, noOOV bool, indexFrom *int) (Options, error) {
+	o := Options{NumWords: numWords, SkipTop: skipTop, MaxLen: maxLen, Seed: 113, StartChar: 1, OOVChar: 2, IndexFrom: 3, HasStartChar: !noStart, HasOOVChar: !noOOV}
+	for _, c := range []struct {
+		field string
+		v     int
+	}{{"NumWords", numWords}, {"SkipTop", skipTop}, {"MaxLen", maxLen}} {
+		if c.v < 0 {
+			return o, fmt.Errorf("%s: %s must be >= 0, got %d", name, c.field, c.v)
+		}
+	}
+	if seed != nil {
+		o.Seed = *seed
+	}
+	if start != nil {
+		o.StartChar = *start
+	}
+	if oov != nil {
+		o.OOVChar = *oov
+	}
+	if indexFrom != nil {
+		if *indexFrom < 0 {
+			return o, fmt.Errorf("%s: IndexFrom must be >= 0, got %d", name, *indexFrom)
+		}
+		o.IndexFrom = *indexFrom
+	}
+	return o, nil
+}
