@@ -27,3 +27,18 @@ with open("metrics/testdata/fscore_ref.json", "w") as f:
     json.dump({"y_true": np.eye(k)[labels].ravel().tolist(), "y_pred": scores.astype(float).ravel().tolist(),
                "rows": n, "classes": k, "sample_weight": w.astype(float).tolist(), "cases": cases}, f)
     f.write("\n")
+
+# MeanIoU: scikit-learn's jaccard_score per class (averaged as Keras does,
+# over the classes present) and confusion_matrix, on the same labels and
+# argmax predictions, with the sample weights.
+from sklearn.metrics import confusion_matrix, jaccard_score  # noqa: E402
+
+iou = {"iou_weighted": float(np.mean(jaccard_score(labels, pred, average=None, sample_weight=w))),
+       "iou": float(np.mean(jaccard_score(labels, pred, average=None))),
+       "cm_weighted": confusion_matrix(labels, pred, sample_weight=w).astype(float).tolist()}
+with open("metrics/testdata/fscore_ref.json") as f:
+    d = json.load(f)
+d.update(iou)
+with open("metrics/testdata/fscore_ref.json", "w") as f:
+    json.dump(d, f)
+    f.write("\n")
