@@ -85,3 +85,18 @@ func LoadData(opts LoadOptions) (xTrain [][]int, yTrain []int, xTest [][]int, yT
 	seqdata.Cut(o, xTrain, xTest)
 	return xTrain, yTrain, xTest, yTest, nil
 }
+
+// wordIndexSpec is Keras's imdb_word_index.json; Keras pins its MD5.
+var wordIndexSpec = fetch.FileSpec{
+	Name:   "imdb",
+	EnvVar: "NEURON_IMDB_DIR",
+	File:   "imdb_word_index.json",
+	SHA256: "bfafd718b763782e994055a2d397834f",
+}
+
+// GetWordIndex returns Keras's keras.datasets.imdb.get_word_index: each
+// word's rank by frequency. The indices in LoadData's reviews are these
+// ranks plus IndexFrom (3 by default); 1 is the start and 2 the OOV mark.
+func GetWordIndex(opts datasets.Options) (map[string]int, error) {
+	return seqdata.WordIndex(&wordIndexSpec, opts)
+}

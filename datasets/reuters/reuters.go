@@ -111,3 +111,18 @@ func LoadData(opts Options) (xTrain [][]int, yTrain []int, xTest [][]int, yTest 
 	cut := int(float64(len(xs)) * (1 - split))
 	return xs[:cut], ys[:cut], xs[cut:], ys[cut:], nil
 }
+
+// wordIndexSpec is Keras's reuters_word_index.json; Keras pins its MD5.
+var wordIndexSpec = fetch.FileSpec{
+	Name:   "reuters",
+	EnvVar: "NEURON_REUTERS_DIR",
+	File:   "reuters_word_index.json",
+	SHA256: "4d44cc38712099c9e383dc6e5f11a921",
+}
+
+// GetWordIndex returns Keras's keras.datasets.reuters.get_word_index: each
+// word's rank; in LoadData's newswires a word's index is its rank plus
+// IndexFrom (3 by default).
+func GetWordIndex(opts datasets.Options) (map[string]int, error) {
+	return seqdata.WordIndex(&wordIndexSpec, opts)
+}

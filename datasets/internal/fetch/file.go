@@ -25,7 +25,8 @@ type FileSpec struct {
 	// Size is the exact size in bytes, or 0 if not pinned (the hash
 	// still is).
 	Size int64
-	// SHA256 is the hash Keras's get_file checks, lowercase hex.
+	// SHA256 is the hash Keras's get_file checks, lowercase hex; 32 hex
+	// digits are an MD5 instead, as in Keras.
 	SHA256 string
 	// BaseURL is the folder it is downloaded from; "" means
 	// KerasBaseURL. Options.BaseURL overrides either.
@@ -120,7 +121,8 @@ func File(s *FileSpec, opts datasets.Options) (string, error) {
 	for _, n := range notes {
 		b.WriteString("\n  - " + strings.ReplaceAll(n, "\n", "\n    "))
 	}
-	fmt.Fprintf(&b, "\nTo get it: download %s (SHA-256 %s)", strings.TrimSuffix(base, "/")+"/"+s.File, s.SHA256)
+	_, algo := hasher(s.SHA256)
+	fmt.Fprintf(&b, "\nTo get it: download %s (%s %s)", strings.TrimSuffix(base, "/")+"/"+s.File, algo, s.SHA256)
 	if cacheErr == nil {
 		fmt.Fprintf(&b, " and put it in %s", cache)
 	}
@@ -140,9 +142,9 @@ func checked(s *FileSpec, path string, own bool, note func(where, why string)) (
 		note(path, err.Error())
 	case !ok && own:
 		os.Remove(path)
-		note(path, "SHA-256 does not match Keras's; removed from the cache")
+		note(path, "hash does not match Keras's; removed from the cache")
 	case !ok:
-		note(path, "SHA-256 does not match Keras's; not used")
+		note(path, "hash does not match Keras's; not used")
 	default:
 		return path, true
 	}
