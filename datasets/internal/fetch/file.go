@@ -27,6 +27,9 @@ type FileSpec struct {
 	Size int64
 	// SHA256 is the hash Keras's get_file checks, lowercase hex.
 	SHA256 string
+	// BaseURL is the folder it is downloaded from; "" means
+	// KerasBaseURL. Options.BaseURL overrides either.
+	BaseURL string
 }
 
 // maxUnsized caps a download whose size is not pinned.
@@ -92,6 +95,9 @@ func File(s *FileSpec, opts datasets.Options) (string, error) {
 	}
 
 	base := KerasBaseURL
+	if s.BaseURL != "" {
+		base = s.BaseURL
+	}
 	if opts.BaseURL != "" {
 		base = opts.BaseURL
 	}
