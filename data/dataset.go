@@ -28,6 +28,16 @@ type Dataset struct {
 	// run yields the elements in order until yield returns false or an
 	// error ends them.
 	run func(yield func(Element) bool) error
+	// arrays is set for a dataset made by FromArrays, so that Batch can
+	// copy whole batches out of the arrays instead of stacking rows.
+	arrays *arraySource
+}
+
+// arraySource is the arrays of a FromArrays dataset.
+type arraySource struct {
+	x, y   Array // y may be nil
+	xs, ys []int // the shapes of one example
+	n      int
 }
 
 // New returns a Dataset whose elements are those gen yields. gen is
@@ -106,7 +116,7 @@ func FromArrays(x, y Array) (*Dataset, error) {
 	if y != nil {
 		ys = rowShape(y)
 	}
-	return New(func(yield func(Element) bool) error {
+	d := New(func(yield func(Element) bool) error {
 		idx := []int{0}
 		for i := range n {
 			idx[0] = i
@@ -120,7 +130,37 @@ func FromArrays(x, y Array) (*Dataset, error) {
 			}
 		}
 		return nil
-	}), nil
+	})
+	d.arrays = &arraySource{x: x, y: y, xs: xs, ys: ys, n: n}
+	return d, nil
+}
+
+// batches yields the examples of the arrays in batches of size, each
+// copied straight into a new tensor: what Batch of the rows yields, with
+// one copy and one allocation per batch instead of per row.
+func (a *arraySource) batches(size int, dropRemainder bool, yield func(Element) bool) error {
+	idx := make([]int, size)
+	for lo := 0; lo < a.n; lo += size {
+		hi := min(lo+size, a.n)
+		if hi-lo < size && dropRemainder {
+			return nil
+		}
+		idx = idx[:hi-lo]
+		for i := range idx {
+			idx[i] = lo + i
+		}
+		var e Element
+		e.X = tensor.Zeros(append([]int{hi - lo}, a.xs...)...)
+		a.x.TakeRowsInto(e.X, idx)
+		if a.y != nil {
+			e.Y = tensor.Zeros(append([]int{hi - lo}, a.ys...)...)
+			a.y.TakeRowsInto(e.Y, idx)
+		}
+		if !yield(e) {
+			return nil
+		}
+	}
+	return nil
 }
 
 // Number is the element types FromSlices accepts.

@@ -20,6 +20,11 @@ func (d *Dataset) Batch(size int, dropRemainder bool) (*Dataset, error) {
 	if size < 1 {
 		return nil, fmt.Errorf("data: Batch: batch_size must be at least 1, got %d", size)
 	}
+	if a := d.arrays; a != nil {
+		return New(func(yield func(Element) bool) error {
+			return a.batches(size, dropRemainder, yield)
+		}), nil
+	}
 	return New(func(yield func(Element) bool) error {
 		var pending []Element
 		i := 0

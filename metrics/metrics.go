@@ -175,6 +175,10 @@ var registry = map[string]func() Metric{
 	"r2_score":                          func() Metric { return NewR2Score() },
 	"top_k_categorical_accuracy":        func() Metric { return NewTopKCategoricalAccuracy(5) },
 	"sparse_top_k_categorical_accuracy": func() Metric { return NewSparseTopKCategoricalAccuracy(5) },
+	"auc": func() Metric {
+		a, _ := NewAUC(AUCConfig{})
+		return a
+	},
 }
 
 // Get returns a new metric for a Keras name. The metric's Name is the string

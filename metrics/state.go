@@ -52,6 +52,10 @@ func MarshalConfig(m Metric) ([]byte, error) {
 		if _, ok := registry[v.name]; ok && v.k == 5 {
 			return json.Marshal(v.name)
 		}
+	case *AUC:
+		if v.name == "auc" && v.curve == "ROC" && v.summation == "interpolation" && len(v.thresholds) == 200 {
+			return json.Marshal(v.name)
+		}
 	case *Precision:
 		return marshalConfusion("Precision", &v.confusion)
 	case *Recall:

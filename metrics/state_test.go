@@ -106,7 +106,7 @@ func TestStateRoundTrip(t *testing.T) {
 
 func TestUnmarshalConfigRejects(t *testing.T) {
 	cases := []struct{ in, want string }{
-		{`"auc"`, `unknown metric "auc"`},
+		{`"aucc"`, `unknown metric "aucc"`},
 		{`{"class_name": "AUC", "config": {}}`, `unknown metric class "AUC"`},
 		{`{"class_name": "Precision"}`, `config is missing`},
 		{`{"class_name": "Precision", "config": {"name": "p", "thresholds": 2}}`, `thresholds must be in [0, 1]`},

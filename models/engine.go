@@ -317,11 +317,22 @@ func (e *engine) fit(x, y []Array, cfg FitConfig) (h *History, err error) {
 
 	n := x[0].Dim(0)
 	bs := min(cfg.BatchSize, n)
-	steps := (n + bs - 1) / bs
-	h = &History{History: map[string][]float64{}, Params: map[string]int{"verbose": cfg.Verbose.keras(), "epochs": cfg.Epochs, "steps": steps}}
-	run := e.beginRun(cfg, x, y, val, h, steps) // for RunState (resume.go)
+	src := newArraySource(e, x, y, sw, bs, !cfg.NoShuffle, e.scratch())
+	run := e.beginRun(cfg, x, y, val, nil, src.steps()) // for RunState (resume.go)
 	run.sw = sw
+	return e.fitLoop(cfg, src, val, run, bs)
+}
 
+// fitLoop runs the epochs of a Fit call, its batches taken from src; bs
+// is the batch size of array validation data.
+func (e *engine) fitLoop(cfg FitConfig, src batchSource, val *valData, run *fitRun, bs int) (h *History, err error) {
+	defer tensor.RecoverShapeError(&err)
+	steps := src.steps()
+	h = &History{History: map[string][]float64{}, Params: map[string]int{"verbose": cfg.Verbose.keras(), "epochs": cfg.Epochs}}
+	if steps > 0 {
+		h.Params["steps"] = steps
+	}
+	run.h = h
 	for i, cb := range cfg.Callbacks {
 		run.at("OnTrainBegin", i)
 		if err := cb.OnTrainBegin(e.owner); err != nil {
@@ -337,24 +348,7 @@ func (e *engine) fit(x, y []Array, cfg FitConfig) (h *History, err error) {
 		}
 	}
 	var lastLogs callbacks.Logs
-	arena := e.scratch()
-	// Full batches reuse these tensors; a short last batch gets its own.
-	xb, xs := make([]*tensor.Tensor, len(x)), make([]*tensor.Tensor, len(x))
-	yb, ys := make([]*tensor.Tensor, len(y)), make([]*tensor.Tensor, len(y))
-	xShape, yShape := make([][]int, len(x)), make([][]int, len(y))
-	for i, a := range x {
-		xShape[i] = shapeOf(a)
-		xb[i] = tensor.Zeros(batchShape(xShape[i], bs)...).InArena(arena)
-	}
-	for i, a := range y {
-		yShape[i] = shapeOf(a)
-		yb[i] = tensor.Zeros(batchShape(yShape[i], bs)...)
-	}
-	var swb, sws *tensor.Tensor // the batch's sample weights
-	if sw != nil {
-		swb = tensor.Zeros(bs)
-	}
-	idx := make([]int, n)
+	arena := e.arena
 	out := e.out()
 	dynamic := false
 	if f, ok := out.(*os.File); ok {
@@ -364,7 +358,7 @@ func (e *engine) fit(x, y []Array, cfg FitConfig) (h *History, err error) {
 	var stepLogs callbacks.Logs // the logs of every step when no callback keeps them
 	var values []progbar.Value  // the progress line's values
 
-	first, err := run.start(cfg.InitialEpoch)
+	first, err := run.start(cfg.InitialEpoch, src)
 	if err != nil {
 		return h, e.endTraining(cfg, nil, err)
 	}
@@ -375,13 +369,10 @@ func (e *engine) fit(x, y []Array, cfg FitConfig) (h *History, err error) {
 				return h, e.endTraining(cfg, lastLogs, stopOrErr(err))
 			}
 		}
-		for i := range idx {
-			idx[i] = i
+		if err := src.beginEpoch(epoch); err != nil {
+			return h, e.endTraining(cfg, lastLogs, err)
 		}
-		if !cfg.NoShuffle {
-			rng := e.rng(streamShuffle, uint64(epoch))
-			rng.Shuffle(n, func(i, j int) { idx[i], idx[j] = idx[j], idx[i] })
-		}
+		steps = src.steps()
 		if cfg.Verbose != Silent {
 			progbar.EpochHeader(out, epoch+1, cfg.Epochs)
 		}
@@ -389,7 +380,8 @@ func (e *engine) fit(x, y []Array, cfg FitConfig) (h *History, err error) {
 		loss.reset()
 		e.resetMetrics()
 		stop := false
-		for step := run.firstStep(e, epoch, &loss); step < steps; step++ {
+		step := run.firstStep(e, epoch, &loss)
+		for ; steps <= 0 || step < steps; step++ {
 			for i, cb := range beginners {
 				run.at("OnBatchBegin", beginnerIdx[i])
 				if err := cb.OnBatchBegin(step); err != nil {
@@ -399,33 +391,19 @@ func (e *engine) fit(x, y []Array, cfg FitConfig) (h *History, err error) {
 					stop = true // as Keras, after this step
 				}
 			}
-			lo, hi := step*bs, min((step+1)*bs, n)
-			copy(xs, xb)
-			copy(ys, yb)
-			sws = swb
-			if hi-lo != bs {
-				if sw != nil {
-					sws = tensor.Zeros(hi - lo)
-				}
-				for i := range xs {
-					xs[i] = tensor.Zeros(batchShape(xShape[i], hi-lo)...).InArena(arena)
-				}
-				for i := range ys {
-					ys[i] = tensor.Zeros(batchShape(yShape[i], hi-lo)...)
-				}
+			xs, ys, sws, rows, ok, err := src.next(step)
+			if err != nil {
+				return h, e.endTraining(cfg, lastLogs, err)
 			}
-			for i, a := range x {
-				a.TakeRowsInto(xs[i], idx[lo:hi])
+			if !ok {
+				break
 			}
-			for i, a := range y {
-				a.TakeRowsInto(ys[i], idx[lo:hi])
-			}
-			lv := e.trainStep(xs, ys, takeWeights(sws, sw, idx[lo:hi]))
+			lv := e.trainStep(xs, ys, sws)
 			arena.Reset()
 			if (math.IsNaN(lv) || math.IsInf(lv, 0)) && !cfg.ContinueOnNaN {
-				return h, e.endTraining(cfg, lastLogs, &NonFiniteError{Op: "fit", Epoch: epoch + 1, Epochs: cfg.Epochs, Step: step + 1, Steps: steps, Loss: lv})
+				return h, e.endTraining(cfg, lastLogs, &NonFiniteError{Op: "fit", Epoch: epoch + 1, Epochs: cfg.Epochs, Step: step + 1, Steps: max(steps, step+1), Loss: lv})
 			}
-			loss.add(lv, hi-lo)
+			loss.add(lv, rows)
 			run.stepDone(epoch, step, loss)
 			if cfg.Verbose == Silent && len(cfg.Callbacks) == 0 {
 				continue
@@ -455,18 +433,33 @@ func (e *engine) fit(x, y []Array, cfg FitConfig) (h *History, err error) {
 				break
 			}
 		}
+		if step == 0 && !stop {
+			return h, e.endTraining(cfg, lastLogs, fmt.Errorf("models: fit: the dataset yielded no batch in epoch %d", epoch+1))
+		}
+		if s := src.steps(); s > 0 && steps <= 0 {
+			steps = s // learned at the end of the first pass
+			h.Params["steps"] = s
+			run.steps = s
+		}
+		if !stop && step < steps {
+			// The data ran out: the epoch ends early (Keras warns).
+			fmt.Fprintf(os.Stderr, "models: fit: your input ran out of data in epoch %d after %d of %d steps; interrupting the epoch. Make sure that your dataset can generate at least StepsPerEpoch batches (Repeat).\n", epoch+1, step, steps)
+		}
 		logs := e.currentLogs(loss.result())
 		if val != nil {
-			vl, err := e.evaluate(val.x, val.y, val.sw, bs, Silent)
+			vl, err := e.validate(val, bs)
 			if err != nil {
-				return h, err
+				return h, e.endTraining(cfg, lastLogs, err)
 			}
 			for k, v := range vl {
 				logs["val_"+k] = v
 			}
 		}
-		if val != nil || stop {
+		switch {
+		case stop:
 			bar.Update(steps, barValues(logs), true)
+		case val != nil || step < steps:
+			bar.Update(step, barValues(logs), true)
 		}
 		for k, v := range logs {
 			h.History[k] = append(h.History[k], v)
@@ -496,10 +489,20 @@ func (e *engine) fit(x, y []Array, cfg FitConfig) (h *History, err error) {
 }
 
 // valData is the validation data of a Fit call, one array per input and
-// per output.
+// per output, or a dataset read for at most steps batches (0: all).
 type valData struct {
-	x, y []Array
-	sw   []float32 // sample weights, or nil
+	x, y  []Array
+	ds    *datasetSource
+	steps int
+	sw    []float32 // sample weights, or nil
+}
+
+// validate evaluates the validation data.
+func (e *engine) validate(val *valData, bs int) (map[string]float64, error) {
+	if val.ds != nil {
+		return e.evaluateSource(val.ds, val.steps, Silent)
+	}
+	return e.evaluate(val.x, val.y, val.sw, bs, Silent)
 }
 
 // endTraining runs OnTrainEnd and returns the first real error.

@@ -8,6 +8,8 @@ import (
 type EvaluateConfig struct {
 	// BatchSize defaults to 32.
 	BatchSize int
+	// Steps bounds the batches EvaluateDataset reads (0: all).
+	Steps int
 	// Verbose selects the progress output (default: a progress bar).
 	Verbose Verbosity
 	// SampleWeight weights each example's loss and its WeightedMetrics, as
@@ -28,6 +30,8 @@ type PredictConfig struct {
 	// BatchSize defaults to 32. Larger batches are faster and give the same
 	// values.
 	BatchSize int
+	// Steps bounds the batches PredictDataset reads (0: all).
+	Steps int
 	// Verbose selects the progress output (default: a progress bar, as in
 	// Keras; use Silent when predicting in a loop).
 	Verbose Verbosity

@@ -8,7 +8,9 @@ import (
 	"strings"
 
 	"github.com/neuron-go/neuron/callbacks"
+	"github.com/neuron-go/neuron/data"
 	"github.com/neuron-go/neuron/internal/progbar"
+	"github.com/neuron-go/neuron/tensor"
 )
 
 // Verbosity selects what Fit, Evaluate and Predict print.
@@ -55,6 +57,9 @@ type Data struct {
 	// or outputs: one array per input and per output, in the model's
 	// order.
 	Inputs, Targets []Array
+	// Dataset replaces the arrays for FitDataset: a data.Dataset of
+	// batches, read from its start after each epoch.
+	Dataset *data.Dataset
 	// SampleWeight weights each example's loss in validation, as the third
 	// array of Keras's validation_data=(x, y, sample_weight): shape (n) or
 	// (n, 1), finite and >= 0.
@@ -101,6 +106,13 @@ type FitConfig struct {
 	// ValidationData is evaluated after each epoch; it overrides
 	// ValidationSplit.
 	ValidationData *Data
+	// StepsPerEpoch is, for FitDataset, the number of batches of an
+	// epoch (Keras steps_per_epoch); 0 makes each epoch a pass over the
+	// dataset.
+	StepsPerEpoch int
+	// ValidationSteps bounds the batches of a validation Dataset read
+	// after each epoch (Keras validation_steps); 0 reads all of it.
+	ValidationSteps int
 	// NoShuffle keeps the training rows in order (Keras shuffle=False).
 	NoShuffle bool
 	// Callbacks receive training events.
@@ -158,6 +170,58 @@ func (h *History) Keys() []string {
 func (m *Sequential) Fit(x, y Array, cfg FitConfig) (*History, error) {
 	m.bind()
 	return m.fit([]Array{x}, []Array{y}, cfg)
+}
+
+// FitDataset trains the model on a data.Dataset of batches of inputs and
+// targets, as Keras's model.fit(dataset): see FitConfig.StepsPerEpoch and
+// ValidationSteps, and the notes in dataset.go on how an exhausted
+// dataset ends an epoch and how a resumed run finds its place. BatchSize,
+// NoShuffle and ValidationSplit are for arrays: the dataset does its own
+// batching and shuffling.
+func (m *Sequential) FitDataset(ds *data.Dataset, cfg FitConfig) (*History, error) {
+	m.bind()
+	return m.fitDataset(ds, cfg)
+}
+
+// FitDataset trains a model of one input and one output on a Dataset, as
+// Sequential's does.
+func (m *Model) FitDataset(ds *data.Dataset, cfg FitConfig) (*History, error) {
+	m.bind()
+	return m.fitDataset(ds, cfg)
+}
+
+// EvaluateDataset returns the loss and metrics of the model on a Dataset
+// of batches, at most cfg.Steps of them (0: all), as Keras's
+// evaluate(dataset).
+func (m *Sequential) EvaluateDataset(ds *data.Dataset, cfg EvaluateConfig) (map[string]float64, error) {
+	m.bind()
+	return m.evaluateDataset(ds, cfg)
+}
+
+// EvaluateDataset evaluates a model of one input and one output on a
+// Dataset, as Sequential's does.
+func (m *Model) EvaluateDataset(ds *data.Dataset, cfg EvaluateConfig) (map[string]float64, error) {
+	m.bind()
+	return m.evaluateDataset(ds, cfg)
+}
+
+// PredictDataset returns the model's outputs for the inputs of a Dataset
+// of batches (their targets, if any, are not read), at most cfg.Steps
+// batches (0: all).
+func (m *Sequential) PredictDataset(ds *data.Dataset, cfg PredictConfig) (*tensor.Tensor, error) {
+	m.bind()
+	outs, err := m.predictDataset(ds, cfg)
+	if err != nil {
+		return nil, err
+	}
+	return outs[0], nil
+}
+
+// PredictDataset returns the outputs of a model of one input for a
+// Dataset, one tensor per output.
+func (m *Model) PredictDataset(ds *data.Dataset, cfg PredictConfig) ([]*tensor.Tensor, error) {
+	m.bind()
+	return m.predictDataset(ds, cfg)
 }
 
 func stopOrErr(err error) error {

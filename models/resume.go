@@ -49,6 +49,7 @@ type fitRun struct {
 	hook string
 	cb   int
 
+	ds     *datasetSource  // the training dataset, for FitDataset
 	sw     []float32       // the training rows' sample weights, or nil
 	fp     *RunFingerprint // computed on first use: it reads all the data
 	resume *resumePoint
@@ -63,6 +64,7 @@ type resumePoint struct {
 	metrics     map[string][]byte
 	history     History
 	callbacks   []CallbackState
+	dataset     *DatasetPosition
 }
 
 // beginRun starts the record of a Fit call; Fit calls it before
@@ -79,11 +81,33 @@ func (r *fitRun) at(hook string, cb int) { r.hook, r.cb = hook, cb }
 // whose history it puts into the History Fit returns and whose callback
 // states it gives back to the callbacks (after their OnTrainBegin, which
 // resets them).
-func (r *fitRun) start(initial int) (int, error) {
+func (r *fitRun) start(initial int, src batchSource) (int, error) {
 	r.hook = ""
 	rp := r.resume
 	if rp == nil {
 		return initial, nil
+	}
+	if ds, ok := src.(*datasetSource); ok && rp.dataset != nil {
+		if err := ds.seek(rp.dataset.Pass, rp.dataset.Batch, rp.dataset.Ended, rp.step > 0); err != nil {
+			return 0, err
+		}
+		if r.val != nil && r.val.ds != nil {
+			for range rp.dataset.ValidationPasses {
+				if err := r.val.ds.seekTo(r.val.ds.pass+1, 0); err != nil {
+					return 0, err
+				}
+				for { // the whole pass, as validation reads it
+					_, ok, err := r.val.ds.read()
+					if err != nil {
+						return 0, err
+					}
+					if !ok || (r.val.steps > 0 && r.val.ds.batch >= r.val.steps) {
+						break
+					}
+				}
+				r.val.ds.close()
+			}
+		}
 	}
 	for _, cs := range rp.callbacks {
 		if err := r.cfg.Callbacks[cs.Index].(callbacks.Stateful).SetCallbackState(cs.State); err != nil {
@@ -155,6 +179,15 @@ func (r *fitRun) hashed() []Array {
 
 // fingerprint describes the run; the data is hashed once per Fit.
 func (r *fitRun) fingerprint() RunFingerprint {
+	if r.fp == nil && r.ds != nil {
+		// A stream cannot be hashed without reading it: the run is
+		// known by its steps and the model.
+		fp := RunFingerprint{Data: "dataset", Seed: r.seed}
+		if r.val != nil {
+			fp.Validation = "dataset"
+		}
+		r.fp = &fp
+	}
 	if r.fp == nil {
 		fp := RunFingerprint{
 			Data: hashArrays(r.hashed()...),

@@ -70,6 +70,9 @@ type RunState struct {
 	// Fingerprint describes the run, so that a state is not resumed by a
 	// different one.
 	Fingerprint RunFingerprint
+	// Dataset is the position in the dataset of a FitDataset call, nil
+	// for arrays.
+	Dataset *DatasetPosition
 	// Callbacks holds the state of each callback of the Fit call that
 	// implements callbacks.Stateful (EarlyStopping), in the order of
 	// FitConfig.Callbacks.
@@ -185,6 +188,12 @@ func (e *engine) runState() (*TrainingState, error) {
 				}
 				rs.OutputLosses[h.lossKey] = [2]float64{h.tracker.sum, h.tracker.count}
 			}
+		}
+	}
+	if r.ds != nil {
+		rs.Dataset = &DatasetPosition{Pass: r.ds.pass, Batch: r.ds.batch, Ended: r.ds.ended}
+		if r.val != nil && r.val.ds != nil {
+			rs.Dataset.ValidationPasses = r.val.ds.pass
 		}
 	}
 	for i, cb := range r.cfg.Callbacks {
@@ -317,7 +326,14 @@ func (e *engine) checkRun(rs *RunState) (*resumePoint, error) {
 	if d := rs.Fingerprint.Diff(r.fingerprint()); d != "" {
 		return nil, fmt.Errorf("the state was made by a different run: %s", d)
 	}
-	if rs.StepsPerEpoch != r.steps || rs.Step < 0 || rs.Step > rs.StepsPerEpoch || rs.Epoch < 0 || rs.Epoch > r.cfg.Epochs {
+	if (rs.Dataset != nil) != (r.ds != nil) {
+		return nil, errors.New("the state was made by a run on arrays and this run is on a dataset, or the other way round")
+	}
+	if r.ds != nil && r.steps == 0 && rs.StepsPerEpoch >= 0 {
+		// The steps of a pass, learned by the saved run.
+		r.steps, r.ds.learned = rs.StepsPerEpoch, rs.StepsPerEpoch
+	}
+	if rs.StepsPerEpoch != r.steps || rs.Step < 0 || (rs.Step > rs.StepsPerEpoch && rs.StepsPerEpoch > 0) || rs.Epoch < 0 || rs.Epoch > r.cfg.Epochs {
 		return nil, fmt.Errorf("position epoch %d, step %d of %d does not fit this run's %d epochs of %d steps", rs.Epoch, rs.Step, rs.StepsPerEpoch, r.cfg.Epochs, r.steps)
 	}
 	if !(rs.LossCount >= 0) || math.IsInf(rs.LossCount, 0) || math.IsNaN(rs.LossSum) || math.IsInf(rs.LossSum, 0) {
@@ -369,6 +385,10 @@ func (e *engine) checkRun(rs *RunState) (*resumePoint, error) {
 		epoch: rs.Epoch, step: rs.Step,
 		loss:    lossTracker{sum: rs.LossSum, count: rs.LossCount},
 		metrics: rs.Metrics, history: cloneHistory(&rs.History), callbacks: rs.Callbacks,
+		dataset: rs.Dataset,
+	}
+	if rp.dataset != nil && (rp.dataset.Pass < 1 || rp.dataset.Batch < 0 || rp.dataset.ValidationPasses < 0) {
+		return nil, fmt.Errorf("dataset position %+v is not one a run reaches", *rp.dataset)
 	}
 	return rp, nil
 }

@@ -282,9 +282,34 @@ type piecewiseConstantDecayConfig struct {
 }
 
 type cosineDecayConfig struct {
+	InitialLearningRate float64  `json:"initial_learning_rate"`
+	DecaySteps          int      `json:"decay_steps"`
+	Alpha               float64  `json:"alpha"`
+	WarmupTarget        *float64 `json:"warmup_target"`
+	WarmupSteps         int      `json:"warmup_steps"`
+}
+
+type cosineDecayRestartsConfig struct {
+	InitialLearningRate float64 `json:"initial_learning_rate"`
+	FirstDecaySteps     int     `json:"first_decay_steps"`
+	TMul                float64 `json:"t_mul"`
+	MMul                float64 `json:"m_mul"`
+	Alpha               float64 `json:"alpha"`
+}
+
+type polynomialDecayConfig struct {
 	InitialLearningRate float64 `json:"initial_learning_rate"`
 	DecaySteps          int     `json:"decay_steps"`
-	Alpha               float64 `json:"alpha"`
+	EndLearningRate     float64 `json:"end_learning_rate"`
+	Power               float64 `json:"power"`
+	Cycle               bool    `json:"cycle"`
+}
+
+type inverseTimeDecayConfig struct {
+	InitialLearningRate float64 `json:"initial_learning_rate"`
+	DecaySteps          float64 `json:"decay_steps"`
+	DecayRate           float64 `json:"decay_rate"`
+	Staircase           bool    `json:"staircase"`
 }
 
 // MarshalConfig returns the saved form of a built-in optimizer, possibly
@@ -371,6 +396,12 @@ func marshalSchedule(s Schedule) ([]byte, error) {
 		class, cfg = "PiecewiseConstantDecay", piecewiseConstantDecayConfig(v)
 	case CosineDecay:
 		class, cfg = "CosineDecay", cosineDecayConfig(v)
+	case CosineDecayRestarts:
+		class, cfg = "CosineDecayRestarts", cosineDecayRestartsConfig{v.InitialLearningRate, v.FirstDecaySteps, orDefault(v.TMul, 2), orDefault(v.MMul, 1), v.Alpha}
+	case PolynomialDecay:
+		class, cfg = "PolynomialDecay", polynomialDecayConfig{v.InitialLearningRate, v.DecaySteps, v.EndLearningRate, orDefault(v.Power, 1), v.Cycle}
+	case InverseTimeDecay:
+		class, cfg = "InverseTimeDecay", inverseTimeDecayConfig(v)
 	default:
 		return nil, fmt.Errorf("optimizers: schedule %T cannot be saved (only the built-in schedules can)", s)
 	}
@@ -532,8 +563,26 @@ func unmarshalSchedule(data []byte) (Schedule, error) {
 		var c cosineDecayConfig
 		err = strictjson.Decode(s.Config, &c)
 		sched = CosineDecay(c)
+	case "CosineDecayRestarts":
+		c := cosineDecayRestartsConfig{TMul: 2, MMul: 1}
+		err = strictjson.Decode(s.Config, &c)
+		if err == nil && (c.TMul == 0 || c.MMul == 0) {
+			err = fmt.Errorf("t_mul and m_mul must be > 0, got %v and %v", c.TMul, c.MMul)
+		}
+		sched = CosineDecayRestarts(c)
+	case "PolynomialDecay":
+		c := polynomialDecayConfig{EndLearningRate: 1e-4, Power: 1}
+		err = strictjson.Decode(s.Config, &c)
+		if err == nil && c.Power == 0 {
+			err = fmt.Errorf("power must be > 0, got 0")
+		}
+		sched = PolynomialDecay(c)
+	case "InverseTimeDecay":
+		var c inverseTimeDecayConfig
+		err = strictjson.Decode(s.Config, &c)
+		sched = InverseTimeDecay(c)
 	default:
-		return nil, fmt.Errorf("unknown schedule class %q (known: CosineDecay, ExponentialDecay, PiecewiseConstantDecay)", s.ClassName)
+		return nil, fmt.Errorf("unknown schedule class %q (known: CosineDecay, CosineDecayRestarts, ExponentialDecay, InverseTimeDecay, PiecewiseConstantDecay, PolynomialDecay)", s.ClassName)
 	}
 	if err == nil {
 		err = sched.validate()

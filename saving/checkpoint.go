@@ -555,6 +555,9 @@ func decodeBackup(r io.ReaderAt, size int64, m Model, verify bool) (*backup, err
 	for _, c := range pos.Callbacks {
 		rs.Callbacks = append(rs.Callbacks, models.CallbackState{Index: c.Index, Type: c.Type, State: c.State})
 	}
+	if d := pos.Dataset; d != nil {
+		rs.Dataset = &models.DatasetPosition{Pass: d.Pass, Batch: d.Batch, Ended: d.Ended, ValidationPasses: d.ValidationPasses}
+	}
 	st.Run = rs
 	return &backup{state: st, fp: pos.Fingerprint}, nil
 }
@@ -650,6 +653,9 @@ func (b *BackupAndRestore) position(r *models.RunState) *savedPosition {
 	for _, c := range r.Callbacks {
 		pos.Callbacks = append(pos.Callbacks, savedCallback{Index: c.Index, Type: c.Type, State: c.State})
 	}
+	if d := r.Dataset; d != nil {
+		pos.Dataset = &savedDataset{Pass: d.Pass, Batch: d.Batch, Ended: d.Ended, ValidationPasses: d.ValidationPasses}
+	}
 	return pos
 }
 
@@ -683,9 +689,20 @@ type savedPosition struct {
 	History savedHistory `json:"history"`
 	// Callbacks holds the states of the callbacks.Stateful callbacks.
 	Callbacks []savedCallback `json:"callbacks,omitempty"`
+	// Dataset is the position in the dataset of a FitDataset run: the
+	// passes begun, the batches read of the last, the validation passes.
+	Dataset *savedDataset `json:"dataset,omitempty"`
 	// Fingerprint describes the run, so that a backup is not resumed by
 	// a different one.
 	Fingerprint fingerprint `json:"fingerprint"`
+}
+
+// savedDataset is a models.DatasetPosition in a backup.
+type savedDataset struct {
+	Pass             int  `json:"pass"`
+	Batch            int  `json:"batch"`
+	Ended            bool `json:"ended,omitempty"`
+	ValidationPasses int  `json:"validation_passes"`
 }
 
 // savedHistory is a History in a backup.

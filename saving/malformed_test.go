@@ -215,7 +215,7 @@ func malformedFiles(t testing.TB) []malformed {
 		{"negative learning rate", editMeta(metaCompile, `"learning_rate":0.001`, `"learning_rate":-0.001`), "learning_rate must be > 0"},
 		{"beta_1 of 1", editMeta(metaCompile, `"beta_1":0.9`, `"beta_1":1`), "beta_1 must be in (0, 1)"},
 		{"unknown loss", editMeta(metaCompile, `"class_name":"SparseCategoricalCrossentropy"`, `"class_name":"Dice"`), `unknown loss class "Dice"`},
-		{"unknown metric", editMeta(metaCompile, `"metrics":["accuracy"]`, `"metrics":["auc"]`), `unknown metric "auc"`},
+		{"unknown metric", editMeta(metaCompile, `"metrics":["accuracy"]`, `"metrics":["aucc"]`), `unknown metric "aucc"`},
 		{"negative iterations", editMeta(metaTraining, `"iterations":4`, `"iterations":-1`), "iterations must be in [0, 9007199254740992], got -1"},
 		{"huge iterations", editMeta(metaTraining, `"iterations":4`, `"iterations":9223372036854775807`), "iterations must be in [0, 9007199254740992], got 9223372036854775807"},
 		{"slots of another optimizer", editMeta(metaTraining, `"slots":["momentum","velocity"]`, `"slots":["momentum"]`), `unexpected tensor "optimizer/velocity/dense/kernel"`},

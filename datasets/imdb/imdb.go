@@ -11,12 +11,16 @@
 // them with keras.utils.text_dataset_from_directory("aclImdb/train"): the
 // label of a review is its folder's index in sorted order, neg 0 and pos
 // 1, and the other entries (train/unsup, the .feat and vocabulary files)
-// are ignored. Give the texts to a layers.TextVectorization; Keras's
-// keras.datasets.imdb.load_data, which returns reviews already turned
-// into word indices, is another file and not this package.
+// are ignored. Give the texts to a layers.TextVectorization. The archive
+// is not downloaded (it is 84 MB); unpack it and name the directory in
+// LoadTexts or in NEURON_IMDB_DIR.
 //
-// The archive is not downloaded (it is 84 MB); unpack it and name the
-// directory in LoadTexts or in NEURON_IMDB_DIR.
+// LoadData is Keras's keras.datasets.imdb.load_data instead: the reviews
+// already turned into word indices, from Keras's imdb.npz (its ragged
+// sequences are pickled NumPy object arrays, read by a reader that allows
+// only NumPy's array reconstruction, as Keras's RestrictedUnpickler), with
+// num_words, skip_top, maxlen, seed, start_char, oov_char and index_from
+// applied as Keras applies them and the reviews in Keras's order.
 package imdb
 
 import (

@@ -12,6 +12,9 @@
 //	model.fit(train_texts, train_labels, epochs=5, validation_split=0.2)
 //	model.predict(["list directory contents"])
 //
+// With -model transformer it trains a tiny transformer encoder instead
+// (see runTransformer).
+//
 // # The task
 //
 // By default the texts are the one-line summaries of the manual pages
@@ -75,6 +78,7 @@ import (
 
 type options struct {
 	man, imdb, save      string
+	model                string
 	epochs, batch, units int
 	maxTokens, seqLen    int
 	limit                int
@@ -88,6 +92,7 @@ func main() {
 	fs.StringVar(&o.man, "man", "/usr/share/man", "manual page directory, holding man1, man2, man3 and man8")
 	fs.StringVar(&o.imdb, "imdb", "", "classify the IMDB reviews of this aclImdb directory instead of manual pages")
 	fs.StringVar(&o.save, "save", "", "write the trained model, vectorizer included, to this file")
+	fs.StringVar(&o.model, "model", "lstm", `"lstm" (Bidirectional LSTM) or "transformer" (a tiny transformer encoder)`)
 	fs.IntVar(&o.epochs, "epochs", 5, "passes over the training texts")
 	fs.IntVar(&o.batch, "batch-size", 32, "texts per training step")
 	fs.IntVar(&o.units, "units", 32, "LSTM units in each direction, and the embedding size")
@@ -144,6 +149,12 @@ func run(o options, out io.Writer) error {
 		return err
 	}
 	fmt.Fprintf(out, "vocabulary: %d tokens, the most frequent %q\n", vec.VocabularySize(), vec.GetVocabulary(false)[:min(8, vec.VocabularySize()-2)])
+	if o.model == "transformer" {
+		return runTransformer(o, vec, xTrain, yTrain, xTest, yTest, classes, probes, out)
+	}
+	if o.model != "lstm" && o.model != "" {
+		return fmt.Errorf("-model must be lstm or transformer, got %q", o.model)
+	}
 	model := models.NewSequential(
 		vec,
 		// Index 0 is TextVectorization's padding: the mask makes the LSTMs skip it.
@@ -200,6 +211,81 @@ func run(o options, out io.Writer) error {
 		return err
 	}
 	for i, p := range pred.Data() {
+		fmt.Fprintf(out, "%q: %s (p=%.3f)\n", probes[i], classes[b2i(p >= 0.5)], p)
+	}
+	return nil
+}
+
+// runTransformer trains the tiny transformer encoder classifier of Keras's
+// "text classification with a transformer" example on the same texts:
+//
+//	x = Embedding(vocabulary, units, mask_zero=True)(vectorize(text))
+//	x = x + PositionEmbedding(sequence_length)(x)
+//	a = MultiHeadAttention(num_heads=2, key_dim=units // 2)(x, x)
+//	x = LayerNormalization()(x + a)
+//	f = Dense(units)(Dense(2 * units, activation="relu")(x))
+//	x = LayerNormalization()(x + f)
+//	out = Dense(1, activation="sigmoid")(GlobalAveragePooling1D()(x))
+//
+// The padding mask goes through the attention (padded keys are not
+// attended to) and the pooling (the mean of the real tokens).
+func runTransformer(o options, vec *layers.TextVectorization, xTrain data.Strings, yTrain *tensor.Tensor, xTest data.Strings, yTest *tensor.Tensor,
+	classes [2]string, probes data.Strings, out io.Writer) error {
+	text := models.Input([]int{1}, "text")
+	x := models.Apply(&layers.Embedding{InputDim: vec.VocabularySize(), OutputDim: o.units, MaskZero: true}, models.Apply(vec, text))
+	x = models.Apply(&layers.Add{}, x, models.Apply(&layers.PositionEmbedding{SequenceLength: o.seqLen}, x))
+	a := models.Apply(&layers.MultiHeadAttention{NumHeads: 2, KeyDim: max(o.units/2, 1)}, x, x)
+	x = models.Apply(&layers.LayerNormalization{}, models.Apply(&layers.Add{}, x, a))
+	f := models.Apply(&layers.Dense{Units: o.units}, models.Apply(&layers.Dense{Units: 2 * o.units, Activation: activations.ReLU}, x))
+	x = models.Apply(&layers.LayerNormalization{}, models.Apply(&layers.Add{}, x, f))
+	y := models.Apply(&layers.Dense{Units: 1, Activation: activations.Sigmoid}, models.Apply(&layers.GlobalAveragePooling1D{}, x))
+	model, err := models.NewModel([]*models.Node{text}, []*models.Node{y})
+	if err != nil {
+		return err
+	}
+	model.Out = out
+	model.SetSeed(o.seed)
+	model.Summary()
+	err = model.Compile(models.CompileConfig{Optimizer: optimizers.NewAdam(), Loss: losses.BinaryCrossentropy{},
+		Metrics: []metrics.Metric{metrics.NewBinaryAccuracy()}})
+	if err != nil {
+		return err
+	}
+	verbose, err := models.VerbosityFromKeras(o.verbose)
+	if err != nil {
+		return err
+	}
+	fit := models.FitConfig{Epochs: o.epochs, BatchSize: o.batch, ValidationSplit: 0.2, Verbose: verbose}
+	if _, err := model.Fit([]models.Array{xTrain}, []models.Array{yTrain}, fit); err != nil {
+		return err
+	}
+	scores, err := model.Evaluate([]models.Array{xTest}, []models.Array{yTest}, models.EvaluateConfig{Verbose: models.Silent})
+	if err != nil {
+		return err
+	}
+	ones := 0
+	for _, v := range yTest.Data() {
+		if v == 1 {
+			ones++
+		}
+	}
+	n := yTest.Size()
+	fmt.Fprintf(out, "test loss: %.4f - test accuracy: %.4f - always %q: %.4f\n", scores["loss"], scores["binary_accuracy"],
+		classes[b2i(2*ones > n)], float64(max(ones, n-ones))/float64(n))
+	if o.save != "" {
+		if err := saving.Save(model, o.save); err != nil {
+			return err
+		}
+		if model, err = saving.LoadModel(o.save); err != nil {
+			return err
+		}
+		fmt.Fprintf(out, "saved to %s; the predictions below come from the loaded model\n", o.save)
+	}
+	pred, err := model.Predict([]models.Array{probes}, models.PredictConfig{Verbose: models.Silent})
+	if err != nil {
+		return err
+	}
+	for i, p := range pred[0].Data() {
 		fmt.Fprintf(out, "%q: %s (p=%.3f)\n", probes[i], classes[b2i(p >= 0.5)], p)
 	}
 	return nil

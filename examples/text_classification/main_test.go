@@ -93,6 +93,27 @@ func TestProgram(t *testing.T) {
 		t.Errorf("test accuracy %v on the toy task, want >= 0.9:\n%s", acc, s)
 	}
 
+	// The transformer encoder on the same pages.
+	out.Reset()
+	o = options{man: man, model: "transformer", epochs: 12, batch: 8, units: 8, maxTokens: 200, seed: 1, verbose: 0, save: save}
+	if err := run(o, &out); err != nil {
+		t.Fatalf("%v\n%s", err, &out)
+	}
+	s = out.String()
+	// Parameters by hand: Embedding 31·8, PositionEmbedding 16·8,
+	// MultiHeadAttention 4·(8·2·4 + 8) (its output bias is 8 too: 3·72 +
+	// 64 + 8), two LayerNormalizations 2·16, Dense 8·16+16, 16·8+8, 8+1.
+	for _, want := range []string{"Total params: 985 ", "the predictions below come from the loaded model"} {
+		if !strings.Contains(s, want) {
+			t.Errorf("transformer output lacks %q:\n%s", want, s)
+		}
+	}
+	if m := accuracyRE.FindStringSubmatch(s); m == nil {
+		t.Errorf("no accuracy line:\n%s", s)
+	} else if acc, _ := strconv.ParseFloat(m[1], 64); acc < 0.9 {
+		t.Errorf("transformer test accuracy %v on the toy task, want >= 0.9:\n%s", acc, s)
+	}
+
 	acl := filepath.Join(t.TempDir(), "aclImdb")
 	for i := range 12 {
 		for _, split := range []string{"train", "test"} {

@@ -1,10 +1,12 @@
 package fetch
 
 import (
+	"crypto/md5"
 	"crypto/sha256"
 	"encoding/hex"
 	"errors"
 	"fmt"
+	"hash"
 	"io"
 	"io/fs"
 	"net"
@@ -97,7 +99,7 @@ func hasHash(path, want string) (bool, error) {
 		return false, err
 	}
 	defer f.Close()
-	h := sha256.New()
+	h, _ := hasher(want)
 	if _, err := io.Copy(h, f); err != nil {
 		return false, err
 	}
@@ -117,24 +119,31 @@ func fetch(client *http.Client, src, path string, d Download) error {
 		return fmt.Errorf("HTTP %s", resp.Status)
 	}
 	err = atomicfile.WriteFile(path, func(w io.Writer) error {
-		h := sha256.New()
+		h, algo := hasher(d.SHA256)
 		// Read one byte past the expected size, whatever Content-Length
 		// says, so that an oversize body is caught without reading it all.
-		n, err := io.Copy(io.MultiWriter(w, h), io.LimitReader(resp.Body, d.Size+1))
+		limit := d.Size
+		if limit == 0 {
+			limit = maxUnsized
+		}
+		n, err := io.Copy(io.MultiWriter(w, h), io.LimitReader(resp.Body, limit+1))
 		if err != nil {
 			if errors.Is(err, io.ErrUnexpectedEOF) {
 				return fmt.Errorf("connection closed after %d of %d bytes: %w", n, d.Size, err)
 			}
 			return fmt.Errorf("after %d of %d bytes: %w", n, d.Size, err)
 		}
-		if n < d.Size {
+		if d.Size == 0 && n > maxUnsized {
+			return fmt.Errorf("got more than the limit of %d bytes", maxUnsized)
+		}
+		if d.Size > 0 && n < d.Size { // with no pinned size, the hash decides
 			return fmt.Errorf("got %d bytes, want %d: %w", n, d.Size, io.ErrUnexpectedEOF)
 		}
-		if n > d.Size {
+		if d.Size > 0 && n > d.Size {
 			return fmt.Errorf("got more than the expected %d bytes", d.Size)
 		}
 		if got := hex.EncodeToString(h.Sum(nil)); got != d.SHA256 {
-			return fmt.Errorf("SHA-256 mismatch: got %s, want %s", got, d.SHA256)
+			return fmt.Errorf("%s mismatch: got %s, want %s", algo, got, d.SHA256)
 		}
 		return nil
 	}, 0o644)
@@ -146,4 +155,14 @@ func fetch(client *http.Client, src, path string, d Download) error {
 		return fmt.Errorf("%w; nothing was saved", err)
 	}
 	return nil
+}
+
+// hasher returns the hash a pinned sum is for, chosen by its length as
+// Keras's get_file chooses: 64 hex digits are SHA-256, 32 are MD5 (the
+// word index files, for which Keras pins only an MD5).
+func hasher(want string) (hash.Hash, string) {
+	if len(want) == 32 {
+		return md5.New(), "MD5"
+	}
+	return sha256.New(), "SHA-256"
 }

@@ -172,10 +172,46 @@ func ReadNPY(r io.Reader, name string, want []int, maxBytes int64) (datasets.Uin
 // readNPY does the work of ReadNPY. avail, if not -1, bounds how many bytes
 // r can deliver; it only sizes the first allocation.
 func readNPY(r io.Reader, name string, want []int, maxBytes, avail int64) (datasets.Uint8Array, error) {
+	a, err := readTyped(r, name, want, maxBytes, avail, false)
+	if err != nil {
+		return datasets.Uint8Array{}, err
+	}
+	return datasets.Uint8Array{Shape: a.Shape, Data: a.Data}, nil
+}
+
+// Array is an array of any of the plain NumPy types, as ReadNPYAny reads
+// it: Descr is the header's type ("<f8", "<i8", "|u1", …), Data the raw
+// little-endian bytes in C order. For an object array (Descr "|O"), Data
+// is the pickle stream that follows the header, for package pickle.
+type Array struct {
+	Descr string
+	Shape []int
+	Data  []byte
+}
+
+// itemSizes are the types ReadNPYAny accepts and their sizes; big-endian
+// types are refused (no Keras file has them).
+var itemSizes = map[string]int{
+	"|u1": 1, "|i1": 1, "|b1": 1, "<u2": 2, "<i2": 2, "<u4": 4, "<i4": 4,
+	"<u8": 8, "<i8": 8, "<f4": 4, "<f8": 8,
+}
+
+// ReadNPYAny is ReadNPY for any little-endian numeric type, and for
+// object arrays, whose pickled data it returns unparsed.
+func ReadNPYAny(r io.Reader, name string, want []int, maxBytes int64) (Array, error) {
+	if maxBytes <= 0 {
+		maxBytes = DefaultMaxBytes
+	}
+	return readTyped(r, name, want, maxBytes, -1, true)
+}
+
+// readTyped reads one .npy stream; anyType accepts the types of
+// itemSizes and "|O", else only uint8.
+func readTyped(r io.Reader, name string, want []int, maxBytes, avail int64, anyType bool) (Array, error) {
 	p := "npz: " + name + ": "
 	for _, d := range want {
 		if d < Any {
-			return datasets.Uint8Array{}, fmt.Errorf("%sinvalid wanted shape %v", p, want)
+			return Array{}, fmt.Errorf("%sinvalid wanted shape %v", p, want)
 		}
 	}
 	br := bufio.NewReaderSize(r, 64<<10)
@@ -183,72 +219,95 @@ func readNPY(r io.Reader, name string, want []int, maxBytes, avail int64) (datas
 	var pre [10]byte
 	if n, err := io.ReadFull(br, pre[:8]); err != nil {
 		if n == 0 && err == io.EOF {
-			return datasets.Uint8Array{}, fmt.Errorf("%sempty, want a .npy header", p)
+			return Array{}, fmt.Errorf("%sempty, want a .npy header", p)
 		}
-		return datasets.Uint8Array{}, fmt.Errorf("%struncated header: want 8 bytes, got %d: %w", p, n, unexpected(err))
+		return Array{}, fmt.Errorf("%struncated header: want 8 bytes, got %d: %w", p, n, unexpected(err))
 	}
 	if string(pre[:6]) != "\x93NUMPY" {
-		return datasets.Uint8Array{}, fmt.Errorf("%smagic %q: want %q (not a .npy file)", p, pre[:6], "\x93NUMPY")
+		return Array{}, fmt.Errorf("%smagic %q: want %q (not a .npy file)", p, pre[:6], "\x93NUMPY")
 	}
 	major, minor := pre[6], pre[7]
 	var hlen int
 	switch {
 	case major == 1 && minor == 0:
 		if n, err := io.ReadFull(br, pre[8:10]); err != nil {
-			return datasets.Uint8Array{}, fmt.Errorf("%struncated header: want 10 bytes, got %d: %w", p, 8+n, unexpected(err))
+			return Array{}, fmt.Errorf("%struncated header: want 10 bytes, got %d: %w", p, 8+n, unexpected(err))
 		}
 		hlen = int(binary.LittleEndian.Uint16(pre[8:10]))
 	case (major == 2 || major == 3) && minor == 0:
 		var l [4]byte
 		if n, err := io.ReadFull(br, l[:]); err != nil {
-			return datasets.Uint8Array{}, fmt.Errorf("%struncated header: want 12 bytes, got %d: %w", p, 8+n, unexpected(err))
+			return Array{}, fmt.Errorf("%struncated header: want 12 bytes, got %d: %w", p, 8+n, unexpected(err))
 		}
 		hl := binary.LittleEndian.Uint32(l[:])
 		if hl > maxHeader {
-			return datasets.Uint8Array{}, fmt.Errorf("%sheader length %d: more than the limit of %d", p, hl, maxHeader)
+			return Array{}, fmt.Errorf("%sheader length %d: more than the limit of %d", p, hl, maxHeader)
 		}
 		hlen = int(hl)
 	default:
-		return datasets.Uint8Array{}, fmt.Errorf("%sformat version %d.%d: want 1.0, 2.0 or 3.0", p, major, minor)
+		return Array{}, fmt.Errorf("%sformat version %d.%d: want 1.0, 2.0 or 3.0", p, major, minor)
 	}
 	if hlen > maxHeader {
-		return datasets.Uint8Array{}, fmt.Errorf("%sheader length %d: more than the limit of %d", p, hlen, maxHeader)
+		return Array{}, fmt.Errorf("%sheader length %d: more than the limit of %d", p, hlen, maxHeader)
 	}
 	hdr := make([]byte, hlen)
 	if n, err := io.ReadFull(br, hdr); err != nil {
-		return datasets.Uint8Array{}, fmt.Errorf("%struncated header: want a %d-byte dict, got %d: %w", p, hlen, n, unexpected(err))
+		return Array{}, fmt.Errorf("%struncated header: want a %d-byte dict, got %d: %w", p, hlen, n, unexpected(err))
 	}
 	h, err := parseHeader(string(hdr))
 	if err != nil {
-		return datasets.Uint8Array{}, fmt.Errorf("%sheader %s: %w", p, quoteHeader(hdr), err)
+		return Array{}, fmt.Errorf("%sheader %s: %w", p, quoteHeader(hdr), err)
 	}
+	item := 1
 	switch h.descr {
 	case "|u1", "<u1", ">u1", "=u1", "u1":
+		h.descr = "|u1"
 	default:
-		return datasets.Uint8Array{}, fmt.Errorf("%sdescr %q: want '|u1' (uint8)", p, h.descr)
+		n, ok := itemSizes[h.descr]
+		switch {
+		case anyType && h.descr == "|O":
+			item = 0
+		case anyType && ok:
+			item = n
+		case anyType:
+			return Array{}, fmt.Errorf("%sdescr %q: want a little-endian numeric type or '|O'", p, h.descr)
+		default:
+			return Array{}, fmt.Errorf("%sdescr %q: want '|u1' (uint8)", p, h.descr)
+		}
 	}
 	if h.fortran {
-		return datasets.Uint8Array{}, fmt.Errorf("%sfortran_order True: want False (C order)", p)
+		return Array{}, fmt.Errorf("%sfortran_order True: want False (C order)", p)
 	}
 	shape := h.shape
 	if want != nil {
 		if len(shape) != len(want) {
-			return datasets.Uint8Array{}, fmt.Errorf("%sshape %s: want %s", p, tuple(shape), wantTuple(want))
+			return Array{}, fmt.Errorf("%sshape %s: want %s", p, tuple(shape), wantTuple(want))
 		}
 		for i, d := range shape {
 			if want[i] != Any && d != want[i] {
-				return datasets.Uint8Array{}, fmt.Errorf("%sshape %s: want %s", p, tuple(shape), wantTuple(want))
+				return Array{}, fmt.Errorf("%sshape %s: want %s", p, tuple(shape), wantTuple(want))
 			}
 		}
 	}
-	size := uint64(1)
+	if item == 0 {
+		// An object array: the pickle runs to the end of the member.
+		data, err := readExactly(io.LimitReader(br, maxBytes+1), int(maxBytes)+1, int(min(int64(firstChunk), maxBytes+1)))
+		if err != nil && !errors.Is(err, io.ErrUnexpectedEOF) {
+			return Array{}, fmt.Errorf("%sreading the pickled data: %w", p, err)
+		}
+		if int64(len(data)) > maxBytes {
+			return Array{}, fmt.Errorf("%spickled data of more than the limit of %d bytes", p, maxBytes)
+		}
+		return Array{Descr: h.descr, Shape: shape, Data: data}, nil
+	}
+	size := uint64(item)
 	for i, d := range shape {
 		if d == 0 {
-			return datasets.Uint8Array{}, fmt.Errorf("%sshape %s: dimension %d is 0, so the array holds no data", p, tuple(shape), i)
+			return Array{}, fmt.Errorf("%sshape %s: dimension %d is 0, so the array holds no data", p, tuple(shape), i)
 		}
 		hi, lo := bits.Mul64(size, uint64(d))
 		if hi != 0 || lo > uint64(maxBytes) {
-			return datasets.Uint8Array{}, fmt.Errorf("%sshape %s needs more than the limit of %d bytes", p, tuple(shape), maxBytes)
+			return Array{}, fmt.Errorf("%sshape %s needs more than the limit of %d bytes", p, tuple(shape), maxBytes)
 		}
 		size = lo
 	}
@@ -261,22 +320,22 @@ func readNPY(r io.Reader, name string, want []int, maxBytes, avail int64) (datas
 	switch {
 	case err == nil:
 	case len(data) == int(size):
-		return datasets.Uint8Array{}, fmt.Errorf("%safter the data: %w", p, err)
+		return Array{}, fmt.Errorf("%safter the data: %w", p, err)
 	case errors.Is(err, io.ErrUnexpectedEOF):
-		return datasets.Uint8Array{}, fmt.Errorf("%struncated data: want %d bytes (shape %s), got %d: %w", p, size, tuple(shape), len(data), io.ErrUnexpectedEOF)
+		return Array{}, fmt.Errorf("%struncated data: want %d bytes (shape %s), got %d: %w", p, size, tuple(shape), len(data), io.ErrUnexpectedEOF)
 	default:
-		return datasets.Uint8Array{}, fmt.Errorf("%sreading data: %w", p, err)
+		return Array{}, fmt.Errorf("%sreading data: %w", p, err)
 	}
 	// Reading on to EOF also makes the zip reader check the CRC-32.
 	var extra [1]byte
 	n, err := io.ReadFull(br, extra[:])
 	if n > 0 {
-		return datasets.Uint8Array{}, fmt.Errorf("%strailing bytes after the %d data bytes of shape %s", p, size, tuple(shape))
+		return Array{}, fmt.Errorf("%strailing bytes after the %d data bytes of shape %s", p, size, tuple(shape))
 	}
 	if err != io.EOF {
-		return datasets.Uint8Array{}, fmt.Errorf("%safter the data: %w", p, err)
+		return Array{}, fmt.Errorf("%safter the data: %w", p, err)
 	}
-	return datasets.Uint8Array{Shape: shape, Data: data}, nil
+	return Array{Descr: h.descr, Shape: shape, Data: data}, nil
 }
 
 // readExactly reads n bytes into a buffer of first bytes, grown as data
@@ -524,4 +583,57 @@ func (p *parser) integer() (int, error) {
 	// Python 2 wrote long integers with an L suffix.
 	p.eat('L')
 	return int(v), nil
+}
+
+// ReadFileAny reads the arrays named in want from the .npz archive at
+// path, of any type ReadNPYAny takes. want maps each name to its expected
+// shape (Any for any size); other members are ignored.
+func ReadFileAny(path string, want map[string][]int, maxBytes int64) (map[string]Array, error) {
+	if maxBytes <= 0 {
+		maxBytes = DefaultMaxBytes
+	}
+	name := filepath.Base(path)
+	if fi, err := os.Stat(path); err == nil {
+		if err := safefile.Check(path, fi); err != nil {
+			return nil, fmt.Errorf("npz: %w", err)
+		}
+	}
+	zr, err := zip.OpenReader(path)
+	if err != nil {
+		if errors.Is(err, zip.ErrFormat) {
+			return nil, fmt.Errorf("npz: %s: not a valid zip archive: %w", name, err)
+		}
+		return nil, fmt.Errorf("npz: %w", err)
+	}
+	defer zr.Close()
+	if len(zr.File) > maxMembers {
+		return nil, fmt.Errorf("npz: %s: %d members: more than the limit of %d", name, len(zr.File), maxMembers)
+	}
+	out := make(map[string]Array, len(want))
+	for _, f := range zr.File {
+		key, ok := strings.CutSuffix(f.Name, ".npy")
+		shape, wanted := want[key]
+		if !ok || !wanted {
+			continue
+		}
+		if _, dup := out[key]; dup {
+			return nil, fmt.Errorf("npz: %s: member %s appears twice", name, f.Name)
+		}
+		rc, err := f.Open()
+		if err != nil {
+			return nil, fmt.Errorf("npz: %s: %s: %w", name, f.Name, err)
+		}
+		a, err := readTyped(rc, name+": "+f.Name, shape, maxBytes, -1, true)
+		rc.Close()
+		if err != nil {
+			return nil, err
+		}
+		out[key] = a
+	}
+	for _, key := range sortedKeys(want) {
+		if _, ok := out[key]; !ok {
+			return nil, fmt.Errorf("npz: %s: no member %s.npy", name, key)
+		}
+	}
+	return out, nil
 }

@@ -8,6 +8,7 @@ import (
 	"fmt"
 	"hash/crc32"
 	"io"
+	"math"
 	"os"
 	"path/filepath"
 	"strings"
@@ -276,6 +277,58 @@ func FuzzReadNPY(f *testing.F) {
 		}
 		if want != nil && len(want) != len(a.Shape) {
 			t.Fatalf("shape %v does not fit %v", a.Shape, want)
+		}
+	})
+}
+
+func TestReadNPYAny(t *testing.T) {
+	// float64 1.5 and -2 little-endian, as NumPy writes '<f8'.
+	var data []byte
+	for _, v := range []float64{1.5, -2} {
+		data = binary.LittleEndian.AppendUint64(data, math.Float64bits(v))
+	}
+	a, err := ReadNPYAny(bytes.NewReader(npy(1, dict("<f8", "False", "(2,)"), data)), "y.npy", []int{Any}, 0)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if a.Descr != "<f8" || len(a.Shape) != 1 || a.Shape[0] != 2 || !bytes.Equal(a.Data, data) {
+		t.Errorf("got %+v", a)
+	}
+	// Truncated numeric data is refused with the byte count.
+	if _, err := ReadNPYAny(bytes.NewReader(npy(1, dict("<f8", "False", "(2,)"), data[:15])), "y.npy", nil, 0); err == nil || !strings.Contains(err.Error(), "want 16 bytes") {
+		t.Errorf("truncated: %v", err)
+	}
+	// An object array hands back its pickle stream.
+	pk := []byte("\x80\x02N.")
+	a, err = ReadNPYAny(bytes.NewReader(npy(1, dict("|O", "False", "(3,)"), pk)), "x.npy", nil, 0)
+	if err != nil || a.Descr != "|O" || !bytes.Equal(a.Data, pk) {
+		t.Errorf("object array: %+v, %v", a, err)
+	}
+	if _, err := ReadNPYAny(bytes.NewReader(npy(1, dict("|O", "False", "(3,)"), make([]byte, 100))), "x.npy", nil, 50); err == nil || !strings.Contains(err.Error(), "limit") {
+		t.Errorf("oversize pickle: %v", err)
+	}
+	for _, d := range []string{">f8", "<c16", "|V4"} {
+		if _, err := ReadNPYAny(bytes.NewReader(npy(1, dict(d, "False", "(1,)"), make([]byte, 16))), "x.npy", nil, 0); err == nil || !strings.Contains(err.Error(), d) {
+			t.Errorf("descr %s: %v", d, err)
+		}
+	}
+	// ReadNPY still takes uint8 only.
+	if _, err := ReadNPY(bytes.NewReader(npy(1, dict("<f8", "False", "(2,)"), data)), "y.npy", nil, 0); err == nil || !strings.Contains(err.Error(), "uint8") {
+		t.Errorf("ReadNPY of float64: %v", err)
+	}
+}
+
+func FuzzReadNPYAny(f *testing.F) {
+	f.Add(npy(1, dict("<f8", "False", "(2,)"), make([]byte, 16)))
+	f.Add(npy(2, dict("<i8", "False", "(1, 2)"), make([]byte, 16)))
+	f.Add(npy(1, dict("|O", "False", "(3,)"), []byte("\x80\x02N.")))
+	f.Fuzz(func(t *testing.T, in []byte) {
+		a, err := ReadNPYAny(bytes.NewReader(in), "f.npy", nil, 1<<16)
+		if err != nil {
+			return
+		}
+		if a.Descr != "|O" && product(a.Shape)*itemSizes[a.Descr] != len(a.Data) {
+			t.Fatalf("%s shape %v but %d bytes", a.Descr, a.Shape, len(a.Data))
 		}
 	})
 }
