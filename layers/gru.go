@@ -148,14 +148,7 @@ func (l *GRU) PlanMulti(in [][]int) ([][]int, []WeightShape, error) {
 
 // BuildMulti implements MultiLayer.
 func (l *GRU) BuildMulti(in [][]int, rng *rand.Rand) ([][]int, error) {
-	out, _, err := l.PlanMulti(in)
-	if err != nil {
-		return nil, err
-	}
-	if _, err := l.build(in[0], rng); err != nil {
-		return nil, err
-	}
-	return out, nil
+	return buildStates(l.PlanMulti, l.build, in, rng)
 }
 
 // CallMulti implements MultiLayer.
@@ -314,14 +307,7 @@ func (l *SimpleRNN) PlanMulti(in [][]int) ([][]int, []WeightShape, error) {
 
 // BuildMulti implements MultiLayer.
 func (l *SimpleRNN) BuildMulti(in [][]int, rng *rand.Rand) ([][]int, error) {
-	out, _, err := l.PlanMulti(in)
-	if err != nil {
-		return nil, err
-	}
-	if _, err := l.build(in[0], rng); err != nil {
-		return nil, err
-	}
-	return out, nil
+	return buildStates(l.PlanMulti, l.build, in, rng)
 }
 
 // CallMulti implements MultiLayer.

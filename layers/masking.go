@@ -34,46 +34,46 @@ type MaskedMulti interface {
 	CallMultiMasked(xs, masks []*tensor.Tensor, training bool, outs, outMasks []*tensor.Tensor)
 }
 
-// mergeMasks implements MaskedMulti for the elementwise merge layers: the
-// output keeps the steps every input keeps (Keras's Merge.compute_mask).
+// mergeMasks sets the output mask of a merge layer: the steps every
+// input keeps (Keras's Merge.compute_mask).
 func mergeMasks(masks, outMasks []*tensor.Tensor) {
 	outMasks[0] = tensor.MaskAnd(masks...)
 }
 
-// CallMultiMasked implements MaskedMulti.
-func (l *Add) CallMultiMasked(xs, masks []*tensor.Tensor, training bool, outs, outMasks []*tensor.Tensor) {
+// mergeMasked is CallMultiMasked for the elementwise merge layers.
+func mergeMasked(l MultiLayer, xs, masks []*tensor.Tensor, training bool, outs, outMasks []*tensor.Tensor) {
 	l.CallMulti(xs, training, outs)
 	mergeMasks(masks, outMasks)
+}
+
+// CallMultiMasked implements MaskedMulti.
+func (l *Add) CallMultiMasked(xs, masks []*tensor.Tensor, training bool, outs, outMasks []*tensor.Tensor) {
+	mergeMasked(l, xs, masks, training, outs, outMasks)
 }
 
 // CallMultiMasked implements MaskedMulti.
 func (l *Subtract) CallMultiMasked(xs, masks []*tensor.Tensor, training bool, outs, outMasks []*tensor.Tensor) {
-	l.CallMulti(xs, training, outs)
-	mergeMasks(masks, outMasks)
+	mergeMasked(l, xs, masks, training, outs, outMasks)
 }
 
 // CallMultiMasked implements MaskedMulti.
 func (l *Multiply) CallMultiMasked(xs, masks []*tensor.Tensor, training bool, outs, outMasks []*tensor.Tensor) {
-	l.CallMulti(xs, training, outs)
-	mergeMasks(masks, outMasks)
+	mergeMasked(l, xs, masks, training, outs, outMasks)
 }
 
 // CallMultiMasked implements MaskedMulti.
 func (l *Average) CallMultiMasked(xs, masks []*tensor.Tensor, training bool, outs, outMasks []*tensor.Tensor) {
-	l.CallMulti(xs, training, outs)
-	mergeMasks(masks, outMasks)
+	mergeMasked(l, xs, masks, training, outs, outMasks)
 }
 
 // CallMultiMasked implements MaskedMulti.
 func (l *Maximum) CallMultiMasked(xs, masks []*tensor.Tensor, training bool, outs, outMasks []*tensor.Tensor) {
-	l.CallMulti(xs, training, outs)
-	mergeMasks(masks, outMasks)
+	mergeMasked(l, xs, masks, training, outs, outMasks)
 }
 
 // CallMultiMasked implements MaskedMulti.
 func (l *Minimum) CallMultiMasked(xs, masks []*tensor.Tensor, training bool, outs, outMasks []*tensor.Tensor) {
-	l.CallMulti(xs, training, outs)
-	mergeMasks(masks, outMasks)
+	mergeMasked(l, xs, masks, training, outs, outMasks)
 }
 
 // CallMultiMasked implements MaskedMulti: joining along another axis than

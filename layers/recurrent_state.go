@@ -2,6 +2,7 @@ package layers
 
 import (
 	"fmt"
+	"math/rand/v2"
 	"slices"
 
 	"github.com/neuron-go/neuron/tensor"
@@ -65,6 +66,19 @@ func planStates(name string, units, states int, returnState bool, in [][]int, pl
 		}
 	}
 	return outs, ws, nil
+}
+
+// buildStates is a recurrent layer's BuildMulti: planMulti checks the
+// inputs and gives the outputs, build builds the layer for the sequence.
+func buildStates(planMulti func([][]int) ([][]int, []WeightShape, error), build func([]int, *rand.Rand) ([]int, error), in [][]int, rng *rand.Rand) ([][]int, error) {
+	out, _, err := planMulti(in)
+	if err != nil {
+		return nil, err
+	}
+	if _, err := build(in[0], rng); err != nil {
+		return nil, err
+	}
+	return out, nil
 }
 
 // stateOutputs sets the outputs of a GRU or SimpleRNN called as a
