@@ -480,6 +480,11 @@ func (e *engine) fitLoop(cfg FitConfig, src batchSource, val *valData, run *fitR
 			break
 		}
 	}
+	// Keras's fit ends with finalize_variable_values (an optimizer's EMA
+	// becomes the weights) whenever it trained, stopped early or not.
+	if f, ok := e.optimizer.(optimizers.Finalizer); ok && cfg.Epochs > 0 {
+		f.FinalizeVariableValues(e.weights)
+	}
 	// The last step's update shows in no loss: look at the weights.
 	var werr error
 	if !cfg.ContinueOnNaN {
