@@ -697,9 +697,6 @@ func (e *engine) predict(x []Array, cfg PredictConfig) (outs []*tensor.Tensor, e
 	if err := checkVerbose("predict", cfg.Verbose); err != nil {
 		return nil, err
 	}
-	if err := e.checkWeights("predict"); err != nil {
-		return nil, err
-	}
 	if cfg.BatchSize == 0 {
 		cfg.BatchSize = 32
 	}
@@ -740,6 +737,9 @@ func (e *engine) predict(x []Array, cfg PredictConfig) (outs []*tensor.Tensor, e
 		if bar != nil {
 			bar.Update(step+1, nil, step+1 == steps)
 		}
+	}
+	if err := e.checkOutputs("predict", outs); err != nil {
+		return nil, err
 	}
 	return outs, nil
 }
