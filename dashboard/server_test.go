@@ -152,8 +152,8 @@ func TestPageIsSelfContained(t *testing.T) {
 // fakeModel is the callbacks.Model of a run fed by hand.
 type fakeModel struct{ lr float64 }
 
-func (*fakeModel) Weights() []*tensor.Tensor        { return nil }
-func (f *fakeModel) LearningRate() float64    { return f.lr }
+func (*fakeModel) Weights() []*tensor.Tensor   { return nil }
+func (f *fakeModel) LearningRate() float64     { return f.lr }
 func (f *fakeModel) SetLearningRate(v float64) { f.lr = v }
 
 // A browser that never reads its stream must not slow training: its
