@@ -119,6 +119,7 @@ func commands() []command {
 		{"predict", "print a saved model's prediction for an image and its true label", func() *flag.FlagSet { fs, _ := predictFlags(); return fs }, runPredict},
 		{"show", "print a label and draw an image of MNIST or Fashion-MNIST", func() *flag.FlagSet { fs, _ := showFlags(); return fs }, runShow},
 		{"plot", "redraw the training curves of a saved history", func() *flag.FlagSet { fs, _ := plotFlags(); return fs }, runPlot},
+		{"dashboard", "serve the training dashboard for saved histories, to compare runs", func() *flag.FlagSet { fs, _ := dashboardFlags(); return fs }, runDashboard},
 	}
 }
 
