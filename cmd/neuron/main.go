@@ -9,6 +9,7 @@
 //	neuron predict MODEL -data mnist|fashion INDEX... [-train|-test] [-scale]
 //	neuron show mnist|fashion INDEX [-train|-test] [-o file.png] [-cmap viridis|gray] [-numbers]
 //	neuron plot history.json|history.csv [-o curves.png] [-keys loss,val_loss]
+//	neuron dashboard history.csv|history.json... [-addr 127.0.0.1:8050]
 //	neuron help [COMMAND]
 //
 // # train
