@@ -41,4 +41,23 @@
 // the chunk's declared size. Malformed files give errors wrapping
 // ErrFormat (a *FormatError naming the object, structure and address);
 // valid features outside the subset give errors wrapping ErrUnsupported.
+//
+// # Writing
+//
+// NewWriter builds a file in memory; WriteTo or WriteFile (atomic) writes
+// it in the layout libhdf5 uses by default: superblock version 0,
+// old-style groups (symbol tables), contiguous little-endian datasets and
+// attributes in version-1 object headers, which h5py and every HDF5 tool
+// open:
+//
+//	w := hdf5.NewWriter()
+//	w.Root().SetAttr("keras_version", []byte("3.5.0"))
+//	g, _ := w.Root().CreateGroup("model_weights")
+//	g.SetAttr("layer_names", hdf5.FixedStrings{"dense"})
+//	g.CreateDataset("dense/dense/kernel:0", []int{784, 10}, kernel)
+//	err := w.WriteFile("model.h5")
+//
+// Go values map to h5py's types: string is a variable-length UTF-8 string
+// (h5py str), []byte attribute a variable-length ASCII string (h5py bytes),
+// FixedStrings a numpy "S" array, []bool h5py's bool enumeration.
 package hdf5
