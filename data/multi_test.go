@@ -74,12 +74,18 @@ func TestFromArraysMultiErrors(t *testing.T) {
 		want string
 	}{
 		{func() error { _, err := data.FromArraysMulti([]*tensor.Tensor{}, []*tensor.Tensor{y}, nil); return err }, "x holds no array"},
-		{func() error { _, err := data.FromArraysMulti([]*tensor.Tensor{a}, []*tensor.Tensor{y}, nil); return err }, "x[0] has 10 examples and y[0] 9"},
+		{func() error {
+			_, err := data.FromArraysMulti([]*tensor.Tensor{a}, []*tensor.Tensor{y}, nil)
+			return err
+		}, "x[0] has 10 examples and y[0] 9"},
 		{func() error {
 			_, err := data.FromArraysMulti([]*tensor.Tensor{a}, []*tensor.Tensor(nil), seq(0, 10, 2))
 			return err
 		}, "sampleWeight must have one value per example (rank 1), got rank 2"},
-		{func() error { _, err := data.FromArraysMulti([]*tensor.Tensor{a, nil}, []*tensor.Tensor(nil), nil); return err }, "x[1] is nil"},
+		{func() error {
+			_, err := data.FromArraysMulti([]*tensor.Tensor{a, nil}, []*tensor.Tensor(nil), nil)
+			return err
+		}, "x[1] is nil"},
 	} {
 		if err := c.f(); err == nil || !strings.Contains(err.Error(), c.want) {
 			t.Errorf("%v, want %q", err, c.want)
