@@ -419,9 +419,6 @@ func (e *engine) predictDataset(ds *data.Dataset, cfg PredictConfig) (outs []*te
 		}
 		src.close()
 	}
-	if err := e.checkWeights("predict"); err != nil {
-		return nil, err
-	}
 	restore := e.noGrad()
 	defer restore()
 	e.net.resetInference()
@@ -458,6 +455,9 @@ func (e *engine) predictDataset(ds *data.Dataset, cfg PredictConfig) (outs []*te
 	outs = make([]*tensor.Tensor, len(bufs))
 	for i, s := range e.net.outShapes {
 		outs[i] = tensor.FromSlice(bufs[i], append([]int{n}, s...)...)
+	}
+	if err := e.checkOutputs("predict", outs); err != nil {
+		return nil, err
 	}
 	return outs, nil
 }

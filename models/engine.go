@@ -4,6 +4,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"maps"
 	"math"
 	"math/rand/v2"
 	"os"
@@ -341,6 +342,11 @@ func (e *engine) fitLoop(cfg FitConfig, src batchSource, val *valData, run *fitR
 		h.Params["steps"] = steps
 	}
 	run.h = h
+	for _, cb := range cfg.Callbacks {
+		if ps, ok := cb.(callbacks.ParamsSetter); ok {
+			ps.SetParams(maps.Clone(h.Params))
+		}
+	}
 	for i, cb := range cfg.Callbacks {
 		run.at("OnTrainBegin", i)
 		if err := cb.OnTrainBegin(e.owner); err != nil {
@@ -697,9 +703,6 @@ func (e *engine) predict(x []Array, cfg PredictConfig) (outs []*tensor.Tensor, e
 	if err := checkVerbose("predict", cfg.Verbose); err != nil {
 		return nil, err
 	}
-	if err := e.checkWeights("predict"); err != nil {
-		return nil, err
-	}
 	if cfg.BatchSize == 0 {
 		cfg.BatchSize = 32
 	}
@@ -740,6 +743,9 @@ func (e *engine) predict(x []Array, cfg PredictConfig) (outs []*tensor.Tensor, e
 		if bar != nil {
 			bar.Update(step+1, nil, step+1 == steps)
 		}
+	}
+	if err := e.checkOutputs("predict", outs); err != nil {
+		return nil, err
 	}
 	return outs, nil
 }
