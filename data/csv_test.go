@@ -3,8 +3,8 @@ package data
 import (
 	"encoding/json"
 	"fmt"
-	"math"
 	"io/fs"
+	"math"
 	"os"
 	"path/filepath"
 	"reflect"
@@ -265,7 +265,7 @@ func TestReadCSVSkipRowsAndFS(t *testing.T) {
 		t.Fatal(err)
 	}
 	var got []float32
-		for e, err := range c.Take(2).All() {
+	for e, err := range c.Take(2).All() {
 		if err != nil {
 			t.Fatal(err)
 		}
