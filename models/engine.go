@@ -4,6 +4,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"maps"
 	"math"
 	"math/rand/v2"
 	"os"
@@ -341,6 +342,11 @@ func (e *engine) fitLoop(cfg FitConfig, src batchSource, val *valData, run *fitR
 		h.Params["steps"] = steps
 	}
 	run.h = h
+	for _, cb := range cfg.Callbacks {
+		if ps, ok := cb.(callbacks.ParamsSetter); ok {
+			ps.SetParams(maps.Clone(h.Params))
+		}
+	}
 	for i, cb := range cfg.Callbacks {
 		run.at("OnTrainBegin", i)
 		if err := cb.OnTrainBegin(e.owner); err != nil {
@@ -487,6 +493,11 @@ func (e *engine) fitLoop(cfg FitConfig, src batchSource, val *valData, run *fitR
 		if stop {
 			break
 		}
+	}
+	// Keras's fit ends with finalize_variable_values (an optimizer's EMA
+	// becomes the weights) whenever it trained, stopped early or not.
+	if f, ok := e.optimizer.(optimizers.Finalizer); ok && cfg.Epochs > 0 {
+		f.FinalizeVariableValues(e.weights)
 	}
 	// The last step's update shows in no loss: look at the weights.
 	var werr error
@@ -692,9 +703,6 @@ func (e *engine) predict(x []Array, cfg PredictConfig) (outs []*tensor.Tensor, e
 	if err := checkVerbose("predict", cfg.Verbose); err != nil {
 		return nil, err
 	}
-	if err := e.checkWeights("predict"); err != nil {
-		return nil, err
-	}
 	if cfg.BatchSize == 0 {
 		cfg.BatchSize = 32
 	}
@@ -735,6 +743,9 @@ func (e *engine) predict(x []Array, cfg PredictConfig) (outs []*tensor.Tensor, e
 		if bar != nil {
 			bar.Update(step+1, nil, step+1 == steps)
 		}
+	}
+	if err := e.checkOutputs("predict", outs); err != nil {
+		return nil, err
 	}
 	return outs, nil
 }

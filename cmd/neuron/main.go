@@ -9,6 +9,7 @@
 //	neuron predict MODEL -data mnist|fashion INDEX... [-train|-test] [-scale]
 //	neuron show mnist|fashion INDEX [-train|-test] [-o file.png] [-cmap viridis|gray] [-numbers]
 //	neuron plot history.json|history.csv [-o curves.png] [-keys loss,val_loss]
+//	neuron dashboard history.csv|history.json... [-addr 127.0.0.1:8050]
 //	neuron serve [-addr HOST:PORT] [-name NAME] MODEL_OR_DIR... [flags]
 //	neuron help [COMMAND]
 //
@@ -130,6 +131,7 @@ func commands() []command {
 		{"predict", "print a saved model's prediction for an image and its true label", func() *flag.FlagSet { fs, _ := predictFlags(); return fs }, runPredict},
 		{"show", "print a label and draw an image of MNIST or Fashion-MNIST", func() *flag.FlagSet { fs, _ := showFlags(); return fs }, runShow},
 		{"plot", "redraw the training curves of a saved history", func() *flag.FlagSet { fs, _ := plotFlags(); return fs }, runPlot},
+		{"dashboard", "serve the training dashboard for saved histories, to compare runs", func() *flag.FlagSet { fs, _ := dashboardFlags(); return fs }, runDashboard},
 		{"serve", "serve saved models with TF Serving's REST API and the KServe v2 protocol", func() *flag.FlagSet { fs, _ := serveFlags(); return fs }, runServe},
 	}
 }
