@@ -107,6 +107,25 @@ func containsLines(file, text string) bool {
 	return strings.HasPrefix(file, text) || strings.Contains(file, "\n"+text)
 }
 
+// containsCode reports whether block is a run of whole lines of the Go
+// file src, allowing the block to drop the tabs that indent all its lines
+// in the file.
+func containsCode(src, block string) bool {
+	for indent := ""; len(indent) <= 4; indent += "\t" {
+		var b strings.Builder
+		for line := range strings.Lines(block) {
+			if line != "\n" {
+				b.WriteString(indent)
+			}
+			b.WriteString(line)
+		}
+		if containsLines(src, b.String()) {
+			return true
+		}
+	}
+	return false
+}
+
 // TestBlocks checks every chapter's fenced blocks: each Go block is marked
 // with the program it comes from and is a run of that program's lines, and
 // the Korean and the English chapter show the same blocks in the same order.
@@ -125,7 +144,7 @@ func TestBlocks(t *testing.T) {
 						src, err := os.ReadFile(filepath.Join(root, p))
 						if err != nil {
 							t.Errorf("%s:%d: %v", path, b.line, err)
-						} else if !containsLines(string(src), b.text) {
+						} else if !containsCode(string(src), b.text) {
 							t.Errorf("%s:%d: the block is not a run of lines of %s:\n%s", path, b.line, p, b.text)
 						}
 					}
@@ -402,6 +421,28 @@ func TestPrograms(t *testing.T) {
 		got := floats(t, out, "2-fold cross-validation:")
 		if len(got) != 2 || got[0] <= 0.1 || got[0] > 1 || got[1] < 0 {
 			t.Errorf("cross-validation: %v", got)
+		}
+	})
+
+	t.Run("14_saving", func(t *testing.T) {
+		needData(t, mnist.LoadDataWith)
+		dir := t.TempDir()
+		out := run(t, bin, "14_saving", "-epochs", "2", "-limit", "500", "-dir", dir)
+		for _, want := range []string{
+			"Epoch 1: val_loss improved from inf to ",
+			"the loaded model predicts the same, bit for bit: true",
+			"first run: killed after epoch 2",
+			"resuming from " + filepath.Join(dir, "backup", "backup.safetensors") + " at epoch 3, step 0",
+			"resumed run ends with the weights of an uninterrupted one: true",
+		} {
+			if !strings.Contains(out, want) {
+				t.Errorf("output lacks %q:\n%s", want, out)
+			}
+		}
+		for _, f := range []string{"best.safetensors", "mnist.safetensors"} {
+			if _, err := os.Stat(filepath.Join(dir, f)); err != nil {
+				t.Error(err)
+			}
 		}
 	})
 
