@@ -107,7 +107,11 @@ func TestTopKAccuracy(t *testing.T) {
 			t.Errorf("Get(%q) = %q with k %d", name, m.Name(), m.(*metrics.TopKAccuracy).K())
 		}
 	}
-	if _, err := metrics.MarshalConfig(metrics.NewTopKCategoricalAccuracy(3)); err == nil {
-		t.Error("top-3 accuracy saved by a name that loads as top-5")
+	b, err := metrics.MarshalConfig(metrics.NewTopKCategoricalAccuracy(3))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if m, err := metrics.UnmarshalConfig(b); err != nil || m.(*metrics.TopKAccuracy).K() != 3 {
+		t.Errorf("top-3 accuracy saved as %s loads as %v, %v", b, m, err)
 	}
 }

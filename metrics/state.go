@@ -16,9 +16,11 @@ import (
 
 // confusionConfig is Keras's config of Precision and Recall.
 type confusionConfig struct {
-	Name       string  `json:"name"`
-	Thresholds float32 `json:"thresholds"`
-	ClassID    *int    `json:"class_id,omitempty"`
+	Name       string   `json:"name"`
+	DType      string   `json:"dtype,omitempty"`
+	Thresholds *float32 `json:"thresholds"` // Keras's None is 0.5
+	TopK       *int     `json:"top_k"`
+	ClassID    *int     `json:"class_id"`
 }
 
 type savedMetric struct {
@@ -61,6 +63,9 @@ func MarshalConfig(m Metric) ([]byte, error) {
 	case *Recall:
 		return marshalConfusion("Recall", &v.confusion)
 	}
+	if b, ok, err := marshalArgs(m); ok {
+		return b, err
+	}
 	return nil, fmt.Errorf("metrics: %T (%q) cannot be saved (only the built-in metrics can)", m, m.Name())
 }
 
@@ -69,7 +74,8 @@ func marshalConfusion(class string, c *confusion) ([]byte, error) {
 	if _, ok := registry[c.name]; ok && c.threshold == def.threshold && c.classID == -1 && (c.name == "precision") == (class == "Precision") {
 		return json.Marshal(c.name)
 	}
-	cfg := confusionConfig{Name: c.name, Thresholds: c.threshold}
+	th := c.threshold
+	cfg := confusionConfig{Name: c.name, DType: "float32", Thresholds: &th}
 	if c.classID >= 0 {
 		k := c.classID
 		cfg.ClassID = &k
@@ -95,23 +101,37 @@ func UnmarshalConfig(data []byte) (Metric, error) {
 	if err := strictjson.Decode(data, &s); err != nil {
 		return nil, fmt.Errorf("metrics: %w", err)
 	}
-	if s.ClassName != "Precision" && s.ClassName != "Recall" {
-		return nil, fmt.Errorf("metrics: %w class %q (known: Precision, Recall, or a metric name)", ErrUnknownName, s.ClassName)
-	}
 	if s.Config == nil {
 		return nil, fmt.Errorf("metrics: %s: config is missing", s.ClassName)
 	}
-	c := confusionConfig{Thresholds: 0.5}
-	if err := strictjson.Decode(s.Config, &c); err != nil {
+	if s.ClassName != "Precision" && s.ClassName != "Recall" {
+		m, ok, err := unmarshalArgs(s.ClassName, s.Config)
+		if !ok {
+			return nil, fmt.Errorf("metrics: %w class %q (known: AUC, F1Score, FBetaScore, FalseNegatives, FalsePositives, MeanIoU, Precision, PrecisionAtRecall, Recall, RecallAtPrecision, SparseTopKCategoricalAccuracy, TopKCategoricalAccuracy, TrueNegatives, TruePositives, or a metric name)", ErrUnknownName, s.ClassName)
+		}
+		if err != nil {
+			return nil, fmt.Errorf("metrics: %s: %w", s.ClassName, err)
+		}
+		return m, nil
+	}
+	var c confusionConfig
+	if err := decodeConfig(s.Config, &c); err != nil {
 		return nil, fmt.Errorf("metrics: %s: %w", s.ClassName, err)
+	}
+	if c.TopK != nil {
+		return nil, fmt.Errorf("metrics: %s: top_k is not supported here, got %d", s.ClassName, *c.TopK)
 	}
 	if c.Name == "" {
 		return nil, fmt.Errorf("metrics: %s: name is missing or empty", s.ClassName)
 	}
-	if !(c.Thresholds >= 0 && c.Thresholds <= 1) {
-		return nil, fmt.Errorf("metrics: %s: thresholds must be in [0, 1], got %v", s.ClassName, c.Thresholds)
+	th := float32(0.5)
+	if c.Thresholds != nil {
+		th = *c.Thresholds
 	}
-	opts := []ConfusionOption{WithName(c.Name), WithThreshold(float64(c.Thresholds))}
+	if !(th >= 0 && th <= 1) {
+		return nil, fmt.Errorf("metrics: %s: thresholds must be in [0, 1], got %v", s.ClassName, th)
+	}
+	opts := []ConfusionOption{WithName(c.Name), WithThreshold(float64(th))}
 	if c.ClassID != nil {
 		if *c.ClassID < 0 {
 			return nil, fmt.Errorf("metrics: %s: class_id must be >= 0, got %d", s.ClassName, *c.ClassID)

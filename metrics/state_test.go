@@ -48,7 +48,7 @@ func TestConfigRoundTrip(t *testing.T) {
 		t.Errorf("accuracy saves as %s", b)
 	}
 	b, _ := metrics.MarshalConfig(metrics.NewPrecision(metrics.WithClassID(2)))
-	if want := `{"class_name":"Precision","config":{"name":"precision","thresholds":0.5,"class_id":2}}`; string(b) != want {
+	if want := `{"class_name":"Precision","config":{"name":"precision","dtype":"float32","thresholds":0.5,"top_k":null,"class_id":2}}`; string(b) != want {
 		t.Errorf("got %s, want %s", b, want)
 	}
 }
@@ -107,12 +107,25 @@ func TestStateRoundTrip(t *testing.T) {
 func TestUnmarshalConfigRejects(t *testing.T) {
 	cases := []struct{ in, want string }{
 		{`"aucc"`, `unknown metric "aucc"`},
-		{`{"class_name": "AUC", "config": {}}`, `unknown metric class "AUC"`},
+		{`{"class_name": "SpecificityAtSensitivity", "config": {}}`, `unknown metric class "SpecificityAtSensitivity"`},
 		{`{"class_name": "Precision"}`, `config is missing`},
 		{`{"class_name": "Precision", "config": {"name": "p", "thresholds": 2}}`, `thresholds must be in [0, 1]`},
 		{`{"class_name": "Recall", "config": {"name": "r", "class_id": -1}}`, `class_id must be >= 0`},
 		{`{"class_name": "Recall", "config": {"thresholds": 0.5}}`, `name is missing`},
-		{`{"class_name": "Recall", "config": {"name": "r", "top_k": 1}}`, `unknown key "top_k"`},
+		{`{"class_name": "Recall", "config": {"name": "r", "top_k": 1}}`, `top_k is not supported here, got 1`},
+		{`{"class_name": "Recall", "config": {"name": "r", "top_kk": 1}}`, `unknown key "top_kk"`},
+		{`{"class_name": "Recall", "config": {"name": "r", "dtype": "int32"}}`, `dtype must be a float type, got "int32"`},
+		{`{"class_name": "AUC", "config": {"multi_label": true}}`, `multi_label=true is not supported here`},
+		{`{"class_name": "AUC", "config": {"num_thresholds": 1}}`, `NumThresholds must be > 1, got 1`},
+		{`{"class_name": "MeanIoU", "config": {"num_classes": 3, "ignore_class": 255}}`, `ignore_class is not supported here, got 255`},
+		{`{"class_name": "MeanIoU", "config": {}}`, `NumClasses must be > 0, got 0`},
+		{`{"class_name": "F1Score", "config": {"beta": 2}}`, `F1Score takes no beta, got 2`},
+		{`{"class_name": "FBetaScore", "config": {"average": "median"}}`, `Average must be`},
+		{`{"class_name": "TruePositives", "config": {"thresholds": [0.5, 0.2]}}`, `thresholds must increase`},
+		{`{"class_name": "TruePositives", "config": {"thresholds": "half"}}`, `thresholds: want a number or a list of numbers`},
+		{`{"class_name": "PrecisionAtRecall", "config": {"precision": 0.5}}`, `PrecisionAtRecall takes recall`},
+		{`{"class_name": "RecallAtPrecision", "config": {"precision": 1.5}}`, `the target must be in [0, 1], got 1.5`},
+		{`{"class_name": "TopKCategoricalAccuracy", "config": {"k": 0}}`, `k must be >= 1, got 0`},
 	}
 	for _, c := range cases {
 		_, err := metrics.UnmarshalConfig([]byte(c.in))

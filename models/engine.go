@@ -4,10 +4,12 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"maps"
 	"math"
 	"math/rand/v2"
 	"os"
 	"slices"
+	"sync/atomic"
 
 	"github.com/neuron-go/neuron/callbacks"
 	"github.com/neuron-go/neuron/internal/progbar"
@@ -47,6 +49,12 @@ type engine struct {
 	arena *tensor.Arena
 
 	run *fitRun // the current or last Fit call, for RunState
+
+	// frozen is set while Predictors may run the model: its weights track
+	// no gradients. gen counts the changes of the weights that Predictors
+	// made before them must not miss (training, new initial weights).
+	frozen bool
+	gen    atomic.Uint64
 
 	// Set by the embedding model before each use (bind).
 	owner     callbacks.Model
@@ -327,12 +335,18 @@ func (e *engine) fit(x, y []Array, cfg FitConfig) (h *History, err error) {
 // is the batch size of array validation data.
 func (e *engine) fitLoop(cfg FitConfig, src batchSource, val *valData, run *fitRun, bs int) (h *History, err error) {
 	defer tensor.RecoverShapeError(&err)
+	e.thaw()
 	steps := src.steps()
 	h = &History{History: map[string][]float64{}, Params: map[string]int{"verbose": cfg.Verbose.keras(), "epochs": cfg.Epochs}}
 	if steps > 0 {
 		h.Params["steps"] = steps
 	}
 	run.h = h
+	for _, cb := range cfg.Callbacks {
+		if ps, ok := cb.(callbacks.ParamsSetter); ok {
+			ps.SetParams(maps.Clone(h.Params))
+		}
+	}
 	for i, cb := range cfg.Callbacks {
 		run.at("OnTrainBegin", i)
 		if err := cb.OnTrainBegin(e.owner); err != nil {
@@ -479,6 +493,11 @@ func (e *engine) fitLoop(cfg FitConfig, src batchSource, val *valData, run *fitR
 		if stop {
 			break
 		}
+	}
+	// Keras's fit ends with finalize_variable_values (an optimizer's EMA
+	// becomes the weights) whenever it trained, stopped early or not.
+	if f, ok := e.optimizer.(optimizers.Finalizer); ok && cfg.Epochs > 0 {
+		f.FinalizeVariableValues(e.weights)
 	}
 	// The last step's update shows in no loss: look at the weights.
 	var werr error
@@ -627,9 +646,34 @@ func (e *engine) noGrad() func() {
 		w.SetRequiresGrad(false)
 	}
 	return func() {
+		if e.frozen {
+			return // a Predictor runs without gradients
+		}
 		for _, w := range e.weights {
 			w.SetRequiresGrad(true)
 		}
+	}
+}
+
+// freeze turns gradient tracking off on the weights for Predictors.
+func (e *engine) freeze() {
+	for _, w := range e.weights {
+		w.SetRequiresGrad(false)
+	}
+	e.frozen = true
+}
+
+// thaw is called before the weights change: it turns gradient tracking
+// back on if a Predictor froze it, and tells Predictors made before that
+// the weights are no longer theirs.
+func (e *engine) thaw() {
+	e.gen.Add(1)
+	if !e.frozen {
+		return
+	}
+	e.frozen = false
+	for _, w := range e.weights {
+		w.SetRequiresGrad(true)
 	}
 }
 
@@ -657,9 +701,6 @@ func (e *engine) predict(x []Array, cfg PredictConfig) (outs []*tensor.Tensor, e
 		return nil, fmt.Errorf("models: predict: BatchSize must be positive, got %d", cfg.BatchSize)
 	}
 	if err := checkVerbose("predict", cfg.Verbose); err != nil {
-		return nil, err
-	}
-	if err := e.checkWeights("predict"); err != nil {
 		return nil, err
 	}
 	if cfg.BatchSize == 0 {
@@ -702,6 +743,9 @@ func (e *engine) predict(x []Array, cfg PredictConfig) (outs []*tensor.Tensor, e
 		if bar != nil {
 			bar.Update(step+1, nil, step+1 == steps)
 		}
+	}
+	if err := e.checkOutputs("predict", outs); err != nil {
+		return nil, err
 	}
 	return outs, nil
 }

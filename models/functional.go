@@ -405,6 +405,7 @@ func (m *Model) LayerNames() []string { return slices.Clone(m.layerNames) }
 // Sequential's SetSeed does.
 func (m *Model) SetSeed(seed uint64) {
 	m.seed = seed
+	m.thaw()
 	// The layers were built for these shapes already, so this cannot fail.
 	_ = m.initWeights()
 }
@@ -435,7 +436,9 @@ func (m *Model) Call(xs []*tensor.Tensor, training bool) []*tensor.Tensor {
 	if len(xs) != len(m.inputs) {
 		panic(fmt.Sprintf("models: Model.Call: got %d tensors, the model has %d inputs", len(xs), len(m.inputs)))
 	}
-	if !training {
+	if training {
+		m.thaw() // a training loop of the caller's own
+	} else {
 		// The weights may have changed since the last call.
 		m.net.resetInference()
 	}

@@ -1,6 +1,8 @@
 package models
 
 import (
+	"context"
+
 	"github.com/neuron-go/neuron/layers"
 	"github.com/neuron-go/neuron/tensor"
 )
@@ -23,6 +25,9 @@ type network struct {
 	// Masking, the recurrent layers).
 	masks   []*tensor.Tensor
 	masking bool
+	// ctx, when set (a Predictor's call), is checked between layers: a
+	// cancelled run stops early, its outputs unset.
+	ctx context.Context
 }
 
 // netStep is one layer call.
@@ -134,6 +139,9 @@ func (n *network) forward(xs []*tensor.Tensor, training bool) []*tensor.Tensor {
 		return n.forwardMasked(training)
 	}
 	for i := 0; i < len(n.steps); i++ {
+		if n.ctx != nil && n.ctx.Err() != nil {
+			return n.outs
+		}
 		st := &n.steps[i]
 		if st.fuser != nil {
 			next := &n.steps[i+1]
@@ -166,6 +174,9 @@ func (n *network) forward(xs []*tensor.Tensor, training bool) []*tensor.Tensor {
 func (n *network) forwardMasked(training bool) []*tensor.Tensor {
 	clear(n.masks)
 	for i := range n.steps {
+		if n.ctx != nil && n.ctx.Err() != nil {
+			return n.outs
+		}
 		st := &n.steps[i]
 		if st.layer != nil {
 			x, m := n.vals[st.in[0]], n.masks[st.in[0]]

@@ -3,14 +3,17 @@ package models
 import (
 	"fmt"
 	"math"
+
+	"github.com/neuron-go/neuron/tensor"
 )
 
 // NonFiniteError is the error of Fit when the loss of a training step is
 // NaN or infinite (a gradient that overflows shows there at the next step
 // at the latest, as the weights it updated turn NaN), and of Evaluate and
-// Predict on a model whose weights are not all finite. Keras trains on in
-// that case (unless a TerminateOnNaN callback stops it); neuron stops and
-// says where, unless FitConfig.ContinueOnNaN is set.
+// Predict on a model whose weights are not all finite (Predict looks at the
+// weights when an output is not finite). Keras trains on in that case
+// (unless a TerminateOnNaN callback stops it); neuron stops and says where,
+// unless FitConfig.ContinueOnNaN is set.
 type NonFiniteError struct {
 	// Op is "fit", "evaluate" or "predict".
 	Op string
@@ -40,6 +43,20 @@ func (e *NonFiniteError) Error() string {
 func (e *engine) checkWeights(op string) error {
 	if name, i, v, bad := e.firstNonFinite(); bad {
 		return &NonFiniteError{Op: op, Weight: name, Index: i, Value: v}
+	}
+	return nil
+}
+
+// checkOutputs is Predict's form of checkWeights: it looks at the weights
+// only when an output is NaN or infinite, which is what non-finite weights
+// on the way to the outputs give. Scanning every weight before each call
+// would read the whole model once more per call, as much memory traffic as
+// a batch-1 prediction itself.
+func (e *engine) checkOutputs(op string, outs []*tensor.Tensor) error {
+	for _, o := range outs {
+		if firstNonFinite(o.Data()) >= 0 {
+			return e.checkWeights(op)
+		}
 	}
 	return nil
 }

@@ -150,6 +150,7 @@ func (m *Sequential) Layers() []layers.Layer {
 func (m *Sequential) SetSeed(seed uint64) {
 	m.seed = seed
 	m.built = false
+	m.thaw()
 }
 
 // declaredInputShape returns the input shape declared by the first layer.
@@ -343,7 +344,9 @@ func (m *Sequential) Call(x *tensor.Tensor, training bool) *tensor.Tensor {
 	if m.net == nil || !m.built {
 		m.net = chainNetwork(m.layers, nil, nil, nil)
 	}
-	if !training {
+	if training {
+		m.thaw() // a training loop of the caller's own
+	} else {
 		// The weights may have changed since the last call.
 		m.net.resetInference()
 	}

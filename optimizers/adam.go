@@ -16,6 +16,7 @@ import (
 //	w ← w − α·m/(√v + ε)
 //
 // ε is added to √v before the bias correction is applied, unlike PyTorch.
+// With AMSGrad, v̂ ← max(v̂, v) takes v's place in the last line.
 // Arithmetic is float32, as Keras's variables are.
 type Adam struct {
 	// LearningRate defaults to 0.001.
@@ -24,9 +25,11 @@ type Adam struct {
 	Beta1, Beta2 float64
 	// Epsilon defaults to 1e-7.
 	Epsilon float64
+	// AMSGrad divides by the largest v seen so far (Keras's amsgrad).
+	AMSGrad bool
 
-	m, v  [][]float32
-	iters int
+	m, v, vHat [][]float32
+	iters      int
 }
 
 // NewAdam returns Adam with Keras's defaults spelled out.
@@ -42,12 +45,16 @@ func (o *Adam) Build(weights []*tensor.Tensor) {
 		o.m[i] = make([]float32, w.Size())
 		o.v[i] = make([]float32, w.Size())
 	}
+	o.vHat = nil
+	if o.AMSGrad {
+		o.vHat = zerosLike(weights)
+	}
 	o.iters = 0
 }
 
 // Apply implements Optimizer.
 func (o *Adam) Apply(weights []*tensor.Tensor) {
-	if len(o.m) != len(weights) {
+	if len(o.m) != len(weights) || (o.AMSGrad && len(o.vHat) != len(weights)) {
 		o.Build(weights)
 	}
 	lr := float32(orDefault(o.LearningRate, 0.001))
@@ -64,6 +71,10 @@ func (o *Adam) Apply(weights []*tensor.Tensor) {
 		if g == nil {
 			continue
 		}
+		if o.AMSGrad {
+			amsgrad(w.Data(), g.Data(), o.m[i], o.v[i], o.vHat[i], alpha, 1-b1, 1-b2, eps)
+			continue
+		}
 		vec.Adam(w.Data(), g.Data(), o.m[i], o.v[i], alpha, 1-b1, 1-b2, eps)
 	}
 }
@@ -76,3 +87,13 @@ func (o *Adam) LR() float64 { return orDefault(o.LearningRate, 0.001) }
 
 // SetLR implements Optimizer.
 func (o *Adam) SetLR(lr float64) { o.LearningRate = lr }
+
+// amsgrad is Adam's update with v̂ = max(v̂, v) in the denominator.
+func amsgrad(w, g, m, v, vHat []float32, alpha, c1, c2, eps float32) {
+	for j, gj := range g {
+		m[j] += (gj - m[j]) * c1
+		v[j] += (gj*gj - v[j]) * c2
+		vHat[j] = max(vHat[j], v[j])
+		w[j] -= m[j] * alpha / (float32(math.Sqrt(float64(vHat[j]))) + eps)
+	}
+}

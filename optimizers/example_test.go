@@ -2,6 +2,7 @@ package optimizers_test
 
 import (
 	"fmt"
+	"strings"
 
 	"github.com/neuron-go/neuron/optimizers"
 	"github.com/neuron-go/neuron/tensor"
@@ -28,4 +29,22 @@ func Example() {
 	// nadam: w = 3.00 after 200 steps
 	// adamax: w = 3.00 after 200 steps
 	// lion: w = 3.00 after 200 steps
+}
+
+// Keras's Adam(clipnorm=1.0, use_ema=True): the options every Keras
+// optimizer takes from its base class, here added with WithOptions.
+func ExampleWithOptions() {
+	opt, err := optimizers.WithOptions(optimizers.NewAdam(), optimizers.Options{ClipNorm: 1, UseEMA: true})
+	if err != nil {
+		fmt.Println(err)
+		return
+	}
+	cfg, _ := optimizers.MarshalConfig(opt)
+	fmt.Println(strings.Contains(string(cfg), `"clipnorm":1`), strings.Contains(string(cfg), `"use_ema":true`))
+
+	_, err = optimizers.WithOptions(optimizers.NewAdam(), optimizers.Options{ClipNorm: 1, ClipValue: 0.5})
+	fmt.Println(err)
+	// Output:
+	// true true
+	// optimizers: adam: only one of clipnorm, clipvalue and global_clipnorm can be set, got clipnorm=1, clipvalue=0.5, global_clipnorm=0
 }

@@ -149,8 +149,17 @@ func TestNewOptimizersValidate(t *testing.T) {
 // TestApplyDoesNotAllocate checks that a steady-state step of every
 // registered optimizer makes no heap allocation.
 func TestApplyDoesNotAllocate(t *testing.T) {
+	var opts []optimizers.Optimizer
 	for _, name := range optimizers.Names() {
 		o, _ := optimizers.Get(name)
+		opts = append(opts, o)
+	}
+	opts = append(opts,
+		mustOptions(optimizers.NewAdam(), optimizers.Options{ClipNorm: 1, UseEMA: true, EMAOverwriteFrequency: 3, GradientAccumulationSteps: 2, WeightDecay: 0.1}),
+		mustOptions(optimizers.NewSGD(), optimizers.Options{GlobalClipNorm: 1}),
+		mustOptions(&optimizers.Adam{AMSGrad: true}, optimizers.Options{ClipValue: 1}))
+	for _, o := range opts {
+		name := o.Name()
 		ws := []*tensor.Tensor{tensor.FromSlice(f32(w0), 2, 2).RequireGrad(), tensor.FromSlice(f32(w0[:2]), 2).RequireGrad()}
 		o.Build(ws)
 		setGrad(ws[0], grads[0])

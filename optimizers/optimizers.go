@@ -37,16 +37,17 @@ type Optimizer interface {
 var ErrUnknownName = errors.New("unknown optimizer")
 
 var registry = map[string]func() Optimizer{
-	"adam":     func() Optimizer { return NewAdam() },
-	"adamw":    func() Optimizer { return NewAdamW() },
-	"adagrad":  func() Optimizer { return NewAdagrad() },
-	"rmsprop":  func() Optimizer { return NewRMSprop() },
-	"sgd":      func() Optimizer { return NewSGD() },
-	"nadam":    func() Optimizer { return NewNadam() },
-	"adamax":   func() Optimizer { return NewAdamax() },
-	"adadelta": func() Optimizer { return NewAdadelta() },
-	"lion":     func() Optimizer { return NewLion() },
-	"ftrl":     func() Optimizer { return NewFtrl() },
+	"adam":      func() Optimizer { return NewAdam() },
+	"adamw":     func() Optimizer { return NewAdamW() },
+	"adagrad":   func() Optimizer { return NewAdagrad() },
+	"rmsprop":   func() Optimizer { return NewRMSprop() },
+	"sgd":       func() Optimizer { return NewSGD() },
+	"nadam":     func() Optimizer { return NewNadam() },
+	"adamax":    func() Optimizer { return NewAdamax() },
+	"adadelta":  func() Optimizer { return NewAdadelta() },
+	"lion":      func() Optimizer { return NewLion() },
+	"ftrl":      func() Optimizer { return NewFtrl() },
+	"adafactor": func() Optimizer { return NewAdafactor() },
 }
 
 // Register adds a constructor for a name. It panics if the name is taken,

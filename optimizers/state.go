@@ -86,9 +86,13 @@ func slotList(s []Slot) string {
 }
 
 // State implements Stateful: slots "momentum" and "velocity" (Keras's m
-// and v). AdamW's state is Adam's.
+// and v), then "velocity_hat" with AMSGrad. AdamW's state is Adam's.
 func (o *Adam) State() (State, error) {
-	return State{Iterations: o.iters, Slots: []Slot{{"momentum", o.m}, {"velocity", o.v}}}, nil
+	s := State{Iterations: o.iters, Slots: []Slot{{"momentum", o.m}, {"velocity", o.v}}}
+	if o.AMSGrad {
+		s.Slots = append(s.Slots, Slot{"velocity_hat", o.vHat})
+	}
+	return s, nil
 }
 
 // SetState implements Stateful.
@@ -196,12 +200,101 @@ type savedOptimizer struct {
 	Config    json.RawMessage `json:"config"`
 }
 
+// baseConfig holds the keys that every Keras optimizer's get_config writes
+// for its base class; unset options are null, as Keras writes them.
+type baseConfig struct {
+	WeightDecay               *float64 `json:"weight_decay"`
+	ClipNorm                  *float64 `json:"clipnorm"`
+	GlobalClipNorm            *float64 `json:"global_clipnorm"`
+	ClipValue                 *float64 `json:"clipvalue"`
+	UseEMA                    bool     `json:"use_ema"`
+	EMAMomentum               float64  `json:"ema_momentum"`
+	EMAOverwriteFrequency     *int     `json:"ema_overwrite_frequency"`
+	LossScaleFactor           *float64 `json:"loss_scale_factor"`
+	GradientAccumulationSteps *int     `json:"gradient_accumulation_steps"`
+}
+
+// config returns the options in Keras's config form.
+func (p Options) config() baseConfig {
+	f := func(v float64) *float64 {
+		if v == 0 {
+			return nil
+		}
+		return &v
+	}
+	n := func(v int) *int {
+		if v == 0 {
+			return nil
+		}
+		return &v
+	}
+	return baseConfig{
+		WeightDecay: f(p.WeightDecay), ClipNorm: f(p.ClipNorm), GlobalClipNorm: f(p.GlobalClipNorm), ClipValue: f(p.ClipValue),
+		UseEMA: p.UseEMA, EMAMomentum: orDefault(p.EMAMomentum, 0.99), EMAOverwriteFrequency: n(p.EMAOverwriteFrequency),
+		GradientAccumulationSteps: n(p.GradientAccumulationSteps),
+	}
+}
+
+// options reads a config's base keys back. A file written before these
+// keys existed has none of them, which leaves every option off.
+func (c baseConfig) options() (Options, error) {
+	var p Options
+	v := func(key string, x *float64) (float64, error) {
+		if x == nil {
+			return 0, nil
+		}
+		if *x == 0 {
+			// Zero would mean "off" here; Keras's null says that.
+			return 0, fmt.Errorf("%s must be null or > 0, got 0", key)
+		}
+		return *x, nil
+	}
+	var errs []error
+	var err error
+	p.WeightDecay, err = v("weight_decay", c.WeightDecay)
+	errs = append(errs, err)
+	p.ClipNorm, err = v("clipnorm", c.ClipNorm)
+	errs = append(errs, err)
+	p.GlobalClipNorm, err = v("global_clipnorm", c.GlobalClipNorm)
+	errs = append(errs, err)
+	p.ClipValue, err = v("clipvalue", c.ClipValue)
+	errs = append(errs, err)
+	if c.LossScaleFactor != nil {
+		errs = append(errs, fmt.Errorf("loss_scale_factor %v is not supported (float32 training needs none)", *c.LossScaleFactor))
+	}
+	if c.GradientAccumulationSteps != nil {
+		if *c.GradientAccumulationSteps == 0 {
+			errs = append(errs, errors.New("gradient_accumulation_steps must be null or >= 2, got 0"))
+		}
+		p.GradientAccumulationSteps = *c.GradientAccumulationSteps
+	}
+	if c.UseEMA {
+		p.UseEMA = true
+		if c.EMAMomentum == 0 {
+			errs = append(errs, errors.New("ema_momentum 0 is not supported here (it would mean the default, 0.99)"))
+		}
+		p.EMAMomentum = c.EMAMomentum
+		if c.EMAOverwriteFrequency != nil {
+			if *c.EMAOverwriteFrequency == 0 {
+				errs = append(errs, errors.New("ema_overwrite_frequency must be null or >= 1, got 0"))
+			}
+			p.EMAOverwriteFrequency = *c.EMAOverwriteFrequency
+		}
+	}
+	if err := errors.Join(errs...); err != nil {
+		return Options{}, err
+	}
+	return p, p.validate()
+}
+
 type adamConfig struct {
 	Name         string          `json:"name"`
 	LearningRate json.RawMessage `json:"learning_rate"`
 	Beta1        float64         `json:"beta_1"`
 	Beta2        float64         `json:"beta_2"`
 	Epsilon      float64         `json:"epsilon"`
+	AMSGrad      bool            `json:"amsgrad"`
+	baseConfig
 }
 
 type adamWConfig struct {
@@ -211,6 +304,8 @@ type adamWConfig struct {
 	Beta1        float64         `json:"beta_1"`
 	Beta2        float64         `json:"beta_2"`
 	Epsilon      float64         `json:"epsilon"`
+	AMSGrad      bool            `json:"amsgrad"`
+	baseConfig
 }
 
 type sgdConfig struct {
@@ -218,6 +313,7 @@ type sgdConfig struct {
 	LearningRate json.RawMessage `json:"learning_rate"`
 	Momentum     float64         `json:"momentum"`
 	Nesterov     bool            `json:"nesterov"`
+	baseConfig
 }
 
 type rmspropConfig struct {
@@ -227,6 +323,7 @@ type rmspropConfig struct {
 	Momentum     float64         `json:"momentum"`
 	Epsilon      float64         `json:"epsilon"`
 	Centered     bool            `json:"centered"`
+	baseConfig
 }
 
 type adagradConfig struct {
@@ -234,6 +331,7 @@ type adagradConfig struct {
 	LearningRate            json.RawMessage `json:"learning_rate"`
 	InitialAccumulatorValue float64         `json:"initial_accumulator_value"`
 	Epsilon                 float64         `json:"epsilon"`
+	baseConfig
 }
 
 type betasConfig struct {
@@ -242,6 +340,7 @@ type betasConfig struct {
 	Beta1        float64         `json:"beta_1"`
 	Beta2        float64         `json:"beta_2"`
 	Epsilon      float64         `json:"epsilon"`
+	baseConfig
 }
 
 type adadeltaConfig struct {
@@ -249,6 +348,7 @@ type adadeltaConfig struct {
 	LearningRate json.RawMessage `json:"learning_rate"`
 	Rho          float64         `json:"rho"`
 	Epsilon      float64         `json:"epsilon"`
+	baseConfig
 }
 
 type lionConfig struct {
@@ -256,6 +356,7 @@ type lionConfig struct {
 	LearningRate json.RawMessage `json:"learning_rate"`
 	Beta1        float64         `json:"beta_1"`
 	Beta2        float64         `json:"beta_2"`
+	baseConfig
 }
 
 type ftrlConfig struct {
@@ -267,6 +368,18 @@ type ftrlConfig struct {
 	L2RegularizationStrength          float64         `json:"l2_regularization_strength"`
 	L2ShrinkageRegularizationStrength float64         `json:"l2_shrinkage_regularization_strength"`
 	Beta                              float64         `json:"beta"`
+	baseConfig
+}
+
+type adafactorConfig struct {
+	Name          string          `json:"name"`
+	LearningRate  json.RawMessage `json:"learning_rate"`
+	Beta2Decay    float64         `json:"beta_2_decay"`
+	Epsilon1      float64         `json:"epsilon_1"`
+	Epsilon2      float64         `json:"epsilon_2"`
+	ClipThreshold float64         `json:"clip_threshold"`
+	RelativeStep  bool            `json:"relative_step"`
+	baseConfig
 }
 
 type exponentialDecayConfig struct {
@@ -328,6 +441,11 @@ func MarshalConfig(o Optimizer) ([]byte, error) {
 	if s, ok := o.(*scheduled); ok {
 		o, sched = s.Optimizer, s.schedule
 	}
+	var opts Options
+	if w, ok := o.(*withOptions); ok {
+		o, opts = w.Optimizer, w.opts
+	}
+	base := opts.config()
 	var lr json.RawMessage
 	if sched != nil {
 		b, err := marshalSchedule(sched)
@@ -347,35 +465,39 @@ func MarshalConfig(o Optimizer) ([]byte, error) {
 	switch v := o.(type) {
 	case *Adam:
 		class = "Adam"
-		cfg = adamConfig{v.Name(), lr, orDefault(v.Beta1, 0.9), orDefault(v.Beta2, 0.999), orDefault(v.Epsilon, 1e-7)}
+		cfg = adamConfig{v.Name(), lr, orDefault(v.Beta1, 0.9), orDefault(v.Beta2, 0.999), orDefault(v.Epsilon, 1e-7), v.AMSGrad, base}
 	case *AdamW:
 		class = "AdamW"
-		cfg = adamWConfig{v.Name(), lr, orDefault(v.WeightDecay, 0.004), orDefault(v.Beta1, 0.9), orDefault(v.Beta2, 0.999), orDefault(v.Epsilon, 1e-7)}
+		cfg = adamWConfig{v.Name(), lr, orDefault(v.WeightDecay, 0.004), orDefault(v.Beta1, 0.9), orDefault(v.Beta2, 0.999), orDefault(v.Epsilon, 1e-7), v.AMSGrad, base}
 	case *SGD:
 		class = "SGD"
-		cfg = sgdConfig{v.Name(), lr, v.Momentum, v.Nesterov}
+		cfg = sgdConfig{v.Name(), lr, v.Momentum, v.Nesterov, base}
 	case *RMSprop:
 		class = "RMSprop"
-		cfg = rmspropConfig{v.Name(), lr, orDefault(v.Rho, 0.9), v.Momentum, orDefault(v.Epsilon, 1e-7), v.Centered}
+		cfg = rmspropConfig{v.Name(), lr, orDefault(v.Rho, 0.9), v.Momentum, orDefault(v.Epsilon, 1e-7), v.Centered, base}
 	case *Adagrad:
 		class = "Adagrad"
-		cfg = adagradConfig{v.Name(), lr, orDefault(v.InitialAccumulatorValue, 0.1), orDefault(v.Epsilon, 1e-7)}
+		cfg = adagradConfig{v.Name(), lr, orDefault(v.InitialAccumulatorValue, 0.1), orDefault(v.Epsilon, 1e-7), base}
 	case *Nadam:
 		class = "Nadam"
-		cfg = betasConfig{v.Name(), lr, orDefault(v.Beta1, 0.9), orDefault(v.Beta2, 0.999), orDefault(v.Epsilon, 1e-7)}
+		cfg = betasConfig{v.Name(), lr, orDefault(v.Beta1, 0.9), orDefault(v.Beta2, 0.999), orDefault(v.Epsilon, 1e-7), base}
 	case *Adamax:
 		class = "Adamax"
-		cfg = betasConfig{v.Name(), lr, orDefault(v.Beta1, 0.9), orDefault(v.Beta2, 0.999), orDefault(v.Epsilon, 1e-7)}
+		cfg = betasConfig{v.Name(), lr, orDefault(v.Beta1, 0.9), orDefault(v.Beta2, 0.999), orDefault(v.Epsilon, 1e-7), base}
 	case *Adadelta:
 		class = "Adadelta"
-		cfg = adadeltaConfig{v.Name(), lr, orDefault(v.Rho, 0.95), orDefault(v.Epsilon, 1e-7)}
+		cfg = adadeltaConfig{v.Name(), lr, orDefault(v.Rho, 0.95), orDefault(v.Epsilon, 1e-7), base}
 	case *Lion:
 		class = "Lion"
-		cfg = lionConfig{v.Name(), lr, orDefault(v.Beta1, 0.9), orDefault(v.Beta2, 0.99)}
+		cfg = lionConfig{v.Name(), lr, orDefault(v.Beta1, 0.9), orDefault(v.Beta2, 0.99), base}
 	case *Ftrl:
 		class = "Ftrl"
 		cfg = ftrlConfig{v.Name(), lr, orDefault(v.LearningRatePower, -0.5), orDefault(v.InitialAccumulatorValue, 0.1),
-			v.L1RegularizationStrength, v.L2RegularizationStrength, v.L2ShrinkageRegularizationStrength, v.Beta}
+			v.L1RegularizationStrength, v.L2RegularizationStrength, v.L2ShrinkageRegularizationStrength, v.Beta, base}
+	case *Adafactor:
+		class = "Adafactor"
+		cfg = adafactorConfig{v.Name(), lr, orDefault(v.Beta2Decay, -0.8), orDefault(v.Epsilon1, 1e-30), orDefault(v.Epsilon2, 1e-3),
+			orDefault(v.ClipThreshold, 1), !v.NoRelativeStep, base}
 	default:
 		return nil, fmt.Errorf("optimizers: %T cannot be saved (only the built-in optimizers can)", o)
 	}
@@ -436,13 +558,13 @@ func UnmarshalConfig(data []byte) (Optimizer, error) {
 		if err = strictjson.Decode(s.Config, &c); err == nil {
 			err = errors.Join(open01("beta_1", c.Beta1), open01("beta_2", c.Beta2), positive("epsilon", c.Epsilon))
 		}
-		o, lr = &Adam{Beta1: c.Beta1, Beta2: c.Beta2, Epsilon: c.Epsilon}, c.LearningRate
+		o, lr = &Adam{Beta1: c.Beta1, Beta2: c.Beta2, Epsilon: c.Epsilon, AMSGrad: c.AMSGrad}, c.LearningRate
 	case "AdamW":
 		c := adamWConfig{WeightDecay: 0.004, Beta1: 0.9, Beta2: 0.999, Epsilon: 1e-7}
 		if err = strictjson.Decode(s.Config, &c); err == nil {
 			err = errors.Join(positive("weight_decay", c.WeightDecay), open01("beta_1", c.Beta1), open01("beta_2", c.Beta2), positive("epsilon", c.Epsilon))
 		}
-		o = &AdamW{Adam: Adam{Beta1: c.Beta1, Beta2: c.Beta2, Epsilon: c.Epsilon}, WeightDecay: c.WeightDecay}
+		o = &AdamW{Adam: Adam{Beta1: c.Beta1, Beta2: c.Beta2, Epsilon: c.Epsilon, AMSGrad: c.AMSGrad}, WeightDecay: c.WeightDecay}
 		lr = c.LearningRate
 	case "SGD":
 		var c sgdConfig
@@ -502,11 +624,35 @@ func UnmarshalConfig(data []byte) (Optimizer, error) {
 			err = errors.Join(err, ftrlErrors(f))
 		}
 		o, lr = f, c.LearningRate
+	case "Adafactor":
+		c := adafactorConfig{Beta2Decay: -0.8, Epsilon1: 1e-30, Epsilon2: 1e-3, ClipThreshold: 1, RelativeStep: true}
+		if err = strictjson.Decode(s.Config, &c); err == nil {
+			err = adafactorErrors(c.Beta2Decay, c.Epsilon1, c.Epsilon2, c.ClipThreshold)
+		}
+		o = &Adafactor{Beta2Decay: c.Beta2Decay, Epsilon1: c.Epsilon1, Epsilon2: c.Epsilon2, ClipThreshold: c.ClipThreshold, NoRelativeStep: !c.RelativeStep}
+		lr = c.LearningRate
 	default:
-		return nil, fmt.Errorf("optimizers: %w class %q (known: Adadelta, Adagrad, Adam, Adamax, AdamW, Ftrl, Lion, Nadam, RMSprop, SGD)", ErrUnknownName, s.ClassName)
+		return nil, fmt.Errorf("optimizers: %w class %q (known: Adadelta, Adafactor, Adagrad, Adam, Adamax, AdamW, Ftrl, Lion, Nadam, RMSprop, SGD)", ErrUnknownName, s.ClassName)
 	}
 	if err != nil {
 		return nil, fmt.Errorf("optimizers: %s: %w", s.ClassName, err)
+	}
+	// The base class's keys, checked by the strict decode above.
+	var bc baseConfig
+	if err := json.Unmarshal(s.Config, &bc); err != nil {
+		return nil, fmt.Errorf("optimizers: %s: %w", s.ClassName, err)
+	}
+	if s.ClassName == "AdamW" {
+		bc.WeightDecay = nil // AdamW's own
+	}
+	opts, err := bc.options()
+	if err != nil {
+		return nil, fmt.Errorf("optimizers: %s: %w", s.ClassName, err)
+	}
+	if !opts.IsZero() {
+		if o, err = WithOptions(o, opts); err != nil {
+			return nil, err
+		}
 	}
 	lr = bytes.TrimSpace(lr)
 	switch {

@@ -1,8 +1,10 @@
 package optimizers_test
 
 import (
+	"encoding/json"
 	"errors"
 	"math"
+	"reflect"
 	"strings"
 	"testing"
 
@@ -25,7 +27,22 @@ func savableOptimizers() []optimizers.Optimizer {
 		optimizers.WithSchedule(optimizers.NewAdam(), optimizers.ExponentialDecay{InitialLearningRate: 0.1, DecaySteps: 2, DecayRate: 0.5, Staircase: true}),
 		optimizers.WithSchedule(optimizers.NewSGD(), optimizers.PiecewiseConstantDecay{Boundaries: []int{1, 3}, Values: []float64{0.1, 0.03, 0.01}}),
 		optimizers.WithSchedule(optimizers.NewRMSprop(), optimizers.CosineDecay{InitialLearningRate: 0.1, DecaySteps: 4, Alpha: 0.1}),
+		&optimizers.Adam{LearningRate: 0.05, AMSGrad: true},
+		optimizers.NewAdafactor(),
+		&optimizers.Adafactor{LearningRate: 0.5, Beta2Decay: -0.5, ClipThreshold: 0.5, NoRelativeStep: true},
+		mustOptions(optimizers.NewAdam(), optimizers.Options{ClipNorm: 0.5, UseEMA: true, EMAOverwriteFrequency: 2, GradientAccumulationSteps: 3}),
+		mustOptions(optimizers.WithSchedule(&optimizers.SGD{Momentum: 0.5}, optimizers.ExponentialDecay{InitialLearningRate: 0.1, DecaySteps: 2, DecayRate: 0.5}),
+			optimizers.Options{GlobalClipNorm: 0.3, WeightDecay: 0.1, GradientAccumulationSteps: 2}),
+		mustOptions(optimizers.NewAdamW(), optimizers.Options{ClipValue: 0.2, UseEMA: true, EMAMomentum: 0.5}),
 	}
+}
+
+func mustOptions(o optimizers.Optimizer, p optimizers.Options) optimizers.Optimizer {
+	o, err := optimizers.WithOptions(o, p)
+	if err != nil {
+		panic(err)
+	}
+	return o
 }
 
 // runWithRestore applies the first split test gradients with one
@@ -92,8 +109,19 @@ func TestKerasConfig(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	want := `{"class_name":"Adam","config":{"name":"adam","learning_rate":0.001,"beta_1":0.9,"beta_2":0.999,"epsilon":1e-7}}`
-	if string(b) != want {
+	// Keras 3's Adam().get_config(), keys and values (adam.py and
+	// base_optimizer.py), with None written as null.
+	want := `{"class_name":"Adam","config":{"name":"adam","learning_rate":0.001,"weight_decay":null,"clipnorm":null,
+		"global_clipnorm":null,"clipvalue":null,"use_ema":false,"ema_momentum":0.99,"ema_overwrite_frequency":null,
+		"loss_scale_factor":null,"gradient_accumulation_steps":null,"beta_1":0.9,"beta_2":0.999,"epsilon":1e-07,"amsgrad":false}}`
+	var got, exp any
+	if err := json.Unmarshal(b, &got); err != nil {
+		t.Fatal(err)
+	}
+	if err := json.Unmarshal([]byte(want), &exp); err != nil {
+		t.Fatal(err)
+	}
+	if !reflect.DeepEqual(got, exp) {
 		t.Errorf("got  %s\nwant %s", b, want)
 	}
 	st, _ := optimizers.NewAdam().State()
@@ -104,10 +132,16 @@ func TestKerasConfig(t *testing.T) {
 
 func TestUnmarshalConfigRejects(t *testing.T) {
 	cases := []struct{ in, want string }{
-		{`{"class_name": "Adafactor", "config": {}}`, `unknown optimizer class "Adafactor"`},
+		{`{"class_name": "AdaBelief", "config": {}}`, `unknown optimizer class "AdaBelief"`},
 		{`{"class_name": "Adam"}`, `config is missing`},
 		{`{"class_name": "Adam", "config": {"learning_rate": 0.1, "beta_1": 0.9, "beta_1": 0.5}}`, `duplicate key "beta_1"`},
-		{`{"class_name": "Adam", "config": {"learning_rate": 0.1, "amsgrad": true}}`, `unknown key "amsgrad"`},
+		{`{"class_name": "Adam", "config": {"learning_rate": 0.1, "nesterov": true}}`, `unknown key "nesterov"`},
+		{`{"class_name": "Adam", "config": {"learning_rate": 0.1, "clipnorm": -1}}`, `clipnorm must be > 0 and finite, got -1`},
+		{`{"class_name": "Adam", "config": {"learning_rate": 0.1, "clipnorm": 1, "clipvalue": 2}}`, `only one of clipnorm, clipvalue and global_clipnorm can be set`},
+		{`{"class_name": "Adam", "config": {"learning_rate": 0.1, "loss_scale_factor": 128}}`, `loss_scale_factor 128 is not supported`},
+		{`{"class_name": "Adam", "config": {"learning_rate": 0.1, "gradient_accumulation_steps": 1}}`, `gradient_accumulation_steps must be an integer >= 2, got 1`},
+		{`{"class_name": "Adam", "config": {"learning_rate": 0.1, "use_ema": true, "ema_momentum": 2}}`, `ema_momentum must be in [0, 1], got 2`},
+		{`{"class_name": "SGD", "config": {"learning_rate": 0.1, "weight_decay": -0.5}}`, `weight_decay must be >= 0 and finite, got -0.5`},
 		{`{"class_name": "Adam", "config": {}}`, `learning_rate is missing`},
 		{`{"class_name": "Adam", "config": {"learning_rate": "fast"}}`, `learning_rate: top level: want a number`},
 		{`{"class_name": "Adam", "config": {"learning_rate": 0}}`, `learning_rate must be > 0 and finite, got 0`},
@@ -126,7 +160,7 @@ func TestUnmarshalConfigRejects(t *testing.T) {
 			t.Errorf("%s:\n got %v\nwant %q", c.in, err, c.want)
 		}
 	}
-	_, err := optimizers.UnmarshalConfig([]byte(`{"class_name": "Adafactor", "config": {}}`))
+	_, err := optimizers.UnmarshalConfig([]byte(`{"class_name": "AdaBelief", "config": {}}`))
 	if !errors.Is(err, optimizers.ErrUnknownName) {
 		t.Errorf("unknown class does not wrap ErrUnknownName: %v", err)
 	}

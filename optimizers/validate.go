@@ -35,38 +35,48 @@ func Validate(o Optimizer) error {
 		lrErr = positive("learning_rate", o.LR())
 	}
 	var err error
+	if w, ok := o.(*withOptions); ok {
+		err, o = w.opts.validate(), w.Optimizer
+		if _, adamW := o.(*AdamW); adamW && w.opts.WeightDecay != 0 {
+			err = errors.Join(err, fmt.Errorf("weight_decay is AdamW's own (AdamW.WeightDecay), got Options.WeightDecay %v", w.opts.WeightDecay))
+		}
+	}
+	var kindErr error
 	switch v := o.(type) {
 	case *Adam:
-		err = adamErrors(v)
+		kindErr = adamErrors(v)
 	case *AdamW:
-		err = errors.Join(adamErrors(&v.Adam), nonNegative("weight_decay", orDefault(v.WeightDecay, 0.004)))
+		kindErr = errors.Join(adamErrors(&v.Adam), nonNegative("weight_decay", orDefault(v.WeightDecay, 0.004)))
 	case *SGD:
 		if m := v.Momentum; !(m >= 0 && m <= 1) {
-			err = fmt.Errorf("momentum must be in [0, 1], got %v", m)
+			kindErr = fmt.Errorf("momentum must be in [0, 1], got %v", m)
 		}
 	case *RMSprop:
-		err = errors.Join(open01("rho", orDefault(v.Rho, 0.9)), nonNegative("momentum", v.Momentum), positive("epsilon", orDefault(v.Epsilon, 1e-7)))
+		kindErr = errors.Join(open01("rho", orDefault(v.Rho, 0.9)), nonNegative("momentum", v.Momentum), positive("epsilon", orDefault(v.Epsilon, 1e-7)))
 	case *Adagrad:
-		err = errors.Join(positive("initial_accumulator_value", orDefault(v.InitialAccumulatorValue, 0.1)), positive("epsilon", orDefault(v.Epsilon, 1e-7)))
+		kindErr = errors.Join(positive("initial_accumulator_value", orDefault(v.InitialAccumulatorValue, 0.1)), positive("epsilon", orDefault(v.Epsilon, 1e-7)))
 	case *Nadam:
-		err = errors.Join(open01("beta_1", orDefault(v.Beta1, 0.9)), open01("beta_2", orDefault(v.Beta2, 0.999)), positive("epsilon", orDefault(v.Epsilon, 1e-7)))
+		kindErr = errors.Join(open01("beta_1", orDefault(v.Beta1, 0.9)), open01("beta_2", orDefault(v.Beta2, 0.999)), positive("epsilon", orDefault(v.Epsilon, 1e-7)))
 	case *Adamax:
-		err = errors.Join(open01("beta_1", orDefault(v.Beta1, 0.9)), open01("beta_2", orDefault(v.Beta2, 0.999)), positive("epsilon", orDefault(v.Epsilon, 1e-7)))
+		kindErr = errors.Join(open01("beta_1", orDefault(v.Beta1, 0.9)), open01("beta_2", orDefault(v.Beta2, 0.999)), positive("epsilon", orDefault(v.Epsilon, 1e-7)))
 	case *Adadelta:
-		err = errors.Join(open01("rho", orDefault(v.Rho, 0.95)), positive("epsilon", orDefault(v.Epsilon, 1e-7)))
+		kindErr = errors.Join(open01("rho", orDefault(v.Rho, 0.95)), positive("epsilon", orDefault(v.Epsilon, 1e-7)))
 	case *Lion:
 		// Keras: beta_1 in (0, 1], or Lion degenerates to SignSGD.
 		b1 := orDefault(v.Beta1, 0.9)
 		if !(b1 > 0 && b1 <= 1) {
-			err = fmt.Errorf("beta_1 must be in (0, 1], got %v", b1)
+			kindErr = fmt.Errorf("beta_1 must be in (0, 1], got %v", b1)
 		}
-		err = errors.Join(err, open01("beta_2", orDefault(v.Beta2, 0.99)))
+		kindErr = errors.Join(kindErr, open01("beta_2", orDefault(v.Beta2, 0.99)))
 	case *Ftrl:
-		err = ftrlErrors(v)
+		kindErr = ftrlErrors(v)
+	case *Adafactor:
+		kindErr = adafactorErrors(orDefault(v.Beta2Decay, -0.8), orDefault(v.Epsilon1, 1e-30), orDefault(v.Epsilon2, 1e-3), orDefault(v.ClipThreshold, 1))
 	default:
-		return nil
+		// An optimizer of one's own: only the options are ours to check.
+		lrErr = nil
 	}
-	if err = errors.Join(lrErr, err); err != nil {
+	if err = errors.Join(lrErr, err, kindErr); err != nil {
 		return fmt.Errorf("optimizers: %s: %w", o.Name(), err)
 	}
 	return nil
@@ -94,4 +104,14 @@ func ftrlErrors(v *Ftrl) error {
 		nonNegative("l2_regularization_strength", v.L2RegularizationStrength),
 		nonNegative("l2_shrinkage_regularization_strength", v.L2ShrinkageRegularizationStrength),
 		nonNegative("beta", v.Beta))
+}
+
+// adafactorErrors checks Adafactor's hyperparameters. Keras checks none;
+// these keep β₂ₜ in [0, 1) and every division finite.
+func adafactorErrors(beta2Decay, eps1, eps2, clip float64) error {
+	var err error
+	if !(beta2Decay < 0) || math.IsInf(beta2Decay, -1) {
+		err = fmt.Errorf("beta_2_decay must be < 0 and finite, got %v", beta2Decay)
+	}
+	return errors.Join(err, positive("epsilon_1", eps1), positive("epsilon_2", eps2), positive("clip_threshold", clip))
 }

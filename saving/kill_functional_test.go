@@ -33,6 +33,9 @@ const killFunctionalEnv = "NEURON_KILL_FUNCTIONAL_CHILD"
 // before the backup stops after 3 of its 6 epochs, so that its patience
 // count must survive the kills too.
 func killFunctionalChild(dir, out, kind string) error {
+	if kind == "dataset" {
+		return killDatasetChild(dir, out)
+	}
 	var m *models.Model
 	var x, y []models.Array
 	var cbs []callbacks.Callback
@@ -57,7 +60,27 @@ func killFunctionalChild(dir, out, kind string) error {
 	return saving.Save(m, out)
 }
 
+// killDatasetChild trains with FitDataset on a pipeline that reshuffles
+// at each pass, with epochs of 25 steps that cross the passes of its 38
+// batches, so that the dataset's position must survive the kills.
+func killDatasetChild(dir, out string) error {
+	t := &testing.T{}
+	x, y := images(8, 600, false)
+	m := resumeModel(t)
+	backup := &saving.BackupAndRestore{Dir: dir, SaveEvery: 3, Log: os.Stderr}
+	if _, err := m.FitDataset(shuffledBatches(t, x, y, 5), models.FitConfig{Epochs: 6, StepsPerEpoch: 25,
+		Verbose: models.Silent, Callbacks: []callbacks.Callback{backup}}); err != nil {
+		return err
+	}
+	return saving.Save(m, out)
+}
+
 func TestKillAndResumeFunctional(t *testing.T) { killAndResume(t, "TestKillAndResumeFunctional", "") }
+
+// TestKillAndResumeDataset is TestKillAndResumeFunctional for FitDataset
+// on a shuffling pipeline (the bit-exact resume of the issue on data
+// pipelines).
+func TestKillAndResumeDataset(t *testing.T) { killAndResume(t, "TestKillAndResumeDataset", "dataset") }
 
 // TestKillAndResumeNested is TestKillAndResumeFunctional for nested models
 // and an EarlyStopping.
@@ -95,6 +118,17 @@ func killAndResume(t *testing.T, test, kind string) {
 		return cmd, &stderr
 	}
 	final := func(out string) string {
+		if kind == "dataset" {
+			m, err := saving.Load(out)
+			if err != nil {
+				t.Fatalf("the final model: %v", err)
+			}
+			var all [][]float32 // every value, printed in full
+			for _, w := range m.Weights() {
+				all = append(all, w.Data())
+			}
+			return fmt.Sprint(all)
+		}
 		m, err := saving.LoadModel(out)
 		if err != nil {
 			t.Fatalf("the final model: %v", err)

@@ -211,7 +211,7 @@ func malformedFiles(t testing.TB) []malformed {
 		{"missing slot", encode(t, meta, without("optimizer/velocity/dense/kernel")), `tensor "optimizer/velocity/dense/kernel" is missing`},
 		// Compile settings and training state.
 		{"compile without training", withMeta(metaTraining, ""), "without the other"},
-		{"unknown optimizer", editMeta(metaCompile, `"class_name":"Adam"`, `"class_name":"Adafactor"`), `unknown optimizer class "Adafactor"`},
+		{"unknown optimizer", editMeta(metaCompile, `"class_name":"Adam"`, `"class_name":"AdaBelief"`), `unknown optimizer class "AdaBelief"`},
 		{"negative learning rate", editMeta(metaCompile, `"learning_rate":0.001`, `"learning_rate":-0.001`), "learning_rate must be > 0"},
 		{"beta_1 of 1", editMeta(metaCompile, `"beta_1":0.9`, `"beta_1":1`), "beta_1 must be in (0, 1)"},
 		{"unknown loss", editMeta(metaCompile, `"class_name":"SparseCategoricalCrossentropy"`, `"class_name":"Dice"`), `unknown loss class "Dice"`},

@@ -10,6 +10,7 @@
 //	neuron show mnist|fashion INDEX [-train|-test] [-o file.png] [-cmap viridis|gray] [-numbers]
 //	neuron plot history.json|history.csv [-o curves.png] [-keys loss,val_loss]
 //	neuron demo [-out DIR | -addr HOST:PORT] [-model FILE [-scale]]
+//	neuron dashboard history.csv|history.json... [-addr 127.0.0.1:8050]
 //	neuron help [COMMAND]
 //
 // # train
@@ -129,6 +130,7 @@ func commands() []command {
 		{"show", "print a label and draw an image of MNIST or Fashion-MNIST", func() *flag.FlagSet { fs, _ := showFlags(); return fs }, runShow},
 		{"plot", "redraw the training curves of a saved history", func() *flag.FlagSet { fs, _ := plotFlags(); return fs }, runPlot},
 		{"demo", "build the draw-a-digit page that runs the MNIST model in the browser", func() *flag.FlagSet { fs, _ := demoFlags(); return fs }, runDemo},
+		{"dashboard", "serve the training dashboard for saved histories, to compare runs", func() *flag.FlagSet { fs, _ := dashboardFlags(); return fs }, runDashboard},
 	}
 }
 
