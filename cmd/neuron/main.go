@@ -11,6 +11,7 @@
 //	neuron plot history.json|history.csv [-o curves.png] [-keys loss,val_loss]
 //	neuron demo [-out DIR | -addr HOST:PORT] [-model FILE [-scale]]
 //	neuron dashboard history.csv|history.json... [-addr 127.0.0.1:8050]
+//	neuron serve [-addr HOST:PORT] [-name NAME] MODEL_OR_DIR... [flags]
 //	neuron help [COMMAND]
 //
 // # train
@@ -84,6 +85,16 @@
 // -out site" writes the page as plain files instead (see package
 // serving/demo). It needs the go command to build the WebAssembly program.
 //
+// # serve
+//
+// "neuron serve out/mnist/model.safetensors" serves the model on
+// 127.0.0.1:8501 with TensorFlow Serving's REST API
+// (POST /v1/models/model:predict) and the KServe / Triton v2 protocol
+// (POST /v2/models/model/infer), and Prometheus metrics on /metrics; see
+// package serving. A directory in TF Serving's layout (NAME/1, NAME/2, …)
+// serves every version, the latest by default. SIGHUP reloads the models;
+// SIGINT or SIGTERM stops after the requests in flight.
+//
 // # Exit status
 //
 // 0 on success, 2 for a mistake in the command line, 1 for any other
@@ -131,6 +142,7 @@ func commands() []command {
 		{"plot", "redraw the training curves of a saved history", func() *flag.FlagSet { fs, _ := plotFlags(); return fs }, runPlot},
 		{"demo", "build the draw-a-digit page that runs the MNIST model in the browser", func() *flag.FlagSet { fs, _ := demoFlags(); return fs }, runDemo},
 		{"dashboard", "serve the training dashboard for saved histories, to compare runs", func() *flag.FlagSet { fs, _ := dashboardFlags(); return fs }, runDashboard},
+		{"serve", "serve saved models with TF Serving's REST API and the KServe v2 protocol", func() *flag.FlagSet { fs, _ := serveFlags(); return fs }, runServe},
 	}
 }
 
@@ -166,6 +178,7 @@ Examples:
 	neuron show mnist 0                     # y_train[0] and X_train[0] in the terminal
 	neuron show fashion 1 -test -o shirt.png
 	neuron plot out/fashion/history.json -o curves.png
+	neuron serve out/mnist/model.safetensors -name mnist
 `
 
 // printMainUsage prints neuron's help: the commands and examples.
