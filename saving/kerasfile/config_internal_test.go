@@ -10,7 +10,6 @@ import (
 	"slices"
 	"strings"
 	"testing"
-
 )
 
 // TestTranslateKerasFiles translates the model configs Keras wrote

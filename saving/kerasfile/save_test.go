@@ -165,7 +165,6 @@ func TestH5pyOpensOurFiles(t *testing.T) {
 	}
 }
 
-
 // TestStructureMatchesKeras compares, group by group, the .h5 file Save
 // writes for the Keras-written MNIST model with that Keras-written file:
 // the same attributes, the same layer groups in layer_names' order, and
