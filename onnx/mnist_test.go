@@ -9,8 +9,8 @@ import (
 
 	"github.com/neuron-go/neuron/losses"
 	"github.com/neuron-go/neuron/models"
-	"github.com/neuron-go/neuron/optimizers"
 	"github.com/neuron-go/neuron/onnx"
+	"github.com/neuron-go/neuron/optimizers"
 	"github.com/neuron-go/neuron/tensor"
 )
 
@@ -66,7 +66,6 @@ func TestImportMNIST(t *testing.T) {
 		}
 	}
 }
-
 
 // The imported model fine-tunes: its weights are the model's own and
 // training moves them. Labels chosen to disagree with the model's

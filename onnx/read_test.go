@@ -3,8 +3,8 @@ package onnx_test
 import (
 	"bytes"
 	"encoding/binary"
-	"math"
 	"errors"
+	"math"
 	"os"
 	"path/filepath"
 	"strings"
