@@ -375,6 +375,22 @@ func TestWriterH5py(t *testing.T) {
 	if k, _, _ := decodeDump(got["/model_weights"].Attrs["layer_names"]); k != "S" {
 		t.Errorf("layer_names reads as %s in h5py, want a numpy S array like Keras writes", k)
 	}
+	// Nothing more than what was written: the sample's datasets, their
+	// parent groups and the empty group.
+	written := map[string]bool{"/": true, "/empty_group": true}
+	for _, d := range ds {
+		for p := d.path; p != ""; p = p[:strings.LastIndex(p, "/")] {
+			written[p] = true
+		}
+	}
+	for p := range got {
+		if !written[p] {
+			t.Errorf("h5py finds %s, which was not written", p)
+		}
+	}
+	if len(got) != len(written) {
+		t.Errorf("h5py finds %d objects, %d were written", len(got), len(written))
+	}
 	sortStrings(many)
 	if !reflect.DeepEqual(got["/many"].Members, many) {
 		t.Errorf("h5py lists %d members of /many, want the %d written", len(got["/many"].Members), len(many))
