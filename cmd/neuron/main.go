@@ -10,6 +10,7 @@
 //	neuron show mnist|fashion INDEX [-train|-test] [-o file.png] [-cmap viridis|gray] [-numbers]
 //	neuron plot history.json|history.csv [-o curves.png] [-keys loss,val_loss]
 //	neuron dashboard history.csv|history.json... [-addr 127.0.0.1:8050]
+//	neuron serve [-addr HOST:PORT] [-name NAME] MODEL_OR_DIR... [flags]
 //	neuron help [COMMAND]
 //
 // # train
@@ -75,6 +76,16 @@
 // curves from a history that train saved, or from Keras's own
 // json.dump(history.history) or CSVLogger file.
 //
+// # serve
+//
+// "neuron serve out/mnist/model.safetensors" serves the model on
+// 127.0.0.1:8501 with TensorFlow Serving's REST API
+// (POST /v1/models/model:predict) and the KServe / Triton v2 protocol
+// (POST /v2/models/model/infer), and Prometheus metrics on /metrics; see
+// package serving. A directory in TF Serving's layout (NAME/1, NAME/2, …)
+// serves every version, the latest by default. SIGHUP reloads the models;
+// SIGINT or SIGTERM stops after the requests in flight.
+//
 // # Exit status
 //
 // 0 on success, 2 for a mistake in the command line, 1 for any other
@@ -121,6 +132,7 @@ func commands() []command {
 		{"show", "print a label and draw an image of MNIST or Fashion-MNIST", func() *flag.FlagSet { fs, _ := showFlags(); return fs }, runShow},
 		{"plot", "redraw the training curves of a saved history", func() *flag.FlagSet { fs, _ := plotFlags(); return fs }, runPlot},
 		{"dashboard", "serve the training dashboard for saved histories, to compare runs", func() *flag.FlagSet { fs, _ := dashboardFlags(); return fs }, runDashboard},
+		{"serve", "serve saved models with TF Serving's REST API and the KServe v2 protocol", func() *flag.FlagSet { fs, _ := serveFlags(); return fs }, runServe},
 	}
 }
 
@@ -156,6 +168,7 @@ Examples:
 	neuron show mnist 0                     # y_train[0] and X_train[0] in the terminal
 	neuron show fashion 1 -test -o shirt.png
 	neuron plot out/fashion/history.json -o curves.png
+	neuron serve out/mnist/model.safetensors -name mnist
 `
 
 // printMainUsage prints neuron's help: the commands and examples.
