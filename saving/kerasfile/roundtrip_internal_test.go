@@ -1,7 +1,6 @@
 package kerasfile
 
 import (
-	"encoding/json"
 	"io"
 	"math/rand/v2"
 	"slices"
@@ -118,11 +117,6 @@ func TestRoundTrip3(t *testing.T) {
 // TestRoundTripLegacy does the same through the legacy .h5 layout.
 func TestRoundTripLegacy(t *testing.T) {
 	m, x := trainedSequential(t, optimizers.NewAdam())
-	e, err := export(m)
-	if err != nil {
-		t.Fatal(err)
-	}
-	_ = e
 	w, err := h5WriterTree(m)
 	if err != nil {
 		t.Fatal(err)
@@ -153,8 +147,6 @@ func TestRoundTripLegacy(t *testing.T) {
 	if want := []string{"sequential/lstm/lstm_cell/kernel", "sequential/lstm/lstm_cell/recurrent_kernel", "sequential/lstm/lstm_cell/bias"}; !slices.Equal(wn, want) {
 		t.Errorf("lstm weight_names %q, want %q", wn, want)
 	}
-	b, _ := json.Marshal(e.config)
-	_ = b
 }
 
 // trainedFunctional is a functional model with MultiHeadAttention,
