@@ -142,6 +142,17 @@ func importModel(m *pb.ModelProto, consts map[string]*tensorData) (*models.Model
 	if len(inputs) == 0 {
 		return nil, malformed("the graph has no inputs other than initializers")
 	}
+	// Constant nodes first: a file may list a weight after the node that
+	// reads it (CNTK's exporter does), and a bias is fused by looking
+	// ahead.
+	for _, n := range g.GetNode() {
+		if n.GetOpType() == "Constant" && n.GetDomain() == "" && len(n.GetOutput()) == 1 {
+			if _, err := im.fold(n); err != nil {
+				return nil, fmt.Errorf("onnx: node %q (Constant): %w", n.GetName(), err)
+			}
+			im.fused[n] = true
+		}
+	}
 	for _, n := range g.GetNode() {
 		if im.fused[n] {
 			continue

@@ -9,6 +9,7 @@
 //	neuron predict MODEL -data mnist|fashion INDEX... [-train|-test] [-scale]
 //	neuron show mnist|fashion INDEX [-train|-test] [-o file.png] [-cmap viridis|gray] [-numbers]
 //	neuron plot history.json|history.csv [-o curves.png] [-keys loss,val_loss]
+//	neuron demo [-out DIR | -addr HOST:PORT] [-model FILE [-scale]]
 //	neuron dashboard history.csv|history.json... [-addr 127.0.0.1:8050]
 //	neuron serve [-addr HOST:PORT] [-name NAME] MODEL_OR_DIR... [flags]
 //	neuron help [COMMAND]
@@ -76,6 +77,14 @@
 // curves from a history that train saved, or from Keras's own
 // json.dump(history.history) or CSVLogger file.
 //
+// # demo
+//
+// "neuron demo" serves a page at http://127.0.0.1:8080/ on which you draw
+// a digit and watch the course's MNIST model's probabilities change as you
+// draw; the model runs in the page, compiled to WebAssembly. "neuron demo
+// -out site" writes the page as plain files instead (see package
+// serving/demo). It needs the go command to build the WebAssembly program.
+//
 // # serve
 //
 // "neuron serve out/mnist/model.safetensors" serves the model on
@@ -133,6 +142,7 @@ func commands() []command {
 		{"convert", "convert a model file between .safetensors, .keras and .h5", convertFlags, runConvert},
 		{"show", "print a label and draw an image of MNIST or Fashion-MNIST", func() *flag.FlagSet { fs, _ := showFlags(); return fs }, runShow},
 		{"plot", "redraw the training curves of a saved history", func() *flag.FlagSet { fs, _ := plotFlags(); return fs }, runPlot},
+		{"demo", "build the draw-a-digit page that runs the MNIST model in the browser", func() *flag.FlagSet { fs, _ := demoFlags(); return fs }, runDemo},
 		{"dashboard", "serve the training dashboard for saved histories, to compare runs", func() *flag.FlagSet { fs, _ := dashboardFlags(); return fs }, runDashboard},
 		{"serve", "serve saved models with TF Serving's REST API and the KServe v2 protocol", func() *flag.FlagSet { fs, _ := serveFlags(); return fs }, runServe},
 	}
