@@ -69,6 +69,16 @@ type BatchBeginner interface {
 	OnBatchBegin(step int) error
 }
 
+// ParamsSetter is a callback that wants Keras's callback.set_params: Fit
+// calls SetParams before OnTrainBegin with the History's params, "verbose",
+// "epochs" and, when the number of steps per epoch is known, "steps". A
+// callback such as a progress display uses them to tell how far training
+// has gone.
+type ParamsSetter interface {
+	// SetParams receives Fit's params; the map is the callback's to keep.
+	SetParams(params map[string]int)
+}
+
 // Base implements every Callback method as a no-op; embed it in a callback
 // and override the methods you need.
 type Base struct{}

@@ -6,6 +6,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"io/fs"
 	"math"
 	"os"
 	"slices"
@@ -43,6 +44,11 @@ type CSVOptions struct {
 	// Defaults gives the value of an empty cell per column. In a column
 	// without a default, an empty cell is an error.
 	Defaults map[string]float32
+	// SkipRows skips that many lines at the start of the file, before the
+	// header (pandas's skiprows): scikit-learn's CSV files start with a
+	// line of counts and class names. Row numbers in errors stay the
+	// file's line numbers.
+	SkipRows int
 	// Comma is the field delimiter; ',' if zero.
 	Comma rune
 	// MaxLineBytes bounds the length of a line, so that a file without
@@ -81,7 +87,32 @@ type csvColumn struct {
 // an error names the file, the row (the line number, the header being row
 // 1) and the column.
 func ReadCSV(path string, opts CSVOptions) (*CSV, error) {
-	f, r, err := openCSV(path, opts)
+	return readCSV(func() (io.ReadCloser, error) { return OpenRegular(path) }, path, opts)
+}
+
+// ReadCSVFS is ReadCSV for the file name of fsys, such as an embed.FS that
+// ships a data set inside the program.
+func ReadCSVFS(fsys fs.FS, name string, opts CSVOptions) (*CSV, error) {
+	open := func() (io.ReadCloser, error) {
+		f, err := fsys.Open(name)
+		if err != nil {
+			return nil, fmt.Errorf("data: %w", err)
+		}
+		if st, err := f.Stat(); err != nil || !st.Mode().IsRegular() {
+			f.Close()
+			return nil, fmt.Errorf("data: %s: not a regular file", name)
+		}
+		return f, nil
+	}
+	return readCSV(open, name, opts)
+}
+
+// readCSV is ReadCSV over files that open opens, named path in errors.
+func readCSV(open func() (io.ReadCloser, error), path string, opts CSVOptions) (*CSV, error) {
+	if opts.SkipRows < 0 {
+		return nil, fmt.Errorf("data: %s: SkipRows must be >= 0, got %d", path, opts.SkipRows)
+	}
+	f, r, err := openCSV(open, path, opts)
 	if err != nil {
 		return nil, err
 	}
@@ -91,7 +122,7 @@ func ReadCSV(path string, opts CSVOptions) (*CSV, error) {
 		return nil, fmt.Errorf("data: %s: empty file", path)
 	}
 	if err != nil {
-		return nil, csvError(path, err)
+		return nil, csvError(path, err, opts.SkipRows)
 	}
 	names := opts.ColumnNames
 	if names != nil && len(names) != len(first) {
@@ -163,7 +194,7 @@ func ReadCSV(path string, opts CSVOptions) (*CSV, error) {
 		c.def, c.hasDef = opts.Defaults[n]
 		cols[k] = c
 	}
-	vocab, err := vocabularies(path, opts, first, cat, index)
+	vocab, err := vocabularies(open, path, opts, first, cat, index)
 	if err != nil {
 		return nil, err
 	}
@@ -178,14 +209,14 @@ func ReadCSV(path string, opts CSVOptions) (*CSV, error) {
 	nx := len(features)
 	hasLabel := opts.Label != ""
 	ds := New(func(yield func(Element) bool) error {
-		f, r, err := openCSV(path, opts)
+		f, r, err := openCSV(open, path, opts)
 		if err != nil {
 			return err
 		}
 		defer f.Close()
 		if !opts.NoHeader {
 			if _, err := r.Read(); err != nil {
-				return csvError(path, err)
+				return csvError(path, err, opts.SkipRows)
 			}
 		}
 		for {
@@ -194,14 +225,14 @@ func ReadCSV(path string, opts CSVOptions) (*CSV, error) {
 				return nil
 			}
 			if err != nil {
-				return csvError(path, err)
+				return csvError(path, err, opts.SkipRows)
 			}
 			vals := make([]float32, len(cols))
 			for k, c := range cols {
 				v, err := c.parse(rec[c.index])
 				if err != nil {
 					line, _ := r.FieldPos(c.index)
-					return fmt.Errorf("data: %s: row %d, column %q: %w", path, line, c.name, err)
+					return fmt.Errorf("data: %s: row %d, column %q: %w", path, line+opts.SkipRows, c.name, err)
 				}
 				vals[k] = v
 			}
@@ -246,7 +277,7 @@ func (c *csvColumn) parse(s string) (float32, error) {
 // vocabularies returns the vocabulary of each categorical column: the
 // given one, or the sorted distinct values of the column, read in one
 // pass that keeps only those values.
-func vocabularies(path string, opts CSVOptions, first []string, cat map[string]bool, index map[string]int) (map[string][]string, error) {
+func vocabularies(open func() (io.ReadCloser, error), path string, opts CSVOptions, first []string, cat map[string]bool, index map[string]int) (map[string][]string, error) {
 	vocab := map[string][]string{}
 	var build []string
 	for _, n := range opts.Categorical {
@@ -266,7 +297,7 @@ func vocabularies(path string, opts CSVOptions, first []string, cat map[string]b
 	if len(build) == 0 {
 		return vocab, nil
 	}
-	f, r, err := openCSV(path, opts)
+	f, r, err := openCSV(open, path, opts)
 	if err != nil {
 		return nil, err
 	}
@@ -277,7 +308,7 @@ func vocabularies(path string, opts CSVOptions, first []string, cat map[string]b
 	}
 	if !opts.NoHeader {
 		if _, err := r.Read(); err != nil {
-			return nil, csvError(path, err)
+			return nil, csvError(path, err, opts.SkipRows)
 		}
 	}
 	for {
@@ -286,7 +317,7 @@ func vocabularies(path string, opts CSVOptions, first []string, cat map[string]b
 			break
 		}
 		if err != nil {
-			return nil, csvError(path, err)
+			return nil, csvError(path, err, opts.SkipRows)
 		}
 		for i, n := range build {
 			if s := strings.TrimSpace(rec[index[n]]); s != "" {
@@ -305,11 +336,11 @@ func vocabularies(path string, opts CSVOptions, first []string, cat map[string]b
 	return vocab, nil
 }
 
-// openCSV opens path, checked to be a regular file, as a csv.Reader that
-// skips a UTF-8 byte order mark and requires every record to have the
-// first's number of fields.
-func openCSV(path string, opts CSVOptions) (*os.File, *csv.Reader, error) {
-	f, err := OpenRegular(path)
+// openCSV opens the file (a regular file, which open checks) as a
+// csv.Reader that skips a UTF-8 byte order mark and requires every record
+// to have the first's number of fields.
+func openCSV(open func() (io.ReadCloser, error), path string, opts CSVOptions) (io.ReadCloser, *csv.Reader, error) {
+	f, err := open()
 	if err != nil {
 		return nil, nil, err
 	}
@@ -321,7 +352,12 @@ func openCSV(path string, opts CSVOptions) (*os.File, *csv.Reader, error) {
 	if limit <= 0 {
 		limit = DefaultMaxLineBytes
 	}
-	r := csv.NewReader(&lineLimiter{r: br, max: limit, path: path, line: 1})
+	ll := &lineLimiter{r: br, max: limit, path: path, line: 1}
+	if err := ll.skipLines(opts.SkipRows); err != nil {
+		f.Close()
+		return nil, nil, csvError(path, err, 0)
+	}
+	r := csv.NewReader(ll)
 	if opts.Comma != 0 {
 		r.Comma = opts.Comma
 	}
@@ -354,6 +390,20 @@ func (l *lineLimiter) Read(p []byte) (int, error) {
 	return k, err
 }
 
+// skipLines reads and drops n lines, each bounded as the others.
+func (l *lineLimiter) skipLines(n int) error {
+	var b [1]byte
+	for l.line <= n {
+		if _, err := l.Read(b[:]); err != nil {
+			if err == io.EOF {
+				return nil
+			}
+			return err
+		}
+	}
+	return nil
+}
+
 // lineTooLong is the error of a lineLimiter.
 type lineTooLong struct{ line, max int }
 
@@ -363,7 +413,8 @@ func (e *lineTooLong) Error() string {
 
 // csvError names the file in an error of encoding/csv, which already
 // names the line.
-func csvError(path string, err error) error {
+// skip is the number of lines skipped before the reader's first.
+func csvError(path string, err error, skip int) error {
 	var long *lineTooLong
 	if errors.As(err, &long) {
 		return fmt.Errorf("data: %s: %v", path, long)
@@ -371,9 +422,9 @@ func csvError(path string, err error) error {
 	var pe *csv.ParseError
 	if errors.As(err, &pe) {
 		if errors.Is(pe.Err, csv.ErrFieldCount) {
-			return fmt.Errorf("data: %s: row %d: wrong number of fields (the first row sets how many)", path, pe.StartLine)
+			return fmt.Errorf("data: %s: row %d: wrong number of fields (the first row sets how many)", path, pe.StartLine+skip)
 		}
-		return fmt.Errorf("data: %s: row %d, column %d: %w", path, pe.StartLine, pe.Column, pe.Err)
+		return fmt.Errorf("data: %s: row %d, column %d: %w", path, pe.StartLine+skip, pe.Column, pe.Err)
 	}
 	return fmt.Errorf("data: %s: %w", path, err)
 }

@@ -3,14 +3,17 @@ package data
 import (
 	"encoding/json"
 	"fmt"
+	"io/fs"
 	"math"
 	"os"
 	"path/filepath"
+	"reflect"
 	"runtime"
 	"slices"
 	"strings"
 	"syscall"
 	"testing"
+	"testing/fstest"
 )
 
 var irisNames = []string{"sepal_length", "sepal_width", "petal_length", "petal_width", "species"}
@@ -247,4 +250,45 @@ func TestReadCSVStreams(t *testing.T) {
 		t.Errorf("live heap grew by %d bytes reading a file of %d", peak, size)
 	}
 	t.Logf("file %d bytes, live heap growth at most %d bytes", size, peak)
+}
+
+// scikit-learn's CSV files start with a line of counts and class names;
+// SkipRows skips it, and errors still give the file's line numbers.
+func TestReadCSVSkipRowsAndFS(t *testing.T) {
+	fsys := fstest.MapFS{
+		"iris.csv": {Data: []byte("3,2,setosa,versicolor\n5.1,3.5,0\n4.9,3.0,1\n4.7,x,0\n")},
+		"dir":      {Mode: fs.ModeDir},
+	}
+	opts := CSVOptions{SkipRows: 1, NoHeader: true, ColumnNames: []string{"a", "b", "target"}, Label: "target"}
+	c, err := ReadCSVFS(fsys, "iris.csv", opts)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var got []float32
+	for e, err := range c.Take(2).All() {
+		if err != nil {
+			t.Fatal(err)
+		}
+		got = append(got, e.X.Data()...)
+		got = append(got, e.Y.Item())
+	}
+	if want := []float32{5.1, 3.5, 0, 4.9, 3.0, 1}; !reflect.DeepEqual(got, want) {
+		t.Errorf("rows %v, want %v", got, want)
+	}
+	if _, err := c.Collect(); err == nil || !strings.Contains(err.Error(), `iris.csv: row 4, column "b"`) {
+		t.Errorf("error of line 4: %v", err)
+	}
+	if _, err := ReadCSVFS(fsys, "dir", opts); err == nil || !strings.Contains(err.Error(), "not a regular file") {
+		t.Errorf("a directory: %v", err)
+	}
+	if _, err := ReadCSVFS(fsys, "iris.csv", CSVOptions{SkipRows: -1}); err == nil || !strings.Contains(err.Error(), "SkipRows must be >= 0, got -1") {
+		t.Errorf("SkipRows -1: %v", err)
+	}
+	plain, err := ReadCSVFS(fsys, "iris.csv", CSVOptions{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := plain.Collect(); err == nil || !strings.Contains(err.Error(), "row 2: wrong number of fields") {
+		t.Errorf("without SkipRows: %v", err)
+	}
 }

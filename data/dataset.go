@@ -13,8 +13,123 @@ import (
 // of them along the first axis. Y is nil in a dataset without targets.
 // Elements are read-only: a transformation may hand the same tensors, or
 // views of them, to several consumers.
+//
+// For a model of several inputs or outputs, Xs and Ys hold one tensor
+// each, in the order of the model's inputs and outputs, and X and Y are
+// nil: Keras's (x1, x2), (y1, y2) tuples. W holds the sample weights, one
+// per example, as Keras's third element (x, y, sample_weight), or is nil.
 type Element struct {
 	X, Y *tensor.Tensor
+	// Xs and Ys are the inputs and targets of a model with several.
+	Xs, Ys []*tensor.Tensor
+	// W is the examples' sample weights, or nil.
+	W *tensor.Tensor
+}
+
+// Inputs returns the element's inputs: Xs, or X alone.
+func (e Element) Inputs() []*tensor.Tensor {
+	if e.Xs != nil {
+		return e.Xs
+	}
+	if e.X == nil {
+		return nil
+	}
+	return []*tensor.Tensor{e.X}
+}
+
+// Targets returns the element's targets: Ys, or Y alone (none if nil).
+func (e Element) Targets() []*tensor.Tensor {
+	if e.Ys != nil {
+		return e.Ys
+	}
+	if e.Y == nil {
+		return nil
+	}
+	return []*tensor.Tensor{e.Y}
+}
+
+// layout is which fields of an Element hold tensors: the shape of its
+// structure, without the tensors' shapes.
+type layout struct {
+	xs, ys int  // len(Xs), len(Ys); -1 for X, Y alone; 0 for none
+	w      bool // W is set
+}
+
+func (e Element) layout() layout {
+	l := layout{xs: len(e.Xs), ys: len(e.Ys), w: e.W != nil}
+	if e.Xs == nil && e.X != nil {
+		l.xs = -1
+	}
+	if e.Ys == nil && e.Y != nil {
+		l.ys = -1
+	}
+	return l
+}
+
+// parts returns the element's tensors: inputs, targets, weights.
+func (e Element) parts() []*tensor.Tensor {
+	ps := append(e.Inputs(), e.Targets()...)
+	if e.W != nil {
+		ps = append(ps, e.W)
+	}
+	return ps
+}
+
+// element rebuilds an element of layout l from its parts.
+func (l layout) element(ps []*tensor.Tensor) Element {
+	var e Element
+	n := func(k int) int { return max(k, -k) }
+	switch {
+	case l.xs < 0:
+		e.X = ps[0]
+	case l.xs > 0:
+		e.Xs = ps[:l.xs:l.xs]
+	}
+	ps = ps[n(l.xs):]
+	switch {
+	case l.ys < 0:
+		e.Y = ps[0]
+	case l.ys > 0:
+		e.Ys = ps[:l.ys:l.ys]
+	}
+	ps = ps[n(l.ys):]
+	if l.w {
+		e.W = ps[0]
+	}
+	return e
+}
+
+// describe names the element's parts with their shapes, for errors.
+func (e Element) describe() string {
+	var b []byte
+	add := func(name string, t *tensor.Tensor) {
+		if len(b) > 0 {
+			b = append(b, ", "...)
+		}
+		b = fmt.Appendf(b, "%s %v", name, shapeOf(t))
+	}
+	l := e.layout()
+	for i, t := range e.Inputs() {
+		if l.xs < 0 {
+			add("x", t)
+		} else {
+			add(fmt.Sprintf("x[%d]", i), t)
+		}
+	}
+	for i, t := range e.Targets() {
+		if l.ys < 0 {
+			add("y", t)
+		} else {
+			add(fmt.Sprintf("y[%d]", i), t)
+		}
+	}
+	if e.W != nil {
+		add("sample weights", e.W)
+	}
+	if len(b) == 0 {
+		return "no tensors"
+	}
+	return string(b)
 }
 
 // Dataset is a sequence of elements that can be read any number of times,
@@ -33,10 +148,12 @@ type Dataset struct {
 	arrays *arraySource
 }
 
-// arraySource is the arrays of a FromArrays dataset.
+// arraySource is the arrays of a FromArrays dataset: its parts in an
+// Element's order (inputs, targets, weights) and their layout.
 type arraySource struct {
-	x, y   Array // y may be nil
-	xs, ys []int // the shapes of one example
+	parts  []Array
+	shapes [][]int // the shape of one example of each part
+	layout layout
 	n      int
 }
 
@@ -98,40 +215,78 @@ func FromArrays(x, y Array) (*Dataset, error) {
 	if isNil(x) {
 		return nil, fmt.Errorf("data: FromArrays: x is nil")
 	}
-	if x.Rank() < 1 {
-		return nil, fmt.Errorf("data: FromArrays: x has rank 0; it needs an axis of examples")
-	}
-	n := x.Dim(0)
+	parts, l := []Array{x}, layout{xs: -1}
 	if !isNil(y) {
-		if y.Rank() < 1 {
-			return nil, fmt.Errorf("data: FromArrays: y has rank 0; it needs an axis of examples")
-		}
-		if y.Dim(0) != n {
-			return nil, fmt.Errorf("data: FromArrays: x has %d examples and y %d", n, y.Dim(0))
-		}
-	} else {
-		y = nil
+		parts, l.ys = append(parts, y), -1
 	}
-	xs, ys := rowShape(x), []int(nil)
-	if y != nil {
-		ys = rowShape(y)
+	return fromParts("FromArrays", parts, []string{"x", "y"}, l)
+}
+
+// FromArraysMulti is FromArrays for a model of several inputs or outputs,
+// or with sample weights: from_tensor_slices(((x1, x2), (y1, y2), sw)).
+// Its elements hold Xs and Ys (one tensor per array of x and of y) and W
+// (a scalar weight per example) when sampleWeight is not nil. y may be
+// empty; every array must have the same number of examples.
+//
+// The slices may be of any Array type, []models.Array included.
+func FromArraysMulti[X, Y Array](x []X, y []Y, sampleWeight Array) (*Dataset, error) {
+	if len(x) == 0 {
+		return nil, fmt.Errorf("data: FromArraysMulti: x holds no array")
+	}
+	var parts []Array
+	var names []string
+	for i, a := range x {
+		if isNil(a) {
+			return nil, fmt.Errorf("data: FromArraysMulti: x[%d] is nil", i)
+		}
+		parts, names = append(parts, a), append(names, fmt.Sprintf("x[%d]", i))
+	}
+	for i, a := range y {
+		if isNil(a) {
+			return nil, fmt.Errorf("data: FromArraysMulti: y[%d] is nil", i)
+		}
+		parts, names = append(parts, a), append(names, fmt.Sprintf("y[%d]", i))
+	}
+	l := layout{xs: len(x), ys: len(y)}
+	if !isNil(sampleWeight) {
+		if sampleWeight.Rank() != 1 {
+			return nil, fmt.Errorf("data: FromArraysMulti: sampleWeight must have one value per example (rank 1), got rank %d", sampleWeight.Rank())
+		}
+		parts, names, l.w = append(parts, sampleWeight), append(names, "sampleWeight"), true
+	}
+	return fromParts("FromArraysMulti", parts, names, l)
+}
+
+// fromParts is FromArrays over the parts of an element of layout l.
+func fromParts(op string, parts []Array, names []string, l layout) (*Dataset, error) {
+	n := -1
+	shapes := make([][]int, len(parts))
+	for i, a := range parts {
+		if a.Rank() < 1 {
+			return nil, fmt.Errorf("data: %s: %s has rank 0; it needs an axis of examples", op, names[i])
+		}
+		if n < 0 {
+			n = a.Dim(0)
+		} else if a.Dim(0) != n {
+			return nil, fmt.Errorf("data: %s: %s has %d examples and %s %d", op, names[0], n, names[i], a.Dim(0))
+		}
+		shapes[i] = rowShape(a)
 	}
 	d := New(func(yield func(Element) bool) error {
 		idx := []int{0}
+		ps := make([]*tensor.Tensor, len(parts))
 		for i := range n {
 			idx[0] = i
-			var e Element
-			e.X = takeRow(x, xs, idx)
-			if y != nil {
-				e.Y = takeRow(y, ys, idx)
+			for k, a := range parts {
+				ps[k] = takeRow(a, shapes[k], idx)
 			}
-			if !yield(e) {
+			if !yield(l.element(slices.Clone(ps))) {
 				return nil
 			}
 		}
 		return nil
 	})
-	d.arrays = &arraySource{x: x, y: y, xs: xs, ys: ys, n: n}
+	d.arrays = &arraySource{parts: parts, shapes: shapes, layout: l, n: n}
 	return d, nil
 }
 
@@ -149,14 +304,12 @@ func (a *arraySource) batches(size int, dropRemainder bool, yield func(Element) 
 		for i := range idx {
 			idx[i] = lo + i
 		}
-		var e Element
-		e.X = tensor.Zeros(append([]int{hi - lo}, a.xs...)...)
-		a.x.TakeRowsInto(e.X, idx)
-		if a.y != nil {
-			e.Y = tensor.Zeros(append([]int{hi - lo}, a.ys...)...)
-			a.y.TakeRowsInto(e.Y, idx)
+		ps := make([]*tensor.Tensor, len(a.parts))
+		for k, p := range a.parts {
+			ps[k] = tensor.Zeros(append([]int{hi - lo}, a.shapes[k]...)...)
+			p.TakeRowsInto(ps[k], idx)
 		}
-		if !yield(e) {
+		if !yield(a.layout.element(ps)) {
 			return nil
 		}
 	}

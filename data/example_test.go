@@ -5,6 +5,7 @@ import (
 	"log"
 
 	"github.com/neuron-go/neuron/data"
+	"github.com/neuron-go/neuron/tensor"
 )
 
 // A pipeline over the iris CSV: read the rows as they are needed, split
@@ -83,4 +84,26 @@ func ExamplePadSequences() {
 	// [[1. 0.]
 	//  [2. 3.]
 	//  [4. 5.]]
+}
+
+// tf.data.Dataset.from_tensor_slices(((image, numbers), label, sample_weight)):
+// the batches of a model with two inputs, weighted.
+func ExampleFromArraysMulti() {
+	image, numbers := tensor.Zeros(10, 28, 28), tensor.Zeros(10, 3)
+	label, weight := tensor.Zeros(10), tensor.Full(1, 10)
+	ds, err := data.FromArraysMulti([]*tensor.Tensor{image, numbers}, []*tensor.Tensor{label}, weight)
+	if err != nil {
+		log.Fatal(err)
+	}
+	ds, _ = ds.Batch(4, false)
+	for e, err := range ds.All() {
+		if err != nil {
+			log.Fatal(err)
+		}
+		fmt.Println(e.Xs[0].Shape(), e.Xs[1].Shape(), e.Ys[0].Shape(), e.W.Shape())
+	}
+	// Output:
+	// [4 28 28] [4 3] [4] [4]
+	// [4 28 28] [4 3] [4] [4]
+	// [2 28 28] [2 3] [2] [2]
 }

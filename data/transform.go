@@ -36,12 +36,10 @@ func (d *Dataset) Batch(size int, dropRemainder bool) (*Dataset, error) {
 		var stopped bool
 		var shapeErr error
 		err := d.run(func(e Element) bool {
-			if len(pending) > 0 {
-				if !sameShape(e.X, pending[0].X) || !sameShape(e.Y, pending[0].Y) {
-					shapeErr = fmt.Errorf("data: Batch: element %d has shapes x %v, y %v; element %d of its batch has x %v, y %v",
-						i, shapeOf(e.X), shapeOf(e.Y), i-len(pending), shapeOf(pending[0].X), shapeOf(pending[0].Y))
-					return false
-				}
+			if len(pending) > 0 && !sameParts(e, pending[0]) {
+				shapeErr = fmt.Errorf("data: Batch: element %d has %s; element %d of its batch has %s",
+					i, e.describe(), i-len(pending), pending[0].describe())
+				return false
 			}
 			i++
 			pending = append(pending, e)
@@ -71,44 +69,65 @@ func shapeOf(t *tensor.Tensor) []int {
 	return t.Shape()
 }
 
-// stack joins elements of equal shapes along a new first axis.
-func stack(es []Element) Element {
-	var out Element
-	out.X = stackTensors(es, func(e Element) *tensor.Tensor { return e.X })
-	if es[0].Y != nil {
-		out.Y = stackTensors(es, func(e Element) *tensor.Tensor { return e.Y })
+// sameParts reports whether a and b have the same layout and shapes.
+func sameParts(a, b Element) bool {
+	if a.layout() != b.layout() {
+		return false
 	}
-	return out
+	pa, pb := a.parts(), b.parts()
+	for i := range pa {
+		if !sameShape(pa[i], pb[i]) {
+			return false
+		}
+	}
+	return true
 }
 
-func stackTensors(es []Element, get func(Element) *tensor.Tensor) *tensor.Tensor {
-	first := get(es[0])
-	per := first.Size()
-	buf := make([]float32, 0, per*len(es))
-	for _, e := range es {
-		buf = append(buf, get(e).Data()...)
+// stack joins elements of equal layouts and shapes along a new first axis.
+func stack(es []Element) Element {
+	l := es[0].layout()
+	all := make([][]*tensor.Tensor, len(es))
+	for i, e := range es {
+		all[i] = e.parts()
 	}
-	return tensor.FromSlice(buf, append([]int{len(es)}, first.Shape()...)...)
+	out := make([]*tensor.Tensor, len(all[0]))
+	for k := range out {
+		first := all[0][k]
+		buf := make([]float32, 0, first.Size()*len(es))
+		for _, ps := range all {
+			buf = append(buf, ps[k].Data()...)
+		}
+		out[k] = tensor.FromSlice(buf, append([]int{len(es)}, first.Shape()...)...)
+	}
+	return l.element(out)
 }
 
 // Unbatch returns a Dataset of the slices along the first axis of d's
-// elements, the inverse of Batch. Each element's X (and Y) must have an
-// axis, and Y as many rows as X.
+// elements, the inverse of Batch. Every tensor of an element (X, Y, Xs,
+// Ys, W) must have an axis, of the same length.
 func (d *Dataset) Unbatch() *Dataset {
 	return New(func(yield func(Element) bool) error {
 		var bad error
 		err := d.run(func(e Element) bool {
-			if e.X == nil || e.X.Rank() == 0 || (e.Y != nil && (e.Y.Rank() == 0 || e.Y.Dim(0) != e.X.Dim(0))) {
-				bad = fmt.Errorf("data: Unbatch: element of shapes x %v, y %v has no common first axis", shapeOf(e.X), shapeOf(e.Y))
+			ps, l := e.parts(), e.layout()
+			rows := -1
+			for _, p := range ps {
+				if p.Rank() == 0 || (rows >= 0 && p.Dim(0) != rows) {
+					rows = -2
+					break
+				}
+				rows = p.Dim(0)
+			}
+			if rows < 0 {
+				bad = fmt.Errorf("data: Unbatch: element of %s has no common first axis", e.describe())
 				return false
 			}
-			for i := range e.X.Dim(0) {
-				var o Element
-				o.X = row(e.X, i)
-				if e.Y != nil {
-					o.Y = row(e.Y, i)
+			for i := range rows {
+				o := make([]*tensor.Tensor, len(ps))
+				for k, p := range ps {
+					o[k] = row(p, i)
 				}
-				if !yield(o) {
+				if !yield(l.element(o)) {
 					return false
 				}
 			}

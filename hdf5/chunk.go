@@ -30,7 +30,10 @@ func (d *Dataset) grid(dims []uint64) []uint64 {
 	g := make([]uint64, len(dims))
 	for i, v := range dims {
 		c := d.layout.chunk[i]
-		g[i] = (v + c - 1) / c
+		g[i] = v / c
+		if v%c != 0 {
+			g[i]++
+		}
 	}
 	return g
 }
@@ -50,6 +53,18 @@ func (d *Dataset) maxDims() []uint64 {
 		}
 	}
 	return out
+}
+
+// product multiplies v, reporting false if the result exceeds limit.
+func product(v []uint64, limit uint64) (uint64, bool) {
+	n := uint64(1)
+	for _, x := range v {
+		if x != 0 && n > limit/x {
+			return 0, false
+		}
+		n *= x
+	}
+	return n, n <= limit
 }
 
 // unscale turns a linear chunk index in row-major order over grid into
@@ -79,7 +94,7 @@ func (d *Dataset) readChunked(dst []byte) error {
 		return nil // nothing written: all fill value
 	}
 	cb := d.chunkBytes()
-	buf := make([]byte, cb)
+	var buf []byte // allocated once an unfiltered chunk is known to be in the file
 	visit := func(c chunkRef) error {
 		if f.isUndef(c.addr) {
 			return nil
@@ -89,7 +104,7 @@ func (d *Dataset) readChunked(dst []byte) error {
 				return nil // chunk past the current extent (dataset shrunk)
 			}
 		}
-		data, err := d.loadChunk(c, cb, buf)
+		data, err := d.loadChunk(c, cb, &buf)
 		if err != nil {
 			return err
 		}
@@ -107,9 +122,9 @@ func (d *Dataset) readChunked(dst []byte) error {
 		return visit(c)
 	case 2:
 		grid := d.grid(d.maxDims())
-		total := uint64(1)
-		for _, g := range grid {
-			total *= g
+		total, ok := product(grid, uint64(f.size)/cb)
+		if !ok {
+			return &FormatError{Object: d.path, What: "implicit chunk index", Addr: d.layout.addr, Msg: fmt.Sprintf("a grid of %v chunks of %d bytes does not fit in the file", grid, cb)}
 		}
 		if err := f.checkRange(d.layout.addr, total*cb, "implicit chunk index", d.path); err != nil {
 			return err
@@ -132,7 +147,7 @@ func (d *Dataset) readChunked(dst []byte) error {
 
 // loadChunk reads one chunk and undoes its filters, refusing any that
 // would expand past the chunk's size.
-func (d *Dataset) loadChunk(c chunkRef, cb uint64, buf []byte) ([]byte, error) {
+func (d *Dataset) loadChunk(c chunkRef, cb uint64, bufp *[]byte) ([]byte, error) {
 	f := d.f
 	bad := func(msg string, args ...any) error {
 		return &FormatError{Object: d.path, What: "chunk", Addr: c.addr, Msg: fmt.Sprintf(msg, args...)}
@@ -144,6 +159,10 @@ func (d *Dataset) loadChunk(c chunkRef, cb uint64, buf []byte) ([]byte, error) {
 		if err := f.checkRange(c.addr, cb, "chunk", d.path); err != nil {
 			return nil, err
 		}
+		if *bufp == nil {
+			*bufp = make([]byte, cb)
+		}
+		buf := *bufp
 		if err := f.readAt(buf, c.addr+f.base); err != nil {
 			return nil, fmt.Errorf("hdf5: reading chunk of %q at 0x%x: %w", d.path, c.addr, err)
 		}
@@ -307,15 +326,9 @@ func (d *Dataset) fixedArrayChunks(cb uint64, visit func(chunkRef) error) error 
 		return bad(addr, "element size %d for client %d, page bits %d", esize, client, pageBits)
 	}
 	grid := d.grid(d.maxDims())
-	want := uint64(1)
-	for _, g := range grid {
-		want *= g
-	}
-	if nel != want {
-		return bad(addr, "%d elements for a grid of %d chunks", nel, want)
-	}
-	if nel*uint64(esize) > uint64(f.size) {
-		return bad(addr, "%d elements of %d bytes are larger than the file", nel, esize)
+	want, ok := product(grid, uint64(f.size)/uint64(esize))
+	if !ok || nel != want {
+		return bad(addr, "%d elements for a grid of %v chunks in a %d-byte file", nel, grid, f.size)
 	}
 	if f.isUndef(dblk) {
 		return nil

@@ -61,9 +61,9 @@ func (d *Dataset) extArrayChunks(cb uint64, visit func(chunkRef) error) error {
 	}
 	sw := append([]uint64{grid[unlim]}, grid[:unlim]...)
 	sw = append(sw, grid[unlim+1:]...)
-	total := uint64(1)
-	for _, g := range grid {
-		total *= g
+	total, ok := product(grid, 1<<62)
+	if !ok {
+		return bad(addr, "a grid of %v chunks is too large", grid)
 	}
 	idx := uint64(0)
 	emit := func(elems []byte, n uint64) error {

@@ -179,6 +179,7 @@ func (f *File) readSuperblock() error {
 		return bad("file ends inside the superblock")
 	}
 	f.version = int(b[8])
+	var eof uint64
 	switch f.version {
 	case 0, 1:
 		if len(b) < 24 {
@@ -198,7 +199,7 @@ func (f *File) readSuperblock() error {
 		}
 		base := d.addr()
 		d.addr() // free-space info
-		d.addr() // end of file
+		eof = d.addr()
 		d.addr() // driver info
 		// Root group symbol table entry: name offset, object header address, cache.
 		d.addr()
@@ -215,7 +216,7 @@ func (f *File) readSuperblock() error {
 		d := &dec{b: b, off: 12, f: f}
 		base := d.addr()
 		d.addr() // superblock extension
-		d.addr() // end of file
+		eof = d.addr()
 		f.rootAddr = d.addr()
 		end := d.off
 		sum := d.u32()
@@ -231,6 +232,12 @@ func (f *File) readSuperblock() error {
 	}
 	if f.base > uint64(f.size) {
 		return bad("base address 0x%x is past the end of the file (%d bytes)", f.base, f.size)
+	}
+	// libhdf5 refuses a file shorter than its end-of-file address: it was
+	// truncated (an interrupted copy or download). libhdf5 writes this
+	// address counting the user block, unlike the others.
+	if !f.isUndef(eof) && eof > uint64(f.size) {
+		return bad("the file is truncated: its end-of-file address is 0x%x, the file has %d bytes", eof, f.size)
 	}
 	return nil
 }

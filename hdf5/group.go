@@ -62,7 +62,8 @@ func (f *File) openGroup(path string, addr uint64) (*Group, error) {
 func (g *Group) Path() string { return g.path }
 
 // Attrs returns the group's attributes in h5py's order: creation order if
-// the group tracks it, else by name.
+// the group tracks it, else by name. The values are shared with later
+// calls: do not modify them.
 func (g *Group) Attrs() ([]Attribute, error) { return g.obj.attributes() }
 
 // Attr returns the value of the group's attribute name.
@@ -283,8 +284,8 @@ func (f *File) symbolTableLinks(msg []byte, path string) ([]link, error) {
 			return &FormatError{Object: path, What: "symbol table node", Addr: snod, Msg: "no SNOD signature of version 1"}
 		}
 		n := int(binary.LittleEndian.Uint16(hd[6:]))
-		if n > 2*f.leafK && f.leafK > 0 && n > 1<<12 {
-			return &FormatError{Object: path, What: "symbol table node", Addr: snod, Msg: fmt.Sprintf("%d entries", n)}
+		if f.leafK > 0 && n > 2*f.leafK {
+			return &FormatError{Object: path, What: "symbol table node", Addr: snod, Msg: fmt.Sprintf("%d entries, more than the %d (2 x group leaf K) a node holds", n, 2*f.leafK)}
 		}
 		b, err := f.read(snod+8, uint64(n*entry), "symbol table node")
 		if err != nil {
@@ -397,4 +398,54 @@ func (f *File) denseLinks(heapAddr, btreeAddr uint64, path string) ([]link, erro
 		return nil
 	})
 	return ls, err
+}
+
+// Walk calls fn for every group and dataset below g, depth first with
+// members in Names order, as h5py's visititems does: an object reached
+// through several hard links is visited once, under the first path; soft
+// links are not followed. A hard link to an ancestor (a cycle) or nesting
+// deeper than 1024 groups is an error wrapping ErrFormat. An error from fn
+// stops the walk and is returned.
+func (g *Group) Walk(fn func(path string, o Object) error) error {
+	seen := map[uint64]bool{g.obj.hdr.addr: true}
+	onPath := map[uint64]bool{}
+	var walk func(g *Group, depth int) error
+	walk = func(g *Group, depth int) error {
+		if depth > maxPathDepth {
+			return &FormatError{Object: g.path, What: "group", Addr: g.obj.hdr.addr, Msg: fmt.Sprintf("groups nested more than %d deep", maxPathDepth)}
+		}
+		onPath[g.obj.hdr.addr] = true
+		defer delete(onPath, g.obj.hdr.addr)
+		ls, err := g.members()
+		if err != nil {
+			return err
+		}
+		for _, l := range ls {
+			if l.soft != "" {
+				continue
+			}
+			p := g.childPath(l.name)
+			if onPath[l.addr] {
+				return &FormatError{Object: p, What: "group", Addr: l.addr, Msg: "hard link to an enclosing group (a cycle)"}
+			}
+			if seen[l.addr] {
+				continue
+			}
+			seen[l.addr] = true
+			o, err := g.f.openObject(p, l.addr)
+			if err != nil {
+				return err
+			}
+			if err := fn(p, o); err != nil {
+				return err
+			}
+			if sub, ok := o.(*Group); ok {
+				if err := walk(sub, depth+1); err != nil {
+					return err
+				}
+			}
+		}
+		return nil
+	}
+	return walk(g, 0)
 }

@@ -3,7 +3,9 @@ package models
 import (
 	"fmt"
 	"iter"
+	"math"
 	"os"
+	"strings"
 
 	"github.com/neuron-go/neuron/data"
 	"github.com/neuron-go/neuron/losses"
@@ -60,7 +62,8 @@ type datasetSource struct {
 	ended bool // the last pass was read to its end
 	keep  bool // resumed mid-epoch: the next epoch goes on in the pass
 
-	xs, ys [1]*tensor.Tensor
+	xs []*tensor.Tensor // the batch's inputs, as views in the arena
+	cw map[int]float64  // FitConfig.ClassWeight, or nil
 }
 
 func newDatasetSource(e *engine, op, arg string, ds *data.Dataset, spe int) *datasetSource {
@@ -94,11 +97,12 @@ func (s *datasetSource) first() error {
 	if !ok {
 		return fmt.Errorf("models: %s: %s yields no batch", s.op, s.arg)
 	}
-	if el.X == nil || el.X.Rank() < 1 {
-		return fmt.Errorf("models: %s: %s: batch 1 has x of shape %v; it needs a batch axis (use Batch)", s.op, s.arg, shapeOf2(el.X))
+	in := el.Inputs()
+	if len(in) == 0 || in[0] == nil || in[0].Rank() < 1 {
+		return fmt.Errorf("models: %s: %s: batch 1 has %s; it needs inputs with a batch axis (use Batch)", s.op, s.arg, describe(el))
 	}
-	if s.e.lazyBuild != nil {
-		if err := s.e.lazyBuild(s.op, el.X.Shape()[1:]); err != nil {
+	if s.e.lazyBuild != nil && len(in) == 1 {
+		if err := s.e.lazyBuild(s.op, in[0].Shape()[1:]); err != nil {
 			return err
 		}
 	}
@@ -164,44 +168,116 @@ func (s *datasetSource) next(step int) (xs, ys []*tensor.Tensor, sw *tensor.Tens
 	if err := s.check(el, true); err != nil {
 		return nil, nil, nil, 0, false, err
 	}
-	// A view bound to the arena: the element itself stays as it was.
-	s.xs[0] = tensor.FromSlice(el.X.Data(), el.X.Shape()...).InArena(s.arena)
-	s.ys[0] = el.Y
-	return s.xs[:], s.ys[:], nil, el.X.Dim(0), true, nil
+	xs, rows = s.inputs(el, s.arena)
+	sw = el.W
+	if s.cw != nil {
+		w, err := classWeightsToSample(s.op, s.cw, el.Targets()[0], s.e.outNames[0])
+		if err != nil {
+			return nil, nil, nil, 0, false, fmt.Errorf("models: %s: %s: batch %d of pass %d: %w", s.op, s.arg, s.batch, s.pass, err)
+		}
+		sw = tensor.FromSlice(w, len(w))
+	}
+	return xs, el.Targets(), sw, rows, true, nil
 }
 
-// check refuses a batch that does not fit the model.
+// inputs returns views of the element's inputs bound to the arena (the
+// element itself stays as it was) and its number of rows.
+func (s *datasetSource) inputs(el data.Element, arena *tensor.Arena) ([]*tensor.Tensor, int) {
+	in := el.Inputs()
+	s.xs = s.xs[:0]
+	for _, x := range in {
+		s.xs = append(s.xs, tensor.FromSlice(x.Data(), x.Shape()...).InArena(arena))
+	}
+	return s.xs, in[0].Dim(0)
+}
+
+// describe names an element's tensors and their shapes, for errors.
+func describe(el data.Element) string {
+	var parts []string
+	for i, x := range el.Inputs() {
+		parts = append(parts, fmt.Sprintf("x[%d] %v", i, shapeOf2(x)))
+	}
+	for i, y := range el.Targets() {
+		parts = append(parts, fmt.Sprintf("y[%d] %v", i, shapeOf2(y)))
+	}
+	if el.W != nil {
+		parts = append(parts, fmt.Sprintf("sample weights %v", el.W.Shape()))
+	}
+	if parts == nil {
+		return "no tensors"
+	}
+	return strings.Join(parts, ", ")
+}
+
+// check refuses a batch that does not fit the model: one input per model
+// input and, with targets, one target per output and at most one weight
+// per row, each of the model's per-example shape and finite.
 func (s *datasetSource) check(el data.Element, targets bool) error {
 	e := s.e
 	where := fmt.Sprintf("models: %s: %s: batch %d of pass %d", s.op, s.arg, s.batch, s.pass)
-	if el.X == nil || el.X.Rank() < 1 || el.X.Dim(0) == 0 {
-		return fmt.Errorf("%s has x of shape %v; it needs a batch axis with rows (use Batch)", where, shapeOf2(el.X))
+	in := el.Inputs()
+	if len(in) != len(e.net.inShapes) {
+		return fmt.Errorf("%s has %d inputs (%s); the model takes %d", where, len(in), describe(el), len(e.net.inShapes))
 	}
-	if want := e.net.inShapes[0]; !equalShape(el.X.Shape()[1:], want) {
-		return fmt.Errorf("%s has x of per-example shape %v, model expects %v", where, el.X.Shape()[1:], want)
-	}
-	if i := firstNonFinite(el.X.Data()); i >= 0 {
-		return fmt.Errorf("%s: x holds %v at flat index %d; inputs must be finite", where, el.X.Data()[i], i)
+	rows := -1
+	for i, x := range in {
+		name := e.inNames[i]
+		if x == nil || x.Rank() < 1 || x.Dim(0) == 0 {
+			return fmt.Errorf("%s has %s of shape %v; it needs a batch axis with rows (use Batch)", where, name, shapeOf2(x))
+		}
+		if rows >= 0 && x.Dim(0) != rows {
+			return fmt.Errorf("%s has %s of %d rows, the first input %d", where, name, x.Dim(0), rows)
+		}
+		rows = x.Dim(0)
+		if want := e.net.inShapes[i]; !equalShape(x.Shape()[1:], want) {
+			return fmt.Errorf("%s has %s of per-example shape %v, model expects %v", where, name, x.Shape()[1:], want)
+		}
+		if j := firstNonFinite(x.Data()); j >= 0 {
+			return fmt.Errorf("%s: %s holds %v at flat index %d; inputs must be finite", where, name, x.Data()[j], j)
+		}
 	}
 	if !targets {
 		return nil
 	}
-	if el.Y == nil {
+	ys := el.Targets()
+	if len(ys) == 0 {
 		return fmt.Errorf("%s has no targets (Y); Fit and Evaluate need them", where)
 	}
-	if el.Y.Rank() < 1 || el.Y.Dim(0) != el.X.Dim(0) {
-		return fmt.Errorf("%s has y of shape %v for x of shape %v", where, el.Y.Shape(), el.X.Shape())
+	if len(ys) != len(e.net.outShapes) {
+		return fmt.Errorf("%s has %d targets (%s); the model has %d outputs", where, len(ys), describe(el), len(e.net.outShapes))
 	}
-	if i := firstNonFinite(el.Y.Data()); i >= 0 {
-		return fmt.Errorf("%s: y holds %v at flat index %d; targets must be finite", where, el.Y.Data()[i], i)
-	}
-	out := e.net.outShapes[0]
-	if lc, ok := e.heads[0].loss.(losses.LabelChecker); ok {
-		if err := lc.CheckLabels(el.Y, out[len(out)-1]); err != nil {
-			return fmt.Errorf("%s: %w", where, err)
+	for i, y := range ys {
+		name := e.outNames[i]
+		if y == nil || y.Rank() < 1 || y.Dim(0) != rows {
+			return fmt.Errorf("%s has %s of shape %v for %d rows of inputs", where, name, shapeOf2(y), rows)
 		}
-	} else if ys := el.Y.Shape(); !equalShape(ys[1:], out) && prodShape(ys[1:]) != prodShape(out) {
-		return fmt.Errorf("%s has y of per-example shape %v, model outputs %v", where, ys[1:], out)
+		if j := firstNonFinite(y.Data()); j >= 0 {
+			return fmt.Errorf("%s: %s holds %v at flat index %d; targets must be finite", where, name, y.Data()[j], j)
+		}
+		out := e.net.outShapes[i]
+		if lc, ok := e.heads[i].loss.(losses.LabelChecker); ok {
+			if err := lc.CheckLabels(y, out[len(out)-1]); err != nil {
+				return fmt.Errorf("%s: %s: %w", where, name, err)
+			}
+		} else if s := y.Shape(); !equalShape(s[1:], out) && prodShape(s[1:]) != prodShape(out) {
+			return fmt.Errorf("%s has %s of per-example shape %v, model outputs %v", where, name, s[1:], out)
+		}
+	}
+	if w := el.W; w != nil {
+		if ws := w.Shape(); len(ws) == 0 || len(ws) > 2 || ws[0] != rows || (len(ws) == 2 && ws[1] != 1) {
+			return fmt.Errorf("%s has sample weights of shape %v for %d rows; give one weight per row", where, ws, rows)
+		}
+		for j, v := range w.Data() {
+			if !(v >= 0) || math.IsInf(float64(v), 0) {
+				return fmt.Errorf("%s: sample weight %d is %v; sample weights must be finite and >= 0", where, j, v)
+			}
+		}
+		if s.cw != nil {
+			return fmt.Errorf("%s has sample weights and FitConfig.ClassWeight is set; as in Keras, give one", where)
+		}
+		if err := e.checkWeightedLosses(s.op); err != nil {
+			return err
+		}
 	}
 	return nil
 }
@@ -245,7 +321,7 @@ func shapeOf2(t *tensor.Tensor) []int {
 	return t.Shape()
 }
 
-// fitDataset is FitDataset for a model of one input and one output.
+// fitDataset is FitDataset.
 func (e *engine) fitDataset(ds *data.Dataset, cfg FitConfig) (h *History, err error) {
 	defer tensor.RecoverShapeError(&err)
 	if !e.compiled {
@@ -253,9 +329,6 @@ func (e *engine) fitDataset(ds *data.Dataset, cfg FitConfig) (h *History, err er
 	}
 	if ds == nil {
 		return nil, fmt.Errorf("models: fit: the dataset is nil")
-	}
-	if len(e.inNames) != 1 || len(e.outNames) != 1 {
-		return nil, fmt.Errorf("models: fit: a Dataset feeds a model of one input and one output; this one has %d and %d", len(e.inNames), len(e.outNames))
 	}
 	if cfg.Epochs == 0 {
 		cfg.Epochs = 1
@@ -274,13 +347,23 @@ func (e *engine) fitDataset(ds *data.Dataset, cfg FitConfig) (h *History, err er
 		return nil, fmt.Errorf("models: fit: ValidationSplit %v is for arrays; split the dataset (Take, Skip) and pass ValidationData", cfg.ValidationSplit)
 	case cfg.BatchSize != 0:
 		return nil, fmt.Errorf("models: fit: BatchSize %d is for arrays; a dataset is batched by its Batch", cfg.BatchSize)
-	case cfg.SampleWeight != nil || cfg.ClassWeight != nil:
-		return nil, fmt.Errorf("models: fit: SampleWeight and ClassWeight are for arrays; FitDataset does not weight examples yet")
+	case cfg.SampleWeight != nil:
+		return nil, fmt.Errorf("models: fit: SampleWeight is for arrays; a dataset carries its sample weights in its elements (data.Element.W, data.FromArraysMulti)")
+	case cfg.ClassWeight != nil && len(e.outNames) != 1:
+		return nil, fmt.Errorf("models: fit: ClassWeight is for a model with one output, as in Keras; this one has %d (give sample weights instead)", len(e.outNames))
+	case cfg.ClassWeight != nil && len(cfg.ClassWeight) == 0:
+		return nil, fmt.Errorf("models: fit: ClassWeight is empty; give a weight to every class, or leave it nil")
+	}
+	if cfg.ClassWeight != nil {
+		if err := e.checkWeightedLosses("fit"); err != nil {
+			return nil, err
+		}
 	}
 	if err := checkVerbose("fit", cfg.Verbose); err != nil {
 		return nil, err
 	}
 	src := newDatasetSource(e, "fit", "the dataset", ds, cfg.StepsPerEpoch)
+	src.cw = cfg.ClassWeight
 	if err := src.first(); err != nil {
 		src.close()
 		return nil, err
@@ -326,15 +409,16 @@ func (e *engine) evaluateSource(src *datasetSource, steps int, verbose Verbosity
 		if err := src.check(el, true); err != nil {
 			return nil, err
 		}
-		rows := el.X.Dim(0)
-		preds := e.forward([]*tensor.Tensor{tensor.FromSlice(el.X.Data(), el.X.Shape()...).InArena(arena)}, false)
+		xs, rows := src.inputs(el, arena)
+		ys := el.Targets()
+		preds := e.forward(xs, false)
 		var total float64
 		for i := range e.heads {
 			h := &e.heads[i]
 			if h.loss == nil {
 				continue
 			}
-			v := h.lossOn(el.Y, preds[i], nil).Item()
+			v := h.lossOn(ys[i], preds[i], el.W).Item()
 			if multi {
 				h.tracker.add(float64(v), rows)
 			}
@@ -344,7 +428,9 @@ func (e *engine) evaluateSource(src *datasetSource, steps int, verbose Verbosity
 			total += float64(v)
 		}
 		loss.add(total, rows)
-		e.heads[0].updateMetrics(el.Y, preds[0], nil)
+		for i := range e.heads {
+			e.heads[i].updateMetrics(ys[i], preds[i], el.W)
+		}
 		arena.Reset()
 		if bar != nil {
 			bar.Update(step+1, barValues(e.currentLogs(loss.result())), false)
@@ -363,8 +449,7 @@ func (e *engine) evaluateSource(src *datasetSource, steps int, verbose Verbosity
 	return logs, nil
 }
 
-// evaluateDataset is EvaluateDataset for a model of one input and one
-// output.
+// evaluateDataset is EvaluateDataset.
 func (e *engine) evaluateDataset(ds *data.Dataset, cfg EvaluateConfig) (logs map[string]float64, err error) {
 	defer tensor.RecoverShapeError(&err)
 	if !e.compiled {
@@ -374,7 +459,7 @@ func (e *engine) evaluateDataset(ds *data.Dataset, cfg EvaluateConfig) (logs map
 		return nil, err
 	}
 	if cfg.SampleWeight != nil {
-		return nil, fmt.Errorf("models: evaluate: SampleWeight is for arrays; EvaluateDataset does not weight examples yet")
+		return nil, fmt.Errorf("models: evaluate: SampleWeight is for arrays; a dataset carries its sample weights in its elements (data.Element.W, data.FromArraysMulti)")
 	}
 	src := newDatasetSource(e, "evaluate", "the dataset", ds, 0)
 	if e.net == nil {
@@ -395,8 +480,6 @@ func (e *engine) datasetArgs(op string, ds *data.Dataset, bs, steps int, v Verbo
 	switch {
 	case ds == nil:
 		return fmt.Errorf("models: %s: the dataset is nil", op)
-	case len(e.inNames) != 1 || (op != "predict" && len(e.outNames) != 1):
-		return fmt.Errorf("models: %s: a Dataset feeds a model of one input and one output; this one has %d and %d", op, len(e.inNames), len(e.outNames))
 	case bs != 0:
 		return fmt.Errorf("models: %s: BatchSize %d is for arrays; a dataset is batched by its Batch", op, bs)
 	case steps < 0:
@@ -405,7 +488,7 @@ func (e *engine) datasetArgs(op string, ds *data.Dataset, bs, steps int, v Verbo
 	return checkVerbose(op, v)
 }
 
-// predictDataset is PredictDataset for a model of one input.
+// predictDataset is PredictDataset.
 func (e *engine) predictDataset(ds *data.Dataset, cfg PredictConfig) (outs []*tensor.Tensor, err error) {
 	defer tensor.RecoverShapeError(&err)
 	if err := e.datasetArgs("predict", ds, cfg.BatchSize, cfg.Steps, cfg.Verbose); err != nil {
@@ -439,11 +522,12 @@ func (e *engine) predictDataset(ds *data.Dataset, cfg PredictConfig) (outs []*te
 		if err := src.check(el, false); err != nil {
 			return nil, err
 		}
-		preds := e.forward([]*tensor.Tensor{tensor.FromSlice(el.X.Data(), el.X.Shape()...).InArena(arena)}, false)
+		xs, rows := src.inputs(el, arena)
+		preds := e.forward(xs, false)
 		for i, p := range preds {
 			bufs[i] = append(bufs[i], p.Data()...)
 		}
-		n += el.X.Dim(0)
+		n += rows
 		arena.Reset()
 		if bar != nil {
 			bar.Update(step+1, nil, false)

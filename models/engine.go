@@ -4,6 +4,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"maps"
 	"math"
 	"math/rand/v2"
 	"os"
@@ -341,6 +342,11 @@ func (e *engine) fitLoop(cfg FitConfig, src batchSource, val *valData, run *fitR
 		h.Params["steps"] = steps
 	}
 	run.h = h
+	for _, cb := range cfg.Callbacks {
+		if ps, ok := cb.(callbacks.ParamsSetter); ok {
+			ps.SetParams(maps.Clone(h.Params))
+		}
+	}
 	for i, cb := range cfg.Callbacks {
 		run.at("OnTrainBegin", i)
 		if err := cb.OnTrainBegin(e.owner); err != nil {

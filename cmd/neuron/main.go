@@ -9,6 +9,9 @@
 //	neuron predict MODEL -data mnist|fashion INDEX... [-train|-test] [-scale]
 //	neuron show mnist|fashion INDEX [-train|-test] [-o file.png] [-cmap viridis|gray] [-numbers]
 //	neuron plot history.json|history.csv [-o curves.png] [-keys loss,val_loss]
+//	neuron demo [-out DIR | -addr HOST:PORT] [-model FILE [-scale]]
+//	neuron dashboard history.csv|history.json... [-addr 127.0.0.1:8050]
+//	neuron serve [-addr HOST:PORT] [-name NAME] MODEL_OR_DIR... [flags]
 //	neuron help [COMMAND]
 //
 // # train
@@ -74,6 +77,24 @@
 // curves from a history that train saved, or from Keras's own
 // json.dump(history.history) or CSVLogger file.
 //
+// # demo
+//
+// "neuron demo" serves a page at http://127.0.0.1:8080/ on which you draw
+// a digit and watch the course's MNIST model's probabilities change as you
+// draw; the model runs in the page, compiled to WebAssembly. "neuron demo
+// -out site" writes the page as plain files instead (see package
+// serving/demo). It needs the go command to build the WebAssembly program.
+//
+// # serve
+//
+// "neuron serve out/mnist/model.safetensors" serves the model on
+// 127.0.0.1:8501 with TensorFlow Serving's REST API
+// (POST /v1/models/model:predict) and the KServe / Triton v2 protocol
+// (POST /v2/models/model/infer), and Prometheus metrics on /metrics; see
+// package serving. A directory in TF Serving's layout (NAME/1, NAME/2, …)
+// serves every version, the latest by default. SIGHUP reloads the models;
+// SIGINT or SIGTERM stops after the requests in flight.
+//
 // # Exit status
 //
 // 0 on success, 2 for a mistake in the command line, 1 for any other
@@ -117,8 +138,13 @@ func commands() []command {
 		{"train", "train one of the course's programs and save the model and its curves", func() *flag.FlagSet { fs, _ := trainFlags(); return fs }, runTrain},
 		{"evaluate", "print the test loss and accuracy of a saved model", func() *flag.FlagSet { fs, _ := evaluateFlags(); return fs }, runEvaluate},
 		{"predict", "print a saved model's prediction for an image and its true label", func() *flag.FlagSet { fs, _ := predictFlags(); return fs }, runPredict},
+		{"summary", "print the summary of a model file of any format", summaryFlags, runSummary},
+		{"convert", "convert a model file between .safetensors, .keras and .h5", convertFlags, runConvert},
 		{"show", "print a label and draw an image of MNIST or Fashion-MNIST", func() *flag.FlagSet { fs, _ := showFlags(); return fs }, runShow},
 		{"plot", "redraw the training curves of a saved history", func() *flag.FlagSet { fs, _ := plotFlags(); return fs }, runPlot},
+		{"demo", "build the draw-a-digit page that runs the MNIST model in the browser", func() *flag.FlagSet { fs, _ := demoFlags(); return fs }, runDemo},
+		{"dashboard", "serve the training dashboard for saved histories, to compare runs", func() *flag.FlagSet { fs, _ := dashboardFlags(); return fs }, runDashboard},
+		{"serve", "serve saved models with TF Serving's REST API and the KServe v2 protocol", func() *flag.FlagSet { fs, _ := serveFlags(); return fs }, runServe},
 	}
 }
 
@@ -151,9 +177,12 @@ Examples:
 	neuron train mnist -backup ckpt         # run it again after a kill to resume
 	neuron evaluate out/mnist/model.safetensors -data mnist
 	neuron predict out/fashion/model.safetensors -data fashion 1
+	neuron summary mnist.keras              # any model file: .safetensors, .keras, .h5
+	neuron convert mnist.h5 mnist.keras     # between formats, by extension
 	neuron show mnist 0                     # y_train[0] and X_train[0] in the terminal
 	neuron show fashion 1 -test -o shirt.png
 	neuron plot out/fashion/history.json -o curves.png
+	neuron serve out/mnist/model.safetensors -name mnist
 `
 
 // printMainUsage prints neuron's help: the commands and examples.

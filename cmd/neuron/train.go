@@ -15,6 +15,7 @@ import (
 	"time"
 
 	"github.com/neuron-go/neuron/callbacks"
+	"github.com/neuron-go/neuron/dashboard"
 	"github.com/neuron-go/neuron/datasets"
 	"github.com/neuron-go/neuron/internal/course"
 	"github.com/neuron-go/neuron/models"
@@ -52,6 +53,10 @@ type trainOptions struct {
 	// (-backup) and backupEvery the steps between backups.
 	save, backup string
 	backupEvery  int
+	// dashboard is the address of the live dashboard (-dashboard).
+	dashboard string
+	// tensorboard is the directory of TensorBoard logs (-tensorboard).
+	tensorboard string
 }
 
 const trainUsage = `Usage: neuron train mnist|fashion|cnn [flags]
@@ -92,6 +97,12 @@ The backups are deleted when training completes. A backup made with other
 settings (data, -limit, -seed, -batch-size, -validation-split, program) is
 refused; delete DIR to start afresh.
 
+Dashboard: with -dashboard ADDR, the training shows live in the browser at
+http://ADDR/: the loss and metrics per batch and per epoch, the learning
+rate, the ETA, the model's summary, then the confusion matrix and sample
+predictions of the test set. The page stays up after training until
+Ctrl-C.
+
 The first Ctrl-C stops after the current epoch and still writes the files
 (and, with -backup, keeps the backup to resume from); a second one quits
 at once.
@@ -114,6 +125,8 @@ func trainFlags() (*flag.FlagSet, *trainOptions) {
 	fs.StringVar(&o.save, "save", "", "write the trained model to `FILE` (default DIR/model.safetensors, DIR being -out)")
 	fs.StringVar(&o.backup, "backup", "", "back training up in directory `DIR`; if the run is killed or interrupted,\nthe same command run again resumes it exactly")
 	fs.IntVar(&o.backupEvery, "backup-every", 100, "with -backup, also back up every `N` training steps (0: at the end of each epoch only)")
+	fs.StringVar(&o.tensorboard, "tensorboard", "", "write TensorBoard logs to `DIR` as Keras's TensorBoard(log_dir=DIR, histogram_freq=1)\ndoes (DIR/train, DIR/validation), with the test set's predictions as images")
+	fs.StringVar(&o.dashboard, "dashboard", "", "show the training live in the browser at `ADDR` (host:port, e.g. :8050; an empty host\nmeans 127.0.0.1); the page stays up after training until Ctrl-C")
 	return fs, o
 }
 
@@ -201,6 +214,25 @@ func runTrain(args []string, s streams) error {
 		}
 	}
 
+	if set["tensorboard"] && o.tensorboard == "" {
+		return usagef("-tensorboard must not be empty")
+	}
+	if o.tensorboard != "" {
+		if err := prepareDir("-tensorboard", o.tensorboard); err != nil {
+			return err
+		}
+	}
+	if set["dashboard"] && o.dashboard == "" {
+		return usagef("-dashboard must not be empty")
+	}
+	var dash *dashboard.Server
+	if o.dashboard != "" {
+		if dash, err = startDashboard("-dashboard", o.dashboard, s.stderr); err != nil {
+			return err
+		}
+		defer dash.Close()
+	}
+
 	var progress io.Writer
 	if verbose != models.Silent {
 		progress = s.stderr
@@ -256,6 +288,14 @@ func runTrain(args []string, s streams) error {
 			timer: timer, epochs: epochs,
 		})
 	}
+	if o.tensorboard != "" {
+		fit.Callbacks = append(fit.Callbacks, &callbacks.TensorBoard{LogDir: o.tensorboard, HistogramFreq: 1})
+	}
+	var dashRun *dashboard.Run
+	if dash != nil {
+		dashRun = dash.NewRun(p.name)
+		fit.Callbacks = append(fit.Callbacks, dashRun)
+	}
 	stopSignals := timer.stopOnInterrupt(s.stderr)
 	h, err := m.Fit(x, y, fit)
 	stopSignals()
@@ -276,6 +316,11 @@ func runTrain(args []string, s streams) error {
 		return err
 	}
 	predLabels := pred.ArgMax()
+	if dashRun != nil {
+		if err := dashboardResults(dashRun, xTestU8, yTestU8, pred, predLabels, p.data.classes); err != nil {
+			return err
+		}
+	}
 	if n := yTestU8.Len(); n > 0 {
 		i := min(1, n-1) // the course looks at pred[1]
 		fmt.Fprintf(s.stdout, "pred[%d]: %.4f\n", i, pred.Row(i).Data())
@@ -310,6 +355,12 @@ func runTrain(args []string, s streams) error {
 		return err
 	}
 	fmt.Fprintf(s.stdout, "wrote %s: %s\n", out, strings.Join(written, ", "))
+	if o.tensorboard != "" && len(h.Epoch) > 0 {
+		if err := writeTensorBoardImages(o.tensorboard, out, int64(h.Epoch[len(h.Epoch)-1])); err != nil {
+			return err
+		}
+		fmt.Fprintf(s.stdout, "wrote TensorBoard logs to %s (tensorboard --logdir %s)\n", o.tensorboard, o.tensorboard)
+	}
 	fmt.Fprintf(s.stdout, "test loss: %.4f - test accuracy: %.4f\n", scores["loss"], scores["accuracy"])
 	if done := len(h.Epoch); timer.interrupted.Load() && done < epochs {
 		msg := fmt.Sprintf("interrupted: stopped after epoch %d of %d; the files in %s cover those epochs", done, epochs, out)
@@ -317,6 +368,9 @@ func runTrain(args []string, s streams) error {
 			msg += fmt.Sprintf("; run the same command again to resume from the backup in %s", o.backup)
 		}
 		return &exitError{code: 130, err: errors.New(msg)}
+	}
+	if dash != nil {
+		waitInterrupt(s.stderr, fmt.Sprintf("neuron train: done; the dashboard stays at %s until Ctrl-C", dash.URL()))
 	}
 	return nil
 }

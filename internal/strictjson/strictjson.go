@@ -323,7 +323,7 @@ func check(n *node, t reflect.Type, path string) error {
 		for i, k := range n.keys {
 			ft, ok := fields[k]
 			if !ok {
-				return fmt.Errorf("%s: unknown key %q (known: %s)", where(path), k, knownKeys(fields))
+				return &UnknownKeyError{Path: path, Key: k, Known: knownKeys(fields)}
 			}
 			if err := check(n.vals[i], ft, Join(path, k)); err != nil {
 				return err
@@ -372,13 +372,30 @@ func structFields(t reflect.Type) map[string]reflect.Type {
 	return out
 }
 
-func knownKeys(fields map[string]reflect.Type) string {
+func knownKeys(fields map[string]reflect.Type) []string {
 	keys := make([]string, 0, len(fields))
 	for k := range fields {
 		keys = append(keys, k)
 	}
 	slices.Sort(keys)
-	return strings.Join(keys, ", ")
+	return keys
+}
+
+// UnknownKeyError is Decode's error for a key that is not the JSON name
+// of a field of the struct it would go into. Callers that translate
+// another library's configs (Keras files) use it to tell which keys the
+// struct lacks.
+type UnknownKeyError struct {
+	// Path is the path of the object holding the key, "" at the top.
+	Path string
+	// Key is the unknown key.
+	Key string
+	// Known lists the struct's keys, sorted.
+	Known []string
+}
+
+func (e *UnknownKeyError) Error() string {
+	return fmt.Sprintf("%s: unknown key %q (known: %s)", where(e.Path), e.Key, strings.Join(e.Known, ", "))
 }
 
 // Join appends a key to a path: "config" + "units" is "config.units"; keys

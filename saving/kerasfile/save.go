@@ -1,0 +1,336 @@
+package kerasfile
+
+import (
+	"encoding/json"
+	"fmt"
+	"io"
+	"math"
+	"slices"
+	"strings"
+	"time"
+
+	"github.com/neuron-go/neuron/layers"
+	"github.com/neuron-go/neuron/models"
+	"github.com/neuron-go/neuron/optimizers"
+	"github.com/neuron-go/neuron/saving"
+)
+
+// modelsWeight is a layer's weight.
+type modelsWeight = layers.Weight
+
+// checkFinite refuses NaN and infinite weights, as neuron's own loader
+// does: no trained model holds them.
+func checkFinite(ws []*layers.Weight) error {
+	for _, w := range ws {
+		for _, v := range w.Value.Data() {
+			if math.IsNaN(float64(v)) || math.IsInf(float64(v), 0) {
+				return invalidf("weight %s holds %v", w.Name, v)
+			}
+		}
+	}
+	return nil
+}
+
+// exported is a model ready to be written: its Keras config, the layer
+// list that the weight layouts follow, and its state.
+type exported struct {
+	name     string
+	config   map[string]any
+	t        *translated
+	state    *models.TrainingState
+	compiled bool
+	opt      optimizers.Optimizer
+}
+
+func export(m saving.Model) (*exported, error) {
+	mc, err := saving.ModelConfig(m)
+	if err != nil {
+		return nil, err
+	}
+	var cc map[string]any
+	compiled := m.Optimizer() != nil
+	if compiled {
+		b, err := saving.CompileConfig(m)
+		if err != nil {
+			return nil, err
+		}
+		if cc, err = kerasCompileConfig(b); err != nil {
+			return nil, err
+		}
+	}
+	cfg, err := kerasModelConfig(mc, cc)
+	if err != nil {
+		return nil, err
+	}
+	// What is written must read back: translate it as a loader would.
+	b, err := json.Marshal(cfg)
+	if err != nil {
+		return nil, err
+	}
+	t, err := translateModel(b, nil, false)
+	if err != nil {
+		return nil, fmt.Errorf("the Keras config written would not read back: %w", err)
+	}
+	st, err := m.TrainingState()
+	if err != nil {
+		return nil, err
+	}
+	inner, _ := cfg["config"].(map[string]any)
+	name, _ := inner["name"].(string)
+	return &exported{name: name, config: cfg, t: t, state: st, compiled: compiled, opt: m.Optimizer()}, nil
+}
+
+// groupOf returns the Keras 3 group that holds a neuron weight of layer l
+// (rel being the weight's name within the layer), below base.
+func groupOf(l *kerasLayer, base, rel string) string {
+	first, rest, _ := strings.Cut(rel, "/")
+	switch {
+	case recurrentClasses[l.class]:
+		return base + "/cell"
+	case l.class == "Bidirectional":
+		side, key := "layer", "/forward_layer"
+		if strings.HasPrefix(first, "backward") {
+			key = "/backward_layer"
+			if _, ok := innerClass(l, "backward_layer"); ok {
+				side = "backward_layer"
+			}
+		}
+		if in, ok := innerClass(l, side); ok {
+			return groupOf(in, base+key, rest)
+		}
+		return base + key
+	case l.class == "TimeDistributed":
+		if in, ok := innerClass(l, "layer"); ok {
+			return groupOf(in, base+"/layer", rel)
+		}
+	case l.class == "MultiHeadAttention":
+		switch first {
+		case "query":
+			return base + "/_query_dense"
+		case "key":
+			return base + "/_key_dense"
+		case "value":
+			return base + "/_value_dense"
+		}
+		return base + "/_output_dense"
+	case l.sub != nil:
+		keys := keys3(l.sub)
+		for i, s := range l.sub {
+			if s.name == first {
+				return groupOf(s, base+"/layers/"+keys[i], rest)
+			}
+		}
+	}
+	return base
+}
+
+// weights3 builds model.weights.h5 in Keras 3's layout.
+func (e *exported) weights3() (*memGroup, error) {
+	root := newMemGroup()
+	root.mkdir("vars").setAttr("name", e.name)
+	names, by := layerWeights(e.state.Weights)
+	keys := keys3(e.t.layers)
+	byName := map[string]int{}
+	for i, l := range e.t.layers {
+		byName[l.name] = i
+		// Keras 3.16 makes every layer's vars group, named after the layer.
+		root.mkdir("layers/"+keys[i]+"/vars").setAttr("name", l.name)
+	}
+	for _, n := range names {
+		i, ok := byName[n]
+		if !ok {
+			return nil, fmt.Errorf("layer %q has weights but is not in the config", n)
+		}
+		l := e.t.layers[i]
+		count := map[string]int{}
+		for _, w := range by[n] {
+			_, rel, _ := strings.Cut(w.Name, "/")
+			g := groupOf(l, "layers/"+keys[i], rel) + "/vars"
+			vg := root.mkdir(g)
+			if _, ok := vg.attrs["name"]; !ok {
+				vg.setAttr("name", lastPart(strings.TrimSuffix(g, "/vars"), l))
+			}
+			root.put(g+"/"+itoa(count[g]), &memDataset{dims: w.Value.Shape(), values: w.Value.Data()})
+			count[g]++
+		}
+	}
+	if e.compiled {
+		og := root.mkdir("optimizer/vars")
+		og.setAttr("name", e.opt.Name())
+		vars, _, err := e.optimizerVars(func(w *layers.Weight) string { return "" })
+		if err != nil {
+			return nil, err
+		}
+		for i, v := range vars {
+			og.put(itoa(i), v)
+		}
+	}
+	return root, nil
+}
+
+// lastPart names a sublayer's vars group: Keras writes the sublayer's
+// own name; the cell of a recurrent layer "lstm" is "lstm_cell".
+func lastPart(g string, l *kerasLayer) string {
+	i := strings.LastIndexByte(g, '/')
+	p := g[i+1:]
+	switch p {
+	case "cell":
+		return layers.DefaultName(l.class) + "_cell"
+	case "_query_dense":
+		return "query"
+	case "_key_dense":
+		return "key"
+	case "_value_dense":
+		return "value"
+	case "_output_dense":
+		return "attention_output"
+	}
+	return p
+}
+
+// optimizerVars returns the optimizer's variables in Keras's order:
+// iteration (int64), learning_rate, then the slots; names gives each slot
+// variable's name from its weight (for the legacy layout).
+func (e *exported) optimizerVars(slotName func(*layers.Weight) string) ([]*memDataset, []string, error) {
+	iters := 0
+	var slots []optimizers.Slot
+	if sf, ok := e.opt.(optimizers.Stateful); ok && e.state.Optimizer != nil {
+		iters = e.state.Optimizer.Iterations
+		for _, s := range e.state.Optimizer.Slots {
+			if len(s.Values) > 0 && s.Values[0] != nil {
+				slots = append(slots, s)
+			}
+		}
+		_ = sf
+	}
+	lr := e.state.LearningRate
+	if lr == 0 {
+		lr = e.opt.LR()
+	}
+	out := []*memDataset{
+		{dims: []int{}, isInt: true, ival: int64(iters)},
+		{dims: []int{}, values: []float32{float32(lr)}},
+	}
+	names := []string{"iteration", "learning_rate"}
+	trainable := trainableOf(e.state.Weights)
+	if len(slots) == 0 {
+		return out, names, nil
+	}
+	interleaved, _ := slotLayout(optimizerClass(e.opt))
+	add := func(j, i int) {
+		w := trainable[i]
+		out = append(out, &memDataset{dims: w.Value.Shape(), values: slots[j].Values[i]})
+		names = append(names, slotName(w)+"_"+slots[j].Name)
+	}
+	if interleaved {
+		for i := range trainable {
+			for j := range slots {
+				add(j, i)
+			}
+		}
+	} else {
+		for j := range slots {
+			for i := range trainable {
+				add(j, i)
+			}
+		}
+	}
+	return out, names, nil
+}
+
+func metadataJSON() []byte {
+	return mustJSON(map[string]any{"keras_version": KerasVersion, "date_saved": time.Now().Format("2006-01-02@15:04:05")})
+}
+
+// kerasWriter prepares the writing of a .keras archive.
+func kerasWriter(m saving.Model) (func(io.Writer) error, error) {
+	e, err := export(m)
+	if err != nil {
+		return nil, err
+	}
+	root, err := e.weights3()
+	if err != nil {
+		return nil, err
+	}
+	config := mustJSON(e.config)
+	return func(w io.Writer) error {
+		return writeArchive(w, metadataJSON(), config, func(w io.Writer) error { return encodeH5(w, root) })
+	}, nil
+}
+
+// legacyConfig drops what Keras's legacy model_config does not hold.
+func legacyConfig(cfg map[string]any) map[string]any {
+	out := map[string]any{"class_name": cfg["class_name"], "config": cfg["config"]}
+	return out
+}
+
+// h5Writer prepares the writing of a legacy .h5 file.
+func h5Writer(m saving.Model) (func(io.Writer) error, error) {
+	root, err := h5WriterTree(m)
+	if err != nil {
+		return nil, err
+	}
+	return func(w io.Writer) error { return encodeH5(w, root) }, nil
+}
+
+// h5WriterTree builds a legacy .h5 file's tree.
+func h5WriterTree(m saving.Model) (*memGroup, error) {
+	e, err := export(m)
+	if err != nil {
+		return nil, err
+	}
+	root := newMemGroup()
+	root.setAttr("backend", "tensorflow")
+	root.setAttr("keras_version", KerasVersion)
+	root.setAttr("model_config", string(mustJSON(legacyConfig(e.config))))
+	if cc, ok := e.config["compile_config"].(map[string]any); ok && e.compiled {
+		tc := map[string]any{}
+		for k, v := range cc {
+			if k != "optimizer" {
+				tc[k] = v
+			}
+		}
+		if o, ok := cc["optimizer"].(map[string]any); ok {
+			tc["optimizer_config"] = map[string]any{"class_name": o["class_name"], "config": o["config"]}
+		}
+		root.setAttr("training_config", string(mustJSON(tc)))
+	}
+	mw := root.mkdir("model_weights")
+	var lnames []string
+	for _, l := range e.t.layers {
+		lnames = append(lnames, l.name)
+	}
+	mw.setAttr("backend", "tensorflow")
+	mw.setAttr("keras_version", KerasVersion)
+	mw.setAttr("layer_names", lnames)
+	_, by := layerWeights(e.state.Weights)
+	paths := map[*layers.Weight]string{}
+	sorted := slices.Clone(e.t.layers)
+	slices.SortFunc(sorted, func(a, b *kerasLayer) int { return strings.Compare(a.name, b.name) })
+	for _, l := range sorted {
+		g := mw.mkdir(l.name)
+		wn := []string{}
+		for _, w := range legacyOrder(by[l.name]) {
+			p := kerasVarPath(e.name, l, w.Name)
+			paths[w] = p
+			wn = append(wn, p)
+			g.put(p, &memDataset{dims: w.Value.Shape(), values: w.Value.Data()})
+		}
+		g.setAttr("weight_names", wn)
+	}
+	if e.compiled {
+		prefix := strings.ToLower(e.opt.Name())
+		vars, names, err := e.optimizerVars(func(w *layers.Weight) string { return strings.ReplaceAll(paths[w], "/", "_") })
+		if err != nil {
+			return nil, err
+		}
+		og := root.mkdir("optimizer_weights")
+		full := make([]string, len(names))
+		for i, n := range names {
+			full[i] = prefix + "/" + n
+			og.put(full[i], vars[i])
+		}
+		og.setAttr("weight_names", full)
+	}
+	return root, nil
+}
