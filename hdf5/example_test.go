@@ -57,3 +57,25 @@ func ExampleOpenFile() {
 	// ["dense" "dense_1" "dropout"]
 	// [3] [0.1 -0.2 0.3]
 }
+
+// Listing every dataset of a file with its shape and type, as h5py's
+// visititems would.
+func ExampleGroup_Walk() {
+	f, err := hdf5.OpenFile("testdata/sb1.h5")
+	if err != nil {
+		log.Fatal(err)
+	}
+	defer f.Close()
+	err = f.Root().Walk(func(path string, o hdf5.Object) error {
+		if d, ok := o.(*hdf5.Dataset); ok {
+			fmt.Println(path, d.Shape(), d.DType(), d.Chunks())
+		}
+		return nil
+	})
+	if err != nil {
+		log.Fatal(err)
+	}
+	// Output:
+	// /c [30] float32 [4]
+	// /x [3 2] int16 []
+}

@@ -136,6 +136,7 @@ type fractalHeap struct {
 	rootRows       int
 	checksumDirect bool
 	offBytes       int // bytes of a heap offset (in IDs and block headers)
+	hugeTree       uint64
 	lenBytes       int // bytes of a managed object's length in an ID
 }
 
@@ -159,7 +160,7 @@ func (f *File) readFractalHeap(addr uint64, path string) (*fractalHeap, error) {
 	h.checksumDirect = flags&0x02 != 0
 	h.maxManaged = uint64(d.u32())
 	d.length() // next huge ID
-	d.addr()   // huge object B-tree
+	h.hugeTree = d.addr()
 	d.length() // free space
 	d.addr()   // free space manager
 	d.length() // managed space
@@ -239,7 +240,7 @@ func (h *fractalHeap) object(id []byte) ([]byte, error) {
 		}
 		return id[1 : 1+n], nil
 	case 1:
-		return nil, &UnsupportedError{Object: h.path, Feature: "a huge fractal heap object"}
+		return h.huge(id)
 	}
 	return nil, bad("heap ID type %d", (id[0]>>4)&3)
 }
@@ -333,4 +334,52 @@ func (h *fractalHeap) direct(addr, blockOff, blockSize, off, n uint64) ([]byte, 
 		return nil, &FormatError{Object: h.path, What: "fractal heap direct block", Addr: addr, Msg: "no FHDB signature"}
 	}
 	return h.f.read(addr+rel, n, "fractal heap object")
+}
+
+// huge returns an object too large for the heap's blocks, stored on its
+// own in the file: its address and length are in the ID itself when the ID
+// is long enough, else in the heap's v2 B-tree of huge objects (record
+// type 1: address, length, ID).
+func (h *fractalHeap) huge(id []byte) ([]byte, error) {
+	f := h.f
+	if len(id)-1 >= f.offSize+f.lenSize {
+		d := &dec{b: id, off: 1, f: f}
+		a, n := d.addr(), d.length()
+		return h.hugeRead(a, n)
+	}
+	want := (&dec{b: id, off: 1, f: f}).uN(min(len(id)-1, 8))
+	if f.isUndef(h.hugeTree) {
+		return nil, &FormatError{Object: h.path, What: "fractal heap", Addr: h.addr, Msg: fmt.Sprintf("huge object %d but no huge object B-tree", want)}
+	}
+	bt, err := f.readBTreeV2(h.hugeTree, h.path)
+	if err != nil {
+		return nil, err
+	}
+	if bt.typ != 1 || bt.recSize != f.offSize+2*f.lenSize {
+		return nil, &UnsupportedError{Object: h.path, Feature: fmt.Sprintf("huge fractal heap objects indexed by v2 B-tree record type %d", bt.typ)}
+	}
+	var addr, n uint64
+	found := false
+	err = bt.records(func(rec []byte) error {
+		d := &dec{b: rec, f: f}
+		a, l, i := d.addr(), d.length(), d.length()
+		if i == want && !found {
+			addr, n, found = a, l, true
+		}
+		return nil
+	})
+	if err != nil {
+		return nil, err
+	}
+	if !found {
+		return nil, &FormatError{Object: h.path, What: "fractal heap", Addr: h.hugeTree, Msg: fmt.Sprintf("no huge object with ID %d", want)}
+	}
+	return h.hugeRead(addr, n)
+}
+
+func (h *fractalHeap) hugeRead(addr, n uint64) ([]byte, error) {
+	if n > uint64(h.f.size) {
+		return nil, &FormatError{Object: h.path, What: "fractal heap huge object", Addr: addr, Msg: fmt.Sprintf("%d bytes, more than the file", n)}
+	}
+	return h.f.read(addr, n, "fractal heap huge object")
 }

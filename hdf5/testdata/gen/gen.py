@@ -8,6 +8,7 @@ contains (h5py's member order, every attribute, every dataset's dtype, shape
 and flat values), so the Go tests never compare the reader with itself.
 """
 import ctypes
+import hashlib
 import json
 import os
 
@@ -19,6 +20,8 @@ rng = np.random.default_rng(19)
 
 def enc_value(v):
     """JSON form of an attribute or dataset value as numpy gives it."""
+    if isinstance(v, bytes) and len(v) > 4096:
+        return {"kind": "sha256", "shape": None, "value": hashlib.sha256(v).hexdigest()}
     if isinstance(v, bytes):
         return {"kind": "bytes", "shape": None, "value": v.decode("latin-1")}
     if isinstance(v, str):
@@ -227,6 +230,11 @@ def many():
     for i in range(60):
         l2.create_group("g%d" % (i * 13 % 60))
     l2["soft"] = h5py.SoftLink("/links")
+    # An attribute larger than the heap's 4 KiB managed-object limit (and
+    # than libver earliest's 64 KiB header messages): a huge heap object.
+    h = f.create_group("huge_attr")
+    h.attrs["model_config"] = np.bytes_(b"{" + b"x" * 66000 + b"}")
+    h.attrs["small"] = 1
     d = f.create_dataset("ds_many_attrs", data=np.zeros(3, dtype=np.float32))
     for i in range(20):
         d.attrs["k%02d" % i] = "v%d" % i
