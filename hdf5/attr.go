@@ -27,7 +27,10 @@ type Attribute struct {
 
 func (o *object) attributes() ([]Attribute, error) {
 	o.once.Do(func() { o.attrs, o.err = o.readAttrs() })
-	return o.attrs, o.err
+	if o.err != nil {
+		return nil, o.err
+	}
+	return append([]Attribute(nil), o.attrs...), nil
 }
 
 func (o *object) attr(name string) (any, error) {

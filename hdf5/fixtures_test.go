@@ -301,3 +301,36 @@ func dtypeName(t DType) string {
 	}
 	return "?"
 }
+
+// TestConcurrentReads reads one File from several goroutines, as a model
+// server loading weights in parallel would (run with -race).
+func TestConcurrentReads(t *testing.T) {
+	f, err := OpenFile("testdata/latest.h5")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer f.Close()
+	errs := make(chan error, 4)
+	for w := 0; w < 4; w++ {
+		go func() {
+			errs <- f.Root().Walk(func(path string, o Object) error {
+				if _, err := o.Attrs(); err != nil {
+					return err
+				}
+				if d, ok := o.(*Dataset); ok && d.DType().Kind == String {
+					_, err := d.ReadStrings()
+					return err
+				} else if ok {
+					_, err := d.ReadFloat64()
+					return err
+				}
+				return nil
+			})
+		}()
+	}
+	for w := 0; w < 4; w++ {
+		if err := <-errs; err != nil {
+			t.Error(err)
+		}
+	}
+}

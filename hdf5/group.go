@@ -62,7 +62,8 @@ func (f *File) openGroup(path string, addr uint64) (*Group, error) {
 func (g *Group) Path() string { return g.path }
 
 // Attrs returns the group's attributes in h5py's order: creation order if
-// the group tracks it, else by name.
+// the group tracks it, else by name. The values are shared with later
+// calls: do not modify them.
 func (g *Group) Attrs() ([]Attribute, error) { return g.obj.attributes() }
 
 // Attr returns the value of the group's attribute name.
@@ -283,8 +284,8 @@ func (f *File) symbolTableLinks(msg []byte, path string) ([]link, error) {
 			return &FormatError{Object: path, What: "symbol table node", Addr: snod, Msg: "no SNOD signature of version 1"}
 		}
 		n := int(binary.LittleEndian.Uint16(hd[6:]))
-		if n > 2*f.leafK && f.leafK > 0 && n > 1<<12 {
-			return &FormatError{Object: path, What: "symbol table node", Addr: snod, Msg: fmt.Sprintf("%d entries", n)}
+		if f.leafK > 0 && n > 2*f.leafK {
+			return &FormatError{Object: path, What: "symbol table node", Addr: snod, Msg: fmt.Sprintf("%d entries, more than the %d (2 x group leaf K) a node holds", n, 2*f.leafK)}
 		}
 		b, err := f.read(snod+8, uint64(n*entry), "symbol table node")
 		if err != nil {

@@ -278,3 +278,31 @@ func TestTypeErrors(t *testing.T) {
 		t.Errorf("missing attribute: %v", err)
 	}
 }
+
+func TestOversizedLocalHeap(t *testing.T) {
+	b := writerFile(t)
+	i := bytes.LastIndex(b, []byte("HEAP")) // the root group's heap is written last
+	binary.LittleEndian.PutUint64(b[i+8:], 1<<40)
+	f, err := openBytes(b)
+	if err != nil {
+		t.Fatal(err)
+	}
+	_, err = f.Root().Names()
+	wantFormatError(t, err, "local heap", "1099511627776 bytes is larger than the file")
+}
+
+func TestHugeMemberCount(t *testing.T) {
+	b := writerFile(t)
+	i := bytes.Index(b, []byte("SNOD")) // /g's node, holding d
+	binary.LittleEndian.PutUint16(b[i+6:], 60000)
+	f, err := openBytes(b)
+	if err != nil {
+		t.Fatal(err)
+	}
+	g, err := f.Root().Group("g")
+	if err != nil {
+		t.Fatal(err)
+	}
+	_, err = g.Names()
+	wantFormatError(t, err, "symbol table node", "60000 entries, more than the 8", `"/g"`)
+}

@@ -405,6 +405,68 @@ func TestWriterH5py(t *testing.T) {
 	}
 }
 
+// h5modify has libhdf5 extend and change a file the writer made, which it
+// can only do if the heaps, B-trees and headers are what it expects.
+const h5modify = `
+import sys
+import h5py, numpy as np
+with h5py.File(sys.argv[1], "a") as f:
+    for i in range(40):
+        f.create_group("added/g%d" % i).attrs["x"] = i
+    f["many"].create_dataset("zz", data=np.arange(3))
+    f["model_weights"].attrs["extra"] = "y" * 100
+    del f["types/f64"]
+`
+
+func TestWriterH5pyModifies(t *testing.T) {
+	py := "/usr/bin/python3"
+	if err := exec.Command(py, "-c", "import h5py, numpy").Run(); err != nil {
+		if os.Getenv("NEURON_REQUIRE_PYTHON_PEERS") == "1" {
+			t.Fatalf("NEURON_REQUIRE_PYTHON_PEERS=1 but %s cannot import h5py and numpy: %v", py, err)
+		}
+		t.Skipf("%s with h5py and numpy not available (%v); skipping the interop check", py, err)
+	}
+	path := filepath.Join(t.TempDir(), "w.h5")
+	if err := buildSample(t).WriteFile(path); err != nil {
+		t.Fatal(err)
+	}
+	if out, err := exec.Command(py, "-c", h5modify, path).CombinedOutput(); err != nil {
+		t.Fatalf("libhdf5 could not modify the file: %v\n%s", err, out)
+	}
+	f, err := OpenFile(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer f.Close()
+	g, err := f.Root().Group("added")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if names, err := g.Names(); err != nil || len(names) != 40 {
+		t.Errorf("added: %d members (%v), want 40", len(names), err)
+	}
+	if v, err := f.Root().Attr("backend"); err != nil || v != "tensorflow" {
+		t.Errorf("backend after modification: %v, %v", v, err)
+	}
+	if _, err := f.Lookup("types/f64"); !errors.Is(err, ErrNotFound) {
+		t.Errorf("types/f64 after libhdf5 deleted it: %v", err)
+	}
+	d, err := f.Root().Dataset("many/zz")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if v, err := d.ReadInt64(); err != nil || !reflect.DeepEqual(v, []int64{0, 1, 2}) {
+		t.Errorf("many/zz = %v, %v", v, err)
+	}
+	k, err := f.Root().Dataset("model_weights/dense/dense/kernel:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if v, err := k.ReadFloat32(); err != nil || v[0] != -1.5 || v[11] != 1.25 {
+		t.Errorf("kernel after modification = %v, %v", v, err)
+	}
+}
+
 func TestWriterErrors(t *testing.T) {
 	w := NewWriter()
 	for _, c := range []struct {

@@ -126,6 +126,8 @@ func (im *importer) node(n *pb.NodeProto) error {
 		return im.arith(n)
 	case "PRelu":
 		return im.prelu(n)
+	case "LSTM", "GRU", "RNN":
+		return im.recurrent(n, a)
 	case "Squeeze", "Unsqueeze":
 		return im.squeeze(n, a)
 	case "Max", "Min", "Sum", "Mean":
@@ -203,10 +205,14 @@ func (im *importer) fold(n *pb.NodeProto) (bool, error) {
 			out = castConst(x, pb.TensorProto_DataType(a.int("to", 0)))
 		}
 	case "Reshape":
-		if len(ins) < 2 || ins[1] == nil || !ins[1].isInt {
-			return true, malformed("node %q (Reshape) has no integer shape", n.GetName())
+		target := a.ints("shape") // before opset 5
+		if im.opset >= 5 {
+			if len(ins) < 2 || ins[1] == nil || !ins[1].isInt {
+				return true, malformed("node %q (Reshape) has no integer shape", n.GetName())
+			}
+			target = ins[1].i
 		}
-		dims, err := reshapeDims(x.dims, ins[1].i)
+		dims, err := reshapeDims(x.dims, target)
 		if err != nil {
 			return true, fmt.Errorf("%w: %w", err, ErrMalformed)
 		}
@@ -485,13 +491,22 @@ func (im *importer) fusedBias(n *pb.NodeProto, channels, channelAxis, rank int) 
 		return nil, nil
 	}
 	// The constant must lie along the channel axis once broadcast
-	// against the output (aligned at the right).
+	// against the output: aligned at the right, or before opset 7 from
+	// the Add's axis when it sets broadcast.
 	if len(c.dims) > rank {
 		return nil, nil
 	}
+	start := rank - len(c.dims)
+	if aa := attrsOf(add); im.opset < 7 {
+		if aa.int("broadcast", 0) == 0 && !slices.Equal(c.dims, im.outShape(n, rank, channelAxis, channels)) {
+			return nil, nil
+		}
+		if _, ok := aa["axis"]; ok && aa.int("broadcast", 0) == 1 {
+			start = int(aa.int("axis", 0))
+		}
+	}
 	for i, d := range c.dims {
-		axis := rank - len(c.dims) + i
-		if d != 1 && axis != channelAxis {
+		if axis := start + i; d != 1 && axis != channelAxis {
 			return nil, nil
 		}
 	}
@@ -866,6 +881,9 @@ func (im *importer) reshape(n *pb.NodeProto, a attrs) error {
 		return err
 	}
 	t := im.constant(n, 1)
+	if im.opset < 5 {
+		t = &tensorData{i: a.ints("shape"), isInt: true}
+	}
 	if t == nil || !t.isInt {
 		return unsupportedOp(n, "a shape that is not a constant")
 	}
@@ -897,12 +915,20 @@ func (im *importer) reshape(n *pb.NodeProto, a attrs) error {
 }
 
 func (im *importer) transpose(n *pb.NodeProto, a attrs) error {
+	if sv, ok := im.seqs[n.GetInput()[0]]; ok {
+		return im.seqTranspose(n, a, sv)
+	}
 	x, err := im.input(n, 0)
 	if err != nil {
 		return err
 	}
 	r := len(x.shape()) + 1
 	perm := a.ints("perm")
+	if r == 3 && slices.Equal(perm, []int64{1, 0, 2}) {
+		// Time-major for a recurrent node after it.
+		im.seqs[n.GetOutput()[0]] = seqVal{kind: timeMajor, node: im.sem(x).node}
+		return nil
+	}
 	if perm == nil || len(perm) != r || perm[0] != 0 {
 		return unsupportedOp(n, fmt.Sprintf("perm %v moves the batch axis", perm))
 	}
@@ -1188,6 +1214,9 @@ func fill1(n int) []int {
 // squeeze reads Squeeze and Unsqueeze of axes other than the batch axis
 // as a Reshape.
 func (im *importer) squeeze(n *pb.NodeProto, a attrs) error {
+	if sv, ok := im.seqs[n.GetInput()[0]]; ok {
+		return im.seqSqueeze(n, a, sv)
+	}
 	v, err := im.input(n, 0)
 	if err != nil {
 		return err
@@ -1232,4 +1261,13 @@ func (im *importer) squeeze(n *pb.NodeProto, a attrs) error {
 		return unsupportedOp(n, "a result with only the batch axis")
 	}
 	return im.layer(n, &layers.Reshape{TargetShape: dims}, false, v)
+}
+
+// outShape is the shape of a fused bias that matches a node's output
+// exactly, as Add without broadcast needs before opset 7: one value per
+// channel, 1 elsewhere, batch axis 1.
+func (im *importer) outShape(_ *pb.NodeProto, rank, channelAxis, channels int) []int {
+	s := fill1(rank)
+	s[channelAxis] = channels
+	return s
 }

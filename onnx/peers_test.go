@@ -24,8 +24,8 @@ func peerMissing(t *testing.T, env, msg string) {
 }
 
 // checkONNX runs onnx.checker.check_model with full_check (shape
-// inference too) on the file at path.
-func checkONNX(t *testing.T, path string) {
+// inference too) on the files at paths.
+func checkONNX(t *testing.T, paths ...string) {
 	t.Helper()
 	const py = "/usr/bin/python3"
 	if _, err := os.Stat(py); err != nil {
@@ -34,11 +34,14 @@ func checkONNX(t *testing.T, path string) {
 	if err := exec.Command(py, "-c", "import onnx").Run(); err != nil {
 		peerMissing(t, "NEURON_REQUIRE_PYTHON_PEERS", "python3 has no onnx module (Debian: python3-onnx)")
 	}
-	out, err := exec.Command(py, "-c", `import sys, onnx
-m = onnx.load(sys.argv[1])
-onnx.checker.check_model(m, full_check=True)`, path).CombinedOutput()
+	out, err := exec.Command(py, append([]string{"-c", `import sys, onnx
+for p in sys.argv[1:]:
+    try:
+        onnx.checker.check_model(onnx.load(p), full_check=True)
+    except Exception as e:
+        sys.exit("%s: %s" % (p, e))`}, paths...)...).CombinedOutput()
 	if err != nil {
-		t.Fatalf("onnx.checker refuses %s: %v\n%s", filepath.Base(path), err, out)
+		t.Fatalf("onnx.checker refuses a file: %v\n%s", err, out)
 	}
 }
 
@@ -65,12 +68,25 @@ func ortModules(t *testing.T) string {
 	return dir
 }
 
-// runORT runs the model at path in ONNX Runtime on inputs.
-func runORT(t *testing.T, path string, inputs map[string]ortTensor) map[string]ortTensor {
+// ortJob is one model to run in ONNX Runtime.
+type ortJob struct {
+	Model  string               `json:"model"`
+	Inputs map[string]ortTensor `json:"inputs"`
+}
+
+// ortResult is what ONNX Runtime gave for a job.
+type ortResult struct {
+	Outputs map[string]ortTensor `json:"outputs"`
+	Error   string               `json:"error"`
+}
+
+// runORT runs the jobs in one ONNX Runtime process (starting node takes
+// most of the time).
+func runORT(t *testing.T, jobs []ortJob) []ortResult {
 	t.Helper()
 	mods := ortModules(t)
-	in := filepath.Join(t.TempDir(), "inputs.json")
-	b, err := json.Marshal(inputs)
+	in := filepath.Join(t.TempDir(), "jobs.json")
+	b, err := json.Marshal(jobs)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -81,7 +97,7 @@ func runORT(t *testing.T, path string, inputs map[string]ortTensor) map[string]o
 	if err != nil {
 		t.Fatal(err)
 	}
-	cmd := exec.Command("node", script, path, in)
+	cmd := exec.Command("node", script, in)
 	cmd.Env = append(os.Environ(), "NODE_PATH="+mods)
 	var stderr strings.Builder
 	cmd.Stderr = &stderr
@@ -89,13 +105,13 @@ func runORT(t *testing.T, path string, inputs map[string]ortTensor) map[string]o
 	if err != nil {
 		var ee *exec.ExitError
 		if errors.As(err, &ee) {
-			t.Fatalf("ONNX Runtime fails on %s: %s", filepath.Base(path), stderr.String())
+			t.Fatalf("ONNX Runtime fails: %s", stderr.String())
 		}
 		t.Fatal(err)
 	}
-	var res map[string]ortTensor
-	if err := json.Unmarshal(out, &res); err != nil {
-		t.Fatalf("reading ONNX Runtime's outputs: %v", err)
+	var res []ortResult
+	if err := json.Unmarshal(out, &res); err != nil || len(res) != len(jobs) {
+		t.Fatalf("reading ONNX Runtime's outputs: %v (%d results for %d jobs)", err, len(res), len(jobs))
 	}
 	return res
 }

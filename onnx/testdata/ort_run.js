@@ -1,16 +1,15 @@
-// Runs an ONNX model in ONNX Runtime (onnxruntime-node) for the tests:
-//   node ort_run.js MODEL.onnx INPUTS.json
-// INPUTS.json maps input names to {"dims": [...], "data": [...]} (float32);
-// the outputs are printed in the same form, keyed by output name.
+// Runs ONNX models in ONNX Runtime (onnxruntime-node) for the tests:
+//   node ort_run.js JOBS.json
+// JOBS.json is a list of {"model": PATH, "inputs": {NAME: {"dims": [...],
+// "data": [...]}}} (float32). The result, printed as JSON, is one entry per
+// job: {"outputs": {NAME: {"dims", "data"}}} or {"error": MESSAGE}.
 const ort = require('onnxruntime-node');
 const fs = require('fs');
 
-(async () => {
-  const [model, inFile] = process.argv.slice(2);
-  const req = JSON.parse(fs.readFileSync(inFile, 'utf8'));
-  const sess = await ort.InferenceSession.create(model);
+async function run(job) {
+  const sess = await ort.InferenceSession.create(job.model);
   const feeds = {};
-  for (const [k, v] of Object.entries(req)) {
+  for (const [k, v] of Object.entries(job.inputs)) {
     feeds[k] = new ort.Tensor('float32', Float32Array.from(v.data), v.dims);
   }
   const res = await sess.run(feeds);
@@ -18,7 +17,20 @@ const fs = require('fs');
   for (const k of sess.outputNames) {
     out[k] = { dims: res[k].dims.map(Number), data: Array.from(res[k].data) };
   }
-  process.stdout.write(JSON.stringify(out));
+  return { outputs: out };
+}
+
+(async () => {
+  const jobs = JSON.parse(fs.readFileSync(process.argv[2], 'utf8'));
+  const results = [];
+  for (const job of jobs) {
+    try {
+      results.push(await run(job));
+    } catch (e) {
+      results.push({ error: String((e && e.message) || e) });
+    }
+  }
+  process.stdout.write(JSON.stringify(results));
 })().catch((e) => {
   process.stderr.write(String((e && e.message) || e) + '\n');
   process.exit(1);
