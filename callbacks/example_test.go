@@ -6,6 +6,7 @@ import (
 	"path/filepath"
 	"testing"
 
+	"github.com/neuron-go/neuron/activations"
 	"github.com/neuron-go/neuron/callbacks"
 	"github.com/neuron-go/neuron/layers"
 	"github.com/neuron-go/neuron/losses"
@@ -84,4 +85,35 @@ func TestFitCallsBatchBegin(t *testing.T) {
 	if got := fmt.Sprint(events); got != "[b0 e0 b1 e1 b2 e2 epoch]" {
 		t.Errorf("events %s", got)
 	}
+}
+
+// Logs for TensorBoard, as Keras's TensorBoard(log_dir="logs",
+// histogram_freq=1): logs/train and logs/validation get an event file
+// each; "tensorboard --logdir logs" shows the curves and histograms.
+func ExampleTensorBoard() {
+	dir, err := os.MkdirTemp("", "logs")
+	if err != nil {
+		panic(err)
+	}
+	defer os.RemoveAll(dir)
+	x, y := tensor.Zeros(64, 4), tensor.Zeros(64, 1)
+	for i := range 64 {
+		x.Data()[i*4+i%4] = 1
+		y.Data()[i] = float32(i % 2)
+	}
+	model := models.NewSequential(&layers.Dense{Units: 1, Activation: activations.Sigmoid, InputShape: []int{4}})
+	if err := model.Compile(models.CompileConfig{Loss: losses.BinaryCrossentropy{}}); err != nil {
+		panic(err)
+	}
+	tb := &callbacks.TensorBoard{LogDir: dir, HistogramFreq: 1}
+	if _, err := model.Fit(x, y, models.FitConfig{Epochs: 2, ValidationSplit: 0.25, Verbose: models.Silent, Callbacks: []callbacks.Callback{tb}}); err != nil {
+		panic(err)
+	}
+	for _, sub := range []string{"train", "validation"} {
+		files, _ := filepath.Glob(filepath.Join(dir, sub, "events.out.tfevents.*.v2"))
+		fmt.Println(sub, len(files), "event file")
+	}
+	// Output:
+	// train 1 event file
+	// validation 1 event file
 }

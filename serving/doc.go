@@ -39,7 +39,10 @@
 // into one Predictor call (dynamic batching): the first request of a batch
 // waits at most Config.BatchTimeout for others. Each request gets its own
 // rows of the batch's outputs; they equal its own unbatched answer to
-// within float32 rounding (the matrix kernels sum in a different order for
-// batches of fewer than four rows, so a few values may differ in the last
-// bit).
+// within the float32 rounding of the model's intermediate values (the
+// matrix kernels sum in another order for batches of fewer than four rows,
+// so some values differ in their last bits).
+//
+// The Server logs with log/slog: loads, failed loads, reloads, panics and
+// 5xx responses at Info and Error levels, and every request at Debug.
 package serving

@@ -4,8 +4,10 @@ import (
 	"bufio"
 	"bytes"
 	"context"
+	binpkg "encoding/binary"
 	"encoding/json"
 	"io"
+	"math"
 	"net/http"
 	"os"
 	"os/exec"
@@ -14,6 +16,8 @@ import (
 	"sync"
 	"testing"
 	"time"
+
+	"github.com/neuron-go/neuron/internal/tfevent"
 )
 
 // served is a neuron command that serves a dashboard until interrupted.
@@ -189,5 +193,69 @@ func TestTrainDashboard(t *testing.T) {
 	}
 	if total != 300 || len(res["samples"].([]any)) != 16 || len(run["batches"].([]any)) != 20 {
 		t.Errorf("confusion total %v, %d samples, %d batches (want 300, 16, 20)", total, len(res["samples"].([]any)), len(run["batches"].([]any)))
+	}
+}
+
+// TestTrainTensorBoard checks the TensorBoard logs of a run against its
+// history.json.
+func TestTrainTensorBoard(t *testing.T) {
+	needData(t, "fashion")
+	dir := t.TempDir()
+	args := []string{"train", "fashion", "-epochs", "2", "-limit", "300", "-verbose", "0", "-tensorboard", "tb"}
+	r := neuron(t, dir, nil, args...)
+	wantOK(t, r, strings.Join(args, " "))
+	b, err := os.ReadFile(filepath.Join(dir, "out", "fashion", "history.json"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	var h struct{ History map[string][]float64 }
+	if err := json.Unmarshal(b, &h); err != nil {
+		t.Fatal(err)
+	}
+	read := func(sub string) map[string]map[int64]*tfevent.Summary_Value {
+		out := map[string]map[int64]*tfevent.Summary_Value{}
+		files, _ := filepath.Glob(filepath.Join(dir, "tb", sub, "events.out.tfevents.*"))
+		for _, f := range files {
+			data, _ := os.ReadFile(f)
+			evs, err := tfevent.ReadEvents(data)
+			if err != nil {
+				t.Fatal(err)
+			}
+			for _, e := range evs {
+				for _, v := range e.GetSummary().GetValue() {
+					if out[v.Tag] == nil {
+						out[v.Tag] = map[int64]*tfevent.Summary_Value{}
+					}
+					out[v.Tag][e.Step] = v
+				}
+			}
+		}
+		return out
+	}
+	train, val := read("train"), read("validation")
+	scalar := func(v *tfevent.Summary_Value) float64 {
+		if v == nil || len(v.GetTensor().GetTensorContent()) != 4 {
+			return math.NaN()
+		}
+		return float64(math.Float32frombits(binpkg.LittleEndian.Uint32(v.GetTensor().GetTensorContent())))
+	}
+	for e := range 2 {
+		for tag, k := range map[string]string{"epoch_loss": "loss", "epoch_accuracy": "accuracy"} {
+			if got, want := scalar(train[tag][int64(e)]), float64(float32(h.History[k][e])); got != want {
+				t.Errorf("train %s epoch %d: %v, history %v", tag, e, got, want)
+			}
+			if got, want := scalar(val[tag][int64(e)]), float64(float32(h.History["val_"+k][e])); got != want {
+				t.Errorf("validation %s epoch %d: %v, history %v", tag, e, got, want)
+			}
+		}
+	}
+	if train["dense/kernel/histogram"][1] == nil {
+		t.Error("no histogram of dense/kernel at epoch 1")
+	}
+	for _, tag := range []string{"predictions", "confusion_matrix"} {
+		img := val[tag][1].GetTensor().GetStringVal()
+		if len(img) != 3 || !bytes.HasPrefix(img[2], []byte("\x89PNG")) {
+			t.Errorf("validation image %q at step 1: %d strings", tag, len(img))
+		}
 	}
 }

@@ -138,6 +138,8 @@ func commands() []command {
 		{"train", "train one of the course's programs and save the model and its curves", func() *flag.FlagSet { fs, _ := trainFlags(); return fs }, runTrain},
 		{"evaluate", "print the test loss and accuracy of a saved model", func() *flag.FlagSet { fs, _ := evaluateFlags(); return fs }, runEvaluate},
 		{"predict", "print a saved model's prediction for an image and its true label", func() *flag.FlagSet { fs, _ := predictFlags(); return fs }, runPredict},
+		{"summary", "print the summary of a model file of any format", summaryFlags, runSummary},
+		{"convert", "convert a model file between .safetensors, .keras and .h5", convertFlags, runConvert},
 		{"show", "print a label and draw an image of MNIST or Fashion-MNIST", func() *flag.FlagSet { fs, _ := showFlags(); return fs }, runShow},
 		{"plot", "redraw the training curves of a saved history", func() *flag.FlagSet { fs, _ := plotFlags(); return fs }, runPlot},
 		{"demo", "build the draw-a-digit page that runs the MNIST model in the browser", func() *flag.FlagSet { fs, _ := demoFlags(); return fs }, runDemo},
@@ -175,6 +177,8 @@ Examples:
 	neuron train mnist -backup ckpt         # run it again after a kill to resume
 	neuron evaluate out/mnist/model.safetensors -data mnist
 	neuron predict out/fashion/model.safetensors -data fashion 1
+	neuron summary mnist.keras              # any model file: .safetensors, .keras, .h5
+	neuron convert mnist.h5 mnist.keras     # between formats, by extension
 	neuron show mnist 0                     # y_train[0] and X_train[0] in the terminal
 	neuron show fashion 1 -test -o shirt.png
 	neuron plot out/fashion/history.json -o curves.png

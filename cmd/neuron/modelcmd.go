@@ -1,18 +1,15 @@
 package main
 
 import (
-	"errors"
 	"flag"
 	"fmt"
 	"io"
-	"os"
 	"sort"
 	"strconv"
 	"strings"
 
 	"github.com/neuron-go/neuron/datasets"
 	"github.com/neuron-go/neuron/models"
-	"github.com/neuron-go/neuron/saving"
 )
 
 // This file holds the commands that use a saved model: evaluate and
@@ -59,40 +56,14 @@ func (o *dataFlags) check(fs *flag.FlagSet, example string) (d *dataset, scale, 
 	return d, scale, !o.train, nil
 }
 
-// loadModel loads the model file path. Its errors name the file and say
-// what is wrong with it in one line.
-func loadModel(path string) (savedModel, error) {
-	if info, err := os.Stat(path); err == nil && info.IsDir() {
-		return nil, fmt.Errorf("model %s is a directory, not a model file", path)
-	}
-	m, err := saving.Load(path)
-	if err == nil {
-		return sequentialFile{m}, nil
-	}
-	if errors.Is(err, saving.ErrInvalidFile) {
-		// Perhaps a functional model.
-		if fm, ferr := saving.LoadModel(path); ferr == nil {
-			return newFunctionalFile(fm, path)
-		}
-	}
-	var pe *os.PathError
-	switch {
-	case errors.As(err, &pe):
-		return nil, fmt.Errorf("model %s: %v", path, pe.Err)
-	case errors.Is(err, saving.ErrChecksum):
-		return nil, fmt.Errorf("model %s is damaged: %s", path, loadReason(err, path))
-	case errors.Is(err, saving.ErrInvalidFile):
-		return nil, fmt.Errorf("model %s is not a valid model file: %s", path, loadReason(err, path))
-	}
-	return nil, fmt.Errorf("model %s: %s", path, loadReason(err, path))
-}
-
 // loadReason is Load's message without its "saving: load PATH: " prefix,
 // which loadModel's messages already say.
 func loadReason(err error, path string) string {
 	msg := err.Error()
 	msg = strings.TrimPrefix(msg, "saving: load "+path+": ")
+	msg = strings.TrimPrefix(msg, "kerasfile: load "+path+": ")
 	msg = strings.TrimPrefix(msg, "invalid file: ")
+	msg = strings.TrimPrefix(msg, "kerasfile: invalid file: ")
 	return msg
 }
 

@@ -55,6 +55,8 @@ type trainOptions struct {
 	backupEvery  int
 	// dashboard is the address of the live dashboard (-dashboard).
 	dashboard string
+	// tensorboard is the directory of TensorBoard logs (-tensorboard).
+	tensorboard string
 }
 
 const trainUsage = `Usage: neuron train mnist|fashion|cnn [flags]
@@ -123,6 +125,7 @@ func trainFlags() (*flag.FlagSet, *trainOptions) {
 	fs.StringVar(&o.save, "save", "", "write the trained model to `FILE` (default DIR/model.safetensors, DIR being -out)")
 	fs.StringVar(&o.backup, "backup", "", "back training up in directory `DIR`; if the run is killed or interrupted,\nthe same command run again resumes it exactly")
 	fs.IntVar(&o.backupEvery, "backup-every", 100, "with -backup, also back up every `N` training steps (0: at the end of each epoch only)")
+	fs.StringVar(&o.tensorboard, "tensorboard", "", "write TensorBoard logs to `DIR` as Keras's TensorBoard(log_dir=DIR, histogram_freq=1)\ndoes (DIR/train, DIR/validation), with the test set's predictions as images")
 	fs.StringVar(&o.dashboard, "dashboard", "", "show the training live in the browser at `ADDR` (host:port, e.g. :8050; an empty host\nmeans 127.0.0.1); the page stays up after training until Ctrl-C")
 	return fs, o
 }
@@ -211,6 +214,14 @@ func runTrain(args []string, s streams) error {
 		}
 	}
 
+	if set["tensorboard"] && o.tensorboard == "" {
+		return usagef("-tensorboard must not be empty")
+	}
+	if o.tensorboard != "" {
+		if err := prepareDir("-tensorboard", o.tensorboard); err != nil {
+			return err
+		}
+	}
 	if set["dashboard"] && o.dashboard == "" {
 		return usagef("-dashboard must not be empty")
 	}
@@ -277,6 +288,9 @@ func runTrain(args []string, s streams) error {
 			timer: timer, epochs: epochs,
 		})
 	}
+	if o.tensorboard != "" {
+		fit.Callbacks = append(fit.Callbacks, &callbacks.TensorBoard{LogDir: o.tensorboard, HistogramFreq: 1})
+	}
 	var dashRun *dashboard.Run
 	if dash != nil {
 		dashRun = dash.NewRun(p.name)
@@ -341,6 +355,12 @@ func runTrain(args []string, s streams) error {
 		return err
 	}
 	fmt.Fprintf(s.stdout, "wrote %s: %s\n", out, strings.Join(written, ", "))
+	if o.tensorboard != "" && len(h.Epoch) > 0 {
+		if err := writeTensorBoardImages(o.tensorboard, out, int64(h.Epoch[len(h.Epoch)-1])); err != nil {
+			return err
+		}
+		fmt.Fprintf(s.stdout, "wrote TensorBoard logs to %s (tensorboard --logdir %s)\n", o.tensorboard, o.tensorboard)
+	}
 	fmt.Fprintf(s.stdout, "test loss: %.4f - test accuracy: %.4f\n", scores["loss"], scores["accuracy"])
 	if done := len(h.Epoch); timer.interrupted.Load() && done < epochs {
 		msg := fmt.Sprintf("interrupted: stopped after epoch %d of %d; the files in %s cover those epochs", done, epochs, out)
