@@ -108,26 +108,34 @@ var exportCases = []exportCase{
 	{name: "gelu", noImport: "gelu's Erf has no neuron layer", model: func(t *testing.T) any {
 		return seq(t, in(4, 3), &layers.Dense{Units: 5, Activation: activations.GELU})
 	}},
-	{name: "recurrent", noImport: "LSTM, GRU and RNN are not imported", model: func(t *testing.T) any {
+	{name: "recurrent", model: func(t *testing.T) any {
 		return seq(t, in(6, 4),
 			&layers.LSTM{Units: 5, ReturnSequences: true},
-			&layers.GRU{Units: 4, ReturnSequences: true, GoBackwards: true},
 			&layers.SimpleRNN{Units: 3, ReturnSequences: true},
 			&layers.LSTM{Units: 3, GoBackwards: true, Activation: activations.ReLU, RecurrentActivation: activations.HardSigmoid},
 			&layers.Dense{Units: 2})
 	}},
-	{name: "gru_last", noImport: "LSTM, GRU and RNN are not imported", model: func(t *testing.T) any {
+	{name: "gru_backwards_sequences", noImport: "Y of a reverse direction, reversed by a Slice, is not imported", model: func(t *testing.T) any {
+		return seq(t, in(6, 4), &layers.GRU{Units: 4, ReturnSequences: true, GoBackwards: true})
+	}},
+	{name: "gru_last", model: func(t *testing.T) any {
 		return seq(t, in(7, 3), &layers.GRU{Units: 4}, &layers.Dense{Units: 2})
 	}},
-	{name: "bidirectional", noImport: "LSTM, GRU and RNN are not imported", model: func(t *testing.T) any {
+	{name: "bidirectional", model: func(t *testing.T) any {
 		return seq(t, in(5, 3),
 			&layers.Bidirectional{Layer: &layers.LSTM{Units: 4, ReturnSequences: true}},
+			&layers.Bidirectional{Layer: &layers.GRU{Units: 3, ReturnSequences: true}},
+			&layers.Bidirectional{Layer: &layers.SimpleRNN{Units: 2}},
+		)
+	}},
+	{name: "bidirectional_merge_modes", noImport: "Bidirectional's sum, mul and ave (ReduceSum, ReduceProd, ReduceMean over the directions) are not imported", model: func(t *testing.T) any {
+		return seq(t, in(5, 3),
 			&layers.Bidirectional{Layer: &layers.GRU{Units: 3, ReturnSequences: true}, MergeMode: "sum"},
 			&layers.Bidirectional{Layer: &layers.SimpleRNN{Units: 3, ReturnSequences: true}, MergeMode: "mul"},
 			&layers.Bidirectional{Layer: &layers.LSTM{Units: 2}, MergeMode: "ave"},
 		)
 	}},
-	{name: "embedding_lstm", ints: 20, noImport: "LSTM is not imported", model: func(t *testing.T) any {
+	{name: "embedding_lstm", ints: 20, model: func(t *testing.T) any {
 		return seq(t, in(7), &layers.Embedding{InputDim: 20, OutputDim: 4}, &layers.LSTM{Units: 3}, &layers.Dense{Units: 2, Activation: activations.Softmax})
 	}},
 	{name: "conv1d", model: func(t *testing.T) any {

@@ -75,6 +75,9 @@ type importer struct {
 	fused   map[*pb.NodeProto]bool // nodes folded into the layer before them
 	toSem   map[*models.Node]ival  // cached Permutes back to ONNX's layout
 	toLast  map[*models.Node]ival  // and to channels-last
+	// seqs holds the tensors around recurrent nodes whose batch axis is
+	// not first (see recurrent.go).
+	seqs map[string]seqVal
 	// outputTaken records the graph outputs whose reserved layer name is
 	// in use.
 	outputTaken map[string]bool
@@ -101,6 +104,7 @@ func importModel(m *pb.ModelProto, consts map[string]*tensorData) (*models.Model
 		toLast:  map[*models.Node]ival{},
 
 		outputTaken: map[string]bool{},
+		seqs:        map[string]seqVal{},
 	}
 	im.opset = -1
 	for _, o := range m.GetOpsetImport() {
@@ -400,6 +404,9 @@ func (im *importer) input(n *pb.NodeProto, i int) (ival, error) {
 	}
 	if _, c := im.consts[name]; c {
 		return ival{}, unsupportedOp(n, fmt.Sprintf("input %d (%q) is a constant where neuron needs the data", i, name))
+	}
+	if sv, ok := im.seqs[name]; ok {
+		return ival{}, unsupportedOp(n, fmt.Sprintf("input %q is %s, read in a way no neuron layer follows", name, sv.kind))
 	}
 	return ival{}, malformed("node %q (%s) reads %q, which no earlier node makes", n.GetName(), n.GetOpType(), name)
 }

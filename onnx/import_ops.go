@@ -126,6 +126,8 @@ func (im *importer) node(n *pb.NodeProto) error {
 		return im.arith(n)
 	case "PRelu":
 		return im.prelu(n)
+	case "LSTM", "GRU", "RNN":
+		return im.recurrent(n, a)
 	case "Squeeze", "Unsqueeze":
 		return im.squeeze(n, a)
 	case "Max", "Min", "Sum", "Mean":
@@ -913,12 +915,20 @@ func (im *importer) reshape(n *pb.NodeProto, a attrs) error {
 }
 
 func (im *importer) transpose(n *pb.NodeProto, a attrs) error {
+	if sv, ok := im.seqs[n.GetInput()[0]]; ok {
+		return im.seqTranspose(n, a, sv)
+	}
 	x, err := im.input(n, 0)
 	if err != nil {
 		return err
 	}
 	r := len(x.shape()) + 1
 	perm := a.ints("perm")
+	if r == 3 && slices.Equal(perm, []int64{1, 0, 2}) {
+		// Time-major for a recurrent node after it.
+		im.seqs[n.GetOutput()[0]] = seqVal{kind: timeMajor, node: im.sem(x).node}
+		return nil
+	}
 	if perm == nil || len(perm) != r || perm[0] != 0 {
 		return unsupportedOp(n, fmt.Sprintf("perm %v moves the batch axis", perm))
 	}
@@ -1204,6 +1214,9 @@ func fill1(n int) []int {
 // squeeze reads Squeeze and Unsqueeze of axes other than the batch axis
 // as a Reshape.
 func (im *importer) squeeze(n *pb.NodeProto, a attrs) error {
+	if sv, ok := im.seqs[n.GetInput()[0]]; ok {
+		return im.seqSqueeze(n, a, sv)
+	}
 	v, err := im.input(n, 0)
 	if err != nil {
 		return err

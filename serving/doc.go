@@ -25,8 +25,9 @@
 // checked against it) and are given to the model as float32; outputs are
 // FP32. BOOL and BYTES tensors are refused.
 //
-// Models come from files through Load (package saving's .safetensors
-// files; RegisterFormat adds others). A model's path is a file, served as
+// Models come from files through Load: package saving's .safetensors
+// files, Keras's .keras and .h5 files (package kerasfile) and ONNX models
+// (package onnx); RegisterFormat adds others. A model's path is a file, served as
 // version 1, or a directory in TF Serving's layout, NAME/1, NAME/2, …,
 // each version a subdirectory with one model file: requests without a
 // version get the latest, and every loaded version is addressable.
@@ -39,7 +40,10 @@
 // into one Predictor call (dynamic batching): the first request of a batch
 // waits at most Config.BatchTimeout for others. Each request gets its own
 // rows of the batch's outputs; they equal its own unbatched answer to
-// within float32 rounding (the matrix kernels sum in a different order for
-// batches of fewer than four rows, so a few values may differ in the last
-// bit).
+// within the float32 rounding of the model's intermediate values (the
+// matrix kernels sum in another order for batches of fewer than four rows,
+// so some values differ in their last bits).
+//
+// The Server logs with log/slog: loads, failed loads, reloads, panics and
+// 5xx responses at Info and Error levels, and every request at Debug.
 package serving

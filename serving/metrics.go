@@ -1,6 +1,7 @@
 package serving
 
 import (
+	"log/slog"
 	"net/http"
 	"strconv"
 	"sync"
@@ -88,4 +89,15 @@ func (r *recorder) Write(b []byte) (int, error) {
 		r.code = http.StatusOK
 	}
 	return r.ResponseWriter.Write(b)
+}
+
+// finish records a response in the metrics and the log: every request at
+// Debug level, server errors at Error level.
+func (s *Server) finish(r *http.Request, model, protocol string, code int, start time.Time) {
+	s.metrics.record(model, protocol, code, start)
+	level := slog.LevelDebug
+	if code >= 500 {
+		level = slog.LevelError
+	}
+	s.log.Log(r.Context(), level, "request", "method", r.Method, "path", r.URL.Path, "model", model, "protocol", protocol, "code", code, "duration", time.Since(start))
 }

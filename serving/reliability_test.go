@@ -2,12 +2,16 @@ package serving_test
 
 import (
 	"context"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"io"
 	"log/slog"
+	"math"
+	"math/rand/v2"
 	"net"
 	"net/http"
+	"net/http/httptest"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -17,6 +21,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/neuron-go/neuron/internal/course"
 	"github.com/neuron-go/neuron/serving"
 )
 
@@ -433,4 +438,90 @@ func (r *bodyRecorder) Write(b []byte) (int, error) {
 		r.code = 200
 	}
 	return r.body.Write(b)
+}
+
+// TestBatchedMatchesUnbatched serves the course's MNIST network with and
+// without dynamic batching and checks that each request's answer from a
+// merged batch equals its answer alone to within float32 rounding (the
+// matrix kernels may sum a batch of under four rows in another order).
+func TestBatchedMatchesUnbatched(t *testing.T) {
+	m := course.MNISTDNN()
+	if err := m.Build(28, 28); err != nil {
+		t.Fatal(err)
+	}
+	path := filepath.Join(t.TempDir(), "mnist.safetensors")
+	save(t, m, path)
+	serve := func(batch int) *httptest.Server {
+		s, err := serving.New(serving.Config{Models: []serving.ModelConfig{{Path: path}}, MaxBatchSize: batch, BatchTimeout: 30 * time.Millisecond, Logger: slog.New(slog.DiscardHandler)})
+		if err != nil {
+			t.Fatal(err)
+		}
+		ts := httptest.NewServer(s)
+		t.Cleanup(func() { ts.Close(); s.Shutdown(context.Background()) })
+		return ts
+	}
+	alone, batched := serve(0), serve(64)
+	r := rand.New(rand.NewPCG(1, 2))
+	const n = 10
+	bodies := make([]string, n)
+	for i := range bodies {
+		var b strings.Builder
+		b.WriteString(`{"inputs": [{"name": "input_layer", "shape": [1, 28, 28], "datatype": "FP32", "data": [`)
+		for j := range 784 {
+			if j > 0 {
+				b.WriteByte(',')
+			}
+			fmt.Fprint(&b, r.IntN(256))
+		}
+		b.WriteString("]}]}")
+		bodies[i] = b.String()
+	}
+	answer := func(ts *httptest.Server, body string) []float64 {
+		resp, err := http.Post(ts.URL+"/v2/models/mnist/infer", "application/json", strings.NewReader(body))
+		if err != nil {
+			t.Error(err)
+			return nil
+		}
+		defer resp.Body.Close()
+		var out struct{ Outputs []struct{ Data []float64 } }
+		if err := json.NewDecoder(resp.Body).Decode(&out); err != nil || len(out.Outputs) != 1 {
+			t.Errorf("%d: %v", resp.StatusCode, err)
+			return nil
+		}
+		return out.Outputs[0].Data
+	}
+	want := make([][]float64, n)
+	for i, b := range bodies {
+		want[i] = answer(alone, b)
+	}
+	got := make([][]float64, n)
+	var wg sync.WaitGroup
+	for i, b := range bodies {
+		wg.Go(func() { got[i] = answer(batched, b) })
+	}
+	wg.Wait()
+	same, worst := 0, 0.0
+	for i := range got {
+		if len(got[i]) != 10 || len(want[i]) != 10 {
+			t.Fatalf("request %d: %v, want %v", i, got[i], want[i])
+		}
+		for j := range got[i] {
+			d := math.Abs(got[i][j] - want[i][j])
+			worst = max(worst, d)
+			if d == 0 {
+				same++
+			}
+		}
+	}
+	// The raw pixels 0..255 make logits in the hundreds, whose float32
+	// ulp (3e-5 at 300) bounds what a different summation order changes.
+	if worst > 1e-4 {
+		t.Errorf("batched answers differ from unbatched by up to %g", worst)
+	}
+	_, metrics := do(t, "GET", batched.URL+"/metrics", "")
+	count, sum := histogram(t, metrics, "neuron_serving_batch_size", `model="mnist"`)
+	t.Logf("%d requests in %v batches; %d of %d values equal bit for bit, the largest difference %g", n, count, same, n*10, worst)
+	if sum != n || count >= n {
+		t.Errorf("%v batches of %v rows: the requests were not merged", count, sum)
+	}
 }

@@ -32,7 +32,7 @@ func (s *Server) serveV1(w http.ResponseWriter, r *http.Request) {
 	start := time.Now()
 	rec := &recorder{ResponseWriter: w}
 	label := ""
-	defer func() { s.metrics.record(label, "tfserving", rec.code, start) }()
+	defer func() { s.finish(r, label, "tfserving", rec.code, start) }()
 	if herr := s.v1(rec, r, &label); herr != nil {
 		writeError(rec, herr.code, herr.msg)
 	}

@@ -25,7 +25,7 @@ func (s *Server) serveV2(w http.ResponseWriter, r *http.Request) {
 	start := time.Now()
 	rec := &recorder{ResponseWriter: w}
 	label := ""
-	defer func() { s.metrics.record(label, "v2", rec.code, start) }()
+	defer func() { s.finish(r, label, "v2", rec.code, start) }()
 	if herr := s.v2(rec, r, &label); herr != nil {
 		writeError(rec, herr.code, herr.msg)
 	}

@@ -28,6 +28,7 @@ import (
 	"encoding/json"
 	"flag"
 	"fmt"
+	"io"
 	"math"
 	"math/rand/v2"
 	"os"
@@ -69,13 +70,14 @@ func main() {
 	python := flag.String("python", "/usr/bin/python3", "Python with onnx and numpy")
 	node := flag.String("node", "node", "node executable")
 	flag.Parse()
-	if err := run(*dir, *threads, *latencyCalls, *batchCalls, *python, *node); err != nil {
+	if err := run(os.Stdout, *dir, *threads, *latencyCalls, *batchCalls, *python, *node); err != nil {
 		fmt.Fprintln(os.Stderr, "onnxruntime:", err)
 		os.Exit(1)
 	}
 }
 
-func run(dir, threadList string, latencyCalls, batchCalls int, python, node string) error {
+// run does the comparison and prints the table to w.
+func run(w io.Writer, dir, threadList string, latencyCalls, batchCalls int, python, node string) error {
 	if latencyCalls < 1 {
 		return fmt.Errorf("-latency-calls must be positive, got %d", latencyCalls)
 	}
@@ -109,10 +111,10 @@ func run(dir, threadList string, latencyCalls, batchCalls int, python, node stri
 	if err != nil {
 		return err
 	}
-	fmt.Printf("neuron Predict vs ONNX Runtime (onnxruntime-node), %s, GOMAXPROCS/threads %s, %s\n",
+	fmt.Fprintf(w, "neuron Predict vs ONNX Runtime (onnxruntime-node), %s, GOMAXPROCS/threads %s, %s\n",
 		cpuName(), threadList, time.Now().UTC().Format("2006-01-02 15:04 MST"))
-	fmt.Printf("batch-1 latency in µs (ONNX Runtime minus its binding's cost per call, the p50 of an Identity graph); batch-1024 throughput in images/s\n\n")
-	fmt.Printf("%-5s %3s | %-22s %-22s %-11s | %-11s %-11s %-6s\n", "model", "thr",
+	fmt.Fprintf(w, "batch-1 latency in µs (ONNX Runtime minus its binding's cost per call, the p50 of an Identity graph); batch-1024 throughput in images/s\n\n")
+	fmt.Fprintf(w, "%-5s %3s | %-22s %-22s %-11s | %-11s %-11s %-6s\n", "model", "thr",
 		"ORT p50 / p99", "neuron p50 / p99", "ratio", "ORT img/s", "neuron", "ratio")
 	for _, t := range counts {
 		ort, err := runORT(node, src, dir, t, latencyCalls, batchCalls)
@@ -132,14 +134,14 @@ func run(dir, threadList string, latencyCalls, batchCalls int, python, node stri
 				return err
 			}
 			theirs := result{o.P50 - o.IdentityP50, o.P99 - o.IdentityP50, o.Throughput}
-			fmt.Printf("%-5s %3d | %-22s %-22s %-11s | %-11.0f %-11.0f %-6.2f\n", n.name, t,
+			fmt.Fprintf(w, "%-5s %3d | %-22s %-22s %-11s | %-11.0f %-11.0f %-6.2f\n", n.name, t,
 				fmt.Sprintf("%.1f / %.1f", theirs.p50, theirs.p99),
 				fmt.Sprintf("%.1f / %.1f", ours.p50, ours.p99),
 				fmt.Sprintf("%.2f / %.2f", ours.p50/theirs.p50, ours.p99/theirs.p99),
 				theirs.throughput, ours.throughput, ours.throughput/theirs.throughput)
 		}
 	}
-	fmt.Printf("\nratio: neuron / ONNX Runtime (latency: below 1 is neuron faster; throughput: above 1 is neuron faster)\n")
+	fmt.Fprintf(w, "\nratio: neuron / ONNX Runtime (latency: below 1 is neuron faster; throughput: above 1 is neuron faster)\n")
 	return nil
 }
 
@@ -155,11 +157,7 @@ func sourceDir() (string, error) {
 
 // runORT runs ort.js for one thread count and returns its results by model.
 func runORT(node, src, dir string, threads, latencyCalls, batchCalls int) (map[string]ortResult, error) {
-	mods := os.Getenv("NEURON_ORT_NODE_MODULES")
-	if mods == "" {
-		home, _ := os.UserHomeDir()
-		mods = filepath.Join(home, ".cache", "neuron", "npm", "node_modules")
-	}
+	mods := ortModules()
 	if _, err := os.Stat(filepath.Join(mods, "onnxruntime-node")); err != nil {
 		return nil, fmt.Errorf("onnxruntime-node not found in %s (set NEURON_ORT_NODE_MODULES; install with `npm install --ignore-scripts onnxruntime-node@1.30.0`)", mods)
 	}
@@ -182,6 +180,15 @@ func runORT(node, src, dir string, threads, latencyCalls, batchCalls int) (map[s
 		res[r.Model] = r
 	}
 	return res, sc.Err()
+}
+
+// ortModules is the node_modules directory that holds onnxruntime-node.
+func ortModules() string {
+	if m := os.Getenv("NEURON_ORT_NODE_MODULES"); m != "" {
+		return m
+	}
+	home, _ := os.UserHomeDir()
+	return filepath.Join(home, ".cache", "neuron", "npm", "node_modules")
 }
 
 // net is one course model with the graphs' weights.
@@ -293,7 +300,7 @@ func (n *net) measure(threads, latencyCalls, batchCalls int) (result, error) {
 	const batch = 1024
 	xb := images(batch)
 	cfgB := models.PredictConfig{BatchSize: batch, Verbose: models.Silent}
-	for range 3 {
+	for range min(3, batchCalls) {
 		if _, err := n.model.Predict(xb, cfgB); err != nil {
 			return result{}, err
 		}

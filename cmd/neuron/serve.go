@@ -22,7 +22,8 @@ Serves saved models over HTTP with TensorFlow Serving's REST API
 Triton v2 inference protocol (/v2/models/NAME/infer, /v2/health/ready),
 with Prometheus metrics on /metrics.
 
-A MODEL is a model file (version 1) or a directory in TF Serving's layout,
+A MODEL is a model file (.safetensors as neuron saves them, Keras's .keras
+or .h5, or .onnx), served as version 1, or a directory in TF Serving's layout,
 one subdirectory per version (NAME/1, NAME/2, ...) holding one model file:
 the latest version answers requests without a version. NAME defaults to
 the file's or directory's base name without its extension. The model paths
@@ -48,6 +49,7 @@ type serveOptions struct {
 	maxBody      int64
 	grace        time.Duration
 	logJSON      bool
+	logLevel     string
 }
 
 // serveExtensions let other files of this command add flags to neuron
@@ -67,6 +69,7 @@ func serveFlags() (*flag.FlagSet, *serveOptions) {
 	fs.Int64Var(&o.maxBody, "max-body-bytes", 64<<20, "refuse request bodies over `N` bytes with 413")
 	fs.DurationVar(&o.grace, "shutdown-timeout", 30*time.Second, "how long SIGINT or SIGTERM waits for the requests in flight")
 	fs.BoolVar(&o.logJSON, "log-json", false, "write the logs as JSON lines (default: key=value text)")
+	fs.StringVar(&o.logLevel, "log-level", "info", "the least important logs written: debug (every request), info, warn or error")
 	return fs, o
 }
 
@@ -99,9 +102,14 @@ func runServe(args []string, s streams) error {
 	case o.grace <= 0:
 		return usagef("-shutdown-timeout must be positive, got %v", o.grace)
 	}
-	var h slog.Handler = slog.NewTextHandler(s.stderr, nil)
+	var level slog.Level
+	if err := level.UnmarshalText([]byte(o.logLevel)); err != nil {
+		return usagef("-log-level must be debug, info, warn or error, got %q", o.logLevel)
+	}
+	hopts := &slog.HandlerOptions{Level: level}
+	var h slog.Handler = slog.NewTextHandler(s.stderr, hopts)
 	if o.logJSON {
-		h = slog.NewJSONHandler(s.stderr, nil)
+		h = slog.NewJSONHandler(s.stderr, hopts)
 	}
 	log := slog.New(h)
 	cfg := serving.Config{

@@ -38,7 +38,7 @@ func TestServe(t *testing.T) {
 	if err := saving.Save(m, path); err != nil {
 		t.Fatal(err)
 	}
-	cmd := exec.Command(binary, "serve", "-addr", "127.0.0.1:0", "-poll", "0", "-max-batch-size", "8", path)
+	cmd := exec.Command(binary, "serve", "-addr", "127.0.0.1:0", "-poll", "0", "-max-batch-size", "8", "-log-level", "debug", path)
 	stderr, err := cmd.StderrPipe()
 	if err != nil {
 		t.Fatal(err)
@@ -92,6 +92,7 @@ func TestServe(t *testing.T) {
 	if got := get("POST", "/v2/models/adder/infer", `{"inputs": [{"name": "input_layer", "shape": [1, 2], "datatype": "FP32", "data": [3, 4]}]}`); got != `200 OK {"model_name":"adder","model_version":"1","outputs":[{"name":"dense","datatype":"FP32","shape":[1,1],"data":[8]}]}` {
 		t.Errorf("v2 infer: %s", got)
 	}
+	waitFor(`msg=request method=POST path=/v2/models/adder/infer model=adder protocol=v2 code=200`)
 	if got := get("GET", "/metrics", ""); !strings.Contains(got, `neuron_serving_requests_total{code="200",model="adder",protocol="v2"} 1`) {
 		t.Errorf("metrics: %s", got)
 	}
@@ -121,6 +122,10 @@ func TestServeErrors(t *testing.T) {
 	r = neuron(t, "", nil, "serve", "missing.safetensors")
 	if r.code != 1 || !strings.Contains(r.stderr, "neuron serve: serving: model missing: model path missing.safetensors: no such file or directory") {
 		t.Errorf("a missing model: %d %s", r.code, r.stderr)
+	}
+	r = neuron(t, "", nil, "serve", "-log-level", "loud", "m.safetensors")
+	if r.code != 2 || !strings.Contains(r.stderr, `-log-level must be debug, info, warn or error, got "loud"`) {
+		t.Errorf("-log-level loud: %d %s", r.code, r.stderr)
 	}
 	r = neuron(t, "", nil, "help", "serve")
 	if r.code != 0 || !strings.Contains(r.stdout, `(default "127.0.0.1:8501")`) {
