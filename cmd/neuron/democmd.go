@@ -11,6 +11,7 @@ import (
 	"os/signal"
 	"time"
 
+	"github.com/neuron-go/neuron/serving"
 	"github.com/neuron-go/neuron/serving/demo"
 )
 
@@ -106,4 +107,23 @@ func runDemo(args []string, s streams) error {
 		return err
 	}
 	return nil
+}
+
+// The -demo flag of neuron serve: the digit demo at /demo/ next to the
+// models' routes.
+func init() {
+	serveExtensions = append(serveExtensions, func(fs *flag.FlagSet) func(*serving.Server) error {
+		on := fs.Bool("demo", false, "also serve the draw-a-digit page (see neuron demo) at /demo/; needs the go command")
+		return func(srv *serving.Server) error {
+			if !*on {
+				return nil
+			}
+			site, err := demo.Build(context.Background(), demo.Options{})
+			if err != nil {
+				return fmt.Errorf("-demo: %w", err)
+			}
+			srv.Handle("/demo/", http.StripPrefix("/demo", site.Handler()))
+			return nil
+		}
+	})
 }

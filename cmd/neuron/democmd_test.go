@@ -1,10 +1,19 @@
 package main
 
 import (
+	"bufio"
+	"io"
+	"net/http"
 	"os"
+	"os/exec"
 	"path/filepath"
+	"regexp"
 	"strings"
+	"syscall"
 	"testing"
+	"time"
+
+	"github.com/neuron-go/neuron/serving/demo"
 )
 
 func TestDemoArguments(t *testing.T) {
@@ -46,4 +55,74 @@ func TestDemoWritesFiles(t *testing.T) {
 			t.Errorf("%s: %v", name, err)
 		}
 	}
+}
+
+// TestServeDemo runs neuron serve -demo: the page at /demo/ next to the
+// model's routes.
+func TestServeDemo(t *testing.T) {
+	if testing.Short() {
+		t.Skip("builds main.wasm; skipped with -short")
+	}
+	path := filepath.Join(t.TempDir(), "mnist.safetensors")
+	if err := os.WriteFile(path, demo.MNISTModel(), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	cmd := exec.Command(binary, "serve", "-demo", "-addr", "127.0.0.1:0", "-poll", "0", path)
+	stderr, err := cmd.StderrPipe()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	defer func() {
+		cmd.Process.Signal(syscall.SIGTERM)
+		cmd.Wait()
+	}()
+	addr := make(chan string, 1)
+	go func() {
+		sc := bufio.NewScanner(stderr)
+		re := regexp.MustCompile(`msg=serving address=(127\.0\.0\.1:[0-9]+)`)
+		for sc.Scan() {
+			if m := re.FindStringSubmatch(sc.Text()); m != nil {
+				addr <- m[1]
+			}
+		}
+		close(addr)
+	}()
+	var base string
+	select {
+	case a, ok := <-addr:
+		if !ok {
+			t.Fatal("neuron serve -demo ended before serving")
+		}
+		base = "http://" + a
+	case <-time.After(3 * time.Minute):
+		t.Fatal("neuron serve -demo did not start serving")
+	}
+	for path, ctype := range map[string]string{"/demo/": "text/html; charset=utf-8", "/demo/main.wasm": "application/wasm"} {
+		resp, err := http.Get(base + path)
+		if err != nil {
+			t.Fatal(err)
+		}
+		resp.Body.Close()
+		if resp.StatusCode != 200 || resp.Header.Get("Content-Type") != ctype {
+			t.Errorf("GET %s: %s %q, want 200 %q", path, resp.Status, resp.Header.Get("Content-Type"), ctype)
+		}
+	}
+	resp, err := http.Post(base+"/v1/models/mnist:predict", "application/json", strings.NewReader(`{"instances": [`+blackImage()+`]}`))
+	if err != nil {
+		t.Fatal(err)
+	}
+	b, _ := io.ReadAll(resp.Body)
+	resp.Body.Close()
+	if resp.StatusCode != 200 || !strings.HasPrefix(string(b), `{"predictions":[[`) {
+		t.Errorf("predict next to the demo: %s %s", resp.Status, b)
+	}
+}
+
+// blackImage is a black 28×28 image as a JSON list of rows.
+func blackImage() string {
+	row := "[" + strings.TrimSuffix(strings.Repeat("0,", 28), ",") + "]"
+	return "[" + strings.TrimSuffix(strings.Repeat(row+",", 28), ",") + "]"
 }

@@ -164,7 +164,29 @@ func TestBlocks(t *testing.T) {
 	}
 }
 
-var linkRE = regexp.MustCompile(`\]\(([^)\s]+)\)`)
+var (
+	linkRE  = regexp.MustCompile(`\]\(([^)\s]+)\)`)
+	goRunRE = regexp.MustCompile(`go run (\./[A-Za-z0-9_/]+)`)
+)
+
+// TestCommands checks that every "go run ./PATH" of the chapters names a
+// program of the repository.
+func TestCommands(t *testing.T) {
+	for _, name := range chapters(t) {
+		for _, lang := range languages {
+			path := filepath.Join(root, "docs/tutorial", lang, name)
+			src, err := os.ReadFile(path)
+			if err != nil {
+				t.Fatal(err)
+			}
+			for _, m := range goRunRE.FindAllStringSubmatch(string(src), -1) {
+				if _, err := os.Stat(filepath.Join(root, m[1], "main.go")); err != nil {
+					t.Errorf("%s: go run %s: no such program", path, m[1])
+				}
+			}
+		}
+	}
+}
 
 // TestLinks checks that every relative link and image of the tutorial, and
 // the README's links to it, name a file that exists.

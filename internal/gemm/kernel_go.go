@@ -9,6 +9,20 @@ func goTile(k int, a []float32, ra, pa int, b []float32, sb int, c []float32, ld
 		goTile4x4(k, a, ra, pa, b, sb, c, ldc, acc)
 		return
 	}
+	if cols == 4 {
+		// Batches of 1 to 3 rows (a single prediction) keep their sums in
+		// locals too: the loop below is several times slower, most of all
+		// in WebAssembly, where the array t lives in linear memory. The
+		// sums are added in the same order, so the bits are the same.
+		if rows >= 2 {
+			goTile2x4(k, a, ra, pa, b, sb, c, ldc, acc)
+		}
+		if rows != 2 {
+			off := rows - 1 // row 0 of 1, row 2 of 3
+			goTile1x4(k, a[off*ra:], pa, b, sb, c[off*ldc:], acc)
+		}
+		return
+	}
 	var t [16]float32
 	for r := 0; r < rows; r++ {
 		ar := a[r*ra:]
@@ -39,6 +53,27 @@ func goTile(k int, a []float32, ra, pa int, b []float32, sb int, c []float32, ld
 func goTile4x4(k int, a []float32, ra, pa int, b []float32, sb int, c []float32, ldc int, acc bool) {
 	goTile2x4(k, a, ra, pa, b, sb, c, ldc, acc)
 	goTile2x4(k, a[2*ra:], ra, pa, b, sb, c[2*ldc:], ldc, acc)
+}
+
+func goTile1x4(k int, a []float32, pa int, b []float32, sb int, c []float32, acc bool) {
+	var c0, c1, c2, c3 float32
+	as := a[:(k-1)*pa+1]
+	for p := 0; p < k; p++ {
+		bp := b[p*sb : p*sb+4 : p*sb+4]
+		av := as[p*pa]
+		c0 += av * bp[0]
+		c1 += av * bp[1]
+		c2 += av * bp[2]
+		c3 += av * bp[3]
+	}
+	r := c[0:4:4]
+	if acc {
+		c0 += r[0]
+		c1 += r[1]
+		c2 += r[2]
+		c3 += r[3]
+	}
+	r[0], r[1], r[2], r[3] = c0, c1, c2, c3
 }
 
 func goTile2x4(k int, a []float32, ra, pa int, b []float32, sb int, c []float32, ldc int, acc bool) {

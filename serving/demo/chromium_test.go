@@ -167,5 +167,6 @@ func TestChromiumDrawnDigit(t *testing.T) {
 		t.Fatal(err)
 	}
 	t.Logf("drew a 7: %d inked pixels, class %d at %.4f; page and native agree to %.2g", ink, best, want[best], worst)
-	t.Logf("predict of one example: in the page (wasm) %.3f ms, native %.3f ms (mean of 200)", wasmMS, nativeLatency(t, x, 200))
+	np, npr := nativeLatency(t, x, 200)
+	t.Logf("one example, mean of 200: Predictor in the page (wasm) %.3f ms, natively %.3f ms; the model's Predict natively %.3f ms", wasmMS, npr, np)
 }

@@ -2,6 +2,7 @@ package demo
 
 import (
 	"bytes"
+	"context"
 	"encoding/binary"
 	"math"
 	"math/rand/v2"
@@ -105,9 +106,10 @@ func nativePredict(t *testing.T, x []float32) []float32 {
 	return y.Data()
 }
 
-// nativeLatency is the mean milliseconds of one Predict of one example,
-// over n calls, as the page's bench measures it.
-func nativeLatency(t *testing.T, x []float32, n int) float64 {
+// nativeLatency returns the mean milliseconds of predicting one example,
+// over n calls, through the model's Predict and through a Predictor's
+// PredictInto (what the page calls).
+func nativeLatency(t *testing.T, x []float32, n int) (predict, predictor float64) {
 	t.Helper()
 	m, err := saving.Read(bytes.NewReader(mnistModel), int64(len(mnistModel)))
 	if err != nil {
@@ -122,7 +124,21 @@ func nativeLatency(t *testing.T, x []float32, n int) float64 {
 			t.Fatal(err)
 		}
 	}
-	return float64(time.Since(start).Nanoseconds()) / 1e6 / float64(n)
+	predict = float64(time.Since(start).Nanoseconds()) / 1e6 / float64(n)
+	p, err := m.NewPredictor(models.PredictorConfig{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	in, out := [][]float32{x[:784]}, [][]float32{make([]float32, 10)}
+	p.PredictInto(context.Background(), 1, in, out)
+	start = time.Now()
+	for range n {
+		if err := p.PredictInto(context.Background(), 1, in, out); err != nil {
+			t.Fatal(err)
+		}
+	}
+	predictor = float64(time.Since(start).Nanoseconds()) / 1e6 / float64(n)
+	return predict, predictor
 }
 
 // requireTool skips the test when a tool is missing, or fails it when the
@@ -204,8 +220,9 @@ func TestWASIPredictMatchesNative(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	t.Logf("wasip1 (node %s) agrees with native to %.2g; predict of one example: wasip1 %.3f ms, native %.3f ms",
-		nodeVersion(node), worst, ms, nativeLatency(t, x, 200))
+	np, _ := nativeLatency(t, x, 200)
+	t.Logf("wasip1 (node %s) agrees with native to %.2g; Predict of one example: wasip1 %.3f ms, native %.3f ms",
+		nodeVersion(node), worst, ms, np)
 }
 
 func nodeVersion(node string) string {

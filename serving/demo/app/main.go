@@ -11,7 +11,8 @@
 //	        scale divides the pixels by 255 before predicting
 //	predict(rgba: Uint8ClampedArray, width, height) →
 //	        {pixels: number[784], probs: number[], ms: number} or {error}
-//	bench(n) → milliseconds per predict, the mean of n calls on the last
+//	bench(n) → milliseconds per prediction (a Predictor's PredictInto),
+//	           the mean of n calls on the last
 //	           drawing's pixels
 //
 // and calls globalThis.neuronReady() if the page defined it.
@@ -19,6 +20,7 @@ package main
 
 import (
 	"bytes"
+	"context"
 	"fmt"
 	"syscall/js"
 	"time"
@@ -26,13 +28,12 @@ import (
 	"github.com/neuron-go/neuron/models"
 	"github.com/neuron-go/neuron/saving"
 	"github.com/neuron-go/neuron/serving/demo/digit"
-	"github.com/neuron-go/neuron/tensor"
 )
 
 // app holds the loaded model and the last preprocessed drawing.
 type app struct {
-	model  *models.Sequential
-	shape  []int
+	model  *models.Predictor
+	out    []float32
 	scale  bool
 	pixels []float32 // the model's input for the last drawing
 }
@@ -67,7 +68,13 @@ func (a *app) load(_ js.Value, args []js.Value) any {
 	if len(out) != 1 {
 		return fmt.Sprintf("the model's outputs have shape %v, not one probability per class", out)
 	}
-	a.model, a.shape, a.scale = m, append([]int{1}, in...), args[1].Truthy()
+	// The Predictor checks the weights once here rather than on every call
+	// as the model's own Predict does, and gives the same bits.
+	p, err := m.NewPredictor(models.PredictorConfig{})
+	if err != nil {
+		return err.Error()
+	}
+	a.model, a.out, a.scale = p, make([]float32, out[0]), args[1].Truthy()
 	return ""
 }
 
@@ -107,11 +114,8 @@ func (a *app) predict(_ js.Value, args []js.Value) any {
 
 // run predicts the last drawing's class probabilities.
 func (a *app) run() ([]float32, error) {
-	y, err := a.model.Predict(tensor.New(a.shape, a.pixels), models.PredictConfig{Verbose: models.Silent})
-	if err != nil {
-		return nil, err
-	}
-	return y.Data(), nil
+	err := a.model.PredictInto(context.Background(), 1, [][]float32{a.pixels}, [][]float32{a.out})
+	return a.out, err
 }
 
 func (a *app) bench(_ js.Value, args []js.Value) any {
