@@ -25,8 +25,9 @@ type Bidirectional struct {
 	// "return_sequences" keys.
 	Layer Layer
 	// MergeMode combines the forward and backward outputs: "concat" (the
-	// default, ""), "sum", "mul" or "ave". Keras's None (two outputs) is
-	// not supported yet.
+	// default, ""), "sum", "mul" or "ave"; "none" is Keras's None, two
+	// outputs (the forward one, then the backward one, in time order with
+	// return_sequences), for models.ApplyMulti in a functional model.
 	MergeMode string
 	// BackwardLayer optionally gives the recipe of the backward layer
 	// (another recurrent layer, or the same with other settings); it must
@@ -38,6 +39,8 @@ type Bidirectional struct {
 	seq      bool
 	in       []int
 	pair     [2]*tensor.Tensor
+	noMask   [1]*tensor.Tensor // CallMulti's masks, none
+	outMasks [2]*tensor.Tensor // CallMulti's output masks, dropped
 }
 
 // ClassName implements Layer.
@@ -99,9 +102,9 @@ func (l *Bidirectional) sides() (fwd, bwd Layer, seq bool, err error) {
 	fail := func(err error) (Layer, Layer, bool, error) { return nil, nil, false, err }
 	var fb bool
 	switch l.MergeMode {
-	case "", "concat", "sum", "mul", "ave":
+	case "", "concat", "sum", "mul", "ave", "none":
 	default:
-		return fail(fmt.Errorf("layers: Bidirectional: MergeMode must be \"concat\", \"sum\", \"mul\" or \"ave\", got %q", l.MergeMode))
+		return fail(fmt.Errorf("layers: Bidirectional: MergeMode must be \"concat\", \"sum\", \"mul\", \"ave\" or \"none\", got %q", l.MergeMode))
 	}
 	if isNilLayer(l.Layer) {
 		return fail(fmt.Errorf("layers: Bidirectional: Layer is nil"))
@@ -144,11 +147,75 @@ func (l *Bidirectional) sides() (fwd, bwd Layer, seq bool, err error) {
 
 // Plan implements Planner.
 func (l *Bidirectional) Plan(in []int) ([]int, []WeightShape, error) {
+	if err := l.oneOutput(); err != nil {
+		return nil, nil, err
+	}
 	fwd, bwd, _, err := l.sides()
 	if err != nil {
 		return nil, nil, err
 	}
 	return planSides(fwd, bwd, l.MergeMode, in)
+}
+
+// oneOutput refuses MergeMode "none" where the layer must have one
+// output.
+func (l *Bidirectional) oneOutput() error {
+	if l.MergeMode == "none" {
+		return fmt.Errorf("layers: Bidirectional: MergeMode \"none\" gives 2 outputs; apply the layer with models.ApplyMulti in a functional model")
+	}
+	return nil
+}
+
+// UsesMulti implements DualLayer: with MergeMode "none" the layer has two
+// outputs.
+func (l *Bidirectional) UsesMulti(int) bool { return l.MergeMode == "none" }
+
+// PlanMulti implements MultiPlanner: one input; one output, or two with
+// MergeMode "none".
+func (l *Bidirectional) PlanMulti(in [][]int) ([][]int, []WeightShape, error) {
+	if len(in) != 1 {
+		return nil, nil, fmt.Errorf("layers: Bidirectional: takes 1 input, got %d", len(in))
+	}
+	fwd, bwd, _, err := l.sides()
+	if err != nil {
+		return nil, nil, err
+	}
+	out, ws, err := planSides(fwd, bwd, l.MergeMode, in[0])
+	if err != nil {
+		return nil, nil, err
+	}
+	if l.MergeMode == "none" {
+		return [][]int{out, slices.Clone(out)}, ws, nil
+	}
+	return [][]int{out}, ws, nil
+}
+
+// BuildMulti implements MultiLayer.
+func (l *Bidirectional) BuildMulti(in [][]int, rng *rand.Rand) ([][]int, error) {
+	outs, _, err := l.PlanMulti(in)
+	if err != nil {
+		return nil, err
+	}
+	if _, err := l.build(in[0], rng); err != nil {
+		return nil, err
+	}
+	return outs, nil
+}
+
+// CallMulti implements MultiLayer.
+func (l *Bidirectional) CallMulti(xs []*tensor.Tensor, training bool, outs []*tensor.Tensor) {
+	l.CallMultiMasked(xs, l.noMask[:], training, outs, l.outMasks[:len(outs)])
+}
+
+// CallMultiMasked implements MaskedMulti.
+func (l *Bidirectional) CallMultiMasked(xs, masks []*tensor.Tensor, training bool, outs, outMasks []*tensor.Tensor) {
+	y, yr := l.sidesOn(xs[0], masks[0], training)
+	m := sequenceMask(masks[0], l.seq)
+	if l.MergeMode == "none" {
+		outs[0], outs[1], outMasks[0], outMasks[1] = y, yr, m, m
+		return
+	}
+	outs[0], outMasks[0] = l.merge(y, yr), m
 }
 
 // planSides plans the forward and backward layers on in.
@@ -187,6 +254,13 @@ func planSides(fwd, bwd Layer, mode string, in []int) ([]int, []WeightShape, err
 
 // Build implements Layer.
 func (l *Bidirectional) Build(in []int, rng *rand.Rand) ([]int, error) {
+	if err := l.oneOutput(); err != nil {
+		return nil, err
+	}
+	return l.build(in, rng)
+}
+
+func (l *Bidirectional) build(in []int, rng *rand.Rand) ([]int, error) {
 	fwd, bwd, seq, err := l.sides()
 	if err != nil {
 		return nil, err
@@ -226,15 +300,22 @@ func (l *Bidirectional) Call(x *tensor.Tensor, training bool) *tensor.Tensor {
 // with return_sequences the outputs at masked steps are 0 (Keras forces
 // zero_output_for_mask there) and the mask goes on.
 func (l *Bidirectional) CallMasked(x, mask *tensor.Tensor, training bool) (*tensor.Tensor, *tensor.Tensor) {
+	y, yr := l.sidesOn(x, mask, training)
+	return l.merge(y, yr), sequenceMask(mask, l.seq)
+}
+
+// sidesOn runs both layers; with return_sequences the backward output is
+// put back in time order and both are 0 at masked steps.
+func (l *Bidirectional) sidesOn(x, mask *tensor.Tensor, training bool) (y, yr *tensor.Tensor) {
 	checkBatch("Bidirectional", x, l.in)
-	y, yr := callMasked(l.fwd, x, mask, training), callMasked(l.bwd, x, mask, training)
+	y, yr = callMasked(l.fwd, x, mask, training), callMasked(l.bwd, x, mask, training)
 	if l.seq {
 		yr = yr.Reverse(1)
 		if mask != nil {
 			y, yr = tensor.MaskSteps(y, mask), tensor.MaskSteps(yr, mask)
 		}
 	}
-	return l.merge(y, yr), sequenceMask(mask, l.seq)
+	return y, yr
 }
 
 // callMasked runs l with the mask if it takes one.
@@ -299,6 +380,9 @@ func (l *Bidirectional) Config() (any, error) {
 		mode = "concat"
 	}
 	c := bidirectionalConfig{MergeMode: &mode}
+	if mode == "none" {
+		c.MergeMode = nil // Keras's None
+	}
 	if c.Layer, err = MarshalLayer(fwd, "forward_"+DefaultName(fwd.ClassName())); err != nil {
 		return nil, err
 	}
@@ -313,11 +397,13 @@ func decodeBidirectional(b []byte) (Layer, error) {
 	if err := DecodeConfig(b, &c); err != nil {
 		return nil, err
 	}
-	l := &Bidirectional{}
-	if c.MergeMode == nil {
-		return nil, fmt.Errorf("merge_mode: null (two outputs) is not supported yet")
+	l := &Bidirectional{MergeMode: "none"}
+	if c.MergeMode != nil {
+		if *c.MergeMode == "none" {
+			return nil, fmt.Errorf(`merge_mode: "none" is written null`)
+		}
+		l.MergeMode = *c.MergeMode
 	}
-	l.MergeMode = *c.MergeMode
 	if len(c.Layer) == 0 || string(c.Layer) == "null" {
 		return nil, fmt.Errorf("layer is missing")
 	}
@@ -335,6 +421,12 @@ func decodeBidirectional(b []byte) (Layer, error) {
 	}
 	return l, nil
 }
+
+var (
+	_ DualLayer   = (*Bidirectional)(nil)
+	_ MultiLayer  = (*Bidirectional)(nil)
+	_ MaskedMulti = (*Bidirectional)(nil)
+)
 
 // isNilLayer reports whether l is nil or a typed nil pointer (a nil
 // *LSTM in the interface), which would panic when called.
