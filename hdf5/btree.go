@@ -17,6 +17,7 @@ func (f *File) walkBTreeV1(addr uint64, typ int, ndims int, path string, visit f
 	}
 	seen := map[uint64]bool{}
 	count := 0
+	readBytes := uint64(0)
 	var walk func(addr uint64, wantLevel int) error
 	walk = func(addr uint64, wantLevel int) error {
 		bad := func(msg string, args ...any) error {
@@ -44,6 +45,12 @@ func (f *File) walkBTreeV1(addr uint64, typ int, ndims int, path string, visit f
 		count += n
 		if count > maxTreeRecords {
 			return bad("more than %d entries in the tree", maxTreeRecords)
+		}
+		// Nodes of a valid tree do not overlap, so together they are no
+		// larger than the file; more means nodes reused to multiply work.
+		readBytes += uint64(len(hd) + n*(keySize+f.offSize) + keySize)
+		if readBytes > uint64(f.size) {
+			return bad("the tree's nodes add up to more than the file's %d bytes (overlapping nodes)", f.size)
 		}
 		body, err := f.read(addr+uint64(len(hd)), uint64(n*(keySize+f.offSize)+keySize), "v1 B-tree node")
 		if err != nil {
@@ -147,6 +154,7 @@ func (t *btree2) records(visit func(rec []byte) error) error {
 	f := t.f
 	seen := map[uint64]bool{}
 	count := 0
+	readBytes := uint64(0)
 	var walk func(addr uint64, depth, nrec int) error
 	walk = func(addr uint64, depth, nrec int) error {
 		bad := func(msg string, args ...any) error {
@@ -162,6 +170,10 @@ func (t *btree2) records(visit func(rec []byte) error) error {
 		count += nrec
 		if count > maxTreeRecords {
 			return bad("more than %d records in the tree", maxTreeRecords)
+		}
+		readBytes += t.nodeSize
+		if readBytes > uint64(f.size) {
+			return bad("the tree's nodes add up to more than the file's %d bytes (overlapping nodes)", f.size)
 		}
 		b, err := f.read(addr, t.nodeSize, "v2 B-tree node")
 		if err != nil {

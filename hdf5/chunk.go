@@ -94,16 +94,32 @@ func (d *Dataset) readChunked(dst []byte) error {
 		return nil // nothing written: all fill value
 	}
 	cb := d.chunkBytes()
+	// Each chunk inside the extent is loaded once in a valid file: an index
+	// repeating one (compressed) chunk could otherwise multiply the work
+	// without end. A bit per chunk of the grid (at most one per element)
+	// finds repeats.
+	grid := d.grid(d.space.dims)
+	total, ok := product(grid, 1<<40)
+	if !ok {
+		return &FormatError{Object: d.path, What: "chunked dataset", Msg: fmt.Sprintf("a grid of %v chunks is too large", grid)}
+	}
+	loaded := make([]uint64, (total+63)/64)
 	var buf []byte // allocated once an unfiltered chunk is known to be in the file
 	visit := func(c chunkRef) error {
 		if f.isUndef(c.addr) {
 			return nil
 		}
+		var lin uint64
 		for i, s := range c.scaled {
-			if s*d.layout.chunk[i] >= d.space.dims[i] {
+			if s >= grid[i] {
 				return nil // chunk past the current extent (dataset shrunk)
 			}
+			lin = lin*grid[i] + s
 		}
+		if loaded[lin/64]&(1<<(lin%64)) != 0 {
+			return &FormatError{Object: d.path, What: "chunk index", Addr: d.layout.addr, Msg: fmt.Sprintf("chunk %v is listed twice", c.scaled)}
+		}
+		loaded[lin/64] |= 1 << (lin % 64)
 		data, err := d.loadChunk(c, cb, &buf)
 		if err != nil {
 			return err

@@ -137,7 +137,8 @@ type fractalHeap struct {
 	checksumDirect bool
 	offBytes       int // bytes of a heap offset (in IDs and block headers)
 	hugeTree       uint64
-	lenBytes       int // bytes of a managed object's length in an ID
+	iblocks        map[uint64][]uint64 // indirect blocks read so far
+	lenBytes       int                 // bytes of a managed object's length in an ID
 }
 
 func (f *File) readFractalHeap(addr uint64, path string) (*fractalHeap, error) {
@@ -269,52 +270,79 @@ func (h *fractalHeap) managed(off, n uint64) ([]byte, error) {
 	}
 	addr, rows, base := h.rootAddr, h.rootRows, uint64(0)
 	maxDirectRows := log2(h.maxDirect) - log2(h.startBlock) + 2
-	for depth := 0; depth < 64; depth++ {
+	for {
 		if rows > 64 {
 			return bad("indirect block at 0x%x has %d rows", addr, rows)
 		}
-		nd := min(rows, maxDirectRows)
-		entries := rows * h.tableWidth
-		size := uint64(5+h.f.offSize+h.offBytes) + uint64(entries*h.f.offSize) + 4
-		b, err := h.f.read(addr, size, "fractal heap indirect block")
+		kids, err := h.indirect(addr, rows)
 		if err != nil {
 			return nil, err
 		}
-		if !bytes.Equal(b[:4], []byte("FHIB")) {
-			return bad("no FHIB signature at 0x%x", addr)
-		}
-		if got, want := lookup3(b[:len(b)-4]), binary.LittleEndian.Uint32(b[len(b)-4:]); got != want {
-			return bad("indirect block at 0x%x: checksum 0x%08x does not match the stored 0x%08x", addr, got, want)
-		}
-		d := &dec{b: b, off: 5 + h.f.offSize + h.offBytes, f: h.f}
+		// Find the row and column covering off directly.
+		rel := off - base
 		pos := base
-		found := false
-		for r := 0; r < rows && !found; r++ {
-			rs := h.rowSize(r)
-			for c := 0; c < h.tableWidth; c++ {
-				child := d.addr()
-				if off >= pos && off-pos < rs {
-					if h.f.isUndef(child) {
-						return bad("heap offset %d falls in an unallocated block", off)
-					}
-					if r < nd {
-						return h.direct(child, pos, rs, off, n)
-					}
-					// Indirect child: its rows cover rs bytes.
-					addr = child
-					rows = log2(rs) - log2(h.startBlock*uint64(h.tableWidth)) + 1
-					base = pos
-					found = true
-					break
-				}
-				pos += rs
+		r, c := -1, 0
+		for k := 0; k < rows; k++ {
+			rs := h.rowSize(k)
+			if rel < rs*uint64(h.tableWidth) {
+				r, c = k, int(rel/rs)
+				pos += uint64(c) * rs
+				break
 			}
+			rel -= rs * uint64(h.tableWidth)
+			pos += rs * uint64(h.tableWidth)
 		}
-		if !found {
+		if r < 0 {
 			return bad("heap offset %d is past the heap's blocks", off)
 		}
+		child := kids[r*h.tableWidth+c]
+		rs := h.rowSize(r)
+		if h.f.isUndef(child) {
+			return bad("heap offset %d falls in an unallocated block", off)
+		}
+		if r < min(rows, maxDirectRows) {
+			return h.direct(child, pos, rs, off, n)
+		}
+		// An indirect child covering rs bytes has fewer rows than its parent.
+		sub := log2(rs) - log2(h.startBlock*uint64(h.tableWidth)) + 1
+		if sub >= rows || sub < 1 {
+			return bad("indirect block at 0x%x: child of %d rows under a block of %d rows", addr, sub, rows)
+		}
+		addr, rows, base = child, sub, pos
 	}
-	return bad("indirect blocks nested more than 64 deep")
+}
+
+// indirect returns the child block addresses of the indirect block at
+// addr, reading it once.
+func (h *fractalHeap) indirect(addr uint64, rows int) ([]uint64, error) {
+	if kids, ok := h.iblocks[addr]; ok && len(kids) == rows*h.tableWidth {
+		return kids, nil
+	}
+	entries := rows * h.tableWidth
+	size := uint64(5+h.f.offSize+h.offBytes) + uint64(entries*h.f.offSize) + 4
+	b, err := h.f.read(addr, size, "fractal heap indirect block")
+	if err != nil {
+		return nil, err
+	}
+	bad := func(msg string, args ...any) error {
+		return &FormatError{Object: h.path, What: "fractal heap indirect block", Addr: addr, Msg: fmt.Sprintf(msg, args...)}
+	}
+	if !bytes.Equal(b[:4], []byte("FHIB")) {
+		return nil, bad("no FHIB signature")
+	}
+	if got, want := lookup3(b[:len(b)-4]), binary.LittleEndian.Uint32(b[len(b)-4:]); got != want {
+		return nil, bad("checksum 0x%08x does not match the stored 0x%08x", got, want)
+	}
+	d := &dec{b: b, off: 5 + h.f.offSize + h.offBytes, f: h.f}
+	kids := make([]uint64, entries)
+	for i := range kids {
+		kids[i] = d.addr()
+	}
+	if h.iblocks == nil {
+		h.iblocks = map[uint64][]uint64{}
+	}
+	h.iblocks[addr] = kids
+	return kids, nil
 }
 
 func (h *fractalHeap) direct(addr, blockOff, blockSize, off, n uint64) ([]byte, error) {

@@ -306,3 +306,93 @@ func TestHugeMemberCount(t *testing.T) {
 	_, err = g.Names()
 	wantFormatError(t, err, "symbol table node", "60000 entries, more than the 8", `"/g"`)
 }
+
+// TestLayoutVersion2 reads a contiguous dataset described by a version 2
+// data layout message, as libhdf5 1.6 wrote them: the dimensions after
+// the address are ignored and the size comes from the dataspace.
+func TestLayoutVersion2(t *testing.T) {
+	b := writerFile(t)
+	_, d, _ := addrs(t, b)
+	for _, m := range v1Messages(b, d) {
+		if m.typ == msgLayout {
+			p := b[m.off+8 : m.off+8+m.size]
+			addr := binary.LittleEndian.Uint64(p[2:])
+			clear(p)
+			p[0], p[1], p[2] = 2, 2, 1 // version 2, 2 dimensions, contiguous
+			binary.LittleEndian.PutUint64(p[8:], addr)
+			binary.LittleEndian.PutUint32(p[16:], 4)
+			binary.LittleEndian.PutUint32(p[20:], 4)
+		}
+	}
+	f, err := openBytes(b)
+	if err != nil {
+		t.Fatal(err)
+	}
+	ds, err := f.Root().Dataset("g/d")
+	if err != nil {
+		t.Fatal(err)
+	}
+	v, err := ds.ReadFloat32()
+	if err != nil || fmt.Sprint(v) != "[1 2 3 4]" {
+		t.Fatalf("ReadFloat32 = %v, %v; want [1 2 3 4]", v, err)
+	}
+}
+
+type failingReader struct {
+	r    *bytes.Reader
+	from int64
+}
+
+func (f failingReader) ReadAt(p []byte, off int64) (int, error) {
+	if off >= f.from && off < f.from+16 { // the one object header at from
+		return 0, errors.New("disk on fire")
+	}
+	return f.r.ReadAt(p, off)
+}
+
+func TestReadErrorsPropagate(t *testing.T) {
+	b := writerFile(t)
+	_, d, _ := addrs(t, b)
+	f, err := Open(failingReader{bytes.NewReader(b), int64(d)}, int64(len(b)))
+	if err != nil {
+		t.Fatal(err)
+	}
+	_, err = f.Lookup("g/d")
+	if err == nil || !strings.Contains(err.Error(), "disk on fire") {
+		t.Fatalf("error %v, want the reader's", err)
+	}
+}
+
+// TestRepeatedChunk lists one compressed chunk twice in a v1 B-tree chunk
+// index, the start of a work-multiplying file.
+func TestRepeatedChunk(t *testing.T) {
+	b, err := os.ReadFile("testdata/chunked.h5")
+	if err != nil {
+		t.Fatal(err)
+	}
+	f, err := openBytes(b)
+	if err != nil {
+		t.Fatal(err)
+	}
+	d, err := f.Root().Dataset("gzip")
+	if err != nil {
+		t.Fatal(err)
+	}
+	node := d.layout.addr
+	if b[node+5] != 0 {
+		t.Fatalf("the fixture's chunk B-tree has level %d, want one leaf", b[node+5])
+	}
+	const entry = 32 + 8 // key (size, mask, 3 offsets) and child address
+	first := b[node+24 : node+24+entry]
+	copy(b[node+24+entry:], first)
+	f, err = openBytes(b)
+	if err != nil {
+		t.Fatal(err)
+	}
+	d, err = f.Root().Dataset("gzip")
+	if err != nil {
+		t.Fatal(err)
+	}
+	_, err = d.ReadFloat32()
+	wantFormatError(t, err, "chunk index", "chunk [0 0] is listed twice", `"/gzip"`)
+}

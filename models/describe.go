@@ -190,3 +190,16 @@ func checkLayerName(name string, layer Callable) error {
 	}
 	return nil
 }
+
+// OutputShapes returns each layer's per-example output shape, in the
+// order of Layers, or nil before the model is built.
+func (m *Sequential) OutputShapes() [][]int {
+	if !m.built {
+		return nil
+	}
+	out := make([][]int, len(m.outShapes))
+	for i, s := range m.outShapes {
+		out[i] = slices.Clone(s)
+	}
+	return out
+}

@@ -25,8 +25,9 @@
 // checked against it) and are given to the model as float32; outputs are
 // FP32. BOOL and BYTES tensors are refused.
 //
-// Models come from files through Load (package saving's .safetensors
-// files; RegisterFormat adds others). A model's path is a file, served as
+// Models come from files through Load: package saving's .safetensors
+// files, Keras's .keras and .h5 files (package kerasfile) and ONNX models
+// (package onnx); RegisterFormat adds others. A model's path is a file, served as
 // version 1, or a directory in TF Serving's layout, NAME/1, NAME/2, …,
 // each version a subdirectory with one model file: requests without a
 // version get the latest, and every loaded version is addressable.

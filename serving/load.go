@@ -11,7 +11,9 @@ import (
 	"sync"
 
 	"github.com/neuron-go/neuron/models"
+	"github.com/neuron-go/neuron/onnx"
 	"github.com/neuron-go/neuron/saving"
+	"github.com/neuron-go/neuron/saving/kerasfile"
 )
 
 // LoadFunc loads the model file at path and returns a Predictor for it.
@@ -19,7 +21,13 @@ type LoadFunc func(path string) (*models.Predictor, error)
 
 var (
 	formatsMu sync.RWMutex
-	formats   = map[string]LoadFunc{".safetensors": loadSafetensors}
+	formats   = map[string]LoadFunc{
+		".safetensors": loadSafetensors,
+		".keras":       loadKeras,
+		".h5":          loadKeras,
+		".hdf5":        loadKeras,
+		".onnx":        loadONNX,
+	}
 )
 
 // RegisterFormat makes Load and the Server read model files whose names
@@ -51,7 +59,8 @@ func extensions() string {
 }
 
 // Load loads a model file with the loader of its extension (see
-// RegisterFormat; .safetensors, the saving package's files, is built in)
+// RegisterFormat; built in: .safetensors, package saving's files; .keras
+// and .h5, Keras's, through package kerasfile; .onnx through package onnx)
 // and returns a Predictor for it. It is the one function through which
 // the Server loads models.
 func Load(path string) (*models.Predictor, error) {
@@ -67,12 +76,12 @@ func Load(path string) (*models.Predictor, error) {
 func loadSafetensors(path string) (*models.Predictor, error) {
 	m, err := saving.Load(path)
 	if err == nil {
-		return m.NewPredictor(models.PredictorConfig{BatchSize: -1})
+		return predictorOf(m, path)
 	}
 	if errors.Is(err, saving.ErrInvalidFile) {
 		fm, ferr := saving.LoadModel(path)
 		if ferr == nil {
-			return fm.NewPredictor(models.PredictorConfig{BatchSize: -1})
+			return predictorOf(fm, path)
 		}
 		// A functional model's file that is damaged says so in its own
 		// error; otherwise the Sequential loader's error stands.
@@ -81,6 +90,36 @@ func loadSafetensors(path string) (*models.Predictor, error) {
 		}
 	}
 	return nil, err
+}
+
+// loadKeras reads a Keras 3 .keras archive or a legacy .h5 file.
+func loadKeras(path string) (*models.Predictor, error) {
+	m, err := kerasfile.Load(path)
+	if err != nil {
+		return nil, err
+	}
+	return predictorOf(m, path)
+}
+
+// loadONNX reads an ONNX model.
+func loadONNX(path string) (*models.Predictor, error) {
+	m, err := onnx.Import(path)
+	if err != nil {
+		return nil, err
+	}
+	return m.NewPredictor(models.PredictorConfig{BatchSize: -1})
+}
+
+// predictorOf makes the Predictor of a loaded model, running every call
+// as one batch (the server's batches are already bounded).
+func predictorOf(m any, path string) (*models.Predictor, error) {
+	switch m := m.(type) {
+	case *models.Sequential:
+		return m.NewPredictor(models.PredictorConfig{BatchSize: -1})
+	case *models.Model:
+		return m.NewPredictor(models.PredictorConfig{BatchSize: -1})
+	}
+	return nil, fmt.Errorf("serving: %s: a %T has no Predictor", path, m)
 }
 
 // versionDir is one version found on disk.

@@ -75,6 +75,7 @@ Examples:
 	neuron convert mnist.h5 mnist.keras          # Keras 2's legacy file to Keras 3's
 	neuron convert out/mnist/model.safetensors mnist.keras
 	neuron convert mnist.keras mnist.safetensors
+	neuron convert out/mnist/model.safetensors mnist.onnx   # for ONNX Runtime
 `
 
 func convertFlags() *flag.FlagSet {

@@ -139,7 +139,7 @@ func commands() []command {
 		{"evaluate", "print the test loss and accuracy of a saved model", func() *flag.FlagSet { fs, _ := evaluateFlags(); return fs }, runEvaluate},
 		{"predict", "print a saved model's prediction for an image and its true label", func() *flag.FlagSet { fs, _ := predictFlags(); return fs }, runPredict},
 		{"summary", "print the summary of a model file of any format", summaryFlags, runSummary},
-		{"convert", "convert a model file between .safetensors, .keras and .h5", convertFlags, runConvert},
+		{"convert", "convert a model file between .safetensors, .keras, .h5 and .onnx", convertFlags, runConvert},
 		{"show", "print a label and draw an image of MNIST or Fashion-MNIST", func() *flag.FlagSet { fs, _ := showFlags(); return fs }, runShow},
 		{"plot", "redraw the training curves of a saved history", func() *flag.FlagSet { fs, _ := plotFlags(); return fs }, runPlot},
 		{"demo", "build the draw-a-digit page that runs the MNIST model in the browser", func() *flag.FlagSet { fs, _ := demoFlags(); return fs }, runDemo},

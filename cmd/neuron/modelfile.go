@@ -8,6 +8,7 @@ import (
 	"strings"
 
 	"github.com/neuron-go/neuron/models"
+	"github.com/neuron-go/neuron/onnx"
 	"github.com/neuron-go/neuron/saving"
 	"github.com/neuron-go/neuron/saving/kerasfile"
 )
@@ -18,6 +19,7 @@ var modelFormats = map[string]modelFormat{
 	".safetensors": {neuronFormat, loadNeuronFile, saveNeuronFile},
 	".keras":       {"Keras 3 (.keras)", kerasfile.Load, kerasfile.Save},
 	".h5":          {"Keras legacy HDF5 (.h5)", kerasfile.Load, kerasfile.Save},
+	".onnx":        {"ONNX (.onnx)", loadONNXFile, saveONNXFile},
 }
 
 const neuronFormat = "neuron (safetensors + JSON)"
@@ -54,7 +56,7 @@ func openModel(path string) (saving.Model, error) {
 		return nil, fmt.Errorf("model %s: %v", path, pe.Err)
 	case errors.Is(err, saving.ErrChecksum):
 		return nil, fmt.Errorf("model %s is damaged: %s", path, loadReason(err, path))
-	case errors.Is(err, saving.ErrInvalidFile), errors.Is(err, kerasfile.ErrInvalid):
+	case errors.Is(err, saving.ErrInvalidFile), errors.Is(err, kerasfile.ErrInvalid), errors.Is(err, onnx.ErrMalformed):
 		kind := "" // neuron's own files are plain "model files"
 		if f.name != neuronFormat {
 			kind = f.name + " "

@@ -22,7 +22,8 @@ Serves saved models over HTTP with TensorFlow Serving's REST API
 Triton v2 inference protocol (/v2/models/NAME/infer, /v2/health/ready),
 with Prometheus metrics on /metrics.
 
-A MODEL is a model file (version 1) or a directory in TF Serving's layout,
+A MODEL is a model file (.safetensors as neuron saves them, Keras's .keras
+or .h5, or .onnx), served as version 1, or a directory in TF Serving's layout,
 one subdirectory per version (NAME/1, NAME/2, ...) holding one model file:
 the latest version answers requests without a version. NAME defaults to
 the file's or directory's base name without its extension. The model paths

@@ -165,7 +165,9 @@ def latest():
     c.create_dataset("fixed", data=x, chunks=(3, 4))                          # fixed array
     c.create_dataset("fixed_gzip_shuffle", data=x, chunks=(3, 4), compression="gzip", shuffle=True)
     big = rng.standard_normal((300, 2)).astype(np.float32)
-    c.create_dataset("fixed_paged", data=big, chunks=(1, 2))                  # fixed array with pages
+    c.create_dataset("fixed_300", data=big, chunks=(1, 2))
+    # More than 1024 chunks: the fixed array is split into pages.
+    c.create_dataset("fixed_paged", data=np.arange(1100, dtype=np.float32), chunks=(1,))
     c.create_dataset("ext", data=x, chunks=(3, 4), maxshape=(None, 7))        # extensible array
     c.create_dataset("ext_many", data=big, chunks=(1, 2), maxshape=(None, 2))
     c.create_dataset("bt2", data=x, chunks=(3, 4), maxshape=(None, None))     # v2 B-tree
