@@ -51,6 +51,26 @@ func BenchmarkRead100MB(b *testing.B) {
 			readH5()
 		}
 	})
+	readH5Alloc := func() {
+		f, err := OpenFile(path)
+		if err != nil {
+			b.Fatal(err)
+		}
+		d, err := f.Root().Dataset("layers/dense/vars/0")
+		if err != nil {
+			b.Fatal(err)
+		}
+		if _, err := d.ReadFloat32(); err != nil {
+			b.Fatal(err)
+		}
+		f.Close()
+	}
+	b.Run("hdf5-ReadFloat32", func(b *testing.B) {
+		b.SetBytes(4 * n)
+		for b.Loop() {
+			readH5Alloc()
+		}
+	})
 	b.Run("os.ReadFile", func(b *testing.B) {
 		b.SetBytes(4 * n)
 		for b.Loop() {
@@ -58,16 +78,20 @@ func BenchmarkRead100MB(b *testing.B) {
 		}
 	})
 	b.Run("ratio", func(b *testing.B) {
-		var th, tr time.Duration
+		var th, ta, tr time.Duration
 		for b.Loop() {
 			t0 := time.Now()
 			readH5()
 			t1 := time.Now()
+			readH5Alloc()
+			t2 := time.Now()
 			readFile()
 			th += t1.Sub(t0)
-			tr += time.Since(t1)
+			ta += t2.Sub(t1)
+			tr += time.Since(t2)
 		}
-		b.ReportMetric(float64(th)/float64(tr), "hdf5/ReadFile")
+		b.ReportMetric(float64(th)/float64(tr), "Into/ReadFile")
+		b.ReportMetric(float64(ta)/float64(tr), "ReadFloat32/ReadFile")
 	})
 	if dst[n-1] != float32(n-1) {
 		b.Fatalf("last element %v, wrote %v", dst[n-1], float32(n-1))

@@ -27,6 +27,7 @@ type Group struct {
 
 	once  sync.Once
 	links []link
+	index map[string]int // name -> position in links
 	err   error
 }
 
@@ -85,7 +86,13 @@ func (g *Group) Names() ([]string, error) {
 }
 
 func (g *Group) members() ([]link, error) {
-	g.once.Do(func() { g.links, g.err = g.readLinks() })
+	g.once.Do(func() {
+		g.links, g.err = g.readLinks()
+		g.index = make(map[string]int, len(g.links))
+		for i, l := range g.links {
+			g.index[l.name] = i
+		}
+	})
 	return g.links, g.err
 }
 
@@ -102,17 +109,9 @@ func (g *Group) member(name string, depth int) (Object, error) {
 	if err != nil {
 		return nil, err
 	}
-	i := sort.Search(len(ls), func(i int) bool { return ls[i].name >= name })
 	var l *link
-	if i < len(ls) && ls[i].name == name && sortedByName(ls) {
+	if i, ok := g.index[name]; ok {
 		l = &ls[i]
-	} else {
-		for j := range ls {
-			if ls[j].name == name {
-				l = &ls[j]
-				break
-			}
-		}
 	}
 	if l == nil {
 		return nil, fmt.Errorf("hdf5: group %q has no member %q: %w", g.path, name, ErrNotFound)
@@ -130,10 +129,6 @@ func (g *Group) member(name string, depth int) (Object, error) {
 		return base.lookup(target, depth+1)
 	}
 	return g.f.openObject(p, l.addr)
-}
-
-func sortedByName(ls []link) bool {
-	return sort.SliceIsSorted(ls, func(i, j int) bool { return ls[i].name < ls[j].name })
 }
 
 // openObject opens the group or dataset whose header is at addr.

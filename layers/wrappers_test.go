@@ -172,7 +172,7 @@ func TestWrapperConfigs(t *testing.T) {
 		{&layers.Bidirectional{}, []int{3, 2}, "layers: Bidirectional: Layer is nil"},
 		{&layers.Bidirectional{Layer: (*layers.LSTM)(nil)}, []int{3, 2}, "layers: Bidirectional: Layer is nil"},
 		{&layers.Bidirectional{Layer: &layers.Dense{Units: 2}}, []int{3, 2}, "Layer must be a recurrent layer (a config with go_backwards and return_sequences), got Dense"},
-		{&layers.Bidirectional{Layer: &layers.LSTM{Units: 2}, MergeMode: "max"}, []int{3, 2}, `MergeMode must be "concat", "sum", "mul" or "ave", got "max"`},
+		{&layers.Bidirectional{Layer: &layers.LSTM{Units: 2}, MergeMode: "max"}, []int{3, 2}, `MergeMode must be "concat", "sum", "mul", "ave" or "none", got "max"`},
 		{&layers.Bidirectional{Layer: &layers.LSTM{Units: 2}, BackwardLayer: &layers.LSTM{Units: 2}}, []int{3, 2}, "must have different go_backwards, both are false"},
 		{&layers.Bidirectional{Layer: &layers.LSTM{Units: 2}, BackwardLayer: &layers.LSTM{Units: 2, GoBackwards: true, ReturnSequences: true}}, []int{3, 2}, "the same return_sequences, got false and true"},
 		{&layers.Bidirectional{Layer: &layers.LSTM{Units: 2}, BackwardLayer: &layers.LSTM{Units: 3, GoBackwards: true}}, []int{3, 2}, "the forward layer gives [2] per example, the backward one [3]"},
@@ -185,7 +185,7 @@ func TestWrapperConfigs(t *testing.T) {
 		}
 	}
 	for _, c := range []struct{ in, want string }{
-		{`{"class_name":"Bidirectional","config":{"name":"b","merge_mode":null,"layer":{"class_name":"LSTM","config":{"name":"l","units":2}}}}`, "merge_mode: null (two outputs) is not supported yet"},
+		{`{"class_name":"Bidirectional","config":{"name":"b","merge_mode":"none","layer":{"class_name":"LSTM","config":{"name":"l","units":2}}}}`, `merge_mode: "none" is written null`},
 		{`{"class_name":"Bidirectional","config":{"name":"b","merge_mode":"concat"}}`, "layer is missing"},
 		{`{"class_name":"Bidirectional","config":{"name":"b","merge_mode":"concat","layer":{"class_name":"Nope","config":{"name":"l"}}}}`, `unknown layer class "Nope"`},
 		{`{"class_name":"TimeDistributed","config":{"name":"t","layer":null}}`, "layer is missing"},

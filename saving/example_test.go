@@ -189,3 +189,28 @@ func ExampleModelCheckpoint() {
 	// Output:
 	// 3 checkpoints
 }
+
+// Rebuild a model from the architecture and compile settings Save
+// writes: fresh weights, the same layers, compiled with the same
+// optimizer. Readers of other formats (saving/kerasfile) build so.
+func ExampleFromConfig() {
+	mc, err := saving.ModelConfig(xorModel())
+	if err != nil {
+		log.Fatal(err)
+	}
+	cc, err := saving.CompileConfig(xorModel())
+	if err != nil {
+		log.Fatal(err)
+	}
+	m, err := saving.FromConfig(mc, cc)
+	if err != nil {
+		log.Fatal(err)
+	}
+	ws, err := saving.PlanConfig(mc)
+	if err != nil {
+		log.Fatal(err)
+	}
+	fmt.Printf("%T, %s, %d weights planned\n", m, m.Optimizer().Name(), len(ws))
+	// Output:
+	// *models.Sequential, adam, 4 weights planned
+}

@@ -4,6 +4,7 @@ import (
 	"encoding/json"
 	"math"
 	"os"
+	"strings"
 	"testing"
 
 	"github.com/neuron-go/neuron/models"
@@ -83,6 +84,15 @@ func TestKerasWrittenH5(t *testing.T) {
 		t.Fatal(err)
 	}
 	checkClose(t, "kotlindl_mnist", predictAll(t, m, tensor.FromSlice(e.Input, e.InputShape...)), e.Output, 1e-5)
+	// The model keeps the file's initializers (it is built without
+	// drawing weights, then given them back).
+	mc, err := saving.ModelConfig(m)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if n := strings.Count(string(mc), `"kernel_initializer":{"class_name":"GlorotUniform"`); n != 2 {
+		t.Errorf("%d kernels with GlorotUniform, want 2: %s", n, mc)
+	}
 	if m.Optimizer() == nil || m.Optimizer().Name() != "adam" {
 		t.Fatalf("optimizer %v, want adam from training_config", m.Optimizer())
 	}

@@ -94,9 +94,9 @@ func load3(t *translated, root h5Group, budget int64) (saving.Model, error) {
 	if err := checkBudget(t, budget); err != nil {
 		return nil, err
 	}
-	m, err := saving.FromConfig(t.modelConfig, t.compileConfig)
+	m, err := build(t)
 	if err != nil {
-		return nil, fmt.Errorf("%w: %v", ErrUnsupported, err)
+		return nil, err
 	}
 	st, err := newStateSetter(m)
 	if err != nil {
@@ -145,9 +145,9 @@ func loadLegacy(root h5Group, budget int64) (saving.Model, error) {
 	if err := checkBudget(t, budget); err != nil {
 		return nil, err
 	}
-	m, err := saving.FromConfig(t.modelConfig, t.compileConfig)
+	m, err := build(t)
 	if err != nil {
-		return nil, fmt.Errorf("%w: %v", ErrUnsupported, err)
+		return nil, err
 	}
 	mw, ok, err := root.group("model_weights")
 	if err != nil || !ok {
@@ -166,6 +166,26 @@ func loadLegacy(root h5Group, budget int64) (saving.Model, error) {
 		}
 	}
 	return m, st.apply(m)
+}
+
+// build builds a translated model, without drawing initial weights when
+// it can (fastinit.go).
+func build(t *translated) (saving.Model, error) {
+	if zc := zeroInitConfig(t); zc != nil {
+		m, err := saving.FromConfig(zc, t.compileConfig)
+		if err != nil {
+			return nil, fmt.Errorf("%w: %v", ErrUnsupported, err)
+		}
+		if err := restoreInitializers(m, t); err != nil {
+			return nil, err
+		}
+		return m, nil
+	}
+	m, err := saving.FromConfig(t.modelConfig, t.compileConfig)
+	if err != nil {
+		return nil, fmt.Errorf("%w: %v", ErrUnsupported, err)
+	}
+	return m, nil
 }
 
 // maxFreshBytes bounds the weights of a model built from a config alone.

@@ -1,9 +1,12 @@
 package kerasfile
 
 import (
+	"fmt"
 	"io"
+	"math"
 	"math/rand/v2"
 	"slices"
+	"strings"
 	"testing"
 
 	"github.com/neuron-go/neuron/activations"
@@ -227,5 +230,24 @@ func TestRoundTripFunctional(t *testing.T) {
 	}
 	if a, b := predict(t, m, x), predict(t, m3, x); !slices.Equal(a, b) {
 		t.Errorf("legacy: predictions differ: %v vs %v", a, b)
+	}
+}
+
+// TestCheckFinite checks the NaN and infinity scan at both ends of a
+// weight and in its middle, and that finite extremes pass.
+func TestCheckFinite(t *testing.T) {
+	for i, bad := range []float32{float32(math.NaN()), float32(math.Inf(1)), float32(math.Inf(-1))} {
+		for _, at := range []int{0, 2, 4} {
+			d := []float32{1, -math.MaxFloat32, math.SmallestNonzeroFloat32, 0, math.MaxFloat32}
+			d[at] = bad
+			w := &layers.Weight{Name: "dense/kernel", Value: tensor.FromSlice(d, 5)}
+			if err := checkFinite([]*layers.Weight{w}); err == nil || !strings.Contains(err.Error(), fmt.Sprintf("index %d", at)) {
+				t.Errorf("case %d at %d: err = %v", i, at, err)
+			}
+		}
+	}
+	w := &layers.Weight{Name: "dense/kernel", Value: tensor.FromSlice([]float32{1, -math.MaxFloat32, math.SmallestNonzeroFloat32, 0, math.MaxFloat32}, 5)}
+	if err := checkFinite([]*layers.Weight{w}); err != nil {
+		t.Errorf("finite values: %v", err)
 	}
 }

@@ -22,9 +22,20 @@ type modelsWeight = layers.Weight
 // does: no trained model holds them.
 func checkFinite(ws []*layers.Weight) error {
 	for _, w := range ws {
-		for _, v := range w.Value.Data() {
+		d := w.Value.Data()
+		// A value whose exponent bits are all set (an infinity or a NaN)
+		// carries into bit 31 when 1 is added to its exponent. OR-ing
+		// the sums keeps the pass branch-free and memory-bound.
+		var acc uint32
+		for _, v := range d {
+			acc |= math.Float32bits(v)&0x7f800000 + 0x00800000
+		}
+		if acc&0x80000000 == 0 {
+			continue
+		}
+		for i, v := range d {
 			if math.IsNaN(float64(v)) || math.IsInf(float64(v), 0) {
-				return invalidf("weight %s holds %v", w.Name, v)
+				return invalidf("weight %s holds %v at index %d", w.Name, v, i)
 			}
 		}
 	}
