@@ -469,10 +469,23 @@ func TestPrograms(t *testing.T) {
 		}
 	})
 
+	// saved is the model file 14_saving writes, which 15_serving serves.
+	var saved string
+	savedDir := t.TempDir() // outlives the subtests
+	save := func(t *testing.T) string {
+		t.Helper()
+		dir, err := os.MkdirTemp(savedDir, "14_saving-")
+		if err != nil {
+			t.Fatal(err)
+		}
+		out := run(t, bin, "14_saving", "-epochs", "2", "-limit", "500", "-dir", dir)
+		saved = filepath.Join(dir, "mnist.safetensors")
+		return out
+	}
 	t.Run("14_saving", func(t *testing.T) {
 		needData(t, mnist.LoadDataWith)
-		dir := t.TempDir()
-		out := run(t, bin, "14_saving", "-epochs", "2", "-limit", "500", "-dir", dir)
+		out := save(t)
+		dir := filepath.Dir(saved)
 		for _, want := range []string{
 			"Epoch 1: val_loss improved from inf to ",
 			"the loaded model predicts the same, bit for bit: true",
@@ -487,6 +500,28 @@ func TestPrograms(t *testing.T) {
 		for _, f := range []string{"best.safetensors", "mnist.safetensors"} {
 			if _, err := os.Stat(filepath.Join(dir, f)); err != nil {
 				t.Error(err)
+			}
+		}
+	})
+
+	t.Run("15_serving", func(t *testing.T) {
+		needData(t, mnist.LoadDataWith)
+		if saved == "" {
+			save(t)
+		}
+		out := run(t, bin, "15_serving", "-model", saved, "-addr", "127.0.0.1:0")
+		p := floats(t, out, "predictions[0]:")
+		sum := 0.0
+		for _, v := range p {
+			sum += v
+		}
+		if len(p) != 10 || math.Abs(sum-1) > 0.01 {
+			t.Errorf("predictions[0]: want 10 probabilities summing to 1, got %v", p)
+		}
+		// y_test[0] of MNIST is a 7.
+		for _, want := range []string{"true 7", "the server's answer is the model's own Predict, bit for bit: true"} {
+			if !strings.Contains(out, want) {
+				t.Errorf("output lacks %q:\n%s", want, out)
 			}
 		}
 	})
