@@ -33,8 +33,9 @@ var ErrModelChanged = errors.New("the model was trained since the Predictor was 
 // loading weights into it, a training Call) while a Predictor of it is in
 // use. Training the model again is allowed once no Predictor call is
 // running; the old Predictor then returns ErrModelChanged, and a new one
-// sees the new weights. The model's own Evaluate and Predict may be called
-// between Predictor calls, not during them.
+// sees the new weights. The model's own Evaluate and Predict, and
+// NewPredictor (which refreshes the shared inference caches), may be
+// called between Predictor calls, not during them.
 type Predictor struct {
 	e         *engine
 	gen       uint64 // e.gen when the Predictor was made
@@ -138,11 +139,7 @@ func newPredictor(e *engine, cfg PredictorConfig, inNames, outNames []string) (p
 	// while nothing else runs; later calls only read them.
 	defer tensor.RecoverShapeError(&err)
 	w := p.get()
-	ins := make([][]float32, len(p.inSize))
-	for i, n := range p.inSize {
-		ins[i] = make([]float32, n)
-	}
-	if _, err := w.run(p, 1, ins); err != nil {
+	if err := w.trial(p); err != nil {
 		return nil, fmt.Errorf("models: NewPredictor: a trial batch of zeros fails: %w", err)
 	}
 	p.put(w)
@@ -271,7 +268,7 @@ func (p *Predictor) PredictInto(ctx context.Context, batch int, inputs, outputs 
 			w.xs[i] = w.input(i, hi-lo, p)
 			copy(w.xs[i].Data(), in[lo*p.inSize[i]:hi*p.inSize[i]])
 		}
-		preds, err := w.forward(p)
+		preds, err := w.forward()
 		if err != nil {
 			w.arena.Reset()
 			return err
@@ -361,20 +358,20 @@ func (w *predictWorker) input(i, n int, p *Predictor) *tensor.Tensor {
 }
 
 // forward runs the worker's network on w.xs, checking w.ctx between layers.
-func (w *predictWorker) forward(p *Predictor) ([]*tensor.Tensor, error) {
+func (w *predictWorker) forward() ([]*tensor.Tensor, error) {
 	return w.net.forwardCtx(w.ctx, w.xs)
 }
 
-// run is PredictInto on a worker, for the trial batch of NewPredictor.
-func (w *predictWorker) run(p *Predictor, batch int, inputs [][]float32) ([]*tensor.Tensor, error) {
-	for i, in := range inputs {
-		w.xs[i] = w.input(i, batch, p)
-		copy(w.xs[i].Data(), in)
+// trial runs one batch of zeros, for NewPredictor.
+func (w *predictWorker) trial(p *Predictor) error {
+	for i := range w.xs {
+		w.xs[i] = w.input(i, 1, p)
+		clear(w.xs[i].Data())
 	}
 	w.ctx = context.Background()
-	outs, err := w.forward(p)
+	_, err := w.forward()
 	w.arena.Reset()
-	return outs, err
+	return err
 }
 
 // inferenceCopy returns a network that runs the same layers with its own
@@ -428,8 +425,8 @@ func (n *network) forwardCtx(ctx context.Context, xs []*tensor.Tensor) ([]*tenso
 		return nil, err
 	}
 	n.ctx = ctx
+	defer func() { n.ctx = nil }() // also after a panic: the copy is reused
 	outs := n.forward(xs, false)
-	n.ctx = nil
 	if err := ctx.Err(); err != nil {
 		return nil, err
 	}

@@ -122,7 +122,14 @@ func TestSlowClient(t *testing.T) {
 // error body, logged, and that the server keeps serving.
 func TestPanicInHandler(t *testing.T) {
 	s, ts, logs := testServer(t, serving.Config{})
-	s.Handle("/boom", http.HandlerFunc(func(http.ResponseWriter, *http.Request) { panic("kaboom") }))
+	if err := s.Handle("/boom", http.HandlerFunc(func(http.ResponseWriter, *http.Request) { panic("kaboom") })); err != nil {
+		t.Fatal(err)
+	}
+	for _, p := range []string{"/v1/models/x", "GET /v2/health/ready", "/metrics", "/", "/boom"} {
+		if err := s.Handle(p, http.NotFoundHandler()); err == nil {
+			t.Errorf("Handle(%q) replaced a route", p)
+		}
+	}
 	code, body := do(t, "GET", ts.URL+"/boom", "")
 	if code != 500 || body != `{"error":"internal error"}`+"\n" {
 		t.Errorf("panic: %d %s", code, body)

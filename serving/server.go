@@ -75,7 +75,6 @@ type Server struct {
 	names   []string // sorted
 	mux     *http.ServeMux
 	metrics *metrics
-	extra   map[string]bool // patterns added by Handle
 
 	mu       sync.Mutex
 	srv      *http.Server
@@ -163,7 +162,7 @@ func New(cfg Config) (*Server, error) {
 	} else if cfg.Registerer == nil || cfg.Gatherer == nil {
 		return nil, errors.New("serving: set both Config.Registerer and Config.Gatherer, or neither")
 	}
-	s := &Server{cfg: cfg, log: cfg.Logger, models: map[string]*model{}, mux: http.NewServeMux(), extra: map[string]bool{}}
+	s := &Server{cfg: cfg, log: cfg.Logger, models: map[string]*model{}, mux: http.NewServeMux()}
 	var err error
 	if s.metrics, err = newMetrics(cfg.Registerer); err != nil {
 		return nil, err
@@ -354,11 +353,26 @@ func (s *Server) poll(stop <-chan struct{}) {
 }
 
 // Handle adds a handler to the server's routes, as http.ServeMux.Handle
-// does (a demo page, a health check of a program's own). The protocols'
-// routes and /metrics cannot be replaced.
-func (s *Server) Handle(pattern string, h http.Handler) {
-	s.extra[pattern] = true
+// does (a demo page, a health check of a program's own). A pattern under
+// the protocols' routes (/v1/, /v2) or /metrics, or one that conflicts
+// with a pattern added before, is an error.
+func (s *Server) Handle(pattern string, h http.Handler) (err error) {
+	path := pattern
+	if i := strings.IndexByte(path, '/'); i >= 0 {
+		path = path[i:]
+	}
+	for _, p := range []string{"/v1/", "/v2", "/metrics"} {
+		if strings.HasPrefix(path, p) || path == "/" || path == "/v1" {
+			return fmt.Errorf("serving: Handle %q: the path is the server's own", pattern)
+		}
+	}
+	defer func() {
+		if r := recover(); r != nil { // ServeMux's conflicting patterns
+			err = fmt.Errorf("serving: Handle %q: %v", pattern, r)
+		}
+	}()
 	s.mux.Handle(pattern, h)
+	return nil
 }
 
 // ServeHTTP implements http.Handler.

@@ -122,8 +122,7 @@ func init() {
 			if err != nil {
 				return fmt.Errorf("-demo: %w", err)
 			}
-			srv.Handle("/demo/", http.StripPrefix("/demo", site.Handler()))
-			return nil
+			return srv.Handle("/demo/", http.StripPrefix("/demo", site.Handler()))
 		}
 	})
 }
