@@ -20,9 +20,9 @@ import (
 // An attribute with an empty (null) dataspace, h5py's Empty, has Value nil.
 type Attribute struct {
 	Name  string
-	Shape []int
-	DType DType
-	Value any
+	Shape []int // nil for a scalar
+	DType DType // as stored
+	Value any   // decoded as in the table above
 }
 
 func (o *object) attributes() ([]Attribute, error) {
