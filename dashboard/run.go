@@ -47,6 +47,7 @@ type Run struct {
 	epoch      int // the current epoch, from 0
 	epochs     []epochRecord
 	batchKeys  []string
+	keysJSON   []byte // batchKeys as JSON, nil when it changed
 	batches    []batchRecord
 	result     *resultJSON
 	errText    string
@@ -85,12 +86,14 @@ type Results struct {
 type num float64
 
 // MarshalJSON implements json.Marshaler.
-func (n num) MarshalJSON() ([]byte, error) {
+func (n num) MarshalJSON() ([]byte, error) { return n.appendJSON(nil), nil }
+
+func (n num) appendJSON(b []byte) []byte {
 	f := float64(n)
 	if math.IsNaN(f) || math.IsInf(f, 0) {
-		return []byte("null"), nil
+		return append(b, "null"...)
 	}
-	return strconv.AppendFloat(nil, f, 'g', -1, 64), nil
+	return strconv.AppendFloat(b, f, 'g', -1, 64)
 }
 
 // epochRecord is one epoch's logs.
@@ -111,17 +114,21 @@ type batchRecord struct {
 
 // MarshalJSON writes [epoch, step, lr, value...].
 func (b batchRecord) MarshalJSON() ([]byte, error) {
-	out := make([]byte, 0, 16+12*len(b.values))
+	return b.appendJSON(make([]byte, 0, 16+12*len(b.values))), nil
+}
+
+func (b batchRecord) appendJSON(out []byte) []byte {
 	out = append(out, '[')
 	out = strconv.AppendInt(out, int64(b.epoch), 10)
 	out = append(out, ',')
 	out = strconv.AppendInt(out, int64(b.step), 10)
-	for _, v := range append([]float64{b.lr}, b.values...) {
+	out = append(out, ',')
+	out = num(b.lr).appendJSON(out)
+	for _, v := range b.values {
 		out = append(out, ',')
-		nb, _ := num(v).MarshalJSON()
-		out = append(out, nb...)
+		out = num(v).appendJSON(out)
 	}
-	return append(out, ']'), nil
+	return append(out, ']')
 }
 
 // resultJSON is a finished classification run's confusion matrix and
@@ -222,14 +229,11 @@ func (r *Run) OnEpochBegin(epoch int) error {
 // OnBatchBegin implements callbacks.BatchBeginner.
 func (r *Run) OnBatchBegin(int) error { return nil }
 
-// batchEvent is the update of one step.
+// batchEvent is the update of one step; OnBatchEnd encodes it as
+// {"run", "index", "keys", "batch", "steps", "eta"}.
 type batchEvent struct {
-	Run   int         `json:"run"`
-	Index int         `json:"index"`
-	Keys  []string    `json:"keys"`
-	Batch batchRecord `json:"batch"`
-	Steps int         `json:"steps"`
-	ETA   *num        `json:"eta,omitempty"`
+	Run, Index, Steps int
+	ETA               *num
 }
 
 // OnBatchEnd implements callbacks.Callback.
@@ -244,6 +248,7 @@ func (r *Run) OnBatchEnd(step int, logs callbacks.Logs) error {
 			// A new key: the earlier steps have no value for it.
 			r.batchKeys = append(r.batchKeys, k)
 			sort.Strings(r.batchKeys)
+			r.keysJSON = nil
 			for i := range r.batches {
 				r.batches[i].values = r.valuesFor(r.batches[i].values, nil)
 			}
@@ -251,20 +256,40 @@ func (r *Run) OnBatchEnd(step int, logs callbacks.Logs) error {
 	}
 	b := batchRecord{epoch: r.epoch, step: step, lr: lr, values: r.valuesFor(nil, logs)}
 	r.batches = append(r.batches, b)
-	ev := batchEvent{Run: r.id, Index: len(r.batches) - 1, Keys: r.batchKeys, Batch: b, Steps: r.params["steps"]}
+	ev := batchEvent{Run: r.id, Index: len(r.batches) - 1, Steps: r.params["steps"]}
 	if ev.Steps > step+1 {
 		// As Keras's progress bar: the mean time per step so far times
 		// the steps left.
 		eta := num(time.Since(r.epochStart).Seconds() / float64(step+1) * float64(ev.Steps-step-1))
 		ev.ETA = &eta
 	}
-	if r.srv.hasClients() {
-		ev.Keys = slices.Clone(r.batchKeys)
+	if !r.srv.hasClients() {
 		r.mu.Unlock()
-		r.srv.broadcast("batch", ev)
 		return nil
 	}
+	if r.keysJSON == nil {
+		r.keysJSON = marshal(r.batchKeys)
+	}
+	// Encoded by hand: this runs at every step, and json.Marshal's
+	// reflection would cost more than the rest of the callback.
+	data := make([]byte, 0, 64+len(r.keysJSON)+12*len(b.values))
+	data = append(data, `{"run":`...)
+	data = strconv.AppendInt(data, int64(ev.Run), 10)
+	data = append(data, `,"index":`...)
+	data = strconv.AppendInt(data, int64(ev.Index), 10)
+	data = append(data, `,"keys":`...)
+	data = append(data, r.keysJSON...)
+	data = append(data, `,"batch":`...)
+	data = b.appendJSON(data)
+	data = append(data, `,"steps":`...)
+	data = strconv.AppendInt(data, int64(ev.Steps), 10)
+	if ev.ETA != nil {
+		data = append(data, `,"eta":`...)
+		data = ev.ETA.appendJSON(data)
+	}
+	data = append(data, '}')
 	r.mu.Unlock()
+	r.srv.broadcastRaw("batch", data)
 	return nil
 }
 

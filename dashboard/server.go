@@ -33,7 +33,7 @@ type Config struct {
 	// machine is reached when Addr is not a loopback address).
 	Hosts []string
 	// ClientBuffer is the number of updates queued for each browser
-	// (256 by default). A browser that falls that far behind misses
+	// (4096 by default). A browser that falls that far behind misses
 	// updates and is sent the whole state once it catches up.
 	ClientBuffer int
 }
@@ -73,7 +73,7 @@ func New(cfg Config) (*Server, error) {
 		return nil, fmt.Errorf("dashboard: ClientBuffer must be positive, got %d", cfg.ClientBuffer)
 	}
 	if cfg.ClientBuffer == 0 {
-		cfg.ClientBuffer = 256
+		cfg.ClientBuffer = 4096
 	}
 	s := &Server{cfg: cfg, hosts: map[string]bool{"localhost": true}, done: make(chan struct{}), clients: map[*client]struct{}{}}
 	for _, h := range cfg.Hosts {
@@ -190,7 +190,12 @@ func (s *Server) broadcast(event string, v any) {
 	if !s.hasClients() {
 		return
 	}
-	frame := sseFrame(event, marshal(v))
+	s.broadcastRaw(event, marshal(v))
+}
+
+// broadcastRaw is broadcast of data already encoded.
+func (s *Server) broadcastRaw(event string, data []byte) {
+	frame := sseFrame(event, data)
 	s.mu.Lock()
 	for c := range s.clients {
 		select {
@@ -331,26 +336,47 @@ func (s *Server) events(w http.ResponseWriter, r *http.Request) {
 	}
 	keepAlive := time.NewTicker(15 * time.Second)
 	defer keepAlive.Stop()
+	// Updates are sent at most every flushEvery, several in one write:
+	// a write per training step would wake the browser and this
+	// goroutine hundreds of times a second, taking CPU from Fit.
+	var pending []byte
+	var flush <-chan time.Time
+	last := time.Now()
 	for {
-		var ok bool
+		ok := true
 		select {
 		case <-r.Context().Done():
 			return
 		case <-s.done:
 			return
 		case <-keepAlive.C:
-			ok = write([]byte(": keep-alive\n\n"))
+			if len(pending) == 0 {
+				ok = write([]byte(": keep-alive\n\n"))
+			}
 		case b := <-c.ch:
 			if c.resync.Swap(false) {
+				pending, flush = pending[:0], nil
 				ok = snapshot()
-			} else {
-				ok = write(b)
+				last = time.Now()
+				break
 			}
+			pending = append(pending, b...)
+			if flush == nil {
+				flush = time.After(time.Until(last.Add(flushEvery)))
+			}
+		case <-flush:
+			flush = nil
+			ok = write(pending)
+			pending = pending[:0]
+			last = time.Now()
 		}
 		if !ok {
 			return
 		}
 	}
 }
+
+// flushEvery is the shortest time between two writes to a browser.
+const flushEvery = 100 * time.Millisecond
 
 func base64Std(b []byte) string { return base64.StdEncoding.EncodeToString(b) }

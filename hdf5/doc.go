@@ -24,7 +24,8 @@
 // fixed array, extensible array, v2 B-tree); the deflate, shuffle and
 // fletcher32 filters; integers of 1 to 8 bytes, IEEE floats of 2, 4 and 8
 // bytes, both byte orders; fixed- and variable-length strings; h5py's bool
-// enumeration; scalar, simple and null dataspaces.
+// enumeration; named (committed) datatypes shared by datasets and
+// attributes; scalar, simple and null dataspaces.
 //
 // Member and attribute order follows h5py's Group and AttributeManager:
 // creation order when the object tracks it (track_order=True), else names
@@ -38,7 +39,12 @@
 // size, every count against the structure holding it, chains of
 // continuation blocks and B-tree nodes against cycles, checksums of
 // version-2 structures are verified, and inflated chunks may not grow past
-// the chunk's declared size. Malformed files give errors wrapping
+// the chunk's declared size. The work a file can cause is bounded too: a
+// chunk index may list each chunk once, the nodes of one B-tree may not add
+// up to more than the file, and a chunked dataset may not declare more
+// than 64 MiB plus 2048 bytes per byte of file (a sparse dataset of mostly
+// unwritten chunks past that is refused: the price of never allocating
+// what a small file asks for). Malformed files give errors wrapping
 // ErrFormat (a *FormatError naming the object, structure and address);
 // valid features outside the subset give errors wrapping ErrUnsupported.
 //

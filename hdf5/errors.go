@@ -28,6 +28,7 @@ type FormatError struct {
 	Msg    string // what was wrong
 }
 
+// Error says where the structure is and what was wrong with it.
 func (e *FormatError) Error() string {
 	obj := ""
 	if e.Object != "" {
@@ -45,6 +46,7 @@ type UnsupportedError struct {
 	Feature string // what it is, e.g. "datatype class 6 (compound)"
 }
 
+// Error names the object and the feature.
 func (e *UnsupportedError) Error() string {
 	if e.Object != "" {
 		return fmt.Sprintf("hdf5: %q uses %s, which this package does not read", e.Object, e.Feature)

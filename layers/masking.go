@@ -76,16 +76,23 @@ func (l *Minimum) CallMultiMasked(xs, masks []*tensor.Tensor, training bool, out
 	mergeMasked(l, xs, masks, training, outs, outMasks)
 }
 
-// CallMultiMasked implements MaskedMulti: joining along another axis than
-// the steps keeps the steps every input keeps; joining along the steps
-// (axis 1) drops the masks, which Keras would join too (not supported
-// yet).
+// CallMultiMasked implements MaskedMulti, with Keras's
+// Concatenate.compute_mask: joining sequences along their steps (axis 1)
+// joins their masks (an unmasked input's steps all kept); along another
+// axis, a step is kept where any input keeps it (so an unmasked input
+// keeps them all).
 func (l *Concatenate) CallMultiMasked(xs, masks []*tensor.Tensor, training bool, outs, outMasks []*tensor.Tensor) {
 	l.CallMulti(xs, training, outs)
 	outMasks[0] = nil
-	if ax := l.axis(); ax != 1 && !(ax < 0 && len(xs) > 0 && xs[0].Rank()+ax == 1) {
-		mergeMasks(masks, outMasks)
+	ax := l.axis()
+	if ax < 0 && len(xs) > 0 {
+		ax += xs[0].Rank()
 	}
+	if ax == 1 && xs[0].Rank() >= 3 {
+		outMasks[0] = tensor.MaskConcatSteps(masks, xs)
+		return
+	}
+	outMasks[0] = tensor.MaskOr(masks...)
 }
 
 // MaskPropagator is implemented by custom layers that, like Dense or

@@ -37,8 +37,8 @@ func branched(t *testing.T) *models.Model {
 }
 
 var (
-	nodeLine = regexp.MustCompile(`(?m)^\t(n\d+) \[label=<(.*)>, fontname=Helvetica, border=0, margin=0\];$`)
-	edgeLine = regexp.MustCompile(`(?m)^\t(n\d+) -> (n\d+) \[penwidth=2\];$`)
+	nodeLine = regexp.MustCompile(`(?m)^\t+(n[\d_]+) \[label=<(.*)>, fontname=Helvetica, border=0, margin=0\];$`)
+	edgeLine = regexp.MustCompile(`(?m)^\t(n[\d_]+) -> (n[\d_]+) \[penwidth=2\];$`)
 	title    = regexp.MustCompile(`<font point-size="16" color="white"><b>([^<]*)</b> \(([^)]*)\)</font>`)
 )
 
@@ -115,6 +115,9 @@ func TestModelToDotSequential(t *testing.T) {
 		!strings.Contains(dot, "\tn0 -> n1 [penwidth=2];\n\tn1 -> n2 [penwidth=2];\n}") ||
 		!strings.Contains(dot, `<b>Flatten</b></font>`) || strings.Count(dot, ">Trainable</b>") != 2 {
 		t.Fatalf("%s", dot)
+	}
+	if dot, _ := ModelToDot(m, ModelOptions{ShowDtype: true}); strings.Count(dot, `Output dtype: <b>float32</b>`) != 3 {
+		t.Errorf("ShowDtype:\n%s", dot)
 	}
 	for _, bad := range []ModelOptions{{Rankdir: "XX"}, {Splines: "wiggly"}, {DPI: -1}} {
 		if _, err := ModelToDot(m, bad); err == nil {
@@ -205,5 +208,58 @@ func TestPlotModelFallback(t *testing.T) {
 	}
 	if err := PlotModel(m, filepath.Join(dir, "x.jpg"), ModelOptions{}); err == nil || !strings.Contains(err.Error(), "toFile") {
 		t.Errorf(".jpg: %v", err)
+	}
+}
+
+// A model used as a layer is one box, or with ExpandNested a dashed
+// cluster of its layers, the outer edges going to its first and from its
+// last layer, as Keras's model_to_dot(expand_nested=True) draws it.
+func TestModelToDotNested(t *testing.T) {
+	ix := models.Input([]int{4}, "inner_in")
+	iy := models.Apply(&layers.Dense{Units: 3}, ix)
+	inner, err := models.NewModel([]*models.Node{ix}, []*models.Node{iy})
+	if err != nil {
+		t.Fatal(err)
+	}
+	x := models.Input([]int{4}, "outer_in")
+	h := models.ApplyNamed("encoder", inner.AsLayer(), x)
+	y := models.ApplyNamed("head", &layers.Dense{Units: 2}, h)
+	outer, err := models.NewModel([]*models.Node{x}, []*models.Node{y})
+	if err != nil {
+		t.Fatal(err)
+	}
+	names := func(dot string) (map[string]string, []string) {
+		ns := map[string]string{}
+		for _, m := range nodeLine.FindAllStringSubmatch(dot, -1) {
+			tm := title.FindStringSubmatch(m[2])
+			ns[m[1]] = tm[1]
+		}
+		var es []string
+		for _, m := range edgeLine.FindAllStringSubmatch(dot, -1) {
+			es = append(es, ns[m[1]]+" -> "+ns[m[2]])
+		}
+		sort.Strings(es)
+		return ns, es
+	}
+	flat, err := ModelToDot(outer, ModelOptions{ShowLayerNames: true})
+	if err != nil {
+		t.Fatal(err)
+	}
+	ns, es := names(flat)
+	if len(ns) != 3 || strings.Join(es, ", ") != "encoder -> head, outer_in -> encoder" || !strings.Contains(flat, "(Functional)") {
+		t.Fatalf("flat: %v %v\n%s", ns, es, flat)
+	}
+	nested, err := ModelToDot(outer, ModelOptions{ShowLayerNames: true, ExpandNested: true})
+	if err != nil {
+		t.Fatal(err)
+	}
+	ns, es = names(nested)
+	want := "dense -> head, inner_in -> dense, outer_in -> inner_in"
+	if len(ns) != 4 || strings.Join(es, ", ") != want || !strings.Contains(nested, "subgraph cluster_") || !strings.Contains(nested, `label="encoder";`) {
+		t.Fatalf("expanded: %v\n%v, want %s\n%s", ns, es, want, nested)
+	}
+	needDot(t)
+	if err := PlotModel(outer, filepath.Join(t.TempDir(), "n.svg"), ModelOptions{ExpandNested: true}); err != nil {
+		t.Fatal(err)
 	}
 }

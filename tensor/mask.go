@@ -193,3 +193,82 @@ func AttentionMask(query, value, key, attention *Tensor, n, t, s int) *Tensor {
 	}
 	return out
 }
+
+// MaskOr returns the step mask that keeps the steps any one of masks
+// keeps, as Keras's Concatenate combines its inputs' masks along the
+// feature axis. A nil entry keeps every step, and so makes the result nil
+// (every step kept). The masks must all be [N, T].
+func MaskOr(masks ...*Tensor) *Tensor {
+	var out *Tensor
+	for _, m := range masks {
+		if m == nil {
+			return nil
+		}
+		if out == nil {
+			out = m
+			continue
+		}
+		if len(m.shape) != 2 || len(out.shape) != 2 || m.shape[0] != out.shape[0] || m.shape[1] != out.shape[1] {
+			panic(shapeErr("MaskOr", "masks of different shapes", out.shape, m.shape))
+		}
+		or := newOutRaw(out.shape, out, m)
+		for i, v := range out.data {
+			var keep float32
+			if v != 0 || m.data[i] != 0 {
+				keep = 1
+			}
+			or.data[i] = keep
+		}
+		out = or
+	}
+	return out
+}
+
+// MaskConcatSteps returns the step mask of sequences concatenated along
+// their steps, as Keras's Concatenate(axis=1) gives it: masks[i] ([N,
+// T_i]) for the steps of input i, all kept where masks[i] is nil. xs are
+// the inputs ([N, T_i, …]); nil if every mask is nil.
+func MaskConcatSteps(masks, xs []*Tensor) *Tensor {
+	any := false
+	total := 0
+	for i, x := range xs {
+		if len(x.shape) < 2 {
+			panic(shapeErr("MaskConcatSteps", "inputs without a steps axis", x.shape))
+		}
+		if m := masks[i]; m != nil {
+			any = true
+			if len(m.shape) != 2 || m.shape[0] != x.shape[0] || m.shape[1] != x.shape[1] {
+				panic(shapeErr("MaskConcatSteps", "a mask that is not [N, T] of its input", m.shape, x.shape))
+			}
+		}
+		total += x.shape[1]
+	}
+	if !any {
+		return nil
+	}
+	n := xs[0].shape[0]
+	src := xs[0] // the arena of the inputs, or of a mask
+	if src.arena == nil {
+		for _, m := range masks {
+			if m != nil && m.arena != nil {
+				src = m
+			}
+		}
+	}
+	out := newOutRaw([]int{n, total}, src)
+	for b := range n {
+		at := b * total
+		for i, x := range xs {
+			t := x.shape[1]
+			if m := masks[i]; m != nil {
+				copy(out.data[at:at+t], m.data[b*t:(b+1)*t])
+			} else {
+				for s := range t {
+					out.data[at+s] = 1
+				}
+			}
+			at += t
+		}
+	}
+	return out
+}

@@ -115,8 +115,8 @@ func main() {
 		if err != nil {
 			log.Fatal(err)
 		}
-		fmt.Printf("%-12s %2d epochs: last epoch: train loss %.4f, val loss %.4f; lowest val loss %.4f at epoch %d; final model: val loss %.4f, val accuracy %.4f\n",
-			r.name, len(loss), loss[last], vloss[last], vloss[best], best+1, scores["loss"], scores["accuracy"])
+		fmt.Printf("%-12s %2d epochs: last epoch: train loss %.4f, accuracy %.4f, val loss %.4f; lowest val loss %.4f at epoch %d; final model: val loss %.4f, val accuracy %.4f\n",
+			r.name, len(loss), loss[last], h.History["accuracy"][last], vloss[last], vloss[best], best+1, scores["loss"], scores["accuracy"])
 		path := filepath.Join(*out, "07_"+r.name+"_loss.png")
 		if err := plot.SaveHistory(path, h.History, "loss", "val_loss"); err != nil {
 			log.Fatal(err)
