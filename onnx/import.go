@@ -78,6 +78,11 @@ type importer struct {
 	// seqs holds the tensors around recurrent nodes whose batch axis is
 	// not first (see recurrent.go).
 	seqs map[string]seqVal
+	// syms are tensors computed from a tensor's shape (the batch size a
+	// zero initial state is made for); zeros are the zero tensors made
+	// from them (ConstantOfShape), which recurrent nodes take as their
+	// initial states.
+	syms, zeros map[string]bool
 	// outputTaken records the graph outputs whose reserved layer name is
 	// in use.
 	outputTaken map[string]bool
@@ -105,6 +110,8 @@ func importModel(m *pb.ModelProto, consts map[string]*tensorData) (*models.Model
 
 		outputTaken: map[string]bool{},
 		seqs:        map[string]seqVal{},
+		syms:        map[string]bool{},
+		zeros:       map[string]bool{},
 	}
 	im.opset = -1
 	for _, o := range m.GetOpsetImport() {
@@ -404,6 +411,9 @@ func (im *importer) input(n *pb.NodeProto, i int) (ival, error) {
 	}
 	if _, c := im.consts[name]; c {
 		return ival{}, unsupportedOp(n, fmt.Sprintf("input %d (%q) is a constant where neuron needs the data", i, name))
+	}
+	if im.syms[name] || im.zeros[name] {
+		return ival{}, unsupportedOp(n, fmt.Sprintf("input %q is computed from a tensor's shape at run time, which only a recurrent node's zero initial state may be", name))
 	}
 	if sv, ok := im.seqs[name]; ok {
 		return ival{}, unsupportedOp(n, fmt.Sprintf("input %q is %s, read in a way no neuron layer follows", name, sv.kind))

@@ -17,6 +17,9 @@ func (im *importer) node(n *pb.NodeProto) error {
 	if len(n.GetOutput()) == 0 {
 		return malformed("node %q (%s) has no outputs", n.GetName(), n.GetOpType())
 	}
+	if done, err := im.symbolic(n); done || err != nil {
+		return err
+	}
 	if folded, err := im.fold(n); folded || err != nil {
 		return err
 	}
@@ -204,6 +207,36 @@ func (im *importer) fold(n *pb.NodeProto) (bool, error) {
 		if n.GetOpType() == "Cast" {
 			out = castConst(x, pb.TensorProto_DataType(a.int("to", 0)))
 		}
+	case "ConstantOfShape":
+		if !x.isInt {
+			return true, malformed("node %q (ConstantOfShape) has a float shape", n.GetName())
+		}
+		dims := make([]int, len(x.i))
+		for i, d := range x.i {
+			if d < 0 || d > maxElements {
+				return true, malformed("node %q (ConstantOfShape): shape %v", n.GetName(), x.i)
+			}
+			dims[i] = int(d)
+		}
+		if len(dims) > maxRank || prodInts(dims) > maxElements {
+			return true, malformed("node %q (ConstantOfShape): shape %v", n.GetName(), x.i)
+		}
+		v := float32(0)
+		if at, ok := a["value"]; ok {
+			td, err := decodeTensor(at.GetT(), nil)
+			if err != nil || td.size() != 1 {
+				return true, malformed("node %q (ConstantOfShape): value is not one number", n.GetName())
+			}
+			if td.isInt {
+				out = &tensorData{dims: dims, isInt: true, i: make([]int64, prodInts(dims))}
+				for i := range out.i {
+					out.i[i] = td.i[0]
+				}
+				break
+			}
+			v = td.f[0]
+		}
+		out = &tensorData{dims: dims, f: fill(prodInts(dims), v)}
 	case "Reshape":
 		target := a.ints("shape") // before opset 5
 		if im.opset >= 5 {
@@ -876,6 +909,9 @@ func (im *importer) layerNorm(n *pb.NodeProto, a attrs) error {
 }
 
 func (im *importer) reshape(n *pb.NodeProto, a attrs) error {
+	if sv, ok := im.seqs[n.GetInput()[0]]; ok {
+		return im.seqReshape(n, sv)
+	}
 	x, err := im.input(n, 0)
 	if err != nil {
 		return err
@@ -1270,4 +1306,40 @@ func (im *importer) outShape(_ *pb.NodeProto, rank, channelAxis, channels int) [
 	s := fill1(rank)
 	s[channelAxis] = channels
 	return s
+}
+
+// symbolic follows the computations of a batch-sized zero state (Shape,
+// Gather, Unsqueeze, Concat, ConstantOfShape) without layers; it reports
+// whether it took the node.
+func (im *importer) symbolic(n *pb.NodeProto) (bool, error) {
+	op := n.GetOpType()
+	if op == "Shape" {
+		if _, err := im.input(n, 0); err != nil {
+			return true, err
+		}
+		im.syms[n.GetOutput()[0]] = true
+		return true, nil
+	}
+	sym := false
+	for _, in := range n.GetInput() {
+		sym = sym || im.syms[in]
+	}
+	if !sym {
+		return false, nil
+	}
+	switch op {
+	case "Gather", "Unsqueeze", "Squeeze", "Concat", "Cast", "Slice", "Identity":
+		im.syms[n.GetOutput()[0]] = true
+		return true, nil
+	case "ConstantOfShape":
+		if at, ok := attrsOf(n)["value"]; ok {
+			td, err := decodeTensor(at.GetT(), nil)
+			if err != nil || td.size() != 1 || (td.isInt && td.i[0] != 0) || (!td.isInt && td.f[0] != 0) {
+				return true, unsupportedOp(n, "a run-time shaped tensor that is not zeros")
+			}
+		}
+		im.zeros[n.GetOutput()[0]] = true
+		return true, nil
+	}
+	return true, unsupportedOp(n, "an input computed from a tensor's shape at run time")
 }

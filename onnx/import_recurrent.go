@@ -28,6 +28,8 @@ const (
 	// rnnYh: its Y_h, (directions, batch, units), is the node (batch,
 	// directions·units).
 	rnnYh
+	// rnnYsteps: Y transposed to (steps, batch, directions, units).
+	rnnYsteps
 )
 
 func (k seqKind) String() string {
@@ -36,6 +38,8 @@ func (k seqKind) String() string {
 		return "a time-major sequence"
 	case rnnY:
 		return "the output sequence Y of a recurrent node"
+	case rnnYsteps:
+		return "the output sequence Y of a recurrent node, steps first"
 	}
 	return "the last state Y_h of a recurrent node"
 }
@@ -79,8 +83,10 @@ func (im *importer) recurrent(n *pb.NodeProto, a attrs) error {
 		return unsupportedOp(n, "an input X that is not a Transpose of batch-major data (neuron's recurrent layers take batch-major sequences)")
 	}
 	for i := 4; i < len(n.GetInput()); i++ {
-		if n.GetInput()[i] != "" {
-			return unsupportedOp(n, "sequence_lens, initial states or peepholes")
+		// Zero initial states are neuron's; sequence lengths, other
+		// states and peepholes have no neuron form.
+		if in := n.GetInput()[i]; in != "" && !((i == 5 || i == 6) && (im.zeros[in] || isZeros(im.consts[in]))) {
+			return unsupportedOp(n, "sequence_lens, non-zero initial states or peepholes")
 		}
 	}
 	if a.float("clip", 0) != 0 || a.int("input_forget", 0) != 0 {
@@ -126,6 +132,8 @@ func (im *importer) recurrent(n *pb.NodeProto, a attrs) error {
 		for _, s := range at.GetStrings() {
 			names = append(names, string(s))
 		}
+	} else if d == 2 {
+		names = append(names, names...)
 	}
 	alphas, betas := a["activation_alpha"].GetFloats(), a["activation_beta"].GetFloats()
 	var acts []string
@@ -249,6 +257,9 @@ func (im *importer) seqTranspose(n *pb.NodeProto, a attrs, sv seqVal) error {
 		// (batch, steps, directions, units).
 		s := sv.node.Shape()
 		return im.layer(n, &layers.Reshape{TargetShape: []int{s[0], sv.dirs, s[1] / sv.dirs}}, false, ival{node: sv.node})
+	case sv.kind == rnnY && slices.Equal(perm, []int64{0, 2, 1, 3}):
+		im.seqs[n.GetOutput()[0]] = seqVal{kind: rnnYsteps, node: sv.node, dirs: sv.dirs}
+		return nil
 	case sv.kind == rnnYh && slices.Equal(perm, []int64{1, 0, 2}):
 		// (batch, directions, units).
 		s := sv.node.Shape()
@@ -274,4 +285,31 @@ func (im *importer) seqSqueeze(n *pb.NodeProto, a attrs, sv seqVal) error {
 		return nil
 	}
 	return unsupportedOp(n, fmt.Sprintf("axes %v of %s", axes, sv.kind))
+}
+
+// seqReshape follows the Reshape that joins the directions of Y.
+func (im *importer) seqReshape(n *pb.NodeProto, sv seqVal) error {
+	t := im.constant(n, 1)
+	if sv.kind == rnnYsteps && t != nil && t.isInt && slices.Equal(t.i, []int64{0, 0, -1}) {
+		im.seqs[n.GetOutput()[0]] = seqVal{kind: timeMajor, node: sv.node}
+		return nil
+	}
+	return unsupportedOp(n, fmt.Sprintf("a reshape of %s", sv.kind))
+}
+
+func isZeros(t *tensorData) bool {
+	if t == nil {
+		return false
+	}
+	for _, v := range t.f {
+		if v != 0 {
+			return false
+		}
+	}
+	for _, v := range t.i {
+		if v != 0 {
+			return false
+		}
+	}
+	return true
 }
