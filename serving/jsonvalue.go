@@ -395,16 +395,26 @@ func equalInts(a, b []int) bool {
 	return true
 }
 
-// raggedShape explains why a list is not a tensor: the first item whose
-// kind or shape differs from the first item's.
-func raggedShape(v *value) string {
+// raggedShape explains why a list is not a tensor: the first item, at
+// any depth, that is not a number or whose shape differs from its first
+// sibling's.
+func raggedShape(v *value) string { return explain(v, "") }
+
+func explain(v *value, path string) string {
+	if v.kind != kList {
+		return fmt.Sprintf("item %s is %s, not a number", path, v.kind)
+	}
 	first := v.items[0]
 	for i, x := range v.items {
+		at := fmt.Sprintf("%s[%d]", path, i)
 		if x.kind != kTensor {
-			return fmt.Sprintf("item %d is %s, not a number or a list of numbers", i, x.kind)
+			if x.kind == kList {
+				return explain(&x, at)
+			}
+			return fmt.Sprintf("item %s is %s, not a number", at, x.kind)
 		}
-		if !equalInts(x.shape, first.shape) {
-			return fmt.Sprintf("ragged nested list: item %d has shape %s, item 0 has %s", i, dims(x.shape), dims(first.shape))
+		if first.kind == kTensor && !equalInts(x.shape, first.shape) {
+			return fmt.Sprintf("ragged nested list: item %s has shape %s, item %s[0] has %s", at, dims(x.shape), path, dims(first.shape))
 		}
 	}
 	return "not a list of numbers"

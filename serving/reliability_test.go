@@ -81,6 +81,7 @@ func TestSlowClient(t *testing.T) {
 	s, err := serving.New(serving.Config{
 		Models:            []serving.ModelConfig{{Path: filepath.Join(dir, "m.safetensors")}},
 		ReadHeaderTimeout: 200 * time.Millisecond,
+		ReadTimeout:       400 * time.Millisecond,
 		Logger:            slog.New(slog.DiscardHandler),
 	})
 	if err != nil {
@@ -115,6 +116,36 @@ func TestSlowClient(t *testing.T) {
 	}
 	if d := time.Since(start); d > 2*time.Second {
 		t.Errorf("the slow connection was cut after %v, want about 200ms", d)
+	}
+
+	// A body trickled a byte at a time is cut by ReadTimeout.
+	c2, err := net.Dial("tcp", l.Addr().String())
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer c2.Close()
+	start = time.Now()
+	if _, err := c2.Write([]byte("POST /v1/models/m:predict HTTP/1.1\r\nHost: x\r\nContent-Length: 1000\r\n\r\n{")); err != nil {
+		t.Fatal(err)
+	}
+	done := make(chan string, 1)
+	go func() {
+		c2.SetReadDeadline(time.Now().Add(5 * time.Second))
+		b, _ := io.ReadAll(c2)
+		done <- string(b)
+	}()
+	for i := 0; i < 40; i++ {
+		time.Sleep(50 * time.Millisecond)
+		if _, err := c2.Write([]byte(" ")); err != nil {
+			break
+		}
+	}
+	got := <-done
+	if d := time.Since(start); d > 3*time.Second {
+		t.Errorf("the slow body was cut after %v, want about 400ms", d)
+	}
+	if got != "" && !strings.Contains(got, "400 Bad Request") {
+		t.Errorf("the slow body got %q", got)
 	}
 }
 
