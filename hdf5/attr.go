@@ -149,8 +149,8 @@ func (f *File) parseAttribute(b []byte, path string) (Attribute, error) {
 	default:
 		return Attribute{}, bad("version %d, want 1 to 3", version)
 	}
-	if version > 1 && flags&0x03 != 0 {
-		return Attribute{}, &UnsupportedError{Object: path, Feature: "an attribute with a shared datatype or dataspace"}
+	if version > 1 && flags&0x02 != 0 {
+		return Attribute{}, &UnsupportedError{Object: path, Feature: "an attribute with a shared dataspace"}
 	}
 	d := &dec{b: b, off: off}
 	rawName := d.take(pad(nameLen))
@@ -165,6 +165,12 @@ func (f *File) parseAttribute(b []byte, path string) (Attribute, error) {
 	}
 	a := Attribute{Name: name}
 	obj := path + " attribute " + fmt.Sprintf("%q", name)
+	if version > 1 && flags&0x01 != 0 {
+		var err error
+		if dt, err = f.sharedMessage(dt, msgDatatype, obj); err != nil {
+			return Attribute{}, err
+		}
+	}
 	t, _, err := parseDatatype(dt, obj, 0)
 	if err != nil {
 		return Attribute{}, err

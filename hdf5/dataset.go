@@ -51,7 +51,7 @@ func (f *File) newDataset(path string, h *objHeader) (*Dataset, error) {
 			return nil, bad("no %s message", name)
 		}
 		if m.flags&0x02 != 0 {
-			return nil, &UnsupportedError{Object: path, Feature: "a shared (committed) " + name}
+			return f.sharedMessage(m.data, typ, path)
 		}
 		return m.data, nil
 	}

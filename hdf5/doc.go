@@ -24,7 +24,8 @@
 // fixed array, extensible array, v2 B-tree); the deflate, shuffle and
 // fletcher32 filters; integers of 1 to 8 bytes, IEEE floats of 2, 4 and 8
 // bytes, both byte orders; fixed- and variable-length strings; h5py's bool
-// enumeration; scalar, simple and null dataspaces.
+// enumeration; named (committed) datatypes shared by datasets and
+// attributes; scalar, simple and null dataspaces.
 //
 // Member and attribute order follows h5py's Group and AttributeManager:
 // creation order when the object tracks it (track_order=True), else names

@@ -53,7 +53,7 @@ func ExampleOpenFile() {
 	b, _ := d.ReadFloat32()
 	fmt.Println(d.Shape(), b)
 	// Output:
-	// [model_weights types]
+	// [committed_f4 model_weights types uses_committed]
 	// ["dense" "dense_1" "dropout"]
 	// [3] [0.1 -0.2 0.3]
 }

@@ -101,7 +101,7 @@ func (f *File) SuperblockVersion() int { return f.version }
 
 // Lookup returns the group or dataset at path, relative to the root
 // ("model_weights/dense/kernel:0" and "/model_weights/dense/kernel:0" are
-// the same). The result is a *Group or a *Dataset.
+// the same). The result is a *Group, a *Dataset or a *Datatype.
 func (f *File) Lookup(path string) (Object, error) { return f.root.Lookup(path) }
 
 func (f *File) undef() uint64 {

@@ -18,6 +18,7 @@ type expected struct {
 	SuperblockVersion int                 `json:"superblock_version"`
 	Groups            map[string]expGroup `json:"groups"`
 	Datasets          map[string]expValue `json:"datasets"`
+	Datatypes         map[string]expValue `json:"datatypes"`
 }
 
 type expGroup struct {
@@ -82,6 +83,22 @@ func TestFixtures(t *testing.T) {
 					t.Errorf("%s: members %q, h5py lists %q", path, names, eg.Members)
 				}
 				checkAttrs(t, path, g, eg.Attrs, eg.AttrOrder)
+			}
+			for path, et := range e.Datatypes {
+				o, err := f.Lookup(path)
+				if err != nil {
+					t.Errorf("%s: %v", path, err)
+					continue
+				}
+				nt, ok := o.(*Datatype)
+				if !ok {
+					t.Errorf("%s: %T, h5py has a named datatype", path, o)
+					continue
+				}
+				if dtypeName(nt.DType()) != et.DType {
+					t.Errorf("%s: dtype %s, h5py %s", path, dtypeName(nt.DType()), et.DType)
+				}
+				checkAttrs(t, path, nt, et.Attrs, et.AttrOrder)
 			}
 			for path, ed := range e.Datasets {
 				d, err := f.Root().Dataset(path)

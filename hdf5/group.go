@@ -8,7 +8,7 @@ import (
 	"sync"
 )
 
-// Object is a *Group or a *Dataset.
+// Object is a *Group, a *Dataset or a *Datatype.
 type Object interface {
 	// Path is the object's absolute path in the file, e.g. "/model_weights/dense".
 	Path() string
@@ -140,11 +140,72 @@ func (f *File) openObject(path string, addr uint64) (Object, error) {
 	if h.find(msgLayout) != nil {
 		return f.newDataset(path, h)
 	}
+	if m := h.find(msgDatatype); m != nil && h.find(msgSymbolTable) == nil && h.find(msgLinkInfo) == nil {
+		t, _, err := parseDatatype(m.data, path, 0)
+		if err != nil {
+			return nil, err
+		}
+		return &Datatype{path: path, dt: t.DType, obj: object{f: f, path: path, hdr: h}}, nil
+	}
 	return &Group{f: f, path: path, obj: object{f: f, path: path, hdr: h}}, nil
 }
 
-// Lookup returns the group or dataset at path relative to g ("a/b/c"); a
-// leading "/" starts at the root.
+// Datatype is a named (committed) datatype, h5py's Datatype: a group
+// member that holds only a type, which datasets and attributes may share.
+type Datatype struct {
+	path string
+	dt   DType
+	obj  object
+}
+
+// Path returns the datatype's absolute path.
+func (t *Datatype) Path() string { return t.path }
+
+// DType returns the type.
+func (t *Datatype) DType() DType { return t.dt }
+
+// Attrs returns the datatype's attributes in h5py's order.
+func (t *Datatype) Attrs() ([]Attribute, error) { return t.obj.attributes() }
+
+// Attr returns the value of the datatype's attribute name.
+func (t *Datatype) Attr(name string) (any, error) { return t.obj.attr(name) }
+
+// sharedMessage returns the message of type typ that a shared message
+// points to: a committed datatype's, in another object header.
+func (f *File) sharedMessage(b []byte, typ uint16, path string) ([]byte, error) {
+	bad := func(msg string, args ...any) error {
+		return &FormatError{Object: path, What: "shared message", Msg: fmt.Sprintf(msg, args...)}
+	}
+	d := &dec{b: b, f: f}
+	version, kind := d.u8(), d.u8()
+	switch version {
+	case 1:
+		d.skip(6)
+		d.length() // the name offset of an old symbol table entry
+	case 2, 3:
+		if kind != 2 && !(version == 2 && kind == 0) {
+			return nil, &UnsupportedError{Object: path, Feature: "a message shared through the file's shared message table"}
+		}
+	default:
+		return nil, bad("version %d, want 1 to 3", version)
+	}
+	addr := d.addr()
+	if d.bad {
+		return nil, bad("truncated")
+	}
+	h, err := f.readObjHeader(addr, path)
+	if err != nil {
+		return nil, err
+	}
+	m := h.find(typ)
+	if m == nil || m.flags&0x02 != 0 {
+		return nil, bad("the object at 0x%x it points to has no message of type 0x%x", addr, typ)
+	}
+	return m.data, nil
+}
+
+// Lookup returns the group, dataset or named datatype at path relative to
+// g ("a/b/c"); a leading "/" starts at the root.
 func (g *Group) Lookup(path string) (Object, error) { return g.lookup(path, 0) }
 
 func (g *Group) lookup(path string, depth int) (Object, error) {
@@ -395,10 +456,10 @@ func (f *File) denseLinks(heapAddr, btreeAddr uint64, path string) ([]link, erro
 	return ls, err
 }
 
-// Walk calls fn for every group and dataset below g, depth first with
-// members in Names order, as h5py's visititems does: an object reached
-// through several hard links is visited once, under the first path; soft
-// links are not followed. A hard link to an ancestor (a cycle) or nesting
+// Walk calls fn for every group, dataset and named datatype below g,
+// depth first with members in Names order, as h5py's visititems does: an
+// object reached through several hard links is visited once, under the
+// first path; soft links are not followed. A hard link to an ancestor (a cycle) or nesting
 // deeper than 1024 groups is an error wrapping ErrFormat. An error from fn
 // stops the walk and is returned.
 func (g *Group) Walk(fn func(path string, o Object) error) error {

@@ -507,3 +507,39 @@ func TestWriterErrors(t *testing.T) {
 }
 
 func second[T any](_ T, err error) error { return err }
+
+// TestWriterManyStrings needs several global heap collections: more than
+// 65535 strings, and one larger than a collection's usual size.
+func TestWriterManyStrings(t *testing.T) {
+	s := make([]string, 70000)
+	for i := range s {
+		s[i] = fmt.Sprintf("s%d", i)
+	}
+	s[12345] = strings.Repeat("long", 1<<19) // 2 MiB
+	w := NewWriter()
+	if _, err := w.Root().CreateDataset("s", []int{len(s)}, s); err != nil {
+		t.Fatal(err)
+	}
+	var buf bytes.Buffer
+	if _, err := w.WriteTo(&buf); err != nil {
+		t.Fatal(err)
+	}
+	f, err := openBytes(buf.Bytes())
+	if err != nil {
+		t.Fatal(err)
+	}
+	d, err := f.Root().Dataset("s")
+	if err != nil {
+		t.Fatal(err)
+	}
+	got, err := d.ReadStrings()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !reflect.DeepEqual(got, s) {
+		t.Fatalf("read %d strings back, not the %d written", len(got), len(s))
+	}
+	if len(f.gheaps) < 2 {
+		t.Errorf("%d global heap collections, want several", len(f.gheaps))
+	}
+}

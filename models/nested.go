@@ -67,6 +67,15 @@ func (n *nestedModel) CallMulti(xs []*tensor.Tensor, training bool, outs []*tens
 	copy(outs, n.m.net.forward(xs, training))
 }
 
+// CallMultiMasked implements layers.MaskedMulti: the inputs' masks go
+// into the model, and the masks its outputs have come out, as a Keras
+// Functional called on masked tensors propagates them.
+func (n *nestedModel) CallMultiMasked(xs, masks []*tensor.Tensor, training bool, outs, outMasks []*tensor.Tensor) {
+	o, m := n.m.net.forwardWithMasks(xs, masks, training)
+	copy(outs, o)
+	copy(outMasks, m)
+}
+
 // Weights implements layers.MultiLayer: every weight of the model's
 // layers, named "<layer>/<weight>".
 func (n *nestedModel) Weights() []*layers.Weight {

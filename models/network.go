@@ -23,8 +23,9 @@ type network struct {
 	// masks holds the mask of each slot's value (nil for none) when
 	// masking is set: some layer makes or uses masks (Embedding,
 	// Masking, the recurrent layers).
-	masks   []*tensor.Tensor
-	masking bool
+	masks    []*tensor.Tensor
+	masking  bool
+	outMasks []*tensor.Tensor // forwardWithMasks's output masks
 	// ctx, when set (a Predictor's call), is checked between layers: a
 	// cancelled run stops early, its outputs unset.
 	ctx context.Context
@@ -136,6 +137,7 @@ func (n *network) forward(xs []*tensor.Tensor, training bool) []*tensor.Tensor {
 		n.vals[s] = xs[i]
 	}
 	if n.masking {
+		clear(n.masks)
 		return n.forwardMasked(training)
 	}
 	for i := 0; i < len(n.steps); i++ {
@@ -169,10 +171,41 @@ func (n *network) forward(xs []*tensor.Tensor, training bool) []*tensor.Tensor {
 	return n.outs
 }
 
-// forwardMasked is forward carrying the masks along (without fusing
-// layers, which do not take masks).
-func (n *network) forwardMasked(training bool) []*tensor.Tensor {
+// forwardWithMasks is forward with masks on the inputs (nil entries for
+// none), as a model nested in another receives them; it returns the
+// outputs and their masks, both overwritten by the next call.
+func (n *network) forwardWithMasks(xs, inMasks []*tensor.Tensor, training bool) (outs, outMasks []*tensor.Tensor) {
+	given := false
+	for _, m := range inMasks {
+		given = given || m != nil
+	}
+	if n.outMasks == nil {
+		n.outMasks = make([]*tensor.Tensor, len(n.outSlots))
+	}
+	if !given && !n.masking {
+		clear(n.outMasks)
+		return n.forward(xs, training), n.outMasks
+	}
+	if n.masks == nil {
+		n.masks = make([]*tensor.Tensor, len(n.vals))
+	}
+	for i, s := range n.inSlots {
+		n.vals[s] = xs[i]
+	}
 	clear(n.masks)
+	for i, s := range n.inSlots {
+		n.masks[s] = inMasks[i]
+	}
+	outs = n.forwardMasked(training)
+	for i, s := range n.outSlots {
+		n.outMasks[i] = n.masks[s]
+	}
+	return outs, n.outMasks
+}
+
+// forwardMasked is forward carrying the masks along (without fusing
+// layers, which do not take masks), from the masks set in n.masks.
+func (n *network) forwardMasked(training bool) []*tensor.Tensor {
 	for i := range n.steps {
 		if n.ctx != nil && n.ctx.Err() != nil {
 			return n.outs

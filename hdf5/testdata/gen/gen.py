@@ -53,6 +53,10 @@ def describe(f):
         return {k: enc_value(obj.attrs[k]) for k in obj.attrs.keys()}, list(obj.attrs.keys())
 
     def visit(path, obj):
+        if isinstance(obj, h5py.Datatype):
+            a, order = attrs(obj)
+            out.setdefault("datatypes", {})[path] = {"dtype": obj.dtype.str, "attrs": a, "attr_order": order}
+            return
         if isinstance(obj, h5py.Group):
             a, order = attrs(obj)
             out["groups"][path] = {"members": list(obj.keys()), "attrs": a, "attr_order": order}
@@ -141,6 +145,11 @@ def common(f):
     t.create_dataset("str_scalar", data="hello", dtype=h5py.string_dtype())
     t["str_scalar"].attrs["note"] = "attr on a dataset"
     t.create_dataset("big", data=rng.standard_normal((64, 32)).astype(np.float32))
+    # A named (committed) datatype shared by a dataset and an attribute.
+    f["committed_f4"] = np.dtype(">f4")
+    f["committed_f4"].attrs["about"] = "a named type"
+    c = f.create_dataset("uses_committed", data=np.array([1.5, -2.5]), dtype=f["committed_f4"])
+    c.attrs.create("c", np.float32(3.5), dtype=f["committed_f4"])
 
 
 def default():
