@@ -274,7 +274,7 @@ func inputShape(in *pb.ValueInfoProto) ([]int, error) {
 		}
 		shape = append(shape, int(v))
 	}
-	if prodInts(shape) > maxElements {
+	if _, ok := boundedProd(shape, maxElements); !ok {
 		return nil, malformed("input %q has more than %d values per example", in.GetName(), maxElements)
 	}
 	return shape, nil

@@ -213,13 +213,15 @@ func (im *importer) fold(n *pb.NodeProto) (bool, error) {
 		}
 		dims := make([]int, len(x.i))
 		for i, d := range x.i {
-			if d < 0 || d > maxElements {
+			if d < 0 || d > maxMadeElements {
 				return true, malformed("node %q (ConstantOfShape): shape %v", n.GetName(), x.i)
 			}
 			dims[i] = int(d)
 		}
-		if len(dims) > maxRank || prodInts(dims) > maxElements {
-			return true, malformed("node %q (ConstantOfShape): shape %v", n.GetName(), x.i)
+		// Unlike other constants its size is not paid for by the file:
+		// keep it small.
+		if _, ok := boundedProd(dims, maxMadeElements); len(dims) > maxRank || !ok {
+			return true, unsupportedOp(n, fmt.Sprintf("shape %v (more than %d values made at load time)", x.i, maxMadeElements))
 		}
 		v := float32(0)
 		if at, ok := a["value"]; ok {
