@@ -456,10 +456,10 @@ func (f *File) denseLinks(heapAddr, btreeAddr uint64, path string) ([]link, erro
 	return ls, err
 }
 
-// Walk calls fn for every group, dataset and named datatype below g, depth first with
-// members in Names order, as h5py's visititems does: an object reached
-// through several hard links is visited once, under the first path; soft
-// links are not followed. A hard link to an ancestor (a cycle) or nesting
+// Walk calls fn for every group, dataset and named datatype below g,
+// depth first with members in Names order, as h5py's visititems does: an
+// object reached through several hard links is visited once, under the
+// first path; soft links are not followed. A hard link to an ancestor (a cycle) or nesting
 // deeper than 1024 groups is an error wrapping ErrFormat. An error from fn
 // stops the walk and is returned.
 func (g *Group) Walk(fn func(path string, o Object) error) error {

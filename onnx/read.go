@@ -32,6 +32,8 @@ const (
 	maxRank     = 8
 	// maxElements bounds a tensor's element count (1 GiB of float32).
 	maxElements = 1 << 28
+	// maxMadeElements bounds a constant made while loading (ConstantOfShape).
+	maxMadeElements = 1 << 20
 )
 
 func malformed(format string, args ...any) error {
@@ -150,6 +152,23 @@ func decodeTensor(t *pb.TensorProto, root *os.Root) (*tensorData, error) {
 		if len(raw) != n*width {
 			return nil, malformed("raw_data has %d bytes, dims %v of %v need %d", len(raw), td.dims, dt, n*width)
 		}
+	} else {
+		// The values are in the file: check their count before making
+		// room for what the dims declare.
+		var have int
+		switch dt {
+		case pb.TensorProto_FLOAT:
+			have = len(t.GetFloatData())
+		case pb.TensorProto_DOUBLE:
+			have = len(t.GetDoubleData())
+		case pb.TensorProto_INT64:
+			have = len(t.GetInt64Data())
+		case pb.TensorProto_INT32:
+			have = len(t.GetInt32Data())
+		}
+		if have != n {
+			return nil, malformed("the tensor has %d values, dims %v need %d", have, td.dims, n)
+		}
 	}
 	switch dt {
 	case pb.TensorProto_FLOAT:
@@ -254,4 +273,20 @@ func externalData(t *pb.TensorProto, root *os.Root, want int) ([]byte, error) {
 		return nil, fmt.Errorf("external_data location %q: %w", loc, err)
 	}
 	return buf, nil
+}
+
+// boundedProd returns the product of dims, or false if it passes limit
+// (checked at each step, so that it cannot overflow).
+func boundedProd(dims []int, limit int) (int, bool) {
+	n := 1
+	for _, d := range dims {
+		if d < 0 || d > limit {
+			return 0, false
+		}
+		n *= d
+		if n > limit {
+			return 0, false
+		}
+	}
+	return n, true
 }

@@ -158,6 +158,14 @@ func TestMalformedFiles(t *testing.T) {
 		{"dims overflow", mutate(func(m *pb.ModelProto) { m.Graph.Initializer[0].Dims = []int64{1 << 20, 1 << 20, 1 << 20} }), "more than", onnx.ErrMalformed},
 		{"rank", mutate(func(m *pb.ModelProto) { m.Graph.Initializer[0].Dims = make([]int64, 9) }), "rank 9", onnx.ErrMalformed},
 		{"short raw data", mutate(func(m *pb.ModelProto) { m.Graph.Initializer[0].RawData = m.Graph.Initializer[0].RawData[:5] }), "raw_data has 5 bytes", onnx.ErrMalformed},
+		{"dims without values", mutate(func(m *pb.ModelProto) {
+			m.Graph.Initializer[0].Dims = []int64{1 << 27}
+			m.Graph.Initializer[0].RawData = nil
+		}), "the tensor has 0 values, dims [134217728] need 134217728", onnx.ErrMalformed},
+		{"zeros bomb", mutate(func(m *pb.ModelProto) {
+			m.Graph.Initializer = append(m.Graph.Initializer, &pb.TensorProto{Name: proto.String("big"), Dims: []int64{3}, DataType: proto.Int32(int32(pb.TensorProto_INT64)), Int64Data: []int64{1 << 20, 1 << 20, 1 << 20}})
+			m.Graph.Node = append([]*pb.NodeProto{{OpType: proto.String("ConstantOfShape"), Name: proto.String("bomb"), Input: []string{"big"}, Output: []string{"zeros"}}}, m.Graph.Node...)
+		}), `node "bomb" (ConstantOfShape): shape [1048576 1048576 1048576]`, onnx.ErrUnsupportedOp},
 		{"string tensor", mutate(func(m *pb.ModelProto) { m.Graph.Initializer[0].DataType = proto.Int32(int32(pb.TensorProto_STRING)) }), "data_type STRING", onnx.ErrUnsupportedOp},
 		{"unknown op", mutate(func(m *pb.ModelProto) { m.Graph.Node[0].OpType = proto.String("NonMaxSuppression") }), `node "dense" (NonMaxSuppression): no neuron layer`, onnx.ErrUnsupportedOp},
 		{"custom domain", mutate(func(m *pb.ModelProto) { m.Graph.Node[0].Domain = proto.String("com.example") }), `operator domain "com.example"`, onnx.ErrUnsupportedOp},
@@ -184,7 +192,7 @@ func FuzzDecode(f *testing.F) {
 		f.Fatal(err)
 	}
 	f.Add(buf.Bytes())
-	for _, p := range []string{"testdata/mnist/model.onnx", "testdata/onnx-backend/pytorch-converted/test_Conv2d/model.onnx", "testdata/onnx-backend/node/test_batchnorm_example/model.onnx"} {
+	for _, p := range []string{"testdata/mnist/model.onnx", "testdata/onnx-backend/pytorch-converted/test_Conv2d/model.onnx", "testdata/onnx-backend/node/test_batchnorm_example/model.onnx", "testdata/pytorch/bilstm.onnx"} {
 		b, err := os.ReadFile(p)
 		if err != nil {
 			f.Fatal(err)

@@ -563,3 +563,31 @@ func TestBatchedMatchesUnbatched(t *testing.T) {
 		t.Errorf("%v batches of %v rows: the requests were not merged", count, sum)
 	}
 }
+
+// TestStartWithABrokenVersion checks that a server starts when one
+// version of a model fails to load and another loads, and says why.
+func TestStartWithABrokenVersion(t *testing.T) {
+	dir := t.TempDir()
+	save(t, halfPlusThree(t, 3), filepath.Join(dir, "1", "model.safetensors"))
+	if err := os.MkdirAll(filepath.Join(dir, "2"), 0o755); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(filepath.Join(dir, "2", "model.safetensors"), []byte("{}"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	logs := &logBuffer{}
+	s, err := serving.New(serving.Config{Models: []serving.ModelConfig{{Name: "m", Path: dir}}, Logger: slog.New(slog.NewJSONHandler(logs, nil))})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer s.Shutdown(context.Background())
+	if got := httptestRecorder(s, "POST", "/v1/models/m:predict", `{"instances": [[2]]}`); got != `200 {"predictions":[[4]]}` {
+		t.Errorf("version 1: %s", got)
+	}
+	if !strings.Contains(logs.String(), `"msg":"model version failed to load","model":"m","version":2`) {
+		t.Errorf("the failure is not logged: %s", logs)
+	}
+	if got := httptestRecorder(s, "GET", "/v2/models/m/versions/2/ready", ""); got != `503 {"name":"m","ready":false}` {
+		t.Errorf("version 2 ready: %s", got)
+	}
+}

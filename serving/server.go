@@ -183,16 +183,20 @@ func New(cfg Config) (*Server, error) {
 		}
 		m := &model{name: name, base: mc.Path}
 		m.state.Store(&modelState{loaded: map[int64]*version{}, failed: map[int64]failure{}})
-		if err := s.reloadModel(m); err != nil {
+		// The models loaded so far are in s.models, for stopAll.
+		s.models[name] = m
+		if _, err := scan(m.base); err != nil {
 			s.stopAll()
 			return nil, fmt.Errorf("serving: model %s: %w", name, err)
 		}
+		// A version that fails is logged and reported by the status API;
+		// the model needs one that loads.
+		_ = s.reloadModel(m)
 		if m.state.Load().latest() == nil {
 			err := firstFailure(m.state.Load())
 			s.stopAll()
 			return nil, fmt.Errorf("serving: model %s: no version loads: %w", name, err)
 		}
-		s.models[name] = m
 		s.names = append(s.names, name)
 	}
 	slices.Sort(s.names)

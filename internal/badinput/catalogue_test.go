@@ -2,7 +2,9 @@ package badinput_test
 
 import (
 	"bytes"
+	"context"
 	"errors"
+	"log/slog"
 	"math"
 	"os"
 	"path/filepath"
@@ -21,6 +23,7 @@ import (
 	"github.com/neuron-go/neuron/models"
 	"github.com/neuron-go/neuron/optimizers"
 	"github.com/neuron-go/neuron/saving"
+	"github.com/neuron-go/neuron/serving"
 	"github.com/neuron-go/neuron/tensor"
 )
 
@@ -297,6 +300,47 @@ var catalogue = []struct {
 		}
 		return nil
 	}, ""},
+
+	// The concurrent inference handle and the model server.
+	{"Predictor of an unbuilt model", func(*testing.T) error {
+		_, err := models.NewSequential(&layers.Dense{Units: 2}).NewPredictor(models.PredictorConfig{})
+		return err
+	}, "models: NewPredictor: the model is not built"},
+	{"Predictor of a stateful LSTM", func(*testing.T) error {
+		_, err := models.NewSequential(&layers.Input{Shape: []int{4, 3}}, &layers.LSTM{Units: 2, Stateful: true}).NewPredictor(models.PredictorConfig{})
+		return err
+	}, "is stateful (its states carry from one batch to the next)"},
+	{"PredictInto with an input too short for the batch", func(*testing.T) error {
+		p, err := models.NewSequential(&layers.Dense{Units: 2, InputShape: []int{3}}).NewPredictor(models.PredictorConfig{})
+		if err != nil {
+			return err
+		}
+		return p.PredictInto(context.Background(), 2, [][]float32{make([]float32, 5)}, [][]float32{make([]float32, 4)})
+	}, "models: Predictor.PredictInto: inputs[0] (input_layer) has 5 values, want 6 (batch 2 × shape (3,))"},
+	{"server without models", func(*testing.T) error {
+		_, err := serving.New(serving.Config{})
+		return err
+	}, "serving: Config.Models is empty"},
+	{"server with a negative MaxBatchSize", func(*testing.T) error {
+		_, err := serving.New(serving.Config{Models: []serving.ModelConfig{{Path: "m.safetensors"}}, MaxBatchSize: -1})
+		return err
+	}, "serving: Config.MaxBatchSize must be >= 0, got -1"},
+	{"server of a directory with no version", func(t *testing.T) error {
+		_, err := serving.New(serving.Config{Models: []serving.ModelConfig{{Path: t.TempDir()}}, Logger: slog.New(slog.DiscardHandler)})
+		return err
+	}, "has no version subdirectory (1, 2, …) and is not a model file"},
+	{"server of a model name with a slash", func(*testing.T) error {
+		_, err := serving.New(serving.Config{Models: []serving.ModelConfig{{Name: "a/b", Path: "m.safetensors"}}})
+		return err
+	}, `serving: Config.Models[0].Name: model name "a/b" has '/'`},
+	{"server of a file that is not a model", func(t *testing.T) error {
+		path := filepath.Join(t.TempDir(), "m.safetensors")
+		if err := os.WriteFile(path, []byte("not a model"), 0o644); err != nil {
+			return err
+		}
+		_, err := serving.New(serving.Config{Models: []serving.ModelConfig{{Path: path}}, Logger: slog.New(slog.DiscardHandler)})
+		return err
+	}, "serving: model m: no version loads: version 1:"},
 }
 
 func TestCatalogue(t *testing.T) {

@@ -300,7 +300,10 @@ func neuronLayer(entry object, name, where string, depth, rank int) (json.RawMes
 	if err != nil {
 		return nil, "", err
 	}
-	if dt != "float32" {
+	// A text input (keras.Input(shape=(1,), dtype="string")) is an
+	// InputLayer like any other in neuron, which reads texts where a
+	// StringLayer (TextVectorization) takes them.
+	if dt != "float32" && !(class == "InputLayer" && dt == "string") {
 		return nil, "", unsupportedf("%s: dtype %q: neuron computes in float32 only", where+".config", dt)
 	}
 	cfg["dtype"] = json.RawMessage(`"float32"`)
@@ -390,6 +393,17 @@ func shapeOf(raw json.RawMessage) ([]*int, bool) {
 // legacy file's model_config) to neuron's forms. compile is Keras 3's
 // compile_config or Keras 2's training_config, or nil.
 func translateModel(raw []byte, compile json.RawMessage, legacyTraining bool) (*translated, error) {
+	return translateWithAssets(raw, compile, legacyTraining, nil)
+}
+
+// assetFunc returns the file of a .keras archive's assets folder at a
+// path below it ("layers/text_vectorization/vocabulary.txt"), if any.
+type assetFunc func(path string) ([]byte, bool, error)
+
+// translateWithAssets is translateModel for a .keras archive, whose
+// assets hold what some layers keep outside their config: an adapted
+// TextVectorization's vocabulary (Keras's IndexLookup.save_assets).
+func translateWithAssets(raw []byte, compile json.RawMessage, legacyTraining bool, assets assetFunc) (*translated, error) {
 	if len(raw) > maxConfigBytes {
 		return nil, invalidf("model config is %d bytes; the limit is %d", len(raw), maxConfigBytes)
 	}
@@ -414,9 +428,9 @@ func translateModel(raw []byte, compile json.RawMessage, legacyTraining bool) (*
 	var t *translated
 	switch class {
 	case "Sequential":
-		t, err = translateSequential(cfg, top)
+		t, err = translateSequential(cfg, top, assets)
 	case "Functional", "Model":
-		t, err = translateFunctional(cfg, "config", 0)
+		t, err = translateFunctional(cfg, "config", 0, assets)
 	default:
 		return nil, unsupportedf("config: model class %q: neuron reads Sequential and Functional models (a subclassed model's Python code is not in the file)", class)
 	}
@@ -434,7 +448,32 @@ func translateModel(raw []byte, compile json.RawMessage, legacyTraining bool) (*
 	return t, nil
 }
 
-func translateSequential(cfg, top object) (*translated, error) {
+// vocabularyAsset puts an adapted TextVectorization's vocabulary, kept in
+// the archive's assets under the layer's saving_lib path, into its config.
+func vocabularyAsset(e object, lc object, path, where string, assets assetFunc) (object, error) {
+	if assets == nil || !isNull(lc["vocabulary"]) {
+		return e, nil
+	}
+	b, ok, err := assets(path + "/vocabulary.txt")
+	if err != nil || !ok {
+		return e, err
+	}
+	// As Keras reads it: one token a line, trailing empty lines dropped
+	// (the first line is the padding token "").
+	lines := strings.Split(strings.ReplaceAll(string(b), "\r\n", "\n"), "\n")
+	for len(lines) > 0 && lines[len(lines)-1] == "" {
+		lines = lines[:len(lines)-1]
+	}
+	if len(lines) > maxLayers*10 {
+		return nil, invalidf("%s: the vocabulary in assets/%s/vocabulary.txt has %d tokens", where, path, len(lines))
+	}
+	lc["vocabulary"] = mustJSON(lines)
+	delete(lc, "vocabulary_size")
+	e["config"] = mustJSON(lc)
+	return e, nil
+}
+
+func translateSequential(cfg, top object, assets assetFunc) (*translated, error) {
 	var entries []json.RawMessage
 	if err := json.Unmarshal(cfg["layers"], &entries); err != nil {
 		return nil, invalidf("config.config.layers: want an array of layers: %v", err)
@@ -489,13 +528,19 @@ func translateSequential(cfg, top object) (*translated, error) {
 			delete(lc, "batch_input_shape")
 			e["config"], _ = json.Marshal(lc)
 		}
-		// neuron names a Sequential's layers itself, with Keras's rule.
+		// neuron names a Sequential's layers itself, with Keras's rule,
+		// which is also saving_lib's for the layers' paths.
 		base := layers.DefaultName(class)
 		nname := base
 		if n := seen[base]; n > 0 {
 			nname = fmt.Sprintf("%s_%d", base, n)
 		}
 		seen[base]++
+		if class == "TextVectorization" {
+			if e, err = vocabularyAsset(e, lc, "layers/"+nname, where, assets); err != nil {
+				return nil, err
+			}
+		}
 		if len(out) == 0 && inShape != nil {
 			shape, inShapeNow = perExample(inShape), inShape
 		}
@@ -540,7 +585,7 @@ func translateSequential(cfg, top object) (*translated, error) {
 
 // translateFunctional translates a Functional config (Keras 3's, or
 // Keras 2's "Model"), nested ones included.
-func translateFunctional(cfg object, where string, depth int) (*translated, error) {
+func translateFunctional(cfg object, where string, depth int, assets assetFunc) (*translated, error) {
 	if depth > maxNesting {
 		return nil, invalidf("%s: models nest more than %d deep", where, maxNesting)
 	}
@@ -554,6 +599,7 @@ func translateFunctional(cfg object, where string, depth int) (*translated, erro
 	name, _ := decodeString(cfg["name"])
 	t := &translated{functional: true}
 	var out []json.RawMessage
+	used := map[string]int{} // saving_lib's paths of the layers
 	for i, raw := range entries {
 		lw := fmt.Sprintf("%s.config.layers[%d]", where, i)
 		e, err := decodeObject(raw, lw)
@@ -575,7 +621,7 @@ func translateFunctional(cfg object, where string, depth int) (*translated, erro
 			if err != nil {
 				return nil, err
 			}
-			sub, err := translateFunctional(ic, lw, depth+1)
+			sub, err := translateFunctional(ic, lw, depth+1, nil)
 			if err != nil {
 				return nil, err
 			}
@@ -599,6 +645,18 @@ func translateFunctional(cfg object, where string, depth int) (*translated, erro
 		case "Sequential":
 			return nil, unsupportedf("%s: a Sequential used as a layer of a functional model; neuron nests functional models only", lw)
 		default:
+			if class == "TextVectorization" {
+				base := layers.DefaultName(class)
+				key := base
+				if n := used[base]; n > 0 {
+					key = fmt.Sprintf("%s_%d", base, n)
+				}
+				if lc, err := decodeObject(e["config"], lw+".config"); err == nil {
+					if e, err = vocabularyAsset(e, lc, "layers/"+key, lw, assets); err != nil {
+						return nil, err
+					}
+				}
+			}
 			b, _, err := neuronLayer(e, lname, lw, depth, 0)
 			if err != nil {
 				return nil, err
@@ -615,6 +673,7 @@ func translateFunctional(cfg object, where string, depth int) (*translated, erro
 		out = append(out, mustJSON(ne))
 		if class != "InputLayer" {
 			t.layers = append(t.layers, kl)
+			used[layers.DefaultName(kl.class)]++
 		}
 	}
 	ins, err := tensorRefs(cfg["input_layers"], where+".config.input_layers")
@@ -739,8 +798,36 @@ func translateNodes(raw json.RawMessage, what string) (json.RawMessage, error) {
 	if err := json.Unmarshal(raw, &nodes); err != nil {
 		return nil, invalidf("%s.inbound_nodes: want a list: %v", what, err)
 	}
-	if len(nodes) == 0 || bytes.TrimSpace(nodes[0])[0] == '{' {
+	if len(nodes) == 0 {
 		return raw, nil
+	}
+	if t := bytes.TrimSpace(nodes[0]); len(t) > 0 && t[0] == '{' {
+		// Keras 3's form, which neuron reads; texts flow as float32
+		// inputs in neuron's configs (see neuronLayer).
+		var v any
+		if err := json.Unmarshal(raw, &v); err != nil {
+			return nil, invalidf("%s.inbound_nodes: %v", what, err)
+		}
+		var walk func(v any)
+		walk = func(v any) {
+			switch v := v.(type) {
+			case map[string]any:
+				if v["class_name"] == "__keras_tensor__" {
+					if c, ok := v["config"].(map[string]any); ok && c["dtype"] == "string" {
+						c["dtype"] = "float32"
+					}
+				}
+				for _, c := range v {
+					walk(c)
+				}
+			case []any:
+				for _, c := range v {
+					walk(c)
+				}
+			}
+		}
+		walk(v)
+		return mustJSON(v), nil
 	}
 	var out []any
 	for i, n := range nodes {

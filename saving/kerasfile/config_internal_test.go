@@ -5,6 +5,8 @@ import (
 	"bytes"
 	"errors"
 	"fmt"
+	"github.com/neuron-go/neuron/data"
+	"github.com/neuron-go/neuron/models"
 	"io"
 	"os"
 	"slices"
@@ -165,5 +167,45 @@ func TestArchiveSafety(t *testing.T) {
 	// Stored weights are read in place from the file, not copied.
 	if _, inPlace := a.weights.(*io.SectionReader); a.weightsSize != 1 || !inPlace {
 		t.Errorf("weights: %T of %d bytes, want an *io.SectionReader of 1", a.weights, a.weightsSize)
+	}
+}
+
+// TestVocabularyAsset reads an adapted TextVectorization's vocabulary
+// from the archive's assets, where Keras's IndexLookup.save_assets puts
+// it (assets/layers/<key>/vocabulary.txt, the special tokens first), when
+// the config's vocabulary is null.
+func TestVocabularyAsset(t *testing.T) {
+	cfg := `{"class_name":"Functional","config":{"name":"f","layers":[
+	  {"class_name":"InputLayer","name":"text","config":{"batch_shape":[null,1],"dtype":"string","name":"text"},"inbound_nodes":[]},
+	  {"module":"keras.layers","class_name":"TextVectorization","name":"tv","registered_name":null,
+	   "config":{"name":"tv","trainable":true,"max_tokens":null,"standardize":"lower_and_strip_punctuation","split":"whitespace","ngrams":null,
+	     "output_mode":"int","output_sequence_length":4,"pad_to_max_tokens":false,"sparse":false,"ragged":false,"vocabulary":null,"idf_weights":null,"encoding":"utf-8","vocabulary_size":5},
+	   "inbound_nodes":[{"args":[{"class_name":"__keras_tensor__","config":{"shape":[null,1],"dtype":"string","keras_history":["text",0,0]}}],"kwargs":{}}]}],
+	  "input_layers":[["text",0,0]],"output_layers":[["tv",0,0]]}}`
+	assets := func(p string) ([]byte, bool, error) {
+		if p == "layers/text_vectorization/vocabulary.txt" {
+			return []byte("\n[UNK]\nthe\ncat\nsat\n"), true, nil
+		}
+		return nil, false, nil
+	}
+	tr, err := translateWithAssets([]byte(cfg), nil, false, assets)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !strings.Contains(string(tr.modelConfig), `"vocabulary":["","[UNK]","the","cat","sat"]`) {
+		t.Errorf("the vocabulary is not in the translated config: %s", tr.modelConfig)
+	}
+	m, err := build(tr)
+	if err != nil {
+		t.Fatal(err)
+	}
+	fm := m.(*models.Model)
+	y, err := fm.Predict([]models.Array{data.Strings([]string{"The cat sat", "a dog"})}, models.PredictConfig{Verbose: models.Silent})
+	if err != nil {
+		t.Fatal(err)
+	}
+	// Keras's indices: "" 0, "[UNK]" 1, then the tokens; padded to 4.
+	if want := []float32{2, 3, 4, 0, 1, 1, 0, 0}; !slices.Equal(y[0].Data(), want) {
+		t.Errorf("vectorized %v, want %v", y[0].Data(), want)
 	}
 }

@@ -77,7 +77,7 @@ func ReadKeras(r io.ReaderAt, size int64) (saving.Model, error) {
 			return nil, invalidf("%s: keras_version %q: .keras archives are Keras 3's", metadataName, md.KerasVersion)
 		}
 	}
-	t, err := translateModel(a.config, nil, false)
+	t, err := translateWithAssets(a.config, nil, false, a.asset)
 	if err != nil {
 		return nil, err
 	}

@@ -46,6 +46,17 @@ type archive struct {
 	metadata, config []byte
 	weights          io.ReaderAt
 	weightsSize      int64
+	assets           map[string]*zip.File // by path below assets/
+}
+
+// asset reads a file of the assets folder, bounded as config.json is.
+func (a *archive) asset(path string) ([]byte, bool, error) {
+	f, ok := a.assets[path]
+	if !ok {
+		return nil, false, nil
+	}
+	b, err := readEntry(f, maxConfigBytes)
+	return b, err == nil, err
 }
 
 // checkName refuses entry names that could escape a folder when unpacked.
@@ -94,7 +105,7 @@ func openArchive(r io.ReaderAt, size int64) (*archive, error) {
 	if len(zr.File) > maxEntries {
 		return nil, invalidf("the archive has %d entries; the limit is %d", len(zr.File), maxEntries)
 	}
-	a := &archive{}
+	a := &archive{assets: map[string]*zip.File{}}
 	seen := map[string]bool{}
 	var weights *zip.File
 	for _, f := range zr.File {
@@ -119,6 +130,10 @@ func openArchive(r io.ReaderAt, size int64) (*archive, error) {
 			}
 		case weightsName:
 			weights = f
+		default:
+			if rest, ok := strings.CutPrefix(f.Name, "assets/"); ok {
+				a.assets[rest] = f
+			}
 		}
 	}
 	if a.config == nil {
