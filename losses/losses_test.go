@@ -369,3 +369,43 @@ func TestSparseLabelShape(t *testing.T) {
 		t.Errorf("error %v does not name the shapes", err)
 	}
 }
+
+// TestMaskedReductions checks Masked against Keras's apply_mask and
+// reduce_values by hand, on per-step absolute errors |y − p| (values
+// 1, 2, 3 / 4, 5, 6 for two examples of three steps) with the mask
+// 1 1 0 / 1 0 0 and sample weights 2, 0.5.
+func TestMaskedReductions(t *testing.T) {
+	yTrue := tensor.Zeros(2, 3, 1)
+	yPred := tensor.FromSlice([]float32{1, 2, 3, 4, 5, 6}, 2, 3, 1)
+	mask := tensor.FromSlice([]float32{1, 1, 0, 1, 0, 0}, 2, 3)
+	sw := tensor.FromSlice([]float32{2, 0.5}, 2)
+	cases := []struct {
+		r    losses.Reduction
+		sw   *tensor.Tensor
+		want float32
+	}{
+		// sum_over_batch_size: sum(values·w·m)/sum(m).
+		{losses.SumOverBatchSize, nil, (1 + 2 + 4) / 3.0},
+		{losses.SumOverBatchSize, sw, (2*1 + 2*2 + 0.5*4) / 3.0},
+		// sum: sum(values·w·m).
+		{losses.Sum, nil, 7},
+		{losses.Sum, sw, 8},
+		// mean_with_sample_weight: sum(values·w·m)/sum(w·m).
+		{losses.MeanWithSampleWeight, nil, 7 / 3.0},
+		{losses.MeanWithSampleWeight, sw, 8 / 4.5},
+	}
+	for _, c := range cases {
+		got := losses.Masked(losses.MeanAbsoluteError{Reduction: c.r}, yTrue, yPred, c.sw, mask).Item()
+		if d := got - c.want; d > 1e-6 || d < -1e-6 {
+			t.Errorf("%s, weights %v: %v, want %v", c.r, c.sw != nil, got, c.want)
+		}
+	}
+	// Nothing kept: 0, as Keras's divide_no_nan.
+	if got := losses.Masked(losses.MeanAbsoluteError{}, yTrue, yPred, nil, tensor.Zeros(2, 3)).Item(); got != 0 {
+		t.Errorf("all masked: %v, want 0", got)
+	}
+	// No mask: Weighted.
+	if got := losses.Masked(losses.MeanAbsoluteError{}, yTrue, yPred, nil, nil).Item(); got != 3.5 {
+		t.Errorf("no mask: %v, want 3.5", got)
+	}
+}

@@ -100,6 +100,68 @@ func Weighted(l PerExampleLoss, yTrue, yPred, sampleWeight *tensor.Tensor) *tens
 	return Reduce(values, r)
 }
 
+// Masked is Weighted with the mask of the predictions (1 for an entry to
+// count, 0 for padding, of the per-example values' shape, e.g. (batch,
+// steps) for a sequence), as Keras's Loss.__call__ applies the mask of
+// y_pred (apply_mask): with SumOverBatchSize the loss is the sum of the
+// weighted values of the kept entries divided by their number (0 if none
+// is kept); with Sum the kept entries' weighted sum; with
+// MeanWithSampleWeight that sum divided by the sum of the kept entries'
+// weights. sampleWeight (batch), or nil, broadcasts along the steps. A mask
+// that does not have the values' shape is ignored.
+func Masked(l PerExampleLoss, yTrue, yPred, sampleWeight, mask *tensor.Tensor) *tensor.Tensor {
+	if mask == nil {
+		return Weighted(l, yTrue, yPred, sampleWeight)
+	}
+	values := l.PerExample(yTrue, yPred)
+	if !sameShape(values.Shape(), mask.Shape()) || values.Rank() == 0 {
+		if sampleWeight == nil {
+			return Reduce(values, l.LossReduction())
+		}
+		return Weighted(l, yTrue, yPred, sampleWeight)
+	}
+	// w = mask·sampleWeight, a copy in the mask's arena: no gradient.
+	w := mask.MulScalar(1)
+	wd := w.Data()
+	var valid, wsum float64
+	per := len(wd) / max(values.Dim(0), 1)
+	for i, m := range wd {
+		valid += float64(m)
+		if sampleWeight != nil {
+			wd[i] = m * sampleWeight.Data()[i/per]
+		}
+		wsum += float64(wd[i])
+	}
+	values = values.Mul(w)
+	var div float64
+	switch r := l.LossReduction(); r {
+	case None:
+		return values
+	case Sum:
+		return values.Sum()
+	case MeanWithSampleWeight:
+		div = wsum
+	default:
+		div = valid
+	}
+	if div == 0 {
+		return values.Sum().MulScalar(0)
+	}
+	return values.Sum().MulScalar(float32(1 / div))
+}
+
+func sameShape(a, b []int) bool {
+	if len(a) != len(b) {
+		return false
+	}
+	for i := range a {
+		if a[i] != b[i] {
+			return false
+		}
+	}
+	return true
+}
+
 // reduce applies l's reduction to per-example values; it is what Call
 // does outside its fast paths.
 func reduce(values *tensor.Tensor, r Reduction) *tensor.Tensor { return Reduce(values, r) }

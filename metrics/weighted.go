@@ -31,10 +31,11 @@ func weightsOf(name string, sw *tensor.Tensor, rows int) []float32 {
 // values (one per row of the last axis) and how many entries share each
 // weight: one per example for predictions (batch, classes), steps for a
 // sequence's (batch, steps, classes), whose weights broadcast along the
-// steps as in Keras.
+// steps as in Keras. Weights of one per entry (an output's mask, as the
+// models give) are taken as they are.
 func rowWeights(name string, sw, yPred *tensor.Tensor, entries int) ([]float32, int) {
 	rows := entries
-	if yPred.Rank() > 2 {
+	if yPred.Rank() > 2 && sw.Size() != entries {
 		rows = yPred.Dim(0)
 	}
 	w := weightsOf(name, sw, rows)

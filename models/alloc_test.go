@@ -8,6 +8,7 @@ import (
 	"github.com/neuron-go/neuron/internal/course"
 	"github.com/neuron-go/neuron/layers"
 	"github.com/neuron-go/neuron/losses"
+	"github.com/neuron-go/neuron/metrics"
 	"github.com/neuron-go/neuron/models"
 	"github.com/neuron-go/neuron/optimizers"
 	"github.com/neuron-go/neuron/tensor"
@@ -156,5 +157,39 @@ func TestTransformerTrainStepDoesNotAllocate(t *testing.T) {
 	step()
 	if allocs := testing.AllocsPerRun(10, step); allocs != 0 {
 		t.Errorf("a training step allocates %v times, want 0", allocs)
+	}
+}
+
+// TestMaskedSequenceTrainStepDoesNotAllocate checks a training step of a
+// sequence tagger whose output carries a mask (Embedding mask_zero → LSTM
+// return_sequences → Dense), with the mask weighting the loss and the
+// accuracy over per-step labels.
+func TestMaskedSequenceTrainStepDoesNotAllocate(t *testing.T) {
+	m := models.NewSequential(
+		&layers.Input{Shape: []int{6}},
+		&layers.Embedding{InputDim: 10, OutputDim: 4, MaskZero: true},
+		&layers.LSTM{Units: 5, ReturnSequences: true},
+		&layers.Dense{Units: 3, Activation: activations.Softmax},
+	)
+	m.Out = io.Discard
+	if err := m.Compile(models.CompileConfig{Optimizer: &optimizers.Adam{}, Loss: losses.SparseCategoricalCrossentropy{}, Metrics: []metrics.Metric{metrics.NewSparseCategoricalAccuracy()}}); err != nil {
+		t.Fatal(err)
+	}
+	arena := tensor.NewArena()
+	x := tensor.Zeros(8, 6).InArena(arena)
+	y := tensor.Zeros(8, 6)
+	for i := range x.Data() {
+		if i%6 < 4+i/6%3 {
+			x.Data()[i] = float32(1 + i%9)
+		}
+		y.Data()[i] = float32(i % 3)
+	}
+	step := func() {
+		m.TrainStep(x, y)
+		arena.Reset()
+	}
+	step()
+	if allocs := testing.AllocsPerRun(10, step); allocs != 0 {
+		t.Errorf("a masked training step allocates %v times, want 0", allocs)
 	}
 }

@@ -421,7 +421,7 @@ func (e *engine) evaluateSource(src *datasetSource, steps int, verbose Verbosity
 			if h.loss == nil {
 				continue
 			}
-			v := h.lossOn(ys[i], preds[i], el.W).Item()
+			v := h.lossOn(ys[i], preds[i], el.W, e.outMask(i)).Item()
 			if multi {
 				h.tracker.add(float64(v), rows)
 			}
@@ -432,7 +432,7 @@ func (e *engine) evaluateSource(src *datasetSource, steps int, verbose Verbosity
 		}
 		loss.add(total, rows)
 		for i := range e.heads {
-			e.heads[i].updateMetrics(ys[i], preds[i], el.W)
+			e.heads[i].updateMetrics(ys[i], preds[i], el.W, e.outMask(i))
 		}
 		arena.Reset()
 		if bar != nil {

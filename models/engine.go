@@ -146,7 +146,7 @@ func (e *engine) trainStep(xb, yb []*tensor.Tensor, sw *tensor.Tensor) float64 {
 		if h.loss == nil {
 			continue
 		}
-		l := h.lossOn(yb[i], preds[i], sw)
+		l := h.lossOn(yb[i], preds[i], sw, e.outMask(i))
 		if multi {
 			h.tracker.add(float64(l.Item()), yb[i].Dim(0))
 		}
@@ -180,7 +180,7 @@ func (e *engine) trainStep(xb, yb []*tensor.Tensor, sw *tensor.Tensor) float64 {
 		if len(e.heads[i].metrics) == 0 {
 			continue
 		}
-		e.heads[i].updateMetrics(yb[i], preds[i].Detach(), sw)
+		e.heads[i].updateMetrics(yb[i], preds[i].Detach(), sw, e.outMask(i))
 	}
 	return float64(loss.Item())
 }
@@ -618,7 +618,7 @@ func (e *engine) evaluate(x, y []Array, sw []float32, bs int, verbose Verbosity)
 			if h.loss == nil {
 				continue
 			}
-			v := h.lossOn(yb[i], preds[i], swb).Item()
+			v := h.lossOn(yb[i], preds[i], swb, e.outMask(i)).Item()
 			if multi {
 				h.tracker.add(float64(v), hi-lo)
 			}
@@ -629,7 +629,7 @@ func (e *engine) evaluate(x, y []Array, sw []float32, bs int, verbose Verbosity)
 		}
 		loss.add(total, hi-lo)
 		for i := range e.heads {
-			e.heads[i].updateMetrics(yb[i], preds[i], swb)
+			e.heads[i].updateMetrics(yb[i], preds[i], swb, e.outMask(i))
 		}
 		arena.Reset()
 		if bar != nil {

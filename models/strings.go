@@ -193,6 +193,18 @@ func (e *engine) forward(xs []*tensor.Tensor, training bool) []*tensor.Tensor {
 	return e.net.forward(xs, training)
 }
 
+// outMask returns the mask of output i after the last forward, or nil.
+func (e *engine) outMask(i int) *tensor.Tensor {
+	n := e.net
+	if e.feed != nil {
+		n = e.feed
+	}
+	if !n.masking || i >= len(n.outSlots) {
+		return nil
+	}
+	return n.masks[n.outSlots[i]]
+}
+
 // useFeed makes forward run feed until the returned function is called,
 // which puts back the network of an enclosing call (a callback may
 // Predict in the middle of a Fit).

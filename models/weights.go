@@ -133,8 +133,13 @@ func (e *engine) checkWeightedLosses(op string) error {
 	return nil
 }
 
-// headLoss returns h's loss on a batch, weighted by sw if not nil.
-func (h *head) lossOn(y, pred, sw *tensor.Tensor) *tensor.Tensor {
+// lossOn returns h's loss on a batch, weighted by sw if not nil and
+// masked by the output's mask if not nil (Keras applies the mask of y_pred
+// in Loss.__call__), for a loss that gives per-example values.
+func (h *head) lossOn(y, pred, sw, mask *tensor.Tensor) *tensor.Tensor {
+	if pl, ok := h.loss.(losses.PerExampleLoss); ok && mask != nil {
+		return losses.Masked(pl, y, pred, sw, mask)
+	}
 	if sw != nil {
 		return losses.Weighted(h.loss.(losses.PerExampleLoss), y, pred, sw)
 	}
@@ -142,14 +147,56 @@ func (h *head) lossOn(y, pred, sw *tensor.Tensor) *tensor.Tensor {
 }
 
 // updateMetrics updates h's metrics on a batch; the weighted ones get sw.
-func (h *head) updateMetrics(y, pred, sw *tensor.Tensor) {
+// With the output's mask (nil for none), the metrics that are means of
+// per-entry values (Keras's MeanMetricWrapper: accuracies, mean errors)
+// count the kept entries only, each by its example's weight for the
+// weighted ones, as Keras's apply_mask with reduction "sum".
+func (h *head) updateMetrics(y, pred, sw, mask *tensor.Tensor) {
+	if mask != nil && (mask.Dim(0) != pred.Dim(0) || mask.Size()*pred.Dim(-1) != pred.Size()) {
+		mask = nil
+	}
+	var mw *tensor.Tensor // mask·sw, made on first use
 	for j, mt := range h.metrics {
-		if sw != nil && j < len(h.weighted) && h.weighted[j] {
+		weighted := sw != nil && j < len(h.weighted) && h.weighted[j]
+		if mask != nil && meanMetric(mt) {
+			w := mask
+			if weighted {
+				if mw == nil {
+					mw = maskWeights(mask, sw)
+				}
+				w = mw
+			}
+			mt.(metrics.WeightedMetric).UpdateWeighted(y, pred, w)
+			continue
+		}
+		if weighted {
 			mt.(metrics.WeightedMetric).UpdateWeighted(y, pred, sw)
 			continue
 		}
 		mt.Update(y, pred)
 	}
+}
+
+// meanMetric reports whether mt is a mean of per-entry values that takes
+// one weight per entry, as Keras's MeanMetricWrapper, which applies masks.
+func meanMetric(mt metrics.Metric) bool {
+	switch mt.(type) {
+	case *metrics.Accuracy, *metrics.MeanError, *metrics.MeanSquaredError:
+		return true
+	}
+	return false
+}
+
+// maskWeights returns mask·sw with sw (batch) broadcast along the steps, in
+// the mask's arena.
+func maskWeights(mask, sw *tensor.Tensor) *tensor.Tensor {
+	w := mask.MulScalar(1)
+	wd, s := w.Data(), sw.Data()
+	per := len(wd) / max(len(s), 1)
+	for i := range wd {
+		wd[i] *= s[i/per]
+	}
+	return w
 }
 
 // takeWeights fills dst with the weights of rows idx, or returns nil
