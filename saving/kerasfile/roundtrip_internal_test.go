@@ -88,6 +88,13 @@ func TestRoundTrip3(t *testing.T) {
 				t.Errorf("%s: no dataset %s", opt.Name(), p)
 			}
 		}
+		for p, want := range map[string]string{"layers/lstm/cell/vars": "lstm_cell", "layers/bidirectional/forward_layer/vars": "forward_gru",
+			"layers/bidirectional/backward_layer/cell/vars": "gru_cell", "layers/reshape/vars": "reshape"} {
+			g, ok, _ := lookupGroup(root, p)
+			if n, _, _ := g.attr("name"); !ok || n != want {
+				t.Errorf("%s: name %v, want %q", p, n, want)
+			}
+		}
 		tr, err := translateModel(mustJSON(e.config), nil, false)
 		if err != nil {
 			t.Fatal(err)
@@ -208,6 +215,23 @@ func TestRoundTripFunctional(t *testing.T) {
 		if _, ok, _ := lookupDataset(root, p); !ok {
 			t.Errorf("no dataset %s", p)
 		}
+	}
+	// Every saveable's vars group carries its name, as Keras 3.16's
+	// H5IOStore.make writes it; containers have none.
+	for p, want := range map[string]string{"vars": "functional", "layers/functional/vars": "encoder",
+		"layers/multi_head_attention/_query_dense/vars": "query", "layers/time_distributed/layer/vars": "dense",
+		"layers/functional/layers/dense/vars": "dense", "layers/add/vars": "add"} {
+		g, ok, _ := lookupGroup(root, p)
+		if !ok {
+			t.Errorf("no group %s", p)
+			continue
+		}
+		if n, _, _ := g.attr("name"); n != want {
+			t.Errorf("%s: name %v, want %q", p, n, want)
+		}
+	}
+	if _, ok, _ := lookupGroup(root, "layers/functional/layers/vars"); ok {
+		t.Errorf("a vars group for the nested model's layers list")
 	}
 	tr, err := translateModel(mustJSON(e.config), nil, false)
 	if err != nil {
