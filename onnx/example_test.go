@@ -1,6 +1,7 @@
 package onnx_test
 
 import (
+	"bytes"
 	"fmt"
 	"os"
 	"path/filepath"
@@ -36,4 +37,39 @@ func ExampleExport() {
 	}
 	fmt.Println("exported", filepath.Base(path))
 	// Output: exported mnist.onnx
+}
+
+// The ONNX model zoo's MNIST model, read as a neuron model: it takes the
+// file's NCHW images and keeps the file's names.
+func ExampleImport() {
+	model, err := onnx.Import("testdata/mnist/model.onnx")
+	if err != nil {
+		panic(err)
+	}
+	fmt.Println(model.InputNames(), model.Inputs()[0].Shape())
+	fmt.Println(model.OutputNames(), model.Outputs()[0].Shape())
+	// Output:
+	// [Input3] [1 28 28]
+	// [Plus214_Output_0] [10]
+}
+
+// Encode and Decode work on bytes, for a model kept in memory or sent over
+// the network; Decode refuses a model whose weights are in external files.
+func ExampleDecode() {
+	x := models.Input([]int{4}, "features")
+	y := models.ApplyNamed("scores", &layers.Dense{Units: 3, Activation: activations.Softmax}, x)
+	model, err := models.NewModel([]*models.Node{x}, []*models.Node{y})
+	if err != nil {
+		panic(err)
+	}
+	var buf bytes.Buffer
+	if err := onnx.Encode(&buf, model); err != nil {
+		panic(err)
+	}
+	back, err := onnx.Decode(buf.Bytes())
+	if err != nil {
+		panic(err)
+	}
+	fmt.Println(back.InputNames(), back.OutputNames(), back.CountParams())
+	// Output: [features] [scores] 15
 }

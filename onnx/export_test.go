@@ -68,7 +68,7 @@ var exportCases = []exportCase{
 			&layers.Flatten{},
 			&layers.Dense{Units: 3, Activation: activations.Softmax})
 	}},
-	{name: "conv_variants", noImport: "ConvTranspose is not imported", model: func(t *testing.T) any {
+	{name: "conv_variants", model: func(t *testing.T) any {
 		return seq(t, in(9, 10, 4),
 			&layers.DepthwiseConv2D{KernelSize: [2]int{3, 3}, DepthMultiplier: 2, Padding: "same", Activation: activations.ELU},
 			&layers.SeparableConv2D{Filters: 6, KernelSize: [2]int{3, 3}, DepthMultiplier: 1},

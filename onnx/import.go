@@ -24,17 +24,22 @@ import (
 // the names of the nodes they come from ('/' becomes '_').
 //
 // Operators that map to neuron layers are read: Gemm, MatMul (with the
-// Add of a bias after it), Conv (1D and 2D, grouped and depthwise), MaxPool
-// and AveragePool, GlobalAveragePool and GlobalMaxPool,
-// BatchNormalization, LayerNormalization, Relu, LeakyRelu, Elu, Selu,
-// Sigmoid, HardSigmoid, HardSwish, Tanh, Softplus, Softsign, Exp, Clip,
-// Softmax and LogSoftmax, Flatten, Reshape, Transpose, Concat, Add, Sub,
-// Mul and Div, Gather on a constant table (an Embedding), Dropout,
-// Identity and Cast; Constant nodes and operators on constants only
-// (Reshape, Transpose, Unsqueeze, Squeeze, Identity, Cast) are evaluated
-// when reading. Any other operator is refused with an error naming it and
-// its node, wrapping ErrUnsupportedOp. Weights kept in external data files
-// are read only from inside the model's directory.
+// Add of a bias after it), Conv (1D and 2D, grouped and depthwise),
+// ConvTranspose (2D), MaxPool and AveragePool, GlobalAveragePool,
+// GlobalMaxPool and ReduceMean/ReduceMax over the spatial axes,
+// BatchNormalization, LayerNormalization, Relu, LeakyRelu, PRelu, Elu,
+// Selu, Sigmoid, HardSigmoid, HardSwish, Tanh, Softplus, Softsign, Exp,
+// Clip, Softmax and LogSoftmax, Flatten, Reshape, Squeeze, Unsqueeze,
+// Transpose, Concat, Add, Sub, Mul, Div, Max, Min, Sum and Mean, Gather on
+// a constant table (an Embedding), LSTM, GRU and RNN (one or both
+// directions, between the Transposes and Squeezes exporters put around
+// them, from zero initial states), Dropout, Identity and Cast. Constant
+// nodes and operators on constants only (Reshape, Transpose, Unsqueeze,
+// Squeeze, Identity, Cast, ConstantOfShape) are evaluated when reading.
+// Any other operator is refused with an error naming it and its node,
+// wrapping ErrUnsupportedOp; a file that breaks the format or the
+// reader's bounds gives an error wrapping ErrMalformed. Weights kept in
+// external data files are read only from inside the model's directory.
 func Import(path string) (*models.Model, error) {
 	m, consts, err := readModel(path)
 	if err != nil {

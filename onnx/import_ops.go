@@ -80,6 +80,8 @@ func (im *importer) node(n *pb.NodeProto) error {
 		return im.dense(n, a)
 	case "Conv":
 		return im.conv(n, a)
+	case "ConvTranspose":
+		return im.convTranspose(n, a)
 	case "MaxPool", "AveragePool":
 		return im.pool(n, a)
 	case "GlobalAveragePool", "GlobalMaxPool":
@@ -1344,4 +1346,86 @@ func (im *importer) symbolic(n *pb.NodeProto) (bool, error) {
 		return true, nil
 	}
 	return true, unsupportedOp(n, "an input computed from a tensor's shape at run time")
+}
+
+// convTranspose reads a 2D ConvTranspose whose padding is Keras's
+// "valid" (with output_padding) or TensorFlow's "same".
+func (im *importer) convTranspose(n *pb.NodeProto, a attrs) error {
+	x, err := im.input(n, 0)
+	if err != nil {
+		return err
+	}
+	w := im.constant(n, 1)
+	in := x.shape()
+	if w == nil || w.isInt || len(w.dims) != 4 || len(in) != 3 || w.dims[0] != in[0] {
+		return unsupportedOp(n, "weights that are not a constant of a 2D transposed convolution")
+	}
+	if a.int("group", 1) != 1 || a["output_shape"] != nil {
+		return unsupportedOp(n, "group or output_shape")
+	}
+	if ap := a.str("auto_pad", "NOTSET"); ap != "NOTSET" && ap != "" {
+		return unsupportedOp(n, fmt.Sprintf("auto_pad=%q", ap))
+	}
+	filters := w.dims[1]
+	ks := w.dims[2:]
+	strides := windowInts(a, "strides", 2, 1)
+	dil := windowInts(a, "dilations", 2, 1)
+	pads := windowInts(a, "pads", 4, 0)
+	op := windowInts(a, "output_padding", 2, 0)
+	mode := ""
+	var outPad []int
+	var crop []int // pads that are neither: a valid output cropped after
+	for i := range 2 {
+		if strides[i] <= 0 || dil[i] <= 0 || ks[i] <= 0 || op[i] < 0 || pads[i] < 0 || pads[2+i] < 0 {
+			return malformed("node %q (ConvTranspose): strides %v, dilations %v, pads %v, output_padding %v", n.GetName(), strides, dil, pads, op)
+		}
+		k := (ks[i]-1)*dil[i] + 1
+		total := k - strides[i]
+		m := ""
+		switch {
+		case pads[i] == 0 && pads[2+i] == 0:
+			m = "valid"
+		case op[i] == 0 && total > 0 && pads[i] == total/2 && pads[2+i] == total-total/2:
+			m = "same"
+		default:
+			m = "crop"
+		}
+		if mode != "" && m != mode {
+			m = "crop"
+		}
+		mode = m
+		if op[i] >= strides[i] {
+			return unsupportedOp(n, fmt.Sprintf("output_padding %v not below strides %v", op, strides))
+		}
+		// Keras's valid output without output_padding is in·stride when
+		// the kernel is shorter than the stride: say 0 to get ONNX's.
+		if mode == "valid" && (op[i] != 0 || k < strides[i]) {
+			outPad = op
+		}
+	}
+	if mode == "crop" {
+		// ONNX crops pads from the full output (output_padding included).
+		mode, outPad, crop = "valid", op, pads
+	}
+	// (in, filters, kh, kw) → Keras's (kh, kw, filters, in).
+	t, _ := transposeConst(w, []int64{2, 3, 1, 0})
+	bias := im.constant(n, 2)
+	if len(n.GetInput()) > 2 && n.GetInput()[2] != "" && (bias == nil || bias.isInt || bias.size() != filters) {
+		return unsupportedOp(n, "a bias that is not a constant of one value per filter")
+	}
+	l := &layers.Conv2DTranspose{Filters: filters, KernelSize: [2]int{ks[0], ks[1]}, Strides: [2]int{strides[0], strides[1]},
+		Padding: mode, OutputPadding: outPad, DilationRate: [2]int{dil[0], dil[1]}, NoBias: bias == nil}
+	im.pendings = append(im.pendings, pendingWeight{l, "kernel", t.f})
+	if bias != nil {
+		im.pendings = append(im.pendings, pendingWeight{l, "bias", bias.f})
+	}
+	if crop == nil {
+		return im.layer(n, l, true, x)
+	}
+	y, ln, err := im.applyNamed(n.GetName()+"_full", l, im.chLast(x).node)
+	if err != nil {
+		return err
+	}
+	c := &layers.Cropping2D{Cropping: [2][2]int{{crop[0], crop[2]}, {crop[1], crop[3]}}}
+	return im.layerAs(n, c, ival{node: y, last: true, layer: ln}, true)
 }

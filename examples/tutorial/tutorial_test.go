@@ -305,9 +305,13 @@ func near(got, want []float64, tol float64) bool {
 	return true
 }
 
-// needData skips the test when a data set cannot be found offline.
+// needData skips the test in -short mode, which trains nothing, and when a
+// data set cannot be found offline.
 func needData(t *testing.T, load func(datasets.Options) (datasets.Uint8Array, datasets.Uint8Array, datasets.Uint8Array, datasets.Uint8Array, error)) {
 	t.Helper()
+	if testing.Short() {
+		t.Skip("trains on a real data set")
+	}
 	if _, _, _, _, err := load(datasets.Options{NoDownload: true}); errors.Is(err, datasets.ErrNotFound) {
 		t.Skipf("the data set is not available offline: %v", err)
 	} else if err != nil {

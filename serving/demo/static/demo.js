@@ -89,11 +89,14 @@ pad.addEventListener("pointermove", e => {
   stroke(point(e));
   schedule();
 });
-pad.addEventListener("pointerup", () => {
+function end() {
+  if (!drawing) return;
   drawing = false;
   ups++;
   predict(); // the final drawing, at once
-});
+}
+pad.addEventListener("pointerup", end);
+pad.addEventListener("pointercancel", end); // a touch taken over by scrolling, say
 document.getElementById("clear").addEventListener("click", clearPad);
 
 async function start() {
