@@ -420,6 +420,24 @@ func (d *Dataset) ReadFloat32Into(dst []float32) error {
 	if d.dt.Kind == Float && d.dt.Size == 4 && !d.dt.BigEndian && nativeLittle {
 		return d.readRaw(unsafe.Slice((*byte)(unsafe.Pointer(unsafe.SliceData(dst))), 4*len(dst)))
 	}
+	if d.layout.class == 1 && !d.f.isUndef(d.layout.addr) {
+		// Convert a contiguous dataset through a small buffer rather than
+		// a copy of all of it.
+		const block = 1 << 16 // elements
+		es := uint64(d.dt.Size)
+		buf := make([]byte, min(uint64(len(dst)), block)*es)
+		for start := 0; start < len(dst); start += block {
+			n := min(len(dst)-start, block)
+			b := buf[:uint64(n)*es]
+			if err := d.f.readAt(b, d.layout.addr+d.f.base+uint64(start)*es); err != nil {
+				return fmt.Errorf("hdf5: reading dataset %q: %w", d.path, err)
+			}
+			for i := 0; i < n; i++ {
+				dst[start+i] = float32(d.dt.float64At(b, i))
+			}
+		}
+		return nil
+	}
 	raw, err := d.ReadRaw()
 	if err != nil {
 		return err

@@ -543,3 +543,37 @@ func TestWriterManyStrings(t *testing.T) {
 		t.Errorf("%d global heap collections, want several", len(f.gheaps))
 	}
 }
+
+// TestReadFloat32Converts reads a float64 dataset larger than the
+// conversion buffer as float32, rounding to nearest as numpy's astype.
+func TestReadFloat32Converts(t *testing.T) {
+	v := make([]float64, 150001)
+	for i := range v {
+		v[i] = float64(i)/3 + 1e-9
+	}
+	w := NewWriter()
+	if _, err := w.Root().CreateDataset("x", []int{len(v)}, v); err != nil {
+		t.Fatal(err)
+	}
+	var buf bytes.Buffer
+	if _, err := w.WriteTo(&buf); err != nil {
+		t.Fatal(err)
+	}
+	f, err := openBytes(buf.Bytes())
+	if err != nil {
+		t.Fatal(err)
+	}
+	d, err := f.Root().Dataset("x")
+	if err != nil {
+		t.Fatal(err)
+	}
+	got, err := d.ReadFloat32()
+	if err != nil {
+		t.Fatal(err)
+	}
+	for i := range v {
+		if got[i] != float32(v[i]) {
+			t.Fatalf("element %d: %v, want %v", i, got[i], float32(v[i]))
+		}
+	}
+}

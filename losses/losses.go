@@ -62,7 +62,9 @@ type LabelChecker interface {
 // loss = −log p[label].
 //
 // Shapes: yTrue (batch) or (batch, 1) of class indices stored as float32;
-// yPred (batch, classes).
+// yPred (batch, classes). For a sequence output (batch, steps, classes) the
+// labels are (batch, steps) or (batch, steps, 1) and the loss is the mean
+// over all (example, step) entries, as Keras's sum_over_batch_size.
 type SparseCategoricalCrossentropy struct {
 	// FromLogits says yPred holds logits rather than probabilities.
 	FromLogits bool
@@ -99,17 +101,38 @@ func (SparseCategoricalCrossentropy) CheckLabels(yTrue *tensor.Tensor, classes i
 }
 
 // CheckSparseLabels returns an error naming the first entry of yTrue that is
-// not an integer class index in [0, classes), or a shape that does not hold
-// one label per example.
+// not an integer class index in [0, classes), or a scalar yTrue. Labels hold
+// one index per row of the predictions' last axis: (n) or (n, 1) for
+// predictions (n, classes), (n, steps) or (n, steps, 1) for a sequence's
+// (n, steps, classes); SparseLabelShape checks that they match.
 func CheckSparseLabels(yTrue *tensor.Tensor, classes int) error {
 	s := yTrue.Shape()
-	if len(s) == 0 || len(s) > 2 || (len(s) == 2 && s[1] != 1) {
+	if len(s) == 0 {
 		return fmt.Errorf("labels must have shape (n) or (n, 1), got %v", s)
 	}
 	for i, v := range yTrue.Data() {
 		if !(v >= 0 && v < float32(classes)) || v != float32(math.Trunc(float64(v))) {
 			return fmt.Errorf("label %d is %v: want an integer class index in [0, %d)", i, v, classes)
 		}
+	}
+	return nil
+}
+
+// SparseLabelShape returns an error unless integer labels of per-example
+// shape label suit predictions of per-example shape pred (…, classes): label
+// must be pred without its last axis, or that with a trailing 1, as Keras's
+// sparse losses ask.
+func SparseLabelShape(label, pred []int) error {
+	if len(pred) == 0 {
+		return nil
+	}
+	want := pred[:len(pred)-1]
+	ok := len(label) == len(want) || (len(label) == len(want)+1 && label[len(label)-1] == 1)
+	for i := 0; ok && i < len(want); i++ {
+		ok = label[i] == want[i]
+	}
+	if !ok {
+		return fmt.Errorf("labels of per-example shape %v for predictions %v: want %v or %v", label, pred, want, append(append([]int{}, want...), 1))
 	}
 	return nil
 }

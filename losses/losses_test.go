@@ -305,8 +305,9 @@ func TestCheckSparseLabels(t *testing.T) {
 		{"NaN", tensor.FromSlice([]float32{1, 2, 3, nan}, 4), "label 3 is NaN"},
 		{"+Inf", tensor.FromSlice([]float32{1, inf}, 2), "label 1 is +Inf"},
 		{"1e20", tensor.FromSlice([]float32{1e20}, 1), "label 0 is 1e+20"},
-		{"(n,2)", tensor.FromSlice([]float32{0, 1, 2, 3}, 2, 2), "got [2 2]"},
-		{"rank 3", tensor.FromSlice([]float32{0, 1}, 2, 1, 1), "got [2 1 1]"},
+		{"per-step (n,steps)", tensor.FromSlice([]float32{0, 1, 2, 3}, 2, 2), ""},
+		{"per-step (n,steps,1)", tensor.FromSlice([]float32{0, 1}, 2, 1, 1), ""},
+		{"per-step bad", tensor.FromSlice([]float32{0, 1, 2, 10}, 2, 2), "label 3 is 10"},
 		{"scalar", tensor.Scalar(1), "got []"},
 	}
 	for _, c := range cases {
@@ -338,4 +339,33 @@ func ExampleGet() {
 	yPred := tensor.FromSlice([]float32{1, 1, 2, 5}, 2, 2)
 	fmt.Println(l.Name(), l.Call(yTrue, yPred).Item()) // (1 + 0 + 0 + 4) / 4
 	// Output: mean_squared_error 1.25
+}
+
+// TestSparseLabelShape checks Keras's rule that sparse labels are the
+// predictions' shape without the class axis, or that with a trailing 1.
+func TestSparseLabelShape(t *testing.T) {
+	cases := []struct {
+		label, pred []int
+		ok          bool
+	}{
+		{[]int{}, []int{4}, true},
+		{[]int{1}, []int{4}, true},
+		{[]int{2}, []int{4}, false},
+		{[]int{6, 6}, []int{4}, false},
+		{[]int{5}, []int{5, 3}, true},
+		{[]int{5, 1}, []int{5, 3}, true},
+		{[]int{4}, []int{5, 3}, false},
+		{[]int{5, 3}, []int{5, 3}, false},
+		{[]int{}, []int{5, 3}, false},
+	}
+	for _, c := range cases {
+		err := losses.SparseLabelShape(c.label, c.pred)
+		if (err == nil) != c.ok {
+			t.Errorf("SparseLabelShape(%v, %v) = %v, want ok %v", c.label, c.pred, err, c.ok)
+		}
+	}
+	err := losses.SparseLabelShape([]int{4}, []int{5, 3})
+	if err == nil || !strings.Contains(err.Error(), "labels of per-example shape [4] for predictions [5 3]: want [5] or [5 1]") {
+		t.Errorf("error %v does not name the shapes", err)
+	}
 }

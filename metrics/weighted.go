@@ -27,6 +27,23 @@ func weightsOf(name string, sw *tensor.Tensor, rows int) []float32 {
 	return w
 }
 
+// rowWeights returns the weights of a batch whose predictions give entries
+// values (one per row of the last axis) and how many entries share each
+// weight: one per example for predictions (batch, classes), steps for a
+// sequence's (batch, steps, classes), whose weights broadcast along the
+// steps as in Keras.
+func rowWeights(name string, sw, yPred *tensor.Tensor, entries int) ([]float32, int) {
+	rows := entries
+	if yPred.Rank() > 2 {
+		rows = yPred.Dim(0)
+	}
+	w := weightsOf(name, sw, rows)
+	if rows == 0 {
+		return w, 1
+	}
+	return w, entries / rows
+}
+
 // UpdateWeighted implements WeightedMetric: each example's correctness
 // (for binary accuracy, the fraction of its columns that are right) counts
 // by its weight, and the result is the weighted mean.
@@ -57,21 +74,21 @@ func (a *Accuracy) UpdateWeighted(yTrue, yPred, sampleWeight *tensor.Tensor) {
 		}
 	case kindSparse:
 		a.pred = yPred.ArgMaxInto(a.pred)
-		w := weightsOf(a.name, sampleWeight, len(a.pred))
+		w, per := rowWeights(a.name, sampleWeight, yPred, len(a.pred))
 		for i, k := range a.pred {
 			if float32(k) == t[i] {
-				a.correct += float64(w[i])
+				a.correct += float64(w[i/per])
 			}
-			a.total += float64(w[i])
+			a.total += float64(w[i/per])
 		}
 	default:
 		a.want, a.pred = yTrue.ArgMaxInto(a.want), yPred.ArgMaxInto(a.pred)
-		w := weightsOf(a.name, sampleWeight, len(a.pred))
+		w, per := rowWeights(a.name, sampleWeight, yPred, len(a.pred))
 		for i, k := range a.pred {
 			if k == a.want[i] {
-				a.correct += float64(w[i])
+				a.correct += float64(w[i/per])
 			}
-			a.total += float64(w[i])
+			a.total += float64(w[i/per])
 		}
 	}
 }

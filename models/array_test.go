@@ -336,7 +336,7 @@ func TestBadArrays(t *testing.T) {
 		{"one image", fit(x.Slice(0, 1).Reshape(6, 6), y, models.FitConfig{}), "models: fit: x has per-example shape [6], model expects [6 6] (did you pass one example without the batch axis?)"},
 		{"rows differ", fit(x, y.Slice(0, 9), models.FitConfig{}), "models: fit: y has 9 rows but x has 10 (shapes [9] and [10 6 6])"},
 		{"label out of range", fit(x, badLabel, models.FitConfig{}), "models: fit: y: label 3 is 7" + want4},
-		{"labels of the wrong shape", fit(x, x, models.FitConfig{}), "models: fit: y: labels must have shape (n) or (n, 1), got [10 6 6]"},
+		{"labels of the wrong shape", fit(x, x, models.FitConfig{}), "models: fit: y: labels of per-example shape [6 6] for predictions [4]: want [] or [1]"},
 		{"scalar labels", fit(x, datasets.Uint8Array{Shape: []int{}, Data: []uint8{1}}, models.FitConfig{}), "models: fit: y has no rows but x has 10 (shapes [] and [10 6 6])"},
 		{"split too small", fit(x, y, models.FitConfig{ValidationSplit: 0.95}), "models: fit: ValidationSplit 0.95 of 10 rows leaves an empty training or validation set"},
 		{"validation images", fit(x, y, models.FitConfig{ValidationData: &models.Data{X: x.Reshape(10, 2, 3, 6), Y: y}}), "models: fit: ValidationData.X has per-example shape [2 3 6], model expects [6 6]"},

@@ -88,6 +88,9 @@ func (e *engine) checkY(op string, names []string, xs, ys []Array) error {
 		out := e.net.outShapes[i]
 		loss := e.heads[i].loss
 		if lc, ok := loss.(losses.LabelChecker); ok {
+			if err := losses.SparseLabelShape(ys[1:], out); err != nil {
+				return fmt.Errorf("models: %s: %s: %w", op, arg, err)
+			}
 			if err := checkLabels(op, arg, lc, y, out[len(out)-1]); err != nil {
 				return err
 			}

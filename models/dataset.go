@@ -256,6 +256,9 @@ func (s *datasetSource) check(el data.Element, targets bool) error {
 		}
 		out := e.net.outShapes[i]
 		if lc, ok := e.heads[i].loss.(losses.LabelChecker); ok {
+			if err := losses.SparseLabelShape(y.Shape()[1:], out); err != nil {
+				return fmt.Errorf("%s: %s: %w", where, name, err)
+			}
 			if err := lc.CheckLabels(y, out[len(out)-1]); err != nil {
 				return fmt.Errorf("%s: %s: %w", where, name, err)
 			}

@@ -9,16 +9,18 @@ import (
 // labels (a tensor of shape [n] or [n,1] holding whole numbers in [0, c), as
 // Keras's y_true), the n losses
 // −log softmax(z)[i, labels[i]] = logsumexp(zᵢ) − zᵢ[labels[i]], computed
-// without overflow. d/dz = softmax(z) − onehot(labels); labels get no
+// without overflow. Logits of shape [n,…,c] take labels [n,…] (or [n,…,1])
+// and give losses [n,…], as Keras's per-step losses. d/dz = softmax(z) − onehot(labels); labels get no
 // gradient. It panics with a *ShapeError for a label that is not a class
 // index.
 func SparseSoftmaxCrossEntropy(logits, labels *Tensor) *Tensor {
 	const op = "SparseSoftmaxCrossEntropy"
-	if len(logits.shape) != 2 || len(labels.data) != logits.shape[0] || len(labels.shape) == 0 || len(labels.shape) > 2 {
-		panic(shapeErr(op, "want [n,c] logits and [n] or [n,1] labels", logits.shape, labels.shape))
+	r := len(logits.shape)
+	if r < 2 || !labelsFit(labels.shape, logits.shape) {
+		panic(shapeErr(op, "want [n,…,c] logits and one label per row: [n,…] or [n,…,1]", logits.shape, labels.shape))
 	}
-	c := logits.shape[1]
-	out := newOut(logits.shape[:1], logits)
+	c := logits.shape[r-1]
+	out := newOut(logits.shape[:r-1], logits)
 	for i, v := range labels.data {
 		k := int(v)
 		if k < 0 || k >= c || float32(k) != v {
@@ -31,9 +33,20 @@ func SparseSoftmaxCrossEntropy(logits, labels *Tensor) *Tensor {
 	return out
 }
 
+// labelsFit reports whether labels of shape label hold one class index per
+// row of the last axis of logits: logits's shape without its last axis, or
+// that with a trailing 1.
+func labelsFit(label, logits []int) bool {
+	want := logits[:len(logits)-1]
+	if len(label) == len(want)+1 && label[len(label)-1] == 1 {
+		label = label[:len(want)]
+	}
+	return sameShape(label, want)
+}
+
 func sparseSoftmaxCrossEntropyBackward(o *Tensor) {
 	logits, labels := o.node.in[0], o.node.in[1]
-	c := logits.shape[1]
+	c := logits.shape[len(logits.shape)-1]
 	p := o.scratch(c)
 	for i, v := range labels.data {
 		row := logits.data[i*c : (i+1)*c]
@@ -48,13 +61,17 @@ func sparseSoftmaxCrossEntropyBackward(o *Tensor) {
 
 // SoftmaxCrossEntropy returns, for [n,c] logits z and [n,c] target
 // distributions t, the n losses −Σⱼ tᵢⱼ·log softmax(zᵢ)ⱼ, computed stably.
+// Logits of shape [n,…,c] (a sequence's per-step classes) give losses of
+// shape [n,…], one per row of the last axis.
 // d/dz = softmax(z)·Σⱼtᵢⱼ − t and d/dt = −log softmax(z).
 func SoftmaxCrossEntropy(logits, targets *Tensor) *Tensor {
-	if len(logits.shape) != 2 || !sameShape(logits.shape, targets.shape) {
-		panic(shapeErr("SoftmaxCrossEntropy", "want logits and targets of the same [n,c] shape", logits.shape, targets.shape))
+	r := len(logits.shape)
+	if r < 2 || logits.shape[r-1] == 0 || !sameShape(logits.shape, targets.shape) {
+		panic(shapeErr("SoftmaxCrossEntropy", "want logits and targets of the same [n,…,c] shape", logits.shape, targets.shape))
 	}
-	n, c := logits.shape[0], logits.shape[1]
-	out := newOut([]int{n}, logits, targets)
+	c := logits.shape[r-1]
+	n := len(logits.data) / c
+	out := newOut(logits.shape[:r-1], logits, targets)
 	for i := 0; i < n; i++ {
 		z, t := logits.data[i*c:(i+1)*c], targets.data[i*c:(i+1)*c]
 		lse := logSumExp(z)

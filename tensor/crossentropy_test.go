@@ -32,4 +32,17 @@ func TestSparseSoftmaxCrossEntropyLabels(t *testing.T) {
 	} {
 		mustShapeError(t, tc.name, func() { tensor.SparseSoftmaxCrossEntropy(logits, tc.labels) })
 	}
+	// Per-step logits [n,steps,c] take labels [n,steps] (or [n,steps,1]) and
+	// give [n,steps] losses: the same rows as above, laid out as 1×2 steps.
+	seq := logits.Reshape(1, 2, 3)
+	for _, labels := range []*tensor.Tensor{tensor.FromSlice([]float32{2, 0}, 1, 2), tensor.FromSlice([]float32{2, 0}, 1, 2, 1)} {
+		out := tensor.SparseSoftmaxCrossEntropy(seq, labels)
+		if got := out.Shape(); len(got) != 2 || got[0] != 1 || got[1] != 2 {
+			t.Fatalf("labels %v: loss shape %v, want [1 2]", labels.Shape(), got)
+		}
+		if d := out.Data()[0] - 0.40760596; d > 1e-6 || d < -1e-6 {
+			t.Errorf("labels %v: loss %v, want 0.40760596", labels.Shape(), out.Data()[0])
+		}
+	}
+	mustShapeError(t, "steps mismatch", func() { tensor.SparseSoftmaxCrossEntropy(seq, tensor.FromSlice([]float32{2, 0}, 2, 1)) })
 }

@@ -78,6 +78,13 @@ func TestGradients(t *testing.T) {
 		{"SoftmaxCrossEntropy", func(x ...*tensor.Tensor) *tensor.Tensor {
 			return tensor.SoftmaxCrossEntropy(x[0], x[1])
 		}, []*tensor.Tensor{sym(1, 4, 3), pos(2, 4, 3)}},
+		{"Pick/per step", func(x ...*tensor.Tensor) *tensor.Tensor { return x[0].Pick(labels) }, []*tensor.Tensor{sym(1, 2, 2, 3)}},
+		{"SparseSoftmaxCrossEntropy/per step", func(x ...*tensor.Tensor) *tensor.Tensor {
+			return tensor.SparseSoftmaxCrossEntropy(x[0], tensor.FromSlice(labelValues, 2, 2))
+		}, []*tensor.Tensor{sym(1, 2, 2, 3)}},
+		{"SoftmaxCrossEntropy/per step", func(x ...*tensor.Tensor) *tensor.Tensor {
+			return tensor.SoftmaxCrossEntropy(x[0], x[1])
+		}, []*tensor.Tensor{sym(1, 2, 2, 3), pos(2, 2, 2, 3)}},
 		{"SigmoidCrossEntropy", func(x ...*tensor.Tensor) *tensor.Tensor {
 			return tensor.SigmoidCrossEntropy(x[0], x[1])
 		}, []*tensor.Tensor{sym(1, 4, 3), tt.Rand(2, 0, 1, 4, 3)}},

@@ -139,13 +139,15 @@ func (t *Tensor) Slice(from, to int) *Tensor {
 
 // Pick returns, for a [n,c] tensor and n class indices, the n values
 // t[i, idx[i]]. The gradient flows back to the picked elements only. Losses
-// over integer labels use it.
+// over integer labels use it. A [n,…,c] tensor takes one index per row of
+// its last axis and gives a [n,…] result.
 func (t *Tensor) Pick(idx []int) *Tensor {
-	if len(t.shape) != 2 || len(idx) != t.shape[0] {
-		panic(shapeErr("Pick", fmt.Sprintf("want [n,c] with n = %d indices", len(idx)), t.shape))
+	r := len(t.shape)
+	if r < 2 || t.shape[r-1] == 0 || len(idx)*t.shape[r-1] != len(t.data) {
+		panic(shapeErr("Pick", fmt.Sprintf("want [n,…,c] with one of the %d indices per row", len(idx)), t.shape))
 	}
-	c := t.shape[1]
-	out := newOut([]int{len(idx)}, t)
+	c := t.shape[r-1]
+	out := newOut(t.shape[:r-1], t)
 	for i, k := range idx {
 		if k < 0 || k >= c {
 			panic(shapeErr("Pick", fmt.Sprintf("index %d out of range", k), t.shape))

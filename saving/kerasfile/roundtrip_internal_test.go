@@ -251,3 +251,45 @@ func TestCheckFinite(t *testing.T) {
 		t.Errorf("finite values: %v", err)
 	}
 }
+
+// TestNormalizationState writes an adapted Normalization as Keras keeps
+// it (mean, variance, and count as an int64) and reads it back.
+func TestNormalizationState(t *testing.T) {
+	norm := &layers.Normalization{}
+	m := models.NewSequential(norm, &layers.Dense{Units: 1})
+	if err := norm.Adapt(tensor.FromSlice([]float32{1, 2, 3, 5, 6, 7}, 3, 2)); err != nil {
+		t.Fatal(err)
+	}
+	if err := m.Build(2); err != nil {
+		t.Fatal(err)
+	}
+	e, err := export(m)
+	if err != nil {
+		t.Fatal(err)
+	}
+	root, err := e.weights3()
+	if err != nil {
+		t.Fatal(err)
+	}
+	d, ok, _ := lookupDataset(root, "layers/normalization/vars/2")
+	// Keras keeps count at 0 (it is there for old files).
+	if !ok || !d.(*memDataset).isInt || d.(*memDataset).ival != 0 {
+		t.Fatalf("count: %+v, want the int64 0", d)
+	}
+	mean, _, _ := lookupDataset(root, "layers/normalization/vars/0")
+	if got, want := mean.(*memDataset).values, []float32{10.0 / 3, 14.0 / 3}; !slices.Equal(got, want) {
+		t.Errorf("mean %v, want %v (the columns' means)", got, want)
+	}
+	tr, err := translateModel(mustJSON(e.config), nil, false)
+	if err != nil {
+		t.Fatal(err)
+	}
+	m2, err := load3(tr, root, 1<<20)
+	if err != nil {
+		t.Fatal(err)
+	}
+	x := tensor.FromSlice([]float32{1, 2, 9, 9}, 2, 2)
+	if a, b := predict(t, m, x), predict(t, m2, x); !slices.Equal(a, b) {
+		t.Errorf("predictions %v vs %v", a, b)
+	}
+}

@@ -161,7 +161,7 @@ func (e *exported) weights3() (*memGroup, error) {
 			if _, ok := vg.attrs["name"]; !ok {
 				vg.setAttr("name", lastPart(strings.TrimSuffix(g, "/vars"), l))
 			}
-			root.put(g+"/"+itoa(count[g]), &memDataset{dims: w.Value.Shape(), values: w.Value.Data()})
+			root.put(g+"/"+itoa(count[g]), dataset(l, w))
 			count[g]++
 		}
 	}
@@ -177,6 +177,15 @@ func (e *exported) weights3() (*memGroup, error) {
 		}
 	}
 	return root, nil
+}
+
+// dataset is a weight as Keras stores it: float32, except
+// Normalization's count, an int64 in Keras (add_weight dtype "int").
+func dataset(l *kerasLayer, w *layers.Weight) *memDataset {
+	if l.class == "Normalization" && strings.HasSuffix(w.Name, "/count") && w.Value.Size() == 1 && len(w.Value.Shape()) == 0 {
+		return &memDataset{dims: []int{}, isInt: true, ival: int64(w.Value.Data()[0])}
+	}
+	return &memDataset{dims: w.Value.Shape(), values: w.Value.Data()}
 }
 
 // lastPart names a sublayer's vars group: Keras writes the sublayer's
@@ -325,7 +334,7 @@ func h5WriterTree(m saving.Model) (*memGroup, error) {
 			p := kerasVarPath(e.name, l, w.Name)
 			paths[w] = p
 			wn = append(wn, p)
-			g.put(p, &memDataset{dims: w.Value.Shape(), values: w.Value.Data()})
+			g.put(p, dataset(l, w))
 		}
 		g.setAttr("weight_names", wn)
 	}
