@@ -13,6 +13,7 @@ import (
 	"strings"
 
 	"github.com/neuron-go/neuron/internal/safefile"
+	"github.com/neuron-go/neuron/internal/strictjson"
 )
 
 // maxHistoryBytes bounds the history files OpenFile reads.
@@ -108,7 +109,7 @@ func parseCSV(data []byte) (map[string][]float64, []int, error) {
 // Infinity Python writes, are missing values.
 func parseJSON(data []byte) (map[string][]float64, []int, error) {
 	var top map[string]json.RawMessage
-	if err := json.Unmarshal(pythonNonFinite(data), &top); err != nil {
+	if err := json.Unmarshal(strictjson.PythonNonFinite(data), &top); err != nil {
 		return nil, nil, fmt.Errorf("not a history (want a JSON object of lists of numbers): %v", err)
 	}
 	var epochs []int
@@ -145,42 +146,4 @@ func parseJSON(data []byte) (map[string][]float64, []int, error) {
 		h[k] = s
 	}
 	return h, epochs, nil
-}
-
-// pythonNonFinite replaces the NaN, Infinity and -Infinity that Python's
-// json module writes, outside strings, by null.
-func pythonNonFinite(data []byte) []byte {
-	out := make([]byte, 0, len(data))
-	inString, escaped := false, false
-	for i := 0; i < len(data); i++ {
-		c := data[i]
-		if inString {
-			switch {
-			case escaped:
-				escaped = false
-			case c == '\\':
-				escaped = true
-			case c == '"':
-				inString = false
-			}
-			out = append(out, c)
-			continue
-		}
-		if c == '"' {
-			inString = true
-		}
-		replaced := false
-		for _, tok := range []string{"-Infinity", "Infinity", "NaN"} {
-			if bytes.HasPrefix(data[i:], []byte(tok)) {
-				out = append(out, "null"...)
-				i += len(tok) - 1
-				replaced = true
-				break
-			}
-		}
-		if !replaced {
-			out = append(out, c)
-		}
-	}
-	return out
 }

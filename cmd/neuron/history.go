@@ -16,6 +16,7 @@ import (
 
 	"github.com/neuron-go/neuron/internal/atomicfile"
 	"github.com/neuron-go/neuron/internal/safefile"
+	"github.com/neuron-go/neuron/internal/strictjson"
 	"github.com/neuron-go/neuron/models"
 )
 
@@ -168,7 +169,7 @@ func readHistory(path string) (map[string][]float64, error) {
 // parseHistoryJSON reads a history in either JSON layout.
 func parseHistoryJSON(data []byte) (map[string][]float64, error) {
 	var top map[string]json.RawMessage
-	if err := json.Unmarshal(pythonNonFinite(data), &top); err != nil {
+	if err := json.Unmarshal(strictjson.PythonNonFinite(data), &top); err != nil {
 		return nil, fmt.Errorf("not a history (want a JSON object of lists of numbers): %v", err)
 	}
 	if raw, ok := top["history"]; ok {
@@ -243,42 +244,4 @@ func checkHistory(h map[string][]float64) error {
 		}
 	}
 	return nil
-}
-
-// pythonNonFinite replaces the NaN, Infinity and -Infinity that Python's
-// json module writes, outside strings, by null.
-func pythonNonFinite(data []byte) []byte {
-	var out []byte
-	inString, escaped := false, false
-	for i := 0; i < len(data); i++ {
-		c := data[i]
-		if inString {
-			switch {
-			case escaped:
-				escaped = false
-			case c == '\\':
-				escaped = true
-			case c == '"':
-				inString = false
-			}
-			out = append(out, c)
-			continue
-		}
-		if c == '"' {
-			inString = true
-		}
-		replaced := false
-		for _, tok := range []string{"-Infinity", "Infinity", "NaN"} {
-			if bytes.HasPrefix(data[i:], []byte(tok)) {
-				out = append(out, "null"...)
-				i += len(tok) - 1
-				replaced = true
-				break
-			}
-		}
-		if !replaced {
-			out = append(out, c)
-		}
-	}
-	return out
 }

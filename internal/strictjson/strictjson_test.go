@@ -131,3 +131,11 @@ func FuzzDecode(f *testing.F) {
 		}
 	})
 }
+
+func TestPythonNonFinite(t *testing.T) {
+	in := `{"loss": [0.5, NaN, Infinity, -Infinity], "name": "NaN Infinity \"NaN\""}`
+	want := `{"loss": [0.5, null, null, null], "name": "NaN Infinity \"NaN\""}`
+	if got := string(PythonNonFinite([]byte(in))); got != want {
+		t.Errorf("got  %s\nwant %s", got, want)
+	}
+}

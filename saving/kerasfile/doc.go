@@ -50,4 +50,12 @@
 // Keras's order). For .h5, Keras 3's legacy layout: variable paths as
 // weight names ("sequential/dense/kernel"), layer groups in name order,
 // optimizer_weights under the optimizer's name.
+//
+// Where the files differ from Keras's own: layer configs leave out the
+// keys Keras writes as null (kernel_regularizer, quantization_config, …),
+// which Keras's from_config defaults the same way; JSON keys are in
+// sorted order; a legacy file's weight names prefix a functional model's
+// variables with the model's name as a Sequential's are. Reading does
+// not depend on any of these: legacy files are read by order, as Keras
+// reads them.
 package kerasfile

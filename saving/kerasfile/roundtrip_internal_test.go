@@ -88,6 +88,13 @@ func TestRoundTrip3(t *testing.T) {
 				t.Errorf("%s: no dataset %s", opt.Name(), p)
 			}
 		}
+		for p, want := range map[string]string{"layers/lstm/cell/vars": "lstm_cell", "layers/bidirectional/forward_layer/vars": "forward_gru",
+			"layers/bidirectional/backward_layer/cell/vars": "gru_cell", "layers/reshape/vars": "reshape"} {
+			g, ok, _ := lookupGroup(root, p)
+			if n, _, _ := g.attr("name"); !ok || n != want {
+				t.Errorf("%s: name %v, want %q", p, n, want)
+			}
+		}
 		tr, err := translateModel(mustJSON(e.config), nil, false)
 		if err != nil {
 			t.Fatal(err)
@@ -209,6 +216,23 @@ func TestRoundTripFunctional(t *testing.T) {
 			t.Errorf("no dataset %s", p)
 		}
 	}
+	// Every saveable's vars group carries its name, as Keras 3.16's
+	// H5IOStore.make writes it; containers have none.
+	for p, want := range map[string]string{"vars": "functional", "layers/functional/vars": "encoder",
+		"layers/multi_head_attention/_query_dense/vars": "query", "layers/time_distributed/layer/vars": "dense",
+		"layers/functional/layers/dense/vars": "dense", "layers/add/vars": "add"} {
+		g, ok, _ := lookupGroup(root, p)
+		if !ok {
+			t.Errorf("no group %s", p)
+			continue
+		}
+		if n, _, _ := g.attr("name"); n != want {
+			t.Errorf("%s: name %v, want %q", p, n, want)
+		}
+	}
+	if _, ok, _ := lookupGroup(root, "layers/functional/layers/vars"); ok {
+		t.Errorf("a vars group for the nested model's layers list")
+	}
 	tr, err := translateModel(mustJSON(e.config), nil, false)
 	if err != nil {
 		t.Fatal(err)
@@ -249,5 +273,47 @@ func TestCheckFinite(t *testing.T) {
 	w := &layers.Weight{Name: "dense/kernel", Value: tensor.FromSlice([]float32{1, -math.MaxFloat32, math.SmallestNonzeroFloat32, 0, math.MaxFloat32}, 5)}
 	if err := checkFinite([]*layers.Weight{w}); err != nil {
 		t.Errorf("finite values: %v", err)
+	}
+}
+
+// TestNormalizationState writes an adapted Normalization as Keras keeps
+// it (mean, variance, and count as an int64) and reads it back.
+func TestNormalizationState(t *testing.T) {
+	norm := &layers.Normalization{}
+	m := models.NewSequential(norm, &layers.Dense{Units: 1})
+	if err := norm.Adapt(tensor.FromSlice([]float32{1, 2, 3, 5, 6, 7}, 3, 2)); err != nil {
+		t.Fatal(err)
+	}
+	if err := m.Build(2); err != nil {
+		t.Fatal(err)
+	}
+	e, err := export(m)
+	if err != nil {
+		t.Fatal(err)
+	}
+	root, err := e.weights3()
+	if err != nil {
+		t.Fatal(err)
+	}
+	d, ok, _ := lookupDataset(root, "layers/normalization/vars/2")
+	// Keras keeps count at 0 (it is there for old files).
+	if !ok || !d.(*memDataset).isInt || d.(*memDataset).ival != 0 {
+		t.Fatalf("count: %+v, want the int64 0", d)
+	}
+	mean, _, _ := lookupDataset(root, "layers/normalization/vars/0")
+	if got, want := mean.(*memDataset).values, []float32{10.0 / 3, 14.0 / 3}; !slices.Equal(got, want) {
+		t.Errorf("mean %v, want %v (the columns' means)", got, want)
+	}
+	tr, err := translateModel(mustJSON(e.config), nil, false)
+	if err != nil {
+		t.Fatal(err)
+	}
+	m2, err := load3(tr, root, 1<<20)
+	if err != nil {
+		t.Fatal(err)
+	}
+	x := tensor.FromSlice([]float32{1, 2, 9, 9}, 2, 2)
+	if a, b := predict(t, m, x), predict(t, m2, x); !slices.Equal(a, b) {
+		t.Errorf("predictions %v vs %v", a, b)
 	}
 }

@@ -157,11 +157,17 @@ func (e *exported) weights3() (*memGroup, error) {
 		for _, w := range by[n] {
 			_, rel, _ := strings.Cut(w.Name, "/")
 			g := groupOf(l, "layers/"+keys[i], rel) + "/vars"
-			vg := root.mkdir(g)
-			if _, ok := vg.attrs["name"]; !ok {
-				vg.setAttr("name", lastPart(strings.TrimSuffix(g, "/vars"), l))
+			// Each sublayer on the way has its vars group too.
+			for p := strings.TrimSuffix(g, "/vars"); p != "layers/"+keys[i]; p = p[:strings.LastIndexByte(p, '/')] {
+				if strings.HasSuffix(p, "/layers") {
+					continue // a nested model's list of layers, not a layer
+				}
+				vg := root.mkdir(p + "/vars")
+				if _, ok := vg.attrs["name"]; !ok {
+					vg.setAttr("name", lastPart(p, l))
+				}
 			}
-			root.put(g+"/"+itoa(count[g]), &memDataset{dims: w.Value.Shape(), values: w.Value.Data()})
+			root.put(g+"/"+itoa(count[g]), dataset(l, w))
 			count[g]++
 		}
 	}
@@ -179,14 +185,52 @@ func (e *exported) weights3() (*memGroup, error) {
 	return root, nil
 }
 
-// lastPart names a sublayer's vars group: Keras writes the sublayer's
-// own name; the cell of a recurrent layer "lstm" is "lstm_cell".
+// dataset is a weight as Keras stores it: float32, except
+// Normalization's count, an int64 in Keras (add_weight dtype "int").
+func dataset(l *kerasLayer, w *layers.Weight) *memDataset {
+	if l.class == "Normalization" && strings.HasSuffix(w.Name, "/count") && w.Value.Size() == 1 && len(w.Value.Shape()) == 0 {
+		return &memDataset{dims: []int{}, isInt: true, ival: int64(w.Value.Data()[0])}
+	}
+	return &memDataset{dims: w.Value.Shape(), values: w.Value.Data()}
+}
+
+// lastPart names a sublayer's vars group as Keras does, after the
+// sublayer: the cell of a recurrent layer "lstm" is "lstm_cell" (of a
+// wrapped one, after the wrapped class), a wrapper's layers have their
+// own names, MultiHeadAttention's projections are "query", …
 func lastPart(g string, l *kerasLayer) string {
 	i := strings.LastIndexByte(g, '/')
 	p := g[i+1:]
+	nameOf := func(k string) (string, string) {
+		if in, ok := innerClass(l, k); ok {
+			n, _ := decodeString(in.config["name"])
+			return in.class, n
+		}
+		return l.class, p
+	}
 	switch p {
 	case "cell":
-		return layers.DefaultName(l.class) + "_cell"
+		class := l.class
+		if wrappers[l.class] {
+			side := "layer"
+			if strings.Contains(g, "/backward_layer/") {
+				if _, ok := innerClass(l, "backward_layer"); ok {
+					side = "backward_layer"
+				}
+			}
+			class, _ = nameOf(side)
+		}
+		return layers.DefaultName(class) + "_cell"
+	case "forward_layer", "layer":
+		_, n := nameOf("layer")
+		return n
+	case "backward_layer":
+		if _, ok := innerClass(l, "backward_layer"); ok {
+			_, n := nameOf("backward_layer")
+			return n
+		}
+		_, n := nameOf("layer")
+		return "backward_" + strings.TrimPrefix(n, "forward_")
 	case "_query_dense":
 		return "query"
 	case "_key_dense":
@@ -325,7 +369,7 @@ func h5WriterTree(m saving.Model) (*memGroup, error) {
 			p := kerasVarPath(e.name, l, w.Name)
 			paths[w] = p
 			wn = append(wn, p)
-			g.put(p, &memDataset{dims: w.Value.Shape(), values: w.Value.Data()})
+			g.put(p, dataset(l, w))
 		}
 		g.setAttr("weight_names", wn)
 	}
