@@ -80,8 +80,9 @@ func (m *MeanError) updateRows(yTrue, yPred, sw *tensor.Tensor) {
 		return
 	}
 	var w []float32
+	per := 1
 	if sw != nil {
-		w = weightsOf(m.name, sw, len(p)/cols)
+		w, per = rowWeights(m.name, sw, yPred, len(p)/cols)
 	}
 	for r := 0; r < len(p); r += cols {
 		var s float64
@@ -98,7 +99,7 @@ func (m *MeanError) updateRows(yTrue, yPred, sw *tensor.Tensor) {
 		}
 		wt := 1.0
 		if w != nil {
-			wt = float64(w[r/cols])
+			wt = float64(w[r/cols/per])
 		}
 		m.sum += wt * s / float64(cols)
 		m.count += wt

@@ -115,3 +115,49 @@ func TestTopKAccuracy(t *testing.T) {
 		t.Errorf("top-3 accuracy saved as %s loads as %v, %v", b, m, err)
 	}
 }
+
+// TestSequenceWeights checks weighted metrics on sequence outputs: one
+// weight per example broadcasts along the steps (Keras broadcasts
+// sample_weight to the values' shape), one per (example, step) entry (an
+// output's mask, as the models give) counts each entry by its own.
+func TestSequenceWeights(t *testing.T) {
+	// Squared errors per entry: 1, 4 / 9, 16.
+	yTrue := tensor.Zeros(2, 2, 1)
+	yPred := tensor.FromSlice([]float32{1, 2, 3, 4}, 2, 2, 1)
+	perExample := tensor.FromSlice([]float32{3, 1}, 2)
+	perEntry := tensor.FromSlice([]float32{1, 0, 1, 0}, 4)
+	for _, c := range []struct {
+		name string
+		w    *tensor.Tensor
+		want float64
+	}{
+		{"per example", perExample, (3*1 + 3*4 + 9 + 16) / 8.0},
+		{"per entry", perEntry, (1 + 9) / 2.0},
+	} {
+		m := metrics.NewMeanSquaredError()
+		m.UpdateWeighted(yTrue, yPred, c.w)
+		if got := m.Result(); math.Abs(got-c.want) > 1e-9 {
+			t.Errorf("mse %s: %v, want %v", c.name, got, c.want)
+		}
+		e := metrics.NewMeanAbsoluteError()
+		e.UpdateWeighted(yTrue, yPred, c.w)
+		wantAbs := map[string]float64{"per example": (3*1 + 3*2 + 3 + 4) / 8.0, "per entry": (1 + 3) / 2.0}[c.name]
+		if got := e.Result(); math.Abs(got-wantAbs) > 1e-9 {
+			t.Errorf("mae %s: %v, want %v", c.name, got, wantAbs)
+		}
+	}
+	// Argmax per step: 0, 1 / 2, 0 against labels 0, 0 / 2, 0: right,
+	// wrong / right, right.
+	p := tensor.FromSlice([]float32{.8, .1, .1, .2, .7, .1, .1, .1, .8, .6, .3, .1}, 2, 2, 3)
+	labels := tensor.FromSlice([]float32{0, 0, 2, 0}, 2, 2)
+	a := metrics.NewSparseCategoricalAccuracy()
+	a.UpdateWeighted(labels, p, perExample)
+	if got, want := a.Result(), (3+1+1)/8.0; math.Abs(got-want) > 1e-9 {
+		t.Errorf("accuracy per example: %v, want %v", got, want)
+	}
+	a.Reset()
+	a.UpdateWeighted(labels, p, tensor.FromSlice([]float32{0, 1, 1, 0}, 4))
+	if got, want := a.Result(), 0.5; got != want {
+		t.Errorf("accuracy per entry: %v, want %v", got, want)
+	}
+}

@@ -114,14 +114,14 @@ func (m *MeanSquaredError) UpdateWeighted(yTrue, yPred, sampleWeight *tensor.Ten
 	if cols == 0 {
 		return
 	}
-	w := weightsOf(m.name, sampleWeight, len(p)/cols)
+	w, per := rowWeights(m.name, sampleWeight, yPred, len(p)/cols)
 	for r := 0; r < len(p); r += cols {
 		var s float64
 		for i := r; i < r+cols; i++ {
 			d := float64(p[i]) - float64(t[i])
 			s += d * d
 		}
-		m.sum += float64(w[r/cols]) * s / float64(cols)
-		m.count += float64(w[r/cols])
+		m.sum += float64(w[r/cols/per]) * s / float64(cols)
+		m.count += float64(w[r/cols/per])
 	}
 }

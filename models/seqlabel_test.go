@@ -7,6 +7,7 @@ import (
 	"testing"
 
 	"github.com/neuron-go/neuron/activations"
+	"github.com/neuron-go/neuron/data"
 	"github.com/neuron-go/neuron/layers"
 	"github.com/neuron-go/neuron/losses"
 	"github.com/neuron-go/neuron/metrics"
@@ -226,6 +227,24 @@ func TestMaskedSequenceLoss(t *testing.T) {
 		if d := got["sparse_categorical_accuracy"] - correct/valid; math.Abs(d) > 1e-9 {
 			t.Errorf("unweighted accuracy with sample weights %v, want %v", got["sparse_categorical_accuracy"], correct/valid)
 		}
+	}
+	// EvaluateDataset applies the mask too: one batch of the 3 rows.
+	ds, err := data.FromArrays(x, tensor.FromSlice(append([]float32(nil), other...), 3, 4))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if ds, err = ds.Batch(3, false); err != nil {
+		t.Fatal(err)
+	}
+	got, err := m.EvaluateDataset(ds, models.EvaluateConfig{Verbose: models.Silent})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if d := got["loss"] - sum/valid; math.Abs(d) > 1e-5 {
+		t.Errorf("EvaluateDataset: loss %v, want %v", got["loss"], sum/valid)
+	}
+	if d := got["sparse_categorical_accuracy"] - correct/valid; math.Abs(d) > 1e-9 {
+		t.Errorf("EvaluateDataset: accuracy %v, want %v", got["sparse_categorical_accuracy"], correct/valid)
 	}
 	// Training with either padding targets, with and without sample
 	// weights, gives the same history and weights.
