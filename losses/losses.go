@@ -48,7 +48,8 @@ type Loss interface {
 
 // LabelChecker is implemented by losses that take integer class labels; the
 // model calls it on the data before training so that a bad label is an error
-// naming its position, not a panic. A loss of one's own on integer labels
+// naming its position, not a panic. The model also checks that the labels
+// have the output's shape without its class axis (SparseLabelShape). A loss of one's own on integer labels
 // declares them by implementing it, usually with CheckSparseLabels (see the
 // models package's example of a custom loss on integer labels).
 type LabelChecker interface {
