@@ -99,8 +99,10 @@ func (l layout) element(ps []*tensor.Tensor) Element {
 	return e
 }
 
-// describe names the element's parts with their shapes, for errors.
-func (e Element) describe() string {
+// Describe names the element's tensors with their shapes, for error
+// messages: "x [32 4], y [32]", or "x[0] [32 6], x[1] [32 5], y[0] [32],
+// sample weights [32]".
+func (e Element) Describe() string {
 	var b []byte
 	add := func(name string, t *tensor.Tensor) {
 		if len(b) > 0 {

@@ -38,7 +38,7 @@ func (d *Dataset) Batch(size int, dropRemainder bool) (*Dataset, error) {
 		err := d.run(func(e Element) bool {
 			if len(pending) > 0 && !sameParts(e, pending[0]) {
 				shapeErr = fmt.Errorf("data: Batch: element %d has %s; element %d of its batch has %s",
-					i, e.describe(), i-len(pending), pending[0].describe())
+					i, e.Describe(), i-len(pending), pending[0].Describe())
 				return false
 			}
 			i++
@@ -119,7 +119,7 @@ func (d *Dataset) Unbatch() *Dataset {
 				rows = p.Dim(0)
 			}
 			if rows < 0 {
-				bad = fmt.Errorf("data: Unbatch: element of %s has no common first axis", e.describe())
+				bad = fmt.Errorf("data: Unbatch: element of %s has no common first axis", e.Describe())
 				return false
 			}
 			for i := range rows {

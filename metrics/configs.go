@@ -139,8 +139,8 @@ func unmarshalArgs(class string, raw json.RawMessage) (Metric, bool, error) {
 		if err := decode(&c); err != nil {
 			return nil, true, err
 		}
-		if err := unsupported("multi_label", c.MultiLabel, "from_logits", c.FromLogits); err != nil {
-			return nil, true, err
+		if c.MultiLabel || c.FromLogits {
+			return nil, true, fmt.Errorf("multi_label=%v and from_logits=%v: only false is supported here", c.MultiLabel, c.FromLogits)
 		}
 		if c.NumLabels != nil || c.LabelWeights != nil || c.Thresholds != nil {
 			return nil, true, fmt.Errorf("num_labels, label_weights and thresholds are not supported here, got %v, %v, %v", deref(c.NumLabels), deref(c.LabelWeights), deref(c.Thresholds))
@@ -222,9 +222,10 @@ func unmarshalArgs(class string, raw json.RawMessage) (Metric, bool, error) {
 		if c.ClassID != nil {
 			return nil, true, fmt.Errorf("class_id is not supported here, got %d", *c.ClassID)
 		}
-		key, target, other := "recall", c.Recall, c.Precision
-		if class == "RecallAtPrecision" {
-			key, target, other = "precision", c.Precision, c.Recall
+		recall := class == "PrecisionAtRecall"
+		key, name, target, other := "recall", "precision_at_recall", c.Recall, c.Precision
+		if !recall {
+			key, name, target, other = "precision", "recall_at_precision", c.Precision, c.Recall
 		}
 		if target == nil || other != nil {
 			return nil, true, fmt.Errorf("%s takes %s (and not the other), got recall=%v, precision=%v", class, key, deref(c.Recall), deref(c.Precision))
@@ -232,7 +233,7 @@ func unmarshalArgs(class string, raw json.RawMessage) (Metric, bool, error) {
 		if c.NumThresholds < 2 {
 			return nil, true, fmt.Errorf("num_thresholds must be > 1, got %d", c.NumThresholds)
 		}
-		m, err := newAt(nonEmpty(c.Name, map[bool]string{true: "precision_at_recall", false: "recall_at_precision"}[key == "recall"]), *target, c.NumThresholds, key == "recall")
+		m, err := newAt(nonEmpty(c.Name, name), *target, c.NumThresholds, recall)
 		return m, true, err
 	case "TopKCategoricalAccuracy", "SparseTopKCategoricalAccuracy":
 		c := topKConfig{K: 5}
@@ -259,16 +260,6 @@ func unmarshalArgs(class string, raw json.RawMessage) (Metric, bool, error) {
 
 func defaultCountName(k countKind) string {
 	return [...]string{countTP: "true_positives", countFP: "false_positives", countTN: "true_negatives", countFN: "false_negatives"}[k]
-}
-
-// unsupported refuses a true value of any of the named flags.
-func unsupported(kv ...any) error {
-	for i := 0; i < len(kv); i += 2 {
-		if kv[i+1].(bool) {
-			return fmt.Errorf("%s=true is not supported here", kv[i])
-		}
-	}
-	return nil
 }
 
 func nonEmpty(s, def string) string {

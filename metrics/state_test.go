@@ -115,7 +115,7 @@ func TestUnmarshalConfigRejects(t *testing.T) {
 		{`{"class_name": "Recall", "config": {"name": "r", "top_k": 1}}`, `top_k is not supported here, got 1`},
 		{`{"class_name": "Recall", "config": {"name": "r", "top_kk": 1}}`, `unknown key "top_kk"`},
 		{`{"class_name": "Recall", "config": {"name": "r", "dtype": "int32"}}`, `dtype must be a float type, got "int32"`},
-		{`{"class_name": "AUC", "config": {"multi_label": true}}`, `multi_label=true is not supported here`},
+		{`{"class_name": "AUC", "config": {"multi_label": true}}`, `multi_label=true and from_logits=false: only false is supported here`},
 		{`{"class_name": "AUC", "config": {"num_thresholds": 1}}`, `NumThresholds must be > 1, got 1`},
 		{`{"class_name": "MeanIoU", "config": {"num_classes": 3, "ignore_class": 255}}`, `ignore_class is not supported here, got 255`},
 		{`{"class_name": "MeanIoU", "config": {}}`, `NumClasses must be > 0, got 0`},

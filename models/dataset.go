@@ -5,7 +5,6 @@ import (
 	"iter"
 	"math"
 	"os"
-	"strings"
 
 	"github.com/neuron-go/neuron/data"
 	"github.com/neuron-go/neuron/losses"
@@ -99,7 +98,7 @@ func (s *datasetSource) first() error {
 	}
 	in := el.Inputs()
 	if len(in) == 0 || in[0] == nil || in[0].Rank() < 1 {
-		return fmt.Errorf("models: %s: %s: batch 1 has %s; it needs inputs with a batch axis (use Batch)", s.op, s.arg, describe(el))
+		return fmt.Errorf("models: %s: %s: batch 1 has %s; it needs inputs with a batch axis (use Batch)", s.op, s.arg, el.Describe())
 	}
 	if s.e.lazyBuild != nil && len(in) == 1 {
 		if err := s.e.lazyBuild(s.op, in[0].Shape()[1:]); err != nil {
@@ -191,24 +190,6 @@ func (s *datasetSource) inputs(el data.Element, arena *tensor.Arena) ([]*tensor.
 	return s.xs, in[0].Dim(0)
 }
 
-// describe names an element's tensors and their shapes, for errors.
-func describe(el data.Element) string {
-	var parts []string
-	for i, x := range el.Inputs() {
-		parts = append(parts, fmt.Sprintf("x[%d] %v", i, shapeOf2(x)))
-	}
-	for i, y := range el.Targets() {
-		parts = append(parts, fmt.Sprintf("y[%d] %v", i, shapeOf2(y)))
-	}
-	if el.W != nil {
-		parts = append(parts, fmt.Sprintf("sample weights %v", el.W.Shape()))
-	}
-	if parts == nil {
-		return "no tensors"
-	}
-	return strings.Join(parts, ", ")
-}
-
 // check refuses a batch that does not fit the model: one input per model
 // input and, with targets, one target per output and at most one weight
 // per row, each of the model's per-example shape and finite.
@@ -217,7 +198,7 @@ func (s *datasetSource) check(el data.Element, targets bool) error {
 	where := fmt.Sprintf("models: %s: %s: batch %d of pass %d", s.op, s.arg, s.batch, s.pass)
 	in := el.Inputs()
 	if len(in) != len(e.net.inShapes) {
-		return fmt.Errorf("%s has %d inputs (%s); the model takes %d", where, len(in), describe(el), len(e.net.inShapes))
+		return fmt.Errorf("%s has %d inputs (%s); the model takes %d", where, len(in), el.Describe(), len(e.net.inShapes))
 	}
 	rows := -1
 	for i, x := range in {
@@ -244,7 +225,7 @@ func (s *datasetSource) check(el data.Element, targets bool) error {
 		return fmt.Errorf("%s has no targets (Y); Fit and Evaluate need them", where)
 	}
 	if len(ys) != len(e.net.outShapes) {
-		return fmt.Errorf("%s has %d targets (%s); the model has %d outputs", where, len(ys), describe(el), len(e.net.outShapes))
+		return fmt.Errorf("%s has %d targets (%s); the model has %d outputs", where, len(ys), el.Describe(), len(e.net.outShapes))
 	}
 	for i, y := range ys {
 		name := e.outNames[i]

@@ -48,7 +48,7 @@ func main() {
 	if err == nil {
 		var m int64
 		if m, err = parseSize(*mem); err == nil {
-			err = run(os.Stdout, sz, m, *dir, *keep, *batch)
+			_, err = measure(os.Stdout, sz, m, *dir, *keep, *batch)
 		}
 	}
 	if err != nil {
@@ -88,11 +88,8 @@ type result struct {
 	StreamMBPS              float64
 }
 
-func run(out io.Writer, size, mem int64, dir string, keep bool, batch int) error {
-	_, err := measure(out, size, mem, dir, keep, batch)
-	return err
-}
-
+// measure writes the file, trains from it and from arrays, and prints
+// and returns what it measured.
 func measure(out io.Writer, size, mem int64, dir string, keep bool, batch int) (r result, err error) {
 	if dir == "" {
 		dir = os.TempDir()
