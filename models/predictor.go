@@ -384,6 +384,9 @@ func (n *network) inferenceCopy() *network {
 	if n.masks != nil {
 		c.masks = make([]*tensor.Tensor, len(n.masks))
 	}
+	if n.outMasks != nil {
+		c.outMasks = make([]*tensor.Tensor, len(n.outMasks))
+	}
 	c.steps = slices.Clone(n.steps)
 	for i := range c.steps {
 		st := &c.steps[i]
@@ -396,7 +399,11 @@ func (n *network) inferenceCopy() *network {
 			st.oms = make([]*tensor.Tensor, len(st.oms))
 		}
 		if nm, ok := st.multi.(*nestedModel); ok {
-			st.multi = &nestedCopy{nestedModel: nm, net: nm.m.net.inferenceCopy()}
+			cp := &nestedCopy{nestedModel: nm, net: nm.m.net.inferenceCopy()}
+			st.multi = cp
+			if st.maskedMulti != nil {
+				st.maskedMulti = cp
+			}
 		}
 	}
 	return &c
@@ -413,7 +420,17 @@ func (n *nestedCopy) CallMulti(xs []*tensor.Tensor, training bool, outs []*tenso
 	copy(outs, n.net.forward(xs, training))
 }
 
-var _ layers.MultiLayer = (*nestedCopy)(nil)
+// CallMultiMasked implements layers.MaskedMulti.
+func (n *nestedCopy) CallMultiMasked(xs, masks []*tensor.Tensor, training bool, outs, outMasks []*tensor.Tensor) {
+	o, m := n.net.forwardWithMasks(xs, masks, training)
+	copy(outs, o)
+	copy(outMasks, m)
+}
+
+var (
+	_ layers.MultiLayer  = (*nestedCopy)(nil)
+	_ layers.MaskedMulti = (*nestedCopy)(nil)
+)
 
 // forwardCtx is forward at inference, checking ctx between layers. Only a
 // context that can be cancelled is checked: the others cost nothing.
