@@ -37,20 +37,43 @@ var backendConstants = map[string][]int{
 // backendRefused lists the tests whose models use a setting neuron has no
 // layer for, with the error expected.
 var backendRefused = map[string]string{
-	"node/test_gemm_default_matrix_bias": `C of shape [3 4]`,
-	"node/test_maxpool_2d_pads":          `pads [2 2 2 2]`,
-	"node/test_div":                      `a constant operand of shape [3 4 5]`,
-	// X is a time-major graph input: its first axis is not the batch.
-	"node/test_lstm_defaults":                `an input X that is not a Transpose of batch-major data`,
-	"node/test_gru_defaults":                 `an input X that is not a Transpose of batch-major data`,
-	"node/test_reshape_reordered_all_dims":   `moves values across the batch axis`,
-	"node/test_gather_0":                     `input "indices" has rank 1`,
-	"node/test_max_two_inputs":               `input "data_0" has rank 1`,
-	"node/test_layer_normalization_2d_axis1": `its Mean and InvStdDev outputs are read`,
-	"pytorch-converted/test_Conv2d_dilated":  `strides [2 2] with dilations [2 2]`,
-	"pytorch-converted/test_Softsign":        `(Abs): no neuron layer`,
-	"node/test_transpose_default":            `moves the batch axis`,
-	"pytorch-converted/test_ZeroPad2d":       `(Pad): no neuron layer`,
+	"node/test_gemm_default_matrix_bias":                      `C of shape [3 4]`,
+	"node/test_maxpool_2d_pads":                               `pads [2 2 2 2]`,
+	"node/test_div":                                           `a constant operand of shape [3 4 5]`,
+	"node/test_gru_defaults":                                  `linear_before_reset=0`,
+	"node/test_gru_with_initial_bias":                         `linear_before_reset=0`,
+	"node/test_gru_seq_length":                                `linear_before_reset=0`,
+	"node/test_gru_batchwise":                                 `linear_before_reset=0`,
+	"node/test_lstm_with_peepholes":                           `input 4, sequence_lens, is "sequence_lens"`,
+	"node/test_lstm_batchwise":                                `both Y and Y_h`,
+	"node/test_simple_rnn_batchwise":                          `both Y and Y_h`,
+	"node/test_gelu_tanh_2":                                   `approximate="tanh"`,
+	"node/test_averagepool_2d_ceil_last_window_starts_on_pad": `ceil_mode=1 with pads [1 1 1 1]`,
+	"node/test_reshape_reordered_all_dims":                    `moves values across the batch axis`,
+	"node/test_gather_0":                                      `input "indices" has rank 1`,
+	"node/test_max_two_inputs":                                `input "data_0" has rank 1`,
+	"node/test_layer_normalization_2d_axis1":                  `its Mean and InvStdDev outputs are read`,
+	"pytorch-converted/test_Conv2d_dilated":                   `strides [2 2] with dilations [2 2]`,
+	"pytorch-converted/test_Softsign":                         `(Abs): no neuron layer`,
+	"node/test_transpose_default":                             `moves the batch axis`,
+	"pytorch-converted/test_ZeroPad2d":                        `(Pad): pads [0 0 3 1 0 0 4 2]`,
+}
+
+// backendBatchAxis lists the tests whose inputs and outputs have their
+// batch axis second: the recurrent nodes' time-major X (steps, batch,
+// features) and Y_h (directions, batch, units), which neuron takes and
+// gives with the batch axis first (the test moves it).
+var backendBatchAxis = map[string]map[string]int{
+	"node/test_lstm_defaults":                {"X": 1, "Y_h": 1},
+	"node/test_lstm_with_initial_bias":       {"X": 1, "Y_h": 1},
+	"node/test_simple_rnn_defaults":          {"X": 1, "Y_h": 1},
+	"node/test_simple_rnn_with_initial_bias": {"X": 1, "Y_h": 1},
+}
+
+// batchFirst moves axis first in t.
+func batchFirst(t *tensor.Tensor, axis int) *tensor.Tensor {
+	d, s := moveFirst(t.Data(), t.Shape(), axis)
+	return tensor.FromSlice(d, s...)
 }
 
 func readTensor(t *testing.T, path string) *pb.TensorProto {
@@ -153,7 +176,7 @@ func TestBackendNodeTests(t *testing.T) {
 					continue
 				}
 				keep = append(keep, in)
-				feeds = append(feeds, tensorOf(t, tp))
+				feeds = append(feeds, batchFirst(tensorOf(t, tp), backendBatchAxis[name][in.GetName()]))
 			}
 			g.Input = keep
 			data, err := proto.Marshal(&m)
@@ -178,8 +201,8 @@ func TestBackendNodeTests(t *testing.T) {
 			if err != nil {
 				t.Fatal(err)
 			}
-			for i := range g.GetOutput() {
-				want := tensorOf(t, readTensor(t, filepath.Join(dir, "test_data_set_0", fmt.Sprintf("output_%d.pb", i))))
+			for i, o := range g.GetOutput() {
+				want := batchFirst(tensorOf(t, readTensor(t, filepath.Join(dir, "test_data_set_0", fmt.Sprintf("output_%d.pb", i)))), backendBatchAxis[name][o.GetName()])
 				if !slices.Equal(got[i].Shape(), want.Shape()) {
 					t.Fatalf("output %d: shape %v, want %v", i, got[i].Shape(), want.Shape())
 				}

@@ -83,11 +83,17 @@ type importer struct {
 	// seqs holds the tensors around recurrent nodes whose batch axis is
 	// not first (see recurrent.go).
 	seqs map[string]seqVal
+	// recOf maps the node of a bidirectional recurrent node's
+	// concatenated output to the node, for the Slices of its halves.
+	recOf map[*models.Node]*recInfo
 	// syms are tensors computed from a tensor's shape (the batch size a
 	// zero initial state is made for); zeros are the zero tensors made
 	// from them (ConstantOfShape), which recurrent nodes take as their
 	// initial states.
 	syms, zeros map[string]bool
+	// gelu maps the last node of a GELU written out as its formula to
+	// the name of its input (see import_gelu.go).
+	gelu map[*pb.NodeProto]string
 	// outputTaken records the graph outputs whose reserved layer name is
 	// in use.
 	outputTaken map[string]bool
@@ -117,6 +123,8 @@ func importModel(m *pb.ModelProto, consts map[string]*tensorData) (*models.Model
 		seqs:        map[string]seqVal{},
 		syms:        map[string]bool{},
 		zeros:       map[string]bool{},
+		gelu:        map[*pb.NodeProto]string{},
+		recOf:       map[*models.Node]*recInfo{},
 	}
 	im.opset = -1
 	for _, o := range m.GetOpsetImport() {
@@ -143,7 +151,8 @@ func importModel(m *pb.ModelProto, consts map[string]*tensorData) (*models.Model
 		if _, isConst := consts[in.GetName()]; isConst {
 			continue // older files list initializers among the inputs
 		}
-		shape, err := inputShape(in)
+		tm := im.timeMajorInput(in.GetName())
+		shape, err := inputShape(in, tm)
 		if err != nil {
 			return nil, err
 		}
@@ -153,6 +162,10 @@ func importModel(m *pb.ModelProto, consts map[string]*tensorData) (*models.Model
 			return nil, fmt.Errorf("onnx: input %q: %w", in.GetName(), err)
 		}
 		inputs = append(inputs, x)
+		if tm {
+			im.seqs[in.GetName()] = seqVal{kind: timeMajor, node: x}
+			continue
+		}
 		im.vals[in.GetName()] = ival{node: x, layer: name}
 	}
 	if len(inputs) == 0 {
@@ -169,6 +182,7 @@ func importModel(m *pb.ModelProto, consts map[string]*tensorData) (*models.Model
 			im.fused[n] = true
 		}
 	}
+	im.matchGelu(g)
 	for _, n := range g.GetNode() {
 		if im.fused[n] {
 			continue
@@ -184,6 +198,13 @@ func importModel(m *pb.ModelProto, consts map[string]*tensorData) (*models.Model
 	var outs []*models.Node
 	for _, o := range g.GetOutput() {
 		v, ok := im.vals[o.GetName()]
+		if sv, isSeq := im.seqs[o.GetName()]; !ok && isSeq {
+			var err error
+			if v, err = im.seqOutput(o.GetName(), sv); err != nil {
+				return nil, err
+			}
+			ok = true
+		}
 		if !ok {
 			if _, c := im.consts[o.GetName()]; c {
 				return nil, fmt.Errorf("onnx: output %q is a constant, which a neuron model cannot give: %w", o.GetName(), ErrUnsupportedOp)
@@ -223,6 +244,38 @@ func importModel(m *pb.ModelProto, consts map[string]*tensorData) (*models.Model
 	return model, nil
 }
 
+// seqOutput gives a graph output whose batch axis is not first with its
+// batch axis first and its other axes in their order: a time-major
+// sequence (steps, batch, features) as (batch, steps, features), a
+// recurrent node's Y (steps, directions, batch, units) as (batch, steps,
+// directions, units) and its Y_h (directions, batch, units) as (batch,
+// directions, units).
+func (im *importer) seqOutput(name string, sv seqVal) (ival, error) {
+	node := im.seqNode(sv)
+	s := node.Shape()
+	var target []int
+	switch sv.kind {
+	case timeMajor:
+		return ival{node: node}, nil
+	case rnnY, rnnYsteps:
+		target = []int{s[0], sv.dirs, s[1] / sv.dirs}
+	case rnnYh:
+		target = []int{sv.dirs, s[0] / sv.dirs}
+	default:
+		return ival{}, fmt.Errorf("onnx: output %q is %s, which no neuron layer gives: %w", name, sv.kind, ErrUnsupportedOp)
+	}
+	ln := sanitize(name)
+	if im.outputTaken[ln] {
+		ln = im.layerName(name, "reshape")
+	}
+	im.outputTaken[ln] = true
+	y := models.ApplyNamed(ln, &layers.Reshape{TargetShape: target}, node)
+	if err := y.Err(); err != nil {
+		return ival{}, fmt.Errorf("onnx: output %q: %w", name, err)
+	}
+	return ival{node: y, layer: ln}, nil
+}
+
 func setWeight(p pendingWeight) error {
 	var ws []*layers.Weight
 	switch l := p.layer.(type) {
@@ -254,9 +307,33 @@ func unsupportedOp(n *pb.NodeProto, why string) error {
 	return &opError{fmt.Sprintf("onnx: node %q (%s): %s: %v", n.GetName(), n.GetOpType(), why, ErrUnsupportedOp)}
 }
 
+// timeMajorInput tells whether the graph input name is read only as the
+// time-major sequence X (layout=0) of recurrent nodes: its batch axis is
+// the second, and neuron takes it batch-major.
+func (im *importer) timeMajorInput(name string) bool {
+	rs := im.readers[name]
+	rnn := false
+	for _, r := range rs {
+		switch r.GetOpType() {
+		case "LSTM", "GRU", "RNN":
+			rnn = true
+		case "Shape":
+			// The batch size for a zero initial state.
+			continue
+		default:
+			return false
+		}
+		if r.GetDomain() != "" || attrsOf(r).int("layout", 0) != 0 || slices.Index(r.GetInput(), name) != 0 || slices.Index(r.GetInput()[1:], name) >= 0 {
+			return false
+		}
+	}
+	return rnn && !im.outputs[name]
+}
+
 // inputShape returns the per-example shape of a graph input: its
-// dimensions after the first (the batch axis), which must be known.
-func inputShape(in *pb.ValueInfoProto) ([]int, error) {
+// dimensions after the first (the batch axis), which must be known; for a
+// time-major input (steps, batch, features), the steps and features.
+func inputShape(in *pb.ValueInfoProto, timeMajor bool) ([]int, error) {
 	tt := in.GetType().GetTensorType()
 	if tt == nil {
 		return nil, fmt.Errorf("onnx: input %q is not a tensor: %w", in.GetName(), ErrUnsupportedOp)
@@ -271,11 +348,21 @@ func inputShape(in *pb.ValueInfoProto) ([]int, error) {
 		// neuron's examples have at least one axis.
 		return nil, fmt.Errorf("onnx: input %q has rank %d; a batch axis and 1 to %d more are read: %w", in.GetName(), len(dims), maxRank-1, ErrUnsupportedOp)
 	}
+	batch := 0
+	if timeMajor {
+		if len(dims) != 3 {
+			return nil, fmt.Errorf("onnx: input %q, the time-major X of a recurrent node, has rank %d, not 3: %w", in.GetName(), len(dims), ErrMalformed)
+		}
+		batch = 1
+	}
 	var shape []int
-	for i, d := range dims[1:] {
+	for i, d := range dims {
+		if i == batch {
+			continue
+		}
 		v := d.GetDimValue()
 		if _, ok := d.GetValue().(*pb.TensorShapeProto_Dimension_DimValue); !ok || v <= 0 || v > maxElements {
-			return nil, fmt.Errorf("onnx: input %q: dimension %d is %q, not a fixed size (only the batch axis may vary): %w", in.GetName(), i+1, d.String(), ErrUnsupportedOp)
+			return nil, fmt.Errorf("onnx: input %q: dimension %d is %q, not a fixed size (only the batch axis, %d, may vary): %w", in.GetName(), i, d.String(), batch, ErrUnsupportedOp)
 		}
 		shape = append(shape, int(v))
 	}

@@ -5,6 +5,7 @@ import (
 	"math"
 	"slices"
 
+	"github.com/neuron-go/neuron/activations"
 	"github.com/neuron-go/neuron/layers"
 	"github.com/neuron-go/neuron/onnx/internal/pb"
 )
@@ -17,6 +18,13 @@ func (im *importer) node(n *pb.NodeProto) error {
 	if len(n.GetOutput()) == 0 {
 		return malformed("node %q (%s) has no outputs", n.GetName(), n.GetOpType())
 	}
+	if x, ok := im.gelu[n]; ok {
+		v, ok := im.vals[x]
+		if !ok {
+			return unsupportedOp(n, fmt.Sprintf("the GELU formula's input %q is not data", x))
+		}
+		return im.layer(n, &layers.Activation{Activation: activations.GELU}, v.last, v)
+	}
 	if done, err := im.symbolic(n); done || err != nil {
 		return err
 	}
@@ -24,6 +32,27 @@ func (im *importer) node(n *pb.NodeProto) error {
 		return err
 	}
 	a := attrsOf(n)
+	switch op := n.GetOpType(); {
+	case op == "Split" || op == "Gather" || op == "Slice":
+		sv, ok := im.seqs[n.GetInput()[0]]
+		if ok && sv.rec != nil && (sv.kind == rnnY || sv.kind == rnnYh) {
+			return im.seqDirections(n, a, sv)
+		}
+		if ok && op == "Slice" && sv.kind == timeMajor && im.recOf[sv.node] != nil {
+			if done, err := im.featHalves(n, a, sv.node, im.recOf[sv.node], dirY); done || err != nil {
+				return err
+			}
+		}
+		if v, ok := im.vals[n.GetInput()[0]]; ok && op == "Slice" && im.recOf[v.node] != nil && !v.last {
+			if done, err := im.featHalves(n, a, v.node, im.recOf[v.node], dirFeat); done || err != nil {
+				return err
+			}
+		}
+	case op == "Add" || op == "Mul" || op == "Sum" || op == "Mean":
+		if done, err := im.mergeDirs(n); done || err != nil {
+			return err
+		}
+	}
 	switch n.GetOpType() {
 	case "Identity", "Dropout", "Cast":
 		if n.GetOpType() == "Dropout" && len(n.GetOutput()) > 1 && len(im.readers[n.GetOutput()[1]]) > 0 {
@@ -75,6 +104,31 @@ func (im *importer) node(n *pb.NodeProto) error {
 		return im.clip(n, a)
 	case "Softmax", "LogSoftmax":
 		return im.softmax(n, a)
+	case "Pad":
+		// Zero pads, as PyTorch's exporter writes for a pooling with
+		// ceil_mode, change nothing.
+		pads := a.ints("pads")
+		if c := im.constant(n, 1); c != nil && c.isInt {
+			pads = c.i
+		} else if len(n.GetInput()) > 1 && n.GetInput()[1] != "" {
+			return unsupportedOp(n, "pads that are not a constant")
+		}
+		for _, p := range pads {
+			if p != 0 {
+				return unsupportedOp(n, fmt.Sprintf("pads %v (a Pad of zero pads is read)", pads))
+			}
+		}
+		v, err := im.input(n, 0)
+		if err != nil {
+			return err
+		}
+		im.set(n, v)
+		return nil
+	case "Gelu":
+		if ap := a.str("approximate", "none"); ap != "none" {
+			return unsupportedOp(n, fmt.Sprintf("approximate=%q (Keras's gelu with approximate=True is not a neuron activation; \"none\" is read)", ap))
+		}
+		return im.activation(n, "gelu")
 
 	case "Gemm", "MatMul":
 		return im.dense(n, a)
@@ -186,6 +240,20 @@ func (im *importer) fold(n *pb.NodeProto) (bool, error) {
 		im.consts[n.GetOutput()[0]] = td
 		return true, nil
 	}
+	if n.GetOpType() == "CastLike" && len(n.GetInput()) == 2 && n.GetDomain() == "" {
+		// The type of the second input is all that is read of it: a
+		// constant cast like the data is a float constant.
+		c := im.constant(n, 0)
+		if c == nil {
+			return false, nil
+		}
+		to := pb.TensorProto_FLOAT
+		if t := im.constant(n, 1); t != nil && t.isInt {
+			to = pb.TensorProto_INT64
+		}
+		im.consts[n.GetOutput()[0]] = castConst(c, to)
+		return true, nil
+	}
 	var ins []*tensorData
 	for i, name := range n.GetInput() {
 		if name == "" {
@@ -208,6 +276,14 @@ func (im *importer) fold(n *pb.NodeProto) (bool, error) {
 		out = x
 		if n.GetOpType() == "Cast" {
 			out = castConst(x, pb.TensorProto_DataType(a.int("to", 0)))
+		}
+	case "Sqrt":
+		if x.isInt {
+			return true, unsupportedOp(n, "the square root of an integer constant")
+		}
+		out = &tensorData{dims: x.dims, f: make([]float32, len(x.f))}
+		for i, v := range x.f {
+			out.f[i] = float32(math.Sqrt(float64(v)))
 		}
 	case "ConstantOfShape":
 		if !x.isInt {
@@ -803,9 +879,6 @@ func (im *importer) pool(n *pb.NodeProto, a attrs) error {
 	if r != 1 && r != 2 {
 		return unsupportedOp(n, fmt.Sprintf("input of shape %v (1D and 2D pooling are read)", in))
 	}
-	if a.int("ceil_mode", 0) != 0 {
-		return unsupportedOp(n, "ceil_mode=1")
-	}
 	if a.int("storage_order", 0) != 0 || len(n.GetOutput()) > 1 && len(im.readers[n.GetOutput()[1]]) > 0 {
 		return unsupportedOp(n, "the indices output")
 	}
@@ -826,7 +899,13 @@ func (im *importer) pool(n *pb.NodeProto, a attrs) error {
 		return err
 	}
 	avg := n.GetOpType() == "AveragePool"
-	if pre != nil || (avg && mode == "same" && a.int("count_include_pad", 0) != 0) {
+	padMode := mode
+	if cm := a.int("ceil_mode", 0); cm != 0 {
+		if mode, err = ceilMode(n, a, in[1:], kernel, strides, mode, pre); err != nil {
+			return err
+		}
+	}
+	if pre != nil || (avg && padMode == "same" && a.int("count_include_pad", 0) != 0) {
 		return unsupportedOp(n, fmt.Sprintf("pads %v (only none or TensorFlow's same padding, without counting the padding, are read)", a.ints("pads")))
 	}
 	var l layers.Layer
@@ -841,6 +920,41 @@ func (im *importer) pool(n *pb.NodeProto, a attrs) error {
 		l = &layers.MaxPooling1D{PoolSize: kernel[0], Strides: strides[0], Padding: mode}
 	}
 	return im.layer(n, l, true, x)
+}
+
+// ceilMode reads a pooling node's ceil_mode=1: the output size rounds up,
+// the last window running past the end of the input over the part of it
+// inside. Without padding this is the pooling with no padding when the
+// windows fit exactly, and TensorFlow's "same" padding when that pads
+// the end only (a pooling that, like ONNX's, reads only the values
+// inside the input).
+func ceilMode(n *pb.NodeProto, a attrs, in, kernel, strides []int, mode string, pre []int64) (string, error) {
+	if mode != "valid" || pre != nil {
+		return "", unsupportedOp(n, fmt.Sprintf("ceil_mode=1 with pads %v or auto_pad=%q (ceil_mode=1 is read without padding)", a.ints("pads"), a.str("auto_pad", "NOTSET")))
+	}
+	floor, same := true, true
+	for i, d := range in {
+		if d < kernel[i] {
+			return "", unsupportedOp(n, fmt.Sprintf("ceil_mode=1 with kernel_shape %v larger than the input %v", kernel, in))
+		}
+		out := (d-kernel[i]+strides[i]-1)/strides[i] + 1
+		// ONNX drops a last window that would start past the input.
+		if (out-1)*strides[i] >= d {
+			out--
+		}
+		floor = floor && out == (d-kernel[i])/strides[i]+1
+		total := max((out-1)*strides[i]+kernel[i]-d, 0)
+		same = same && out == (d+strides[i]-1)/strides[i] && total/2 == 0
+	}
+	switch {
+	case floor:
+		return "valid", nil
+	case same:
+		// Without pads, count_include_pad counts nothing: the part of
+		// the last window past the input is not padding.
+		return "same", nil
+	}
+	return "", unsupportedOp(n, fmt.Sprintf("ceil_mode=1 with kernel_shape %v and strides %v on an input of %v (read where it equals no padding or TensorFlow's same padding)", kernel, strides, in))
 }
 
 func (im *importer) batchNorm(n *pb.NodeProto, a attrs) error {
@@ -1318,8 +1432,10 @@ func (im *importer) outShape(_ *pb.NodeProto, rank, channelAxis, channels int) [
 func (im *importer) symbolic(n *pb.NodeProto) (bool, error) {
 	op := n.GetOpType()
 	if op == "Shape" {
-		if _, err := im.input(n, 0); err != nil {
-			return true, err
+		if _, seq := im.seqs[n.GetInput()[0]]; !seq || len(n.GetInput()) != 1 {
+			if _, err := im.input(n, 0); err != nil {
+				return true, err
+			}
 		}
 		im.syms[n.GetOutput()[0]] = true
 		return true, nil

@@ -30,6 +30,15 @@ const (
 	rnnYh
 	// rnnYsteps: Y transposed to (steps, batch, directions, units).
 	rnnYsteps
+	// dirY: one direction of a bidirectional node's Y, (steps, 1, batch,
+	// units), or (steps, batch, units) when squeezed.
+	dirY
+	// dirYh: one direction of its Y_h, (1, batch, units), or (batch,
+	// units) when squeezed.
+	dirYh
+	// dirFeat: one direction's half of the features of its output made
+	// batch-major, (batch, [steps,] units).
+	dirFeat
 )
 
 func (k seqKind) String() string {
@@ -40,14 +49,73 @@ func (k seqKind) String() string {
 		return "the output sequence Y of a recurrent node"
 	case rnnYsteps:
 		return "the output sequence Y of a recurrent node, steps first"
+	case dirY, dirFeat:
+		return "one direction of a bidirectional recurrent node's output"
+	case dirYh:
+		return "one direction of a bidirectional recurrent node's last state Y_h"
 	}
 	return "the last state Y_h of a recurrent node"
 }
 
 type seqVal struct {
 	kind seqKind
+	// node is the neuron node; nil for a bidirectional node's outputs,
+	// whose Bidirectional layer is made when it is known how the two
+	// directions are merged (rec).
 	node *models.Node
 	dirs int
+	rec  *recInfo
+	// dir is the direction of a dirY, dirYh or dirFeat view, squeezed
+	// whether its directions axis was removed.
+	dir      int
+	squeezed bool
+}
+
+// recInfo is a bidirectional recurrent node whose Bidirectional layer is
+// applied once the graph shows how the directions are merged: "concat"
+// when the output is read whole, "sum", "mul" or "ave" when the two
+// directions are taken apart and added, multiplied or averaged.
+type recInfo struct {
+	name    string // the node's name
+	x       *models.Node
+	mk      func(merge string) layers.Layer
+	weights []pendingWeight // layer unset
+	nodes   map[string]*models.Node
+}
+
+// seqNode returns sv's neuron node, applying a bidirectional node's layer
+// with its directions concatenated if it is not yet.
+func (im *importer) seqNode(sv seqVal) *models.Node {
+	if sv.node != nil {
+		return sv.node
+	}
+	return im.recNode(sv.rec, "concat")
+}
+
+// recNode applies rec's Bidirectional layer with the merge mode given (once
+// per mode).
+func (im *importer) recNode(rec *recInfo, merge string) *models.Node {
+	if y, ok := rec.nodes[merge]; ok {
+		return y
+	}
+	l := rec.mk(merge)
+	name := rec.name
+	if len(rec.nodes) > 0 {
+		name += "_" + merge
+	}
+	y, _, err := im.applyNamed(name, l, rec.x)
+	if err != nil {
+		y = models.ApplyNamed(im.layerName(name, "bidirectional"), l, rec.x) // carries the error
+	}
+	for _, w := range rec.weights {
+		w.layer = l
+		im.pendings = append(im.pendings, w)
+	}
+	rec.nodes[merge] = y
+	if merge == "concat" {
+		im.recOf[y] = rec
+	}
+	return y
 }
 
 // rnnActivationName maps an ONNX recurrent activation to a Keras one.
@@ -78,7 +146,7 @@ func (im *importer) recurrent(n *pb.NodeProto, a attrs) error {
 		}
 		x = im.sem(v).node
 	case ok && sv.kind == timeMajor:
-		x = sv.node
+		x = im.seqNode(sv)
 	default:
 		return unsupportedOp(n, "an input X that is not a Transpose of batch-major data (neuron's recurrent layers take batch-major sequences)")
 	}
@@ -86,7 +154,8 @@ func (im *importer) recurrent(n *pb.NodeProto, a attrs) error {
 		// Zero initial states are neuron's; sequence lengths, other
 		// states and peepholes have no neuron form.
 		if in := n.GetInput()[i]; in != "" && !((i == 5 || i == 6) && (im.zeros[in] || isZeros(im.consts[in]))) {
-			return unsupportedOp(n, "sequence_lens, non-zero initial states or peepholes")
+			what := []string{"sequence_lens", "initial_h", "initial_c", "P (peepholes)"}[min(i-4, 3)]
+			return unsupportedOp(n, fmt.Sprintf("input %d, %s, is %q (sequence lengths, non-zero initial states and peepholes have no neuron form)", i, what, in))
 		}
 	}
 	if a.float("clip", 0) != 0 || a.int("input_forget", 0) != 0 {
@@ -183,14 +252,11 @@ func (im *importer) recurrent(n *pb.NodeProto, a attrs) error {
 		}
 		return &layers.SimpleRNN{Units: u, Activation: act(acts[0]), NoBias: b == nil, ReturnSequences: readY, GoBackwards: back}
 	}
-	var l layers.Layer
+	var ws []pendingWeight
 	prefix := []string{""}
 	if d == 2 {
-		l = &layers.Bidirectional{Layer: cell(false)}
 		cls := layers.DefaultName(cell(false).ClassName())
 		prefix = []string{"forward_" + cls + "/", "backward_" + cls + "/"}
-	} else {
-		l = cell(dir == "reverse")
 	}
 	n4 := gates * u
 	for side := range d {
@@ -208,7 +274,7 @@ func (im *importer) recurrent(n *pb.NodeProto, a attrs) error {
 				}
 			}
 		}
-		im.pendings = append(im.pendings, pendingWeight{l, prefix[side] + "kernel", kern}, pendingWeight{l, prefix[side] + "recurrent_kernel", rec})
+		ws = append(ws, pendingWeight{nil, prefix[side] + "kernel", kern}, pendingWeight{nil, prefix[side] + "recurrent_kernel", rec})
 		if b != nil {
 			bs := b.f[side*2*n4 : (side+1)*2*n4]
 			if op == "GRU" {
@@ -221,7 +287,7 @@ func (im *importer) recurrent(n *pb.NodeProto, a attrs) error {
 						}
 					}
 				}
-				im.pendings = append(im.pendings, pendingWeight{l, prefix[side] + "bias", bias})
+				ws = append(ws, pendingWeight{nil, prefix[side] + "bias", bias})
 			} else {
 				// One bias: Wb + Rb.
 				bias := make([]float32, n4)
@@ -230,20 +296,213 @@ func (im *importer) recurrent(n *pb.NodeProto, a attrs) error {
 						bias[kerasBlock[g]*u+j] = bs[g*u+j] + bs[n4+g*u+j]
 					}
 				}
-				im.pendings = append(im.pendings, pendingWeight{l, prefix[side] + "bias", bias})
+				ws = append(ws, pendingWeight{nil, prefix[side] + "bias", bias})
 			}
 		}
 	}
-	y, _, err := im.applyNamed(n.GetName(), l, x)
-	if err != nil {
-		return err
+	sv := seqVal{kind: rnnYh, dirs: d}
+	if readY {
+		sv.kind = rnnY
+	}
+	if d == 2 {
+		sv.rec = &recInfo{name: n.GetName(), x: x, weights: ws, nodes: map[string]*models.Node{}, mk: func(merge string) layers.Layer {
+			return &layers.Bidirectional{Layer: cell(false), MergeMode: merge}
+		}}
+	} else {
+		l := cell(dir == "reverse")
+		y, _, err := im.applyNamed(n.GetName(), l, x)
+		if err != nil {
+			return err
+		}
+		for _, w := range ws {
+			w.layer = l
+			im.pendings = append(im.pendings, w)
+		}
+		sv.node = y
 	}
 	if readY {
-		im.seqs[out[0]] = seqVal{kind: rnnY, node: y, dirs: d}
+		im.seqs[out[0]] = sv
 	} else {
-		im.seqs[out[1]] = seqVal{kind: rnnYh, node: y, dirs: d}
+		im.seqs[out[1]] = sv
 	}
 	return nil
+}
+
+// seqDirections follows the Split, Slice or Gather that takes the two
+// directions of a bidirectional node's Y or Y_h apart.
+func (im *importer) seqDirections(n *pb.NodeProto, a attrs, sv seqVal) error {
+	kind, axis := dirY, int64(1)
+	if sv.kind == rnnYh {
+		kind, axis = dirYh, 0
+	}
+	r := int64(4)
+	if kind == dirYh {
+		r = 3
+	}
+	norm := func(ax int64) int64 {
+		if ax < 0 {
+			ax += r
+		}
+		return ax
+	}
+	bad := func(what string) error {
+		return unsupportedOp(n, fmt.Sprintf("%s of %s (the directions axis %d is read, one direction at a time)", what, sv.kind, axis))
+	}
+	view := func(dir int, squeezed bool) seqVal {
+		return seqVal{kind: kind, rec: sv.rec, dirs: 1, dir: dir, squeezed: squeezed}
+	}
+	switch n.GetOpType() {
+	case "Split":
+		if norm(a.int("axis", 0)) != axis || len(n.GetOutput()) != 2 {
+			return bad(fmt.Sprintf("axis=%d into %d outputs", a.int("axis", 0), len(n.GetOutput())))
+		}
+		split := a.ints("split")
+		if c := im.constant(n, 1); c != nil && c.isInt {
+			split = c.i
+		}
+		if split != nil && !slices.Equal(split, []int64{1, 1}) {
+			return bad(fmt.Sprintf("split %v", split))
+		}
+		for i, o := range n.GetOutput() {
+			im.seqs[o] = view(i, false)
+		}
+		return nil
+	case "Gather":
+		c := im.constant(n, 1)
+		if norm(a.int("axis", 0)) != axis || c == nil || !c.isInt || c.size() != 1 || len(c.dims) > 1 {
+			return bad(fmt.Sprintf("Gather on axis %d", a.int("axis", 0)))
+		}
+		i := c.i[0]
+		if i < 0 {
+			i += 2
+		}
+		if i != 0 && i != 1 {
+			return bad(fmt.Sprintf("index %d", c.i[0]))
+		}
+		im.seqs[n.GetOutput()[0]] = view(int(i), len(c.dims) == 0)
+		return nil
+	}
+	// Slice.
+	starts, ends, axes, ok := im.sliceArgs(n, a)
+	if !ok || len(starts) != 1 || len(axes) > 1 || (len(axes) == 1 && norm(axes[0]) != axis) || (len(axes) == 0 && axis != 0) {
+		return bad(fmt.Sprintf("Slice with starts %v, ends %v, axes %v", starts, ends, axes))
+	}
+	st, en := min(max(starts[0], -2), 2), min(max(ends[0], -2), 2)
+	if st < 0 {
+		st += 2
+	}
+	if en < 0 {
+		en += 2
+	}
+	if en != st+1 {
+		return bad(fmt.Sprintf("Slice with starts %v, ends %v", starts, ends))
+	}
+	im.seqs[n.GetOutput()[0]] = view(int(st), false)
+	return nil
+}
+
+// featHalves follows the Slice that takes one direction's half of the
+// features of a bidirectional node's output, y, with the directions
+// joined, batch-major (kind dirFeat) or time-major (dirY).
+func (im *importer) featHalves(n *pb.NodeProto, a attrs, y *models.Node, rec *recInfo, kind seqKind) (bool, error) {
+	starts, ends, axes, ok := im.sliceArgs(n, a)
+	s := y.Shape()
+	r := int64(len(s) + 1)
+	feat := int64(s[len(s)-1])
+	if !ok || len(starts) != 1 || len(axes) != 1 || (axes[0] != -1 && axes[0] != r-1) {
+		return false, nil
+	}
+	st, en := min(max(starts[0], -feat), feat), min(max(ends[0], -feat), feat)
+	if st < 0 {
+		st += feat
+	}
+	if en < 0 {
+		en += feat
+	}
+	u := feat / 2
+	dir := -1
+	switch {
+	case st == 0 && en == u:
+		dir = 0
+	case st == u && en == feat:
+		dir = 1
+	default:
+		return true, unsupportedOp(n, fmt.Sprintf("Slice with starts %v, ends %v of a bidirectional node's %d features (a direction's half is read)", starts, ends, feat))
+	}
+	im.seqs[n.GetOutput()[0]] = seqVal{kind: kind, rec: rec, dirs: 1, dir: dir, squeezed: true}
+	return true, nil
+}
+
+// sliceArgs reads a Slice's starts, ends and axes (inputs from opset 10,
+// attributes before); steps other than 1 are refused as not read.
+func (im *importer) sliceArgs(n *pb.NodeProto, a attrs) (starts, ends, axes []int64, ok bool) {
+	if im.opset < 10 {
+		return a.ints("starts"), a.ints("ends"), a.ints("axes"), true
+	}
+	get := func(i int) ([]int64, bool) {
+		if i >= len(n.GetInput()) || n.GetInput()[i] == "" {
+			return nil, true
+		}
+		c := im.constant(n, i)
+		if c == nil || !c.isInt {
+			return nil, false
+		}
+		return c.i, true
+	}
+	starts, ok1 := get(1)
+	ends, ok2 := get(2)
+	axes, ok3 := get(3)
+	steps, ok4 := get(4)
+	for _, st := range steps {
+		ok4 = ok4 && st == 1
+	}
+	return starts, ends, axes, ok1 && ok2 && ok3 && ok4 && len(starts) == len(ends)
+}
+
+// mergeDirs reads an Add, Mul, Sum or Mean of the two directions of a
+// bidirectional node as its Bidirectional layer's merge mode; an Add or
+// Sum read only by a multiplication by 0.5 or a division by 2 is "ave".
+// It returns false when the inputs are not the two directions.
+func (im *importer) mergeDirs(n *pb.NodeProto) (bool, error) {
+	in := n.GetInput()
+	if len(in) != 2 {
+		return false, nil
+	}
+	a, okA := im.seqs[in[0]]
+	b, okB := im.seqs[in[1]]
+	if !okA || !okB || a.rec == nil || a.rec != b.rec || a.kind != b.kind || a.squeezed != b.squeezed || a.dir == b.dir || (a.kind != dirY && a.kind != dirYh && a.kind != dirFeat) {
+		return false, nil
+	}
+	merge := map[string]string{"Add": "sum", "Sum": "sum", "Mul": "mul", "Mean": "ave"}[n.GetOpType()]
+	out := n.GetOutput()[0]
+	if merge == "sum" && len(im.readers[out]) == 1 && !im.outputs[out] {
+		h := im.readers[out][0]
+		k, isScalar := float32(0), false
+		if len(h.GetInput()) == 2 && h.GetDomain() == "" {
+			if h.GetInput()[0] == out {
+				k, isScalar = im.scalarInput(h, 1)
+			} else if h.GetOpType() == "Mul" {
+				k, isScalar = im.scalarInput(h, 0)
+			}
+		}
+		if isScalar && (h.GetOpType() == "Mul" && k == 0.5 || h.GetOpType() == "Div" && k == 2) {
+			merge = "ave"
+			im.fused[h] = true
+			out = h.GetOutput()[0]
+		}
+	}
+	y := im.recNode(a.rec, merge)
+	switch {
+	case a.kind == dirY && a.squeezed:
+		im.seqs[out] = seqVal{kind: timeMajor, node: y}
+	case a.kind == dirY:
+		im.seqs[out] = seqVal{kind: rnnY, node: y, dirs: 1}
+	case a.kind == dirYh && !a.squeezed:
+		im.seqs[out] = seqVal{kind: rnnYh, node: y, dirs: 1}
+	default:
+		im.vals[out] = ival{node: y}
+	}
+	return true, nil
 }
 
 // seqTranspose follows a Transpose of a seqVal back to batch-major data.
@@ -251,19 +510,26 @@ func (im *importer) seqTranspose(n *pb.NodeProto, a attrs, sv seqVal) error {
 	perm := a.ints("perm")
 	switch {
 	case sv.kind == timeMajor && slices.Equal(perm, []int64{1, 0, 2}):
-		im.set(n, ival{node: sv.node})
+		y := im.seqNode(sv)
+		im.set(n, ival{node: y})
 		return nil
 	case sv.kind == rnnY && slices.Equal(perm, []int64{2, 0, 1, 3}):
 		// (batch, steps, directions, units).
-		s := sv.node.Shape()
-		return im.layer(n, &layers.Reshape{TargetShape: []int{s[0], sv.dirs, s[1] / sv.dirs}}, false, ival{node: sv.node})
+		y := im.seqNode(sv)
+		s := y.Shape()
+		return im.layer(n, &layers.Reshape{TargetShape: []int{s[0], sv.dirs, s[1] / sv.dirs}}, false, ival{node: y})
 	case sv.kind == rnnY && slices.Equal(perm, []int64{0, 2, 1, 3}):
-		im.seqs[n.GetOutput()[0]] = seqVal{kind: rnnYsteps, node: sv.node, dirs: sv.dirs}
+		im.seqs[n.GetOutput()[0]] = seqVal{kind: rnnYsteps, node: sv.node, rec: sv.rec, dirs: sv.dirs}
 		return nil
 	case sv.kind == rnnYh && slices.Equal(perm, []int64{1, 0, 2}):
 		// (batch, directions, units).
-		s := sv.node.Shape()
-		return im.layer(n, &layers.Reshape{TargetShape: []int{sv.dirs, s[0] / sv.dirs}}, false, ival{node: sv.node})
+		y := im.seqNode(sv)
+		s := y.Shape()
+		return im.layer(n, &layers.Reshape{TargetShape: []int{sv.dirs, s[0] / sv.dirs}}, false, ival{node: y})
+	case sv.kind == dirY && sv.squeezed && slices.Equal(perm, []int64{1, 0, 2}):
+		// One direction made batch-major: a view of the features.
+		im.seqs[n.GetOutput()[0]] = seqVal{kind: dirFeat, rec: sv.rec, dirs: 1, dir: sv.dir, squeezed: true}
+		return nil
 	}
 	return unsupportedOp(n, fmt.Sprintf("perm %v of %s", perm, sv.kind))
 }
@@ -283,6 +549,10 @@ func (im *importer) seqSqueeze(n *pb.NodeProto, a attrs, sv seqVal) error {
 	case sv.dirs == 1 && sv.kind == rnnYh && slices.Equal(axes, []int64{0}):
 		im.set(n, ival{node: sv.node})
 		return nil
+	case sv.kind == dirY && !sv.squeezed && slices.Equal(axes, []int64{1}), sv.kind == dirYh && !sv.squeezed && slices.Equal(axes, []int64{0}):
+		sv.squeezed = true
+		im.seqs[n.GetOutput()[0]] = sv
+		return nil
 	}
 	return unsupportedOp(n, fmt.Sprintf("axes %v of %s", axes, sv.kind))
 }
@@ -291,7 +561,7 @@ func (im *importer) seqSqueeze(n *pb.NodeProto, a attrs, sv seqVal) error {
 func (im *importer) seqReshape(n *pb.NodeProto, sv seqVal) error {
 	t := im.constant(n, 1)
 	if sv.kind == rnnYsteps && t != nil && t.isInt && slices.Equal(t.i, []int64{0, 0, -1}) {
-		im.seqs[n.GetOutput()[0]] = seqVal{kind: timeMajor, node: sv.node}
+		im.seqs[n.GetOutput()[0]] = seqVal{kind: timeMajor, node: im.seqNode(sv)}
 		return nil
 	}
 	return unsupportedOp(n, fmt.Sprintf("a reshape of %s", sv.kind))
