@@ -5,7 +5,12 @@
 #include "textflag.h"
 
 // func k512f1(k int, a *float32, ra, pa int, b *float32, sb int, c *float32, ldc int, flags int)
-TEXT ·k512f1(SB), NOSPLIT, $0-72
+TEXT ·k512f1(SB), NOSPLIT, $8-72
+	STMXCSR saved-8(SP)
+	MOVL saved-8(SP), AX
+	ORL $0x8040, AX
+	MOVL AX, saved-4(SP)
+	LDMXCSR saved-4(SP)
 	MOVQ k+0(FP), CX
 	MOVQ a+8(FP), SI
 	MOVQ ra+16(FP), BX
@@ -102,16 +107,23 @@ reduce:
 	VMOVUPS Z0, 0(DX)
 	VADDPS 64(DX), Z1, Z1
 	VMOVUPS Z1, 64(DX)
+	LDMXCSR saved-8(SP)
 	VZEROUPPER
 	RET
 overwrite:
 	VMOVUPS Z0, 0(DX)
 	VMOVUPS Z1, 64(DX)
+	LDMXCSR saved-8(SP)
 	VZEROUPPER
 	RET
 
 // func k512f2(k int, a *float32, ra, pa int, b *float32, sb int, c *float32, ldc int, flags int)
-TEXT ·k512f2(SB), NOSPLIT, $0-72
+TEXT ·k512f2(SB), NOSPLIT, $8-72
+	STMXCSR saved-8(SP)
+	MOVL saved-8(SP), AX
+	ORL $0x8040, AX
+	MOVL AX, saved-4(SP)
+	LDMXCSR saved-4(SP)
 	MOVQ k+0(FP), CX
 	MOVQ a+8(FP), SI
 	MOVQ ra+16(FP), BX
@@ -232,6 +244,7 @@ reduce:
 	VMOVUPS Z2, 0(DX)
 	VADDPS 64(DX), Z3, Z3
 	VMOVUPS Z3, 64(DX)
+	LDMXCSR saved-8(SP)
 	VZEROUPPER
 	RET
 overwrite:
@@ -240,11 +253,17 @@ overwrite:
 	ADDQ R10, DX
 	VMOVUPS Z2, 0(DX)
 	VMOVUPS Z3, 64(DX)
+	LDMXCSR saved-8(SP)
 	VZEROUPPER
 	RET
 
 // func k512f3(k int, a *float32, ra, pa int, b *float32, sb int, c *float32, ldc int, flags int)
-TEXT ·k512f3(SB), NOSPLIT, $0-72
+TEXT ·k512f3(SB), NOSPLIT, $8-72
+	STMXCSR saved-8(SP)
+	MOVL saved-8(SP), AX
+	ORL $0x8040, AX
+	MOVL AX, saved-4(SP)
+	LDMXCSR saved-4(SP)
 	MOVQ k+0(FP), CX
 	MOVQ a+8(FP), SI
 	MOVQ ra+16(FP), BX
@@ -397,6 +416,7 @@ reduce:
 	VMOVUPS Z4, 0(DX)
 	VADDPS 64(DX), Z5, Z5
 	VMOVUPS Z5, 64(DX)
+	LDMXCSR saved-8(SP)
 	VZEROUPPER
 	RET
 overwrite:
@@ -408,11 +428,17 @@ overwrite:
 	ADDQ R10, DX
 	VMOVUPS Z4, 0(DX)
 	VMOVUPS Z5, 64(DX)
+	LDMXCSR saved-8(SP)
 	VZEROUPPER
 	RET
 
 // func k512f4(k int, a *float32, ra, pa int, b *float32, sb int, c *float32, ldc int, flags int)
-TEXT ·k512f4(SB), NOSPLIT, $0-72
+TEXT ·k512f4(SB), NOSPLIT, $8-72
+	STMXCSR saved-8(SP)
+	MOVL saved-8(SP), AX
+	ORL $0x8040, AX
+	MOVL AX, saved-4(SP)
+	LDMXCSR saved-4(SP)
 	MOVQ k+0(FP), CX
 	MOVQ a+8(FP), SI
 	MOVQ ra+16(FP), BX
@@ -582,6 +608,7 @@ reduce:
 	VMOVUPS Z6, 0(DX)
 	VADDPS 64(DX), Z7, Z7
 	VMOVUPS Z7, 64(DX)
+	LDMXCSR saved-8(SP)
 	VZEROUPPER
 	RET
 overwrite:
@@ -596,11 +623,17 @@ overwrite:
 	ADDQ R10, DX
 	VMOVUPS Z6, 0(DX)
 	VMOVUPS Z7, 64(DX)
+	LDMXCSR saved-8(SP)
 	VZEROUPPER
 	RET
 
 // func k512f5(k int, a *float32, ra, pa int, b *float32, sb int, c *float32, ldc int, flags int)
-TEXT ·k512f5(SB), NOSPLIT, $0-72
+TEXT ·k512f5(SB), NOSPLIT, $8-72
+	STMXCSR saved-8(SP)
+	MOVL saved-8(SP), AX
+	ORL $0x8040, AX
+	MOVL AX, saved-4(SP)
+	LDMXCSR saved-4(SP)
 	MOVQ k+0(FP), CX
 	MOVQ a+8(FP), SI
 	MOVQ ra+16(FP), BX
@@ -798,6 +831,7 @@ reduce:
 	VMOVUPS Z8, 0(DX)
 	VADDPS 64(DX), Z9, Z9
 	VMOVUPS Z9, 64(DX)
+	LDMXCSR saved-8(SP)
 	VZEROUPPER
 	RET
 overwrite:
@@ -815,11 +849,17 @@ overwrite:
 	ADDQ R10, DX
 	VMOVUPS Z8, 0(DX)
 	VMOVUPS Z9, 64(DX)
+	LDMXCSR saved-8(SP)
 	VZEROUPPER
 	RET
 
 // func k512f6(k int, a *float32, ra, pa int, b *float32, sb int, c *float32, ldc int, flags int)
-TEXT ·k512f6(SB), NOSPLIT, $0-72
+TEXT ·k512f6(SB), NOSPLIT, $8-72
+	STMXCSR saved-8(SP)
+	MOVL saved-8(SP), AX
+	ORL $0x8040, AX
+	MOVL AX, saved-4(SP)
+	LDMXCSR saved-4(SP)
 	MOVQ k+0(FP), CX
 	MOVQ a+8(FP), SI
 	MOVQ ra+16(FP), BX
@@ -1046,6 +1086,7 @@ reduce:
 	VMOVUPS Z10, 0(DX)
 	VADDPS 64(DX), Z11, Z11
 	VMOVUPS Z11, 64(DX)
+	LDMXCSR saved-8(SP)
 	VZEROUPPER
 	RET
 overwrite:
@@ -1066,11 +1107,17 @@ overwrite:
 	ADDQ R10, DX
 	VMOVUPS Z10, 0(DX)
 	VMOVUPS Z11, 64(DX)
+	LDMXCSR saved-8(SP)
 	VZEROUPPER
 	RET
 
 // func k512f7(k int, a *float32, ra, pa int, b *float32, sb int, c *float32, ldc int, flags int)
-TEXT ·k512f7(SB), NOSPLIT, $0-72
+TEXT ·k512f7(SB), NOSPLIT, $8-72
+	STMXCSR saved-8(SP)
+	MOVL saved-8(SP), AX
+	ORL $0x8040, AX
+	MOVL AX, saved-4(SP)
+	LDMXCSR saved-4(SP)
 	MOVQ k+0(FP), CX
 	MOVQ a+8(FP), SI
 	MOVQ ra+16(FP), BX
@@ -1325,6 +1372,7 @@ reduce:
 	VMOVUPS Z12, 0(DX)
 	VADDPS 64(DX), Z13, Z13
 	VMOVUPS Z13, 64(DX)
+	LDMXCSR saved-8(SP)
 	VZEROUPPER
 	RET
 overwrite:
@@ -1348,11 +1396,17 @@ overwrite:
 	ADDQ R10, DX
 	VMOVUPS Z12, 0(DX)
 	VMOVUPS Z13, 64(DX)
+	LDMXCSR saved-8(SP)
 	VZEROUPPER
 	RET
 
 // func k512f8(k int, a *float32, ra, pa int, b *float32, sb int, c *float32, ldc int, flags int)
-TEXT ·k512f8(SB), NOSPLIT, $0-72
+TEXT ·k512f8(SB), NOSPLIT, $8-72
+	STMXCSR saved-8(SP)
+	MOVL saved-8(SP), AX
+	ORL $0x8040, AX
+	MOVL AX, saved-4(SP)
+	LDMXCSR saved-4(SP)
 	MOVQ k+0(FP), CX
 	MOVQ a+8(FP), SI
 	MOVQ ra+16(FP), BX
@@ -1636,6 +1690,7 @@ reduce:
 	VMOVUPS Z14, 0(DX)
 	VADDPS 64(DX), Z15, Z15
 	VMOVUPS Z15, 64(DX)
+	LDMXCSR saved-8(SP)
 	VZEROUPPER
 	RET
 overwrite:
@@ -1662,11 +1717,17 @@ overwrite:
 	ADDQ R10, DX
 	VMOVUPS Z14, 0(DX)
 	VMOVUPS Z15, 64(DX)
+	LDMXCSR saved-8(SP)
 	VZEROUPPER
 	RET
 
 // func k512m21(k int, a *float32, ra, pa int, b *float32, sb int, c *float32, ldc int, flags int)
-TEXT ·k512m21(SB), NOSPLIT, $0-72
+TEXT ·k512m21(SB), NOSPLIT, $8-72
+	STMXCSR saved-8(SP)
+	MOVL saved-8(SP), AX
+	ORL $0x8040, AX
+	MOVL AX, saved-4(SP)
+	LDMXCSR saved-4(SP)
 	MOVQ k+0(FP), CX
 	MOVQ a+8(FP), SI
 	MOVQ ra+16(FP), BX
@@ -1774,16 +1835,23 @@ reduce:
 	VMOVUPS.Z 64(DX), K1, Z16
 	VADDPS Z16, Z1, Z1
 	VMOVUPS Z1, K1, 64(DX)
+	LDMXCSR saved-8(SP)
 	VZEROUPPER
 	RET
 overwrite:
 	VMOVUPS Z0, 0(DX)
 	VMOVUPS Z1, K1, 64(DX)
+	LDMXCSR saved-8(SP)
 	VZEROUPPER
 	RET
 
 // func k512m22(k int, a *float32, ra, pa int, b *float32, sb int, c *float32, ldc int, flags int)
-TEXT ·k512m22(SB), NOSPLIT, $0-72
+TEXT ·k512m22(SB), NOSPLIT, $8-72
+	STMXCSR saved-8(SP)
+	MOVL saved-8(SP), AX
+	ORL $0x8040, AX
+	MOVL AX, saved-4(SP)
+	LDMXCSR saved-4(SP)
 	MOVQ k+0(FP), CX
 	MOVQ a+8(FP), SI
 	MOVQ ra+16(FP), BX
@@ -1916,6 +1984,7 @@ reduce:
 	VMOVUPS.Z 64(DX), K1, Z16
 	VADDPS Z16, Z3, Z3
 	VMOVUPS Z3, K1, 64(DX)
+	LDMXCSR saved-8(SP)
 	VZEROUPPER
 	RET
 overwrite:
@@ -1924,11 +1993,17 @@ overwrite:
 	ADDQ R10, DX
 	VMOVUPS Z2, 0(DX)
 	VMOVUPS Z3, K1, 64(DX)
+	LDMXCSR saved-8(SP)
 	VZEROUPPER
 	RET
 
 // func k512m23(k int, a *float32, ra, pa int, b *float32, sb int, c *float32, ldc int, flags int)
-TEXT ·k512m23(SB), NOSPLIT, $0-72
+TEXT ·k512m23(SB), NOSPLIT, $8-72
+	STMXCSR saved-8(SP)
+	MOVL saved-8(SP), AX
+	ORL $0x8040, AX
+	MOVL AX, saved-4(SP)
+	LDMXCSR saved-4(SP)
 	MOVQ k+0(FP), CX
 	MOVQ a+8(FP), SI
 	MOVQ ra+16(FP), BX
@@ -2094,6 +2169,7 @@ reduce:
 	VMOVUPS.Z 64(DX), K1, Z16
 	VADDPS Z16, Z5, Z5
 	VMOVUPS Z5, K1, 64(DX)
+	LDMXCSR saved-8(SP)
 	VZEROUPPER
 	RET
 overwrite:
@@ -2105,11 +2181,17 @@ overwrite:
 	ADDQ R10, DX
 	VMOVUPS Z4, 0(DX)
 	VMOVUPS Z5, K1, 64(DX)
+	LDMXCSR saved-8(SP)
 	VZEROUPPER
 	RET
 
 // func k512m24(k int, a *float32, ra, pa int, b *float32, sb int, c *float32, ldc int, flags int)
-TEXT ·k512m24(SB), NOSPLIT, $0-72
+TEXT ·k512m24(SB), NOSPLIT, $8-72
+	STMXCSR saved-8(SP)
+	MOVL saved-8(SP), AX
+	ORL $0x8040, AX
+	MOVL AX, saved-4(SP)
+	LDMXCSR saved-4(SP)
 	MOVQ k+0(FP), CX
 	MOVQ a+8(FP), SI
 	MOVQ ra+16(FP), BX
@@ -2293,6 +2375,7 @@ reduce:
 	VMOVUPS.Z 64(DX), K1, Z16
 	VADDPS Z16, Z7, Z7
 	VMOVUPS Z7, K1, 64(DX)
+	LDMXCSR saved-8(SP)
 	VZEROUPPER
 	RET
 overwrite:
@@ -2307,11 +2390,17 @@ overwrite:
 	ADDQ R10, DX
 	VMOVUPS Z6, 0(DX)
 	VMOVUPS Z7, K1, 64(DX)
+	LDMXCSR saved-8(SP)
 	VZEROUPPER
 	RET
 
 // func k512m25(k int, a *float32, ra, pa int, b *float32, sb int, c *float32, ldc int, flags int)
-TEXT ·k512m25(SB), NOSPLIT, $0-72
+TEXT ·k512m25(SB), NOSPLIT, $8-72
+	STMXCSR saved-8(SP)
+	MOVL saved-8(SP), AX
+	ORL $0x8040, AX
+	MOVL AX, saved-4(SP)
+	LDMXCSR saved-4(SP)
 	MOVQ k+0(FP), CX
 	MOVQ a+8(FP), SI
 	MOVQ ra+16(FP), BX
@@ -2524,6 +2613,7 @@ reduce:
 	VMOVUPS.Z 64(DX), K1, Z16
 	VADDPS Z16, Z9, Z9
 	VMOVUPS Z9, K1, 64(DX)
+	LDMXCSR saved-8(SP)
 	VZEROUPPER
 	RET
 overwrite:
@@ -2541,11 +2631,17 @@ overwrite:
 	ADDQ R10, DX
 	VMOVUPS Z8, 0(DX)
 	VMOVUPS Z9, K1, 64(DX)
+	LDMXCSR saved-8(SP)
 	VZEROUPPER
 	RET
 
 // func k512m26(k int, a *float32, ra, pa int, b *float32, sb int, c *float32, ldc int, flags int)
-TEXT ·k512m26(SB), NOSPLIT, $0-72
+TEXT ·k512m26(SB), NOSPLIT, $8-72
+	STMXCSR saved-8(SP)
+	MOVL saved-8(SP), AX
+	ORL $0x8040, AX
+	MOVL AX, saved-4(SP)
+	LDMXCSR saved-4(SP)
 	MOVQ k+0(FP), CX
 	MOVQ a+8(FP), SI
 	MOVQ ra+16(FP), BX
@@ -2788,6 +2884,7 @@ reduce:
 	VMOVUPS.Z 64(DX), K1, Z16
 	VADDPS Z16, Z11, Z11
 	VMOVUPS Z11, K1, 64(DX)
+	LDMXCSR saved-8(SP)
 	VZEROUPPER
 	RET
 overwrite:
@@ -2808,11 +2905,17 @@ overwrite:
 	ADDQ R10, DX
 	VMOVUPS Z10, 0(DX)
 	VMOVUPS Z11, K1, 64(DX)
+	LDMXCSR saved-8(SP)
 	VZEROUPPER
 	RET
 
 // func k512m27(k int, a *float32, ra, pa int, b *float32, sb int, c *float32, ldc int, flags int)
-TEXT ·k512m27(SB), NOSPLIT, $0-72
+TEXT ·k512m27(SB), NOSPLIT, $8-72
+	STMXCSR saved-8(SP)
+	MOVL saved-8(SP), AX
+	ORL $0x8040, AX
+	MOVL AX, saved-4(SP)
+	LDMXCSR saved-4(SP)
 	MOVQ k+0(FP), CX
 	MOVQ a+8(FP), SI
 	MOVQ ra+16(FP), BX
@@ -3084,6 +3187,7 @@ reduce:
 	VMOVUPS.Z 64(DX), K1, Z16
 	VADDPS Z16, Z13, Z13
 	VMOVUPS Z13, K1, 64(DX)
+	LDMXCSR saved-8(SP)
 	VZEROUPPER
 	RET
 overwrite:
@@ -3107,11 +3211,17 @@ overwrite:
 	ADDQ R10, DX
 	VMOVUPS Z12, 0(DX)
 	VMOVUPS Z13, K1, 64(DX)
+	LDMXCSR saved-8(SP)
 	VZEROUPPER
 	RET
 
 // func k512m28(k int, a *float32, ra, pa int, b *float32, sb int, c *float32, ldc int, flags int)
-TEXT ·k512m28(SB), NOSPLIT, $0-72
+TEXT ·k512m28(SB), NOSPLIT, $8-72
+	STMXCSR saved-8(SP)
+	MOVL saved-8(SP), AX
+	ORL $0x8040, AX
+	MOVL AX, saved-4(SP)
+	LDMXCSR saved-4(SP)
 	MOVQ k+0(FP), CX
 	MOVQ a+8(FP), SI
 	MOVQ ra+16(FP), BX
@@ -3413,6 +3523,7 @@ reduce:
 	VMOVUPS.Z 64(DX), K1, Z16
 	VADDPS Z16, Z15, Z15
 	VMOVUPS Z15, K1, 64(DX)
+	LDMXCSR saved-8(SP)
 	VZEROUPPER
 	RET
 overwrite:
@@ -3439,11 +3550,17 @@ overwrite:
 	ADDQ R10, DX
 	VMOVUPS Z14, 0(DX)
 	VMOVUPS Z15, K1, 64(DX)
+	LDMXCSR saved-8(SP)
 	VZEROUPPER
 	RET
 
 // func k512m11(k int, a *float32, ra, pa int, b *float32, sb int, c *float32, ldc int, flags int)
-TEXT ·k512m11(SB), NOSPLIT, $0-72
+TEXT ·k512m11(SB), NOSPLIT, $8-72
+	STMXCSR saved-8(SP)
+	MOVL saved-8(SP), AX
+	ORL $0x8040, AX
+	MOVL AX, saved-4(SP)
+	LDMXCSR saved-4(SP)
 	MOVQ k+0(FP), CX
 	MOVQ a+8(FP), SI
 	MOVQ ra+16(FP), BX
@@ -3527,15 +3644,22 @@ reduce:
 	VMOVUPS.Z 0(DX), K1, Z16
 	VADDPS Z16, Z0, Z0
 	VMOVUPS Z0, K1, 0(DX)
+	LDMXCSR saved-8(SP)
 	VZEROUPPER
 	RET
 overwrite:
 	VMOVUPS Z0, K1, 0(DX)
+	LDMXCSR saved-8(SP)
 	VZEROUPPER
 	RET
 
 // func k512m12(k int, a *float32, ra, pa int, b *float32, sb int, c *float32, ldc int, flags int)
-TEXT ·k512m12(SB), NOSPLIT, $0-72
+TEXT ·k512m12(SB), NOSPLIT, $8-72
+	STMXCSR saved-8(SP)
+	MOVL saved-8(SP), AX
+	ORL $0x8040, AX
+	MOVL AX, saved-4(SP)
+	LDMXCSR saved-4(SP)
 	MOVQ k+0(FP), CX
 	MOVQ a+8(FP), SI
 	MOVQ ra+16(FP), BX
@@ -3636,17 +3760,24 @@ reduce:
 	VMOVUPS.Z 0(DX), K1, Z16
 	VADDPS Z16, Z1, Z1
 	VMOVUPS Z1, K1, 0(DX)
+	LDMXCSR saved-8(SP)
 	VZEROUPPER
 	RET
 overwrite:
 	VMOVUPS Z0, K1, 0(DX)
 	ADDQ R10, DX
 	VMOVUPS Z1, K1, 0(DX)
+	LDMXCSR saved-8(SP)
 	VZEROUPPER
 	RET
 
 // func k512m13(k int, a *float32, ra, pa int, b *float32, sb int, c *float32, ldc int, flags int)
-TEXT ·k512m13(SB), NOSPLIT, $0-72
+TEXT ·k512m13(SB), NOSPLIT, $8-72
+	STMXCSR saved-8(SP)
+	MOVL saved-8(SP), AX
+	ORL $0x8040, AX
+	MOVL AX, saved-4(SP)
+	LDMXCSR saved-4(SP)
 	MOVQ k+0(FP), CX
 	MOVQ a+8(FP), SI
 	MOVQ ra+16(FP), BX
@@ -3768,6 +3899,7 @@ reduce:
 	VMOVUPS.Z 0(DX), K1, Z16
 	VADDPS Z16, Z2, Z2
 	VMOVUPS Z2, K1, 0(DX)
+	LDMXCSR saved-8(SP)
 	VZEROUPPER
 	RET
 overwrite:
@@ -3776,11 +3908,17 @@ overwrite:
 	VMOVUPS Z1, K1, 0(DX)
 	ADDQ R10, DX
 	VMOVUPS Z2, K1, 0(DX)
+	LDMXCSR saved-8(SP)
 	VZEROUPPER
 	RET
 
 // func k512m14(k int, a *float32, ra, pa int, b *float32, sb int, c *float32, ldc int, flags int)
-TEXT ·k512m14(SB), NOSPLIT, $0-72
+TEXT ·k512m14(SB), NOSPLIT, $8-72
+	STMXCSR saved-8(SP)
+	MOVL saved-8(SP), AX
+	ORL $0x8040, AX
+	MOVL AX, saved-4(SP)
+	LDMXCSR saved-4(SP)
 	MOVQ k+0(FP), CX
 	MOVQ a+8(FP), SI
 	MOVQ ra+16(FP), BX
@@ -3916,6 +4054,7 @@ reduce:
 	VMOVUPS.Z 0(DX), K1, Z16
 	VADDPS Z16, Z3, Z3
 	VMOVUPS Z3, K1, 0(DX)
+	LDMXCSR saved-8(SP)
 	VZEROUPPER
 	RET
 overwrite:
@@ -3926,11 +4065,17 @@ overwrite:
 	VMOVUPS Z2, K1, 0(DX)
 	ADDQ R10, DX
 	VMOVUPS Z3, K1, 0(DX)
+	LDMXCSR saved-8(SP)
 	VZEROUPPER
 	RET
 
 // func k512m15(k int, a *float32, ra, pa int, b *float32, sb int, c *float32, ldc int, flags int)
-TEXT ·k512m15(SB), NOSPLIT, $0-72
+TEXT ·k512m15(SB), NOSPLIT, $8-72
+	STMXCSR saved-8(SP)
+	MOVL saved-8(SP), AX
+	ORL $0x8040, AX
+	MOVL AX, saved-4(SP)
+	LDMXCSR saved-4(SP)
 	MOVQ k+0(FP), CX
 	MOVQ a+8(FP), SI
 	MOVQ ra+16(FP), BX
@@ -4085,6 +4230,7 @@ reduce:
 	VMOVUPS.Z 0(DX), K1, Z16
 	VADDPS Z16, Z4, Z4
 	VMOVUPS Z4, K1, 0(DX)
+	LDMXCSR saved-8(SP)
 	VZEROUPPER
 	RET
 overwrite:
@@ -4097,11 +4243,17 @@ overwrite:
 	VMOVUPS Z3, K1, 0(DX)
 	ADDQ R10, DX
 	VMOVUPS Z4, K1, 0(DX)
+	LDMXCSR saved-8(SP)
 	VZEROUPPER
 	RET
 
 // func k512m16(k int, a *float32, ra, pa int, b *float32, sb int, c *float32, ldc int, flags int)
-TEXT ·k512m16(SB), NOSPLIT, $0-72
+TEXT ·k512m16(SB), NOSPLIT, $8-72
+	STMXCSR saved-8(SP)
+	MOVL saved-8(SP), AX
+	ORL $0x8040, AX
+	MOVL AX, saved-4(SP)
+	LDMXCSR saved-4(SP)
 	MOVQ k+0(FP), CX
 	MOVQ a+8(FP), SI
 	MOVQ ra+16(FP), BX
@@ -4276,6 +4428,7 @@ reduce:
 	VMOVUPS.Z 0(DX), K1, Z16
 	VADDPS Z16, Z5, Z5
 	VMOVUPS Z5, K1, 0(DX)
+	LDMXCSR saved-8(SP)
 	VZEROUPPER
 	RET
 overwrite:
@@ -4290,11 +4443,17 @@ overwrite:
 	VMOVUPS Z4, K1, 0(DX)
 	ADDQ R10, DX
 	VMOVUPS Z5, K1, 0(DX)
+	LDMXCSR saved-8(SP)
 	VZEROUPPER
 	RET
 
 // func k512m17(k int, a *float32, ra, pa int, b *float32, sb int, c *float32, ldc int, flags int)
-TEXT ·k512m17(SB), NOSPLIT, $0-72
+TEXT ·k512m17(SB), NOSPLIT, $8-72
+	STMXCSR saved-8(SP)
+	MOVL saved-8(SP), AX
+	ORL $0x8040, AX
+	MOVL AX, saved-4(SP)
+	LDMXCSR saved-4(SP)
 	MOVQ k+0(FP), CX
 	MOVQ a+8(FP), SI
 	MOVQ ra+16(FP), BX
@@ -4488,6 +4647,7 @@ reduce:
 	VMOVUPS.Z 0(DX), K1, Z16
 	VADDPS Z16, Z6, Z6
 	VMOVUPS Z6, K1, 0(DX)
+	LDMXCSR saved-8(SP)
 	VZEROUPPER
 	RET
 overwrite:
@@ -4504,11 +4664,17 @@ overwrite:
 	VMOVUPS Z5, K1, 0(DX)
 	ADDQ R10, DX
 	VMOVUPS Z6, K1, 0(DX)
+	LDMXCSR saved-8(SP)
 	VZEROUPPER
 	RET
 
 // func k512m18(k int, a *float32, ra, pa int, b *float32, sb int, c *float32, ldc int, flags int)
-TEXT ·k512m18(SB), NOSPLIT, $0-72
+TEXT ·k512m18(SB), NOSPLIT, $8-72
+	STMXCSR saved-8(SP)
+	MOVL saved-8(SP), AX
+	ORL $0x8040, AX
+	MOVL AX, saved-4(SP)
+	LDMXCSR saved-4(SP)
 	MOVQ k+0(FP), CX
 	MOVQ a+8(FP), SI
 	MOVQ ra+16(FP), BX
@@ -4722,6 +4888,7 @@ reduce:
 	VMOVUPS.Z 0(DX), K1, Z16
 	VADDPS Z16, Z7, Z7
 	VMOVUPS Z7, K1, 0(DX)
+	LDMXCSR saved-8(SP)
 	VZEROUPPER
 	RET
 overwrite:
@@ -4740,11 +4907,17 @@ overwrite:
 	VMOVUPS Z6, K1, 0(DX)
 	ADDQ R10, DX
 	VMOVUPS Z7, K1, 0(DX)
+	LDMXCSR saved-8(SP)
 	VZEROUPPER
 	RET
 
 // func k256f1(k int, a *float32, ra, pa int, b *float32, sb int, c *float32, ldc int, flags int)
-TEXT ·k256f1(SB), NOSPLIT, $0-72
+TEXT ·k256f1(SB), NOSPLIT, $8-72
+	STMXCSR saved-8(SP)
+	MOVL saved-8(SP), AX
+	ORL $0x8040, AX
+	MOVL AX, saved-4(SP)
+	LDMXCSR saved-4(SP)
 	MOVQ k+0(FP), CX
 	MOVQ a+8(FP), SI
 	MOVQ ra+16(FP), BX
@@ -4841,16 +5014,23 @@ reduce:
 	VMOVUPS Y0, 0(DX)
 	VADDPS 32(DX), Y1, Y1
 	VMOVUPS Y1, 32(DX)
+	LDMXCSR saved-8(SP)
 	VZEROUPPER
 	RET
 overwrite:
 	VMOVUPS Y0, 0(DX)
 	VMOVUPS Y1, 32(DX)
+	LDMXCSR saved-8(SP)
 	VZEROUPPER
 	RET
 
 // func k256f2(k int, a *float32, ra, pa int, b *float32, sb int, c *float32, ldc int, flags int)
-TEXT ·k256f2(SB), NOSPLIT, $0-72
+TEXT ·k256f2(SB), NOSPLIT, $8-72
+	STMXCSR saved-8(SP)
+	MOVL saved-8(SP), AX
+	ORL $0x8040, AX
+	MOVL AX, saved-4(SP)
+	LDMXCSR saved-4(SP)
 	MOVQ k+0(FP), CX
 	MOVQ a+8(FP), SI
 	MOVQ ra+16(FP), BX
@@ -4971,6 +5151,7 @@ reduce:
 	VMOVUPS Y2, 0(DX)
 	VADDPS 32(DX), Y3, Y3
 	VMOVUPS Y3, 32(DX)
+	LDMXCSR saved-8(SP)
 	VZEROUPPER
 	RET
 overwrite:
@@ -4979,11 +5160,17 @@ overwrite:
 	ADDQ R10, DX
 	VMOVUPS Y2, 0(DX)
 	VMOVUPS Y3, 32(DX)
+	LDMXCSR saved-8(SP)
 	VZEROUPPER
 	RET
 
 // func k256f3(k int, a *float32, ra, pa int, b *float32, sb int, c *float32, ldc int, flags int)
-TEXT ·k256f3(SB), NOSPLIT, $0-72
+TEXT ·k256f3(SB), NOSPLIT, $8-72
+	STMXCSR saved-8(SP)
+	MOVL saved-8(SP), AX
+	ORL $0x8040, AX
+	MOVL AX, saved-4(SP)
+	LDMXCSR saved-4(SP)
 	MOVQ k+0(FP), CX
 	MOVQ a+8(FP), SI
 	MOVQ ra+16(FP), BX
@@ -5136,6 +5323,7 @@ reduce:
 	VMOVUPS Y4, 0(DX)
 	VADDPS 32(DX), Y5, Y5
 	VMOVUPS Y5, 32(DX)
+	LDMXCSR saved-8(SP)
 	VZEROUPPER
 	RET
 overwrite:
@@ -5147,11 +5335,17 @@ overwrite:
 	ADDQ R10, DX
 	VMOVUPS Y4, 0(DX)
 	VMOVUPS Y5, 32(DX)
+	LDMXCSR saved-8(SP)
 	VZEROUPPER
 	RET
 
 // func k256f4(k int, a *float32, ra, pa int, b *float32, sb int, c *float32, ldc int, flags int)
-TEXT ·k256f4(SB), NOSPLIT, $0-72
+TEXT ·k256f4(SB), NOSPLIT, $8-72
+	STMXCSR saved-8(SP)
+	MOVL saved-8(SP), AX
+	ORL $0x8040, AX
+	MOVL AX, saved-4(SP)
+	LDMXCSR saved-4(SP)
 	MOVQ k+0(FP), CX
 	MOVQ a+8(FP), SI
 	MOVQ ra+16(FP), BX
@@ -5321,6 +5515,7 @@ reduce:
 	VMOVUPS Y6, 0(DX)
 	VADDPS 32(DX), Y7, Y7
 	VMOVUPS Y7, 32(DX)
+	LDMXCSR saved-8(SP)
 	VZEROUPPER
 	RET
 overwrite:
@@ -5335,11 +5530,17 @@ overwrite:
 	ADDQ R10, DX
 	VMOVUPS Y6, 0(DX)
 	VMOVUPS Y7, 32(DX)
+	LDMXCSR saved-8(SP)
 	VZEROUPPER
 	RET
 
 // func k256f5(k int, a *float32, ra, pa int, b *float32, sb int, c *float32, ldc int, flags int)
-TEXT ·k256f5(SB), NOSPLIT, $0-72
+TEXT ·k256f5(SB), NOSPLIT, $8-72
+	STMXCSR saved-8(SP)
+	MOVL saved-8(SP), AX
+	ORL $0x8040, AX
+	MOVL AX, saved-4(SP)
+	LDMXCSR saved-4(SP)
 	MOVQ k+0(FP), CX
 	MOVQ a+8(FP), SI
 	MOVQ ra+16(FP), BX
@@ -5537,6 +5738,7 @@ reduce:
 	VMOVUPS Y8, 0(DX)
 	VADDPS 32(DX), Y9, Y9
 	VMOVUPS Y9, 32(DX)
+	LDMXCSR saved-8(SP)
 	VZEROUPPER
 	RET
 overwrite:
@@ -5554,11 +5756,17 @@ overwrite:
 	ADDQ R10, DX
 	VMOVUPS Y8, 0(DX)
 	VMOVUPS Y9, 32(DX)
+	LDMXCSR saved-8(SP)
 	VZEROUPPER
 	RET
 
 // func k256f6(k int, a *float32, ra, pa int, b *float32, sb int, c *float32, ldc int, flags int)
-TEXT ·k256f6(SB), NOSPLIT, $0-72
+TEXT ·k256f6(SB), NOSPLIT, $8-72
+	STMXCSR saved-8(SP)
+	MOVL saved-8(SP), AX
+	ORL $0x8040, AX
+	MOVL AX, saved-4(SP)
+	LDMXCSR saved-4(SP)
 	MOVQ k+0(FP), CX
 	MOVQ a+8(FP), SI
 	MOVQ ra+16(FP), BX
@@ -5785,6 +5993,7 @@ reduce:
 	VMOVUPS Y10, 0(DX)
 	VADDPS 32(DX), Y11, Y11
 	VMOVUPS Y11, 32(DX)
+	LDMXCSR saved-8(SP)
 	VZEROUPPER
 	RET
 overwrite:
@@ -5805,11 +6014,17 @@ overwrite:
 	ADDQ R10, DX
 	VMOVUPS Y10, 0(DX)
 	VMOVUPS Y11, 32(DX)
+	LDMXCSR saved-8(SP)
 	VZEROUPPER
 	RET
 
 // func k256m21(k int, a *float32, ra, pa int, b *float32, sb int, c *float32, ldc int, flags int)
-TEXT ·k256m21(SB), NOSPLIT, $0-72
+TEXT ·k256m21(SB), NOSPLIT, $8-72
+	STMXCSR saved-8(SP)
+	MOVL saved-8(SP), AX
+	ORL $0x8040, AX
+	MOVL AX, saved-4(SP)
+	LDMXCSR saved-4(SP)
 	MOVQ k+0(FP), CX
 	MOVQ a+8(FP), SI
 	MOVQ ra+16(FP), BX
@@ -5914,16 +6129,23 @@ reduce:
 	VMASKMOVPS 32(DX), Y15, Y12
 	VADDPS Y12, Y1, Y1
 	VMASKMOVPS Y1, Y15, 32(DX)
+	LDMXCSR saved-8(SP)
 	VZEROUPPER
 	RET
 overwrite:
 	VMOVUPS Y0, 0(DX)
 	VMASKMOVPS Y1, Y15, 32(DX)
+	LDMXCSR saved-8(SP)
 	VZEROUPPER
 	RET
 
 // func k256m22(k int, a *float32, ra, pa int, b *float32, sb int, c *float32, ldc int, flags int)
-TEXT ·k256m22(SB), NOSPLIT, $0-72
+TEXT ·k256m22(SB), NOSPLIT, $8-72
+	STMXCSR saved-8(SP)
+	MOVL saved-8(SP), AX
+	ORL $0x8040, AX
+	MOVL AX, saved-4(SP)
+	LDMXCSR saved-4(SP)
 	MOVQ k+0(FP), CX
 	MOVQ a+8(FP), SI
 	MOVQ ra+16(FP), BX
@@ -6053,6 +6275,7 @@ reduce:
 	VMASKMOVPS 32(DX), Y15, Y12
 	VADDPS Y12, Y3, Y3
 	VMASKMOVPS Y3, Y15, 32(DX)
+	LDMXCSR saved-8(SP)
 	VZEROUPPER
 	RET
 overwrite:
@@ -6061,11 +6284,17 @@ overwrite:
 	ADDQ R10, DX
 	VMOVUPS Y2, 0(DX)
 	VMASKMOVPS Y3, Y15, 32(DX)
+	LDMXCSR saved-8(SP)
 	VZEROUPPER
 	RET
 
 // func k256m23(k int, a *float32, ra, pa int, b *float32, sb int, c *float32, ldc int, flags int)
-TEXT ·k256m23(SB), NOSPLIT, $0-72
+TEXT ·k256m23(SB), NOSPLIT, $8-72
+	STMXCSR saved-8(SP)
+	MOVL saved-8(SP), AX
+	ORL $0x8040, AX
+	MOVL AX, saved-4(SP)
+	LDMXCSR saved-4(SP)
 	MOVQ k+0(FP), CX
 	MOVQ a+8(FP), SI
 	MOVQ ra+16(FP), BX
@@ -6228,6 +6457,7 @@ reduce:
 	VMASKMOVPS 32(DX), Y15, Y12
 	VADDPS Y12, Y5, Y5
 	VMASKMOVPS Y5, Y15, 32(DX)
+	LDMXCSR saved-8(SP)
 	VZEROUPPER
 	RET
 overwrite:
@@ -6239,11 +6469,17 @@ overwrite:
 	ADDQ R10, DX
 	VMOVUPS Y4, 0(DX)
 	VMASKMOVPS Y5, Y15, 32(DX)
+	LDMXCSR saved-8(SP)
 	VZEROUPPER
 	RET
 
 // func k256m24(k int, a *float32, ra, pa int, b *float32, sb int, c *float32, ldc int, flags int)
-TEXT ·k256m24(SB), NOSPLIT, $0-72
+TEXT ·k256m24(SB), NOSPLIT, $8-72
+	STMXCSR saved-8(SP)
+	MOVL saved-8(SP), AX
+	ORL $0x8040, AX
+	MOVL AX, saved-4(SP)
+	LDMXCSR saved-4(SP)
 	MOVQ k+0(FP), CX
 	MOVQ a+8(FP), SI
 	MOVQ ra+16(FP), BX
@@ -6424,6 +6660,7 @@ reduce:
 	VMASKMOVPS 32(DX), Y15, Y12
 	VADDPS Y12, Y7, Y7
 	VMASKMOVPS Y7, Y15, 32(DX)
+	LDMXCSR saved-8(SP)
 	VZEROUPPER
 	RET
 overwrite:
@@ -6438,11 +6675,17 @@ overwrite:
 	ADDQ R10, DX
 	VMOVUPS Y6, 0(DX)
 	VMASKMOVPS Y7, Y15, 32(DX)
+	LDMXCSR saved-8(SP)
 	VZEROUPPER
 	RET
 
 // func k256m25(k int, a *float32, ra, pa int, b *float32, sb int, c *float32, ldc int, flags int)
-TEXT ·k256m25(SB), NOSPLIT, $0-72
+TEXT ·k256m25(SB), NOSPLIT, $8-72
+	STMXCSR saved-8(SP)
+	MOVL saved-8(SP), AX
+	ORL $0x8040, AX
+	MOVL AX, saved-4(SP)
+	LDMXCSR saved-4(SP)
 	MOVQ k+0(FP), CX
 	MOVQ a+8(FP), SI
 	MOVQ ra+16(FP), BX
@@ -6652,6 +6895,7 @@ reduce:
 	VMASKMOVPS 32(DX), Y15, Y12
 	VADDPS Y12, Y9, Y9
 	VMASKMOVPS Y9, Y15, 32(DX)
+	LDMXCSR saved-8(SP)
 	VZEROUPPER
 	RET
 overwrite:
@@ -6669,11 +6913,17 @@ overwrite:
 	ADDQ R10, DX
 	VMOVUPS Y8, 0(DX)
 	VMASKMOVPS Y9, Y15, 32(DX)
+	LDMXCSR saved-8(SP)
 	VZEROUPPER
 	RET
 
 // func k256m26(k int, a *float32, ra, pa int, b *float32, sb int, c *float32, ldc int, flags int)
-TEXT ·k256m26(SB), NOSPLIT, $0-72
+TEXT ·k256m26(SB), NOSPLIT, $8-72
+	STMXCSR saved-8(SP)
+	MOVL saved-8(SP), AX
+	ORL $0x8040, AX
+	MOVL AX, saved-4(SP)
+	LDMXCSR saved-4(SP)
 	MOVQ k+0(FP), CX
 	MOVQ a+8(FP), SI
 	MOVQ ra+16(FP), BX
@@ -6913,6 +7163,7 @@ reduce:
 	VMASKMOVPS 32(DX), Y15, Y12
 	VADDPS Y12, Y11, Y11
 	VMASKMOVPS Y11, Y15, 32(DX)
+	LDMXCSR saved-8(SP)
 	VZEROUPPER
 	RET
 overwrite:
@@ -6933,11 +7184,17 @@ overwrite:
 	ADDQ R10, DX
 	VMOVUPS Y10, 0(DX)
 	VMASKMOVPS Y11, Y15, 32(DX)
+	LDMXCSR saved-8(SP)
 	VZEROUPPER
 	RET
 
 // func k256m11(k int, a *float32, ra, pa int, b *float32, sb int, c *float32, ldc int, flags int)
-TEXT ·k256m11(SB), NOSPLIT, $0-72
+TEXT ·k256m11(SB), NOSPLIT, $8-72
+	STMXCSR saved-8(SP)
+	MOVL saved-8(SP), AX
+	ORL $0x8040, AX
+	MOVL AX, saved-4(SP)
+	LDMXCSR saved-4(SP)
 	MOVQ k+0(FP), CX
 	MOVQ a+8(FP), SI
 	MOVQ ra+16(FP), BX
@@ -7018,15 +7275,22 @@ reduce:
 	VMASKMOVPS 0(DX), Y15, Y12
 	VADDPS Y12, Y0, Y0
 	VMASKMOVPS Y0, Y15, 0(DX)
+	LDMXCSR saved-8(SP)
 	VZEROUPPER
 	RET
 overwrite:
 	VMASKMOVPS Y0, Y15, 0(DX)
+	LDMXCSR saved-8(SP)
 	VZEROUPPER
 	RET
 
 // func k256m12(k int, a *float32, ra, pa int, b *float32, sb int, c *float32, ldc int, flags int)
-TEXT ·k256m12(SB), NOSPLIT, $0-72
+TEXT ·k256m12(SB), NOSPLIT, $8-72
+	STMXCSR saved-8(SP)
+	MOVL saved-8(SP), AX
+	ORL $0x8040, AX
+	MOVL AX, saved-4(SP)
+	LDMXCSR saved-4(SP)
 	MOVQ k+0(FP), CX
 	MOVQ a+8(FP), SI
 	MOVQ ra+16(FP), BX
@@ -7124,17 +7388,24 @@ reduce:
 	VMASKMOVPS 0(DX), Y15, Y12
 	VADDPS Y12, Y1, Y1
 	VMASKMOVPS Y1, Y15, 0(DX)
+	LDMXCSR saved-8(SP)
 	VZEROUPPER
 	RET
 overwrite:
 	VMASKMOVPS Y0, Y15, 0(DX)
 	ADDQ R10, DX
 	VMASKMOVPS Y1, Y15, 0(DX)
+	LDMXCSR saved-8(SP)
 	VZEROUPPER
 	RET
 
 // func k256m13(k int, a *float32, ra, pa int, b *float32, sb int, c *float32, ldc int, flags int)
-TEXT ·k256m13(SB), NOSPLIT, $0-72
+TEXT ·k256m13(SB), NOSPLIT, $8-72
+	STMXCSR saved-8(SP)
+	MOVL saved-8(SP), AX
+	ORL $0x8040, AX
+	MOVL AX, saved-4(SP)
+	LDMXCSR saved-4(SP)
 	MOVQ k+0(FP), CX
 	MOVQ a+8(FP), SI
 	MOVQ ra+16(FP), BX
@@ -7253,6 +7524,7 @@ reduce:
 	VMASKMOVPS 0(DX), Y15, Y12
 	VADDPS Y12, Y2, Y2
 	VMASKMOVPS Y2, Y15, 0(DX)
+	LDMXCSR saved-8(SP)
 	VZEROUPPER
 	RET
 overwrite:
@@ -7261,11 +7533,17 @@ overwrite:
 	VMASKMOVPS Y1, Y15, 0(DX)
 	ADDQ R10, DX
 	VMASKMOVPS Y2, Y15, 0(DX)
+	LDMXCSR saved-8(SP)
 	VZEROUPPER
 	RET
 
 // func k256m14(k int, a *float32, ra, pa int, b *float32, sb int, c *float32, ldc int, flags int)
-TEXT ·k256m14(SB), NOSPLIT, $0-72
+TEXT ·k256m14(SB), NOSPLIT, $8-72
+	STMXCSR saved-8(SP)
+	MOVL saved-8(SP), AX
+	ORL $0x8040, AX
+	MOVL AX, saved-4(SP)
+	LDMXCSR saved-4(SP)
 	MOVQ k+0(FP), CX
 	MOVQ a+8(FP), SI
 	MOVQ ra+16(FP), BX
@@ -7398,6 +7676,7 @@ reduce:
 	VMASKMOVPS 0(DX), Y15, Y12
 	VADDPS Y12, Y3, Y3
 	VMASKMOVPS Y3, Y15, 0(DX)
+	LDMXCSR saved-8(SP)
 	VZEROUPPER
 	RET
 overwrite:
@@ -7408,11 +7687,17 @@ overwrite:
 	VMASKMOVPS Y2, Y15, 0(DX)
 	ADDQ R10, DX
 	VMASKMOVPS Y3, Y15, 0(DX)
+	LDMXCSR saved-8(SP)
 	VZEROUPPER
 	RET
 
 // func k256m15(k int, a *float32, ra, pa int, b *float32, sb int, c *float32, ldc int, flags int)
-TEXT ·k256m15(SB), NOSPLIT, $0-72
+TEXT ·k256m15(SB), NOSPLIT, $8-72
+	STMXCSR saved-8(SP)
+	MOVL saved-8(SP), AX
+	ORL $0x8040, AX
+	MOVL AX, saved-4(SP)
+	LDMXCSR saved-4(SP)
 	MOVQ k+0(FP), CX
 	MOVQ a+8(FP), SI
 	MOVQ ra+16(FP), BX
@@ -7564,6 +7849,7 @@ reduce:
 	VMASKMOVPS 0(DX), Y15, Y12
 	VADDPS Y12, Y4, Y4
 	VMASKMOVPS Y4, Y15, 0(DX)
+	LDMXCSR saved-8(SP)
 	VZEROUPPER
 	RET
 overwrite:
@@ -7576,11 +7862,17 @@ overwrite:
 	VMASKMOVPS Y3, Y15, 0(DX)
 	ADDQ R10, DX
 	VMASKMOVPS Y4, Y15, 0(DX)
+	LDMXCSR saved-8(SP)
 	VZEROUPPER
 	RET
 
 // func k256m16(k int, a *float32, ra, pa int, b *float32, sb int, c *float32, ldc int, flags int)
-TEXT ·k256m16(SB), NOSPLIT, $0-72
+TEXT ·k256m16(SB), NOSPLIT, $8-72
+	STMXCSR saved-8(SP)
+	MOVL saved-8(SP), AX
+	ORL $0x8040, AX
+	MOVL AX, saved-4(SP)
+	LDMXCSR saved-4(SP)
 	MOVQ k+0(FP), CX
 	MOVQ a+8(FP), SI
 	MOVQ ra+16(FP), BX
@@ -7752,6 +8044,7 @@ reduce:
 	VMASKMOVPS 0(DX), Y15, Y12
 	VADDPS Y12, Y5, Y5
 	VMASKMOVPS Y5, Y15, 0(DX)
+	LDMXCSR saved-8(SP)
 	VZEROUPPER
 	RET
 overwrite:
@@ -7766,5 +8059,6 @@ overwrite:
 	VMASKMOVPS Y4, Y15, 0(DX)
 	ADDQ R10, DX
 	VMASKMOVPS Y5, Y15, 0(DX)
+	LDMXCSR saved-8(SP)
 	VZEROUPPER
 	RET

@@ -128,7 +128,16 @@ func kernel(g *gen, is isa, nv int, masked bool, rows int, name string) {
 
 	g.f("")
 	g.f("// func %s(k int, a *float32, ra, pa int, b *float32, sb int, c *float32, ldc int, flags int)", name)
-	g.f("TEXT ·%s(SB), NOSPLIT, $0-72", name)
+	g.f("TEXT ·%s(SB), NOSPLIT, $8-72", name)
+	// Flush denormal operands and results to zero (the DAZ and FTZ bits
+	// of MXCSR) while the kernel runs, and put the caller's MXCSR back
+	// before returning. Go does not preempt assembly asynchronously, so
+	// no other goroutine runs on this thread with the modes set.
+	g.f("\tSTMXCSR saved-8(SP)")
+	g.f("\tMOVL saved-8(SP), AX")
+	g.f("\tORL $0x8040, AX")
+	g.f("\tMOVL AX, saved-4(SP)")
+	g.f("\tLDMXCSR saved-4(SP)")
 	g.f("\tMOVQ k+0(FP), CX")
 	g.f("\tMOVQ a+8(FP), SI")
 	g.f("\tMOVQ ra+16(FP), BX")
@@ -267,6 +276,7 @@ func kernel(g *gen, is isa, nv int, masked bool, rows int, name string) {
 			g.f("\tADDQ R10, DX")
 		}
 	}
+	g.f("\tLDMXCSR saved-8(SP)")
 	g.f("\tVZEROUPPER")
 	g.f("\tRET")
 	g.f("overwrite:")
@@ -288,6 +298,7 @@ func kernel(g *gen, is isa, nv int, masked bool, rows int, name string) {
 			g.f("\tADDQ R10, DX")
 		}
 	}
+	g.f("\tLDMXCSR saved-8(SP)")
 	g.f("\tVZEROUPPER")
 	g.f("\tRET")
 }
