@@ -321,11 +321,13 @@ func excluded(mrow []float32, causal bool, t, s int) bool {
 // maskedSoftmaxRow replaces row (raw scores) by softmax(c·row) with the
 // excluded keys filled as fill says.
 func maskedSoftmaxRow(row []float32, c float32, mrow []float32, causal bool, t int, fill MaskFill) {
-	masked := mrow != nil || causal
-	m := float32(math.Inf(-1))
+	if mrow == nil && !causal {
+		vec.Softmax(row, c) // scale, max, exp, sum and divide in one kernel
+		return
+	}
 	for s, v := range row {
 		v *= c
-		if masked && excluded(mrow, causal, t, s) {
+		if excluded(mrow, causal, t, s) {
 			if fill == FillSet {
 				v = -1e9
 			} else {
@@ -333,23 +335,9 @@ func maskedSoftmaxRow(row []float32, c float32, mrow []float32, causal bool, t i
 			}
 		}
 		row[s] = v
-		if v > m || v != v {
-			m = v
-		}
 	}
-	for s := range row {
-		row[s] -= m
-	}
-	vec.Exp(row, row) // a row at a time: AVX-512 where the CPU has it
-	var sum float32
-	for _, e := range row {
-		sum += e
-	}
-	inv := 1 / sum
-	for s := range row {
-		row[s] *= inv
-	}
-	if masked && fill == FillSet {
+	vec.Softmax(row, 1)
+	if fill == FillSet {
 		for s := range row {
 			if excluded(mrow, causal, t, s) {
 				row[s] = 0
@@ -429,14 +417,7 @@ func (a *attnTask) backwardPair(i int) {
 		scale = 1
 	}
 	for t := range T {
-		pr, dr := p[t*S:(t+1)*S], ds[t*S:(t+1)*S]
-		var dot float32
-		for j, v := range pr {
-			dot += v * dr[j]
-		}
-		for j, v := range pr {
-			dr[j] = scale * (v * (dr[j] - dot))
-		}
+		vec.SoftmaxGrad(p[t*S:(t+1)*S], ds[t*S:(t+1)*S], scale)
 	}
 	if a.needScores {
 		// scores were used as c·scores with c = 1.
