@@ -28,6 +28,10 @@ import (
 // transforms' passes over memory eat.
 const winoMinGain = 1.6
 
+// winogradOn turns the Winograd path on; tests and benchmarks turn it off
+// to compare it with im2col.
+var winogradOn = true
+
 // winoMinChannels is the fewest input channels and filters for the
 // Winograd path: the products' inner dimension is the input channels.
 const winoMinChannels = 8
@@ -37,7 +41,7 @@ const winoMinChannels = 8
 // enough gain.
 func (p *convPlan) planWinograd() {
 	g := &p.g
-	if p.general || p.direct || !p.useCols || g.kh != 3 || g.kw != 3 || g.sh != 1 || g.sw != 1 ||
+	if !winogradOn || p.general || p.direct || !p.useCols || g.kh != 3 || g.kw != 3 || g.sh != 1 || g.sw != 1 ||
 		g.c < winoMinChannels || p.f < winoMinChannels {
 		return
 	}
@@ -68,12 +72,12 @@ func (p *convPlan) winoFilters(a *Arena, w []float32) []float32 {
 	return u
 }
 
-// winoInput writes the transformed inputs of images [n0, n1) into v
-// ([tiles][16][C]), in parallel; pad holds a padded image per image of the
-// chunk.
+// winoInput writes the transformed inputs of images [n0, n1) into v (16
+// matrices [tiles, C], one after the other), in parallel; pad holds a
+// padded image per image of the chunk.
 func (p *convPlan) winoInput(v, pad, x []float32, n0, n1 int) {
 	t := newWinoTask(winoTaskInput, p)
-	t.v, t.pad, t.x, t.n0 = v, pad, x, n0
+	t.v, t.pad, t.x, t.n0, t.rows = v, pad, x, n0, (n1-n0)*p.th*p.tw
 	_, inImg, _ := p.winoSizes()
 	parallelImages(n1-n0, inImg+p.th*p.tw*16*p.g.c, t)
 	t.release()
@@ -118,11 +122,11 @@ func (p *convPlan) forwardWinograd(x, w, b *Tensor, relu bool, dst func(n0, n1 i
 		rows := (n1 - n0) * tiles
 		p.winoInput(v, scratch, x.data, n0, n1)
 		for xi := range 16 {
-			gemm.Sgemm(false, false, rows, f, c, v[xi*c:], 16*c, u[xi*c*f:], f, 0, m[xi*f:], 16*f)
+			gemm.Sgemm(false, false, rows, f, c, v[xi*rows*c:], c, u[xi*c*f:], f, 0, m[xi*rows*f:], f)
 		}
 		y := dst(n0, n1)
 		t := newWinoTask(winoTaskOutput, p)
-		t.m, t.pad, t.y, t.bias, t.relu = m, scratch, y, bias, relu
+		t.m, t.pad, t.y, t.bias, t.relu, t.rows = m, scratch, y, bias, relu, rows
 		parallelImages(n1-n0, outImg+tiles*16*f, t)
 		t.release()
 		if done != nil {
@@ -174,7 +178,7 @@ func (p *convPlan) backwardWinograd(x, w, b *Tensor, grad func(n0, n1 int) []flo
 			continue
 		}
 		t := newWinoTask(winoTaskOutputAdjoint, p)
-		t.m, t.pad, t.y = dm, scratch, gy
+		t.m, t.pad, t.y, t.rows = dm, scratch, gy, rows
 		parallelImages(n1-n0, outImg+tiles*16*f, t)
 		t.release()
 		if wGrad {
@@ -182,17 +186,17 @@ func (p *convPlan) backwardWinograd(x, w, b *Tensor, grad func(n0, n1 int) []flo
 				p.winoInput(v, scratch, x.data, n0, n1)
 			}
 			for xi := range 16 {
-				gemm.Sgemm(true, false, c, f, rows, v[xi*c:], 16*c, dm[xi*f:], 16*f, 0, du[xi*c*f:], f)
+				gemm.Sgemm(true, false, c, f, rows, v[xi*rows*c:], c, dm[xi*rows*f:], f, 0, du[xi*c*f:], f)
 			}
 			cf := c * f
 			gemm.Sgemm(true, false, 9, cf, 16, winograd.FilterMatrix, 9, du, cf, 1, w.grad, cf)
 		}
 		if xGrad {
 			for xi := range 16 {
-				gemm.Sgemm(false, true, rows, c, f, dm[xi*f:], 16*f, u[xi*c*f:], f, 0, dv[xi*c:], 16*c)
+				gemm.Sgemm(false, true, rows, c, f, dm[xi*rows*f:], f, u[xi*c*f:], f, 0, dv[xi*rows*c:], c)
 			}
 			t := newWinoTask(winoTaskInputAdjoint, p)
-			t.v, t.pad, t.x, t.n0 = dv, scratch, x.grad, n0
+			t.v, t.pad, t.x, t.n0, t.rows = dv, scratch, x.grad, n0, rows
 			parallelImages(n1-n0, inImg+tiles*16*c, t)
 			t.release()
 		}
@@ -207,7 +211,7 @@ type winoTask struct {
 	v, m       []float32 // transformed inputs (or their gradients), products (or theirs)
 	pad        []float32 // a padded image per image of the chunk
 	x, y, bias []float32 // the whole batch's input (or its gradient), the chunk's output (or its gradient)
-	n0         int
+	n0, rows   int       // the chunk's first image and its number of tiles
 	relu       bool
 }
 
@@ -249,15 +253,13 @@ func (t *winoTask) Run(lo, hi int) {
 			clear(pad)
 			n := t.n0 + i
 			vec.CopyRows(pad[g.padT*rs+g.padL*c:], rs, t.x[n*img:(n+1)*img], g.w*c, g.h, g.w*c)
-			v := t.v[i*tiles*16*c:]
 			for ty := range th {
-				winograd.Input(v[ty*tw*16*c:], pad[2*ty*rs:], rs, tw, c)
+				winograd.Input(t.v[(i*tiles+ty*tw)*c:], t.rows*c, pad[2*ty*rs:], rs, tw, c)
 			}
 		case winoTaskOutput:
 			pad := t.pad[i*outImg : (i+1)*outImg]
-			m := t.m[i*tiles*16*f:]
 			for ty := range th {
-				winograd.Output(pad[2*ty*ors:], ors, m[ty*tw*16*f:], tw, f, t.bias, t.relu)
+				winograd.Output(pad[2*ty*ors:], ors, t.m[(i*tiles+ty*tw)*f:], t.rows*f, tw, f, t.bias, t.relu)
 			}
 			vec.CopyRows(t.y[i*p.per*f:], g.ow*f, pad, ors, g.oh, g.ow*f)
 		case winoTaskOutputAdjoint:
@@ -266,16 +268,14 @@ func (t *winoTask) Run(lo, hi int) {
 				clear(pad)
 			}
 			vec.CopyRows(pad, ors, t.y[i*p.per*f:], g.ow*f, g.oh, g.ow*f)
-			m := t.m[i*tiles*16*f:]
 			for ty := range th {
-				winograd.OutputAdjoint(m[ty*tw*16*f:], pad[2*ty*ors:], ors, tw, f)
+				winograd.OutputAdjoint(t.m[(i*tiles+ty*tw)*f:], t.rows*f, pad[2*ty*ors:], ors, tw, f)
 			}
 		case winoTaskInputAdjoint:
 			pad := t.pad[i*inImg : (i+1)*inImg]
 			clear(pad)
-			v := t.v[i*tiles*16*c:]
 			for ty := range th {
-				winograd.InputAdjoint(pad[2*ty*rs:], v[ty*tw*16*c:], rs, tw, c)
+				winograd.InputAdjoint(pad[2*ty*rs:], rs, t.v[(i*tiles+ty*tw)*c:], t.rows*c, tw, c)
 			}
 			n := t.n0 + i
 			vec.AddRows(t.x[n*img:(n+1)*img], g.w*c, pad[g.padT*rs+g.padL*c:], rs, g.h, g.w*c)

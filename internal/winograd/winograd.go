@@ -11,10 +11,9 @@
 // per output pair of the direct method's 36: 2.25 times fewer
 // multiplications.
 //
-// The layouts: a transformed input holds, for each tile, its 16
-// transformed values of C channels ([tiles][16][C]), so that value ξ of
-// every tile is a [tiles, C] matrix with leading dimension 16·C; the
-// products' outputs are [tiles][16][F] in the same way, and the
+// The layouts: transformed inputs are 16 matrices [tiles, C], value ξ of
+// tile t and channel ch at v[ξ·vs + t·C + ch] (vs at least tiles·C); the
+// products' outputs are 16 matrices [tiles, F] in the same way, and the
 // transformed filter is [16][C][F].
 //
 // Input, Output, OutputAdjoint and InputAdjoint have AVX-512 kernels for
@@ -29,19 +28,19 @@ import "fmt"
 
 // Input writes the transformed values of tiles consecutive tiles along a
 // row of tiles: tile t's 4×4 input is x[r·rs + (2t+s)·c + ch] for rows r
-// and columns s in [0, 4), and its values go to v[(t·16 + ξ)·c + ch] with
+// and columns s in [0, 4), and its values go to v[ξ·vs + t·c + ch] with
 // ξ = 4i + j.
-func Input(v, x []float32, rs, tiles, c int) {
+func Input(v []float32, vs int, x []float32, rs, tiles, c int) {
 	if tiles <= 0 || c <= 0 {
 		return
 	}
 	check("Input", "x", len(x), 3*rs+(2*tiles+2)*c)
-	check("Input", "v", len(v), tiles*16*c)
-	if inputAsm(v, x, rs, tiles, c) {
+	check("Input", "v", len(v), 15*vs+tiles*c)
+	if inputAsm(v, vs, x, rs, tiles, c) {
 		return
 	}
 	for t := 0; t < tiles; t++ {
-		xt, vt := x[2*t*c:], v[t*16*c:(t+1)*16*c]
+		xt, vt := x[2*t*c:], v[t*c:]
 		for ch := 0; ch < c; ch++ {
 			var d, tr [4][4]float32
 			for r := range 4 {
@@ -56,35 +55,36 @@ func Input(v, x []float32, rs, tiles, c int) {
 				tr[3][s] = d[1][s] - d[3][s]
 			}
 			for r := range 4 {
-				vt[(4*r+0)*c+ch] = tr[r][0] - tr[r][2]
-				vt[(4*r+1)*c+ch] = tr[r][1] + tr[r][2]
-				vt[(4*r+2)*c+ch] = tr[r][2] - tr[r][1]
-				vt[(4*r+3)*c+ch] = tr[r][1] - tr[r][3]
+				vt[(4*r+0)*vs+ch] = tr[r][0] - tr[r][2]
+				vt[(4*r+1)*vs+ch] = tr[r][1] + tr[r][2]
+				vt[(4*r+2)*vs+ch] = tr[r][2] - tr[r][1]
+				vt[(4*r+3)*vs+ch] = tr[r][1] - tr[r][3]
 			}
 		}
 	}
 }
 
 // Output writes the 2×2 output tiles of tiles consecutive tiles from their
-// products m ([tiles][16][f]): y[a·rs + (2t+b)·f + j] for a, b in [0, 2),
-// plus bias[j], then with relu its ReLU max(v, 0) (+0 for −0, a NaN kept).
-func Output(y []float32, rs int, m []float32, tiles, f int, bias []float32, relu bool) {
+// products m (value ξ of tile t at m[ξ·ms + t·f + j]): y[a·rs + (2t+b)·f +
+// j] for a, b in [0, 2), plus bias[j], then with relu its ReLU max(v, 0)
+// (+0 for −0, a NaN kept).
+func Output(y []float32, rs int, m []float32, ms, tiles, f int, bias []float32, relu bool) {
 	if tiles <= 0 || f <= 0 {
 		return
 	}
 	check("Output", "y", len(y), rs+2*tiles*f)
-	check("Output", "m", len(m), tiles*16*f)
+	check("Output", "m", len(m), 15*ms+tiles*f)
 	check("Output", "bias", len(bias), f)
-	if outputAsm(y, rs, m, tiles, f, bias, relu) {
+	if outputAsm(y, rs, m, ms, tiles, f, bias, relu) {
 		return
 	}
 	for t := 0; t < tiles; t++ {
-		mt, yt := m[t*16*f:(t+1)*16*f], y[2*t*f:]
+		mt, yt := m[t*f:], y[2*t*f:]
 		for j := 0; j < f; j++ {
 			var s [2][4]float32
 			for q := range 4 {
-				s[0][q] = (mt[q*f+j] + mt[(4+q)*f+j]) + mt[(8+q)*f+j]
-				s[1][q] = (mt[(4+q)*f+j] - mt[(8+q)*f+j]) - mt[(12+q)*f+j]
+				s[0][q] = (mt[q*ms+j] + mt[(4+q)*ms+j]) + mt[(8+q)*ms+j]
+				s[1][q] = (mt[(4+q)*ms+j] - mt[(8+q)*ms+j]) - mt[(12+q)*ms+j]
 			}
 			for a := range 2 {
 				v0 := ((s[a][0] + s[a][1]) + s[a][2]) + bias[j]
@@ -109,18 +109,18 @@ func reluOf(v float32) float32 {
 // OutputAdjoint is the transpose of Output's transform (without the bias
 // and the activation): from the 2×2 output gradients of tiles consecutive
 // tiles, gy[a·rs + (2t+b)·f + j], it writes their products' gradients
-// dm[(t·16 + ξ)·f + j] = (A dY Aᵀ)[ξ].
-func OutputAdjoint(dm, gy []float32, rs, tiles, f int) {
+// dm[ξ·ms + t·f + j] = (A dY Aᵀ)[ξ].
+func OutputAdjoint(dm []float32, ms int, gy []float32, rs, tiles, f int) {
 	if tiles <= 0 || f <= 0 {
 		return
 	}
 	check("OutputAdjoint", "gy", len(gy), rs+2*tiles*f)
-	check("OutputAdjoint", "dm", len(dm), tiles*16*f)
-	if outputAdjointAsm(dm, gy, rs, tiles, f) {
+	check("OutputAdjoint", "dm", len(dm), 15*ms+tiles*f)
+	if outputAdjointAsm(dm, ms, gy, rs, tiles, f) {
 		return
 	}
 	for t := 0; t < tiles; t++ {
-		gt, mt := gy[2*t*f:], dm[t*16*f:(t+1)*16*f]
+		gt, mt := gy[2*t*f:], dm[t*f:]
 		for j := 0; j < f; j++ {
 			var e [4][2]float32
 			for b := range 2 {
@@ -128,10 +128,10 @@ func OutputAdjoint(dm, gy []float32, rs, tiles, f int) {
 				e[0][b], e[1][b], e[2][b], e[3][b] = d0, d0+d1, d0-d1, -d1
 			}
 			for i := range 4 {
-				mt[(4*i+0)*f+j] = e[i][0]
-				mt[(4*i+1)*f+j] = e[i][0] + e[i][1]
-				mt[(4*i+2)*f+j] = e[i][0] - e[i][1]
-				mt[(4*i+3)*f+j] = -e[i][1]
+				mt[(4*i+0)*ms+j] = e[i][0]
+				mt[(4*i+1)*ms+j] = e[i][0] + e[i][1]
+				mt[(4*i+2)*ms+j] = e[i][0] - e[i][1]
+				mt[(4*i+3)*ms+j] = -e[i][1]
 			}
 		}
 	}
@@ -139,24 +139,24 @@ func OutputAdjoint(dm, gy []float32, rs, tiles, f int) {
 
 // InputAdjoint is the transpose of Input's transform: it adds, tile by
 // tile in order, (B dV Bᵀ) of each tile's transformed gradients
-// dv[(t·16 + ξ)·c + ch] to its 4×4 input positions dx[r·rs + (2t+s)·c +
+// dv[ξ·vs + t·c + ch] to its 4×4 input positions dx[r·rs + (2t+s)·c +
 // ch]. Neighbouring tiles overlap by two columns; each position receives
 // its terms in the order of the tiles.
-func InputAdjoint(dx, dv []float32, rs, tiles, c int) {
+func InputAdjoint(dx []float32, rs int, dv []float32, vs, tiles, c int) {
 	if tiles <= 0 || c <= 0 {
 		return
 	}
 	check("InputAdjoint", "dx", len(dx), 3*rs+(2*tiles+2)*c)
-	check("InputAdjoint", "dv", len(dv), tiles*16*c)
-	if inputAdjointAsm(dx, dv, rs, tiles, c) {
+	check("InputAdjoint", "dv", len(dv), 15*vs+tiles*c)
+	if inputAdjointAsm(dx, rs, dv, vs, tiles, c) {
 		return
 	}
 	for t := 0; t < tiles; t++ {
-		xt, vt := dx[2*t*c:], dv[t*16*c:(t+1)*16*c]
+		xt, vt := dx[2*t*c:], dv[t*c:]
 		for ch := 0; ch < c; ch++ {
 			var fr [4][4]float32
 			for j := range 4 {
-				v0, v1, v2, v3 := vt[j*c+ch], vt[(4+j)*c+ch], vt[(8+j)*c+ch], vt[(12+j)*c+ch]
+				v0, v1, v2, v3 := vt[j*vs+ch], vt[(4+j)*vs+ch], vt[(8+j)*vs+ch], vt[(12+j)*vs+ch]
 				fr[0][j], fr[1][j], fr[2][j], fr[3][j] = v0, (v1-v2)+v3, (v1+v2)-v0, -v3
 			}
 			for r := range 4 {

@@ -2,21 +2,26 @@
 
 // AVX-512 kernels of winograd.go, 16 channels at a time; the channel count
 // is a multiple of 16. Each computes the Go code's additions in the same
-// order. Registers common to all: CX the channel count in bytes, R11 three
-// times it, R12 four times it, BX the position within the channels, DX the
-// tiles left.
+// order. Registers common to all: CX the channel count in bytes, BX the
+// position within the channels, DX the tiles left; R14 the stride between
+// the 16 transformed values in bytes, R11 three times it and R12 four
+// times it.
 
 // func inputAVX512(v, x *float32, rs, tiles, c int)
-TEXT ·inputAVX512(SB), NOSPLIT, $0-40
+// R15 is three times the channel count in bytes.
+TEXT ·inputAVX512(SB), NOSPLIT, $0-48
 	MOVQ v+0(FP), DI
-	MOVQ x+8(FP), AX
-	MOVQ rs+16(FP), R8
+	MOVQ vs+8(FP), R14
+	SHLQ $2, R14
+	MOVQ x+16(FP), AX
+	MOVQ rs+24(FP), R8
 	SHLQ $2, R8
-	MOVQ tiles+24(FP), DX
-	MOVQ c+32(FP), CX
+	MOVQ tiles+32(FP), DX
+	MOVQ c+40(FP), CX
 	SHLQ $2, CX
-	LEAQ (CX)(CX*2), R11
-	LEAQ (CX*4), R12
+	LEAQ (CX)(CX*2), R15
+	LEAQ (R14)(R14*2), R11
+	LEAQ (R14*4), R12
 
 intile:
 	XORQ BX, BX
@@ -26,22 +31,22 @@ inblock:
 	VMOVUPS (SI), Z0
 	VMOVUPS (SI)(CX*1), Z1
 	VMOVUPS (SI)(CX*2), Z2
-	VMOVUPS (SI)(R11*1), Z3
+	VMOVUPS (SI)(R15*1), Z3
 	ADDQ    R8, SI
 	VMOVUPS (SI), Z4
 	VMOVUPS (SI)(CX*1), Z5
 	VMOVUPS (SI)(CX*2), Z6
-	VMOVUPS (SI)(R11*1), Z7
+	VMOVUPS (SI)(R15*1), Z7
 	ADDQ    R8, SI
 	VMOVUPS (SI), Z8
 	VMOVUPS (SI)(CX*1), Z9
 	VMOVUPS (SI)(CX*2), Z10
-	VMOVUPS (SI)(R11*1), Z11
+	VMOVUPS (SI)(R15*1), Z11
 	ADDQ    R8, SI
 	VMOVUPS (SI), Z12
 	VMOVUPS (SI)(CX*1), Z13
 	VMOVUPS (SI)(CX*2), Z14
-	VMOVUPS (SI)(R11*1), Z15
+	VMOVUPS (SI)(R15*1), Z15
 
 	// t0 = d0 − d2, t1 = d1 + d2, t2 = d2 − d1, t3 = d1 − d3 (rows).
 	VSUBPS Z8, Z0, Z16
@@ -81,49 +86,51 @@ inblock:
 
 	LEAQ    (DI)(BX*1), R9
 	VMOVUPS Z0, (R9)
-	VMOVUPS Z1, (R9)(CX*1)
-	VMOVUPS Z2, (R9)(CX*2)
+	VMOVUPS Z1, (R9)(R14*1)
+	VMOVUPS Z2, (R9)(R14*2)
 	VMOVUPS Z3, (R9)(R11*1)
 	ADDQ    R12, R9
 	VMOVUPS Z4, (R9)
-	VMOVUPS Z5, (R9)(CX*1)
-	VMOVUPS Z6, (R9)(CX*2)
+	VMOVUPS Z5, (R9)(R14*1)
+	VMOVUPS Z6, (R9)(R14*2)
 	VMOVUPS Z7, (R9)(R11*1)
 	ADDQ    R12, R9
 	VMOVUPS Z8, (R9)
-	VMOVUPS Z9, (R9)(CX*1)
-	VMOVUPS Z10, (R9)(CX*2)
+	VMOVUPS Z9, (R9)(R14*1)
+	VMOVUPS Z10, (R9)(R14*2)
 	VMOVUPS Z11, (R9)(R11*1)
 	ADDQ    R12, R9
 	VMOVUPS Z12, (R9)
-	VMOVUPS Z13, (R9)(CX*1)
-	VMOVUPS Z14, (R9)(CX*2)
+	VMOVUPS Z13, (R9)(R14*1)
+	VMOVUPS Z14, (R9)(R14*2)
 	VMOVUPS Z15, (R9)(R11*1)
 
 	ADDQ $64, BX
 	CMPQ BX, CX
 	JLT  inblock
 	LEAQ (AX)(CX*2), AX
-	LEAQ (DI)(R12*4), DI
+	ADDQ CX, DI
 	DECQ DX
 	JNZ  intile
 	VZEROUPPER
 	RET
 
-// func outputAVX512(y *float32, rs int, m *float32, tiles, f int, bias *float32, relu bool)
+// func outputAVX512(y *float32, rs int, m *float32, ms, tiles, f int, bias *float32, relu bool)
 // Z31 holds zeros, Z30 the bias, R10 the bias pointer.
-TEXT ·outputAVX512(SB), NOSPLIT, $0-49
+TEXT ·outputAVX512(SB), NOSPLIT, $0-57
 	MOVQ    y+0(FP), DI
 	MOVQ    rs+8(FP), R8
 	SHLQ    $2, R8
 	MOVQ    m+16(FP), AX
-	MOVQ    tiles+24(FP), DX
-	MOVQ    f+32(FP), CX
+	MOVQ    ms+24(FP), R14
+	SHLQ    $2, R14
+	MOVQ    tiles+32(FP), DX
+	MOVQ    f+40(FP), CX
 	SHLQ    $2, CX
-	MOVQ    bias+40(FP), R10
-	MOVBLZX relu+48(FP), R13
-	LEAQ    (CX)(CX*2), R11
-	LEAQ    (CX*4), R12
+	MOVQ    bias+48(FP), R10
+	MOVBLZX relu+56(FP), R13
+	LEAQ    (R14)(R14*2), R11
+	LEAQ    (R14*4), R12
 	VXORPS  Z31, Z31, Z31
 
 outtile:
@@ -132,23 +139,23 @@ outtile:
 outblock:
 	LEAQ    (AX)(BX*1), SI
 	VMOVUPS (SI), Z0
-	VMOVUPS (SI)(CX*1), Z1
-	VMOVUPS (SI)(CX*2), Z2
+	VMOVUPS (SI)(R14*1), Z1
+	VMOVUPS (SI)(R14*2), Z2
 	VMOVUPS (SI)(R11*1), Z3
 	ADDQ    R12, SI
 	VMOVUPS (SI), Z4
-	VMOVUPS (SI)(CX*1), Z5
-	VMOVUPS (SI)(CX*2), Z6
+	VMOVUPS (SI)(R14*1), Z5
+	VMOVUPS (SI)(R14*2), Z6
 	VMOVUPS (SI)(R11*1), Z7
 	ADDQ    R12, SI
 	VMOVUPS (SI), Z8
-	VMOVUPS (SI)(CX*1), Z9
-	VMOVUPS (SI)(CX*2), Z10
+	VMOVUPS (SI)(R14*1), Z9
+	VMOVUPS (SI)(R14*2), Z10
 	VMOVUPS (SI)(R11*1), Z11
 	ADDQ    R12, SI
 	VMOVUPS (SI), Z12
-	VMOVUPS (SI)(CX*1), Z13
-	VMOVUPS (SI)(CX*2), Z14
+	VMOVUPS (SI)(R14*1), Z13
+	VMOVUPS (SI)(R14*2), Z14
 	VMOVUPS (SI)(R11*1), Z15
 	VMOVUPS (R10)(BX*1), Z30
 
@@ -206,24 +213,26 @@ outstore:
 	CMPQ BX, CX
 	JLT  outblock
 	LEAQ (DI)(CX*2), DI
-	LEAQ (AX)(R12*4), AX
+	ADDQ CX, AX
 	DECQ DX
 	JNZ  outtile
 	VZEROUPPER
 	RET
 
-// func outputAdjointAVX512(dm, gy *float32, rs, tiles, f int)
+// func outputAdjointAVX512(dm *float32, ms int, gy *float32, rs, tiles, f int)
 // Z31 holds −0 for the negations (a sign flip, as Go's unary minus).
-TEXT ·outputAdjointAVX512(SB), NOSPLIT, $0-40
+TEXT ·outputAdjointAVX512(SB), NOSPLIT, $0-48
 	MOVQ         dm+0(FP), DI
-	MOVQ         gy+8(FP), AX
-	MOVQ         rs+16(FP), R8
+	MOVQ         ms+8(FP), R14
+	SHLQ         $2, R14
+	MOVQ         gy+16(FP), AX
+	MOVQ         rs+24(FP), R8
 	SHLQ         $2, R8
-	MOVQ         tiles+24(FP), DX
-	MOVQ         f+32(FP), CX
+	MOVQ         tiles+32(FP), DX
+	MOVQ         f+40(FP), CX
 	SHLQ         $2, CX
-	LEAQ         (CX)(CX*2), R11
-	LEAQ         (CX*4), R12
+	LEAQ         (R14)(R14*2), R11
+	LEAQ         (R14*4), R12
 	MOVL         $0x80000000, R13
 	VPBROADCASTD R13, Z31
 
@@ -253,46 +262,47 @@ oablock:
 	VSUBPS  Z1, Z0, Z11
 	VXORPS  Z31, Z1, Z12
 	VMOVUPS Z0, (R9)
-	VMOVUPS Z10, (R9)(CX*1)
-	VMOVUPS Z11, (R9)(CX*2)
+	VMOVUPS Z10, (R9)(R14*1)
+	VMOVUPS Z11, (R9)(R14*2)
 	VMOVUPS Z12, (R9)(R11*1)
 	ADDQ    R12, R9
 	VADDPS  Z5, Z4, Z10
 	VSUBPS  Z5, Z4, Z11
 	VXORPS  Z31, Z5, Z12
 	VMOVUPS Z4, (R9)
-	VMOVUPS Z10, (R9)(CX*1)
-	VMOVUPS Z11, (R9)(CX*2)
+	VMOVUPS Z10, (R9)(R14*1)
+	VMOVUPS Z11, (R9)(R14*2)
 	VMOVUPS Z12, (R9)(R11*1)
 	ADDQ    R12, R9
 	VADDPS  Z7, Z6, Z10
 	VSUBPS  Z7, Z6, Z11
 	VXORPS  Z31, Z7, Z12
 	VMOVUPS Z6, (R9)
-	VMOVUPS Z10, (R9)(CX*1)
-	VMOVUPS Z11, (R9)(CX*2)
+	VMOVUPS Z10, (R9)(R14*1)
+	VMOVUPS Z11, (R9)(R14*2)
 	VMOVUPS Z12, (R9)(R11*1)
 	ADDQ    R12, R9
 	VADDPS  Z9, Z8, Z10
 	VSUBPS  Z9, Z8, Z11
 	VXORPS  Z31, Z9, Z12
 	VMOVUPS Z8, (R9)
-	VMOVUPS Z10, (R9)(CX*1)
-	VMOVUPS Z11, (R9)(CX*2)
+	VMOVUPS Z10, (R9)(R14*1)
+	VMOVUPS Z11, (R9)(R14*2)
 	VMOVUPS Z12, (R9)(R11*1)
 
 	ADDQ $64, BX
 	CMPQ BX, CX
 	JLT  oablock
 	LEAQ (AX)(CX*2), AX
-	LEAQ (DI)(R12*4), DI
+	ADDQ CX, DI
 	DECQ DX
 	JNZ  oatile
 	VZEROUPPER
 	RET
 
 // IAROW adds one row of B dV Bᵀ, from (f0, f1, f2, f3), to dx's row at R9:
-// f0, (f1 − f2) + f3, (f1 + f2) − f0 and −f3. Uses Z28 and Z29.
+// f0, (f1 − f2) + f3, (f1 + f2) − f0 and −f3. Uses Z28 and Z29; R15 is
+// three times the channel count in bytes.
 #define IAROW(f0, f1, f2, f3) \
 	VMOVUPS (R9), Z28; \
 	VADDPS  f0, Z28, Z28; \
@@ -308,21 +318,24 @@ oablock:
 	VADDPS  Z29, Z28, Z28; \
 	VMOVUPS Z28, (R9)(CX*2); \
 	VXORPS  Z31, f3, Z29; \
-	VMOVUPS (R9)(R11*1), Z28; \
+	VMOVUPS (R9)(R15*1), Z28; \
 	VADDPS  Z29, Z28, Z28; \
-	VMOVUPS Z28, (R9)(R11*1)
+	VMOVUPS Z28, (R9)(R15*1)
 
-// func inputAdjointAVX512(dx, dv *float32, rs, tiles, c int)
-TEXT ·inputAdjointAVX512(SB), NOSPLIT, $0-40
+// func inputAdjointAVX512(dx *float32, rs int, dv *float32, vs, tiles, c int)
+TEXT ·inputAdjointAVX512(SB), NOSPLIT, $0-48
 	MOVQ         dx+0(FP), DI
-	MOVQ         dv+8(FP), AX
-	MOVQ         rs+16(FP), R8
+	MOVQ         rs+8(FP), R8
 	SHLQ         $2, R8
-	MOVQ         tiles+24(FP), DX
-	MOVQ         c+32(FP), CX
+	MOVQ         dv+16(FP), AX
+	MOVQ         vs+24(FP), R14
+	SHLQ         $2, R14
+	MOVQ         tiles+32(FP), DX
+	MOVQ         c+40(FP), CX
 	SHLQ         $2, CX
-	LEAQ         (CX)(CX*2), R11
-	LEAQ         (CX*4), R12
+	LEAQ         (CX)(CX*2), R15
+	LEAQ         (R14)(R14*2), R11
+	LEAQ         (R14*4), R12
 	MOVL         $0x80000000, R13
 	VPBROADCASTD R13, Z31
 
@@ -332,23 +345,23 @@ iatile:
 iablock:
 	LEAQ    (AX)(BX*1), SI
 	VMOVUPS (SI), Z0
-	VMOVUPS (SI)(CX*1), Z1
-	VMOVUPS (SI)(CX*2), Z2
+	VMOVUPS (SI)(R14*1), Z1
+	VMOVUPS (SI)(R14*2), Z2
 	VMOVUPS (SI)(R11*1), Z3
 	ADDQ    R12, SI
 	VMOVUPS (SI), Z4
-	VMOVUPS (SI)(CX*1), Z5
-	VMOVUPS (SI)(CX*2), Z6
+	VMOVUPS (SI)(R14*1), Z5
+	VMOVUPS (SI)(R14*2), Z6
 	VMOVUPS (SI)(R11*1), Z7
 	ADDQ    R12, SI
 	VMOVUPS (SI), Z8
-	VMOVUPS (SI)(CX*1), Z9
-	VMOVUPS (SI)(CX*2), Z10
+	VMOVUPS (SI)(R14*1), Z9
+	VMOVUPS (SI)(R14*2), Z10
 	VMOVUPS (SI)(R11*1), Z11
 	ADDQ    R12, SI
 	VMOVUPS (SI), Z12
-	VMOVUPS (SI)(CX*1), Z13
-	VMOVUPS (SI)(CX*2), Z14
+	VMOVUPS (SI)(R14*1), Z13
+	VMOVUPS (SI)(R14*2), Z14
 	VMOVUPS (SI)(R11*1), Z15
 
 	// Rows: f0j = v0j (Z0–3), f1j = (v1j − v2j) + v3j (Z16–19),
@@ -389,7 +402,7 @@ iablock:
 	CMPQ BX, CX
 	JLT  iablock
 	LEAQ (DI)(CX*2), DI
-	LEAQ (AX)(R12*4), AX
+	ADDQ CX, AX
 	DECQ DX
 	JNZ  iatile
 	VZEROUPPER

@@ -45,7 +45,7 @@ func winogradConv(x, w, bias []float32, th, tw, c, f int, relu bool) []float32 {
 	tiles := th * tw
 	v := make([]float32, tiles*16*c)
 	for ty := range th {
-		Input(v[ty*tw*16*c:], x[2*ty*rs:], rs, tw, c)
+		Input(v[ty*tw*c:], tiles*c, x[2*ty*rs:], rs, tw, c)
 	}
 	u := make([]float32, 16*c*f)
 	Filter(u, w, c, f)
@@ -55,15 +55,15 @@ func winogradConv(x, w, bias []float32, th, tw, c, f int, relu bool) []float32 {
 			for o := range f {
 				var s float64
 				for ch := range c {
-					s += float64(v[(t*16+xi)*c+ch]) * float64(u[(xi*c+ch)*f+o])
+					s += float64(v[(xi*tiles+t)*c+ch]) * float64(u[(xi*c+ch)*f+o])
 				}
-				m[(t*16+xi)*f+o] = float32(s)
+				m[(xi*tiles+t)*f+o] = float32(s)
 			}
 		}
 	}
 	y := make([]float32, 2*th*2*tw*f)
 	for ty := range th {
-		Output(y[2*ty*2*tw*f:], 2*tw*f, m[ty*tw*16*f:], tw, f, bias, relu)
+		Output(y[2*ty*2*tw*f:], 2*tw*f, m[ty*tw*f:], tiles*f, tw, f, bias, relu)
 	}
 	return y
 }
@@ -115,23 +115,28 @@ func TestAdjoints(t *testing.T) {
 		old := setAsm(asm)
 		rs := (2*tiles+2)*c + 7
 		x := randSlice(r, 4*rs)
-		dv := randSlice(r, tiles*16*c)
-		v := make([]float32, tiles*16*c)
-		Input(v, x, rs, tiles, c)
+		vs := tiles*c + 16
+		dv := randSlice(r, 16*vs)
+		v := make([]float32, 16*vs)
+		Input(v, vs, x, rs, tiles, c)
 		dx := make([]float32, len(x))
-		InputAdjoint(dx, dv, rs, tiles, c)
+		InputAdjoint(dx, rs, dv, vs, tiles, c)
 		if a, b := dot(v, dv), dot(x, dx); math.Abs(a-b) > 1e-3*math.Abs(a)+1e-3 {
 			t.Errorf("asm %v: ⟨Input x, dv⟩ = %v, ⟨x, InputAdjoint dv⟩ = %v", asm, a, b)
 		}
 
 		ors := 2*tiles*f + 3
-		m := randSlice(r, tiles*16*f)
+		ms := tiles*f + 32
+		m := randSlice(r, 16*ms)
+		for xi := range 16 { // the values between the matrices are not read
+			clear(m[xi*ms+tiles*f : (xi+1)*ms])
+		}
 		gy := randSlice(r, 2*ors)
 		zero := make([]float32, f)
 		y := make([]float32, 2*ors)
-		Output(y, ors, m, tiles, f, zero, false)
+		Output(y, ors, m, ms, tiles, f, zero, false)
 		dm := make([]float32, len(m))
-		OutputAdjoint(dm, gy, ors, tiles, f)
+		OutputAdjoint(dm, ms, gy, ors, tiles, f)
 		mask := make([]float32, len(gy)) // the positions Output writes
 		for a := range 2 {
 			for i := range 2 * tiles * f {
@@ -186,27 +191,28 @@ func TestAssemblyMatchesGo(t *testing.T) {
 		rs := (2*tiles+2)*c + 16
 		x := fill(4 * rs)
 		bias := fill(c)
-		m := fill(tiles * 16 * c)
+		vs := tiles*c + 32
+		m := fill(16 * vs)
 		for _, relu := range []bool{false, true} {
-			va, vg := make([]float32, tiles*16*c), make([]float32, tiles*16*c)
-			run(true, func() { Input(va, x, rs, tiles, c) })
-			run(false, func() { Input(vg, x, rs, tiles, c) })
+			va, vg := make([]float32, 16*vs), make([]float32, 16*vs)
+			run(true, func() { Input(va, vs, x, rs, tiles, c) })
+			run(false, func() { Input(vg, vs, x, rs, tiles, c) })
 			same("Input", va, vg)
 
 			ya, yg := make([]float32, 2*rs), make([]float32, 2*rs)
-			run(true, func() { Output(ya, rs, m, tiles, c, bias, relu) })
-			run(false, func() { Output(yg, rs, m, tiles, c, bias, relu) })
+			run(true, func() { Output(ya, rs, m, vs, tiles, c, bias, relu) })
+			run(false, func() { Output(yg, rs, m, vs, tiles, c, bias, relu) })
 			same("Output", ya, yg)
 
-			da, dg := make([]float32, tiles*16*c), make([]float32, tiles*16*c)
-			run(true, func() { OutputAdjoint(da, x, rs, tiles, c) })
-			run(false, func() { OutputAdjoint(dg, x, rs, tiles, c) })
+			da, dg := make([]float32, 16*vs), make([]float32, 16*vs)
+			run(true, func() { OutputAdjoint(da, vs, x, rs, tiles, c) })
+			run(false, func() { OutputAdjoint(dg, vs, x, rs, tiles, c) })
 			same("OutputAdjoint", da, dg)
 
 			xa, xg := fill(4*rs), []float32(nil)
 			xg = slices.Clone(xa)
-			run(true, func() { InputAdjoint(xa, m, rs, tiles, c) })
-			run(false, func() { InputAdjoint(xg, m, rs, tiles, c) })
+			run(true, func() { InputAdjoint(xa, rs, m, vs, tiles, c) })
+			run(false, func() { InputAdjoint(xg, rs, m, vs, tiles, c) })
 			same("InputAdjoint", xa, xg)
 		}
 	}
