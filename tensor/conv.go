@@ -395,11 +395,13 @@ func planConv(op string, xs, ws []int, b *Tensor, s ConvSpec) convPlan {
 	switch {
 	case p.direct:
 		// The outputs of a chunk (and their gradient) fit the cache, and
-		// each goroutine gets the same number of images. The results do
-		// not depend on the chunks: the gradient sums are per image.
+		// one, two or four goroutines get the same number of images. The
+		// chunk must not depend on GOMAXPROCS: the input gradient is one
+		// product per chunk, and a row of a product may round differently
+		// in products of different heights (Sgemm's edge kernels).
 		most := chunkFloats / (p.per * f)
-		if procs := runtime.GOMAXPROCS(0); most > procs {
-			most -= most % procs
+		if most > chunkImagesMultiple {
+			most -= most % chunkImagesMultiple
 		}
 		p.chunk = evenChunks(g.n, most)
 	case p.useCols:
@@ -417,6 +419,11 @@ func planConv(op string, xs, ws []int, b *Tensor, s ConvSpec) convPlan {
 // (a pooling in Conv2DReLUMaxPool2D, the gradient sums in backward) reads
 // them from the cache.
 var chunkFloats = 1 << 17
+
+// chunkImagesMultiple is what a direct convolution's chunk of images is
+// rounded down to, so that the images share out evenly over 1, 2 or 4
+// goroutines whatever GOMAXPROCS is.
+const chunkImagesMultiple = 4
 
 // colsFloats bounds the im2col matrix: 16 MB, the whole batch of the course
 // CNN's middle layer (4.4 MB at batch 32) but a tenth of it at batch 1024.
