@@ -250,9 +250,8 @@ func (t *winoTask) Run(lo, hi int) {
 		switch t.kind {
 		case winoTaskInput:
 			pad := t.pad[i*inImg : (i+1)*inImg]
-			clear(pad)
 			n := t.n0 + i
-			vec.CopyRows(pad[g.padT*rs+g.padL*c:], rs, t.x[n*img:(n+1)*img], g.w*c, g.h, g.w*c)
+			p.winoPad(pad, t.x[n*img:(n+1)*img])
 			for ty := range th {
 				winograd.Input(t.v[(i*tiles+ty*tw)*c:], t.rows*c, pad[2*ty*rs:], rs, tw, c)
 			}
@@ -281,4 +280,22 @@ func (t *winoTask) Run(lo, hi int) {
 			vec.AddRows(t.x[n*img:(n+1)*img], g.w*c, pad[g.padT*rs+g.padL*c:], rs, g.h, g.w*c)
 		}
 	}
+}
+
+// winoPad copies the image x into the padded image pad, with zeros around
+// it: only the border is cleared, the rest is overwritten.
+func (p *convPlan) winoPad(pad, x []float32) {
+	g, c := &p.g, p.g.c
+	rs, inImg, _ := p.winoSizes()
+	top, left := g.padT*rs, g.padL*c
+	clear(pad[:top+left])
+	seg := g.w * c
+	for r := 0; r < g.h; r++ {
+		o := top + r*rs + left
+		copy(pad[o:o+seg], x[r*seg:(r+1)*seg])
+		// The right border of this row and the left border of the next.
+		end := min(o+rs, inImg)
+		clear(pad[o+seg : end])
+	}
+	clear(pad[top+g.h*rs+left:])
 }
