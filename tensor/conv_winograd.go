@@ -256,19 +256,49 @@ func (t *winoTask) Run(lo, hi int) {
 				winograd.Input(t.v[(i*tiles+ty*tw)*c:], t.rows*c, pad[2*ty*rs:], rs, tw, c)
 			}
 		case winoTaskOutput:
+			// Tiles wholly inside the output write to it; those that
+			// overhang its last row or column (an odd size) write to a
+			// scratch tile row, whose part inside is then copied.
 			pad := t.pad[i*outImg : (i+1)*outImg]
+			y := t.y[i*p.per*f : (i+1)*p.per*f]
+			yrs, full := g.ow*f, g.ow/2
 			for ty := range th {
-				winograd.Output(pad[2*ty*ors:], ors, t.m[(i*tiles+ty*tw)*f:], t.rows*f, tw, f, t.bias, t.relu)
+				m := t.m[(i*tiles+ty*tw)*f:]
+				if 2*ty+1 < g.oh {
+					yr := y[2*ty*yrs:]
+					winograd.Output(yr, yrs, m, t.rows*f, full, f, t.bias, t.relu)
+					if full < tw {
+						winograd.Output(pad, 2*f, m[full*f:], t.rows*f, 1, f, t.bias, t.relu)
+						copy(yr[2*full*f:2*full*f+f], pad[:f])
+						copy(yr[yrs+2*full*f:yrs+2*full*f+f], pad[2*f:3*f])
+					}
+					continue
+				}
+				winograd.Output(pad, ors, m, t.rows*f, tw, f, t.bias, t.relu)
+				copy(y[2*ty*yrs:(2*ty+1)*yrs], pad[:yrs])
 			}
-			vec.CopyRows(t.y[i*p.per*f:], g.ow*f, pad, ors, g.oh, g.ow*f)
 		case winoTaskOutputAdjoint:
+			// The same tiles read the gradient where it is, and the
+			// others a copy with zeros beyond the output.
 			pad := t.pad[i*outImg : (i+1)*outImg]
-			if 2*th != g.oh || 2*tw != g.ow {
-				clear(pad)
-			}
-			vec.CopyRows(pad, ors, t.y[i*p.per*f:], g.ow*f, g.oh, g.ow*f)
+			gy := t.y[i*p.per*f : (i+1)*p.per*f]
+			yrs, full := g.ow*f, g.ow/2
 			for ty := range th {
-				winograd.OutputAdjoint(t.m[(i*tiles+ty*tw)*f:], t.rows*f, pad[2*ty*ors:], ors, tw, f)
+				m := t.m[(i*tiles+ty*tw)*f:]
+				if 2*ty+1 < g.oh {
+					gr := gy[2*ty*yrs:]
+					winograd.OutputAdjoint(m, t.rows*f, gr, yrs, full, f)
+					if full < tw {
+						clear(pad[:4*f])
+						copy(pad[:f], gr[2*full*f:2*full*f+f])
+						copy(pad[2*f:3*f], gr[yrs+2*full*f:yrs+2*full*f+f])
+						winograd.OutputAdjoint(m[full*f:], t.rows*f, pad, 2*f, 1, f)
+					}
+					continue
+				}
+				clear(pad[:2*ors])
+				copy(pad, gy[2*ty*yrs:(2*ty+1)*yrs])
+				winograd.OutputAdjoint(m, t.rows*f, pad, ors, tw, f)
 			}
 		case winoTaskInputAdjoint:
 			pad := t.pad[i*inImg : (i+1)*inImg]
