@@ -42,7 +42,11 @@ func Project(x, w, b *Tensor, inAxes int) *Tensor {
 	out := newOutRaw(shape, x, w, b)
 	gemm.Sgemm(false, false, n, m, k, x.data, k, w.data, m, 0, out.data, m)
 	if b != nil {
-		gemm.AddBiasRows(out.data, n, m, m, b.data)
+		task := rowsTasks.Get().(*rowsTask)
+		*task = rowsTask{c: out.data, bias: b.data, n: m}
+		gemm.ParallelTask(n, max(1, rowsGrain/max(m, 1)), task)
+		*task = rowsTask{}
+		rowsTasks.Put(task)
 	}
 	if nd := track(out, "Project", projectBackward, x, w, b); nd != nil {
 		nd.groups = [4]int{n, k, m}
@@ -60,12 +64,41 @@ func projectBackward(o *Tensor) {
 		gemm.Sgemm(true, false, k, m, n, x.data, k, o.grad, m, 1, w.grad, m)
 	}
 	if b != nil && b.requiresGrad {
+		// Column ranges in parallel, each summed over the rows in order:
+		// the bits of one SumRows over all columns.
 		db := o.scratch(m)
-		gemm.SumRows(db, o.grad, n, m, m)
+		task := rowsTasks.Get().(*rowsTask)
+		*task = rowsTask{c: o.grad, dst: db, m: n, n: m, sum: true}
+		gemm.ParallelTask(m, max(1, rowsGrain/max(n, 1)), task)
+		*task = rowsTask{}
+		rowsTasks.Put(task)
 		for i, v := range db {
 			b.grad[i] += v
 		}
 	}
+}
+
+// rowsGrain is how many values a part of Project's bias passes gets at
+// least.
+const rowsGrain = 1 << 14
+
+// rowsTask adds a bias to rows [lo, hi) of c (n columns), or with sum
+// sets dst[lo:hi] to the sums over the m rows of c's columns [lo, hi).
+type rowsTask struct {
+	c, bias, dst []float32
+	m, n         int
+	sum          bool
+}
+
+var rowsTasks = sync.Pool{New: func() any { return new(rowsTask) }}
+
+// Run implements gemm.Task.
+func (r *rowsTask) Run(lo, hi int) {
+	if r.sum {
+		gemm.SumRows(r.dst[lo:hi], r.c[lo:], r.m, hi-lo, r.n)
+		return
+	}
+	gemm.AddBiasRows(r.c[lo*r.n:hi*r.n], hi-lo, r.n, r.n, r.bias)
 }
 
 // MaskFill says how DotProductAttention and AttendScores leave out the

@@ -208,8 +208,8 @@ func TestAttentionStepDoesNotAllocate(t *testing.T) {
 }
 
 // TestAttentionLayerNormThreads checks that the transformer block's
-// parallel ops (DotProductAttention with and without a mask, and GroupNorm
-// as LayerNormalization uses it) give the same bits on one goroutine as on
+// parallel ops (DotProductAttention with and without a mask, Project's bias
+// and its gradient, and GroupNorm as LayerNormalization uses it) give the same bits on one goroutine as on
 // two, forward and backward.
 func TestAttentionLayerNormThreads(t *testing.T) {
 	const B, T, H, dk = 8, 64, 2, 32 // GroupNorm: 512 rows of 64, two parts
@@ -224,10 +224,13 @@ func TestAttentionLayerNormThreads(t *testing.T) {
 		v := tt.Rand(3, -1, 1, B, T, H, dk).RequireGrad()
 		g := tt.Rand(4, 0.5, 1.5, H*dk).RequireGrad()
 		b := tt.Rand(5, -0.5, 0.5, H*dk).RequireGrad()
+		wo := tt.Rand(6, -0.3, 0.3, H, dk, H*dk).RequireGrad()
+		bo := tt.Rand(7, -0.3, 0.3, H*dk).RequireGrad()
 		att, _ := tensor.DotProductAttention(q, k, v, tensor.AttentionOptions{Scale: 0.25, Mask: m})
-		y := tensor.GroupNorm(att.Reshape(B*T, H*dk), g, b, B*T, 1, 1, H*dk, 1e-6)
+		proj := tensor.Project(att, wo, bo, 2)
+		y := tensor.GroupNorm(proj.Reshape(B*T, H*dk), g, b, B*T, 1, 1, H*dk, 1e-6)
 		tensor.Backward(y.Square().Sum())
-		return [][]float32{y.Data(), q.Grad().Data(), k.Grad().Data(), v.Grad().Data(), g.Grad().Data(), b.Grad().Data()}
+		return [][]float32{y.Data(), q.Grad().Data(), k.Grad().Data(), v.Grad().Data(), g.Grad().Data(), b.Grad().Data(), wo.Grad().Data(), bo.Grad().Data()}
 	}
 	for _, m := range []*tensor.Tensor{nil, mask} {
 		one, two := do(1, m), do(2, m)

@@ -352,8 +352,15 @@ type convPlan struct {
 	groups  int
 	general bool
 	// cols is the im2col matrix of a batch that forward did in one chunk,
-	// kept for the kernel gradient.
+	// kept for the kernel gradient (on the Winograd path, the transformed
+	// inputs).
 	cols []float32
+	// wino is true for the Winograd path (conv_winograd.go), whose input
+	// is cut into th×tw tiles per image; u holds the transformed filters
+	// from forward to backward.
+	wino   bool
+	th, tw int
+	u      []float32
 }
 
 // newConvPlan checks the shapes of a convolution and plans it.
@@ -411,6 +418,7 @@ func planConv(op string, xs, ws []int, b *Tensor, s ConvSpec) convPlan {
 	default:
 		p.chunk = max(g.n, 1) // x is the matrix: nothing to copy
 	}
+	p.planWinograd()
 	return p
 }
 
@@ -529,6 +537,10 @@ func (p *convPlan) forward(x, w, b *Tensor, relu bool, dst func(n0, n1 int) []fl
 		p.forwardGeneral(x, w, b, relu, dst, done)
 		return
 	}
+	if p.wino {
+		p.forwardWinograd(x, w, b, relu, dst, done)
+		return
+	}
 	g, f, k, per := &p.g, p.f, p.k, p.per
 	var bias []float32
 	var beta float32
@@ -600,6 +612,10 @@ func (p *convPlan) forward(x, w, b *Tensor, relu bool, dst func(n0, n1 int) []fl
 func (p *convPlan) backward(x, w, b *Tensor, grad func(n0, n1 int) []float32) {
 	if p.general {
 		p.backwardGeneral(x, w, b, grad)
+		return
+	}
+	if p.wino {
+		p.backwardWinograd(x, w, b, grad)
 		return
 	}
 	g, f, k, per := &p.g, p.f, p.k, p.per
@@ -888,7 +904,7 @@ func parallelEven(n, cost int, t *winTask) {
 // spun. cost is the approximate number of floats each index touches.
 // Callers only split over independent images (or other independent
 // indices), so results do not depend on who runs which range.
-func parallelImages(n, cost int, t *winTask) {
+func parallelImages(n, cost int, t gemm.Task) {
 	if n*cost < minParallelWork {
 		t.Run(0, n)
 		return
