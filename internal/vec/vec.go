@@ -75,22 +75,22 @@ func adamSerial(w, g, m, v []float32, alpha, c1, c2, eps float32) {
 // result after rounding, as Go's rounding does, so the two agree.)
 func adamGo(w, g, m, v []float32, alpha, c1, c2, eps float32) {
 	g, m, v = g[:len(w)], m[:len(w)], v[:len(w)]
-	alpha, c1, c2, eps = ftz(alpha), ftz(c1), ftz(c2), ftz(eps)
+	alpha, c1, c2, eps = FlushDenormal(alpha), FlushDenormal(c1), FlushDenormal(c2), FlushDenormal(eps)
 	for i := range w {
-		gi, m0, v0 := ftz(g[i]), ftz(m[i]), ftz(v[i])
-		mi := ftz(m0 + ftz(ftz(gi-m0)*c1))
-		vi := ftz(v0 + ftz(ftz(ftz(gi*gi)-v0)*c2))
+		gi, m0, v0 := FlushDenormal(g[i]), FlushDenormal(m[i]), FlushDenormal(v[i])
+		mi := FlushDenormal(m0 + FlushDenormal(FlushDenormal(gi-m0)*c1))
+		vi := FlushDenormal(v0 + FlushDenormal(FlushDenormal(FlushDenormal(gi*gi)-v0)*c2))
 		m[i], v[i] = mi, vi
 		// float32(math.Sqrt(float64(x))) is the correctly rounded float32
 		// square root, the same value VSQRTPS gives; the root of a normal
 		// number is normal.
-		d := ftz(float32(math.Sqrt(float64(vi))) + eps)
-		w[i] = ftz(ftz(w[i]) - ftz(ftz(alpha*mi)/d))
+		d := FlushDenormal(float32(math.Sqrt(float64(vi))) + eps)
+		w[i] = FlushDenormal(FlushDenormal(w[i]) - FlushDenormal(FlushDenormal(alpha*mi)/d))
 	}
 }
 
 // ftz returns x, or a zero of its sign if x is denormal.
-func ftz(x float32) float32 {
+func FlushDenormal(x float32) float32 {
 	if b := math.Float32bits(x); b&0x7f800000 == 0 {
 		return math.Float32frombits(b & 0x80000000)
 	}
