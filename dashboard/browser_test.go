@@ -5,7 +5,6 @@ import (
 	"fmt"
 	"math"
 	"os"
-	"os/exec"
 	"path/filepath"
 	"strconv"
 	"strings"
@@ -13,6 +12,8 @@ import (
 	"time"
 
 	"github.com/chromedp/chromedp"
+
+	"github.com/neuron-go/neuron/internal/chromiumtest"
 
 	"github.com/neuron-go/neuron/activations"
 	"github.com/neuron-go/neuron/callbacks"
@@ -27,37 +28,8 @@ import (
 // (and fails instead when NEURON_REQUIRE_CHROMIUM=1, as in CI).
 func browser(t *testing.T) context.Context {
 	t.Helper()
-	path, err := exec.LookPath("chromium")
-	if err != nil {
-		if os.Getenv("NEURON_REQUIRE_CHROMIUM") == "1" {
-			t.Fatalf("chromium is not on PATH and NEURON_REQUIRE_CHROMIUM=1: %v", err)
-		}
-		t.Skip("chromium is not on PATH; install Debian's chromium to run the browser test")
-	}
-	opts := []chromedp.ExecAllocatorOption{
-		chromedp.ExecPath(path),
-		chromedp.Flag("headless", true),
-		chromedp.Flag("no-sandbox", true),
-		chromedp.Flag("disable-gpu", true),
-		chromedp.Flag("disable-quic", true),
-		chromedp.Flag("no-first-run", true),
-		chromedp.Flag("disable-background-networking", true),
-		chromedp.Flag("disable-component-update", true),
-		chromedp.Flag("disable-sync", true),
-		chromedp.UserDataDir(t.TempDir()),
-		chromedp.WindowSize(1280, 1800),
-	}
-	actx, cancelA := chromedp.NewExecAllocator(context.Background(), opts...)
-	bctx, cancelC := chromedp.NewContext(actx)
-	// The first Run starts the browser, which lives as long as its
-	// context: the time limit goes on a context made after it.
-	if _, err := chromedp.Run(bctx, chromedp.Evaluate[int]("1")); err != nil {
-		cancelC()
-		cancelA()
-		t.Fatalf("starting chromium: %v", err)
-	}
-	ctx, cancelT := context.WithTimeout(bctx, 90*time.Second)
-	t.Cleanup(func() { cancelT(); cancelC(); cancelA() })
+	ctx, cancel := context.WithTimeout(chromiumtest.Start(t, context.Background(), 1280, 1800), 90*time.Second)
+	t.Cleanup(cancel)
 	return ctx
 }
 

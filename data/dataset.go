@@ -148,6 +148,9 @@ type Dataset struct {
 	// arrays is set for a dataset made by FromArrays, so that Batch can
 	// copy whole batches out of the arrays instead of stacking rows.
 	arrays *arraySource
+	// runShared, if set, is run for AllShared: it may yield the same
+	// tensors again, overwritten.
+	runShared func(yield func(Element) bool) error
 }
 
 // arraySource is the arrays of a FromArrays dataset: its parts in an
@@ -183,6 +186,19 @@ func (d *Dataset) All() iter.Seq2[Element, error] {
 			yield(Element{}, err)
 		}
 	}
+}
+
+// AllShared is All for a loop that is done with each element before it
+// asks for the next: the dataset may then yield the same tensors again,
+// overwritten with the next element's values, instead of new ones. A
+// batched FromArrays dataset does, which saves allocating and clearing
+// memory for every batch; other datasets yield what All yields.
+// FitDataset, EvaluateDataset and PredictDataset read datasets this way.
+func (d *Dataset) AllShared() iter.Seq2[Element, error] {
+	if d.runShared == nil {
+		return d.All()
+	}
+	return (&Dataset{run: d.runShared}).All()
 }
 
 // Collect reads every element into a slice.
@@ -294,9 +310,11 @@ func fromParts(op string, parts []Array, names []string, l layout) (*Dataset, er
 
 // batches yields the examples of the arrays in batches of size, each
 // copied straight into a new tensor: what Batch of the rows yields, with
-// one copy and one allocation per batch instead of per row.
-func (a *arraySource) batches(size int, dropRemainder bool, yield func(Element) bool) error {
+// one copy and one allocation per batch instead of per row. If shared,
+// the full batches of a pass are copied into the same tensors.
+func (a *arraySource) batches(size int, dropRemainder, shared bool, yield func(Element) bool) error {
 	idx := make([]int, size)
+	var ps []*tensor.Tensor
 	for lo := 0; lo < a.n; lo += size {
 		hi := min(lo+size, a.n)
 		if hi-lo < size && dropRemainder {
@@ -306,9 +324,13 @@ func (a *arraySource) batches(size int, dropRemainder bool, yield func(Element) 
 		for i := range idx {
 			idx[i] = lo + i
 		}
-		ps := make([]*tensor.Tensor, len(a.parts))
+		if !shared || ps == nil || ps[0].Dim(0) != hi-lo {
+			ps = make([]*tensor.Tensor, len(a.parts))
+			for k := range a.parts {
+				ps[k] = tensor.Zeros(append([]int{hi - lo}, a.shapes[k]...)...)
+			}
+		}
 		for k, p := range a.parts {
-			ps[k] = tensor.Zeros(append([]int{hi - lo}, a.shapes[k]...)...)
 			p.TakeRowsInto(ps[k], idx)
 		}
 		if !yield(a.layout.element(ps)) {

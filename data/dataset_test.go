@@ -360,3 +360,66 @@ func TestNoLeak(t *testing.T) {
 		t.Fatalf("%d goroutines before, %d after:\n%s", before, n, buf[:runtime.Stack(buf, true)])
 	}
 }
+
+// TestAllShared checks that AllShared over a batched FromArrays dataset
+// yields the values All yields, batch for batch, in tensors it reuses for
+// the full batches, while All's batches stay distinct.
+func TestAllShared(t *testing.T) {
+	x := tensor.Zeros(10, 3)
+	y := tensor.Zeros(10)
+	for i := range x.Data() {
+		x.Data()[i] = float32(i)
+	}
+	for i := range y.Data() {
+		y.Data()[i] = float32(100 + i)
+	}
+	ds, err := FromArrays(x, y)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if ds, err = ds.Batch(4, false); err != nil {
+		t.Fatal(err)
+	}
+	all, err := ds.Collect()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(all) != 3 || all[0].X == all[1].X {
+		t.Fatalf("All: %d batches, first two share a tensor: %v", len(all), len(all) > 1 && all[0].X == all[1].X)
+	}
+	var firstX *tensor.Tensor
+	i := 0
+	for e, err := range ds.AllShared() {
+		if err != nil {
+			t.Fatal(err)
+		}
+		if !slices.Equal(e.X.Data(), all[i].X.Data()) || !slices.Equal(e.Y.Data(), all[i].Y.Data()) ||
+			!slices.Equal(e.X.Shape(), all[i].X.Shape()) {
+			t.Errorf("batch %d: AllShared gives x %v y %v, All x %v y %v", i, e.X.Data(), e.Y.Data(), all[i].X.Data(), all[i].Y.Data())
+		}
+		if i == 0 {
+			firstX = e.X
+		} else if i == 1 && e.X != firstX {
+			t.Errorf("batch 2: AllShared made a new tensor for a full batch")
+		}
+		i++
+	}
+	if i != 3 {
+		t.Errorf("AllShared yielded %d batches, want 3", i)
+	}
+	// A dataset that is not a batched FromArrays is read as All reads it.
+	m, err := ds.Map(func(e Element) (Element, error) { return e, nil }, 1)
+	if err != nil {
+		t.Fatal(err)
+	}
+	n := 0
+	for _, err := range m.AllShared() {
+		if err != nil {
+			t.Fatal(err)
+		}
+		n++
+	}
+	if n != 3 {
+		t.Errorf("Map(...).AllShared yielded %d batches, want 3", n)
+	}
+}

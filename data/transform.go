@@ -21,9 +21,13 @@ func (d *Dataset) Batch(size int, dropRemainder bool) (*Dataset, error) {
 		return nil, fmt.Errorf("data: Batch: batch_size must be at least 1, got %d", size)
 	}
 	if a := d.arrays; a != nil {
-		return New(func(yield func(Element) bool) error {
-			return a.batches(size, dropRemainder, yield)
-		}), nil
+		b := New(func(yield func(Element) bool) error {
+			return a.batches(size, dropRemainder, false, yield)
+		})
+		b.runShared = func(yield func(Element) bool) error {
+			return a.batches(size, dropRemainder, true, yield)
+		}
+		return b, nil
 	}
 	return New(func(yield func(Element) bool) error {
 		var pending []Element

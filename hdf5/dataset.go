@@ -423,20 +423,7 @@ func (d *Dataset) ReadFloat32Into(dst []float32) error {
 	if d.layout.class == 1 && !d.f.isUndef(d.layout.addr) {
 		// Convert a contiguous dataset through a small buffer rather than
 		// a copy of all of it.
-		const block = 1 << 16 // elements
-		es := uint64(d.dt.Size)
-		buf := make([]byte, min(uint64(len(dst)), block)*es)
-		for start := 0; start < len(dst); start += block {
-			n := min(len(dst)-start, block)
-			b := buf[:uint64(n)*es]
-			if err := d.f.readAt(b, d.layout.addr+d.f.base+uint64(start)*es); err != nil {
-				return fmt.Errorf("hdf5: reading dataset %q: %w", d.path, err)
-			}
-			for i := 0; i < n; i++ {
-				dst[start+i] = float32(d.dt.float64At(b, i))
-			}
-		}
-		return nil
+		return d.convertContiguous(dst, d.layout.addr+d.f.base)
 	}
 	raw, err := d.ReadRaw()
 	if err != nil {
@@ -445,6 +432,70 @@ func (d *Dataset) ReadFloat32Into(dst []float32) error {
 	for i := range dst {
 		dst[i] = float32(d.dt.float64At(raw, i))
 	}
+	return nil
+}
+
+// convertContiguous converts len(dst) contiguous elements stored from
+// file offset off through a 64K-element buffer.
+func (d *Dataset) convertContiguous(dst []float32, off uint64) error {
+	const block = 1 << 16 // elements
+	es := uint64(d.dt.Size)
+	buf := make([]byte, min(uint64(len(dst)), block)*es)
+	for start := 0; start < len(dst); start += block {
+		n := min(len(dst)-start, block)
+		b := buf[:uint64(n)*es]
+		if err := d.f.readAt(b, off+uint64(start)*es); err != nil {
+			return fmt.Errorf("hdf5: reading dataset %q: %w", d.path, err)
+		}
+		for i := 0; i < n; i++ {
+			dst[start+i] = float32(d.dt.float64At(b, i))
+		}
+	}
+	return nil
+}
+
+// ReadFloat32At reads the len(dst) elements that start at element start
+// (in C order) into dst, converting as ReadFloat32Into does. A contiguous
+// dataset is read in place, only the bytes of that range, so that parts
+// of one dataset can be read at the same time from several goroutines; a
+// chunked dataset (Chunks() != nil) is read whole and the range copied.
+func (d *Dataset) ReadFloat32At(dst []float32, start int) error {
+	if start < 0 || uint64(start) > d.n || uint64(len(dst)) > d.n-uint64(start) {
+		return fmt.Errorf("hdf5: ReadFloat32At %q: elements [%d, %d) are outside the dataset's %d", d.path, start, start+len(dst), d.n)
+	}
+	if err := d.checkKind("numbers", Float, Int, Uint, Bool); err != nil {
+		return err
+	}
+	if len(dst) == 0 {
+		return nil
+	}
+	es := uint64(d.dt.Size)
+	switch {
+	case d.layout.class == 0 || (d.layout.class == 1 && d.f.isUndef(d.layout.addr)):
+		raw, err := d.ReadRaw()
+		if err != nil {
+			return err
+		}
+		raw = raw[uint64(start)*es : (uint64(start)+uint64(len(dst)))*es]
+		for i := range dst {
+			dst[i] = float32(d.dt.float64At(raw, i))
+		}
+		return nil
+	case d.layout.class == 1:
+		off := d.layout.addr + d.f.base + uint64(start)*es
+		if d.dt.Kind == Float && d.dt.Size == 4 && !d.dt.BigEndian && nativeLittle {
+			if err := d.f.readAt(unsafe.Slice((*byte)(unsafe.Pointer(unsafe.SliceData(dst))), 4*len(dst)), off); err != nil {
+				return fmt.Errorf("hdf5: reading dataset %q: %w", d.path, err)
+			}
+			return nil
+		}
+		return d.convertContiguous(dst, off)
+	}
+	all, err := d.ReadFloat32()
+	if err != nil {
+		return err
+	}
+	copy(dst, all[start:])
 	return nil
 }
 

@@ -114,7 +114,8 @@ func Masked(l PerExampleLoss, yTrue, yPred, sampleWeight, mask *tensor.Tensor) *
 		return Weighted(l, yTrue, yPred, sampleWeight)
 	}
 	values := l.PerExample(yTrue, yPred)
-	if !sameShape(values.Shape(), mask.Shape()) || values.Rank() == 0 {
+	scalar := values.Rank() == 0 || values.Size() == 1 && mask.Size() != 1
+	if !scalar && !sameShape(values.Shape(), mask.Shape()) {
 		if sampleWeight == nil {
 			return Reduce(values, l.LossReduction())
 		}
@@ -124,7 +125,7 @@ func Masked(l PerExampleLoss, yTrue, yPred, sampleWeight, mask *tensor.Tensor) *
 	w := mask.MulScalar(1)
 	wd := w.Data()
 	var valid, wsum float64
-	per := len(wd) / max(values.Dim(0), 1)
+	per := len(wd) / max(mask.Dim(0), 1)
 	for i, m := range wd {
 		valid += float64(m)
 		if sampleWeight != nil {
@@ -132,9 +133,16 @@ func Masked(l PerExampleLoss, yTrue, yPred, sampleWeight, mask *tensor.Tensor) *
 		}
 		wsum += float64(wd[i])
 	}
+	r := l.LossReduction()
+	if scalar {
+		// One value v for the whole batch: Keras broadcasts it over the
+		// mask's weights, so the reductions give v·Σw/valid, v·Σw and
+		// v·Σw/Σw (0 for a zero divisor).
+		return maskedScalar(values.Reshape(), r, valid, wsum, w)
+	}
 	values = values.Mul(w)
 	var div float64
-	switch r := l.LossReduction(); r {
+	switch r {
 	case None:
 		return values
 	case Sum:
@@ -148,6 +156,57 @@ func Masked(l PerExampleLoss, yTrue, yPred, sampleWeight, mask *tensor.Tensor) *
 		return values.Sum().MulScalar(0)
 	}
 	return values.Sum().MulScalar(float32(1 / div))
+}
+
+// maskedScalar is Keras's reduce_weighted_values for a loss value v of
+// shape () and mask weights w (mask·sample weight) that keep valid
+// entries and sum to wsum.
+func maskedScalar(v *tensor.Tensor, r Reduction, valid, wsum float64, w *tensor.Tensor) *tensor.Tensor {
+	var f float64
+	switch r {
+	case None:
+		return v.Mul(w)
+	case Sum:
+		f = wsum
+	case MeanWithSampleWeight:
+		if wsum != 0 {
+			f = 1
+		}
+	default:
+		if valid != 0 {
+			f = wsum / valid
+		}
+	}
+	if f == 1 {
+		return v
+	}
+	return v.MulScalar(float32(f))
+}
+
+// MaskedCall is l's loss with the mask of the predictions, as Keras's
+// Loss.__call__ applies it (apply_mask, then reduce_weighted_values) to a
+// loss of one's own, including a loss function that returns one value for
+// the batch. A PerExampleLoss is Masked with no sample weights. Any other
+// loss is a Loss function wrapped the Keras way (reduction
+// sum_over_batch_size): its value v is broadcast over the mask's weights,
+// total/valid for each kept entry and 0 for the others, and averaged back
+// over the total, which gives v itself (Keras's float32 sums may differ in
+// the last bit) when the mask keeps an entry and 0 when it keeps none,
+// with no gradient then. A nil mask gives l.Call.
+func MaskedCall(l Loss, yTrue, yPred, mask *tensor.Tensor) *tensor.Tensor {
+	if pl, ok := l.(PerExampleLoss); ok {
+		return Masked(pl, yTrue, yPred, nil, mask)
+	}
+	v := l.Call(yTrue, yPred)
+	if mask == nil {
+		return v
+	}
+	for _, m := range mask.Data() {
+		if m != 0 {
+			return v
+		}
+	}
+	return v.MulScalar(0)
 }
 
 func sameShape(a, b []int) bool {

@@ -171,7 +171,18 @@ func (a *TopKAccuracy) Result() float64 {
 }
 
 // Update implements Metric.
-func (a *TopKAccuracy) Update(yTrue, yPred *tensor.Tensor) {
+func (a *TopKAccuracy) Update(yTrue, yPred *tensor.Tensor) { a.update(yTrue, yPred, nil) }
+
+// UpdateWeighted implements WeightedMetric: each example's hit counts by
+// its weight (broadcast along the steps of a sequence's predictions
+// (batch, steps, classes)), or each entry's by its own when the weights
+// have one per entry, as the models give an output's mask (Keras's
+// MeanMetricWrapper applies the mask as sample weights).
+func (a *TopKAccuracy) UpdateWeighted(yTrue, yPred, sampleWeight *tensor.Tensor) {
+	a.update(yTrue, yPred, sampleWeight)
+}
+
+func (a *TopKAccuracy) update(yTrue, yPred, sw *tensor.Tensor) {
 	p := yPred.Data()
 	classes := 1
 	if yPred.Rank() > 0 {
@@ -193,11 +204,20 @@ func (a *TopKAccuracy) Update(yTrue, yPred *tensor.Tensor) {
 	} else {
 		a.want = yTrue.ArgMaxInto(a.want)
 	}
+	var w []float32
+	per := 1
+	if sw != nil {
+		w, per = rowWeights(a.name, sw, yPred, rows)
+	}
 	for r := range rows {
+		wr := 1.0
+		if w != nil {
+			wr = float64(w[r/per])
+		}
+		a.total += wr
 		row := p[r*classes : (r+1)*classes]
 		c := a.want[r]
 		if c < 0 || c >= classes {
-			a.total++
 			continue
 		}
 		above := 0
@@ -207,9 +227,8 @@ func (a *TopKAccuracy) Update(yTrue, yPred *tensor.Tensor) {
 			}
 		}
 		if above < a.k {
-			a.correct++
+			a.correct += wr
 		}
-		a.total++
 	}
 }
 

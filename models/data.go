@@ -4,6 +4,8 @@ import (
 	"fmt"
 	"math"
 
+	"github.com/neuron-go/neuron/internal/vec"
+
 	"github.com/neuron-go/neuron/losses"
 	"github.com/neuron-go/neuron/tensor"
 )
@@ -176,21 +178,9 @@ func dim0(s []int) any {
 }
 
 // firstNonFinite returns the index of the first NaN or ±Inf in d, or -1.
-// v − v is 0 for every finite v and NaN otherwise, so a branch-free sum of
-// those differences finds out cheaply whether there is anything to look for.
+// A vector pass finds out cheaply whether there is anything to look for.
 func firstNonFinite(d []float32) int {
-	var a0, a1, a2, a3 float32
-	i := 0
-	for ; i+4 <= len(d); i += 4 {
-		a0 += d[i] - d[i]
-		a1 += d[i+1] - d[i+1]
-		a2 += d[i+2] - d[i+2]
-		a3 += d[i+3] - d[i+3]
-	}
-	for ; i < len(d); i++ {
-		a0 += d[i] - d[i]
-	}
-	if a0+a1+a2+a3 == 0 {
+	if vec.AllFinite(d) {
 		return -1
 	}
 	for i, v := range d {

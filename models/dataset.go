@@ -71,7 +71,8 @@ func newDatasetSource(e *engine, op, arg string, ds *data.Dataset, spe int) *dat
 
 func (s *datasetSource) open() {
 	s.close()
-	s.pull, s.stop = iter.Pull2(s.ds.All())
+	// A step is done with a batch before it reads the next.
+	s.pull, s.stop = iter.Pull2(s.ds.AllShared())
 	s.pass++
 	s.batch = 0
 	s.ended = false

@@ -134,11 +134,17 @@ func (e *engine) checkWeightedLosses(op string) error {
 }
 
 // lossOn returns h's loss on a batch, weighted by sw if not nil and
-// masked by the output's mask if not nil (Keras applies the mask of y_pred
-// in Loss.__call__), for a loss that gives per-example values.
+// masked by the output's mask if not nil, as Keras applies the mask of
+// y_pred in Loss.__call__: through the per-example values of a loss that
+// gives them, and for any other loss of one's own as losses.MaskedCall
+// does (sample weights need per-example values; checkWeightedLosses
+// refuses them otherwise).
 func (h *head) lossOn(y, pred, sw, mask *tensor.Tensor) *tensor.Tensor {
 	if pl, ok := h.loss.(losses.PerExampleLoss); ok && mask != nil {
 		return losses.Masked(pl, y, pred, sw, mask)
+	}
+	if mask != nil && sw == nil {
+		return losses.MaskedCall(h.loss, y, pred, mask)
 	}
 	if sw != nil {
 		return losses.Weighted(h.loss.(losses.PerExampleLoss), y, pred, sw)
@@ -148,7 +154,7 @@ func (h *head) lossOn(y, pred, sw, mask *tensor.Tensor) *tensor.Tensor {
 
 // updateMetrics updates h's metrics on a batch; the weighted ones get sw.
 // With the output's mask (nil for none), the metrics that are means of
-// per-entry values (Keras's MeanMetricWrapper: accuracies, mean errors)
+// per-entry values (Keras's MeanMetricWrapper: accuracies, top-k accuracies, mean errors)
 // count the kept entries only, each by its example's weight for the
 // weighted ones, as Keras's apply_mask with reduction "sum".
 func (h *head) updateMetrics(y, pred, sw, mask *tensor.Tensor) {
@@ -181,7 +187,7 @@ func (h *head) updateMetrics(y, pred, sw, mask *tensor.Tensor) {
 // one weight per entry, as Keras's MeanMetricWrapper, which applies masks.
 func meanMetric(mt metrics.Metric) bool {
 	switch mt.(type) {
-	case *metrics.Accuracy, *metrics.MeanError, *metrics.MeanSquaredError:
+	case *metrics.Accuracy, *metrics.MeanError, *metrics.MeanSquaredError, *metrics.TopKAccuracy:
 		return true
 	}
 	return false

@@ -91,8 +91,8 @@ func (o *Adam) SetLR(lr float64) { o.LearningRate = lr }
 // amsgrad is Adam's update with v̂ = max(v̂, v) in the denominator.
 func amsgrad(w, g, m, v, vHat []float32, alpha, c1, c2, eps float32) {
 	for j, gj := range g {
-		m[j] += (gj - m[j]) * c1
-		v[j] += (gj*gj - v[j]) * c2
+		m[j] = vec.FlushDenormal(m[j] + (gj-m[j])*c1)
+		v[j] = vec.FlushDenormal(v[j] + (gj*gj-v[j])*c2)
 		vHat[j] = max(vHat[j], v[j])
 		w[j] -= m[j] * alpha / (float32(math.Sqrt(float64(vHat[j]))) + eps)
 	}

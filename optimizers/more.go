@@ -3,6 +3,7 @@ package optimizers
 import (
 	"math"
 
+	"github.com/neuron-go/neuron/internal/vec"
 	"github.com/neuron-go/neuron/tensor"
 )
 
@@ -65,8 +66,8 @@ func (o *Nadam) Apply(weights []*tensor.Tensor) {
 		}
 		wd, g, m, v := w.Data(), gt.Data(), o.m[i], o.v[i]
 		for j, gj := range g {
-			m[j] += (gj - m[j]) * (1 - b1)
-			v[j] += (gj*gj - v[j]) * (1 - b2)
+			m[j] = vec.FlushDenormal(m[j] + (gj-m[j])*(1-b1))
+			v[j] = vec.FlushDenormal(v[j] + (gj*gj-v[j])*(1-b2))
 			mHat := ut1*m[j]/(1-up1) + (1-ut)*gj/(1-up)
 			vHat := v[j] / (1 - b2p)
 			wd[j] -= mHat * lr / (float32(math.Sqrt(float64(vHat))) + eps)
@@ -141,8 +142,8 @@ func (o *Adamax) Apply(weights []*tensor.Tensor) {
 		}
 		wd, g, m, u := w.Data(), gt.Data(), o.m[i], o.u[i]
 		for j, gj := range g {
-			m[j] += (gj - m[j]) * (1 - b1)
-			u[j] = max(b2*u[j], float32(math.Abs(float64(gj))))
+			m[j] = vec.FlushDenormal(m[j] + (gj-m[j])*(1-b1))
+			u[j] = vec.FlushDenormal(max(b2*u[j], float32(math.Abs(float64(gj)))))
 			wd[j] -= lr * m[j] / ((1 - b1p) * (u[j] + eps))
 		}
 	}
@@ -204,9 +205,9 @@ func (o *Adadelta) Apply(weights []*tensor.Tensor) {
 		}
 		wd, g, a, d := w.Data(), gt.Data(), o.grad[i], o.delta[i]
 		for j, gj := range g {
-			a[j] = rho*a[j] + (1-rho)*(gj*gj)
+			a[j] = vec.FlushDenormal(rho*a[j] + (1-rho)*(gj*gj))
 			delta := -(float32(math.Sqrt(float64(d[j]+eps))) * gj / float32(math.Sqrt(float64(a[j]+eps))))
-			d[j] = rho*d[j] + (1-rho)*(delta*delta)
+			d[j] = vec.FlushDenormal(rho*d[j] + (1-rho)*(delta*delta))
 			wd[j] += lr * delta
 		}
 	}
@@ -268,7 +269,7 @@ func (o *Lion) Apply(weights []*tensor.Tensor) {
 			case c < 0:
 				wd[j] += lr
 			}
-			m[j] = m[j]*b2 + gj*(1-b2)
+			m[j] = vec.FlushDenormal(m[j]*b2 + gj*(1-b2))
 		}
 	}
 }

@@ -3,6 +3,7 @@ package optimizers
 import (
 	"math"
 
+	"github.com/neuron-go/neuron/internal/vec"
 	"github.com/neuron-go/neuron/tensor"
 )
 
@@ -61,15 +62,15 @@ func (o *RMSprop) Apply(weights []*tensor.Tensor) {
 		}
 		wd, g, v, a, s := w.Data(), gt.Data(), o.v[i], o.a[i], o.s[i]
 		for j, gj := range g {
-			v[j] = rho*v[j] + (1-rho)*gj*gj
+			v[j] = vec.FlushDenormal(rho*v[j] + (1-rho)*gj*gj)
 			d := v[j] + eps
 			if o.Centered {
-				a[j] = rho*a[j] + (1-rho)*gj
+				a[j] = vec.FlushDenormal(rho*a[j] + (1-rho)*gj)
 				d = v[j] - a[j]*a[j] + eps
 			}
 			inc := lr * gj / float32(math.Sqrt(float64(d)))
 			if mu > 0 {
-				s[j] = mu*s[j] + inc
+				s[j] = vec.FlushDenormal(mu*s[j] + inc)
 				wd[j] -= s[j]
 			} else {
 				wd[j] -= inc

@@ -1,6 +1,9 @@
 package optimizers
 
-import "github.com/neuron-go/neuron/tensor"
+import (
+	"github.com/neuron-go/neuron/internal/vec"
+	"github.com/neuron-go/neuron/tensor"
+)
 
 // SGD is stochastic gradient descent with optional momentum, with Keras's
 // defaults and formula (keras/src/optimizers/sgd.py):
@@ -58,12 +61,12 @@ func (o *SGD) Apply(weights []*tensor.Tensor) {
 			}
 		case o.Nesterov:
 			for j, gj := range g {
-				m[j] = mu*m[j] - lr*gj
+				m[j] = vec.FlushDenormal(mu*m[j] - lr*gj)
 				wd[j] += mu*m[j] - lr*gj
 			}
 		default:
 			for j, gj := range g {
-				m[j] = mu*m[j] - lr*gj
+				m[j] = vec.FlushDenormal(mu*m[j] - lr*gj)
 				wd[j] += m[j]
 			}
 		}

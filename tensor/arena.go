@@ -1,5 +1,7 @@
 package tensor
 
+import "github.com/neuron-go/neuron/internal/gemm"
+
 // Arena lends storage to tensors and takes it all back at once with Reset.
 //
 // A tensor bound to an arena (with InArena) makes every tensor computed from
@@ -24,7 +26,22 @@ type Arena struct {
 	nt      int
 	nodes   []*node
 	nn      int
+
+	clr clearTask // get's parallel clear of large buffers
 }
+
+// clearTask clears ranges of s; an Arena's own one is passed to
+// gemm.ParallelTask, so that clearing allocates nothing.
+type clearTask struct{ s []float32 }
+
+// Run implements gemm.Task.
+func (c *clearTask) Run(lo, hi int) { clear(c.s[lo:hi]) }
+
+// parallelClear is the length from which get clears a buffer on both
+// cores: a gradient buffer of a sequence model's activations (4096×128
+// floats and more) costs a pass through memory that one core alone does
+// at half the speed.
+const parallelClear = 1 << 18
 
 // NewArena returns an empty arena.
 func NewArena() *Arena { return &Arena{free: map[int][][]float32{}, ifree: map[int][][]int32{}} }
@@ -32,7 +49,13 @@ func NewArena() *Arena { return &Arena{free: map[int][][]float32{}, ifree: map[i
 // get lends a zeroed buffer of n floats.
 func (a *Arena) get(n int) []float32 {
 	s := a.getRaw(n)
-	clear(s)
+	if n < parallelClear {
+		clear(s)
+		return s
+	}
+	a.clr.s = s
+	gemm.ParallelTask(n, parallelClear/4, &a.clr)
+	a.clr.s = nil
 	return s
 }
 

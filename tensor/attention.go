@@ -42,7 +42,11 @@ func Project(x, w, b *Tensor, inAxes int) *Tensor {
 	out := newOutRaw(shape, x, w, b)
 	gemm.Sgemm(false, false, n, m, k, x.data, k, w.data, m, 0, out.data, m)
 	if b != nil {
-		gemm.AddBiasRows(out.data, n, m, m, b.data)
+		task := rowsTasks.Get().(*rowsTask)
+		*task = rowsTask{c: out.data, bias: b.data, n: m}
+		gemm.ParallelTask(n, max(1, rowsGrain/max(m, 1)), task)
+		*task = rowsTask{}
+		rowsTasks.Put(task)
 	}
 	if nd := track(out, "Project", projectBackward, x, w, b); nd != nil {
 		nd.groups = [4]int{n, k, m}
@@ -60,12 +64,41 @@ func projectBackward(o *Tensor) {
 		gemm.Sgemm(true, false, k, m, n, x.data, k, o.grad, m, 1, w.grad, m)
 	}
 	if b != nil && b.requiresGrad {
+		// Column ranges in parallel, each summed over the rows in order:
+		// the bits of one SumRows over all columns.
 		db := o.scratch(m)
-		gemm.SumRows(db, o.grad, n, m, m)
+		task := rowsTasks.Get().(*rowsTask)
+		*task = rowsTask{c: o.grad, dst: db, m: n, n: m, sum: true}
+		gemm.ParallelTask(m, max(1, rowsGrain/max(n, 1)), task)
+		*task = rowsTask{}
+		rowsTasks.Put(task)
 		for i, v := range db {
 			b.grad[i] += v
 		}
 	}
+}
+
+// rowsGrain is how many values a part of Project's bias passes gets at
+// least.
+const rowsGrain = 1 << 14
+
+// rowsTask adds a bias to rows [lo, hi) of c (n columns), or with sum
+// sets dst[lo:hi] to the sums over the m rows of c's columns [lo, hi).
+type rowsTask struct {
+	c, bias, dst []float32
+	m, n         int
+	sum          bool
+}
+
+var rowsTasks = sync.Pool{New: func() any { return new(rowsTask) }}
+
+// Run implements gemm.Task.
+func (r *rowsTask) Run(lo, hi int) {
+	if r.sum {
+		gemm.SumRows(r.dst[lo:hi], r.c[lo:], r.m, hi-lo, r.n)
+		return
+	}
+	gemm.AddBiasRows(r.c[lo*r.n:hi*r.n], hi-lo, r.n, r.n, r.bias)
 }
 
 // MaskFill says how DotProductAttention and AttendScores leave out the
@@ -321,11 +354,13 @@ func excluded(mrow []float32, causal bool, t, s int) bool {
 // maskedSoftmaxRow replaces row (raw scores) by softmax(c·row) with the
 // excluded keys filled as fill says.
 func maskedSoftmaxRow(row []float32, c float32, mrow []float32, causal bool, t int, fill MaskFill) {
-	masked := mrow != nil || causal
-	m := float32(math.Inf(-1))
+	if mrow == nil && !causal {
+		vec.Softmax(row, c) // scale, max, exp, sum and divide in one kernel
+		return
+	}
 	for s, v := range row {
 		v *= c
-		if masked && excluded(mrow, causal, t, s) {
+		if excluded(mrow, causal, t, s) {
 			if fill == FillSet {
 				v = -1e9
 			} else {
@@ -333,23 +368,9 @@ func maskedSoftmaxRow(row []float32, c float32, mrow []float32, causal bool, t i
 			}
 		}
 		row[s] = v
-		if v > m || v != v {
-			m = v
-		}
 	}
-	for s := range row {
-		row[s] -= m
-	}
-	vec.Exp(row, row) // a row at a time: AVX-512 where the CPU has it
-	var sum float32
-	for _, e := range row {
-		sum += e
-	}
-	inv := 1 / sum
-	for s := range row {
-		row[s] *= inv
-	}
-	if masked && fill == FillSet {
+	vec.Softmax(row, 1)
+	if fill == FillSet {
 		for s := range row {
 			if excluded(mrow, causal, t, s) {
 				row[s] = 0
@@ -429,14 +450,7 @@ func (a *attnTask) backwardPair(i int) {
 		scale = 1
 	}
 	for t := range T {
-		pr, dr := p[t*S:(t+1)*S], ds[t*S:(t+1)*S]
-		var dot float32
-		for j, v := range pr {
-			dot += v * dr[j]
-		}
-		for j, v := range pr {
-			dr[j] = scale * (v * (dr[j] - dot))
-		}
+		vec.SoftmaxGrad(p[t*S:(t+1)*S], ds[t*S:(t+1)*S], scale)
 	}
 	if a.needScores {
 		// scores were used as c·scores with c = 1.

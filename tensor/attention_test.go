@@ -2,6 +2,7 @@ package tensor_test
 
 import (
 	"math"
+	"runtime"
 	"testing"
 
 	"github.com/neuron-go/neuron/tensor"
@@ -203,5 +204,42 @@ func TestAttentionStepDoesNotAllocate(t *testing.T) {
 	step()
 	if n := testing.AllocsPerRun(20, step); n != 0 {
 		t.Errorf("a step allocates %v times, want 0", n)
+	}
+}
+
+// TestAttentionLayerNormThreads checks that the transformer block's
+// parallel ops (DotProductAttention with and without a mask, Project's bias
+// and its gradient, and GroupNorm as LayerNormalization uses it) give the same bits on one goroutine as on
+// two, forward and backward.
+func TestAttentionLayerNormThreads(t *testing.T) {
+	const B, T, H, dk = 8, 64, 2, 32 // GroupNorm: 512 rows of 64, two parts
+	mask := tt.Rand(9, 0, 1, B, T, T)
+	for i, v := range mask.Data() {
+		mask.Data()[i] = float32(int(v + 0.7)) // mostly kept
+	}
+	do := func(procs int, m *tensor.Tensor) [][]float32 {
+		defer runtime.GOMAXPROCS(runtime.GOMAXPROCS(procs))
+		q := tt.Rand(1, -1, 1, B, T, H, dk).RequireGrad()
+		k := tt.Rand(2, -1, 1, B, T, H, dk).RequireGrad()
+		v := tt.Rand(3, -1, 1, B, T, H, dk).RequireGrad()
+		g := tt.Rand(4, 0.5, 1.5, H*dk).RequireGrad()
+		b := tt.Rand(5, -0.5, 0.5, H*dk).RequireGrad()
+		wo := tt.Rand(6, -0.3, 0.3, H, dk, H*dk).RequireGrad()
+		bo := tt.Rand(7, -0.3, 0.3, H*dk).RequireGrad()
+		att, _ := tensor.DotProductAttention(q, k, v, tensor.AttentionOptions{Scale: 0.25, Mask: m})
+		proj := tensor.Project(att, wo, bo, 2)
+		y := tensor.GroupNorm(proj.Reshape(B*T, H*dk), g, b, B*T, 1, 1, H*dk, 1e-6)
+		tensor.Backward(y.Square().Sum())
+		return [][]float32{y.Data(), q.Grad().Data(), k.Grad().Data(), v.Grad().Data(), g.Grad().Data(), b.Grad().Data(), wo.Grad().Data(), bo.Grad().Data()}
+	}
+	for _, m := range []*tensor.Tensor{nil, mask} {
+		one, two := do(1, m), do(2, m)
+		for i := range one {
+			for j := range one[i] {
+				if math.Float32bits(one[i][j]) != math.Float32bits(two[i][j]) {
+					t.Fatalf("mask %v: result %d element %d: %v on one goroutine, %v on two", m != nil, i, j, one[i][j], two[i][j])
+				}
+			}
+		}
 	}
 }

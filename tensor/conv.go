@@ -352,8 +352,15 @@ type convPlan struct {
 	groups  int
 	general bool
 	// cols is the im2col matrix of a batch that forward did in one chunk,
-	// kept for the kernel gradient.
+	// kept for the kernel gradient (on the Winograd path, the transformed
+	// inputs).
 	cols []float32
+	// wino is true for the Winograd path (conv_winograd.go), whose input
+	// is cut into th×tw tiles per image; u holds the transformed filters
+	// from forward to backward.
+	wino   bool
+	th, tw int
+	u      []float32
 }
 
 // newConvPlan checks the shapes of a convolution and plans it.
@@ -395,11 +402,13 @@ func planConv(op string, xs, ws []int, b *Tensor, s ConvSpec) convPlan {
 	switch {
 	case p.direct:
 		// The outputs of a chunk (and their gradient) fit the cache, and
-		// each goroutine gets the same number of images. The results do
-		// not depend on the chunks: the gradient sums are per image.
+		// one, two or four goroutines get the same number of images. The
+		// chunk must not depend on GOMAXPROCS: the input gradient is one
+		// product per chunk, and a row of a product may round differently
+		// in products of different heights (Sgemm's edge kernels).
 		most := chunkFloats / (p.per * f)
-		if procs := runtime.GOMAXPROCS(0); most > procs {
-			most -= most % procs
+		if most > chunkImagesMultiple {
+			most -= most % chunkImagesMultiple
 		}
 		p.chunk = evenChunks(g.n, most)
 	case p.useCols:
@@ -409,6 +418,7 @@ func planConv(op string, xs, ws []int, b *Tensor, s ConvSpec) convPlan {
 	default:
 		p.chunk = max(g.n, 1) // x is the matrix: nothing to copy
 	}
+	p.planWinograd()
 	return p
 }
 
@@ -417,6 +427,11 @@ func planConv(op string, xs, ws []int, b *Tensor, s ConvSpec) convPlan {
 // (a pooling in Conv2DReLUMaxPool2D, the gradient sums in backward) reads
 // them from the cache.
 var chunkFloats = 1 << 17
+
+// chunkImagesMultiple is what a direct convolution's chunk of images is
+// rounded down to, so that the images share out evenly over 1, 2 or 4
+// goroutines whatever GOMAXPROCS is.
+const chunkImagesMultiple = 4
 
 // colsFloats bounds the im2col matrix: 16 MB, the whole batch of the course
 // CNN's middle layer (4.4 MB at batch 32) but a tenth of it at batch 1024.
@@ -522,6 +537,10 @@ func (p *convPlan) forward(x, w, b *Tensor, relu bool, dst func(n0, n1 int) []fl
 		p.forwardGeneral(x, w, b, relu, dst, done)
 		return
 	}
+	if p.wino {
+		p.forwardWinograd(x, w, b, relu, dst, done)
+		return
+	}
 	g, f, k, per := &p.g, p.f, p.k, p.per
 	var bias []float32
 	var beta float32
@@ -593,6 +612,10 @@ func (p *convPlan) forward(x, w, b *Tensor, relu bool, dst func(n0, n1 int) []fl
 func (p *convPlan) backward(x, w, b *Tensor, grad func(n0, n1 int) []float32) {
 	if p.general {
 		p.backwardGeneral(x, w, b, grad)
+		return
+	}
+	if p.wino {
+		p.backwardWinograd(x, w, b, grad)
 		return
 	}
 	g, f, k, per := &p.g, p.f, p.k, p.per
@@ -881,7 +904,7 @@ func parallelEven(n, cost int, t *winTask) {
 // spun. cost is the approximate number of floats each index touches.
 // Callers only split over independent images (or other independent
 // indices), so results do not depend on who runs which range.
-func parallelImages(n, cost int, t *winTask) {
+func parallelImages(n, cost int, t gemm.Task) {
 	if n*cost < minParallelWork {
 		t.Run(0, n)
 		return

@@ -315,6 +315,19 @@ var courseConvs = []struct {
 // As in Fit, the batch is bound to an arena that is reset after each step.
 // Backward is seeded with a zero gradient, which costs the same as any other.
 func BenchmarkConv2D(b *testing.B) {
+	for _, wino := range []bool{false, true} {
+		name := "im2col"
+		if wino {
+			name = "winograd"
+		}
+		b.Run(name, func(b *testing.B) {
+			defer tensor.SetWinograd(wino)()
+			benchmarkConv2D(b)
+		})
+	}
+}
+
+func benchmarkConv2D(b *testing.B) {
 	anchor := tensor.Scalar(0).RequireGrad()
 	for _, c := range courseConvs {
 		arena := tensor.NewArena()

@@ -8,3 +8,11 @@ func SetChunkFloats(n int) (restore func()) {
 	chunkFloats, colsFloats = n, n
 	return func() { chunkFloats, colsFloats = oldChunk, oldCols }
 }
+
+// SetWinograd turns the Winograd path of 3×3 convolutions on or off and
+// returns a function that restores the setting.
+func SetWinograd(on bool) (restore func()) {
+	old := winogradOn
+	winogradOn = on
+	return func() { winogradOn = old }
+}

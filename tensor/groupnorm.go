@@ -3,6 +3,10 @@ package tensor
 import (
 	"fmt"
 	"math"
+	"sync"
+
+	"github.com/neuron-go/neuron/internal/gemm"
+	"github.com/neuron-go/neuron/internal/vec"
 )
 
 // GroupNorm normalizes groups of values of x to zero mean and unit
@@ -33,64 +37,13 @@ func GroupNorm(x, gamma, beta *Tensor, n, s, g, k int, eps float32) *Tensor {
 	out := newOutRaw(x.shape, x, gamma, beta)
 	invstd := out.scratchRaw(n * g)
 	xhat := out.scratchRaw(len(x.data))
-	gk := g * k
-	inv := 1 / float64(s*k)
-	for i := range n {
-		ex, hx, yx := x.data[i*s*gk:(i+1)*s*gk], xhat[i*s*gk:(i+1)*s*gk], out.data[i*s*gk:(i+1)*s*gk]
-		for j := range g {
-			var sum float64
-			for r := range s {
-				for _, v := range ex[r*gk+j*k : r*gk+j*k+k] {
-					sum += float64(v)
-				}
-			}
-			mean := sum * inv
-			var sq float64
-			for r := range s {
-				for _, v := range ex[r*gk+j*k : r*gk+j*k+k] {
-					d := float64(v) - mean
-					sq += d * d
-				}
-			}
-			is := 1 / math.Sqrt(sq*inv+float64(eps))
-			invstd[i*g+j] = float32(is)
-			m32, is32 := float32(mean), float32(is)
-			var gs, bs []float32
-			if gamma != nil {
-				gs = gamma.data[j*k : j*k+k]
-			}
-			if beta != nil {
-				bs = beta.data[j*k : j*k+k]
-			}
-			for r := range s {
-				o := r*gk + j*k
-				xr, hr, yr := ex[o:o+k], hx[o:o+k], yx[o:o+k]
-				hr, yr = hr[:len(xr)], yr[:len(xr)]
-				for c, v := range xr {
-					hr[c] = (v - m32) * is32
-				}
-				switch {
-				case gs != nil && bs != nil:
-					gs, bs := gs[:len(hr)], bs[:len(hr)]
-					for c, h := range hr {
-						yr[c] = h*gs[c] + bs[c]
-					}
-				case gs != nil:
-					gs := gs[:len(hr)]
-					for c, h := range hr {
-						yr[c] = h * gs[c]
-					}
-				case bs != nil:
-					bs := bs[:len(hr)]
-					for c, h := range hr {
-						yr[c] = h + bs[c]
-					}
-				default:
-					copy(yr, hr)
-				}
-			}
-		}
-	}
+	task := groupNormTasks.Get().(*groupNormTask)
+	*task = groupNormTask{x: x, gamma: gamma, beta: beta, y: out.data, xhat: xhat, invstd: invstd, s: s, g: g, k: k, eps: eps}
+	// Examples are independent: they run in parallel, each computed as
+	// on one goroutine.
+	gemm.ParallelTask(n, max(1, groupNormGrain/(s*g*k)), task)
+	*task = groupNormTask{}
+	groupNormTasks.Put(task)
 	if nd := track(out, "GroupNorm", groupNormBackward, x, gamma, beta); nd != nil {
 		nd.fs = xhat
 		nd.norm = normState{invstd: invstd}
@@ -106,56 +59,206 @@ func groupNormBackward(o *Tensor) {
 	xhat, gy, invstd := nd.fs, o.grad, nd.norm.invstd
 	gk := g * k
 	if beta != nil && beta.requiresGrad {
-		db := beta.ensureGrad()
-		for r := range n * s {
-			for c, v := range gy[r*gk : (r+1)*gk] {
-				db[c] += v
-			}
-		}
+		// Row by row into one running sum: the bits of the plain loop.
+		vec.AddRows(beta.ensureGrad(), 0, gy, gk, n*s, gk)
 	}
 	if gamma != nil && gamma.requiresGrad {
-		dg := gamma.ensureGrad()
-		for r := range n * s {
-			hr := xhat[r*gk : (r+1)*gk]
-			for c, v := range gy[r*gk : (r+1)*gk] {
-				dg[c] += v * hr[c]
-			}
-		}
+		vec.MulAddRows(gamma.ensureGrad(), 0, gy, gk, xhat, gk, n*s, gk)
 	}
 	if !x.requiresGrad {
 		return
 	}
-	dx := x.ensureGrad()
 	// With gh = gy·gamma: dx = invstd·(gh − mean(gh) − xhat·mean(gh·xhat))
-	// over each group.
+	// over each group, each example on its own.
+	task := groupNormTasks.Get().(*groupNormTask)
+	*task = groupNormTask{gamma: gamma, xhat: xhat, invstd: invstd, gy: gy, dx: x.ensureGrad(), s: s, g: g, k: k, backward: true}
+	gemm.ParallelTask(n, max(1, groupNormGrain/(s*gk)), task)
+	*task = groupNormTask{}
+	groupNormTasks.Put(task)
+}
+
+// groupNormGrain is how many values a part of GroupNorm's parallel loops
+// gets at least.
+const groupNormGrain = 1 << 14
+
+// groupNormTask runs GroupNorm's forward pass or the input gradient of its
+// backward pass for examples [lo, hi). Tasks are pooled so that a step
+// allocates none.
+type groupNormTask struct {
+	x, gamma, beta *Tensor
+	y, xhat        []float32 // forward: output and normalized input
+	invstd         []float32
+	gy, dx         []float32 // backward
+	s, g, k        int
+	eps            float32
+	backward       bool
+}
+
+var groupNormTasks = sync.Pool{New: func() any { return new(groupNormTask) }}
+
+// Run implements gemm.Task.
+func (t *groupNormTask) Run(lo, hi int) {
+	for i := lo; i < hi; i++ {
+		if t.backward {
+			t.backwardExample(i)
+		} else {
+			t.forwardExample(i)
+		}
+	}
+}
+
+func (t *groupNormTask) forwardExample(i int) {
+	x, gamma, beta, s, g, k := t.x, t.gamma, t.beta, t.s, t.g, t.k
+	gk := g * k
 	inv := 1 / float64(s*k)
-	for i := range n {
-		base := i * s * gk
-		for j := range g {
-			var sg, sgh float64
-			for r := range s {
-				o := base + r*gk + j*k
-				for c, v := range gy[o : o+k] {
-					if gamma != nil {
-						v *= gamma.data[j*k+c]
-					}
-					sg += float64(v)
-					sgh += float64(v) * float64(xhat[o+c])
-				}
+	ex, hx, yx := x.data[i*s*gk:(i+1)*s*gk], t.xhat[i*s*gk:(i+1)*s*gk], t.y[i*s*gk:(i+1)*s*gk]
+	for j := range g {
+		var sum float64
+		for r := range s {
+			sum += sum64(ex[r*gk+j*k : r*gk+j*k+k])
+		}
+		mean := sum * inv
+		var sq float64
+		for r := range s {
+			sq += sqDev64(ex[r*gk+j*k:r*gk+j*k+k], mean)
+		}
+		is := 1 / math.Sqrt(sq*inv+float64(t.eps))
+		t.invstd[i*g+j] = float32(is)
+		m32, is32 := float32(mean), float32(is)
+		var gs, bs []float32
+		if gamma != nil {
+			gs = gamma.data[j*k : j*k+k]
+		}
+		if beta != nil {
+			bs = beta.data[j*k : j*k+k]
+		}
+		for r := range s {
+			o := r*gk + j*k
+			xr, hr, yr := ex[o:o+k], hx[o:o+k], yx[o:o+k]
+			hr, yr = hr[:len(xr)], yr[:len(xr)]
+			for c, v := range xr {
+				hr[c] = (v - m32) * is32
 			}
-			mg, mgh, is := float32(sg*inv), float32(sgh*inv), invstd[i*g+j]
-			for r := range s {
-				o := base + r*gk + j*k
-				hr, dr := xhat[o:o+k], dx[o:o+k]
-				for c, v := range gy[o : o+k] {
-					if gamma != nil {
-						v *= gamma.data[j*k+c]
-					}
-					dr[c] += is * (v - mg - hr[c]*mgh)
+			switch {
+			case gs != nil && bs != nil:
+				gs, bs := gs[:len(hr)], bs[:len(hr)]
+				for c, h := range hr {
+					yr[c] = h*gs[c] + bs[c]
 				}
+			case gs != nil:
+				gs := gs[:len(hr)]
+				for c, h := range hr {
+					yr[c] = h * gs[c]
+				}
+			case bs != nil:
+				bs := bs[:len(hr)]
+				for c, h := range hr {
+					yr[c] = h + bs[c]
+				}
+			default:
+				copy(yr, hr)
 			}
 		}
 	}
+}
+
+// backwardExample adds example i's input gradient to dx.
+func (t *groupNormTask) backwardExample(i int) {
+	gamma, s, g, k := t.gamma, t.s, t.g, t.k
+	gy, xhat, dx := t.gy, t.xhat, t.dx
+	gk := g * k
+	inv := 1 / float64(s*k)
+	base := i * s * gk
+	for j := range g {
+		var sg, sgh float64
+		for r := range s {
+			o := base + r*gk + j*k
+			var gs []float32
+			if gamma != nil {
+				gs = gamma.data[j*k : j*k+k]
+			}
+			a, b := gradSums64(gy[o:o+k], gs, xhat[o:o+k])
+			sg += a
+			sgh += b
+		}
+		mg, mgh, is := float32(sg*inv), float32(sgh*inv), t.invstd[i*g+j]
+		for r := range s {
+			o := base + r*gk + j*k
+			hr, dr := xhat[o:o+k], dx[o:o+k]
+			for c, v := range gy[o : o+k] {
+				if gamma != nil {
+					v *= gamma.data[j*k+c]
+				}
+				dr[c] += is * (v - mg - hr[c]*mgh)
+			}
+		}
+	}
+}
+
+// sum64 returns Σ x in float64, in four interleaved partial sums (so
+// that the additions do not wait on each other), added at the end.
+func sum64(x []float32) float64 {
+	var s0, s1, s2, s3 float64
+	i := 0
+	for ; i+4 <= len(x); i += 4 {
+		s0 += float64(x[i])
+		s1 += float64(x[i+1])
+		s2 += float64(x[i+2])
+		s3 += float64(x[i+3])
+	}
+	for ; i < len(x); i++ {
+		s0 += float64(x[i])
+	}
+	return (s0 + s1) + (s2 + s3)
+}
+
+// sqDev64 returns Σ (x − mean)² in float64, as sum64 sums.
+func sqDev64(x []float32, mean float64) float64 {
+	var s0, s1, s2, s3 float64
+	i := 0
+	for ; i+4 <= len(x); i += 4 {
+		d0, d1, d2, d3 := float64(x[i])-mean, float64(x[i+1])-mean, float64(x[i+2])-mean, float64(x[i+3])-mean
+		s0 += d0 * d0
+		s1 += d1 * d1
+		s2 += d2 * d2
+		s3 += d3 * d3
+	}
+	for ; i < len(x); i++ {
+		d := float64(x[i]) - mean
+		s0 += d * d
+	}
+	return (s0 + s1) + (s2 + s3)
+}
+
+// gradSums64 returns Σ gh and Σ gh·xhat in float64 for gh = gy·gamma
+// (gy itself for a nil gamma), as sum64 sums.
+func gradSums64(gy, gamma, xhat []float32) (float64, float64) {
+	var a0, a1, b0, b1 float64
+	xhat = xhat[:len(gy)]
+	if gamma != nil {
+		gamma = gamma[:len(gy)]
+	}
+	i := 0
+	for ; i+2 <= len(gy); i += 2 {
+		v0, v1 := gy[i], gy[i+1]
+		if gamma != nil {
+			v0 *= gamma[i]
+			v1 *= gamma[i+1]
+		}
+		a0 += float64(v0)
+		a1 += float64(v1)
+		b0 += float64(v0) * float64(xhat[i])
+		b1 += float64(v1) * float64(xhat[i+1])
+	}
+	for ; i < len(gy); i++ {
+		v := gy[i]
+		if gamma != nil {
+			v *= gamma[i]
+		}
+		a0 += float64(v)
+		b0 += float64(v) * float64(xhat[i])
+	}
+	return a0 + a1, b0 + b1
 }
 
 // L2Normalize divides each row of x, viewed as rows of k values (k must

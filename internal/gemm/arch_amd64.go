@@ -13,8 +13,10 @@ import (
 // kernelFunc is the signature shared by all assembly micro-kernels. See
 // asmgen for the contract: A's element (r, p) is at a[r*ra+p*pa], B's
 // (p, j) at b[p*sb+j]; flags bit 0 selects C += tile (else C = tile),
-// flags>>8 is the column count used by the masked variants.
-type kernelFunc func(k int, a *float32, ra, pa int, b *float32, sb int, c *float32, ldc int, flags int)
+// flags>>8 is the column count used by the masked variants; the kernel
+// computes n tiles stacked along M, tile t reading A from a + t·astep and
+// writing C from c + t·rows·ldc.
+type kernelFunc func(k int, a *float32, ra, pa int, b *float32, sb int, c *float32, ldc int, flags int, n int, astep int)
 
 // avx2Mask backs the AVX2 column masks: the 8 words starting at
 // &avx2Mask[8-n] enable exactly the first n lanes.
@@ -69,13 +71,14 @@ func availableImpls() []impl {
 	return s
 }
 
-// asmTile runs one assembly micro-kernel on a rows×cols tile. The slices are
-// cut to exactly the extent the kernel touches before their addresses are
-// taken, so a wrong index panics here rather than corrupting memory.
-func asmTile(tab *[3][9]kernelFunc, nr, k int, a []float32, ra, pa int, b []float32, sb int, c []float32, ldc int, rows, cols int, acc bool) {
-	a = a[:(rows-1)*ra+(k-1)*pa+1]
+// asmTile runs one assembly micro-kernel on n rows×cols tiles stacked
+// along M (see tile). The slices are cut to exactly the extent the kernel
+// touches before their addresses are taken, so a wrong index panics here
+// rather than corrupting memory.
+func asmTile(tab *[3][9]kernelFunc, nr, k int, a []float32, ra, pa int, b []float32, sb int, c []float32, ldc int, rows, cols int, acc bool, n, aStep int) {
+	a = a[:(n-1)*aStep+(rows-1)*ra+(k-1)*pa+1]
 	b = b[:(k-1)*sb+cols]
-	c = c[:(rows-1)*ldc+cols]
+	c = c[:(n*rows-1)*ldc+cols]
 	v := 0
 	if cols < nr {
 		v = 1
@@ -87,18 +90,20 @@ func asmTile(tab *[3][9]kernelFunc, nr, k int, a []float32, ra, pa int, b []floa
 	if acc {
 		flags |= 1
 	}
-	tab[v][rows](k, unsafe.SliceData(a), ra, pa, unsafe.SliceData(b), sb, unsafe.SliceData(c), ldc, flags)
+	tab[v][rows](k, unsafe.SliceData(a), ra, pa, unsafe.SliceData(b), sb, unsafe.SliceData(c), ldc, flags, n, aStep)
 }
 
-// tile runs the micro-kernel of family im on one rows×cols tile of C.
-func tile(im impl, k int, a []float32, ra, pa int, b []float32, sb int, c []float32, ldc int, rows, cols int, acc bool) {
+// tile runs the micro-kernel of family im on n ≥ 1 rows×cols tiles of C
+// stacked along M: tile t reads A from a[t*aStep:] and writes C from
+// c[t*rows*ldc:]; all read the same B.
+func tile(im impl, k int, a []float32, ra, pa int, b []float32, sb int, c []float32, ldc int, rows, cols int, acc bool, n, aStep int) {
 	switch im {
 	case implAVX512:
-		asmTile(&k512Tab, 32, k, a, ra, pa, b, sb, c, ldc, rows, cols, acc)
+		asmTile(&k512Tab, 32, k, a, ra, pa, b, sb, c, ldc, rows, cols, acc, n, aStep)
 	case implAVX2:
-		asmTile(&k256Tab, 16, k, a, ra, pa, b, sb, c, ldc, rows, cols, acc)
+		asmTile(&k256Tab, 16, k, a, ra, pa, b, sb, c, ldc, rows, cols, acc, n, aStep)
 	default:
-		goTile(k, a, ra, pa, b, sb, c, ldc, rows, cols, acc)
+		goTiles(k, a, ra, pa, b, sb, c, ldc, rows, cols, acc, n, aStep)
 	}
 }
 

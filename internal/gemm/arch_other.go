@@ -6,9 +6,10 @@ func bestImpl() impl { return implGo }
 
 func availableImpls() []impl { return []impl{implGo} }
 
-// tile runs the portable micro-kernel on one rows×cols tile of C.
-func tile(_ impl, k int, a []float32, ra, pa int, b []float32, sb int, c []float32, ldc int, rows, cols int, acc bool) {
-	goTile(k, a, ra, pa, b, sb, c, ldc, rows, cols, acc)
+// tile runs the portable micro-kernel on n rows×cols tiles of C stacked
+// along M (see goTiles).
+func tile(_ impl, k int, a []float32, ra, pa int, b []float32, sb int, c []float32, ldc int, rows, cols int, acc bool, n, aStep int) {
+	goTiles(k, a, ra, pa, b, sb, c, ldc, rows, cols, acc, n, aStep)
 }
 
 func transposeStrip8(dst []float32, ldd int, src []float32, lds int, k int) {

@@ -161,11 +161,21 @@ func (j *job) run(i0, i1, j0, j1 int, bufs *buffers) {
 						j.packB(bs, jc+jr, cols, pc, kc)
 					}
 					bp := bs[(jr/nr)*bStep:]
-					for ir := 0; ir < mc; ir += mr {
-						rows := min(mr, mc-ir)
+					// The full MR-row tiles in one call, then the edge.
+					// A's panels are evenly spaced: either each has its
+					// own group (g = MR: kc·MR apart) or all share one
+					// (g ≥ mc: MR·ra apart).
+					aStep := mr * ra
+					if g == mr {
+						aStep = g * kc
+					}
+					if full := mc / mr; full > 0 {
+						tile(j.im, kc, as, ra, pa, bp, sb, j.c[ic*j.ldc+jc+jr:], j.ldc, mr, cols, acc, full, aStep)
+					}
+					if ir := mc / mr * mr; ir < mc {
 						ap := as[(ir/g)*g*kc+(ir%g)*ra:]
 						cp := j.c[(ic+ir)*j.ldc+jc+jr:]
-						tile(j.im, kc, ap, ra, pa, bp, sb, cp, j.ldc, rows, cols, acc)
+						tile(j.im, kc, ap, ra, pa, bp, sb, cp, j.ldc, mc-ir, cols, acc, 1, 0)
 					}
 				}
 			}

@@ -1,5 +1,13 @@
 package gemm
 
+// goTiles runs goTile on n tiles stacked along M, the t-th reading A from
+// a[t*aStep:] and writing C from c[t*rows*ldc:].
+func goTiles(k int, a []float32, ra, pa int, b []float32, sb int, c []float32, ldc int, rows, cols int, acc bool, n, aStep int) {
+	for t := range n {
+		goTile(k, a[t*aStep:], ra, pa, b, sb, c[t*rows*ldc:], ldc, rows, cols, acc)
+	}
+}
+
 // goTile is the portable micro-kernel, with the same contract as the
 // assembly kernels: the rows×cols tile Σ_p A[r*ra+p*pa]·B[p*sb+j] is stored
 // into C (acc false) or added to it, for rows ≤ 4 and cols ≤ 4. Full 4×4

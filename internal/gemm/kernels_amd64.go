@@ -5,76 +5,76 @@
 package gemm
 
 //go:noescape
-func k512f1(k int, a *float32, ra, pa int, b *float32, sb int, c *float32, ldc int, flags int)
+func k512f1(k int, a *float32, ra, pa int, b *float32, sb int, c *float32, ldc int, flags int, n int, astep int)
 
 //go:noescape
-func k512f2(k int, a *float32, ra, pa int, b *float32, sb int, c *float32, ldc int, flags int)
+func k512f2(k int, a *float32, ra, pa int, b *float32, sb int, c *float32, ldc int, flags int, n int, astep int)
 
 //go:noescape
-func k512f3(k int, a *float32, ra, pa int, b *float32, sb int, c *float32, ldc int, flags int)
+func k512f3(k int, a *float32, ra, pa int, b *float32, sb int, c *float32, ldc int, flags int, n int, astep int)
 
 //go:noescape
-func k512f4(k int, a *float32, ra, pa int, b *float32, sb int, c *float32, ldc int, flags int)
+func k512f4(k int, a *float32, ra, pa int, b *float32, sb int, c *float32, ldc int, flags int, n int, astep int)
 
 //go:noescape
-func k512f5(k int, a *float32, ra, pa int, b *float32, sb int, c *float32, ldc int, flags int)
+func k512f5(k int, a *float32, ra, pa int, b *float32, sb int, c *float32, ldc int, flags int, n int, astep int)
 
 //go:noescape
-func k512f6(k int, a *float32, ra, pa int, b *float32, sb int, c *float32, ldc int, flags int)
+func k512f6(k int, a *float32, ra, pa int, b *float32, sb int, c *float32, ldc int, flags int, n int, astep int)
 
 //go:noescape
-func k512f7(k int, a *float32, ra, pa int, b *float32, sb int, c *float32, ldc int, flags int)
+func k512f7(k int, a *float32, ra, pa int, b *float32, sb int, c *float32, ldc int, flags int, n int, astep int)
 
 //go:noescape
-func k512f8(k int, a *float32, ra, pa int, b *float32, sb int, c *float32, ldc int, flags int)
+func k512f8(k int, a *float32, ra, pa int, b *float32, sb int, c *float32, ldc int, flags int, n int, astep int)
 
 //go:noescape
-func k512m21(k int, a *float32, ra, pa int, b *float32, sb int, c *float32, ldc int, flags int)
+func k512m21(k int, a *float32, ra, pa int, b *float32, sb int, c *float32, ldc int, flags int, n int, astep int)
 
 //go:noescape
-func k512m22(k int, a *float32, ra, pa int, b *float32, sb int, c *float32, ldc int, flags int)
+func k512m22(k int, a *float32, ra, pa int, b *float32, sb int, c *float32, ldc int, flags int, n int, astep int)
 
 //go:noescape
-func k512m23(k int, a *float32, ra, pa int, b *float32, sb int, c *float32, ldc int, flags int)
+func k512m23(k int, a *float32, ra, pa int, b *float32, sb int, c *float32, ldc int, flags int, n int, astep int)
 
 //go:noescape
-func k512m24(k int, a *float32, ra, pa int, b *float32, sb int, c *float32, ldc int, flags int)
+func k512m24(k int, a *float32, ra, pa int, b *float32, sb int, c *float32, ldc int, flags int, n int, astep int)
 
 //go:noescape
-func k512m25(k int, a *float32, ra, pa int, b *float32, sb int, c *float32, ldc int, flags int)
+func k512m25(k int, a *float32, ra, pa int, b *float32, sb int, c *float32, ldc int, flags int, n int, astep int)
 
 //go:noescape
-func k512m26(k int, a *float32, ra, pa int, b *float32, sb int, c *float32, ldc int, flags int)
+func k512m26(k int, a *float32, ra, pa int, b *float32, sb int, c *float32, ldc int, flags int, n int, astep int)
 
 //go:noescape
-func k512m27(k int, a *float32, ra, pa int, b *float32, sb int, c *float32, ldc int, flags int)
+func k512m27(k int, a *float32, ra, pa int, b *float32, sb int, c *float32, ldc int, flags int, n int, astep int)
 
 //go:noescape
-func k512m28(k int, a *float32, ra, pa int, b *float32, sb int, c *float32, ldc int, flags int)
+func k512m28(k int, a *float32, ra, pa int, b *float32, sb int, c *float32, ldc int, flags int, n int, astep int)
 
 //go:noescape
-func k512m11(k int, a *float32, ra, pa int, b *float32, sb int, c *float32, ldc int, flags int)
+func k512m11(k int, a *float32, ra, pa int, b *float32, sb int, c *float32, ldc int, flags int, n int, astep int)
 
 //go:noescape
-func k512m12(k int, a *float32, ra, pa int, b *float32, sb int, c *float32, ldc int, flags int)
+func k512m12(k int, a *float32, ra, pa int, b *float32, sb int, c *float32, ldc int, flags int, n int, astep int)
 
 //go:noescape
-func k512m13(k int, a *float32, ra, pa int, b *float32, sb int, c *float32, ldc int, flags int)
+func k512m13(k int, a *float32, ra, pa int, b *float32, sb int, c *float32, ldc int, flags int, n int, astep int)
 
 //go:noescape
-func k512m14(k int, a *float32, ra, pa int, b *float32, sb int, c *float32, ldc int, flags int)
+func k512m14(k int, a *float32, ra, pa int, b *float32, sb int, c *float32, ldc int, flags int, n int, astep int)
 
 //go:noescape
-func k512m15(k int, a *float32, ra, pa int, b *float32, sb int, c *float32, ldc int, flags int)
+func k512m15(k int, a *float32, ra, pa int, b *float32, sb int, c *float32, ldc int, flags int, n int, astep int)
 
 //go:noescape
-func k512m16(k int, a *float32, ra, pa int, b *float32, sb int, c *float32, ldc int, flags int)
+func k512m16(k int, a *float32, ra, pa int, b *float32, sb int, c *float32, ldc int, flags int, n int, astep int)
 
 //go:noescape
-func k512m17(k int, a *float32, ra, pa int, b *float32, sb int, c *float32, ldc int, flags int)
+func k512m17(k int, a *float32, ra, pa int, b *float32, sb int, c *float32, ldc int, flags int, n int, astep int)
 
 //go:noescape
-func k512m18(k int, a *float32, ra, pa int, b *float32, sb int, c *float32, ldc int, flags int)
+func k512m18(k int, a *float32, ra, pa int, b *float32, sb int, c *float32, ldc int, flags int, n int, astep int)
 
 // k512Tab[v][rows] is the k512 kernel for variant v (full, m2, m1) and a tile of rows rows.
 var k512Tab = [3][9]kernelFunc{
@@ -111,58 +111,58 @@ var k512Tab = [3][9]kernelFunc{
 }
 
 //go:noescape
-func k256f1(k int, a *float32, ra, pa int, b *float32, sb int, c *float32, ldc int, flags int)
+func k256f1(k int, a *float32, ra, pa int, b *float32, sb int, c *float32, ldc int, flags int, n int, astep int)
 
 //go:noescape
-func k256f2(k int, a *float32, ra, pa int, b *float32, sb int, c *float32, ldc int, flags int)
+func k256f2(k int, a *float32, ra, pa int, b *float32, sb int, c *float32, ldc int, flags int, n int, astep int)
 
 //go:noescape
-func k256f3(k int, a *float32, ra, pa int, b *float32, sb int, c *float32, ldc int, flags int)
+func k256f3(k int, a *float32, ra, pa int, b *float32, sb int, c *float32, ldc int, flags int, n int, astep int)
 
 //go:noescape
-func k256f4(k int, a *float32, ra, pa int, b *float32, sb int, c *float32, ldc int, flags int)
+func k256f4(k int, a *float32, ra, pa int, b *float32, sb int, c *float32, ldc int, flags int, n int, astep int)
 
 //go:noescape
-func k256f5(k int, a *float32, ra, pa int, b *float32, sb int, c *float32, ldc int, flags int)
+func k256f5(k int, a *float32, ra, pa int, b *float32, sb int, c *float32, ldc int, flags int, n int, astep int)
 
 //go:noescape
-func k256f6(k int, a *float32, ra, pa int, b *float32, sb int, c *float32, ldc int, flags int)
+func k256f6(k int, a *float32, ra, pa int, b *float32, sb int, c *float32, ldc int, flags int, n int, astep int)
 
 //go:noescape
-func k256m21(k int, a *float32, ra, pa int, b *float32, sb int, c *float32, ldc int, flags int)
+func k256m21(k int, a *float32, ra, pa int, b *float32, sb int, c *float32, ldc int, flags int, n int, astep int)
 
 //go:noescape
-func k256m22(k int, a *float32, ra, pa int, b *float32, sb int, c *float32, ldc int, flags int)
+func k256m22(k int, a *float32, ra, pa int, b *float32, sb int, c *float32, ldc int, flags int, n int, astep int)
 
 //go:noescape
-func k256m23(k int, a *float32, ra, pa int, b *float32, sb int, c *float32, ldc int, flags int)
+func k256m23(k int, a *float32, ra, pa int, b *float32, sb int, c *float32, ldc int, flags int, n int, astep int)
 
 //go:noescape
-func k256m24(k int, a *float32, ra, pa int, b *float32, sb int, c *float32, ldc int, flags int)
+func k256m24(k int, a *float32, ra, pa int, b *float32, sb int, c *float32, ldc int, flags int, n int, astep int)
 
 //go:noescape
-func k256m25(k int, a *float32, ra, pa int, b *float32, sb int, c *float32, ldc int, flags int)
+func k256m25(k int, a *float32, ra, pa int, b *float32, sb int, c *float32, ldc int, flags int, n int, astep int)
 
 //go:noescape
-func k256m26(k int, a *float32, ra, pa int, b *float32, sb int, c *float32, ldc int, flags int)
+func k256m26(k int, a *float32, ra, pa int, b *float32, sb int, c *float32, ldc int, flags int, n int, astep int)
 
 //go:noescape
-func k256m11(k int, a *float32, ra, pa int, b *float32, sb int, c *float32, ldc int, flags int)
+func k256m11(k int, a *float32, ra, pa int, b *float32, sb int, c *float32, ldc int, flags int, n int, astep int)
 
 //go:noescape
-func k256m12(k int, a *float32, ra, pa int, b *float32, sb int, c *float32, ldc int, flags int)
+func k256m12(k int, a *float32, ra, pa int, b *float32, sb int, c *float32, ldc int, flags int, n int, astep int)
 
 //go:noescape
-func k256m13(k int, a *float32, ra, pa int, b *float32, sb int, c *float32, ldc int, flags int)
+func k256m13(k int, a *float32, ra, pa int, b *float32, sb int, c *float32, ldc int, flags int, n int, astep int)
 
 //go:noescape
-func k256m14(k int, a *float32, ra, pa int, b *float32, sb int, c *float32, ldc int, flags int)
+func k256m14(k int, a *float32, ra, pa int, b *float32, sb int, c *float32, ldc int, flags int, n int, astep int)
 
 //go:noescape
-func k256m15(k int, a *float32, ra, pa int, b *float32, sb int, c *float32, ldc int, flags int)
+func k256m15(k int, a *float32, ra, pa int, b *float32, sb int, c *float32, ldc int, flags int, n int, astep int)
 
 //go:noescape
-func k256m16(k int, a *float32, ra, pa int, b *float32, sb int, c *float32, ldc int, flags int)
+func k256m16(k int, a *float32, ra, pa int, b *float32, sb int, c *float32, ldc int, flags int, n int, astep int)
 
 // k256Tab[v][rows] is the k256 kernel for variant v (full, m2, m1) and a tile of rows rows.
 var k256Tab = [3][9]kernelFunc{

@@ -4,10 +4,22 @@
 
 #include "textflag.h"
 
-// func k512f1(k int, a *float32, ra, pa int, b *float32, sb int, c *float32, ldc int, flags int)
-TEXT ·k512f1(SB), NOSPLIT, $0-72
+// func k512f1(k int, a *float32, ra, pa int, b *float32, sb int, c *float32, ldc int, flags int, n int, astep int)
+TEXT ·k512f1(SB), NOSPLIT, $32-88
+	STMXCSR saved-8(SP)
+	MOVL saved-8(SP), AX
+	ORL $0x8040, AX
+	MOVL AX, saved-4(SP)
+	LDMXCSR saved-4(SP)
+	MOVQ a+8(FP), AX
+	MOVQ AX, curA-16(SP)
+	MOVQ c+48(FP), AX
+	MOVQ AX, curC-24(SP)
+	MOVQ n+72(FP), AX
+	MOVQ AX, cnt-32(SP)
+next:
 	MOVQ k+0(FP), CX
-	MOVQ a+8(FP), SI
+	MOVQ curA-16(SP), SI
 	MOVQ ra+16(FP), BX
 	SHLQ $2, BX
 	MOVQ pa+24(FP), R8
@@ -93,7 +105,7 @@ reduce:
 	VADDPS Z5, Z1, Z1
 	VADDPS Z6, Z0, Z0
 	VADDPS Z7, Z1, Z1
-	MOVQ c+48(FP), DX
+	MOVQ curC-24(SP), DX
 	MOVQ ldc+56(FP), R10
 	SHLQ $2, R10
 	TESTQ $1, AX
@@ -102,18 +114,39 @@ reduce:
 	VMOVUPS Z0, 0(DX)
 	VADDPS 64(DX), Z1, Z1
 	VMOVUPS Z1, 64(DX)
-	VZEROUPPER
-	RET
+	JMP tiledone
 overwrite:
 	VMOVUPS Z0, 0(DX)
 	VMOVUPS Z1, 64(DX)
+tiledone:
+	MOVQ astep+80(FP), AX
+	SHLQ $2, AX
+	ADDQ AX, curA-16(SP)
+	MOVQ ldc+56(FP), AX
+	IMULQ $4, AX
+	ADDQ AX, curC-24(SP)
+	DECQ cnt-32(SP)
+	JNZ next
+	LDMXCSR saved-8(SP)
 	VZEROUPPER
 	RET
 
-// func k512f2(k int, a *float32, ra, pa int, b *float32, sb int, c *float32, ldc int, flags int)
-TEXT ·k512f2(SB), NOSPLIT, $0-72
+// func k512f2(k int, a *float32, ra, pa int, b *float32, sb int, c *float32, ldc int, flags int, n int, astep int)
+TEXT ·k512f2(SB), NOSPLIT, $32-88
+	STMXCSR saved-8(SP)
+	MOVL saved-8(SP), AX
+	ORL $0x8040, AX
+	MOVL AX, saved-4(SP)
+	LDMXCSR saved-4(SP)
+	MOVQ a+8(FP), AX
+	MOVQ AX, curA-16(SP)
+	MOVQ c+48(FP), AX
+	MOVQ AX, curC-24(SP)
+	MOVQ n+72(FP), AX
+	MOVQ AX, cnt-32(SP)
+next:
 	MOVQ k+0(FP), CX
-	MOVQ a+8(FP), SI
+	MOVQ curA-16(SP), SI
 	MOVQ ra+16(FP), BX
 	SHLQ $2, BX
 	MOVQ pa+24(FP), R8
@@ -218,7 +251,7 @@ reduce:
 	VADDPS Z5, Z1, Z1
 	VADDPS Z6, Z2, Z2
 	VADDPS Z7, Z3, Z3
-	MOVQ c+48(FP), DX
+	MOVQ curC-24(SP), DX
 	MOVQ ldc+56(FP), R10
 	SHLQ $2, R10
 	TESTQ $1, AX
@@ -232,21 +265,42 @@ reduce:
 	VMOVUPS Z2, 0(DX)
 	VADDPS 64(DX), Z3, Z3
 	VMOVUPS Z3, 64(DX)
-	VZEROUPPER
-	RET
+	JMP tiledone
 overwrite:
 	VMOVUPS Z0, 0(DX)
 	VMOVUPS Z1, 64(DX)
 	ADDQ R10, DX
 	VMOVUPS Z2, 0(DX)
 	VMOVUPS Z3, 64(DX)
+tiledone:
+	MOVQ astep+80(FP), AX
+	SHLQ $2, AX
+	ADDQ AX, curA-16(SP)
+	MOVQ ldc+56(FP), AX
+	IMULQ $8, AX
+	ADDQ AX, curC-24(SP)
+	DECQ cnt-32(SP)
+	JNZ next
+	LDMXCSR saved-8(SP)
 	VZEROUPPER
 	RET
 
-// func k512f3(k int, a *float32, ra, pa int, b *float32, sb int, c *float32, ldc int, flags int)
-TEXT ·k512f3(SB), NOSPLIT, $0-72
+// func k512f3(k int, a *float32, ra, pa int, b *float32, sb int, c *float32, ldc int, flags int, n int, astep int)
+TEXT ·k512f3(SB), NOSPLIT, $32-88
+	STMXCSR saved-8(SP)
+	MOVL saved-8(SP), AX
+	ORL $0x8040, AX
+	MOVL AX, saved-4(SP)
+	LDMXCSR saved-4(SP)
+	MOVQ a+8(FP), AX
+	MOVQ AX, curA-16(SP)
+	MOVQ c+48(FP), AX
+	MOVQ AX, curC-24(SP)
+	MOVQ n+72(FP), AX
+	MOVQ AX, cnt-32(SP)
+next:
 	MOVQ k+0(FP), CX
-	MOVQ a+8(FP), SI
+	MOVQ curA-16(SP), SI
 	MOVQ ra+16(FP), BX
 	SHLQ $2, BX
 	MOVQ pa+24(FP), R8
@@ -378,7 +432,7 @@ reduce:
 	VADDPS Z9, Z3, Z3
 	VADDPS Z10, Z4, Z4
 	VADDPS Z11, Z5, Z5
-	MOVQ c+48(FP), DX
+	MOVQ curC-24(SP), DX
 	MOVQ ldc+56(FP), R10
 	SHLQ $2, R10
 	TESTQ $1, AX
@@ -397,8 +451,7 @@ reduce:
 	VMOVUPS Z4, 0(DX)
 	VADDPS 64(DX), Z5, Z5
 	VMOVUPS Z5, 64(DX)
-	VZEROUPPER
-	RET
+	JMP tiledone
 overwrite:
 	VMOVUPS Z0, 0(DX)
 	VMOVUPS Z1, 64(DX)
@@ -408,13 +461,35 @@ overwrite:
 	ADDQ R10, DX
 	VMOVUPS Z4, 0(DX)
 	VMOVUPS Z5, 64(DX)
+tiledone:
+	MOVQ astep+80(FP), AX
+	SHLQ $2, AX
+	ADDQ AX, curA-16(SP)
+	MOVQ ldc+56(FP), AX
+	IMULQ $12, AX
+	ADDQ AX, curC-24(SP)
+	DECQ cnt-32(SP)
+	JNZ next
+	LDMXCSR saved-8(SP)
 	VZEROUPPER
 	RET
 
-// func k512f4(k int, a *float32, ra, pa int, b *float32, sb int, c *float32, ldc int, flags int)
-TEXT ·k512f4(SB), NOSPLIT, $0-72
+// func k512f4(k int, a *float32, ra, pa int, b *float32, sb int, c *float32, ldc int, flags int, n int, astep int)
+TEXT ·k512f4(SB), NOSPLIT, $32-88
+	STMXCSR saved-8(SP)
+	MOVL saved-8(SP), AX
+	ORL $0x8040, AX
+	MOVL AX, saved-4(SP)
+	LDMXCSR saved-4(SP)
+	MOVQ a+8(FP), AX
+	MOVQ AX, curA-16(SP)
+	MOVQ c+48(FP), AX
+	MOVQ AX, curC-24(SP)
+	MOVQ n+72(FP), AX
+	MOVQ AX, cnt-32(SP)
+next:
 	MOVQ k+0(FP), CX
-	MOVQ a+8(FP), SI
+	MOVQ curA-16(SP), SI
 	MOVQ ra+16(FP), BX
 	SHLQ $2, BX
 	MOVQ pa+24(FP), R8
@@ -558,7 +633,7 @@ tail:
 	ADDQ R8, SI
 	ADDQ R9, DI
 reduce:
-	MOVQ c+48(FP), DX
+	MOVQ curC-24(SP), DX
 	MOVQ ldc+56(FP), R10
 	SHLQ $2, R10
 	TESTQ $1, AX
@@ -582,8 +657,7 @@ reduce:
 	VMOVUPS Z6, 0(DX)
 	VADDPS 64(DX), Z7, Z7
 	VMOVUPS Z7, 64(DX)
-	VZEROUPPER
-	RET
+	JMP tiledone
 overwrite:
 	VMOVUPS Z0, 0(DX)
 	VMOVUPS Z1, 64(DX)
@@ -596,13 +670,35 @@ overwrite:
 	ADDQ R10, DX
 	VMOVUPS Z6, 0(DX)
 	VMOVUPS Z7, 64(DX)
+tiledone:
+	MOVQ astep+80(FP), AX
+	SHLQ $2, AX
+	ADDQ AX, curA-16(SP)
+	MOVQ ldc+56(FP), AX
+	IMULQ $16, AX
+	ADDQ AX, curC-24(SP)
+	DECQ cnt-32(SP)
+	JNZ next
+	LDMXCSR saved-8(SP)
 	VZEROUPPER
 	RET
 
-// func k512f5(k int, a *float32, ra, pa int, b *float32, sb int, c *float32, ldc int, flags int)
-TEXT ·k512f5(SB), NOSPLIT, $0-72
+// func k512f5(k int, a *float32, ra, pa int, b *float32, sb int, c *float32, ldc int, flags int, n int, astep int)
+TEXT ·k512f5(SB), NOSPLIT, $32-88
+	STMXCSR saved-8(SP)
+	MOVL saved-8(SP), AX
+	ORL $0x8040, AX
+	MOVL AX, saved-4(SP)
+	LDMXCSR saved-4(SP)
+	MOVQ a+8(FP), AX
+	MOVQ AX, curA-16(SP)
+	MOVQ c+48(FP), AX
+	MOVQ AX, curC-24(SP)
+	MOVQ n+72(FP), AX
+	MOVQ AX, cnt-32(SP)
+next:
 	MOVQ k+0(FP), CX
-	MOVQ a+8(FP), SI
+	MOVQ curA-16(SP), SI
 	MOVQ ra+16(FP), BX
 	SHLQ $2, BX
 	MOVQ pa+24(FP), R8
@@ -769,7 +865,7 @@ tail:
 	ADDQ R8, SI
 	ADDQ R9, DI
 reduce:
-	MOVQ c+48(FP), DX
+	MOVQ curC-24(SP), DX
 	MOVQ ldc+56(FP), R10
 	SHLQ $2, R10
 	TESTQ $1, AX
@@ -798,8 +894,7 @@ reduce:
 	VMOVUPS Z8, 0(DX)
 	VADDPS 64(DX), Z9, Z9
 	VMOVUPS Z9, 64(DX)
-	VZEROUPPER
-	RET
+	JMP tiledone
 overwrite:
 	VMOVUPS Z0, 0(DX)
 	VMOVUPS Z1, 64(DX)
@@ -815,13 +910,35 @@ overwrite:
 	ADDQ R10, DX
 	VMOVUPS Z8, 0(DX)
 	VMOVUPS Z9, 64(DX)
+tiledone:
+	MOVQ astep+80(FP), AX
+	SHLQ $2, AX
+	ADDQ AX, curA-16(SP)
+	MOVQ ldc+56(FP), AX
+	IMULQ $20, AX
+	ADDQ AX, curC-24(SP)
+	DECQ cnt-32(SP)
+	JNZ next
+	LDMXCSR saved-8(SP)
 	VZEROUPPER
 	RET
 
-// func k512f6(k int, a *float32, ra, pa int, b *float32, sb int, c *float32, ldc int, flags int)
-TEXT ·k512f6(SB), NOSPLIT, $0-72
+// func k512f6(k int, a *float32, ra, pa int, b *float32, sb int, c *float32, ldc int, flags int, n int, astep int)
+TEXT ·k512f6(SB), NOSPLIT, $32-88
+	STMXCSR saved-8(SP)
+	MOVL saved-8(SP), AX
+	ORL $0x8040, AX
+	MOVL AX, saved-4(SP)
+	LDMXCSR saved-4(SP)
+	MOVQ a+8(FP), AX
+	MOVQ AX, curA-16(SP)
+	MOVQ c+48(FP), AX
+	MOVQ AX, curC-24(SP)
+	MOVQ n+72(FP), AX
+	MOVQ AX, cnt-32(SP)
+next:
 	MOVQ k+0(FP), CX
-	MOVQ a+8(FP), SI
+	MOVQ curA-16(SP), SI
 	MOVQ ra+16(FP), BX
 	SHLQ $2, BX
 	MOVQ pa+24(FP), R8
@@ -1012,7 +1129,7 @@ tail:
 	ADDQ R8, SI
 	ADDQ R9, DI
 reduce:
-	MOVQ c+48(FP), DX
+	MOVQ curC-24(SP), DX
 	MOVQ ldc+56(FP), R10
 	SHLQ $2, R10
 	TESTQ $1, AX
@@ -1046,8 +1163,7 @@ reduce:
 	VMOVUPS Z10, 0(DX)
 	VADDPS 64(DX), Z11, Z11
 	VMOVUPS Z11, 64(DX)
-	VZEROUPPER
-	RET
+	JMP tiledone
 overwrite:
 	VMOVUPS Z0, 0(DX)
 	VMOVUPS Z1, 64(DX)
@@ -1066,13 +1182,35 @@ overwrite:
 	ADDQ R10, DX
 	VMOVUPS Z10, 0(DX)
 	VMOVUPS Z11, 64(DX)
+tiledone:
+	MOVQ astep+80(FP), AX
+	SHLQ $2, AX
+	ADDQ AX, curA-16(SP)
+	MOVQ ldc+56(FP), AX
+	IMULQ $24, AX
+	ADDQ AX, curC-24(SP)
+	DECQ cnt-32(SP)
+	JNZ next
+	LDMXCSR saved-8(SP)
 	VZEROUPPER
 	RET
 
-// func k512f7(k int, a *float32, ra, pa int, b *float32, sb int, c *float32, ldc int, flags int)
-TEXT ·k512f7(SB), NOSPLIT, $0-72
+// func k512f7(k int, a *float32, ra, pa int, b *float32, sb int, c *float32, ldc int, flags int, n int, astep int)
+TEXT ·k512f7(SB), NOSPLIT, $32-88
+	STMXCSR saved-8(SP)
+	MOVL saved-8(SP), AX
+	ORL $0x8040, AX
+	MOVL AX, saved-4(SP)
+	LDMXCSR saved-4(SP)
+	MOVQ a+8(FP), AX
+	MOVQ AX, curA-16(SP)
+	MOVQ c+48(FP), AX
+	MOVQ AX, curC-24(SP)
+	MOVQ n+72(FP), AX
+	MOVQ AX, cnt-32(SP)
+next:
 	MOVQ k+0(FP), CX
-	MOVQ a+8(FP), SI
+	MOVQ curA-16(SP), SI
 	MOVQ ra+16(FP), BX
 	SHLQ $2, BX
 	MOVQ pa+24(FP), R8
@@ -1286,7 +1424,7 @@ tail:
 	ADDQ R8, SI
 	ADDQ R9, DI
 reduce:
-	MOVQ c+48(FP), DX
+	MOVQ curC-24(SP), DX
 	MOVQ ldc+56(FP), R10
 	SHLQ $2, R10
 	TESTQ $1, AX
@@ -1325,8 +1463,7 @@ reduce:
 	VMOVUPS Z12, 0(DX)
 	VADDPS 64(DX), Z13, Z13
 	VMOVUPS Z13, 64(DX)
-	VZEROUPPER
-	RET
+	JMP tiledone
 overwrite:
 	VMOVUPS Z0, 0(DX)
 	VMOVUPS Z1, 64(DX)
@@ -1348,13 +1485,35 @@ overwrite:
 	ADDQ R10, DX
 	VMOVUPS Z12, 0(DX)
 	VMOVUPS Z13, 64(DX)
+tiledone:
+	MOVQ astep+80(FP), AX
+	SHLQ $2, AX
+	ADDQ AX, curA-16(SP)
+	MOVQ ldc+56(FP), AX
+	IMULQ $28, AX
+	ADDQ AX, curC-24(SP)
+	DECQ cnt-32(SP)
+	JNZ next
+	LDMXCSR saved-8(SP)
 	VZEROUPPER
 	RET
 
-// func k512f8(k int, a *float32, ra, pa int, b *float32, sb int, c *float32, ldc int, flags int)
-TEXT ·k512f8(SB), NOSPLIT, $0-72
+// func k512f8(k int, a *float32, ra, pa int, b *float32, sb int, c *float32, ldc int, flags int, n int, astep int)
+TEXT ·k512f8(SB), NOSPLIT, $32-88
+	STMXCSR saved-8(SP)
+	MOVL saved-8(SP), AX
+	ORL $0x8040, AX
+	MOVL AX, saved-4(SP)
+	LDMXCSR saved-4(SP)
+	MOVQ a+8(FP), AX
+	MOVQ AX, curA-16(SP)
+	MOVQ c+48(FP), AX
+	MOVQ AX, curC-24(SP)
+	MOVQ n+72(FP), AX
+	MOVQ AX, cnt-32(SP)
+next:
 	MOVQ k+0(FP), CX
-	MOVQ a+8(FP), SI
+	MOVQ curA-16(SP), SI
 	MOVQ ra+16(FP), BX
 	SHLQ $2, BX
 	MOVQ pa+24(FP), R8
@@ -1592,7 +1751,7 @@ tail:
 	ADDQ R8, SI
 	ADDQ R9, DI
 reduce:
-	MOVQ c+48(FP), DX
+	MOVQ curC-24(SP), DX
 	MOVQ ldc+56(FP), R10
 	SHLQ $2, R10
 	TESTQ $1, AX
@@ -1636,8 +1795,7 @@ reduce:
 	VMOVUPS Z14, 0(DX)
 	VADDPS 64(DX), Z15, Z15
 	VMOVUPS Z15, 64(DX)
-	VZEROUPPER
-	RET
+	JMP tiledone
 overwrite:
 	VMOVUPS Z0, 0(DX)
 	VMOVUPS Z1, 64(DX)
@@ -1662,13 +1820,35 @@ overwrite:
 	ADDQ R10, DX
 	VMOVUPS Z14, 0(DX)
 	VMOVUPS Z15, 64(DX)
+tiledone:
+	MOVQ astep+80(FP), AX
+	SHLQ $2, AX
+	ADDQ AX, curA-16(SP)
+	MOVQ ldc+56(FP), AX
+	IMULQ $32, AX
+	ADDQ AX, curC-24(SP)
+	DECQ cnt-32(SP)
+	JNZ next
+	LDMXCSR saved-8(SP)
 	VZEROUPPER
 	RET
 
-// func k512m21(k int, a *float32, ra, pa int, b *float32, sb int, c *float32, ldc int, flags int)
-TEXT ·k512m21(SB), NOSPLIT, $0-72
+// func k512m21(k int, a *float32, ra, pa int, b *float32, sb int, c *float32, ldc int, flags int, n int, astep int)
+TEXT ·k512m21(SB), NOSPLIT, $32-88
+	STMXCSR saved-8(SP)
+	MOVL saved-8(SP), AX
+	ORL $0x8040, AX
+	MOVL AX, saved-4(SP)
+	LDMXCSR saved-4(SP)
+	MOVQ a+8(FP), AX
+	MOVQ AX, curA-16(SP)
+	MOVQ c+48(FP), AX
+	MOVQ AX, curC-24(SP)
+	MOVQ n+72(FP), AX
+	MOVQ AX, cnt-32(SP)
+next:
 	MOVQ k+0(FP), CX
-	MOVQ a+8(FP), SI
+	MOVQ curA-16(SP), SI
 	MOVQ ra+16(FP), BX
 	SHLQ $2, BX
 	MOVQ pa+24(FP), R8
@@ -1764,7 +1944,7 @@ reduce:
 	VADDPS Z5, Z1, Z1
 	VADDPS Z6, Z0, Z0
 	VADDPS Z7, Z1, Z1
-	MOVQ c+48(FP), DX
+	MOVQ curC-24(SP), DX
 	MOVQ ldc+56(FP), R10
 	SHLQ $2, R10
 	TESTQ $1, AX
@@ -1774,18 +1954,39 @@ reduce:
 	VMOVUPS.Z 64(DX), K1, Z16
 	VADDPS Z16, Z1, Z1
 	VMOVUPS Z1, K1, 64(DX)
-	VZEROUPPER
-	RET
+	JMP tiledone
 overwrite:
 	VMOVUPS Z0, 0(DX)
 	VMOVUPS Z1, K1, 64(DX)
+tiledone:
+	MOVQ astep+80(FP), AX
+	SHLQ $2, AX
+	ADDQ AX, curA-16(SP)
+	MOVQ ldc+56(FP), AX
+	IMULQ $4, AX
+	ADDQ AX, curC-24(SP)
+	DECQ cnt-32(SP)
+	JNZ next
+	LDMXCSR saved-8(SP)
 	VZEROUPPER
 	RET
 
-// func k512m22(k int, a *float32, ra, pa int, b *float32, sb int, c *float32, ldc int, flags int)
-TEXT ·k512m22(SB), NOSPLIT, $0-72
+// func k512m22(k int, a *float32, ra, pa int, b *float32, sb int, c *float32, ldc int, flags int, n int, astep int)
+TEXT ·k512m22(SB), NOSPLIT, $32-88
+	STMXCSR saved-8(SP)
+	MOVL saved-8(SP), AX
+	ORL $0x8040, AX
+	MOVL AX, saved-4(SP)
+	LDMXCSR saved-4(SP)
+	MOVQ a+8(FP), AX
+	MOVQ AX, curA-16(SP)
+	MOVQ c+48(FP), AX
+	MOVQ AX, curC-24(SP)
+	MOVQ n+72(FP), AX
+	MOVQ AX, cnt-32(SP)
+next:
 	MOVQ k+0(FP), CX
-	MOVQ a+8(FP), SI
+	MOVQ curA-16(SP), SI
 	MOVQ ra+16(FP), BX
 	SHLQ $2, BX
 	MOVQ pa+24(FP), R8
@@ -1900,7 +2101,7 @@ reduce:
 	VADDPS Z5, Z1, Z1
 	VADDPS Z6, Z2, Z2
 	VADDPS Z7, Z3, Z3
-	MOVQ c+48(FP), DX
+	MOVQ curC-24(SP), DX
 	MOVQ ldc+56(FP), R10
 	SHLQ $2, R10
 	TESTQ $1, AX
@@ -1916,21 +2117,42 @@ reduce:
 	VMOVUPS.Z 64(DX), K1, Z16
 	VADDPS Z16, Z3, Z3
 	VMOVUPS Z3, K1, 64(DX)
-	VZEROUPPER
-	RET
+	JMP tiledone
 overwrite:
 	VMOVUPS Z0, 0(DX)
 	VMOVUPS Z1, K1, 64(DX)
 	ADDQ R10, DX
 	VMOVUPS Z2, 0(DX)
 	VMOVUPS Z3, K1, 64(DX)
+tiledone:
+	MOVQ astep+80(FP), AX
+	SHLQ $2, AX
+	ADDQ AX, curA-16(SP)
+	MOVQ ldc+56(FP), AX
+	IMULQ $8, AX
+	ADDQ AX, curC-24(SP)
+	DECQ cnt-32(SP)
+	JNZ next
+	LDMXCSR saved-8(SP)
 	VZEROUPPER
 	RET
 
-// func k512m23(k int, a *float32, ra, pa int, b *float32, sb int, c *float32, ldc int, flags int)
-TEXT ·k512m23(SB), NOSPLIT, $0-72
+// func k512m23(k int, a *float32, ra, pa int, b *float32, sb int, c *float32, ldc int, flags int, n int, astep int)
+TEXT ·k512m23(SB), NOSPLIT, $32-88
+	STMXCSR saved-8(SP)
+	MOVL saved-8(SP), AX
+	ORL $0x8040, AX
+	MOVL AX, saved-4(SP)
+	LDMXCSR saved-4(SP)
+	MOVQ a+8(FP), AX
+	MOVQ AX, curA-16(SP)
+	MOVQ c+48(FP), AX
+	MOVQ AX, curC-24(SP)
+	MOVQ n+72(FP), AX
+	MOVQ AX, cnt-32(SP)
+next:
 	MOVQ k+0(FP), CX
-	MOVQ a+8(FP), SI
+	MOVQ curA-16(SP), SI
 	MOVQ ra+16(FP), BX
 	SHLQ $2, BX
 	MOVQ pa+24(FP), R8
@@ -2072,7 +2294,7 @@ reduce:
 	VADDPS Z9, Z3, Z3
 	VADDPS Z10, Z4, Z4
 	VADDPS Z11, Z5, Z5
-	MOVQ c+48(FP), DX
+	MOVQ curC-24(SP), DX
 	MOVQ ldc+56(FP), R10
 	SHLQ $2, R10
 	TESTQ $1, AX
@@ -2094,8 +2316,7 @@ reduce:
 	VMOVUPS.Z 64(DX), K1, Z16
 	VADDPS Z16, Z5, Z5
 	VMOVUPS Z5, K1, 64(DX)
-	VZEROUPPER
-	RET
+	JMP tiledone
 overwrite:
 	VMOVUPS Z0, 0(DX)
 	VMOVUPS Z1, K1, 64(DX)
@@ -2105,13 +2326,35 @@ overwrite:
 	ADDQ R10, DX
 	VMOVUPS Z4, 0(DX)
 	VMOVUPS Z5, K1, 64(DX)
+tiledone:
+	MOVQ astep+80(FP), AX
+	SHLQ $2, AX
+	ADDQ AX, curA-16(SP)
+	MOVQ ldc+56(FP), AX
+	IMULQ $12, AX
+	ADDQ AX, curC-24(SP)
+	DECQ cnt-32(SP)
+	JNZ next
+	LDMXCSR saved-8(SP)
 	VZEROUPPER
 	RET
 
-// func k512m24(k int, a *float32, ra, pa int, b *float32, sb int, c *float32, ldc int, flags int)
-TEXT ·k512m24(SB), NOSPLIT, $0-72
+// func k512m24(k int, a *float32, ra, pa int, b *float32, sb int, c *float32, ldc int, flags int, n int, astep int)
+TEXT ·k512m24(SB), NOSPLIT, $32-88
+	STMXCSR saved-8(SP)
+	MOVL saved-8(SP), AX
+	ORL $0x8040, AX
+	MOVL AX, saved-4(SP)
+	LDMXCSR saved-4(SP)
+	MOVQ a+8(FP), AX
+	MOVQ AX, curA-16(SP)
+	MOVQ c+48(FP), AX
+	MOVQ AX, curC-24(SP)
+	MOVQ n+72(FP), AX
+	MOVQ AX, cnt-32(SP)
+next:
 	MOVQ k+0(FP), CX
-	MOVQ a+8(FP), SI
+	MOVQ curA-16(SP), SI
 	MOVQ ra+16(FP), BX
 	SHLQ $2, BX
 	MOVQ pa+24(FP), R8
@@ -2265,7 +2508,7 @@ tail:
 	ADDQ R8, SI
 	ADDQ R9, DI
 reduce:
-	MOVQ c+48(FP), DX
+	MOVQ curC-24(SP), DX
 	MOVQ ldc+56(FP), R10
 	SHLQ $2, R10
 	TESTQ $1, AX
@@ -2293,8 +2536,7 @@ reduce:
 	VMOVUPS.Z 64(DX), K1, Z16
 	VADDPS Z16, Z7, Z7
 	VMOVUPS Z7, K1, 64(DX)
-	VZEROUPPER
-	RET
+	JMP tiledone
 overwrite:
 	VMOVUPS Z0, 0(DX)
 	VMOVUPS Z1, K1, 64(DX)
@@ -2307,13 +2549,35 @@ overwrite:
 	ADDQ R10, DX
 	VMOVUPS Z6, 0(DX)
 	VMOVUPS Z7, K1, 64(DX)
+tiledone:
+	MOVQ astep+80(FP), AX
+	SHLQ $2, AX
+	ADDQ AX, curA-16(SP)
+	MOVQ ldc+56(FP), AX
+	IMULQ $16, AX
+	ADDQ AX, curC-24(SP)
+	DECQ cnt-32(SP)
+	JNZ next
+	LDMXCSR saved-8(SP)
 	VZEROUPPER
 	RET
 
-// func k512m25(k int, a *float32, ra, pa int, b *float32, sb int, c *float32, ldc int, flags int)
-TEXT ·k512m25(SB), NOSPLIT, $0-72
+// func k512m25(k int, a *float32, ra, pa int, b *float32, sb int, c *float32, ldc int, flags int, n int, astep int)
+TEXT ·k512m25(SB), NOSPLIT, $32-88
+	STMXCSR saved-8(SP)
+	MOVL saved-8(SP), AX
+	ORL $0x8040, AX
+	MOVL AX, saved-4(SP)
+	LDMXCSR saved-4(SP)
+	MOVQ a+8(FP), AX
+	MOVQ AX, curA-16(SP)
+	MOVQ c+48(FP), AX
+	MOVQ AX, curC-24(SP)
+	MOVQ n+72(FP), AX
+	MOVQ AX, cnt-32(SP)
+next:
 	MOVQ k+0(FP), CX
-	MOVQ a+8(FP), SI
+	MOVQ curA-16(SP), SI
 	MOVQ ra+16(FP), BX
 	SHLQ $2, BX
 	MOVQ pa+24(FP), R8
@@ -2490,7 +2754,7 @@ tail:
 	ADDQ R8, SI
 	ADDQ R9, DI
 reduce:
-	MOVQ c+48(FP), DX
+	MOVQ curC-24(SP), DX
 	MOVQ ldc+56(FP), R10
 	SHLQ $2, R10
 	TESTQ $1, AX
@@ -2524,8 +2788,7 @@ reduce:
 	VMOVUPS.Z 64(DX), K1, Z16
 	VADDPS Z16, Z9, Z9
 	VMOVUPS Z9, K1, 64(DX)
-	VZEROUPPER
-	RET
+	JMP tiledone
 overwrite:
 	VMOVUPS Z0, 0(DX)
 	VMOVUPS Z1, K1, 64(DX)
@@ -2541,13 +2804,35 @@ overwrite:
 	ADDQ R10, DX
 	VMOVUPS Z8, 0(DX)
 	VMOVUPS Z9, K1, 64(DX)
+tiledone:
+	MOVQ astep+80(FP), AX
+	SHLQ $2, AX
+	ADDQ AX, curA-16(SP)
+	MOVQ ldc+56(FP), AX
+	IMULQ $20, AX
+	ADDQ AX, curC-24(SP)
+	DECQ cnt-32(SP)
+	JNZ next
+	LDMXCSR saved-8(SP)
 	VZEROUPPER
 	RET
 
-// func k512m26(k int, a *float32, ra, pa int, b *float32, sb int, c *float32, ldc int, flags int)
-TEXT ·k512m26(SB), NOSPLIT, $0-72
+// func k512m26(k int, a *float32, ra, pa int, b *float32, sb int, c *float32, ldc int, flags int, n int, astep int)
+TEXT ·k512m26(SB), NOSPLIT, $32-88
+	STMXCSR saved-8(SP)
+	MOVL saved-8(SP), AX
+	ORL $0x8040, AX
+	MOVL AX, saved-4(SP)
+	LDMXCSR saved-4(SP)
+	MOVQ a+8(FP), AX
+	MOVQ AX, curA-16(SP)
+	MOVQ c+48(FP), AX
+	MOVQ AX, curC-24(SP)
+	MOVQ n+72(FP), AX
+	MOVQ AX, cnt-32(SP)
+next:
 	MOVQ k+0(FP), CX
-	MOVQ a+8(FP), SI
+	MOVQ curA-16(SP), SI
 	MOVQ ra+16(FP), BX
 	SHLQ $2, BX
 	MOVQ pa+24(FP), R8
@@ -2748,7 +3033,7 @@ tail:
 	ADDQ R8, SI
 	ADDQ R9, DI
 reduce:
-	MOVQ c+48(FP), DX
+	MOVQ curC-24(SP), DX
 	MOVQ ldc+56(FP), R10
 	SHLQ $2, R10
 	TESTQ $1, AX
@@ -2788,8 +3073,7 @@ reduce:
 	VMOVUPS.Z 64(DX), K1, Z16
 	VADDPS Z16, Z11, Z11
 	VMOVUPS Z11, K1, 64(DX)
-	VZEROUPPER
-	RET
+	JMP tiledone
 overwrite:
 	VMOVUPS Z0, 0(DX)
 	VMOVUPS Z1, K1, 64(DX)
@@ -2808,13 +3092,35 @@ overwrite:
 	ADDQ R10, DX
 	VMOVUPS Z10, 0(DX)
 	VMOVUPS Z11, K1, 64(DX)
+tiledone:
+	MOVQ astep+80(FP), AX
+	SHLQ $2, AX
+	ADDQ AX, curA-16(SP)
+	MOVQ ldc+56(FP), AX
+	IMULQ $24, AX
+	ADDQ AX, curC-24(SP)
+	DECQ cnt-32(SP)
+	JNZ next
+	LDMXCSR saved-8(SP)
 	VZEROUPPER
 	RET
 
-// func k512m27(k int, a *float32, ra, pa int, b *float32, sb int, c *float32, ldc int, flags int)
-TEXT ·k512m27(SB), NOSPLIT, $0-72
+// func k512m27(k int, a *float32, ra, pa int, b *float32, sb int, c *float32, ldc int, flags int, n int, astep int)
+TEXT ·k512m27(SB), NOSPLIT, $32-88
+	STMXCSR saved-8(SP)
+	MOVL saved-8(SP), AX
+	ORL $0x8040, AX
+	MOVL AX, saved-4(SP)
+	LDMXCSR saved-4(SP)
+	MOVQ a+8(FP), AX
+	MOVQ AX, curA-16(SP)
+	MOVQ c+48(FP), AX
+	MOVQ AX, curC-24(SP)
+	MOVQ n+72(FP), AX
+	MOVQ AX, cnt-32(SP)
+next:
 	MOVQ k+0(FP), CX
-	MOVQ a+8(FP), SI
+	MOVQ curA-16(SP), SI
 	MOVQ ra+16(FP), BX
 	SHLQ $2, BX
 	MOVQ pa+24(FP), R8
@@ -3038,7 +3344,7 @@ tail:
 	ADDQ R8, SI
 	ADDQ R9, DI
 reduce:
-	MOVQ c+48(FP), DX
+	MOVQ curC-24(SP), DX
 	MOVQ ldc+56(FP), R10
 	SHLQ $2, R10
 	TESTQ $1, AX
@@ -3084,8 +3390,7 @@ reduce:
 	VMOVUPS.Z 64(DX), K1, Z16
 	VADDPS Z16, Z13, Z13
 	VMOVUPS Z13, K1, 64(DX)
-	VZEROUPPER
-	RET
+	JMP tiledone
 overwrite:
 	VMOVUPS Z0, 0(DX)
 	VMOVUPS Z1, K1, 64(DX)
@@ -3107,13 +3412,35 @@ overwrite:
 	ADDQ R10, DX
 	VMOVUPS Z12, 0(DX)
 	VMOVUPS Z13, K1, 64(DX)
+tiledone:
+	MOVQ astep+80(FP), AX
+	SHLQ $2, AX
+	ADDQ AX, curA-16(SP)
+	MOVQ ldc+56(FP), AX
+	IMULQ $28, AX
+	ADDQ AX, curC-24(SP)
+	DECQ cnt-32(SP)
+	JNZ next
+	LDMXCSR saved-8(SP)
 	VZEROUPPER
 	RET
 
-// func k512m28(k int, a *float32, ra, pa int, b *float32, sb int, c *float32, ldc int, flags int)
-TEXT ·k512m28(SB), NOSPLIT, $0-72
+// func k512m28(k int, a *float32, ra, pa int, b *float32, sb int, c *float32, ldc int, flags int, n int, astep int)
+TEXT ·k512m28(SB), NOSPLIT, $32-88
+	STMXCSR saved-8(SP)
+	MOVL saved-8(SP), AX
+	ORL $0x8040, AX
+	MOVL AX, saved-4(SP)
+	LDMXCSR saved-4(SP)
+	MOVQ a+8(FP), AX
+	MOVQ AX, curA-16(SP)
+	MOVQ c+48(FP), AX
+	MOVQ AX, curC-24(SP)
+	MOVQ n+72(FP), AX
+	MOVQ AX, cnt-32(SP)
+next:
 	MOVQ k+0(FP), CX
-	MOVQ a+8(FP), SI
+	MOVQ curA-16(SP), SI
 	MOVQ ra+16(FP), BX
 	SHLQ $2, BX
 	MOVQ pa+24(FP), R8
@@ -3361,7 +3688,7 @@ tail:
 	ADDQ R8, SI
 	ADDQ R9, DI
 reduce:
-	MOVQ c+48(FP), DX
+	MOVQ curC-24(SP), DX
 	MOVQ ldc+56(FP), R10
 	SHLQ $2, R10
 	TESTQ $1, AX
@@ -3413,8 +3740,7 @@ reduce:
 	VMOVUPS.Z 64(DX), K1, Z16
 	VADDPS Z16, Z15, Z15
 	VMOVUPS Z15, K1, 64(DX)
-	VZEROUPPER
-	RET
+	JMP tiledone
 overwrite:
 	VMOVUPS Z0, 0(DX)
 	VMOVUPS Z1, K1, 64(DX)
@@ -3439,13 +3765,35 @@ overwrite:
 	ADDQ R10, DX
 	VMOVUPS Z14, 0(DX)
 	VMOVUPS Z15, K1, 64(DX)
+tiledone:
+	MOVQ astep+80(FP), AX
+	SHLQ $2, AX
+	ADDQ AX, curA-16(SP)
+	MOVQ ldc+56(FP), AX
+	IMULQ $32, AX
+	ADDQ AX, curC-24(SP)
+	DECQ cnt-32(SP)
+	JNZ next
+	LDMXCSR saved-8(SP)
 	VZEROUPPER
 	RET
 
-// func k512m11(k int, a *float32, ra, pa int, b *float32, sb int, c *float32, ldc int, flags int)
-TEXT ·k512m11(SB), NOSPLIT, $0-72
+// func k512m11(k int, a *float32, ra, pa int, b *float32, sb int, c *float32, ldc int, flags int, n int, astep int)
+TEXT ·k512m11(SB), NOSPLIT, $32-88
+	STMXCSR saved-8(SP)
+	MOVL saved-8(SP), AX
+	ORL $0x8040, AX
+	MOVL AX, saved-4(SP)
+	LDMXCSR saved-4(SP)
+	MOVQ a+8(FP), AX
+	MOVQ AX, curA-16(SP)
+	MOVQ c+48(FP), AX
+	MOVQ AX, curC-24(SP)
+	MOVQ n+72(FP), AX
+	MOVQ AX, cnt-32(SP)
+next:
 	MOVQ k+0(FP), CX
-	MOVQ a+8(FP), SI
+	MOVQ curA-16(SP), SI
 	MOVQ ra+16(FP), BX
 	SHLQ $2, BX
 	MOVQ pa+24(FP), R8
@@ -3519,7 +3867,7 @@ reduce:
 	VADDPS Z1, Z0, Z0
 	VADDPS Z2, Z0, Z0
 	VADDPS Z3, Z0, Z0
-	MOVQ c+48(FP), DX
+	MOVQ curC-24(SP), DX
 	MOVQ ldc+56(FP), R10
 	SHLQ $2, R10
 	TESTQ $1, AX
@@ -3527,17 +3875,38 @@ reduce:
 	VMOVUPS.Z 0(DX), K1, Z16
 	VADDPS Z16, Z0, Z0
 	VMOVUPS Z0, K1, 0(DX)
-	VZEROUPPER
-	RET
+	JMP tiledone
 overwrite:
 	VMOVUPS Z0, K1, 0(DX)
+tiledone:
+	MOVQ astep+80(FP), AX
+	SHLQ $2, AX
+	ADDQ AX, curA-16(SP)
+	MOVQ ldc+56(FP), AX
+	IMULQ $4, AX
+	ADDQ AX, curC-24(SP)
+	DECQ cnt-32(SP)
+	JNZ next
+	LDMXCSR saved-8(SP)
 	VZEROUPPER
 	RET
 
-// func k512m12(k int, a *float32, ra, pa int, b *float32, sb int, c *float32, ldc int, flags int)
-TEXT ·k512m12(SB), NOSPLIT, $0-72
+// func k512m12(k int, a *float32, ra, pa int, b *float32, sb int, c *float32, ldc int, flags int, n int, astep int)
+TEXT ·k512m12(SB), NOSPLIT, $32-88
+	STMXCSR saved-8(SP)
+	MOVL saved-8(SP), AX
+	ORL $0x8040, AX
+	MOVL AX, saved-4(SP)
+	LDMXCSR saved-4(SP)
+	MOVQ a+8(FP), AX
+	MOVQ AX, curA-16(SP)
+	MOVQ c+48(FP), AX
+	MOVQ AX, curC-24(SP)
+	MOVQ n+72(FP), AX
+	MOVQ AX, cnt-32(SP)
+next:
 	MOVQ k+0(FP), CX
-	MOVQ a+8(FP), SI
+	MOVQ curA-16(SP), SI
 	MOVQ ra+16(FP), BX
 	SHLQ $2, BX
 	MOVQ pa+24(FP), R8
@@ -3624,7 +3993,7 @@ tail:
 reduce:
 	VADDPS Z2, Z0, Z0
 	VADDPS Z3, Z1, Z1
-	MOVQ c+48(FP), DX
+	MOVQ curC-24(SP), DX
 	MOVQ ldc+56(FP), R10
 	SHLQ $2, R10
 	TESTQ $1, AX
@@ -3636,19 +4005,40 @@ reduce:
 	VMOVUPS.Z 0(DX), K1, Z16
 	VADDPS Z16, Z1, Z1
 	VMOVUPS Z1, K1, 0(DX)
-	VZEROUPPER
-	RET
+	JMP tiledone
 overwrite:
 	VMOVUPS Z0, K1, 0(DX)
 	ADDQ R10, DX
 	VMOVUPS Z1, K1, 0(DX)
+tiledone:
+	MOVQ astep+80(FP), AX
+	SHLQ $2, AX
+	ADDQ AX, curA-16(SP)
+	MOVQ ldc+56(FP), AX
+	IMULQ $8, AX
+	ADDQ AX, curC-24(SP)
+	DECQ cnt-32(SP)
+	JNZ next
+	LDMXCSR saved-8(SP)
 	VZEROUPPER
 	RET
 
-// func k512m13(k int, a *float32, ra, pa int, b *float32, sb int, c *float32, ldc int, flags int)
-TEXT ·k512m13(SB), NOSPLIT, $0-72
+// func k512m13(k int, a *float32, ra, pa int, b *float32, sb int, c *float32, ldc int, flags int, n int, astep int)
+TEXT ·k512m13(SB), NOSPLIT, $32-88
+	STMXCSR saved-8(SP)
+	MOVL saved-8(SP), AX
+	ORL $0x8040, AX
+	MOVL AX, saved-4(SP)
+	LDMXCSR saved-4(SP)
+	MOVQ a+8(FP), AX
+	MOVQ AX, curA-16(SP)
+	MOVQ c+48(FP), AX
+	MOVQ AX, curC-24(SP)
+	MOVQ n+72(FP), AX
+	MOVQ AX, cnt-32(SP)
+next:
 	MOVQ k+0(FP), CX
-	MOVQ a+8(FP), SI
+	MOVQ curA-16(SP), SI
 	MOVQ ra+16(FP), BX
 	SHLQ $2, BX
 	MOVQ pa+24(FP), R8
@@ -3752,7 +4142,7 @@ reduce:
 	VADDPS Z3, Z0, Z0
 	VADDPS Z4, Z1, Z1
 	VADDPS Z5, Z2, Z2
-	MOVQ c+48(FP), DX
+	MOVQ curC-24(SP), DX
 	MOVQ ldc+56(FP), R10
 	SHLQ $2, R10
 	TESTQ $1, AX
@@ -3768,21 +4158,42 @@ reduce:
 	VMOVUPS.Z 0(DX), K1, Z16
 	VADDPS Z16, Z2, Z2
 	VMOVUPS Z2, K1, 0(DX)
-	VZEROUPPER
-	RET
+	JMP tiledone
 overwrite:
 	VMOVUPS Z0, K1, 0(DX)
 	ADDQ R10, DX
 	VMOVUPS Z1, K1, 0(DX)
 	ADDQ R10, DX
 	VMOVUPS Z2, K1, 0(DX)
+tiledone:
+	MOVQ astep+80(FP), AX
+	SHLQ $2, AX
+	ADDQ AX, curA-16(SP)
+	MOVQ ldc+56(FP), AX
+	IMULQ $12, AX
+	ADDQ AX, curC-24(SP)
+	DECQ cnt-32(SP)
+	JNZ next
+	LDMXCSR saved-8(SP)
 	VZEROUPPER
 	RET
 
-// func k512m14(k int, a *float32, ra, pa int, b *float32, sb int, c *float32, ldc int, flags int)
-TEXT ·k512m14(SB), NOSPLIT, $0-72
+// func k512m14(k int, a *float32, ra, pa int, b *float32, sb int, c *float32, ldc int, flags int, n int, astep int)
+TEXT ·k512m14(SB), NOSPLIT, $32-88
+	STMXCSR saved-8(SP)
+	MOVL saved-8(SP), AX
+	ORL $0x8040, AX
+	MOVL AX, saved-4(SP)
+	LDMXCSR saved-4(SP)
+	MOVQ a+8(FP), AX
+	MOVQ AX, curA-16(SP)
+	MOVQ c+48(FP), AX
+	MOVQ AX, curC-24(SP)
+	MOVQ n+72(FP), AX
+	MOVQ AX, cnt-32(SP)
+next:
 	MOVQ k+0(FP), CX
-	MOVQ a+8(FP), SI
+	MOVQ curA-16(SP), SI
 	MOVQ ra+16(FP), BX
 	SHLQ $2, BX
 	MOVQ pa+24(FP), R8
@@ -3896,7 +4307,7 @@ tail:
 	ADDQ R8, SI
 	ADDQ R9, DI
 reduce:
-	MOVQ c+48(FP), DX
+	MOVQ curC-24(SP), DX
 	MOVQ ldc+56(FP), R10
 	SHLQ $2, R10
 	TESTQ $1, AX
@@ -3916,8 +4327,7 @@ reduce:
 	VMOVUPS.Z 0(DX), K1, Z16
 	VADDPS Z16, Z3, Z3
 	VMOVUPS Z3, K1, 0(DX)
-	VZEROUPPER
-	RET
+	JMP tiledone
 overwrite:
 	VMOVUPS Z0, K1, 0(DX)
 	ADDQ R10, DX
@@ -3926,13 +4336,35 @@ overwrite:
 	VMOVUPS Z2, K1, 0(DX)
 	ADDQ R10, DX
 	VMOVUPS Z3, K1, 0(DX)
+tiledone:
+	MOVQ astep+80(FP), AX
+	SHLQ $2, AX
+	ADDQ AX, curA-16(SP)
+	MOVQ ldc+56(FP), AX
+	IMULQ $16, AX
+	ADDQ AX, curC-24(SP)
+	DECQ cnt-32(SP)
+	JNZ next
+	LDMXCSR saved-8(SP)
 	VZEROUPPER
 	RET
 
-// func k512m15(k int, a *float32, ra, pa int, b *float32, sb int, c *float32, ldc int, flags int)
-TEXT ·k512m15(SB), NOSPLIT, $0-72
+// func k512m15(k int, a *float32, ra, pa int, b *float32, sb int, c *float32, ldc int, flags int, n int, astep int)
+TEXT ·k512m15(SB), NOSPLIT, $32-88
+	STMXCSR saved-8(SP)
+	MOVL saved-8(SP), AX
+	ORL $0x8040, AX
+	MOVL AX, saved-4(SP)
+	LDMXCSR saved-4(SP)
+	MOVQ a+8(FP), AX
+	MOVQ AX, curA-16(SP)
+	MOVQ c+48(FP), AX
+	MOVQ AX, curC-24(SP)
+	MOVQ n+72(FP), AX
+	MOVQ AX, cnt-32(SP)
+next:
 	MOVQ k+0(FP), CX
-	MOVQ a+8(FP), SI
+	MOVQ curA-16(SP), SI
 	MOVQ ra+16(FP), BX
 	SHLQ $2, BX
 	MOVQ pa+24(FP), R8
@@ -4061,7 +4493,7 @@ tail:
 	ADDQ R8, SI
 	ADDQ R9, DI
 reduce:
-	MOVQ c+48(FP), DX
+	MOVQ curC-24(SP), DX
 	MOVQ ldc+56(FP), R10
 	SHLQ $2, R10
 	TESTQ $1, AX
@@ -4085,8 +4517,7 @@ reduce:
 	VMOVUPS.Z 0(DX), K1, Z16
 	VADDPS Z16, Z4, Z4
 	VMOVUPS Z4, K1, 0(DX)
-	VZEROUPPER
-	RET
+	JMP tiledone
 overwrite:
 	VMOVUPS Z0, K1, 0(DX)
 	ADDQ R10, DX
@@ -4097,13 +4528,35 @@ overwrite:
 	VMOVUPS Z3, K1, 0(DX)
 	ADDQ R10, DX
 	VMOVUPS Z4, K1, 0(DX)
+tiledone:
+	MOVQ astep+80(FP), AX
+	SHLQ $2, AX
+	ADDQ AX, curA-16(SP)
+	MOVQ ldc+56(FP), AX
+	IMULQ $20, AX
+	ADDQ AX, curC-24(SP)
+	DECQ cnt-32(SP)
+	JNZ next
+	LDMXCSR saved-8(SP)
 	VZEROUPPER
 	RET
 
-// func k512m16(k int, a *float32, ra, pa int, b *float32, sb int, c *float32, ldc int, flags int)
-TEXT ·k512m16(SB), NOSPLIT, $0-72
+// func k512m16(k int, a *float32, ra, pa int, b *float32, sb int, c *float32, ldc int, flags int, n int, astep int)
+TEXT ·k512m16(SB), NOSPLIT, $32-88
+	STMXCSR saved-8(SP)
+	MOVL saved-8(SP), AX
+	ORL $0x8040, AX
+	MOVL AX, saved-4(SP)
+	LDMXCSR saved-4(SP)
+	MOVQ a+8(FP), AX
+	MOVQ AX, curA-16(SP)
+	MOVQ c+48(FP), AX
+	MOVQ AX, curC-24(SP)
+	MOVQ n+72(FP), AX
+	MOVQ AX, cnt-32(SP)
+next:
 	MOVQ k+0(FP), CX
-	MOVQ a+8(FP), SI
+	MOVQ curA-16(SP), SI
 	MOVQ ra+16(FP), BX
 	SHLQ $2, BX
 	MOVQ pa+24(FP), R8
@@ -4248,7 +4701,7 @@ tail:
 	ADDQ R8, SI
 	ADDQ R9, DI
 reduce:
-	MOVQ c+48(FP), DX
+	MOVQ curC-24(SP), DX
 	MOVQ ldc+56(FP), R10
 	SHLQ $2, R10
 	TESTQ $1, AX
@@ -4276,8 +4729,7 @@ reduce:
 	VMOVUPS.Z 0(DX), K1, Z16
 	VADDPS Z16, Z5, Z5
 	VMOVUPS Z5, K1, 0(DX)
-	VZEROUPPER
-	RET
+	JMP tiledone
 overwrite:
 	VMOVUPS Z0, K1, 0(DX)
 	ADDQ R10, DX
@@ -4290,13 +4742,35 @@ overwrite:
 	VMOVUPS Z4, K1, 0(DX)
 	ADDQ R10, DX
 	VMOVUPS Z5, K1, 0(DX)
+tiledone:
+	MOVQ astep+80(FP), AX
+	SHLQ $2, AX
+	ADDQ AX, curA-16(SP)
+	MOVQ ldc+56(FP), AX
+	IMULQ $24, AX
+	ADDQ AX, curC-24(SP)
+	DECQ cnt-32(SP)
+	JNZ next
+	LDMXCSR saved-8(SP)
 	VZEROUPPER
 	RET
 
-// func k512m17(k int, a *float32, ra, pa int, b *float32, sb int, c *float32, ldc int, flags int)
-TEXT ·k512m17(SB), NOSPLIT, $0-72
+// func k512m17(k int, a *float32, ra, pa int, b *float32, sb int, c *float32, ldc int, flags int, n int, astep int)
+TEXT ·k512m17(SB), NOSPLIT, $32-88
+	STMXCSR saved-8(SP)
+	MOVL saved-8(SP), AX
+	ORL $0x8040, AX
+	MOVL AX, saved-4(SP)
+	LDMXCSR saved-4(SP)
+	MOVQ a+8(FP), AX
+	MOVQ AX, curA-16(SP)
+	MOVQ c+48(FP), AX
+	MOVQ AX, curC-24(SP)
+	MOVQ n+72(FP), AX
+	MOVQ AX, cnt-32(SP)
+next:
 	MOVQ k+0(FP), CX
-	MOVQ a+8(FP), SI
+	MOVQ curA-16(SP), SI
 	MOVQ ra+16(FP), BX
 	SHLQ $2, BX
 	MOVQ pa+24(FP), R8
@@ -4456,7 +4930,7 @@ tail:
 	ADDQ R8, SI
 	ADDQ R9, DI
 reduce:
-	MOVQ c+48(FP), DX
+	MOVQ curC-24(SP), DX
 	MOVQ ldc+56(FP), R10
 	SHLQ $2, R10
 	TESTQ $1, AX
@@ -4488,8 +4962,7 @@ reduce:
 	VMOVUPS.Z 0(DX), K1, Z16
 	VADDPS Z16, Z6, Z6
 	VMOVUPS Z6, K1, 0(DX)
-	VZEROUPPER
-	RET
+	JMP tiledone
 overwrite:
 	VMOVUPS Z0, K1, 0(DX)
 	ADDQ R10, DX
@@ -4504,13 +4977,35 @@ overwrite:
 	VMOVUPS Z5, K1, 0(DX)
 	ADDQ R10, DX
 	VMOVUPS Z6, K1, 0(DX)
+tiledone:
+	MOVQ astep+80(FP), AX
+	SHLQ $2, AX
+	ADDQ AX, curA-16(SP)
+	MOVQ ldc+56(FP), AX
+	IMULQ $28, AX
+	ADDQ AX, curC-24(SP)
+	DECQ cnt-32(SP)
+	JNZ next
+	LDMXCSR saved-8(SP)
 	VZEROUPPER
 	RET
 
-// func k512m18(k int, a *float32, ra, pa int, b *float32, sb int, c *float32, ldc int, flags int)
-TEXT ·k512m18(SB), NOSPLIT, $0-72
+// func k512m18(k int, a *float32, ra, pa int, b *float32, sb int, c *float32, ldc int, flags int, n int, astep int)
+TEXT ·k512m18(SB), NOSPLIT, $32-88
+	STMXCSR saved-8(SP)
+	MOVL saved-8(SP), AX
+	ORL $0x8040, AX
+	MOVL AX, saved-4(SP)
+	LDMXCSR saved-4(SP)
+	MOVQ a+8(FP), AX
+	MOVQ AX, curA-16(SP)
+	MOVQ c+48(FP), AX
+	MOVQ AX, curC-24(SP)
+	MOVQ n+72(FP), AX
+	MOVQ AX, cnt-32(SP)
+next:
 	MOVQ k+0(FP), CX
-	MOVQ a+8(FP), SI
+	MOVQ curA-16(SP), SI
 	MOVQ ra+16(FP), BX
 	SHLQ $2, BX
 	MOVQ pa+24(FP), R8
@@ -4686,7 +5181,7 @@ tail:
 	ADDQ R8, SI
 	ADDQ R9, DI
 reduce:
-	MOVQ c+48(FP), DX
+	MOVQ curC-24(SP), DX
 	MOVQ ldc+56(FP), R10
 	SHLQ $2, R10
 	TESTQ $1, AX
@@ -4722,8 +5217,7 @@ reduce:
 	VMOVUPS.Z 0(DX), K1, Z16
 	VADDPS Z16, Z7, Z7
 	VMOVUPS Z7, K1, 0(DX)
-	VZEROUPPER
-	RET
+	JMP tiledone
 overwrite:
 	VMOVUPS Z0, K1, 0(DX)
 	ADDQ R10, DX
@@ -4740,13 +5234,35 @@ overwrite:
 	VMOVUPS Z6, K1, 0(DX)
 	ADDQ R10, DX
 	VMOVUPS Z7, K1, 0(DX)
+tiledone:
+	MOVQ astep+80(FP), AX
+	SHLQ $2, AX
+	ADDQ AX, curA-16(SP)
+	MOVQ ldc+56(FP), AX
+	IMULQ $32, AX
+	ADDQ AX, curC-24(SP)
+	DECQ cnt-32(SP)
+	JNZ next
+	LDMXCSR saved-8(SP)
 	VZEROUPPER
 	RET
 
-// func k256f1(k int, a *float32, ra, pa int, b *float32, sb int, c *float32, ldc int, flags int)
-TEXT ·k256f1(SB), NOSPLIT, $0-72
+// func k256f1(k int, a *float32, ra, pa int, b *float32, sb int, c *float32, ldc int, flags int, n int, astep int)
+TEXT ·k256f1(SB), NOSPLIT, $32-88
+	STMXCSR saved-8(SP)
+	MOVL saved-8(SP), AX
+	ORL $0x8040, AX
+	MOVL AX, saved-4(SP)
+	LDMXCSR saved-4(SP)
+	MOVQ a+8(FP), AX
+	MOVQ AX, curA-16(SP)
+	MOVQ c+48(FP), AX
+	MOVQ AX, curC-24(SP)
+	MOVQ n+72(FP), AX
+	MOVQ AX, cnt-32(SP)
+next:
 	MOVQ k+0(FP), CX
-	MOVQ a+8(FP), SI
+	MOVQ curA-16(SP), SI
 	MOVQ ra+16(FP), BX
 	SHLQ $2, BX
 	MOVQ pa+24(FP), R8
@@ -4832,7 +5348,7 @@ reduce:
 	VADDPS Y5, Y1, Y1
 	VADDPS Y6, Y0, Y0
 	VADDPS Y7, Y1, Y1
-	MOVQ c+48(FP), DX
+	MOVQ curC-24(SP), DX
 	MOVQ ldc+56(FP), R10
 	SHLQ $2, R10
 	TESTQ $1, AX
@@ -4841,18 +5357,39 @@ reduce:
 	VMOVUPS Y0, 0(DX)
 	VADDPS 32(DX), Y1, Y1
 	VMOVUPS Y1, 32(DX)
-	VZEROUPPER
-	RET
+	JMP tiledone
 overwrite:
 	VMOVUPS Y0, 0(DX)
 	VMOVUPS Y1, 32(DX)
+tiledone:
+	MOVQ astep+80(FP), AX
+	SHLQ $2, AX
+	ADDQ AX, curA-16(SP)
+	MOVQ ldc+56(FP), AX
+	IMULQ $4, AX
+	ADDQ AX, curC-24(SP)
+	DECQ cnt-32(SP)
+	JNZ next
+	LDMXCSR saved-8(SP)
 	VZEROUPPER
 	RET
 
-// func k256f2(k int, a *float32, ra, pa int, b *float32, sb int, c *float32, ldc int, flags int)
-TEXT ·k256f2(SB), NOSPLIT, $0-72
+// func k256f2(k int, a *float32, ra, pa int, b *float32, sb int, c *float32, ldc int, flags int, n int, astep int)
+TEXT ·k256f2(SB), NOSPLIT, $32-88
+	STMXCSR saved-8(SP)
+	MOVL saved-8(SP), AX
+	ORL $0x8040, AX
+	MOVL AX, saved-4(SP)
+	LDMXCSR saved-4(SP)
+	MOVQ a+8(FP), AX
+	MOVQ AX, curA-16(SP)
+	MOVQ c+48(FP), AX
+	MOVQ AX, curC-24(SP)
+	MOVQ n+72(FP), AX
+	MOVQ AX, cnt-32(SP)
+next:
 	MOVQ k+0(FP), CX
-	MOVQ a+8(FP), SI
+	MOVQ curA-16(SP), SI
 	MOVQ ra+16(FP), BX
 	SHLQ $2, BX
 	MOVQ pa+24(FP), R8
@@ -4957,7 +5494,7 @@ reduce:
 	VADDPS Y5, Y1, Y1
 	VADDPS Y6, Y2, Y2
 	VADDPS Y7, Y3, Y3
-	MOVQ c+48(FP), DX
+	MOVQ curC-24(SP), DX
 	MOVQ ldc+56(FP), R10
 	SHLQ $2, R10
 	TESTQ $1, AX
@@ -4971,21 +5508,42 @@ reduce:
 	VMOVUPS Y2, 0(DX)
 	VADDPS 32(DX), Y3, Y3
 	VMOVUPS Y3, 32(DX)
-	VZEROUPPER
-	RET
+	JMP tiledone
 overwrite:
 	VMOVUPS Y0, 0(DX)
 	VMOVUPS Y1, 32(DX)
 	ADDQ R10, DX
 	VMOVUPS Y2, 0(DX)
 	VMOVUPS Y3, 32(DX)
+tiledone:
+	MOVQ astep+80(FP), AX
+	SHLQ $2, AX
+	ADDQ AX, curA-16(SP)
+	MOVQ ldc+56(FP), AX
+	IMULQ $8, AX
+	ADDQ AX, curC-24(SP)
+	DECQ cnt-32(SP)
+	JNZ next
+	LDMXCSR saved-8(SP)
 	VZEROUPPER
 	RET
 
-// func k256f3(k int, a *float32, ra, pa int, b *float32, sb int, c *float32, ldc int, flags int)
-TEXT ·k256f3(SB), NOSPLIT, $0-72
+// func k256f3(k int, a *float32, ra, pa int, b *float32, sb int, c *float32, ldc int, flags int, n int, astep int)
+TEXT ·k256f3(SB), NOSPLIT, $32-88
+	STMXCSR saved-8(SP)
+	MOVL saved-8(SP), AX
+	ORL $0x8040, AX
+	MOVL AX, saved-4(SP)
+	LDMXCSR saved-4(SP)
+	MOVQ a+8(FP), AX
+	MOVQ AX, curA-16(SP)
+	MOVQ c+48(FP), AX
+	MOVQ AX, curC-24(SP)
+	MOVQ n+72(FP), AX
+	MOVQ AX, cnt-32(SP)
+next:
 	MOVQ k+0(FP), CX
-	MOVQ a+8(FP), SI
+	MOVQ curA-16(SP), SI
 	MOVQ ra+16(FP), BX
 	SHLQ $2, BX
 	MOVQ pa+24(FP), R8
@@ -5117,7 +5675,7 @@ reduce:
 	VADDPS Y9, Y3, Y3
 	VADDPS Y10, Y4, Y4
 	VADDPS Y11, Y5, Y5
-	MOVQ c+48(FP), DX
+	MOVQ curC-24(SP), DX
 	MOVQ ldc+56(FP), R10
 	SHLQ $2, R10
 	TESTQ $1, AX
@@ -5136,8 +5694,7 @@ reduce:
 	VMOVUPS Y4, 0(DX)
 	VADDPS 32(DX), Y5, Y5
 	VMOVUPS Y5, 32(DX)
-	VZEROUPPER
-	RET
+	JMP tiledone
 overwrite:
 	VMOVUPS Y0, 0(DX)
 	VMOVUPS Y1, 32(DX)
@@ -5147,13 +5704,35 @@ overwrite:
 	ADDQ R10, DX
 	VMOVUPS Y4, 0(DX)
 	VMOVUPS Y5, 32(DX)
+tiledone:
+	MOVQ astep+80(FP), AX
+	SHLQ $2, AX
+	ADDQ AX, curA-16(SP)
+	MOVQ ldc+56(FP), AX
+	IMULQ $12, AX
+	ADDQ AX, curC-24(SP)
+	DECQ cnt-32(SP)
+	JNZ next
+	LDMXCSR saved-8(SP)
 	VZEROUPPER
 	RET
 
-// func k256f4(k int, a *float32, ra, pa int, b *float32, sb int, c *float32, ldc int, flags int)
-TEXT ·k256f4(SB), NOSPLIT, $0-72
+// func k256f4(k int, a *float32, ra, pa int, b *float32, sb int, c *float32, ldc int, flags int, n int, astep int)
+TEXT ·k256f4(SB), NOSPLIT, $32-88
+	STMXCSR saved-8(SP)
+	MOVL saved-8(SP), AX
+	ORL $0x8040, AX
+	MOVL AX, saved-4(SP)
+	LDMXCSR saved-4(SP)
+	MOVQ a+8(FP), AX
+	MOVQ AX, curA-16(SP)
+	MOVQ c+48(FP), AX
+	MOVQ AX, curC-24(SP)
+	MOVQ n+72(FP), AX
+	MOVQ AX, cnt-32(SP)
+next:
 	MOVQ k+0(FP), CX
-	MOVQ a+8(FP), SI
+	MOVQ curA-16(SP), SI
 	MOVQ ra+16(FP), BX
 	SHLQ $2, BX
 	MOVQ pa+24(FP), R8
@@ -5297,7 +5876,7 @@ tail:
 	ADDQ R8, SI
 	ADDQ R9, DI
 reduce:
-	MOVQ c+48(FP), DX
+	MOVQ curC-24(SP), DX
 	MOVQ ldc+56(FP), R10
 	SHLQ $2, R10
 	TESTQ $1, AX
@@ -5321,8 +5900,7 @@ reduce:
 	VMOVUPS Y6, 0(DX)
 	VADDPS 32(DX), Y7, Y7
 	VMOVUPS Y7, 32(DX)
-	VZEROUPPER
-	RET
+	JMP tiledone
 overwrite:
 	VMOVUPS Y0, 0(DX)
 	VMOVUPS Y1, 32(DX)
@@ -5335,13 +5913,35 @@ overwrite:
 	ADDQ R10, DX
 	VMOVUPS Y6, 0(DX)
 	VMOVUPS Y7, 32(DX)
+tiledone:
+	MOVQ astep+80(FP), AX
+	SHLQ $2, AX
+	ADDQ AX, curA-16(SP)
+	MOVQ ldc+56(FP), AX
+	IMULQ $16, AX
+	ADDQ AX, curC-24(SP)
+	DECQ cnt-32(SP)
+	JNZ next
+	LDMXCSR saved-8(SP)
 	VZEROUPPER
 	RET
 
-// func k256f5(k int, a *float32, ra, pa int, b *float32, sb int, c *float32, ldc int, flags int)
-TEXT ·k256f5(SB), NOSPLIT, $0-72
+// func k256f5(k int, a *float32, ra, pa int, b *float32, sb int, c *float32, ldc int, flags int, n int, astep int)
+TEXT ·k256f5(SB), NOSPLIT, $32-88
+	STMXCSR saved-8(SP)
+	MOVL saved-8(SP), AX
+	ORL $0x8040, AX
+	MOVL AX, saved-4(SP)
+	LDMXCSR saved-4(SP)
+	MOVQ a+8(FP), AX
+	MOVQ AX, curA-16(SP)
+	MOVQ c+48(FP), AX
+	MOVQ AX, curC-24(SP)
+	MOVQ n+72(FP), AX
+	MOVQ AX, cnt-32(SP)
+next:
 	MOVQ k+0(FP), CX
-	MOVQ a+8(FP), SI
+	MOVQ curA-16(SP), SI
 	MOVQ ra+16(FP), BX
 	SHLQ $2, BX
 	MOVQ pa+24(FP), R8
@@ -5508,7 +6108,7 @@ tail:
 	ADDQ R8, SI
 	ADDQ R9, DI
 reduce:
-	MOVQ c+48(FP), DX
+	MOVQ curC-24(SP), DX
 	MOVQ ldc+56(FP), R10
 	SHLQ $2, R10
 	TESTQ $1, AX
@@ -5537,8 +6137,7 @@ reduce:
 	VMOVUPS Y8, 0(DX)
 	VADDPS 32(DX), Y9, Y9
 	VMOVUPS Y9, 32(DX)
-	VZEROUPPER
-	RET
+	JMP tiledone
 overwrite:
 	VMOVUPS Y0, 0(DX)
 	VMOVUPS Y1, 32(DX)
@@ -5554,13 +6153,35 @@ overwrite:
 	ADDQ R10, DX
 	VMOVUPS Y8, 0(DX)
 	VMOVUPS Y9, 32(DX)
+tiledone:
+	MOVQ astep+80(FP), AX
+	SHLQ $2, AX
+	ADDQ AX, curA-16(SP)
+	MOVQ ldc+56(FP), AX
+	IMULQ $20, AX
+	ADDQ AX, curC-24(SP)
+	DECQ cnt-32(SP)
+	JNZ next
+	LDMXCSR saved-8(SP)
 	VZEROUPPER
 	RET
 
-// func k256f6(k int, a *float32, ra, pa int, b *float32, sb int, c *float32, ldc int, flags int)
-TEXT ·k256f6(SB), NOSPLIT, $0-72
+// func k256f6(k int, a *float32, ra, pa int, b *float32, sb int, c *float32, ldc int, flags int, n int, astep int)
+TEXT ·k256f6(SB), NOSPLIT, $32-88
+	STMXCSR saved-8(SP)
+	MOVL saved-8(SP), AX
+	ORL $0x8040, AX
+	MOVL AX, saved-4(SP)
+	LDMXCSR saved-4(SP)
+	MOVQ a+8(FP), AX
+	MOVQ AX, curA-16(SP)
+	MOVQ c+48(FP), AX
+	MOVQ AX, curC-24(SP)
+	MOVQ n+72(FP), AX
+	MOVQ AX, cnt-32(SP)
+next:
 	MOVQ k+0(FP), CX
-	MOVQ a+8(FP), SI
+	MOVQ curA-16(SP), SI
 	MOVQ ra+16(FP), BX
 	SHLQ $2, BX
 	MOVQ pa+24(FP), R8
@@ -5751,7 +6372,7 @@ tail:
 	ADDQ R8, SI
 	ADDQ R9, DI
 reduce:
-	MOVQ c+48(FP), DX
+	MOVQ curC-24(SP), DX
 	MOVQ ldc+56(FP), R10
 	SHLQ $2, R10
 	TESTQ $1, AX
@@ -5785,8 +6406,7 @@ reduce:
 	VMOVUPS Y10, 0(DX)
 	VADDPS 32(DX), Y11, Y11
 	VMOVUPS Y11, 32(DX)
-	VZEROUPPER
-	RET
+	JMP tiledone
 overwrite:
 	VMOVUPS Y0, 0(DX)
 	VMOVUPS Y1, 32(DX)
@@ -5805,13 +6425,35 @@ overwrite:
 	ADDQ R10, DX
 	VMOVUPS Y10, 0(DX)
 	VMOVUPS Y11, 32(DX)
+tiledone:
+	MOVQ astep+80(FP), AX
+	SHLQ $2, AX
+	ADDQ AX, curA-16(SP)
+	MOVQ ldc+56(FP), AX
+	IMULQ $24, AX
+	ADDQ AX, curC-24(SP)
+	DECQ cnt-32(SP)
+	JNZ next
+	LDMXCSR saved-8(SP)
 	VZEROUPPER
 	RET
 
-// func k256m21(k int, a *float32, ra, pa int, b *float32, sb int, c *float32, ldc int, flags int)
-TEXT ·k256m21(SB), NOSPLIT, $0-72
+// func k256m21(k int, a *float32, ra, pa int, b *float32, sb int, c *float32, ldc int, flags int, n int, astep int)
+TEXT ·k256m21(SB), NOSPLIT, $32-88
+	STMXCSR saved-8(SP)
+	MOVL saved-8(SP), AX
+	ORL $0x8040, AX
+	MOVL AX, saved-4(SP)
+	LDMXCSR saved-4(SP)
+	MOVQ a+8(FP), AX
+	MOVQ AX, curA-16(SP)
+	MOVQ c+48(FP), AX
+	MOVQ AX, curC-24(SP)
+	MOVQ n+72(FP), AX
+	MOVQ AX, cnt-32(SP)
+next:
 	MOVQ k+0(FP), CX
-	MOVQ a+8(FP), SI
+	MOVQ curA-16(SP), SI
 	MOVQ ra+16(FP), BX
 	SHLQ $2, BX
 	MOVQ pa+24(FP), R8
@@ -5904,7 +6546,7 @@ reduce:
 	VADDPS Y5, Y1, Y1
 	VADDPS Y6, Y0, Y0
 	VADDPS Y7, Y1, Y1
-	MOVQ c+48(FP), DX
+	MOVQ curC-24(SP), DX
 	MOVQ ldc+56(FP), R10
 	SHLQ $2, R10
 	TESTQ $1, AX
@@ -5914,18 +6556,39 @@ reduce:
 	VMASKMOVPS 32(DX), Y15, Y12
 	VADDPS Y12, Y1, Y1
 	VMASKMOVPS Y1, Y15, 32(DX)
-	VZEROUPPER
-	RET
+	JMP tiledone
 overwrite:
 	VMOVUPS Y0, 0(DX)
 	VMASKMOVPS Y1, Y15, 32(DX)
+tiledone:
+	MOVQ astep+80(FP), AX
+	SHLQ $2, AX
+	ADDQ AX, curA-16(SP)
+	MOVQ ldc+56(FP), AX
+	IMULQ $4, AX
+	ADDQ AX, curC-24(SP)
+	DECQ cnt-32(SP)
+	JNZ next
+	LDMXCSR saved-8(SP)
 	VZEROUPPER
 	RET
 
-// func k256m22(k int, a *float32, ra, pa int, b *float32, sb int, c *float32, ldc int, flags int)
-TEXT ·k256m22(SB), NOSPLIT, $0-72
+// func k256m22(k int, a *float32, ra, pa int, b *float32, sb int, c *float32, ldc int, flags int, n int, astep int)
+TEXT ·k256m22(SB), NOSPLIT, $32-88
+	STMXCSR saved-8(SP)
+	MOVL saved-8(SP), AX
+	ORL $0x8040, AX
+	MOVL AX, saved-4(SP)
+	LDMXCSR saved-4(SP)
+	MOVQ a+8(FP), AX
+	MOVQ AX, curA-16(SP)
+	MOVQ c+48(FP), AX
+	MOVQ AX, curC-24(SP)
+	MOVQ n+72(FP), AX
+	MOVQ AX, cnt-32(SP)
+next:
 	MOVQ k+0(FP), CX
-	MOVQ a+8(FP), SI
+	MOVQ curA-16(SP), SI
 	MOVQ ra+16(FP), BX
 	SHLQ $2, BX
 	MOVQ pa+24(FP), R8
@@ -6037,7 +6700,7 @@ reduce:
 	VADDPS Y5, Y1, Y1
 	VADDPS Y6, Y2, Y2
 	VADDPS Y7, Y3, Y3
-	MOVQ c+48(FP), DX
+	MOVQ curC-24(SP), DX
 	MOVQ ldc+56(FP), R10
 	SHLQ $2, R10
 	TESTQ $1, AX
@@ -6053,21 +6716,42 @@ reduce:
 	VMASKMOVPS 32(DX), Y15, Y12
 	VADDPS Y12, Y3, Y3
 	VMASKMOVPS Y3, Y15, 32(DX)
-	VZEROUPPER
-	RET
+	JMP tiledone
 overwrite:
 	VMOVUPS Y0, 0(DX)
 	VMASKMOVPS Y1, Y15, 32(DX)
 	ADDQ R10, DX
 	VMOVUPS Y2, 0(DX)
 	VMASKMOVPS Y3, Y15, 32(DX)
+tiledone:
+	MOVQ astep+80(FP), AX
+	SHLQ $2, AX
+	ADDQ AX, curA-16(SP)
+	MOVQ ldc+56(FP), AX
+	IMULQ $8, AX
+	ADDQ AX, curC-24(SP)
+	DECQ cnt-32(SP)
+	JNZ next
+	LDMXCSR saved-8(SP)
 	VZEROUPPER
 	RET
 
-// func k256m23(k int, a *float32, ra, pa int, b *float32, sb int, c *float32, ldc int, flags int)
-TEXT ·k256m23(SB), NOSPLIT, $0-72
+// func k256m23(k int, a *float32, ra, pa int, b *float32, sb int, c *float32, ldc int, flags int, n int, astep int)
+TEXT ·k256m23(SB), NOSPLIT, $32-88
+	STMXCSR saved-8(SP)
+	MOVL saved-8(SP), AX
+	ORL $0x8040, AX
+	MOVL AX, saved-4(SP)
+	LDMXCSR saved-4(SP)
+	MOVQ a+8(FP), AX
+	MOVQ AX, curA-16(SP)
+	MOVQ c+48(FP), AX
+	MOVQ AX, curC-24(SP)
+	MOVQ n+72(FP), AX
+	MOVQ AX, cnt-32(SP)
+next:
 	MOVQ k+0(FP), CX
-	MOVQ a+8(FP), SI
+	MOVQ curA-16(SP), SI
 	MOVQ ra+16(FP), BX
 	SHLQ $2, BX
 	MOVQ pa+24(FP), R8
@@ -6206,7 +6890,7 @@ reduce:
 	VADDPS Y9, Y3, Y3
 	VADDPS Y10, Y4, Y4
 	VADDPS Y11, Y5, Y5
-	MOVQ c+48(FP), DX
+	MOVQ curC-24(SP), DX
 	MOVQ ldc+56(FP), R10
 	SHLQ $2, R10
 	TESTQ $1, AX
@@ -6228,8 +6912,7 @@ reduce:
 	VMASKMOVPS 32(DX), Y15, Y12
 	VADDPS Y12, Y5, Y5
 	VMASKMOVPS Y5, Y15, 32(DX)
-	VZEROUPPER
-	RET
+	JMP tiledone
 overwrite:
 	VMOVUPS Y0, 0(DX)
 	VMASKMOVPS Y1, Y15, 32(DX)
@@ -6239,13 +6922,35 @@ overwrite:
 	ADDQ R10, DX
 	VMOVUPS Y4, 0(DX)
 	VMASKMOVPS Y5, Y15, 32(DX)
+tiledone:
+	MOVQ astep+80(FP), AX
+	SHLQ $2, AX
+	ADDQ AX, curA-16(SP)
+	MOVQ ldc+56(FP), AX
+	IMULQ $12, AX
+	ADDQ AX, curC-24(SP)
+	DECQ cnt-32(SP)
+	JNZ next
+	LDMXCSR saved-8(SP)
 	VZEROUPPER
 	RET
 
-// func k256m24(k int, a *float32, ra, pa int, b *float32, sb int, c *float32, ldc int, flags int)
-TEXT ·k256m24(SB), NOSPLIT, $0-72
+// func k256m24(k int, a *float32, ra, pa int, b *float32, sb int, c *float32, ldc int, flags int, n int, astep int)
+TEXT ·k256m24(SB), NOSPLIT, $32-88
+	STMXCSR saved-8(SP)
+	MOVL saved-8(SP), AX
+	ORL $0x8040, AX
+	MOVL AX, saved-4(SP)
+	LDMXCSR saved-4(SP)
+	MOVQ a+8(FP), AX
+	MOVQ AX, curA-16(SP)
+	MOVQ c+48(FP), AX
+	MOVQ AX, curC-24(SP)
+	MOVQ n+72(FP), AX
+	MOVQ AX, cnt-32(SP)
+next:
 	MOVQ k+0(FP), CX
-	MOVQ a+8(FP), SI
+	MOVQ curA-16(SP), SI
 	MOVQ ra+16(FP), BX
 	SHLQ $2, BX
 	MOVQ pa+24(FP), R8
@@ -6396,7 +7101,7 @@ tail:
 	ADDQ R8, SI
 	ADDQ R9, DI
 reduce:
-	MOVQ c+48(FP), DX
+	MOVQ curC-24(SP), DX
 	MOVQ ldc+56(FP), R10
 	SHLQ $2, R10
 	TESTQ $1, AX
@@ -6424,8 +7129,7 @@ reduce:
 	VMASKMOVPS 32(DX), Y15, Y12
 	VADDPS Y12, Y7, Y7
 	VMASKMOVPS Y7, Y15, 32(DX)
-	VZEROUPPER
-	RET
+	JMP tiledone
 overwrite:
 	VMOVUPS Y0, 0(DX)
 	VMASKMOVPS Y1, Y15, 32(DX)
@@ -6438,13 +7142,35 @@ overwrite:
 	ADDQ R10, DX
 	VMOVUPS Y6, 0(DX)
 	VMASKMOVPS Y7, Y15, 32(DX)
+tiledone:
+	MOVQ astep+80(FP), AX
+	SHLQ $2, AX
+	ADDQ AX, curA-16(SP)
+	MOVQ ldc+56(FP), AX
+	IMULQ $16, AX
+	ADDQ AX, curC-24(SP)
+	DECQ cnt-32(SP)
+	JNZ next
+	LDMXCSR saved-8(SP)
 	VZEROUPPER
 	RET
 
-// func k256m25(k int, a *float32, ra, pa int, b *float32, sb int, c *float32, ldc int, flags int)
-TEXT ·k256m25(SB), NOSPLIT, $0-72
+// func k256m25(k int, a *float32, ra, pa int, b *float32, sb int, c *float32, ldc int, flags int, n int, astep int)
+TEXT ·k256m25(SB), NOSPLIT, $32-88
+	STMXCSR saved-8(SP)
+	MOVL saved-8(SP), AX
+	ORL $0x8040, AX
+	MOVL AX, saved-4(SP)
+	LDMXCSR saved-4(SP)
+	MOVQ a+8(FP), AX
+	MOVQ AX, curA-16(SP)
+	MOVQ c+48(FP), AX
+	MOVQ AX, curC-24(SP)
+	MOVQ n+72(FP), AX
+	MOVQ AX, cnt-32(SP)
+next:
 	MOVQ k+0(FP), CX
-	MOVQ a+8(FP), SI
+	MOVQ curA-16(SP), SI
 	MOVQ ra+16(FP), BX
 	SHLQ $2, BX
 	MOVQ pa+24(FP), R8
@@ -6618,7 +7344,7 @@ tail:
 	ADDQ R8, SI
 	ADDQ R9, DI
 reduce:
-	MOVQ c+48(FP), DX
+	MOVQ curC-24(SP), DX
 	MOVQ ldc+56(FP), R10
 	SHLQ $2, R10
 	TESTQ $1, AX
@@ -6652,8 +7378,7 @@ reduce:
 	VMASKMOVPS 32(DX), Y15, Y12
 	VADDPS Y12, Y9, Y9
 	VMASKMOVPS Y9, Y15, 32(DX)
-	VZEROUPPER
-	RET
+	JMP tiledone
 overwrite:
 	VMOVUPS Y0, 0(DX)
 	VMASKMOVPS Y1, Y15, 32(DX)
@@ -6669,13 +7394,35 @@ overwrite:
 	ADDQ R10, DX
 	VMOVUPS Y8, 0(DX)
 	VMASKMOVPS Y9, Y15, 32(DX)
+tiledone:
+	MOVQ astep+80(FP), AX
+	SHLQ $2, AX
+	ADDQ AX, curA-16(SP)
+	MOVQ ldc+56(FP), AX
+	IMULQ $20, AX
+	ADDQ AX, curC-24(SP)
+	DECQ cnt-32(SP)
+	JNZ next
+	LDMXCSR saved-8(SP)
 	VZEROUPPER
 	RET
 
-// func k256m26(k int, a *float32, ra, pa int, b *float32, sb int, c *float32, ldc int, flags int)
-TEXT ·k256m26(SB), NOSPLIT, $0-72
+// func k256m26(k int, a *float32, ra, pa int, b *float32, sb int, c *float32, ldc int, flags int, n int, astep int)
+TEXT ·k256m26(SB), NOSPLIT, $32-88
+	STMXCSR saved-8(SP)
+	MOVL saved-8(SP), AX
+	ORL $0x8040, AX
+	MOVL AX, saved-4(SP)
+	LDMXCSR saved-4(SP)
+	MOVQ a+8(FP), AX
+	MOVQ AX, curA-16(SP)
+	MOVQ c+48(FP), AX
+	MOVQ AX, curC-24(SP)
+	MOVQ n+72(FP), AX
+	MOVQ AX, cnt-32(SP)
+next:
 	MOVQ k+0(FP), CX
-	MOVQ a+8(FP), SI
+	MOVQ curA-16(SP), SI
 	MOVQ ra+16(FP), BX
 	SHLQ $2, BX
 	MOVQ pa+24(FP), R8
@@ -6873,7 +7620,7 @@ tail:
 	ADDQ R8, SI
 	ADDQ R9, DI
 reduce:
-	MOVQ c+48(FP), DX
+	MOVQ curC-24(SP), DX
 	MOVQ ldc+56(FP), R10
 	SHLQ $2, R10
 	TESTQ $1, AX
@@ -6913,8 +7660,7 @@ reduce:
 	VMASKMOVPS 32(DX), Y15, Y12
 	VADDPS Y12, Y11, Y11
 	VMASKMOVPS Y11, Y15, 32(DX)
-	VZEROUPPER
-	RET
+	JMP tiledone
 overwrite:
 	VMOVUPS Y0, 0(DX)
 	VMASKMOVPS Y1, Y15, 32(DX)
@@ -6933,13 +7679,35 @@ overwrite:
 	ADDQ R10, DX
 	VMOVUPS Y10, 0(DX)
 	VMASKMOVPS Y11, Y15, 32(DX)
+tiledone:
+	MOVQ astep+80(FP), AX
+	SHLQ $2, AX
+	ADDQ AX, curA-16(SP)
+	MOVQ ldc+56(FP), AX
+	IMULQ $24, AX
+	ADDQ AX, curC-24(SP)
+	DECQ cnt-32(SP)
+	JNZ next
+	LDMXCSR saved-8(SP)
 	VZEROUPPER
 	RET
 
-// func k256m11(k int, a *float32, ra, pa int, b *float32, sb int, c *float32, ldc int, flags int)
-TEXT ·k256m11(SB), NOSPLIT, $0-72
+// func k256m11(k int, a *float32, ra, pa int, b *float32, sb int, c *float32, ldc int, flags int, n int, astep int)
+TEXT ·k256m11(SB), NOSPLIT, $32-88
+	STMXCSR saved-8(SP)
+	MOVL saved-8(SP), AX
+	ORL $0x8040, AX
+	MOVL AX, saved-4(SP)
+	LDMXCSR saved-4(SP)
+	MOVQ a+8(FP), AX
+	MOVQ AX, curA-16(SP)
+	MOVQ c+48(FP), AX
+	MOVQ AX, curC-24(SP)
+	MOVQ n+72(FP), AX
+	MOVQ AX, cnt-32(SP)
+next:
 	MOVQ k+0(FP), CX
-	MOVQ a+8(FP), SI
+	MOVQ curA-16(SP), SI
 	MOVQ ra+16(FP), BX
 	SHLQ $2, BX
 	MOVQ pa+24(FP), R8
@@ -7010,7 +7778,7 @@ reduce:
 	VADDPS Y1, Y0, Y0
 	VADDPS Y2, Y0, Y0
 	VADDPS Y3, Y0, Y0
-	MOVQ c+48(FP), DX
+	MOVQ curC-24(SP), DX
 	MOVQ ldc+56(FP), R10
 	SHLQ $2, R10
 	TESTQ $1, AX
@@ -7018,17 +7786,38 @@ reduce:
 	VMASKMOVPS 0(DX), Y15, Y12
 	VADDPS Y12, Y0, Y0
 	VMASKMOVPS Y0, Y15, 0(DX)
-	VZEROUPPER
-	RET
+	JMP tiledone
 overwrite:
 	VMASKMOVPS Y0, Y15, 0(DX)
+tiledone:
+	MOVQ astep+80(FP), AX
+	SHLQ $2, AX
+	ADDQ AX, curA-16(SP)
+	MOVQ ldc+56(FP), AX
+	IMULQ $4, AX
+	ADDQ AX, curC-24(SP)
+	DECQ cnt-32(SP)
+	JNZ next
+	LDMXCSR saved-8(SP)
 	VZEROUPPER
 	RET
 
-// func k256m12(k int, a *float32, ra, pa int, b *float32, sb int, c *float32, ldc int, flags int)
-TEXT ·k256m12(SB), NOSPLIT, $0-72
+// func k256m12(k int, a *float32, ra, pa int, b *float32, sb int, c *float32, ldc int, flags int, n int, astep int)
+TEXT ·k256m12(SB), NOSPLIT, $32-88
+	STMXCSR saved-8(SP)
+	MOVL saved-8(SP), AX
+	ORL $0x8040, AX
+	MOVL AX, saved-4(SP)
+	LDMXCSR saved-4(SP)
+	MOVQ a+8(FP), AX
+	MOVQ AX, curA-16(SP)
+	MOVQ c+48(FP), AX
+	MOVQ AX, curC-24(SP)
+	MOVQ n+72(FP), AX
+	MOVQ AX, cnt-32(SP)
+next:
 	MOVQ k+0(FP), CX
-	MOVQ a+8(FP), SI
+	MOVQ curA-16(SP), SI
 	MOVQ ra+16(FP), BX
 	SHLQ $2, BX
 	MOVQ pa+24(FP), R8
@@ -7112,7 +7901,7 @@ tail:
 reduce:
 	VADDPS Y2, Y0, Y0
 	VADDPS Y3, Y1, Y1
-	MOVQ c+48(FP), DX
+	MOVQ curC-24(SP), DX
 	MOVQ ldc+56(FP), R10
 	SHLQ $2, R10
 	TESTQ $1, AX
@@ -7124,19 +7913,40 @@ reduce:
 	VMASKMOVPS 0(DX), Y15, Y12
 	VADDPS Y12, Y1, Y1
 	VMASKMOVPS Y1, Y15, 0(DX)
-	VZEROUPPER
-	RET
+	JMP tiledone
 overwrite:
 	VMASKMOVPS Y0, Y15, 0(DX)
 	ADDQ R10, DX
 	VMASKMOVPS Y1, Y15, 0(DX)
+tiledone:
+	MOVQ astep+80(FP), AX
+	SHLQ $2, AX
+	ADDQ AX, curA-16(SP)
+	MOVQ ldc+56(FP), AX
+	IMULQ $8, AX
+	ADDQ AX, curC-24(SP)
+	DECQ cnt-32(SP)
+	JNZ next
+	LDMXCSR saved-8(SP)
 	VZEROUPPER
 	RET
 
-// func k256m13(k int, a *float32, ra, pa int, b *float32, sb int, c *float32, ldc int, flags int)
-TEXT ·k256m13(SB), NOSPLIT, $0-72
+// func k256m13(k int, a *float32, ra, pa int, b *float32, sb int, c *float32, ldc int, flags int, n int, astep int)
+TEXT ·k256m13(SB), NOSPLIT, $32-88
+	STMXCSR saved-8(SP)
+	MOVL saved-8(SP), AX
+	ORL $0x8040, AX
+	MOVL AX, saved-4(SP)
+	LDMXCSR saved-4(SP)
+	MOVQ a+8(FP), AX
+	MOVQ AX, curA-16(SP)
+	MOVQ c+48(FP), AX
+	MOVQ AX, curC-24(SP)
+	MOVQ n+72(FP), AX
+	MOVQ AX, cnt-32(SP)
+next:
 	MOVQ k+0(FP), CX
-	MOVQ a+8(FP), SI
+	MOVQ curA-16(SP), SI
 	MOVQ ra+16(FP), BX
 	SHLQ $2, BX
 	MOVQ pa+24(FP), R8
@@ -7237,7 +8047,7 @@ reduce:
 	VADDPS Y3, Y0, Y0
 	VADDPS Y4, Y1, Y1
 	VADDPS Y5, Y2, Y2
-	MOVQ c+48(FP), DX
+	MOVQ curC-24(SP), DX
 	MOVQ ldc+56(FP), R10
 	SHLQ $2, R10
 	TESTQ $1, AX
@@ -7253,21 +8063,42 @@ reduce:
 	VMASKMOVPS 0(DX), Y15, Y12
 	VADDPS Y12, Y2, Y2
 	VMASKMOVPS Y2, Y15, 0(DX)
-	VZEROUPPER
-	RET
+	JMP tiledone
 overwrite:
 	VMASKMOVPS Y0, Y15, 0(DX)
 	ADDQ R10, DX
 	VMASKMOVPS Y1, Y15, 0(DX)
 	ADDQ R10, DX
 	VMASKMOVPS Y2, Y15, 0(DX)
+tiledone:
+	MOVQ astep+80(FP), AX
+	SHLQ $2, AX
+	ADDQ AX, curA-16(SP)
+	MOVQ ldc+56(FP), AX
+	IMULQ $12, AX
+	ADDQ AX, curC-24(SP)
+	DECQ cnt-32(SP)
+	JNZ next
+	LDMXCSR saved-8(SP)
 	VZEROUPPER
 	RET
 
-// func k256m14(k int, a *float32, ra, pa int, b *float32, sb int, c *float32, ldc int, flags int)
-TEXT ·k256m14(SB), NOSPLIT, $0-72
+// func k256m14(k int, a *float32, ra, pa int, b *float32, sb int, c *float32, ldc int, flags int, n int, astep int)
+TEXT ·k256m14(SB), NOSPLIT, $32-88
+	STMXCSR saved-8(SP)
+	MOVL saved-8(SP), AX
+	ORL $0x8040, AX
+	MOVL AX, saved-4(SP)
+	LDMXCSR saved-4(SP)
+	MOVQ a+8(FP), AX
+	MOVQ AX, curA-16(SP)
+	MOVQ c+48(FP), AX
+	MOVQ AX, curC-24(SP)
+	MOVQ n+72(FP), AX
+	MOVQ AX, cnt-32(SP)
+next:
 	MOVQ k+0(FP), CX
-	MOVQ a+8(FP), SI
+	MOVQ curA-16(SP), SI
 	MOVQ ra+16(FP), BX
 	SHLQ $2, BX
 	MOVQ pa+24(FP), R8
@@ -7378,7 +8209,7 @@ tail:
 	ADDQ R8, SI
 	ADDQ R9, DI
 reduce:
-	MOVQ c+48(FP), DX
+	MOVQ curC-24(SP), DX
 	MOVQ ldc+56(FP), R10
 	SHLQ $2, R10
 	TESTQ $1, AX
@@ -7398,8 +8229,7 @@ reduce:
 	VMASKMOVPS 0(DX), Y15, Y12
 	VADDPS Y12, Y3, Y3
 	VMASKMOVPS Y3, Y15, 0(DX)
-	VZEROUPPER
-	RET
+	JMP tiledone
 overwrite:
 	VMASKMOVPS Y0, Y15, 0(DX)
 	ADDQ R10, DX
@@ -7408,13 +8238,35 @@ overwrite:
 	VMASKMOVPS Y2, Y15, 0(DX)
 	ADDQ R10, DX
 	VMASKMOVPS Y3, Y15, 0(DX)
+tiledone:
+	MOVQ astep+80(FP), AX
+	SHLQ $2, AX
+	ADDQ AX, curA-16(SP)
+	MOVQ ldc+56(FP), AX
+	IMULQ $16, AX
+	ADDQ AX, curC-24(SP)
+	DECQ cnt-32(SP)
+	JNZ next
+	LDMXCSR saved-8(SP)
 	VZEROUPPER
 	RET
 
-// func k256m15(k int, a *float32, ra, pa int, b *float32, sb int, c *float32, ldc int, flags int)
-TEXT ·k256m15(SB), NOSPLIT, $0-72
+// func k256m15(k int, a *float32, ra, pa int, b *float32, sb int, c *float32, ldc int, flags int, n int, astep int)
+TEXT ·k256m15(SB), NOSPLIT, $32-88
+	STMXCSR saved-8(SP)
+	MOVL saved-8(SP), AX
+	ORL $0x8040, AX
+	MOVL AX, saved-4(SP)
+	LDMXCSR saved-4(SP)
+	MOVQ a+8(FP), AX
+	MOVQ AX, curA-16(SP)
+	MOVQ c+48(FP), AX
+	MOVQ AX, curC-24(SP)
+	MOVQ n+72(FP), AX
+	MOVQ AX, cnt-32(SP)
+next:
 	MOVQ k+0(FP), CX
-	MOVQ a+8(FP), SI
+	MOVQ curA-16(SP), SI
 	MOVQ ra+16(FP), BX
 	SHLQ $2, BX
 	MOVQ pa+24(FP), R8
@@ -7540,7 +8392,7 @@ tail:
 	ADDQ R8, SI
 	ADDQ R9, DI
 reduce:
-	MOVQ c+48(FP), DX
+	MOVQ curC-24(SP), DX
 	MOVQ ldc+56(FP), R10
 	SHLQ $2, R10
 	TESTQ $1, AX
@@ -7564,8 +8416,7 @@ reduce:
 	VMASKMOVPS 0(DX), Y15, Y12
 	VADDPS Y12, Y4, Y4
 	VMASKMOVPS Y4, Y15, 0(DX)
-	VZEROUPPER
-	RET
+	JMP tiledone
 overwrite:
 	VMASKMOVPS Y0, Y15, 0(DX)
 	ADDQ R10, DX
@@ -7576,13 +8427,35 @@ overwrite:
 	VMASKMOVPS Y3, Y15, 0(DX)
 	ADDQ R10, DX
 	VMASKMOVPS Y4, Y15, 0(DX)
+tiledone:
+	MOVQ astep+80(FP), AX
+	SHLQ $2, AX
+	ADDQ AX, curA-16(SP)
+	MOVQ ldc+56(FP), AX
+	IMULQ $20, AX
+	ADDQ AX, curC-24(SP)
+	DECQ cnt-32(SP)
+	JNZ next
+	LDMXCSR saved-8(SP)
 	VZEROUPPER
 	RET
 
-// func k256m16(k int, a *float32, ra, pa int, b *float32, sb int, c *float32, ldc int, flags int)
-TEXT ·k256m16(SB), NOSPLIT, $0-72
+// func k256m16(k int, a *float32, ra, pa int, b *float32, sb int, c *float32, ldc int, flags int, n int, astep int)
+TEXT ·k256m16(SB), NOSPLIT, $32-88
+	STMXCSR saved-8(SP)
+	MOVL saved-8(SP), AX
+	ORL $0x8040, AX
+	MOVL AX, saved-4(SP)
+	LDMXCSR saved-4(SP)
+	MOVQ a+8(FP), AX
+	MOVQ AX, curA-16(SP)
+	MOVQ c+48(FP), AX
+	MOVQ AX, curC-24(SP)
+	MOVQ n+72(FP), AX
+	MOVQ AX, cnt-32(SP)
+next:
 	MOVQ k+0(FP), CX
-	MOVQ a+8(FP), SI
+	MOVQ curA-16(SP), SI
 	MOVQ ra+16(FP), BX
 	SHLQ $2, BX
 	MOVQ pa+24(FP), R8
@@ -7724,7 +8597,7 @@ tail:
 	ADDQ R8, SI
 	ADDQ R9, DI
 reduce:
-	MOVQ c+48(FP), DX
+	MOVQ curC-24(SP), DX
 	MOVQ ldc+56(FP), R10
 	SHLQ $2, R10
 	TESTQ $1, AX
@@ -7752,8 +8625,7 @@ reduce:
 	VMASKMOVPS 0(DX), Y15, Y12
 	VADDPS Y12, Y5, Y5
 	VMASKMOVPS Y5, Y15, 0(DX)
-	VZEROUPPER
-	RET
+	JMP tiledone
 overwrite:
 	VMASKMOVPS Y0, Y15, 0(DX)
 	ADDQ R10, DX
@@ -7766,5 +8638,15 @@ overwrite:
 	VMASKMOVPS Y4, Y15, 0(DX)
 	ADDQ R10, DX
 	VMASKMOVPS Y5, Y15, 0(DX)
+tiledone:
+	MOVQ astep+80(FP), AX
+	SHLQ $2, AX
+	ADDQ AX, curA-16(SP)
+	MOVQ ldc+56(FP), AX
+	IMULQ $24, AX
+	ADDQ AX, curC-24(SP)
+	DECQ cnt-32(SP)
+	JNZ next
+	LDMXCSR saved-8(SP)
 	VZEROUPPER
 	RET

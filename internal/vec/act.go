@@ -38,3 +38,49 @@ func Tanh(dst, src []float32) {
 		dst[i] = float32(math.Tanh(float64(v)))
 	}
 }
+
+// Softmax replaces x by softmax(c·x): the scaled values, exp of their
+// differences from the largest, divided by their sum. A NaN anywhere makes
+// every value NaN. The AVX-512 kernel uses Exp's approximation and sums in
+// 16 lanes; the portable path sums in order with math.Exp.
+func Softmax(x []float32, c float32) {
+	if len(x) == 0 || softmaxAsm(x, c) {
+		return
+	}
+	m := float32(math.Inf(-1))
+	for i, v := range x {
+		v *= c
+		x[i] = v
+		if v > m || v != v {
+			m = v
+		}
+	}
+	var sum float32
+	for i, v := range x {
+		e := float32(math.Exp(float64(v - m)))
+		x[i] = e
+		sum += e
+	}
+	inv := 1 / sum
+	for i := range x {
+		x[i] *= inv
+	}
+}
+
+// SoftmaxGrad sets d = scale·(p ⊙ (d − Σ p⊙d)), the gradient of the
+// softmax's input from the gradient d of its output p, scaled. p and d
+// have the same length. The AVX-512 kernel sums in 16 lanes; the portable
+// path in order.
+func SoftmaxGrad(p, d []float32, scale float32) {
+	p = p[:len(d)]
+	if len(d) == 0 || softmaxGradAsm(p, d, scale) {
+		return
+	}
+	var dot float32
+	for j, v := range p {
+		dot += v * d[j]
+	}
+	for j, v := range p {
+		d[j] = scale * (v * (d[j] - dot))
+	}
+}

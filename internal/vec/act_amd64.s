@@ -197,3 +197,211 @@ tanhtail:
 tanhdone:
 	VZEROUPPER
 	RET
+
+// HMAX16 reduces the 16 lanes of Z4 to their maximum, broadcast into Z6;
+// clobbers Z5.
+#define HMAX16 \
+	VEXTRACTF64X4 $1, Z4, Y5 \
+	VMAXPS        Y5, Y4, Y4 \
+	VEXTRACTF128  $1, Y4, X5 \
+	VMAXPS        X5, X4, X4 \
+	VPERMILPS     $0x4e, X4, X5 \
+	VMAXPS        X5, X4, X4 \
+	VPERMILPS     $0xb1, X4, X5 \
+	VMAXPS        X5, X4, X4 \
+	VBROADCASTSS  X4, Z6
+
+// HSUM16 reduces the 16 lanes of Z7 to their sum in X7 (lane 0), adding
+// halves; clobbers Z5.
+#define HSUM16 \
+	VEXTRACTF64X4 $1, Z7, Y5 \
+	VADDPS        Y5, Y7, Y7 \
+	VEXTRACTF128  $1, Y7, X5 \
+	VADDPS        X5, X7, X7 \
+	VPERMILPS     $0x4e, X7, X5 \
+	VADDPS        X5, X7, X7 \
+	VPERMILPS     $0xb1, X7, X5 \
+	VADDPS        X5, X7, X7
+
+// func softmaxAVX512(x *float32, n int, c float32)
+// x = softmax(c·x) in place: the scaled values and their maximum, exp of
+// the differences and their sum (in 16 lanes, then halves), then the
+// products with 1/sum. n ≥ 1.
+TEXT ·softmaxAVX512(SB), NOSPLIT, $0-20
+	MOVQ         x+0(FP), DI
+	MOVQ         n+8(FP), DX
+	VBROADCASTSS c+16(FP), Z8
+	BCAST(0xff800000, Z4) // −Inf
+
+	// pass 1: x = c·x, Z4 = lane maxima; a NaN is kept in its lane.
+	MOVQ DI, SI
+	MOVQ DX, CX
+	CMPQ CX, $16
+	JLT  sm1tail
+
+sm1loop:
+	VMOVUPS (SI), Z0
+	VMULPS  Z8, Z0, Z0
+	VMOVUPS Z0, (SI)
+	VMAXPS  Z4, Z0, Z4 // a NaN in Z0 gives Z4's lane; keep it below
+	VCMPPS  $3, Z0, Z0, K2 // unordered: NaN
+	VMOVAPS Z0, K2, Z4
+	ADDQ    $64, SI
+	SUBQ    $16, CX
+	CMPQ    CX, $16
+	JGE     sm1loop
+
+sm1tail:
+	TESTQ CX, CX
+	JZ    sm1done
+	TAIL_MASK
+	VMOVUPS.Z (SI), K1, Z0
+	VMULPS    Z8, Z0, Z0
+	VMOVUPS   Z0, K1, (SI)
+	VMAXPS    Z4, Z0, K1, Z4
+	VCMPPS    $3, Z0, Z0, K2
+	KANDW     K1, K2, K2
+	VMOVAPS   Z0, K2, Z4
+
+sm1done:
+	// A NaN lane makes the maximum NaN (VMAXPS would drop it).
+	VCMPPS  $3, Z4, Z4, K2
+	KORTESTW K2, K2
+	JZ      smmax
+	BCAST(0x7fc00000, Z6)
+	JMP     sm2
+
+smmax:
+	HMAX16
+
+sm2:
+	// pass 2: x = exp(x − max), Z7 = lane sums.
+	EXP_CONSTS
+	VXORPS Z7, Z7, Z7
+	MOVQ   DI, SI
+	MOVQ   DX, CX
+	CMPQ   CX, $16
+	JLT    sm2tail
+
+sm2loop:
+	VMOVUPS (SI), Z0
+	VSUBPS  Z6, Z0, Z0
+	EXP
+	VMOVUPS Z2, (SI)
+	VADDPS  Z2, Z7, Z7
+	ADDQ    $64, SI
+	SUBQ    $16, CX
+	CMPQ    CX, $16
+	JGE     sm2loop
+
+sm2tail:
+	TESTQ CX, CX
+	JZ    sm2done
+	TAIL_MASK
+	VMOVUPS.Z (SI), K1, Z0
+	VSUBPS    Z6, Z0, Z0
+	EXP
+	VMOVUPS   Z2, K1, (SI)
+	VADDPS    Z2, Z7, K1, Z7
+
+sm2done:
+	HSUM16
+	MOVL         $0x3f800000, AX
+	VMOVD        AX, X9
+	VDIVSS       X7, X9, X9
+	VBROADCASTSS X9, Z9
+
+	// pass 3: x = x·(1/sum).
+	MOVQ DI, SI
+	MOVQ DX, CX
+	CMPQ CX, $16
+	JLT  sm3tail
+
+sm3loop:
+	VMULPS  (SI), Z9, Z0
+	VMOVUPS Z0, (SI)
+	ADDQ    $64, SI
+	SUBQ    $16, CX
+	CMPQ    CX, $16
+	JGE     sm3loop
+
+sm3tail:
+	TESTQ CX, CX
+	JZ    smdone
+	TAIL_MASK
+	VMOVUPS.Z (SI), K1, Z0
+	VMULPS    Z9, Z0, Z0
+	VMOVUPS   Z0, K1, (SI)
+
+smdone:
+	VZEROUPPER
+	RET
+
+// func softmaxGradAVX512(p, d *float32, n int, scale float32)
+// d = scale·(p ⊙ (d − ⟨p, d⟩)), the dot product in 16 lanes, then halves.
+TEXT ·softmaxGradAVX512(SB), NOSPLIT, $0-28
+	MOVQ         p+0(FP), SI
+	MOVQ         d+8(FP), DI
+	MOVQ         n+16(FP), DX
+	VBROADCASTSS scale+24(FP), Z8
+	VXORPS       Z7, Z7, Z7
+	MOVQ         SI, R8
+	MOVQ         DI, R9
+	MOVQ         DX, CX
+	CMPQ         CX, $16
+	JLT          sg1tail
+
+sg1loop:
+	VMOVUPS (R8), Z0
+	VMULPS  (R9), Z0, Z0
+	VADDPS  Z0, Z7, Z7
+	ADDQ    $64, R8
+	ADDQ    $64, R9
+	SUBQ    $16, CX
+	CMPQ    CX, $16
+	JGE     sg1loop
+
+sg1tail:
+	TESTQ CX, CX
+	JZ    sg1done
+	TAIL_MASK
+	VMOVUPS.Z (R8), K1, Z0
+	VMOVUPS.Z (R9), K1, Z1
+	VMULPS    Z1, Z0, Z0
+	VADDPS    Z0, Z7, Z7
+
+sg1done:
+	HSUM16
+	VBROADCASTSS X7, Z6
+	MOVQ         SI, R8
+	MOVQ         DI, R9
+	MOVQ         DX, CX
+	CMPQ         CX, $16
+	JLT          sg2tail
+
+sg2loop:
+	VMOVUPS (R9), Z1
+	VSUBPS  Z6, Z1, Z1
+	VMULPS  (R8), Z1, Z1
+	VMULPS  Z8, Z1, Z1
+	VMOVUPS Z1, (R9)
+	ADDQ    $64, R8
+	ADDQ    $64, R9
+	SUBQ    $16, CX
+	CMPQ    CX, $16
+	JGE     sg2loop
+
+sg2tail:
+	TESTQ CX, CX
+	JZ    sgdone
+	TAIL_MASK
+	VMOVUPS.Z (R8), K1, Z0
+	VMOVUPS.Z (R9), K1, Z1
+	VSUBPS    Z6, Z1, Z1
+	VMULPS    Z0, Z1, Z1
+	VMULPS    Z8, Z1, Z1
+	VMOVUPS   Z1, K1, (R9)
+
+sgdone:
+	VZEROUPPER
+	RET

@@ -2,7 +2,14 @@
 
 // func adamAVX512(w, grad, m, v *float32, n int, alpha, c1, c2, eps float32)
 // n is a multiple of 16.
-TEXT ·adamAVX512(SB), NOSPLIT, $0-56
+TEXT ·adamAVX512(SB), NOSPLIT, $8-56
+	// Flush denormal operands and results to zero (DAZ and FTZ) for the
+	// loop, and put the caller's MXCSR back before returning.
+	STMXCSR saved-8(SP)
+	MOVL    saved-8(SP), AX
+	ORL     $0x8040, AX
+	MOVL    AX, saved-4(SP)
+	LDMXCSR saved-4(SP)
 	MOVQ w+0(FP), DI
 	MOVQ grad+8(FP), SI
 	MOVQ m+16(FP), R8
@@ -40,12 +47,18 @@ loop512:
 	JMP     loop512
 
 done512:
+	LDMXCSR saved-8(SP)
 	VZEROUPPER
 	RET
 
 // func adamAVX2(w, grad, m, v *float32, n int, alpha, c1, c2, eps float32)
 // n is a multiple of 8.
-TEXT ·adamAVX2(SB), NOSPLIT, $0-56
+TEXT ·adamAVX2(SB), NOSPLIT, $8-56
+	STMXCSR saved-8(SP)
+	MOVL    saved-8(SP), AX
+	ORL     $0x8040, AX
+	MOVL    AX, saved-4(SP)
+	LDMXCSR saved-4(SP)
 	MOVQ w+0(FP), DI
 	MOVQ grad+8(FP), SI
 	MOVQ m+16(FP), R8
@@ -83,6 +96,7 @@ loop256:
 	JMP     loop256
 
 done256:
+	LDMXCSR saved-8(SP)
 	VZEROUPPER
 	RET
 

@@ -3,6 +3,7 @@ package vec
 import (
 	"math"
 	"math/rand/v2"
+	"slices"
 	"testing"
 )
 
@@ -62,6 +63,66 @@ func TestAdamPathsAgree(t *testing.T) {
 		}
 	}
 }
+
+// TestAdamDenormals runs every path on moments, gradients and weights in
+// and near the denormal range and requires bit-identical results, each
+// denormal input read as zero and no denormal left in m, v or w (the DAZ
+// and FTZ modes); and that the caller's floating-point mode is back after
+// the call, so Go code keeps its gradual underflow.
+func TestAdamDenormals(t *testing.T) {
+	const n = 1000
+	tiny := []float32{0, 1e-39, -3e-40, 1.2e-38, -1.1754944e-38, 2e-38, 1e-20, -3e-22, 1e-3, 1.17549435e-38}
+	rng := rand.New(rand.NewPCG(2, 2))
+	pick := func() []float32 {
+		s := make([]float32, n)
+		for i := range s {
+			s[i] = tiny[rng.IntN(len(tiny))]
+		}
+		return s
+	}
+	g, m0, v0, w0 := pick(), pick(), pick(), pick()
+	for i := range v0 {
+		v0[i] = float32(math.Abs(float64(v0[i])))
+	}
+	var ref []float32
+	for _, p := range []struct{ avx512, avx2 bool }{{false, false}, {false, hasAVX2}, {hasAVX512, false}} {
+		old512, old2 := hasAVX512, hasAVX2
+		hasAVX512, hasAVX2 = p.avx512, p.avx2
+		w, m, v := slices.Clone(w0), slices.Clone(m0), slices.Clone(v0)
+		for range 3 {
+			Adam(w, g, m, v, 1e-3, 0.1, 0.001, 1e-7)
+		}
+		hasAVX512, hasAVX2 = old512, old2
+		all := slices.Concat(w, m, v)
+		for i, x := range all {
+			if x != 0 && math.Abs(float64(x)) < 0x1p-126 {
+				t.Fatalf("avx512=%v avx2=%v: element %d is denormal: %g", p.avx512, p.avx2, i, x)
+			}
+		}
+		if ref == nil {
+			ref = all
+			continue
+		}
+		for i := range ref {
+			if math.Float32bits(ref[i]) != math.Float32bits(all[i]) {
+				t.Fatalf("avx512=%v avx2=%v differs from go at %d: %g vs %g", p.avx512, p.avx2, i, all[i], ref[i])
+			}
+		}
+	}
+	// A denormal moment with a zero gradient is read as zero: the moment
+	// stays zero and the weight does not move.
+	w, m, v := []float32{0.5}, []float32{1e-39}, []float32{0}
+	Adam(w, []float32{0}, m, v, 1e-3, 0.1, 0.001, 1e-7)
+	if m[0] != 0 || w[0] != 0.5 {
+		t.Errorf("m=1e-39, g=0: got m=%g w=%g, want m=0 w=0.5", m[0], w[0])
+	}
+	if got := halve(0x1p-126); got != 0x1p-127 {
+		t.Errorf("after Adam, Go's 2^-126 / 2 = %g, want the denormal 2^-127: the floating-point mode was not restored", got)
+	}
+}
+
+//go:noinline
+func halve(x float32) float32 { return x / 2 }
 
 // TestAdamValues checks one step against the formula evaluated in float64.
 func TestAdamValues(t *testing.T) {

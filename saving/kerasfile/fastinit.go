@@ -27,9 +27,6 @@ var initializerType = reflect.TypeFor[initializers.Initializer]()
 // initializer replaced by Zeros, or nil when the model is not one that
 // restoreInitializers can give its initializers back.
 func zeroInitConfig(t *translated) []byte {
-	if t.functional {
-		return nil
-	}
 	for _, l := range t.layers {
 		if wrappers[l.class] || l.sub != nil {
 			return nil
@@ -67,30 +64,55 @@ func zeroInitConfig(t *translated) []byte {
 }
 
 // restoreInitializers gives the layers of m, built from zeroInitConfig's
-// config, the initializers of the layers the original config describes.
+// config, the initializers of the layers the original config describes:
+// a Sequential's by position, a functional model's by name.
 func restoreInitializers(m saving.Model, t *translated) error {
-	s, ok := m.(*models.Sequential)
-	if !ok {
-		return nil
-	}
 	var cfg struct {
 		Config struct {
-			Layers []json.RawMessage `json:"layers"`
+			Layers []struct {
+				ClassName string          `json:"class_name"`
+				Config    json.RawMessage `json:"config"`
+				Name      string          `json:"name"`
+			} `json:"layers"`
 		} `json:"config"`
 	}
 	if err := json.Unmarshal(t.modelConfig, &cfg); err != nil {
 		return err
 	}
-	built := s.Layers()
-	if len(built) != len(cfg.Config.Layers) {
-		return invalidf("the model has %d layers, its config %d", len(built), len(cfg.Config.Layers))
+	var built func(i int, name string) (any, bool)
+	switch m := m.(type) {
+	case *models.Sequential:
+		ls := m.Layers()
+		if len(ls) != len(cfg.Config.Layers) {
+			return invalidf("the model has %d layers, its config %d", len(ls), len(cfg.Config.Layers))
+		}
+		built = func(i int, _ string) (any, bool) { return ls[i], true }
+	case *models.Model:
+		byName := map[string]any{}
+		for i, n := range m.LayerNames() {
+			byName[n] = m.Layers()[i]
+		}
+		built = func(_ int, name string) (any, bool) { l, ok := byName[name]; return l, ok }
+	default:
+		return nil
 	}
-	for i, raw := range cfg.Config.Layers {
+	for i, l := range cfg.Config.Layers {
+		if l.ClassName == "InputLayer" {
+			continue
+		}
+		b, ok := built(i, l.Name)
+		if !ok {
+			return invalidf("layer %q of the config is not in the model", l.Name)
+		}
+		raw, err := json.Marshal(map[string]any{"class_name": l.ClassName, "config": l.Config})
+		if err != nil {
+			return err
+		}
 		fresh, _, err := layers.UnmarshalLayer(raw)
 		if err != nil {
 			return err
 		}
-		copyInitializers(reflect.ValueOf(built[i]), reflect.ValueOf(fresh))
+		copyInitializers(reflect.ValueOf(b), reflect.ValueOf(fresh))
 	}
 	return nil
 }

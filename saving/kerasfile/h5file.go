@@ -67,6 +67,10 @@ type h5d struct{ d *hdf5.Dataset }
 
 func (d h5d) shape() []int                    { return d.d.Shape() }
 func (d h5d) readFloat32(dst []float32) error { return d.d.ReadFloat32Into(dst) }
+func (d h5d) readFloat32At(dst []float32, start int) error {
+	return d.d.ReadFloat32At(dst, start)
+}
+func (d h5d) inPlace() bool { return d.d.Chunks() == nil }
 
 func (d h5d) readInt64() (int64, error) {
 	if d.d.Len() != 1 {

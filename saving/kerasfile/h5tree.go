@@ -30,6 +30,11 @@ type h5Dataset interface {
 	// readFloat32 reads the values, converted to float32, into dst, whose
 	// length is the product of the shape.
 	readFloat32(dst []float32) error
+	// readFloat32At reads the len(dst) values from element start.
+	readFloat32At(dst []float32, start int) error
+	// inPlace reports whether readFloat32At reads only its range, so
+	// that parts of the dataset can be read at the same time.
+	inPlace() bool
 	// readInt64 reads a dataset of one integer (an optimizer's iteration).
 	readInt64() (int64, error)
 }
@@ -251,6 +256,16 @@ func (d *memDataset) readFloat32(dst []float32) error {
 	copy(dst, d.values)
 	return nil
 }
+
+func (d *memDataset) readFloat32At(dst []float32, start int) error {
+	if d.isInt || start < 0 || start > len(d.values) || len(dst) > len(d.values)-start {
+		return fmt.Errorf("values [%d, %d) of %d", start, start+len(dst), len(d.values))
+	}
+	copy(dst, d.values[start:])
+	return nil
+}
+
+func (d *memDataset) inPlace() bool { return false }
 
 func (d *memDataset) readInt64() (int64, error) {
 	if d.isInt {

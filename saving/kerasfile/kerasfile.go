@@ -321,10 +321,9 @@ func newStateSetter(m saving.Model) (*stateSetter, error) {
 	return &stateSetter{st}, nil
 }
 
+// apply gives m the state; its weights were checked to be finite as
+// they were read (readChecked).
 func (s *stateSetter) apply(m saving.Model) error {
-	if err := checkFinite(s.state.Weights); err != nil {
-		return err
-	}
 	if err := m.SetTrainingState(s.state); err != nil {
 		return fmt.Errorf("%w: %v", ErrInvalid, err)
 	}

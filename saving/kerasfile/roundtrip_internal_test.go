@@ -257,22 +257,40 @@ func TestRoundTripFunctional(t *testing.T) {
 	}
 }
 
-// TestCheckFinite checks the NaN and infinity scan at both ends of a
-// weight and in its middle, and that finite extremes pass.
-func TestCheckFinite(t *testing.T) {
-	for i, bad := range []float32{float32(math.NaN()), float32(math.Inf(1)), float32(math.Inf(-1))} {
-		for _, at := range []int{0, 2, 4} {
-			d := []float32{1, -math.MaxFloat32, math.SmallestNonzeroFloat32, 0, math.MaxFloat32}
-			d[at] = bad
-			w := &layers.Weight{Name: "dense/kernel", Value: tensor.FromSlice(d, 5)}
-			if err := checkFinite([]*layers.Weight{w}); err == nil || !strings.Contains(err.Error(), fmt.Sprintf("index %d", at)) {
-				t.Errorf("case %d at %d: err = %v", i, at, err)
+// TestFiniteErr checks the NaN and infinity scan for every length up to
+// 40 values, every alignment of the slice, every position of the bad
+// value and every kind of non-finite value, and that finite extremes pass.
+func TestFiniteErr(t *testing.T) {
+	bads := []float32{
+		float32(math.NaN()), float32(math.Inf(1)), float32(math.Inf(-1)),
+		math.Float32frombits(0x7f800001), // signalling NaN
+		math.Float32frombits(0xffffffff), // negative NaN, all mantissa bits
+	}
+	finite := []float32{1, -math.MaxFloat32, math.SmallestNonzeroFloat32, 0, math.MaxFloat32, -0.5, math.Float32frombits(0x807fffff)}
+	buf := make([]float32, 48)
+	for off := range 2 {
+		for n := range 41 {
+			d := buf[off : off+n]
+			for i := range d {
+				d[i] = finite[i%len(finite)]
+			}
+			if err := finiteErr(d, 0, "w"); err != nil {
+				t.Fatalf("offset %d, %d finite values: %v", off, n, err)
+			}
+			for at := range n {
+				for _, bad := range bads {
+					d[at] = bad
+					err := finiteErr(d, 100, "dense/kernel")
+					if want := fmt.Sprintf("weight dense/kernel holds %v at index %d", bad, 100+at); err == nil || !strings.Contains(err.Error(), want) {
+						t.Fatalf("offset %d, n %d, %v at %d: err = %v, want %q", off, n, bad, at, err, want)
+					}
+				}
+				d[at] = finite[at%len(finite)]
 			}
 		}
 	}
-	w := &layers.Weight{Name: "dense/kernel", Value: tensor.FromSlice([]float32{1, -math.MaxFloat32, math.SmallestNonzeroFloat32, 0, math.MaxFloat32}, 5)}
-	if err := checkFinite([]*layers.Weight{w}); err != nil {
-		t.Errorf("finite values: %v", err)
+	if err := finiteErr([]float32{float32(math.NaN())}, 0, ""); err != nil {
+		t.Errorf("an unnamed slice is not checked: %v", err)
 	}
 }
 

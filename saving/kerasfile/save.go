@@ -4,7 +4,6 @@ import (
 	"encoding/json"
 	"fmt"
 	"io"
-	"math"
 	"slices"
 	"strings"
 	"time"
@@ -17,30 +16,6 @@ import (
 
 // modelsWeight is a layer's weight.
 type modelsWeight = layers.Weight
-
-// checkFinite refuses NaN and infinite weights, as neuron's own loader
-// does: no trained model holds them.
-func checkFinite(ws []*layers.Weight) error {
-	for _, w := range ws {
-		d := w.Value.Data()
-		// A value whose exponent bits are all set (an infinity or a NaN)
-		// carries into bit 31 when 1 is added to its exponent. OR-ing
-		// the sums keeps the pass branch-free and memory-bound.
-		var acc uint32
-		for _, v := range d {
-			acc |= math.Float32bits(v)&0x7f800000 + 0x00800000
-		}
-		if acc&0x80000000 == 0 {
-			continue
-		}
-		for i, v := range d {
-			if math.IsNaN(float64(v)) || math.IsInf(float64(v), 0) {
-				return invalidf("weight %s holds %v at index %d", w.Name, v, i)
-			}
-		}
-	}
-	return nil
-}
 
 // exported is a model ready to be written: its Keras config, the layer
 // list that the weight layouts follow, and its state.

@@ -114,10 +114,7 @@ func readInto(d h5Dataset, w *layers.Weight, where string) error {
 	if got := d.shape(); !slices.Equal(got, want) {
 		return invalidf("%s has shape %v; weight %s needs %v", where, got, w.Name, want)
 	}
-	if err := d.readFloat32(w.Value.Data()); err != nil {
-		return fmt.Errorf("%w: %s: %v", ErrInvalid, where, err)
-	}
-	return nil
+	return readChecked(d, w.Value.Data(), w.Name, where)
 }
 
 // readWeights3 reads Keras 3's layout into the model's weights.

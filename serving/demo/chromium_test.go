@@ -5,13 +5,13 @@ import (
 	"encoding/base64"
 	"math"
 	"net/http/httptest"
-	"os/exec"
 	"testing"
 	"time"
 
 	"github.com/chromedp/cdproto/input"
 	"github.com/chromedp/chromedp"
 
+	"github.com/neuron-go/neuron/internal/chromiumtest"
 	"github.com/neuron-go/neuron/serving/demo/digit"
 )
 
@@ -32,9 +32,6 @@ func TestChromiumDrawnDigit(t *testing.T) {
 	if testing.Short() {
 		t.Skip("builds the demo and starts Chromium; skipped with -short")
 	}
-	chromium, err := exec.LookPath("chromium")
-	requireTool(t, "NEURON_REQUIRE_CHROMIUM", "chromium", err)
-
 	ctx, cancel := context.WithTimeout(context.Background(), 3*time.Minute)
 	defer cancel()
 	site, err := Build(ctx, Options{Source: root})
@@ -44,22 +41,7 @@ func TestChromiumDrawnDigit(t *testing.T) {
 	srv := httptest.NewServer(site.Handler())
 	defer srv.Close()
 
-	actx, acancel := chromedp.NewExecAllocator(ctx,
-		chromedp.ExecPath(chromium),
-		chromedp.Flag("headless", true),
-		chromedp.Flag("no-sandbox", true),
-		chromedp.Flag("disable-gpu", true),
-		chromedp.Flag("disable-quic", true),
-		chromedp.Flag("no-first-run", true),
-		chromedp.Flag("disable-background-networking", true),
-		chromedp.Flag("disable-component-update", true),
-		chromedp.Flag("disable-sync", true),
-		chromedp.UserDataDir(t.TempDir()),
-		chromedp.WindowSize(900, 700),
-	)
-	defer acancel()
-	bctx, bcancel := chromedp.NewContext(actx)
-	defer bcancel()
+	bctx := chromiumtest.Start(t, ctx, 900, 700)
 
 	if err := chromedp.Do(bctx, chromedp.Navigate(srv.URL+"/")); err != nil {
 		t.Fatalf("opening the page: %v", err)

@@ -63,7 +63,7 @@ func main() {
 				name := fmt.Sprintf("%s%s%d", is.name, v.suffix, rows)
 				kernel(&s, is, v.nv, v.masked, rows, name)
 				d.f("//go:noescape")
-				d.f("func %s(k int, a *float32, ra, pa int, b *float32, sb int, c *float32, ldc int, flags int)", name)
+				d.f("func %s(k int, a *float32, ra, pa int, b *float32, sb int, c *float32, ldc int, flags int, n int, astep int)", name)
 				d.f("")
 			}
 		}
@@ -117,7 +117,10 @@ var aRow = [8]string{"(SI)", "(SI)(BX*1)", "(SI)(BX*2)", "(SI)(R11*1)", "(SI)(BX
 // let one kernel read packed panels (ra=1, pa=MR), Aᵀ in place (ra=1,
 // pa=lda) and A in place (ra=lda, pa=1). For masked variants, flags>>8 is
 // the number of valid columns; the last vector's loads and stores are
-// masked to those columns, so nothing past them is touched.
+// masked to those columns, so nothing past them is touched. The kernel
+// computes n ≥ 1 such tiles stacked along M, the t-th reading A from
+// a + t·astep and writing C from c + t·rows·ldc, so that the Go driver
+// makes one call per column panel rather than one per tile.
 func kernel(g *gen, is isa, nv int, masked bool, rows int, name string) {
 	R := is.reg
 	acc := func(r, v int) string { return fmt.Sprintf("%s%d", R, r*nv+v) }
@@ -127,10 +130,28 @@ func kernel(g *gen, is isa, nv int, masked bool, rows int, name string) {
 	mvr := fmt.Sprintf("%s%d", R, is.maskVR)
 
 	g.f("")
-	g.f("// func %s(k int, a *float32, ra, pa int, b *float32, sb int, c *float32, ldc int, flags int)", name)
-	g.f("TEXT ·%s(SB), NOSPLIT, $0-72", name)
+	g.f("// func %s(k int, a *float32, ra, pa int, b *float32, sb int, c *float32, ldc int, flags int, n int, astep int)", name)
+	g.f("TEXT ·%s(SB), NOSPLIT, $32-88", name)
+	// Flush denormal operands and results to zero (the DAZ and FTZ bits
+	// of MXCSR) while the kernel runs, and put the caller's MXCSR back
+	// before returning. Go does not preempt assembly asynchronously, so
+	// no other goroutine runs on this thread with the modes set.
+	g.f("\tSTMXCSR saved-8(SP)")
+	g.f("\tMOVL saved-8(SP), AX")
+	g.f("\tORL $0x8040, AX")
+	g.f("\tMOVL AX, saved-4(SP)")
+	g.f("\tLDMXCSR saved-4(SP)")
+	// n tiles stacked along M: tile t reads A from a + t·astep and
+	// writes the rows of C from c + t·rows·ldc; B is the same for all.
+	g.f("\tMOVQ a+8(FP), AX")
+	g.f("\tMOVQ AX, curA-16(SP)")
+	g.f("\tMOVQ c+48(FP), AX")
+	g.f("\tMOVQ AX, curC-24(SP)")
+	g.f("\tMOVQ n+72(FP), AX")
+	g.f("\tMOVQ AX, cnt-32(SP)")
+	g.f("next:")
 	g.f("\tMOVQ k+0(FP), CX")
-	g.f("\tMOVQ a+8(FP), SI")
+	g.f("\tMOVQ curA-16(SP), SI")
 	g.f("\tMOVQ ra+16(FP), BX")
 	g.f("\tSHLQ $2, BX")
 	g.f("\tMOVQ pa+24(FP), R8")
@@ -238,7 +259,7 @@ func kernel(g *gen, is isa, nv int, masked bool, rows int, name string) {
 		}
 	}
 
-	g.f("\tMOVQ c+48(FP), DX")
+	g.f("\tMOVQ curC-24(SP), DX")
 	g.f("\tMOVQ ldc+56(FP), R10")
 	g.f("\tSHLQ $2, R10")
 	g.f("\tTESTQ $1, AX")
@@ -267,8 +288,7 @@ func kernel(g *gen, is isa, nv int, masked bool, rows int, name string) {
 			g.f("\tADDQ R10, DX")
 		}
 	}
-	g.f("\tVZEROUPPER")
-	g.f("\tRET")
+	g.f("\tJMP tiledone")
 	g.f("overwrite:")
 	for r := 0; r < rows; r++ {
 		for v := 0; v < nv; v++ {
@@ -288,6 +308,16 @@ func kernel(g *gen, is isa, nv int, masked bool, rows int, name string) {
 			g.f("\tADDQ R10, DX")
 		}
 	}
+	g.f("tiledone:")
+	g.f("\tMOVQ astep+80(FP), AX")
+	g.f("\tSHLQ $2, AX")
+	g.f("\tADDQ AX, curA-16(SP)")
+	g.f("\tMOVQ ldc+56(FP), AX")
+	g.f("\tIMULQ $%d, AX", rows*4)
+	g.f("\tADDQ AX, curC-24(SP)")
+	g.f("\tDECQ cnt-32(SP)")
+	g.f("\tJNZ next")
+	g.f("\tLDMXCSR saved-8(SP)")
 	g.f("\tVZEROUPPER")
 	g.f("\tRET")
 }

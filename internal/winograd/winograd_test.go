@@ -1,0 +1,239 @@
+package winograd
+
+import (
+	"math"
+	"math/rand/v2"
+	"slices"
+	"testing"
+)
+
+func randSlice(r *rand.Rand, n int) []float32 {
+	s := make([]float32, n)
+	for i := range s {
+		s[i] = float32(r.NormFloat64())
+	}
+	return s
+}
+
+// conv3x3 is the direct stride-1 valid 3×3 cross-correlation of one
+// [h][w][c] image with a [3][3][c][f] kernel, in float64.
+func conv3x3(x, w []float32, h, wd, c, f int) []float64 {
+	oh, ow := h-2, wd-2
+	y := make([]float64, oh*ow*f)
+	for i := range oh {
+		for j := range ow {
+			for o := range f {
+				var s float64
+				for p := range 3 {
+					for q := range 3 {
+						for ch := range c {
+							s += float64(x[((i+p)*wd+j+q)*c+ch]) * float64(w[((p*3+q)*c+ch)*f+o])
+						}
+					}
+				}
+				y[(i*ow+j)*f+o] = s
+			}
+		}
+	}
+	return y
+}
+
+// winogradConv convolves one image whose output is 2·th × 2·tw with the
+// package's transforms and a float64 product, the way a caller does.
+func winogradConv(x, w, bias []float32, th, tw, c, f int, relu bool) []float32 {
+	rs := (2*tw + 2) * c
+	tiles := th * tw
+	v := make([]float32, tiles*16*c)
+	for ty := range th {
+		Input(v[ty*tw*c:], tiles*c, x[2*ty*rs:], rs, tw, c)
+	}
+	u := make([]float32, 16*c*f)
+	Filter(u, w, c, f)
+	m := make([]float32, tiles*16*f)
+	for t := range tiles {
+		for xi := range 16 {
+			for o := range f {
+				var s float64
+				for ch := range c {
+					s += float64(v[(xi*tiles+t)*c+ch]) * float64(u[(xi*c+ch)*f+o])
+				}
+				m[(xi*tiles+t)*f+o] = float32(s)
+			}
+		}
+	}
+	y := make([]float32, 2*th*2*tw*f)
+	for ty := range th {
+		Output(y[2*ty*2*tw*f:], 2*tw*f, m[ty*tw*f:], tiles*f, tw, f, bias, relu)
+	}
+	return y
+}
+
+// TestConvolutionMatchesDirect checks the transforms against the direct
+// definition of the convolution (float64), the independent source.
+func TestConvolutionMatchesDirect(t *testing.T) {
+	r := rand.New(rand.NewPCG(1, 2))
+	for _, sh := range []struct{ th, tw, c, f int }{{3, 4, 16, 16}, {2, 2, 3, 5}, {5, 6, 32, 64}} {
+		for _, asm := range []bool{true, false} {
+			old := setAsm(asm)
+			h, wd := 2*sh.th+2, 2*sh.tw+2
+			x := randSlice(r, h*wd*sh.c)
+			w := randSlice(r, 9*sh.c*sh.f)
+			bias := randSlice(r, sh.f)
+			want := conv3x3(x, w, h, wd, sh.c, sh.f)
+			got := winogradConv(x, w, bias, sh.th, sh.tw, sh.c, sh.f, false)
+			gotRelu := winogradConv(x, w, bias, sh.th, sh.tw, sh.c, sh.f, true)
+			restoreAsm(old)
+			scale := math.Sqrt(float64(9 * sh.c))
+			for i, v := range want {
+				o := i % sh.f
+				v += float64(bias[o])
+				if d := math.Abs(float64(got[i]) - v); d > 1e-5*scale {
+					t.Fatalf("%+v asm %v: y[%d] = %v, direct %v", sh, asm, i, got[i], v)
+				}
+				if e := float32(max(0, float64(got[i]))); gotRelu[i] != e {
+					t.Fatalf("%+v asm %v: relu y[%d] = %v, want %v", sh, asm, i, gotRelu[i], e)
+				}
+			}
+		}
+	}
+}
+
+func dot(a, b []float32) float64 {
+	var s float64
+	for i := range a {
+		s += float64(a[i]) * float64(b[i])
+	}
+	return s
+}
+
+// TestAdjoints checks ⟨T x, y⟩ = ⟨x, Tᵀ y⟩ for each transform and its
+// adjoint, which is what makes the adjoints the gradients.
+func TestAdjoints(t *testing.T) {
+	r := rand.New(rand.NewPCG(3, 4))
+	const tiles, c, f = 5, 16, 32
+	for _, asm := range []bool{true, false} {
+		old := setAsm(asm)
+		rs := (2*tiles+2)*c + 7
+		x := randSlice(r, 4*rs)
+		vs := tiles*c + 16
+		dv := randSlice(r, 16*vs)
+		v := make([]float32, 16*vs)
+		Input(v, vs, x, rs, tiles, c)
+		dx := make([]float32, len(x))
+		InputAdjoint(dx, rs, dv, vs, tiles, c)
+		if a, b := dot(v, dv), dot(x, dx); math.Abs(a-b) > 1e-3*math.Abs(a)+1e-3 {
+			t.Errorf("asm %v: ⟨Input x, dv⟩ = %v, ⟨x, InputAdjoint dv⟩ = %v", asm, a, b)
+		}
+
+		ors := 2*tiles*f + 3
+		ms := tiles*f + 32
+		m := randSlice(r, 16*ms)
+		for xi := range 16 { // the values between the matrices are not read
+			clear(m[xi*ms+tiles*f : (xi+1)*ms])
+		}
+		gy := randSlice(r, 2*ors)
+		zero := make([]float32, f)
+		y := make([]float32, 2*ors)
+		Output(y, ors, m, ms, tiles, f, zero, false)
+		dm := make([]float32, len(m))
+		OutputAdjoint(dm, ms, gy, ors, tiles, f)
+		mask := make([]float32, len(gy)) // the positions Output writes
+		for a := range 2 {
+			for i := range 2 * tiles * f {
+				mask[a*ors+i] = gy[a*ors+i]
+			}
+		}
+		if a, b := dot(y, mask), dot(m, dm); math.Abs(a-b) > 1e-3*math.Abs(a)+1e-3 {
+			t.Errorf("asm %v: ⟨Output m, gy⟩ = %v, ⟨m, OutputAdjoint gy⟩ = %v", asm, a, b)
+		}
+		restoreAsm(old)
+	}
+	w := randSlice(r, 9*c*f)
+	du := randSlice(r, 16*c*f)
+	u := make([]float32, len(du))
+	Filter(u, w, c, f)
+	dw := make([]float32, len(w))
+	FilterAdjoint(dw, du, c, f)
+	if a, b := dot(u, du), dot(w, dw); math.Abs(a-b) > 1e-3*math.Abs(a) {
+		t.Errorf("⟨Filter w, du⟩ = %v, ⟨w, FilterAdjoint du⟩ = %v", a, b)
+	}
+}
+
+// TestAssemblyMatchesGo checks that each kernel gives the Go code's bits,
+// on values with NaNs, infinities and signed zeros among them.
+func TestAssemblyMatchesGo(t *testing.T) {
+	r := rand.New(rand.NewPCG(5, 6))
+	special := []float32{float32(math.NaN()), float32(math.Inf(1)), float32(math.Inf(-1)), float32(math.Copysign(0, -1)), 0, 1e-40}
+	fill := func(n int) []float32 {
+		s := randSlice(r, n)
+		for i := range s {
+			if r.IntN(50) == 0 {
+				s[i] = special[r.IntN(len(special))]
+			}
+		}
+		return s
+	}
+	same := func(name string, a, b []float32) {
+		t.Helper()
+		for i := range a {
+			if math.Float32bits(a[i]) != math.Float32bits(b[i]) && !(a[i] != a[i] && b[i] != b[i]) {
+				t.Fatalf("%s: [%d] assembly %v, Go %v", name, i, a[i], b[i])
+			}
+		}
+	}
+	run := func(asm bool, fn func()) {
+		old := setAsm(asm)
+		defer restoreAsm(old)
+		fn()
+	}
+	for _, c := range []int{16, 48} {
+		const tiles = 6
+		rs := (2*tiles+2)*c + 16
+		x := fill(4 * rs)
+		bias := fill(c)
+		vs := tiles*c + 32
+		m := fill(16 * vs)
+		for _, relu := range []bool{false, true} {
+			va, vg := make([]float32, 16*vs), make([]float32, 16*vs)
+			run(true, func() { Input(va, vs, x, rs, tiles, c) })
+			run(false, func() { Input(vg, vs, x, rs, tiles, c) })
+			same("Input", va, vg)
+
+			ya, yg := make([]float32, 2*rs), make([]float32, 2*rs)
+			run(true, func() { Output(ya, rs, m, vs, tiles, c, bias, relu) })
+			run(false, func() { Output(yg, rs, m, vs, tiles, c, bias, relu) })
+			same("Output", ya, yg)
+
+			da, dg := make([]float32, 16*vs), make([]float32, 16*vs)
+			run(true, func() { OutputAdjoint(da, vs, x, rs, tiles, c) })
+			run(false, func() { OutputAdjoint(dg, vs, x, rs, tiles, c) })
+			same("OutputAdjoint", da, dg)
+
+			xa, xg := fill(4*rs), []float32(nil)
+			xg = slices.Clone(xa)
+			run(true, func() { InputAdjoint(xa, rs, m, vs, tiles, c) })
+			run(false, func() { InputAdjoint(xg, rs, m, vs, tiles, c) })
+			same("InputAdjoint", xa, xg)
+		}
+	}
+}
+
+// TestFilterMatrix checks FilterMatrix·kernel against Filter.
+func TestFilterMatrix(t *testing.T) {
+	r := rand.New(rand.NewPCG(7, 8))
+	const c, f = 3, 5
+	w := randSlice(r, 9*c*f)
+	u := make([]float32, 16*c*f)
+	Filter(u, w, c, f)
+	for xi := range 16 {
+		for e := range c * f {
+			var s float64
+			for k := range 9 {
+				s += float64(FilterMatrix[xi*9+k]) * float64(w[k*c*f+e])
+			}
+			if d := math.Abs(s - float64(u[xi*c*f+e])); d > 1e-6 {
+				t.Fatalf("u[%d][%d] = %v, FilterMatrix gives %v", xi, e, u[xi*c*f+e], s)
+			}
+		}
+	}
+}

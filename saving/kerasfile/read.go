@@ -1,0 +1,118 @@
+package kerasfile
+
+import (
+	"math"
+	"runtime"
+	"sync"
+	"sync/atomic"
+	"unsafe"
+)
+
+// Reading a weight and checking that it is finite are one pass: a large
+// dataset stored in place is read in blocks small enough to stay in the
+// processor's cache while they are checked, by as many goroutines as
+// GOMAXPROCS allows, each block straight into the tensor's storage. The
+// result, and the error reported when several blocks fail, do not depend
+// on how many goroutines ran.
+
+// readBlock is the number of elements read and checked at a time.
+const readBlock = 1 << 18 // 1 MiB of float32
+
+// readChecked reads d into dst and, when name is not empty, refuses
+// values that are NaN or infinite, naming the weight.
+func readChecked(d h5Dataset, dst []float32, name, where string) error {
+	blocks := (len(dst) + readBlock - 1) / readBlock
+	workers := min(runtime.GOMAXPROCS(0), blocks)
+	if workers < 2 || !d.inPlace() {
+		if err := d.readFloat32(dst); err != nil {
+			return invalidf("%s: %v", where, err)
+		}
+		return finiteErr(dst, 0, name)
+	}
+	errs := make([]error, blocks)
+	var next atomic.Int64
+	var failed atomic.Bool
+	var wg sync.WaitGroup
+	for range workers {
+		wg.Go(func() {
+			// Blocks are taken in order, so that every block before a
+			// failed one has been taken and is finished by the time Wait
+			// returns: the first error is the same however many ran.
+			for !failed.Load() {
+				b := int(next.Add(1) - 1)
+				if b >= blocks {
+					return
+				}
+				start := b * readBlock
+				part := dst[start:min(start+readBlock, len(dst))]
+				if err := d.readFloat32At(part, start); err != nil {
+					errs[b] = invalidf("%s: %v", where, err)
+				} else {
+					errs[b] = finiteErr(part, start, name)
+				}
+				if errs[b] != nil {
+					failed.Store(true)
+				}
+			}
+		})
+	}
+	wg.Wait()
+	for _, err := range errs {
+		if err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// finiteErr refuses a NaN or infinite value of d, the elements of weight
+// name from index start; an empty name checks nothing.
+func finiteErr(d []float32, start int, name string) error {
+	if name == "" || allFinite(d) {
+		return nil
+	}
+	for i, v := range d {
+		if math.IsNaN(float64(v)) || math.IsInf(float64(v), 0) {
+			return invalidf("weight %s holds %v at index %d", name, v, start+i)
+		}
+	}
+	return nil
+}
+
+// allFinite reports whether no value of d is NaN or infinite. A value
+// whose exponent bits are all set (an infinity or a NaN) carries into its
+// sign bit when 1 is added to its exponent, and the carry stops there, so
+// two values are checked at once in a 64-bit word; OR-ing the sums keeps
+// the loop branch-free and memory-bound.
+func allFinite(d []float32) bool {
+	const (
+		exp  = 0x7f800000_7f800000
+		one  = 0x00800000_00800000
+		sign = 0x80000000_80000000
+	)
+	var acc uint32
+	// Up to an 8-byte boundary, one value at a time.
+	for len(d) > 0 && uintptr(unsafe.Pointer(&d[0]))%8 != 0 {
+		acc |= math.Float32bits(d[0])&0x7f800000 + 0x00800000
+		d = d[1:]
+	}
+	var w []uint64
+	if len(d) >= 2 {
+		w = unsafe.Slice((*uint64)(unsafe.Pointer(unsafe.SliceData(d))), len(d)/2)
+	}
+	var a0, a1, a2, a3 uint64
+	i := 0
+	for ; i+4 <= len(w); i += 4 {
+		a0 |= w[i]&exp + one
+		a1 |= w[i+1]&exp + one
+		a2 |= w[i+2]&exp + one
+		a3 |= w[i+3]&exp + one
+	}
+	for ; i < len(w); i++ {
+		a0 |= w[i]&exp + one
+	}
+	if len(d)%2 == 1 {
+		acc |= math.Float32bits(d[len(d)-1])&0x7f800000 + 0x00800000
+	}
+	return (a0|a1|a2|a3)&sign == 0 && acc&0x80000000 == 0
+}

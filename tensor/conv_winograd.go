@@ -1,0 +1,331 @@
+package tensor
+
+import (
+	"sync"
+
+	"github.com/neuron-go/neuron/internal/gemm"
+	"github.com/neuron-go/neuron/internal/vec"
+	"github.com/neuron-go/neuron/internal/winograd"
+)
+
+// A stride-1 3×3 convolution with enough channels and outputs goes through
+// Winograd's F(2×2, 3×3) (internal/winograd) instead of im2col: 16
+// products of [tiles, C]·[C, F] per batch, one per transformed value,
+// where im2col's single product [N·OH·OW, 9·C]·[9·C, F] takes 2.25 times
+// as many multiplications for each pair of output columns. Both backward
+// products go the same way, through the transforms' adjoints, so the
+// gradients are those of the computation forward does. The results differ
+// from im2col's in the last bits (the transforms add before they
+// multiply), and not with the CPU or the number of goroutines: the
+// transforms' assembly computes the Go code's additions in order, and the
+// products are Sgemm's.
+
+// winoMinGain is the least ratio of multiplications, im2col's over
+// Winograd's, for which a convolution takes the Winograd path. Tiles of
+// 2×2 outputs cover an odd output size with a row and a column to spare:
+// 11×11 outputs (the course CNN's middle layer) need 6×6 tiles, a gain of
+// 2.25·121/144 = 1.89; 3×3 outputs need 2×2 tiles, 1.27, which the
+// transforms' passes over memory eat.
+const winoMinGain = 1.6
+
+// winogradOn turns the Winograd path on; tests and benchmarks turn it off
+// to compare it with im2col.
+var winogradOn = true
+
+// winoMinChannels is the fewest input channels and filters for the
+// Winograd path: the products' inner dimension is the input channels.
+const winoMinChannels = 8
+
+// planWinograd sets p up for the Winograd path if the convolution suits
+// it: 3×3, stride 1, no dilation or groups, enough channels and a large
+// enough gain.
+func (p *convPlan) planWinograd() {
+	g := &p.g
+	if !winogradOn || p.general || p.direct || !p.useCols || g.kh != 3 || g.kw != 3 || g.sh != 1 || g.sw != 1 ||
+		g.c < winoMinChannels || p.f < winoMinChannels {
+		return
+	}
+	th, tw := (g.oh+1)/2, (g.ow+1)/2
+	if 2.25*float64(g.oh*g.ow) < winoMinGain*float64(4*th*tw) {
+		return
+	}
+	p.wino, p.th, p.tw = true, th, tw
+	p.chunk = evenChunks(g.n, colsFloats/(th*tw*16*max(g.c, p.f)))
+}
+
+// winoSizes returns the padded input's row length and image size, and the
+// padded output's.
+func (p *convPlan) winoSizes() (rs, inImg, outImg int) {
+	rs = (2*p.tw + 2) * p.g.c
+	return rs, (2*p.th + 2) * rs, 4 * p.th * p.tw * p.f
+}
+
+// winoFilters returns the transformed filters of w ([16][C][F]), the ones
+// p kept if it did.
+func (p *convPlan) winoFilters(a *Arena, w []float32) []float32 {
+	if p.u != nil {
+		return p.u
+	}
+	cf := p.g.c * p.f
+	u := borrow(a, 16*cf)
+	gemm.Sgemm(false, false, 16, cf, 9, winograd.FilterMatrix, 9, w, cf, 0, u, cf)
+	return u
+}
+
+// winoInput writes the transformed inputs of images [n0, n1) into v (16
+// matrices [tiles, C], one after the other), in parallel; pad holds a
+// padded image per image of the chunk.
+func (p *convPlan) winoInput(v, pad, x []float32, n0, n1 int) {
+	t := newWinoTask(winoTaskInput, p)
+	t.v, t.pad, t.x, t.n0, t.rows = v, pad, x, n0, (n1-n0)*p.th*p.tw
+	_, inImg, _ := p.winoSizes()
+	parallelImages(n1-n0, inImg+p.th*p.tw*16*p.g.c, t)
+	t.release()
+}
+
+// forwardWinograd is forward for the Winograd path.
+func (p *convPlan) forwardWinograd(x, w, b *Tensor, relu bool, dst func(n0, n1 int) []float32, done func(n0, n1 int, y []float32)) {
+	g, f, c := &p.g, p.f, p.g.c
+	a := arenaOf(x, w, b)
+	tiles := p.th * p.tw
+	training := x.requiresGrad || w.requiresGrad || b != nil && b.requiresGrad
+	if !training && inferColsFloats > 0 {
+		p.chunk = min(p.chunk, inferChunk(tiles, 16*max(c, f)))
+	}
+	_, inImg, outImg := p.winoSizes()
+	u := p.winoFilters(a, w.data)
+	if training {
+		p.u = u
+	} else {
+		defer giveBack(a, u)
+	}
+	var bias []float32
+	if b != nil {
+		bias = b.data
+	} else {
+		bias = borrow(a, f)
+		clear(bias)
+		defer giveBack(a, bias)
+	}
+	v := borrow(a, p.chunk*tiles*16*c)
+	if p.chunk >= g.n && w.requiresGrad {
+		p.cols = v // backward's kernel gradient reads it
+	} else {
+		defer giveBack(a, v)
+	}
+	m := borrow(a, p.chunk*tiles*16*f)
+	scratch := borrow(a, p.chunk*max(inImg, outImg))
+	defer giveBack(a, m)
+	defer giveBack(a, scratch)
+	for n0 := 0; n0 < g.n; n0 += p.chunk {
+		n1 := min(n0+p.chunk, g.n)
+		rows := (n1 - n0) * tiles
+		p.winoInput(v, scratch, x.data, n0, n1)
+		for xi := range 16 {
+			gemm.Sgemm(false, false, rows, f, c, v[xi*rows*c:], c, u[xi*c*f:], f, 0, m[xi*rows*f:], f)
+		}
+		y := dst(n0, n1)
+		t := newWinoTask(winoTaskOutput, p)
+		t.m, t.pad, t.y, t.bias, t.relu, t.rows = m, scratch, y, bias, relu, rows
+		parallelImages(n1-n0, outImg+tiles*16*f, t)
+		t.release()
+		if done != nil {
+			done(n0, n1, y)
+		}
+	}
+}
+
+// backwardWinograd is backward for the Winograd path.
+func (p *convPlan) backwardWinograd(x, w, b *Tensor, grad func(n0, n1 int) []float32) {
+	g, f, c := &p.g, p.f, p.g.c
+	wGrad, bGrad, xGrad := w.requiresGrad, b != nil && b.requiresGrad, x.requiresGrad
+	a := arenaOf(x, w, b)
+	tiles := p.th * p.tw
+	_, inImg, outImg := p.winoSizes()
+	u := p.winoFilters(a, w.data)
+	p.u = nil
+	defer giveBack(a, u)
+	v, kept := p.cols, p.cols != nil
+	p.cols = nil
+	if !kept && wGrad {
+		v = borrow(a, p.chunk*tiles*16*c)
+	}
+	if v != nil {
+		defer giveBack(a, v)
+	}
+	dm := borrow(a, p.chunk*tiles*16*f)
+	defer giveBack(a, dm)
+	scratch := borrow(a, p.chunk*max(inImg, outImg))
+	defer giveBack(a, scratch)
+	var du, dv []float32
+	if wGrad {
+		du = borrow(a, 16*c*f)
+		defer giveBack(a, du)
+	}
+	if xGrad {
+		dv = borrow(a, p.chunk*tiles*16*c)
+		defer giveBack(a, dv)
+	}
+	for n0 := 0; n0 < g.n; n0 += p.chunk {
+		n1 := min(n0+p.chunk, g.n)
+		rows := (n1 - n0) * tiles
+		gy := grad(n0, n1)
+		if bGrad {
+			m := (n1 - n0) * p.per
+			gemm.Sgemm(false, false, 1, f, m, onesVector(m), m, gy, f, 1, b.grad, f)
+		}
+		if !wGrad && !xGrad {
+			continue
+		}
+		t := newWinoTask(winoTaskOutputAdjoint, p)
+		t.m, t.pad, t.y, t.rows = dm, scratch, gy, rows
+		parallelImages(n1-n0, outImg+tiles*16*f, t)
+		t.release()
+		if wGrad {
+			if !kept {
+				p.winoInput(v, scratch, x.data, n0, n1)
+			}
+			for xi := range 16 {
+				gemm.Sgemm(true, false, c, f, rows, v[xi*rows*c:], c, dm[xi*rows*f:], f, 0, du[xi*c*f:], f)
+			}
+			cf := c * f
+			gemm.Sgemm(true, false, 9, cf, 16, winograd.FilterMatrix, 9, du, cf, 1, w.grad, cf)
+		}
+		if xGrad {
+			for xi := range 16 {
+				gemm.Sgemm(false, true, rows, c, f, dm[xi*rows*f:], f, u[xi*c*f:], f, 0, dv[xi*rows*c:], c)
+			}
+			t := newWinoTask(winoTaskInputAdjoint, p)
+			t.v, t.pad, t.x, t.n0, t.rows = dv, scratch, x.grad, n0, rows
+			parallelImages(n1-n0, inImg+tiles*16*c, t)
+			t.release()
+		}
+	}
+}
+
+// winoTask is a per-image pass of the Winograd path, run in parallel over
+// the images of a chunk: pooled, so that a step does not allocate.
+type winoTask struct {
+	kind       winoTaskKind
+	p          convPlan
+	v, m       []float32 // transformed inputs (or their gradients), products (or theirs)
+	pad        []float32 // a padded image per image of the chunk
+	x, y, bias []float32 // the whole batch's input (or its gradient), the chunk's output (or its gradient)
+	n0, rows   int       // the chunk's first image and its number of tiles
+	relu       bool
+}
+
+type winoTaskKind int
+
+const (
+	winoTaskInput         winoTaskKind = iota // x → pad → v
+	winoTaskOutput                            // m → pad → y
+	winoTaskOutputAdjoint                     // y → pad → m
+	winoTaskInputAdjoint                      // v → pad → x (added)
+)
+
+var winoTasks = sync.Pool{New: func() any { return new(winoTask) }}
+
+func newWinoTask(kind winoTaskKind, p *convPlan) *winoTask {
+	t := winoTasks.Get().(*winoTask)
+	*t = winoTask{kind: kind, p: *p}
+	t.p.cols, t.p.u = nil, nil
+	return t
+}
+
+func (t *winoTask) release() {
+	*t = winoTask{}
+	winoTasks.Put(t)
+}
+
+// Run implements gemm.Task over the images [lo, hi) of the chunk.
+func (t *winoTask) Run(lo, hi int) {
+	p := &t.p
+	g, c, f := &p.g, p.g.c, p.f
+	th, tw := p.th, p.tw
+	tiles := th * tw
+	rs, inImg, outImg := p.winoSizes()
+	img, ors := g.h*g.w*c, 2*tw*f
+	for i := lo; i < hi; i++ {
+		switch t.kind {
+		case winoTaskInput:
+			pad := t.pad[i*inImg : (i+1)*inImg]
+			n := t.n0 + i
+			p.winoPad(pad, t.x[n*img:(n+1)*img])
+			for ty := range th {
+				winograd.Input(t.v[(i*tiles+ty*tw)*c:], t.rows*c, pad[2*ty*rs:], rs, tw, c)
+			}
+		case winoTaskOutput:
+			// Tiles wholly inside the output write to it; those that
+			// overhang its last row or column (an odd size) write to a
+			// scratch tile row, whose part inside is then copied.
+			pad := t.pad[i*outImg : (i+1)*outImg]
+			y := t.y[i*p.per*f : (i+1)*p.per*f]
+			yrs, full := g.ow*f, g.ow/2
+			for ty := range th {
+				m := t.m[(i*tiles+ty*tw)*f:]
+				if 2*ty+1 < g.oh {
+					yr := y[2*ty*yrs:]
+					winograd.Output(yr, yrs, m, t.rows*f, full, f, t.bias, t.relu)
+					if full < tw {
+						winograd.Output(pad, 2*f, m[full*f:], t.rows*f, 1, f, t.bias, t.relu)
+						copy(yr[2*full*f:2*full*f+f], pad[:f])
+						copy(yr[yrs+2*full*f:yrs+2*full*f+f], pad[2*f:3*f])
+					}
+					continue
+				}
+				winograd.Output(pad, ors, m, t.rows*f, tw, f, t.bias, t.relu)
+				copy(y[2*ty*yrs:(2*ty+1)*yrs], pad[:yrs])
+			}
+		case winoTaskOutputAdjoint:
+			// The same tiles read the gradient where it is, and the
+			// others a copy with zeros beyond the output.
+			pad := t.pad[i*outImg : (i+1)*outImg]
+			gy := t.y[i*p.per*f : (i+1)*p.per*f]
+			yrs, full := g.ow*f, g.ow/2
+			for ty := range th {
+				m := t.m[(i*tiles+ty*tw)*f:]
+				if 2*ty+1 < g.oh {
+					gr := gy[2*ty*yrs:]
+					winograd.OutputAdjoint(m, t.rows*f, gr, yrs, full, f)
+					if full < tw {
+						clear(pad[:4*f])
+						copy(pad[:f], gr[2*full*f:2*full*f+f])
+						copy(pad[2*f:3*f], gr[yrs+2*full*f:yrs+2*full*f+f])
+						winograd.OutputAdjoint(m[full*f:], t.rows*f, pad, 2*f, 1, f)
+					}
+					continue
+				}
+				clear(pad[:2*ors])
+				copy(pad, gy[2*ty*yrs:(2*ty+1)*yrs])
+				winograd.OutputAdjoint(m, t.rows*f, pad, ors, tw, f)
+			}
+		case winoTaskInputAdjoint:
+			pad := t.pad[i*inImg : (i+1)*inImg]
+			clear(pad)
+			for ty := range th {
+				winograd.InputAdjoint(pad[2*ty*rs:], rs, t.v[(i*tiles+ty*tw)*c:], t.rows*c, tw, c)
+			}
+			n := t.n0 + i
+			vec.AddRows(t.x[n*img:(n+1)*img], g.w*c, pad[g.padT*rs+g.padL*c:], rs, g.h, g.w*c)
+		}
+	}
+}
+
+// winoPad copies the image x into the padded image pad, with zeros around
+// it: only the border is cleared, the rest is overwritten.
+func (p *convPlan) winoPad(pad, x []float32) {
+	g, c := &p.g, p.g.c
+	rs, inImg, _ := p.winoSizes()
+	top, left := g.padT*rs, g.padL*c
+	clear(pad[:top+left])
+	seg := g.w * c
+	for r := 0; r < g.h; r++ {
+		o := top + r*rs + left
+		copy(pad[o:o+seg], x[r*seg:(r+1)*seg])
+		// The right border of this row and the left border of the next.
+		end := min(o+rs, inImg)
+		clear(pad[o+seg : end])
+	}
+	clear(pad[top+g.h*rs+left:])
+}
