@@ -70,7 +70,7 @@ func adamSerial(w, g, m, v []float32, alpha, c1, c2, eps float32) {
 }
 
 // adamGo is the portable kernel; it also finishes what the assembly leaves.
-// Every operand from memory and every result goes through ftz, which is
+// Every operand from memory and every result goes through FlushDenormal, which is
 // what the assembly's DAZ and FTZ modes do to them. (x86 detects a tiny
 // result after rounding, as Go's rounding does, so the two agree.)
 func adamGo(w, g, m, v []float32, alpha, c1, c2, eps float32) {

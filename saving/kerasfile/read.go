@@ -5,7 +5,8 @@ import (
 	"runtime"
 	"sync"
 	"sync/atomic"
-	"unsafe"
+
+	"github.com/neuron-go/neuron/internal/vec"
 )
 
 // Reading a weight and checking that it is finite are one pass: a large
@@ -68,7 +69,7 @@ func readChecked(d h5Dataset, dst []float32, name, where string) error {
 // finiteErr refuses a NaN or infinite value of d, the elements of weight
 // name from index start; an empty name checks nothing.
 func finiteErr(d []float32, start int, name string) error {
-	if name == "" || allFinite(d) {
+	if name == "" || vec.AllFinite(d) {
 		return nil
 	}
 	for i, v := range d {
@@ -77,42 +78,4 @@ func finiteErr(d []float32, start int, name string) error {
 		}
 	}
 	return nil
-}
-
-// allFinite reports whether no value of d is NaN or infinite. A value
-// whose exponent bits are all set (an infinity or a NaN) carries into its
-// sign bit when 1 is added to its exponent, and the carry stops there, so
-// two values are checked at once in a 64-bit word; OR-ing the sums keeps
-// the loop branch-free and memory-bound.
-func allFinite(d []float32) bool {
-	const (
-		exp  = 0x7f800000_7f800000
-		one  = 0x00800000_00800000
-		sign = 0x80000000_80000000
-	)
-	var acc uint32
-	// Up to an 8-byte boundary, one value at a time.
-	for len(d) > 0 && uintptr(unsafe.Pointer(&d[0]))%8 != 0 {
-		acc |= math.Float32bits(d[0])&0x7f800000 + 0x00800000
-		d = d[1:]
-	}
-	var w []uint64
-	if len(d) >= 2 {
-		w = unsafe.Slice((*uint64)(unsafe.Pointer(unsafe.SliceData(d))), len(d)/2)
-	}
-	var a0, a1, a2, a3 uint64
-	i := 0
-	for ; i+4 <= len(w); i += 4 {
-		a0 |= w[i]&exp + one
-		a1 |= w[i+1]&exp + one
-		a2 |= w[i+2]&exp + one
-		a3 |= w[i+3]&exp + one
-	}
-	for ; i < len(w); i++ {
-		a0 |= w[i]&exp + one
-	}
-	if len(d)%2 == 1 {
-		acc |= math.Float32bits(d[len(d)-1])&0x7f800000 + 0x00800000
-	}
-	return (a0|a1|a2|a3)&sign == 0 && acc&0x80000000 == 0
 }
