@@ -41,9 +41,24 @@ var ErrUnsupportedLayer = errors.New("layer not supported by the ONNX exporter")
 // layers they come from (a nested model's layers as "outer/inner"), and
 // initializers as "layer/weight".
 //
-// Layers that only act in training (Dropout, GaussianNoise, the
-// augmentation layers, …) are left out. A layer with no ONNX form is an
-// error wrapping ErrUnsupportedLayer that names it.
+// Dense is Gemm (MatMul and Add on sequences), the convolutions Conv and
+// ConvTranspose, the poolings MaxPool, AveragePool, ReduceMean and
+// ReduceMax, BatchNormalization its inference form, LayerNormalization
+// opset 17's, the activations ONNX's operators or their formulas (gelu as
+// 0.5·x·(1+Erf(x/√2))), Flatten, Reshape and Permute Flatten, Reshape and
+// Transpose, Embedding Gather, the merge layers their elementwise
+// operators and Concat, LSTM, GRU and SimpleRNN ONNX's LSTM, GRU
+// (linear_before_reset=1) and RNN, and Bidirectional their bidirectional
+// form, merged by Concat, ReduceSum, ReduceProd or ReduceMean. Layers
+// that only act in training (Dropout, GaussianNoise, the augmentation
+// layers, …) are left out. The package documentation lists every layer's
+// form.
+//
+// A layer with no ONNX form, or a setting of one that has none
+// (Embedding's mask_zero=True, a recurrent layer's stateful=True or
+// return_state=True, an activation with no ONNX operator), is an error
+// wrapping ErrUnsupportedLayer that names the layer, its class and the
+// setting.
 func Export(model any, path string) error {
 	var buf bytes.Buffer
 	if err := Encode(&buf, model); err != nil {
