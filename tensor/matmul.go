@@ -177,24 +177,44 @@ func Linear(x, w, b *Tensor) *Tensor {
 		}
 		gemm.AddBiasRows(out.data, n, m, m, b.data)
 	}
-	track(out, "Linear", linearBackward, x, w, b)
+	if nd := track(out, "Linear", linearBackward, x, w, b); nd != nil {
+		nd.overwrites = true
+	}
 	return out
 }
 
+// linearBackward takes every gradient through gradForOverwrite: a weight's
+// gradient that ZeroGrad left stale is written (beta = 0) rather than
+// cleared and added to, and so is a gradient buffer just allocated.
 func linearBackward(o *Tensor) {
 	x, w, b := o.node.in[0], o.node.in[1], o.node.in[2]
 	n, k, m := x.shape[0], x.shape[1], w.shape[1]
 	if x.requiresGrad {
-		gemm.Sgemm(false, true, n, k, m, o.grad, m, w.data, m, 1, x.grad, k)
+		dx, acc := x.gradForOverwrite()
+		gemm.Sgemm(false, true, n, k, m, o.grad, m, w.data, m, beta(acc), dx, k)
 	}
 	if w.requiresGrad {
-		gemm.Sgemm(true, false, k, m, n, x.data, k, o.grad, m, 1, w.grad, m)
+		dw, acc := w.gradForOverwrite()
+		gemm.Sgemm(true, false, k, m, n, x.data, k, o.grad, m, beta(acc), dw, m)
 	}
 	if b != nil && b.requiresGrad {
-		db := o.scratch(m)
-		gemm.SumRows(db, o.grad, n, m, m)
-		for i, v := range db {
-			b.grad[i] += v
+		db, acc := b.gradForOverwrite()
+		if !acc {
+			gemm.SumRows(db, o.grad, n, m, m)
+			return
+		}
+		sums := o.scratch(m)
+		gemm.SumRows(sums, o.grad, n, m, m)
+		for i, v := range sums {
+			db[i] += v
 		}
 	}
+}
+
+// beta is the Sgemm beta that adds to C (1) or overwrites it (0).
+func beta(accumulate bool) float32 {
+	if accumulate {
+		return 1
+	}
+	return 0
 }
