@@ -50,6 +50,9 @@ type engine struct {
 
 	run *fitRun // the current or last Fit call, for RunState
 
+	// slabs runs the slabs of large prediction batches (predict_slab.go).
+	slabs *slabRunner
+
 	// frozen is set while Predictors may run the model: its weights track
 	// no gradients. gen counts the changes of the weights that Predictors
 	// made before them must not miss (training, new initial weights).
@@ -730,8 +733,30 @@ func (e *engine) predict(x []Array, cfg PredictConfig) (outs []*tensor.Tensor, e
 		xr[i] = newBatchReader(a, bs)
 	}
 	xb := make([]*tensor.Tensor, len(x))
+	var sr *slabRunner
+	var od [][]float32
+	if feed == nil && bs > slabRows {
+		if sr = e.slabRunner(e.net); sr.safe {
+			od = make([][]float32, len(outs))
+		} else {
+			sr = nil
+		}
+	}
 	for step := 0; step < steps; step++ {
 		lo, hi := step*bs, min((step+1)*bs, n)
+		if sr != nil && hi-lo > slabRows {
+			for i, r := range xr {
+				xb[i] = r.rows(lo, hi)
+			}
+			for i, o := range outs {
+				od[i] = o.Data()[lo*per[i] : hi*per[i]]
+			}
+			sr.run(xb, od, per, sr.warm && step == 0)
+			if bar != nil {
+				bar.Update(step+1, nil, step+1 == steps)
+			}
+			continue
+		}
 		for i, r := range xr {
 			xb[i] = r.rows(lo, hi).InArena(arena)
 		}

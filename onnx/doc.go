@@ -45,6 +45,16 @@
 //   - Bidirectional of one of them: direction "bidirectional"; merge_mode
 //     concat as a Reshape, sum, mul and ave as ReduceSum, ReduceProd and
 //     ReduceMean over the directions axis.
+//   - MultiHeadAttention (with key, attention_mask, use_causal_mask,
+//     return_attention_scores, output_shape, use_bias=False), Attention
+//     (score_mode dot or concat, use_scale, use_causal_mask,
+//     return_attention_scores) and AdditiveAttention: written out in
+//     MatMul, Add, Mul, Reshape, Transpose, Unsqueeze, Tanh, ReduceSum,
+//     Softmax and, for masks, Greater, And and Where. MultiHeadAttention's
+//     excluded scores are set to −1e9 and their probabilities to 0 (a
+//     query step with no key to attend gets zeros), Attention's get 1e9
+//     subtracted, as neuron (and Keras) compute them; the attention mask
+//     is a float input, a key attended where it is above 0.5.
 //   - Dropout, SpatialDropout1D/2D, GaussianNoise, GaussianDropout,
 //     ActivityRegularization and the Random* augmentation layers: left
 //     out (they are the identity at inference); Input, Identity: nothing.

@@ -49,7 +49,10 @@ var ErrUnsupportedLayer = errors.New("layer not supported by the ONNX exporter")
 // Transpose, Embedding Gather, the merge layers their elementwise
 // operators and Concat, LSTM, GRU and SimpleRNN ONNX's LSTM, GRU
 // (linear_before_reset=1) and RNN, and Bidirectional their bidirectional
-// form, merged by Concat, ReduceSum, ReduceProd or ReduceMean. Layers
+// form, merged by Concat, ReduceSum, ReduceProd or ReduceMean;
+// MultiHeadAttention, Attention and AdditiveAttention are written out in
+// MatMul, Softmax and the elementwise operators, their masks (attention
+// mask, causal mask) as Where. Layers
 // that only act in training (Dropout, GaussianNoise, the augmentation
 // layers, …) are left out. The package documentation lists every layer's
 // form.

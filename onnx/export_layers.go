@@ -175,6 +175,9 @@ func (e *exporter) layer(l any, name string, ins []value) ([]value, error) {
 	case *layers.Add, *layers.Subtract, *layers.Multiply, *layers.Average, *layers.Maximum, *layers.Minimum, *layers.Concatenate:
 		return e.merge(c, ins, shapes[0])
 
+	case *layers.MultiHeadAttention, *layers.Attention, *layers.AdditiveAttention:
+		return e.attentionLayer(c, l, ins, shapes)
+
 	case *layers.LSTM, *layers.GRU, *layers.SimpleRNN:
 		return e.recurrent(c, l.(layers.Layer), nil, "", ins, shapes[0])
 	case *layers.Bidirectional:
