@@ -55,7 +55,7 @@ type node struct {
 	norm   normState // a normalization's statistics
 	groups [4]int    // GroupNorm's n, s, g, k; L2Normalize's row length
 	ints   [2]int    // small integer parameters (Repeat's count and axis)
-	relu   bool      // a convolution's fused ReLU
+	relu   bool      // a convolution's or a projection's fused ReLU
 	act    actParams // a pointwise activation's kind and parameters
 	rnn    rnnState  // a recurrent layer's gates and cell states
 	attn   attnState // an attention's probabilities and geometry
