@@ -32,7 +32,10 @@
 //     gelu (0.5·x·(1+Erf(x/√2))), mish (Softplus, Tanh, Mul) and linear.
 //   - Flatten, Reshape, Permute: Flatten, Reshape (batch axis kept by a 0),
 //     Transpose.
-//   - Embedding: Cast to int64 and Gather.
+//   - Embedding: Cast to int64 and Gather; with mask_zero=True, the mask
+//     (the index is not 0) goes with the output through Activation and
+//     the layers left out, into LSTM, GRU, SimpleRNN and Bidirectional,
+//     whose node then takes it as sequence_lens (see below).
 //   - Add, Subtract, Multiply, Average, Maximum, Minimum, Concatenate: Add,
 //     Sub, Mul, Add then Div, Max, Min, Concat.
 //   - LSTM, GRU, SimpleRNN: ONNX's LSTM, GRU (linear_before_reset=1,
@@ -42,9 +45,32 @@
 //     reversed back by a Slice, as Keras returns it); the activations
 //     tanh, sigmoid, relu, linear (Affine 1, 0) and hard_sigmoid
 //     (HardSigmoid 1/6, 0.5).
+//     With return_state=True the node's Y_h (and Y_c for LSTM) are the
+//     state outputs, after the output as Keras orders them.
 //   - Bidirectional of one of them: direction "bidirectional"; merge_mode
 //     concat as a Reshape, sum, mul and ave as ReduceSum, ReduceProd and
 //     ReduceMean over the directions axis.
+//   - A masked sequence into a recurrent layer: ONNX's sequence_lens
+//     takes each example's valid steps to come first, while Keras skips
+//     the masked steps wherever they are, and pad_sequences pads at the
+//     front by default. The export handles every pattern: the steps are
+//     gathered so that each example's valid steps come first, in order
+//     (TopK on (1−mask)·steps + step, GatherElements), the node runs
+//     with sequence_lens the count of valid steps, and the sequences it
+//     returns are gathered back to Keras's steps (CumSum of the mask):
+//     a masked step gives the state the layer keeps there (zeros before
+//     the first valid step; a Bidirectional gives zeros), and an example
+//     with no valid step gives zero states.
+//   - MultiHeadAttention (with key, attention_mask, use_causal_mask,
+//     return_attention_scores, output_shape, use_bias=False), Attention
+//     (score_mode dot or concat, use_scale, use_causal_mask,
+//     return_attention_scores) and AdditiveAttention: written out in
+//     MatMul, Add, Mul, Reshape, Transpose, Unsqueeze, Tanh, ReduceSum,
+//     Softmax and, for masks, Greater, And and Where. MultiHeadAttention's
+//     excluded scores are set to −1e9 and their probabilities to 0 (a
+//     query step with no key to attend gets zeros), Attention's get 1e9
+//     subtracted, as neuron (and Keras) compute them; the attention mask
+//     is a float input, a key attended where it is above 0.5.
 //   - Dropout, SpatialDropout1D/2D, GaussianNoise, GaussianDropout,
 //     ActivityRegularization and the Random* augmentation layers: left
 //     out (they are the identity at inference); Input, Identity: nothing.
@@ -52,12 +78,16 @@
 //
 // Export refuses, with an error wrapping ErrUnsupportedLayer that names
 // the layer, its class and the setting: any other layer ("no ONNX form"),
-// an activation not listed ("activation \"x\" has no ONNX form"),
-// Embedding with mask_zero=True ("a mask has no ONNX form"), recurrent
-// layers with stateful=True, return_state=True, initial states given as
-// inputs or recurrent activations not listed, and a Bidirectional whose
-// two sides differ (class, units, activations, use_bias) or whose forward
-// side has go_backwards=True. A model that is not built is an error too.
+// an activation not listed ("activation \"x\" has no ONNX form"), a
+// mask that reaches a layer other than those above ("the mask of an
+// Embedding with mask_zero=True reaches it"), mask_zero=True on indices
+// that are not (batch, steps), recurrent layers with stateful=True,
+// initial states given as inputs, return_state=True in a Bidirectional
+// or on a masked sequence (neuron's layer takes no mask with
+// ReturnState), or recurrent activations not listed, and a Bidirectional
+// with merge_mode="none", whose two sides differ (class, units,
+// activations, use_bias) or whose forward side has go_backwards=True. A
+// model that is not built is an error too.
 //
 // # Import
 //

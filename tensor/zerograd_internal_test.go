@@ -105,3 +105,27 @@ func TestZeroGradIsLazy(t *testing.T) {
 	Backward(Linear(x, w, nil).Sum().Add(Linear(x, w, nil).Sum()))
 	checkGrad(t, "dw of a weight used by two Linear layers", w.Grad().Data(), wantDw, 2)
 }
+
+// TestTakeRowsIntoSplit checks the gather that runs on several cores (a
+// batch of more than 2·takeGrain elements) against the rows it names, a row
+// taken twice included.
+func TestTakeRowsIntoSplit(t *testing.T) {
+	const rows, width = 100, 784
+	src := make([]float32, rows*width)
+	for i := range src {
+		src[i] = float32(i)
+	}
+	idx := []int{7, 99, 0, 42, 42, 13, 64, 1, 98, 3, 55, 20, 31, 77, 8, 90}
+	if len(idx)*width < 2*takeGrain {
+		t.Fatalf("batch of %d elements stays on one core", len(idx)*width)
+	}
+	dst := Zeros(len(idx), width)
+	FromSlice(src, rows, width).TakeRowsInto(dst, idx)
+	for i, r := range idx {
+		for j := 0; j < width; j++ {
+			if got, want := dst.data[i*width+j], float32(r*width+j); got != want {
+				t.Fatalf("row %d (source row %d) [%d] = %v, want %v", i, r, j, got, want)
+			}
+		}
+	}
+}
