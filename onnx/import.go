@@ -25,18 +25,29 @@ import (
 //
 // Operators that map to neuron layers are read: Gemm, MatMul (with the
 // Add of a bias after it), Conv (1D and 2D, grouped and depthwise),
-// ConvTranspose (2D), MaxPool and AveragePool, GlobalAveragePool,
-// GlobalMaxPool and ReduceMean/ReduceMax over the spatial axes,
-// BatchNormalization, LayerNormalization, Relu, LeakyRelu, PRelu, Elu,
-// Selu, Sigmoid, HardSigmoid, HardSwish, Tanh, Softplus, Softsign, Exp,
-// Clip, Softmax and LogSoftmax, Flatten, Reshape, Squeeze, Unsqueeze,
-// Transpose, Concat, Add, Sub, Mul, Div, Max, Min, Sum and Mean, Gather on
-// a constant table (an Embedding), LSTM, GRU and RNN (one or both
-// directions, between the Transposes and Squeezes exporters put around
-// them, from zero initial states), Dropout, Identity and Cast. Constant
+// ConvTranspose (2D), MaxPool and AveragePool (ceil_mode=1 where it needs
+// no padding), GlobalAveragePool, GlobalMaxPool and ReduceMean/ReduceMax
+// over the spatial axes, BatchNormalization, LayerNormalization, Relu,
+// LeakyRelu, PRelu, Elu, Selu, Sigmoid, HardSigmoid, HardSwish, Tanh,
+// Softplus, Softsign, Exp, Clip, Softmax and LogSoftmax, Gelu
+// (approximate="none") and GELU written as its Erf formula, Flatten,
+// Reshape, Squeeze, Unsqueeze, Transpose, Concat, Add, Sub, Mul, Div, Max,
+// Min, Sum and Mean, Gather on a constant table (an Embedding), LSTM, GRU
+// (linear_before_reset=1) and RNN (one or both directions, batch-major or
+// time-major between the Transposes and Squeezes exporters put around
+// them, from zero initial states; a bidirectional node's directions
+// concatenated, or taken apart and summed, multiplied or averaged as
+// Bidirectional's merge modes), Dropout, Identity and Cast. Constant
 // nodes and operators on constants only (Reshape, Transpose, Unsqueeze,
-// Squeeze, Identity, Cast, ConstantOfShape) are evaluated when reading.
-// Any other operator is refused with an error naming it and its node,
+// Squeeze, Identity, Cast, CastLike, Sqrt, ConstantOfShape) are evaluated
+// when reading. The package documentation lists the settings read.
+//
+// Any other operator, and a setting of one that no neuron layer has (GRU
+// with linear_before_reset=0, sequence_lens, non-zero initial states,
+// peepholes, both Y and Y_h of one recurrent node read, Gelu with
+// approximate="tanh", a Reshape or Transpose that moves the batch axis,
+// weights that are not constants, …), is refused with an error naming
+// the node, the operator and the attribute or input with its value,
 // wrapping ErrUnsupportedOp; a file that breaks the format or the
 // reader's bounds gives an error wrapping ErrMalformed. Weights kept in
 // external data files are read only from inside the model's directory.
