@@ -60,7 +60,7 @@ type node struct {
 	norm   normState // a normalization's statistics
 	groups [4]int    // GroupNorm's n, s, g, k; L2Normalize's row length
 	ints   [2]int    // small integer parameters (Repeat's count and axis)
-	relu   bool      // a convolution's fused ReLU
+	relu   bool      // a convolution's or a projection's fused ReLU
 	// overwrites marks a backward function that takes its inputs'
 	// gradients through gradForOverwrite (Backward leaves them stale).
 	overwrites bool
