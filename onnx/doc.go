@@ -123,10 +123,13 @@
 //     neuron's), from zero initial states (absent, zero constants or
 //     ConstantOfShape of the batch size): LSTM, GRU, SimpleRNN and
 //     Bidirectional. Y is read as return_sequences, Y_h as the last
-//     state; a bidirectional node's two directions taken apart (Split,
-//     Slice, Gather, or a Slice of the features) and merged by Add, Sum,
-//     Mul, Mean or an Add halved are Bidirectional's merge modes sum, mul
-//     and ave.
+//     state, and Y with Y_h, or Y_c, of one direction as return_state
+//     (the layer's outputs: the output, h, c); a bidirectional node's two
+//     directions taken apart (Split, Slice, Gather, or a Slice of the
+//     features) and merged by Add, Sum, Mul, Mean or an Add halved, or
+//     reduced by ReduceSum, ReduceProd or ReduceMean over the directions
+//     axis of Y or Y_h (as they are, or made batch-major), are
+//     Bidirectional's merge modes sum, mul and ave.
 //   - Constant nodes and operators on constants only (Reshape, Transpose,
 //     Unsqueeze, Squeeze, Identity, Cast, CastLike, ConstantOfShape, Sqrt)
 //     are evaluated while reading; Shape and the Gather, Unsqueeze,
@@ -136,10 +139,13 @@
 // Import refuses, with an error wrapping ErrUnsupportedOp that names the
 // node, the operator and the attribute or input with its value: any
 // other operator ("no neuron layer for this operator") or domain; GRU
-// with linear_before_reset=0; a recurrent node's sequence_lens,
-// non-zero initial states, peepholes, clip or input_forget; a graph that
-// reads both Y and Y_h of one recurrent node, or its Y_c; Y of a reverse
-// direction; Gelu with approximate="tanh"; pooling with ceil_mode=1 and
+// with linear_before_reset=0 (Keras's reset_after=False, which neuron's
+// GRU does not have); a recurrent node's sequence_lens, non-zero initial
+// states, peepholes, clip or input_forget; a graph that reads both Y and
+// Y_h, or Y_c, of a bidirectional node (neuron's Bidirectional has no
+// return_state); a reduction over another axis than the directions; Y
+// of a reverse direction; Gelu with approximate="tanh"; pooling with
+// ceil_mode=1 and
 // pads; a Reshape or Transpose that moves the batch axis; Flatten with
 // an axis other than 1; HardSigmoid or Selu with other constants; and
 // weights that are not constants. A file that breaks the format or the
@@ -150,7 +156,9 @@
 // onnx-backend: the operators above, with test_lstm_*, test_gru_*,
 // test_simple_rnn_*, test_gelu_* and the *_ceil pooling tests; those that
 // use a refused setting are checked to give its error), on the
-// pytorch-converted tests, on recurrent, GELU and ceil_mode models that
-// PyTorch exported (testdata/pytorch) and on the ONNX model zoo's MNIST
+// pytorch-converted tests, on recurrent (return_state, directions
+// reduced or merged), GELU and ceil_mode models that PyTorch exported
+// (testdata/pytorch), on neuron's own exports read back, and on the ONNX
+// model zoo's MNIST
 // model; the reader is fuzzed (FuzzDecode).
 package onnx

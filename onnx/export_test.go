@@ -158,7 +158,7 @@ var exportCases = []exportCase{
 			&layers.Bidirectional{Layer: &layers.SimpleRNN{Units: 2}},
 		)
 	}},
-	{name: "bidirectional_merge_modes", noImport: "Bidirectional's sum, mul and ave (ReduceSum, ReduceProd, ReduceMean over the directions) are not imported", model: func(t *testing.T) any {
+	{name: "bidirectional_merge_modes", model: func(t *testing.T) any {
 		return seq(t, in(5, 3),
 			&layers.Bidirectional{Layer: &layers.GRU{Units: 3, ReturnSequences: true}, MergeMode: "sum"},
 			&layers.Bidirectional{Layer: &layers.SimpleRNN{Units: 3, ReturnSequences: true}, MergeMode: "mul"},
