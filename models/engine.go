@@ -54,6 +54,9 @@ type engine struct {
 
 	run *fitRun // the current or last Fit call, for RunState
 
+	// slabs runs the slabs of large prediction batches (predict_slab.go).
+	slabs *slabRunner
+
 	// frozen is set while Predictors may run the model: its weights track
 	// no gradients. gen counts the changes of the weights that Predictors
 	// made before them must not miss (training, new initial weights).
@@ -699,7 +702,14 @@ func (e *engine) bar(steps int, verbose Verbosity) *progbar.Bar {
 // output, one row per example.
 func (e *engine) predict(x []Array, cfg PredictConfig) (outs []*tensor.Tensor, err error) {
 	defer tensor.RecoverShapeError(&err)
-	if err := e.checkX("predict", e.inNames, x); err != nil {
+	if err := e.checkXShapes("predict", e.inNames, x); err != nil {
+		return nil, err
+	}
+	// Batches that go through in slabs check that their tensors' values
+	// are finite a slab at a time, on the slab's core, just before the slab
+	// is computed from the cache that the check filled.
+	inX, slabbed := x, e.slabbedPredict(x, cfg.BatchSize)
+	if err := checkXFinite("predict", e.inNames, x, func(i int) bool { return slabbed && isTensor(x[i]) }); err != nil {
 		return nil, err
 	}
 	if cfg.BatchSize < 0 {
@@ -735,8 +745,37 @@ func (e *engine) predict(x []Array, cfg PredictConfig) (outs []*tensor.Tensor, e
 		xr[i] = newBatchReader(a, bs)
 	}
 	xb := make([]*tensor.Tensor, len(x))
+	var sr *slabRunner
+	var od [][]float32
+	if slabbed {
+		sr = e.slabRunner(e.net)
+		od = make([][]float32, len(outs))
+		sr.check = make([]bool, len(x))
+		for i := range x {
+			sr.check[i] = isTensor(inX[i])
+		}
+	}
 	for step := 0; step < steps; step++ {
 		lo, hi := step*bs, min((step+1)*bs, n)
+		if sr != nil && hi-lo > slabRows {
+			for i, r := range xr {
+				xb[i] = r.rows(lo, hi)
+			}
+			for i, o := range outs {
+				od[i] = o.Data()[lo*per[i] : hi*per[i]]
+			}
+			if !sr.run(xb, od, per, sr.warm && step == 0) {
+				// A value is not finite: find the first, as checkX does.
+				if err := checkXFinite("predict", e.inNames, inX, nil); err != nil {
+					return nil, err
+				}
+				return nil, fmt.Errorf("models: predict: an input value is not finite")
+			}
+			if bar != nil {
+				bar.Update(step+1, nil, step+1 == steps)
+			}
+			continue
+		}
 		for i, r := range xr {
 			xb[i] = r.rows(lo, hi).InArena(arena)
 		}

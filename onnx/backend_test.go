@@ -45,8 +45,6 @@ var backendRefused = map[string]string{
 	"node/test_gru_seq_length":                                `linear_before_reset=0`,
 	"node/test_gru_batchwise":                                 `linear_before_reset=0`,
 	"node/test_lstm_with_peepholes":                           `input 4, sequence_lens, is "sequence_lens"`,
-	"node/test_lstm_batchwise":                                `both Y and Y_h`,
-	"node/test_simple_rnn_batchwise":                          `both Y and Y_h`,
 	"node/test_gelu_tanh_2":                                   `approximate="tanh"`,
 	"node/test_averagepool_2d_ceil_last_window_starts_on_pad": `ceil_mode=1 with pads [1 1 1 1]`,
 	"node/test_reshape_reordered_all_dims":                    `moves values across the batch axis`,

@@ -231,13 +231,17 @@ func (im *importer) recurrent(n *pb.NodeProto, a attrs) error {
 		return unsupportedOp(n, "different g and h activations (Keras's LSTM uses its activation for both)")
 	}
 	out := n.GetOutput()
-	readY := len(out) > 0 && out[0] != "" && (len(im.readers[out[0]]) > 0 || im.outputs[out[0]])
-	readYh := len(out) > 1 && out[1] != "" && (len(im.readers[out[1]]) > 0 || im.outputs[out[1]])
-	if len(out) > 2 && out[2] != "" && (len(im.readers[out[2]]) > 0 || im.outputs[out[2]]) {
-		return unsupportedOp(n, "its Y_c output is read")
+	read := func(i int) bool {
+		return len(out) > i && out[i] != "" && (len(im.readers[out[i]]) > 0 || im.outputs[out[i]])
 	}
-	if readY == readYh {
-		return unsupportedOp(n, "both Y and Y_h, or neither, are read (one of them is)")
+	readY, readYh, readYc := read(0), read(1), read(2) && op == "LSTM"
+	// Y_h with Y, or Y_c, is Keras's return_state (one direction).
+	state := readYc || readY && readYh
+	if state && d == 2 {
+		return unsupportedOp(n, "both Y and Y_h, or Y_c, of a bidirectional node are read (neuron's Bidirectional has no return_state)")
+	}
+	if !readY && !readYh && !readYc {
+		return unsupportedOp(n, "none of its outputs is read")
 	}
 	if readY && dir == "reverse" {
 		return unsupportedOp(n, "Y of a reverse direction (Keras's go_backwards returns the steps reversed)")
@@ -246,11 +250,11 @@ func (im *importer) recurrent(n *pb.NodeProto, a attrs) error {
 	cell := func(back bool) layers.Layer {
 		switch op {
 		case "LSTM":
-			return &layers.LSTM{Units: u, Activation: act(acts[1]), RecurrentActivation: act(acts[0]), NoBias: b == nil, ReturnSequences: readY, GoBackwards: back}
+			return &layers.LSTM{Units: u, Activation: act(acts[1]), RecurrentActivation: act(acts[0]), NoBias: b == nil, ReturnSequences: readY, GoBackwards: back, ReturnState: state}
 		case "GRU":
-			return &layers.GRU{Units: u, Activation: act(acts[1]), RecurrentActivation: act(acts[0]), NoBias: b == nil, ReturnSequences: readY, GoBackwards: back}
+			return &layers.GRU{Units: u, Activation: act(acts[1]), RecurrentActivation: act(acts[0]), NoBias: b == nil, ReturnSequences: readY, GoBackwards: back, ReturnState: state}
 		}
-		return &layers.SimpleRNN{Units: u, Activation: act(acts[0]), NoBias: b == nil, ReturnSequences: readY, GoBackwards: back}
+		return &layers.SimpleRNN{Units: u, Activation: act(acts[0]), NoBias: b == nil, ReturnSequences: readY, GoBackwards: back, ReturnState: state}
 	}
 	var ws []pendingWeight
 	prefix := []string{""}
@@ -310,13 +314,29 @@ func (im *importer) recurrent(n *pb.NodeProto, a attrs) error {
 		}}
 	} else {
 		l := cell(dir == "reverse")
-		y, _, err := im.applyNamed(n.GetName(), l, x)
-		if err != nil {
-			return err
-		}
 		for _, w := range ws {
 			w.layer = l
 			im.pendings = append(im.pendings, w)
+		}
+		if state {
+			// The output, then h (and c): Y, Y_h, Y_c.
+			ys, err := models.ApplyMultiNamed(im.layerName(n.GetName(), layers.DefaultName(l.ClassName())), l, x)
+			if err != nil {
+				return err
+			}
+			if readY {
+				im.seqs[out[0]] = seqVal{kind: rnnY, node: ys[0], dirs: 1}
+			}
+			for i := 1; i < len(ys) && i < len(out); i++ {
+				if read(i) {
+					im.seqs[out[i]] = seqVal{kind: rnnYh, node: ys[i], dirs: 1}
+				}
+			}
+			return nil
+		}
+		y, _, err := im.applyNamed(n.GetName(), l, x)
+		if err != nil {
+			return err
 		}
 		sv.node = y
 	}
@@ -326,6 +346,70 @@ func (im *importer) recurrent(n *pb.NodeProto, a attrs) error {
 		im.seqs[out[1]] = sv
 	}
 	return nil
+}
+
+// reduceDirs reads a ReduceSum, ReduceMean or ReduceProd over the
+// directions axis of a bidirectional node's Y (steps, 2, batch, units),
+// its Y_h (2, batch, units), or of them made batch-major, (batch, steps, 2,
+// units) and (batch, 2, units), as its Bidirectional layer's merge mode
+// sum, ave or mul. It returns false when the input is none of them.
+func (im *importer) reduceDirs(n *pb.NodeProto, a attrs) (bool, error) {
+	in := n.GetInput()[0]
+	var rec *recInfo
+	var kind seqKind
+	batchMajor := false
+	if sv, ok := im.seqs[in]; ok && sv.rec != nil && (sv.kind == rnnY || sv.kind == rnnYh) {
+		rec, kind = sv.rec, sv.kind
+	} else if p, ok := im.dirsTransposed[in]; ok {
+		rec, kind, batchMajor = p.rec, p.kind, true
+	} else {
+		return false, nil
+	}
+	r := int64(4)
+	axis := int64(1) // Y's directions axis
+	if kind == rnnYh {
+		r, axis = 3, 0
+	}
+	if batchMajor {
+		axis++
+	}
+	axes := a.ints("axes")
+	if len(n.GetInput()) > 1 && n.GetInput()[1] != "" {
+		c := im.constant(n, 1)
+		if c == nil || !c.isInt {
+			return true, unsupportedOp(n, "axes that are not a constant")
+		}
+		axes = c.i
+	}
+	if len(axes) == 1 && axes[0] < 0 {
+		axes = []int64{axes[0] + r}
+	}
+	if !slices.Equal(axes, []int64{axis}) {
+		return true, unsupportedOp(n, fmt.Sprintf("axes %v of %s (the directions axis, %d, is reduced)", axes, kind, axis))
+	}
+	merge := map[string]string{"ReduceSum": "sum", "ReduceMean": "ave", "ReduceProd": "mul"}[n.GetOpType()]
+	y := im.recNode(rec, merge)
+	keep := a.int("keepdims", 1) == 1
+	out := n.GetOutput()[0]
+	switch {
+	case !batchMajor && kind == rnnY && !keep:
+		im.seqs[out] = seqVal{kind: timeMajor, node: y}
+	case !batchMajor && kind == rnnY:
+		im.seqs[out] = seqVal{kind: rnnY, node: y, dirs: 1}
+	case !batchMajor && !keep, batchMajor && !keep:
+		im.vals[out] = ival{node: y}
+	case !batchMajor:
+		im.seqs[out] = seqVal{kind: rnnYh, node: y, dirs: 1}
+	default:
+		// (batch, [steps,] 1, units).
+		s := y.Shape()
+		target := []int{1, s[0]}
+		if kind == rnnY {
+			target = []int{s[0], 1, s[1]}
+		}
+		return true, im.layer(n, &layers.Reshape{TargetShape: target}, false, ival{node: y})
+	}
+	return true, nil
 }
 
 // seqDirections follows the Split, Slice or Gather that takes the two
@@ -513,6 +597,11 @@ func (im *importer) seqTranspose(n *pb.NodeProto, a attrs, sv seqVal) error {
 		y := im.seqNode(sv)
 		im.set(n, ival{node: y})
 		return nil
+	case sv.rec != nil && (sv.kind == rnnY && slices.Equal(perm, []int64{2, 0, 1, 3}) || sv.kind == rnnYh && slices.Equal(perm, []int64{1, 0, 2})) && im.onlyReduced(n.GetOutput()[0]):
+		// Made batch-major for a reduction over the directions: the
+		// reduction picks the merge mode (reduceDirs).
+		im.dirsTransposed[n.GetOutput()[0]] = seqVal{kind: sv.kind, rec: sv.rec, dirs: 2}
+		return nil
 	case sv.kind == rnnY && slices.Equal(perm, []int64{2, 0, 1, 3}):
 		// (batch, steps, directions, units).
 		y := im.seqNode(sv)
@@ -578,6 +667,23 @@ func isZeros(t *tensorData) bool {
 	}
 	for _, v := range t.i {
 		if v != 0 {
+			return false
+		}
+	}
+	return true
+}
+
+// onlyReduced tells whether every reader of name is a ReduceSum,
+// ReduceMean or ReduceProd (and it is not a graph output).
+func (im *importer) onlyReduced(name string) bool {
+	rs := im.readers[name]
+	if len(rs) == 0 || im.outputs[name] {
+		return false
+	}
+	for _, r := range rs {
+		switch r.GetOpType() {
+		case "ReduceSum", "ReduceMean", "ReduceProd":
+		default:
 			return false
 		}
 	}

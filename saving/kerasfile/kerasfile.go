@@ -172,7 +172,7 @@ func loadLegacy(root h5Group, budget int64) (saving.Model, error) {
 // it can (fastinit.go).
 func build(t *translated) (saving.Model, error) {
 	if zc := zeroInitConfig(t); zc != nil {
-		m, err := saving.FromConfig(zc, t.compileConfig)
+		m, err := saving.FromConfigForLoading(zc, t.compileConfig)
 		if err != nil {
 			return nil, fmt.Errorf("%w: %v", ErrUnsupported, err)
 		}
@@ -181,7 +181,7 @@ func build(t *translated) (saving.Model, error) {
 		}
 		return m, nil
 	}
-	m, err := saving.FromConfig(t.modelConfig, t.compileConfig)
+	m, err := saving.FromConfigForLoading(t.modelConfig, t.compileConfig)
 	if err != nil {
 		return nil, fmt.Errorf("%w: %v", ErrUnsupported, err)
 	}
