@@ -51,10 +51,13 @@
 // weight names ("sequential/dense/kernel"), layer groups in name order,
 // optimizer_weights under the optimizer's name.
 //
-// Where the files differ from Keras's own: layer configs leave out the
-// keys Keras writes as null (kernel_regularizer, quantization_config, …),
-// which Keras's from_config defaults the same way; JSON keys are in
-// sorted order; a legacy file's weight names prefix a functional model's
+// Layer configs carry the keys Keras writes as null (kernel_regularizer,
+// seed, quantization_config, …) and build_config on the layers Keras
+// builds when first called (not on Dropout, pooling or activation
+// layers, which Keras builds in __init__); Keras-3-written archives are
+// saved again with their keys (TestKeras3ConfigKeys). Where the files
+// differ from Keras's own: no shared_object_id marks objects that layers
+// share, since neuron's layers share none; JSON keys are in sorted order; a legacy file's weight names prefix a functional model's
 // variables with the model's name as a Sequential's are. Reading does
 // not depend on any of these: legacy files are read by order, as Keras
 // reads them.

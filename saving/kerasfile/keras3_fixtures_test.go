@@ -472,3 +472,97 @@ func TestKeras3CustomLayerRefused(t *testing.T) {
 		}
 	}
 }
+
+// configKeys lists the keys of a Keras config.json at the levels Keras's
+// serialization fixes: the model, its config, each layer's entry, config
+// and the helper objects in it, the compile_config and the optimizer's.
+func configKeys(t *testing.T, b []byte) []string {
+	t.Helper()
+	var top map[string]any
+	if err := json.Unmarshal(b, &top); err != nil {
+		t.Fatal(err)
+	}
+	var out []string
+	add := func(where string, o any) {
+		m, _ := o.(map[string]any)
+		for k := range m {
+			out = append(out, where+"."+k)
+		}
+	}
+	add("", top)
+	cfg, _ := top["config"].(map[string]any)
+	add("config", cfg)
+	ls, _ := cfg["layers"].([]any)
+	for i, l := range ls {
+		e, _ := l.(map[string]any)
+		w := fmt.Sprintf("layers[%d]", i)
+		add(w, e)
+		lc, _ := e["config"].(map[string]any)
+		add(w+".config", lc)
+		for k, v := range lc {
+			if o, ok := v.(map[string]any); ok {
+				add(w+".config."+k, o)
+			}
+		}
+	}
+	cc, _ := top["compile_config"].(map[string]any)
+	add("compile_config", cc)
+	opt, _ := cc["optimizer"].(map[string]any)
+	add("compile_config.optimizer", opt)
+	add("compile_config.optimizer.config", opt["config"])
+	slices.Sort(out)
+	return out
+}
+
+// newerKeys are keys Save writes, as Keras 3.16 does, that Keras added
+// after the version that wrote a fixture: InputLayer's optional and the
+// quantization_config of Dense, EinsumDense and Embedding came in Keras
+// 3.13 (keras-team/keras 47d1cba8ec and 1a9893f04e).
+var newerKeys = []string{".config.optional", ".config.quantization_config"}
+
+// TestKeras3ConfigKeys: the config.json Save writes for each loaded
+// archive has the keys Keras wrote, level by level (the model, its
+// config, each layer's entry with its build_config, the layer's config
+// and the objects in it, the compile_config and the optimizer's). Left
+// out of the comparison: shared_object_id, with which Keras marks an
+// object several layers share (neuron's layers share none), and the
+// keys of a newer Keras than the file's (newerKeys).
+func TestKeras3ConfigKeys(t *testing.T) {
+	for _, name := range keras3Names {
+		t.Run(name, func(t *testing.T) {
+			c := keras3(t, name)
+			m := loadKeras3(t, c)
+			p := filepath.Join(t.TempDir(), "m.keras")
+			if err := kerasfile.Save(m, p); err != nil {
+				t.Fatal(err)
+			}
+			shared := func(k string) bool { return strings.HasSuffix(k, ".shared_object_id") }
+			theirs := slices.DeleteFunc(configKeys(t, zipEntry(t, c.file, "config.json")), shared)
+			ours := configKeys(t, zipEntry(t, p, "config.json"))
+			ours = slices.DeleteFunc(ours, func(k string) bool {
+				if slices.Contains(theirs, k) {
+					return false
+				}
+				for _, n := range newerKeys {
+					if strings.HasSuffix(k, n) && versionBefore(c.KerasVersion, 3, 13) {
+						return true
+					}
+				}
+				return false
+			})
+			if !slices.Equal(theirs, ours) {
+				t.Errorf("config.json keys differ from Keras's:\n%s", diffLines(theirs, ours))
+			}
+		})
+	}
+}
+
+// versionBefore reports whether Keras version v ("3.9.2") is older than
+// major.minor.
+func versionBefore(v string, major, minor int) bool {
+	var a, b int
+	if _, err := fmt.Sscanf(v, "%d.%d", &a, &b); err != nil {
+		return false
+	}
+	return a < major || a == major && b < minor
+}
