@@ -9,7 +9,8 @@
 //
 // # What is read
 //
-// A .keras archive holds metadata.json (keras_version), config.json (the
+// A .keras archive (Keras 3's, or Keras 2.12–2.15's, which wrote the
+// same format) holds metadata.json (keras_version), config.json (the
 // model as Keras's serialization_lib writes it: module, class_name,
 // config, registered_name, with nested layer configs, build_config and
 // compile_config) and model.weights.h5 (the variables in saving_lib's
