@@ -34,7 +34,11 @@ type engine struct {
 	metrics   []metrics.Metric // every compiled metric, in log order
 	heads     []head           // per output: its loss, weight and metrics
 	compiled  bool
-	weights   []*tensor.Tensor // trainable, in layer order
+	// optBuilt is set once the optimizer holds state as a built Keras
+	// optimizer does: after a training step, or once a state is
+	// restored; the summary then counts its variables.
+	optBuilt bool
+	weights  []*tensor.Tensor // trainable, in layer order
 	// weightNames are "layer/weight" names matching weights.
 	weightNames []string
 
@@ -171,6 +175,7 @@ func (e *engine) trainStep(xb, yb []*tensor.Tensor, sw *tensor.Tensor) float64 {
 	}
 	tensor.Backward(loss)
 	e.optimizer.Apply(e.weights)
+	e.optBuilt = true
 	for _, l := range e.net.layers {
 		if c, ok := l.layer.(interface{ ApplyConstraints() }); ok {
 			c.ApplyConstraints() // after the update, as Keras does

@@ -317,7 +317,7 @@ type attnTask struct {
 	out        *Tensor // forward: the result; backward: the node's output
 	c          float32 // total scale
 	backward   bool
-	dsc        []float32 // backward: dS scratch [B·H, T, S]
+	dsc        []float32 // backward: dS scratch [B·H, T, S] (a range of pairs uses the block of its first)
 	tmp        []float32 // backward with ScaleWeight: dS·K per pair [B·H, T, dk]
 	partial    []float32 // backward with ScaleWeight: ⟨Q, dS·K⟩ per pair
 	needQ      bool
@@ -333,7 +333,7 @@ var attnTasks = sync.Pool{New: func() any { return new(attnTask) }}
 func (a *attnTask) Run(lo, hi int) {
 	for i := lo; i < hi; i++ {
 		if a.backward {
-			a.backwardPair(i)
+			a.backwardPair(i, lo)
 		} else {
 			a.forwardPair(i)
 		}
@@ -463,20 +463,32 @@ func attnBackward(o *Tensor) {
 	attnTasks.Put(task)
 }
 
-func (a *attnTask) backwardPair(i int) {
+// gradV adds pair i's dV = dropout(P)ᵀ·dO (P at po, dO at oo, dV at vo).
+func (a *attnTask) gradV(po, oo, vo int) {
+	if !a.needV {
+		return
+	}
+	st := &a.st
+	T, S, H, dv := st.t, st.s, st.h, st.dv
+	gemm.Sgemm(true, false, S, dv, T, st.dropped[po:po+T*S], S, a.out.grad[oo:], H*dv, 1, a.v.grad[vo:], H*dv)
+}
+
+// backwardPair computes pair i's gradients. Its dS goes to the scratch
+// block of pair slot, the first pair of the range this goroutine runs:
+// the pairs of a range reuse one T·S block, which stays in the caches,
+// instead of each writing its own block of a buffer too large for them.
+func (a *attnTask) backwardPair(i, slot int) {
 	st := &a.st
 	T, S, H, dk, dv := st.t, st.s, st.h, st.dk, st.dv
 	qo, ko, vo, oo, po := st.offsets(i)
 	g := a.out.grad
 	p := st.probs[po : po+T*S]
-	if a.needV {
-		// dV += dropout(P)ᵀ·dO
-		gemm.Sgemm(true, false, S, dv, T, st.dropped[po:po+T*S], S, g[oo:], H*dv, 1, a.v.grad[vo:], H*dv)
-	}
 	if a.dsc == nil {
+		a.gradV(po, oo, vo)
 		return
 	}
-	ds := a.dsc[po : po+T*S]
+	so := slot * T * S
+	ds := a.dsc[so : so+T*S]
 	// d(dropped P) = dO·Vᵀ
 	gemm.Sgemm(false, true, T, S, dv, g[oo:], H*dv, a.v.data[vo:], H*dv, 0, ds, S)
 	if st.drop != nil {
@@ -496,6 +508,9 @@ func (a *attnTask) backwardPair(i int) {
 	for t := range T {
 		vec.SoftmaxGrad(p[t*S:(t+1)*S], ds[t*S:(t+1)*S], scale)
 	}
+	// After the pass above has read P in order (which the prefetchers
+	// follow), so that the product's strided reads of it hit the cache.
+	a.gradV(po, oo, vo)
 	if a.needScores {
 		// scores were used as c·scores with c = 1.
 		sg := a.q.grad[qo : qo+T*S]

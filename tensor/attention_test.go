@@ -293,3 +293,27 @@ func TestProjectReLUIsProjectThenReLU(t *testing.T) {
 		}
 	}
 }
+
+// TestLargeAddThreads checks the residual sum of a transformer block,
+// large enough to run on both cores forward and backward, against the
+// elementwise sums and gradients, on one goroutine and on two.
+func TestLargeAddThreads(t *testing.T) {
+	for _, procs := range []int{1, 2} {
+		func() {
+			defer runtime.GOMAXPROCS(runtime.GOMAXPROCS(procs))
+			a := tt.Rand(1, -1, 1, 3, 200, 128).RequireGrad()
+			b := tt.Rand(2, -1, 1, 3, 200, 128).RequireGrad()
+			g := tt.Rand(3, -1, 1, 3, 200, 128)
+			y := a.Add(b)
+			tensor.Backward(y.Mul(g).Sum())
+			for i, v := range y.Data() {
+				if want := a.Data()[i] + b.Data()[i]; v != want {
+					t.Fatalf("%d goroutines: sum %d = %v, want %v", procs, i, v, want)
+				}
+				if ga, gb, want := a.Grad().Data()[i], b.Grad().Data()[i], g.Data()[i]; ga != want || gb != want {
+					t.Fatalf("%d goroutines: gradients %d = %v and %v, want %v", procs, i, ga, gb, want)
+				}
+			}
+		}()
+	}
+}
