@@ -339,6 +339,16 @@ func neuronLayer(entry object, name, where string, depth, rank int) (json.RawMes
 		}
 	}
 	if class == "BatchNormalization" || class == "LayerNormalization" {
+		if rank == 0 {
+			// A .keras archive states the input shape of each built
+			// layer in its build_config.
+			var bc struct {
+				InputShape []*int `json:"input_shape"`
+			}
+			if json.Unmarshal(entry["build_config"], &bc) == nil {
+				rank = len(bc.InputShape)
+			}
+		}
 		// Keras 2 writes a normalization axis as a list of one axis.
 		var axes []int
 		if json.Unmarshal(cfg["axis"], &axes) == nil && len(axes) == 1 {

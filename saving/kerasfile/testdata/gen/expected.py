@@ -168,8 +168,11 @@ def layer_entries(cfg, h5):
             key = "%s_%d" % (key, used[key])
         else:
             used[key] = 0
-        g = h5["layers"][key]
-        vs = numbered(g["cell"]["vars"] if "cell" in g else g["vars"])
+        g = h5["layers"].get(key)
+        if g is None or ("vars" not in g and "cell" not in g):
+            vs = []  # Keras 2.15 writes no group for a stateless layer
+        else:
+            vs = numbered(g["cell"]["vars"] if "cell" in g else g["vars"])
         out.append((l["class_name"], l["config"], vs, sum(v.size for v in vs), key))
     return out
 
@@ -199,7 +202,7 @@ def gru(x, kernel, rec, bias, seq):
 def forward(entries, x, shapes=None):
     for cls, c, vs, _, _ in entries:
         if cls == "Dense":
-            x = activation(c["activation"], x @ vs[0] + vs[1])
+            x = activation(c["activation"], x @ vs[0] + vs[1] if c["use_bias"] else x @ vs[0])
         elif cls == "Dropout":
             pass
         elif cls == "LeakyReLU":
@@ -207,15 +210,30 @@ def forward(entries, x, shapes=None):
         elif cls == "Reshape":
             x = x.reshape((x.shape[0],) + tuple(c["target_shape"]))
         elif cls == "Conv1D":
-            assert (c["padding"], c["strides"], c["dilation_rate"], c["groups"]) == ("valid", [1], [1], 1)
+            assert (c["strides"], c["dilation_rate"], c["groups"]) == ([1], [1], 1)
             k = vs[0]
+            if c["padding"] == "same":  # TensorFlow's: the extra pad at the end
+                p = k.shape[0] - 1
+                x = np.pad(x, ((0, 0), (p // 2, p - p // 2), (0, 0)))
+            else:
+                assert c["padding"] == "valid"
             t = x.shape[1] - k.shape[0] + 1
-            x = activation(c["activation"], sum(x[:, i:i + t] @ k[i] for i in range(k.shape[0])) + vs[1])
+            y = sum(x[:, i:i + t] @ k[i] for i in range(k.shape[0]))
+            x = activation(c["activation"], y + vs[1] if c["use_bias"] else y)
         elif cls == "MaxPooling1D":
             assert (c["padding"], c["strides"]) == ("valid", c["pool_size"])
             p = c["pool_size"][0]
             t = x.shape[1] // p
             x = x[:, :t * p].reshape(x.shape[0], t, p, x.shape[2]).max(axis=2)
+        elif cls == "Conv1D" and c["padding"] == "same":
+            pass  # not reached: handled above
+        elif cls == "BatchNormalization":
+            gamma, beta, mean, var = vs
+            x = gamma * (x - mean) / np.sqrt(var + c["epsilon"]) + beta
+        elif cls == "Activation":
+            x = activation(c["activation"], x)
+        elif cls == "GlobalMaxPooling1D":
+            x = x.max(axis=1)
         elif cls == "Flatten":
             x = x.reshape(x.shape[0], -1)
         elif cls == "LSTM":
@@ -266,7 +284,11 @@ def logits(entries, x):
     """The last layer's pre-activation when it is a Dense with a sigmoid
     or softmax activation, else None."""
     cls, c, vs, _, _ = entries[-1]
-    if cls != "Dense" or c["activation"] not in ("sigmoid", "softmax"):
+    if c.get("activation") not in ("sigmoid", "softmax"):
+        return None
+    if cls == "Activation":
+        return forward(entries[:-1], x)
+    if cls != "Dense":
         return None
     return forward(entries[:-1], x) @ vs[0] + vs[1]
 
@@ -317,7 +339,9 @@ def adam_step(entries, opt, state, x, y, loss):
 
 def keras3_case(path, x, y, step=False):
     meta, cfg, h5 = archive(path)
-    assert meta["keras_version"].startswith("3."), meta
+    assert meta["keras_version"].startswith("3.") or meta["keras_version"].startswith("2.15"), meta
+    # Keras 2.15 keeps no learning_rate variable: its slots follow the count.
+    keras2 = meta["keras_version"].startswith("2.")
     entries = layer_entries(cfg, h5)
     shapes = []
     out = forward(entries, x, shapes)
@@ -328,23 +352,29 @@ def keras3_case(path, x, y, step=False):
     # is built, as loading a compiled model builds it: the iteration
     # count, the learning rate and the slots of every trainable variable.
     params = sum(e[3] for e in entries)
+    # BatchNormalization's moving statistics (its last two variables) are
+    # not trained.
+    moving = sum(v.size for cls, _, vs, _, _ in entries if cls == "BatchNormalization" for v in vs[2:])
+    trainable = params - moving
     oc = cc["optimizer"]
     per_var = {"Adam": lambda c: 2 + c["amsgrad"],
                "RMSprop": lambda c: 1 + (c["momentum"] > 0) + c["centered"]}[oc["class_name"]](oc["config"])
-    optimizer_params = 2 + per_var * params
-    assert len(ov) == 2 or optimizer_params == sum(v.size for v in ov)
+    optimizer_params = 2 + per_var * trainable
+    slots = ov[1:] if keras2 else ov[2:]
+    assert not slots or optimizer_params == 2 + sum(v.size for v in slots)
     case = {"keras_version": meta["keras_version"],
             "input_shape": list(x.shape), "input": x.ravel().tolist(),
             "output": out.ravel().tolist(),
             "target_shape": list(y.shape), "target": y.ravel().tolist(),
             "loss": model_loss(entries, loss, x, y), "accuracy": accuracy(y, out),
-            "iterations": int(ov[0]), "learning_rate": float(ov[1]),
-            "optimizer_vars": [list(v.shape) for v in ov],
+            "iterations": int(ov[0]),
+            "learning_rate": float(np.float32(oc["config"]["learning_rate"])) if keras2 else float(ov[1]),
+            "slot_count": len(slots),
             # A file may hold no slots (an optimizer built but never stepped).
-            "first_slot": float(ov[2].ravel()[0]) if len(ov) > 2 else None,
-            "last_slot": float(ov[-1].ravel()[-1]) if len(ov) > 2 else None,
+            "first_slot": float(slots[0].ravel()[0]) if slots else None,
+            "last_slot": float(slots[-1].ravel()[-1]) if slots else None,
             "summary": [[c["name"], key, cls, s, n] for (cls, c, _, n, key), s in zip(entries, shapes)],
-            "params": params, "optimizer_params": optimizer_params}
+            "params": params, "trainable": trainable, "optimizer_params": optimizer_params}
     if step:
         assert cc["optimizer"]["class_name"] == "Adam"
         adam_step(entries, cc["optimizer"], ov, x, y, loss)
@@ -373,6 +403,14 @@ cases["keras3_lstm"] = keras3_case("keras3_lstm.keras", x, rng3.integers(0, 4, 8
 # crossentropy, accuracy on one-hot targets.
 x = f32(rng3.standard_normal((4, 100, 6)))
 cases["keras3_conv1d"] = keras3_case("keras3_conv1d.keras", x, np.eye(6)[rng3.integers(0, 6, 4)])
+
+# ECG arrhythmia CNN, a functional model Keras 2.15 wrote as .keras (the
+# format Keras 3 reads): three Conv1D (same padding, no bias, L1 kernel
+# regularizer) each with BatchNormalization, ReLU and MaxPooling1D, then
+# GlobalMaxPooling1D, two Dense + BatchNormalization + ReLU + Dropout, a
+# Dense 1 and a sigmoid Activation; Adam, binary crossentropy, accuracy.
+x = f32(rng3.standard_normal((2, 2160, 1)))
+cases["keras215_conv1d_bn"] = keras3_case("keras215_conv1d_bn.keras", x, np.array([[1.0], [0.0]]))
 
 # Spam classifier: Dense 160 relu, Dropout, Dense 128 relu, Dropout,
 # Dense 1 sigmoid on 5000 features; RMSprop, binary crossentropy.
