@@ -117,6 +117,13 @@
 //     Squeeze, Unsqueeze, Concat, Add, Sub, Mul, Div (by a constant
 //     scalar), Max, Min, Sum, Mean, Gather of a constant 2D table
 //     (Embedding), Dropout, Identity and Cast.
+//   - GRU with linear_before_reset=0 (Keras's reset_after=False, which
+//     neuron's GRU layer does not have), one direction (forward or
+//     reverse, Y and Y_h): its steps written out in Dense, Add, Multiply,
+//     Subtract, Activation, Cropping1D, Reshape and Concatenate layers,
+//     the weights shared by every step (three input projections with the
+//     biases folded in, three recurrent kernels), so that the model
+//     predicts and fine-tunes as the node computes.
 //   - LSTM, GRU with linear_before_reset=1 and RNN, one direction or
 //     both, batch-major (layout=1) or time-major between the Transposes,
 //     Squeezes and Reshapes exporters put around them (PyTorch's and
@@ -138,9 +145,9 @@
 //
 // Import refuses, with an error wrapping ErrUnsupportedOp that names the
 // node, the operator and the attribute or input with its value: any
-// other operator ("no neuron layer for this operator") or domain; GRU
-// with linear_before_reset=0 (Keras's reset_after=False, which neuron's
-// GRU does not have); a recurrent node's sequence_lens, non-zero initial
+// other operator ("no neuron layer for this operator") or domain; a
+// bidirectional GRU with linear_before_reset=0; a recurrent node's
+// sequence_lens, non-zero initial
 // states, peepholes, clip or input_forget; a graph that reads both Y and
 // Y_h, or Y_c, of a bidirectional node (neuron's Bidirectional has no
 // return_state); a reduction over another axis than the directions; Y
@@ -153,12 +160,16 @@
 // external data files are read only from inside the model's directory.
 //
 // The importer is tested on ONNX's own backend node tests (testdata/
-// onnx-backend: the operators above, with test_lstm_*, test_gru_*,
+// onnx-backend: the operators above, with test_lstm_*, test_gru_* (all
+// linear_before_reset=0),
 // test_simple_rnn_*, test_gelu_* and the *_ceil pooling tests; those that
 // use a refused setting are checked to give its error), on the
 // pytorch-converted tests, on recurrent (return_state, directions
 // reduced or merged), GELU and ceil_mode models that PyTorch exported
-// (testdata/pytorch), on neuron's own exports read back, and on the ONNX
+// (testdata/pytorch), on 6-step forward and reverse GRUs with
+// linear_before_reset=0 whose outputs ONNX's reference implementation
+// computed (testdata/gru_reset_before), on neuron's own exports read
+// back, and on the ONNX
 // model zoo's MNIST
 // model; the reader is fuzzed (FuzzDecode).
 package onnx

@@ -33,19 +33,21 @@ import (
 // (approximate="none") and GELU written as its Erf formula, Flatten,
 // Reshape, Squeeze, Unsqueeze, Transpose, Concat, Add, Sub, Mul, Div, Max,
 // Min, Sum and Mean, Gather on a constant table (an Embedding), LSTM, GRU
-// (linear_before_reset=1) and RNN (one or both directions, batch-major or
+// and RNN (one or both directions, batch-major or
 // time-major between the Transposes and Squeezes exporters put around
 // them, from zero initial states; Y with Y_h, or Y_c, as return_state; a
 // bidirectional node's directions concatenated, or taken apart and
 // summed, multiplied or averaged, or reduced over the directions axis by
-// ReduceSum, ReduceProd or ReduceMean, as Bidirectional's merge modes),
+// ReduceSum, ReduceProd or ReduceMean, as Bidirectional's merge modes; a
+// GRU with linear_before_reset=0, Keras's reset_after=False, as its steps
+// written out in layers that share its weights),
 // Dropout, Identity and Cast. Constant
 // nodes and operators on constants only (Reshape, Transpose, Unsqueeze,
 // Squeeze, Identity, Cast, CastLike, Sqrt, ConstantOfShape) are evaluated
 // when reading. The package documentation lists the settings read.
 //
-// Any other operator, and a setting of one that no neuron layer has (GRU
-// with linear_before_reset=0, sequence_lens, non-zero initial states,
+// Any other operator, and a setting of one that no neuron layer has (a
+// bidirectional GRU with linear_before_reset=0, sequence_lens, non-zero initial states,
 // peepholes, both Y and Y_h of a bidirectional node read, Gelu with
 // approximate="tanh", a Reshape or Transpose that moves the batch axis,
 // weights that are not constants, …), is refused with an error naming

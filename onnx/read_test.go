@@ -207,7 +207,7 @@ func FuzzDecode(f *testing.F) {
 		}
 		f.Add(slices.Clone(buf.Bytes()))
 	}
-	for _, p := range []string{"testdata/mnist/model.onnx", "testdata/onnx-backend/pytorch-converted/test_Conv2d/model.onnx", "testdata/onnx-backend/node/test_batchnorm_example/model.onnx", "testdata/pytorch/bilstm.onnx", "testdata/pytorch/bigru_ave.onnx", "testdata/pytorch/bilstm_time_major_sum.onnx", "testdata/pytorch/gelu.onnx", "testdata/pytorch/lstm_states.onnx", "testdata/pytorch/bilstm_state_reduce_sum.onnx"} {
+	for _, p := range []string{"testdata/mnist/model.onnx", "testdata/onnx-backend/pytorch-converted/test_Conv2d/model.onnx", "testdata/onnx-backend/node/test_batchnorm_example/model.onnx", "testdata/pytorch/bilstm.onnx", "testdata/pytorch/bigru_ave.onnx", "testdata/pytorch/bilstm_time_major_sum.onnx", "testdata/pytorch/gelu.onnx", "testdata/pytorch/lstm_states.onnx", "testdata/pytorch/bilstm_state_reduce_sum.onnx", "testdata/gru_reset_before/reverse.onnx"} {
 		b, err := os.ReadFile(p)
 		if err != nil {
 			f.Fatal(err)

@@ -213,11 +213,14 @@ func (t *groupNormTask) backwardExample(i int) {
 		mg, mgh, is := float32(sg*inv), float32(sgh*inv), t.invstd[i*g+j]
 		for r := range s {
 			o := base + r*gk + j*k
-			hr, dr := xhat[o:o+k], dx[o:o+k]
-			for c, v := range gy[o : o+k] {
-				if gamma != nil {
-					v *= gamma.data[j*k+c]
-				}
+			gr, hr, dr := gy[o:o+k:o+k], xhat[o:o+k:o+k], dx[o:o+k:o+k]
+			if gamma == nil {
+				normGradRow(dr, gr, hr, is, mg, mgh)
+				continue
+			}
+			gs := gamma.data[j*k : j*k+k : j*k+k]
+			for c := range dr {
+				v := gr[c] * gs[c]
 				dr[c] += is * (v - mg - hr[c]*mgh)
 			}
 		}
@@ -257,6 +260,15 @@ func sqDev64(x []float32, mean float64) float64 {
 		s0 += d * d
 	}
 	return (s0 + s1) + (s2 + s3)
+}
+
+// normGradRow adds is·(g − mg − xhat·mgh) to dx, the normalization's
+// input gradient for a row without gamma.
+func normGradRow(dx, g, xhat []float32, is, mg, mgh float32) {
+	g, xhat = g[:len(dx)], xhat[:len(dx)]
+	for c := range dx {
+		dx[c] += is * (g[c] - mg - xhat[c]*mgh)
+	}
 }
 
 // gradSums64 returns Σ gh and Σ gh·xhat in float64 for gh = gy·gamma
