@@ -30,8 +30,15 @@ type bnFold struct {
 	scale        []float32 // a, per channel
 }
 
-// reset marks the folded copy stale.
-func (f *bnFold) reset() { f.valid = false }
+// reset marks the folded copy stale. It writes only if the copy was
+// valid: inference calls that cannot fold (a Conv2D with an activation
+// before the normalization) call it on every batch, from several
+// goroutines at once for a Predictor.
+func (f *bnFold) reset() {
+	if f.valid {
+		f.valid = false
+	}
+}
 
 // canFold reports whether the layer's output may be replaced by the
 // folded computation: at inference, for a linear layer, and only while no

@@ -60,10 +60,22 @@ type Model struct {
 // It returns an error for a node that carries one, an output that depends
 // on an Input not among inputs, an input listed twice or not used by any
 // output, and two outputs from one layer.
-func NewModel(inputs, outputs []*Node) (*Model, error) { return newModel(inputs, outputs, 0) }
+func NewModel(inputs, outputs []*Node) (*Model, error) { return newModel(inputs, outputs, 0, true) }
 
-// newModel is NewModel with a seed.
-func newModel(inputs, outputs []*Node, seed uint64) (*Model, error) {
+// NewModelKeepingWeights is NewModel for a reader of a model file, which
+// gives every weight its value right after (package saving's loaders):
+// the layers keep the weights Apply allocated for them instead of having
+// them allocated and drawn again from the model's seed, so that a large
+// model is allocated once. The model's seed is seed, as after SetSeed,
+// for everything but those weights; a later SetSeed draws them from its
+// seed as NewModel does.
+func NewModelKeepingWeights(inputs, outputs []*Node, seed uint64) (*Model, error) {
+	return newModel(inputs, outputs, seed, false)
+}
+
+// newModel is NewModel with a seed; draw says whether the weights of the
+// layers the model owns are drawn from it (see NewModelKeepingWeights).
+func newModel(inputs, outputs []*Node, seed uint64, draw bool) (*Model, error) {
 	if len(inputs) == 0 {
 		return nil, errors.New("models: NewModel: inputs is empty")
 	}
@@ -155,7 +167,7 @@ func newModel(inputs, outputs []*Node, seed uint64) (*Model, error) {
 	for _, n := range inputs {
 		m.inNames = append(m.inNames, m.layerNames[m.layerIndex(n.call)])
 	}
-	if err := m.initWeights(); err != nil {
+	if err := m.initWeights(draw); err != nil {
 		return nil, err
 	}
 	m.net = m.makeNetwork()
@@ -251,11 +263,15 @@ func (m *Model) layerIndex(c *call) int {
 }
 
 // initWeights (re)creates the weights of the layers the model owns from
-// its seed, gives each random layer its stream and lists the weights.
-func (m *Model) initWeights() error {
+// its seed (unless draw is false: then they keep those Apply made), gives
+// each random layer its stream and lists the weights.
+func (m *Model) initWeights(draw bool) error {
 	init := m.rng(streamInit, 0)
 	for i, l := range m.layerList {
-		if !m.owned[i] {
+		if !m.owned[i] || !draw {
+			for _, c := range m.layerCalls[i] {
+				c.fresh = false
+			}
 			continue
 		}
 		c := m.layerCalls[i][0]
@@ -407,7 +423,7 @@ func (m *Model) SetSeed(seed uint64) {
 	m.seed = seed
 	m.thaw()
 	// The layers were built for these shapes already, so this cannot fail.
-	_ = m.initWeights()
+	_ = m.initWeights(true)
 }
 
 // Weights returns the trainable weights of every layer, in layer order.
@@ -604,7 +620,7 @@ func (m *Model) Compile(cfg CompileConfig) error {
 	if !multi {
 		m.loss = heads[0].loss
 	}
-	m.compiled = true
+	m.compiled, m.optBuilt = true, false
 	m.optimizer.Build(m.weights)
 	return nil
 }

@@ -670,3 +670,57 @@ func TestFunctionalFitAllocationsDoNotGrowWithSteps(t *testing.T) {
 		t.Errorf("30 more steps cost %v more allocations (%v and %v), want fewer than 30", long-short, short, long)
 	}
 }
+
+// TestNewModelKeepingWeights checks that a loader's model keeps the
+// tensors Apply allocated (NewModel draws new ones from the seed), and that
+// a later SetSeed draws the weights NewModel and SetSeed would.
+func TestNewModelKeepingWeights(t *testing.T) {
+	graph := func() (*layers.Dense, *models.Node, *models.Node) {
+		x := models.Input([]int{6}, "x")
+		d := &layers.Dense{Units: 4}
+		return d, x, models.Apply(&layers.Dropout{Rate: 0.5}, models.Apply(d, x))
+	}
+	d, x, y := graph()
+	applied := d.Weights()[0].Value
+	before := slices.Clone(applied.Data())
+	kept, err := models.NewModelKeepingWeights([]*models.Node{x}, []*models.Node{y}, 7)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got := d.Weights()[0].Value; got != applied || !slices.Equal(got.Data(), before) {
+		t.Fatal("NewModelKeepingWeights replaced or changed the kernel Apply made")
+	}
+	if kept.Weights()[0] != applied {
+		t.Fatal("the model's first weight is not the layer's kernel")
+	}
+
+	d2, x2, y2 := graph()
+	applied2 := d2.Weights()[0].Value
+	drawn, err := models.NewModel([]*models.Node{x2}, []*models.Node{y2})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if d2.Weights()[0].Value == applied2 {
+		t.Fatal("NewModel kept the kernel Apply made; it draws the weights from the model's seed")
+	}
+	drawn.SetSeed(7)
+	kept.SetSeed(7)
+	if !slices.Equal(d.Weights()[0].Value.Data(), d2.Weights()[0].Value.Data()) {
+		t.Fatal("after SetSeed(7) the kernels differ between NewModelKeepingWeights and NewModel")
+	}
+	// The seed given to NewModelKeepingWeights is the model's, for its
+	// random layers too: the same dropout masks as after SetSeed.
+	d3, x3, y3 := graph()
+	seeded, err := models.NewModelKeepingWeights([]*models.Node{x3}, []*models.Node{y3}, 7)
+	if err != nil {
+		t.Fatal(err)
+	}
+	copy(d3.Weights()[0].Value.Data(), d.Weights()[0].Value.Data())
+	copy(d3.Weights()[1].Value.Data(), d.Weights()[1].Value.Data())
+	in := tensor.New([]int{3, 6}, []float32{1, 2, 3, 4, 5, 6, 6, 5, 4, 3, 2, 1, 1, 0, 1, 0, 1, 0})
+	a := kept.Call([]*tensor.Tensor{in}, true)[0]
+	b := seeded.Call([]*tensor.Tensor{in}, true)[0]
+	if !slices.Equal(a.Data(), b.Data()) {
+		t.Fatalf("training outputs with seed 7 differ: %v vs %v", a.Data(), b.Data())
+	}
+}

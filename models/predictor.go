@@ -47,6 +47,7 @@ type Predictor struct {
 	inSize    []int // values per example of each input
 	outSize   []int
 	batchSize int
+	slabs     bool // batches of more than slabRows go through in slabs
 
 	mu   sync.Mutex // guards free only; never held while computing
 	free []*predictWorker
@@ -59,9 +60,10 @@ type predictWorker struct {
 	// in holds, per input, tensors bound to arena by batch size, their
 	// storage the worker's own: a call copies its inputs in, so callers
 	// may share input slices between goroutines.
-	in  []map[int]*tensor.Tensor
-	xs  []*tensor.Tensor
-	ctx context.Context
+	in    []map[int]*tensor.Tensor
+	xs    []*tensor.Tensor
+	ctx   context.Context
+	slabs predictorSlabs // a call's large batches
 }
 
 // PredictorConfig holds a Predictor's options; zero values are defaults.
@@ -127,6 +129,7 @@ func newPredictor(e *engine, cfg PredictorConfig, inNames, outNames []string) (p
 		outShapes: cloneShapes(e.net.outShapes),
 		batchSize: cfg.BatchSize,
 	}
+	p.slabs, _ = slabSafe(e.net)
 	for _, s := range p.inShapes {
 		p.inSize = append(p.inSize, prod(s))
 	}
@@ -264,6 +267,15 @@ func (p *Predictor) PredictInto(ctx context.Context, batch int, inputs, outputs 
 	}
 	for lo := 0; lo < batch; lo += step {
 		hi := min(lo+step, batch)
+		if p.slabs && hi-lo > slabRows {
+			// The layers' inference caches were filled by the trial batch.
+			s := &w.slabs
+			s.p, s.ctx, s.inputs, s.output, s.base, s.rows = p, ctx, inputs, outputs, lo, hi-lo
+			if err := s.run(false); err != nil {
+				return err
+			}
+			continue
+		}
 		for i, in := range inputs {
 			w.xs[i] = w.input(i, hi-lo, p)
 			copy(w.xs[i].Data(), in[lo*p.inSize[i]:hi*p.inSize[i]])

@@ -86,6 +86,22 @@ func (b *builder) floats(name string, dims []int, data []float32) string {
 	return n
 }
 
+// bools adds a boolean initializer (a constant mask).
+func (b *builder) bools(name string, dims []int, data []bool) {
+	v := make([]int32, len(data))
+	for i, x := range data {
+		if x {
+			v[i] = 1
+		}
+	}
+	b.g.Initializer = append(b.g.Initializer, &pb.TensorProto{
+		Name:      proto.String(name),
+		Dims:      int64s(dims),
+		DataType:  proto.Int32(int32(pb.TensorProto_BOOL)),
+		Int32Data: v,
+	})
+}
+
 // scalar adds a float32 scalar initializer.
 func (b *builder) scalar(name string, v float32) string { return b.floats(name, nil, []float32{v}) }
 
@@ -97,6 +113,17 @@ func (b *builder) ints(name string, data ...int64) string {
 		Dims:      []int64{int64(len(data))},
 		DataType:  proto.Int32(int32(pb.TensorProto_INT64)),
 		Int64Data: data,
+	})
+	return n
+}
+
+// intScalar adds an int64 scalar initializer (an axis).
+func (b *builder) intScalar(name string, v int64) string {
+	n := b.fresh(name)
+	b.g.Initializer = append(b.g.Initializer, &pb.TensorProto{
+		Name:      proto.String(n),
+		DataType:  proto.Int32(int32(pb.TensorProto_INT64)),
+		Int64Data: []int64{v},
 	})
 	return n
 }

@@ -41,9 +41,32 @@ var ErrUnsupportedLayer = errors.New("layer not supported by the ONNX exporter")
 // layers they come from (a nested model's layers as "outer/inner"), and
 // initializers as "layer/weight".
 //
-// Layers that only act in training (Dropout, GaussianNoise, the
-// augmentation layers, …) are left out. A layer with no ONNX form is an
-// error wrapping ErrUnsupportedLayer that names it.
+// Dense is Gemm (MatMul and Add on sequences), the convolutions Conv and
+// ConvTranspose, the poolings MaxPool, AveragePool, ReduceMean and
+// ReduceMax, BatchNormalization its inference form, LayerNormalization
+// opset 17's, the activations ONNX's operators or their formulas (gelu as
+// 0.5·x·(1+Erf(x/√2))), Flatten, Reshape and Permute Flatten, Reshape and
+// Transpose, Embedding Gather, the merge layers their elementwise
+// operators and Concat, LSTM, GRU and SimpleRNN ONNX's LSTM, GRU
+// (linear_before_reset=1) and RNN, and Bidirectional their bidirectional
+// form, merged by Concat, ReduceSum, ReduceProd or ReduceMean;
+// MultiHeadAttention, Attention and AdditiveAttention are written out in
+// MatMul, Softmax and the elementwise operators, their masks (attention
+// mask, causal mask) as Where. Layers
+// that only act in training (Dropout, GaussianNoise, the augmentation
+// layers, …) are left out. The package documentation lists every layer's
+// form.
+//
+// Embedding's mask_zero=True mask reaches the recurrent layers as ONNX's
+// sequence_lens, with the valid steps gathered first whether the padding
+// is at the front (Keras's pad_sequences default), at the end or between;
+// return_state=True gives the node's Y_h and Y_c.
+//
+// A layer with no ONNX form, or a setting of one that has none (a mask
+// reaching any other layer, a recurrent layer's stateful=True, an
+// activation with no ONNX operator), is an error
+// wrapping ErrUnsupportedLayer that names the layer, its class and the
+// setting.
 func Export(model any, path string) error {
 	var buf bytes.Buffer
 	if err := Encode(&buf, model); err != nil {
@@ -73,6 +96,9 @@ type value struct {
 	name  string
 	shape []int
 	first bool
+	// mask, if not "", names the boolean (batch, steps) Keras mask that
+	// goes with the value (from an Embedding with mask_zero=True).
+	mask string
 }
 
 type exporter struct {

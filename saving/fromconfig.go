@@ -20,6 +20,20 @@ import (
 // Keras files to these forms): they build the model here and then give
 // it its weights and optimizer state with SetTrainingState.
 func FromConfig(modelConfig, compileConfig []byte) (Model, error) {
+	return fromConfig(modelConfig, compileConfig, true)
+}
+
+// FromConfigForLoading is FromConfig for a reader that gives the model
+// every weight right after, as Load does: a functional model's weights
+// are allocated once, when its layers are applied, and not allocated and
+// drawn again from the model's seed (see models.NewModelKeepingWeights).
+func FromConfigForLoading(modelConfig, compileConfig []byte) (Model, error) {
+	return fromConfig(modelConfig, compileConfig, false)
+}
+
+// fromConfig is FromConfig; draw says whether a functional model's
+// weights are drawn from its seed.
+func fromConfig(modelConfig, compileConfig []byte, draw bool) (Model, error) {
 	f := &safetensors.File{Meta: map[string]string{metaModel: string(modelConfig)}}
 	if len(compileConfig) > 0 {
 		f.Meta[metaCompile] = string(compileConfig)
@@ -44,7 +58,7 @@ func FromConfig(modelConfig, compileConfig []byte) (Model, error) {
 		if err != nil {
 			return nil, err
 		}
-		m, err := p.build(metaModel)
+		m, err := p.build(metaModel, draw)
 		if err != nil {
 			return nil, err
 		}

@@ -835,11 +835,11 @@ func cloneShapes(ss [][]int) [][]int {
 
 // build makes the planned model for real, nested models first, its
 // layers called in the order the plan made their nodes.
-func (p *funcPlan) build(what string) (*models.Model, error) {
+func (p *funcPlan) build(what string, draw bool) (*models.Model, error) {
 	ls := p.layers
 	for i := range ls {
 		if sub := ls[i].sub; sub != nil {
-			inner, err := sub.build(fmt.Sprintf("%s: layer %q", what, ls[i].name))
+			inner, err := sub.build(fmt.Sprintf("%s: layer %q", what, ls[i].name), draw)
 			if err != nil {
 				return nil, err
 			}
@@ -895,12 +895,18 @@ func (p *funcPlan) build(what string) (*models.Model, error) {
 	for _, r := range p.outRefs {
 		outs = append(outs, nodes[p.index[r.layer]][p.node(r)][r.index])
 	}
-	m, err := models.NewModel(ins, outs)
+	var m *models.Model
+	var err error
+	if draw {
+		m, err = models.NewModel(ins, outs)
+		if err == nil && p.seed != 0 {
+			m.SetSeed(p.seed)
+		}
+	} else {
+		m, err = models.NewModelKeepingWeights(ins, outs, p.seed)
+	}
 	if err != nil {
 		return nil, invalidf("%s: %v", what, err)
-	}
-	if p.seed != 0 {
-		m.SetSeed(p.seed)
 	}
 	m.Name = p.name
 	if n := len(m.LayerNames()); n != len(ls) {
@@ -949,7 +955,7 @@ func readModel(r io.ReaderAt, size int64, verify bool) (*models.Model, error) {
 	if err := checkTensors(f, planned, lc); err != nil {
 		return nil, err
 	}
-	m, err := p.build(metaModel)
+	m, err := p.build(metaModel, false) // readState gives every weight its value
 	if err != nil {
 		return nil, err
 	}

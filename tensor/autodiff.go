@@ -27,9 +27,11 @@ func Backward(loss *Tensor) {
 		if t.node == nil || t.grad == nil {
 			continue
 		}
-		for _, in := range t.node.inputs() {
-			if in != nil && in.requiresGrad {
-				in.ensureGrad()
+		if !t.node.overwrites {
+			for _, in := range t.node.inputs() {
+				if in != nil && in.requiresGrad {
+					in.ensureGrad()
+				}
 			}
 		}
 		t.node.backward(t)

@@ -2,6 +2,7 @@ package tensor
 
 import (
 	"fmt"
+	"sync"
 
 	"github.com/neuron-go/neuron/internal/gemm"
 )
@@ -113,13 +114,48 @@ func (t *Tensor) TakeRowsInto(dst *Tensor, idx []int) {
 	if len(dst.data) != len(idx)*n {
 		panic(shapeErr("TakeRowsInto", "destination does not fit", dst.shape, t.shape))
 	}
-	for i, r := range idx {
+	for _, r := range idx {
 		if r < 0 || r >= t.shape[0] {
 			panic(shapeErr("TakeRows", fmt.Sprintf("row %d out of range", r), t.shape))
 		}
-		copy(dst.data[i*n:(i+1)*n], t.data[r*n:(r+1)*n])
+	}
+	if len(dst.data) < 2*takeGrain {
+		takeRows(dst.data, t.data, idx, n)
+		return
+	}
+	// A shuffled batch's rows come from all over a large data set, mostly
+	// from DRAM: copying them is bound by the latency of the misses, and
+	// two cores with their own fill buffers gather in about half the time.
+	task := takeTasks.Get().(*takeTask)
+	*task = takeTask{dst.data, t.data, idx, n}
+	gemm.ParallelTask(len(idx), max(1, takeGrain/n), task)
+	*task = takeTask{}
+	takeTasks.Put(task)
+}
+
+// takeGrain is the least number of elements worth gathering on another
+// core (16 KiB).
+const takeGrain = 4096
+
+func takeRows(dst, src []float32, idx []int, n int) {
+	for i, r := range idx {
+		copy(dst[i*n:(i+1)*n], src[r*n:(r+1)*n])
 	}
 }
+
+// takeTask is a part of a split TakeRowsInto; pooled so that a training
+// step's batch assembly does not allocate.
+type takeTask struct {
+	dst, src []float32
+	idx      []int
+	n        int
+}
+
+func (t *takeTask) Run(lo, hi int) {
+	takeRows(t.dst[lo*t.n:hi*t.n], t.src, t.idx[lo:hi], t.n)
+}
+
+var takeTasks = sync.Pool{New: func() any { return new(takeTask) }}
 
 // Slice returns rows [from, to) along the first axis, sharing t's storage and
 // not differentiable (a view for batching data).
@@ -177,24 +213,44 @@ func Linear(x, w, b *Tensor) *Tensor {
 		}
 		gemm.AddBiasRows(out.data, n, m, m, b.data)
 	}
-	track(out, "Linear", linearBackward, x, w, b)
+	if nd := track(out, "Linear", linearBackward, x, w, b); nd != nil {
+		nd.overwrites = true
+	}
 	return out
 }
 
+// linearBackward takes every gradient through gradForOverwrite: a weight's
+// gradient that ZeroGrad left stale is written (beta = 0) rather than
+// cleared and added to, and so is a gradient buffer just allocated.
 func linearBackward(o *Tensor) {
 	x, w, b := o.node.in[0], o.node.in[1], o.node.in[2]
 	n, k, m := x.shape[0], x.shape[1], w.shape[1]
 	if x.requiresGrad {
-		gemm.Sgemm(false, true, n, k, m, o.grad, m, w.data, m, 1, x.grad, k)
+		dx, acc := x.gradForOverwrite()
+		gemm.Sgemm(false, true, n, k, m, o.grad, m, w.data, m, beta(acc), dx, k)
 	}
 	if w.requiresGrad {
-		gemm.Sgemm(true, false, k, m, n, x.data, k, o.grad, m, 1, w.grad, m)
+		dw, acc := w.gradForOverwrite()
+		gemm.Sgemm(true, false, k, m, n, x.data, k, o.grad, m, beta(acc), dw, m)
 	}
 	if b != nil && b.requiresGrad {
-		db := o.scratch(m)
-		gemm.SumRows(db, o.grad, n, m, m)
-		for i, v := range db {
-			b.grad[i] += v
+		db, acc := b.gradForOverwrite()
+		if !acc {
+			gemm.SumRows(db, o.grad, n, m, m)
+			return
+		}
+		sums := o.scratch(m)
+		gemm.SumRows(sums, o.grad, n, m, m)
+		for i, v := range sums {
+			db[i] += v
 		}
 	}
+}
+
+// beta is the Sgemm beta that adds to C (1) or overwrites it (0).
+func beta(accumulate bool) float32 {
+	if accumulate {
+		return 1
+	}
+	return 0
 }

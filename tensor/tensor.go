@@ -20,7 +20,12 @@ type Tensor struct {
 	data         []float32
 	grad         []float32 // d(loss)/d(this), filled by Backward
 	requiresGrad bool
-	node         *node // how this tensor was computed; nil for leaves
+	// gradStale marks grad as logically zero (ZeroGrad) while its storage
+	// still holds the last gradient: the first use clears it, or, for an
+	// operation that writes the whole gradient (Linear's weight and bias),
+	// overwrites it instead of adding, which spares a pass over memory.
+	gradStale bool
+	node      *node // how this tensor was computed; nil for leaves
 
 	// logits is set on a softmax (or sigmoid) output to the tensor it was
 	// computed from, so that cross-entropy losses can work from the logits
@@ -55,10 +60,13 @@ type node struct {
 	norm   normState // a normalization's statistics
 	groups [4]int    // GroupNorm's n, s, g, k; L2Normalize's row length
 	ints   [2]int    // small integer parameters (Repeat's count and axis)
-	relu   bool      // a convolution's fused ReLU
-	act    actParams // a pointwise activation's kind and parameters
-	rnn    rnnState  // a recurrent layer's gates and cell states
-	attn   attnState // an attention's probabilities and geometry
+	relu   bool      // a convolution's or a projection's fused ReLU
+	// overwrites marks a backward function that takes its inputs'
+	// gradients through gradForOverwrite (Backward leaves them stale).
+	overwrites bool
+	act        actParams // a pointwise activation's kind and parameters
+	rnn        rnnState  // a recurrent layer's gates and cell states
+	attn       attnState // an attention's probabilities and geometry
 }
 
 // inputs returns the node's inputs.
@@ -234,6 +242,7 @@ func (t *Tensor) Grad() *Tensor {
 	if t.grad == nil {
 		return nil
 	}
+	t.freshGrad()
 	if v := t.gradView; v == nil || len(v.data) != len(t.grad) || unsafe.SliceData(v.data) != unsafe.SliceData(t.grad) {
 		v = &Tensor{data: t.grad}
 		v.setShape(t.shape)
@@ -243,10 +252,36 @@ func (t *Tensor) Grad() *Tensor {
 }
 
 // ZeroGrad forgets t's gradient so that the next Backward starts from zero.
+// The storage is cleared when it is next used (by Grad or by Backward), not
+// now, so a gradient tensor that Grad returned before ZeroGrad reads as
+// zero only after the next Grad call; operations that write a whole
+// gradient overwrite it then rather than clearing it and adding.
 func (t *Tensor) ZeroGrad() {
-	for i := range t.grad {
-		t.grad[i] = 0
+	if t.grad != nil {
+		t.gradStale = true
 	}
+}
+
+// freshGrad clears t's gradient storage if ZeroGrad left it stale.
+func (t *Tensor) freshGrad() {
+	if t.gradStale {
+		clear(t.grad)
+		t.gradStale = false
+	}
+}
+
+// gradForOverwrite returns t's gradient buffer (allocated if needed) and
+// whether its contents count: false after ZeroGrad (or when just
+// allocated), when the caller must write every element instead of adding
+// to it. Either way the buffer is live afterwards.
+func (t *Tensor) gradForOverwrite() (g []float32, accumulate bool) {
+	if t.grad == nil {
+		t.grad = t.scratch(len(t.data))
+		return t.grad, false
+	}
+	accumulate = !t.gradStale
+	t.gradStale = false
+	return t.grad, accumulate
 }
 
 // String formats the tensor as NumPy's print does: nested brackets,
@@ -292,7 +327,9 @@ func sameShape(a, b []int) bool {
 func (t *Tensor) ensureGrad() []float32 {
 	if t.grad == nil {
 		t.grad = t.scratch(len(t.data))
+		t.gradStale = false
 	}
+	t.freshGrad()
 	return t.grad
 }
 
