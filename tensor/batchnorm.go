@@ -157,6 +157,7 @@ func BatchNormMaxPool2D(x, gamma, beta *Tensor, mean, variance []float32, eps fl
 		}
 		n.norm = normState{mean: mu, invstd: invstd, m: m, c: c, training: training}
 		n.pool, n.i32, n.fs = g, arg, px
+		n.overwrites = true
 	}
 	return out
 }
@@ -183,21 +184,30 @@ func batchNormMaxPool2DBackward(o *Tensor) {
 	nt := newNormTask(normScaleShift, mp, c)
 	nt.y, nt.x, nt.a, nt.b = ga, o.grad, A, zero
 	nt.run()
+	// The node overwrites: x's gradient buffer is written, not cleared
+	// and added to, when nothing else has added to it yet.
+	dx, acc := x.gradForOverwrite()
 	t := newWinTask(taskNormPoolBackward, g)
-	t.dst, t.src, t.arg, t.relu = x.ensureGrad(), ga, n.i32, st.training
+	t.dst, t.src, t.arg, t.relu, t.xGrad = dx, ga, n.i32, st.training, acc
 	t.gy, t.w, t.bias, t.sums = x.data, B, D, zero
 	parallelImages(g.n, g.h*g.w*c, t)
 	t.release()
 }
 
 // normPoolBackward adds x·b + d (if affine) and then the pooled gradient
-// gy's values at their winners to dx, for images [n0, n1).
-func (g *window2D) normPoolBackward(dx, gy []float32, arg []int32, x, b, d, zero []float32, affine bool, n0, n1 int) {
+// gy's values at their winners to dx, for images [n0, n1); with acc false
+// it first sets dx to x·b + d (or zero), whatever dx held.
+func (g *window2D) normPoolBackward(dx, gy []float32, arg []int32, x, b, d, zero []float32, affine, acc bool, n0, n1 int) {
 	img := g.h * g.w * g.c
-	if affine {
-		r0, r1 := n0*img, n1*img
-		// (x·b + x·0) + d: x·b + d with AddAffine2Rows's rounding.
+	r0, r1 := n0*img, n1*img
+	switch {
+	case affine && acc:
+		// (x·b + x·0) + d: x·b + d with ScaleShiftRows's rounding.
 		vec.AddAffine2Rows(dx[r0:r1], x[r0:r1], x[r0:r1], b, zero, d, (r1-r0)/g.c, g.c)
+	case affine:
+		vec.ScaleShiftRows(dx[r0:r1], x[r0:r1], b, d, (r1-r0)/g.c, g.c)
+	case !acc:
+		clear(dx[r0:r1])
 	}
 	g.maxPoolBackward(dx, gy, arg, n0, n1, 0)
 }

@@ -32,8 +32,9 @@ var bnPoolCases = []bnPoolCase{
 // for bit, the gradients of x, gamma and beta up to rounding.
 func TestBatchNormMaxPool2DMatchesSeparate(t *testing.T) {
 	for i, c := range bnPoolCases {
-		for _, training := range []bool{true, false} {
-			t.Run(fmt.Sprintf("%d/training=%v", i, training), func(t *testing.T) {
+		for k, training := range []bool{true, false, true, false} {
+			also := k >= 2
+			t.Run(fmt.Sprintf("%d/training=%v/also=%v", i, training, also), func(t *testing.T) {
 				ch := c.shape[3]
 				x := distinctValues(uint64(i+1), 0.01, c.shape...)
 				gamma := tt.Rand(uint64(i+20), c.gammaLo, c.gammaHi, ch)
@@ -57,7 +58,13 @@ func TestBatchNormMaxPool2DMatchesSeparate(t *testing.T) {
 						z = tensor.MaxPool2D(tensor.BatchNorm(x, gamma, beta, mean, variance, 1e-3, training), c.pool, c.strides, c.padding)
 					}
 					cot := tt.Rand(uint64(i+50), -1, 1, z.Shape()...)
-					tensor.Backward(z.Mul(cot).Sum().Mul(w))
+					loss := z.Mul(cot).Sum().Mul(w)
+					if also {
+						// x feeds a second operation too: its gradient
+						// is added to, not overwritten.
+						loss = loss.Add(x.Mul(x).Sum())
+					}
+					tensor.Backward(loss)
 					cp := func(s []float32) []float32 { return append([]float32(nil), s...) }
 					return cp(z.Data()), cp(x.Grad().Data()), cp(gamma.Grad().Data()), cp(beta.Grad().Data()), mean, variance
 				}

@@ -945,7 +945,7 @@ const (
 	taskCol2imGeneral                       // src → dst channels [c0, c0+cg), dilated
 	taskDepthwise                           // depthwise convolution: src → dst
 	taskDepthwiseGrad                       // input gradient → dst, kernel and bias sums → sums
-	taskNormPoolBackward                    // gy·w + bias (if relu), then src at the winners arg → dst
+	taskNormPoolBackward                    // gy·w + bias (if relu; added if xGrad), then src at the winners arg → dst
 )
 
 var winTasks = sync.Pool{New: func() any { return new(winTask) }}
@@ -992,7 +992,7 @@ func (t *winTask) Run(lo, hi int) {
 	case taskDepthwiseGrad:
 		g.depthwiseGrad(t.dst, t.sums, t.gy, t.src, t.w, n0+lo, n0+hi, n0, t.xGrad, t.wGrad, t.bGrad)
 	case taskNormPoolBackward:
-		g.normPoolBackward(t.dst, t.src, t.arg, t.gy, t.w, t.bias, t.sums, t.relu, n0+lo, n0+hi)
+		g.normPoolBackward(t.dst, t.src, t.arg, t.gy, t.w, t.bias, t.sums, t.relu, t.xGrad, n0+lo, n0+hi)
 	}
 }
 

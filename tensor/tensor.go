@@ -276,7 +276,7 @@ func (t *Tensor) freshGrad() {
 // to it. Either way the buffer is live afterwards.
 func (t *Tensor) gradForOverwrite() (g []float32, accumulate bool) {
 	if t.grad == nil {
-		t.grad = t.scratch(len(t.data))
+		t.grad = t.scratchRaw(len(t.data))
 		return t.grad, false
 	}
 	accumulate = !t.gradStale
