@@ -138,6 +138,23 @@ func (l *BatchNormalization) Build(in []int, rng *rand.Rand) ([]int, error) {
 
 // Call implements Layer. In training it updates the moving statistics.
 func (l *BatchNormalization) Call(x *tensor.Tensor, training bool) *tensor.Tensor {
+	return l.call(x, training, nil)
+}
+
+// CallFused implements Fuser. A BatchNormalization of images followed by a
+// MaxPooling2D runs as one operation (tensor.BatchNormMaxPool2D) that pools
+// before it normalizes and never stores the normalized images; the outputs
+// are the same bit for bit, the gradients the same up to rounding.
+func (l *BatchNormalization) CallFused(next Layer, x *tensor.Tensor, training bool) (*tensor.Tensor, bool) {
+	p, ok := next.(*MaxPooling2D)
+	if !ok || len(l.in) != 3 {
+		return nil, false
+	}
+	return l.call(x, training, p), true
+}
+
+// call normalizes x, then pools it with p if not nil.
+func (l *BatchNormalization) call(x *tensor.Tensor, training bool, p *MaxPooling2D) *tensor.Tensor {
 	checkBatch("BatchNormalization", x, l.in)
 	var gamma, beta *tensor.Tensor
 	if l.gamma != nil {
@@ -146,10 +163,16 @@ func (l *BatchNormalization) Call(x *tensor.Tensor, training bool) *tensor.Tenso
 	if l.beta != nil {
 		beta = l.beta.Value
 	}
-	if !training {
-		return tensor.BatchNorm(x, gamma, beta, l.movingMean.Value.Data(), l.movingVariance.Value.Data(), l.epsilon, false)
+	norm := func(mean, variance []float32, training bool) *tensor.Tensor {
+		if p != nil {
+			return tensor.BatchNormMaxPool2D(x, gamma, beta, mean, variance, l.epsilon, training, p.pool, p.strides, p.padding)
+		}
+		return tensor.BatchNorm(x, gamma, beta, mean, variance, l.epsilon, training)
 	}
-	y := tensor.BatchNorm(x, gamma, beta, l.batchMean, l.batchVariance, l.epsilon, true)
+	if !training {
+		return norm(l.movingMean.Value.Data(), l.movingVariance.Value.Data(), false)
+	}
+	y := norm(l.batchMean, l.batchVariance, true)
 	m := l.momentum
 	mm, mv := l.movingMean.Value.Data(), l.movingVariance.Value.Data()
 	for j := range mm {

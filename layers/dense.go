@@ -76,6 +76,11 @@ func (d *Dense) Call(x *tensor.Tensor, _ bool) *tensor.Tensor {
 		b = d.bias.Value
 	}
 	if x.Rank() > 2 {
+		if d.Activation.Name() == "relu" {
+			// The same values as Project then ReLU, in one pass over the
+			// output.
+			return tensor.ProjectReLU(x, d.kernel.Value, b, 1)
+		}
 		return d.Activation.Apply(tensor.Project(x, d.kernel.Value, b, 1))
 	}
 	return d.Activation.Apply(tensor.Linear(x, d.kernel.Value, b))

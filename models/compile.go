@@ -87,7 +87,7 @@ func (m *Sequential) Compile(cfg CompileConfig) error {
 	}
 	m.optimizer, m.loss, m.metrics = cfg.Optimizer, cfg.Loss, h.metrics
 	m.heads = []head{h}
-	m.compiled = true
+	m.compiled, m.optBuilt = true, false
 	if err := m.ensureBuilt(); err == nil {
 		m.optimizer.Build(m.weights)
 	} else if !errors.Is(err, ErrNotBuilt) {

@@ -15,6 +15,14 @@ import (
 // whose input shape is not known yet (a Sequential without one) is built
 // from the first array's shape.
 func (e *engine) checkX(op string, names []string, xs []Array) error {
+	if err := e.checkXShapes(op, names, xs); err != nil {
+		return err
+	}
+	return checkXFinite(op, names, xs, nil)
+}
+
+// checkXShapes is checkX without the check that the values are finite.
+func (e *engine) checkXShapes(op string, names []string, xs []Array) error {
 	if len(xs) != len(names) {
 		return fmt.Errorf("models: %s: got %d input arrays, the model has %d inputs", op, len(xs), len(names))
 	}
@@ -52,10 +60,21 @@ func (e *engine) checkX(op string, names []string, xs []Array) error {
 			}
 			return fmt.Errorf("models: %s: %s has per-example shape %v, model expects %v%s", op, arg, s[1:], want, hint)
 		}
+	}
+	return nil
+}
+
+// checkXFinite is checkX's check that the inputs are finite, for those
+// inputs i that later(i) does not leave to the caller (nil: all).
+func checkXFinite(op string, names []string, xs []Array, later func(i int) bool) error {
+	for i, x := range xs {
 		if _, ok := asStrings(x); ok {
 			continue // texts: the layer they feed checks them (strings.go)
 		}
-		if err := checkFinite(op, arg, "inputs", x); err != nil {
+		if later != nil && later(i) {
+			continue
+		}
+		if err := checkFinite(op, names[i], "inputs", x); err != nil {
 			return err
 		}
 	}

@@ -34,7 +34,11 @@ type engine struct {
 	metrics   []metrics.Metric // every compiled metric, in log order
 	heads     []head           // per output: its loss, weight and metrics
 	compiled  bool
-	weights   []*tensor.Tensor // trainable, in layer order
+	// optBuilt is set once the optimizer holds state as a built Keras
+	// optimizer does: after a training step, or once a state is
+	// restored; the summary then counts its variables.
+	optBuilt bool
+	weights  []*tensor.Tensor // trainable, in layer order
 	// weightNames are "layer/weight" names matching weights.
 	weightNames []string
 
@@ -171,6 +175,7 @@ func (e *engine) trainStep(xb, yb []*tensor.Tensor, sw *tensor.Tensor) float64 {
 	}
 	tensor.Backward(loss)
 	e.optimizer.Apply(e.weights)
+	e.optBuilt = true
 	for _, l := range e.net.layers {
 		if c, ok := l.layer.(interface{ ApplyConstraints() }); ok {
 			c.ApplyConstraints() // after the update, as Keras does
@@ -697,7 +702,14 @@ func (e *engine) bar(steps int, verbose Verbosity) *progbar.Bar {
 // output, one row per example.
 func (e *engine) predict(x []Array, cfg PredictConfig) (outs []*tensor.Tensor, err error) {
 	defer tensor.RecoverShapeError(&err)
-	if err := e.checkX("predict", e.inNames, x); err != nil {
+	if err := e.checkXShapes("predict", e.inNames, x); err != nil {
+		return nil, err
+	}
+	// Batches that go through in slabs check that their tensors' values
+	// are finite a slab at a time, on the slab's core, just before the slab
+	// is computed from the cache that the check filled.
+	inX, slabbed := x, e.slabbedPredict(x, cfg.BatchSize)
+	if err := checkXFinite("predict", e.inNames, x, func(i int) bool { return slabbed && isTensor(x[i]) }); err != nil {
 		return nil, err
 	}
 	if cfg.BatchSize < 0 {
@@ -735,11 +747,12 @@ func (e *engine) predict(x []Array, cfg PredictConfig) (outs []*tensor.Tensor, e
 	xb := make([]*tensor.Tensor, len(x))
 	var sr *slabRunner
 	var od [][]float32
-	if feed == nil && bs > slabRows {
-		if sr = e.slabRunner(e.net); sr.safe {
-			od = make([][]float32, len(outs))
-		} else {
-			sr = nil
+	if slabbed {
+		sr = e.slabRunner(e.net)
+		od = make([][]float32, len(outs))
+		sr.check = make([]bool, len(x))
+		for i := range x {
+			sr.check[i] = isTensor(inX[i])
 		}
 	}
 	for step := 0; step < steps; step++ {
@@ -751,7 +764,13 @@ func (e *engine) predict(x []Array, cfg PredictConfig) (outs []*tensor.Tensor, e
 			for i, o := range outs {
 				od[i] = o.Data()[lo*per[i] : hi*per[i]]
 			}
-			sr.run(xb, od, per, sr.warm && step == 0)
+			if !sr.run(xb, od, per, sr.warm && step == 0) {
+				// A value is not finite: find the first, as checkX does.
+				if err := checkXFinite("predict", e.inNames, inX, nil); err != nil {
+					return nil, err
+				}
+				return nil, fmt.Errorf("models: predict: an input value is not finite")
+			}
 			if bar != nil {
 				bar.Update(step+1, nil, step+1 == steps)
 			}

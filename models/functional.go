@@ -620,7 +620,7 @@ func (m *Model) Compile(cfg CompileConfig) error {
 	if !multi {
 		m.loss = heads[0].loss
 	}
-	m.compiled = true
+	m.compiled, m.optBuilt = true, false
 	m.optimizer.Build(m.weights)
 	return nil
 }

@@ -151,5 +151,6 @@ func (m *Model) SummaryTo(w io.Writer, lineLength int) error {
 		row.ConnectedTo = strings.Join(conn, ", ")
 		t.Rows = append(t.Rows, row)
 	}
+	t.OptimizerParams = m.engine.optimizerParams()
 	return summary.Write(w, t)
 }

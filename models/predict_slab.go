@@ -3,8 +3,10 @@ package models
 import (
 	"context"
 	"sync"
+	"sync/atomic"
 
 	"github.com/neuron-go/neuron/internal/gemm"
+	"github.com/neuron-go/neuron/internal/vec"
 	"github.com/neuron-go/neuron/layers"
 	"github.com/neuron-go/neuron/tensor"
 )
@@ -50,6 +52,30 @@ func slabSafe(n *network) (safe, warm bool) {
 	return true, warm
 }
 
+// slabbedPredict reports whether Predict with BatchSize bs (0: the
+// default) runs the batches of x in slabs: they are larger than a slab,
+// the network is slabSafe, and no input holds texts (which go through
+// another network).
+func (e *engine) slabbedPredict(x []Array, bs int) bool {
+	if bs == 0 {
+		bs = 32
+	}
+	if bs <= slabRows || len(x) == 0 || shapeOf(x[0])[0] <= slabRows || e.net == nil {
+		return false
+	}
+	for _, a := range x {
+		if _, ok := asStrings(a); ok {
+			return false
+		}
+	}
+	return e.slabRunner(e.net).safe
+}
+
+func isTensor(a Array) bool {
+	_, ok := a.(*tensor.Tensor)
+	return ok
+}
+
 // slabs returns the number of slabs of a batch of n examples.
 func slabs(n int) int { return (n + slabRows - 1) / slabRows }
 
@@ -71,6 +97,11 @@ type slabRunner struct {
 	rows  int   // examples in the batch
 	first int   // the slab that gemm.ParallelTask's index 0 is
 	fail  any   // the first panic of a slab, to re-raise on the caller
+	// check tells, per input, whether a slab checks that its values are
+	// finite before computing (Predict left it to the slabs); bad is set
+	// when one is not.
+	check []bool
+	bad   atomic.Bool
 }
 
 // slabRunner returns the engine's slab runner for network n.
@@ -84,9 +115,11 @@ func (e *engine) slabRunner(n *network) *slabRunner {
 }
 
 // run computes the batch xs into outs (per output, the batch's rows of
-// per[i] values each). warm runs the first slab alone first.
-func (r *slabRunner) run(xs []*tensor.Tensor, outs [][]float32, per []int, warm bool) {
+// per[i] values each). warm runs the first slab alone first. It returns
+// false if an input that the slabs check holds a NaN or an infinity.
+func (r *slabRunner) run(xs []*tensor.Tensor, outs [][]float32, per []int, warm bool) bool {
 	r.xs, r.outs, r.per, r.rows, r.fail = xs, outs, per, xs[0].Dim(0), nil
+	r.bad.Store(false)
 	defer func() { r.xs, r.outs = nil, nil }()
 	n := slabs(r.rows)
 	first := 0
@@ -101,6 +134,7 @@ func (r *slabRunner) run(xs []*tensor.Tensor, outs [][]float32, per []int, warm 
 	if r.fail != nil {
 		panic(r.fail)
 	}
+	return !r.bad.Load()
 }
 
 // Run implements gemm.Task: the slabs [first+lo, first+hi).
@@ -123,9 +157,16 @@ func (r *slabRunner) runSlabs(lo, hi int) {
 		}
 	}()
 	for s := lo; s < hi; s++ {
+		if r.bad.Load() {
+			return
+		}
 		a, b := s*slabRows, min((s+1)*slabRows, r.rows)
 		for i, x := range r.xs {
 			w.xs[i] = x.Slice(a, b).InArena(w.arena)
+			if i < len(r.check) && r.check[i] && !vec.AllFinite(w.xs[i].Data()) {
+				r.bad.Store(true)
+				return
+			}
 		}
 		for i, y := range w.net.forward(w.xs, false) {
 			copy(r.outs[i][a*r.per[i]:b*r.per[i]], y.Data())

@@ -135,3 +135,24 @@ func moveStatistics(m *models.Sequential) {
 		}
 	}
 }
+
+// TestPredictSlabsNonFinite checks that a NaN or an infinity in a batch
+// that goes through in slabs (which check their own rows) is reported as
+// for any other batch: the first one, by its flat index.
+func TestPredictSlabsNonFinite(t *testing.T) {
+	m := slabModels[0].build()
+	if err := m.Build(28, 28); err != nil {
+		t.Fatal(err)
+	}
+	x, _ := images(2, 300, false)
+	d := x.Data()
+	d[250*784+3] = float32(math.Inf(1))
+	d[200*784+5] = float32(math.NaN())
+	want := fmt.Sprintf("models: predict: x holds NaN at flat index %d; inputs must be finite", 200*784+5)
+	for _, bs := range []int{32, 300} {
+		_, err := m.Predict(x, models.PredictConfig{BatchSize: bs, Verbose: models.Silent})
+		if err == nil || err.Error() != want {
+			t.Errorf("BatchSize %d: error %v, want %q", bs, err, want)
+		}
+	}
+}

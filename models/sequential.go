@@ -411,5 +411,6 @@ func (m *Sequential) SummaryTo(w io.Writer, lineLength int) error {
 		}
 		t.Rows = append(t.Rows, row)
 	}
+	t.OptimizerParams = m.engine.optimizerParams()
 	return summary.Write(w, t)
 }

@@ -296,6 +296,7 @@ func (e *engine) setTrainingState(st *TrainingState) error {
 		if err := so.SetState(*st.Optimizer); err != nil {
 			return fail("%v", err)
 		}
+		e.optBuilt = true
 	}
 	if st.RandomStates != nil {
 		if err := e.restoreRandom(st.RandomStates); err != nil {
@@ -526,4 +527,30 @@ func (e *engine) fitError() error {
 		return e.run.err
 	}
 	return nil
+}
+
+// optimizerParams counts the optimizer's variables as Keras's summary
+// does once the optimizer is built (by a training step, or by loading a
+// model with its optimizer's state): the iteration count, the learning
+// rate and every slot value. It is 0 while the optimizer holds no slots
+// for the model's weights, when Keras prints no "Optimizer params" line.
+func (e *engine) optimizerParams() int {
+	if e == nil || !e.compiled {
+		return 0
+	}
+	so, ok := e.optimizer.(optimizers.Stateful)
+	if !ok {
+		return 0
+	}
+	s, err := so.State()
+	if !e.optBuilt || err != nil || len(s.Slots) == 0 || !slotsFit(s, e.weights) {
+		return 0
+	}
+	n := 2
+	for _, sl := range s.Slots {
+		for _, v := range sl.Values {
+			n += len(v)
+		}
+	}
+	return n
 }

@@ -1,6 +1,7 @@
 package onnx_test
 
 import (
+	"encoding/json"
 	"errors"
 	"fmt"
 	"math"
@@ -40,13 +41,7 @@ var backendRefused = map[string]string{
 	"node/test_gemm_default_matrix_bias":                      `C of shape [3 4]`,
 	"node/test_maxpool_2d_pads":                               `pads [2 2 2 2]`,
 	"node/test_div":                                           `a constant operand of shape [3 4 5]`,
-	"node/test_gru_defaults":                                  `linear_before_reset=0`,
-	"node/test_gru_with_initial_bias":                         `linear_before_reset=0`,
-	"node/test_gru_seq_length":                                `linear_before_reset=0`,
-	"node/test_gru_batchwise":                                 `linear_before_reset=0`,
 	"node/test_lstm_with_peepholes":                           `input 4, sequence_lens, is "sequence_lens"`,
-	"node/test_lstm_batchwise":                                `both Y and Y_h`,
-	"node/test_simple_rnn_batchwise":                          `both Y and Y_h`,
 	"node/test_gelu_tanh_2":                                   `approximate="tanh"`,
 	"node/test_averagepool_2d_ceil_last_window_starts_on_pad": `ceil_mode=1 with pads [1 1 1 1]`,
 	"node/test_reshape_reordered_all_dims":                    `moves values across the batch axis`,
@@ -67,6 +62,9 @@ var backendBatchAxis = map[string]map[string]int{
 	"node/test_lstm_defaults":                {"X": 1, "Y_h": 1},
 	"node/test_lstm_with_initial_bias":       {"X": 1, "Y_h": 1},
 	"node/test_simple_rnn_defaults":          {"X": 1, "Y_h": 1},
+	"node/test_gru_defaults":                 {"X": 1, "Y_h": 1},
+	"node/test_gru_with_initial_bias":        {"X": 1, "Y_h": 1},
+	"node/test_gru_seq_length":               {"X": 1, "Y_h": 1},
 	"node/test_simple_rnn_with_initial_bias": {"X": 1, "Y_h": 1},
 }
 
@@ -209,6 +207,65 @@ func TestBackendNodeTests(t *testing.T) {
 				for j, w := range want.Data() {
 					if d := math.Abs(float64(got[i].Data()[j] - w)); !(d <= 1e-5*max(1, math.Abs(float64(w)))) {
 						t.Fatalf("output %d[%d]: %v, want %v", i, j, got[i].Data()[j], w)
+					}
+				}
+			}
+		})
+	}
+}
+
+// GRU with linear_before_reset=0 (Keras's reset_after=False), forward and
+// reverse over 6 steps, Y and Y_h both read (testdata/gru_reset_before,
+// made by testdata/gen/gru_reset_before.py): the outputs of ONNX's own
+// reference implementation.
+func TestImportGRUResetBefore(t *testing.T) {
+	dir := filepath.Join("testdata", "gru_reset_before")
+	b, err := os.ReadFile(filepath.Join(dir, "expected.json"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	var cases map[string]struct {
+		X      []float32 `json:"x"`
+		XDims  []int     `json:"x_dims"`
+		Y      []float32 `json:"y"`
+		YDims  []int     `json:"y_dims"`
+		Yh     []float32 `json:"y_h"`
+		YhDims []int     `json:"y_h_dims"`
+	}
+	if err := json.Unmarshal(b, &cases); err != nil {
+		t.Fatal(err)
+	}
+	if len(cases) != 2 {
+		t.Fatalf("%d cases", len(cases))
+	}
+	for name, c := range cases {
+		t.Run(name, func(t *testing.T) {
+			model, err := onnx.Import(filepath.Join(dir, name+".onnx"))
+			if err != nil {
+				t.Fatal(err)
+			}
+			// The steps share the weights: three input projections with
+			// their biases and three recurrent kernels, 3·(4·5 + 5) + 3·5·5.
+			if got := model.CountParams(); got != 3*(4*5+5)+3*5*5 {
+				t.Errorf("%d parameters, want %d", got, 3*(4*5+5)+3*5*5)
+			}
+			x, xd := moveFirst(c.X, c.XDims, 1)
+			ys, err := model.Predict([]models.Array{tensor.FromSlice(x, xd...)}, models.PredictConfig{Verbose: models.Silent})
+			if err != nil {
+				t.Fatal(err)
+			}
+			for k, want := range []struct {
+				data []float32
+				dims []int
+				axis int
+			}{{c.Y, c.YDims, 2}, {c.Yh, c.YhDims, 1}} {
+				y, yd := moveFirst(want.data, want.dims, want.axis)
+				if !slices.Equal(ys[k].Shape(), yd) {
+					t.Fatalf("output %d: shape %v, want %v", k, ys[k].Shape(), yd)
+				}
+				for i, w := range y {
+					if g := ys[k].Data()[i]; math.Abs(float64(g-w)) > 1e-5 {
+						t.Fatalf("output %d [%d] = %v, ONNX's reference %v", k, i, g, w)
 					}
 				}
 			}

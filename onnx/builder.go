@@ -117,6 +117,17 @@ func (b *builder) ints(name string, data ...int64) string {
 	return n
 }
 
+// intScalar adds an int64 scalar initializer (an axis).
+func (b *builder) intScalar(name string, v int64) string {
+	n := b.fresh(name)
+	b.g.Initializer = append(b.g.Initializer, &pb.TensorProto{
+		Name:      proto.String(n),
+		DataType:  proto.Int32(int32(pb.TensorProto_INT64)),
+		Int64Data: []int64{v},
+	})
+	return n
+}
+
 func int64s(s []int) []int64 {
 	out := make([]int64, len(s))
 	for i, v := range s {

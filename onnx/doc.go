@@ -32,7 +32,10 @@
 //     gelu (0.5·x·(1+Erf(x/√2))), mish (Softplus, Tanh, Mul) and linear.
 //   - Flatten, Reshape, Permute: Flatten, Reshape (batch axis kept by a 0),
 //     Transpose.
-//   - Embedding: Cast to int64 and Gather.
+//   - Embedding: Cast to int64 and Gather; with mask_zero=True, the mask
+//     (the index is not 0) goes with the output through Activation and
+//     the layers left out, into LSTM, GRU, SimpleRNN and Bidirectional,
+//     whose node then takes it as sequence_lens (see below).
 //   - Add, Subtract, Multiply, Average, Maximum, Minimum, Concatenate: Add,
 //     Sub, Mul, Add then Div, Max, Min, Concat.
 //   - LSTM, GRU, SimpleRNN: ONNX's LSTM, GRU (linear_before_reset=1,
@@ -42,9 +45,22 @@
 //     reversed back by a Slice, as Keras returns it); the activations
 //     tanh, sigmoid, relu, linear (Affine 1, 0) and hard_sigmoid
 //     (HardSigmoid 1/6, 0.5).
+//     With return_state=True the node's Y_h (and Y_c for LSTM) are the
+//     state outputs, after the output as Keras orders them.
 //   - Bidirectional of one of them: direction "bidirectional"; merge_mode
 //     concat as a Reshape, sum, mul and ave as ReduceSum, ReduceProd and
 //     ReduceMean over the directions axis.
+//   - A masked sequence into a recurrent layer: ONNX's sequence_lens
+//     takes each example's valid steps to come first, while Keras skips
+//     the masked steps wherever they are, and pad_sequences pads at the
+//     front by default. The export handles every pattern: the steps are
+//     gathered so that each example's valid steps come first, in order
+//     (TopK on (1−mask)·steps + step, GatherElements), the node runs
+//     with sequence_lens the count of valid steps, and the sequences it
+//     returns are gathered back to Keras's steps (CumSum of the mask):
+//     a masked step gives the state the layer keeps there (zeros before
+//     the first valid step; a Bidirectional gives zeros), and an example
+//     with no valid step gives zero states.
 //   - MultiHeadAttention (with key, attention_mask, use_causal_mask,
 //     return_attention_scores, output_shape, use_bias=False), Attention
 //     (score_mode dot or concat, use_scale, use_causal_mask,
@@ -62,12 +78,16 @@
 //
 // Export refuses, with an error wrapping ErrUnsupportedLayer that names
 // the layer, its class and the setting: any other layer ("no ONNX form"),
-// an activation not listed ("activation \"x\" has no ONNX form"),
-// Embedding with mask_zero=True ("a mask has no ONNX form"), recurrent
-// layers with stateful=True, return_state=True, initial states given as
-// inputs or recurrent activations not listed, and a Bidirectional whose
-// two sides differ (class, units, activations, use_bias) or whose forward
-// side has go_backwards=True. A model that is not built is an error too.
+// an activation not listed ("activation \"x\" has no ONNX form"), a
+// mask that reaches a layer other than those above ("the mask of an
+// Embedding with mask_zero=True reaches it"), mask_zero=True on indices
+// that are not (batch, steps), recurrent layers with stateful=True,
+// initial states given as inputs, return_state=True in a Bidirectional
+// or on a masked sequence (neuron's layer takes no mask with
+// ReturnState), or recurrent activations not listed, and a Bidirectional
+// with merge_mode="none", whose two sides differ (class, units,
+// activations, use_bias) or whose forward side has go_backwards=True. A
+// model that is not built is an error too.
 //
 // # Import
 //
@@ -97,16 +117,26 @@
 //     Squeeze, Unsqueeze, Concat, Add, Sub, Mul, Div (by a constant
 //     scalar), Max, Min, Sum, Mean, Gather of a constant 2D table
 //     (Embedding), Dropout, Identity and Cast.
+//   - GRU with linear_before_reset=0 (Keras's reset_after=False, which
+//     neuron's GRU layer does not have), one direction (forward or
+//     reverse, Y and Y_h): its steps written out in Dense, Add, Multiply,
+//     Subtract, Activation, Cropping1D, Reshape and Concatenate layers,
+//     the weights shared by every step (three input projections with the
+//     biases folded in, three recurrent kernels), so that the model
+//     predicts and fine-tunes as the node computes.
 //   - LSTM, GRU with linear_before_reset=1 and RNN, one direction or
 //     both, batch-major (layout=1) or time-major between the Transposes,
 //     Squeezes and Reshapes exporters put around them (PyTorch's and
 //     neuron's), from zero initial states (absent, zero constants or
 //     ConstantOfShape of the batch size): LSTM, GRU, SimpleRNN and
 //     Bidirectional. Y is read as return_sequences, Y_h as the last
-//     state; a bidirectional node's two directions taken apart (Split,
-//     Slice, Gather, or a Slice of the features) and merged by Add, Sum,
-//     Mul, Mean or an Add halved are Bidirectional's merge modes sum, mul
-//     and ave.
+//     state, and Y with Y_h, or Y_c, of one direction as return_state
+//     (the layer's outputs: the output, h, c); a bidirectional node's two
+//     directions taken apart (Split, Slice, Gather, or a Slice of the
+//     features) and merged by Add, Sum, Mul, Mean or an Add halved, or
+//     reduced by ReduceSum, ReduceProd or ReduceMean over the directions
+//     axis of Y or Y_h (as they are, or made batch-major), are
+//     Bidirectional's merge modes sum, mul and ave.
 //   - Constant nodes and operators on constants only (Reshape, Transpose,
 //     Unsqueeze, Squeeze, Identity, Cast, CastLike, ConstantOfShape, Sqrt)
 //     are evaluated while reading; Shape and the Gather, Unsqueeze,
@@ -115,11 +145,14 @@
 //
 // Import refuses, with an error wrapping ErrUnsupportedOp that names the
 // node, the operator and the attribute or input with its value: any
-// other operator ("no neuron layer for this operator") or domain; GRU
-// with linear_before_reset=0; a recurrent node's sequence_lens,
-// non-zero initial states, peepholes, clip or input_forget; a graph that
-// reads both Y and Y_h of one recurrent node, or its Y_c; Y of a reverse
-// direction; Gelu with approximate="tanh"; pooling with ceil_mode=1 and
+// other operator ("no neuron layer for this operator") or domain; a
+// bidirectional GRU with linear_before_reset=0; a recurrent node's
+// sequence_lens, non-zero initial
+// states, peepholes, clip or input_forget; a graph that reads both Y and
+// Y_h, or Y_c, of a bidirectional node (neuron's Bidirectional has no
+// return_state); a reduction over another axis than the directions; Y
+// of a reverse direction; Gelu with approximate="tanh"; pooling with
+// ceil_mode=1 and
 // pads; a Reshape or Transpose that moves the batch axis; Flatten with
 // an axis other than 1; HardSigmoid or Selu with other constants; and
 // weights that are not constants. A file that breaks the format or the
@@ -127,10 +160,16 @@
 // external data files are read only from inside the model's directory.
 //
 // The importer is tested on ONNX's own backend node tests (testdata/
-// onnx-backend: the operators above, with test_lstm_*, test_gru_*,
+// onnx-backend: the operators above, with test_lstm_*, test_gru_* (all
+// linear_before_reset=0),
 // test_simple_rnn_*, test_gelu_* and the *_ceil pooling tests; those that
 // use a refused setting are checked to give its error), on the
-// pytorch-converted tests, on recurrent, GELU and ceil_mode models that
-// PyTorch exported (testdata/pytorch) and on the ONNX model zoo's MNIST
+// pytorch-converted tests, on recurrent (return_state, directions
+// reduced or merged), GELU and ceil_mode models that PyTorch exported
+// (testdata/pytorch), on 6-step forward and reverse GRUs with
+// linear_before_reset=0 whose outputs ONNX's reference implementation
+// computed (testdata/gru_reset_before), on neuron's own exports read
+// back, and on the ONNX
+// model zoo's MNIST
 // model; the reader is fuzzed (FuzzDecode).
 package onnx

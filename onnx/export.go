@@ -57,9 +57,14 @@ var ErrUnsupportedLayer = errors.New("layer not supported by the ONNX exporter")
 // layers, …) are left out. The package documentation lists every layer's
 // form.
 //
-// A layer with no ONNX form, or a setting of one that has none
-// (Embedding's mask_zero=True, a recurrent layer's stateful=True or
-// return_state=True, an activation with no ONNX operator), is an error
+// Embedding's mask_zero=True mask reaches the recurrent layers as ONNX's
+// sequence_lens, with the valid steps gathered first whether the padding
+// is at the front (Keras's pad_sequences default), at the end or between;
+// return_state=True gives the node's Y_h and Y_c.
+//
+// A layer with no ONNX form, or a setting of one that has none (a mask
+// reaching any other layer, a recurrent layer's stateful=True, an
+// activation with no ONNX operator), is an error
 // wrapping ErrUnsupportedLayer that names the layer, its class and the
 // setting.
 func Export(model any, path string) error {
@@ -91,6 +96,9 @@ type value struct {
 	name  string
 	shape []int
 	first bool
+	// mask, if not "", names the boolean (batch, steps) Keras mask that
+	// goes with the value (from an Embedding with mask_zero=True).
+	mask string
 }
 
 type exporter struct {

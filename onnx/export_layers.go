@@ -32,6 +32,17 @@ func (e *exporter) layer(l any, name string, ins []value) ([]value, error) {
 		return []value{{name: n, shape: shapes[0], first: first}}
 	}
 	x := ins[0]
+	for _, v := range ins {
+		if v.mask == "" {
+			continue
+		}
+		switch l.(type) {
+		case *layers.Input, *layers.Identity, *layers.Dropout, *layers.SpatialDropout1D, *layers.GaussianNoise, *layers.GaussianDropout,
+			*layers.ActivityRegularization, *layers.Activation, *layers.LSTM, *layers.GRU, *layers.SimpleRNN, *layers.Bidirectional:
+		default:
+			return nil, unsupported(class, name, "the mask of an Embedding with mask_zero=True reaches it (masks are exported into LSTM, GRU, SimpleRNN and Bidirectional, through Activation and the layers that pass values unchanged)")
+		}
+	}
 	switch l := l.(type) {
 	case *layers.Input, *layers.Identity:
 		return ins, nil
@@ -147,7 +158,9 @@ func (e *exporter) layer(l any, name string, ins []value) ([]value, error) {
 
 	case *layers.Activation:
 		y, err := e.activation(c, c.str("activation"), x)
-		return out(y, x.first), err
+		o := out(y, x.first)
+		o[0].mask = x.mask // elementwise: Keras passes the mask on
+		return o, err
 	case *layers.ReLU:
 		return out(e.relu(name, x.name, c), x.first), nil
 	case *layers.LeakyReLU:
@@ -165,12 +178,18 @@ func (e *exporter) layer(l any, name string, ins []value) ([]value, error) {
 		return out(e.op("PRelu", name, []string{e.last(x), e.floats(name+"/alpha", a.Value.Shape(), a.Value.Data())}), false), nil
 
 	case *layers.Embedding:
-		if c.boolean("mask_zero") {
-			return nil, unsupported(class, name, "mask_zero=True (a mask has no ONNX form)")
-		}
 		emb := ws["embeddings"]
 		idx := e.op("Cast", name+"/indices", []string{e.last(x)}, attrInt("to", 7)) // INT64
-		return out(e.op("Gather", name, []string{e.floats(name+"/embeddings", emb.Value.Shape(), emb.Value.Data()), idx}, attrInt("axis", 0)), false), nil
+		y := out(e.op("Gather", name, []string{e.floats(name+"/embeddings", emb.Value.Shape(), emb.Value.Data()), idx}, attrInt("axis", 0)), false)
+		if c.boolean("mask_zero") {
+			if len(x.shape) != 1 {
+				return nil, unsupported(class, name, fmt.Sprintf("mask_zero=True on indices of shape %v (a mask over the steps of (batch, steps) indices is exported)", x.shape))
+			}
+			// Keras's mask: the index is not 0.
+			zero := e.op("Equal", name+"/padding", []string{idx, e.ints(name+"/zero", 0)})
+			y[0].mask = e.op("Not", name+"/mask", []string{zero})
+		}
+		return y, nil
 
 	case *layers.Add, *layers.Subtract, *layers.Multiply, *layers.Average, *layers.Maximum, *layers.Minimum, *layers.Concatenate:
 		return e.merge(c, ins, shapes[0])
@@ -587,13 +606,21 @@ func (e *exporter) recurrent(c cfg, fwd, bwd layers.Layer, mergeMode string, ins
 		if sc.boolean("stateful") {
 			return nil, unsupported(c.class, name, "stateful=True")
 		}
-		if sc.boolean("return_state") {
-			return nil, unsupported(c.class, name, "return_state=True")
+		if sc.boolean("return_state") && bwd != nil {
+			return nil, unsupported(c.class, name, "return_state=True in a Bidirectional")
+		}
+		if sc.boolean("return_state") && ins[0].mask != "" {
+			// Keras would skip the masked steps; neuron's layer with
+			// ReturnState runs them, and the export follows neuron.
+			return nil, unsupported(c.class, name, "return_state=True on a sequence masked by an Embedding with mask_zero=True (the layer takes no mask with ReturnState)")
 		}
 		cfgs = append(cfgs, sc)
 	}
 	class := fwd.ClassName()
 	if bwd != nil {
+		if mergeMode == "none" {
+			return nil, unsupported(c.class, name, `merge_mode="none"`)
+		}
 		if bwd.ClassName() != class {
 			return nil, unsupported(c.class, name, fmt.Sprintf("the backward layer is a %s, the forward a %s", bwd.ClassName(), class))
 		}
@@ -661,13 +688,26 @@ func (e *exporter) recurrent(c cfg, fwd, bwd layers.Layer, mergeMode string, ins
 		W, R, B = append(W, w...), append(R, rr...), append(B, b...)
 	}
 	d := len(sides)
+	steps := ins[0].shape[0]
+	x := e.last(ins[0])
+	var mk *stepMask
+	if ins[0].mask != "" {
+		mk = e.stepMask(name, ins[0].mask, steps)
+		x = mk.compact(e, name+"/compact", x, feat)
+	}
 	in := []string{
-		e.op("Transpose", name+"/time_major", []string{e.last(ins[0])}, attrInts("perm", 1, 0, 2)),
+		e.op("Transpose", name+"/time_major", []string{x}, attrInts("perm", 1, 0, 2)),
 		e.floats(name+"/W", []int{d, gates * u, feat}, W),
 		e.floats(name+"/R", []int{d, gates * u, u}, R),
 	}
 	if hasBias {
 		in = append(in, e.floats(name+"/B", []int{d, 2 * gates * u}, B))
+	}
+	if mk != nil {
+		if !hasBias {
+			in = append(in, "")
+		}
+		in = append(in, mk.lens)
 	}
 	direction := "forward"
 	switch {
@@ -700,22 +740,35 @@ func (e *exporter) recurrent(c cfg, fwd, bwd layers.Layer, mergeMode string, ins
 		attrs = append(attrs, attrInt("linear_before_reset", 1)) // Keras's reset_after=True
 	}
 	seq := fc.boolean("return_sequences")
-	outs := []string{e.fresh(name + "/Y")}
-	if !seq {
-		outs = []string{"", e.fresh(name + "/Y_h")} // Y left out
+	state := fc.boolean("return_state")
+	outs := []string{"", "", ""}
+	if seq {
+		outs[0] = e.fresh(name + "/Y")
+	}
+	if !seq || state {
+		outs[1] = e.fresh(name + "/Y_h")
+	}
+	if state && op == "LSTM" {
+		outs[2] = e.fresh(name + "/Y_c")
+	}
+	for len(outs) > 0 && outs[len(outs)-1] == "" {
+		outs = outs[:len(outs)-1]
 	}
 	e.opTo(op, name+"/"+op, in, outs, attrs...)
 	var y string
 	if seq {
 		// (steps, directions, batch, units) → (batch, steps, directions, units).
 		t := e.op("Transpose", name+"/batch_major", []string{outs[0]}, attrInts("perm", 2, 0, 1, 3))
+		if mk != nil {
+			t = mk.expand(e, name, t, d, u, direction == "reverse")
+		}
 		switch {
 		case d == 2 && mergeMode != "" && mergeMode != "concat":
 			y = e.mergeDirections(name, t, 2, mergeMode)
-		case d == 1 && direction == "reverse":
+		case d == 1 && direction == "reverse" && mk == nil:
 			// Keras returns a backward layer's states in the order it
 			// made them; ONNX puts them at their steps.
-			r := e.reshape(name+"/states", t, []int{ins[0].shape[0], u})
+			r := e.reshape(name+"/states", t, []int{steps, u})
 			y = e.op("Slice", name, []string{r, e.ints(name+"/starts", -1), e.ints(name+"/ends", math.MinInt64), e.ints(name+"/axes", 1), e.ints(name+"/steps", -1)})
 		default:
 			y = e.reshape(name, t, outShape)
@@ -728,7 +781,107 @@ func (e *exporter) recurrent(c cfg, fwd, bwd layers.Layer, mergeMode string, ins
 			y = e.reshape(name, t, outShape)
 		}
 	}
-	return []value{{name: y, shape: outShape}}, nil
+	res := []value{{name: y, shape: outShape}}
+	if seq && mk != nil {
+		res[0].mask = ins[0].mask // Keras passes the mask on with the sequences
+	}
+	if state {
+		// Keras's return_state: the output, then h (and c for LSTM),
+		// each (batch, units).
+		for k, o := range outs[1:] {
+			st := e.op("Squeeze", fmt.Sprintf("%s/state_%d", name, k), []string{o, e.ints(fmt.Sprintf("%s/state_%d_axes", name, k), 0)})
+			res = append(res, value{name: st, shape: []int{u}})
+		}
+	}
+	return res, nil
+}
+
+// stepMask is a Keras mask over the steps of a sequence, (batch, steps),
+// as the ONNX tensors a recurrent node needs. ONNX's sequence_lens takes
+// the valid steps to come first, while Keras skips the masked steps
+// wherever they are (pad_sequences pads at the front by default): the
+// steps are first gathered so that each example's valid steps come
+// first, in order (a stable sort on the mask), and the outputs are
+// gathered back to Keras's steps after.
+type stepMask struct {
+	ints  string // the mask as int64 (batch, steps)
+	lens  string // int32 (batch,): the number of valid steps
+	order string // int64 (batch, steps): the valid steps' indices, then the masked ones'
+	steps int
+}
+
+func (e *exporter) stepMask(name, mask string, steps int) *stepMask {
+	m := &stepMask{steps: steps}
+	m.ints = e.op("Cast", name+"/mask_int", []string{mask}, attrInt("to", int64(pb.TensorProto_INT64)))
+	sum := e.op("ReduceSum", name+"/mask_count", []string{m.ints, e.ints(name+"/mask_count_axes", 1)}, attrInt("keepdims", 0))
+	m.lens = e.op("Cast", name+"/sequence_lens", []string{sum}, attrInt("to", int64(pb.TensorProto_INT32)))
+	// key = (1 − mask)·steps + step: ascending, the valid steps in order
+	// and then the masked ones.
+	mf := e.op("Cast", name+"/mask_float", []string{mask}, attrInt("to", int64(pb.TensorProto_FLOAT)))
+	pos := make([]float32, steps)
+	for i := range pos {
+		pos[i] = float32(i)
+	}
+	inv := e.op("Sub", name+"/masked", []string{e.scalar(name+"/one", 1), mf})
+	key := e.op("Add", name+"/order_key", []string{e.op("Mul", name+"/masked_last", []string{inv, e.scalar(name+"/steps", float32(steps))}), e.floats(name+"/positions", []int{steps}, pos)})
+	vals := e.fresh(name + "/order_key_sorted")
+	m.order = e.fresh(name + "/order")
+	e.opTo("TopK", name+"/order", []string{key, e.ints(name+"/order_k", int64(steps))}, []string{vals, m.order},
+		attrInt("axis", 1), attrInt("largest", 0), attrInt("sorted", 1))
+	return m
+}
+
+// gather3 gathers x (batch, steps, width…) along the steps by idx (batch,
+// steps'), the same index for every value of a step.
+func (e *exporter) gather3(name, x, idx string, width []int) string {
+	axes := []int64{}
+	shape := []int64{1, 1}
+	for i, w := range width {
+		axes = append(axes, int64(2+i))
+		shape = append(shape, int64(w))
+	}
+	ix := e.op("Unsqueeze", name+"/index", []string{idx, e.ints(name+"/index_axes", axes...)})
+	// Expand to (batch, steps', width…): broadcasting keeps batch and steps.
+	ix = e.op("Expand", name+"/index_expanded", []string{ix, e.ints(name+"/index_shape", shape...)})
+	return e.op("GatherElements", name, []string{x, ix}, attrInt("axis", 1))
+}
+
+// compact gathers x (batch, steps, feat) so that each example's valid
+// steps come first.
+func (m *stepMask) compact(e *exporter, name, x string, feat int) string {
+	return e.gather3(name, x, m.order, []int{feat})
+}
+
+// expand puts the outputs t (batch, steps, directions, units) of a
+// recurrent node run on the compacted steps back at Keras's steps: a
+// masked step gives the state it keeps (zeros before the first valid
+// step), or for a Bidirectional zeros, as Keras's layers give them; a
+// single reverse direction gives them in the order it makes them, as
+// Keras's go_backwards.
+func (m *stepMask) expand(e *exporter, name, t string, d, u int, reverse bool) string {
+	var idx, padded string
+	zero := e.scalar(name+"/pad_zero", 0)
+	if reverse {
+		// Output i is the state after the valid steps from steps−1−i
+		// on: compacted index "valid steps before steps−1−i", where the
+		// padded zero row (index count) stands for none.
+		ex := e.op("CumSum", name+"/valid_before", []string{m.ints, e.intScalar(name+"/cumsum_axis", 1)}, attrInt("exclusive", 1))
+		idx = e.op("Slice", name+"/valid_before_reversed", []string{ex, e.ints(name+"/rev_starts", -1), e.ints(name+"/rev_ends", math.MinInt64), e.ints(name+"/rev_axes", 1), e.ints(name+"/rev_steps", -1)})
+		padded = e.op("Pad", name+"/padded_end", []string{t, e.ints(name+"/pads_end", 0, 0, 0, 0, 0, 1, 0, 0), zero})
+	} else {
+		// Step i is the state after the valid steps up to i: compacted
+		// index count−1, after a zero row in front.
+		idx = e.op("CumSum", name+"/valid_upto", []string{m.ints, e.intScalar(name+"/cumsum_axis", 1)})
+		padded = e.op("Pad", name+"/padded_front", []string{t, e.ints(name+"/pads_front", 0, 1, 0, 0, 0, 0, 0, 0), zero})
+	}
+	y := e.gather3(name+"/at_steps", padded, idx, []int{d, u})
+	if d == 2 {
+		// Keras's Bidirectional gives zeros at the masked steps.
+		mf := e.op("Cast", name+"/mask_float_steps", []string{m.ints}, attrInt("to", int64(pb.TensorProto_FLOAT)))
+		mu := e.op("Unsqueeze", name+"/mask_units", []string{mf, e.ints(name+"/mask_units_axes", 2, 3)})
+		y = e.op("Mul", name+"/masked_steps", []string{y, mu})
+	}
+	return y
 }
 
 // mergeDirections combines the two directions along axis as Keras's

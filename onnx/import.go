@@ -33,18 +33,22 @@ import (
 // (approximate="none") and GELU written as its Erf formula, Flatten,
 // Reshape, Squeeze, Unsqueeze, Transpose, Concat, Add, Sub, Mul, Div, Max,
 // Min, Sum and Mean, Gather on a constant table (an Embedding), LSTM, GRU
-// (linear_before_reset=1) and RNN (one or both directions, batch-major or
+// and RNN (one or both directions, batch-major or
 // time-major between the Transposes and Squeezes exporters put around
-// them, from zero initial states; a bidirectional node's directions
-// concatenated, or taken apart and summed, multiplied or averaged as
-// Bidirectional's merge modes), Dropout, Identity and Cast. Constant
+// them, from zero initial states; Y with Y_h, or Y_c, as return_state; a
+// bidirectional node's directions concatenated, or taken apart and
+// summed, multiplied or averaged, or reduced over the directions axis by
+// ReduceSum, ReduceProd or ReduceMean, as Bidirectional's merge modes; a
+// GRU with linear_before_reset=0, Keras's reset_after=False, as its steps
+// written out in layers that share its weights),
+// Dropout, Identity and Cast. Constant
 // nodes and operators on constants only (Reshape, Transpose, Unsqueeze,
 // Squeeze, Identity, Cast, CastLike, Sqrt, ConstantOfShape) are evaluated
 // when reading. The package documentation lists the settings read.
 //
-// Any other operator, and a setting of one that no neuron layer has (GRU
-// with linear_before_reset=0, sequence_lens, non-zero initial states,
-// peepholes, both Y and Y_h of one recurrent node read, Gelu with
+// Any other operator, and a setting of one that no neuron layer has (a
+// bidirectional GRU with linear_before_reset=0, sequence_lens, non-zero initial states,
+// peepholes, both Y and Y_h of a bidirectional node read, Gelu with
 // approximate="tanh", a Reshape or Transpose that moves the batch axis,
 // weights that are not constants, …), is refused with an error naming
 // the node, the operator and the attribute or input with its value,
@@ -94,6 +98,9 @@ type importer struct {
 	// seqs holds the tensors around recurrent nodes whose batch axis is
 	// not first (see recurrent.go).
 	seqs map[string]seqVal
+	// dirsTransposed holds a bidirectional node's Y or Y_h made
+	// batch-major, read only by reductions over the directions.
+	dirsTransposed map[string]seqVal
 	// recOf maps the node of a bidirectional recurrent node's
 	// concatenated output to the node, for the Slices of its halves.
 	recOf map[*models.Node]*recInfo
@@ -130,12 +137,13 @@ func importModel(m *pb.ModelProto, consts map[string]*tensorData) (*models.Model
 		toSem:   map[*models.Node]ival{},
 		toLast:  map[*models.Node]ival{},
 
-		outputTaken: map[string]bool{},
-		seqs:        map[string]seqVal{},
-		syms:        map[string]bool{},
-		zeros:       map[string]bool{},
-		gelu:        map[*pb.NodeProto]string{},
-		recOf:       map[*models.Node]*recInfo{},
+		outputTaken:    map[string]bool{},
+		seqs:           map[string]seqVal{},
+		dirsTransposed: map[string]seqVal{},
+		syms:           map[string]bool{},
+		zeros:          map[string]bool{},
+		gelu:           map[*pb.NodeProto]string{},
+		recOf:          map[*models.Node]*recInfo{},
 	}
 	im.opset = -1
 	for _, o := range m.GetOpsetImport() {
@@ -225,7 +233,10 @@ func importModel(m *pb.ModelProto, consts map[string]*tensorData) (*models.Model
 		v = im.sem(v)
 		name := sanitize(o.GetName())
 		if v.layer != name || slices.Contains(outs, v.node) {
-			l := &layers.Identity{}
+			// A linear Activation rather than an Identity: pointers to
+			// zero-size values may be equal, and each output needs a
+			// layer of its own.
+			l := &layers.Activation{Activation: activations.Linear}
 			ln := name
 			if v.layer == name || im.outputTaken[name] {
 				ln = im.layerName(name, "identity")

@@ -52,6 +52,10 @@ func (im *importer) node(n *pb.NodeProto) error {
 		if done, err := im.mergeDirs(n); done || err != nil {
 			return err
 		}
+	case op == "ReduceSum" || op == "ReduceMean" || op == "ReduceProd":
+		if done, err := im.reduceDirs(n, a); done || err != nil {
+			return err
+		}
 	}
 	switch n.GetOpType() {
 	case "Identity", "Dropout", "Cast":

@@ -169,13 +169,18 @@ func (im *importer) recurrent(n *pb.NodeProto, a attrs) error {
 	d := w.dims[0]
 	dir := a.str("direction", "forward")
 	gates, kerasBlock := 1, []int{0}
+	resetBefore := false
 	switch op {
 	case "LSTM":
 		gates, kerasBlock = 4, []int{0, 3, 1, 2} // ONNX i,o,f,c are Keras's blocks 0,3,1,2 (i,f,c,o)
 	case "GRU":
 		gates, kerasBlock = 3, []int{0, 1, 2}
-		if a.int("linear_before_reset", 0) != 1 {
-			return unsupportedOp(n, "linear_before_reset=0 (neuron's GRU is Keras's reset_after=True)")
+		switch lbr := a.int("linear_before_reset", 0); lbr {
+		case 0:
+			resetBefore = true
+		case 1:
+		default:
+			return unsupportedOp(n, fmt.Sprintf("linear_before_reset=%d (0 or 1)", lbr))
 		}
 	}
 	feat := x.Shape()[len(x.Shape())-1]
@@ -231,26 +236,39 @@ func (im *importer) recurrent(n *pb.NodeProto, a attrs) error {
 		return unsupportedOp(n, "different g and h activations (Keras's LSTM uses its activation for both)")
 	}
 	out := n.GetOutput()
-	readY := len(out) > 0 && out[0] != "" && (len(im.readers[out[0]]) > 0 || im.outputs[out[0]])
-	readYh := len(out) > 1 && out[1] != "" && (len(im.readers[out[1]]) > 0 || im.outputs[out[1]])
-	if len(out) > 2 && out[2] != "" && (len(im.readers[out[2]]) > 0 || im.outputs[out[2]]) {
-		return unsupportedOp(n, "its Y_c output is read")
+	read := func(i int) bool {
+		return len(out) > i && out[i] != "" && (len(im.readers[out[i]]) > 0 || im.outputs[out[i]])
 	}
-	if readY == readYh {
-		return unsupportedOp(n, "both Y and Y_h, or neither, are read (one of them is)")
+	readY, readYh, readYc := read(0), read(1), read(2) && op == "LSTM"
+	// Y_h with Y, or Y_c, is Keras's return_state (one direction).
+	state := readYc || readY && readYh
+	if state && d == 2 {
+		return unsupportedOp(n, "both Y and Y_h, or Y_c, of a bidirectional node are read (neuron's Bidirectional has no return_state)")
 	}
-	if readY && dir == "reverse" {
+	if !readY && !readYh && !readYc {
+		return unsupportedOp(n, "none of its outputs is read")
+	}
+	if readY && dir == "reverse" && !resetBefore {
 		return unsupportedOp(n, "Y of a reverse direction (Keras's go_backwards returns the steps reversed)")
+	}
+	if resetBefore {
+		if d != 1 {
+			return unsupportedOp(n, "linear_before_reset=0 with direction bidirectional (one direction is read)")
+		}
+		if readYc {
+			return malformed("node %q (GRU) has no Y_c", n.GetName())
+		}
+		return im.unrolledGRU(n, x, u, w, r, b, acts, dir == "reverse", readY, readYh)
 	}
 	act := func(s string) activations.Activation { a, _ := activations.Get(s); return a }
 	cell := func(back bool) layers.Layer {
 		switch op {
 		case "LSTM":
-			return &layers.LSTM{Units: u, Activation: act(acts[1]), RecurrentActivation: act(acts[0]), NoBias: b == nil, ReturnSequences: readY, GoBackwards: back}
+			return &layers.LSTM{Units: u, Activation: act(acts[1]), RecurrentActivation: act(acts[0]), NoBias: b == nil, ReturnSequences: readY, GoBackwards: back, ReturnState: state}
 		case "GRU":
-			return &layers.GRU{Units: u, Activation: act(acts[1]), RecurrentActivation: act(acts[0]), NoBias: b == nil, ReturnSequences: readY, GoBackwards: back}
+			return &layers.GRU{Units: u, Activation: act(acts[1]), RecurrentActivation: act(acts[0]), NoBias: b == nil, ReturnSequences: readY, GoBackwards: back, ReturnState: state}
 		}
-		return &layers.SimpleRNN{Units: u, Activation: act(acts[0]), NoBias: b == nil, ReturnSequences: readY, GoBackwards: back}
+		return &layers.SimpleRNN{Units: u, Activation: act(acts[0]), NoBias: b == nil, ReturnSequences: readY, GoBackwards: back, ReturnState: state}
 	}
 	var ws []pendingWeight
 	prefix := []string{""}
@@ -310,13 +328,29 @@ func (im *importer) recurrent(n *pb.NodeProto, a attrs) error {
 		}}
 	} else {
 		l := cell(dir == "reverse")
-		y, _, err := im.applyNamed(n.GetName(), l, x)
-		if err != nil {
-			return err
-		}
 		for _, w := range ws {
 			w.layer = l
 			im.pendings = append(im.pendings, w)
+		}
+		if state {
+			// The output, then h (and c): Y, Y_h, Y_c.
+			ys, err := models.ApplyMultiNamed(im.layerName(n.GetName(), layers.DefaultName(l.ClassName())), l, x)
+			if err != nil {
+				return err
+			}
+			if readY {
+				im.seqs[out[0]] = seqVal{kind: rnnY, node: ys[0], dirs: 1}
+			}
+			for i := 1; i < len(ys) && i < len(out); i++ {
+				if read(i) {
+					im.seqs[out[i]] = seqVal{kind: rnnYh, node: ys[i], dirs: 1}
+				}
+			}
+			return nil
+		}
+		y, _, err := im.applyNamed(n.GetName(), l, x)
+		if err != nil {
+			return err
 		}
 		sv.node = y
 	}
@@ -326,6 +360,70 @@ func (im *importer) recurrent(n *pb.NodeProto, a attrs) error {
 		im.seqs[out[1]] = sv
 	}
 	return nil
+}
+
+// reduceDirs reads a ReduceSum, ReduceMean or ReduceProd over the
+// directions axis of a bidirectional node's Y (steps, 2, batch, units),
+// its Y_h (2, batch, units), or of them made batch-major, (batch, steps, 2,
+// units) and (batch, 2, units), as its Bidirectional layer's merge mode
+// sum, ave or mul. It returns false when the input is none of them.
+func (im *importer) reduceDirs(n *pb.NodeProto, a attrs) (bool, error) {
+	in := n.GetInput()[0]
+	var rec *recInfo
+	var kind seqKind
+	batchMajor := false
+	if sv, ok := im.seqs[in]; ok && sv.rec != nil && (sv.kind == rnnY || sv.kind == rnnYh) {
+		rec, kind = sv.rec, sv.kind
+	} else if p, ok := im.dirsTransposed[in]; ok {
+		rec, kind, batchMajor = p.rec, p.kind, true
+	} else {
+		return false, nil
+	}
+	r := int64(4)
+	axis := int64(1) // Y's directions axis
+	if kind == rnnYh {
+		r, axis = 3, 0
+	}
+	if batchMajor {
+		axis++
+	}
+	axes := a.ints("axes")
+	if len(n.GetInput()) > 1 && n.GetInput()[1] != "" {
+		c := im.constant(n, 1)
+		if c == nil || !c.isInt {
+			return true, unsupportedOp(n, "axes that are not a constant")
+		}
+		axes = c.i
+	}
+	if len(axes) == 1 && axes[0] < 0 {
+		axes = []int64{axes[0] + r}
+	}
+	if !slices.Equal(axes, []int64{axis}) {
+		return true, unsupportedOp(n, fmt.Sprintf("axes %v of %s (the directions axis, %d, is reduced)", axes, kind, axis))
+	}
+	merge := map[string]string{"ReduceSum": "sum", "ReduceMean": "ave", "ReduceProd": "mul"}[n.GetOpType()]
+	y := im.recNode(rec, merge)
+	keep := a.int("keepdims", 1) == 1
+	out := n.GetOutput()[0]
+	switch {
+	case !batchMajor && kind == rnnY && !keep:
+		im.seqs[out] = seqVal{kind: timeMajor, node: y}
+	case !batchMajor && kind == rnnY:
+		im.seqs[out] = seqVal{kind: rnnY, node: y, dirs: 1}
+	case !batchMajor && !keep, batchMajor && !keep:
+		im.vals[out] = ival{node: y}
+	case !batchMajor:
+		im.seqs[out] = seqVal{kind: rnnYh, node: y, dirs: 1}
+	default:
+		// (batch, [steps,] 1, units).
+		s := y.Shape()
+		target := []int{1, s[0]}
+		if kind == rnnY {
+			target = []int{s[0], 1, s[1]}
+		}
+		return true, im.layer(n, &layers.Reshape{TargetShape: target}, false, ival{node: y})
+	}
+	return true, nil
 }
 
 // seqDirections follows the Split, Slice or Gather that takes the two
@@ -513,6 +611,11 @@ func (im *importer) seqTranspose(n *pb.NodeProto, a attrs, sv seqVal) error {
 		y := im.seqNode(sv)
 		im.set(n, ival{node: y})
 		return nil
+	case sv.rec != nil && (sv.kind == rnnY && slices.Equal(perm, []int64{2, 0, 1, 3}) || sv.kind == rnnYh && slices.Equal(perm, []int64{1, 0, 2})) && im.onlyReduced(n.GetOutput()[0]):
+		// Made batch-major for a reduction over the directions: the
+		// reduction picks the merge mode (reduceDirs).
+		im.dirsTransposed[n.GetOutput()[0]] = seqVal{kind: sv.kind, rec: sv.rec, dirs: 2}
+		return nil
 	case sv.kind == rnnY && slices.Equal(perm, []int64{2, 0, 1, 3}):
 		// (batch, steps, directions, units).
 		y := im.seqNode(sv)
@@ -582,4 +685,204 @@ func isZeros(t *tensorData) bool {
 		}
 	}
 	return true
+}
+
+// onlyReduced tells whether every reader of name is a ReduceSum,
+// ReduceMean or ReduceProd (and it is not a graph output).
+func (im *importer) onlyReduced(name string) bool {
+	rs := im.readers[name]
+	if len(rs) == 0 || im.outputs[name] {
+		return false
+	}
+	for _, r := range rs {
+		switch r.GetOpType() {
+		case "ReduceSum", "ReduceMean", "ReduceProd":
+		default:
+			return false
+		}
+	}
+	return true
+}
+
+// unrolledGRU reads a GRU node with linear_before_reset=0 (Keras's
+// reset_after=False, which neuron's GRU layer does not have) as its steps
+// written out in neuron layers, the weights shared by every step:
+//
+//	z = f(x_t·Wzᵀ + h·Rzᵀ + Wbz + Rbz)
+//	r = f(x_t·Wrᵀ + h·Rrᵀ + Wbr + Rbr)
+//	h̃ = g(x_t·Whᵀ + (r ⊙ h)·Rhᵀ + Wbh + Rbh)
+//	h = h̃ + z ⊙ (h − h̃)  ( = (1 − z) ⊙ h̃ + z ⊙ h)
+//
+// from h = 0: three Dense layers project the whole sequence, and three
+// Dense layers without bias, applied at every step, make the recurrent
+// products. Y is the states at their steps, Y_h the last.
+func (im *importer) unrolledGRU(n *pb.NodeProto, x *models.Node, u int, w, r, b *tensorData, acts []string, reverse, readY, readYh bool) error {
+	steps, feat := x.Shape()[0], x.Shape()[1]
+	base := n.GetName()
+	if base == "" {
+		base = "gru"
+	}
+	name := func(s string) string { return im.layerName(base+"_"+s, "gru_"+s) }
+	apply := func(l models.Callable, what string, ins ...*models.Node) (*models.Node, error) {
+		y := models.ApplyNamed(name(what), l, ins...)
+		return y, y.Err()
+	}
+	f, _ := activations.Get(acts[0])
+	g, _ := activations.Get(acts[1])
+	n3 := 3 * u
+	var proj, rec [3]*layers.Dense
+	var recName [3]string // a shared layer has one name
+	recurrent := func(gate int, h *models.Node) (*models.Node, error) {
+		y := models.ApplyNamed(recName[gate], rec[gate], h)
+		return y, y.Err()
+	}
+	var xs [3]*models.Node
+	for gate, gn := range []string{"z", "r", "h"} {
+		kern := make([]float32, feat*u)
+		for j := range u {
+			for k := range feat {
+				kern[k*u+j] = w.f[(gate*u+j)*feat+k]
+			}
+		}
+		rk := make([]float32, u*u)
+		for j := range u {
+			for k := range u {
+				rk[k*u+j] = r.f[(gate*u+j)*u+k]
+			}
+		}
+		proj[gate] = &layers.Dense{Units: u, NoBias: b == nil}
+		rec[gate] = &layers.Dense{Units: u, NoBias: true}
+		recName[gate] = name("recurrent_" + gn)
+		im.pendings = append(im.pendings, pendingWeight{proj[gate], "kernel", kern})
+		if steps > 1 {
+			// Applied from the second step on.
+			im.pendings = append(im.pendings, pendingWeight{rec[gate], "kernel", rk})
+		}
+		if b != nil {
+			bias := make([]float32, u)
+			for j := range u {
+				bias[j] = b.f[gate*u+j] + b.f[n3+gate*u+j]
+			}
+			im.pendings = append(im.pendings, pendingWeight{proj[gate], "bias", bias})
+		}
+		y, err := apply(proj[gate], "input_"+gn, x)
+		if err != nil {
+			return err
+		}
+		xs[gate] = y
+	}
+	// step returns the projection of step t, (batch, units).
+	step := func(gate, t int) (*models.Node, error) {
+		v := xs[gate]
+		if steps > 1 {
+			var err error
+			if v, err = apply(&layers.Cropping1D{Cropping: [2]int{t, steps - 1 - t}}, fmt.Sprintf("step%d_%c", t, "zrh"[gate]), v); err != nil {
+				return nil, err
+			}
+		}
+		return apply(&layers.Reshape{TargetShape: []int{u}}, fmt.Sprintf("step%d_%c_flat", t, "zrh"[gate]), v)
+	}
+	var h *models.Node
+	hs := make([]*models.Node, steps)
+	for i := range steps {
+		t := i
+		if reverse {
+			t = steps - 1 - i
+		}
+		var pre [3]*models.Node
+		for gate := range 3 {
+			v, err := step(gate, t)
+			if err != nil {
+				return err
+			}
+			pre[gate] = v
+		}
+		var err error
+		if h != nil {
+			// The recurrent products of z and r, and h̃'s of r ⊙ h.
+			for gate := range 2 {
+				rp, err := recurrent(gate, h)
+				if err != nil {
+					return err
+				}
+				if pre[gate], err = apply(&layers.Add{}, fmt.Sprintf("step%d_%c_sum", t, "zr"[gate]), pre[gate], rp); err != nil {
+					return err
+				}
+			}
+			rg, err := apply(&layers.Activation{Activation: f}, fmt.Sprintf("step%d_r", t), pre[1])
+			if err != nil {
+				return err
+			}
+			rh, err := apply(&layers.Multiply{}, fmt.Sprintf("step%d_reset", t), rg, h)
+			if err != nil {
+				return err
+			}
+			rp, err := recurrent(2, rh)
+			if err != nil {
+				return err
+			}
+			if pre[2], err = apply(&layers.Add{}, fmt.Sprintf("step%d_h_sum", t), pre[2], rp); err != nil {
+				return err
+			}
+		}
+		z, err := apply(&layers.Activation{Activation: f}, fmt.Sprintf("step%d_z", t), pre[0])
+		if err != nil {
+			return err
+		}
+		cand, err := apply(&layers.Activation{Activation: g}, fmt.Sprintf("step%d_candidate", t), pre[2])
+		if err != nil {
+			return err
+		}
+		// h̃ + z ⊙ (h − h̃); from h = 0, h̃ − z ⊙ h̃.
+		var next *models.Node
+		if h == nil {
+			zc, err := apply(&layers.Multiply{}, fmt.Sprintf("step%d_kept", t), z, cand)
+			if err == nil {
+				next, err = apply(&layers.Subtract{}, fmt.Sprintf("step%d_h", t), cand, zc)
+			}
+			if err != nil {
+				return err
+			}
+		} else {
+			diff, err := apply(&layers.Subtract{}, fmt.Sprintf("step%d_change", t), h, cand)
+			if err != nil {
+				return err
+			}
+			zd, err := apply(&layers.Multiply{}, fmt.Sprintf("step%d_kept", t), z, diff)
+			if err != nil {
+				return err
+			}
+			if next, err = apply(&layers.Add{}, fmt.Sprintf("step%d_h", t), cand, zd); err != nil {
+				return err
+			}
+		}
+		h = next
+		hs[t] = h
+	}
+	out := n.GetOutput()
+	if readYh {
+		im.seqs[out[1]] = seqVal{kind: rnnYh, node: h, dirs: 1}
+	}
+	if readY {
+		y := hs[0]
+		if steps > 1 {
+			var err error
+			ys := make([]*models.Node, steps)
+			for t, v := range hs {
+				if ys[t], err = apply(&layers.Reshape{TargetShape: []int{1, u}}, fmt.Sprintf("step%d_state", t), v); err != nil {
+					return err
+				}
+			}
+			if y, err = apply(&layers.Concatenate{Axis: 1}, "states", ys...); err != nil {
+				return err
+			}
+		} else {
+			var err error
+			if y, err = apply(&layers.Reshape{TargetShape: []int{1, u}}, "states", y); err != nil {
+				return err
+			}
+		}
+		im.seqs[out[0]] = seqVal{kind: rnnY, node: y, dirs: 1}
+	}
+	return nil
 }

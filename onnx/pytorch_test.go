@@ -2,16 +2,21 @@ package onnx_test
 
 import (
 	"encoding/json"
+	"errors"
+	"fmt"
 	"math"
 	"os"
 	"path/filepath"
 	"slices"
+	"strings"
 	"testing"
 
 	"github.com/neuron-go/neuron/layers"
 	"github.com/neuron-go/neuron/models"
 	"github.com/neuron-go/neuron/onnx"
+	"github.com/neuron-go/neuron/onnx/internal/pb"
 	"github.com/neuron-go/neuron/tensor"
+	"google.golang.org/protobuf/proto"
 )
 
 // Batch-first LSTM, GRU and bidirectional LSTM exported by PyTorch's
@@ -148,5 +153,145 @@ func TestImportPyTorchMore(t *testing.T) {
 				}
 			}
 		})
+	}
+}
+
+// Models exported by PyTorch's exporter (testdata/pytorch/gen_reduce.py)
+// that read a recurrent node as Keras's return_state (Y with Y_h, and
+// Y_c) and reduce a bidirectional node's last states over the directions
+// axis (ReduceSum, ReduceMean: merge modes sum and ave); every output is
+// checked against PyTorch's, with its batch axis moved first.
+func TestImportPyTorchStatesAndReductions(t *testing.T) {
+	dir := filepath.Join("testdata", "pytorch")
+	b, err := os.ReadFile(filepath.Join(dir, "reduce.json"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	var cases map[string]struct {
+		X       []float32 `json:"x"`
+		XDims   []int     `json:"x_dims"`
+		Outputs []struct {
+			Name      string    `json:"name"`
+			Y         []float32 `json:"y"`
+			Dims      []int     `json:"dims"`
+			BatchAxis int       `json:"batch_axis"`
+		} `json:"outputs"`
+	}
+	if err := json.Unmarshal(b, &cases); err != nil {
+		t.Fatal(err)
+	}
+	wantLayer := map[string]string{
+		"lstm_states":             "LSTM return_state",
+		"gru_states":              "GRU return_state",
+		"bilstm_state_reduce_sum": "Bidirectional sum",
+		"bigru_state_reduce_mean": "Bidirectional ave",
+	}
+	if len(cases) != len(wantLayer) {
+		t.Fatalf("%d cases in reduce.json", len(cases))
+	}
+	for name, c := range cases {
+		t.Run(name, func(t *testing.T) {
+			model, err := onnx.Import(filepath.Join(dir, name+".onnx"))
+			if err != nil {
+				t.Fatal(err)
+			}
+			ys, err := model.Predict([]models.Array{tensor.FromSlice(c.X, c.XDims...)}, models.PredictConfig{Verbose: models.Silent})
+			if err != nil {
+				t.Fatal(err)
+			}
+			names := model.OutputNames()
+			if len(names) != len(c.Outputs) {
+				t.Fatalf("outputs %v, want %d", names, len(c.Outputs))
+			}
+			for k, o := range c.Outputs {
+				if names[k] != o.Name {
+					t.Fatalf("output %d is %q, want %q", k, names[k], o.Name)
+				}
+				y, yd := moveFirst(o.Y, o.Dims, o.BatchAxis)
+				if !slices.Equal(ys[k].Shape(), yd) {
+					t.Fatalf("%s: shape %v, want %v", o.Name, ys[k].Shape(), yd)
+				}
+				for i, w := range y {
+					if g := ys[k].Data()[i]; math.Abs(float64(g-w)) > 1e-5 {
+						t.Fatalf("%s[%d] = %v, PyTorch %v", o.Name, i, g, w)
+					}
+				}
+			}
+			var got []string
+			for _, l := range model.Layers() {
+				switch l := l.(type) {
+				case *layers.Bidirectional:
+					got = append(got, "Bidirectional "+l.MergeMode)
+				case *layers.LSTM:
+					if l.ReturnState {
+						got = append(got, "LSTM return_state")
+					}
+				case *layers.GRU:
+					if l.ReturnState {
+						got = append(got, "GRU return_state")
+					}
+				}
+			}
+			if !slices.Contains(got, wantLayer[name]) {
+				t.Errorf("the model has %v, not a %s", got, wantLayer[name])
+			}
+		})
+	}
+}
+
+// A reduction over another axis than the directions, and both Y and Y_h
+// of a bidirectional node read, are refused naming the node, the setting
+// and its value.
+func TestImportRecurrentReadsRefused(t *testing.T) {
+	b, err := os.ReadFile(filepath.Join("testdata", "pytorch", "bilstm_state_reduce_sum.onnx"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	var m pb.ModelProto
+	if err := proto.Unmarshal(b, &m); err != nil {
+		t.Fatal(err)
+	}
+	g := m.GetGraph()
+	var axes string
+	var rnn *pb.NodeProto
+	for _, n := range g.GetNode() {
+		switch n.GetOpType() {
+		case "ReduceSum":
+			axes = n.GetInput()[1]
+		case "LSTM":
+			rnn = n
+		}
+	}
+	found := false
+	for _, init := range g.GetInitializer() {
+		if init.GetName() == axes {
+			init.RawData, init.Int64Data, found = nil, []int64{1}, true
+		}
+	}
+	for _, n := range g.GetNode() {
+		if n.GetOpType() == "Constant" && n.GetOutput()[0] == axes {
+			v := n.GetAttribute()[0].GetT()
+			v.RawData, v.Int64Data, found = nil, []int64{1}, true
+		}
+	}
+	if !found {
+		t.Fatalf("no constant %q", axes)
+	}
+	enc := func() []byte {
+		out, err := proto.Marshal(&m)
+		if err != nil {
+			t.Fatal(err)
+		}
+		return out
+	}
+	_, err = onnx.Decode(enc())
+	if want := `(ReduceSum): axes [1] of the last state Y_h of a recurrent node (the directions axis, 0, is reduced)`; err == nil || !strings.Contains(err.Error(), want) || !errors.Is(err, onnx.ErrUnsupportedOp) {
+		t.Errorf("error %v, want one containing %q", err, want)
+	}
+	// Y made a graph output too: both Y and Y_h are read.
+	g.Output = append(g.Output, &pb.ValueInfoProto{Name: proto.String(rnn.GetOutput()[0]), Type: g.GetOutput()[0].GetType()})
+	_, err = onnx.Decode(enc())
+	if want := fmt.Sprintf(`node %q (LSTM): both Y and Y_h, or Y_c, of a bidirectional node are read`, rnn.GetName()); err == nil || !strings.Contains(err.Error(), want) {
+		t.Errorf("error %v, want one containing %q", err, want)
 	}
 }

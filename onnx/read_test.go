@@ -7,11 +7,13 @@ import (
 	"math"
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
 	"testing"
 
 	"github.com/neuron-go/neuron/activations"
 	"github.com/neuron-go/neuron/layers"
+	"github.com/neuron-go/neuron/models"
 	"github.com/neuron-go/neuron/onnx"
 	"github.com/neuron-go/neuron/onnx/internal/pb"
 	"google.golang.org/protobuf/proto"
@@ -192,7 +194,20 @@ func FuzzDecode(f *testing.F) {
 		f.Fatal(err)
 	}
 	f.Add(buf.Bytes())
-	for _, p := range []string{"testdata/mnist/model.onnx", "testdata/onnx-backend/pytorch-converted/test_Conv2d/model.onnx", "testdata/onnx-backend/node/test_batchnorm_example/model.onnx", "testdata/pytorch/bilstm.onnx", "testdata/pytorch/bigru_ave.onnx", "testdata/pytorch/bilstm_time_major_sum.onnx", "testdata/pytorch/gelu.onnx"} {
+	// A masked, bidirectional export (TopK, GatherElements, CumSum,
+	// sequence_lens) and an attention one.
+	for _, build := range []func() (any, error){maskedExport, attentionExport} {
+		mm, err := build()
+		if err != nil {
+			f.Fatal(err)
+		}
+		buf.Reset()
+		if err := onnx.Encode(&buf, mm); err != nil {
+			f.Fatal(err)
+		}
+		f.Add(slices.Clone(buf.Bytes()))
+	}
+	for _, p := range []string{"testdata/mnist/model.onnx", "testdata/onnx-backend/pytorch-converted/test_Conv2d/model.onnx", "testdata/onnx-backend/node/test_batchnorm_example/model.onnx", "testdata/pytorch/bilstm.onnx", "testdata/pytorch/bigru_ave.onnx", "testdata/pytorch/bilstm_time_major_sum.onnx", "testdata/pytorch/gelu.onnx", "testdata/pytorch/lstm_states.onnx", "testdata/pytorch/bilstm_state_reduce_sum.onnx", "testdata/gru_reset_before/reverse.onnx"} {
 		b, err := os.ReadFile(p)
 		if err != nil {
 			f.Fatal(err)
@@ -214,4 +229,14 @@ func seqF(f *testing.F) any {
 		f.Fatal(err)
 	}
 	return m
+}
+
+func maskedExport() (any, error) {
+	return buildSeq(in(5), &layers.Embedding{InputDim: 6, OutputDim: 2, MaskZero: true},
+		&layers.Bidirectional{Layer: &layers.GRU{Units: 2, ReturnSequences: true}, MergeMode: "sum"}, &layers.LSTM{Units: 2})
+}
+
+func attentionExport() (any, error) {
+	x := models.Input([]int{3, 4}, "x")
+	return models.NewModel([]*models.Node{x}, []*models.Node{models.Apply(&layers.MultiHeadAttention{NumHeads: 2, KeyDim: 2, UseCausalMask: true}, x, x)})
 }

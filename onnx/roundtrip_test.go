@@ -41,8 +41,17 @@ func TestRoundTrip(t *testing.T) {
 			}
 			xs := make([]*tensor.Tensor, len(shapes))
 			for i, s := range shapes {
-				x := tensor.Zeros(append([]int{4}, s...)...)
+				x := tensor.Zeros(append([]int{5}, s...)...)
+				for b := range 5 {
+					if tc.padded {
+						n := len(x.Data()) / 5
+						padPattern(rng, tc.ints, b, s[0], x.Data()[b*n:(b+1)*n])
+					}
+				}
 				for j := range x.Data() {
+					if tc.padded {
+						break
+					}
 					if tc.ints > 0 {
 						x.Data()[j] = float32(rng.IntN(tc.ints))
 					} else {

@@ -17,7 +17,17 @@ import (
 // (heads, key_dim)), run as one matrix product on the flattened axes. b
 // may be nil; the result has x's leading axes followed by w's trailing
 // ones (rank 8 at most). d/dx = g·wᵀ, d/dw = xᵀ·g, d/db = Σ g.
-func Project(x, w, b *Tensor, inAxes int) *Tensor {
+func Project(x, w, b *Tensor, inAxes int) *Tensor { return project(x, w, b, inAxes, false) }
+
+// ProjectReLU returns Project(x, w, b, inAxes).ReLU(), bit for bit, as one
+// operation: the ReLU is applied to each part of the product's output
+// right after its bias, while it is in the cache, on all cores, and
+// backward masks the incoming gradient in place. Against the two
+// operations it saves an output-sized buffer, its zeroing and two passes
+// over it: Dense(512, relu) on 32 sequences of 128 steps makes 8 MB.
+func ProjectReLU(x, w, b *Tensor, inAxes int) *Tensor { return project(x, w, b, inAxes, true) }
+
+func project(x, w, b *Tensor, inAxes int, relu bool) *Tensor {
 	if inAxes < 1 || inAxes >= len(w.shape) || inAxes > len(x.shape) {
 		panic(shapeErr("Project", fmt.Sprintf("cannot contract %d axes", inAxes), x.shape, w.shape))
 	}
@@ -41,22 +51,42 @@ func Project(x, w, b *Tensor, inAxes int) *Tensor {
 	n := len(x.data) / max(k, 1)
 	out := newOutRaw(shape, x, w, b)
 	gemm.Sgemm(false, false, n, m, k, x.data, k, w.data, m, 0, out.data, m)
-	if b != nil {
-		task := rowsTasks.Get().(*rowsTask)
-		*task = rowsTask{c: out.data, bias: b.data, n: m}
-		gemm.ParallelTask(n, max(1, rowsGrain/max(m, 1)), task)
-		*task = rowsTask{}
-		rowsTasks.Put(task)
+	if b != nil || relu {
+		var bias []float32
+		if b != nil {
+			bias = b.data
+		}
+		rowsRun(rowsTask{c: out.data, bias: bias, n: m, relu: relu}, n)
 	}
-	if nd := track(out, "Project", projectBackward, x, w, b); nd != nil {
+	op := "Project"
+	if relu {
+		op = "ProjectReLU"
+	}
+	if nd := track(out, op, projectBackward, x, w, b); nd != nil {
 		nd.groups = [4]int{n, k, m}
+		nd.relu = relu
 	}
 	return out
+}
+
+// rowsRun runs r over its rows [0, rows) on all cores, parts of at least
+// rowsGrain values.
+func rowsRun(r rowsTask, rows int) {
+	task := rowsTasks.Get().(*rowsTask)
+	*task = r
+	gemm.ParallelTask(rows, max(1, rowsGrain/max(r.n, 1)), task)
+	*task = rowsTask{}
+	rowsTasks.Put(task)
 }
 
 func projectBackward(o *Tensor) {
 	x, w, b := o.node.in[0], o.node.in[1], o.node.in[2]
 	n, k, m := o.node.groups[0], o.node.groups[1], o.node.groups[2]
+	if o.node.relu {
+		// o.grad is this node's alone and is dropped after this call, so
+		// it can hold the gradient before the ReLU.
+		rowsRun(rowsTask{c: o.grad, y: o.data, n: m, reluGrad: true}, n)
+	}
 	if x.requiresGrad {
 		gemm.Sgemm(false, true, n, k, m, o.grad, m, w.data, m, 1, x.grad, k)
 	}
@@ -82,12 +112,16 @@ func projectBackward(o *Tensor) {
 // least.
 const rowsGrain = 1 << 14
 
-// rowsTask adds a bias to rows [lo, hi) of c (n columns), or with sum
-// sets dst[lo:hi] to the sums over the m rows of c's columns [lo, hi).
+// rowsTask adds a bias (if not nil) to rows [lo, hi) of c (n columns)
+// and with relu applies the ReLU to them; with reluGrad it turns those
+// rows of c, the gradient of the ReLU output y, into the gradient of its
+// input; with sum it sets dst[lo:hi] to the sums over the m rows of c's
+// columns [lo, hi).
 type rowsTask struct {
-	c, bias, dst []float32
-	m, n         int
-	sum          bool
+	c, bias, dst, y []float32
+	m, n            int
+	sum             bool
+	relu, reluGrad  bool
 }
 
 var rowsTasks = sync.Pool{New: func() any { return new(rowsTask) }}
@@ -98,7 +132,17 @@ func (r *rowsTask) Run(lo, hi int) {
 		gemm.SumRows(r.dst[lo:hi], r.c[lo:], r.m, hi-lo, r.n)
 		return
 	}
-	gemm.AddBiasRows(r.c[lo*r.n:hi*r.n], hi-lo, r.n, r.n, r.bias)
+	c := r.c[lo*r.n : hi*r.n]
+	if r.reluGrad {
+		vec.ReLUGrad(c, r.y[lo*r.n:hi*r.n])
+		return
+	}
+	if r.bias != nil {
+		gemm.AddBiasRows(c, hi-lo, r.n, r.n, r.bias)
+	}
+	if r.relu {
+		vec.ReLU(c, c)
+	}
 }
 
 // MaskFill says how DotProductAttention and AttendScores leave out the
@@ -273,7 +317,7 @@ type attnTask struct {
 	out        *Tensor // forward: the result; backward: the node's output
 	c          float32 // total scale
 	backward   bool
-	dsc        []float32 // backward: dS scratch [B·H, T, S]
+	dsc        []float32 // backward: dS scratch [B·H, T, S] (a range of pairs uses the block of its first)
 	tmp        []float32 // backward with ScaleWeight: dS·K per pair [B·H, T, dk]
 	partial    []float32 // backward with ScaleWeight: ⟨Q, dS·K⟩ per pair
 	needQ      bool
@@ -289,7 +333,7 @@ var attnTasks = sync.Pool{New: func() any { return new(attnTask) }}
 func (a *attnTask) Run(lo, hi int) {
 	for i := lo; i < hi; i++ {
 		if a.backward {
-			a.backwardPair(i)
+			a.backwardPair(i, lo)
 		} else {
 			a.forwardPair(i)
 		}
@@ -419,20 +463,32 @@ func attnBackward(o *Tensor) {
 	attnTasks.Put(task)
 }
 
-func (a *attnTask) backwardPair(i int) {
+// gradV adds pair i's dV = dropout(P)ᵀ·dO (P at po, dO at oo, dV at vo).
+func (a *attnTask) gradV(po, oo, vo int) {
+	if !a.needV {
+		return
+	}
+	st := &a.st
+	T, S, H, dv := st.t, st.s, st.h, st.dv
+	gemm.Sgemm(true, false, S, dv, T, st.dropped[po:po+T*S], S, a.out.grad[oo:], H*dv, 1, a.v.grad[vo:], H*dv)
+}
+
+// backwardPair computes pair i's gradients. Its dS goes to the scratch
+// block of pair slot, the first pair of the range this goroutine runs:
+// the pairs of a range reuse one T·S block, which stays in the caches,
+// instead of each writing its own block of a buffer too large for them.
+func (a *attnTask) backwardPair(i, slot int) {
 	st := &a.st
 	T, S, H, dk, dv := st.t, st.s, st.h, st.dk, st.dv
 	qo, ko, vo, oo, po := st.offsets(i)
 	g := a.out.grad
 	p := st.probs[po : po+T*S]
-	if a.needV {
-		// dV += dropout(P)ᵀ·dO
-		gemm.Sgemm(true, false, S, dv, T, st.dropped[po:po+T*S], S, g[oo:], H*dv, 1, a.v.grad[vo:], H*dv)
-	}
 	if a.dsc == nil {
+		a.gradV(po, oo, vo)
 		return
 	}
-	ds := a.dsc[po : po+T*S]
+	so := slot * T * S
+	ds := a.dsc[so : so+T*S]
 	// d(dropped P) = dO·Vᵀ
 	gemm.Sgemm(false, true, T, S, dv, g[oo:], H*dv, a.v.data[vo:], H*dv, 0, ds, S)
 	if st.drop != nil {
@@ -452,6 +508,9 @@ func (a *attnTask) backwardPair(i int) {
 	for t := range T {
 		vec.SoftmaxGrad(p[t*S:(t+1)*S], ds[t*S:(t+1)*S], scale)
 	}
+	// After the pass above has read P in order (which the prefetchers
+	// follow), so that the product's strided reads of it hit the cache.
+	a.gradV(po, oo, vo)
 	if a.needScores {
 		// scores were used as c·scores with c = 1.
 		sg := a.q.grad[qo : qo+T*S]

@@ -148,6 +148,10 @@ func TestAttentionGradients(t *testing.T) {
 			[]*tensor.Tensor{sym(1, 2, 3, 4), sym(2, 4, 2, 3), sym(3, 2, 3)}},
 		{"Project/two axes", func(x ...*tensor.Tensor) *tensor.Tensor { return tensor.Project(x[0], x[1], x[2], 2) },
 			[]*tensor.Tensor{sym(1, 2, 3, 2, 3), sym(2, 2, 3, 5), sym(3, 5)}},
+		{"ProjectReLU", func(x ...*tensor.Tensor) *tensor.Tensor { return tensor.ProjectReLU(x[0], x[1], x[2], 1) },
+			[]*tensor.Tensor{sym(1, 2, 3, 4), sym(2, 4, 2, 3), sym(3, 2, 3)}},
+		{"ProjectReLU/no bias", func(x ...*tensor.Tensor) *tensor.Tensor { return tensor.ProjectReLU(x[0], x[1], nil, 2) },
+			[]*tensor.Tensor{sym(4, 2, 3, 2, 3), sym(5, 2, 3, 5)}},
 	}
 	for _, c := range cases {
 		t.Run(c.name, func(t *testing.T) { tt.GradCheck(t, c.f, c.xs, tt.GradCheckOptions{}) })
@@ -241,5 +245,75 @@ func TestAttentionLayerNormThreads(t *testing.T) {
 				}
 			}
 		}
+	}
+}
+
+// TestProjectReLUIsProjectThenReLU checks that the fused op gives the bits
+// of Project followed by ReLU, forward and backward (zeros and negative
+// zeros among the inputs), with and without a bias, on one
+// goroutine and on two, on a size that the parallel passes split.
+func TestProjectReLUIsProjectThenReLU(t *testing.T) {
+	const rows, in, out = 300, 16, 96 // 28800 outputs: two parts
+	run := func(procs int, fused, bias bool) [][]float32 {
+		defer runtime.GOMAXPROCS(runtime.GOMAXPROCS(procs))
+		x := tt.Rand(1, -1, 1, 3, rows/3, in).RequireGrad()
+		x.Data()[40] = float32(math.Copysign(0, -1))
+		w := tt.Rand(2, -1, 1, in, out).RequireGrad()
+		var b *tensor.Tensor
+		if bias {
+			b = tt.Rand(3, -0.5, 0.5, out).RequireGrad()
+			b.Data()[7] = 0
+		}
+		var y *tensor.Tensor
+		if fused {
+			y = tensor.ProjectReLU(x, w, b, 1)
+		} else {
+			y = tensor.Project(x, w, b, 1).ReLU()
+		}
+		g := tt.Rand(4, -1, 1, y.Shape()...)
+		g.Data()[3] = float32(math.Copysign(0, -1))
+		tensor.Backward(y.Mul(g).Sum())
+		r := [][]float32{y.Data(), x.Grad().Data(), w.Grad().Data()}
+		if bias {
+			r = append(r, b.Grad().Data())
+		}
+		return r
+	}
+	for _, bias := range []bool{true, false} {
+		want := run(1, false, bias)
+		for _, procs := range []int{1, 2} {
+			got := run(procs, true, bias)
+			for i := range want {
+				for j := range want[i] {
+					if math.Float32bits(got[i][j]) != math.Float32bits(want[i][j]) {
+						t.Fatalf("bias %v, %d goroutines: result %d element %d: fused %v, separate %v", bias, procs, i, j, got[i][j], want[i][j])
+					}
+				}
+			}
+		}
+	}
+}
+
+// TestLargeAddThreads checks the residual sum of a transformer block,
+// large enough to run on both cores forward and backward, against the
+// elementwise sums and gradients, on one goroutine and on two.
+func TestLargeAddThreads(t *testing.T) {
+	for _, procs := range []int{1, 2} {
+		func() {
+			defer runtime.GOMAXPROCS(runtime.GOMAXPROCS(procs))
+			a := tt.Rand(1, -1, 1, 3, 200, 128).RequireGrad()
+			b := tt.Rand(2, -1, 1, 3, 200, 128).RequireGrad()
+			g := tt.Rand(3, -1, 1, 3, 200, 128)
+			y := a.Add(b)
+			tensor.Backward(y.Mul(g).Sum())
+			for i, v := range y.Data() {
+				if want := a.Data()[i] + b.Data()[i]; v != want {
+					t.Fatalf("%d goroutines: sum %d = %v, want %v", procs, i, v, want)
+				}
+				if ga, gb, want := a.Grad().Data()[i], b.Grad().Data()[i], g.Data()[i]; ga != want || gb != want {
+					t.Fatalf("%d goroutines: gradients %d = %v and %v, want %v", procs, i, ga, gb, want)
+				}
+			}
+		}()
 	}
 }

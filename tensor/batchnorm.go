@@ -27,36 +27,59 @@ import (
 // It panics with a *ShapeError if x has rank 0 or the slices or gamma and
 // beta do not have the channel count.
 func BatchNorm(x, gamma, beta *Tensor, mean, variance []float32, eps float32, training bool) *Tensor {
-	if len(x.shape) == 0 {
-		panic(shapeErr("BatchNorm", "x is a scalar", x.shape))
-	}
+	checkNormArgs("BatchNorm", x, gamma, beta, mean, variance)
 	c := x.shape[len(x.shape)-1]
-	for _, p := range []*Tensor{gamma, beta} {
-		if p != nil && (len(p.shape) != 1 || p.shape[0] != c) {
-			panic(shapeErr("BatchNorm", fmt.Sprintf("gamma and beta must have shape [%d]", c), x.shape, p.shape))
-		}
-	}
-	if len(mean) != c || len(variance) != c {
-		panic(shapeErr("BatchNorm", fmt.Sprintf("mean and variance must have %d values, got %d and %d", c, len(mean), len(variance)), x.shape))
-	}
 	m := 0
 	if c > 0 {
 		m = len(x.data) / c
 	}
 	out := newOutRaw(x.shape, x, gamma, beta)
-	// The statistics the backward pass needs: the mean used and 1/σ.
-	stats := out.scratchRaw(2 * c)
-	mu, invstd := stats[:c], stats[c:]
+	mu, invstd, a, b := normAffine(out, x, gamma, beta, mean, variance, eps, training)
+	t := newNormTask(normScaleShift, m, c)
+	t.y, t.x, t.a, t.b = out.data, x.data, a, b
+	t.run()
+	if n := track(out, "BatchNorm", batchNormBackward, x, gamma, beta); n != nil {
+		n.norm = normState{mean: mu, invstd: invstd, m: m, c: c, training: training}
+	}
+	return out
+}
+
+// checkNormArgs panics with a *ShapeError unless x has a rank and gamma,
+// beta (if not nil), mean and variance have its channel count.
+func checkNormArgs(op string, x, gamma, beta *Tensor, mean, variance []float32) {
+	if len(x.shape) == 0 {
+		panic(shapeErr(op, "x is a scalar", x.shape))
+	}
+	c := x.shape[len(x.shape)-1]
+	for _, p := range []*Tensor{gamma, beta} {
+		if p != nil && (len(p.shape) != 1 || p.shape[0] != c) {
+			panic(shapeErr(op, fmt.Sprintf("gamma and beta must have shape [%d]", c), x.shape, p.shape))
+		}
+	}
+	if len(mean) != c || len(variance) != c {
+		panic(shapeErr(op, fmt.Sprintf("mean and variance must have %d values, got %d and %d", c, len(mean), len(variance)), x.shape))
+	}
+}
+
+// normAffine computes, in training, the batch's moments of x into mean and
+// variance, and returns the statistics the backward pass needs (the mean
+// used and 1/σ) and the per-channel a = gamma/σ and b = beta − mean·a of
+// y = x·a + b, in buffers of out's arena.
+func normAffine(out, x, gamma, beta *Tensor, mean, variance []float32, eps float32, training bool) (mu, invstd, a, b []float32) {
+	c := x.shape[len(x.shape)-1]
 	if training {
+		m := 0
+		if c > 0 {
+			m = len(x.data) / c
+		}
 		batchMoments(out, x.data, m, c, mean, variance)
 	}
+	stats := out.scratchRaw(4 * c)
+	mu, invstd, a, b = stats[:c], stats[c:2*c], stats[2*c:3*c], stats[3*c:]
 	copy(mu, mean)
 	for j := range c {
 		invstd[j] = float32(1 / math.Sqrt(float64(variance[j])+float64(eps)))
 	}
-	// y = x·a + b with a = gamma/σ and b = beta − mean·a per channel.
-	ab := out.scratchRaw(2 * c)
-	a, b := ab[:c], ab[c:]
 	for j := range c {
 		a[j] = invstd[j]
 		if gamma != nil {
@@ -67,13 +90,126 @@ func BatchNorm(x, gamma, beta *Tensor, mean, variance []float32, eps float32, tr
 			b[j] += beta.data[j]
 		}
 	}
-	t := newNormTask(normScaleShift, m, c)
-	t.y, t.x, t.a, t.b = out.data, x.data, a, b
-	t.run()
-	if n := track(out, "BatchNorm", batchNormBackward, x, gamma, beta); n != nil {
+	return mu, invstd, a, b
+}
+
+// BatchNormMaxPool2D returns
+//
+//	MaxPool2D(BatchNorm(x, gamma, beta, mean, variance, eps, training), pool, strides, padding)
+//
+// for a channels-last batch x [N,H,W,C], with the same values bit for bit,
+// pooling before it normalizes: where every gamma is positive (or gamma is
+// nil), the normalization y = x·a + b of each channel has a > 0 and so
+// is increasing, and the maximum of a window's normalized values is the
+// normalization of its maximum. Only the pooled values are normalized, and
+// the normalized batch (and its gradient) is never stored: for the first
+// block of a CNN that is most of the memory traffic of the normalization.
+// The gradients are those of the two operations up to rounding (the sums
+// are taken over the pooled positions instead of all of them, and a
+// window's maximum goes to the first of two inputs that normalize to the
+// same value only if it is also their maximum before normalizing). If a
+// gamma is zero or negative it runs the two operations.
+//
+// It panics with a *ShapeError if the shapes do not fit.
+func BatchNormMaxPool2D(x, gamma, beta *Tensor, mean, variance []float32, eps float32, training bool, pool, strides [2]int, padding string) *Tensor {
+	const op = "BatchNormMaxPool2D"
+	checkNormArgs(op, x, gamma, beta, mean, variance)
+	g := newWindow2D(op, x.shape, pool[0], pool[1], strides, padding)
+	if g.h*g.w*g.c > math.MaxInt32 {
+		panic(shapeErr(op, "an example has more than 2³¹−1 values", x.shape))
+	}
+	if gamma != nil {
+		for _, v := range gamma.data {
+			if !(v > 0) {
+				return MaxPool2D(BatchNorm(x, gamma, beta, mean, variance, eps, training), pool, strides, padding)
+			}
+		}
+	}
+	c := g.c
+	out := newOutRaw([]int{g.n, g.oh, g.ow, c}, x, gamma, beta)
+	mu, invstd, a, b := normAffine(out, x, gamma, beta, mean, variance, eps, training)
+	grads := x.requiresGrad || gamma != nil && gamma.requiresGrad || beta != nil && beta.requiresGrad
+	// px is the pooled x: the backward pass needs it for the gradients of
+	// gamma and of the moments.
+	px := out.data
+	var arg []int32
+	if grads {
+		px = out.scratchRaw(len(out.data))
+	}
+	if x.requiresGrad {
+		arg = scratchInt32(len(out.data), x)
+	}
+	t := newWinTask(taskMaxPool, &g)
+	t.dst, t.arg, t.src = px, arg, x.data
+	parallelImages(g.n, g.h*g.w*c, t)
+	t.release()
+	mp := 0
+	if c > 0 {
+		mp = len(out.data) / c
+	}
+	nt := newNormTask(normScaleShift, mp, c)
+	nt.y, nt.x, nt.a, nt.b = out.data, px, a, b
+	nt.run()
+	if n := track(out, op, batchNormMaxPool2DBackward, x, gamma, beta); n != nil {
+		m := 0
+		if c > 0 {
+			m = len(x.data) / c
+		}
 		n.norm = normState{mean: mu, invstd: invstd, m: m, c: c, training: training}
+		n.pool, n.i32, n.fs = g, arg, px
+		n.overwrites = true
 	}
 	return out
+}
+
+func batchNormMaxPool2DBackward(o *Tensor) {
+	n := o.node
+	x := n.in[0]
+	st, g := &n.norm, &n.pool
+	c := st.c
+	mp := 0
+	if c > 0 {
+		mp = len(o.grad) / c
+	}
+	// The gradient of the normalized batch is o.grad at the winners and
+	// zero elsewhere, so its sums are those over the pooled positions.
+	A, B, D := normBackwardSums(o, n.in[:], o.grad, n.fs, st, mp)
+	if !x.requiresGrad {
+		return
+	}
+	// dx = gy·A + x·B + D, with gy zero but at the winners: x·B + D
+	// everywhere (in training), then gy·A added to the winners.
+	ga := o.scratchRaw(len(o.grad))
+	zero := o.scratch(c)
+	nt := newNormTask(normScaleShift, mp, c)
+	nt.y, nt.x, nt.a, nt.b = ga, o.grad, A, zero
+	nt.run()
+	// The node overwrites: x's gradient buffer is written, not cleared
+	// and added to, when nothing else has added to it yet.
+	dx, acc := x.gradForOverwrite()
+	t := newWinTask(taskNormPoolBackward, g)
+	t.dst, t.src, t.arg, t.relu, t.xGrad = dx, ga, n.i32, st.training, acc
+	t.gy, t.w, t.bias, t.sums = x.data, B, D, zero
+	parallelImages(g.n, g.h*g.w*c, t)
+	t.release()
+}
+
+// normPoolBackward adds x·b + d (if affine) and then the pooled gradient
+// gy's values at their winners to dx, for images [n0, n1); with acc false
+// it first sets dx to x·b + d (or zero), whatever dx held.
+func (g *window2D) normPoolBackward(dx, gy []float32, arg []int32, x, b, d, zero []float32, affine, acc bool, n0, n1 int) {
+	img := g.h * g.w * g.c
+	r0, r1 := n0*img, n1*img
+	switch {
+	case affine && acc:
+		// (x·b + x·0) + d: x·b + d with ScaleShiftRows's rounding.
+		vec.AddAffine2Rows(dx[r0:r1], x[r0:r1], x[r0:r1], b, zero, d, (r1-r0)/g.c, g.c)
+	case affine:
+		vec.ScaleShiftRows(dx[r0:r1], x[r0:r1], b, d, (r1-r0)/g.c, g.c)
+	case !acc:
+		clear(dx[r0:r1])
+	}
+	g.maxPoolBackward(dx, gy, arg, n0, n1, 0)
 }
 
 // normState is what BatchNorm's backward pass needs besides its inputs.
@@ -123,14 +259,29 @@ func foldColumns(dst, partial []float32, nb, c, m int) {
 
 func batchNormBackward(o *Tensor) {
 	n := o.node
-	x, gamma, beta := n.in[0], n.in[1], n.in[2]
-	st, gy := &n.norm, o.grad
-	m, c := st.m, st.c
+	x := n.in[0]
+	A, B, D := normBackwardSums(o, n.in[:], o.grad, x.data, &n.norm, n.norm.m)
+	if !x.requiresGrad {
+		return
+	}
+	t := newNormTask(normGrad, n.norm.m, n.norm.c)
+	t.y, t.g, t.x, t.a, t.b, t.d = x.ensureGrad(), o.grad, x.data, A, B, D
+	t.run()
+}
+
+// normBackwardSums adds the gradients of gamma and beta (in[1] and in[2]) of a
+// batch normalization whose output gradient is gy, over the rows of gy and
+// x (the m rows of the input where the gradient may be nonzero), and
+// returns the per-channel A, B and D of its input gradient
+// gy·A + x·B + D (over all of the input's st.m rows).
+func normBackwardSums(o *Tensor, in []*Tensor, gy, x []float32, st *normState, m int) (A, B, D []float32) {
+	gamma, beta := in[1], in[2]
+	c := st.c
 	// Column sums of gy and of gy·(x − mean), by blocks.
 	nb := max(1, (m+normBlock-1)/normBlock)
 	partial := o.scratch(2 * nb * c)
 	t := newNormTask(normGradSums, m, c)
-	t.g, t.x, t.a, t.acc = gy, x.data, st.mean, partial
+	t.g, t.x, t.a, t.acc = gy, x, st.mean, partial
 	t.run()
 	sums := o.scratchRaw(5 * c)
 	sg, sgx := sums[:c], sums[c:2*c]
@@ -154,28 +305,23 @@ func batchNormBackward(o *Tensor) {
 			dg[j] += v * st.invstd[j] // Σ gy·xhat
 		}
 	}
-	if !x.requiresGrad {
-		return
-	}
 	// dx = k·(gy − mean(gy) − xhat·mean(gy·xhat)), k = gamma/σ, in
 	// training, where the batch's moments depend on x; k·gy with fixed
 	// statistics. As gy·A + x·B + D per channel.
-	A, B, D := sums[2*c:3*c], sums[3*c:4*c], sums[4*c:]
+	A, B, D = sums[2*c:3*c], sums[3*c:4*c], sums[4*c:]
 	for j := range c {
 		k := st.invstd[j]
 		if gamma != nil {
 			k *= gamma.data[j]
 		}
 		A[j], B[j], D[j] = k, 0, 0
-		if st.training && m > 0 {
-			inv := 1 / float32(m)
+		if st.training && st.m > 0 {
+			inv := 1 / float32(st.m)
 			B[j] = -k * st.invstd[j] * st.invstd[j] * sgx[j] * inv
 			D[j] = -k*sg[j]*inv - st.mean[j]*B[j]
 		}
 	}
-	t = newNormTask(normGrad, m, c)
-	t.y, t.g, t.x, t.a, t.b, t.d = x.ensureGrad(), gy, x.data, A, B, D
-	t.run()
+	return A, B, D
 }
 
 // normTask is a pass of BatchNorm over blocks of normBlock rows, run in

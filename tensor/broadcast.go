@@ -1,6 +1,12 @@
 package tensor
 
-import "fmt"
+import (
+	"fmt"
+	"sync"
+
+	"github.com/neuron-go/neuron/internal/gemm"
+	"github.com/neuron-go/neuron/internal/vec"
+)
 
 // broadcastShapeInto returns the NumPy broadcast of shapes a and b.
 //
@@ -64,7 +70,7 @@ type chunkOp struct {
 func apply2(op chunkOp, out, a, b *Tensor) {
 	switch {
 	case sameShape(a.shape, b.shape):
-		op.vv(out.data, a.data, b.data)
+		elementwise(elemTask{op: op, dst: out.data, a: a.data, b: b.data})
 		return
 	case len(b.data) == 1:
 		op.vs(out.data, a.data, b.data[0])
@@ -111,9 +117,7 @@ func apply2(op chunkOp, out, a, b *Tensor) {
 // along which in was broadcast.
 func sumTo(dst []float32, in []int, g []float32, out []int) {
 	if len(dst) == len(g) {
-		for i, v := range g {
-			dst[i] += v
-		}
+		elementwise(elemTask{dst: dst, a: g, add: true})
 		return
 	}
 	if len(dst) == 1 {
@@ -155,4 +159,44 @@ func sumTo(dst []float32, in []int, g []float32, out []int) {
 			idx[i] = 0
 		}
 	}
+}
+
+// parallelElems is the size from which elementwise runs on all cores: a
+// transformer block's residual sums (32 sequences of 128 steps of 128
+// features, 2 MB) and their gradients took one core a pass through
+// memory while the other waited.
+const parallelElems = 1 << 16
+
+// elemTask is an elementwise pass over dst: dst = op(a, b), or with add
+// dst += a. Each element's result depends on that element alone, so any
+// split into ranges gives the same bits.
+type elemTask struct {
+	op        chunkOp
+	dst, a, b []float32
+	add       bool
+}
+
+var elemTasks = sync.Pool{New: func() any { return new(elemTask) }}
+
+// Run implements gemm.Task.
+func (e *elemTask) Run(lo, hi int) {
+	if e.add {
+		vec.AddRows(e.dst[lo:hi], 0, e.a[lo:hi], 0, 1, hi-lo)
+		return
+	}
+	e.op.vv(e.dst[lo:hi], e.a[lo:hi], e.b[lo:hi])
+}
+
+// elementwise runs e over all of dst, on all cores when dst is large.
+func elementwise(e elemTask) {
+	n := len(e.dst)
+	if n < parallelElems {
+		e.Run(0, n)
+		return
+	}
+	t := elemTasks.Get().(*elemTask)
+	*t = e
+	gemm.ParallelTask(n, parallelElems/4, t)
+	*t = elemTask{}
+	elemTasks.Put(t)
 }

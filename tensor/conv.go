@@ -933,18 +933,19 @@ type winTask struct {
 type winTaskKind int
 
 const (
-	taskConvDirect      winTaskKind = iota // direct convolution: src → dst
-	taskConvDirectGrad                     // kernel and bias sums of src, gy → dst
-	taskIm2col                             // src → dst (the chunk's matrix)
-	taskCol2im                             // src (the chunk's matrix) → dst
-	taskMaxPool                            // src (the chunk) → dst, arg
-	taskMaxPoolBackward                    // src (pooled gradient), arg → dst (the chunk)
-	taskAvgPool                            // src (the chunk) → dst
-	taskAvgPoolBackward                    // src (pooled gradient) → dst (the chunk)
-	taskIm2colGeneral                      // src channels [c0, c0+cg) → dst, dilated
-	taskCol2imGeneral                      // src → dst channels [c0, c0+cg), dilated
-	taskDepthwise                          // depthwise convolution: src → dst
-	taskDepthwiseGrad                      // input gradient → dst, kernel and bias sums → sums
+	taskConvDirect       winTaskKind = iota // direct convolution: src → dst
+	taskConvDirectGrad                      // kernel and bias sums of src, gy → dst
+	taskIm2col                              // src → dst (the chunk's matrix)
+	taskCol2im                              // src (the chunk's matrix) → dst
+	taskMaxPool                             // src (the chunk) → dst, arg
+	taskMaxPoolBackward                     // src (pooled gradient), arg → dst (the chunk)
+	taskAvgPool                             // src (the chunk) → dst
+	taskAvgPoolBackward                     // src (pooled gradient) → dst (the chunk)
+	taskIm2colGeneral                       // src channels [c0, c0+cg) → dst, dilated
+	taskCol2imGeneral                       // src → dst channels [c0, c0+cg), dilated
+	taskDepthwise                           // depthwise convolution: src → dst
+	taskDepthwiseGrad                       // input gradient → dst, kernel and bias sums → sums
+	taskNormPoolBackward                    // gy·w + bias (if relu; added if xGrad), then src at the winners arg → dst
 )
 
 var winTasks = sync.Pool{New: func() any { return new(winTask) }}
@@ -990,6 +991,8 @@ func (t *winTask) Run(lo, hi int) {
 		g.depthwise(t.dst, t.src, t.w, t.bias, n0+lo, n0+hi)
 	case taskDepthwiseGrad:
 		g.depthwiseGrad(t.dst, t.sums, t.gy, t.src, t.w, n0+lo, n0+hi, n0, t.xGrad, t.wGrad, t.bGrad)
+	case taskNormPoolBackward:
+		g.normPoolBackward(t.dst, t.src, t.arg, t.gy, t.w, t.bias, t.sums, t.relu, t.xGrad, n0+lo, n0+hi)
 	}
 }
 

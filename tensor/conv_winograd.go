@@ -93,10 +93,15 @@ func (p *convPlan) forwardWinograd(x, w, b *Tensor, relu bool, dst func(n0, n1 i
 		p.chunk = min(p.chunk, inferChunk(tiles, 16*max(c, f)))
 	}
 	_, inImg, outImg := p.winoSizes()
-	u := p.winoFilters(a, w.data)
-	if training {
+	var u []float32
+	switch {
+	case training:
+		u = p.winoFilters(a, w.data)
 		p.u = u
-	} else {
+	case g.n*tiles <= winoCacheRows:
+		u = p.cachedWinoFilters(w)
+	default:
+		u = p.winoFilters(a, w.data)
 		defer giveBack(a, u)
 	}
 	var bias []float32

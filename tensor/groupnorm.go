@@ -58,12 +58,21 @@ func groupNormBackward(o *Tensor) {
 	n, s, g, k := nd.groups[0], nd.groups[1], nd.groups[2], nd.groups[3]
 	xhat, gy, invstd := nd.fs, o.grad, nd.norm.invstd
 	gk := g * k
+	var db, dg []float32
 	if beta != nil && beta.requiresGrad {
-		// Row by row into one running sum: the bits of the plain loop.
-		vec.AddRows(beta.ensureGrad(), 0, gy, gk, n*s, gk)
+		db = beta.ensureGrad()
 	}
 	if gamma != nil && gamma.requiresGrad {
-		vec.MulAddRows(gamma.ensureGrad(), 0, gy, gk, xhat, gk, n*s, gk)
+		dg = gamma.ensureGrad()
+	}
+	if db != nil || dg != nil {
+		// Row by row into one running sum per column (the bits of the
+		// plain loop), ranges of columns on all cores.
+		task := affineGradTasks.Get().(*affineGradTask)
+		*task = affineGradTask{db: db, dg: dg, gy: gy, xhat: xhat, rows: n * s, cols: gk}
+		gemm.ParallelTask(gk, max(1, groupNormGrain/max(n*s, 1)), task)
+		*task = affineGradTask{}
+		affineGradTasks.Put(task)
 	}
 	if !x.requiresGrad {
 		return
@@ -75,6 +84,26 @@ func groupNormBackward(o *Tensor) {
 	gemm.ParallelTask(n, max(1, groupNormGrain/(s*gk)), task)
 	*task = groupNormTask{}
 	groupNormTasks.Put(task)
+}
+
+// affineGradTask adds to columns [lo, hi) of db and dg the sums over the
+// rows of gy and of gy⊙xhat (rows×cols, row-major): GroupNorm's beta and
+// gamma gradients.
+type affineGradTask struct {
+	db, dg, gy, xhat []float32
+	rows, cols       int
+}
+
+var affineGradTasks = sync.Pool{New: func() any { return new(affineGradTask) }}
+
+// Run implements gemm.Task.
+func (t *affineGradTask) Run(lo, hi int) {
+	if t.db != nil {
+		vec.AddRows(t.db[lo:hi], 0, t.gy[lo:], t.cols, t.rows, hi-lo)
+	}
+	if t.dg != nil {
+		vec.MulAddRows(t.dg[lo:hi], 0, t.gy[lo:], t.cols, t.xhat[lo:], t.cols, t.rows, hi-lo)
+	}
 }
 
 // groupNormGrain is how many values a part of GroupNorm's parallel loops
@@ -184,11 +213,14 @@ func (t *groupNormTask) backwardExample(i int) {
 		mg, mgh, is := float32(sg*inv), float32(sgh*inv), t.invstd[i*g+j]
 		for r := range s {
 			o := base + r*gk + j*k
-			hr, dr := xhat[o:o+k], dx[o:o+k]
-			for c, v := range gy[o : o+k] {
-				if gamma != nil {
-					v *= gamma.data[j*k+c]
-				}
+			gr, hr, dr := gy[o:o+k:o+k], xhat[o:o+k:o+k], dx[o:o+k:o+k]
+			if gamma == nil {
+				normGradRow(dr, gr, hr, is, mg, mgh)
+				continue
+			}
+			gs := gamma.data[j*k : j*k+k : j*k+k]
+			for c := range dr {
+				v := gr[c] * gs[c]
 				dr[c] += is * (v - mg - hr[c]*mgh)
 			}
 		}
@@ -228,6 +260,15 @@ func sqDev64(x []float32, mean float64) float64 {
 		s0 += d * d
 	}
 	return (s0 + s1) + (s2 + s3)
+}
+
+// normGradRow adds is·(g − mg − xhat·mgh) to dx, the normalization's
+// input gradient for a row without gamma.
+func normGradRow(dx, g, xhat []float32, is, mg, mgh float32) {
+	g, xhat = g[:len(dx)], xhat[:len(dx)]
+	for c := range dx {
+		dx[c] += is * (g[c] - mg - xhat[c]*mgh)
+	}
 }
 
 // gradSums64 returns Σ gh and Σ gh·xhat in float64 for gh = gy·gamma

@@ -60,7 +60,7 @@ type node struct {
 	norm   normState // a normalization's statistics
 	groups [4]int    // GroupNorm's n, s, g, k; L2Normalize's row length
 	ints   [2]int    // small integer parameters (Repeat's count and axis)
-	relu   bool      // a convolution's fused ReLU
+	relu   bool      // a convolution's or a projection's fused ReLU
 	// overwrites marks a backward function that takes its inputs'
 	// gradients through gradForOverwrite (Backward leaves them stale).
 	overwrites bool
@@ -276,7 +276,7 @@ func (t *Tensor) freshGrad() {
 // to it. Either way the buffer is live afterwards.
 func (t *Tensor) gradForOverwrite() (g []float32, accumulate bool) {
 	if t.grad == nil {
-		t.grad = t.scratch(len(t.data))
+		t.grad = t.scratchRaw(len(t.data))
 		return t.grad, false
 	}
 	accumulate = !t.gradStale

@@ -18,7 +18,8 @@
 //
 // Each thread count runs ONNX Runtime first and neuron right after, so both
 // see about the same load; on a shared machine only the ratios of one run
-// mean anything.
+// mean anything. -rounds N repeats that N times in turn and prints each
+// figure's median, the ratios as the medians of each round's ratio.
 package main
 
 import (
@@ -67,17 +68,21 @@ func main() {
 	threads := flag.String("threads", "1,2", "comma-separated thread counts")
 	latencyCalls := flag.Int("latency-calls", 5000, "batch-1 calls timed for the latency quantiles")
 	batchCalls := flag.Int("batch-calls", 20, "batch-1024 calls timed for the throughput")
+	rounds := flag.Int("rounds", 1, "times each thread count is measured, ONNX Runtime and neuron in turn; the table shows each figure's median")
 	python := flag.String("python", "/usr/bin/python3", "Python with onnx and numpy")
 	node := flag.String("node", "node", "node executable")
 	flag.Parse()
-	if err := run(os.Stdout, *dir, *threads, *latencyCalls, *batchCalls, *python, *node); err != nil {
+	if err := run(os.Stdout, *dir, *threads, *latencyCalls, *batchCalls, *rounds, *python, *node); err != nil {
 		fmt.Fprintln(os.Stderr, "onnxruntime:", err)
 		os.Exit(1)
 	}
 }
 
 // run does the comparison and prints the table to w.
-func run(w io.Writer, dir, threadList string, latencyCalls, batchCalls int, python, node string) error {
+func run(w io.Writer, dir, threadList string, latencyCalls, batchCalls, rounds int, python, node string) error {
+	if rounds < 1 {
+		return fmt.Errorf("-rounds must be positive, got %d", rounds)
+	}
 	if latencyCalls < 1 {
 		return fmt.Errorf("-latency-calls must be positive, got %d", latencyCalls)
 	}
@@ -113,36 +118,71 @@ func run(w io.Writer, dir, threadList string, latencyCalls, batchCalls int, pyth
 	}
 	fmt.Fprintf(w, "neuron Predict vs ONNX Runtime (onnxruntime-node), %s, GOMAXPROCS/threads %s, %s\n",
 		cpuName(), threadList, time.Now().UTC().Format("2006-01-02 15:04 MST"))
+	if rounds > 1 {
+		fmt.Fprintf(w, "each figure the median of %d rounds, ONNX Runtime and neuron measured in turn\n", rounds)
+	}
 	fmt.Fprintf(w, "batch-1 latency in µs (ONNX Runtime minus its binding's cost per call, the p50 of an Identity graph); batch-1024 throughput in images/s\n\n")
 	fmt.Fprintf(w, "%-5s %3s | %-22s %-22s %-11s | %-11s %-11s %-6s\n", "model", "thr",
 		"ORT p50 / p99", "neuron p50 / p99", "ratio", "ORT img/s", "neuron", "ratio")
 	for _, t := range counts {
-		ort, err := runORT(node, src, dir, t, latencyCalls, batchCalls)
-		if err != nil {
-			return err
-		}
-		for _, n := range nets {
-			o, ok := ort[n.name]
-			if !ok {
-				return fmt.Errorf("ort.js printed no result for %s", n.name)
-			}
-			if err := n.check(o.SampleOutputs); err != nil {
-				return err
-			}
-			ours, err := n.measure(t, latencyCalls, batchCalls)
+		// Per model, each round's figures: ONNX Runtime's, neuron's, and
+		// their ratios (neuron / ONNX Runtime).
+		var theirs, ours, ratio [][]result
+		for range rounds {
+			ort, err := runORT(node, src, dir, t, latencyCalls, batchCalls)
 			if err != nil {
 				return err
 			}
-			theirs := result{o.P50 - o.IdentityP50, o.P99 - o.IdentityP50, o.Throughput}
+			var th, ou, ra []result
+			for _, n := range nets {
+				o, ok := ort[n.name]
+				if !ok {
+					return fmt.Errorf("ort.js printed no result for %s", n.name)
+				}
+				if err := n.check(o.SampleOutputs); err != nil {
+					return err
+				}
+				r, err := n.measure(t, latencyCalls, batchCalls)
+				if err != nil {
+					return err
+				}
+				o1 := result{o.P50 - o.IdentityP50, o.P99 - o.IdentityP50, o.Throughput}
+				th, ou = append(th, o1), append(ou, r)
+				ra = append(ra, result{r.p50 / o1.p50, r.p99 / o1.p99, r.throughput / o1.throughput})
+			}
+			theirs, ours, ratio = append(theirs, th), append(ours, ou), append(ratio, ra)
+		}
+		for i, n := range nets {
+			th, ou, ra := median(theirs, i), median(ours, i), median(ratio, i)
 			fmt.Fprintf(w, "%-5s %3d | %-22s %-22s %-11s | %-11.0f %-11.0f %-6.2f\n", n.name, t,
-				fmt.Sprintf("%.1f / %.1f", theirs.p50, theirs.p99),
-				fmt.Sprintf("%.1f / %.1f", ours.p50, ours.p99),
-				fmt.Sprintf("%.2f / %.2f", ours.p50/theirs.p50, ours.p99/theirs.p99),
-				theirs.throughput, ours.throughput, ours.throughput/theirs.throughput)
+				fmt.Sprintf("%.1f / %.1f", th.p50, th.p99),
+				fmt.Sprintf("%.1f / %.1f", ou.p50, ou.p99),
+				fmt.Sprintf("%.2f / %.2f", ra.p50, ra.p99),
+				th.throughput, ou.throughput, ra.throughput)
 		}
 	}
 	fmt.Fprintf(w, "\nratio: neuron / ONNX Runtime (latency: below 1 is neuron faster; throughput: above 1 is neuron faster)\n")
 	return nil
+}
+
+// median returns, figure by figure, the median over the rounds of model
+// i's results (the upper one of an even number). The ratios are medians of
+// each round's ratio, not ratios of the medians: a round's two sides saw
+// about the same load.
+func median(rounds [][]result, i int) result {
+	pick := func(f func(result) float64) float64 {
+		v := make([]float64, len(rounds))
+		for r := range rounds {
+			v[r] = f(rounds[r][i])
+		}
+		slices.Sort(v)
+		return v[len(v)/2]
+	}
+	return result{
+		pick(func(r result) float64 { return r.p50 }),
+		pick(func(r result) float64 { return r.p99 }),
+		pick(func(r result) float64 { return r.throughput }),
+	}
 }
 
 // sourceDir finds this directory, where graphs.py and ort.js live.

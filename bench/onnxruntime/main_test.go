@@ -38,7 +38,7 @@ func requirePeers(t *testing.T) {
 func TestAgainstONNXRuntime(t *testing.T) {
 	requirePeers(t)
 	dir := t.TempDir()
-	if err := run(io.Discard, dir, "1", 20, 1, "/usr/bin/python3", "node"); err != nil {
+	if err := run(io.Discard, dir, "1", 20, 1, 2, "/usr/bin/python3", "node"); err != nil {
 		t.Fatal(err)
 	}
 	// The cross-check is not vacuous: one changed weight is caught.
@@ -92,5 +92,21 @@ func TestWeightsMismatch(t *testing.T) {
 	}
 	if _, err = loadNets(dir); err == nil || errors.Is(err, os.ErrNotExist) {
 		t.Errorf("3 bytes: error %v", err)
+	}
+}
+
+// TestMedian checks that each figure's median is taken on its own, over
+// the rounds, for the model asked for.
+func TestMedian(t *testing.T) {
+	rounds := [][]result{
+		{{1, 5, 3}, {0, 0, 0}},
+		{{3, 1, 2}, {0, 0, 0}},
+		{{2, 9, 1}, {0, 0, 0}},
+	}
+	if got, want := median(rounds, 0), (result{2, 5, 2}); got != want {
+		t.Errorf("median of three rounds: %+v, want %+v", got, want)
+	}
+	if got, want := median(rounds[:2], 0), (result{3, 5, 3}); got != want {
+		t.Errorf("median of two rounds (the upper): %+v, want %+v", got, want)
 	}
 }

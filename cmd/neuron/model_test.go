@@ -158,7 +158,7 @@ func TestEvaluatePredictCNN(t *testing.T) {
 	args = []string{"evaluate", model, "-data", "fashion", "-limit", "128", "-verbose", "2", "-summary"}
 	ev := neuron(t, dir, nil, args...)
 	wantOK(t, ev, strings.Join(args, " "))
-	for _, want := range []string{"Total params: 60,554", "\n4/4 - ", " - accuracy: "} {
+	for _, want := range []string{"Trainable params: 60,554", "Optimizer params: 121,110", "\n4/4 - ", " - accuracy: "} {
 		if !strings.Contains(ev.stdout, want) {
 			t.Errorf("evaluate's stdout lacks %q:\n%s", want, ev.stdout)
 		}

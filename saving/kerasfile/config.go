@@ -334,9 +334,21 @@ func neuronLayer(entry object, name, where string, depth, rank int) (json.RawMes
 		// neuron's decoders take from a missing key.
 		if isNull(v) {
 			delete(cfg, k)
+		} else {
+			cfg[k] = dropSharedIDs(v, 0)
 		}
 	}
 	if class == "BatchNormalization" || class == "LayerNormalization" {
+		if rank == 0 {
+			// A .keras archive states the input shape of each built
+			// layer in its build_config.
+			var bc struct {
+				InputShape []*int `json:"input_shape"`
+			}
+			if json.Unmarshal(entry["build_config"], &bc) == nil {
+				rank = len(bc.InputShape)
+			}
+		}
 		// Keras 2 writes a normalization axis as a list of one axis.
 		var axes []int
 		if json.Unmarshal(cfg["axis"], &axes) == nil && len(axes) == 1 {
@@ -858,4 +870,38 @@ func translateNodes(raw json.RawMessage, what string) (json.RawMessage, error) {
 		out = append(out, map[string]any{"args": []any{arg}, "kwargs": map[string]any{}})
 	}
 	return mustJSON(out), nil
+}
+
+// dropSharedIDs removes the shared_object_id keys of the serialized
+// objects in v. Keras 3's serialization_lib marks an object that several
+// layers share (an initializer, a dtype policy) with the same
+// shared_object_id wherever it writes it, each time with its whole
+// config; the id only lets Keras build one object for all of them, and
+// neuron's layers each have their own.
+func dropSharedIDs(v json.RawMessage, depth int) json.RawMessage {
+	b := bytes.TrimSpace(v)
+	if depth > maxNesting || len(b) == 0 || (b[0] != '{' && b[0] != '[') || !bytes.Contains(b, []byte(`"shared_object_id"`)) {
+		return v
+	}
+	if b[0] == '[' {
+		var a []json.RawMessage
+		if json.Unmarshal(b, &a) != nil {
+			return v
+		}
+		for i := range a {
+			a[i] = dropSharedIDs(a[i], depth+1)
+		}
+		return mustJSON(a)
+	}
+	var o object
+	if json.Unmarshal(b, &o) != nil {
+		return v
+	}
+	if _, ok := o["class_name"]; ok {
+		delete(o, "shared_object_id")
+	}
+	for k := range o {
+		o[k] = dropSharedIDs(o[k], depth+1)
+	}
+	return mustJSON(o)
 }

@@ -9,7 +9,8 @@
 //
 // # What is read
 //
-// A .keras archive holds metadata.json (keras_version), config.json (the
+// A .keras archive (Keras 3's, or Keras 2.12–2.15's, which wrote the
+// same format) holds metadata.json (keras_version), config.json (the
 // model as Keras's serialization_lib writes it: module, class_name,
 // config, registered_name, with nested layer configs, build_config and
 // compile_config) and model.weights.h5 (the variables in saving_lib's
@@ -51,10 +52,13 @@
 // weight names ("sequential/dense/kernel"), layer groups in name order,
 // optimizer_weights under the optimizer's name.
 //
-// Where the files differ from Keras's own: layer configs leave out the
-// keys Keras writes as null (kernel_regularizer, quantization_config, …),
-// which Keras's from_config defaults the same way; JSON keys are in
-// sorted order; a legacy file's weight names prefix a functional model's
+// Layer configs carry the keys Keras writes as null (kernel_regularizer,
+// seed, quantization_config, …) and build_config on the layers Keras
+// builds when first called (not on Dropout, pooling or activation
+// layers, which Keras builds in __init__); Keras-3-written archives are
+// saved again with their keys (TestKeras3ConfigKeys). Where the files
+// differ from Keras's own: no shared_object_id marks objects that layers
+// share, since neuron's layers share none; JSON keys are in sorted order; a legacy file's weight names prefix a functional model's
 // variables with the model's name as a Sequential's are. Reading does
 // not depend on any of these: legacy files are read by order, as Keras
 // reads them.

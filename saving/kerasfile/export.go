@@ -3,6 +3,7 @@ package kerasfile
 import (
 	"encoding/json"
 	"fmt"
+	"slices"
 
 	"github.com/neuron-go/neuron/layers"
 )
@@ -39,6 +40,66 @@ var seededInitializers = map[string]bool{
 	"GlorotUniform": true, "GlorotNormal": true, "HeUniform": true, "HeNormal": true,
 	"LecunUniform": true, "LecunNormal": true, "RandomUniform": true, "RandomNormal": true,
 	"TruncatedNormal": true, "VarianceScaling": true, "Orthogonal": true,
+}
+
+// kerasNullKeys are, per layer class, the keys Keras 3's get_config
+// always writes that neuron's configs leave out when unset: Keras writes
+// them as null (regularizers, constraints, seeds, Dropout's noise_shape,
+// quantization_config).
+var kerasNullKeys = func() map[string][]string {
+	conv := []string{"kernel_regularizer", "bias_regularizer", "activity_regularizer", "kernel_constraint", "bias_constraint"}
+	norm := []string{"beta_regularizer", "gamma_regularizer", "beta_constraint", "gamma_constraint"}
+	rnn := []string{"kernel_regularizer", "recurrent_regularizer", "bias_regularizer", "activity_regularizer",
+		"kernel_constraint", "recurrent_constraint", "bias_constraint", "seed"}
+	m := map[string][]string{
+		"Dense":              {"kernel_regularizer", "bias_regularizer", "kernel_constraint", "bias_constraint", "quantization_config"},
+		"EinsumDense":        append(slices.Clone(conv), "quantization_config"),
+		"Embedding":          {"embeddings_regularizer", "activity_regularizer", "embeddings_constraint", "quantization_config"},
+		"DepthwiseConv1D":    {"depthwise_regularizer", "bias_regularizer", "activity_regularizer", "depthwise_constraint", "bias_constraint"},
+		"DepthwiseConv2D":    {"depthwise_regularizer", "bias_regularizer", "activity_regularizer", "depthwise_constraint", "bias_constraint"},
+		"PReLU":              {"alpha_regularizer", "alpha_constraint"},
+		"MultiHeadAttention": append(slices.Clone(conv), "seed"),
+		"Dropout":            {"seed", "noise_shape"},
+		"AlphaDropout":       {"seed", "noise_shape"},
+		"GaussianDropout":    {"seed"},
+		"GaussianNoise":      {"seed"},
+		"BatchNormalization": norm,
+		"LayerNormalization": norm,
+		"GroupNormalization": norm,
+		"LSTM":               rnn,
+		"GRU":                rnn,
+		"SimpleRNN":          rnn,
+		"SeparableConv1D":    {"depthwise_regularizer", "pointwise_regularizer", "bias_regularizer", "activity_regularizer", "depthwise_constraint", "pointwise_constraint", "bias_constraint"},
+		"SeparableConv2D":    {"depthwise_regularizer", "pointwise_regularizer", "bias_regularizer", "activity_regularizer", "depthwise_constraint", "pointwise_constraint", "bias_constraint"},
+	}
+	for _, c := range []string{"Conv1D", "Conv2D", "Conv3D", "Conv1DTranspose", "Conv2DTranspose", "Conv3DTranspose"} {
+		m[c] = conv
+	}
+	return m
+}()
+
+// builtAtInit are the layer classes Keras 3 builds in __init__
+// (_build_at_init: stateless layers with the default build), which
+// therefore have no build_config in Keras's files.
+var builtAtInit = map[string]bool{
+	"Activation": true, "ELU": true, "LeakyReLU": true, "ReLU": true, "Softmax": true, "Identity": true,
+	"Masking": true, "UnitNormalization": true, "ActivityRegularization": true, "AlphaDropout": true,
+	"Dropout": true, "GaussianDropout": true, "GaussianNoise": true,
+	"MaxPooling1D": true, "MaxPooling2D": true, "MaxPooling3D": true,
+	"AveragePooling1D": true, "AveragePooling2D": true, "AveragePooling3D": true,
+	"GlobalMaxPooling1D": true, "GlobalMaxPooling2D": true, "GlobalMaxPooling3D": true,
+	"GlobalAveragePooling1D": true, "GlobalAveragePooling2D": true, "GlobalAveragePooling3D": true,
+}
+
+// addNullKeys gives a layer config of the class the keys Keras writes as
+// null that it lacks.
+func addNullKeys(class any, cfg map[string]any) {
+	c, _ := class.(string)
+	for _, k := range kerasNullKeys[c] {
+		if _, ok := cfg[k]; !ok {
+			cfg[k] = nil
+		}
+	}
 }
 
 func dtypePolicy() map[string]any {
@@ -79,13 +140,14 @@ func kerasLayerEntry(o map[string]any, inShape any) map[string]any {
 	if cfg == nil {
 		cfg = map[string]any{}
 	}
+	addNullKeys(o["class_name"], cfg)
 	out := map[string]any{
 		"module":          "keras.layers",
 		"class_name":      o["class_name"],
 		"config":          kerasLayerConfig(cfg),
 		"registered_name": nil,
 	}
-	if inShape != nil {
+	if c, _ := o["class_name"].(string); inShape != nil && !builtAtInit[c] {
 		out["build_config"] = map[string]any{"input_shape": inShape}
 	}
 	return out
@@ -209,7 +271,11 @@ func kerasFunctionalConfig(cfg map[string]any) (map[string]any, error) {
 		default:
 			c, _ := e["config"].(map[string]any)
 			if c != nil {
+				addNullKeys(e["class_name"], c)
 				e["config"] = kerasLayerConfig(c)
+			}
+			if cn, _ := e["class_name"].(string); builtAtInit[cn] {
+				break
 			}
 			if in := nodeShapes(e["inbound_nodes"]); in != nil {
 				e["build_config"] = map[string]any{"input_shape": in}

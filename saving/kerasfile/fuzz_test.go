@@ -49,6 +49,15 @@ func FuzzReadKeras(f *testing.F) {
 		}
 		seeds = append(seeds, b.Bytes())
 	}
+	// Archives Keras wrote (under 200 KB): shared_object_id, recurrent
+	// cells, a custom layer, Keras 2.15's optimizer layout.
+	for _, p := range []string{"testdata/keras3_gru.keras", "testdata/keras3_lstm.keras", "testdata/keras3_custom_layer.keras", "testdata/keras215_conv1d_bn.keras"} {
+		b, err := os.ReadFile(p)
+		if err != nil {
+			f.Fatal(err)
+		}
+		seeds = append(seeds, b)
+	}
 	for _, s := range seeds {
 		f.Add(s)
 	}

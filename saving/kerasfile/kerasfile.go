@@ -73,8 +73,11 @@ func ReadKeras(r io.ReaderAt, size int64) (saving.Model, error) {
 		if err := json.Unmarshal(a.metadata, &md); err != nil {
 			return nil, invalidf("%s: %v", metadataName, err)
 		}
-		if strings.HasPrefix(md.KerasVersion, "1.") || strings.HasPrefix(md.KerasVersion, "2.") {
-			return nil, invalidf("%s: keras_version %q: .keras archives are Keras 3's", metadataName, md.KerasVersion)
+		// Keras 2.12 to 2.15 wrote the same archives (saving_lib), which
+		// Keras 3 reads; no earlier Keras did.
+		var major, minor int
+		if n, _ := fmt.Sscanf(md.KerasVersion, "%d.%d", &major, &minor); n == 2 && (major < 2 || major == 2 && minor < 12) {
+			return nil, invalidf("%s: keras_version %q: .keras archives are Keras 3's and Keras 2.12–2.15's", metadataName, md.KerasVersion)
 		}
 	}
 	t, err := translateWithAssets(a.config, nil, false, a.asset)

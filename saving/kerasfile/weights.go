@@ -332,6 +332,19 @@ func restoreOptimizer3(root h5Group, m saving.Model, st *stateSetter) error {
 	if len(ds) == 0 {
 		return nil // compiled, never trained
 	}
+	if len(ds) <= 2 && len(trainableOf(st.state.Weights)) > 0 {
+		// Only the iteration count and the learning rate: Keras saved
+		// an optimizer built over no variables. Keras's
+		// load_own_variables skips a store whose variable count is not
+		// the optimizer's, so the optimizer starts afresh, built (by
+		// compile_from_config) but never stepped: its fresh state.
+		if sf, ok := opt.(optimizers.Stateful); ok {
+			if s, err := sf.State(); err == nil {
+				st.state.Optimizer = &s
+			}
+		}
+		return nil
+	}
 	class := optimizerClass(opt)
 	interleaved, known := slotLayout(class)
 	trainable := trainableOf(st.state.Weights)
