@@ -82,6 +82,7 @@ import (
 	"io"
 	"os"
 	"reflect"
+	"strings"
 
 	"github.com/neuron-go/neuron/internal/summary"
 	"github.com/neuron-go/neuron/layers"
@@ -108,6 +109,7 @@ type Sequential struct {
 
 	layers    []layers.Layer
 	names     []string
+	given     map[layers.Layer]string // names set with SetLayerName
 	inShape   []int
 	outShapes [][]int
 	built     bool
@@ -291,25 +293,70 @@ func (m *Sequential) ensureBuilt() error {
 // snake converts a Keras class name to its layer-name prefix.
 func snake(class string) string { return layers.DefaultName(class) }
 
-// assignNames names the layers as Keras does within one model: the first
-// Dense is "dense", the next "dense_1", and so on.
-func (m *Sequential) assignNames() { m.names = layerNamesOf(m.layers) }
+// assignNames names the layers as Keras does within one model: those
+// given a name by SetLayerName keep it; of the others the first Dense is
+// "dense", the next "dense_1", and so on, skipping names given.
+func (m *Sequential) assignNames() { m.names = layerNamesOf(m.layers, m.given) }
 
-// layerNamesOf returns the names of a stack of layers.
-func layerNamesOf(ls []layers.Layer) []string {
+// layerNamesOf returns the names of a stack of layers, given holding
+// those set by the user.
+func layerNamesOf(ls []layers.Layer, given map[layers.Layer]string) []string {
+	taken := map[string]bool{}
+	for _, l := range ls {
+		if n, ok := given[l]; ok {
+			taken[n] = true
+		}
+	}
 	seen := map[string]int{}
 	names := make([]string, len(ls))
 	for i, l := range ls {
+		if n, ok := given[l]; ok {
+			names[i] = n
+			continue
+		}
 		base := snake(l.ClassName())
-		n := seen[base]
-		seen[base] = n + 1
-		if n == 0 {
-			names[i] = base
-		} else {
-			names[i] = fmt.Sprintf("%s_%d", base, n)
+		for {
+			n := seen[base]
+			seen[base] = n + 1
+			name := base
+			if n > 0 {
+				name = fmt.Sprintf("%s_%d", base, n)
+			}
+			if !taken[name] {
+				names[i] = name
+				break
+			}
 		}
 	}
 	return names
+}
+
+// SetLayerName names layer i of Layers, as the name argument of a Keras
+// layer does (Dense(10, name="output")): Summary, LayerNames, the weight
+// names and saved files use it, and the other layers keep their automatic
+// names, skipping it. Name the layers before the model is built. It
+// returns an error for i out of range, an empty name or one with a '/',
+// a name another layer has, or a built model.
+func (m *Sequential) SetLayerName(i int, name string) error {
+	ls := m.Layers()
+	switch {
+	case i < 0 || i >= len(ls):
+		return fmt.Errorf("models: SetLayerName: i = %d is out of range for %d layers", i, len(ls))
+	case name == "" || strings.ContainsAny(name, "/"):
+		return fmt.Errorf("models: SetLayerName: name %q must be non-empty and hold no '/'", name)
+	case m.built:
+		return fmt.Errorf("models: SetLayerName: the model is built; name layer %d (%q) before Build", i, name)
+	}
+	for j, l := range ls {
+		if j != i && m.given[l] == name {
+			return fmt.Errorf("models: SetLayerName: layer %d is already named %q", j, name)
+		}
+	}
+	if m.given == nil {
+		m.given = map[layers.Layer]string{}
+	}
+	m.given[ls[i]] = name
+	return nil
 }
 
 // InputShape returns the per-example input shape, or nil before Build.

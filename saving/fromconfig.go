@@ -78,11 +78,8 @@ func fromConfig(modelConfig, compileConfig []byte, draw bool) (Model, error) {
 		return nil, err
 	}
 	m := models.NewSequential(lm.layers...)
-	_, names := sequentialLayers(m)
-	for i, name := range names {
-		if lm.names[i] != name {
-			return nil, invalidf("%s: config.layers[%d] is named %q; a model names it %q", metaModel, i, lm.names[i], name)
-		}
+	if err := nameLayers(m, lm.names); err != nil {
+		return nil, err
 	}
 	m.Name = lm.name
 	m.SetSeed(lm.seed)

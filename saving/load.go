@@ -340,14 +340,10 @@ func read(r io.ReaderAt, size int64, verify bool) (*models.Sequential, error) {
 	if lc != nil && lc.training.Position != nil {
 		return nil, invalidf("%s: position belongs in backups only", metaTraining)
 	}
-	// The model names its layers itself; the file's names must agree, as
-	// the tensors are named after them.
+	// The layers get the file's names, after which its tensors are named.
 	m := models.NewSequential(lm.layers...)
-	_, names := sequentialLayers(m)
-	for i, name := range names {
-		if lm.names[i] != name {
-			return nil, invalidf("%s: config.layers[%d] is named %q; a model names it %q", metaModel, i, lm.names[i], name)
-		}
+	if err := nameLayers(m, lm.names); err != nil {
+		return nil, err
 	}
 	// Every tensor must be accounted for before anything is allocated.
 	var planned []plannedWeight
@@ -555,6 +551,36 @@ func readFinite(f *safetensors.File, name string, dst []float32) error {
 	}
 	if i, v, bad := firstNonFinite(dst); bad {
 		return invalidf("tensor %q: value %d is %v; weights must be finite", name, i, v)
+	}
+	return nil
+}
+
+// nameLayers gives a Sequential's layers the names a file's config lists
+// (the input layer's first, when the model has one), as a Keras layer's
+// name argument does, and checks that the model then names them so.
+func nameLayers(m *models.Sequential, names []string) error {
+	_, auto := sequentialLayers(m)
+	if len(auto) != len(names) {
+		return invalidf("%s: config.layers has %d layers; the model has %d", metaModel, len(names), len(auto))
+	}
+	for i, name := range names {
+		if j := slices.Index(names[:i], name); j >= 0 {
+			return invalidf("%s: config.layers[%d] and config.layers[%d] are both named %q; names must be unique in a model", metaModel, j, i, name)
+		}
+	}
+	off := len(auto) - len(m.Layers()) // 1 when a layers.Input leads
+	for i := off; i < len(names); i++ {
+		if names[i] != auto[i] {
+			if err := m.SetLayerName(i-off, names[i]); err != nil {
+				return invalidf("%s: config.layers[%d]: %v", metaModel, i, err)
+			}
+		}
+	}
+	_, got := sequentialLayers(m)
+	for i, name := range got {
+		if names[i] != name {
+			return invalidf("%s: config.layers[%d] is named %q; the model names it %q", metaModel, i, names[i], name)
+		}
 	}
 	return nil
 }

@@ -202,7 +202,8 @@ func malformedFiles(t testing.TB) []malformed {
 		{"no batch axis", editMeta(metaModel, `"input_shape":[null,2,2]`, `"input_shape":[2,2]`), "build_config.input_shape must be [null"},
 		{"zero input dimension", editMeta(metaModel, `"input_shape":[null,2,2]`, `"input_shape":[null,2,0]`), "positive dimensions"},
 		{"input too large", editMeta(metaModel, `"input_shape":[null,2,2]`, `"input_shape":[null,2000000,2000000]`), "more than 2147483648 values"},
-		{"renamed layer", editMeta(metaModel, `"name":"dense_1"`, `"name":"fc"`), `named "fc"; a model names it "dense_1"`},
+		{"renamed layer", editMeta(metaModel, `"name":"dense_1"`, `"name":"fc"`), `tensor "fc/kernel" is missing`},
+		{"duplicate layer name", editMeta(metaModel, `"name":"dense_1"`, `"name":"dense"`), `config.layers[1] and config.layers[3] are both named "dense"`},
 		{"units bomb", hugeUnits, `layer 1 (dense): layers: Dense: kernel of shape [4 1000000000] has 4000000000 elements, more than the 2147483648 a weight may hold`},
 		{"deep nesting", editMeta(metaModel, `"units":3`, `"units":3,"x":`+strings.Repeat("[", 100)+strings.Repeat("]", 100)), "nested more than 64 deep"},
 		// The tensors against the architecture.

@@ -300,3 +300,76 @@ func TestSaveWeightsLoadWeights(t *testing.T) {
 }
 
 func lossSCC() losses.Loss { return losses.SparseCategoricalCrossentropy{} }
+
+// TestNamedSequentialLayers checks that names given with SetLayerName
+// survive Save and Load, name the weights, and that the other layers keep
+// Keras's automatic names, skipping a name given.
+func TestNamedSequentialLayers(t *testing.T) {
+	m := models.NewSequential(
+		&layers.Dense{Units: 4, Activation: activations.ReLU, InputShape: []int{3}},
+		&layers.Dense{Units: 4},
+		&layers.Dense{Units: 2},
+	)
+	if err := m.SetLayerName(2, "output"); err != nil {
+		t.Fatal(err)
+	}
+	if err := m.SetLayerName(0, "dense_1"); err != nil {
+		t.Fatal(err)
+	}
+	if err := m.Build(); err != nil {
+		t.Fatal(err)
+	}
+	want := []string{"dense_1", "dense", "output"}
+	if got := m.LayerNames(); !equalStrings(got, want) {
+		t.Fatalf("names %v, want %v", got, want)
+	}
+	if got := m.WeightNames()[4]; got != "output/kernel" {
+		t.Fatalf("weight 4 is %q, want output/kernel", got)
+	}
+	p := filepath.Join(t.TempDir(), "m.safetensors")
+	if err := saving.Save(m, p); err != nil {
+		t.Fatal(err)
+	}
+	back, err := saving.Load(p)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got := back.LayerNames(); !equalStrings(got, want) {
+		t.Fatalf("loaded names %v, want %v", got, want)
+	}
+	if err := m.SetLayerName(1, "late"); err == nil || !strings.Contains(err.Error(), "the model is built") {
+		t.Fatalf("SetLayerName on a built model: %v", err)
+	}
+	bad := models.NewSequential(&layers.Dense{Units: 1}, &layers.Dense{Units: 1})
+	for _, c := range []struct {
+		i    int
+		name string
+		want string
+	}{
+		{2, "x", "i = 2 is out of range for 2 layers"},
+		{0, "", `name "" must be non-empty`},
+		{0, "a/b", `name "a/b" must be non-empty and hold no '/'`},
+	} {
+		if err := bad.SetLayerName(c.i, c.name); err == nil || !strings.Contains(err.Error(), c.want) {
+			t.Errorf("SetLayerName(%d, %q) = %v, want an error containing %q", c.i, c.name, err, c.want)
+		}
+	}
+	if err := bad.SetLayerName(0, "same"); err != nil {
+		t.Fatal(err)
+	}
+	if err := bad.SetLayerName(1, "same"); err == nil || !strings.Contains(err.Error(), `layer 0 is already named "same"`) {
+		t.Errorf("a second layer named same: %v", err)
+	}
+}
+
+func equalStrings(a, b []string) bool {
+	if len(a) != len(b) {
+		return false
+	}
+	for i := range a {
+		if a[i] != b[i] {
+			return false
+		}
+	}
+	return true
+}

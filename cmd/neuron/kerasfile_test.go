@@ -21,7 +21,7 @@ func TestSummaryConvert(t *testing.T) {
 	if r.code != 0 {
 		t.Fatalf("summary: status %d, stderr %q", r.code, r.stderr)
 	}
-	for _, want := range []string{`Model: "sequential_3"`, "dense (Dense)", "(None, 128)", "100,480", "Trainable params: 101,770 (397.54 KB)",
+	for _, want := range []string{`Model: "sequential_3"`, "dense_6 (Dense)", "(None, 128)", "100,480", "Trainable params: 101,770 (397.54 KB)",
 		// The file holds Adam's state, so Keras counts its variables: the
 		// iteration count, the learning rate, two slots per weight.
 		"Optimizer params: 203,542 ", "Total params: 305,312 "} {

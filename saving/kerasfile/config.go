@@ -503,6 +503,7 @@ func translateSequential(cfg, top object, assets assetFunc) (*translated, error)
 	}
 	t := &translated{}
 	seen := map[string]int{}
+	named := map[string]bool{} // the names the layers get
 	var shape []int       // the next layer's per-example input shape, if known
 	var inShapeNow []*int // the same with the batch axis
 	var out []json.RawMessage
@@ -540,16 +541,22 @@ func translateSequential(cfg, top object, assets assetFunc) (*translated, error)
 			delete(lc, "batch_input_shape")
 			e["config"], _ = json.Marshal(lc)
 		}
-		// neuron names a Sequential's layers itself, with Keras's rule,
-		// which is also saving_lib's for the layers' paths.
+		// saving_lib's path for the layer is named by its class and place
+		// (keys3); the layer keeps the file's name, as in Keras, when it
+		// is one a neuron layer can have (else Keras's automatic one).
 		base := layers.DefaultName(class)
-		nname := base
+		key := base
 		if n := seen[base]; n > 0 {
-			nname = fmt.Sprintf("%s_%d", base, n)
+			key = fmt.Sprintf("%s_%d", base, n)
 		}
 		seen[base]++
+		nname := kname
+		if nname == "" || strings.Contains(nname, "/") || named[nname] {
+			nname = key
+		}
+		named[nname] = true
 		if class == "TextVectorization" {
-			if e, err = vocabularyAsset(e, lc, "layers/"+nname, where, assets); err != nil {
+			if e, err = vocabularyAsset(e, lc, "layers/"+key, where, assets); err != nil {
 				return nil, err
 			}
 		}

@@ -24,20 +24,20 @@ func TestTranslateKerasFiles(t *testing.T) {
 		want []string
 	}{
 		{"testdata/kotlindl_lstm.json", []string{
-			"lstm/kernel [41 256]", "lstm/recurrent_kernel [64 256]", "lstm/bias [256]",
-			"lstm_1/kernel [64 256]", "lstm_1/recurrent_kernel [64 256]", "lstm_1/bias [256]",
-			"lstm_2/kernel [64 256]", "lstm_2/recurrent_kernel [64 256]", "lstm_2/bias [256]",
-			"dense/kernel [64 41]", "dense/bias [41]"}},
+			"lstm_3/kernel [41 256]", "lstm_3/recurrent_kernel [64 256]", "lstm_3/bias [256]",
+			"lstm_4/kernel [64 256]", "lstm_4/recurrent_kernel [64 256]", "lstm_4/bias [256]",
+			"lstm_5/kernel [64 256]", "lstm_5/recurrent_kernel [64 256]", "lstm_5/bias [256]",
+			"dense_1/kernel [64 41]", "dense_1/bias [41]"}},
 		{"testdata/kotlindl_batchnorm.json", []string{
-			"conv2d/kernel [3 3 1 32]", "conv2d/bias [32]",
-			"batch_normalization/gamma [32]", "batch_normalization/beta [32]", "batch_normalization/moving_mean [32]", "batch_normalization/moving_variance [32]",
-			"conv2d_1/kernel [3 3 32 64]", "conv2d_1/bias [64]",
-			"batch_normalization_1/gamma [64]", "batch_normalization_1/beta [64]", "batch_normalization_1/moving_mean [64]", "batch_normalization_1/moving_variance [64]",
-			"dense/kernel [3136 256]", "dense/bias [256]",
-			"batch_normalization_2/gamma [256]", "batch_normalization_2/beta [256]", "batch_normalization_2/moving_mean [256]", "batch_normalization_2/moving_variance [256]",
-			"dense_1/kernel [256 84]", "dense_1/bias [84]",
-			"batch_normalization_3/gamma [84]", "batch_normalization_3/beta [84]", "batch_normalization_3/moving_mean [84]", "batch_normalization_3/moving_variance [84]",
-			"dense_2/kernel [84 10]", "dense_2/bias [10]"}},
+			"conv2d_20/kernel [3 3 1 32]", "conv2d_20/bias [32]",
+			"batch_normalization_12/gamma [32]", "batch_normalization_12/beta [32]", "batch_normalization_12/moving_mean [32]", "batch_normalization_12/moving_variance [32]",
+			"conv2d_21/kernel [3 3 32 64]", "conv2d_21/bias [64]",
+			"batch_normalization_13/gamma [64]", "batch_normalization_13/beta [64]", "batch_normalization_13/moving_mean [64]", "batch_normalization_13/moving_variance [64]",
+			"dense_28/kernel [3136 256]", "dense_28/bias [256]",
+			"batch_normalization_14/gamma [256]", "batch_normalization_14/beta [256]", "batch_normalization_14/moving_mean [256]", "batch_normalization_14/moving_variance [256]",
+			"dense_29/kernel [256 84]", "dense_29/bias [84]",
+			"batch_normalization_15/gamma [84]", "batch_normalization_15/beta [84]", "batch_normalization_15/moving_mean [84]", "batch_normalization_15/moving_variance [84]",
+			"dense_30/kernel [84 10]", "dense_30/bias [10]"}},
 	} {
 		b, err := os.ReadFile(tc.file)
 		if err != nil {

@@ -22,10 +22,10 @@
 //
 // Sequential and functional models are read, nested functional models
 // and wrappers included, with every layer neuron has (package layers),
-// under Keras's class names and config keys. A loaded Sequential's layers
-// are named by neuron as Keras names them in a fresh session ("dense",
-// "dense_1", …), not as the file names them; functional models keep their
-// names.
+// under Keras's class names and config keys. The layers keep the names
+// the file gives them (models.Sequential.SetLayerName for a Sequential's);
+// the paths of a Keras 3 weights file are named by class and position, as
+// saving_lib names them, whatever the layers' names.
 //
 // # Safety
 //

@@ -36,10 +36,10 @@ func ExampleLoad() {
 	}
 	fmt.Println("reloaded:", len(m2.NamedWeights()), "weights,", m2.Optimizer().Iterations(), "steps")
 	// Output:
-	// dense/kernel [784 128]
-	// dense/bias [128]
-	// dense_1/kernel [128 10]
-	// dense_1/bias [10]
+	// dense_6/kernel [784 128]
+	// dense_6/bias [128]
+	// dense_7/kernel [128 10]
+	// dense_7/bias [10]
 	// optimizer: adam after 9375 steps
 	// reloaded: 4 weights, 9375 steps
 }
@@ -60,5 +60,5 @@ func ExampleLoadWeights() {
 	}
 	fmt.Println(len(m.NamedWeights()), "weights, the first", m.NamedWeights()[0].Name, m.NamedWeights()[0].Value.Shape())
 	// Output:
-	// 11 weights, the first lstm/kernel [41 256]
+	// 11 weights, the first lstm_3/kernel [41 256]
 }

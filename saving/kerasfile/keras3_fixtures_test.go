@@ -325,13 +325,9 @@ func TestKeras3Summary(t *testing.T) {
 					cells[j] = strings.TrimSpace(cells[j])
 				}
 				// r is [the file's name, the fresh-session name, class,
-				// output shape, parameters]. A loaded Sequential names its
-				// layers as Keras does in a fresh session (see the package
-				// doc), where Keras's own summary shows the file's names.
+				// output shape, parameters]; the layers keep the file's
+				// names, as in Keras's own summary.
 				name := r[0]
-				if _, ok := m.(*models.Sequential); ok {
-					name = r[1]
-				}
 				shape := "(None"
 				for _, d := range r[3].([]any) {
 					shape += fmt.Sprintf(", %d", int(d.(float64)))
