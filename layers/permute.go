@@ -119,7 +119,12 @@ func (l *RepeatVector) Plan(in []int) ([]int, []WeightShape, error) {
 
 // Identity passes its input through, as Keras's Identity layer: a
 // placeholder in a model, or a named point of a graph.
-type Identity struct{}
+type Identity struct {
+	// Go may give values of size zero one address; the byte keeps two
+	// Identity layers two layers to a model, which tells layers apart by
+	// pointer.
+	_ byte
+}
 
 // ClassName implements Layer.
 func (*Identity) ClassName() string { return "Identity" }

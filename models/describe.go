@@ -181,7 +181,7 @@ func ApplyMultiNamed(name string, layer Callable, inputs ...*Node) ([]*Node, err
 		return nil, err
 	}
 	outs[0].call.name = name
-	return outs, nil
+	return slices.Clone(outs), nil // the graph keeps its own list
 }
 
 func checkLayerName(name string, layer Callable) error {

@@ -724,3 +724,18 @@ func TestNewModelKeepingWeights(t *testing.T) {
 		t.Fatalf("training outputs with seed 7 differ: %v vs %v", a.Data(), b.Data())
 	}
 }
+
+// TestTwoIdentityLayers checks that two Identity layers are two layers of
+// a model (values of size zero may share an address in Go).
+func TestTwoIdentityLayers(t *testing.T) {
+	x := models.Input([]int{3}, "x")
+	a, b := &layers.Identity{}, &layers.Identity{}
+	y := models.Apply(b, models.Apply(a, x))
+	m, err := models.NewModel([]*models.Node{x}, []*models.Node{y})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got := m.LayerNames(); len(got) != 3 {
+		t.Fatalf("layers %v, want the input and two identities", got)
+	}
+}

@@ -130,7 +130,9 @@ func Apply(layer Callable, inputs ...*Node) *Node {
 // ApplyMulti is Apply for layers with several outputs: it returns one node
 // per output of the layer.
 func ApplyMulti(layer Callable, inputs ...*Node) ([]*Node, error) {
-	return apply(layer, inputs)
+	outs, err := apply(layer, inputs)
+	// A copy: the graph keeps its own list of the call's outputs.
+	return slices.Clone(outs), err
 }
 
 func className(l any) string {

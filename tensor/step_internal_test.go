@@ -2,6 +2,7 @@ package tensor
 
 import (
 	"math"
+	"math/rand/v2"
 	"testing"
 )
 
@@ -127,5 +128,23 @@ func TestTakeRowsIntoSplit(t *testing.T) {
 				t.Fatalf("row %d (source row %d) [%d] = %v, want %v", i, r, j, got, want)
 			}
 		}
+	}
+}
+
+// BenchmarkTakeRowsInto gathers shuffled batches of 32 MNIST-sized rows
+// from a 60,000-row data set (188 MB, far beyond the caches), as a
+// training step's batch assembly does.
+func BenchmarkTakeRowsInto(b *testing.B) {
+	const rows, width, batch = 60000, 784, 32
+	src := New([]int{rows, width}, make([]float32, rows*width))
+	for i := range src.data {
+		src.data[i] = float32(i % 251)
+	}
+	dst := Zeros(batch, width)
+	perm := rand.New(rand.NewPCG(1, 2)).Perm(rows)
+	b.ResetTimer()
+	for i := 0; i < b.N; i++ {
+		lo := i * batch % (rows - batch)
+		src.TakeRowsInto(dst, perm[lo:lo+batch])
 	}
 }
