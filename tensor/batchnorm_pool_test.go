@@ -139,3 +139,30 @@ func BenchmarkBatchNormMaxPool2D(b *testing.B) {
 		})
 	}
 }
+
+// TestBatchNormMomentsLargeMean checks the batch moments against their
+// definition in float64 where the mean is large next to the spread, which
+// the one-pass sums of squares would cancel.
+func TestBatchNormMomentsLargeMean(t *testing.T) {
+	const m, c = 301, 3
+	x := tt.Rand(7, -1, 1, m, c)
+	d := x.Data()
+	for i := range d {
+		d[i] += float32(1000 * (i%c + 1))
+	}
+	mean, variance := make([]float32, c), make([]float32, c)
+	tensor.BatchNorm(x, nil, nil, mean, variance, 1e-3, true)
+	for j := range c {
+		var s, q float64
+		for r := range m {
+			s += float64(d[r*c+j])
+		}
+		mu := s / m
+		for r := range m {
+			q += (float64(d[r*c+j]) - mu) * (float64(d[r*c+j]) - mu)
+		}
+		if err := tt.AllClose([]float32{mean[j], variance[j]}, []float32{float32(mu), float32(q / m)}, 0, 1e-5); err != nil {
+			t.Errorf("channel %d: %v", j, err)
+		}
+	}
+}
