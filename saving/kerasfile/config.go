@@ -504,8 +504,8 @@ func translateSequential(cfg, top object, assets assetFunc) (*translated, error)
 	t := &translated{}
 	seen := map[string]int{}
 	named := map[string]bool{} // the names the layers get
-	var shape []int       // the next layer's per-example input shape, if known
-	var inShapeNow []*int // the same with the batch axis
+	var shape []int            // the next layer's per-example input shape, if known
+	var inShapeNow []*int      // the same with the batch axis
 	var out []json.RawMessage
 	for i, raw := range entries {
 		where := fmt.Sprintf("config.config.layers[%d]", i)
