@@ -131,3 +131,23 @@ func Example_customLayer() {
 	fmt.Printf("gamma %.1f, beta %.1f\n", w[0].Item(), w[1].Item())
 	// Output: gamma 3.0, beta -2.0
 }
+
+// A Sequential's layers are named as Keras's name argument names them;
+// the others keep their automatic names.
+func ExampleSequential_SetLayerName() {
+	m := models.NewSequential(
+		&layers.Dense{Units: 64, InputShape: []int{784}},
+		&layers.Dense{Units: 10},
+	)
+	if err := m.SetLayerName(1, "output"); err != nil {
+		fmt.Println(err)
+		return
+	}
+	if err := m.Build(); err != nil {
+		fmt.Println(err)
+		return
+	}
+	fmt.Println(m.LayerNames(), m.WeightNames()[2])
+	// Output:
+	// [dense output] output/kernel
+}
