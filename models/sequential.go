@@ -109,7 +109,7 @@ type Sequential struct {
 
 	layers    []layers.Layer
 	names     []string
-	given     map[layers.Layer]string // names set with SetLayerName
+	given     map[int]string // names set with SetLayerName, by index in layers
 	inShape   []int
 	outShapes [][]int
 	built     bool
@@ -300,17 +300,15 @@ func (m *Sequential) assignNames() { m.names = layerNamesOf(m.layers, m.given) }
 
 // layerNamesOf returns the names of a stack of layers, given holding
 // those set by the user.
-func layerNamesOf(ls []layers.Layer, given map[layers.Layer]string) []string {
+func layerNamesOf(ls []layers.Layer, given map[int]string) []string {
 	taken := map[string]bool{}
-	for _, l := range ls {
-		if n, ok := given[l]; ok {
-			taken[n] = true
-		}
+	for _, n := range given {
+		taken[n] = true
 	}
 	seen := map[string]int{}
 	names := make([]string, len(ls))
 	for i, l := range ls {
-		if n, ok := given[l]; ok {
+		if n, ok := given[i]; ok {
 			names[i] = n
 			continue
 		}
@@ -347,15 +345,16 @@ func (m *Sequential) SetLayerName(i int, name string) error {
 	case m.built:
 		return fmt.Errorf("models: SetLayerName: the model is built; name layer %d (%q) before Build", i, name)
 	}
-	for j, l := range ls {
-		if j != i && m.given[l] == name {
-			return fmt.Errorf("models: SetLayerName: layer %d is already named %q", j, name)
+	off := len(m.layers) - len(ls) // 1 when a layers.Input leads
+	for j, n := range m.given {
+		if j != i+off && n == name {
+			return fmt.Errorf("models: SetLayerName: layer %d is already named %q", j-off, name)
 		}
 	}
 	if m.given == nil {
-		m.given = map[layers.Layer]string{}
+		m.given = map[int]string{}
 	}
-	m.given[ls[i]] = name
+	m.given[i+off] = name
 	return nil
 }
 
