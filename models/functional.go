@@ -234,20 +234,9 @@ func (m *Model) collectLayers() error {
 		if m.layerNames[i] != "" {
 			continue
 		}
-		base := snake(l.ClassName())
-		for {
-			k := count[base]
-			count[base] = k + 1
-			name := base
-			if k > 0 {
-				name = fmt.Sprintf("%s_%d", base, k)
-			}
-			if _, dup := taken[name]; !dup {
-				taken[name] = i
-				m.layerNames[i] = name
-				break
-			}
-		}
+		name := nextName(l.ClassName(), count, func(n string) bool { _, dup := taken[n]; return dup })
+		taken[name] = i
+		m.layerNames[i] = name
 	}
 	return nil
 }

@@ -312,21 +312,27 @@ func layerNamesOf(ls []layers.Layer, given map[int]string) []string {
 			names[i] = n
 			continue
 		}
-		base := snake(l.ClassName())
-		for {
-			n := seen[base]
-			seen[base] = n + 1
-			name := base
-			if n > 0 {
-				name = fmt.Sprintf("%s_%d", base, n)
-			}
-			if !taken[name] {
-				names[i] = name
-				break
-			}
-		}
+		names[i] = nextName(l.ClassName(), seen, func(n string) bool { return taken[n] })
 	}
 	return names
+}
+
+// nextName returns Keras's next automatic name within one model for a
+// layer of the given class ("dense", then "dense_1", …), skipping names
+// taken; count holds the counters by base name.
+func nextName(class string, count map[string]int, taken func(string) bool) string {
+	base := snake(class)
+	for {
+		k := count[base]
+		count[base] = k + 1
+		name := base
+		if k > 0 {
+			name = fmt.Sprintf("%s_%d", base, k)
+		}
+		if !taken(name) {
+			return name
+		}
+	}
 }
 
 // SetLayerName names layer i of Layers, as the name argument of a Keras

@@ -9,6 +9,7 @@ import (
 	"math/rand/v2"
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
 	"testing"
 
@@ -320,7 +321,7 @@ func TestNamedSequentialLayers(t *testing.T) {
 		t.Fatal(err)
 	}
 	want := []string{"dense_1", "dense", "output"}
-	if got := m.LayerNames(); !equalStrings(got, want) {
+	if got := m.LayerNames(); !slices.Equal(got, want) {
 		t.Fatalf("names %v, want %v", got, want)
 	}
 	if got := m.WeightNames()[4]; got != "output/kernel" {
@@ -334,7 +335,7 @@ func TestNamedSequentialLayers(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if got := back.LayerNames(); !equalStrings(got, want) {
+	if got := back.LayerNames(); !slices.Equal(got, want) {
 		t.Fatalf("loaded names %v, want %v", got, want)
 	}
 	if err := m.SetLayerName(1, "late"); err == nil || !strings.Contains(err.Error(), "the model is built") {
@@ -360,16 +361,4 @@ func TestNamedSequentialLayers(t *testing.T) {
 	if err := bad.SetLayerName(1, "same"); err == nil || !strings.Contains(err.Error(), `layer 0 is already named "same"`) {
 		t.Errorf("a second layer named same: %v", err)
 	}
-}
-
-func equalStrings(a, b []string) bool {
-	if len(a) != len(b) {
-		return false
-	}
-	for i := range a {
-		if a[i] != b[i] {
-			return false
-		}
-	}
-	return true
 }
