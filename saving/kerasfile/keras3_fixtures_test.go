@@ -21,42 +21,49 @@ import (
 	"github.com/neuron-go/neuron/tensor"
 )
 
-// The keras3_*.keras archives were written by Keras 3 itself (see
-// testdata/README.md); gen/expected.py computes what they must give with
-// NumPy on the variables h5py reads from them.
+// The keras3_*.keras archives and keras3_*.h5 files were written by
+// Keras 3 itself (see testdata/README.md); gen/expected.py computes what
+// they must give with NumPy on the variables h5py reads from them.
 
 // keras3Case is one archive's expectations.
 type keras3Case struct {
-	KerasVersion    string    `json:"keras_version"`
-	InputShape      []int     `json:"input_shape"`
-	Input           []float32 `json:"input"`
-	Output          []float64 `json:"output"`
-	TargetShape     []int     `json:"target_shape"`
-	Target          []float32 `json:"target"`
-	Loss            float64   `json:"loss"`
-	Accuracy        float64   `json:"accuracy"`
-	Iterations      int       `json:"iterations"`
-	LearningRate    float64   `json:"learning_rate"`
-	SlotCount       int       `json:"slot_count"`
-	FirstSlot       *float64  `json:"first_slot"` // nil: the file holds no slots
-	LastSlot        *float64  `json:"last_slot"`
-	Summary         [][]any   `json:"summary"`
-	Params          int       `json:"params"`
-	Trainable       int       `json:"trainable"`
-	OptimizerParams int       `json:"optimizer_params"`
-	SteppedOutput   []float64 `json:"stepped_output"`
-	file            string    // testdata/<name>.keras
+	KerasVersion string    `json:"keras_version"`
+	InputShape   []int     `json:"input_shape"`
+	Input        []float32 `json:"input"`
+	Output       []float64 `json:"output"`
+	TargetShape  []int     `json:"target_shape"`
+	Target       []float32 `json:"target"`
+	Loss         float64   `json:"loss"`
+	Accuracy     float64   `json:"accuracy"`
+	// Metrics holds, for a legacy .h5 file, each metric of its
+	// training_config by name.
+	Metrics         map[string]float64 `json:"metrics"`
+	Iterations      int                `json:"iterations"`
+	LearningRate    float64            `json:"learning_rate"`
+	SlotCount       int                `json:"slot_count"`
+	FirstSlot       *float64           `json:"first_slot"` // nil: the file holds no slots
+	LastSlot        *float64           `json:"last_slot"`
+	Summary         [][]any            `json:"summary"`
+	Params          int                `json:"params"`
+	Trainable       int                `json:"trainable"`
+	OptimizerParams int                `json:"optimizer_params"`
+	SteppedOutput   []float64          `json:"stepped_output"`
+	file            string             // testdata/<name>.keras or .h5
 	x, y            *tensor.Tensor
 }
 
 // keras3Names are the Keras-3-written archives that load.
 var keras3Names = []string{"keras3_flownet", "keras3_gru", "keras3_lstm", "keras3_conv1d", "keras3_spam"}
 
-// loadable are the archives that load: keras3Names, and one Keras 2.15
+// keras3H5Names are the legacy HDF5 files Keras 3 wrote with
+// model.save("x.h5") (root attribute keras_version 3.x).
+var keras3H5Names = []string{"keras3_churn", "keras3_salary"}
+
+// loadable are the files that load: keras3Names, one archive Keras 2.15
 // wrote in the same format, which Keras 3 reads too (a functional model
-// with BatchNormalization). The save round trips compare with Keras 3's
-// layout only, so they take keras3Names.
-var loadable = append(slices.Clone(keras3Names), "keras215_conv1d_bn")
+// with BatchNormalization), and keras3H5Names. The .keras save round
+// trips compare with Keras 3's layout only, so they take keras3Names.
+var loadable = append(append(slices.Clone(keras3Names), "keras215_conv1d_bn"), keras3H5Names...)
 
 func keras3(t *testing.T, name string) keras3Case {
 	t.Helper()
@@ -75,18 +82,25 @@ func keras3(t *testing.T, name string) keras3Case {
 		t.Fatalf("case %s: %v", name, err)
 	}
 	c.file = "testdata/" + name + ".keras"
+	if slices.Contains(keras3H5Names, name) {
+		c.file = "testdata/" + name + ".h5"
+	}
 	c.x = tensor.FromSlice(c.Input, c.InputShape...)
 	c.y = tensor.FromSlice(c.Target, c.TargetShape...)
 	return c
 }
 
-// loadKeras3 loads an archive and checks that Keras 3 wrote it.
+// loadKeras3 loads a file and checks that Keras 3 wrote it: the
+// keras_version of an archive's metadata.json, or a .h5 file's root
+// attribute.
 func loadKeras3(t *testing.T, c keras3Case) saving.Model {
 	t.Helper()
 	var md struct {
 		KerasVersion string `json:"keras_version"`
 	}
-	if err := json.Unmarshal(zipEntry(t, c.file, "metadata.json"), &md); err != nil {
+	if strings.HasSuffix(c.file, ".h5") {
+		md.KerasVersion = rootAttr(t, c.file, "keras_version")
+	} else if err := json.Unmarshal(zipEntry(t, c.file, "metadata.json"), &md); err != nil {
 		t.Fatal(err)
 	}
 	if !strings.HasPrefix(md.KerasVersion, "3.") && !strings.HasPrefix(c.file, "testdata/keras215_") || md.KerasVersion != c.KerasVersion {
@@ -97,6 +111,25 @@ func loadKeras3(t *testing.T, c keras3Case) saving.Model {
 		t.Fatal(err)
 	}
 	return m
+}
+
+// rootAttr reads a string attribute of an HDF5 file's root group.
+func rootAttr(t *testing.T, path, name string) string {
+	t.Helper()
+	f, err := hdf5.OpenFile(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer f.Close()
+	v, err := f.Root().Attr(name)
+	if err != nil {
+		t.Fatal(err)
+	}
+	s, ok := v.(string)
+	if !ok {
+		t.Fatalf("%s: attribute %s is %T, want a string", path, name, v)
+	}
+	return s
 }
 
 func zipEntry(t *testing.T, path, name string) []byte {
@@ -186,6 +219,18 @@ func TestKeras3Evaluate(t *testing.T) {
 			if math.Abs(r["loss"]-c.Loss) > 1e-5*(1+math.Abs(c.Loss)) {
 				t.Errorf("loss %v, want %v (NumPy)", r["loss"], c.Loss)
 			}
+			if c.Metrics != nil {
+				// A legacy .h5 file: its training_config's metrics, by name.
+				for k, want := range c.Metrics {
+					if g, ok := r[k]; !ok || math.Abs(g-want) > 1e-5*(1+math.Abs(want)) {
+						t.Errorf("%s = %v (present %v), want %v (NumPy); results %v", k, g, ok, want, r)
+					}
+				}
+				if len(r) != 1+len(c.Metrics) {
+					t.Errorf("results %v, want the loss and %d metrics", r, len(c.Metrics))
+				}
+				return
+			}
 			if a, ok := r["accuracy"]; ok && math.Abs(a-c.Accuracy) > 1e-6 {
 				t.Errorf("accuracy %v, want %v", a, c.Accuracy)
 			}
@@ -203,7 +248,7 @@ func TestKeras3Evaluate(t *testing.T) {
 // learning rate and its slots (the first and the last value Keras wrote,
 // bit for bit).
 func TestKeras3OptimizerState(t *testing.T) {
-	want := map[string]string{"keras3_flownet": "adam", "keras3_gru": "adam", "keras3_lstm": "adam", "keras3_conv1d": "adam", "keras3_spam": "rmsprop", "keras215_conv1d_bn": "adam"}
+	want := map[string]string{"keras3_flownet": "adam", "keras3_gru": "adam", "keras3_lstm": "adam", "keras3_conv1d": "adam", "keras3_spam": "rmsprop", "keras215_conv1d_bn": "adam", "keras3_churn": "adam", "keras3_salary": "adam"}
 	for _, name := range loadable {
 		t.Run(name, func(t *testing.T) {
 			c := keras3(t, name)
