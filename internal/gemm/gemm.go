@@ -120,6 +120,7 @@ func Sgemm(transA, transB bool, m, n, k int, a []float32, lda int, b []float32, 
 		overwrite: beta == 0,
 	}
 	j.mr, j.nr = j.im.shape()
+	j.last = lastRows(j.im, m)
 	nk := (k + kcMax - 1) / kcMax
 	j.kc = (k + nk - 1) / nk
 	j.copyA, j.copyB = choosePacking(&j)

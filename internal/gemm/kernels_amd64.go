@@ -29,6 +29,18 @@ func k512f7(k int, a *float32, ra, pa int, b *float32, sb int, c *float32, ldc i
 func k512f8(k int, a *float32, ra, pa int, b *float32, sb int, c *float32, ldc int, flags int, n int, astep int)
 
 //go:noescape
+func k512f9(k int, a *float32, ra, pa int, b *float32, sb int, c *float32, ldc int, flags int, n int, astep int)
+
+//go:noescape
+func k512f10(k int, a *float32, ra, pa int, b *float32, sb int, c *float32, ldc int, flags int, n int, astep int)
+
+//go:noescape
+func k512f11(k int, a *float32, ra, pa int, b *float32, sb int, c *float32, ldc int, flags int, n int, astep int)
+
+//go:noescape
+func k512f12(k int, a *float32, ra, pa int, b *float32, sb int, c *float32, ldc int, flags int, n int, astep int)
+
+//go:noescape
 func k512m21(k int, a *float32, ra, pa int, b *float32, sb int, c *float32, ldc int, flags int, n int, astep int)
 
 //go:noescape
@@ -51,6 +63,18 @@ func k512m27(k int, a *float32, ra, pa int, b *float32, sb int, c *float32, ldc 
 
 //go:noescape
 func k512m28(k int, a *float32, ra, pa int, b *float32, sb int, c *float32, ldc int, flags int, n int, astep int)
+
+//go:noescape
+func k512m29(k int, a *float32, ra, pa int, b *float32, sb int, c *float32, ldc int, flags int, n int, astep int)
+
+//go:noescape
+func k512m210(k int, a *float32, ra, pa int, b *float32, sb int, c *float32, ldc int, flags int, n int, astep int)
+
+//go:noescape
+func k512m211(k int, a *float32, ra, pa int, b *float32, sb int, c *float32, ldc int, flags int, n int, astep int)
+
+//go:noescape
+func k512m212(k int, a *float32, ra, pa int, b *float32, sb int, c *float32, ldc int, flags int, n int, astep int)
 
 //go:noescape
 func k512m11(k int, a *float32, ra, pa int, b *float32, sb int, c *float32, ldc int, flags int, n int, astep int)
@@ -76,8 +100,21 @@ func k512m17(k int, a *float32, ra, pa int, b *float32, sb int, c *float32, ldc 
 //go:noescape
 func k512m18(k int, a *float32, ra, pa int, b *float32, sb int, c *float32, ldc int, flags int, n int, astep int)
 
-// k512Tab[v][rows] is the k512 kernel for variant v (full, m2, m1) and a tile of rows rows.
-var k512Tab = [3][9]kernelFunc{
+//go:noescape
+func k512m19(k int, a *float32, ra, pa int, b *float32, sb int, c *float32, ldc int, flags int, n int, astep int)
+
+//go:noescape
+func k512m110(k int, a *float32, ra, pa int, b *float32, sb int, c *float32, ldc int, flags int, n int, astep int)
+
+//go:noescape
+func k512m111(k int, a *float32, ra, pa int, b *float32, sb int, c *float32, ldc int, flags int, n int, astep int)
+
+//go:noescape
+func k512m112(k int, a *float32, ra, pa int, b *float32, sb int, c *float32, ldc int, flags int, n int, astep int)
+
+// k512Tab[v][rows] is the k512 kernel for variant v (full, m2, m1) and a tile of rows rows
+// that sums each element in one chain.
+var k512Tab = [3][13]kernelFunc{
 	{nil,
 		k512f1,
 		k512f2,
@@ -87,6 +124,10 @@ var k512Tab = [3][9]kernelFunc{
 		k512f6,
 		k512f7,
 		k512f8,
+		k512f9,
+		k512f10,
+		k512f11,
+		k512f12,
 	},
 	{nil,
 		k512m21,
@@ -97,6 +138,10 @@ var k512Tab = [3][9]kernelFunc{
 		k512m26,
 		k512m27,
 		k512m28,
+		k512m29,
+		k512m210,
+		k512m211,
+		k512m212,
 	},
 	{nil,
 		k512m11,
@@ -107,6 +152,57 @@ var k512Tab = [3][9]kernelFunc{
 		k512m16,
 		k512m17,
 		k512m18,
+		k512m19,
+		k512m110,
+		k512m111,
+		k512m112,
+	},
+}
+
+//go:noescape
+func k512tf1(k int, a *float32, ra, pa int, b *float32, sb int, c *float32, ldc int, flags int, n int, astep int)
+
+//go:noescape
+func k512tf2(k int, a *float32, ra, pa int, b *float32, sb int, c *float32, ldc int, flags int, n int, astep int)
+
+//go:noescape
+func k512tf3(k int, a *float32, ra, pa int, b *float32, sb int, c *float32, ldc int, flags int, n int, astep int)
+
+//go:noescape
+func k512tm21(k int, a *float32, ra, pa int, b *float32, sb int, c *float32, ldc int, flags int, n int, astep int)
+
+//go:noescape
+func k512tm22(k int, a *float32, ra, pa int, b *float32, sb int, c *float32, ldc int, flags int, n int, astep int)
+
+//go:noescape
+func k512tm23(k int, a *float32, ra, pa int, b *float32, sb int, c *float32, ldc int, flags int, n int, astep int)
+
+//go:noescape
+func k512tm11(k int, a *float32, ra, pa int, b *float32, sb int, c *float32, ldc int, flags int, n int, astep int)
+
+//go:noescape
+func k512tm12(k int, a *float32, ra, pa int, b *float32, sb int, c *float32, ldc int, flags int, n int, astep int)
+
+//go:noescape
+func k512tm13(k int, a *float32, ra, pa int, b *float32, sb int, c *float32, ldc int, flags int, n int, astep int)
+
+// k512TailTab[v][rows] is the k512 kernel for variant v (full, m2, m1) and a tile of rows rows
+// that rotates over accSets(rows) accumulator sets (the last rows of a product).
+var k512TailTab = [3][4]kernelFunc{
+	{nil,
+		k512tf1,
+		k512tf2,
+		k512tf3,
+	},
+	{nil,
+		k512tm21,
+		k512tm22,
+		k512tm23,
+	},
+	{nil,
+		k512tm11,
+		k512tm12,
+		k512tm13,
 	},
 }
 
@@ -164,8 +260,9 @@ func k256m15(k int, a *float32, ra, pa int, b *float32, sb int, c *float32, ldc 
 //go:noescape
 func k256m16(k int, a *float32, ra, pa int, b *float32, sb int, c *float32, ldc int, flags int, n int, astep int)
 
-// k256Tab[v][rows] is the k256 kernel for variant v (full, m2, m1) and a tile of rows rows.
-var k256Tab = [3][9]kernelFunc{
+// k256Tab[v][rows] is the k256 kernel for variant v (full, m2, m1) and a tile of rows rows
+// that sums each element in one chain.
+var k256Tab = [3][7]kernelFunc{
 	{nil,
 		k256f1,
 		k256f2,
@@ -189,5 +286,52 @@ var k256Tab = [3][9]kernelFunc{
 		k256m14,
 		k256m15,
 		k256m16,
+	},
+}
+
+//go:noescape
+func k256tf1(k int, a *float32, ra, pa int, b *float32, sb int, c *float32, ldc int, flags int, n int, astep int)
+
+//go:noescape
+func k256tf2(k int, a *float32, ra, pa int, b *float32, sb int, c *float32, ldc int, flags int, n int, astep int)
+
+//go:noescape
+func k256tf3(k int, a *float32, ra, pa int, b *float32, sb int, c *float32, ldc int, flags int, n int, astep int)
+
+//go:noescape
+func k256tm21(k int, a *float32, ra, pa int, b *float32, sb int, c *float32, ldc int, flags int, n int, astep int)
+
+//go:noescape
+func k256tm22(k int, a *float32, ra, pa int, b *float32, sb int, c *float32, ldc int, flags int, n int, astep int)
+
+//go:noescape
+func k256tm23(k int, a *float32, ra, pa int, b *float32, sb int, c *float32, ldc int, flags int, n int, astep int)
+
+//go:noescape
+func k256tm11(k int, a *float32, ra, pa int, b *float32, sb int, c *float32, ldc int, flags int, n int, astep int)
+
+//go:noescape
+func k256tm12(k int, a *float32, ra, pa int, b *float32, sb int, c *float32, ldc int, flags int, n int, astep int)
+
+//go:noescape
+func k256tm13(k int, a *float32, ra, pa int, b *float32, sb int, c *float32, ldc int, flags int, n int, astep int)
+
+// k256TailTab[v][rows] is the k256 kernel for variant v (full, m2, m1) and a tile of rows rows
+// that rotates over accSets(rows) accumulator sets (the last rows of a product).
+var k256TailTab = [3][4]kernelFunc{
+	{nil,
+		k256tf1,
+		k256tf2,
+		k256tf3,
+	},
+	{nil,
+		k256tm21,
+		k256tm22,
+		k256tm23,
+	},
+	{nil,
+		k256tm11,
+		k256tm12,
+		k256tm13,
 	},
 }

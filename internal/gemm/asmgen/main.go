@@ -18,7 +18,7 @@ import (
 // isa describes one instruction set's kernel family.
 type isa struct {
 	name   string // function name prefix
-	mr     int    // rows of the C tile
+	mr     int    // rows of the largest C tile
 	vlen   int    // floats per vector
 	reg    string // vector register prefix: "Z" or "Y"
 	bReg   [2]int // registers holding the two B vectors
@@ -28,7 +28,7 @@ type isa struct {
 }
 
 var isas = []isa{
-	{name: "k512", mr: 8, vlen: 16, reg: "Z", bReg: [2]int{16, 17}, bcast: 18, avx512: true},
+	{name: "k512", mr: 12, vlen: 16, reg: "Z", bReg: [2]int{29, 30}, bcast: 31, avx512: true},
 	{name: "k256", mr: 6, vlen: 8, reg: "Y", bReg: [2]int{12, 13}, bcast: 14, maskVR: 15},
 }
 
@@ -58,26 +58,45 @@ func main() {
 	d.f("package gemm")
 	d.f("")
 	for _, is := range isas {
-		for _, v := range variants {
-			for rows := 1; rows <= is.mr; rows++ {
-				name := fmt.Sprintf("%s%s%d", is.name, v.suffix, rows)
-				kernel(&s, is, v.nv, v.masked, rows, name)
-				d.f("//go:noescape")
-				d.f("func %s(k int, a *float32, ra, pa int, b *float32, sb int, c *float32, ldc int, flags int, n int, astep int)", name)
-				d.f("")
+		// Single-chain kernels for every tile height, then the kernels
+		// that rotate over several accumulator sets, for the 1 to 3 rows
+		// at the end of a product (see accSets).
+		for _, multi := range []bool{false, true} {
+			top, kind, tab := is.mr, "", is.name+"Tab"
+			if multi {
+				top, kind, tab = 3, "t", is.name+"TailTab"
 			}
-		}
-		d.f("// %sTab[v][rows] is the %s kernel for variant v (full, m2, m1) and a tile of rows rows.", is.name, is.name)
-		d.f("var %sTab = [3][9]kernelFunc{", is.name)
-		for _, v := range variants {
-			d.f("{nil,")
-			for rows := 1; rows <= is.mr; rows++ {
-				d.f("%s%s%d,", is.name, v.suffix, rows)
+			for _, v := range variants {
+				for rows := 1; rows <= top; rows++ {
+					name := fmt.Sprintf("%s%s%s%d", is.name, kind, v.suffix, rows)
+					sets := 1
+					if multi {
+						sets = accSets(rows)
+					}
+					kernel(&s, is, v.nv, v.masked, rows, sets, name)
+					d.f("//go:noescape")
+					d.f("func %s(k int, a *float32, ra, pa int, b *float32, sb int, c *float32, ldc int, flags int, n int, astep int)", name)
+					d.f("")
+				}
 			}
-			d.f("},")
+			if multi {
+				d.f("// %s[v][rows] is the %s kernel for variant v (full, m2, m1) and a tile of rows rows", tab, is.name)
+				d.f("// that rotates over accSets(rows) accumulator sets (the last rows of a product).")
+			} else {
+				d.f("// %s[v][rows] is the %s kernel for variant v (full, m2, m1) and a tile of rows rows", tab, is.name)
+				d.f("// that sums each element in one chain.")
+			}
+			d.f("var %s = [3][%d]kernelFunc{", tab, top+1)
+			for _, v := range variants {
+				d.f("{nil,")
+				for rows := 1; rows <= top; rows++ {
+					d.f("%s%s%s%d,", is.name, kind, v.suffix, rows)
+				}
+				d.f("},")
+			}
+			d.f("}")
+			d.f("")
 		}
-		d.f("}")
-		d.f("")
 	}
 	write("kernels_amd64.s", s.Bytes())
 	src, err := format.Source(d.Bytes())
@@ -93,9 +112,12 @@ func write(name string, b []byte) {
 	}
 }
 
-// accSets is the number of accumulator sets a tile of rows rows rotates
-// over; rows·2·sets stays within the 12 (AVX2) or 16 (AVX-512) accumulator
-// registers.
+// accSets is the number of accumulator sets the kernel for the last rows
+// rows of a product (rows = M mod 8 on AVX-512, M mod 6 on AVX2, when that
+// is 1 to 3) rotates over; rows·2·sets stays within 12 accumulator
+// registers. Every other row, in a tile of any height, is summed in one
+// chain: the AVX-512 tiles were 8 rows high before they were 12, and the
+// tile heights changed without changing any result.
 func accSets(rows int) int {
 	switch rows {
 	case 1:
@@ -107,9 +129,10 @@ func accSets(rows int) int {
 }
 
 // aRow is the address of row r's A element relative to SI, the current k
-// step: row offsets r·ra are formed from BX = ra (bytes) with scaled
-// indexes, and R11, R12, R13 = 3, 5, 7·ra.
-var aRow = [8]string{"(SI)", "(SI)(BX*1)", "(SI)(BX*2)", "(SI)(R11*1)", "(SI)(BX*4)", "(SI)(R12*1)", "(SI)(R11*2)", "(SI)(R13*1)"}
+// step, and DX = SI + 8·ra: row offsets r·ra are formed from BX = ra
+// (bytes) with scaled indexes, and R11, R12, R13 = 3, 5, 7·ra.
+var aRow = [12]string{"(SI)", "(SI)(BX*1)", "(SI)(BX*2)", "(SI)(R11*1)", "(SI)(BX*4)", "(SI)(R12*1)", "(SI)(R11*2)", "(SI)(R13*1)",
+	"(DX)", "(DX)(BX*1)", "(DX)(BX*2)", "(DX)(R11*1)"}
 
 // kernel emits one micro-kernel. It computes the rows×(nv·vlen) tile
 // acc[r][j] = Σ_p A[r·ra + p·pa]·B[p·sb + j] for p < k, then stores acc
@@ -121,7 +144,7 @@ var aRow = [8]string{"(SI)", "(SI)(BX*1)", "(SI)(BX*2)", "(SI)(R11*1)", "(SI)(BX
 // computes n ≥ 1 such tiles stacked along M, the t-th reading A from
 // a + t·astep and writing C from c + t·rows·ldc, so that the Go driver
 // makes one call per column panel rather than one per tile.
-func kernel(g *gen, is isa, nv int, masked bool, rows int, name string) {
+func kernel(g *gen, is isa, nv int, masked bool, rows, sets int, name string) {
 	R := is.reg
 	acc := func(r, v int) string { return fmt.Sprintf("%s%d", R, r*nv+v) }
 	accSet := func(set, r, v int) string { return fmt.Sprintf("%s%d", R, (set*rows+r)*nv+v) }
@@ -193,7 +216,10 @@ func kernel(g *gen, is isa, nv int, masked bool, rows int, name string) {
 			g.f("\tVMOVDQU (DX), %s", mvr)
 		}
 	}
-	for r := 0; r < rows*accSets(rows); r++ {
+	if rows > 8 {
+		g.f("\tLEAQ (SI)(BX*8), DX")
+	}
+	for r := 0; r < rows*sets; r++ {
 		for v := 0; v < nv; v++ {
 			a := acc(r, v)
 			if is.avx512 {
@@ -215,12 +241,13 @@ func kernel(g *gen, is isa, nv int, masked bool, rows int, name string) {
 		}
 	}
 	// Short tiles have too few independent accumulators to hide the FMA
-	// latency (4 cycles, 2 pipes: 8 chains needed), so they rotate k steps
-	// over several sets of accumulators and add the sets at the end. The
-	// number of sets depends on rows only, never on the column variant:
-	// a column may be computed by a full or a half-width kernel depending
-	// on how the product was split, and must get the same bits either way.
-	sets := accSets(rows)
+	// latency (4 cycles, 2 pipes: 8 chains needed), so the kernels for the
+	// last 1 to 3 rows of a product rotate k steps over several sets of
+	// accumulators and add the sets at the end. The number of sets depends
+	// on which rows of the product the tile holds, never on the column
+	// variant or on how the rows before them were cut into tiles: a column
+	// may be computed by a full or a half-width kernel depending on how the
+	// product was split, and must get the same bits either way.
 	step := func(set int) {
 		for v := 0; v < nv; v++ {
 			loadB(v)
@@ -232,6 +259,9 @@ func kernel(g *gen, is isa, nv int, masked bool, rows int, name string) {
 			}
 		}
 		g.f("\tADDQ R8, SI")
+		if rows > 8 {
+			g.f("\tADDQ R8, DX")
+		}
 		g.f("\tADDQ R9, DI")
 	}
 	g.f("\tCMPQ CX, $4")
