@@ -100,19 +100,32 @@ func asmTile(fns [3]kernelFunc, nr, k int, a []float32, ra, pa int, b []float32,
 // last rows of the product, 1 to 3 of them (M mod im.period()): those are
 // summed over several accumulator sets, every other row in one chain.
 func tile(im impl, k int, a []float32, ra, pa int, b []float32, sb int, c []float32, ldc int, rows, cols int, acc, last bool, n, aStep int) {
+	// The kernels read A's adjacent dimension at constant offsets: rows
+	// (ra = 1, also any single row) or k steps (pa = 1).
+	m := 0
+	if ra != 1 && rows > 1 {
+		if pa != 1 {
+			panic("gemm: A is neither row- nor k-contiguous")
+		}
+		m = 1
+	}
 	switch im {
 	case implAVX512:
-		fns := [3]kernelFunc{k512Tab[0][rows], k512Tab[1][rows], k512Tab[2][rows]}
+		t := &k512Tab[m]
 		if last {
-			fns = [3]kernelFunc{k512TailTab[0][rows], k512TailTab[1][rows], k512TailTab[2][rows]}
+			t := &k512TailTab[m]
+			asmTile([3]kernelFunc{t[0][rows], t[1][rows], t[2][rows]}, 32, k, a, ra, pa, b, sb, c, ldc, rows, cols, acc, n, aStep)
+			return
 		}
-		asmTile(fns, 32, k, a, ra, pa, b, sb, c, ldc, rows, cols, acc, n, aStep)
+		asmTile([3]kernelFunc{t[0][rows], t[1][rows], t[2][rows]}, 32, k, a, ra, pa, b, sb, c, ldc, rows, cols, acc, n, aStep)
 	case implAVX2:
-		fns := [3]kernelFunc{k256Tab[0][rows], k256Tab[1][rows], k256Tab[2][rows]}
+		t := &k256Tab[m]
 		if last {
-			fns = [3]kernelFunc{k256TailTab[0][rows], k256TailTab[1][rows], k256TailTab[2][rows]}
+			t := &k256TailTab[m]
+			asmTile([3]kernelFunc{t[0][rows], t[1][rows], t[2][rows]}, 16, k, a, ra, pa, b, sb, c, ldc, rows, cols, acc, n, aStep)
+			return
 		}
-		asmTile(fns, 16, k, a, ra, pa, b, sb, c, ldc, rows, cols, acc, n, aStep)
+		asmTile([3]kernelFunc{t[0][rows], t[1][rows], t[2][rows]}, 16, k, a, ra, pa, b, sb, c, ldc, rows, cols, acc, n, aStep)
 	default:
 		goTiles(k, a, ra, pa, b, sb, c, ldc, rows, cols, acc, n, aStep)
 	}

@@ -40,6 +40,13 @@ var variants = []struct {
 	masked bool
 }{{"f", 2, false}, {"m2", 2, true}, {"m1", 1, true}}
 
+// modes are A's two layouts: "r", rows adjacent (ra = 1: packed panels and
+// Aᵀ in place), and "k", k steps adjacent (pa = 1: A in place). Inside the
+// 4-step loop the adjacent dimension is a constant displacement and the
+// other a scaled index register, so the loop moves its pointers once per 4
+// steps instead of after every step.
+var modes = []string{"r", "k"}
+
 type gen struct{ bytes.Buffer }
 
 func (g *gen) f(format string, args ...any) { fmt.Fprintf(&g.Buffer, format+"\n", args...) }
@@ -66,31 +73,37 @@ func main() {
 			if multi {
 				top, kind, tab = 3, "t", is.name+"TailTab"
 			}
-			for _, v := range variants {
-				for rows := 1; rows <= top; rows++ {
-					name := fmt.Sprintf("%s%s%s%d", is.name, kind, v.suffix, rows)
-					sets := 1
-					if multi {
-						sets = accSets(rows)
+			for _, mode := range modes {
+				for _, v := range variants {
+					for rows := 1; rows <= top; rows++ {
+						name := fmt.Sprintf("%s%s%s%s%d", is.name, mode, kind, v.suffix, rows)
+						sets := 1
+						if multi {
+							sets = accSets(rows)
+						}
+						kernel(&s, is, mode == "r", v.nv, v.masked, rows, sets, name)
+						d.f("//go:noescape")
+						d.f("func %s(k int, a *float32, ra, pa int, b *float32, sb int, c *float32, ldc int, flags int, n int, astep int)", name)
+						d.f("")
 					}
-					kernel(&s, is, v.nv, v.masked, rows, sets, name)
-					d.f("//go:noescape")
-					d.f("func %s(k int, a *float32, ra, pa int, b *float32, sb int, c *float32, ldc int, flags int, n int, astep int)", name)
-					d.f("")
 				}
 			}
+			d.f("// %s[m][v][rows] is the %s kernel for A's layout m (0: ra = 1, 1: pa = 1),", tab, is.name)
+			d.f("// column variant v (full, m2, m1) and a tile of rows rows")
 			if multi {
-				d.f("// %s[v][rows] is the %s kernel for variant v (full, m2, m1) and a tile of rows rows", tab, is.name)
 				d.f("// that rotates over accSets(rows) accumulator sets (the last rows of a product).")
 			} else {
-				d.f("// %s[v][rows] is the %s kernel for variant v (full, m2, m1) and a tile of rows rows", tab, is.name)
 				d.f("// that sums each element in one chain.")
 			}
-			d.f("var %s = [3][%d]kernelFunc{", tab, top+1)
-			for _, v := range variants {
-				d.f("{nil,")
-				for rows := 1; rows <= top; rows++ {
-					d.f("%s%s%s%d,", is.name, kind, v.suffix, rows)
+			d.f("var %s = [2][3][%d]kernelFunc{", tab, top+1)
+			for _, mode := range modes {
+				d.f("{")
+				for _, v := range variants {
+					d.f("{nil,")
+					for rows := 1; rows <= top; rows++ {
+						d.f("%s%s%s%s%d,", is.name, mode, kind, v.suffix, rows)
+					}
+					d.f("},")
 				}
 				d.f("},")
 			}
@@ -144,7 +157,7 @@ var aRow = [12]string{"(SI)", "(SI)(BX*1)", "(SI)(BX*2)", "(SI)(R11*1)", "(SI)(B
 // computes n ≥ 1 such tiles stacked along M, the t-th reading A from
 // a + t·astep and writing C from c + t·rows·ldc, so that the Go driver
 // makes one call per column panel rather than one per tile.
-func kernel(g *gen, is isa, nv int, masked bool, rows, sets int, name string) {
+func kernel(g *gen, is isa, rowsAdjacent bool, nv int, masked bool, rows, sets int, name string) {
 	R := is.reg
 	acc := func(r, v int) string { return fmt.Sprintf("%s%d", R, r*nv+v) }
 	accSet := func(set, r, v int) string { return fmt.Sprintf("%s%d", R, (set*rows+r)*nv+v) }
@@ -183,15 +196,19 @@ func kernel(g *gen, is isa, nv int, masked bool, rows, sets int, name string) {
 	g.f("\tMOVQ sb+40(FP), R9")
 	g.f("\tSHLQ $2, R9")
 	g.f("\tMOVQ flags+64(FP), AX")
-	if rows > 3 {
+	if !rowsAdjacent && rows > 3 {
 		g.f("\tLEAQ (BX)(BX*2), R11")
 	}
-	if rows > 5 {
+	if !rowsAdjacent && rows > 5 {
 		g.f("\tLEAQ (BX)(BX*4), R12")
 	}
-	if rows > 7 {
+	if !rowsAdjacent && rows > 7 {
 		g.f("\tLEAQ (R12)(BX*2), R13")
 	}
+	if rowsAdjacent {
+		g.f("\tLEAQ (R8)(R8*2), R13")
+	}
+	g.f("\tLEAQ (R9)(R9*2), R14")
 	if masked {
 		// Columns valid in the masked (last) vector: c - vlen·(nv-1).
 		g.f("\tMOVQ AX, R10")
@@ -216,7 +233,8 @@ func kernel(g *gen, is isa, nv int, masked bool, rows, sets int, name string) {
 			g.f("\tVMOVDQU (DX), %s", mvr)
 		}
 	}
-	if rows > 8 {
+	useDX := !rowsAdjacent && rows > 8
+	if useDX {
 		g.f("\tLEAQ (SI)(BX*8), DX")
 	}
 	for r := 0; r < rows*sets; r++ {
@@ -229,16 +247,28 @@ func kernel(g *gen, is isa, nv int, masked bool, rows, sets int, name string) {
 			}
 		}
 	}
-	loadB := func(v int) {
+	// Step u of the 4-step loop (u < 0: a step of the tail) reads B at
+	// DI + u·sb and A at SI + u·pa.
+	bIdx := [4]string{"", "(R9*1)", "(R9*2)", "(R14*1)"}
+	aIdx := [4]string{"", "(R8*1)", "(R8*2)", "(R13*1)"}
+	loadB := func(v, u int) {
 		last := v == nv-1
+		addr := fmt.Sprintf("%d(DI)%s", v*is.vlen*4, bIdx[max(u, 0)])
 		switch {
 		case !masked || !last:
-			g.f("\tVMOVUPS %d(DI), %s", v*is.vlen*4, bv(v))
+			g.f("\tVMOVUPS %s, %s", addr, bv(v))
 		case is.avx512:
-			g.f("\tVMOVUPS.Z %d(DI), K1, %s", v*is.vlen*4, bv(v))
+			g.f("\tVMOVUPS.Z %s, K1, %s", addr, bv(v))
 		default:
-			g.f("\tVMASKMOVPS %d(DI), %s, %s", v*is.vlen*4, mvr, bv(v))
+			g.f("\tVMASKMOVPS %s, %s, %s", addr, mvr, bv(v))
 		}
+	}
+	aAddr := func(r, u int) string {
+		u = max(u, 0)
+		if rowsAdjacent {
+			return fmt.Sprintf("%d(SI)%s", 4*r, aIdx[u])
+		}
+		return fmt.Sprintf("%d%s", 4*u, aRow[r])
 	}
 	// Short tiles have too few independent accumulators to hide the FMA
 	// latency (4 cycles, 2 pipes: 8 chains needed), so the kernels for the
@@ -248,28 +278,35 @@ func kernel(g *gen, is isa, nv int, masked bool, rows, sets int, name string) {
 	// variant or on how the rows before them were cut into tiles: a column
 	// may be computed by a full or a half-width kernel depending on how the
 	// product was split, and must get the same bits either way.
-	step := func(set int) {
+	step := func(set, u int) {
 		for v := 0; v < nv; v++ {
-			loadB(v)
+			loadB(v, u)
 		}
 		for r := 0; r < rows; r++ {
-			g.f("\tVBROADCASTSS %s, %s", aRow[r], bc)
+			g.f("\tVBROADCASTSS %s, %s", aAddr(r, u), bc)
 			for v := 0; v < nv; v++ {
 				g.f("\tVFMADD231PS %s, %s, %s", bv(v), bc, accSet(set, r, v))
 			}
 		}
-		g.f("\tADDQ R8, SI")
-		if rows > 8 {
-			g.f("\tADDQ R8, DX")
+		if u < 0 {
+			g.f("\tADDQ R8, SI")
+			if useDX {
+				g.f("\tADDQ R8, DX")
+			}
+			g.f("\tADDQ R9, DI")
 		}
-		g.f("\tADDQ R9, DI")
 	}
 	g.f("\tCMPQ CX, $4")
 	g.f("\tJLT tail")
 	g.f("loop4:")
 	for u := 0; u < 4; u++ {
-		step(u % sets)
+		step(u%sets, u)
 	}
+	g.f("\tLEAQ (SI)(R8*4), SI")
+	if useDX {
+		g.f("\tLEAQ (DX)(R8*4), DX")
+	}
+	g.f("\tLEAQ (DI)(R9*4), DI")
 	g.f("\tSUBQ $4, CX")
 	g.f("\tCMPQ CX, $4")
 	g.f("\tJGE loop4")
@@ -278,7 +315,7 @@ func kernel(g *gen, is isa, nv int, masked bool, rows, sets int, name string) {
 	for u := 0; u < 3; u++ {
 		g.f("\tCMPQ CX, $%d", u+1)
 		g.f("\tJLT reduce")
-		step(u % sets)
+		step(u%sets, -1)
 	}
 	g.f("reduce:")
 	for set := 1; set < sets; set++ {
