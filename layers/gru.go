@@ -10,14 +10,16 @@ import (
 )
 
 // GRU is Keras's gated recurrent unit layer over sequences (batch, steps,
-// features), with Keras's default reset_after=True formulation, weights
-// and gate order (z, r, h): kernel (features, 3·Units), recurrent_kernel
-// (Units, 3·Units) and bias (2, 3·Units), the input and the recurrent
-// biases. It runs from a zero initial state.
+// features), with Keras's weights and gate order (z, r, h): kernel
+// (features, 3·Units), recurrent_kernel (Units, 3·Units) and, with
+// Keras's default reset_after=True, bias (2, 3·Units), the input and the
+// recurrent biases (see tensor.GRU); with NoResetAfter (reset_after=False)
+// bias (3·Units) and the reset gate applied before the recurrent product
+// (see tensor.GRUResetBefore). It runs from a zero initial state.
 //
 // Shapes: (batch, steps, features) → (batch, Units), or (batch, steps,
 // Units) with ReturnSequences. Masks, ReturnState, initial states,
-// dropout and Stateful as for LSTM; reset_after=False is refused.
+// dropout and Stateful as for LSTM.
 type GRU struct {
 	// Units is the size of the hidden state; > 0.
 	Units int
@@ -26,6 +28,12 @@ type GRU struct {
 	Activation, RecurrentActivation activations.Activation
 	// NoBias drops the bias (Keras use_bias=False).
 	NoBias bool
+	// NoResetAfter applies the reset gate to h before the recurrent
+	// product, h̃ = act(x·W_h + (r ⊙ h)·U_h + b_h), with one bias
+	// (3·Units) (Keras reset_after=False, the Keras 2 / TF1-era default,
+	// ONNX's linear_before_reset=0); by default the gate multiplies the
+	// product, h̃ = act(x·W_h + b_h + r ⊙ (h·U_h + b'_h)).
+	NoResetAfter bool
 	// KernelInitializer defaults to GlorotUniform, RecurrentInitializer
 	// to Orthogonal, BiasInitializer to Zeros.
 	KernelInitializer, RecurrentInitializer, BiasInitializer initializers.Initializer
@@ -77,7 +85,7 @@ func (l *GRU) plan(in []int) ([]int, []WeightShape, error) {
 	if err := checkRates("GRU", l.Dropout, l.RecurrentDropout); err != nil {
 		return nil, nil, err
 	}
-	return planRecurrent("GRU", l.Units, 3, in, l.NoBias, l.ReturnSequences, l.Activation, l.RecurrentActivation, true)
+	return planRecurrent("GRU", l.Units, 3, in, l.NoBias, l.ReturnSequences, l.Activation, l.RecurrentActivation, !l.NoResetAfter)
 }
 
 // Build implements Layer.
@@ -121,11 +129,19 @@ func (l *GRU) CallMasked(x, mask *tensor.Tensor, training bool) (*tensor.Tensor,
 	if l.Stateful {
 		o.H0, _ = l.states.initial("GRU", x.Dim(0), l.Units)
 	}
-	seq := tensor.GRU(x, l.kernel.Value, l.recurrent.Value, b, o)
+	seq := l.run(x, b, o)
 	if l.Stateful {
 		l.states.store(seq, nil)
 	}
 	return lastStep(seq, l.ReturnSequences), sequenceMask(mask, l.ReturnSequences)
+}
+
+// run is the op of the layer's formulation.
+func (l *GRU) run(x, b *tensor.Tensor, o tensor.RNNOptions) *tensor.Tensor {
+	if l.NoResetAfter {
+		return tensor.GRUResetBefore(x, l.kernel.Value, l.recurrent.Value, b, o)
+	}
+	return tensor.GRU(x, l.kernel.Value, l.recurrent.Value, b, o)
 }
 
 func (l *GRU) options(mask *tensor.Tensor) tensor.RNNOptions {
@@ -151,10 +167,10 @@ func (l *GRU) BuildMulti(in [][]int, rng *rand.Rand) ([][]int, error) {
 	return buildStates(l.PlanMulti, l.build, in, rng)
 }
 
-// CallMulti implements MultiLayer.
-func (l *GRU) CallMulti(xs []*tensor.Tensor, training bool, outs []*tensor.Tensor) {
+// callMulti is CallMulti with the mask of the sequence (nil for none).
+func (l *GRU) callMulti(xs []*tensor.Tensor, mask *tensor.Tensor, training bool, outs []*tensor.Tensor) {
 	checkBatch("GRU", xs[0], l.in)
-	o := l.options(nil)
+	o := l.options(mask)
 	x := l.apply(xs[0], &o, l.Dropout, l.RecurrentDropout, l.Seed, 3, l.Units, training)
 	if len(xs) == 2 {
 		o.H0 = xs[1]
@@ -166,7 +182,7 @@ func (l *GRU) CallMulti(xs []*tensor.Tensor, training bool, outs []*tensor.Tenso
 	if len(xs) == 1 && l.Stateful {
 		o.H0, _ = l.states.initial("GRU", x.Dim(0), l.Units)
 	}
-	seq := tensor.GRU(x, l.kernel.Value, l.recurrent.Value, b, o)
+	seq := l.run(x, b, o)
 	if l.Stateful {
 		l.states.store(seq, nil)
 	}
@@ -310,10 +326,10 @@ func (l *SimpleRNN) BuildMulti(in [][]int, rng *rand.Rand) ([][]int, error) {
 	return buildStates(l.PlanMulti, l.build, in, rng)
 }
 
-// CallMulti implements MultiLayer.
-func (l *SimpleRNN) CallMulti(xs []*tensor.Tensor, training bool, outs []*tensor.Tensor) {
+// callMulti is CallMulti with the mask of the sequence (nil for none).
+func (l *SimpleRNN) callMulti(xs []*tensor.Tensor, mask *tensor.Tensor, training bool, outs []*tensor.Tensor) {
 	checkBatch("SimpleRNN", xs[0], l.in)
-	o := l.options(nil)
+	o := l.options(mask)
 	x := l.apply(xs[0], &o, l.Dropout, l.RecurrentDropout, l.Seed, 1, l.Units, training)
 	if len(xs) == 2 {
 		o.H0 = xs[1]
@@ -345,7 +361,7 @@ func init() {
 // Config implements Configurable.
 func (l *GRU) Config() (any, error) {
 	c, err := encodeRecurrent(l.Units, l.Activation, l.RecurrentActivation, "sigmoid", l.NoBias, l.KernelInitializer, l.RecurrentInitializer, l.BiasInitializer, l.ReturnSequences, l.GoBackwards, l.InputShape)
-	ra := true
+	ra := !l.NoResetAfter
 	c.ResetAfter = &ra
 	c.ReturnState, c.Stateful = l.ReturnState, l.Stateful
 	c.setDropout(l.Dropout, l.RecurrentDropout, l.Seed)
@@ -366,10 +382,7 @@ func decodeGRU(b []byte) (Layer, error) {
 	if err != nil {
 		return nil, err
 	}
-	switch {
-	case c.ResetAfter != nil && !*c.ResetAfter:
-		return nil, fmt.Errorf("reset_after: only Keras's default, true, is supported")
-	case c.UnitForgetBias != nil:
+	if c.UnitForgetBias != nil {
 		return nil, fmt.Errorf("unit_forget_bias: not a key of GRU")
 	}
 	for _, a := range []struct {
@@ -381,7 +394,7 @@ func decodeGRU(b []byte) (Layer, error) {
 			return nil, err
 		}
 	}
-	return &GRU{Units: c.Units, Activation: act, RecurrentActivation: recAct, NoBias: !c.UseBias, KernelInitializer: ki, RecurrentInitializer: ri,
+	return &GRU{Units: c.Units, Activation: act, RecurrentActivation: recAct, NoBias: !c.UseBias, NoResetAfter: c.ResetAfter != nil && !*c.ResetAfter, KernelInitializer: ki, RecurrentInitializer: ri,
 		BiasInitializer: bi, ReturnSequences: c.ReturnSequences, GoBackwards: c.GoBackwards, ReturnState: c.ReturnState, Stateful: c.Stateful, Dropout: c.Dropout, RecurrentDropout: c.RecurrentDropout, Seed: c.seed(), InputShape: in}, nil
 }
 

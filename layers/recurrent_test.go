@@ -226,7 +226,7 @@ func TestGRUAndSimpleRNNConfigs(t *testing.T) {
 		}
 	}
 	for _, c := range []struct{ in, want string }{
-		{`{"class_name":"GRU","config":{"name":"g","units":2,"reset_after":false}}`, "reset_after: only Keras's default, true, is supported"},
+		{`{"class_name":"GRU","config":{"name":"g","units":2,"unit_forget_bias":true}}`, "unit_forget_bias: not a key of GRU"},
 		{`{"class_name":"SimpleRNN","config":{"name":"s","units":2,"recurrent_activation":"sigmoid"}}`, "recurrent_activation: not a key of SimpleRNN"},
 	} {
 		if _, _, err := layers.UnmarshalLayer([]byte(c.in)); err == nil || !strings.Contains(err.Error(), c.want) {

@@ -300,15 +300,19 @@ func Conv2DReLUMaxPool2D(x, w, b *Tensor, strides [2]int, padding string, pool, 
 		arg = scratchInt32(len(out.data), x, w, b)
 	}
 	a := out.arena
-	y := borrow(a, p.chunk*p.per*f)
-	pooled := func(n0, n1 int, yc []float32) {
-		t := newWinTask(taskMaxPool, &pg)
-		t.dst, t.arg, t.src, t.n0 = out.data, arg, yc, n0
-		parallelEven(n1-n0, p.per*f, t)
-		t.release()
+	if p.direct && !p.general {
+		p.convPoolDirect(out.data, arg, x, w, b, &pg)
+	} else {
+		y := borrow(a, p.chunk*p.per*f)
+		pooled := func(n0, n1 int, yc []float32) {
+			t := newWinTask(taskMaxPool, &pg)
+			t.dst, t.arg, t.src, t.n0 = out.data, arg, yc, n0
+			parallelEven(n1-n0, p.per*f, t)
+			t.release()
+		}
+		p.forward(x, w, b, true, func(n0, n1 int) []float32 { return y[:(n1-n0)*p.per*f] }, pooled)
+		giveBack(a, y)
 	}
-	p.forward(x, w, b, true, func(n0, n1 int) []float32 { return y[:(n1-n0)*p.per*f] }, pooled)
-	giveBack(a, y)
 	if n := track(out, op, conv2DReLUMaxPool2DBackward, x, w, b); n != nil {
 		n.conv, n.pool, n.i32 = p, pg, arg
 	}
@@ -320,6 +324,10 @@ func conv2DReLUMaxPool2DBackward(o *Tensor) {
 	p, pg, arg := &nd.conv, &nd.pool, nd.i32
 	x, w, b := nd.in[0], nd.in[1], nd.in[2]
 	a := o.arena
+	if p.direct && !p.general && !x.requiresGrad {
+		p.convPoolDirectGrad(o, x, w, b, pg, arg)
+		return
+	}
 	// The gradient through the ReLU: at each winner, the ReLU's output is
 	// the pooled value.
 	m := borrow(a, len(o.grad))
@@ -337,6 +345,130 @@ func conv2DReLUMaxPool2DBackward(o *Tensor) {
 	})
 	giveBack(a, d)
 	giveBack(a, m)
+}
+
+// convPoolDirect computes MaxPool2D(Conv2DReLU(x, w, b)) with the direct
+// kernels into out (and the winners into arg if not nil), one image at a
+// time on each goroutine: an image is convolved into a scratch slot of the
+// goroutine's, still in its cache when the pooling reads it. One hand-off
+// serves the whole batch, and the pooling runs where the convolution did.
+func (p *convPlan) convPoolDirect(out []float32, arg []int32, x, w, b *Tensor, pg *window2D) {
+	g, f := &p.g, p.f
+	a := arenaOf(x, w, b)
+	var bias []float32
+	if b != nil {
+		bias = b.data
+	}
+	slots := convSlots()
+	size := p.per * f
+	buf := borrow(a, slots*size)
+	t := newWinTask(taskConvPool, g)
+	t.pg, t.dst, t.arg, t.src, t.w, t.bias, t.f, t.relu = *pg, out, arg, x.data, w.data, bias, f, true
+	t.slots, t.slotSize, t.nslots = buf, size, slots
+	parallelImages(g.n, p.per*(f+p.k), t)
+	t.release()
+	giveBack(a, buf)
+}
+
+// convPoolDirectGrad is the backward pass of convPoolDirect for the kernel
+// and bias gradients (the input needs none), one image at a time on each
+// goroutine: the pooled gradient of an image, masked by the ReLU, is
+// scattered to its winners in a scratch slot, whose kernel and bias sums
+// then go to a buffer of the image's own. The buffers are added to the
+// gradients in image order, as convDirectGrad adds them, so the result does
+// not depend on the number of goroutines.
+func (p *convPlan) convPoolDirectGrad(o, x, w, b *Tensor, pg *window2D, arg []int32) {
+	g, f := &p.g, p.f
+	wGrad, bGrad := w.requiresGrad, b != nil && b.requiresGrad
+	if !wGrad && !bGrad {
+		return
+	}
+	a := o.arena
+	kf := g.kh * g.kw * g.c * f
+	sums := borrow(a, g.n*(kf+f))
+	m := borrow(a, len(o.grad))
+	slots := convSlots()
+	size := p.per * f
+	buf := borrow(a, slots*size)
+	t := newWinTask(taskConvPoolGrad, g)
+	t.pg, t.dst, t.src, t.gy, t.arg, t.f = *pg, sums, x.data, o.grad, arg, f
+	t.w, t.bias = o.data, m // the pooled outputs, and the masked pooled gradient
+	t.wGrad, t.bGrad = wGrad, bGrad
+	t.slots, t.slotSize, t.nslots = buf, size, slots
+	parallelImages(g.n, p.per*(f+p.k), t)
+	t.release()
+	for i := 0; i < g.n; i++ {
+		if wGrad {
+			vec.AddRows(w.grad, 0, sums[i*(kf+f):], 0, 1, kf)
+		}
+		if bGrad {
+			vec.AddRows(b.grad, 0, sums[i*(kf+f)+kf:], 0, 1, f)
+		}
+	}
+	giveBack(a, buf)
+	giveBack(a, m)
+	giveBack(a, sums)
+}
+
+// convSlots is the number of scratch slots a per-image task needs: one per
+// goroutine that can run it at once.
+func convSlots() int { return min(max(runtime.GOMAXPROCS(0), 1), 64) }
+
+// convPoolImages runs images [n0, n1) of convPoolDirect (forward) or
+// convPoolDirectGrad in a scratch slot of t.
+func (t *winTask) convPoolImages(n0, n1 int) {
+	s := t.acquire()
+	defer t.releaseSlot(s)
+	y := t.slots[s*t.slotSize : (s+1)*t.slotSize]
+	g, pg := &t.g, &t.pg
+	if t.kind == taskConvPool {
+		for n := n0; n < n1; n++ {
+			g.convDirect(y, t.src, t.w, t.bias, t.f, n, n+1, n, t.relu)
+			pg.maxPool(t.dst, t.arg, y, n, n+1, n)
+		}
+		return
+	}
+	f := t.f
+	kf := g.kh * g.kw * g.c * f
+	pp := pg.oh * pg.ow * f
+	for n := n0; n < n1; n++ {
+		// The gradient through the ReLU: at each winner, the ReLU's
+		// output is the pooled value.
+		m := t.bias[n*pp : (n+1)*pp]
+		copy(m, t.gy[n*pp:(n+1)*pp])
+		vec.ReLUGrad(m, t.w[n*pp:(n+1)*pp])
+		clear(y)
+		pg.maxPoolBackward(y, t.bias, t.arg, n, n+1, n)
+		sums := t.dst[n*(kf+f) : (n+1)*(kf+f)]
+		clear(sums)
+		g.convDirectGradImages(sums, t.src, y, f, n, n+1, n, t.wGrad, t.bGrad)
+	}
+}
+
+// acquire claims a free scratch slot of t. At most t.nslots goroutines run
+// t at once, so one is free but for a moment while another is released.
+func (t *winTask) acquire() int {
+	for {
+		busy := atomic.LoadUint64(&t.busy)
+		s := bits.TrailingZeros64(^busy)
+		if s >= t.nslots {
+			runtime.Gosched()
+			continue
+		}
+		if atomic.CompareAndSwapUint64(&t.busy, busy, busy|1<<s) {
+			return s
+		}
+	}
+}
+
+// releaseSlot frees the slot s that acquire returned.
+func (t *winTask) releaseSlot(s int) {
+	for {
+		busy := atomic.LoadUint64(&t.busy)
+		if atomic.CompareAndSwapUint64(&t.busy, busy, busy&^(1<<s)) {
+			return
+		}
+	}
 }
 
 // convPlan is how a convolution is computed: its geometry; whether it
@@ -928,6 +1060,13 @@ type winTask struct {
 	relu         bool
 	wGrad, bGrad bool
 	xGrad        bool
+	// pg is the pooling of taskConvPool and taskConvPoolGrad, whose images
+	// go through scratch slots: nslots of slotSize floats in slots, the
+	// busy ones marked in busy (atomically).
+	pg               window2D
+	slots            []float32
+	slotSize, nslots int
+	busy             uint64
 }
 
 type winTaskKind int
@@ -946,6 +1085,8 @@ const (
 	taskDepthwise                           // depthwise convolution: src → dst
 	taskDepthwiseGrad                       // input gradient → dst, kernel and bias sums → sums
 	taskNormPoolBackward                    // gy·w + bias (if relu; added if xGrad), then src at the winners arg → dst
+	taskConvPool                            // direct convolution of src, ReLU, max pooling → dst, arg
+	taskConvPoolGrad                        // pooled gradient gy, winners arg, input src → per-image sums dst
 )
 
 var winTasks = sync.Pool{New: func() any { return new(winTask) }}
@@ -991,6 +1132,8 @@ func (t *winTask) Run(lo, hi int) {
 		g.depthwise(t.dst, t.src, t.w, t.bias, n0+lo, n0+hi)
 	case taskDepthwiseGrad:
 		g.depthwiseGrad(t.dst, t.sums, t.gy, t.src, t.w, n0+lo, n0+hi, n0, t.xGrad, t.wGrad, t.bGrad)
+	case taskConvPool, taskConvPoolGrad:
+		t.convPoolImages(n0+lo, n0+hi)
 	case taskNormPoolBackward:
 		g.normPoolBackward(t.dst, t.src, t.arg, t.gy, t.w, t.bias, t.sums, t.relu, t.xGrad, n0+lo, n0+hi)
 	}

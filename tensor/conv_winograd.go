@@ -1,6 +1,7 @@
 package tensor
 
 import (
+	"runtime"
 	"sync"
 
 	"github.com/neuron-go/neuron/internal/gemm"
@@ -126,11 +127,12 @@ func (p *convPlan) forwardWinograd(x, w, b *Tensor, relu bool, dst func(n0, n1 i
 		n1 := min(n0+p.chunk, g.n)
 		rows := (n1 - n0) * tiles
 		p.winoInput(v, scratch, x.data, n0, n1)
-		for xi := range 16 {
-			gemm.Sgemm(false, false, rows, f, c, v[xi*rows*c:], c, u[xi*c*f:], f, 0, m[xi*rows*f:], f)
-		}
+		t := newWinoTask(winoTaskProducts, p)
+		t.v, t.m, t.u, t.rows = v, m, u, rows
+		p.winoProducts(t)
+		t.release()
 		y := dst(n0, n1)
-		t := newWinoTask(winoTaskOutput, p)
+		t = newWinoTask(winoTaskOutput, p)
 		t.m, t.pad, t.y, t.bias, t.relu, t.rows = m, scratch, y, bias, relu, rows
 		parallelImages(n1-n0, outImg+tiles*16*f, t)
 		t.release()
@@ -186,20 +188,20 @@ func (p *convPlan) backwardWinograd(x, w, b *Tensor, grad func(n0, n1 int) []flo
 		t.m, t.pad, t.y, t.rows = dm, scratch, gy, rows
 		parallelImages(n1-n0, outImg+tiles*16*f, t)
 		t.release()
+		if wGrad && !kept {
+			p.winoInput(v, scratch, x.data, n0, n1)
+		}
+		// Both products of a transformed value read its dM: one task
+		// computes them together, while dM is in the cache.
+		t = newWinoTask(winoTaskBackProducts, p)
+		t.v, t.m, t.u, t.du, t.dv, t.rows = v, dm, u, du, dv, rows
+		p.winoProducts(t)
+		t.release()
 		if wGrad {
-			if !kept {
-				p.winoInput(v, scratch, x.data, n0, n1)
-			}
-			for xi := range 16 {
-				gemm.Sgemm(true, false, c, f, rows, v[xi*rows*c:], c, dm[xi*rows*f:], f, 0, du[xi*c*f:], f)
-			}
 			cf := c * f
 			gemm.Sgemm(true, false, 9, cf, 16, winograd.FilterMatrix, 9, du, cf, 1, w.grad, cf)
 		}
 		if xGrad {
-			for xi := range 16 {
-				gemm.Sgemm(false, true, rows, c, f, dm[xi*rows*f:], f, u[xi*c*f:], f, 0, dv[xi*rows*c:], c)
-			}
 			t := newWinoTask(winoTaskInputAdjoint, p)
 			t.v, t.pad, t.x, t.n0, t.rows = dv, scratch, x.grad, n0, rows
 			parallelImages(n1-n0, inImg+tiles*16*c, t)
@@ -214,6 +216,8 @@ type winoTask struct {
 	kind       winoTaskKind
 	p          convPlan
 	v, m       []float32 // transformed inputs (or their gradients), products (or theirs)
+	u          []float32 // transformed filters
+	du, dv     []float32 // their gradient and that of v, for winoTaskBackProducts (nil if not wanted)
 	pad        []float32 // a padded image per image of the chunk
 	x, y, bias []float32 // the whole batch's input (or its gradient), the chunk's output (or its gradient)
 	n0, rows   int       // the chunk's first image and its number of tiles
@@ -227,7 +231,29 @@ const (
 	winoTaskOutput                            // m → pad → y
 	winoTaskOutputAdjoint                     // y → pad → m
 	winoTaskInputAdjoint                      // v → pad → x (added)
+	winoTaskProducts                          // v, u → m: products [lo, hi) of the 16
+	winoTaskBackProducts                      // v, m → du and m, u → dv: products [lo, hi)
 )
+
+// winoProducts runs the 16 products of t (winoTaskProducts or
+// winoTaskBackProducts), each whole, shared out over the goroutines: a
+// product of the course CNN's middle layer is only 2.4M multiply-adds, so
+// splitting each of the 16 between the cores (in 16 hand-offs, each
+// packing the shared operand twice) left the second core waiting much of
+// the time. A product's values do not depend on which goroutine computes
+// it, nor on whether Sgemm splits it, so neither do the results. With
+// many cores, 16 products are too few to share out, and each is split
+// instead.
+func (p *convPlan) winoProducts(t *winoTask) {
+	macs := t.rows * p.g.c * p.f
+	if runtime.GOMAXPROCS(0) > 8 {
+		t.Run(0, 16) // each product split by Sgemm
+		return
+	}
+	// Each part gets at least about 2.6e5 multiply-adds (Sgemm's own
+	// threshold for a split).
+	gemm.ParallelTask(16, max(1, (1<<18+macs-1)/max(macs, 1)), t)
+}
 
 var winoTasks = sync.Pool{New: func() any { return new(winoTask) }}
 
@@ -251,6 +277,24 @@ func (t *winoTask) Run(lo, hi int) {
 	tiles := th * tw
 	rs, inImg, outImg := p.winoSizes()
 	img, ors := g.h*g.w*c, 2*tw*f
+	switch t.kind {
+	case winoTaskProducts:
+		for xi := lo; xi < hi; xi++ {
+			gemm.Sgemm(false, false, t.rows, f, c, t.v[xi*t.rows*c:], c, t.u[xi*c*f:], f, 0, t.m[xi*t.rows*f:], f)
+		}
+		return
+	case winoTaskBackProducts:
+		for xi := lo; xi < hi; xi++ {
+			dm := t.m[xi*t.rows*f:]
+			if t.du != nil {
+				gemm.Sgemm(true, false, c, f, t.rows, t.v[xi*t.rows*c:], c, dm, f, 0, t.du[xi*c*f:], f)
+			}
+			if t.dv != nil {
+				gemm.Sgemm(false, true, t.rows, c, f, dm, f, t.u[xi*c*f:], f, 0, t.dv[xi*t.rows*c:], c)
+			}
+		}
+		return
+	}
 	for i := lo; i < hi; i++ {
 		switch t.kind {
 		case winoTaskInput:

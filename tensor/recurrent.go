@@ -223,12 +223,18 @@ func (st *rnnState) inputBackward(o, x, kernel *Tensor, dgates []float32) {
 // ldh): with recurrent dropout masks (hp ⊙ m_g)·recurrent_g gate by gate,
 // hm being N·U of scratch.
 func (st *rnnState) recurrentProject(b0, b1 int, hp []float32, ldh int, recurrent, dst []float32, ldd int, hm []float32) {
+	st.recurrentProjectGates(0, st.g, b0, b1, hp, ldh, recurrent, dst, ldd, hm)
+}
+
+// recurrentProjectGates is recurrentProject for the gates [k0, k1) only:
+// their columns of dst get hp·recurrent's.
+func (st *rnnState) recurrentProjectGates(k0, k1, b0, b1 int, hp []float32, ldh int, recurrent, dst []float32, ldd int, hm []float32) {
 	u, g, rows := st.u, st.g, b1-b0
 	if st.recMasks == nil {
-		gemm.Sgemm(false, false, rows, g*u, u, hp[b0*ldh:], ldh, recurrent, g*u, 1, dst[b0*ldd:], ldd)
+		gemm.Sgemm(false, false, rows, (k1-k0)*u, u, hp[b0*ldh:], ldh, recurrent[k0*u:], g*u, 1, dst[b0*ldd+k0*u:], ldd)
 		return
 	}
-	for k := range g {
+	for k := k0; k < k1; k++ {
 		st.maskState(hm, hp, ldh, k, b0, b1)
 		gemm.Sgemm(false, false, rows, u, u, hm[b0*u:], u, recurrent[k*u:], g*u, 1, dst[b0*ldd+k*u:], ldd)
 	}
@@ -251,15 +257,21 @@ func (st *rnnState) maskState(hm, hp []float32, ldh, k, b0, b1 int) {
 // stride ldd), it adds d·recurrentᵀ (through the masks) to dhNext [N, U]
 // and hpᵀ·d to dR (if not nil); hm and tmp are N·U of scratch.
 func (st *rnnState) recurrentBackward(b0, b1 int, d []float32, ldd int, hp []float32, ldh int, recurrent, dR, dhNext, hm, tmp []float32) {
+	st.recurrentBackwardGates(0, st.g, b0, b1, d, ldd, hp, ldh, recurrent, dR, dhNext, hm, tmp)
+}
+
+// recurrentBackwardGates is recurrentBackward for the gates [k0, k1)
+// only, d's and dR's columns of those gates.
+func (st *rnnState) recurrentBackwardGates(k0, k1, b0, b1 int, d []float32, ldd int, hp []float32, ldh int, recurrent, dR, dhNext, hm, tmp []float32) {
 	n, u, g, rows := st.n, st.u, st.g, b1-b0
 	if st.recMasks == nil {
-		gemm.Sgemm(false, true, rows, u, g*u, d[b0*ldd:], ldd, recurrent, g*u, 1, dhNext[b0*u:], u)
+		gemm.Sgemm(false, true, rows, u, (k1-k0)*u, d[b0*ldd+k0*u:], ldd, recurrent[k0*u:], g*u, 1, dhNext[b0*u:], u)
 		if dR != nil {
-			gemm.Sgemm(true, false, u, g*u, rows, hp[b0*ldh:], ldh, d[b0*ldd:], ldd, 1, dR, g*u)
+			gemm.Sgemm(true, false, u, (k1-k0)*u, rows, hp[b0*ldh:], ldh, d[b0*ldd+k0*u:], ldd, 1, dR[k0*u:], g*u)
 		}
 		return
 	}
-	for k := range g {
+	for k := k0; k < k1; k++ {
 		gemm.Sgemm(false, true, rows, u, u, d[b0*ldd+k*u:], ldd, recurrent[k*u:], g*u, 0, tmp[b0*u:], u)
 		m := st.recMasks[(k*n+b0)*u : (k*n+b1)*u]
 		dh := dhNext[b0*u : b1*u]
@@ -279,6 +291,12 @@ func (st *rnnState) recurrentBackward(b0, b1 int, d []float32, ldd int, hp []flo
 // d [N·T, G·U] the gradients of the recurrent parts by input time: one
 // product with N·T terms instead of one per step with N.
 func (st *rnnState) recurrentWeightGrad(o *Tensor, h []float32, h0 *Tensor, d, dR []float32) {
+	st.recurrentWeightGradGates(0, st.g, o, h, h0, d, dR)
+}
+
+// recurrentWeightGradGates is recurrentWeightGrad for the gates [k0, k1)
+// only, d's and dR's columns of those gates.
+func (st *rnnState) recurrentWeightGradGates(k0, k1 int, o *Tensor, h []float32, h0 *Tensor, d, dR []float32) {
 	n, t, u, g := st.n, st.t, st.u, st.g
 	hs := o.scratchRaw(n * t * u)
 	for b := range n {
@@ -291,7 +309,7 @@ func (st *rnnState) recurrentWeightGrad(o *Tensor, h []float32, h0 *Tensor, d, d
 			}
 		}
 	}
-	gemm.Sgemm(true, false, u, g*u, n*t, hs, u, d, g*u, 1, dR, g*u)
+	gemm.Sgemm(true, false, u, (k1-k0)*u, n*t, hs, u, d[k0*u:], g*u, 1, dR[k0*u:], g*u)
 }
 
 // prevRow is example b's state before processing step s: step s−1's row

@@ -23,6 +23,8 @@ const (
 	gruBackwardPass
 	simpleRNNForward
 	simpleRNNBackwardPass
+	gruBeforeForward
+	gruBeforeBackwardPass
 )
 
 // rnnTask is a pass with what it reads and writes, for gemm.ParallelTask;
@@ -40,6 +42,7 @@ type rnnTask struct {
 	dcNext    []float32 // LSTM: dc flowing to the previous step
 	dR        []float32 // the recurrent kernel's gradient, step by step (with recurrent dropout), or nil
 	hm, tmp   []float32 // [N, U] scratch for recurrent dropout
+	drh       []float32 // GRUResetBefore: [N, U], the gradient of r ⊙ h
 	tile      int       // the GEMM kernels' row tile, the unit of Run's ranges
 }
 
@@ -89,6 +92,10 @@ func (k *rnnTask) rows(b0, b1 int) {
 		k.simpleRNNForward(b0, b1)
 	case simpleRNNBackwardPass:
 		k.simpleRNNBackward(b0, b1)
+	case gruBeforeForward:
+		k.gruBeforeForward(b0, b1)
+	case gruBeforeBackwardPass:
+		k.gruBeforeBackward(b0, b1)
 	}
 }
 

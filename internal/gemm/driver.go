@@ -115,12 +115,13 @@ type job struct {
 	m, n, k        int
 	a, b, c        []float32
 	lda, ldb, ldc  int
-	overwrite      bool // beta == 0: the first K block stores instead of adding
-	copyA          bool // copy op(A) into k-major panels even if it could be read in place
-	copyB          bool // copy B (not transposed) into NR-wide panels
-	mr, nr         int  // the kernel's tile
-	last           int  // rows at the end of the product summed over several accumulator sets (lastRows)
-	kc             int  // depth of a K block (the last one may be shorter)
+	overwrite      bool     // beta == 0: the first K block stores instead of adding
+	copyA          bool     // copy op(A) into k-major panels even if it could be read in place
+	copyB          bool     // copy B (not transposed) into NR-wide panels
+	mr, nr         int      // the kernel's tile
+	last           int      // rows at the end of the product summed over several accumulator sets (lastRows)
+	kc             int      // depth of a K block (the last one may be shorter)
+	epi            Epilogue // applied to each C tile after its last K block
 }
 
 // run computes C[i0:i1, j0:j1], packing into bufs.
@@ -143,6 +144,7 @@ func (j *job) run(i0, i1, j0, j1 int, bufs *buffers) {
 		for pc := 0; pc < j.k; pc += j.kc {
 			kc := min(j.kc, j.k-pc)
 			acc := !j.overwrite || pc > 0
+			epi := pc+kc == j.k && j.epi.active()
 			// B source: panel q starts at bs[q*bStep], rows sb apart.
 			var bs []float32
 			var sb, bStep int
@@ -217,6 +219,10 @@ func (j *job) run(i0, i1, j0, j1 int, bufs *buffers) {
 						cp := j.c[(ic+ir)*j.ldc+jc+jr:]
 						tile(j.im, kc, ap, ra, pa, bp, sb, cp, j.ldc, rows, cols, acc, last, 1, 0)
 						ir += rows
+					}
+					if epi {
+						// The tile column is complete and still in L1.
+						j.epilogue(ic, mc, jc+jr, cols)
 					}
 				}
 			}

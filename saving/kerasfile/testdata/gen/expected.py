@@ -256,6 +256,8 @@ def loss_of(name, y, p, z=None):
     rather than from clipped probabilities."""
     if name in ("mse", "mean_squared_error"):
         return float(np.mean((y - p) ** 2))
+    if name in ("mae", "mean_absolute_error"):
+        return float(np.mean(np.abs(y - p)))
     if name == "binary_crossentropy":
         if z is not None:
             return float(np.mean(np.maximum(z, 0) - z * y + np.log1p(np.exp(-np.abs(z)))))
@@ -416,6 +418,87 @@ cases["keras215_conv1d_bn"] = keras3_case("keras215_conv1d_bn.keras", x, np.arra
 # Dense 1 sigmoid on 5000 features; RMSprop, binary crossentropy.
 x = f32(rng3.random((8, 5000)) < 0.01)
 cases["keras3_spam"] = keras3_case("keras3_spam.keras", x, rng3.integers(0, 2, (8, 1)).astype(np.float64))
+
+# Keras 3's legacy HDF5 files (model.save("x.h5"): root attribute
+# keras_version 3.x), read with h5py: model_config gives the layers
+# (legacy serialization, no build_config), model_weights/<layer> their
+# weights in weight_names order, optimizer_weights the optimizer's
+# variables in its weight_names order (the iteration count, the learning
+# rate, then per variable its slots), training_config the loss as a
+# serialized Loss object and the metrics.
+LOSS_CLASSES = {"BinaryCrossentropy": "binary_crossentropy", "MeanAbsoluteError": "mae",
+                "MeanSquaredError": "mse", "CategoricalCrossentropy": "categorical_crossentropy",
+                "SparseCategoricalCrossentropy": "sparse_categorical_crossentropy"}
+
+
+def legacy3_case(path, x, y, step=False):
+    f = h5py.File(path, "r")
+    version = f.attrs["keras_version"]
+    assert version.startswith("3."), version
+    cfg = json.loads(f.attrs["model_config"])
+    tc = json.loads(f.attrs["training_config"])
+    mw = f["model_weights"]
+    used = {}
+    entries = []
+    for l in cfg["config"]["layers"]:
+        if l["class_name"] == "InputLayer":
+            continue
+        key = to_snake_case(l["class_name"])
+        if key in used:
+            used[key] += 1
+            key = "%s_%d" % (key, used[key])
+        else:
+            used[key] = 0
+        g = mw[l["config"]["name"]]
+        names = [n.decode() if isinstance(n, bytes) else n for n in g.attrs["weight_names"]]
+        vs = [np.array(g[n], dtype=np.float64) for n in names]
+        entries.append((l["class_name"], l["config"], vs, sum(v.size for v in vs), key))
+    shapes = []
+    out = forward(entries, x, shapes)
+    loss = tc["loss"]
+    loss = LOSS_CLASSES[loss["class_name"]] if isinstance(loss, dict) else loss
+    og = f["optimizer_weights"]
+    ov = [np.array(og[n.decode() if isinstance(n, bytes) else n], dtype=np.float64) for n in og.attrs["weight_names"]]
+    slots = ov[2:]
+    params = sum(e[3] for e in entries)
+    oc = tc["optimizer_config"]
+    assert oc["class_name"] == "Adam" and not oc["config"]["amsgrad"]
+    optimizer_params = 2 + 2 * params
+    assert optimizer_params == 2 + sum(v.size for v in slots)
+    case = {"keras_version": version,
+            "input_shape": list(x.shape), "input": x.ravel().tolist(),
+            "output": out.ravel().tolist(),
+            "target_shape": list(y.shape), "target": y.ravel().tolist(),
+            "loss": model_loss(entries, loss, x, y),
+            "metrics": {m: (accuracy(y, out) if m == "accuracy" else loss_of(m, y, out)) for m in tc["metrics"] or []},
+            "iterations": int(ov[0]), "learning_rate": float(ov[1]),
+            "slot_count": len(slots),
+            "first_slot": float(slots[0].ravel()[0]), "last_slot": float(slots[-1].ravel()[-1]),
+            "summary": [[c["name"], key, cls, s, n] for (cls, c, _, n, key), s in zip(entries, shapes)],
+            "params": params, "trainable": params, "optimizer_params": optimizer_params}
+    if step:
+        adam_step(entries, {"config": oc["config"]}, ov, x, y, loss)
+        case["stepped_output"] = forward(entries, x).ravel().tolist()
+    return case
+
+
+# Bank churn classifier written by Keras 3.8.0's model.save("model.h5"):
+# Dense 64 relu -> Dense 32 relu -> Dense 1 sigmoid on 12 standardized
+# features; Adam, binary crossentropy, accuracy.
+x = f32(rng3.standard_normal((8, 12)))
+cases["keras3_churn"] = legacy3_case("keras3_churn.h5", x, rng3.integers(0, 2, (8, 1)).astype(np.float64), step=True)
+
+# Salary regression from the same repository (Keras 3.8.0): Dense 64 relu
+# -> Dense 32 relu -> Dense 1 linear; Adam, mean absolute error, mae.
+x = f32(rng3.standard_normal((8, 12)))
+cases["keras3_salary"] = legacy3_case("keras3_salary.h5", x, f32(rng3.uniform(1e4, 2e5, (8, 1))), step=True)
+
+# Stock price LSTM (Keras 3.10.0): LSTM 50 returning sequences ->
+# Dropout 0.2 -> LSTM 50 -> Dropout 0.2 -> Dense 32 relu -> Dense 1 on 60
+# steps of 5 min-max scaled features; Adam, "mean_squared_error" given as
+# a string, no metrics.
+x = f32(rng3.random((4, 60, 5)))
+cases["keras3_stock_lstm"] = legacy3_case("keras3_stock_lstm.h5", x, f32(rng3.random((4, 1))))
 
 with open("expected.json", "w") as out:
     json.dump({"generator": "gen/expected.py", "peer": "numpy", "peer_version": np.__version__,
