@@ -154,7 +154,8 @@ func (g *WriterGroup) parentOf(path, what string) (*WriterGroup, string, error) 
 // (nil or empty for a scalar) holding data, which is one of []float32,
 // []float64, []int8, []int16, []int32, []int64, []uint8, []uint16,
 // []uint32, []uint64, []bool (h5py's bool), []string (variable-length
-// UTF-8 strings) or FixedStrings, with as many elements as the shape has.
+// UTF-8 strings), [][]byte (variable-length ASCII strings) or
+// FixedStrings, with as many elements as the shape has.
 func (g *WriterGroup) CreateDataset(path string, shape []int, data any) (*WriterDataset, error) {
 	parent, name, err := g.parentOf(path, "CreateDataset")
 	if err != nil {
@@ -200,7 +201,8 @@ func (g *WriterGroup) SetAttr(name string, value any) error {
 
 // SetAttr sets the dataset's attribute name to value, one of: string
 // (variable-length UTF-8, h5py's str), []byte (variable-length ASCII,
-// h5py's bytes), []string, FixedStrings, bool, int, int32, int64, uint8,
+// h5py's bytes), []string, [][]byte (variable-length ASCII strings,
+// h5py's list of bytes), FixedStrings, bool, int, int32, int64, uint8,
 // float32, float64, or slices of the numbers and bools (one-dimensional
 // arrays). Attributes live in the object header, which libhdf5 limits to
 // messages of 64 KiB: split longer values, as Keras does.
@@ -352,6 +354,16 @@ func encodeValue(data any, attr bool) (wvalue, int, error) {
 			}
 		}
 		v.dt, v.size, v.vlen, v.utf8 = vlenStringType(true), 16, x, true
+		v.nbytes = uint64(16 * len(x))
+		v.dims = []uint64{uint64(len(x))}
+		return v, len(x), nil
+	case [][]byte:
+		// h5py's list of bytes: variable-length ASCII strings.
+		l := make([]string, len(x))
+		for i, b := range x {
+			l[i] = string(b)
+		}
+		v.dt, v.size, v.vlen = vlenStringType(false), 16, l
 		v.nbytes = uint64(16 * len(x))
 		v.dims = []uint64{uint64(len(x))}
 		return v, len(x), nil

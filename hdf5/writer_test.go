@@ -69,6 +69,7 @@ func sample() ([]sampleDS, []sampleAttr, []string) {
 		{"/", "names", []string{"dense", "ünïcode"}},
 		{"/model_weights", "layer_names", FixedStrings{"dense", "dense_1", "dropout"}},
 		{"/model_weights/dense", "weight_names", FixedStrings{"dense/kernel:0", "dense/bias:0"}},
+		{"/optimizer_weights", "weight_names", [][]byte{[]byte("adam/iteration"), []byte("adam/learning_rate"), {}}},
 		{"/model_weights/dense/dense/kernel:0", "note", "on a dataset"},
 		{"/types/i8", "i32", int32(-5)},
 		{"/types/i8", "u8", uint8(200)},
@@ -123,6 +124,12 @@ func flatten(v any) []any {
 		return []any{x}
 	case FixedStrings:
 		return flatten([]string(x))
+	case [][]byte:
+		var out []any
+		for _, b := range x {
+			out = append(out, string(b))
+		}
+		return out
 	}
 	rv := reflect.ValueOf(v)
 	switch rv.Kind() {

@@ -83,6 +83,11 @@ func (d *Dense) Call(x *tensor.Tensor, _ bool) *tensor.Tensor {
 		}
 		return d.Activation.Apply(tensor.Project(x, d.kernel.Value, b, 1))
 	}
+	if d.Activation.Name() == "relu" {
+		// The bias and the ReLU go into the product's epilogue: the same
+		// values as Linear then ReLU.
+		return tensor.LinearReLU(x, d.kernel.Value, b)
+	}
 	return d.Activation.Apply(tensor.Linear(x, d.kernel.Value, b))
 }
 

@@ -199,24 +199,53 @@ func (t *Tensor) Pick(idx []int) *Tensor {
 
 // Linear returns x·w + b for x [n,in], w [in,out] and b [out] (b may be nil),
 // the forward pass of a Dense layer in one operation:
-// d/dx = g·wᵀ, d/dw = xᵀ·g, d/db = Σ_rows g.
-func Linear(x, w, b *Tensor) *Tensor {
+// d/dx = g·wᵀ, d/dw = xᵀ·g, d/db = Σ_rows g. The bias is added to each tile
+// of the product as soon as the tile is complete, while it is in the cache
+// (the bits of a separate pass after the product).
+func Linear(x, w, b *Tensor) *Tensor { return linear(x, w, b, false) }
+
+// LinearReLU returns Linear(x, w, b).ReLU(), bit for bit, as one
+// operation: the bias and the ReLU are applied to each tile of the product
+// right after it is complete, while it is in the cache, and backward masks
+// the incoming gradient in place. Against the two operations it saves an
+// output-sized buffer and two passes over it. It is Dense(relu)'s forward
+// pass.
+func LinearReLU(x, w, b *Tensor) *Tensor { return linear(x, w, b, true) }
+
+func linear(x, w, b *Tensor, relu bool) *Tensor {
+	op := "Linear"
+	if relu {
+		op = "LinearReLU"
+	}
 	if len(x.shape) != 2 || len(w.shape) != 2 || x.shape[1] != w.shape[0] {
-		panic(shapeErr("Linear", "want x [n,in] and w [in,out]", x.shape, w.shape))
+		panic(shapeErr(op, "want x [n,in] and w [in,out]", x.shape, w.shape))
 	}
 	n, k, m := x.shape[0], x.shape[1], w.shape[1]
-	out := newOutRaw([]int{n, m}, x, w, b)
-	gemm.Sgemm(false, false, n, m, k, x.data, k, w.data, m, 0, out.data, m)
+	ep := gemm.Epilogue{ReLU: relu}
 	if b != nil {
 		if len(b.shape) != 1 || b.shape[0] != m {
-			panic(shapeErr("Linear", fmt.Sprintf("bias must have shape [%d]", m), b.shape))
+			panic(shapeErr(op, fmt.Sprintf("bias must have shape [%d]", m), b.shape))
 		}
-		gemm.AddBiasRows(out.data, n, m, m, b.data)
+		ep.Bias = b.data
 	}
-	if nd := track(out, "Linear", linearBackward, x, w, b); nd != nil {
+	out := newOutRaw([]int{n, m}, x, w, b)
+	gemm.SgemmEpilogue(false, false, n, m, k, x.data, k, w.data, m, 0, out.data, m, ep)
+	backward := linearBackward
+	if relu {
+		backward = linearReLUBackward
+	}
+	if nd := track(out, op, backward, x, w, b); nd != nil {
 		nd.overwrites = true
 	}
 	return out
+}
+
+// linearReLUBackward turns o.grad, which is this node's alone and is
+// dropped after this call, into the gradient before the ReLU (the bits of
+// ReLU's backward into a cleared buffer), then runs Linear's backward.
+func linearReLUBackward(o *Tensor) {
+	rowsRun(rowsTask{c: o.grad, y: o.data, n: o.shape[1], reluGrad: true}, o.shape[0])
+	linearBackward(o)
 }
 
 // linearBackward takes every gradient through gradForOverwrite: a weight's

@@ -90,11 +90,12 @@ type job struct {
 	m, n, k        int
 	a, b, c        []float32
 	lda, ldb, ldc  int
-	overwrite      bool // beta == 0: the first K block stores instead of adding
-	copyA          bool // copy op(A) into k-major panels even if it could be read in place
-	copyB          bool // copy B (not transposed) into NR-wide panels
-	mr, nr         int  // the kernel's tile
-	kc             int  // depth of a K block (the last one may be shorter)
+	overwrite      bool     // beta == 0: the first K block stores instead of adding
+	copyA          bool     // copy op(A) into k-major panels even if it could be read in place
+	copyB          bool     // copy B (not transposed) into NR-wide panels
+	mr, nr         int      // the kernel's tile
+	kc             int      // depth of a K block (the last one may be shorter)
+	epi            Epilogue // applied to each C tile after its last K block
 }
 
 // run computes C[i0:i1, j0:j1], packing into bufs.
@@ -117,6 +118,7 @@ func (j *job) run(i0, i1, j0, j1 int, bufs *buffers) {
 		for pc := 0; pc < j.k; pc += j.kc {
 			kc := min(j.kc, j.k-pc)
 			acc := !j.overwrite || pc > 0
+			epi := pc+kc == j.k && j.epi.active()
 			// B source: panel q starts at bs[q*bStep], rows sb apart.
 			var bs []float32
 			var sb, bStep int
@@ -176,6 +178,10 @@ func (j *job) run(i0, i1, j0, j1 int, bufs *buffers) {
 						ap := as[(ir/g)*g*kc+(ir%g)*ra:]
 						cp := j.c[(ic+ir)*j.ldc+jc+jr:]
 						tile(j.im, kc, ap, ra, pa, bp, sb, cp, j.ldc, mc-ir, cols, acc, 1, 0)
+					}
+					if epi {
+						// The tile column is complete and still in L1.
+						j.epilogue(ic, mc, jc+jr, cols)
 					}
 				}
 			}

@@ -101,6 +101,11 @@ package gemm
 // matrix's width, or a slice is too short for its matrix. It is safe to call
 // from several goroutines at once on distinct outputs.
 func Sgemm(transA, transB bool, m, n, k int, a []float32, lda int, b []float32, ldb int, beta float32, c []float32, ldc int) {
+	sgemm(transA, transB, m, n, k, a, lda, b, ldb, beta, c, ldc, Epilogue{})
+}
+
+// sgemm is Sgemm with an epilogue (SgemmEpilogue).
+func sgemm(transA, transB bool, m, n, k int, a []float32, lda int, b []float32, ldb int, beta float32, c []float32, ldc int, ep Epilogue) {
 	checkArgs(transA, transB, m, n, k, a, lda, b, ldb, c, ldc)
 	if m == 0 || n == 0 {
 		return
@@ -108,6 +113,9 @@ func Sgemm(transA, transB bool, m, n, k int, a []float32, lda int, b []float32, 
 	if k == 0 || (beta != 0 && beta != 1) {
 		scaleRows(c, m, n, ldc, beta)
 		if k == 0 {
+			if ep.active() {
+				applyEpilogue(useImpl, c, ldc, m, n, ep.Bias, 0, ep.ReLU)
+			}
 			return
 		}
 		beta = 1
@@ -118,6 +126,7 @@ func Sgemm(transA, transB bool, m, n, k int, a []float32, lda int, b []float32, 
 		m: m, n: n, k: k,
 		a: a, lda: lda, b: b, ldb: ldb, c: c, ldc: ldc,
 		overwrite: beta == 0,
+		epi:       ep,
 	}
 	j.mr, j.nr = j.im.shape()
 	nk := (k + kcMax - 1) / kcMax

@@ -325,6 +325,38 @@ func nodeShapes(nodes any) any {
 	return shapeOf(args[0])
 }
 
+// lossDefaults completes a serialized loss's config with the keys Keras
+// 3's get_config writes, at their defaults where neuron's config leaves
+// them out: every Loss's reduction, and the crossentropies' from_logits,
+// label_smoothing (ignore_class for the sparse one) and axis.
+func lossDefaults(v any) any {
+	o, ok := v.(map[string]any)
+	if !ok {
+		return v
+	}
+	cfg, _ := o["config"].(map[string]any)
+	if cfg == nil {
+		return v
+	}
+	set := func(k string, d any) {
+		if _, has := cfg[k]; !has {
+			cfg[k] = d
+		}
+	}
+	set("reduction", "sum_over_batch_size")
+	switch o["class_name"] {
+	case "BinaryCrossentropy", "CategoricalCrossentropy":
+		set("from_logits", false)
+		set("label_smoothing", 0.0)
+		set("axis", -1)
+	case "SparseCategoricalCrossentropy":
+		set("from_logits", false)
+		set("ignore_class", nil)
+		set("axis", -1)
+	}
+	return v
+}
+
 // kerasCompileConfig turns neuron's compile_config into Keras 3's.
 func kerasCompileConfig(cc []byte) (map[string]any, error) {
 	var c map[string]any
@@ -341,10 +373,10 @@ func kerasCompileConfig(cc []byte) (map[string]any, error) {
 	loss := c["loss"]
 	if m, ok := loss.(map[string]any); ok && m["class_name"] == nil {
 		for k, v := range m {
-			m[k] = withModule(v, "keras.losses")
+			m[k] = withModule(lossDefaults(v), "keras.losses")
 		}
 	} else {
-		loss = withModule(loss, "keras.losses")
+		loss = withModule(lossDefaults(loss), "keras.losses")
 	}
 	mets := c["metrics"]
 	if m, ok := mets.(map[string]any); ok && len(m) == 0 {

@@ -104,13 +104,21 @@ func encodeH5(w io.Writer, root *memGroup) error {
 func fill(dst *hdf5.WriterGroup, src *memGroup) error {
 	for _, k := range src.attrKeys {
 		v := src.attrs[k]
+		if s, ok := v.(string); ok && src.bytes[k] {
+			v = []byte(s)
+		}
 		if l, ok := v.([]string); ok {
-			// Keras's name lists are numpy "S" arrays; an empty one,
-			// as numpy makes it, an empty float array.
+			// Keras 3 sets its name lists as Python lists of bytes, which
+			// h5py writes as variable-length ASCII strings; an empty
+			// one, as numpy makes it, as an empty float array.
 			if len(l) == 0 {
 				v = []float64{}
 			} else {
-				v = hdf5.FixedStrings(l)
+				b := make([][]byte, len(l))
+				for i, s := range l {
+					b[i] = []byte(s)
+				}
+				v = b
 			}
 		}
 		if err := dst.SetAttr(k, v); err != nil {

@@ -159,6 +159,7 @@ func lenOf(v any) int {
 type memGroup struct {
 	attrs    map[string]any
 	attrKeys []string
+	bytes    map[string]bool // string attributes written as h5py's bytes (ASCII)
 	groups   map[string]*memGroup
 	sets     map[string]*memDataset
 	order    []string // members in creation order
@@ -204,6 +205,16 @@ func (g *memGroup) put(path string, d *memDataset) {
 		p.order = append(p.order, base)
 	}
 	p.sets[base] = d
+}
+
+// setBytesAttr sets a string attribute that is written as h5py writes a
+// Python bytes value: a variable-length ASCII string.
+func (g *memGroup) setBytesAttr(name, v string) {
+	g.setAttr(name, v)
+	if g.bytes == nil {
+		g.bytes = map[string]bool{}
+	}
+	g.bytes[name] = true
 }
 
 func (g *memGroup) setAttr(name string, v any) {

@@ -57,7 +57,7 @@ var keras3Names = []string{"keras3_flownet", "keras3_gru", "keras3_lstm", "keras
 
 // keras3H5Names are the legacy HDF5 files Keras 3 wrote with
 // model.save("x.h5") (root attribute keras_version 3.x).
-var keras3H5Names = []string{"keras3_churn", "keras3_salary"}
+var keras3H5Names = []string{"keras3_churn", "keras3_salary", "keras3_stock_lstm"}
 
 // loadable are the files that load: keras3Names, one archive Keras 2.15
 // wrote in the same format, which Keras 3 reads too (a functional model
@@ -248,7 +248,7 @@ func TestKeras3Evaluate(t *testing.T) {
 // learning rate and its slots (the first and the last value Keras wrote,
 // bit for bit).
 func TestKeras3OptimizerState(t *testing.T) {
-	want := map[string]string{"keras3_flownet": "adam", "keras3_gru": "adam", "keras3_lstm": "adam", "keras3_conv1d": "adam", "keras3_spam": "rmsprop", "keras215_conv1d_bn": "adam", "keras3_churn": "adam", "keras3_salary": "adam"}
+	want := map[string]string{"keras3_flownet": "adam", "keras3_gru": "adam", "keras3_lstm": "adam", "keras3_conv1d": "adam", "keras3_spam": "rmsprop", "keras215_conv1d_bn": "adam", "keras3_churn": "adam", "keras3_salary": "adam", "keras3_stock_lstm": "adam"}
 	for _, name := range loadable {
 		t.Run(name, func(t *testing.T) {
 			c := keras3(t, name)
@@ -563,10 +563,22 @@ func configKeys(t *testing.T, b []byte) []string {
 }
 
 // newerKeys are keys Save writes, as Keras 3.16 does, that Keras added
-// after the version that wrote a fixture: InputLayer's optional and the
-// quantization_config of Dense, EinsumDense and Embedding came in Keras
-// 3.13 (keras-team/keras 47d1cba8ec and 1a9893f04e).
-var newerKeys = []string{".config.optional", ".config.quantization_config"}
+// after the version that wrote a fixture, with the version that added
+// them: InputLayer's ragged came in Keras 3.9 (keras-team/keras
+// f70fd8a98e), its optional and the quantization_config of Dense,
+// EinsumDense and Embedding in Keras 3.13 (47d1cba8ec and 1a9893f04e).
+var newerKeys = map[string][2]int{".config.ragged": {3, 9}, ".config.optional": {3, 13}, ".config.quantization_config": {3, 13}}
+
+// newerThan reports whether key is one of newerKeys added after Keras
+// version v.
+func newerThan(key, v string) bool {
+	for n, ver := range newerKeys {
+		if strings.HasSuffix(key, n) && versionBefore(v, ver[0], ver[1]) {
+			return true
+		}
+	}
+	return false
+}
 
 // TestKeras3ConfigKeys: the config.json Save writes for each loaded
 // archive has the keys Keras wrote, level by level (the model, its
@@ -587,17 +599,7 @@ func TestKeras3ConfigKeys(t *testing.T) {
 			shared := func(k string) bool { return strings.HasSuffix(k, ".shared_object_id") }
 			theirs := slices.DeleteFunc(configKeys(t, zipEntry(t, c.file, "config.json")), shared)
 			ours := configKeys(t, zipEntry(t, p, "config.json"))
-			ours = slices.DeleteFunc(ours, func(k string) bool {
-				if slices.Contains(theirs, k) {
-					return false
-				}
-				for _, n := range newerKeys {
-					if strings.HasSuffix(k, n) && versionBefore(c.KerasVersion, 3, 13) {
-						return true
-					}
-				}
-				return false
-			})
+			ours = slices.DeleteFunc(ours, func(k string) bool { return !slices.Contains(theirs, k) && newerThan(k, c.KerasVersion) })
 			if !slices.Equal(theirs, ours) {
 				t.Errorf("config.json keys differ from Keras's:\n%s", diffLines(theirs, ours))
 			}
@@ -613,4 +615,171 @@ func versionBefore(v string, major, minor int) bool {
 		return false
 	}
 	return a < major || a == major && b < minor
+}
+
+// typedListing prints an HDF5 file's structure as h5py sees it, with
+// each attribute's HDF5 type: every group with its attributes (string
+// types by variable or fixed length and character set, others by numpy
+// dtype, with the shape), every dataset with its dtype and shape, sorted.
+// The values of model_config and training_config (compared on their
+// own) and of keras_version are left out.
+const typedListing = `
+import sys, h5py
+f = h5py.File(sys.argv[1], "r")
+def kind(o, k):
+    a = o.attrs.get_id(k)
+    t = a.get_type()
+    if isinstance(t, h5py.h5t.TypeStringID):
+        s = ("vlen-" if t.is_variable_str() else "fixed-") + ("utf8" if t.get_cset() == h5py.h5t.CSET_UTF8 else "ascii")
+    else:
+        s = a.dtype.str
+    return "%s%s" % (s, list(a.shape))
+def attrs(o):
+    out = []
+    for k in sorted(o.attrs):
+        if k in ("model_config", "training_config", "keras_version"):
+            out.append("%s:%s" % (k, kind(o, k)))
+            continue
+        v = o.attrs[k]
+        if hasattr(v, "tolist"):
+            v = v.tolist()
+        if isinstance(v, list):
+            v = [x.decode() if isinstance(x, bytes) else x for x in v]
+        if isinstance(v, bytes):
+            v = v.decode()
+        out.append("%s:%s=%s" % (k, kind(o, k), v))
+    return " ".join(out)
+lines = ["/ " + attrs(f)]
+def visit(name, o):
+    if isinstance(o, h5py.Dataset):
+        lines.append("%s %s %s" % (name, o.dtype, list(o.shape)))
+    else:
+        lines.append(name + "/ " + attrs(o))
+f.visititems(visit)
+print("\n".join(sorted(lines)))
+`
+
+// legacyConfigKeys lists the keys of a legacy .h5 file's model_config
+// and training_config at the levels Keras's legacy serialization fixes:
+// the model, its config, each layer's entry, config and the objects in
+// it; the training_config, its loss and the loss's config, its
+// optimizer_config and the optimizer's config.
+func legacyConfigKeys(t *testing.T, path string) []string {
+	t.Helper()
+	var out []string
+	add := func(where string, o any) {
+		m, _ := o.(map[string]any)
+		for k := range m {
+			out = append(out, where+"."+k)
+		}
+	}
+	decode := func(name string) map[string]any {
+		var m map[string]any
+		if err := json.Unmarshal([]byte(rootAttr(t, path, name)), &m); err != nil {
+			t.Fatalf("%s: %s: %v", path, name, err)
+		}
+		return m
+	}
+	mc := decode("model_config")
+	add("", mc)
+	cfg, _ := mc["config"].(map[string]any)
+	add("config", cfg)
+	ls, _ := cfg["layers"].([]any)
+	for i, l := range ls {
+		e, _ := l.(map[string]any)
+		w := fmt.Sprintf("layers[%d]", i)
+		add(w, e)
+		lc, _ := e["config"].(map[string]any)
+		add(w+".config", lc)
+		for k, v := range lc {
+			if o, ok := v.(map[string]any); ok {
+				add(w+".config."+k, o)
+			}
+		}
+	}
+	tc := decode("training_config")
+	add("training_config", tc)
+	loss, _ := tc["loss"].(map[string]any)
+	add("training_config.loss", loss)
+	add("training_config.loss.config", loss["config"])
+	oc, _ := tc["optimizer_config"].(map[string]any)
+	add("training_config.optimizer_config", oc)
+	add("training_config.optimizer_config.config", oc["config"])
+	slices.Sort(out)
+	return out
+}
+
+// TestKeras3H5SaveRoundTrip saves each Keras-3-written legacy .h5 file
+// again as .h5: h5py lists the same groups, datasets (dtype, shape) and
+// attributes (values, HDF5 string types and shapes) as in Keras's file,
+// but for the keras_version value; model_config and training_config have
+// Keras's keys, level by level (less the keys a newer Keras than the
+// file's added, newerKeys, and with a loss object where Keras kept the
+// string compile was given); and the file loads back to the same
+// predictions and optimizer state.
+func TestKeras3H5SaveRoundTrip(t *testing.T) {
+	for _, name := range keras3H5Names {
+		t.Run(name, func(t *testing.T) {
+			c := keras3(t, name)
+			m := loadKeras3(t, c)
+			p := filepath.Join(t.TempDir(), "m.h5")
+			if err := kerasfile.Save(m, p); err != nil {
+				t.Fatal(err)
+			}
+			theirs := strings.Split(strings.TrimSpace(python(t, typedListing, c.file)), "\n")
+			ours := strings.Split(strings.TrimSpace(python(t, typedListing, p)), "\n")
+			if !slices.Equal(theirs, ours) {
+				t.Errorf("h5py's listing differs from Keras's file:\n%s", diffLines(theirs, ours))
+			}
+			tk, ok := legacyConfigKeys(t, c.file), legacyConfigKeys(t, p)
+			ok = slices.DeleteFunc(ok, func(k string) bool { return !slices.Contains(tk, k) && newerThan(k, c.KerasVersion) })
+			// Keras writes the loss as compile was given it; given as a
+			// string ("mean_squared_error"), neuron keeps the loss object
+			// it names, which Keras reads the same.
+			type tc struct {
+				Loss json.RawMessage `json:"loss"`
+			}
+			var theirTC, ourTC tc
+			if err := json.Unmarshal([]byte(rootAttr(t, c.file, "training_config")), &theirTC); err != nil {
+				t.Fatal(err)
+			}
+			if err := json.Unmarshal([]byte(rootAttr(t, p, "training_config")), &ourTC); err != nil {
+				t.Fatal(err)
+			}
+			var lossName string
+			if json.Unmarshal(theirTC.Loss, &lossName) == nil {
+				var o struct {
+					Config struct {
+						Name string `json:"name"`
+					} `json:"config"`
+				}
+				if err := json.Unmarshal(ourTC.Loss, &o); err != nil || o.Config.Name != lossName {
+					t.Errorf("loss %s, want the object named %q", ourTC.Loss, lossName)
+				}
+				ok = slices.DeleteFunc(ok, func(k string) bool { return strings.HasPrefix(k, "training_config.loss.") })
+			}
+			if !slices.Equal(tk, ok) {
+				t.Errorf("model_config and training_config keys differ from Keras's:\n%s", diffLines(tk, ok))
+			}
+			m2, err := kerasfile.Load(p)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if !slices.Equal(predictAll(t, m2, c.x), predictAll(t, m, c.x)) {
+				t.Errorf("predictions differ after the round trip")
+			}
+			s1, _ := m.TrainingState()
+			s2, _ := m2.TrainingState()
+			if s2.Optimizer == nil || s2.Optimizer.Iterations != s1.Optimizer.Iterations || s2.LearningRate != s1.LearningRate {
+				t.Fatalf("optimizer state not kept: %+v, want %+v", s2.Optimizer, s1.Optimizer)
+			}
+			for j := range s1.Optimizer.Slots {
+				for i := range s1.Optimizer.Slots[j].Values {
+					if !slices.Equal(s1.Optimizer.Slots[j].Values[i], s2.Optimizer.Slots[j].Values[i]) {
+						t.Fatalf("slot %s[%d] differs", s1.Optimizer.Slots[j].Name, i)
+					}
+				}
+			}
+		})
+	}
 }

@@ -288,9 +288,61 @@ func kerasWriter(m saving.Model) (func(io.Writer) error, error) {
 	}, nil
 }
 
-// legacyConfig drops what Keras's legacy model_config does not hold.
+// legacyConfig turns a Keras 3 model config into the model_config Keras
+// 3 writes in a legacy .h5 file, where legacy_h5_format serializes with
+// use_legacy_config: the model and each of its layers as
+// {"class_name", "config"} (a functional model's layers keep their name
+// and inbound_nodes), without module, registered_name or build_config;
+// the objects inside a layer's config (initializers, the dtype policy, a
+// wrapped layer) stay as Keras 3 serializes them.
 func legacyConfig(cfg map[string]any) map[string]any {
-	out := map[string]any{"class_name": cfg["class_name"], "config": cfg["config"]}
+	c, _ := cfg["config"].(map[string]any)
+	if ls, ok := c["layers"].([]any); ok {
+		out := make([]any, len(ls))
+		for i, l := range ls {
+			e, ok := l.(map[string]any)
+			if !ok {
+				out[i] = l
+				continue
+			}
+			ne := map[string]any{}
+			for k, v := range e {
+				switch k {
+				case "module", "registered_name", "build_config":
+				default:
+					ne[k] = v
+				}
+			}
+			if ec, _ := e["config"].(map[string]any); ec["layers"] != nil {
+				ne["config"] = legacyConfig(e)["config"]
+			}
+			out[i] = ne
+		}
+		nc := map[string]any{}
+		for k, v := range c {
+			nc[k] = v
+		}
+		nc["layers"] = out
+		c = nc
+	}
+	return map[string]any{"class_name": cfg["class_name"], "config": c}
+}
+
+// legacyObject is a Keras object (a loss) as legacy serialization writes
+// it: {"class_name", "config"}, without module or registered_name; a
+// dict of them (one per output) maps each.
+func legacyObject(v any) any {
+	o, ok := v.(map[string]any)
+	if !ok {
+		return v
+	}
+	if _, ok := o["class_name"]; ok {
+		return map[string]any{"class_name": o["class_name"], "config": o["config"]}
+	}
+	out := map[string]any{}
+	for k, x := range o {
+		out[k] = legacyObject(x)
+	}
 	return out
 }
 
@@ -312,26 +364,30 @@ func h5WriterTree(m saving.Model) (*memGroup, error) {
 	root := newMemGroup()
 	root.setAttr("backend", "tensorflow")
 	root.setAttr("keras_version", KerasVersion)
-	root.setAttr("model_config", string(mustJSON(legacyConfig(e.config))))
+	root.setBytesAttr("model_config", string(mustJSON(legacyConfig(e.config))))
 	if cc, ok := e.config["compile_config"].(map[string]any); ok && e.compiled {
 		tc := map[string]any{}
 		for k, v := range cc {
-			if k != "optimizer" {
+			switch k {
+			case "optimizer":
+			case "loss":
+				tc[k] = legacyObject(v)
+			default:
 				tc[k] = v
 			}
 		}
 		if o, ok := cc["optimizer"].(map[string]any); ok {
 			tc["optimizer_config"] = map[string]any{"class_name": o["class_name"], "config": o["config"]}
 		}
-		root.setAttr("training_config", string(mustJSON(tc)))
+		root.setBytesAttr("training_config", string(mustJSON(tc)))
 	}
 	mw := root.mkdir("model_weights")
 	var lnames []string
 	for _, l := range e.t.layers {
 		lnames = append(lnames, l.name)
 	}
-	mw.setAttr("backend", "tensorflow")
-	mw.setAttr("keras_version", KerasVersion)
+	mw.setBytesAttr("backend", "tensorflow")
+	mw.setBytesAttr("keras_version", KerasVersion)
 	mw.setAttr("layer_names", lnames)
 	_, by := layerWeights(e.state.Weights)
 	paths := map[*layers.Weight]string{}
@@ -348,6 +404,9 @@ func h5WriterTree(m saving.Model) (*memGroup, error) {
 		}
 		g.setAttr("weight_names", wn)
 	}
+	// The model's own variables (not a layer's); neuron's models have
+	// none, and Keras writes the group all the same.
+	mw.mkdir("top_level_model_weights").setAttr("weight_names", []string{})
 	if e.compiled {
 		prefix := strings.ToLower(e.opt.Name())
 		vars, names, err := e.optimizerVars(func(w *layers.Weight) string { return strings.ReplaceAll(paths[w], "/", "_") })
