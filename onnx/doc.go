@@ -39,7 +39,7 @@
 //   - Add, Subtract, Multiply, Average, Maximum, Minimum, Concatenate: Add,
 //     Sub, Mul, Add then Div, Max, Min, Concat.
 //   - LSTM, GRU, SimpleRNN: ONNX's LSTM, GRU (linear_before_reset=1,
-//     Keras's reset_after=True) and RNN, Keras's gate order i, f, c, o
+//     Keras's reset_after=True, or 0 for reset_after=False) and RNN, Keras's gate order i, f, c, o
 //     reordered to ONNX's i, o, f, c, between Transposes to and from
 //     time-major; go_backwards as direction "reverse" (its sequence
 //     reversed back by a Slice, as Keras returns it); the activations
@@ -120,19 +120,15 @@
 //     Squeeze, Unsqueeze, Concat, Add, Sub, Mul, Div (by a constant
 //     scalar), Max, Min, Sum, Mean, Gather of a constant 2D table
 //     (Embedding), Dropout, Identity and Cast.
-//   - GRU with linear_before_reset=0 (Keras's reset_after=False, which
-//     neuron's GRU layer does not have), one direction (forward or
-//     reverse, Y and Y_h): its steps written out in Dense, Add, Multiply,
-//     Subtract, Activation, Cropping1D, Reshape and Concatenate layers,
-//     the weights shared by every step (three input projections with the
-//     biases folded in, three recurrent kernels), so that the model
-//     predicts and fine-tunes as the node computes.
-//   - LSTM, GRU with linear_before_reset=1 and RNN, one direction or
-//     both, batch-major (layout=1) or time-major between the Transposes,
-//     Squeezes and Reshapes exporters put around them (PyTorch's and
-//     neuron's), from zero initial states (absent, zero constants or
-//     ConstantOfShape of the batch size): LSTM, GRU, SimpleRNN and
-//     Bidirectional. Y is read as return_sequences, Y_h as the last
+//   - LSTM, GRU and RNN, one direction or both, batch-major (layout=1)
+//     or time-major between the Transposes, Squeezes and Reshapes
+//     exporters put around them (PyTorch's and neuron's), from zero
+//     initial states (absent, zero constants or ConstantOfShape of the
+//     batch size): LSTM, GRU (linear_before_reset=1 as Keras's
+//     reset_after=True, 0 as reset_after=False, its biases Wb + Rb in
+//     one), SimpleRNN and Bidirectional. Y is read as return_sequences
+//     (of a reverse direction, put back at its steps by Cropping1D and
+//     Concatenate layers after the go_backwards layer), Y_h as the last
 //     state, and Y with Y_h, or Y_c, of one direction as return_state
 //     (the layer's outputs: the output, h, c); a bidirectional node's two
 //     directions taken apart (Split, Slice, Gather, or a Slice of the
@@ -163,12 +159,12 @@
 // Import refuses, with an error wrapping ErrUnsupportedOp that names the
 // node, the operator and the attribute or input with its value: any
 // other operator ("no neuron layer for this operator") or domain; a
-// bidirectional GRU with linear_before_reset=0; a recurrent node's
-// sequence_lens other than that pattern (a graph input, a constant,
-// lengths computed otherwise: "input 4, sequence_lens, is …"), non-zero
-// initial states, peepholes, clip or input_forget; a reduction over
-// another axis than the directions; Y of a reverse direction without
-// sequence_lens; Gelu with approximate="tanh"; pooling with
+// recurrent node's sequence_lens other than that pattern (a graph input,
+// a constant, lengths computed otherwise: "input 4, sequence_lens, is
+// …"), non-zero initial states, peepholes, clip or input_forget; a
+// reduction over another axis than the directions; Y of a reverse
+// direction over an unknown number of steps; Gelu with
+// approximate="tanh"; pooling with
 // ceil_mode=1 and
 // pads; a Reshape or Transpose that moves the batch axis; Flatten with
 // an axis other than 1; HardSigmoid or Selu with other constants; and
@@ -183,9 +179,9 @@
 // use a refused setting are checked to give its error), on the
 // pytorch-converted tests, on recurrent (return_state, directions
 // reduced or merged), GELU and ceil_mode models that PyTorch exported
-// (testdata/pytorch), on 6-step forward and reverse GRUs with
-// linear_before_reset=0 whose outputs ONNX's reference implementation
-// computed (testdata/gru_reset_before), on neuron's own exports read
+// (testdata/pytorch), on 6-step forward, reverse and bidirectional GRUs
+// with linear_before_reset=0 whose outputs ONNX's reference
+// implementation computed (testdata/gru_reset_before), on neuron's own exports read
 // back, and on the ONNX
 // model zoo's MNIST
 // model; the reader is fuzzed (FuzzDecode).

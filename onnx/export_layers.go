@@ -616,7 +616,7 @@ func (e *exporter) recurrent(c cfg, fwd, bwd layers.Layer, mergeMode string, ins
 		if bwd.ClassName() != class {
 			return nil, unsupported(c.class, name, fmt.Sprintf("the backward layer is a %s, the forward a %s", bwd.ClassName(), class))
 		}
-		for _, k := range []string{"units", "activation", "recurrent_activation", "use_bias"} {
+		for _, k := range []string{"units", "activation", "recurrent_activation", "use_bias", "reset_after"} {
 			if fmt.Sprint(cfgs[0].m[k]) != fmt.Sprint(cfgs[1].m[k]) {
 				return nil, unsupported(c.class, name, fmt.Sprintf("the forward and backward layers differ in %s", k))
 			}
@@ -667,7 +667,9 @@ func (e *exporter) recurrent(c cfg, fwd, bwd layers.Layer, mergeMode string, ins
 		}
 		if bw, ok := ws["bias"]; ok {
 			bd := bw.Value.Data()
-			rows := len(bd) / n // GRU's reset_after bias has two rows: input, recurrent
+			// GRU's reset_after bias has two rows, input and recurrent (Wb
+			// and Rb); with reset_after=False its one row is Wb, Rb zeros.
+			rows := len(bd) / n
 			for row := range rows {
 				for g := range gates {
 					kb := kerasBlock[g]
@@ -728,8 +730,10 @@ func (e *exporter) recurrent(c cfg, fwd, bwd layers.Layer, mergeMode string, ins
 	if len(alphas) > 0 {
 		attrs = append(attrs, attrFloats("activation_alpha", alphas...), attrFloats("activation_beta", betas...))
 	}
-	if op == "GRU" {
+	if op == "GRU" && fc.boolean("reset_after") {
 		attrs = append(attrs, attrInt("linear_before_reset", 1)) // Keras's reset_after=True
+	} else if op == "GRU" {
+		attrs = append(attrs, attrInt("linear_before_reset", 0)) // reset_after=False
 	}
 	seq := fc.boolean("return_sequences")
 	state := fc.boolean("return_state")

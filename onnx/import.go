@@ -39,15 +39,14 @@ import (
 // bidirectional node's directions concatenated, or taken apart and
 // summed, multiplied or averaged, or reduced over the directions axis by
 // ReduceSum, ReduceProd or ReduceMean, as Bidirectional's merge modes; a
-// GRU with linear_before_reset=0, Keras's reset_after=False, as its steps
-// written out in layers that share its weights),
+// GRU with linear_before_reset=0 as Keras's reset_after=False),
 // Dropout, Identity and Cast. Constant
 // nodes and operators on constants only (Reshape, Transpose, Unsqueeze,
 // Squeeze, Identity, Cast, CastLike, Sqrt, ConstantOfShape) are evaluated
 // when reading. The package documentation lists the settings read.
 //
-// Any other operator, and a setting of one that no neuron layer has (a
-// bidirectional GRU with linear_before_reset=0, sequence_lens, non-zero initial states,
+// Any other operator, and a setting of one that no neuron layer has
+// (sequence_lens, non-zero initial states,
 // peepholes, both Y and Y_h of a bidirectional node read, Gelu with
 // approximate="tanh", a Reshape or Transpose that moves the batch axis,
 // weights that are not constants, …), is refused with an error naming

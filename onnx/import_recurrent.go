@@ -3,6 +3,7 @@ package onnx
 import (
 	"fmt"
 	"slices"
+	"strings"
 
 	"github.com/neuron-go/neuron/activations"
 	"github.com/neuron-go/neuron/layers"
@@ -345,21 +346,13 @@ func (im *importer) recurrent(n *pb.NodeProto, a attrs) error {
 	if !readY && !readYh && !readYc {
 		return unsupportedOp(n, "none of its outputs is read")
 	}
-	if readY && dir == "reverse" && !resetBefore && !masked {
-		// (With the mask, the steps are gathered back in Keras's order.)
-		return unsupportedOp(n, "Y of a reverse direction (Keras's go_backwards returns the steps reversed)")
-	}
-	if resetBefore && masked {
-		return unsupportedOp(n, "sequence_lens with linear_before_reset=0")
-	}
-	if resetBefore {
-		if d != 1 {
-			return unsupportedOp(n, "linear_before_reset=0 with direction bidirectional (one direction is read)")
-		}
-		if readYc {
-			return malformed("node %q (GRU) has no Y_c", n.GetName())
-		}
-		return im.unrolledGRU(n, x, u, w, r, b, acts, dir == "reverse", readY, readYh)
+	// Y of a reverse direction is by input time; the go_backwards layer
+	// returns the steps in the order it reads them, so they are reversed
+	// after it (reverseSteps). With sequence_lens read as a mask, the
+	// steps were gathered back in Keras's order (import_seqlens.go).
+	reversedY := readY && dir == "reverse" && !masked
+	if reversedY && x.Shape()[0] <= 0 {
+		return unsupportedOp(n, "Y of a reverse direction over an unknown number of steps")
 	}
 	act := func(s string) activations.Activation { a, _ := activations.Get(s); return a }
 	cell := func(back bool) layers.Layer {
@@ -367,7 +360,8 @@ func (im *importer) recurrent(n *pb.NodeProto, a attrs) error {
 		case "LSTM":
 			return &layers.LSTM{Units: u, Activation: act(acts[1]), RecurrentActivation: act(acts[0]), NoBias: b == nil, ReturnSequences: readY, GoBackwards: back, ReturnState: state}
 		case "GRU":
-			return &layers.GRU{Units: u, Activation: act(acts[1]), RecurrentActivation: act(acts[0]), NoBias: b == nil, ReturnSequences: readY, GoBackwards: back, ReturnState: state}
+			// linear_before_reset=0 is Keras's reset_after=False.
+			return &layers.GRU{Units: u, Activation: act(acts[1]), RecurrentActivation: act(acts[0]), NoBias: b == nil, NoResetAfter: resetBefore, ReturnSequences: readY, GoBackwards: back, ReturnState: state}
 		}
 		return &layers.SimpleRNN{Units: u, Activation: act(acts[0]), NoBias: b == nil, ReturnSequences: readY, GoBackwards: back, ReturnState: state}
 	}
@@ -396,7 +390,7 @@ func (im *importer) recurrent(n *pb.NodeProto, a attrs) error {
 		ws = append(ws, pendingWeight{nil, prefix[side] + "kernel", kern}, pendingWeight{nil, prefix[side] + "recurrent_kernel", rec})
 		if b != nil {
 			bs := b.f[side*2*n4 : (side+1)*2*n4]
-			if op == "GRU" {
+			if op == "GRU" && !resetBefore {
 				// Keras's reset_after bias: (2, 3·units), input then recurrent.
 				bias := make([]float32, 2*n4)
 				for row := range 2 {
@@ -408,7 +402,8 @@ func (im *importer) recurrent(n *pb.NodeProto, a attrs) error {
 				}
 				ws = append(ws, pendingWeight{nil, prefix[side] + "bias", bias})
 			} else {
-				// One bias: Wb + Rb.
+				// One bias: Wb + Rb (for a GRU with linear_before_reset=0,
+				// Rbh is outside the reset gate, so it adds to Wbh too).
 				bias := make([]float32, n4)
 				for g := range gates {
 					for j := range u {
@@ -453,7 +448,13 @@ func (im *importer) recurrent(n *pb.NodeProto, a attrs) error {
 				return err
 			}
 			if readY {
-				im.seqs[out[0]] = seqVal{kind: rnnY, node: ys[0], dirs: 1}
+				y := ys[0]
+				if reversedY {
+					if y, err = im.reverseSteps(n, y); err != nil {
+						return err
+					}
+				}
+				im.seqs[out[0]] = seqVal{kind: rnnY, node: y, dirs: 1}
 			}
 			for i := 1; i < len(ys) && i < len(out); i++ {
 				if read(i) {
@@ -465,6 +466,11 @@ func (im *importer) recurrent(n *pb.NodeProto, a attrs) error {
 		y, _, err := im.applyNamed(n.GetName(), l, x)
 		if err != nil {
 			return err
+		}
+		if reversedY {
+			if y, err = im.reverseSteps(n, y); err != nil {
+				return err
+			}
 		}
 		sv.node = y
 	}
@@ -885,185 +891,28 @@ func (im *importer) onlyReduced(name string) bool {
 	return true
 }
 
-// unrolledGRU reads a GRU node with linear_before_reset=0 (Keras's
-// reset_after=False, which neuron's GRU layer does not have) as its steps
-// written out in neuron layers, the weights shared by every step:
-//
-//	z = f(x_t·Wzᵀ + h·Rzᵀ + Wbz + Rbz)
-//	r = f(x_t·Wrᵀ + h·Rrᵀ + Wbr + Rbr)
-//	h̃ = g(x_t·Whᵀ + (r ⊙ h)·Rhᵀ + Wbh + Rbh)
-//	h = h̃ + z ⊙ (h − h̃)  ( = (1 − z) ⊙ h̃ + z ⊙ h)
-//
-// from h = 0: three Dense layers project the whole sequence, and three
-// Dense layers without bias, applied at every step, make the recurrent
-// products. Y is the states at their steps, Y_h the last.
-func (im *importer) unrolledGRU(n *pb.NodeProto, x *models.Node, u int, w, r, b *tensorData, acts []string, reverse, readY, readYh bool) error {
-	steps, feat := x.Shape()[0], x.Shape()[1]
+// reverseSteps puts y, the (batch, steps, units) output of a
+// go_backwards layer, whose steps are in the order the layer reads them,
+// back in input-time order, as ONNX's Y of a reverse direction: each step
+// cropped out (Cropping1D), then concatenated from the last.
+func (im *importer) reverseSteps(n *pb.NodeProto, y *models.Node) (*models.Node, error) {
+	steps := y.Shape()[0]
+	if steps == 1 {
+		return y, nil
+	}
 	base := n.GetName()
 	if base == "" {
-		base = "gru"
+		base = strings.ToLower(n.GetOpType())
 	}
-	name := func(s string) string { return im.layerName(base+"_"+s, "gru_"+s) }
-	apply := func(l models.Callable, what string, ins ...*models.Node) (*models.Node, error) {
-		y := models.ApplyNamed(name(what), l, ins...)
-		return y, y.Err()
-	}
-	f, _ := activations.Get(acts[0])
-	g, _ := activations.Get(acts[1])
-	n3 := 3 * u
-	var proj, rec [3]*layers.Dense
-	var recName [3]string // a shared layer has one name
-	recurrent := func(gate int, h *models.Node) (*models.Node, error) {
-		y := models.ApplyNamed(recName[gate], rec[gate], h)
-		return y, y.Err()
-	}
-	var xs [3]*models.Node
-	for gate, gn := range []string{"z", "r", "h"} {
-		kern := make([]float32, feat*u)
-		for j := range u {
-			for k := range feat {
-				kern[k*u+j] = w.f[(gate*u+j)*feat+k]
-			}
-		}
-		rk := make([]float32, u*u)
-		for j := range u {
-			for k := range u {
-				rk[k*u+j] = r.f[(gate*u+j)*u+k]
-			}
-		}
-		proj[gate] = &layers.Dense{Units: u, NoBias: b == nil}
-		rec[gate] = &layers.Dense{Units: u, NoBias: true}
-		recName[gate] = name("recurrent_" + gn)
-		im.pendings = append(im.pendings, pendingWeight{proj[gate], "kernel", kern})
-		if steps > 1 {
-			// Applied from the second step on.
-			im.pendings = append(im.pendings, pendingWeight{rec[gate], "kernel", rk})
-		}
-		if b != nil {
-			bias := make([]float32, u)
-			for j := range u {
-				bias[j] = b.f[gate*u+j] + b.f[n3+gate*u+j]
-			}
-			im.pendings = append(im.pendings, pendingWeight{proj[gate], "bias", bias})
-		}
-		y, err := apply(proj[gate], "input_"+gn, x)
-		if err != nil {
-			return err
-		}
-		xs[gate] = y
-	}
-	// step returns the projection of step t, (batch, units).
-	step := func(gate, t int) (*models.Node, error) {
-		v := xs[gate]
-		if steps > 1 {
-			var err error
-			if v, err = apply(&layers.Cropping1D{Cropping: [2]int{t, steps - 1 - t}}, fmt.Sprintf("step%d_%c", t, "zrh"[gate]), v); err != nil {
-				return nil, err
-			}
-		}
-		return apply(&layers.Reshape{TargetShape: []int{u}}, fmt.Sprintf("step%d_%c_flat", t, "zrh"[gate]), v)
-	}
-	var h *models.Node
-	hs := make([]*models.Node, steps)
+	parts := make([]*models.Node, steps)
 	for i := range steps {
-		t := i
-		if reverse {
-			t = steps - 1 - i
+		// Processing step i read input time steps−1−i.
+		p := models.ApplyNamed(im.layerName(fmt.Sprintf("%s_step%d", base, i), "cropping1d"), &layers.Cropping1D{Cropping: [2]int{i, steps - 1 - i}}, y)
+		if err := p.Err(); err != nil {
+			return nil, err
 		}
-		var pre [3]*models.Node
-		for gate := range 3 {
-			v, err := step(gate, t)
-			if err != nil {
-				return err
-			}
-			pre[gate] = v
-		}
-		var err error
-		if h != nil {
-			// The recurrent products of z and r, and h̃'s of r ⊙ h.
-			for gate := range 2 {
-				rp, err := recurrent(gate, h)
-				if err != nil {
-					return err
-				}
-				if pre[gate], err = apply(&layers.Add{}, fmt.Sprintf("step%d_%c_sum", t, "zr"[gate]), pre[gate], rp); err != nil {
-					return err
-				}
-			}
-			rg, err := apply(&layers.Activation{Activation: f}, fmt.Sprintf("step%d_r", t), pre[1])
-			if err != nil {
-				return err
-			}
-			rh, err := apply(&layers.Multiply{}, fmt.Sprintf("step%d_reset", t), rg, h)
-			if err != nil {
-				return err
-			}
-			rp, err := recurrent(2, rh)
-			if err != nil {
-				return err
-			}
-			if pre[2], err = apply(&layers.Add{}, fmt.Sprintf("step%d_h_sum", t), pre[2], rp); err != nil {
-				return err
-			}
-		}
-		z, err := apply(&layers.Activation{Activation: f}, fmt.Sprintf("step%d_z", t), pre[0])
-		if err != nil {
-			return err
-		}
-		cand, err := apply(&layers.Activation{Activation: g}, fmt.Sprintf("step%d_candidate", t), pre[2])
-		if err != nil {
-			return err
-		}
-		// h̃ + z ⊙ (h − h̃); from h = 0, h̃ − z ⊙ h̃.
-		var next *models.Node
-		if h == nil {
-			zc, err := apply(&layers.Multiply{}, fmt.Sprintf("step%d_kept", t), z, cand)
-			if err == nil {
-				next, err = apply(&layers.Subtract{}, fmt.Sprintf("step%d_h", t), cand, zc)
-			}
-			if err != nil {
-				return err
-			}
-		} else {
-			diff, err := apply(&layers.Subtract{}, fmt.Sprintf("step%d_change", t), h, cand)
-			if err != nil {
-				return err
-			}
-			zd, err := apply(&layers.Multiply{}, fmt.Sprintf("step%d_kept", t), z, diff)
-			if err != nil {
-				return err
-			}
-			if next, err = apply(&layers.Add{}, fmt.Sprintf("step%d_h", t), cand, zd); err != nil {
-				return err
-			}
-		}
-		h = next
-		hs[t] = h
+		parts[steps-1-i] = p
 	}
-	out := n.GetOutput()
-	if readYh {
-		im.seqs[out[1]] = seqVal{kind: rnnYh, node: h, dirs: 1}
-	}
-	if readY {
-		y := hs[0]
-		if steps > 1 {
-			var err error
-			ys := make([]*models.Node, steps)
-			for t, v := range hs {
-				if ys[t], err = apply(&layers.Reshape{TargetShape: []int{1, u}}, fmt.Sprintf("step%d_state", t), v); err != nil {
-					return err
-				}
-			}
-			if y, err = apply(&layers.Concatenate{Axis: 1}, "states", ys...); err != nil {
-				return err
-			}
-		} else {
-			var err error
-			if y, err = apply(&layers.Reshape{TargetShape: []int{1, u}}, "states", y); err != nil {
-				return err
-			}
-		}
-		im.seqs[out[0]] = seqVal{kind: rnnY, node: y, dirs: 1}
-	}
-	return nil
+	r := models.ApplyNamed(im.layerName(base+"_by_input_time", "concatenate"), &layers.Concatenate{Axis: 1}, parts...)
+	return r, r.Err()
 }
