@@ -470,7 +470,7 @@ def legacy3_case(path, x, y, step=False):
             "output": out.ravel().tolist(),
             "target_shape": list(y.shape), "target": y.ravel().tolist(),
             "loss": model_loss(entries, loss, x, y),
-            "metrics": {m: (accuracy(y, out) if m == "accuracy" else loss_of(m, y, out)) for m in tc["metrics"]},
+            "metrics": {m: (accuracy(y, out) if m == "accuracy" else loss_of(m, y, out)) for m in tc["metrics"] or []},
             "iterations": int(ov[0]), "learning_rate": float(ov[1]),
             "slot_count": len(slots),
             "first_slot": float(slots[0].ravel()[0]), "last_slot": float(slots[-1].ravel()[-1]),
@@ -492,6 +492,13 @@ cases["keras3_churn"] = legacy3_case("keras3_churn.h5", x, rng3.integers(0, 2, (
 # -> Dense 32 relu -> Dense 1 linear; Adam, mean absolute error, mae.
 x = f32(rng3.standard_normal((8, 12)))
 cases["keras3_salary"] = legacy3_case("keras3_salary.h5", x, f32(rng3.uniform(1e4, 2e5, (8, 1))), step=True)
+
+# Stock price LSTM (Keras 3.10.0): LSTM 50 returning sequences ->
+# Dropout 0.2 -> LSTM 50 -> Dropout 0.2 -> Dense 32 relu -> Dense 1 on 60
+# steps of 5 min-max scaled features; Adam, "mean_squared_error" given as
+# a string, no metrics.
+x = f32(rng3.random((4, 60, 5)))
+cases["keras3_stock_lstm"] = legacy3_case("keras3_stock_lstm.h5", x, f32(rng3.random((4, 1))))
 
 with open("expected.json", "w") as out:
     json.dump({"generator": "gen/expected.py", "peer": "numpy", "peer_version": np.__version__,
