@@ -11,7 +11,9 @@ import (
 	"github.com/neuron-go/neuron/layers"
 	"github.com/neuron-go/neuron/models"
 	"github.com/neuron-go/neuron/onnx"
+	"github.com/neuron-go/neuron/onnx/internal/pb"
 	"github.com/neuron-go/neuron/tensor"
+	"google.golang.org/protobuf/proto"
 )
 
 // grus lists the GRU layers of a model, those inside a Bidirectional
@@ -107,4 +109,93 @@ func TestImportBidirectionalGRUResetBefore(t *testing.T) {
 			}
 		})
 	}
+}
+
+// TestImportReverseY imports a reverse GRU node whose Y alone is read (no
+// return_state): the go_backwards layer's steps are put back at their
+// input times. With linear_before_reset=0 the expected Y is ONNX's
+// reference implementation's (expected.json); with 1 (Keras's
+// reset_after=True) it is ONNX Runtime's on the same node.
+func TestImportReverseY(t *testing.T) {
+	dir := filepath.Join("testdata", "gru_reset_before")
+	b, err := os.ReadFile(filepath.Join(dir, "expected.json"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	var cases map[string]struct {
+		X     []float32 `json:"x"`
+		XDims []int     `json:"x_dims"`
+		Y     []float32 `json:"y"`
+		YDims []int     `json:"y_dims"`
+	}
+	if err := json.Unmarshal(b, &cases); err != nil {
+		t.Fatal(err)
+	}
+	c := cases["reverse"]
+	raw, err := os.ReadFile(filepath.Join(dir, "reverse.onnx"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	variant := func(lbr int64) []byte {
+		var m pb.ModelProto
+		if err := proto.Unmarshal(raw, &m); err != nil {
+			t.Fatal(err)
+		}
+		g := m.GetGraph()
+		g.Output = g.Output[:1] // Y only
+		for _, a := range g.GetNode()[0].GetAttribute() {
+			if a.GetName() == "linear_before_reset" {
+				a.I = proto.Int64(lbr)
+			}
+		}
+		out, err := proto.Marshal(&m)
+		if err != nil {
+			t.Fatal(err)
+		}
+		return out
+	}
+	x, xd := moveFirst(c.X, c.XDims, 1)
+	check := func(t *testing.T, data []byte, resetBefore bool, want []float32, dims []int) {
+		t.Helper()
+		m, err := onnx.Decode(data)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if gs := grus(m); len(gs) != 1 || gs[0].NoResetAfter != resetBefore || !gs[0].GoBackwards || !gs[0].ReturnSequences {
+			t.Fatalf("GRU layers %+v", gs)
+		}
+		ys, err := m.Predict([]models.Array{tensor.FromSlice(x, xd...)}, models.PredictConfig{Verbose: models.Silent})
+		if err != nil {
+			t.Fatal(err)
+		}
+		y, yd := moveFirst(want, dims, 2) // (batch, steps, 1, units)
+		if !slices.Equal(ys[0].Shape(), yd) {
+			t.Fatalf("shape %v, want %v", ys[0].Shape(), yd)
+		}
+		for i, w := range y {
+			if g := ys[0].Data()[i]; math.Abs(float64(g-w)) > 1e-5 {
+				t.Fatalf("[%d] = %v, want %v", i, g, w)
+			}
+		}
+	}
+	t.Run("linear_before_reset=0", func(t *testing.T) {
+		check(t, variant(0), true, c.Y, c.YDims)
+	})
+	t.Run("linear_before_reset=1", func(t *testing.T) {
+		ortModules(t)
+		p := filepath.Join(t.TempDir(), "reverse_lbr1.onnx")
+		data := variant(1)
+		if err := os.WriteFile(p, data, 0o644); err != nil {
+			t.Fatal(err)
+		}
+		res := runORT(t, []ortJob{{Model: p, Inputs: map[string]ortTensor{"X": {Dims: c.XDims, Data: c.X}}}})
+		if res[0].Error != "" {
+			t.Fatalf("ONNX Runtime: %s", res[0].Error)
+		}
+		y := res[0].Outputs["Y"]
+		if y.Data == nil {
+			t.Fatalf("ONNX Runtime gives %v", keys(res[0].Outputs))
+		}
+		check(t, data, false, y.Data, y.Dims)
+	})
 }
