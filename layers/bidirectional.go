@@ -19,6 +19,17 @@ import (
 // Layer's own weights are not used, as in Keras. With return_sequences the
 // backward outputs are put back in time order before merging, so step t of
 // the result sees the whole sequence.
+//
+// With return_state on the wrapped layer (ReturnState), the layer has
+// several outputs, as Keras's: the merged output (or the two of
+// MergeMode "none"), then the forward layer's last states (h, and c for
+// an LSTM), then the backward layer's, for models.ApplyMulti in a
+// functional model; called on more inputs there, the ones after the
+// sequence are the initial states, the forward layer's then the backward
+// layer's (Keras's initial_state). A mask makes both layers skip the
+// masked steps, so that each state is the one at its direction's last
+// unmasked step; the output keeps the mask with return_sequences, the
+// states carry none.
 type Bidirectional struct {
 	// Layer is the recurrent layer: LSTM, GRU, SimpleRNN, or a custom
 	// layer whose registered config has "go_backwards" and
@@ -39,8 +50,13 @@ type Bidirectional struct {
 	seq      bool
 	in       []int
 	pair     [2]*tensor.Tensor
-	noMask   [1]*tensor.Tensor // CallMulti's masks, none
-	outMasks [2]*tensor.Tensor // CallMulti's output masks, dropped
+	noMask   []*tensor.Tensor // CallMulti's masks, none
+	outMasks []*tensor.Tensor // CallMulti's output masks, dropped
+	// With return_state: the number of states per side, and the
+	// arguments of the sides' CallMultiMasked.
+	states            int
+	sideXs, sideMs    [2][]*tensor.Tensor
+	sideOuts, sideOMs [2][]*tensor.Tensor
 }
 
 // ClassName implements Layer.
@@ -54,23 +70,24 @@ func (l *Bidirectional) ModelInputShape() []int {
 	return nil
 }
 
-// sequenceOptions reads go_backwards and return_sequences from a
-// recurrent layer's config.
-func sequenceOptions(field string, r Layer) (backwards, sequences bool, err error) {
+// sequenceOptions reads go_backwards, return_sequences and return_state
+// from a recurrent layer's config.
+func sequenceOptions(field string, r Layer) (backwards, sequences, state bool, err error) {
 	b, err := MarshalLayer(r, "r")
 	if err != nil {
-		return false, false, fmt.Errorf("layers: Bidirectional: %s: %w", field, err)
+		return false, false, false, fmt.Errorf("layers: Bidirectional: %s: %w", field, err)
 	}
 	var s struct {
 		Config struct {
 			GoBackwards     *bool `json:"go_backwards"`
 			ReturnSequences *bool `json:"return_sequences"`
+			ReturnState     bool  `json:"return_state"`
 		} `json:"config"`
 	}
 	if err := json.Unmarshal(b, &s); err != nil || s.Config.GoBackwards == nil || s.Config.ReturnSequences == nil {
-		return false, false, fmt.Errorf("layers: Bidirectional: %s must be a recurrent layer (a config with go_backwards and return_sequences), got %s", field, r.ClassName())
+		return false, false, false, fmt.Errorf("layers: Bidirectional: %s must be a recurrent layer (a config with go_backwards and return_sequences), got %s", field, r.ClassName())
 	}
-	return *s.Config.GoBackwards, *s.Config.ReturnSequences, nil
+	return *s.Config.GoBackwards, *s.Config.ReturnSequences, s.Config.ReturnState, nil
 }
 
 // recreate makes a fresh layer from r's config with the given name in it
@@ -100,7 +117,7 @@ func recreate(r Layer, name string, backwards bool) (Layer, error) {
 // layers (Build keeps them; Plan and Config only look).
 func (l *Bidirectional) sides() (fwd, bwd Layer, seq bool, err error) {
 	fail := func(err error) (Layer, Layer, bool, error) { return nil, nil, false, err }
-	var fb bool
+	var fb, fs bool
 	switch l.MergeMode {
 	case "", "concat", "sum", "mul", "ave", "none":
 	default:
@@ -109,9 +126,12 @@ func (l *Bidirectional) sides() (fwd, bwd Layer, seq bool, err error) {
 	if isNilLayer(l.Layer) {
 		return fail(fmt.Errorf("layers: Bidirectional: Layer is nil"))
 	}
-	fb, seq, err = sequenceOptions("Layer", l.Layer)
+	fb, seq, fs, err = sequenceOptions("Layer", l.Layer)
 	if err != nil {
 		return fail(err)
+	}
+	if _, ok := l.Layer.(MultiPlanner); fs && !ok {
+		return fail(fmt.Errorf("layers: Bidirectional: Layer %s has return_state but does not implement MultiPlanner", l.Layer.ClassName()))
 	}
 	base := DefaultName(l.Layer.ClassName())
 	fwd, err = recreate(l.Layer, "forward_"+base, fb)
@@ -126,9 +146,12 @@ func (l *Bidirectional) sides() (fwd, bwd Layer, seq bool, err error) {
 			return fail(fmt.Errorf("layers: Bidirectional: Layer: %w", err))
 		}
 	} else {
-		bb, bseq, err := sequenceOptions("BackwardLayer", l.BackwardLayer)
+		bb, bseq, bs, err := sequenceOptions("BackwardLayer", l.BackwardLayer)
 		if err != nil {
 			return fail(err)
+		}
+		if bs != fs {
+			return fail(fmt.Errorf("layers: Bidirectional: Layer and BackwardLayer must have the same return_state, got %v and %v", fs, bs))
 		}
 		if bb == fb {
 			return fail(fmt.Errorf("layers: Bidirectional: Layer and BackwardLayer must have different go_backwards, both are %v", fb))
@@ -154,40 +177,61 @@ func (l *Bidirectional) Plan(in []int) ([]int, []WeightShape, error) {
 	if err != nil {
 		return nil, nil, err
 	}
-	return planSides(fwd, bwd, l.MergeMode, in)
+	out, _, ws, err := planSides(fwd, bwd, l.MergeMode, [][]int{in})
+	return out, ws, err
 }
 
-// oneOutput refuses MergeMode "none" where the layer must have one
-// output.
+// oneOutput refuses MergeMode "none" and return_state where the layer
+// must have one output.
 func (l *Bidirectional) oneOutput() error {
 	if l.MergeMode == "none" {
 		return fmt.Errorf("layers: Bidirectional: MergeMode \"none\" gives 2 outputs; apply the layer with models.ApplyMulti in a functional model")
 	}
+	if l.returnState() {
+		return fmt.Errorf("layers: Bidirectional: the wrapped %s has return_state, which gives several outputs; apply the layer with models.ApplyMulti in a functional model", l.Layer.ClassName())
+	}
 	return nil
 }
 
-// UsesMulti implements DualLayer: with MergeMode "none" the layer has two
-// outputs.
-func (l *Bidirectional) UsesMulti(int) bool { return l.MergeMode == "none" }
-
-// PlanMulti implements MultiPlanner: one input; one output, or two with
-// MergeMode "none".
-func (l *Bidirectional) PlanMulti(in [][]int) ([][]int, []WeightShape, error) {
-	if len(in) != 1 {
-		return nil, nil, fmt.Errorf("layers: Bidirectional: takes 1 input, got %d", len(in))
+// returnState reports whether the wrapped layer has return_state.
+func (l *Bidirectional) returnState() bool {
+	if isNilLayer(l.Layer) {
+		return false
 	}
+	_, _, s, err := sequenceOptions("Layer", l.Layer)
+	return err == nil && s
+}
+
+// UsesMulti implements DualLayer: with MergeMode "none", or return_state,
+// the layer has several outputs.
+func (l *Bidirectional) UsesMulti(int) bool { return l.MergeMode == "none" || l.returnState() }
+
+// KeywordInputs implements KeywordInputs: initial_state.
+func (*Bidirectional) KeywordInputs() string { return "initial_state" }
+
+// PlanMulti implements MultiPlanner: the sequence, and with return_state
+// optionally the initial states (the forward layer's, then the backward
+// layer's); the output, or two with MergeMode "none", then with
+// return_state the forward and the backward layer's last states.
+func (l *Bidirectional) PlanMulti(in [][]int) ([][]int, []WeightShape, error) {
 	fwd, bwd, _, err := l.sides()
 	if err != nil {
 		return nil, nil, err
 	}
-	out, ws, err := planSides(fwd, bwd, l.MergeMode, in[0])
+	out, states, ws, err := planSides(fwd, bwd, l.MergeMode, in)
 	if err != nil {
 		return nil, nil, err
 	}
+	outs := [][]int{out}
 	if l.MergeMode == "none" {
-		return [][]int{out, slices.Clone(out)}, ws, nil
+		outs = append(outs, slices.Clone(out))
 	}
-	return [][]int{out}, ws, nil
+	for range 2 {
+		for _, s := range states {
+			outs = append(outs, slices.Clone(s))
+		}
+	}
+	return outs, ws, nil
 }
 
 // BuildMulti implements MultiLayer.
@@ -196,7 +240,7 @@ func (l *Bidirectional) BuildMulti(in [][]int, rng *rand.Rand) ([][]int, error) 
 	if err != nil {
 		return nil, err
 	}
-	if _, err := l.build(in[0], rng); err != nil {
+	if _, err := l.build(in, rng); err != nil {
 		return nil, err
 	}
 	return outs, nil
@@ -204,12 +248,20 @@ func (l *Bidirectional) BuildMulti(in [][]int, rng *rand.Rand) ([][]int, error) 
 
 // CallMulti implements MultiLayer.
 func (l *Bidirectional) CallMulti(xs []*tensor.Tensor, training bool, outs []*tensor.Tensor) {
-	l.CallMultiMasked(xs, l.noMask[:], training, outs, l.outMasks[:len(outs)])
+	l.CallMultiMasked(xs, l.noMask[:len(xs)], training, outs, l.outMasks[:len(outs)])
 }
 
-// CallMultiMasked implements MaskedMulti.
+// CallMultiMasked implements MaskedMulti: the mask of the sequence (the
+// first input's) reaches both layers; the outputs keep it with
+// return_sequences, and the states carry none.
 func (l *Bidirectional) CallMultiMasked(xs, masks []*tensor.Tensor, training bool, outs, outMasks []*tensor.Tensor) {
-	y, yr := l.sidesOn(xs[0], masks[0], training)
+	var y, yr *tensor.Tensor
+	if l.states > 0 {
+		y, yr = l.statesOn(xs, masks[0], training, outs)
+	} else {
+		y, yr = l.sidesOn(xs[0], masks[0], training)
+	}
+	clear(outMasks)
 	m := sequenceMask(masks[0], l.seq)
 	if l.MergeMode == "none" {
 		outs[0], outs[1], outMasks[0], outMasks[1] = y, yr, m, m
@@ -218,25 +270,110 @@ func (l *Bidirectional) CallMultiMasked(xs, masks []*tensor.Tensor, training boo
 	outs[0], outMasks[0] = l.merge(y, yr), m
 }
 
-// planSides plans the forward and backward layers on in.
-func planSides(fwd, bwd Layer, mode string, in []int) ([]int, []WeightShape, error) {
-	fp, ok1 := fwd.(Planner)
-	bp, ok2 := bwd.(Planner)
-	if !ok1 || !ok2 {
-		return nil, nil, fmt.Errorf("layers: Bidirectional: the wrapped layers must implement Planner")
+// statesOn runs both layers with return_state: outs gets their states
+// after the output(s); it returns the outputs, as sidesOn.
+func (l *Bidirectional) statesOn(xs []*tensor.Tensor, mask *tensor.Tensor, training bool, outs []*tensor.Tensor) (y, yr *tensor.Tensor) {
+	checkBatch("Bidirectional", xs[0], l.in)
+	first := 1
+	if l.MergeMode == "none" {
+		first = 2
 	}
-	out, fws, err := fp.Plan(in)
-	if err != nil {
-		return nil, nil, fmt.Errorf("layers: Bidirectional: %w", err)
+	for side, s := range []Layer{l.fwd, l.bwd} {
+		sx := l.sideXs[side][:1]
+		sx[0] = xs[0]
+		if len(xs) > 1 {
+			sx = l.sideXs[side][:1+l.states]
+			copy(sx[1:], xs[1+side*l.states:1+(side+1)*l.states])
+		}
+		ms := l.sideMs[side][:len(sx)]
+		clear(ms)
+		ms[0] = mask
+		so := l.sideOuts[side]
+		if mm, ok := s.(MaskedMulti); ok {
+			mm.CallMultiMasked(sx, ms, training, so, l.sideOMs[side])
+		} else {
+			s.(MultiLayer).CallMulti(sx, training, so)
+		}
+		copy(outs[first+side*l.states:], so[1:])
 	}
-	bout, bws, err := bp.Plan(in)
-	if err != nil {
-		return nil, nil, fmt.Errorf("layers: Bidirectional: BackwardLayer: %w", err)
+	y, yr = l.sideOuts[0][0], l.sideOuts[1][0]
+	for side := range 2 {
+		// Not kept past the call.
+		clear(l.sideXs[side])
+		clear(l.sideMs[side])
+		clear(l.sideOuts[side])
+		clear(l.sideOMs[side])
+	}
+	if l.seq {
+		yr = yr.Reverse(1)
+		if mask != nil {
+			y, yr = tensor.MaskSteps(y, mask), tensor.MaskSteps(yr, mask)
+		}
+	}
+	return y, yr
+}
+
+// planSides plans the forward and backward layers on in: the sequence,
+// and with return_state optionally the initial states, half for each
+// layer. It returns the merged output's shape and, with return_state,
+// the shapes of one layer's states.
+func planSides(fwd, bwd Layer, mode string, in [][]int) (out []int, states [][]int, ws []WeightShape, err error) {
+	fm, fState := fwd.(MultiPlanner)
+	bm, _ := bwd.(MultiPlanner)
+	if d, ok := fwd.(DualLayer); !fState || !ok || !d.UsesMulti(1) {
+		fState = false
+	}
+	var fws, bws []WeightShape
+	var bout []int
+	if fState {
+		if bm == nil {
+			return nil, nil, nil, fmt.Errorf("layers: Bidirectional: the backward layer %s must implement MultiPlanner", bwd.ClassName())
+		}
+		half := [2][][]int{{in[0]}, {in[0]}}
+		if len(in) > 1 {
+			if (len(in)-1)%2 != 0 {
+				return nil, nil, nil, fmt.Errorf("layers: Bidirectional: takes the sequence and optionally the initial states of both layers (an even number), got %d inputs", len(in))
+			}
+			k := (len(in) - 1) / 2
+			half[0], half[1] = append(half[0], in[1:1+k]...), append(half[1], in[1+k:]...)
+		}
+		fo, fw, err := fm.PlanMulti(half[0])
+		if err != nil {
+			return nil, nil, nil, fmt.Errorf("layers: Bidirectional: %w", err)
+		}
+		bo, bw, err := bm.PlanMulti(half[1])
+		if err != nil {
+			return nil, nil, nil, fmt.Errorf("layers: Bidirectional: BackwardLayer: %w", err)
+		}
+		if len(fo) != len(bo) {
+			return nil, nil, nil, fmt.Errorf("layers: Bidirectional: the forward layer gives %d outputs, the backward one %d", len(fo), len(bo))
+		}
+		for i := 1; i < len(fo); i++ {
+			if !slices.Equal(fo[i], bo[i]) {
+				return nil, nil, nil, fmt.Errorf("layers: Bidirectional: the forward layer's state %d is %v per example, the backward one's %v", i-1, fo[i], bo[i])
+			}
+		}
+		out, states, fws, bout, bws = fo[0], fo[1:], fw, bo[0], bw
+	} else {
+		if len(in) != 1 {
+			return nil, nil, nil, fmt.Errorf("layers: Bidirectional: takes 1 input (initial states need return_state), got %d", len(in))
+		}
+		fp, ok1 := fwd.(Planner)
+		bp, ok2 := bwd.(Planner)
+		if !ok1 || !ok2 {
+			return nil, nil, nil, fmt.Errorf("layers: Bidirectional: the wrapped layers must implement Planner")
+		}
+		if out, fws, err = fp.Plan(in[0]); err != nil {
+			return nil, nil, nil, fmt.Errorf("layers: Bidirectional: %w", err)
+		}
+		if bout, bws, err = bp.Plan(in[0]); err != nil {
+			return nil, nil, nil, fmt.Errorf("layers: Bidirectional: BackwardLayer: %w", err)
+		}
 	}
 	if !slices.Equal(out, bout) {
-		return nil, nil, fmt.Errorf("layers: Bidirectional: the forward layer gives %v per example, the backward one %v", out, bout)
+		return nil, nil, nil, fmt.Errorf("layers: Bidirectional: the forward layer gives %v per example, the backward one %v", out, bout)
 	}
-	ws := make([]WeightShape, 0, len(fws)+len(bws))
+	ws = make([]WeightShape, 0, len(fws)+len(bws))
 	for _, w := range fws {
 		w.Name = "forward_" + DefaultName(fwd.ClassName()) + "/" + w.Name
 		ws = append(ws, w)
@@ -249,7 +386,7 @@ func planSides(fwd, bwd Layer, mode string, in []int) ([]int, []WeightShape, err
 	if mode == "" || mode == "concat" {
 		out[len(out)-1] *= 2
 	}
-	return out, ws, nil
+	return out, states, ws, nil
 }
 
 // Build implements Layer.
@@ -257,25 +394,42 @@ func (l *Bidirectional) Build(in []int, rng *rand.Rand) ([]int, error) {
 	if err := l.oneOutput(); err != nil {
 		return nil, err
 	}
-	return l.build(in, rng)
+	return l.build([][]int{in}, rng)
 }
 
-func (l *Bidirectional) build(in []int, rng *rand.Rand) ([]int, error) {
+func (l *Bidirectional) build(in [][]int, rng *rand.Rand) ([]int, error) {
 	fwd, bwd, seq, err := l.sides()
 	if err != nil {
 		return nil, err
 	}
-	out, _, err := planSides(fwd, bwd, l.MergeMode, in)
+	out, states, _, err := planSides(fwd, bwd, l.MergeMode, in)
 	if err != nil {
 		return nil, err
 	}
-	if _, err := fwd.Build(in, rng); err != nil {
-		return nil, fmt.Errorf("layers: Bidirectional: %w", err)
+	if l.returnState() {
+		// Each layer built on the sequence and its own initial states.
+		k := (len(in) - 1) / 2
+		if _, err := fwd.(MultiLayer).BuildMulti(append([][]int{in[0]}, in[1:1+k]...), rng); err != nil {
+			return nil, fmt.Errorf("layers: Bidirectional: %w", err)
+		}
+		if _, err := bwd.(MultiLayer).BuildMulti(append([][]int{in[0]}, in[1+k:]...), rng); err != nil {
+			return nil, fmt.Errorf("layers: Bidirectional: BackwardLayer: %w", err)
+		}
+	} else {
+		if _, err := fwd.Build(in[0], rng); err != nil {
+			return nil, fmt.Errorf("layers: Bidirectional: %w", err)
+		}
+		if _, err := bwd.Build(in[0], rng); err != nil {
+			return nil, fmt.Errorf("layers: Bidirectional: BackwardLayer: %w", err)
+		}
 	}
-	if _, err := bwd.Build(in, rng); err != nil {
-		return nil, fmt.Errorf("layers: Bidirectional: BackwardLayer: %w", err)
+	l.fwd, l.bwd, l.seq, l.states = fwd, bwd, seq, len(states)
+	n := 2 + 2*len(states)
+	l.noMask, l.outMasks = make([]*tensor.Tensor, 1+2*len(states)), make([]*tensor.Tensor, n)
+	for side := range 2 {
+		l.sideXs[side], l.sideMs[side] = make([]*tensor.Tensor, 1+len(states)), make([]*tensor.Tensor, 1+len(states))
+		l.sideOuts[side], l.sideOMs[side] = make([]*tensor.Tensor, 1+len(states)), make([]*tensor.Tensor, 1+len(states))
 	}
-	l.fwd, l.bwd, l.seq = fwd, bwd, seq
 	l.weights = l.weights[:0]
 	for _, side := range []struct {
 		prefix string
@@ -286,7 +440,7 @@ func (l *Bidirectional) build(in []int, rng *rand.Rand) ([]int, error) {
 			l.weights = append(l.weights, &Weight{Name: side.prefix + DefaultName(side.l.ClassName()) + "/" + w.Name, Value: w.Value, Trainable: w.Trainable})
 		}
 	}
-	l.in = slices.Clone(in)
+	l.in = slices.Clone(in[0])
 	return out, nil
 }
 
@@ -423,9 +577,10 @@ func decodeBidirectional(b []byte) (Layer, error) {
 }
 
 var (
-	_ DualLayer   = (*Bidirectional)(nil)
-	_ MultiLayer  = (*Bidirectional)(nil)
-	_ MaskedMulti = (*Bidirectional)(nil)
+	_ DualLayer     = (*Bidirectional)(nil)
+	_ MultiLayer    = (*Bidirectional)(nil)
+	_ MaskedMulti   = (*Bidirectional)(nil)
+	_ KeywordInputs = (*Bidirectional)(nil)
 )
 
 // isNilLayer reports whether l is nil or a typed nil pointer (a nil

@@ -167,10 +167,10 @@ func (l *GRU) BuildMulti(in [][]int, rng *rand.Rand) ([][]int, error) {
 	return buildStates(l.PlanMulti, l.build, in, rng)
 }
 
-// CallMulti implements MultiLayer.
-func (l *GRU) CallMulti(xs []*tensor.Tensor, training bool, outs []*tensor.Tensor) {
+// callMulti is CallMulti with the mask of the sequence (nil for none).
+func (l *GRU) callMulti(xs []*tensor.Tensor, mask *tensor.Tensor, training bool, outs []*tensor.Tensor) {
 	checkBatch("GRU", xs[0], l.in)
-	o := l.options(nil)
+	o := l.options(mask)
 	x := l.apply(xs[0], &o, l.Dropout, l.RecurrentDropout, l.Seed, 3, l.Units, training)
 	if len(xs) == 2 {
 		o.H0 = xs[1]
@@ -326,10 +326,10 @@ func (l *SimpleRNN) BuildMulti(in [][]int, rng *rand.Rand) ([][]int, error) {
 	return buildStates(l.PlanMulti, l.build, in, rng)
 }
 
-// CallMulti implements MultiLayer.
-func (l *SimpleRNN) CallMulti(xs []*tensor.Tensor, training bool, outs []*tensor.Tensor) {
+// callMulti is CallMulti with the mask of the sequence (nil for none).
+func (l *SimpleRNN) callMulti(xs []*tensor.Tensor, mask *tensor.Tensor, training bool, outs []*tensor.Tensor) {
 	checkBatch("SimpleRNN", xs[0], l.in)
-	o := l.options(nil)
+	o := l.options(mask)
 	x := l.apply(xs[0], &o, l.Dropout, l.RecurrentDropout, l.Seed, 1, l.Units, training)
 	if len(xs) == 2 {
 		o.H0 = xs[1]

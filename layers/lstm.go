@@ -46,7 +46,9 @@ type LSTM struct {
 	// ReturnState adds the last h and c to the outputs, as Keras's return_state:
 	// the layer then has several outputs, for models.ApplyMulti in a
 	// functional model. Called on more inputs there, the ones after the
-	// sequence are the initial states (Keras's initial_state).
+	// sequence are the initial states (Keras's initial_state). With a
+	// mask, the states are those of the last unmasked step (see
+	// CallMultiMasked).
 	ReturnState bool
 	// Dropout and RecurrentDropout, in [0, 1), drop inputs and
 	// recurrent states in training with one mask per example for all
@@ -248,10 +250,10 @@ func (l *LSTM) BuildMulti(in [][]int, rng *rand.Rand) ([][]int, error) {
 	return buildStates(l.PlanMulti, l.build, in, rng)
 }
 
-// CallMulti implements MultiLayer.
-func (l *LSTM) CallMulti(xs []*tensor.Tensor, training bool, outs []*tensor.Tensor) {
+// callMulti is CallMulti with the mask of the sequence (nil for none).
+func (l *LSTM) callMulti(xs []*tensor.Tensor, mask *tensor.Tensor, training bool, outs []*tensor.Tensor) {
 	checkBatch("LSTM", xs[0], l.in)
-	o := l.options(nil)
+	o := l.options(mask)
 	x := l.apply(xs[0], &o, l.Dropout, l.RecurrentDropout, l.Seed, 4, l.Units, training)
 	if len(xs) == 3 {
 		o.H0, o.C0 = xs[1], xs[2]

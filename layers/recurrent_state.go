@@ -9,10 +9,10 @@ import (
 )
 
 // DualLayer is implemented by layers that are both a Layer and a
-// MultiLayer, the recurrent layers: one input and one output as a rule,
-// several with initial states or return_state. A model's graph calls them
-// as a MultiLayer where UsesMulti says so, and as a Layer otherwise (which
-// also carries masks).
+// MultiLayer, the recurrent layers and Bidirectional: one input and one
+// output as a rule, several with initial states or return_state. A
+// model's graph calls them as a MultiLayer where UsesMulti says so, and as
+// a Layer otherwise; masks reach them either way (Masked, MaskedMulti).
 type DualLayer interface {
 	UsesMulti(inputs int) bool
 }
@@ -92,3 +92,55 @@ func stateOutputs(seq *tensor.Tensor, sequences, returnState bool, outs []*tenso
 		}
 	}
 }
+
+// CallMulti implements MultiLayer.
+func (l *LSTM) CallMulti(xs []*tensor.Tensor, training bool, outs []*tensor.Tensor) {
+	l.callMulti(xs, nil, training, outs)
+}
+
+// CallMultiMasked implements MaskedMulti: the mask of the sequence (the
+// first input's; the initial states' masks are not read, as Keras reads
+// the mask of the first argument) makes the layer skip the masked steps,
+// which keep the states as they were, so that the last h and c are those
+// of the last unmasked step. The output keeps the mask with
+// ReturnSequences; the states carry none (Keras's RNN.compute_mask).
+func (l *LSTM) CallMultiMasked(xs, masks []*tensor.Tensor, training bool, outs, outMasks []*tensor.Tensor) {
+	l.callMulti(xs, masks[0], training, outs)
+	stateMasks(masks[0], l.ReturnSequences, outMasks)
+}
+
+// CallMulti implements MultiLayer.
+func (l *GRU) CallMulti(xs []*tensor.Tensor, training bool, outs []*tensor.Tensor) {
+	l.callMulti(xs, nil, training, outs)
+}
+
+// CallMultiMasked implements MaskedMulti, as LSTM's.
+func (l *GRU) CallMultiMasked(xs, masks []*tensor.Tensor, training bool, outs, outMasks []*tensor.Tensor) {
+	l.callMulti(xs, masks[0], training, outs)
+	stateMasks(masks[0], l.ReturnSequences, outMasks)
+}
+
+// CallMulti implements MultiLayer.
+func (l *SimpleRNN) CallMulti(xs []*tensor.Tensor, training bool, outs []*tensor.Tensor) {
+	l.callMulti(xs, nil, training, outs)
+}
+
+// CallMultiMasked implements MaskedMulti, as LSTM's.
+func (l *SimpleRNN) CallMultiMasked(xs, masks []*tensor.Tensor, training bool, outs, outMasks []*tensor.Tensor) {
+	l.callMulti(xs, masks[0], training, outs)
+	stateMasks(masks[0], l.ReturnSequences, outMasks)
+}
+
+// stateMasks sets the output masks of a recurrent layer called as a
+// MultiLayer: the sequence's mask on the output with sequences, none on
+// the output otherwise nor on the states.
+func stateMasks(mask *tensor.Tensor, sequences bool, outMasks []*tensor.Tensor) {
+	clear(outMasks)
+	outMasks[0] = sequenceMask(mask, sequences)
+}
+
+var (
+	_ MaskedMulti = (*LSTM)(nil)
+	_ MaskedMulti = (*GRU)(nil)
+	_ MaskedMulti = (*SimpleRNN)(nil)
+)

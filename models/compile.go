@@ -88,8 +88,14 @@ func (m *Sequential) Compile(cfg CompileConfig) error {
 	m.optimizer, m.loss, m.metrics = cfg.Optimizer, cfg.Loss, h.metrics
 	m.heads = []head{h}
 	m.compiled, m.optBuilt = true, false
+	// A model built here builds the optimizer's slots as it builds (build
+	// does when compiled); building them again would leave the first set
+	// as garbage the size of two copies of the weights.
+	wasBuilt := m.built
 	if err := m.ensureBuilt(); err == nil {
-		m.optimizer.Build(m.weights)
+		if wasBuilt {
+			m.optimizer.Build(m.weights)
+		}
 	} else if !errors.Is(err, ErrNotBuilt) {
 		return fmt.Errorf("models: compile: %w", err)
 	}

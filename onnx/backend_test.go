@@ -244,10 +244,10 @@ func TestImportGRUResetBefore(t *testing.T) {
 			if err != nil {
 				t.Fatal(err)
 			}
-			// The steps share the weights: three input projections with
-			// their biases and three recurrent kernels, 3·(4·5 + 5) + 3·5·5.
-			if got := model.CountParams(); got != 3*(4*5+5)+3*5*5 {
-				t.Errorf("%d parameters, want %d", got, 3*(4*5+5)+3*5*5)
+			// One GRU(reset_after=False): kernel 4×15, recurrent_kernel
+			// 5×15 and one bias of 15 (Wb + Rb).
+			if got := model.CountParams(); got != 4*15+5*15+15 {
+				t.Errorf("%d parameters, want %d", got, 4*15+5*15+15)
 			}
 			x, xd := moveFirst(c.X, c.XDims, 1)
 			ys, err := model.Predict([]models.Array{tensor.FromSlice(x, xd...)}, models.PredictConfig{Verbose: models.Silent})

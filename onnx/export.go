@@ -48,7 +48,8 @@ var ErrUnsupportedLayer = errors.New("layer not supported by the ONNX exporter")
 // 0.5·x·(1+Erf(x/√2))), Flatten, Reshape and Permute Flatten, Reshape and
 // Transpose, Embedding Gather, the merge layers their elementwise
 // operators and Concat, LSTM, GRU and SimpleRNN ONNX's LSTM, GRU
-// (linear_before_reset=1) and RNN, and Bidirectional their bidirectional
+// (linear_before_reset=1, or 0 for reset_after=False) and RNN, and
+// Bidirectional their bidirectional
 // form, merged by Concat, ReduceSum, ReduceProd or ReduceMean;
 // MultiHeadAttention, Attention and AdditiveAttention are written out in
 // MatMul, Softmax and the elementwise operators, their masks (attention

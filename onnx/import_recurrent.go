@@ -3,6 +3,7 @@ package onnx
 import (
 	"fmt"
 	"slices"
+	"strings"
 
 	"github.com/neuron-go/neuron/activations"
 	"github.com/neuron-go/neuron/layers"
@@ -69,6 +70,9 @@ type seqVal struct {
 	// whether its directions axis was removed.
 	dir      int
 	squeezed bool
+	// state is which state an rnnYh of a bidirectional node with
+	// return_state is: 0 for Y_h, 1 for Y_c.
+	state int
 }
 
 // recInfo is a bidirectional recurrent node whose Bidirectional layer is
@@ -81,6 +85,14 @@ type recInfo struct {
 	mk      func(merge string) layers.Layer
 	weights []pendingWeight // layer unset
 	nodes   map[string]*models.Node
+	// With return_state (both Y and Y_h, or Y_c, read): the states of
+	// each direction per layer applied (forward h [, c], backward h
+	// [, c]), the merge mode Y's readers show (guess), and the states
+	// read whole, concatenated.
+	state  bool
+	states map[string][]*models.Node
+	guess  string
+	joined [2]*models.Node
 }
 
 // seqNode returns sv's neuron node, applying a bidirectional node's layer
@@ -89,7 +101,80 @@ func (im *importer) seqNode(sv seqVal) *models.Node {
 	if sv.node != nil {
 		return sv.node
 	}
+	if sv.rec.state && sv.kind == rnnYh {
+		return im.joinedState(sv.rec, sv.state)
+	}
 	return im.recNode(sv.rec, "concat")
+}
+
+// recStates returns the states of rec's Bidirectional layer with
+// return_state: those of a layer already applied, or of the one with the
+// merge mode Y's readers show.
+func (im *importer) recStates(rec *recInfo) []*models.Node {
+	for _, m := range []string{"concat", "sum", "mul", "ave"} {
+		if st, ok := rec.states[m]; ok {
+			return st
+		}
+	}
+	im.recNode(rec, rec.guess)
+	return rec.states[rec.guess]
+}
+
+// stateOf returns one direction's state (0 h, 1 c) of rec.
+func (im *importer) stateOf(rec *recInfo, dir, state int) *models.Node {
+	st := im.recStates(rec)
+	if len(st) < 2 {
+		return st[0] // carries the error
+	}
+	per := len(st) / 2
+	return st[dir*per+state]
+}
+
+// joinedState returns rec's state (0 h, 1 c) of both directions
+// concatenated, (batch, 2·units): Y_h or Y_c read whole.
+func (im *importer) joinedState(rec *recInfo, state int) *models.Node {
+	if n := rec.joined[state]; n != nil {
+		return n
+	}
+	f, b := im.stateOf(rec, 0, state), im.stateOf(rec, 1, state)
+	n := models.ApplyNamed(im.layerName(rec.name+"_"+[]string{"h", "c"}[state], "concatenate"), &layers.Concatenate{}, f, b)
+	rec.joined[state] = n
+	return n
+}
+
+// guessMerge tells the merge mode of a bidirectional node's Y from its
+// readers: a reduction over the directions (of Y or of Y made
+// batch-major), or an Add, Mul, Sum or Mean of the directions taken
+// apart; "concat" otherwise. (A wrong guess costs a second layer with
+// the same weights, not a wrong value.)
+func (im *importer) guessMerge(y string) string {
+	mode := map[string]string{"ReduceSum": "sum", "ReduceMean": "ave", "ReduceProd": "mul", "Add": "sum", "Sum": "sum", "Mul": "mul", "Mean": "ave"}
+	var walk func(name string, depth int) string
+	walk = func(name string, depth int) string {
+		for _, r := range im.readers[name] {
+			switch op := r.GetOpType(); op {
+			case "ReduceSum", "ReduceMean", "ReduceProd":
+				return mode[op]
+			case "Add", "Sum", "Mul", "Mean":
+				if depth > 0 {
+					return mode[op]
+				}
+			case "Transpose", "Split", "Slice", "Gather", "Squeeze":
+				if depth < 3 {
+					for _, o := range r.GetOutput() {
+						if m := walk(o, depth+1); m != "" {
+							return m
+						}
+					}
+				}
+			}
+		}
+		return ""
+	}
+	if m := walk(y, 0); m != "" {
+		return m
+	}
+	return "concat"
 }
 
 // recNode applies rec's Bidirectional layer with the merge mode given (once
@@ -103,9 +188,23 @@ func (im *importer) recNode(rec *recInfo, merge string) *models.Node {
 	if len(rec.nodes) > 0 {
 		name += "_" + merge
 	}
-	y, _, err := im.applyNamed(name, l, rec.x)
-	if err != nil {
-		y = models.ApplyNamed(im.layerName(name, "bidirectional"), l, rec.x) // carries the error
+	var y *models.Node
+	if rec.state {
+		// The output, then the states.
+		ys, err := models.ApplyMultiNamed(im.layerName(name, "bidirectional"), l, rec.x)
+		if err != nil {
+			ys = []*models.Node{models.ApplyNamed(im.layerName(name, "bidirectional"), l, rec.x)} // carries the error
+		}
+		y = ys[0]
+		rec.states[merge] = ys[1:]
+		if len(ys) == 1 {
+			rec.states[merge] = ys
+		}
+	} else {
+		var err error
+		if y, _, err = im.applyNamed(name, l, rec.x); err != nil {
+			y = models.ApplyNamed(im.layerName(name, "bidirectional"), l, rec.x) // carries the error
+		}
 	}
 	for _, w := range rec.weights {
 		w.layer = l
@@ -150,6 +249,7 @@ func (im *importer) recurrent(n *pb.NodeProto, a attrs) error {
 	default:
 		return unsupportedOp(n, "an input X that is not a Transpose of batch-major data (neuron's recurrent layers take batch-major sequences)")
 	}
+	masked := im.seqLens[n] != nil // sequence_lens, read as the mask (import_seqlens.go)
 	for i := 4; i < len(n.GetInput()); i++ {
 		// Zero initial states are neuron's; sequence lengths, other
 		// states and peepholes have no neuron form.
@@ -240,25 +340,19 @@ func (im *importer) recurrent(n *pb.NodeProto, a attrs) error {
 		return len(out) > i && out[i] != "" && (len(im.readers[out[i]]) > 0 || im.outputs[out[i]])
 	}
 	readY, readYh, readYc := read(0), read(1), read(2) && op == "LSTM"
-	// Y_h with Y, or Y_c, is Keras's return_state (one direction).
+	// Y_h with Y, or Y_c, is Keras's return_state (for a bidirectional
+	// node, its Bidirectional's: the output, then each direction's states).
 	state := readYc || readY && readYh
-	if state && d == 2 {
-		return unsupportedOp(n, "both Y and Y_h, or Y_c, of a bidirectional node are read (neuron's Bidirectional has no return_state)")
-	}
 	if !readY && !readYh && !readYc {
 		return unsupportedOp(n, "none of its outputs is read")
 	}
-	if readY && dir == "reverse" && !resetBefore {
-		return unsupportedOp(n, "Y of a reverse direction (Keras's go_backwards returns the steps reversed)")
-	}
-	if resetBefore {
-		if d != 1 {
-			return unsupportedOp(n, "linear_before_reset=0 with direction bidirectional (one direction is read)")
-		}
-		if readYc {
-			return malformed("node %q (GRU) has no Y_c", n.GetName())
-		}
-		return im.unrolledGRU(n, x, u, w, r, b, acts, dir == "reverse", readY, readYh)
+	// Y of a reverse direction is by input time; the go_backwards layer
+	// returns the steps in the order it reads them, so they are reversed
+	// after it (reverseSteps). With sequence_lens read as a mask, the
+	// steps were gathered back in Keras's order (import_seqlens.go).
+	reversedY := readY && dir == "reverse" && !masked
+	if reversedY && x.Shape()[0] <= 0 {
+		return unsupportedOp(n, "Y of a reverse direction over an unknown number of steps")
 	}
 	act := func(s string) activations.Activation { a, _ := activations.Get(s); return a }
 	cell := func(back bool) layers.Layer {
@@ -266,7 +360,8 @@ func (im *importer) recurrent(n *pb.NodeProto, a attrs) error {
 		case "LSTM":
 			return &layers.LSTM{Units: u, Activation: act(acts[1]), RecurrentActivation: act(acts[0]), NoBias: b == nil, ReturnSequences: readY, GoBackwards: back, ReturnState: state}
 		case "GRU":
-			return &layers.GRU{Units: u, Activation: act(acts[1]), RecurrentActivation: act(acts[0]), NoBias: b == nil, ReturnSequences: readY, GoBackwards: back, ReturnState: state}
+			// linear_before_reset=0 is Keras's reset_after=False.
+			return &layers.GRU{Units: u, Activation: act(acts[1]), RecurrentActivation: act(acts[0]), NoBias: b == nil, NoResetAfter: resetBefore, ReturnSequences: readY, GoBackwards: back, ReturnState: state}
 		}
 		return &layers.SimpleRNN{Units: u, Activation: act(acts[0]), NoBias: b == nil, ReturnSequences: readY, GoBackwards: back, ReturnState: state}
 	}
@@ -295,7 +390,7 @@ func (im *importer) recurrent(n *pb.NodeProto, a attrs) error {
 		ws = append(ws, pendingWeight{nil, prefix[side] + "kernel", kern}, pendingWeight{nil, prefix[side] + "recurrent_kernel", rec})
 		if b != nil {
 			bs := b.f[side*2*n4 : (side+1)*2*n4]
-			if op == "GRU" {
+			if op == "GRU" && !resetBefore {
 				// Keras's reset_after bias: (2, 3·units), input then recurrent.
 				bias := make([]float32, 2*n4)
 				for row := range 2 {
@@ -307,7 +402,8 @@ func (im *importer) recurrent(n *pb.NodeProto, a attrs) error {
 				}
 				ws = append(ws, pendingWeight{nil, prefix[side] + "bias", bias})
 			} else {
-				// One bias: Wb + Rb.
+				// One bias: Wb + Rb (for a GRU with linear_before_reset=0,
+				// Rbh is outside the reset gate, so it adds to Wbh too).
 				bias := make([]float32, n4)
 				for g := range gates {
 					for j := range u {
@@ -325,7 +421,20 @@ func (im *importer) recurrent(n *pb.NodeProto, a attrs) error {
 	if d == 2 {
 		sv.rec = &recInfo{name: n.GetName(), x: x, weights: ws, nodes: map[string]*models.Node{}, mk: func(merge string) layers.Layer {
 			return &layers.Bidirectional{Layer: cell(false), MergeMode: merge}
-		}}
+		}, state: state, states: map[string][]*models.Node{}}
+		if state {
+			sv.rec.guess = "concat"
+			if readY {
+				sv.rec.guess = im.guessMerge(out[0])
+				im.seqs[out[0]] = seqVal{kind: rnnY, dirs: 2, rec: sv.rec}
+			}
+			for i := 1; i < len(out) && i < 3; i++ {
+				if read(i) {
+					im.seqs[out[i]] = seqVal{kind: rnnYh, dirs: 2, rec: sv.rec, state: i - 1}
+				}
+			}
+			return nil
+		}
 	} else {
 		l := cell(dir == "reverse")
 		for _, w := range ws {
@@ -339,7 +448,13 @@ func (im *importer) recurrent(n *pb.NodeProto, a attrs) error {
 				return err
 			}
 			if readY {
-				im.seqs[out[0]] = seqVal{kind: rnnY, node: ys[0], dirs: 1}
+				y := ys[0]
+				if reversedY {
+					if y, err = im.reverseSteps(n, y); err != nil {
+						return err
+					}
+				}
+				im.seqs[out[0]] = seqVal{kind: rnnY, node: y, dirs: 1}
 			}
 			for i := 1; i < len(ys) && i < len(out); i++ {
 				if read(i) {
@@ -351,6 +466,11 @@ func (im *importer) recurrent(n *pb.NodeProto, a attrs) error {
 		y, _, err := im.applyNamed(n.GetName(), l, x)
 		if err != nil {
 			return err
+		}
+		if reversedY {
+			if y, err = im.reverseSteps(n, y); err != nil {
+				return err
+			}
 		}
 		sv.node = y
 	}
@@ -402,7 +522,22 @@ func (im *importer) reduceDirs(n *pb.NodeProto, a attrs) (bool, error) {
 		return true, unsupportedOp(n, fmt.Sprintf("axes %v of %s (the directions axis, %d, is reduced)", axes, kind, axis))
 	}
 	merge := map[string]string{"ReduceSum": "sum", "ReduceMean": "ave", "ReduceProd": "mul"}[n.GetOpType()]
-	y := im.recNode(rec, merge)
+	var y *models.Node
+	if rec.state && kind == rnnYh {
+		// The states of a Bidirectional with return_state are each
+		// direction's: merged by a layer of their own.
+		l := map[string]models.Callable{"sum": &layers.Add{}, "mul": &layers.Multiply{}, "ave": &layers.Average{}}[merge]
+		st := im.seqs[in].state
+		if batchMajor {
+			st = im.dirsTransposed[in].state
+		}
+		y = models.ApplyNamed(im.layerName(n.GetName(), layers.DefaultName(l.ClassName())), l, im.stateOf(rec, 0, st), im.stateOf(rec, 1, st))
+		if err := y.Err(); err != nil {
+			return true, err
+		}
+	} else {
+		y = im.recNode(rec, merge)
+	}
 	keep := a.int("keepdims", 1) == 1
 	out := n.GetOutput()[0]
 	switch {
@@ -448,6 +583,28 @@ func (im *importer) seqDirections(n *pb.NodeProto, a attrs, sv seqVal) error {
 	}
 	view := func(dir int, squeezed bool) seqVal {
 		return seqVal{kind: kind, rec: sv.rec, dirs: 1, dir: dir, squeezed: squeezed}
+	}
+	if sv.rec.state && sv.kind == rnnYh {
+		// One direction's state of a Bidirectional with return_state:
+		// the layer's output for it, (1, batch, units) or squeezed.
+		view = func(dir int, squeezed bool) seqVal {
+			return seqVal{kind: rnnYh, node: im.stateOf(sv.rec, dir, sv.state), dirs: 1, squeezed: squeezed}
+		}
+		set := func(o string, v seqVal) {
+			if v.squeezed {
+				im.vals[o] = ival{node: v.node}
+			} else {
+				im.seqs[o] = v
+			}
+		}
+		defer func() {
+			for _, o := range n.GetOutput() {
+				if v, ok := im.seqs[o]; ok && v.squeezed && v.kind == rnnYh && v.node != nil {
+					delete(im.seqs, o)
+					set(o, v)
+				}
+			}
+		}()
 	}
 	switch n.GetOpType() {
 	case "Split":
@@ -614,7 +771,16 @@ func (im *importer) seqTranspose(n *pb.NodeProto, a attrs, sv seqVal) error {
 	case sv.rec != nil && (sv.kind == rnnY && slices.Equal(perm, []int64{2, 0, 1, 3}) || sv.kind == rnnYh && slices.Equal(perm, []int64{1, 0, 2})) && im.onlyReduced(n.GetOutput()[0]):
 		// Made batch-major for a reduction over the directions: the
 		// reduction picks the merge mode (reduceDirs).
-		im.dirsTransposed[n.GetOutput()[0]] = seqVal{kind: sv.kind, rec: sv.rec, dirs: 2}
+		im.dirsTransposed[n.GetOutput()[0]] = seqVal{kind: sv.kind, rec: sv.rec, dirs: 2, state: sv.state}
+		return nil
+	case sv.kind == rnnY && slices.Equal(perm, []int64{2, 0, 1, 3}) && im.joinedDirs(n.GetOutput()[0], im.seqNode(sv)):
+		// Read only by Reshapes that join the directions again: the node
+		// itself (which keeps the mask of a masked sequence).
+		y := im.seqNode(sv)
+		for _, r := range im.readers[n.GetOutput()[0]] {
+			im.fused[r] = true
+			im.vals[r.GetOutput()[0]] = ival{node: y}
+		}
 		return nil
 	case sv.kind == rnnY && slices.Equal(perm, []int64{2, 0, 1, 3}):
 		// (batch, steps, directions, units).
@@ -670,6 +836,27 @@ func (im *importer) seqReshape(n *pb.NodeProto, sv seqVal) error {
 	return unsupportedOp(n, fmt.Sprintf("a reshape of %s", sv.kind))
 }
 
+// joinedDirs tells whether every reader of name, Y made batch-major
+// (batch, steps, directions, units), is a Reshape to (batch, steps,
+// directions·units), y's shape (and name is not a graph output).
+func (im *importer) joinedDirs(name string, y *models.Node) bool {
+	rs := im.readers[name]
+	if len(rs) == 0 || im.outputs[name] || y.Err() != nil {
+		return false
+	}
+	s := y.Shape()
+	for _, r := range rs {
+		if r.GetOpType() != "Reshape" || r.GetDomain() != "" || len(r.GetInput()) != 2 || r.GetInput()[0] != name || attrsOf(r).int("allowzero", 0) != 0 {
+			return false
+		}
+		t := im.consts[r.GetInput()[1]]
+		if t == nil || !t.isInt || len(t.i) != 3 || (t.i[0] != 0 && t.i[0] != -1) || t.i[1] != int64(s[0]) || t.i[2] != int64(s[1]) {
+			return false
+		}
+	}
+	return true
+}
+
 func isZeros(t *tensorData) bool {
 	if t == nil {
 		return false
@@ -704,185 +891,28 @@ func (im *importer) onlyReduced(name string) bool {
 	return true
 }
 
-// unrolledGRU reads a GRU node with linear_before_reset=0 (Keras's
-// reset_after=False, which neuron's GRU layer does not have) as its steps
-// written out in neuron layers, the weights shared by every step:
-//
-//	z = f(x_t·Wzᵀ + h·Rzᵀ + Wbz + Rbz)
-//	r = f(x_t·Wrᵀ + h·Rrᵀ + Wbr + Rbr)
-//	h̃ = g(x_t·Whᵀ + (r ⊙ h)·Rhᵀ + Wbh + Rbh)
-//	h = h̃ + z ⊙ (h − h̃)  ( = (1 − z) ⊙ h̃ + z ⊙ h)
-//
-// from h = 0: three Dense layers project the whole sequence, and three
-// Dense layers without bias, applied at every step, make the recurrent
-// products. Y is the states at their steps, Y_h the last.
-func (im *importer) unrolledGRU(n *pb.NodeProto, x *models.Node, u int, w, r, b *tensorData, acts []string, reverse, readY, readYh bool) error {
-	steps, feat := x.Shape()[0], x.Shape()[1]
+// reverseSteps puts y, the (batch, steps, units) output of a
+// go_backwards layer, whose steps are in the order the layer reads them,
+// back in input-time order, as ONNX's Y of a reverse direction: each step
+// cropped out (Cropping1D), then concatenated from the last.
+func (im *importer) reverseSteps(n *pb.NodeProto, y *models.Node) (*models.Node, error) {
+	steps := y.Shape()[0]
+	if steps == 1 {
+		return y, nil
+	}
 	base := n.GetName()
 	if base == "" {
-		base = "gru"
+		base = strings.ToLower(n.GetOpType())
 	}
-	name := func(s string) string { return im.layerName(base+"_"+s, "gru_"+s) }
-	apply := func(l models.Callable, what string, ins ...*models.Node) (*models.Node, error) {
-		y := models.ApplyNamed(name(what), l, ins...)
-		return y, y.Err()
-	}
-	f, _ := activations.Get(acts[0])
-	g, _ := activations.Get(acts[1])
-	n3 := 3 * u
-	var proj, rec [3]*layers.Dense
-	var recName [3]string // a shared layer has one name
-	recurrent := func(gate int, h *models.Node) (*models.Node, error) {
-		y := models.ApplyNamed(recName[gate], rec[gate], h)
-		return y, y.Err()
-	}
-	var xs [3]*models.Node
-	for gate, gn := range []string{"z", "r", "h"} {
-		kern := make([]float32, feat*u)
-		for j := range u {
-			for k := range feat {
-				kern[k*u+j] = w.f[(gate*u+j)*feat+k]
-			}
-		}
-		rk := make([]float32, u*u)
-		for j := range u {
-			for k := range u {
-				rk[k*u+j] = r.f[(gate*u+j)*u+k]
-			}
-		}
-		proj[gate] = &layers.Dense{Units: u, NoBias: b == nil}
-		rec[gate] = &layers.Dense{Units: u, NoBias: true}
-		recName[gate] = name("recurrent_" + gn)
-		im.pendings = append(im.pendings, pendingWeight{proj[gate], "kernel", kern})
-		if steps > 1 {
-			// Applied from the second step on.
-			im.pendings = append(im.pendings, pendingWeight{rec[gate], "kernel", rk})
-		}
-		if b != nil {
-			bias := make([]float32, u)
-			for j := range u {
-				bias[j] = b.f[gate*u+j] + b.f[n3+gate*u+j]
-			}
-			im.pendings = append(im.pendings, pendingWeight{proj[gate], "bias", bias})
-		}
-		y, err := apply(proj[gate], "input_"+gn, x)
-		if err != nil {
-			return err
-		}
-		xs[gate] = y
-	}
-	// step returns the projection of step t, (batch, units).
-	step := func(gate, t int) (*models.Node, error) {
-		v := xs[gate]
-		if steps > 1 {
-			var err error
-			if v, err = apply(&layers.Cropping1D{Cropping: [2]int{t, steps - 1 - t}}, fmt.Sprintf("step%d_%c", t, "zrh"[gate]), v); err != nil {
-				return nil, err
-			}
-		}
-		return apply(&layers.Reshape{TargetShape: []int{u}}, fmt.Sprintf("step%d_%c_flat", t, "zrh"[gate]), v)
-	}
-	var h *models.Node
-	hs := make([]*models.Node, steps)
+	parts := make([]*models.Node, steps)
 	for i := range steps {
-		t := i
-		if reverse {
-			t = steps - 1 - i
+		// Processing step i read input time steps−1−i.
+		p := models.ApplyNamed(im.layerName(fmt.Sprintf("%s_step%d", base, i), "cropping1d"), &layers.Cropping1D{Cropping: [2]int{i, steps - 1 - i}}, y)
+		if err := p.Err(); err != nil {
+			return nil, err
 		}
-		var pre [3]*models.Node
-		for gate := range 3 {
-			v, err := step(gate, t)
-			if err != nil {
-				return err
-			}
-			pre[gate] = v
-		}
-		var err error
-		if h != nil {
-			// The recurrent products of z and r, and h̃'s of r ⊙ h.
-			for gate := range 2 {
-				rp, err := recurrent(gate, h)
-				if err != nil {
-					return err
-				}
-				if pre[gate], err = apply(&layers.Add{}, fmt.Sprintf("step%d_%c_sum", t, "zr"[gate]), pre[gate], rp); err != nil {
-					return err
-				}
-			}
-			rg, err := apply(&layers.Activation{Activation: f}, fmt.Sprintf("step%d_r", t), pre[1])
-			if err != nil {
-				return err
-			}
-			rh, err := apply(&layers.Multiply{}, fmt.Sprintf("step%d_reset", t), rg, h)
-			if err != nil {
-				return err
-			}
-			rp, err := recurrent(2, rh)
-			if err != nil {
-				return err
-			}
-			if pre[2], err = apply(&layers.Add{}, fmt.Sprintf("step%d_h_sum", t), pre[2], rp); err != nil {
-				return err
-			}
-		}
-		z, err := apply(&layers.Activation{Activation: f}, fmt.Sprintf("step%d_z", t), pre[0])
-		if err != nil {
-			return err
-		}
-		cand, err := apply(&layers.Activation{Activation: g}, fmt.Sprintf("step%d_candidate", t), pre[2])
-		if err != nil {
-			return err
-		}
-		// h̃ + z ⊙ (h − h̃); from h = 0, h̃ − z ⊙ h̃.
-		var next *models.Node
-		if h == nil {
-			zc, err := apply(&layers.Multiply{}, fmt.Sprintf("step%d_kept", t), z, cand)
-			if err == nil {
-				next, err = apply(&layers.Subtract{}, fmt.Sprintf("step%d_h", t), cand, zc)
-			}
-			if err != nil {
-				return err
-			}
-		} else {
-			diff, err := apply(&layers.Subtract{}, fmt.Sprintf("step%d_change", t), h, cand)
-			if err != nil {
-				return err
-			}
-			zd, err := apply(&layers.Multiply{}, fmt.Sprintf("step%d_kept", t), z, diff)
-			if err != nil {
-				return err
-			}
-			if next, err = apply(&layers.Add{}, fmt.Sprintf("step%d_h", t), cand, zd); err != nil {
-				return err
-			}
-		}
-		h = next
-		hs[t] = h
+		parts[steps-1-i] = p
 	}
-	out := n.GetOutput()
-	if readYh {
-		im.seqs[out[1]] = seqVal{kind: rnnYh, node: h, dirs: 1}
-	}
-	if readY {
-		y := hs[0]
-		if steps > 1 {
-			var err error
-			ys := make([]*models.Node, steps)
-			for t, v := range hs {
-				if ys[t], err = apply(&layers.Reshape{TargetShape: []int{1, u}}, fmt.Sprintf("step%d_state", t), v); err != nil {
-					return err
-				}
-			}
-			if y, err = apply(&layers.Concatenate{Axis: 1}, "states", ys...); err != nil {
-				return err
-			}
-		} else {
-			var err error
-			if y, err = apply(&layers.Reshape{TargetShape: []int{1, u}}, "states", y); err != nil {
-				return err
-			}
-		}
-		im.seqs[out[0]] = seqVal{kind: rnnY, node: y, dirs: 1}
-	}
-	return nil
+	r := models.ApplyNamed(im.layerName(base+"_by_input_time", "concatenate"), &layers.Concatenate{Axis: 1}, parts...)
+	return r, r.Err()
 }

@@ -315,6 +315,7 @@ func Conv2DReLUMaxPool2D(x, w, b *Tensor, strides [2]int, padding string, pool, 
 	}
 	if n := track(out, op, conv2DReLUMaxPool2DBackward, x, w, b); n != nil {
 		n.conv, n.pool, n.i32 = p, pg, arg
+		n.overwrites = true // see convPlan.backward
 	}
 	return out
 }
@@ -325,26 +326,61 @@ func conv2DReLUMaxPool2DBackward(o *Tensor) {
 	x, w, b := nd.in[0], nd.in[1], nd.in[2]
 	a := o.arena
 	if p.direct && !p.general && !x.requiresGrad {
+		acc := convGradTargets(x, w, b)
+		acc.settle(x, w, b)
 		p.convPoolDirectGrad(o, x, w, b, pg, arg)
 		return
 	}
-	// The gradient through the ReLU: at each winner, the ReLU's output is
-	// the pooled value.
+	// m is the pooled gradient through the ReLU (at each winner, the
+	// ReLU's output is the pooled value), and d a chunk's output gradient:
+	// both are written image by image in the same parallel pass.
 	m := borrow(a, len(o.grad))
-	copy(m, o.grad)
-	vec.ReLUGrad(m, o.data)
 	d := borrow(a, p.chunk*p.per*p.f)
 	p.backward(x, w, b, func(n0, n1 int) []float32 {
 		dc := d[:(n1-n0)*p.per*p.f]
-		clear(dc)
-		t := newWinTask(taskMaxPoolBackward, pg)
-		t.dst, t.src, t.arg, t.n0 = dc, m, arg, n0
+		t := newWinTask(taskReLUMaxPoolBackward, pg)
+		t.dst, t.src, t.arg, t.n0, t.gy, t.w = dc, m, arg, n0, o.grad, o.data
 		parallelEven(n1-n0, pg.oh*pg.ow*p.f, t)
 		t.release()
 		return dc
 	})
 	giveBack(a, d)
 	giveBack(a, m)
+}
+
+// convAcc tells, for each input of a convolution that requires a gradient,
+// whether its gradient buffer holds contributions to add to (true) or
+// holds nothing yet and must be written.
+type convAcc struct{ x, w, b bool }
+
+// convGradTargets takes the gradient buffers of those of x, w and b that
+// require gradients through gradForOverwrite.
+func convGradTargets(x, w, b *Tensor) (acc convAcc) {
+	if x.requiresGrad {
+		_, acc.x = x.gradForOverwrite()
+	}
+	if w.requiresGrad {
+		_, acc.w = w.gradForOverwrite()
+	}
+	if b != nil && b.requiresGrad {
+		_, acc.b = b.gradForOverwrite()
+	}
+	return acc
+}
+
+// settle clears the buffers that acc marks as holding nothing, for a path
+// that only adds to them, and marks them as holding contributions.
+func (acc *convAcc) settle(x, w, b *Tensor) {
+	if x.requiresGrad && !acc.x {
+		clear(x.grad)
+	}
+	if w.requiresGrad && !acc.w {
+		clear(w.grad)
+	}
+	if b != nil && b.requiresGrad && !acc.b {
+		clear(b.grad)
+	}
+	*acc = convAcc{true, true, true}
 }
 
 // convPoolDirect computes MaxPool2D(Conv2DReLU(x, w, b)) with the direct
@@ -637,6 +673,7 @@ func (p *convPlan) apply(x, w, b *Tensor, relu bool) *Tensor {
 	}
 	if n := track(out, op, conv2DBackward, x, w, b); n != nil {
 		n.conv, n.relu = *p, relu
+		n.overwrites = true // see convPlan.backward
 	}
 	return out
 }
@@ -741,14 +778,35 @@ func (p *convPlan) forward(x, w, b *Tensor, relu bool, dst func(n0, n1 int) []fl
 // order, so the sums do not depend on the number of goroutines. The im2col
 // path uses the matrix that forward kept (one chunk) or recomputes each
 // chunk's; the input gradient is col2im(g·wᵀ) of each chunk.
+//
+// The node overwrites: the gradient buffers of the inputs come through
+// gradForOverwrite, and a buffer that holds nothing yet is written rather
+// than cleared and added to: the input gradient by the products with
+// beta = 0 or by col2im and the Winograd adjoint clearing or copying image
+// by image in their parallel passes, the kernel and bias gradients by the
+// first chunk's products with beta = 0. For the course CNN that spares
+// serial clears of 0.9 MB a step.
 func (p *convPlan) backward(x, w, b *Tensor, grad func(n0, n1 int) []float32) {
-	if p.general {
-		p.backwardGeneral(x, w, b, grad)
+	acc := convGradTargets(x, w, b)
+	if p.general || p.g.n == 0 {
+		acc.settle(x, w, b)
+		if p.general {
+			p.backwardGeneral(x, w, b, grad)
+		}
 		return
 	}
 	if p.wino {
-		p.backwardWinograd(x, w, b, grad)
+		p.backwardWinograd(x, w, b, grad, acc)
 		return
+	}
+	if p.direct {
+		// The kernel and bias gradients are sums of per-image buffers
+		// (convDirectGrad), and small; the input gradient goes through
+		// col2im, which clears its images in parallel.
+		xAcc := acc.x
+		acc.x = true
+		acc.settle(x, w, b)
+		acc.x = xAcc
 	}
 	g, f, k, per := &p.g, p.f, p.k, p.per
 	wGrad, bGrad, xGrad := w.requiresGrad, b != nil && b.requiresGrad, x.requiresGrad
@@ -789,24 +847,27 @@ func (p *convPlan) backward(x, w, b *Tensor, grad func(n0, n1 int) []float32) {
 				default:
 					c = x.data[r0*k : r1*k]
 				}
-				gemm.Sgemm(true, false, k, f, m, c, k, gy, f, 1, w.grad, f)
+				gemm.Sgemm(true, false, k, f, m, c, k, gy, f, beta(acc.w), w.grad, f)
+				acc.w = true
 			}
 			if bGrad {
 				// d/db = 1ᵀ·g as a one-row product: the vector kernels
 				// of Sgemm read g several times faster than a scalar
 				// loop.
-				gemm.Sgemm(false, false, 1, f, m, onesVector(m), m, gy, f, 1, b.grad, f)
+				gemm.Sgemm(false, false, 1, f, m, onesVector(m), m, gy, f, beta(acc.b), b.grad, f)
+				acc.b = true
 			}
 		}
 		if xGrad {
+			// Each chunk has rows of its own: acc.x holds for all.
 			if !p.useCols {
-				gemm.Sgemm(false, true, m, k, f, gy, f, w.data, f, 1, x.grad[r0*k:r1*k], k)
+				gemm.Sgemm(false, true, m, k, f, gy, f, w.data, f, beta(acc.x), x.grad[r0*k:r1*k], k)
 				continue
 			}
 			d := dcols[:m*k]
 			gemm.Sgemm(false, true, m, k, f, gy, f, w.data, f, 0, d, k)
 			t := newWinTask(taskCol2im, g)
-			t.dst, t.src, t.n0 = x.grad, d, n0
+			t.dst, t.src, t.n0, t.clearDst = x.grad, d, n0, !acc.x
 			parallelImages(n1-n0, per*k, t)
 			t.release()
 		}
@@ -1060,6 +1121,7 @@ type winTask struct {
 	relu         bool
 	wGrad, bGrad bool
 	xGrad        bool
+	clearDst     bool // taskCol2im clears each image of dst before adding to it
 	// pg is the pooling of taskConvPool and taskConvPoolGrad, whose images
 	// go through scratch slots: nslots of slotSize floats in slots, the
 	// busy ones marked in busy (atomically).
@@ -1072,21 +1134,22 @@ type winTask struct {
 type winTaskKind int
 
 const (
-	taskConvDirect       winTaskKind = iota // direct convolution: src → dst
-	taskConvDirectGrad                      // kernel and bias sums of src, gy → dst
-	taskIm2col                              // src → dst (the chunk's matrix)
-	taskCol2im                              // src (the chunk's matrix) → dst
-	taskMaxPool                             // src (the chunk) → dst, arg
-	taskMaxPoolBackward                     // src (pooled gradient), arg → dst (the chunk)
-	taskAvgPool                             // src (the chunk) → dst
-	taskAvgPoolBackward                     // src (pooled gradient) → dst (the chunk)
-	taskIm2colGeneral                       // src channels [c0, c0+cg) → dst, dilated
-	taskCol2imGeneral                       // src → dst channels [c0, c0+cg), dilated
-	taskDepthwise                           // depthwise convolution: src → dst
-	taskDepthwiseGrad                       // input gradient → dst, kernel and bias sums → sums
-	taskNormPoolBackward                    // gy·w + bias (if relu; added if xGrad), then src at the winners arg → dst
-	taskConvPool                            // direct convolution of src, ReLU, max pooling → dst, arg
-	taskConvPoolGrad                        // pooled gradient gy, winners arg, input src → per-image sums dst
+	taskConvDirect          winTaskKind = iota // direct convolution: src → dst
+	taskConvDirectGrad                         // kernel and bias sums of src, gy → dst
+	taskIm2col                                 // src → dst (the chunk's matrix)
+	taskCol2im                                 // src (the chunk's matrix) → dst
+	taskMaxPool                                // src (the chunk) → dst, arg
+	taskMaxPoolBackward                        // src (pooled gradient), arg → dst (the chunk)
+	taskReLUMaxPoolBackward                    // gy (pooled gradient) masked where w (pooled ReLU outputs) is not positive → src, then as taskMaxPoolBackward
+	taskAvgPool                                // src (the chunk) → dst
+	taskAvgPoolBackward                        // src (pooled gradient) → dst (the chunk)
+	taskIm2colGeneral                          // src channels [c0, c0+cg) → dst, dilated
+	taskCol2imGeneral                          // src → dst channels [c0, c0+cg), dilated
+	taskDepthwise                              // depthwise convolution: src → dst
+	taskDepthwiseGrad                          // input gradient → dst, kernel and bias sums → sums
+	taskNormPoolBackward                       // gy·w + bias (if relu; added if xGrad), then src at the winners arg → dst
+	taskConvPool                               // direct convolution of src, ReLU, max pooling → dst, arg
+	taskConvPoolGrad                           // pooled gradient gy, winners arg, input src → per-image sums dst
 )
 
 var winTasks = sync.Pool{New: func() any { return new(winTask) }}
@@ -1115,10 +1178,21 @@ func (t *winTask) Run(lo, hi int) {
 	case taskIm2col:
 		g.im2col(t.dst, t.src, n0+lo, n0+hi, n0)
 	case taskCol2im:
+		if t.clearDst {
+			img := g.h * g.w * g.c
+			clear(t.dst[(n0+lo)*img : (n0+hi)*img])
+		}
 		g.col2im(t.dst, t.src, n0+lo, n0+hi, n0)
 	case taskMaxPool:
 		g.maxPool(t.dst, t.arg, t.src, n0+lo, n0+hi, n0)
 	case taskMaxPoolBackward:
+		g.maxPoolBackward(t.dst, t.src, t.arg, n0+lo, n0+hi, n0)
+	case taskReLUMaxPoolBackward:
+		pp, img := g.oh*g.ow*g.c, g.h*g.w*g.c
+		r0, r1 := (n0+lo)*pp, (n0+hi)*pp
+		copy(t.src[r0:r1], t.gy[r0:r1])
+		vec.ReLUGrad(t.src[r0:r1], t.w[r0:r1])
+		clear(t.dst[lo*img : hi*img])
 		g.maxPoolBackward(t.dst, t.src, t.arg, n0+lo, n0+hi, n0)
 	case taskAvgPool:
 		g.avgPool(t.dst, t.src, n0+lo, n0+hi, n0)

@@ -143,7 +143,9 @@ func (p *convPlan) forwardWinograd(x, w, b *Tensor, relu bool, dst func(n0, n1 i
 }
 
 // backwardWinograd is backward for the Winograd path.
-func (p *convPlan) backwardWinograd(x, w, b *Tensor, grad func(n0, n1 int) []float32) {
+// acc tells which gradient buffers hold contributions to add to (see
+// convPlan.backward).
+func (p *convPlan) backwardWinograd(x, w, b *Tensor, grad func(n0, n1 int) []float32, acc convAcc) {
 	g, f, c := &p.g, p.f, p.g.c
 	wGrad, bGrad, xGrad := w.requiresGrad, b != nil && b.requiresGrad, x.requiresGrad
 	a := arenaOf(x, w, b)
@@ -179,7 +181,8 @@ func (p *convPlan) backwardWinograd(x, w, b *Tensor, grad func(n0, n1 int) []flo
 		gy := grad(n0, n1)
 		if bGrad {
 			m := (n1 - n0) * p.per
-			gemm.Sgemm(false, false, 1, f, m, onesVector(m), m, gy, f, 1, b.grad, f)
+			gemm.Sgemm(false, false, 1, f, m, onesVector(m), m, gy, f, beta(acc.b), b.grad, f)
+			acc.b = true
 		}
 		if !wGrad && !xGrad {
 			continue
@@ -199,11 +202,12 @@ func (p *convPlan) backwardWinograd(x, w, b *Tensor, grad func(n0, n1 int) []flo
 		t.release()
 		if wGrad {
 			cf := c * f
-			gemm.Sgemm(true, false, 9, cf, 16, winograd.FilterMatrix, 9, du, cf, 1, w.grad, cf)
+			gemm.Sgemm(true, false, 9, cf, 16, winograd.FilterMatrix, 9, du, cf, beta(acc.w), w.grad, cf)
+			acc.w = true
 		}
 		if xGrad {
 			t := newWinoTask(winoTaskInputAdjoint, p)
-			t.v, t.pad, t.x, t.n0, t.rows = dv, scratch, x.grad, n0, rows
+			t.v, t.pad, t.x, t.n0, t.rows, t.acc = dv, scratch, x.grad, n0, rows, acc.x
 			parallelImages(n1-n0, inImg+tiles*16*c, t)
 			t.release()
 		}
@@ -222,6 +226,7 @@ type winoTask struct {
 	x, y, bias []float32 // the whole batch's input (or its gradient), the chunk's output (or its gradient)
 	n0, rows   int       // the chunk's first image and its number of tiles
 	relu       bool
+	acc        bool // winoTaskInputAdjoint adds to x (else writes it)
 }
 
 type winoTaskKind int
@@ -356,7 +361,11 @@ func (t *winoTask) Run(lo, hi int) {
 				winograd.InputAdjoint(pad[2*ty*rs:], rs, t.v[(i*tiles+ty*tw)*c:], t.rows*c, tw, c)
 			}
 			n := t.n0 + i
-			vec.AddRows(t.x[n*img:(n+1)*img], g.w*c, pad[g.padT*rs+g.padL*c:], rs, g.h, g.w*c)
+			if t.acc {
+				vec.AddRows(t.x[n*img:(n+1)*img], g.w*c, pad[g.padT*rs+g.padL*c:], rs, g.h, g.w*c)
+			} else {
+				vec.CopyRows(t.x[n*img:(n+1)*img], g.w*c, pad[g.padT*rs+g.padL*c:], rs, g.h, g.w*c)
+			}
 		}
 	}
 }

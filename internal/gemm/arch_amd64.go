@@ -72,10 +72,11 @@ func availableImpls() []impl {
 }
 
 // asmTile runs one assembly micro-kernel on n rows×cols tiles stacked
-// along M (see tile). The slices are cut to exactly the extent the kernel
+// along M (see tile); fns holds the kernels for the full, m2 and m1
+// column variants. The slices are cut to exactly the extent the kernel
 // touches before their addresses are taken, so a wrong index panics here
 // rather than corrupting memory.
-func asmTile(tab *[3][9]kernelFunc, nr, k int, a []float32, ra, pa int, b []float32, sb int, c []float32, ldc int, rows, cols int, acc bool, n, aStep int) {
+func asmTile(fns [3]kernelFunc, nr, k int, a []float32, ra, pa int, b []float32, sb int, c []float32, ldc int, rows, cols int, acc bool, n, aStep int) {
 	a = a[:(n-1)*aStep+(rows-1)*ra+(k-1)*pa+1]
 	b = b[:(k-1)*sb+cols]
 	c = c[:(n*rows-1)*ldc+cols]
@@ -90,18 +91,41 @@ func asmTile(tab *[3][9]kernelFunc, nr, k int, a []float32, ra, pa int, b []floa
 	if acc {
 		flags |= 1
 	}
-	tab[v][rows](k, unsafe.SliceData(a), ra, pa, unsafe.SliceData(b), sb, unsafe.SliceData(c), ldc, flags, n, aStep)
+	fns[v](k, unsafe.SliceData(a), ra, pa, unsafe.SliceData(b), sb, unsafe.SliceData(c), ldc, flags, n, aStep)
 }
 
 // tile runs the micro-kernel of family im on n ≥ 1 rows×cols tiles of C
 // stacked along M: tile t reads A from a[t*aStep:] and writes C from
-// c[t*rows*ldc:]; all read the same B.
-func tile(im impl, k int, a []float32, ra, pa int, b []float32, sb int, c []float32, ldc int, rows, cols int, acc bool, n, aStep int) {
+// c[t*rows*ldc:]; all read the same B. last says that the tile holds the
+// last rows of the product, 1 to 3 of them (M mod im.period()): those are
+// summed over several accumulator sets, every other row in one chain.
+func tile(im impl, k int, a []float32, ra, pa int, b []float32, sb int, c []float32, ldc int, rows, cols int, acc, last bool, n, aStep int) {
+	// The kernels read A's adjacent dimension at constant offsets: rows
+	// (ra = 1, also any single row) or k steps (pa = 1).
+	m := 0
+	if ra != 1 && rows > 1 {
+		if pa != 1 {
+			panic("gemm: A is neither row- nor k-contiguous")
+		}
+		m = 1
+	}
 	switch im {
 	case implAVX512:
-		asmTile(&k512Tab, 32, k, a, ra, pa, b, sb, c, ldc, rows, cols, acc, n, aStep)
+		t := &k512Tab[m]
+		if last {
+			t := &k512TailTab[m]
+			asmTile([3]kernelFunc{t[0][rows], t[1][rows], t[2][rows]}, 32, k, a, ra, pa, b, sb, c, ldc, rows, cols, acc, n, aStep)
+			return
+		}
+		asmTile([3]kernelFunc{t[0][rows], t[1][rows], t[2][rows]}, 32, k, a, ra, pa, b, sb, c, ldc, rows, cols, acc, n, aStep)
 	case implAVX2:
-		asmTile(&k256Tab, 16, k, a, ra, pa, b, sb, c, ldc, rows, cols, acc, n, aStep)
+		t := &k256Tab[m]
+		if last {
+			t := &k256TailTab[m]
+			asmTile([3]kernelFunc{t[0][rows], t[1][rows], t[2][rows]}, 16, k, a, ra, pa, b, sb, c, ldc, rows, cols, acc, n, aStep)
+			return
+		}
+		asmTile([3]kernelFunc{t[0][rows], t[1][rows], t[2][rows]}, 16, k, a, ra, pa, b, sb, c, ldc, rows, cols, acc, n, aStep)
 	default:
 		goTiles(k, a, ra, pa, b, sb, c, ldc, rows, cols, acc, n, aStep)
 	}

@@ -8,7 +8,7 @@ func availableImpls() []impl { return []impl{implGo} }
 
 // tile runs the portable micro-kernel on n rows×cols tiles of C stacked
 // along M (see goTiles).
-func tile(_ impl, k int, a []float32, ra, pa int, b []float32, sb int, c []float32, ldc int, rows, cols int, acc bool, n, aStep int) {
+func tile(_ impl, k int, a []float32, ra, pa int, b []float32, sb int, c []float32, ldc int, rows, cols int, acc, _ bool, n, aStep int) {
 	goTiles(k, a, ra, pa, b, sb, c, ldc, rows, cols, acc, n, aStep)
 }
 

@@ -53,11 +53,36 @@ var (
 func (im impl) shape() (mr, nr int) {
 	switch im {
 	case implAVX512:
-		return 8, 32
+		return 12, 32
 	case implAVX2:
 		return 6, 16
 	}
 	return 4, 4
+}
+
+// period is the row period of a kernel family's rounding: the last
+// M mod period rows of a product, when they are 1 to 3, are summed over
+// several accumulator sets (see asmgen), every other row in one chain of
+// FMAs whatever the height of its tile. It is the MR the family had when
+// that rule was set (the AVX-512 tile was 8×32 before it was 12×32), so
+// results did not change with the tile.
+func (im impl) period() int {
+	switch im {
+	case implAVX512:
+		return 8
+	case implAVX2:
+		return 6
+	}
+	return 4
+}
+
+// lastRows is the number of rows at the end of an m-row product that the
+// kernels of im sum over several accumulator sets (0 or 1 to 3).
+func lastRows(im impl, m int) int {
+	if t := m % im.period(); t <= 3 {
+		return t
+	}
+	return 0
 }
 
 // choosePacking decides which operands to copy into panels when they could
@@ -94,6 +119,7 @@ type job struct {
 	copyA          bool     // copy op(A) into k-major panels even if it could be read in place
 	copyB          bool     // copy B (not transposed) into NR-wide panels
 	mr, nr         int      // the kernel's tile
+	last           int      // rows at the end of the product summed over several accumulator sets (lastRows)
 	kc             int      // depth of a K block (the last one may be shorter)
 	epi            Epilogue // applied to each C tile after its last K block
 }
@@ -172,12 +198,27 @@ func (j *job) run(i0, i1, j0, j1 int, bufs *buffers) {
 						aStep = g * kc
 					}
 					if full := mc / mr; full > 0 {
-						tile(j.im, kc, as, ra, pa, bp, sb, j.c[ic*j.ldc+jc+jr:], j.ldc, mr, cols, acc, full, aStep)
+						tile(j.im, kc, as, ra, pa, bp, sb, j.c[ic*j.ldc+jc+jr:], j.ldc, mr, cols, acc, false, full, aStep)
 					}
-					if ir := mc / mr * mr; ir < mc {
+					// The rest, fewer than MR rows: one tile, except that
+					// the product's last 1 to 3 rows (see period) have
+					// their own, which sums them as they always were.
+					// Part and block bounds are multiples of MR = 12, so
+					// the rest is M mod 12 rows, never fewer than those.
+					ir := mc / mr * mr
+					t := 0
+					if ic+mc == j.m {
+						t = j.last
+					}
+					for ir < mc {
+						rows, last := mc-ir-t, false
+						if rows == 0 {
+							rows, last = t, true
+						}
 						ap := as[(ir/g)*g*kc+(ir%g)*ra:]
 						cp := j.c[(ic+ir)*j.ldc+jc+jr:]
-						tile(j.im, kc, ap, ra, pa, bp, sb, cp, j.ldc, mc-ir, cols, acc, 1, 0)
+						tile(j.im, kc, ap, ra, pa, bp, sb, cp, j.ldc, rows, cols, acc, last, 1, 0)
+						ir += rows
 					}
 					if epi {
 						// The tile column is complete and still in L1.
@@ -207,7 +248,7 @@ func (j *job) packB(dst []float32, c0, cols, p0, kc int) {
 func groupA(im impl, mc int) int {
 	switch im {
 	case implAVX512:
-		return 8
+		return 12
 	case implAVX2:
 		return roundUp(mc, 8)
 	}
@@ -222,13 +263,19 @@ func roundUp(x, m int) int { return (x + m - 1) / m * m }
 // dst[(r/g)*g*kc + p*g + r%g]. Padding rows of the last group are left as
 // they are: the kernels never read them.
 func packT(im impl, dst, src []float32, lds, r0, rows, c0, kc, g int) {
-	asm := im != implGo && g%8 == 0
+	asm := im != implGo
 	for r := 0; r < rows; {
 		d := dst[(r/g)*g*kc+r%g:]
 		s := src[(r0+r)*lds+c0:]
-		if asm && r+8 <= rows {
-			transposeStrip8(d, g, s, lds, kc)
-			r += 8
+		// Rows left in this group: 8 at a time, the last 8 overlapping
+		// the ones before if the group is not a multiple of 8 (12-row
+		// panels: rows 0-7, then 4-11).
+		if w := min(g-r%g, rows-r); asm && w >= 8 {
+			for o := 0; o < w; o += 8 {
+				o = min(o, w-8)
+				transposeStrip8(d[o:], g, s[o*lds:], lds, kc)
+			}
+			r += w
 			continue
 		}
 		s = s[:kc]
@@ -253,8 +300,11 @@ func packN(im impl, dst, src []float32, lds, p0, kc, c0, cols, g int) {
 		s := src[c:]
 		w := min(g-c%g, cols-c) // columns left in this group
 		if im != implGo && w >= 8 {
-			w &^= 7
-			copyStrip(d, g, s, lds, kc, w)
+			// A multiple of 8 columns, then the last 8 overlapping them.
+			copyStrip(d, g, s, lds, kc, w&^7)
+			if w%8 != 0 {
+				copyStrip(d[w-8:], g, s[w-8:], lds, kc, 8)
+			}
 		} else {
 			for p := 0; p < kc; p++ {
 				copy(d[p*g:p*g+w], s[p*lds:p*lds+w])

@@ -33,7 +33,7 @@
 // # Kernels
 //
 // On amd64 the kernel is chosen at start-up with golang.org/x/sys/cpu:
-// AVX-512 8×32 (16 zmm accumulators) when the CPU has AVX-512F, else
+// AVX-512 12×32 (24 zmm accumulators) when the CPU has AVX-512F, else
 // AVX2+FMA 6×16 (12 ymm accumulators), else a portable Go 4×4 kernel, which
 // is also what other architectures and the purego build tag use.
 // GODEBUG=cpu.avx512f=off (or cpu.avx2=off) selects the slower families on
@@ -60,7 +60,12 @@
 // on K alone. Every element of C therefore goes through the same sequence of
 // floating-point operations whatever GOMAXPROCS is, which goroutine computed
 // it, or how it was packed, so results are bit-identical across thread
-// counts. (The AVX-512, AVX2 and Go kernels may differ from each other in
+// counts. Within a K block each element is one chain of FMAs in k order,
+// except the last M mod 8 (AVX-512) or M mod 6 (AVX2) rows of a product
+// when those are 1 to 3, whose short tiles rotate over several chains to
+// hide the FMA latency; the height of the tile a row is computed in does
+// not matter otherwise, so the 12-row AVX-512 tile rounds as the 8-row one
+// did. (The AVX-512, AVX2 and Go kernels may differ from each other in
 // the last bits.)
 //
 // # Denormals
@@ -129,6 +134,7 @@ func sgemm(transA, transB bool, m, n, k int, a []float32, lda int, b []float32, 
 		epi:       ep,
 	}
 	j.mr, j.nr = j.im.shape()
+	j.last = lastRows(j.im, m)
 	nk := (k + kcMax - 1) / kcMax
 	j.kc = (k + nk - 1) / nk
 	j.copyA, j.copyB = choosePacking(&j)

@@ -5,189 +5,665 @@
 package gemm
 
 //go:noescape
-func k512f1(k int, a *float32, ra, pa int, b *float32, sb int, c *float32, ldc int, flags int, n int, astep int)
+func k512rf1(k int, a *float32, ra, pa int, b *float32, sb int, c *float32, ldc int, flags int, n int, astep int)
 
 //go:noescape
-func k512f2(k int, a *float32, ra, pa int, b *float32, sb int, c *float32, ldc int, flags int, n int, astep int)
+func k512rf2(k int, a *float32, ra, pa int, b *float32, sb int, c *float32, ldc int, flags int, n int, astep int)
 
 //go:noescape
-func k512f3(k int, a *float32, ra, pa int, b *float32, sb int, c *float32, ldc int, flags int, n int, astep int)
+func k512rf3(k int, a *float32, ra, pa int, b *float32, sb int, c *float32, ldc int, flags int, n int, astep int)
 
 //go:noescape
-func k512f4(k int, a *float32, ra, pa int, b *float32, sb int, c *float32, ldc int, flags int, n int, astep int)
+func k512rf4(k int, a *float32, ra, pa int, b *float32, sb int, c *float32, ldc int, flags int, n int, astep int)
 
 //go:noescape
-func k512f5(k int, a *float32, ra, pa int, b *float32, sb int, c *float32, ldc int, flags int, n int, astep int)
+func k512rf5(k int, a *float32, ra, pa int, b *float32, sb int, c *float32, ldc int, flags int, n int, astep int)
 
 //go:noescape
-func k512f6(k int, a *float32, ra, pa int, b *float32, sb int, c *float32, ldc int, flags int, n int, astep int)
+func k512rf6(k int, a *float32, ra, pa int, b *float32, sb int, c *float32, ldc int, flags int, n int, astep int)
 
 //go:noescape
-func k512f7(k int, a *float32, ra, pa int, b *float32, sb int, c *float32, ldc int, flags int, n int, astep int)
+func k512rf7(k int, a *float32, ra, pa int, b *float32, sb int, c *float32, ldc int, flags int, n int, astep int)
 
 //go:noescape
-func k512f8(k int, a *float32, ra, pa int, b *float32, sb int, c *float32, ldc int, flags int, n int, astep int)
+func k512rf8(k int, a *float32, ra, pa int, b *float32, sb int, c *float32, ldc int, flags int, n int, astep int)
 
 //go:noescape
-func k512m21(k int, a *float32, ra, pa int, b *float32, sb int, c *float32, ldc int, flags int, n int, astep int)
+func k512rf9(k int, a *float32, ra, pa int, b *float32, sb int, c *float32, ldc int, flags int, n int, astep int)
 
 //go:noescape
-func k512m22(k int, a *float32, ra, pa int, b *float32, sb int, c *float32, ldc int, flags int, n int, astep int)
+func k512rf10(k int, a *float32, ra, pa int, b *float32, sb int, c *float32, ldc int, flags int, n int, astep int)
 
 //go:noescape
-func k512m23(k int, a *float32, ra, pa int, b *float32, sb int, c *float32, ldc int, flags int, n int, astep int)
+func k512rf11(k int, a *float32, ra, pa int, b *float32, sb int, c *float32, ldc int, flags int, n int, astep int)
 
 //go:noescape
-func k512m24(k int, a *float32, ra, pa int, b *float32, sb int, c *float32, ldc int, flags int, n int, astep int)
+func k512rf12(k int, a *float32, ra, pa int, b *float32, sb int, c *float32, ldc int, flags int, n int, astep int)
 
 //go:noescape
-func k512m25(k int, a *float32, ra, pa int, b *float32, sb int, c *float32, ldc int, flags int, n int, astep int)
+func k512rm21(k int, a *float32, ra, pa int, b *float32, sb int, c *float32, ldc int, flags int, n int, astep int)
 
 //go:noescape
-func k512m26(k int, a *float32, ra, pa int, b *float32, sb int, c *float32, ldc int, flags int, n int, astep int)
+func k512rm22(k int, a *float32, ra, pa int, b *float32, sb int, c *float32, ldc int, flags int, n int, astep int)
 
 //go:noescape
-func k512m27(k int, a *float32, ra, pa int, b *float32, sb int, c *float32, ldc int, flags int, n int, astep int)
+func k512rm23(k int, a *float32, ra, pa int, b *float32, sb int, c *float32, ldc int, flags int, n int, astep int)
 
 //go:noescape
-func k512m28(k int, a *float32, ra, pa int, b *float32, sb int, c *float32, ldc int, flags int, n int, astep int)
+func k512rm24(k int, a *float32, ra, pa int, b *float32, sb int, c *float32, ldc int, flags int, n int, astep int)
 
 //go:noescape
-func k512m11(k int, a *float32, ra, pa int, b *float32, sb int, c *float32, ldc int, flags int, n int, astep int)
+func k512rm25(k int, a *float32, ra, pa int, b *float32, sb int, c *float32, ldc int, flags int, n int, astep int)
 
 //go:noescape
-func k512m12(k int, a *float32, ra, pa int, b *float32, sb int, c *float32, ldc int, flags int, n int, astep int)
+func k512rm26(k int, a *float32, ra, pa int, b *float32, sb int, c *float32, ldc int, flags int, n int, astep int)
 
 //go:noescape
-func k512m13(k int, a *float32, ra, pa int, b *float32, sb int, c *float32, ldc int, flags int, n int, astep int)
+func k512rm27(k int, a *float32, ra, pa int, b *float32, sb int, c *float32, ldc int, flags int, n int, astep int)
 
 //go:noescape
-func k512m14(k int, a *float32, ra, pa int, b *float32, sb int, c *float32, ldc int, flags int, n int, astep int)
+func k512rm28(k int, a *float32, ra, pa int, b *float32, sb int, c *float32, ldc int, flags int, n int, astep int)
 
 //go:noescape
-func k512m15(k int, a *float32, ra, pa int, b *float32, sb int, c *float32, ldc int, flags int, n int, astep int)
+func k512rm29(k int, a *float32, ra, pa int, b *float32, sb int, c *float32, ldc int, flags int, n int, astep int)
 
 //go:noescape
-func k512m16(k int, a *float32, ra, pa int, b *float32, sb int, c *float32, ldc int, flags int, n int, astep int)
+func k512rm210(k int, a *float32, ra, pa int, b *float32, sb int, c *float32, ldc int, flags int, n int, astep int)
 
 //go:noescape
-func k512m17(k int, a *float32, ra, pa int, b *float32, sb int, c *float32, ldc int, flags int, n int, astep int)
+func k512rm211(k int, a *float32, ra, pa int, b *float32, sb int, c *float32, ldc int, flags int, n int, astep int)
 
 //go:noescape
-func k512m18(k int, a *float32, ra, pa int, b *float32, sb int, c *float32, ldc int, flags int, n int, astep int)
+func k512rm212(k int, a *float32, ra, pa int, b *float32, sb int, c *float32, ldc int, flags int, n int, astep int)
 
-// k512Tab[v][rows] is the k512 kernel for variant v (full, m2, m1) and a tile of rows rows.
-var k512Tab = [3][9]kernelFunc{
-	{nil,
-		k512f1,
-		k512f2,
-		k512f3,
-		k512f4,
-		k512f5,
-		k512f6,
-		k512f7,
-		k512f8,
+//go:noescape
+func k512rm11(k int, a *float32, ra, pa int, b *float32, sb int, c *float32, ldc int, flags int, n int, astep int)
+
+//go:noescape
+func k512rm12(k int, a *float32, ra, pa int, b *float32, sb int, c *float32, ldc int, flags int, n int, astep int)
+
+//go:noescape
+func k512rm13(k int, a *float32, ra, pa int, b *float32, sb int, c *float32, ldc int, flags int, n int, astep int)
+
+//go:noescape
+func k512rm14(k int, a *float32, ra, pa int, b *float32, sb int, c *float32, ldc int, flags int, n int, astep int)
+
+//go:noescape
+func k512rm15(k int, a *float32, ra, pa int, b *float32, sb int, c *float32, ldc int, flags int, n int, astep int)
+
+//go:noescape
+func k512rm16(k int, a *float32, ra, pa int, b *float32, sb int, c *float32, ldc int, flags int, n int, astep int)
+
+//go:noescape
+func k512rm17(k int, a *float32, ra, pa int, b *float32, sb int, c *float32, ldc int, flags int, n int, astep int)
+
+//go:noescape
+func k512rm18(k int, a *float32, ra, pa int, b *float32, sb int, c *float32, ldc int, flags int, n int, astep int)
+
+//go:noescape
+func k512rm19(k int, a *float32, ra, pa int, b *float32, sb int, c *float32, ldc int, flags int, n int, astep int)
+
+//go:noescape
+func k512rm110(k int, a *float32, ra, pa int, b *float32, sb int, c *float32, ldc int, flags int, n int, astep int)
+
+//go:noescape
+func k512rm111(k int, a *float32, ra, pa int, b *float32, sb int, c *float32, ldc int, flags int, n int, astep int)
+
+//go:noescape
+func k512rm112(k int, a *float32, ra, pa int, b *float32, sb int, c *float32, ldc int, flags int, n int, astep int)
+
+//go:noescape
+func k512kf1(k int, a *float32, ra, pa int, b *float32, sb int, c *float32, ldc int, flags int, n int, astep int)
+
+//go:noescape
+func k512kf2(k int, a *float32, ra, pa int, b *float32, sb int, c *float32, ldc int, flags int, n int, astep int)
+
+//go:noescape
+func k512kf3(k int, a *float32, ra, pa int, b *float32, sb int, c *float32, ldc int, flags int, n int, astep int)
+
+//go:noescape
+func k512kf4(k int, a *float32, ra, pa int, b *float32, sb int, c *float32, ldc int, flags int, n int, astep int)
+
+//go:noescape
+func k512kf5(k int, a *float32, ra, pa int, b *float32, sb int, c *float32, ldc int, flags int, n int, astep int)
+
+//go:noescape
+func k512kf6(k int, a *float32, ra, pa int, b *float32, sb int, c *float32, ldc int, flags int, n int, astep int)
+
+//go:noescape
+func k512kf7(k int, a *float32, ra, pa int, b *float32, sb int, c *float32, ldc int, flags int, n int, astep int)
+
+//go:noescape
+func k512kf8(k int, a *float32, ra, pa int, b *float32, sb int, c *float32, ldc int, flags int, n int, astep int)
+
+//go:noescape
+func k512kf9(k int, a *float32, ra, pa int, b *float32, sb int, c *float32, ldc int, flags int, n int, astep int)
+
+//go:noescape
+func k512kf10(k int, a *float32, ra, pa int, b *float32, sb int, c *float32, ldc int, flags int, n int, astep int)
+
+//go:noescape
+func k512kf11(k int, a *float32, ra, pa int, b *float32, sb int, c *float32, ldc int, flags int, n int, astep int)
+
+//go:noescape
+func k512kf12(k int, a *float32, ra, pa int, b *float32, sb int, c *float32, ldc int, flags int, n int, astep int)
+
+//go:noescape
+func k512km21(k int, a *float32, ra, pa int, b *float32, sb int, c *float32, ldc int, flags int, n int, astep int)
+
+//go:noescape
+func k512km22(k int, a *float32, ra, pa int, b *float32, sb int, c *float32, ldc int, flags int, n int, astep int)
+
+//go:noescape
+func k512km23(k int, a *float32, ra, pa int, b *float32, sb int, c *float32, ldc int, flags int, n int, astep int)
+
+//go:noescape
+func k512km24(k int, a *float32, ra, pa int, b *float32, sb int, c *float32, ldc int, flags int, n int, astep int)
+
+//go:noescape
+func k512km25(k int, a *float32, ra, pa int, b *float32, sb int, c *float32, ldc int, flags int, n int, astep int)
+
+//go:noescape
+func k512km26(k int, a *float32, ra, pa int, b *float32, sb int, c *float32, ldc int, flags int, n int, astep int)
+
+//go:noescape
+func k512km27(k int, a *float32, ra, pa int, b *float32, sb int, c *float32, ldc int, flags int, n int, astep int)
+
+//go:noescape
+func k512km28(k int, a *float32, ra, pa int, b *float32, sb int, c *float32, ldc int, flags int, n int, astep int)
+
+//go:noescape
+func k512km29(k int, a *float32, ra, pa int, b *float32, sb int, c *float32, ldc int, flags int, n int, astep int)
+
+//go:noescape
+func k512km210(k int, a *float32, ra, pa int, b *float32, sb int, c *float32, ldc int, flags int, n int, astep int)
+
+//go:noescape
+func k512km211(k int, a *float32, ra, pa int, b *float32, sb int, c *float32, ldc int, flags int, n int, astep int)
+
+//go:noescape
+func k512km212(k int, a *float32, ra, pa int, b *float32, sb int, c *float32, ldc int, flags int, n int, astep int)
+
+//go:noescape
+func k512km11(k int, a *float32, ra, pa int, b *float32, sb int, c *float32, ldc int, flags int, n int, astep int)
+
+//go:noescape
+func k512km12(k int, a *float32, ra, pa int, b *float32, sb int, c *float32, ldc int, flags int, n int, astep int)
+
+//go:noescape
+func k512km13(k int, a *float32, ra, pa int, b *float32, sb int, c *float32, ldc int, flags int, n int, astep int)
+
+//go:noescape
+func k512km14(k int, a *float32, ra, pa int, b *float32, sb int, c *float32, ldc int, flags int, n int, astep int)
+
+//go:noescape
+func k512km15(k int, a *float32, ra, pa int, b *float32, sb int, c *float32, ldc int, flags int, n int, astep int)
+
+//go:noescape
+func k512km16(k int, a *float32, ra, pa int, b *float32, sb int, c *float32, ldc int, flags int, n int, astep int)
+
+//go:noescape
+func k512km17(k int, a *float32, ra, pa int, b *float32, sb int, c *float32, ldc int, flags int, n int, astep int)
+
+//go:noescape
+func k512km18(k int, a *float32, ra, pa int, b *float32, sb int, c *float32, ldc int, flags int, n int, astep int)
+
+//go:noescape
+func k512km19(k int, a *float32, ra, pa int, b *float32, sb int, c *float32, ldc int, flags int, n int, astep int)
+
+//go:noescape
+func k512km110(k int, a *float32, ra, pa int, b *float32, sb int, c *float32, ldc int, flags int, n int, astep int)
+
+//go:noescape
+func k512km111(k int, a *float32, ra, pa int, b *float32, sb int, c *float32, ldc int, flags int, n int, astep int)
+
+//go:noescape
+func k512km112(k int, a *float32, ra, pa int, b *float32, sb int, c *float32, ldc int, flags int, n int, astep int)
+
+// k512Tab[m][v][rows] is the k512 kernel for A's layout m (0: ra = 1, 1: pa = 1),
+// column variant v (full, m2, m1) and a tile of rows rows
+// that sums each element in one chain.
+var k512Tab = [2][3][13]kernelFunc{
+	{
+		{nil,
+			k512rf1,
+			k512rf2,
+			k512rf3,
+			k512rf4,
+			k512rf5,
+			k512rf6,
+			k512rf7,
+			k512rf8,
+			k512rf9,
+			k512rf10,
+			k512rf11,
+			k512rf12,
+		},
+		{nil,
+			k512rm21,
+			k512rm22,
+			k512rm23,
+			k512rm24,
+			k512rm25,
+			k512rm26,
+			k512rm27,
+			k512rm28,
+			k512rm29,
+			k512rm210,
+			k512rm211,
+			k512rm212,
+		},
+		{nil,
+			k512rm11,
+			k512rm12,
+			k512rm13,
+			k512rm14,
+			k512rm15,
+			k512rm16,
+			k512rm17,
+			k512rm18,
+			k512rm19,
+			k512rm110,
+			k512rm111,
+			k512rm112,
+		},
 	},
-	{nil,
-		k512m21,
-		k512m22,
-		k512m23,
-		k512m24,
-		k512m25,
-		k512m26,
-		k512m27,
-		k512m28,
-	},
-	{nil,
-		k512m11,
-		k512m12,
-		k512m13,
-		k512m14,
-		k512m15,
-		k512m16,
-		k512m17,
-		k512m18,
+	{
+		{nil,
+			k512kf1,
+			k512kf2,
+			k512kf3,
+			k512kf4,
+			k512kf5,
+			k512kf6,
+			k512kf7,
+			k512kf8,
+			k512kf9,
+			k512kf10,
+			k512kf11,
+			k512kf12,
+		},
+		{nil,
+			k512km21,
+			k512km22,
+			k512km23,
+			k512km24,
+			k512km25,
+			k512km26,
+			k512km27,
+			k512km28,
+			k512km29,
+			k512km210,
+			k512km211,
+			k512km212,
+		},
+		{nil,
+			k512km11,
+			k512km12,
+			k512km13,
+			k512km14,
+			k512km15,
+			k512km16,
+			k512km17,
+			k512km18,
+			k512km19,
+			k512km110,
+			k512km111,
+			k512km112,
+		},
 	},
 }
 
 //go:noescape
-func k256f1(k int, a *float32, ra, pa int, b *float32, sb int, c *float32, ldc int, flags int, n int, astep int)
+func k512rtf1(k int, a *float32, ra, pa int, b *float32, sb int, c *float32, ldc int, flags int, n int, astep int)
 
 //go:noescape
-func k256f2(k int, a *float32, ra, pa int, b *float32, sb int, c *float32, ldc int, flags int, n int, astep int)
+func k512rtf2(k int, a *float32, ra, pa int, b *float32, sb int, c *float32, ldc int, flags int, n int, astep int)
 
 //go:noescape
-func k256f3(k int, a *float32, ra, pa int, b *float32, sb int, c *float32, ldc int, flags int, n int, astep int)
+func k512rtf3(k int, a *float32, ra, pa int, b *float32, sb int, c *float32, ldc int, flags int, n int, astep int)
 
 //go:noescape
-func k256f4(k int, a *float32, ra, pa int, b *float32, sb int, c *float32, ldc int, flags int, n int, astep int)
+func k512rtm21(k int, a *float32, ra, pa int, b *float32, sb int, c *float32, ldc int, flags int, n int, astep int)
 
 //go:noescape
-func k256f5(k int, a *float32, ra, pa int, b *float32, sb int, c *float32, ldc int, flags int, n int, astep int)
+func k512rtm22(k int, a *float32, ra, pa int, b *float32, sb int, c *float32, ldc int, flags int, n int, astep int)
 
 //go:noescape
-func k256f6(k int, a *float32, ra, pa int, b *float32, sb int, c *float32, ldc int, flags int, n int, astep int)
+func k512rtm23(k int, a *float32, ra, pa int, b *float32, sb int, c *float32, ldc int, flags int, n int, astep int)
 
 //go:noescape
-func k256m21(k int, a *float32, ra, pa int, b *float32, sb int, c *float32, ldc int, flags int, n int, astep int)
+func k512rtm11(k int, a *float32, ra, pa int, b *float32, sb int, c *float32, ldc int, flags int, n int, astep int)
 
 //go:noescape
-func k256m22(k int, a *float32, ra, pa int, b *float32, sb int, c *float32, ldc int, flags int, n int, astep int)
+func k512rtm12(k int, a *float32, ra, pa int, b *float32, sb int, c *float32, ldc int, flags int, n int, astep int)
 
 //go:noescape
-func k256m23(k int, a *float32, ra, pa int, b *float32, sb int, c *float32, ldc int, flags int, n int, astep int)
+func k512rtm13(k int, a *float32, ra, pa int, b *float32, sb int, c *float32, ldc int, flags int, n int, astep int)
 
 //go:noescape
-func k256m24(k int, a *float32, ra, pa int, b *float32, sb int, c *float32, ldc int, flags int, n int, astep int)
+func k512ktf1(k int, a *float32, ra, pa int, b *float32, sb int, c *float32, ldc int, flags int, n int, astep int)
 
 //go:noescape
-func k256m25(k int, a *float32, ra, pa int, b *float32, sb int, c *float32, ldc int, flags int, n int, astep int)
+func k512ktf2(k int, a *float32, ra, pa int, b *float32, sb int, c *float32, ldc int, flags int, n int, astep int)
 
 //go:noescape
-func k256m26(k int, a *float32, ra, pa int, b *float32, sb int, c *float32, ldc int, flags int, n int, astep int)
+func k512ktf3(k int, a *float32, ra, pa int, b *float32, sb int, c *float32, ldc int, flags int, n int, astep int)
 
 //go:noescape
-func k256m11(k int, a *float32, ra, pa int, b *float32, sb int, c *float32, ldc int, flags int, n int, astep int)
+func k512ktm21(k int, a *float32, ra, pa int, b *float32, sb int, c *float32, ldc int, flags int, n int, astep int)
 
 //go:noescape
-func k256m12(k int, a *float32, ra, pa int, b *float32, sb int, c *float32, ldc int, flags int, n int, astep int)
+func k512ktm22(k int, a *float32, ra, pa int, b *float32, sb int, c *float32, ldc int, flags int, n int, astep int)
 
 //go:noescape
-func k256m13(k int, a *float32, ra, pa int, b *float32, sb int, c *float32, ldc int, flags int, n int, astep int)
+func k512ktm23(k int, a *float32, ra, pa int, b *float32, sb int, c *float32, ldc int, flags int, n int, astep int)
 
 //go:noescape
-func k256m14(k int, a *float32, ra, pa int, b *float32, sb int, c *float32, ldc int, flags int, n int, astep int)
+func k512ktm11(k int, a *float32, ra, pa int, b *float32, sb int, c *float32, ldc int, flags int, n int, astep int)
 
 //go:noescape
-func k256m15(k int, a *float32, ra, pa int, b *float32, sb int, c *float32, ldc int, flags int, n int, astep int)
+func k512ktm12(k int, a *float32, ra, pa int, b *float32, sb int, c *float32, ldc int, flags int, n int, astep int)
 
 //go:noescape
-func k256m16(k int, a *float32, ra, pa int, b *float32, sb int, c *float32, ldc int, flags int, n int, astep int)
+func k512ktm13(k int, a *float32, ra, pa int, b *float32, sb int, c *float32, ldc int, flags int, n int, astep int)
 
-// k256Tab[v][rows] is the k256 kernel for variant v (full, m2, m1) and a tile of rows rows.
-var k256Tab = [3][9]kernelFunc{
-	{nil,
-		k256f1,
-		k256f2,
-		k256f3,
-		k256f4,
-		k256f5,
-		k256f6,
+// k512TailTab[m][v][rows] is the k512 kernel for A's layout m (0: ra = 1, 1: pa = 1),
+// column variant v (full, m2, m1) and a tile of rows rows
+// that rotates over accSets(rows) accumulator sets (the last rows of a product).
+var k512TailTab = [2][3][4]kernelFunc{
+	{
+		{nil,
+			k512rtf1,
+			k512rtf2,
+			k512rtf3,
+		},
+		{nil,
+			k512rtm21,
+			k512rtm22,
+			k512rtm23,
+		},
+		{nil,
+			k512rtm11,
+			k512rtm12,
+			k512rtm13,
+		},
 	},
-	{nil,
-		k256m21,
-		k256m22,
-		k256m23,
-		k256m24,
-		k256m25,
-		k256m26,
+	{
+		{nil,
+			k512ktf1,
+			k512ktf2,
+			k512ktf3,
+		},
+		{nil,
+			k512ktm21,
+			k512ktm22,
+			k512ktm23,
+		},
+		{nil,
+			k512ktm11,
+			k512ktm12,
+			k512ktm13,
+		},
 	},
-	{nil,
-		k256m11,
-		k256m12,
-		k256m13,
-		k256m14,
-		k256m15,
-		k256m16,
+}
+
+//go:noescape
+func k256rf1(k int, a *float32, ra, pa int, b *float32, sb int, c *float32, ldc int, flags int, n int, astep int)
+
+//go:noescape
+func k256rf2(k int, a *float32, ra, pa int, b *float32, sb int, c *float32, ldc int, flags int, n int, astep int)
+
+//go:noescape
+func k256rf3(k int, a *float32, ra, pa int, b *float32, sb int, c *float32, ldc int, flags int, n int, astep int)
+
+//go:noescape
+func k256rf4(k int, a *float32, ra, pa int, b *float32, sb int, c *float32, ldc int, flags int, n int, astep int)
+
+//go:noescape
+func k256rf5(k int, a *float32, ra, pa int, b *float32, sb int, c *float32, ldc int, flags int, n int, astep int)
+
+//go:noescape
+func k256rf6(k int, a *float32, ra, pa int, b *float32, sb int, c *float32, ldc int, flags int, n int, astep int)
+
+//go:noescape
+func k256rm21(k int, a *float32, ra, pa int, b *float32, sb int, c *float32, ldc int, flags int, n int, astep int)
+
+//go:noescape
+func k256rm22(k int, a *float32, ra, pa int, b *float32, sb int, c *float32, ldc int, flags int, n int, astep int)
+
+//go:noescape
+func k256rm23(k int, a *float32, ra, pa int, b *float32, sb int, c *float32, ldc int, flags int, n int, astep int)
+
+//go:noescape
+func k256rm24(k int, a *float32, ra, pa int, b *float32, sb int, c *float32, ldc int, flags int, n int, astep int)
+
+//go:noescape
+func k256rm25(k int, a *float32, ra, pa int, b *float32, sb int, c *float32, ldc int, flags int, n int, astep int)
+
+//go:noescape
+func k256rm26(k int, a *float32, ra, pa int, b *float32, sb int, c *float32, ldc int, flags int, n int, astep int)
+
+//go:noescape
+func k256rm11(k int, a *float32, ra, pa int, b *float32, sb int, c *float32, ldc int, flags int, n int, astep int)
+
+//go:noescape
+func k256rm12(k int, a *float32, ra, pa int, b *float32, sb int, c *float32, ldc int, flags int, n int, astep int)
+
+//go:noescape
+func k256rm13(k int, a *float32, ra, pa int, b *float32, sb int, c *float32, ldc int, flags int, n int, astep int)
+
+//go:noescape
+func k256rm14(k int, a *float32, ra, pa int, b *float32, sb int, c *float32, ldc int, flags int, n int, astep int)
+
+//go:noescape
+func k256rm15(k int, a *float32, ra, pa int, b *float32, sb int, c *float32, ldc int, flags int, n int, astep int)
+
+//go:noescape
+func k256rm16(k int, a *float32, ra, pa int, b *float32, sb int, c *float32, ldc int, flags int, n int, astep int)
+
+//go:noescape
+func k256kf1(k int, a *float32, ra, pa int, b *float32, sb int, c *float32, ldc int, flags int, n int, astep int)
+
+//go:noescape
+func k256kf2(k int, a *float32, ra, pa int, b *float32, sb int, c *float32, ldc int, flags int, n int, astep int)
+
+//go:noescape
+func k256kf3(k int, a *float32, ra, pa int, b *float32, sb int, c *float32, ldc int, flags int, n int, astep int)
+
+//go:noescape
+func k256kf4(k int, a *float32, ra, pa int, b *float32, sb int, c *float32, ldc int, flags int, n int, astep int)
+
+//go:noescape
+func k256kf5(k int, a *float32, ra, pa int, b *float32, sb int, c *float32, ldc int, flags int, n int, astep int)
+
+//go:noescape
+func k256kf6(k int, a *float32, ra, pa int, b *float32, sb int, c *float32, ldc int, flags int, n int, astep int)
+
+//go:noescape
+func k256km21(k int, a *float32, ra, pa int, b *float32, sb int, c *float32, ldc int, flags int, n int, astep int)
+
+//go:noescape
+func k256km22(k int, a *float32, ra, pa int, b *float32, sb int, c *float32, ldc int, flags int, n int, astep int)
+
+//go:noescape
+func k256km23(k int, a *float32, ra, pa int, b *float32, sb int, c *float32, ldc int, flags int, n int, astep int)
+
+//go:noescape
+func k256km24(k int, a *float32, ra, pa int, b *float32, sb int, c *float32, ldc int, flags int, n int, astep int)
+
+//go:noescape
+func k256km25(k int, a *float32, ra, pa int, b *float32, sb int, c *float32, ldc int, flags int, n int, astep int)
+
+//go:noescape
+func k256km26(k int, a *float32, ra, pa int, b *float32, sb int, c *float32, ldc int, flags int, n int, astep int)
+
+//go:noescape
+func k256km11(k int, a *float32, ra, pa int, b *float32, sb int, c *float32, ldc int, flags int, n int, astep int)
+
+//go:noescape
+func k256km12(k int, a *float32, ra, pa int, b *float32, sb int, c *float32, ldc int, flags int, n int, astep int)
+
+//go:noescape
+func k256km13(k int, a *float32, ra, pa int, b *float32, sb int, c *float32, ldc int, flags int, n int, astep int)
+
+//go:noescape
+func k256km14(k int, a *float32, ra, pa int, b *float32, sb int, c *float32, ldc int, flags int, n int, astep int)
+
+//go:noescape
+func k256km15(k int, a *float32, ra, pa int, b *float32, sb int, c *float32, ldc int, flags int, n int, astep int)
+
+//go:noescape
+func k256km16(k int, a *float32, ra, pa int, b *float32, sb int, c *float32, ldc int, flags int, n int, astep int)
+
+// k256Tab[m][v][rows] is the k256 kernel for A's layout m (0: ra = 1, 1: pa = 1),
+// column variant v (full, m2, m1) and a tile of rows rows
+// that sums each element in one chain.
+var k256Tab = [2][3][7]kernelFunc{
+	{
+		{nil,
+			k256rf1,
+			k256rf2,
+			k256rf3,
+			k256rf4,
+			k256rf5,
+			k256rf6,
+		},
+		{nil,
+			k256rm21,
+			k256rm22,
+			k256rm23,
+			k256rm24,
+			k256rm25,
+			k256rm26,
+		},
+		{nil,
+			k256rm11,
+			k256rm12,
+			k256rm13,
+			k256rm14,
+			k256rm15,
+			k256rm16,
+		},
+	},
+	{
+		{nil,
+			k256kf1,
+			k256kf2,
+			k256kf3,
+			k256kf4,
+			k256kf5,
+			k256kf6,
+		},
+		{nil,
+			k256km21,
+			k256km22,
+			k256km23,
+			k256km24,
+			k256km25,
+			k256km26,
+		},
+		{nil,
+			k256km11,
+			k256km12,
+			k256km13,
+			k256km14,
+			k256km15,
+			k256km16,
+		},
+	},
+}
+
+//go:noescape
+func k256rtf1(k int, a *float32, ra, pa int, b *float32, sb int, c *float32, ldc int, flags int, n int, astep int)
+
+//go:noescape
+func k256rtf2(k int, a *float32, ra, pa int, b *float32, sb int, c *float32, ldc int, flags int, n int, astep int)
+
+//go:noescape
+func k256rtf3(k int, a *float32, ra, pa int, b *float32, sb int, c *float32, ldc int, flags int, n int, astep int)
+
+//go:noescape
+func k256rtm21(k int, a *float32, ra, pa int, b *float32, sb int, c *float32, ldc int, flags int, n int, astep int)
+
+//go:noescape
+func k256rtm22(k int, a *float32, ra, pa int, b *float32, sb int, c *float32, ldc int, flags int, n int, astep int)
+
+//go:noescape
+func k256rtm23(k int, a *float32, ra, pa int, b *float32, sb int, c *float32, ldc int, flags int, n int, astep int)
+
+//go:noescape
+func k256rtm11(k int, a *float32, ra, pa int, b *float32, sb int, c *float32, ldc int, flags int, n int, astep int)
+
+//go:noescape
+func k256rtm12(k int, a *float32, ra, pa int, b *float32, sb int, c *float32, ldc int, flags int, n int, astep int)
+
+//go:noescape
+func k256rtm13(k int, a *float32, ra, pa int, b *float32, sb int, c *float32, ldc int, flags int, n int, astep int)
+
+//go:noescape
+func k256ktf1(k int, a *float32, ra, pa int, b *float32, sb int, c *float32, ldc int, flags int, n int, astep int)
+
+//go:noescape
+func k256ktf2(k int, a *float32, ra, pa int, b *float32, sb int, c *float32, ldc int, flags int, n int, astep int)
+
+//go:noescape
+func k256ktf3(k int, a *float32, ra, pa int, b *float32, sb int, c *float32, ldc int, flags int, n int, astep int)
+
+//go:noescape
+func k256ktm21(k int, a *float32, ra, pa int, b *float32, sb int, c *float32, ldc int, flags int, n int, astep int)
+
+//go:noescape
+func k256ktm22(k int, a *float32, ra, pa int, b *float32, sb int, c *float32, ldc int, flags int, n int, astep int)
+
+//go:noescape
+func k256ktm23(k int, a *float32, ra, pa int, b *float32, sb int, c *float32, ldc int, flags int, n int, astep int)
+
+//go:noescape
+func k256ktm11(k int, a *float32, ra, pa int, b *float32, sb int, c *float32, ldc int, flags int, n int, astep int)
+
+//go:noescape
+func k256ktm12(k int, a *float32, ra, pa int, b *float32, sb int, c *float32, ldc int, flags int, n int, astep int)
+
+//go:noescape
+func k256ktm13(k int, a *float32, ra, pa int, b *float32, sb int, c *float32, ldc int, flags int, n int, astep int)
+
+// k256TailTab[m][v][rows] is the k256 kernel for A's layout m (0: ra = 1, 1: pa = 1),
+// column variant v (full, m2, m1) and a tile of rows rows
+// that rotates over accSets(rows) accumulator sets (the last rows of a product).
+var k256TailTab = [2][3][4]kernelFunc{
+	{
+		{nil,
+			k256rtf1,
+			k256rtf2,
+			k256rtf3,
+		},
+		{nil,
+			k256rtm21,
+			k256rtm22,
+			k256rtm23,
+		},
+		{nil,
+			k256rtm11,
+			k256rtm12,
+			k256rtm13,
+		},
+	},
+	{
+		{nil,
+			k256ktf1,
+			k256ktf2,
+			k256ktf3,
+		},
+		{nil,
+			k256ktm21,
+			k256ktm22,
+			k256ktm23,
+		},
+		{nil,
+			k256ktm11,
+			k256ktm12,
+			k256ktm13,
+		},
 	},
 }

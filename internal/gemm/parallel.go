@@ -45,12 +45,10 @@ func ParallelTask(n, grain int, t Task) {
 	pool.runParallel(&job{}, threads, parts, false, 1)
 }
 
-// RowTile is the number of rows the kernels Sgemm uses compute together
-// (MR). A product cut into row ranges that start at multiples of it gives
-// every row the same bits as the whole product, since each row is then in
-// a tile of the same size: callers that split a product between
-// goroutines cut there to keep results independent of the cut.
-func RowTile() int {
-	mr, _ := useImpl.shape()
-	return mr
-}
+// RowTile is the row period of the kernels Sgemm uses. A product cut into
+// row ranges that start at multiples of it gives every row the same bits
+// as the whole product: the rounding of a row depends only on whether it is
+// among the last M mod RowTile rows (when those are 1 to 3), never on the
+// tile it is computed in. Callers that split a product between goroutines
+// cut there to keep results independent of the cut.
+func RowTile() int { return useImpl.period() }

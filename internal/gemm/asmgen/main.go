@@ -18,7 +18,7 @@ import (
 // isa describes one instruction set's kernel family.
 type isa struct {
 	name   string // function name prefix
-	mr     int    // rows of the C tile
+	mr     int    // rows of the largest C tile
 	vlen   int    // floats per vector
 	reg    string // vector register prefix: "Z" or "Y"
 	bReg   [2]int // registers holding the two B vectors
@@ -28,7 +28,7 @@ type isa struct {
 }
 
 var isas = []isa{
-	{name: "k512", mr: 8, vlen: 16, reg: "Z", bReg: [2]int{16, 17}, bcast: 18, avx512: true},
+	{name: "k512", mr: 12, vlen: 16, reg: "Z", bReg: [2]int{29, 30}, bcast: 31, avx512: true},
 	{name: "k256", mr: 6, vlen: 8, reg: "Y", bReg: [2]int{12, 13}, bcast: 14, maskVR: 15},
 }
 
@@ -39,6 +39,13 @@ var variants = []struct {
 	nv     int
 	masked bool
 }{{"f", 2, false}, {"m2", 2, true}, {"m1", 1, true}}
+
+// modes are A's two layouts: "r", rows adjacent (ra = 1: packed panels and
+// Aᵀ in place), and "k", k steps adjacent (pa = 1: A in place). Inside the
+// 4-step loop the adjacent dimension is a constant displacement and the
+// other a scaled index register, so the loop moves its pointers once per 4
+// steps instead of after every step.
+var modes = []string{"r", "k"}
 
 type gen struct{ bytes.Buffer }
 
@@ -58,26 +65,51 @@ func main() {
 	d.f("package gemm")
 	d.f("")
 	for _, is := range isas {
-		for _, v := range variants {
-			for rows := 1; rows <= is.mr; rows++ {
-				name := fmt.Sprintf("%s%s%d", is.name, v.suffix, rows)
-				kernel(&s, is, v.nv, v.masked, rows, name)
-				d.f("//go:noescape")
-				d.f("func %s(k int, a *float32, ra, pa int, b *float32, sb int, c *float32, ldc int, flags int, n int, astep int)", name)
-				d.f("")
+		// Single-chain kernels for every tile height, then the kernels
+		// that rotate over several accumulator sets, for the 1 to 3 rows
+		// at the end of a product (see accSets).
+		for _, multi := range []bool{false, true} {
+			top, kind, tab := is.mr, "", is.name+"Tab"
+			if multi {
+				top, kind, tab = 3, "t", is.name+"TailTab"
 			}
-		}
-		d.f("// %sTab[v][rows] is the %s kernel for variant v (full, m2, m1) and a tile of rows rows.", is.name, is.name)
-		d.f("var %sTab = [3][9]kernelFunc{", is.name)
-		for _, v := range variants {
-			d.f("{nil,")
-			for rows := 1; rows <= is.mr; rows++ {
-				d.f("%s%s%d,", is.name, v.suffix, rows)
+			for _, mode := range modes {
+				for _, v := range variants {
+					for rows := 1; rows <= top; rows++ {
+						name := fmt.Sprintf("%s%s%s%s%d", is.name, mode, kind, v.suffix, rows)
+						sets := 1
+						if multi {
+							sets = accSets(rows)
+						}
+						kernel(&s, is, mode == "r", v.nv, v.masked, rows, sets, name)
+						d.f("//go:noescape")
+						d.f("func %s(k int, a *float32, ra, pa int, b *float32, sb int, c *float32, ldc int, flags int, n int, astep int)", name)
+						d.f("")
+					}
+				}
 			}
-			d.f("},")
+			d.f("// %s[m][v][rows] is the %s kernel for A's layout m (0: ra = 1, 1: pa = 1),", tab, is.name)
+			d.f("// column variant v (full, m2, m1) and a tile of rows rows")
+			if multi {
+				d.f("// that rotates over accSets(rows) accumulator sets (the last rows of a product).")
+			} else {
+				d.f("// that sums each element in one chain.")
+			}
+			d.f("var %s = [2][3][%d]kernelFunc{", tab, top+1)
+			for _, mode := range modes {
+				d.f("{")
+				for _, v := range variants {
+					d.f("{nil,")
+					for rows := 1; rows <= top; rows++ {
+						d.f("%s%s%s%s%d,", is.name, mode, kind, v.suffix, rows)
+					}
+					d.f("},")
+				}
+				d.f("},")
+			}
+			d.f("}")
+			d.f("")
 		}
-		d.f("}")
-		d.f("")
 	}
 	write("kernels_amd64.s", s.Bytes())
 	src, err := format.Source(d.Bytes())
@@ -93,9 +125,12 @@ func write(name string, b []byte) {
 	}
 }
 
-// accSets is the number of accumulator sets a tile of rows rows rotates
-// over; rows·2·sets stays within the 12 (AVX2) or 16 (AVX-512) accumulator
-// registers.
+// accSets is the number of accumulator sets the kernel for the last rows
+// rows of a product (rows = M mod 8 on AVX-512, M mod 6 on AVX2, when that
+// is 1 to 3) rotates over; rows·2·sets stays within 12 accumulator
+// registers. Every other row, in a tile of any height, is summed in one
+// chain: the AVX-512 tiles were 8 rows high before they were 12, and the
+// tile heights changed without changing any result.
 func accSets(rows int) int {
 	switch rows {
 	case 1:
@@ -107,9 +142,10 @@ func accSets(rows int) int {
 }
 
 // aRow is the address of row r's A element relative to SI, the current k
-// step: row offsets r·ra are formed from BX = ra (bytes) with scaled
-// indexes, and R11, R12, R13 = 3, 5, 7·ra.
-var aRow = [8]string{"(SI)", "(SI)(BX*1)", "(SI)(BX*2)", "(SI)(R11*1)", "(SI)(BX*4)", "(SI)(R12*1)", "(SI)(R11*2)", "(SI)(R13*1)"}
+// step, and DX = SI + 8·ra: row offsets r·ra are formed from BX = ra
+// (bytes) with scaled indexes, and R11, R12, R13 = 3, 5, 7·ra.
+var aRow = [12]string{"(SI)", "(SI)(BX*1)", "(SI)(BX*2)", "(SI)(R11*1)", "(SI)(BX*4)", "(SI)(R12*1)", "(SI)(R11*2)", "(SI)(R13*1)",
+	"(DX)", "(DX)(BX*1)", "(DX)(BX*2)", "(DX)(R11*1)"}
 
 // kernel emits one micro-kernel. It computes the rows×(nv·vlen) tile
 // acc[r][j] = Σ_p A[r·ra + p·pa]·B[p·sb + j] for p < k, then stores acc
@@ -121,7 +157,7 @@ var aRow = [8]string{"(SI)", "(SI)(BX*1)", "(SI)(BX*2)", "(SI)(R11*1)", "(SI)(BX
 // computes n ≥ 1 such tiles stacked along M, the t-th reading A from
 // a + t·astep and writing C from c + t·rows·ldc, so that the Go driver
 // makes one call per column panel rather than one per tile.
-func kernel(g *gen, is isa, nv int, masked bool, rows int, name string) {
+func kernel(g *gen, is isa, rowsAdjacent bool, nv int, masked bool, rows, sets int, name string) {
 	R := is.reg
 	acc := func(r, v int) string { return fmt.Sprintf("%s%d", R, r*nv+v) }
 	accSet := func(set, r, v int) string { return fmt.Sprintf("%s%d", R, (set*rows+r)*nv+v) }
@@ -160,15 +196,19 @@ func kernel(g *gen, is isa, nv int, masked bool, rows int, name string) {
 	g.f("\tMOVQ sb+40(FP), R9")
 	g.f("\tSHLQ $2, R9")
 	g.f("\tMOVQ flags+64(FP), AX")
-	if rows > 3 {
+	if !rowsAdjacent && rows > 3 {
 		g.f("\tLEAQ (BX)(BX*2), R11")
 	}
-	if rows > 5 {
+	if !rowsAdjacent && rows > 5 {
 		g.f("\tLEAQ (BX)(BX*4), R12")
 	}
-	if rows > 7 {
+	if !rowsAdjacent && rows > 7 {
 		g.f("\tLEAQ (R12)(BX*2), R13")
 	}
+	if rowsAdjacent {
+		g.f("\tLEAQ (R8)(R8*2), R13")
+	}
+	g.f("\tLEAQ (R9)(R9*2), R14")
 	if masked {
 		// Columns valid in the masked (last) vector: c - vlen·(nv-1).
 		g.f("\tMOVQ AX, R10")
@@ -193,7 +233,11 @@ func kernel(g *gen, is isa, nv int, masked bool, rows int, name string) {
 			g.f("\tVMOVDQU (DX), %s", mvr)
 		}
 	}
-	for r := 0; r < rows*accSets(rows); r++ {
+	useDX := !rowsAdjacent && rows > 8
+	if useDX {
+		g.f("\tLEAQ (SI)(BX*8), DX")
+	}
+	for r := 0; r < rows*sets; r++ {
 		for v := 0; v < nv; v++ {
 			a := acc(r, v)
 			if is.avx512 {
@@ -203,43 +247,66 @@ func kernel(g *gen, is isa, nv int, masked bool, rows int, name string) {
 			}
 		}
 	}
-	loadB := func(v int) {
+	// Step u of the 4-step loop (u < 0: a step of the tail) reads B at
+	// DI + u·sb and A at SI + u·pa.
+	bIdx := [4]string{"", "(R9*1)", "(R9*2)", "(R14*1)"}
+	aIdx := [4]string{"", "(R8*1)", "(R8*2)", "(R13*1)"}
+	loadB := func(v, u int) {
 		last := v == nv-1
+		addr := fmt.Sprintf("%d(DI)%s", v*is.vlen*4, bIdx[max(u, 0)])
 		switch {
 		case !masked || !last:
-			g.f("\tVMOVUPS %d(DI), %s", v*is.vlen*4, bv(v))
+			g.f("\tVMOVUPS %s, %s", addr, bv(v))
 		case is.avx512:
-			g.f("\tVMOVUPS.Z %d(DI), K1, %s", v*is.vlen*4, bv(v))
+			g.f("\tVMOVUPS.Z %s, K1, %s", addr, bv(v))
 		default:
-			g.f("\tVMASKMOVPS %d(DI), %s, %s", v*is.vlen*4, mvr, bv(v))
+			g.f("\tVMASKMOVPS %s, %s, %s", addr, mvr, bv(v))
 		}
 	}
+	aAddr := func(r, u int) string {
+		u = max(u, 0)
+		if rowsAdjacent {
+			return fmt.Sprintf("%d(SI)%s", 4*r, aIdx[u])
+		}
+		return fmt.Sprintf("%d%s", 4*u, aRow[r])
+	}
 	// Short tiles have too few independent accumulators to hide the FMA
-	// latency (4 cycles, 2 pipes: 8 chains needed), so they rotate k steps
-	// over several sets of accumulators and add the sets at the end. The
-	// number of sets depends on rows only, never on the column variant:
-	// a column may be computed by a full or a half-width kernel depending
-	// on how the product was split, and must get the same bits either way.
-	sets := accSets(rows)
-	step := func(set int) {
+	// latency (4 cycles, 2 pipes: 8 chains needed), so the kernels for the
+	// last 1 to 3 rows of a product rotate k steps over several sets of
+	// accumulators and add the sets at the end. The number of sets depends
+	// on which rows of the product the tile holds, never on the column
+	// variant or on how the rows before them were cut into tiles: a column
+	// may be computed by a full or a half-width kernel depending on how the
+	// product was split, and must get the same bits either way.
+	step := func(set, u int) {
 		for v := 0; v < nv; v++ {
-			loadB(v)
+			loadB(v, u)
 		}
 		for r := 0; r < rows; r++ {
-			g.f("\tVBROADCASTSS %s, %s", aRow[r], bc)
+			g.f("\tVBROADCASTSS %s, %s", aAddr(r, u), bc)
 			for v := 0; v < nv; v++ {
 				g.f("\tVFMADD231PS %s, %s, %s", bv(v), bc, accSet(set, r, v))
 			}
 		}
-		g.f("\tADDQ R8, SI")
-		g.f("\tADDQ R9, DI")
+		if u < 0 {
+			g.f("\tADDQ R8, SI")
+			if useDX {
+				g.f("\tADDQ R8, DX")
+			}
+			g.f("\tADDQ R9, DI")
+		}
 	}
 	g.f("\tCMPQ CX, $4")
 	g.f("\tJLT tail")
 	g.f("loop4:")
 	for u := 0; u < 4; u++ {
-		step(u % sets)
+		step(u%sets, u)
 	}
+	g.f("\tLEAQ (SI)(R8*4), SI")
+	if useDX {
+		g.f("\tLEAQ (DX)(R8*4), DX")
+	}
+	g.f("\tLEAQ (DI)(R9*4), DI")
 	g.f("\tSUBQ $4, CX")
 	g.f("\tCMPQ CX, $4")
 	g.f("\tJGE loop4")
@@ -248,7 +315,7 @@ func kernel(g *gen, is isa, nv int, masked bool, rows int, name string) {
 	for u := 0; u < 3; u++ {
 		g.f("\tCMPQ CX, $%d", u+1)
 		g.f("\tJLT reduce")
-		step(u % sets)
+		step(u%sets, -1)
 	}
 	g.f("reduce:")
 	for set := 1; set < sets; set++ {

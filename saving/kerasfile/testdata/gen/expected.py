@@ -225,6 +225,19 @@ def forward(entries, x, shapes=None):
             p = c["pool_size"][0]
             t = x.shape[1] // p
             x = x[:, :t * p].reshape(x.shape[0], t, p, x.shape[2]).max(axis=2)
+        elif cls == "Conv2D":
+            assert (c["strides"], c["dilation_rate"], c["groups"], c["padding"]) == ([1, 1], [1, 1], 1, "valid")
+            k = vs[0]
+            oh, ow = x.shape[1] - k.shape[0] + 1, x.shape[2] - k.shape[1] + 1
+            y = sum(np.einsum("nhwc,co->nhwo", x[:, i:i + oh, j:j + ow, :], k[i, j])
+                    for i in range(k.shape[0]) for j in range(k.shape[1]))
+            x = activation(c["activation"], y + vs[1] if c["use_bias"] else y)
+        elif cls == "MaxPooling2D":
+            assert c["padding"] == "valid" and c["strides"] == c["pool_size"]
+            ph, pw = c["pool_size"]
+            n, hh, ww, ch = x.shape
+            oh, ow = hh // ph, ww // pw
+            x = x[:, :oh * ph, :ow * pw].reshape(n, oh, ph, ow, pw, ch).max(axis=(2, 4))
         elif cls == "Conv1D" and c["padding"] == "same":
             pass  # not reached: handled above
         elif cls == "BatchNormalization":
@@ -461,22 +474,27 @@ def legacy3_case(path, x, y, step=False):
     ov = [np.array(og[n.decode() if isinstance(n, bytes) else n], dtype=np.float64) for n in og.attrs["weight_names"]]
     slots = ov[2:]
     params = sum(e[3] for e in entries)
+    # BatchNormalization's moving statistics (its last two variables) are
+    # not trained and have no slots.
+    moving = sum(v.size for cls, _, vs, _, _ in entries if cls == "BatchNormalization" for v in vs[2:])
+    trainable = params - moving
     oc = tc["optimizer_config"]
     assert oc["class_name"] == "Adam" and not oc["config"]["amsgrad"]
-    optimizer_params = 2 + 2 * params
+    optimizer_params = 2 + 2 * trainable
     assert optimizer_params == 2 + sum(v.size for v in slots)
     case = {"keras_version": version,
             "input_shape": list(x.shape), "input": x.ravel().tolist(),
             "output": out.ravel().tolist(),
             "target_shape": list(y.shape), "target": y.ravel().tolist(),
             "loss": model_loss(entries, loss, x, y),
-            "metrics": {m: (accuracy(y, out) if m == "accuracy" else loss_of(m, y, out)) for m in tc["metrics"]},
+            "metrics": {m: (accuracy(y, out) if m == "accuracy" else loss_of(m, y, out)) for m in tc["metrics"] or []},
             "iterations": int(ov[0]), "learning_rate": float(ov[1]),
             "slot_count": len(slots),
             "first_slot": float(slots[0].ravel()[0]), "last_slot": float(slots[-1].ravel()[-1]),
             "summary": [[c["name"], key, cls, s, n] for (cls, c, _, n, key), s in zip(entries, shapes)],
-            "params": params, "trainable": params, "optimizer_params": optimizer_params}
+            "params": params, "trainable": trainable, "optimizer_params": optimizer_params}
     if step:
+        assert not moving
         adam_step(entries, {"config": oc["config"]}, ov, x, y, loss)
         case["stepped_output"] = forward(entries, x).ravel().tolist()
     return case
@@ -492,6 +510,22 @@ cases["keras3_churn"] = legacy3_case("keras3_churn.h5", x, rng3.integers(0, 2, (
 # -> Dense 32 relu -> Dense 1 linear; Adam, mean absolute error, mae.
 x = f32(rng3.standard_normal((8, 12)))
 cases["keras3_salary"] = legacy3_case("keras3_salary.h5", x, f32(rng3.uniform(1e4, 2e5, (8, 1))), step=True)
+
+# Stock price LSTM (Keras 3.10.0): LSTM 50 returning sequences ->
+# Dropout 0.2 -> LSTM 50 -> Dropout 0.2 -> Dense 32 relu -> Dense 1 on 60
+# steps of 5 min-max scaled features; Adam, "mean_squared_error" given as
+# a string, no metrics.
+x = f32(rng3.random((4, 60, 5)))
+cases["keras3_stock_lstm"] = legacy3_case("keras3_stock_lstm.h5", x, f32(rng3.random((4, 1))))
+
+# MNIST CNN (Keras 3.10.0): two Conv2D 32 3x3 relu each with
+# BatchNormalization, MaxPooling2D 2, Dropout; two Conv2D 64 likewise;
+# Flatten, Dense 256 relu, BatchNormalization, Dropout, Dense 10 softmax
+# on 28x28x1 images; Adam (learning rate lowered to 3.125e-05 during
+# training, kept in the learning_rate variable), "categorical_crossentropy",
+# accuracy; compiled with jit_compile.
+x = f32(rng3.random((4, 28, 28, 1)))
+cases["keras3_mnist_cnn_bn"] = legacy3_case("keras3_mnist_cnn_bn.h5", x, np.eye(10)[rng3.integers(0, 10, 4)])
 
 with open("expected.json", "w") as out:
     json.dump({"generator": "gen/expected.py", "peer": "numpy", "peer_version": np.__version__,

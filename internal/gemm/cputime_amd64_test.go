@@ -1,0 +1,104 @@
+//go:build linux && amd64 && !purego
+
+package gemm
+
+import (
+	"fmt"
+	"math/rand/v2"
+	"runtime"
+	"syscall"
+	"testing"
+	"time"
+	"unsafe"
+)
+
+// cpuTime returns the CPU time consumed so far by the calling thread
+// (clock 3, CLOCK_THREAD_CPUTIME_ID) or by the whole process (clock 2).
+func cpuTime(clock int) time.Duration {
+	var ts syscall.Timespec
+	syscall.Syscall(syscall.SYS_CLOCK_GETTIME, uintptr(clock), uintptr(unsafe.Pointer(&ts)), 0)
+	return time.Duration(ts.Nano())
+}
+
+const (
+	clockProcess = 2
+	clockThread  = 3
+)
+
+// cpuPeak is the FMA loop's FLOP rate per second of CPU time on one
+// thread.
+func cpuPeak() float64 {
+	loop, per := peakLoop(useImpl)
+	runtime.LockOSThread()
+	defer runtime.UnlockOSThread()
+	best := 0.0
+	for range 5 {
+		t := cpuTime(clockThread)
+		loop(1 << 16)
+		best = max(best, float64((1<<16)*per)/(cpuTime(clockThread)-t).Seconds())
+	}
+	return best
+}
+
+// BenchmarkFloorCPU is BenchmarkFloor with CPU time in place of wall time:
+// the rate of each floor shape per second of CPU time the process used
+// (GOMAXPROCS 1 and 2, the workers' spinning included) as a share of the
+// FMA loop's rate per CPU second. On a machine shared with other work,
+// wall time counts the slices in which other processes ran; CPU time does
+// not, though their cache traffic still slows the product.
+func BenchmarkFloorCPU(b *testing.B) {
+	if loop, _ := peakLoop(useImpl); loop == nil {
+		b.Skip("no assembly FMA loop for", useImpl)
+	}
+	rng := rand.New(rand.NewPCG(21, 22))
+	for _, s := range floorShapes[:7] {
+		o := newOperands(rng, s.transA, s.transB, s.m, s.n, s.k, 0)
+		for _, procs := range []int{1, 2} {
+			b.Run(fmt.Sprintf("%s/P%d", s.name, procs), func(b *testing.B) {
+				defer runtime.GOMAXPROCS(runtime.GOMAXPROCS(procs))
+				peak := cpuPeak()
+				t := cpuTime(clockProcess)
+				for b.Loop() {
+					Sgemm(o.transA, o.transB, o.m, o.n, o.k, o.a, o.lda, o.b, o.ldb, 0, o.c, o.ldc)
+				}
+				cpu := (cpuTime(clockProcess) - t).Seconds()
+				peak = max(peak, cpuPeak())
+				rate := 2 * float64(s.m*s.n*s.k) * float64(b.N) / cpu
+				b.ReportMetric(100*rate/peak, "%cpupeak")
+			})
+		}
+	}
+}
+
+// BenchmarkKernel runs the AVX-512 or AVX2 micro-kernel alone on packed
+// panels that stay in L1 (an MR-row A panel and an NR-column B panel of
+// depth k, C overwritten), one column panel at a time as the driver calls
+// it, and reports its rate per CPU second as a share of the FMA loop's.
+func BenchmarkKernel(b *testing.B) {
+	if loop, _ := peakLoop(useImpl); loop == nil {
+		b.Skip("no assembly FMA loop for", useImpl)
+	}
+	mr, nr := useImpl.shape()
+	for _, k := range []int{32, 128, 256} {
+		for _, tiles := range []int{1, 4} {
+			b.Run(fmt.Sprintf("%dx%d/k%d/tiles%d", mr, nr, k, tiles), func(b *testing.B) {
+				rng := rand.New(rand.NewPCG(1, 2))
+				a := randSlice(rng, tiles*mr*k)
+				bp := randSlice(rng, k*nr)
+				c := make([]float32, tiles*mr*nr)
+				runtime.LockOSThread()
+				defer runtime.UnlockOSThread()
+				peak := cpuPeak()
+				t := cpuTime(clockThread)
+				for b.Loop() {
+					for range 64 {
+						tile(useImpl, k, a, 1, mr, bp, nr, c, nr, mr, nr, false, false, tiles, mr*k)
+					}
+				}
+				cpu := (cpuTime(clockThread) - t).Seconds()
+				rate := 2 * float64(64*tiles*mr*nr*k) * float64(b.N) / cpu
+				b.ReportMetric(100*rate/peak, "%cpupeak")
+			})
+		}
+	}
+}
