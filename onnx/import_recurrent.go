@@ -108,14 +108,8 @@ func (im *importer) seqNode(sv seqVal) *models.Node {
 }
 
 // recStates returns the states of rec's Bidirectional layer with
-// return_state: those of a layer already applied, or of the one with the
-// merge mode Y's readers show.
+// return_state: those of the layer with the merge mode Y's readers show.
 func (im *importer) recStates(rec *recInfo) []*models.Node {
-	for _, m := range []string{"concat", "sum", "mul", "ave"} {
-		if st, ok := rec.states[m]; ok {
-			return st
-		}
-	}
 	im.recNode(rec, rec.guess)
 	return rec.states[rec.guess]
 }
@@ -159,8 +153,8 @@ func (im *importer) guessMerge(y string) string {
 				if depth > 0 {
 					return mode[op]
 				}
-			case "Transpose", "Split", "Slice", "Gather", "Squeeze":
-				if depth < 3 {
+			case "Transpose", "Reshape", "Split", "Slice", "Gather", "Squeeze":
+				if depth < 4 {
 					for _, o := range r.GetOutput() {
 						if m := walk(o, depth+1); m != "" {
 							return m
