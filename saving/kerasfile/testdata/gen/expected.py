@@ -255,6 +255,24 @@ def forward(entries, x, shapes=None):
         elif cls == "GRU":
             assert (c["activation"], c["recurrent_activation"], c["reset_after"]) == ("tanh", "sigmoid", True)
             x = gru(x, *vs, c["return_sequences"])
+        elif cls == "Bidirectional":
+            # Keras's Bidirectional: the backward copy runs on the
+            # reversed sequence (its outputs reversed back when it
+            # returns sequences), merged by concatenation, forward first.
+            inner, ic = c["layer"]["class_name"], c["layer"]["config"]
+            assert c["merge_mode"] == "concat" and inner in ("GRU", "LSTM")
+            if "backward_layer" in c:  # Keras 3 writes the copy it made
+                bc = dict(c["backward_layer"]["config"])
+                assert c["backward_layer"]["class_name"] == inner and bc.pop("go_backwards") is True
+                assert {k: v for k, v in bc.items() if k != "name"} == {k: v for k, v in ic.items() if k not in ("name", "go_backwards")}
+            assert (ic["activation"], ic["recurrent_activation"], ic.get("reset_after", True)) == ("tanh", "sigmoid", True)
+            cell = gru if inner == "GRU" else lstm
+            seq = ic["return_sequences"]
+            yf = cell(x, *vs[:3], seq)
+            yb = cell(x[:, ::-1], *vs[3:], seq)
+            if seq:
+                yb = yb[:, ::-1]
+            x = np.concatenate([yf, yb], axis=-1)
         else:
             raise ValueError(cls)
         if shapes is not None:
@@ -526,6 +544,16 @@ cases["keras3_stock_lstm"] = legacy3_case("keras3_stock_lstm.h5", x, f32(rng3.ra
 # accuracy; compiled with jit_compile.
 x = f32(rng3.random((4, 28, 28, 1)))
 cases["keras3_mnist_cnn_bn"] = legacy3_case("keras3_mnist_cnn_bn.h5", x, np.eye(10)[rng3.integers(0, 10, 4)])
+
+# Kubernetes autoscaling forecasters (Keras 3.13.2): GRU 64 (reset_after)
+# -> Dropout 0.2 -> Dense 2 on 30 steps of 2 load features; and
+# Bidirectional GRU 128 returning sequences -> Dropout 0.3 ->
+# Bidirectional GRU 64 -> Dropout 0.2 -> Dense 64 relu -> Dense 2 on 30
+# steps of 39 features. Adam, "mse" given as a string, no metrics.
+x = f32(rng3.random((4, 30, 2)))
+cases["keras3_gru_autoscale"] = legacy3_case("keras3_gru_autoscale.h5", x, f32(rng3.random((4, 2))))
+x = f32(rng3.random((2, 30, 39)))
+cases["keras3_bigru_autoscale"] = legacy3_case("keras3_bigru_autoscale.h5", x, f32(rng3.random((2, 2))))
 
 with open("expected.json", "w") as out:
     json.dump({"generator": "gen/expected.py", "peer": "numpy", "peer_version": np.__version__,
