@@ -3,14 +3,20 @@ package onnx_test
 import (
 	"bytes"
 	"errors"
+	"math"
+	"math/rand/v2"
+	"path/filepath"
+	"slices"
 	"strings"
 	"testing"
 
 	"google.golang.org/protobuf/proto"
 
 	"github.com/neuron-go/neuron/layers"
+	"github.com/neuron-go/neuron/models"
 	"github.com/neuron-go/neuron/onnx"
 	"github.com/neuron-go/neuron/onnx/internal/pb"
+	"github.com/neuron-go/neuron/tensor"
 )
 
 // TestImportSequenceLensRefused checks the sequence_lens neuron does not
@@ -93,4 +99,90 @@ func TestImportSequenceLensRefused(t *testing.T) {
 	if err == nil || !strings.Contains(err.Error(), want) || !errors.Is(err, onnx.ErrUnsupportedOp) {
 		t.Errorf("the mask an output: %v, want %q", err, want)
 	}
+}
+
+// TestMaskedImportMatchesONNXRuntime reads back each exported model with
+// an Embedding(mask_zero=True) before recurrent layers (sequence_lens in
+// the file; padding at the front, at the end, in the middle, everywhere
+// and nowhere) and checks the imported model's outputs against ONNX
+// Runtime's on the file, to 1e-5.
+func TestMaskedImportMatchesONNXRuntime(t *testing.T) {
+	ortModules(t)
+	dir := t.TempDir()
+	var jobs []ortJob
+	var wants [][]*tensor.Tensor
+	var names []string
+	for ci, tc := range exportCases {
+		if !tc.padded {
+			continue
+		}
+		rng := rand.New(rand.NewPCG(uint64(ci), 11))
+		model := tc.model(t)
+		randomize(model, rng)
+		path := filepath.Join(dir, tc.name+".onnx")
+		if err := onnx.Export(model, path); err != nil {
+			t.Fatalf("%s: %v", tc.name, err)
+		}
+		back, err := onnx.Import(path)
+		if err != nil {
+			t.Fatalf("%s: %v", tc.name, err)
+		}
+		inNames, shapes := inputShapes(model)
+		if len(shapes) != 1 {
+			t.Fatalf("%s: %d inputs", tc.name, len(shapes))
+		}
+		const batch = 10
+		steps := shapes[0][0]
+		data := make([]float32, batch*steps)
+		for b := range batch {
+			padPattern(rng, tc.ints, b, steps, data[b*steps:(b+1)*steps])
+		}
+		x := tensor.FromSlice(data, batch, steps)
+		got, err := back.Predict([]models.Array{x}, models.PredictConfig{Verbose: models.Silent})
+		if err != nil {
+			t.Fatalf("%s: %v", tc.name, err)
+		}
+		jobs = append(jobs, ortJob{Model: path, Inputs: map[string]ortTensor{inNames[0]: {Dims: []int{batch, steps}, Data: data}}})
+		wants = append(wants, got)
+		names = append(names, tc.name)
+		if !slices.Equal(back.OutputNames(), outputNames(model)) {
+			t.Fatalf("%s: outputs %v, want %v", tc.name, back.OutputNames(), outputNames(model))
+		}
+	}
+	if len(jobs) < 6 {
+		t.Fatalf("%d masked cases", len(jobs))
+	}
+	results := runORT(t, jobs)
+	for ci, name := range names {
+		t.Run(name, func(t *testing.T) {
+			res, got := results[ci], wants[ci]
+			if res.Error != "" {
+				t.Fatalf("ONNX Runtime fails: %s", res.Error)
+			}
+			for i, on := range outputNames(exportCaseNamed(t, name).model(t)) {
+				o, ok := res.Outputs[on]
+				if !ok {
+					t.Fatalf("ONNX Runtime gives no output %q", on)
+				}
+				if !slices.Equal(o.Dims, got[i].Shape()) {
+					t.Fatalf("output %q: shape %v in ONNX Runtime, %v imported", on, o.Dims, got[i].Shape())
+				}
+				for j, w := range o.Data {
+					if d := math.Abs(float64(got[i].Data()[j] - w)); !(d <= 1e-5*max(1, math.Abs(float64(w)))) {
+						t.Fatalf("output %q[%d]: imported %v, ONNX Runtime %v", on, j, got[i].Data()[j], w)
+					}
+				}
+			}
+		})
+	}
+}
+
+func exportCaseNamed(t *testing.T, name string) exportCase {
+	for _, c := range exportCases {
+		if c.name == name {
+			return c
+		}
+	}
+	t.Fatalf("no case %q", name)
+	return exportCase{}
 }
