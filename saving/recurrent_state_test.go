@@ -5,6 +5,7 @@ import (
 	"errors"
 	"path/filepath"
 	"reflect"
+	"slices"
 	"strings"
 	"testing"
 
@@ -145,6 +146,51 @@ func TestRecurrentDropoutResumesExactly(t *testing.T) {
 		}
 		if weightsSHA256(m) != weightsSHA256(ref) || !reflect.DeepEqual(h.History, refH.History) {
 			t.Errorf("stops %v: the resumed run differs from the uninterrupted one: %v vs %v", stops, h.History, refH.History)
+		}
+	}
+}
+
+// TestMaskedBidirectionalStatesSaveLoad saves a functional model whose
+// Bidirectional(LSTM) returns its states on a sequence masked by an
+// Embedding(mask_zero=True), with a second LSTM started from those
+// states, and loads it back to the same predictions.
+func TestMaskedBidirectionalStatesSaveLoad(t *testing.T) {
+	tokens := models.Input([]int{6}, "tokens")
+	e := models.Apply(&layers.Embedding{InputDim: 9, OutputDim: 3, MaskZero: true}, tokens)
+	bs, err := models.ApplyMulti(&layers.Bidirectional{Layer: &layers.LSTM{Units: 3, ReturnSequences: true, ReturnState: true}, MergeMode: "ave"}, e)
+	if err != nil {
+		t.Fatal(err)
+	}
+	dec, err := models.ApplyMulti(&layers.LSTM{Units: 3}, bs[0], bs[1], bs[2])
+	if err != nil {
+		t.Fatal(err)
+	}
+	out := models.Apply(&layers.Dense{Units: 2}, models.Apply(&layers.Concatenate{}, dec[0], bs[3], bs[4]))
+	m, err := models.NewModel([]*models.Node{tokens}, []*models.Node{out})
+	if err != nil {
+		t.Fatal(err)
+	}
+	m.SetSeed(4)
+	x := tensor.FromSlice([]float32{0, 0, 1, 2, 3, 4, 5, 6, 0, 0, 0, 0, 7, 0, 8, 0, 1, 2}, 3, 6)
+	p1, err := m.Predict([]models.Array{x}, models.PredictConfig{Verbose: models.Silent})
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, name := range []string{"m.neuron", "m.keras"} {
+		path := filepath.Join(t.TempDir(), name)
+		if err := saving.Save(m, path); err != nil {
+			t.Fatal(err)
+		}
+		back, err := saving.LoadModel(path)
+		if err != nil {
+			t.Fatalf("%s: %v", name, err)
+		}
+		p2, err := back.Predict([]models.Array{x}, models.PredictConfig{Verbose: models.Silent})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if !slices.Equal(p1[0].Data(), p2[0].Data()) {
+			t.Errorf("%s: predictions %v after loading, %v before", name, p2[0].Data(), p1[0].Data())
 		}
 	}
 }
