@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"math"
 
+	"github.com/neuron-go/neuron/internal/hugepage"
 	"github.com/neuron-go/neuron/tensor"
 )
 
@@ -17,7 +18,7 @@ import (
 // Predict of package models take the array itself and convert one batch
 // at a time, which needs no such copy; DivScalar gives the scaled form.
 func (a Uint8Array) Tensor() *tensor.Tensor {
-	d := make([]float32, len(a.Data))
+	d := hugepage.Floats(len(a.Data))
 	for i, v := range a.Data {
 		d[i] = float32(v)
 	}
@@ -160,7 +161,7 @@ func (s ScaledArray) TakeRowsInto(dst *tensor.Tensor, idx []int) {
 // s.Array.Tensor().DivScalar(s.Divisor).
 func (s ScaledArray) Tensor() *tensor.Tensor {
 	t := s.table()
-	d := make([]float32, len(s.Array.Data))
+	d := hugepage.Floats(len(s.Array.Data))
 	for i, v := range s.Array.Data {
 		d[i] = t[v]
 	}

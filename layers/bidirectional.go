@@ -7,6 +7,7 @@ import (
 	"math/rand/v2"
 	"reflect"
 	"slices"
+	"sync"
 
 	"github.com/neuron-go/neuron/tensor"
 )
@@ -49,14 +50,48 @@ type Bidirectional struct {
 	weights  []*Weight
 	seq      bool
 	in       []int
-	pair     [2]*tensor.Tensor
 	noMask   []*tensor.Tensor // CallMulti's masks, none
+	// With return_state: the number of states per side.
+	states int
+	// scratch holds *biScratch: each call takes its own, so that calls
+	// from several goroutines (a Predictor's) share nothing, and steady
+	// state allocates nothing.
+	scratch sync.Pool
+}
+
+// biScratch is the argument slices of one call.
+type biScratch struct {
+	pair     [2]*tensor.Tensor
 	outMasks []*tensor.Tensor // CallMulti's output masks, dropped
-	// With return_state: the number of states per side, and the
-	// arguments of the sides' CallMultiMasked.
-	states            int
-	sideXs, sideMs    [2][]*tensor.Tensor
-	sideOuts, sideOMs [2][]*tensor.Tensor
+	// The arguments of the sides' CallMultiMasked, with return_state.
+	xs, ms, outs, oms [2][]*tensor.Tensor
+}
+
+// getScratch takes a scratch for a call; putScratch gives it back.
+func (l *Bidirectional) getScratch() *biScratch {
+	if s, ok := l.scratch.Get().(*biScratch); ok && len(s.outMasks) == 2+2*l.states {
+		return s // (one of another size is from before a rebuild)
+	}
+	k := 1 + l.states
+	s := &biScratch{outMasks: make([]*tensor.Tensor, 2+2*l.states)}
+	for side := range 2 {
+		s.xs[side], s.ms[side] = make([]*tensor.Tensor, k), make([]*tensor.Tensor, k)
+		s.outs[side], s.oms[side] = make([]*tensor.Tensor, k), make([]*tensor.Tensor, k)
+	}
+	return s
+}
+
+func (l *Bidirectional) putScratch(s *biScratch) {
+	// Nothing kept past the call.
+	s.pair = [2]*tensor.Tensor{}
+	clear(s.outMasks)
+	for side := range 2 {
+		clear(s.xs[side])
+		clear(s.ms[side])
+		clear(s.outs[side])
+		clear(s.oms[side])
+	}
+	l.scratch.Put(s)
 }
 
 // ClassName implements Layer.
@@ -248,16 +283,20 @@ func (l *Bidirectional) BuildMulti(in [][]int, rng *rand.Rand) ([][]int, error) 
 
 // CallMulti implements MultiLayer.
 func (l *Bidirectional) CallMulti(xs []*tensor.Tensor, training bool, outs []*tensor.Tensor) {
-	l.CallMultiMasked(xs, l.noMask[:len(xs)], training, outs, l.outMasks[:len(outs)])
+	s := l.getScratch()
+	l.CallMultiMasked(xs, l.noMask[:len(xs)], training, outs, s.outMasks[:len(outs)])
+	l.putScratch(s)
 }
 
 // CallMultiMasked implements MaskedMulti: the mask of the sequence (the
 // first input's) reaches both layers; the outputs keep it with
 // return_sequences, and the states carry none.
 func (l *Bidirectional) CallMultiMasked(xs, masks []*tensor.Tensor, training bool, outs, outMasks []*tensor.Tensor) {
+	s := l.getScratch()
+	defer l.putScratch(s)
 	var y, yr *tensor.Tensor
 	if l.states > 0 {
-		y, yr = l.statesOn(xs, masks[0], training, outs)
+		y, yr = l.statesOn(s, xs, masks[0], training, outs)
 	} else {
 		y, yr = l.sidesOn(xs[0], masks[0], training)
 	}
@@ -267,43 +306,36 @@ func (l *Bidirectional) CallMultiMasked(xs, masks []*tensor.Tensor, training boo
 		outs[0], outs[1], outMasks[0], outMasks[1] = y, yr, m, m
 		return
 	}
-	outs[0], outMasks[0] = l.merge(y, yr), m
+	outs[0], outMasks[0] = l.merge(s, y, yr), m
 }
 
 // statesOn runs both layers with return_state: outs gets their states
 // after the output(s); it returns the outputs, as sidesOn.
-func (l *Bidirectional) statesOn(xs []*tensor.Tensor, mask *tensor.Tensor, training bool, outs []*tensor.Tensor) (y, yr *tensor.Tensor) {
+func (l *Bidirectional) statesOn(sc *biScratch, xs []*tensor.Tensor, mask *tensor.Tensor, training bool, outs []*tensor.Tensor) (y, yr *tensor.Tensor) {
 	checkBatch("Bidirectional", xs[0], l.in)
 	first := 1
 	if l.MergeMode == "none" {
 		first = 2
 	}
 	for side, s := range []Layer{l.fwd, l.bwd} {
-		sx := l.sideXs[side][:1]
+		sx := sc.xs[side][:1]
 		sx[0] = xs[0]
 		if len(xs) > 1 {
-			sx = l.sideXs[side][:1+l.states]
+			sx = sc.xs[side][:1+l.states]
 			copy(sx[1:], xs[1+side*l.states:1+(side+1)*l.states])
 		}
-		ms := l.sideMs[side][:len(sx)]
+		ms := sc.ms[side][:len(sx)]
 		clear(ms)
 		ms[0] = mask
-		so := l.sideOuts[side]
+		so := sc.outs[side]
 		if mm, ok := s.(MaskedMulti); ok {
-			mm.CallMultiMasked(sx, ms, training, so, l.sideOMs[side])
+			mm.CallMultiMasked(sx, ms, training, so, sc.oms[side])
 		} else {
 			s.(MultiLayer).CallMulti(sx, training, so)
 		}
 		copy(outs[first+side*l.states:], so[1:])
 	}
-	y, yr = l.sideOuts[0][0], l.sideOuts[1][0]
-	for side := range 2 {
-		// Not kept past the call.
-		clear(l.sideXs[side])
-		clear(l.sideMs[side])
-		clear(l.sideOuts[side])
-		clear(l.sideOMs[side])
-	}
+	y, yr = sc.outs[0][0], sc.outs[1][0]
 	if l.seq {
 		yr = yr.Reverse(1)
 		if mask != nil {
@@ -424,12 +456,7 @@ func (l *Bidirectional) build(in [][]int, rng *rand.Rand) ([]int, error) {
 		}
 	}
 	l.fwd, l.bwd, l.seq, l.states = fwd, bwd, seq, len(states)
-	n := 2 + 2*len(states)
-	l.noMask, l.outMasks = make([]*tensor.Tensor, 1+2*len(states)), make([]*tensor.Tensor, n)
-	for side := range 2 {
-		l.sideXs[side], l.sideMs[side] = make([]*tensor.Tensor, 1+len(states)), make([]*tensor.Tensor, 1+len(states))
-		l.sideOuts[side], l.sideOMs[side] = make([]*tensor.Tensor, 1+len(states)), make([]*tensor.Tensor, 1+len(states))
-	}
+	l.noMask = make([]*tensor.Tensor, 1+2*len(states))
 	l.weights = l.weights[:0]
 	for _, side := range []struct {
 		prefix string
@@ -455,7 +482,10 @@ func (l *Bidirectional) Call(x *tensor.Tensor, training bool) *tensor.Tensor {
 // zero_output_for_mask there) and the mask goes on.
 func (l *Bidirectional) CallMasked(x, mask *tensor.Tensor, training bool) (*tensor.Tensor, *tensor.Tensor) {
 	y, yr := l.sidesOn(x, mask, training)
-	return l.merge(y, yr), sequenceMask(mask, l.seq)
+	s := l.getScratch()
+	y = l.merge(s, y, yr)
+	l.putScratch(s)
+	return y, sequenceMask(mask, l.seq)
 }
 
 // sidesOn runs both layers; with return_sequences the backward output is
@@ -482,7 +512,7 @@ func callMasked(l Layer, x, mask *tensor.Tensor, training bool) *tensor.Tensor {
 }
 
 // merge combines the forward and backward outputs by MergeMode.
-func (l *Bidirectional) merge(y, yr *tensor.Tensor) *tensor.Tensor {
+func (l *Bidirectional) merge(s *biScratch, y, yr *tensor.Tensor) *tensor.Tensor {
 	switch l.MergeMode {
 	case "sum":
 		return y.Add(yr)
@@ -491,10 +521,8 @@ func (l *Bidirectional) merge(y, yr *tensor.Tensor) *tensor.Tensor {
 	case "ave":
 		return y.Add(yr).MulScalar(0.5)
 	}
-	l.pair = [2]*tensor.Tensor{y, yr}
-	out := tensor.Concat(-1, l.pair[:]...)
-	l.pair = [2]*tensor.Tensor{}
-	return out
+	s.pair = [2]*tensor.Tensor{y, yr}
+	return tensor.Concat(-1, s.pair[:]...)
 }
 
 // Weights implements Layer: the forward layer's, then the backward

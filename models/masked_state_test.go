@@ -1,6 +1,9 @@
 package models_test
 
 import (
+	"context"
+	"fmt"
+	"slices"
 	"testing"
 
 	"github.com/neuron-go/neuron/layers"
@@ -99,6 +102,9 @@ func TestMaskedReturnStateInModel(t *testing.T) {
 // of the model, whose per-step output carries the mask into its loss:
 // no heap allocation.
 func TestMaskedReturnStateTrainStepDoesNotAllocate(t *testing.T) {
+	if raceEnabled {
+		t.Skip("the race detector makes sync.Pool drop items")
+	}
 	m, _, _, _ := maskedStateModel(t)
 	// The per-step tags and the score are trained (the states are
 	// outputs without a loss).
@@ -128,5 +134,46 @@ func TestMaskedReturnStateTrainStepDoesNotAllocate(t *testing.T) {
 	step()
 	if allocs := testing.AllocsPerRun(10, step); allocs != 0 {
 		t.Errorf("a training step allocates %v times, want 0", allocs)
+	}
+}
+
+// TestMaskedReturnStatePredictorConcurrent runs the model from several
+// goroutines through a Predictor (the race detector checks that the
+// Bidirectional's call arguments are not shared): each call gives
+// Predict's outputs.
+func TestMaskedReturnStatePredictorConcurrent(t *testing.T) {
+	m, _, _, _ := maskedStateModel(t)
+	x := maskedTokens()
+	want, err := m.Predict([]models.Array{x}, models.PredictConfig{Verbose: models.Silent})
+	if err != nil {
+		t.Fatal(err)
+	}
+	p, err := m.NewPredictor(models.PredictorConfig{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	errs := make(chan error, 4)
+	for range 4 {
+		go func() {
+			for range 5 {
+				got, err := p.Predict(context.Background(), x)
+				if err != nil {
+					errs <- err
+					return
+				}
+				for i := range want {
+					if !slices.Equal(got[i].Data(), want[i].Data()) {
+						errs <- fmt.Errorf("output %d differs from Predict's", i)
+						return
+					}
+				}
+			}
+			errs <- nil
+		}()
+	}
+	for range 4 {
+		if err := <-errs; err != nil {
+			t.Error(err)
+		}
 	}
 }

@@ -46,7 +46,11 @@
 //     tanh, sigmoid, relu, linear (Affine 1, 0) and hard_sigmoid
 //     (HardSigmoid 1/6, 0.5).
 //     With return_state=True the node's Y_h (and Y_c for LSTM) are the
-//     state outputs, after the output as Keras orders them.
+//     state outputs, after the output as Keras orders them; a
+//     Bidirectional's are each direction's, taken by a Gather on the
+//     directions axis, the forward then the backward ones. On a masked
+//     sequence they are the states after each example's valid steps, as
+//     Keras's.
 //   - Bidirectional of one of them: direction "bidirectional"; merge_mode
 //     concat as a Reshape, sum, mul and ave as ReduceSum, ReduceProd and
 //     ReduceMean over the directions axis.
@@ -82,9 +86,8 @@
 // mask that reaches a layer other than those above ("the mask of an
 // Embedding with mask_zero=True reaches it"), mask_zero=True on indices
 // that are not (batch, steps), recurrent layers with stateful=True,
-// initial states given as inputs, return_state=True in a Bidirectional
-// or on a masked sequence (neuron's layer takes no mask with
-// ReturnState), or recurrent activations not listed, and a Bidirectional
+// initial states given as inputs, or recurrent activations not listed,
+// and a Bidirectional
 // with merge_mode="none", whose two sides differ (class, units,
 // activations, use_bias) or whose forward side has go_backwards=True. A
 // model that is not built is an error too.
@@ -132,7 +135,21 @@
 //     features) and merged by Add, Sum, Mul, Mean or an Add halved, or
 //     reduced by ReduceSum, ReduceProd or ReduceMean over the directions
 //     axis of Y or Y_h (as they are, or made batch-major), are
-//     Bidirectional's merge modes sum, mul and ave.
+//     Bidirectional's merge modes sum, mul and ave. Y with Y_h, or Y_c,
+//     of a bidirectional node is a Bidirectional with return_state: its
+//     merge mode is the one Y is read with, and Y_h and Y_c are its
+//     forward and backward states (a direction taken by Gather, Slice or
+//     Split, read whole, or reduced over the directions by a layer of
+//     its own).
+//   - sequence_lens as neuron's export writes Embedding(mask_zero=True)
+//     before a recurrent layer (the count of indices that are not 0, the
+//     steps gathered so that the valid ones come first, and Y gathered
+//     back to Keras's steps): the Gather is an Embedding with
+//     mask_zero=True and the recurrent layer skips the masked steps by
+//     itself, so that those nodes are not read. A recurrent node whose
+//     input is made from the Embedding's output by other than
+//     activations, Identity, Dropout and masked recurrent sequences, or a
+//     value of the pattern read by another node, is refused.
 //   - Constant nodes and operators on constants only (Reshape, Transpose,
 //     Unsqueeze, Squeeze, Identity, Cast, CastLike, ConstantOfShape, Sqrt)
 //     are evaluated while reading; Shape and the Gather, Unsqueeze,
@@ -142,12 +159,12 @@
 // Import refuses, with an error wrapping ErrUnsupportedOp that names the
 // node, the operator and the attribute or input with its value: any
 // other operator ("no neuron layer for this operator") or domain; a
-// recurrent node's
-// sequence_lens, non-zero initial
-// states, peepholes, clip or input_forget; a graph that reads both Y and
-// Y_h, or Y_c, of a bidirectional node (neuron's Bidirectional has no
-// return_state); a reduction over another axis than the directions; Y
-// of a reverse direction over an unknown number of steps; Gelu with approximate="tanh"; pooling with
+// recurrent node's sequence_lens other than that pattern (a graph input,
+// a constant, lengths computed otherwise: "input 4, sequence_lens, is
+// …"), non-zero initial states, peepholes, clip or input_forget; a
+// reduction over another axis than the directions; Y of a reverse
+// direction over an unknown number of steps; Gelu with
+// approximate="tanh"; pooling with
 // ceil_mode=1 and
 // pads; a Reshape or Transpose that moves the batch axis; Flatten with
 // an axis other than 1; HardSigmoid or Selu with other constants; and

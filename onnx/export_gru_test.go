@@ -31,7 +31,7 @@ var gruResetBeforeCases = []exportCase{
 			&layers.Bidirectional{Layer: &layers.GRU{Units: 3, NoResetAfter: true, ReturnSequences: true}, MergeMode: "sum"},
 			&layers.Bidirectional{Layer: &layers.GRU{Units: 2, NoResetAfter: true}, MergeMode: "ave"})
 	}},
-	{name: "mask_gru_reset_before", ints: 8, padded: true, noImport: noSeqLensImport, model: func(t *testing.T) any {
+	{name: "mask_gru_reset_before", ints: 8, padded: true, model: func(t *testing.T) any {
 		return seq(t, in(6), &layers.Embedding{InputDim: 8, OutputDim: 4, MaskZero: true},
 			&layers.GRU{Units: 3, NoResetAfter: true, ReturnSequences: true},
 			&layers.Bidirectional{Layer: &layers.GRU{Units: 2, NoResetAfter: true}})

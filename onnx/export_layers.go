@@ -606,14 +606,6 @@ func (e *exporter) recurrent(c cfg, fwd, bwd layers.Layer, mergeMode string, ins
 		if sc.boolean("stateful") {
 			return nil, unsupported(c.class, name, "stateful=True")
 		}
-		if sc.boolean("return_state") && bwd != nil {
-			return nil, unsupported(c.class, name, "return_state=True in a Bidirectional")
-		}
-		if sc.boolean("return_state") && ins[0].mask != "" {
-			// Keras would skip the masked steps; neuron's layer with
-			// ReturnState runs them, and the export follows neuron.
-			return nil, unsupported(c.class, name, "return_state=True on a sequence masked by an Embedding with mask_zero=True (the layer takes no mask with ReturnState)")
-		}
 		cfgs = append(cfgs, sc)
 	}
 	class := fwd.ClassName()
@@ -791,10 +783,21 @@ func (e *exporter) recurrent(c cfg, fwd, bwd layers.Layer, mergeMode string, ins
 	}
 	if state {
 		// Keras's return_state: the output, then h (and c for LSTM),
-		// each (batch, units).
-		for k, o := range outs[1:] {
-			st := e.op("Squeeze", fmt.Sprintf("%s/state_%d", name, k), []string{o, e.ints(fmt.Sprintf("%s/state_%d_axes", name, k), 0)})
-			res = append(res, value{name: st, shape: []int{u}})
+		// each (batch, units); a Bidirectional's forward states, then its
+		// backward ones. With a mask, ONNX's Y_h and Y_c are the states
+		// after each sequence's valid steps, as Keras's.
+		k := 0
+		for side := range d {
+			for _, o := range outs[1:] {
+				var st string
+				if d == 1 {
+					st = e.op("Squeeze", fmt.Sprintf("%s/state_%d", name, k), []string{o, e.ints(fmt.Sprintf("%s/state_%d_axes", name, k), 0)})
+				} else {
+					st = e.op("Gather", fmt.Sprintf("%s/state_%d", name, k), []string{o, e.intScalar(fmt.Sprintf("%s/state_%d_direction", name, k), int64(side))}, attrInt("axis", 0))
+				}
+				res = append(res, value{name: st, shape: []int{u}})
+				k++
+			}
 		}
 	}
 	return res, nil

@@ -3,10 +3,8 @@ package onnx_test
 import (
 	"bytes"
 	"errors"
-	"fmt"
 	"os"
 	"path/filepath"
-	"slices"
 	"strings"
 	"testing"
 
@@ -91,7 +89,6 @@ func TestExportErrors(t *testing.T) {
 	}{
 		{seq(t, in(4, 4, 1), &layers.UpSampling2D{}), `layer "up_sampling2d" (UpSampling2D): no ONNX form`, onnx.ErrUnsupportedLayer},
 		{seq(t, in(5), &layers.Embedding{InputDim: 9, OutputDim: 2, MaskZero: true}, &layers.GlobalAveragePooling1D{}), `layer "global_average_pooling1d" (GlobalAveragePooling1D): the mask of an Embedding with mask_zero=True reaches it`, onnx.ErrUnsupportedLayer},
-		{maskedState(t), `layer "lstm" (LSTM): return_state=True on a sequence masked by an Embedding with mask_zero=True`, onnx.ErrUnsupportedLayer},
 		{seq(t, in(5, 2), &layers.LSTM{Units: 2, Stateful: true}), `layer "lstm" (LSTM): stateful=True`, onnx.ErrUnsupportedLayer},
 		{unbuilt, "not built", nil},
 		{"model.keras", "model must be a *models.Sequential or *models.Model, got string", nil},
@@ -109,20 +106,4 @@ func TestExportErrors(t *testing.T) {
 			t.Errorf("Export(%T) failed but left %s", c.model, path)
 		}
 	}
-}
-
-// maskedState is an LSTM with return_state=True after an Embedding with
-// mask_zero=True.
-func maskedState(t *testing.T) any {
-	x := models.Input([]int{4}, "tokens")
-	e := models.Apply(&layers.Embedding{InputDim: 5, OutputDim: 2, MaskZero: true}, x)
-	outs, err := models.ApplyMulti(&layers.LSTM{Units: 2, ReturnState: true}, e)
-	if err != nil {
-		t.Fatal(err)
-	}
-	outs = slices.Clone(outs)
-	for i := range outs {
-		outs[i] = models.ApplyNamed(fmt.Sprint("out", i), &layers.Activation{Activation: activations.Linear}, outs[i])
-	}
-	return fn(t, []*models.Node{x}, outs...)
 }

@@ -114,7 +114,13 @@ type importer struct {
 	// outputTaken records the graph outputs whose reserved layer name is
 	// in use.
 	outputTaken map[string]bool
-	pendings    []pendingWeight
+	// seqLens holds the recurrent nodes whose sequence_lens is an
+	// Embedding's mask, and maskZero
+	// the Gathers read as an Embedding with mask_zero=True (see
+	// import_seqlens.go).
+	seqLens  map[*pb.NodeProto]*seqLensMatch
+	maskZero map[*pb.NodeProto]bool
+	pendings []pendingWeight
 }
 
 // pendingWeight is a weight value to set once the model has built its
@@ -143,6 +149,8 @@ func importModel(m *pb.ModelProto, consts map[string]*tensorData) (*models.Model
 		zeros:          map[string]bool{},
 		gelu:           map[*pb.NodeProto]string{},
 		recOf:          map[*models.Node]*recInfo{},
+		seqLens:        map[*pb.NodeProto]*seqLensMatch{},
+		maskZero:       map[*pb.NodeProto]bool{},
 	}
 	im.opset = -1
 	for _, o := range m.GetOpsetImport() {
@@ -168,6 +176,11 @@ func importModel(m *pb.ModelProto, consts map[string]*tensorData) (*models.Model
 	for _, in := range g.GetInput() {
 		if _, isConst := consts[in.GetName()]; isConst {
 			continue // older files list initializers among the inputs
+		}
+		for _, r := range im.readers[in.GetName()] {
+			if op := r.GetOpType(); (op == "LSTM" || op == "GRU" || op == "RNN") && len(r.GetInput()) > 4 && r.GetInput()[4] == in.GetName() {
+				return nil, seqLensInput(r)
+			}
 		}
 		tm := im.timeMajorInput(in.GetName())
 		shape, err := inputShape(in, tm)
@@ -201,6 +214,9 @@ func importModel(m *pb.ModelProto, consts map[string]*tensorData) (*models.Model
 		}
 	}
 	im.matchGelu(g)
+	if err := im.matchSeqLens(g); err != nil {
+		return nil, err
+	}
 	for _, n := range g.GetNode() {
 		if im.fused[n] {
 			continue

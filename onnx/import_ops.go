@@ -206,7 +206,8 @@ func (im *importer) node(n *pb.NodeProto) error {
 		if err != nil {
 			return err
 		}
-		l := &layers.Embedding{InputDim: table.dims[0], OutputDim: table.dims[1]}
+		// MaskZero when a recurrent node's sequence_lens is its mask.
+		l := &layers.Embedding{InputDim: table.dims[0], OutputDim: table.dims[1], MaskZero: im.maskZero[n]}
 		im.pendings = append(im.pendings, pendingWeight{l, "embeddings", table.f})
 		return im.layer(n, l, false, idx)
 	}

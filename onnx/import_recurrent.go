@@ -70,6 +70,9 @@ type seqVal struct {
 	// whether its directions axis was removed.
 	dir      int
 	squeezed bool
+	// state is which state an rnnYh of a bidirectional node with
+	// return_state is: 0 for Y_h, 1 for Y_c.
+	state int
 }
 
 // recInfo is a bidirectional recurrent node whose Bidirectional layer is
@@ -82,6 +85,14 @@ type recInfo struct {
 	mk      func(merge string) layers.Layer
 	weights []pendingWeight // layer unset
 	nodes   map[string]*models.Node
+	// With return_state (both Y and Y_h, or Y_c, read): the states of
+	// each direction per layer applied (forward h [, c], backward h
+	// [, c]), the merge mode Y's readers show (guess), and the states
+	// read whole, concatenated.
+	state  bool
+	states map[string][]*models.Node
+	guess  string
+	joined [2]*models.Node
 }
 
 // seqNode returns sv's neuron node, applying a bidirectional node's layer
@@ -90,7 +101,74 @@ func (im *importer) seqNode(sv seqVal) *models.Node {
 	if sv.node != nil {
 		return sv.node
 	}
+	if sv.rec.state && sv.kind == rnnYh {
+		return im.joinedState(sv.rec, sv.state)
+	}
 	return im.recNode(sv.rec, "concat")
+}
+
+// recStates returns the states of rec's Bidirectional layer with
+// return_state: those of the layer with the merge mode Y's readers show.
+func (im *importer) recStates(rec *recInfo) []*models.Node {
+	im.recNode(rec, rec.guess)
+	return rec.states[rec.guess]
+}
+
+// stateOf returns one direction's state (0 h, 1 c) of rec.
+func (im *importer) stateOf(rec *recInfo, dir, state int) *models.Node {
+	st := im.recStates(rec)
+	if len(st) < 2 {
+		return st[0] // carries the error
+	}
+	per := len(st) / 2
+	return st[dir*per+state]
+}
+
+// joinedState returns rec's state (0 h, 1 c) of both directions
+// concatenated, (batch, 2·units): Y_h or Y_c read whole.
+func (im *importer) joinedState(rec *recInfo, state int) *models.Node {
+	if n := rec.joined[state]; n != nil {
+		return n
+	}
+	f, b := im.stateOf(rec, 0, state), im.stateOf(rec, 1, state)
+	n := models.ApplyNamed(im.layerName(rec.name+"_"+[]string{"h", "c"}[state], "concatenate"), &layers.Concatenate{}, f, b)
+	rec.joined[state] = n
+	return n
+}
+
+// guessMerge tells the merge mode of a bidirectional node's Y from its
+// readers: a reduction over the directions (of Y or of Y made
+// batch-major), or an Add, Mul, Sum or Mean of the directions taken
+// apart; "concat" otherwise. (A wrong guess costs a second layer with
+// the same weights, not a wrong value.)
+func (im *importer) guessMerge(y string) string {
+	mode := map[string]string{"ReduceSum": "sum", "ReduceMean": "ave", "ReduceProd": "mul", "Add": "sum", "Sum": "sum", "Mul": "mul", "Mean": "ave"}
+	var walk func(name string, depth int) string
+	walk = func(name string, depth int) string {
+		for _, r := range im.readers[name] {
+			switch op := r.GetOpType(); op {
+			case "ReduceSum", "ReduceMean", "ReduceProd":
+				return mode[op]
+			case "Add", "Sum", "Mul", "Mean":
+				if depth > 0 {
+					return mode[op]
+				}
+			case "Transpose", "Reshape", "Split", "Slice", "Gather", "Squeeze":
+				if depth < 4 {
+					for _, o := range r.GetOutput() {
+						if m := walk(o, depth+1); m != "" {
+							return m
+						}
+					}
+				}
+			}
+		}
+		return ""
+	}
+	if m := walk(y, 0); m != "" {
+		return m
+	}
+	return "concat"
 }
 
 // recNode applies rec's Bidirectional layer with the merge mode given (once
@@ -104,9 +182,23 @@ func (im *importer) recNode(rec *recInfo, merge string) *models.Node {
 	if len(rec.nodes) > 0 {
 		name += "_" + merge
 	}
-	y, _, err := im.applyNamed(name, l, rec.x)
-	if err != nil {
-		y = models.ApplyNamed(im.layerName(name, "bidirectional"), l, rec.x) // carries the error
+	var y *models.Node
+	if rec.state {
+		// The output, then the states.
+		ys, err := models.ApplyMultiNamed(im.layerName(name, "bidirectional"), l, rec.x)
+		if err != nil {
+			ys = []*models.Node{models.ApplyNamed(im.layerName(name, "bidirectional"), l, rec.x)} // carries the error
+		}
+		y = ys[0]
+		rec.states[merge] = ys[1:]
+		if len(ys) == 1 {
+			rec.states[merge] = ys
+		}
+	} else {
+		var err error
+		if y, _, err = im.applyNamed(name, l, rec.x); err != nil {
+			y = models.ApplyNamed(im.layerName(name, "bidirectional"), l, rec.x) // carries the error
+		}
 	}
 	for _, w := range rec.weights {
 		w.layer = l
@@ -151,6 +243,7 @@ func (im *importer) recurrent(n *pb.NodeProto, a attrs) error {
 	default:
 		return unsupportedOp(n, "an input X that is not a Transpose of batch-major data (neuron's recurrent layers take batch-major sequences)")
 	}
+	masked := im.seqLens[n] != nil // sequence_lens, read as the mask (import_seqlens.go)
 	for i := 4; i < len(n.GetInput()); i++ {
 		// Zero initial states are neuron's; sequence lengths, other
 		// states and peepholes have no neuron form.
@@ -241,18 +334,17 @@ func (im *importer) recurrent(n *pb.NodeProto, a attrs) error {
 		return len(out) > i && out[i] != "" && (len(im.readers[out[i]]) > 0 || im.outputs[out[i]])
 	}
 	readY, readYh, readYc := read(0), read(1), read(2) && op == "LSTM"
-	// Y_h with Y, or Y_c, is Keras's return_state (one direction).
+	// Y_h with Y, or Y_c, is Keras's return_state (for a bidirectional
+	// node, its Bidirectional's: the output, then each direction's states).
 	state := readYc || readY && readYh
-	if state && d == 2 {
-		return unsupportedOp(n, "both Y and Y_h, or Y_c, of a bidirectional node are read (neuron's Bidirectional has no return_state)")
-	}
 	if !readY && !readYh && !readYc {
 		return unsupportedOp(n, "none of its outputs is read")
 	}
 	// Y of a reverse direction is by input time; the go_backwards layer
 	// returns the steps in the order it reads them, so they are reversed
-	// after it (reverseSteps).
-	reversedY := readY && dir == "reverse"
+	// after it (reverseSteps). With sequence_lens read as a mask, the
+	// steps were gathered back in Keras's order (import_seqlens.go).
+	reversedY := readY && dir == "reverse" && !masked
 	if reversedY && x.Shape()[0] <= 0 {
 		return unsupportedOp(n, "Y of a reverse direction over an unknown number of steps")
 	}
@@ -323,7 +415,20 @@ func (im *importer) recurrent(n *pb.NodeProto, a attrs) error {
 	if d == 2 {
 		sv.rec = &recInfo{name: n.GetName(), x: x, weights: ws, nodes: map[string]*models.Node{}, mk: func(merge string) layers.Layer {
 			return &layers.Bidirectional{Layer: cell(false), MergeMode: merge}
-		}}
+		}, state: state, states: map[string][]*models.Node{}}
+		if state {
+			sv.rec.guess = "concat"
+			if readY {
+				sv.rec.guess = im.guessMerge(out[0])
+				im.seqs[out[0]] = seqVal{kind: rnnY, dirs: 2, rec: sv.rec}
+			}
+			for i := 1; i < len(out) && i < 3; i++ {
+				if read(i) {
+					im.seqs[out[i]] = seqVal{kind: rnnYh, dirs: 2, rec: sv.rec, state: i - 1}
+				}
+			}
+			return nil
+		}
 	} else {
 		l := cell(dir == "reverse")
 		for _, w := range ws {
@@ -411,7 +516,22 @@ func (im *importer) reduceDirs(n *pb.NodeProto, a attrs) (bool, error) {
 		return true, unsupportedOp(n, fmt.Sprintf("axes %v of %s (the directions axis, %d, is reduced)", axes, kind, axis))
 	}
 	merge := map[string]string{"ReduceSum": "sum", "ReduceMean": "ave", "ReduceProd": "mul"}[n.GetOpType()]
-	y := im.recNode(rec, merge)
+	var y *models.Node
+	if rec.state && kind == rnnYh {
+		// The states of a Bidirectional with return_state are each
+		// direction's: merged by a layer of their own.
+		l := map[string]models.Callable{"sum": &layers.Add{}, "mul": &layers.Multiply{}, "ave": &layers.Average{}}[merge]
+		st := im.seqs[in].state
+		if batchMajor {
+			st = im.dirsTransposed[in].state
+		}
+		y = models.ApplyNamed(im.layerName(n.GetName(), layers.DefaultName(l.ClassName())), l, im.stateOf(rec, 0, st), im.stateOf(rec, 1, st))
+		if err := y.Err(); err != nil {
+			return true, err
+		}
+	} else {
+		y = im.recNode(rec, merge)
+	}
 	keep := a.int("keepdims", 1) == 1
 	out := n.GetOutput()[0]
 	switch {
@@ -457,6 +577,28 @@ func (im *importer) seqDirections(n *pb.NodeProto, a attrs, sv seqVal) error {
 	}
 	view := func(dir int, squeezed bool) seqVal {
 		return seqVal{kind: kind, rec: sv.rec, dirs: 1, dir: dir, squeezed: squeezed}
+	}
+	if sv.rec.state && sv.kind == rnnYh {
+		// One direction's state of a Bidirectional with return_state:
+		// the layer's output for it, (1, batch, units) or squeezed.
+		view = func(dir int, squeezed bool) seqVal {
+			return seqVal{kind: rnnYh, node: im.stateOf(sv.rec, dir, sv.state), dirs: 1, squeezed: squeezed}
+		}
+		set := func(o string, v seqVal) {
+			if v.squeezed {
+				im.vals[o] = ival{node: v.node}
+			} else {
+				im.seqs[o] = v
+			}
+		}
+		defer func() {
+			for _, o := range n.GetOutput() {
+				if v, ok := im.seqs[o]; ok && v.squeezed && v.kind == rnnYh && v.node != nil {
+					delete(im.seqs, o)
+					set(o, v)
+				}
+			}
+		}()
 	}
 	switch n.GetOpType() {
 	case "Split":
@@ -623,7 +765,16 @@ func (im *importer) seqTranspose(n *pb.NodeProto, a attrs, sv seqVal) error {
 	case sv.rec != nil && (sv.kind == rnnY && slices.Equal(perm, []int64{2, 0, 1, 3}) || sv.kind == rnnYh && slices.Equal(perm, []int64{1, 0, 2})) && im.onlyReduced(n.GetOutput()[0]):
 		// Made batch-major for a reduction over the directions: the
 		// reduction picks the merge mode (reduceDirs).
-		im.dirsTransposed[n.GetOutput()[0]] = seqVal{kind: sv.kind, rec: sv.rec, dirs: 2}
+		im.dirsTransposed[n.GetOutput()[0]] = seqVal{kind: sv.kind, rec: sv.rec, dirs: 2, state: sv.state}
+		return nil
+	case sv.kind == rnnY && slices.Equal(perm, []int64{2, 0, 1, 3}) && im.joinedDirs(n.GetOutput()[0], im.seqNode(sv)):
+		// Read only by Reshapes that join the directions again: the node
+		// itself (which keeps the mask of a masked sequence).
+		y := im.seqNode(sv)
+		for _, r := range im.readers[n.GetOutput()[0]] {
+			im.fused[r] = true
+			im.vals[r.GetOutput()[0]] = ival{node: y}
+		}
 		return nil
 	case sv.kind == rnnY && slices.Equal(perm, []int64{2, 0, 1, 3}):
 		// (batch, steps, directions, units).
@@ -677,6 +828,27 @@ func (im *importer) seqReshape(n *pb.NodeProto, sv seqVal) error {
 		return nil
 	}
 	return unsupportedOp(n, fmt.Sprintf("a reshape of %s", sv.kind))
+}
+
+// joinedDirs tells whether every reader of name, Y made batch-major
+// (batch, steps, directions, units), is a Reshape to (batch, steps,
+// directions·units), y's shape (and name is not a graph output).
+func (im *importer) joinedDirs(name string, y *models.Node) bool {
+	rs := im.readers[name]
+	if len(rs) == 0 || im.outputs[name] || y.Err() != nil {
+		return false
+	}
+	s := y.Shape()
+	for _, r := range rs {
+		if r.GetOpType() != "Reshape" || r.GetDomain() != "" || len(r.GetInput()) != 2 || r.GetInput()[0] != name || attrsOf(r).int("allowzero", 0) != 0 {
+			return false
+		}
+		t := im.consts[r.GetInput()[1]]
+		if t == nil || !t.isInt || len(t.i) != 3 || (t.i[0] != 0 && t.i[0] != -1) || t.i[1] != int64(s[0]) || t.i[2] != int64(s[1]) {
+			return false
+		}
+	}
+	return true
 }
 
 func isZeros(t *tensorData) bool {

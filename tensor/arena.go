@@ -1,6 +1,9 @@
 package tensor
 
-import "github.com/neuron-go/neuron/internal/gemm"
+import (
+	"github.com/neuron-go/neuron/internal/gemm"
+	"github.com/neuron-go/neuron/internal/hugepage"
+)
 
 // Arena lends storage to tensors and takes it all back at once with Reset.
 //
@@ -160,7 +163,7 @@ func newOut(shape []int, inputs ...*Tensor) *Tensor {
 	if a != nil {
 		t.data = a.get(n)
 	} else {
-		t.data = make([]float32, n)
+		t.data = hugepage.Floats(n)
 	}
 	return t
 }
@@ -175,7 +178,7 @@ func newOutRaw(shape []int, inputs ...*Tensor) *Tensor {
 	if a != nil {
 		t.data = a.getRaw(n)
 	} else {
-		t.data = make([]float32, n)
+		t.data = hugepage.Floats(n)
 	}
 	return t
 }

@@ -5,6 +5,7 @@ import (
 	"math"
 	"unsafe"
 
+	"github.com/neuron-go/neuron/internal/hugepage"
 	"github.com/neuron-go/neuron/internal/npprint"
 )
 
@@ -129,7 +130,7 @@ func FromSlice(data []float32, shape ...int) *Tensor {
 
 // Zeros returns a tensor of the given shape filled with zeros.
 func Zeros(shape ...int) *Tensor {
-	t := &Tensor{data: make([]float32, size(shape))}
+	t := &Tensor{data: hugepage.Floats(size(shape))}
 	t.setShape(shape)
 	return t
 }

@@ -28,6 +28,7 @@ import (
 	"path/filepath"
 	"strings"
 
+	"github.com/neuron-go/neuron/internal/hugepage"
 	"github.com/neuron-go/neuron/internal/safefile"
 )
 
@@ -207,10 +208,10 @@ func read(r io.Reader, name string, want []int, maxBytes, avail int64) ([]int, [
 // or the read that completed it failed, the error: io.ErrUnexpectedEOF
 // for a premature end.
 func readExactly(r io.Reader, n, first int) ([]byte, error) {
-	buf := make([]byte, 0, min(n, max(first, 1)))
+	buf := hugepage.Bytes(min(n, max(first, 1)))[:0]
 	for len(buf) < n {
 		if len(buf) == cap(buf) {
-			grown := make([]byte, len(buf), min(n, 2*cap(buf)))
+			grown := hugepage.Bytes(min(n, 2*cap(buf)))[:len(buf)]
 			copy(grown, buf)
 			buf = grown
 		}

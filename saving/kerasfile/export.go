@@ -106,8 +106,12 @@ func dtypePolicy() map[string]any {
 	return map[string]any{"module": "keras", "class_name": "DTypePolicy", "config": map[string]any{"name": "float32"}, "registered_name": nil}
 }
 
-// kerasLayerConfig turns a neuron layer config into Keras 3's.
-func kerasLayerConfig(cfg map[string]any) map[string]any {
+// kerasLayerConfig turns the neuron config of a layer of class class
+// into Keras 3's; inShape, when known, is the layer's input shape, from
+// which a wrapper's layers get their build_config as Keras builds them
+// (Bidirectional's on the same shape, TimeDistributed's without the time
+// axis).
+func kerasLayerConfig(class any, cfg map[string]any, inShape any) map[string]any {
 	cfg["dtype"] = dtypePolicy()
 	delete(cfg, "batch_input_shape")
 	for k, v := range cfg {
@@ -127,10 +131,40 @@ func kerasLayerConfig(cfg map[string]any) map[string]any {
 			continue
 		}
 		if k == "layer" || k == "backward_layer" {
-			cfg[k] = kerasLayerEntry(o, nil)
+			cfg[k] = kerasLayerEntry(o, innerShape(class, inShape))
 		}
 	}
 	return cfg
+}
+
+// innerShape is the input shape a wrapper of class class with input shape
+// in builds its wrapped layers on, or nil when unknown.
+func innerShape(class, in any) any {
+	var l []any
+	switch s := in.(type) {
+	case []any:
+		l = s
+	case []*int:
+		for _, d := range s {
+			if d == nil {
+				l = append(l, nil)
+			} else {
+				l = append(l, *d)
+			}
+		}
+	default:
+		return nil
+	}
+	switch class {
+	case "Bidirectional":
+		return l
+	case "TimeDistributed":
+		if len(l) < 3 {
+			return nil
+		}
+		return append([]any{l[0]}, l[2:]...)
+	}
+	return nil
 }
 
 // kerasLayerEntry turns neuron's {"class_name", "config"} into Keras 3's
@@ -144,7 +178,7 @@ func kerasLayerEntry(o map[string]any, inShape any) map[string]any {
 	out := map[string]any{
 		"module":          "keras.layers",
 		"class_name":      o["class_name"],
-		"config":          kerasLayerConfig(cfg),
+		"config":          kerasLayerConfig(o["class_name"], cfg, inShape),
 		"registered_name": nil,
 	}
 	if c, _ := o["class_name"].(string); inShape != nil && !builtAtInit[c] {
@@ -272,7 +306,7 @@ func kerasFunctionalConfig(cfg map[string]any) (map[string]any, error) {
 			c, _ := e["config"].(map[string]any)
 			if c != nil {
 				addNullKeys(e["class_name"], c)
-				e["config"] = kerasLayerConfig(c)
+				e["config"] = kerasLayerConfig(e["class_name"], c, nodeShapes(e["inbound_nodes"]))
 			}
 			if cn, _ := e["class_name"].(string); builtAtInit[cn] {
 				break

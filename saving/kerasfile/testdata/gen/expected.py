@@ -225,6 +225,19 @@ def forward(entries, x, shapes=None):
             p = c["pool_size"][0]
             t = x.shape[1] // p
             x = x[:, :t * p].reshape(x.shape[0], t, p, x.shape[2]).max(axis=2)
+        elif cls == "Conv2D":
+            assert (c["strides"], c["dilation_rate"], c["groups"], c["padding"]) == ([1, 1], [1, 1], 1, "valid")
+            k = vs[0]
+            oh, ow = x.shape[1] - k.shape[0] + 1, x.shape[2] - k.shape[1] + 1
+            y = sum(np.einsum("nhwc,co->nhwo", x[:, i:i + oh, j:j + ow, :], k[i, j])
+                    for i in range(k.shape[0]) for j in range(k.shape[1]))
+            x = activation(c["activation"], y + vs[1] if c["use_bias"] else y)
+        elif cls == "MaxPooling2D":
+            assert c["padding"] == "valid" and c["strides"] == c["pool_size"]
+            ph, pw = c["pool_size"]
+            n, hh, ww, ch = x.shape
+            oh, ow = hh // ph, ww // pw
+            x = x[:, :oh * ph, :ow * pw].reshape(n, oh, ph, ow, pw, ch).max(axis=(2, 4))
         elif cls == "Conv1D" and c["padding"] == "same":
             pass  # not reached: handled above
         elif cls == "BatchNormalization":
@@ -242,6 +255,24 @@ def forward(entries, x, shapes=None):
         elif cls == "GRU":
             assert (c["activation"], c["recurrent_activation"], c["reset_after"]) == ("tanh", "sigmoid", True)
             x = gru(x, *vs, c["return_sequences"])
+        elif cls == "Bidirectional":
+            # Keras's Bidirectional: the backward copy runs on the
+            # reversed sequence (its outputs reversed back when it
+            # returns sequences), merged by concatenation, forward first.
+            inner, ic = c["layer"]["class_name"], c["layer"]["config"]
+            assert c["merge_mode"] == "concat" and inner in ("GRU", "LSTM")
+            if "backward_layer" in c:  # Keras 3 writes the copy it made
+                bc = dict(c["backward_layer"]["config"])
+                assert c["backward_layer"]["class_name"] == inner and bc.pop("go_backwards") is True
+                assert {k: v for k, v in bc.items() if k != "name"} == {k: v for k, v in ic.items() if k not in ("name", "go_backwards")}
+            assert (ic["activation"], ic["recurrent_activation"], ic.get("reset_after", True)) == ("tanh", "sigmoid", True)
+            cell = gru if inner == "GRU" else lstm
+            seq = ic["return_sequences"]
+            yf = cell(x, *vs[:3], seq)
+            yb = cell(x[:, ::-1], *vs[3:], seq)
+            if seq:
+                yb = yb[:, ::-1]
+            x = np.concatenate([yf, yb], axis=-1)
         else:
             raise ValueError(cls)
         if shapes is not None:
@@ -461,9 +492,13 @@ def legacy3_case(path, x, y, step=False):
     ov = [np.array(og[n.decode() if isinstance(n, bytes) else n], dtype=np.float64) for n in og.attrs["weight_names"]]
     slots = ov[2:]
     params = sum(e[3] for e in entries)
+    # BatchNormalization's moving statistics (its last two variables) are
+    # not trained and have no slots.
+    moving = sum(v.size for cls, _, vs, _, _ in entries if cls == "BatchNormalization" for v in vs[2:])
+    trainable = params - moving
     oc = tc["optimizer_config"]
     assert oc["class_name"] == "Adam" and not oc["config"]["amsgrad"]
-    optimizer_params = 2 + 2 * params
+    optimizer_params = 2 + 2 * trainable
     assert optimizer_params == 2 + sum(v.size for v in slots)
     case = {"keras_version": version,
             "input_shape": list(x.shape), "input": x.ravel().tolist(),
@@ -475,8 +510,9 @@ def legacy3_case(path, x, y, step=False):
             "slot_count": len(slots),
             "first_slot": float(slots[0].ravel()[0]), "last_slot": float(slots[-1].ravel()[-1]),
             "summary": [[c["name"], key, cls, s, n] for (cls, c, _, n, key), s in zip(entries, shapes)],
-            "params": params, "trainable": params, "optimizer_params": optimizer_params}
+            "params": params, "trainable": trainable, "optimizer_params": optimizer_params}
     if step:
+        assert not moving
         adam_step(entries, {"config": oc["config"]}, ov, x, y, loss)
         case["stepped_output"] = forward(entries, x).ravel().tolist()
     return case
@@ -499,6 +535,25 @@ cases["keras3_salary"] = legacy3_case("keras3_salary.h5", x, f32(rng3.uniform(1e
 # a string, no metrics.
 x = f32(rng3.random((4, 60, 5)))
 cases["keras3_stock_lstm"] = legacy3_case("keras3_stock_lstm.h5", x, f32(rng3.random((4, 1))))
+
+# MNIST CNN (Keras 3.10.0): two Conv2D 32 3x3 relu each with
+# BatchNormalization, MaxPooling2D 2, Dropout; two Conv2D 64 likewise;
+# Flatten, Dense 256 relu, BatchNormalization, Dropout, Dense 10 softmax
+# on 28x28x1 images; Adam (learning rate lowered to 3.125e-05 during
+# training, kept in the learning_rate variable), "categorical_crossentropy",
+# accuracy; compiled with jit_compile.
+x = f32(rng3.random((4, 28, 28, 1)))
+cases["keras3_mnist_cnn_bn"] = legacy3_case("keras3_mnist_cnn_bn.h5", x, np.eye(10)[rng3.integers(0, 10, 4)])
+
+# Kubernetes autoscaling forecasters (Keras 3.13.2): GRU 64 (reset_after)
+# -> Dropout 0.2 -> Dense 2 on 30 steps of 2 load features; and
+# Bidirectional GRU 128 returning sequences -> Dropout 0.3 ->
+# Bidirectional GRU 64 -> Dropout 0.2 -> Dense 64 relu -> Dense 2 on 30
+# steps of 39 features. Adam, "mse" given as a string, no metrics.
+x = f32(rng3.random((4, 30, 2)))
+cases["keras3_gru_autoscale"] = legacy3_case("keras3_gru_autoscale.h5", x, f32(rng3.random((4, 2))))
+x = f32(rng3.random((2, 30, 39)))
+cases["keras3_bigru_autoscale"] = legacy3_case("keras3_bigru_autoscale.h5", x, f32(rng3.random((2, 2))))
 
 with open("expected.json", "w") as out:
     json.dump({"generator": "gen/expected.py", "peer": "numpy", "peer_version": np.__version__,

@@ -1,0 +1,7 @@
+//go:build !linux
+
+package hugepage
+
+func advise([]byte) {}
+
+func sliceBytes([]float32) []byte { return nil }
