@@ -1,7 +1,6 @@
 package onnx_test
 
 import (
-	"encoding/json"
 	"errors"
 	"fmt"
 	"math"
@@ -220,10 +219,6 @@ func TestBackendNodeTests(t *testing.T) {
 // reference implementation.
 func TestImportGRUResetBefore(t *testing.T) {
 	dir := filepath.Join("testdata", "gru_reset_before")
-	b, err := os.ReadFile(filepath.Join(dir, "expected.json"))
-	if err != nil {
-		t.Fatal(err)
-	}
 	var cases map[string]struct {
 		X      []float32 `json:"x"`
 		XDims  []int     `json:"x_dims"`
@@ -232,9 +227,7 @@ func TestImportGRUResetBefore(t *testing.T) {
 		Yh     []float32 `json:"y_h"`
 		YhDims []int     `json:"y_h_dims"`
 	}
-	if err := json.Unmarshal(b, &cases); err != nil {
-		t.Fatal(err)
-	}
+	readJSON(t, filepath.Join(dir, "expected.json"), &cases)
 	if len(cases) != 2 {
 		t.Fatalf("%d cases", len(cases))
 	}

@@ -1,7 +1,6 @@
 package onnx_test
 
 import (
-	"encoding/json"
 	"math"
 	"os"
 	"path/filepath"
@@ -64,19 +63,13 @@ func TestImportGRUResetBeforeLayers(t *testing.T) {
 // reference implementation, to 1e-5.
 func TestImportBidirectionalGRUResetBefore(t *testing.T) {
 	dir := filepath.Join("testdata", "gru_reset_before")
-	b, err := os.ReadFile(filepath.Join(dir, "bidirectional.json"))
-	if err != nil {
-		t.Fatal(err)
-	}
 	var cases map[string]struct {
 		X       []float32 `json:"x"`
 		XDims   []int     `json:"x_dims"`
 		Out     []float32 `json:"out"`
 		OutDims []int     `json:"out_dims"`
 	}
-	if err := json.Unmarshal(b, &cases); err != nil {
-		t.Fatal(err)
-	}
+	readJSON(t, filepath.Join(dir, "bidirectional.json"), &cases)
 	if len(cases) != 2 {
 		t.Fatalf("%d cases", len(cases))
 	}
@@ -118,19 +111,13 @@ func TestImportBidirectionalGRUResetBefore(t *testing.T) {
 // reset_after=True) it is ONNX Runtime's on the same node.
 func TestImportReverseY(t *testing.T) {
 	dir := filepath.Join("testdata", "gru_reset_before")
-	b, err := os.ReadFile(filepath.Join(dir, "expected.json"))
-	if err != nil {
-		t.Fatal(err)
-	}
 	var cases map[string]struct {
 		X     []float32 `json:"x"`
 		XDims []int     `json:"x_dims"`
 		Y     []float32 `json:"y"`
 		YDims []int     `json:"y_dims"`
 	}
-	if err := json.Unmarshal(b, &cases); err != nil {
-		t.Fatal(err)
-	}
+	readJSON(t, filepath.Join(dir, "expected.json"), &cases)
 	c := cases["reverse"]
 	raw, err := os.ReadFile(filepath.Join(dir, "reverse.onnx"))
 	if err != nil {

@@ -1,9 +1,7 @@
 package onnx_test
 
 import (
-	"encoding/json"
 	"math"
-	"os"
 	"path/filepath"
 	"testing"
 
@@ -32,18 +30,12 @@ func TestImportMNIST(t *testing.T) {
 	if s := model.Inputs()[0].Shape(); len(s) != 3 || s[0] != 1 || s[1] != 28 || s[2] != 28 {
 		t.Errorf("input shape %v, want (1, 28, 28): channels first, as in the file", s)
 	}
-	b, err := os.ReadFile(filepath.Join(dir, "expected.json"))
-	if err != nil {
-		t.Fatal(err)
-	}
 	var want []struct {
 		Input  []float32 `json:"input"`
 		Logits []float32 `json:"logits"`
 		Label  int       `json:"label"`
 	}
-	if err := json.Unmarshal(b, &want); err != nil {
-		t.Fatal(err)
-	}
+	readJSON(t, filepath.Join(dir, "expected.json"), &want)
 	for i, w := range want {
 		x := tensor.FromSlice(w.Input, 1, 1, 28, 28)
 		ys, err := model.Predict([]models.Array{x}, models.PredictConfig{Verbose: models.Silent})

@@ -1,7 +1,6 @@
 package onnx_test
 
 import (
-	"encoding/json"
 	"errors"
 	"math"
 	"os"
@@ -22,10 +21,6 @@ import (
 // exporter (testdata/pytorch/gen.py): the imports give PyTorch's outputs.
 func TestImportPyTorchRecurrent(t *testing.T) {
 	dir := filepath.Join("testdata", "pytorch")
-	b, err := os.ReadFile(filepath.Join(dir, "expected.json"))
-	if err != nil {
-		t.Fatal(err)
-	}
 	var want struct {
 		X     []float32 `json:"x"`
 		XDims []int     `json:"x_dims"`
@@ -34,9 +29,7 @@ func TestImportPyTorchRecurrent(t *testing.T) {
 			Y    []float32 `json:"y"`
 		} `json:"cases"`
 	}
-	if err := json.Unmarshal(b, &want); err != nil {
-		t.Fatal(err)
-	}
+	readJSON(t, filepath.Join(dir, "expected.json"), &want)
 	for name, c := range want.Cases {
 		t.Run(name, func(t *testing.T) {
 			model, err := onnx.Import(filepath.Join(dir, name+".onnx"))
@@ -90,10 +83,6 @@ func moveFirst(data []float32, dims []int, axis int) ([]float32, []int) {
 // batch axis first: the test moves PyTorch's batch axis first.
 func TestImportPyTorchMore(t *testing.T) {
 	dir := filepath.Join("testdata", "pytorch")
-	b, err := os.ReadFile(filepath.Join(dir, "more.json"))
-	if err != nil {
-		t.Fatal(err)
-	}
 	var cases map[string]struct {
 		X          []float32 `json:"x"`
 		XDims      []int     `json:"x_dims"`
@@ -102,9 +91,7 @@ func TestImportPyTorchMore(t *testing.T) {
 		YDims      []int     `json:"y_dims"`
 		YBatchAxis int       `json:"y_batch_axis"`
 	}
-	if err := json.Unmarshal(b, &cases); err != nil {
-		t.Fatal(err)
-	}
+	readJSON(t, filepath.Join(dir, "more.json"), &cases)
 	// The layer each model must be read as.
 	wantLayer := map[string]string{
 		"bilstm_sum":            "Bidirectional sum",
@@ -167,10 +154,6 @@ func TestImportPyTorchMore(t *testing.T) {
 // with return_state, and every output is checked against PyTorch's.
 func TestImportPyTorchBidirectionalStates(t *testing.T) {
 	dir := filepath.Join("testdata", "pytorch")
-	b, err := os.ReadFile(filepath.Join(dir, "states.json"))
-	if err != nil {
-		t.Fatal(err)
-	}
 	var cases map[string]struct {
 		X       []float32 `json:"x"`
 		XDims   []int     `json:"x_dims"`
@@ -181,9 +164,7 @@ func TestImportPyTorchBidirectionalStates(t *testing.T) {
 			BatchAxis int       `json:"batch_axis"`
 		} `json:"outputs"`
 	}
-	if err := json.Unmarshal(b, &cases); err != nil {
-		t.Fatal(err)
-	}
+	readJSON(t, filepath.Join(dir, "states.json"), &cases)
 	wantMerge := map[string]string{"bilstm_states": "concat", "bigru_states": "concat", "bigru_state_directions": "concat", "bilstm_states_sum": "sum"}
 	if len(cases) != len(wantMerge) {
 		t.Fatalf("%d cases in states.json", len(cases))
@@ -232,10 +213,6 @@ func TestImportPyTorchBidirectionalStates(t *testing.T) {
 // checked against PyTorch's, with its batch axis moved first.
 func TestImportPyTorchStatesAndReductions(t *testing.T) {
 	dir := filepath.Join("testdata", "pytorch")
-	b, err := os.ReadFile(filepath.Join(dir, "reduce.json"))
-	if err != nil {
-		t.Fatal(err)
-	}
 	var cases map[string]struct {
 		X       []float32 `json:"x"`
 		XDims   []int     `json:"x_dims"`
@@ -246,9 +223,7 @@ func TestImportPyTorchStatesAndReductions(t *testing.T) {
 			BatchAxis int       `json:"batch_axis"`
 		} `json:"outputs"`
 	}
-	if err := json.Unmarshal(b, &cases); err != nil {
-		t.Fatal(err)
-	}
+	readJSON(t, filepath.Join(dir, "reduce.json"), &cases)
 	wantLayer := map[string]string{
 		"lstm_states":             "LSTM return_state",
 		"gru_states":              "GRU return_state",

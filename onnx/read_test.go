@@ -3,6 +3,7 @@ package onnx_test
 import (
 	"bytes"
 	"encoding/binary"
+	"encoding/json"
 	"errors"
 	"math"
 	"os"
@@ -239,4 +240,17 @@ func maskedExport() (any, error) {
 func attentionExport() (any, error) {
 	x := models.Input([]int{3, 4}, "x")
 	return models.NewModel([]*models.Node{x}, []*models.Node{models.Apply(&layers.MultiHeadAttention{NumHeads: 2, KeyDim: 2, UseCausalMask: true}, x, x)})
+}
+
+// readJSON decodes a test's expected values from the JSON file at path
+// into v, failing the test if it cannot.
+func readJSON(t *testing.T, path string, v any) {
+	t.Helper()
+	b, err := os.ReadFile(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := json.Unmarshal(b, v); err != nil {
+		t.Fatalf("%s: %v", path, err)
+	}
 }
