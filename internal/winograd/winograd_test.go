@@ -258,3 +258,55 @@ func TestFilterMatrix(t *testing.T) {
 		}
 	}
 }
+
+// BenchmarkTransforms times each transform on every kernel path for one
+// image of the course CNN's middle convolution (13×13×32 padded to 14×14,
+// 6×6 tiles, 64 filters), the bytes counting the floats read and written.
+func BenchmarkTransforms(b *testing.B) {
+	r := rand.New(rand.NewPCG(9, 10))
+	const th, tw, c, f = 6, 6, 32, 64
+	tiles := th * tw
+	rs, ors := (2*tw+2)*c, 2*tw*f
+	x := randSlice(r, (2*th+2)*rs)
+	v := randSlice(r, 16*tiles*c)
+	m := randSlice(r, 16*tiles*f)
+	y := randSlice(r, 2*th*ors)
+	bias := randSlice(r, f)
+	kernels := []struct {
+		name  string
+		bytes int
+		run   func()
+	}{
+		{"Input", 4 * (16 + 16) * tiles * c, func() {
+			for ty := range th {
+				Input(v[ty*tw*c:], tiles*c, x[2*ty*rs:], rs, tw, c)
+			}
+		}},
+		{"OutputBiasReLU", 4 * (16 + 4) * tiles * f, func() {
+			for ty := range th {
+				Output(y[2*ty*ors:], ors, m[ty*tw*f:], tiles*f, tw, f, bias, true)
+			}
+		}},
+		{"OutputAdjoint", 4 * (4 + 16) * tiles * f, func() {
+			for ty := range th {
+				OutputAdjoint(m[ty*tw*f:], tiles*f, y[2*ty*ors:], ors, tw, f)
+			}
+		}},
+		{"InputAdjoint", 4 * (16 + 32) * tiles * c, func() {
+			for ty := range th {
+				InputAdjoint(x[2*ty*rs:], rs, v[ty*tw*c:], tiles*c, tw, c)
+			}
+		}},
+	}
+	for _, k := range kernels {
+		for _, p := range kernelPaths() {
+			b.Run("kernel="+k.name+"/path="+p.name, func(b *testing.B) {
+				defer p.use()()
+				b.SetBytes(int64(k.bytes))
+				for b.Loop() {
+					k.run()
+				}
+			})
+		}
+	}
+}
