@@ -73,6 +73,7 @@ func TestActivationsAgainstFloat64(t *testing.T) {
 	}
 }
 
+func BenchmarkExp(b *testing.B)     { benchAct(b, Exp) }
 func BenchmarkSigmoid(b *testing.B) { benchAct(b, Sigmoid) }
 func BenchmarkTanh(b *testing.B)    { benchAct(b, Tanh) }
 
