@@ -7,6 +7,7 @@ import (
 	"math/rand/v2"
 	"reflect"
 	"slices"
+	"strings"
 	"sync"
 
 	"github.com/neuron-go/neuron/tensor"
@@ -45,12 +46,30 @@ type Bidirectional struct {
 	// (another recurrent layer, or the same with other settings); it must
 	// have go_backwards set and the same return_sequences as Layer.
 	BackwardLayer Layer
+	// LayerName optionally names Layer, as the name argument of the Keras
+	// layer given to Bidirectional: the forward layer is named "forward_"
+	// + LayerName and, without BackwardLayer, the backward one "backward_"
+	// + LayerName, a "forward_" or "backward_" already there not repeated
+	// (Keras's names; they prefix the weights' names and name the layers
+	// in saved configs and files). Empty, the model gives Layer Keras's
+	// automatic name, numbered with the model's other layers of its class:
+	// in a model of two Bidirectional GRUs the second one's layers are
+	// forward_gru_1 and backward_gru_1. A layer loaded from a config keeps
+	// the names it holds.
+	LayerName string
+	// BackwardLayerName optionally names BackwardLayer; as in Keras, the
+	// given backward layer keeps its name, without a prefix. Empty, the
+	// model gives it its automatic name, as LayerName.
+	BackwardLayerName string
 
-	fwd, bwd Layer
-	weights  []*Weight
-	seq      bool
-	in       []int
-	noMask   []*tensor.Tensor // CallMulti's masks, none
+	// autoNames are the names the model gave the wrapped layers that
+	// LayerName and BackwardLayerName leave unnamed (NameWrapped).
+	autoNames [2]string
+	fwd, bwd  Layer
+	weights   []*Weight
+	seq       bool
+	in        []int
+	noMask    []*tensor.Tensor // CallMulti's masks, none
 	// With return_state: the number of states per side.
 	states int
 	// scratch holds *biScratch: each call takes its own, so that calls
@@ -168,8 +187,11 @@ func (l *Bidirectional) sides() (fwd, bwd Layer, seq bool, err error) {
 	if _, ok := l.Layer.(MultiPlanner); fs && !ok {
 		return fail(fmt.Errorf("layers: Bidirectional: Layer %s has return_state but does not implement MultiPlanner", l.Layer.ClassName()))
 	}
-	base := DefaultName(l.Layer.ClassName())
-	fwd, err = recreate(l.Layer, "forward_"+base, fb)
+	fname, bname, err := l.sideNames()
+	if err != nil {
+		return fail(err)
+	}
+	fwd, err = recreate(l.Layer, fname, fb)
 	if err != nil {
 		return fail(fmt.Errorf("layers: Bidirectional: Layer: %w", err))
 	}
@@ -177,7 +199,7 @@ func (l *Bidirectional) sides() (fwd, bwd Layer, seq bool, err error) {
 		if fb {
 			return fail(fmt.Errorf("layers: Bidirectional: Layer has go_backwards set; the backward copy would run the same way"))
 		}
-		if bwd, err = recreate(l.Layer, "backward_"+base, true); err != nil {
+		if bwd, err = recreate(l.Layer, bname, true); err != nil {
 			return fail(fmt.Errorf("layers: Bidirectional: Layer: %w", err))
 		}
 	} else {
@@ -196,11 +218,114 @@ func (l *Bidirectional) sides() (fwd, bwd Layer, seq bool, err error) {
 		}
 		// A fresh copy, so that the wrapper owns its weights as it owns the
 		// forward layer's.
-		if bwd, err = recreate(l.BackwardLayer, "backward_"+DefaultName(l.BackwardLayer.ClassName()), true); err != nil {
+		if bwd, err = recreate(l.BackwardLayer, bname, true); err != nil {
 			return fail(fmt.Errorf("layers: Bidirectional: BackwardLayer: %w", err))
 		}
 	}
 	return fwd, bwd, seq, nil
+}
+
+// sideNames returns the names of the forward and the backward layer, as
+// Keras's Bidirectional makes them from the wrapped layers' names.
+func (l *Bidirectional) sideNames() (fwd, bwd string, err error) {
+	for _, n := range []struct{ field, name string }{{"LayerName", l.LayerName}, {"BackwardLayerName", l.BackwardLayerName}} {
+		if strings.Contains(n.name, "/") {
+			return "", "", fmt.Errorf("layers: Bidirectional: %s %q must hold no '/'", n.field, n.name)
+		}
+	}
+	name := l.LayerName
+	if name == "" {
+		name = l.autoNames[0]
+	}
+	if name == "" {
+		name = DefaultName(l.Layer.ClassName())
+	}
+	fwd = "forward_" + strings.TrimPrefix(name, "forward_")
+	if isNilLayer(l.BackwardLayer) {
+		if l.BackwardLayerName != "" {
+			return "", "", fmt.Errorf("layers: Bidirectional: BackwardLayerName %q names no BackwardLayer", l.BackwardLayerName)
+		}
+		return fwd, "backward_" + strings.TrimPrefix(name, "backward_"), nil
+	}
+	bwd = l.BackwardLayerName
+	if bwd == "" {
+		bwd = l.autoNames[1]
+	}
+	if bwd == "" {
+		// Outside a model, the name a fresh Keras session gives the
+		// layer made after Layer.
+		bwd = DefaultName(l.BackwardLayer.ClassName())
+		if l.LayerName == "" && bwd == DefaultName(l.Layer.ClassName()) {
+			bwd += "_1"
+		}
+	}
+	if bwd == fwd {
+		return "", "", fmt.Errorf("layers: Bidirectional: the forward and the backward layer are both named %q", bwd)
+	}
+	return fwd, bwd, nil
+}
+
+// UnnamedWrapped implements WrappedNamer: the classes of Layer and
+// BackwardLayer, those that LayerName and BackwardLayerName leave unnamed.
+func (l *Bidirectional) UnnamedWrapped() []string {
+	var out []string
+	if l.LayerName == "" && !isNilLayer(l.Layer) {
+		out = append(out, l.Layer.ClassName())
+	}
+	if l.BackwardLayerName == "" && !isNilLayer(l.BackwardLayer) {
+		out = append(out, l.BackwardLayer.ClassName())
+	}
+	return out
+}
+
+// NameWrapped implements WrappedNamer; a built layer's weights take the
+// new names.
+func (l *Bidirectional) NameWrapped(names []string) {
+	i := 0
+	next := func() string {
+		if i < len(names) {
+			i++
+			return names[i-1]
+		}
+		return ""
+	}
+	l.autoNames = [2]string{}
+	if l.LayerName == "" && !isNilLayer(l.Layer) {
+		l.autoNames[0] = next()
+	}
+	if l.BackwardLayerName == "" && !isNilLayer(l.BackwardLayer) {
+		l.autoNames[1] = next()
+	}
+	if l.fwd != nil {
+		l.nameWeights()
+	}
+}
+
+// nameWeights lists the forward and then the backward layer's weights
+// under the wrapper's names for them, "forward_gru/kernel", ….
+func (l *Bidirectional) nameWeights() {
+	fname, bname, err := l.sideNames()
+	if err != nil {
+		return // (Build checked the names)
+	}
+	old := l.weights
+	l.weights = nil
+	for _, side := range []struct {
+		name string
+		l    Layer
+	}{{fname, l.fwd}, {bname, l.bwd}} {
+		for _, w := range side.l.Weights() {
+			// The same tensor under the wrapper's name for it; renamed
+			// in place when the wrapper had it already.
+			name := side.name + "/" + w.Name
+			if i := len(l.weights); i < len(old) && old[i].Value == w.Value {
+				old[i].Name = name
+				l.weights = append(l.weights, old[i])
+				continue
+			}
+			l.weights = append(l.weights, &Weight{Name: name, Value: w.Value, Trainable: w.Trainable})
+		}
+	}
 }
 
 // Plan implements Planner.
@@ -212,7 +337,7 @@ func (l *Bidirectional) Plan(in []int) ([]int, []WeightShape, error) {
 	if err != nil {
 		return nil, nil, err
 	}
-	out, _, ws, err := planSides(fwd, bwd, l.MergeMode, [][]int{in})
+	out, _, ws, err := l.planSides(fwd, bwd, [][]int{in})
 	return out, ws, err
 }
 
@@ -253,7 +378,7 @@ func (l *Bidirectional) PlanMulti(in [][]int) ([][]int, []WeightShape, error) {
 	if err != nil {
 		return nil, nil, err
 	}
-	out, states, ws, err := planSides(fwd, bwd, l.MergeMode, in)
+	out, states, ws, err := l.planSides(fwd, bwd, in)
 	if err != nil {
 		return nil, nil, err
 	}
@@ -349,7 +474,7 @@ func (l *Bidirectional) statesOn(sc *biScratch, xs []*tensor.Tensor, mask *tenso
 // and with return_state optionally the initial states, half for each
 // layer. It returns the merged output's shape and, with return_state,
 // the shapes of one layer's states.
-func planSides(fwd, bwd Layer, mode string, in [][]int) (out []int, states [][]int, ws []WeightShape, err error) {
+func (l *Bidirectional) planSides(fwd, bwd Layer, in [][]int) (out []int, states [][]int, ws []WeightShape, err error) {
 	fm, fState := fwd.(MultiPlanner)
 	bm, _ := bwd.(MultiPlanner)
 	if d, ok := fwd.(DualLayer); !fState || !ok || !d.UsesMulti(1) {
@@ -405,17 +530,21 @@ func planSides(fwd, bwd Layer, mode string, in [][]int) (out []int, states [][]i
 	if !slices.Equal(out, bout) {
 		return nil, nil, nil, fmt.Errorf("layers: Bidirectional: the forward layer gives %v per example, the backward one %v", out, bout)
 	}
+	fname, bname, err := l.sideNames()
+	if err != nil {
+		return nil, nil, nil, err
+	}
 	ws = make([]WeightShape, 0, len(fws)+len(bws))
 	for _, w := range fws {
-		w.Name = "forward_" + DefaultName(fwd.ClassName()) + "/" + w.Name
+		w.Name = fname + "/" + w.Name
 		ws = append(ws, w)
 	}
 	for _, w := range bws {
-		w.Name = "backward_" + DefaultName(bwd.ClassName()) + "/" + w.Name
+		w.Name = bname + "/" + w.Name
 		ws = append(ws, w)
 	}
 	out = slices.Clone(out)
-	if mode == "" || mode == "concat" {
+	if l.MergeMode == "" || l.MergeMode == "concat" {
 		out[len(out)-1] *= 2
 	}
 	return out, states, ws, nil
@@ -434,7 +563,7 @@ func (l *Bidirectional) build(in [][]int, rng *rand.Rand) ([]int, error) {
 	if err != nil {
 		return nil, err
 	}
-	out, states, _, err := planSides(fwd, bwd, l.MergeMode, in)
+	out, states, _, err := l.planSides(fwd, bwd, in)
 	if err != nil {
 		return nil, err
 	}
@@ -457,16 +586,7 @@ func (l *Bidirectional) build(in [][]int, rng *rand.Rand) ([]int, error) {
 	}
 	l.fwd, l.bwd, l.seq, l.states = fwd, bwd, seq, len(states)
 	l.noMask = make([]*tensor.Tensor, 1+2*len(states))
-	l.weights = l.weights[:0]
-	for _, side := range []struct {
-		prefix string
-		l      Layer
-	}{{"forward_", l.fwd}, {"backward_", l.bwd}} {
-		for _, w := range side.l.Weights() {
-			// The same tensor under the wrapper's name for it.
-			l.weights = append(l.weights, &Weight{Name: side.prefix + DefaultName(side.l.ClassName()) + "/" + w.Name, Value: w.Value, Trainable: w.Trainable})
-		}
-	}
+	l.nameWeights()
 	l.in = slices.Clone(in[0])
 	return out, nil
 }
@@ -526,7 +646,7 @@ func (l *Bidirectional) merge(s *biScratch, y, yr *tensor.Tensor) *tensor.Tensor
 }
 
 // Weights implements Layer: the forward layer's, then the backward
-// layer's, named "forward_lstm/kernel", "backward_lstm/kernel", ….
+// layer's, named after them: "forward_lstm/kernel", "backward_lstm/kernel", ….
 func (l *Bidirectional) Weights() []*Weight {
 	if len(l.weights) == 0 {
 		return nil
@@ -551,7 +671,8 @@ type bidirectionalConfig struct {
 }
 
 // Config implements Configurable: Keras's merge_mode, layer (the forward
-// layer's config, named forward_…) and backward_layer.
+// layer's config, under its name forward_…) and backward_layer (under
+// its name).
 func (l *Bidirectional) Config() (any, error) {
 	fwd, bwd, _, err := l.sides()
 	if err != nil {
@@ -565,10 +686,14 @@ func (l *Bidirectional) Config() (any, error) {
 	if mode == "none" {
 		c.MergeMode = nil // Keras's None
 	}
-	if c.Layer, err = MarshalLayer(fwd, "forward_"+DefaultName(fwd.ClassName())); err != nil {
+	fname, bname, err := l.sideNames()
+	if err != nil {
 		return nil, err
 	}
-	if c.BackwardLayer, err = MarshalLayer(bwd, "backward_"+DefaultName(bwd.ClassName())); err != nil {
+	if c.Layer, err = MarshalLayer(fwd, fname); err != nil {
+		return nil, err
+	}
+	if c.BackwardLayer, err = MarshalLayer(bwd, bname); err != nil {
 		return nil, err
 	}
 	return c, nil
@@ -589,12 +714,15 @@ func decodeBidirectional(b []byte) (Layer, error) {
 	if len(c.Layer) == 0 || string(c.Layer) == "null" {
 		return nil, fmt.Errorf("layer is missing")
 	}
+	// The layers keep their names: Keras 3 writes the forward layer's
+	// (forward_gru_1), Keras 2 the wrapped layer's (gru_1), and the given
+	// backward layer's.
 	var err error
-	if l.Layer, _, err = UnmarshalLayer(c.Layer); err != nil {
+	if l.Layer, l.LayerName, err = UnmarshalLayer(c.Layer); err != nil {
 		return nil, fmt.Errorf("layer: %w", err)
 	}
 	if len(c.BackwardLayer) > 0 && string(c.BackwardLayer) != "null" {
-		if l.BackwardLayer, _, err = UnmarshalLayer(c.BackwardLayer); err != nil {
+		if l.BackwardLayer, l.BackwardLayerName, err = UnmarshalLayer(c.BackwardLayer); err != nil {
 			return nil, fmt.Errorf("backward_layer: %w", err)
 		}
 	}
@@ -609,6 +737,7 @@ var (
 	_ MultiLayer    = (*Bidirectional)(nil)
 	_ MaskedMulti   = (*Bidirectional)(nil)
 	_ KeywordInputs = (*Bidirectional)(nil)
+	_ WrappedNamer  = (*Bidirectional)(nil)
 )
 
 // isNilLayer reports whether l is nil or a typed nil pointer (a nil

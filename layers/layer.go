@@ -148,6 +148,20 @@ type Seeder interface {
 	SeedFrom(rng *rand.Rand)
 }
 
+// WrappedNamer is implemented by wrappers whose wrapped layers Keras
+// names with its automatic names, counted with the model's other layers
+// of their class (Bidirectional's: the GRU of a model's second
+// Bidirectional(GRU(…)) is gru_1, its forward layer forward_gru_1). A
+// model calls it when it names its layers, before and after Build.
+type WrappedNamer interface {
+	// UnnamedWrapped returns the classes of the wrapped layers that have
+	// no name given, in the order Keras makes them.
+	UnnamedWrapped() []string
+	// NameWrapped gives those layers their names, one for each class
+	// UnnamedWrapped returned.
+	NameWrapped(names []string)
+}
+
 // Fuser is implemented by layers that can run together with the layer after
 // them as one faster operation (Conv2D with ReLU followed by MaxPooling2D;
 // at inference a linear Conv2D or Dense followed by BatchNormalization).

@@ -31,7 +31,7 @@ func (m *Sequential) LayerNames() []string {
 	if err := m.checkLayers("LayerNames"); err != nil {
 		return nil
 	}
-	names := layerNamesOf(m.layers, m.given)
+	names := layerNamesOf(m.layers, m.given, false)
 	if m.InputLayer() != nil {
 		return names[1:]
 	}

@@ -231,10 +231,13 @@ func (m *Model) collectLayers() error {
 	}
 	count := map[string]int{}
 	for i, l := range m.layerList {
+		isTaken := func(n string) bool { _, dup := taken[n]; return dup }
+		// Keras makes a wrapped layer before its wrapper.
+		nameWrapped(l, count, isTaken, true)
 		if m.layerNames[i] != "" {
 			continue
 		}
-		name := nextName(l.ClassName(), count, func(n string) bool { _, dup := taken[n]; return dup })
+		name := nextName(l.ClassName(), count, isTaken)
 		taken[name] = i
 		m.layerNames[i] = name
 	}

@@ -296,11 +296,14 @@ func snake(class string) string { return layers.DefaultName(class) }
 // assignNames names the layers as Keras does within one model: those
 // given a name by SetLayerName keep it; of the others the first Dense is
 // "dense", the next "dense_1", and so on, skipping names given.
-func (m *Sequential) assignNames() { m.names = layerNamesOf(m.layers, m.given) }
+// Wrapped layers (Bidirectional's) are named too, counted with the
+// others of their class.
+func (m *Sequential) assignNames() { m.names = layerNamesOf(m.layers, m.given, true) }
 
 // layerNamesOf returns the names of a stack of layers, given holding
-// those set by the user.
-func layerNamesOf(ls []layers.Layer, given map[int]string) []string {
+// those set by the user; with wrapped, it names the layers' wrapped
+// layers too (layers.WrappedNamer).
+func layerNamesOf(ls []layers.Layer, given map[int]string, wrapped bool) []string {
 	taken := map[string]bool{}
 	for _, n := range given {
 		taken[n] = true
@@ -308,6 +311,8 @@ func layerNamesOf(ls []layers.Layer, given map[int]string) []string {
 	seen := map[string]int{}
 	names := make([]string, len(ls))
 	for i, l := range ls {
+		// Keras makes the wrapped layer before its wrapper.
+		nameWrapped(l, seen, func(n string) bool { return taken[n] }, wrapped)
 		if n, ok := given[i]; ok {
 			names[i] = n
 			continue
@@ -315,6 +320,26 @@ func layerNamesOf(ls []layers.Layer, given map[int]string) []string {
 		names[i] = nextName(l.ClassName(), seen, func(n string) bool { return taken[n] })
 	}
 	return names
+}
+
+// nameWrapped gives a wrapper's unnamed wrapped layers their automatic
+// names, counting them in count (and only counting, unless set).
+func nameWrapped(l any, count map[string]int, taken func(string) bool, set bool) {
+	w, ok := l.(layers.WrappedNamer)
+	if !ok {
+		return
+	}
+	classes := w.UnnamedWrapped()
+	if len(classes) == 0 {
+		return
+	}
+	names := make([]string, len(classes))
+	for i, c := range classes {
+		names[i] = nextName(c, count, taken)
+	}
+	if set {
+		w.NameWrapped(names)
+	}
 }
 
 // nextName returns Keras's next automatic name within one model for a

@@ -313,16 +313,32 @@ func (im *importer) seqOutput(name string, sv seqVal) (ival, error) {
 	return ival{node: y, layer: ln}, nil
 }
 
+// The prefixes of a Bidirectional's pending weights, for its forward and
+// backward layers' own.
+const (
+	sideForward  = "forward/"
+	sideBackward = "backward/"
+)
+
 func setWeight(p pendingWeight) error {
 	var ws []*layers.Weight
+	name := p.weight
 	switch l := p.layer.(type) {
+	case *layers.Bidirectional:
+		if n, ok := strings.CutPrefix(name, sideForward); ok {
+			ws, name = l.Forward().Weights(), n
+		} else if n, ok := strings.CutPrefix(name, sideBackward); ok {
+			ws, name = l.Backward().Weights(), n
+		} else {
+			ws = l.Weights()
+		}
 	case layers.Layer:
 		ws = l.Weights()
 	case layers.MultiLayer:
 		ws = l.Weights()
 	}
 	for _, w := range ws {
-		if w.Name == p.weight {
+		if w.Name == name {
 			d := w.Value.Data()
 			if len(d) != len(p.data) {
 				return fmt.Errorf("onnx: weight %s has %d values in neuron, %d in the file", p.weight, len(d), len(p.data))

@@ -362,8 +362,8 @@ func (im *importer) recurrent(n *pb.NodeProto, a attrs) error {
 	var ws []pendingWeight
 	prefix := []string{""}
 	if d == 2 {
-		cls := layers.DefaultName(cell(false).ClassName())
-		prefix = []string{"forward_" + cls + "/", "backward_" + cls + "/"}
+		// The side's layer (setWeight), whatever the model names it.
+		prefix = []string{sideForward, sideBackward}
 	}
 	n4 := gates * u
 	for side := range d {

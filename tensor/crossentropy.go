@@ -81,31 +81,37 @@ func SoftmaxCrossEntropy(logits, targets *Tensor) *Tensor {
 		}
 		out.data[i] = s
 	}
-	return record(out, "SoftmaxCrossEntropy", []*Tensor{logits, targets}, func(o *Tensor) {
-		p := o.scratch(c)
-		for i := 0; i < n; i++ {
-			z, t := logits.data[i*c:(i+1)*c], targets.data[i*c:(i+1)*c]
-			g := o.grad[i]
-			if logits.requiresGrad {
-				softmaxRows(p, z, c)
-				var st float32
-				for _, v := range t {
-					st += v
-				}
-				dz := logits.grad[i*c : (i+1)*c]
-				for j := range p {
-					dz[j] += g * (p[j]*st - t[j])
-				}
+	track(out, "SoftmaxCrossEntropy", softmaxCrossEntropyBackward, logits, targets)
+	return out
+}
+
+func softmaxCrossEntropyBackward(o *Tensor) {
+	logits, targets := o.node.in[0], o.node.in[1]
+	c := logits.shape[len(logits.shape)-1]
+	n := len(logits.data) / c
+	p := o.scratch(c)
+	for i := 0; i < n; i++ {
+		z, t := logits.data[i*c:(i+1)*c], targets.data[i*c:(i+1)*c]
+		g := o.grad[i]
+		if logits.requiresGrad {
+			softmaxRows(p, z, c)
+			var st float32
+			for _, v := range t {
+				st += v
 			}
-			if targets.requiresGrad {
-				lse := logSumExp(z)
-				dt := targets.grad[i*c : (i+1)*c]
-				for j := range z {
-					dt[j] += g * (lse - z[j])
-				}
+			dz := logits.grad[i*c : (i+1)*c]
+			for j := range p {
+				dz[j] += g * (p[j]*st - t[j])
 			}
 		}
-	})
+		if targets.requiresGrad {
+			lse := logSumExp(z)
+			dt := targets.grad[i*c : (i+1)*c]
+			for j := range z {
+				dt[j] += g * (lse - z[j])
+			}
+		}
+	}
 }
 
 // SigmoidCrossEntropy returns, elementwise for logits z and targets t of the

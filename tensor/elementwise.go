@@ -165,40 +165,61 @@ func mulBackward(o *Tensor) {
 // d/dt = 1/u and d/du = −t/u² = −out/u.
 func (t *Tensor) Div(u *Tensor) *Tensor {
 	out := binary("Div", opDiv, t, u)
-	return record(out, "Div", []*Tensor{t, u}, func(o *Tensor) {
-		g := &Tensor{shape: o.shape, data: o.grad}
-		tmp := newOutRaw(o.shape, o)
-		if t.requiresGrad {
-			apply2(opDiv, tmp, g, u)
-			sumTo(t.grad, t.shape, tmp.data, o.shape)
-		}
-		if u.requiresGrad {
-			apply2(opMul, tmp, g, o)
-			apply2(opDiv, tmp, tmp, u)
-			for i := range tmp.data {
-				tmp.data[i] = -tmp.data[i]
-			}
-			sumTo(u.grad, u.shape, tmp.data, o.shape)
-		}
-	})
+	track(out, "Div", divBackward, t, u)
+	return out
 }
 
-// unary applies f elementwise; df returns dy/dx from x and y = f(x).
-func unary(name string, t *Tensor, f func(x float32) float32, df func(x, y float32) float32) *Tensor {
+func divBackward(o *Tensor) {
+	t, u := o.node.in[0], o.node.in[1]
+	g := o.Detach()
+	g.data = o.grad
+	tmp := newOutRaw(o.shape, o)
+	if t.requiresGrad {
+		apply2(opDiv, tmp, g, u)
+		sumTo(t.grad, t.shape, tmp.data, o.shape)
+	}
+	if u.requiresGrad {
+		apply2(opMul, tmp, g, o)
+		apply2(opDiv, tmp, tmp, u)
+		for i := range tmp.data {
+			tmp.data[i] = -tmp.data[i]
+		}
+		sumTo(u.grad, u.shape, tmp.data, o.shape)
+	}
+}
+
+// unary applies f elementwise; df returns dy/dx from x, y = f(x) and the
+// operation's constant parameters p and q (Pow's exponent, Clip's bounds).
+// f and df take the parameters instead of capturing them so that df can be
+// a static function kept in the node: a closure stored there would be a heap
+// allocation on every training step.
+func unary(name string, t *Tensor, p, q float32, f func(x, p, q float32) float32, df func(x, y, p, q float32) float32) *Tensor {
 	out := newOutRaw(t.shape, t)
 	for i, x := range t.data {
-		out.data[i] = f(x)
+		out.data[i] = f(x, p, q)
 	}
-	return record(out, name, []*Tensor{t}, func(o *Tensor) {
-		for i, g := range o.grad {
-			t.grad[i] += g * df(t.data[i], o.data[i])
-		}
-	})
+	if n := track(out, name, unaryBackward, t); n != nil {
+		n.unary = unaryGrad{df: df, p: p, q: q}
+	}
+	return out
+}
+
+// unaryGrad is what an elementwise operation's backward pass needs.
+type unaryGrad struct {
+	df   func(x, y, p, q float32) float32
+	p, q float32
+}
+
+func unaryBackward(o *Tensor) {
+	t, u := o.node.in[0], o.node.unary
+	for i, g := range o.grad {
+		t.grad[i] += g * u.df(t.data[i], o.data[i], u.p, u.q)
+	}
 }
 
 // Neg returns −t.
 func (t *Tensor) Neg() *Tensor {
-	return unary("Neg", t, func(x float32) float32 { return -x }, func(_, _ float32) float32 { return -1 })
+	return unary("Neg", t, 0, 0, func(x, _, _ float32) float32 { return -x }, func(_, _, _, _ float32) float32 { return -1 })
 }
 
 // MulScalar returns t·c. d/dt = c.
@@ -248,22 +269,26 @@ func (t *Tensor) AddScalar(c float32) *Tensor {
 	for i, x := range t.data {
 		out.data[i] = x + c
 	}
-	return record(out, "AddScalar", []*Tensor{t}, func(o *Tensor) {
-		for i, g := range o.grad {
-			t.grad[i] += g
-		}
-	})
+	track(out, "AddScalar", addScalarBackward, t)
+	return out
+}
+
+func addScalarBackward(o *Tensor) {
+	t := o.node.in[0]
+	for i, g := range o.grad {
+		t.grad[i] += g
+	}
 }
 
 // Square returns t². d/dt = 2t.
 func (t *Tensor) Square() *Tensor {
-	return unary("Square", t, func(x float32) float32 { return x * x }, func(x, _ float32) float32 { return 2 * x })
+	return unary("Square", t, 0, 0, func(x, _, _ float32) float32 { return x * x }, func(x, _, _, _ float32) float32 { return 2 * x })
 }
 
 // Sqrt returns √t. d/dt = 1/(2√t).
 func (t *Tensor) Sqrt() *Tensor {
-	return unary("Sqrt", t, func(x float32) float32 { return float32(math.Sqrt(float64(x))) },
-		func(_, y float32) float32 { return 0.5 / y })
+	return unary("Sqrt", t, 0, 0, func(x, _, _ float32) float32 { return float32(math.Sqrt(float64(x))) },
+		func(_, y, _, _ float32) float32 { return 0.5 / y })
 }
 
 // Exp returns eᵗ. d/dt = eᵗ.
@@ -271,14 +296,14 @@ func (t *Tensor) Exp() *Tensor { return t.pointwise(actParams{kind: actExp}) }
 
 // Log returns the natural logarithm of t. d/dt = 1/t.
 func (t *Tensor) Log() *Tensor {
-	return unary("Log", t, func(x float32) float32 { return float32(math.Log(float64(x))) },
-		func(x, _ float32) float32 { return 1 / x })
+	return unary("Log", t, 0, 0, func(x, _, _ float32) float32 { return float32(math.Log(float64(x))) },
+		func(x, _, _, _ float32) float32 { return 1 / x })
 }
 
 // Abs returns |t|. Its derivative is taken as sign(t), and 0 at 0.
 func (t *Tensor) Abs() *Tensor {
-	return unary("Abs", t, func(x float32) float32 { return float32(math.Abs(float64(x))) },
-		func(x, _ float32) float32 {
+	return unary("Abs", t, 0, 0, func(x, _, _ float32) float32 { return float32(math.Abs(float64(x))) },
+		func(x, _, _, _ float32) float32 {
 			switch {
 			case x > 0:
 				return 1
@@ -291,15 +316,15 @@ func (t *Tensor) Abs() *Tensor {
 
 // Pow returns t raised to the constant power p. d/dt = p·t^(p−1).
 func (t *Tensor) Pow(p float32) *Tensor {
-	return unary("Pow", t, func(x float32) float32 { return float32(math.Pow(float64(x), float64(p))) },
-		func(x, _ float32) float32 { return p * float32(math.Pow(float64(x), float64(p-1))) })
+	return unary("Pow", t, p, 0, func(x, p, _ float32) float32 { return float32(math.Pow(float64(x), float64(p))) },
+		func(x, _, p, _ float32) float32 { return p * float32(math.Pow(float64(x), float64(p-1))) })
 }
 
 // Clip limits every element to [lo, hi]. The gradient is 1 inside the
 // interval and 0 where the value was clipped, as in Keras (ops.clip).
 func (t *Tensor) Clip(lo, hi float32) *Tensor {
-	return unary("Clip", t, func(x float32) float32 { return min(max(x, lo), hi) },
-		func(x, _ float32) float32 {
+	return unary("Clip", t, lo, hi, func(x, lo, hi float32) float32 { return min(max(x, lo), hi) },
+		func(x, _, lo, hi float32) float32 {
 			if x < lo || x > hi {
 				return 0
 			}

@@ -82,13 +82,18 @@ func (t *Tensor) Transpose() *Tensor {
 			out.data[j*r+i] = t.data[i*c+j]
 		}
 	}
-	return record(out, "Transpose", []*Tensor{t}, func(o *Tensor) {
-		for i := 0; i < r; i++ {
-			for j := 0; j < c; j++ {
-				t.grad[i*c+j] += o.grad[j*r+i]
-			}
+	track(out, "Transpose", transposeBackward, t)
+	return out
+}
+
+func transposeBackward(o *Tensor) {
+	t := o.node.in[0]
+	r, c := t.shape[0], t.shape[1]
+	for i := 0; i < r; i++ {
+		for j := 0; j < c; j++ {
+			t.grad[i*c+j] += o.grad[j*r+i]
 		}
-	})
+	}
 }
 
 // TakeRows returns the rows (entries along the first axis) of t at the given
@@ -190,11 +195,18 @@ func (t *Tensor) Pick(idx []int) *Tensor {
 		}
 		out.data[i] = t.data[i*c+k]
 	}
-	return record(out, "Pick", []*Tensor{t}, func(o *Tensor) {
-		for i, k := range idx {
-			t.grad[i*c+k] += o.grad[i]
-		}
-	})
+	if n := track(out, "Pick", pickBackward, t); n != nil {
+		n.idx = idx
+	}
+	return out
+}
+
+func pickBackward(o *Tensor) {
+	t := o.node.in[0]
+	c := t.shape[len(t.shape)-1]
+	for i, k := range o.node.idx {
+		t.grad[i*c+k] += o.grad[i]
+	}
 }
 
 // Linear returns x·w + b for x [n,in], w [in,out] and b [out] (b may be nil),

@@ -66,8 +66,10 @@ func (t *Tensor) axisSplit(op string, axis int) (outer, n, inner, ax int) {
 	return outer, t.shape[axis], inner, axis
 }
 
-func reducedShape(shape []int, axis int, keepDims bool) []int {
-	out := append([]int(nil), shape...)
+// reducedShape returns shape without axis (or with it of size 1 under
+// keepDims), in buf's storage when it is large enough.
+func reducedShape(buf []int, shape []int, axis int, keepDims bool) []int {
+	out := append(buf[:0], shape...)
 	if keepDims {
 		out[axis] = 1
 		return out
@@ -79,7 +81,8 @@ func reducedShape(shape []int, axis int, keepDims bool) []int {
 // the axis stays with size 1, so the result broadcasts against t.
 func (t *Tensor) SumAxis(axis int, keepDims bool) *Tensor {
 	outer, n, inner, ax := t.axisSplit("SumAxis", axis)
-	out := newOut(reducedShape(t.shape, ax, keepDims), t)
+	var buf [8]int
+	out := newOut(reducedShape(buf[:], t.shape, ax, keepDims), t)
 	for o := 0; o < outer; o++ {
 		for k := 0; k < n; k++ {
 			src := t.data[(o*n+k)*inner : (o*n+k+1)*inner]
@@ -89,17 +92,23 @@ func (t *Tensor) SumAxis(axis int, keepDims bool) *Tensor {
 			}
 		}
 	}
-	return record(out, "SumAxis", []*Tensor{t}, func(o *Tensor) {
-		for a := 0; a < outer; a++ {
-			g := o.grad[a*inner : (a+1)*inner]
-			for k := 0; k < n; k++ {
-				dst := t.grad[(a*n+k)*inner : (a*n+k+1)*inner]
-				for i, v := range g {
-					dst[i] += v
-				}
+	if nd := track(out, "SumAxis", sumAxisBackward, t); nd != nil {
+		nd.groups = [4]int{outer, n, inner}
+	}
+	return out
+}
+
+func sumAxisBackward(o *Tensor) {
+	t, outer, n, inner := o.node.in[0], o.node.groups[0], o.node.groups[1], o.node.groups[2]
+	for a := 0; a < outer; a++ {
+		g := o.grad[a*inner : (a+1)*inner]
+		for k := 0; k < n; k++ {
+			dst := t.grad[(a*n+k)*inner : (a*n+k+1)*inner]
+			for i, v := range g {
+				dst[i] += v
 			}
 		}
-	})
+	}
 }
 
 // MeanAxis averages over one axis (negative counts from the end).
@@ -267,7 +276,8 @@ func (t *Tensor) MaxAxis(axis int, keepDims bool) *Tensor {
 	if n == 0 {
 		panic(shapeErr("MaxAxis", "axis has size 0", t.shape))
 	}
-	out := newOutRaw(reducedShape(t.shape, ax, keepDims), t)
+	var buf [8]int
+	out := newOutRaw(reducedShape(buf[:], t.shape, ax, keepDims), t)
 	for o := 0; o < outer; o++ {
 		for i := 0; i < inner; i++ {
 			m := t.data[o*n*inner+i]
@@ -279,26 +289,32 @@ func (t *Tensor) MaxAxis(axis int, keepDims bool) *Tensor {
 			out.data[o*inner+i] = m
 		}
 	}
-	return record(out, "MaxAxis", []*Tensor{t}, func(o *Tensor) {
-		for a := 0; a < outer; a++ {
-			for i := 0; i < inner; i++ {
-				m := o.data[a*inner+i]
-				ties := 0
-				for k := 0; k < n; k++ {
-					if t.data[(a*n+k)*inner+i] == m {
-						ties++
-					}
+	if nd := track(out, "MaxAxis", maxAxisBackward, t); nd != nil {
+		nd.groups = [4]int{outer, n, inner}
+	}
+	return out
+}
+
+func maxAxisBackward(o *Tensor) {
+	t, outer, n, inner := o.node.in[0], o.node.groups[0], o.node.groups[1], o.node.groups[2]
+	for a := 0; a < outer; a++ {
+		for i := 0; i < inner; i++ {
+			m := o.data[a*inner+i]
+			ties := 0
+			for k := 0; k < n; k++ {
+				if t.data[(a*n+k)*inner+i] == m {
+					ties++
 				}
-				if ties == 0 {
-					continue // NaN: no element equals it
-				}
-				g := o.grad[a*inner+i] / float32(ties)
-				for k := 0; k < n; k++ {
-					if j := (a*n+k)*inner + i; t.data[j] == m {
-						t.grad[j] += g
-					}
+			}
+			if ties == 0 {
+				continue // NaN: no element equals it
+			}
+			g := o.grad[a*inner+i] / float32(ties)
+			for k := 0; k < n; k++ {
+				if j := (a*n+k)*inner + i; t.data[j] == m {
+					t.grad[j] += g
 				}
 			}
 		}
-	})
+	}
 }

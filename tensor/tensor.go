@@ -68,6 +68,8 @@ type node struct {
 	act        actParams // a pointwise activation's kind and parameters
 	rnn        rnnState  // a recurrent layer's gates and cell states
 	attn       attnState // an attention's probabilities and geometry
+	unary      unaryGrad // an elementwise operation's derivative and parameters
+	idx        []int     // Pick's class indices
 }
 
 // inputs returns the node's inputs.

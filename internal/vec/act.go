@@ -3,8 +3,9 @@ package vec
 import "math"
 
 // Exp sets dst[i] = exp(src[i]) for every i of src; dst may be src. The
-// AVX-512 kernel is within 4e-7 relative of the exact value (Cephes's
-// expf); the portable path rounds the float64 result.
+// AVX-512 and AVX2 kernels (bit for bit the same) are within 4e-7 relative
+// of the exact value (Cephes's expf); the portable path rounds the float64
+// result.
 func Exp(dst, src []float32) {
 	dst = dst[:len(src)]
 	if expAsm(dst, src) {
@@ -27,8 +28,9 @@ func Sigmoid(dst, src []float32) {
 	}
 }
 
-// Tanh sets dst[i] = tanh(src[i]); dst may be src. The AVX-512 kernel is
-// Eigen's rational approximation, within 4e-7 relative of tanh.
+// Tanh sets dst[i] = tanh(src[i]); dst may be src. The AVX-512 and AVX2
+// kernels (bit for bit the same) are Eigen's rational approximation,
+// within 4e-7 relative of tanh.
 func Tanh(dst, src []float32) {
 	dst = dst[:len(src)]
 	if tanhAsm(dst, src) {
@@ -41,8 +43,8 @@ func Tanh(dst, src []float32) {
 
 // Softmax replaces x by softmax(c·x): the scaled values, exp of their
 // differences from the largest, divided by their sum. A NaN anywhere makes
-// every value NaN. The AVX-512 kernel uses Exp's approximation and sums in
-// 16 lanes; the portable path sums in order with math.Exp.
+// every value NaN. The AVX-512 and AVX2 kernels use Exp's approximation
+// and sum in 16 and 8 lanes; the portable path sums in order with math.Exp.
 func Softmax(x []float32, c float32) {
 	if len(x) == 0 || softmaxAsm(x, c) {
 		return
@@ -69,8 +71,8 @@ func Softmax(x []float32, c float32) {
 
 // SoftmaxGrad sets d = scale·(p ⊙ (d − Σ p⊙d)), the gradient of the
 // softmax's input from the gradient d of its output p, scaled. p and d
-// have the same length. The AVX-512 kernel sums in 16 lanes; the portable
-// path in order.
+// have the same length. The AVX-512 and AVX2 kernels sum in 16 and 8
+// lanes; the portable path in order.
 func SoftmaxGrad(p, d []float32, scale float32) {
 	p = p[:len(d)]
 	if len(d) == 0 || softmaxGradAsm(p, d, scale) {

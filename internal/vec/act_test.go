@@ -73,6 +73,13 @@ func TestActivationsAgainstFloat64(t *testing.T) {
 	}
 }
 
+// BenchmarkExp writes to another slice: exp in place would reach +Inf,
+// which math.Exp returns early.
+func BenchmarkExp(b *testing.B) {
+	y := make([]float32, 8192)
+	benchAct(b, func(_, src []float32) { Exp(y, src) })
+}
+
 func BenchmarkSigmoid(b *testing.B) { benchAct(b, Sigmoid) }
 func BenchmarkTanh(b *testing.B)    { benchAct(b, Tanh) }
 

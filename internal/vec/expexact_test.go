@@ -69,3 +69,15 @@ func TestExpExactAllFloat32(t *testing.T) {
 		}
 	}
 }
+
+func BenchmarkExpExact(b *testing.B) {
+	src, x := make([]float32, 8192), make([]float32, 8192)
+	for i := range src {
+		src[i] = float32(i%200-100) / 10
+	}
+	b.SetBytes(4 * int64(len(x)))
+	for b.Loop() {
+		copy(x, src)
+		ExpExact(x)
+	}
+}

@@ -95,3 +95,36 @@ func TestSoftmaxAgainstFloat64(t *testing.T) {
 		restore()
 	}
 }
+
+// BenchmarkSoftmax is attention's softmax: 128 rows of 128 scores (one
+// head of a sequence of 128), scaled by 1/√32; BenchmarkSoftmaxGrad is its
+// backward pass.
+func BenchmarkSoftmax(b *testing.B) {
+	const rows, n = 128, 128
+	src, x := make([]float32, rows*n), make([]float32, rows*n)
+	for i := range src {
+		src[i] = float32(i%61-30) / 4
+	}
+	b.SetBytes(4 * rows * n)
+	for b.Loop() {
+		copy(x, src)
+		for r := range rows {
+			Softmax(x[r*n:(r+1)*n], 0.17677669)
+		}
+	}
+}
+
+func BenchmarkSoftmaxGrad(b *testing.B) {
+	const rows, n = 128, 128
+	p, d := make([]float32, rows*n), make([]float32, rows*n)
+	for i := range p {
+		p[i] = 1.0 / n
+		d[i] = float32(i%17-8) / 8
+	}
+	b.SetBytes(4 * rows * n)
+	for b.Loop() {
+		for r := range rows {
+			SoftmaxGrad(p[r*n:(r+1)*n], d[r*n:(r+1)*n], 0.17677669)
+		}
+	}
+}

@@ -732,20 +732,6 @@ func TestKeras3H5SaveRoundTrip(t *testing.T) {
 				t.Fatal(err)
 			}
 			theirs := strings.Split(strings.TrimSpace(python(t, typedListing, c.file)), "\n")
-			if name == "keras3_bigru_autoscale" {
-				// A known gap, the one difference allowed: neuron's
-				// Bidirectional names its layers forward_<class> and
-				// backward_<class>, where Keras names them after the
-				// wrapped layer, so the file's second Bidirectional holds
-				// forward_gru_1 and backward_gru_1 where the saved file
-				// holds forward_gru and backward_gru (Keras loads the
-				// weights by position all the same).
-				r := strings.NewReplacer("forward_gru_1", "forward_gru", "backward_gru_1", "backward_gru")
-				for i := range theirs {
-					theirs[i] = r.Replace(theirs[i])
-				}
-				slices.Sort(theirs)
-			}
 			ours := strings.Split(strings.TrimSpace(python(t, typedListing, p)), "\n")
 			if !slices.Equal(theirs, ours) {
 				t.Errorf("h5py's listing differs from Keras's file:\n%s", diffLines(theirs, ours))
