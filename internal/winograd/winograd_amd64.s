@@ -591,7 +591,7 @@ TEXT ·outputAdjointAVX2(SB), NOSPLIT, $0-48
 	LEAQ         (R14)(R14*2), R11
 	LEAQ         (R14*4), R12
 	MOVL         $0x80000000, R13
-	MOVQ         R13, X15
+	VMOVQ        R13, X15 // not MOVQ: see pool_amd64.s in internal/vec
 	VPBROADCASTD X15, Y15
 
 oa2tile:
@@ -703,7 +703,7 @@ TEXT ·inputAdjointAVX2(SB), NOSPLIT, $0-48
 	LEAQ         (R14*4), R12
 	LEAQ         (R12)(R12*2), R10
 	MOVL         $0x80000000, R13
-	MOVQ         R13, X15
+	VMOVQ        R13, X15 // not MOVQ: see pool_amd64.s in internal/vec
 	VPBROADCASTD X15, Y15
 
 ia2tile:
