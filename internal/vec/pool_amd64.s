@@ -10,9 +10,8 @@
 // The AVX2 kernels move offsets into vector registers with VMOVQ, never
 // the SSE MOVQ: on Zen 3 an SSE instruction while the upper halves of the
 // Y registers are in use is very slow, and in the inner loops it made
-// training's pooling 20 times slower than with
-// VMOVQ (13 ms against 0.6 ms for the course CNN's first pooling, forward
-// and backward, at batch 32).
+// training's pooling 20 times slower (13 ms against 0.6 ms for the course
+// CNN's first pooling, forward and backward, at batch 32).
 
 // poolIota<> is the int32 vector 0, 1, ..., 15.
 DATA poolIota<>+0(SB)/4, $0
