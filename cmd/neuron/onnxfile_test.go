@@ -58,3 +58,25 @@ func TestEvaluateONNXFile(t *testing.T) {
 		t.Errorf("accuracy %v on the first 1000 test images; the zoo's model scores about 0.99", acc)
 	}
 }
+
+// predict works on an ONNX file and on Keras's .h5 as on neuron's own:
+// the zoo's model (raw pixels, NCHW) and Keras's (pixels scaled) both
+// call the first two test images a 7 and a 2, their labels.
+func TestPredictONNXAndH5Files(t *testing.T) {
+	needData(t, "mnist")
+	dir := t.TempDir()
+	for _, args := range [][]string{
+		{"predict", cntkMNIST, "-data", "mnist", "0", "1"},
+		{"predict", kerasMNIST, "-data", "mnist", "-scale", "0", "1"},
+	} {
+		r := neuron(t, dir, nil, args...)
+		if r.code != 0 {
+			t.Fatalf("%v: status %d, stderr %q", args, r.code, r.stderr)
+		}
+		for _, want := range []string{"argmax(pred[0]): 7", "y_test[0]: 7", "argmax(pred[1]): 2", "y_test[1]: 2"} {
+			if !strings.Contains(r.stdout, want) {
+				t.Errorf("%v: the output does not say %q:\n%s", args, want, r.stdout)
+			}
+		}
+	}
+}

@@ -65,3 +65,34 @@ func BenchmarkScaleShiftRows(b *testing.B) {
 		ScaleShiftRows(y, x, s, t, n, c)
 	}
 }
+
+// BenchmarkNormRows times each normalization row kernel on every path for
+// the course CNN's first BatchNormalization (32 images of 26×26 positions,
+// 32 channels).
+func BenchmarkNormRows(b *testing.B) {
+	rng := rand.New(rand.NewPCG(2, 2))
+	n, c := 32*26*26, 32
+	x, g, y := poolData(rng, n*c), poolData(rng, n*c), make([]float32, n*c)
+	a, s, d, acc := poolData(rng, c), poolData(rng, c), poolData(rng, c), make([]float32, c)
+	kernels := []struct {
+		name string
+		rows int // the row arrays read and written
+		run  func()
+	}{
+		{"ScaleShiftRows", 2, func() { ScaleShiftRows(y, x, a, s, n, c) }},
+		{"AddSqDevRows", 1, func() { AddSqDevRows(acc, x, a, n, c) }},
+		{"AddDevDotRows", 2, func() { AddDevDotRows(acc, g, x, a, n, c) }},
+		{"AddAffine2Rows", 4, func() { AddAffine2Rows(y, g, x, a, s, d, n, c) }},
+	}
+	for _, k := range kernels {
+		for _, p := range kernelPaths() {
+			b.Run("kernel="+k.name+"/path="+p.name, func(b *testing.B) {
+				defer p.use()()
+				b.SetBytes(int64(4 * k.rows * n * c))
+				for b.Loop() {
+					k.run()
+				}
+			})
+		}
+	}
+}

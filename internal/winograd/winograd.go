@@ -17,9 +17,10 @@
 // transformed filter is [16][C][F].
 //
 // Input, Output, OutputAdjoint and InputAdjoint have AVX-512 kernels for
-// channel counts that are multiples of 16, which compute exactly what the
-// Go code computes (the same additions in the same order, no fused
-// multiply-add), so the results do not depend on the CPU. The adjoints are
+// channel counts that are multiples of 16 and AVX2 kernels for multiples
+// of 8, which compute exactly what the Go code computes (the same
+// additions in the same order, no fused multiply-add), so the results do
+// not depend on the CPU. The adjoints are
 // the transposes of the forward transforms, which give the gradients of
 // the whole computation: dM = A dY Aᵀ, dd = B dV Bᵀ and dg = Gᵀ dU G.
 package winograd
