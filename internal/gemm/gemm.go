@@ -22,7 +22,9 @@
 //
 // The batch-32 Dense products thus copy nothing (X·W and Xᵀ·G) or only W
 // (G·Wᵀ). At that size each element of B is used only 32 times, so a copy
-// costs a large share of the multiply.
+// costs a large share of the multiply. On AVX2, whose caches (Zen 3's)
+// alias a 1 KB-strided B panel onto a few sets, B is copied one panel at a
+// time whenever M ≥ 64, so Xᵀ·G copies G.
 //
 // A tile at the M or N edge uses a kernel variant with fewer rows and masked
 // column loads and stores, so nothing outside the matrices is read or
