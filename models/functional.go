@@ -230,8 +230,8 @@ func (m *Model) collectLayers() error {
 		}
 	}
 	count := map[string]int{}
+	isTaken := func(n string) bool { _, dup := taken[n]; return dup }
 	for i, l := range m.layerList {
-		isTaken := func(n string) bool { _, dup := taken[n]; return dup }
 		// Keras makes a wrapped layer before its wrapper.
 		nameWrapped(l, count, isTaken, true)
 		if m.layerNames[i] != "" {
