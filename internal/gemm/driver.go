@@ -136,6 +136,81 @@ type job struct {
 	last           int      // rows at the end of the product summed over several accumulator sets (lastRows)
 	kc             int      // depth of a K block (the last one may be shorter)
 	epi            Epilogue // applied to each C tile after its last K block
+
+	// out, when not nil, is the caller's C of a swapped product (see
+	// swapOperands): c is then scratch space holding Cᵀ, and each part
+	// transposes its rectangle of c into out (row stride ldo) and applies
+	// epi there. The job's m and n are those of Cᵀ.
+	out []float32
+	ldo int
+}
+
+// noSwap turns swapOperands off, so that tests can compare both paths.
+var noSwap = false
+
+// swapOperands reports whether j is computed as Cᵀ = op(B)ᵀ·op(A)ᵀ into
+// scratch space and then transposed into C. That pays off for the input
+// gradient of a Dense layer, G·Wᵀ with few rows (the batch) and K at least
+// twice that: computed as is, all of W (N×K) is transposed into panels on
+// every call and each of its elements then serves only M rows, about a
+// fifth of the product at M = 32, K = 256. Swapped, W is read in place as
+// the A operand (one stream per row), only G (M×K) is transposed into the
+// single B panel, and the N×M result is transposed back, while it is
+// still in the cache.
+//
+// Each element is still one chain of FMAs over k in the same order, so
+// the results are bit for bit those of the product computed as is: an FMA
+// rounds a·b + c exactly as b·a + c. That holds only if neither product
+// has rows that the kernels sum over several accumulator sets (lastRows),
+// and if C is written once: a single K block and beta = 0.
+func swapOperands(j *job) bool {
+	return !noSwap && j.im == implAVX512 && j.transB && !j.transA && j.overwrite &&
+		j.k <= kcMax && j.m <= 64 && j.k >= 2*j.m && j.n >= 2*j.m &&
+		lastRows(j.im, j.m) == 0 && lastRows(j.im, j.n) == 0
+}
+
+// swapped returns the product Cᵀ = B·Aᵀ of j (B n×k, A m×k), to be computed
+// into scratch space (set by execute) and transposed into j.c.
+func (j *job) swapped() job {
+	return job{
+		im:     j.im,
+		transA: false, transB: true,
+		m: j.n, n: j.m, k: j.k,
+		a: j.b, lda: j.ldb, b: j.a, ldb: j.lda,
+		ldc:       j.m,
+		overwrite: true,
+		epi:       j.epi,
+		out:       j.c, ldo: j.ldc,
+	}
+}
+
+// part computes the rectangle [i0, i1)×[j0, j1) of the job's C and, for a
+// swapped product, moves it into the caller's C.
+func (j *job) part(i0, i1, j0, j1 int, bufs *buffers) {
+	if j.out == nil {
+		j.run(i0, i1, j0, j1, bufs)
+		return
+	}
+	j.run(i0, i1, j0, j1, bufs) // leaves the epilogue to the transposed C
+	// C[j0:j1, i0:i1] = c[i0:i1, j0:j1]ᵀ, 8 rows of c at a time; a part
+	// that is not a multiple of 8 rows rewrites a few of the previous
+	// ones' elements with the same values.
+	rows, cols := i1-i0, j1-j0
+	for r := 0; r < rows; r += 8 {
+		if rows < 8 {
+			for ; r < rows; r++ {
+				for q := range cols {
+					j.out[(j0+q)*j.ldo+i0+r] = j.c[(i0+r)*j.ldc+j0+q]
+				}
+			}
+			break
+		}
+		r = min(r, rows-8)
+		transposeStrip8(j.out[j0*j.ldo+i0+r:], j.ldo, j.c[(i0+r)*j.ldc+j0:], j.ldc, cols)
+	}
+	if j.epi.active() {
+		applyEpilogue(j.im, j.out[j0*j.ldo+i0:], j.ldo, cols, rows, j.epi.Bias, i0, j.epi.ReLU)
+	}
 }
 
 // run computes C[i0:i1, j0:j1], packing into bufs.
@@ -158,7 +233,7 @@ func (j *job) run(i0, i1, j0, j1 int, bufs *buffers) {
 		for pc := 0; pc < j.k; pc += j.kc {
 			kc := min(j.kc, j.k-pc)
 			acc := !j.overwrite || pc > 0
-			epi := pc+kc == j.k && j.epi.active()
+			epi := pc+kc == j.k && j.epi.active() && j.out == nil
 			// B source: panel q starts at bs[q*bStep], rows sb apart.
 			var bs []float32
 			var sb, bStep int

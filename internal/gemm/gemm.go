@@ -20,9 +20,11 @@
 //     panels) the operands are copied into contiguous panels anyway, since
 //     deep strided panels alias in the caches for power-of-two strides.
 //
-// The batch-32 Dense products thus copy nothing (X·W and Xᵀ·G) or only W
-// (G·Wᵀ). At that size each element of B is used only 32 times, so a copy
-// costs a large share of the multiply. On AVX2, whose caches (Zen 3's)
+// The batch-32 Dense products thus copy nothing (X·W and Xᵀ·G) or, for
+// G·Wᵀ, only G: that product is computed as W·Gᵀ and its 784×32 result
+// transposed into C (swapOperands), which gives the same bits. At that
+// size each element of B is used only 32 times, so a copy of W would cost
+// a large share of the multiply. On AVX2, whose caches (Zen 3's)
 // alias a 1 KB-strided B panel onto a few sets, B is copied one panel at a
 // time whenever M ≥ 64, so Xᵀ·G copies G.
 //
@@ -135,8 +137,11 @@ func sgemm(transA, transB bool, m, n, k int, a []float32, lda int, b []float32, 
 		overwrite: beta == 0,
 		epi:       ep,
 	}
+	if swapOperands(&j) {
+		j = j.swapped()
+	}
 	j.mr, j.nr = j.im.shape()
-	j.last = lastRows(j.im, m)
+	j.last = lastRows(j.im, j.m)
 	nk := (k + kcMax - 1) / kcMax
 	j.kc = (k + nk - 1) / nk
 	j.copyA, j.copyB = choosePacking(&j)
@@ -144,7 +149,7 @@ func sgemm(transA, transB bool, m, n, k int, a []float32, lda int, b []float32, 
 	case packNever:
 		j.copyA, j.copyB = false, false
 	case packAlways:
-		j.copyA, j.copyB = true, !transB
+		j.copyA, j.copyB = true, !j.transB
 	}
 	execute(&j)
 }

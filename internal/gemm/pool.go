@@ -31,7 +31,15 @@ var spinTime = time.Millisecond
 
 // buffers holds one goroutine's packing space. The slices only grow, so a
 // steady stream of products allocates nothing.
-type buffers struct{ a, b []float32 }
+type buffers struct{ a, b, t []float32 }
+
+// tBuf holds the transposed C of a swapped product (see swapOperands).
+func (b *buffers) tBuf(n int) []float32 {
+	if cap(b.t) < n {
+		b.t = make([]float32, n)
+	}
+	return b.t[:n]
+}
 
 func (b *buffers) aBuf(n int) []float32 {
 	if cap(b.a) < n {
@@ -94,11 +102,18 @@ func execute(j *job) {
 	if !pool.mu.TryLock() {
 		// Another product holds the pool: run alone with spare buffers.
 		b := spareBuffers.Get().(*buffers)
-		j.run(0, j.m, 0, j.n, b)
+		if j.out != nil {
+			j.c = b.tBuf(j.m * j.n)
+		}
+		j.part(0, j.m, 0, j.n, b)
 		spareBuffers.Put(b)
 		return
 	}
 	defer pool.mu.Unlock()
+	if j.out != nil {
+		// The workers write disjoint rectangles of the caller's scratch.
+		j.c = pool.bufs.tBuf(j.m * j.n)
+	}
 	threads, parts, splitM, align := 1, 1, false, 0
 	if macs := j.m * j.n * j.k; macs >= 2*minParallelMACs {
 		// Every part gets at least minParallelMACs of work, so a product
@@ -109,7 +124,7 @@ func execute(j *job) {
 		threads = min(threads, parts)
 	}
 	if threads < 2 {
-		j.run(0, j.m, 0, j.n, &pool.bufs)
+		j.part(0, j.m, 0, j.n, &pool.bufs)
 		return
 	}
 	pool.runParallel(j, threads, parts, splitM, align)
@@ -204,9 +219,9 @@ func (p *workerPool) runPart(idx, parts int, b *buffers) {
 	lo := idx * u / parts * p.align
 	hi := min((idx+1)*u/parts*p.align, size)
 	if p.splitM {
-		j.run(lo, hi, 0, j.n, b)
+		j.part(lo, hi, 0, j.n, b)
 	} else {
-		j.run(0, j.m, lo, hi, b)
+		j.part(0, j.m, lo, hi, b)
 	}
 }
 
