@@ -5,6 +5,7 @@ import (
 	"math"
 
 	"github.com/neuron-go/neuron/internal/hugepage"
+	"github.com/neuron-go/neuron/internal/vec"
 	"github.com/neuron-go/neuron/tensor"
 )
 
@@ -50,6 +51,17 @@ func (a Uint8Array) Dim(i int) int {
 // dst does not fit or an index is out of range.
 func (a Uint8Array) TakeRowsInto(dst *tensor.Tensor, idx []int) {
 	takeRows(a, dst, idx, nil)
+}
+
+// PrefetchRows asks the CPU to start loading items idx into its caches and
+// returns at once; Fit names the next batch's items while the current step
+// computes, so that TakeRowsInto then reads them from the cache instead of
+// DRAM. It changes nothing and panics if an index is out of range.
+func (a Uint8Array) PrefetchRows(idx []int) {
+	if len(a.Shape) == 0 {
+		panic("datasets: PrefetchRows of an array without dimensions")
+	}
+	vec.PrefetchByteRows(a.Data, idx, itemSize(a.Shape))
 }
 
 // Slice returns items [from, to) along the first dimension, as NumPy's
@@ -156,6 +168,9 @@ func (s ScaledArray) TakeRowsInto(dst *tensor.Tensor, idx []int) {
 	t := s.table()
 	takeRows(s.Array, dst, idx, &t)
 }
+
+// PrefetchRows is Uint8Array.PrefetchRows.
+func (s ScaledArray) PrefetchRows(idx []int) { s.Array.PrefetchRows(idx) }
 
 // Tensor returns all the values at once as a float32 tensor, equal to
 // s.Array.Tensor().DivScalar(s.Divisor).

@@ -95,5 +95,13 @@ func (s *arraySource) next(step int) (xs, ys []*tensor.Tensor, sw *tensor.Tensor
 	for i, a := range s.y {
 		a.TakeRowsInto(s.ys[i], s.idx[lo:hi])
 	}
+	// The next batch's rows are scattered over the data set, mostly in
+	// DRAM: start loading them now, to be in the cache when the next step
+	// gathers them.
+	for _, a := range s.x {
+		if p, ok := a.(interface{ PrefetchRows(idx []int) }); ok {
+			p.PrefetchRows(s.idx[hi:min(hi+s.bs, s.n)])
+		}
+	}
 	return s.xs, s.ys, takeWeights(sws, s.sw, s.idx[lo:hi]), hi - lo, true, nil
 }

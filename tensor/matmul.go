@@ -5,6 +5,7 @@ import (
 	"sync"
 
 	"github.com/neuron-go/neuron/internal/gemm"
+	"github.com/neuron-go/neuron/internal/vec"
 )
 
 // MatMul returns the matrix product t·u of a [m,k] and a [k,n] tensor.
@@ -136,6 +137,27 @@ func (t *Tensor) TakeRowsInto(dst *Tensor, idx []int) {
 	gemm.ParallelTask(len(idx), max(1, takeGrain/n), task)
 	*task = takeTask{}
 	takeTasks.Put(task)
+}
+
+// PrefetchRows asks the CPU to start loading rows idx of t (entries along
+// the first axis) into its caches and returns at once: Fit names the rows
+// of the next batch while the current step computes, and TakeRowsInto then
+// finds them in the cache instead of waiting on DRAM for each line. It
+// changes nothing and panics, as TakeRowsInto does, if a row is out of range.
+func (t *Tensor) PrefetchRows(idx []int) {
+	if len(t.shape) == 0 {
+		panic(shapeErr("PrefetchRows", "needs at least one axis", t.shape))
+	}
+	n := 1
+	for _, d := range t.shape[1:] {
+		n *= d
+	}
+	for _, r := range idx {
+		if r < 0 || r >= t.shape[0] {
+			panic(shapeErr("PrefetchRows", fmt.Sprintf("row %d out of range", r), t.shape))
+		}
+	}
+	vec.PrefetchRows(t.data, idx, n)
 }
 
 // takeGrain is the least number of elements worth gathering on another

@@ -222,3 +222,35 @@ func TestReLUPathsAgree(t *testing.T) {
 		}
 	}
 }
+
+// TestPrefetchRows checks that prefetching leaves memory as it is and
+// that an out-of-range row panics, for float and byte rows.
+func TestPrefetchRows(t *testing.T) {
+	f := randSlice(rand.New(rand.NewPCG(3, 3)), 10*33, 1, false)
+	b := make([]byte, 10*13)
+	for i := range b {
+		b[i] = byte(i)
+	}
+	f0, b0 := slices.Clone(f), slices.Clone(b)
+	PrefetchRows(f, []int{9, 0, 5}, 33)
+	PrefetchByteRows(b, []int{9, 0, 5}, 13)
+	PrefetchRows(f, nil, 33)
+	if !slices.Equal(f, f0) || !slices.Equal(b, b0) {
+		t.Fatal("prefetching changed memory")
+	}
+	for _, r := range []int{-1, 10} {
+		for name, call := range map[string]func(){
+			"PrefetchRows":     func() { PrefetchRows(f, []int{r}, 33) },
+			"PrefetchByteRows": func() { PrefetchByteRows(b, []int{r}, 13) },
+		} {
+			func() {
+				defer func() {
+					if recover() == nil {
+						t.Errorf("%s(row %d of 10) did not panic", name, r)
+					}
+				}()
+				call()
+			}()
+		}
+	}
+}
