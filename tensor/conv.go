@@ -300,9 +300,12 @@ func Conv2DReLUMaxPool2D(x, w, b *Tensor, strides [2]int, padding string, pool, 
 		arg = scratchInt32(len(out.data), x, w, b)
 	}
 	a := out.arena
-	if p.direct && !p.general {
+	switch {
+	case p.direct && !p.general:
 		p.convPoolDirect(out.data, arg, x, w, b, &pg)
-	} else {
+	case p.wino:
+		p.forwardWinograd(x, w, b, true, winoSink{pooled: true, pg: pg, pout: out.data, arg: arg})
+	default:
 		y := borrow(a, p.chunk*p.per*f)
 		pooled := func(n0, n1 int, yc []float32) {
 			t := newWinTask(taskMaxPool, &pg)
@@ -335,6 +338,12 @@ func conv2DReLUMaxPool2DBackward(o *Tensor) {
 	// ReLU's output is the pooled value), and d a chunk's output gradient:
 	// both are written image by image in the same parallel pass.
 	m := borrow(a, len(o.grad))
+	if p.wino {
+		acc := convGradTargets(x, w, b)
+		p.backwardWinograd(x, w, b, winoSource{gy: o.grad, y: o.data, pooled: true, pg: *pg, arg: arg, mask: m}, acc)
+		giveBack(a, m)
+		return
+	}
 	d := borrow(a, p.chunk*p.per*p.f)
 	p.backward(x, w, b, func(n0, n1 int) []float32 {
 		dc := d[:(n1-n0)*p.per*p.f]
@@ -666,7 +675,11 @@ func (p *convPlan) apply(x, w, b *Tensor, relu bool) *Tensor {
 	// Every element of out is written: by fillRows and then accumulated
 	// onto, by the product with beta = 0, or by the direct kernel.
 	out := newOutRaw([]int{g.n, g.oh, g.ow, f}, x, w, b)
-	p.forward(x, w, b, relu, func(n0, n1 int) []float32 { return out.data[n0*p.per*f : n1*p.per*f] }, nil)
+	if p.wino {
+		p.forwardWinograd(x, w, b, relu, winoSink{out: out.data})
+	} else {
+		p.forward(x, w, b, relu, func(n0, n1 int) []float32 { return out.data[n0*p.per*f : n1*p.per*f] }, nil)
+	}
 	op := "Conv2D"
 	if relu {
 		op = "Conv2DReLU"
@@ -681,6 +694,12 @@ func (p *convPlan) apply(x, w, b *Tensor, relu bool) *Tensor {
 func conv2DBackward(o *Tensor) {
 	nd := o.node
 	p, relu := &nd.conv, nd.relu
+	if p.wino {
+		x, w, b := nd.in[0], nd.in[1], nd.in[2]
+		acc := convGradTargets(x, w, b)
+		p.backwardWinograd(x, w, b, winoSource{gy: o.grad, y: o.data, relu: relu}, acc)
+		return
+	}
 	size := p.per * p.f
 	p.backward(nd.in[0], nd.in[1], nd.in[2], func(n0, n1 int) []float32 {
 		gy := o.grad[n0*size : n1*size]
@@ -707,8 +726,7 @@ func (p *convPlan) forward(x, w, b *Tensor, relu bool, dst func(n0, n1 int) []fl
 		return
 	}
 	if p.wino {
-		p.forwardWinograd(x, w, b, relu, dst, done)
-		return
+		panic("tensor: a Winograd convolution goes through forwardWinograd")
 	}
 	g, f, k, per := &p.g, p.f, p.k, p.per
 	var bias []float32
@@ -796,8 +814,7 @@ func (p *convPlan) backward(x, w, b *Tensor, grad func(n0, n1 int) []float32) {
 		return
 	}
 	if p.wino {
-		p.backwardWinograd(x, w, b, grad, acc)
-		return
+		panic("tensor: a Winograd convolution goes through backwardWinograd")
 	}
 	if p.direct {
 		// The kernel and bias gradients are sums of per-image buffers

@@ -190,7 +190,8 @@ func TestConv2DPartialGradients(t *testing.T) {
 func TestConv2DDeterministic(t *testing.T) {
 	for _, c := range []convCase{
 		{16, 13, 13, 8, 3, 3, 16, [2]int{1, 1}, "same", true},
-		{16, 28, 28, 1, 3, 3, 32, [2]int{1, 1}, "same", true}, // direct kernels
+		{16, 28, 28, 1, 3, 3, 32, [2]int{1, 1}, "same", true},   // direct kernels
+		{20, 13, 13, 32, 3, 3, 64, [2]int{1, 1}, "valid", true}, // Winograd, in three chunks
 	} {
 		testConv2DDeterministic(t, c)
 	}
@@ -537,6 +538,7 @@ func TestConv2DReLUMaxPool2DMatchesComposition(t *testing.T) {
 		{convCase{2, 8, 7, 4, 3, 3, 5, [2]int{1, 1}, "same", true}, [2]int{3, 3}, [2]int{1, 1}, "valid"},      // overlapping windows
 		{convCase{2, 6, 6, 3, 1, 1, 4, [2]int{1, 1}, "valid", true}, [2]int{2, 2}, [2]int{2, 2}, "valid"},     // 1×1
 		{convCase{32, 28, 28, 1, 3, 3, 32, [2]int{1, 1}, "valid", true}, [2]int{2, 2}, [2]int{2, 2}, "valid"}, // the course CNN's first block
+		{convCase{8, 13, 13, 32, 3, 3, 64, [2]int{1, 1}, "valid", true}, [2]int{2, 2}, [2]int{2, 2}, "valid"}, // Winograd, the course CNN's second block
 	}
 	for _, chunk := range []int{1 << 17, 64} {
 		for i, c := range cases {

@@ -1,8 +1,10 @@
 package tensor
 
 import (
+	"math/bits"
 	"runtime"
 	"sync"
+	"sync/atomic"
 
 	"github.com/neuron-go/neuron/internal/gemm"
 	"github.com/neuron-go/neuron/internal/vec"
@@ -34,13 +36,15 @@ const winoMinGain = 1.6
 var winogradOn = true
 
 // winoChunkFloats bounds the products of a chunk of images in training
-// (16 matrices [tiles, F]): 1.5 MB, so that a chunk's transformed inputs
-// and products stay in the cores' 2 MB L2 caches from one pass to the next.
-// For the course CNN's middle layer that is 8 images (1.2 MB of products,
-// 0.6 MB of inputs), where the whole batch (4.7 MB) spilled to memory: on
-// the loaded two-core Xeon, forward and backward of that block took 0.5
-// to 0.65 of the whole batch's time, on one core and on two.
-var winoChunkFloats = 3 << 17
+// (16 matrices [tiles, F]): 768 KB, so that a chunk's transformed inputs
+// and products stay in its core's L2 cache (1 MB on Zen 5) from one pass
+// to the next. For the course CNN's middle layer that is 4 images (0.6 MB
+// of products, 0.3 MB of inputs), and a batch of 32 is 8 chunks, which
+// two cores share out evenly even when one of them runs slow for a while.
+// The whole batch (4.7 MB) spilled to memory: on the loaded two-core
+// Xeon, forward and backward of that block took 0.5 to 0.65 of the whole
+// batch's time with chunks of 8 images.
+var winoChunkFloats = 3 << 16
 
 // winoMinChannels is the fewest input channels and filters for the
 // Winograd path: the products' inner dimension is the input channels.
@@ -100,8 +104,44 @@ func (p *convPlan) winoInput(v, pad, x []float32, n0, n1 int) {
 	t.release()
 }
 
+// winoSink is where the Winograd path's forward pass puts its outputs:
+// the whole batch's [N, OH, OW, F] output out, or, with pooled set, a max
+// pooling pg of each chunk's outputs into pout (and the winners into arg,
+// if not nil), as Conv2DReLUMaxPool2D computes it.
+type winoSink struct {
+	out    []float32
+	pooled bool
+	pg     window2D
+	pout   []float32
+	arg    []int32
+}
+
+// winoSource is the output gradient of the Winograd path's backward pass:
+// the whole batch's gy (masked in place by the ReLU at the outputs y if
+// relu), or, with pooled set, the pooled gradient gy, the pooled outputs
+// y and the winners arg of pooling pg, from which each chunk's output
+// gradient is rebuilt (mask holds the masked pooled gradient).
+type winoSource struct {
+	gy, y  []float32
+	relu   bool
+	pooled bool
+	pg     window2D
+	arg    []int32
+	mask   []float32
+}
+
+// The Winograd path runs each chunk of images wholly on one goroutine:
+// transforms, products and pooling (forward), or the output gradient, its
+// transform, the products and the input's (backward), with the chunks
+// shared out over the goroutines. Splitting each pass of a chunk between
+// the cores instead took seven hand-offs per chunk, and each pass read
+// what the other core had written from its cache. The chunks depend on
+// the shapes only; each chunk's kernel gradient (the transformed one) and
+// bias gradient go to a buffer of its own, and one product sums them in
+// chunk order, so the results do not depend on the number of goroutines.
+
 // forwardWinograd is forward for the Winograd path.
-func (p *convPlan) forwardWinograd(x, w, b *Tensor, relu bool, dst func(n0, n1 int) []float32, done func(n0, n1 int, y []float32)) {
+func (p *convPlan) forwardWinograd(x, w, b *Tensor, relu bool, sink winoSink) {
 	g, f, c := &p.g, p.f, p.g.c
 	a := arenaOf(x, w, b)
 	tiles := p.th * p.tw
@@ -129,103 +169,290 @@ func (p *convPlan) forwardWinograd(x, w, b *Tensor, relu bool, dst func(n0, n1 i
 		clear(bias)
 		defer giveBack(a, bias)
 	}
-	v := borrow(a, p.chunk*tiles*16*c)
-	if p.chunk >= g.n && w.requiresGrad {
-		p.cols = v // backward's kernel gradient reads it
-	} else {
-		defer giveBack(a, v)
+	var v []float32
+	if w.requiresGrad {
+		// The whole batch's transformed inputs, for the kernel gradient.
+		v = borrow(a, g.n*tiles*16*c)
+		p.cols = v
 	}
-	m := borrow(a, p.chunk*tiles*16*f)
-	scratch := borrow(a, p.chunk*max(inImg, outImg))
-	defer giveBack(a, m)
-	defer giveBack(a, scratch)
-	for n0 := 0; n0 < g.n; n0 += p.chunk {
-		n1 := min(n0+p.chunk, g.n)
-		rows := (n1 - n0) * tiles
-		p.winoInput(v, scratch, x.data, n0, n1)
-		t := newWinoTask(winoTaskProducts, p)
-		t.v, t.m, t.u, t.rows = v, m, u, rows
-		p.winoProducts(t)
-		t.release()
-		y := dst(n0, n1)
-		t = newWinoTask(winoTaskOutput, p)
-		t.m, t.pad, t.y, t.bias, t.relu, t.rows = m, scratch, y, bias, relu, rows
-		parallelImages(n1-n0, outImg+tiles*16*f, t)
-		t.release()
-		if done != nil {
-			done(n0, n1, y)
-		}
+	ch := p.chunk
+	size := ch*max(inImg, outImg) + ch*tiles*16*f
+	if v == nil {
+		size += ch * tiles * 16 * c
 	}
+	if sink.pooled {
+		size += ch * p.per * f
+	}
+	nchunks := (g.n + ch - 1) / ch
+	t := newWinoChunks(p, nchunks, size)
+	t.slots.buf = borrow(a, t.slots.n*size)
+	t.x, t.u, t.v, t.bias, t.relu, t.sink = x.data, u, v, bias, relu, sink
+	gemm.ParallelTask(nchunks, 1, t)
+	giveBack(a, t.slots.buf)
+	t.release()
 }
 
 // backwardWinograd is backward for the Winograd path.
 // acc tells which gradient buffers hold contributions to add to (see
 // convPlan.backward).
-func (p *convPlan) backwardWinograd(x, w, b *Tensor, grad func(n0, n1 int) []float32, acc convAcc) {
+func (p *convPlan) backwardWinograd(x, w, b *Tensor, src winoSource, acc convAcc) {
 	g, f, c := &p.g, p.f, p.g.c
 	wGrad, bGrad, xGrad := w.requiresGrad, b != nil && b.requiresGrad, x.requiresGrad
 	a := arenaOf(x, w, b)
+	if g.n == 0 {
+		acc.settle(x, w, b)
+		return
+	}
 	tiles := p.th * p.tw
 	_, inImg, outImg := p.winoSizes()
 	u := p.winoFilters(a, w.data)
 	p.u = nil
 	defer giveBack(a, u)
-	v, kept := p.cols, p.cols != nil
+	v := p.cols
 	p.cols = nil
-	if !kept && wGrad {
-		v = borrow(a, p.chunk*tiles*16*c)
-	}
 	if v != nil {
 		defer giveBack(a, v)
 	}
-	dm := borrow(a, p.chunk*tiles*16*f)
-	defer giveBack(a, dm)
-	scratch := borrow(a, p.chunk*max(inImg, outImg))
-	defer giveBack(a, scratch)
-	var du, dv []float32
+	ch := p.chunk
+	nchunks := (g.n + ch - 1) / ch
+	cf := c * f
+	size := ch*max(inImg, outImg) + ch*tiles*16*f
+	if xGrad {
+		size += ch * tiles * 16 * c
+	}
+	if wGrad && v == nil {
+		size += ch * tiles * 16 * c
+	}
+	if src.pooled {
+		size += ch * p.per * f
+	}
+	t := newWinoChunks(p, nchunks, size)
+	t.backward = true
+	t.slots.buf = borrow(a, t.slots.n*size)
+	t.x, t.u, t.v, t.src = x.data, u, v, src
 	if wGrad {
-		du = borrow(a, 16*c*f)
-		defer giveBack(a, du)
+		t.du = borrow(a, nchunks*16*cf)
+		defer giveBack(a, t.du)
+	}
+	if bGrad {
+		t.db = borrow(a, nchunks*f)
+		defer giveBack(a, t.db)
 	}
 	if xGrad {
-		dv = borrow(a, p.chunk*tiles*16*c)
-		defer giveBack(a, dv)
+		t.xg, t.xAcc = x.grad, acc.x
 	}
-	for n0 := 0; n0 < g.n; n0 += p.chunk {
-		n1 := min(n0+p.chunk, g.n)
-		rows := (n1 - n0) * tiles
-		gy := grad(n0, n1)
-		if bGrad {
-			m := (n1 - n0) * p.per
-			gemm.Sgemm(false, false, 1, f, m, onesVector(m), m, gy, f, beta(acc.b), b.grad, f)
-			acc.b = true
+	gemm.ParallelTask(nchunks, 1, t)
+	du, db := t.du, t.db
+	giveBack(a, t.slots.buf)
+	t.release()
+	if bGrad {
+		gemm.Sgemm(false, false, 1, f, nchunks, onesVector(nchunks), nchunks, db, f, beta(acc.b), b.grad, f)
+	}
+	if wGrad {
+		// w.grad = Σ_chunks Gᵀ·dU_chunk, as one product whose inner
+		// dimension runs over the chunks' 16 transformed values in order:
+		// G repeated once per chunk.
+		gs := borrow(a, nchunks*16*9)
+		fillRows(gs, winograd.FilterMatrix)
+		gemm.Sgemm(true, false, 9, cf, 16*nchunks, gs, 9, du, cf, beta(acc.w), w.grad, cf)
+		giveBack(a, gs)
+	}
+}
+
+// winoChunks is a pass of the Winograd path over chunks of images, each
+// chunk wholly on one goroutine: pooled, so that a step does not allocate.
+type winoChunks struct {
+	p        convPlan
+	backward bool
+	nchunks  int
+	x, u     []float32 // the batch's input, the transformed filters
+	v        []float32 // the whole batch's transformed inputs, or nil: each chunk's in its slot
+	bias     []float32
+	relu     bool
+	sink     winoSink
+	src      winoSource
+	du, db   []float32 // per-chunk transformed kernel and bias gradients, or nil
+	xg       []float32 // the input gradient, or nil
+	xAcc     bool      // add to xg (else write it)
+	slots    scratchSlots
+}
+
+var winoChunkTasks = sync.Pool{New: func() any { return new(winoChunks) }}
+
+func newWinoChunks(p *convPlan, nchunks, slotSize int) *winoChunks {
+	t := winoChunkTasks.Get().(*winoChunks)
+	*t = winoChunks{p: *p, nchunks: nchunks}
+	t.p.cols, t.p.u = nil, nil
+	t.slots.size, t.slots.n = slotSize, min(convSlots(), max(nchunks, 1))
+	return t
+}
+
+func (t *winoChunks) release() {
+	*t = winoChunks{}
+	winoChunkTasks.Put(t)
+}
+
+// Run implements gemm.Task over the chunks [lo, hi).
+func (t *winoChunks) Run(lo, hi int) {
+	s := t.slots.acquire()
+	defer t.slots.releaseSlot(s)
+	slot := t.slots.buf[s*t.slots.size : (s+1)*t.slots.size]
+	for ci := lo; ci < hi; ci++ {
+		n0 := ci * t.p.chunk
+		n1 := min(n0+t.p.chunk, t.p.g.n)
+		if t.backward {
+			t.backwardChunk(ci, n0, n1, slot)
+		} else {
+			t.forwardChunk(n0, n1, slot)
 		}
-		if !wGrad && !xGrad {
+	}
+}
+
+// take returns the first n floats of *s and moves *s past them.
+func take(s *[]float32, n int) []float32 {
+	r := (*s)[:n:n]
+	*s = (*s)[n:]
+	return r
+}
+
+// forwardChunk computes images [n0, n1) into the sink. On the goroutine
+// that runs the whole pass (one chunk), the per-image passes and the 16
+// products are still shared out over the cores; on the others, whose
+// caller holds the worker pool, they run on the goroutine itself.
+func (t *winoChunks) forwardChunk(n0, n1 int, slot []float32) {
+	p := &t.p
+	c, f := p.g.c, p.f
+	tiles := p.th * p.tw
+	ch, rows := p.chunk, (n1-n0)*tiles
+	_, inImg, outImg := p.winoSizes()
+	pad := take(&slot, ch*max(inImg, outImg))
+	m := take(&slot, ch*tiles*16*f)
+	var v []float32
+	if t.v != nil {
+		v = t.v[n0*tiles*16*c : n1*tiles*16*c]
+	} else {
+		v = take(&slot, ch*tiles*16*c)
+	}
+	p.winoInput(v, pad, t.x, n0, n1)
+	pt := newWinoTask(winoTaskProducts, p)
+	pt.v, pt.m, pt.u, pt.rows = v, m, t.u, rows
+	p.winoProducts(pt)
+	pt.release()
+	var y []float32
+	if t.sink.pooled {
+		y = take(&slot, ch*p.per*f)[:(n1-n0)*p.per*f]
+	} else {
+		y = t.sink.out[n0*p.per*f : n1*p.per*f]
+	}
+	ot := newWinoTask(winoTaskOutput, p)
+	ot.m, ot.pad, ot.y, ot.bias, ot.relu, ot.rows = m, pad, y, t.bias, t.relu, rows
+	parallelImages(n1-n0, outImg+tiles*16*f, ot)
+	ot.release()
+	if t.sink.pooled {
+		pt := newWinTask(taskMaxPool, &t.sink.pg)
+		pt.dst, pt.arg, pt.src, pt.n0 = t.sink.pout, t.sink.arg, y, n0
+		parallelEven(n1-n0, p.per*f, pt)
+		pt.release()
+	}
+}
+
+// backwardChunk computes the gradients of chunk ci, images [n0, n1): the
+// input's into xg, the transformed kernel's and the bias's into the
+// chunk's buffers in du and db.
+func (t *winoChunks) backwardChunk(ci, n0, n1 int, slot []float32) {
+	p := &t.p
+	c, f := p.g.c, p.f
+	tiles := p.th * p.tw
+	ch, rows := p.chunk, (n1-n0)*tiles
+	_, inImg, outImg := p.winoSizes()
+	size := p.per * f
+	pad := take(&slot, ch*max(inImg, outImg))
+	dm := take(&slot, ch*tiles*16*f)
+	var gy []float32
+	if src := &t.src; src.pooled {
+		gy = take(&slot, ch*size)[:(n1-n0)*size]
+		pg := &src.pg
+		rt := newWinTask(taskReLUMaxPoolBackward, pg)
+		rt.dst, rt.src, rt.arg, rt.n0, rt.gy, rt.w = gy, src.mask, src.arg, n0, src.gy, src.y
+		parallelEven(n1-n0, pg.oh*pg.ow*f, rt)
+		rt.release()
+	} else {
+		gy = src.gy[n0*size : n1*size]
+		if src.relu {
+			// The output gradient is the node's alone and is dropped
+			// after backward, so it can hold the pre-activation one.
+			vec.ReLUGrad(gy, src.y[n0*size:n1*size])
+		}
+	}
+	if t.db != nil {
+		mr := (n1 - n0) * p.per
+		gemm.Sgemm(false, false, 1, f, mr, onesVector(mr), mr, gy, f, 0, t.db[ci*f:(ci+1)*f], f)
+	}
+	if t.du == nil && t.xg == nil {
+		return
+	}
+	at := newWinoTask(winoTaskOutputAdjoint, p)
+	at.m, at.pad, at.y, at.rows = dm, pad, gy, rows
+	parallelImages(n1-n0, outImg+tiles*16*f, at)
+	at.release()
+	var v, dv, du []float32
+	if t.du != nil {
+		du = t.du[ci*16*c*f : (ci+1)*16*c*f]
+		if t.v != nil {
+			v = t.v[n0*tiles*16*c : n1*tiles*16*c]
+		} else {
+			v = take(&slot, ch*tiles*16*c)
+			p.winoInput(v, pad, t.x, n0, n1)
+		}
+	}
+	if t.xg != nil {
+		dv = take(&slot, ch*tiles*16*c)
+	}
+	// Both products of a transformed value read its dM: one task
+	// computes them together, while dM is in the cache.
+	bt := newWinoTask(winoTaskBackProducts, p)
+	bt.v, bt.m, bt.u, bt.du, bt.dv, bt.rows = v, dm, t.u, du, dv, rows
+	p.winoProducts(bt)
+	bt.release()
+	if t.xg != nil {
+		it := newWinoTask(winoTaskInputAdjoint, p)
+		it.v, it.pad, it.x, it.n0, it.rows, it.acc = dv, pad, t.xg, n0, rows, t.xAcc
+		parallelImages(n1-n0, inImg+tiles*16*c, it)
+		it.release()
+	}
+}
+
+// scratchSlots is n scratch buffers of size floats each in buf, one per
+// goroutine that runs a task at once, the busy ones marked in busy
+// (atomically).
+type scratchSlots struct {
+	buf     []float32
+	size, n int
+	busy    uint64
+}
+
+// acquire claims a free slot. At most n goroutines run the task at once,
+// so one is free but for a moment while another is released.
+func (s *scratchSlots) acquire() int {
+	for {
+		busy := atomic.LoadUint64(&s.busy)
+		i := bits.TrailingZeros64(^busy)
+		if i >= s.n {
+			runtime.Gosched()
 			continue
 		}
-		t := newWinoTask(winoTaskOutputAdjoint, p)
-		t.m, t.pad, t.y, t.rows = dm, scratch, gy, rows
-		parallelImages(n1-n0, outImg+tiles*16*f, t)
-		t.release()
-		if wGrad && !kept {
-			p.winoInput(v, scratch, x.data, n0, n1)
+		if atomic.CompareAndSwapUint64(&s.busy, busy, busy|1<<i) {
+			return i
 		}
-		// Both products of a transformed value read its dM: one task
-		// computes them together, while dM is in the cache.
-		t = newWinoTask(winoTaskBackProducts, p)
-		t.v, t.m, t.u, t.du, t.dv, t.rows = v, dm, u, du, dv, rows
-		p.winoProducts(t)
-		t.release()
-		if wGrad {
-			cf := c * f
-			gemm.Sgemm(true, false, 9, cf, 16, winograd.FilterMatrix, 9, du, cf, beta(acc.w), w.grad, cf)
-			acc.w = true
-		}
-		if xGrad {
-			t := newWinoTask(winoTaskInputAdjoint, p)
-			t.v, t.pad, t.x, t.n0, t.rows, t.acc = dv, scratch, x.grad, n0, rows, acc.x
-			parallelImages(n1-n0, inImg+tiles*16*c, t)
-			t.release()
+	}
+}
+
+// releaseSlot frees the slot i that acquire returned.
+func (s *scratchSlots) releaseSlot(i int) {
+	for {
+		busy := atomic.LoadUint64(&s.busy)
+		if atomic.CompareAndSwapUint64(&s.busy, busy, busy&^(1<<i)) {
+			return
 		}
 	}
 }
