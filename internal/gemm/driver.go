@@ -162,10 +162,11 @@ var noSwap = false
 // the results are bit for bit those of the product computed as is: an FMA
 // rounds a·b + c exactly as b·a + c. That holds only if neither product
 // has rows that the kernels sum over several accumulator sets (lastRows),
-// and if C is written once: a single K block and beta = 0.
+// and if C is written once: a single K block and beta = 0. The scratch
+// space is bounded (1 MiB) so that no product grows it much.
 func swapOperands(j *job) bool {
 	return !noSwap && j.im == implAVX512 && j.transB && !j.transA && j.overwrite &&
-		j.k <= kcMax && j.m <= 64 && j.k >= 2*j.m && j.n >= 2*j.m &&
+		j.k <= kcMax && j.m <= 64 && j.k >= 2*j.m && j.n >= 2*j.m && j.m*j.n <= 1<<18 &&
 		lastRows(j.im, j.m) == 0 && lastRows(j.im, j.n) == 0
 }
 
