@@ -304,7 +304,9 @@ func Conv2DReLUMaxPool2D(x, w, b *Tensor, strides [2]int, padding string, pool, 
 	case p.direct && !p.general:
 		p.convPoolDirect(out.data, arg, x, w, b, &pg)
 	case p.wino:
-		p.forwardWinograd(x, w, b, true, winoSink{pooled: true, pg: pg, pout: out.data, arg: arg})
+		p.forwardWinograd(x, w, b, true, convSink{pooled: true, pg: pg, pout: out.data, arg: arg})
+	case p.colsParallel(x, w, b):
+		p.forwardCols(x, w, b, true, convSink{pooled: true, pg: pg, pout: out.data, arg: arg})
 	default:
 		y := borrow(a, p.chunk*p.per*f)
 		pooled := func(n0, n1 int, yc []float32) {
@@ -340,7 +342,13 @@ func conv2DReLUMaxPool2DBackward(o *Tensor) {
 	m := borrow(a, len(o.grad))
 	if p.wino {
 		acc := convGradTargets(x, w, b)
-		p.backwardWinograd(x, w, b, winoSource{gy: o.grad, y: o.data, pooled: true, pg: *pg, arg: arg, mask: m}, acc)
+		p.backwardWinograd(x, w, b, convSource{gy: o.grad, y: o.data, pooled: true, pg: *pg, arg: arg, mask: m}, acc)
+		giveBack(a, m)
+		return
+	}
+	if p.colsPar {
+		acc := convGradTargets(x, w, b)
+		p.backwardCols(x, w, b, convSource{gy: o.grad, y: o.data, pooled: true, pg: *pg, arg: arg, mask: m}, acc)
 		giveBack(a, m)
 		return
 	}
@@ -538,6 +546,9 @@ type convPlan struct {
 	wino   bool
 	th, tw int
 	u      []float32
+	// colsPar is true when forward ran the chunk-parallel im2col path
+	// (conv_cols.go) in training; backward then goes through backwardCols.
+	colsPar bool
 }
 
 // newConvPlan checks the shapes of a convolution and plans it.
@@ -675,9 +686,12 @@ func (p *convPlan) apply(x, w, b *Tensor, relu bool) *Tensor {
 	// Every element of out is written: by fillRows and then accumulated
 	// onto, by the product with beta = 0, or by the direct kernel.
 	out := newOutRaw([]int{g.n, g.oh, g.ow, f}, x, w, b)
-	if p.wino {
-		p.forwardWinograd(x, w, b, relu, winoSink{out: out.data})
-	} else {
+	switch {
+	case p.wino:
+		p.forwardWinograd(x, w, b, relu, convSink{out: out.data})
+	case p.colsParallel(x, w, b):
+		p.forwardCols(x, w, b, relu, convSink{out: out.data})
+	default:
 		p.forward(x, w, b, relu, func(n0, n1 int) []float32 { return out.data[n0*p.per*f : n1*p.per*f] }, nil)
 	}
 	op := "Conv2D"
@@ -697,7 +711,12 @@ func conv2DBackward(o *Tensor) {
 	if p.wino {
 		x, w, b := nd.in[0], nd.in[1], nd.in[2]
 		acc := convGradTargets(x, w, b)
-		p.backwardWinograd(x, w, b, winoSource{gy: o.grad, y: o.data, relu: relu}, acc)
+		p.backwardWinograd(x, w, b, convSource{gy: o.grad, y: o.data, relu: relu}, acc)
+		return
+	}
+	if p.colsPar {
+		x, w, b := nd.in[0], nd.in[1], nd.in[2]
+		p.backwardCols(x, w, b, convSource{gy: o.grad, y: o.data, relu: relu}, convGradTargets(x, w, b))
 		return
 	}
 	size := p.per * p.f

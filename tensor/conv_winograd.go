@@ -104,11 +104,12 @@ func (p *convPlan) winoInput(v, pad, x []float32, n0, n1 int) {
 	t.release()
 }
 
-// winoSink is where the Winograd path's forward pass puts its outputs:
+// convSink is where a chunk-parallel forward pass (the Winograd path's,
+// convPlan.forwardCols) puts its outputs:
 // the whole batch's [N, OH, OW, F] output out, or, with pooled set, a max
 // pooling pg of each chunk's outputs into pout (and the winners into arg,
 // if not nil), as Conv2DReLUMaxPool2D computes it.
-type winoSink struct {
+type convSink struct {
 	out    []float32
 	pooled bool
 	pg     window2D
@@ -116,12 +117,12 @@ type winoSink struct {
 	arg    []int32
 }
 
-// winoSource is the output gradient of the Winograd path's backward pass:
+// convSource is the output gradient of a chunk-parallel backward pass:
 // the whole batch's gy (masked in place by the ReLU at the outputs y if
 // relu), or, with pooled set, the pooled gradient gy, the pooled outputs
 // y and the winners arg of pooling pg, from which each chunk's output
 // gradient is rebuilt (mask holds the masked pooled gradient).
-type winoSource struct {
+type convSource struct {
 	gy, y  []float32
 	relu   bool
 	pooled bool
@@ -141,7 +142,7 @@ type winoSource struct {
 // chunk order, so the results do not depend on the number of goroutines.
 
 // forwardWinograd is forward for the Winograd path.
-func (p *convPlan) forwardWinograd(x, w, b *Tensor, relu bool, sink winoSink) {
+func (p *convPlan) forwardWinograd(x, w, b *Tensor, relu bool, sink convSink) {
 	g, f, c := &p.g, p.f, p.g.c
 	a := arenaOf(x, w, b)
 	tiles := p.th * p.tw
@@ -195,7 +196,7 @@ func (p *convPlan) forwardWinograd(x, w, b *Tensor, relu bool, sink winoSink) {
 // backwardWinograd is backward for the Winograd path.
 // acc tells which gradient buffers hold contributions to add to (see
 // convPlan.backward).
-func (p *convPlan) backwardWinograd(x, w, b *Tensor, src winoSource, acc convAcc) {
+func (p *convPlan) backwardWinograd(x, w, b *Tensor, src convSource, acc convAcc) {
 	g, f, c := &p.g, p.f, p.g.c
 	wGrad, bGrad, xGrad := w.requiresGrad, b != nil && b.requiresGrad, x.requiresGrad
 	a := arenaOf(x, w, b)
@@ -269,8 +270,8 @@ type winoChunks struct {
 	v        []float32 // the whole batch's transformed inputs, or nil: each chunk's in its slot
 	bias     []float32
 	relu     bool
-	sink     winoSink
-	src      winoSource
+	sink     convSink
+	src      convSource
 	du, db   []float32 // per-chunk transformed kernel and bias gradients, or nil
 	xg       []float32 // the input gradient, or nil
 	xAcc     bool      // add to xg (else write it)

@@ -162,10 +162,11 @@ var noSwap = false
 // the results are bit for bit those of the product computed as is: an FMA
 // rounds a·b + c exactly as b·a + c. That holds only if neither product
 // has rows that the kernels sum over several accumulator sets (lastRows),
-// and if C is written once: a single K block and beta = 0.
+// and if C is written once: a single K block and beta = 0. The scratch
+// space is bounded (1 MiB) so that no product grows it much.
 func swapOperands(j *job) bool {
 	return !noSwap && j.im == implAVX512 && j.transB && !j.transA && j.overwrite &&
-		j.k <= kcMax && j.m <= 64 && j.k >= 2*j.m && j.n >= 2*j.m &&
+		j.k <= kcMax && j.m <= 64 && j.k >= 2*j.m && j.n >= 2*j.m && j.m*j.n <= 1<<18 &&
 		lastRows(j.im, j.m) == 0 && lastRows(j.im, j.n) == 0
 }
 
@@ -215,7 +216,7 @@ func (j *job) part(i0, i1, j0, j1 int, bufs *buffers) {
 
 // run computes C[i0:i1, j0:j1], packing into bufs.
 func (j *job) run(i0, i1, j0, j1 int, bufs *buffers) {
-	mr, nr := j.mr, j.nr
+	nr := j.nr
 	mcBlk := mcMax(j)
 	// A copy of B pays off only if this part has several MC blocks, or on
 	// AVX2 (see choosePacking); Bᵀ is packed regardless. With a single MC block every
@@ -232,8 +233,6 @@ func (j *job) run(i0, i1, j0, j1 int, bufs *buffers) {
 		nc := min(ncMax, j1-jc)
 		for pc := 0; pc < j.k; pc += j.kc {
 			kc := min(j.kc, j.k-pc)
-			acc := !j.overwrite || pc > 0
-			epi := pc+kc == j.k && j.epi.active() && j.out == nil
 			// B source: panel q starts at bs[q*bStep], rows sb apart.
 			var bs []float32
 			var sb, bStep int
@@ -249,71 +248,84 @@ func (j *job) run(i0, i1, j0, j1 int, bufs *buffers) {
 				bs = j.b[pc*j.ldb+jc:]
 				sb, bStep = j.ldb, nr
 			}
-			for ic := i0; ic < i1; ic += mcBlk {
-				mc := min(mcBlk, i1-ic)
-				// A source: the panel of rows ir starts at as[aOff(ir)];
-				// its element (r, p) is at r*ra + p*pa from there.
-				var as []float32
-				var ra, pa, g int
-				switch {
-				case j.copyA:
-					g = groupA(j.im, mc)
-					as = bufs.aBuf(kc * roundUp(mc, g))
-					if j.transA {
-						packN(j.im, as, j.a, j.lda, pc, kc, ic, mc, g)
-					} else {
-						packT(j.im, as, j.a, j.lda, ic, mc, pc, kc, g)
-					}
-					ra, pa = 1, g
-				case j.transA: // Aᵀ is k-major already
-					as = j.a[pc*j.lda+ic:]
-					ra, pa, g = 1, j.lda, mc
-				default: // rows of A read in place, one stream each
-					as = j.a[ic*j.lda+pc:]
-					ra, pa, g = j.lda, 1, mc
+			j.runBlock(i0, i1, jc, nc, pc, kc, bs, sb, bStep, lazyB, bufs)
+		}
+	}
+}
+
+// runBlock computes the share of K block [pc, pc+kc) in rows [i0, i1),
+// columns [jc, jc+nc) of C, reading B's panel q from bs[q*bStep:] with
+// rows sb apart, or packing each panel into bs just before use (lazyB).
+// The first K block stores C unless the product accumulates; the last
+// applies the epilogue.
+func (j *job) runBlock(i0, i1, jc, nc, pc, kc int, bs []float32, sb, bStep int, lazyB bool, bufs *buffers) {
+	mr, nr := j.mr, j.nr
+	mcBlk := mcMax(j)
+	acc := !j.overwrite || pc > 0
+	epi := pc+kc == j.k && j.epi.active() && j.out == nil
+	for ic := i0; ic < i1; ic += mcBlk {
+		mc := min(mcBlk, i1-ic)
+		// A source: the panel of rows ir starts at as[aOff(ir)];
+		// its element (r, p) is at r*ra + p*pa from there.
+		var as []float32
+		var ra, pa, g int
+		switch {
+		case j.copyA:
+			g = groupA(j.im, mc)
+			as = bufs.aBuf(kc * roundUp(mc, g))
+			if j.transA {
+				packN(j.im, as, j.a, j.lda, pc, kc, ic, mc, g)
+			} else {
+				packT(j.im, as, j.a, j.lda, ic, mc, pc, kc, g)
+			}
+			ra, pa = 1, g
+		case j.transA: // Aᵀ is k-major already
+			as = j.a[pc*j.lda+ic:]
+			ra, pa, g = 1, j.lda, mc
+		default: // rows of A read in place, one stream each
+			as = j.a[ic*j.lda+pc:]
+			ra, pa, g = j.lda, 1, mc
+		}
+		for jr := 0; jr < nc; jr += nr {
+			cols := min(nr, nc-jr)
+			if lazyB {
+				j.packB(bs, jc+jr, cols, pc, kc)
+			}
+			bp := bs[(jr/nr)*bStep:]
+			// The full MR-row tiles in one call, then the edge.
+			// A's panels are evenly spaced: either each has its
+			// own group (g = MR: kc·MR apart) or all share one
+			// (g ≥ mc: MR·ra apart).
+			aStep := mr * ra
+			if g == mr {
+				aStep = g * kc
+			}
+			if full := mc / mr; full > 0 {
+				tile(j.im, kc, as, ra, pa, bp, sb, j.c[ic*j.ldc+jc+jr:], j.ldc, mr, cols, acc, false, full, aStep)
+			}
+			// The rest, fewer than MR rows: one tile, except that
+			// the product's last 1 to 3 rows (see period) have
+			// their own, which sums them as they always were.
+			// Part and block bounds are multiples of MR = 12, so
+			// the rest is M mod 12 rows, never fewer than those.
+			ir := mc / mr * mr
+			t := 0
+			if ic+mc == j.m {
+				t = j.last
+			}
+			for ir < mc {
+				rows, last := mc-ir-t, false
+				if rows == 0 {
+					rows, last = t, true
 				}
-				for jr := 0; jr < nc; jr += nr {
-					cols := min(nr, nc-jr)
-					if lazyB {
-						j.packB(bs, jc+jr, cols, pc, kc)
-					}
-					bp := bs[(jr/nr)*bStep:]
-					// The full MR-row tiles in one call, then the edge.
-					// A's panels are evenly spaced: either each has its
-					// own group (g = MR: kc·MR apart) or all share one
-					// (g ≥ mc: MR·ra apart).
-					aStep := mr * ra
-					if g == mr {
-						aStep = g * kc
-					}
-					if full := mc / mr; full > 0 {
-						tile(j.im, kc, as, ra, pa, bp, sb, j.c[ic*j.ldc+jc+jr:], j.ldc, mr, cols, acc, false, full, aStep)
-					}
-					// The rest, fewer than MR rows: one tile, except that
-					// the product's last 1 to 3 rows (see period) have
-					// their own, which sums them as they always were.
-					// Part and block bounds are multiples of MR = 12, so
-					// the rest is M mod 12 rows, never fewer than those.
-					ir := mc / mr * mr
-					t := 0
-					if ic+mc == j.m {
-						t = j.last
-					}
-					for ir < mc {
-						rows, last := mc-ir-t, false
-						if rows == 0 {
-							rows, last = t, true
-						}
-						ap := as[(ir/g)*g*kc+(ir%g)*ra:]
-						cp := j.c[(ic+ir)*j.ldc+jc+jr:]
-						tile(j.im, kc, ap, ra, pa, bp, sb, cp, j.ldc, rows, cols, acc, last, 1, 0)
-						ir += rows
-					}
-					if epi {
-						// The tile column is complete and still in L1.
-						j.epilogue(ic, mc, jc+jr, cols)
-					}
-				}
+				ap := as[(ir/g)*g*kc+(ir%g)*ra:]
+				cp := j.c[(ic+ir)*j.ldc+jc+jr:]
+				tile(j.im, kc, ap, ra, pa, bp, sb, cp, j.ldc, rows, cols, acc, last, 1, 0)
+				ir += rows
+			}
+			if epi {
+				// The tile column is complete and still in L1.
+				j.epilogue(ic, mc, jc+jr, cols)
 			}
 		}
 	}

@@ -51,7 +51,10 @@
 // multiply-adds; smaller products run on the caller alone. The larger of M
 // and N is cut into MR- or NR-aligned parts, two per goroutine, which the
 // caller and the workers claim from an atomic counter, so a worker that is
-// slow to wake or runs slow just leaves more of the parts to the others. Idle workers spin on that counter
+// slow to wake or runs slow just leaves more of the parts to the others.
+// When the parts would each pack all of a large B (1024³), the goroutines
+// instead pack it once into a shared buffer, a few panels per claim, and
+// then compute their parts against it (runShared). Idle workers spin on that counter
 // for spinTime (1ms) before parking on a channel: waking a parked goroutine
 // costs about 100µs on a small VM, as much as a whole batch-sized product,
 // and starting goroutines per call costs 10-25µs. The price is a core kept

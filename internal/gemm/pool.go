@@ -86,6 +86,21 @@ type workerPool struct {
 	// participants run instead of job.
 	fn     Task
 	fnSize int
+
+	// blk, when its bs is not nil, is the B block that the participants
+	// pack or compute with instead of running whole parts of job (see
+	// runShared).
+	blk sharedBlock
+	bs  []float32 // backing of blk.bs, only grows
+}
+
+// sharedBlock is one NC-column block of a product whose packed B panels,
+// for every K block, both cores share: K block pc starts at bs[pc*w:],
+// w = nc rounded up to NR, and its panel q at kc·NR further per panel.
+type sharedBlock struct {
+	jc, nc int
+	bs     []float32
+	pack   bool // the parts pack B's panels into bs, rather than multiply
 }
 
 type worker struct {
@@ -127,7 +142,76 @@ func execute(j *job) {
 		j.part(0, j.m, 0, j.n, &pool.bufs)
 		return
 	}
+	if splitM && shareB(j, parts) {
+		pool.runShared(j, threads, parts)
+		return
+	}
 	pool.runParallel(j, threads, parts, splitM, align)
+}
+
+// shareB reports whether the parts of j, cut along M, pack the same B
+// blocks in full (several MC blocks per part) and B is large enough for
+// that to matter: at 1024³, four parts each packing all of B spent 10% of
+// the kernels' time copying. runShared packs each block once instead.
+func shareB(j *job, parts int) bool {
+	if j.out != nil || !(j.transB || j.copyB) || j.kc*j.n < 1<<16 {
+		return false
+	}
+	u := (j.m + j.mr - 1) / j.mr
+	return u/parts*j.mr > mcMax(j)
+}
+
+// runShared runs j one NC-column block at a time: the goroutines first
+// pack all of the block's B panels, for every K block, into one shared
+// buffer, claiming a few panels at a time, and then compute their parts of
+// C against it, each packing its own A. The wait for all parts of a phase
+// (runParallel's) is the barrier between the two. Every element of C sees
+// the same K blocks in the same order as through run, so the results are
+// the same bits.
+func (p *workerPool) runShared(j *job, threads, parts int) {
+	nr := j.nr
+	// All K blocks of an NC block at once, no more than 2·bBlockFloats
+	// (4 MiB, all of B at 1024³), so that there are only two barriers per
+	// NC block.
+	ncMax := max(nr, 2*bBlockFloats/j.k/nr*nr)
+	if n := j.k * roundUp(min(ncMax, j.n), nr); cap(p.bs) < n {
+		p.bs = make([]float32, n)
+	}
+	for jc := 0; jc < j.n; jc += ncMax {
+		nc := min(ncMax, j.n-jc)
+		units := (j.k + j.kc - 1) / j.kc * ((nc + nr - 1) / nr)
+		p.blk = sharedBlock{jc: jc, nc: nc, bs: p.bs[:j.k*roundUp(nc, nr)], pack: true}
+		p.runParallel(j, threads, min(units, 4*threads), false, 1)
+		p.blk.pack = false
+		p.runParallel(j, threads, parts, true, j.mr)
+	}
+	p.blk = sharedBlock{}
+}
+
+// runBlockPart runs part idx of parts of the current shared block's phase.
+func (p *workerPool) runBlockPart(idx, parts int, b *buffers) {
+	j, s := &p.job, &p.blk
+	nr := j.nr
+	w := roundUp(s.nc, nr)
+	panels := w / nr
+	if s.pack {
+		// Units are (K block, panel) pairs, K block major.
+		units := (j.k + j.kc - 1) / j.kc * panels
+		for u := idx * units / parts; u < (idx+1)*units/parts; u++ {
+			pc, q := u/panels*j.kc, u%panels
+			kc := min(j.kc, j.k-pc)
+			c0 := q * nr
+			j.packB(s.bs[pc*w+q*kc*nr:], s.jc+c0, min(nr, s.nc-c0), pc, kc)
+		}
+		return
+	}
+	u := (j.m + j.mr - 1) / j.mr
+	lo := idx * u / parts * j.mr
+	hi := min((idx+1)*u/parts*j.mr, j.m)
+	for pc := 0; pc < j.k; pc += j.kc {
+		kc := min(j.kc, j.k-pc)
+		j.runBlock(lo, hi, s.jc, s.nc, pc, kc, s.bs[pc*w:], nr, kc*nr, false, b)
+	}
 }
 
 // splitPlan chooses how to cut j into at most maxParts parts and returns
@@ -208,6 +292,10 @@ func (p *workerPool) work(gen uint64, b *buffers) {
 func (p *workerPool) runPart(idx, parts int, b *buffers) {
 	if p.fn != nil {
 		p.fn.Run(idx*p.fnSize/parts, (idx+1)*p.fnSize/parts)
+		return
+	}
+	if p.blk.bs != nil {
+		p.runBlockPart(idx, parts, b)
 		return
 	}
 	j := &p.job

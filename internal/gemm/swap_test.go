@@ -51,3 +51,49 @@ func TestSgemmSwapped(t *testing.T) {
 		}
 	})
 }
+
+// TestSgemmSharedB checks that products whose parts share one packed B
+// (shareB) give the same bits on one, two and four goroutines, with and
+// without an epilogue, and the right values.
+func TestSgemmSharedB(t *testing.T) {
+	defer runtime.GOMAXPROCS(runtime.GOMAXPROCS(0))
+	rng := rand.New(rand.NewPCG(33, 34))
+	saved := useImpl
+	defer func() { useImpl = saved }()
+	useImpl = bestImpl()
+	for _, d := range [][3]int{{1000, 256, 512}, {1000, 250, 1100}} {
+		for _, tr := range transCombos {
+			o := newOperands(rng, tr[0], tr[1], d[0], d[1], d[2], 3)
+			j := job{im: useImpl, transA: tr[0], transB: tr[1], m: d[0], n: d[1], k: d[2], overwrite: true}
+			j.mr, j.nr = useImpl.shape()
+			nk := (j.k + kcMax - 1) / kcMax
+			j.kc = (j.k + nk - 1) / nk
+			j.copyA, j.copyB = choosePacking(&j)
+			if useImpl != implGo && !shareB(&j, 4) {
+				t.Fatalf("%s: B is not shared", o)
+			}
+			bias := randSlice(rng, o.n)
+			for _, ep := range []Epilogue{{}, {Bias: bias, ReLU: true}} {
+				var first []float32
+				for _, procs := range []int{1, 2, 4} {
+					runtime.GOMAXPROCS(procs)
+					c := append([]float32(nil), o.c...)
+					SgemmEpilogue(o.transA, o.transB, o.m, o.n, o.k, o.a, o.lda, o.b, o.ldb, 0, c, o.ldc, ep)
+					if first == nil {
+						first = c
+						continue
+					}
+					for i := range c {
+						if math.Float32bits(c[i]) != math.Float32bits(first[i]) {
+							t.Fatalf("%s epilogue=%v: GOMAXPROCS=%d differs from 1 at %d: %v vs %v", o, ep.active(), procs, i, c[i], first[i])
+						}
+					}
+				}
+			}
+			if tr == transCombos[0] || tr == transCombos[3] {
+				runtime.GOMAXPROCS(2)
+				o.check(t, 0)
+			}
+		}
+	}
+}
