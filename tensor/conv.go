@@ -417,7 +417,7 @@ func (p *convPlan) convPoolDirect(out []float32, arg []int32, x, w, b *Tensor, p
 	buf := borrow(a, slots*size)
 	t := newWinTask(taskConvPool, g)
 	t.pg, t.dst, t.arg, t.src, t.w, t.bias, t.f, t.relu = *pg, out, arg, x.data, w.data, bias, f, true
-	t.slots, t.slotSize, t.nslots = buf, size, slots
+	t.slots = scratchSlots{buf: buf, size: size, n: slots}
 	parallelImages(g.n, p.per*(f+p.k), t)
 	t.release()
 	giveBack(a, buf)
@@ -447,7 +447,7 @@ func (p *convPlan) convPoolDirectGrad(o, x, w, b *Tensor, pg *window2D, arg []in
 	t.pg, t.dst, t.src, t.gy, t.arg, t.f = *pg, sums, x.data, o.grad, arg, f
 	t.w, t.bias = o.data, m // the pooled outputs, and the masked pooled gradient
 	t.wGrad, t.bGrad = wGrad, bGrad
-	t.slots, t.slotSize, t.nslots = buf, size, slots
+	t.slots = scratchSlots{buf: buf, size: size, n: slots}
 	parallelImages(g.n, p.per*(f+p.k), t)
 	t.release()
 	for i := 0; i < g.n; i++ {
@@ -470,9 +470,8 @@ func convSlots() int { return min(max(runtime.GOMAXPROCS(0), 1), 64) }
 // convPoolImages runs images [n0, n1) of convPoolDirect (forward) or
 // convPoolDirectGrad in a scratch slot of t.
 func (t *winTask) convPoolImages(n0, n1 int) {
-	s := t.acquire()
-	defer t.releaseSlot(s)
-	y := t.slots[s*t.slotSize : (s+1)*t.slotSize]
+	s, y := t.slots.take()
+	defer t.slots.releaseSlot(s)
 	g, pg := &t.g, &t.pg
 	if t.kind == taskConvPool {
 		for n := n0; n < n1; n++ {
@@ -495,32 +494,6 @@ func (t *winTask) convPoolImages(n0, n1 int) {
 		sums := t.dst[n*(kf+f) : (n+1)*(kf+f)]
 		clear(sums)
 		g.convDirectGradImages(sums, t.src, y, f, n, n+1, n, t.wGrad, t.bGrad)
-	}
-}
-
-// acquire claims a free scratch slot of t. At most t.nslots goroutines run
-// t at once, so one is free but for a moment while another is released.
-func (t *winTask) acquire() int {
-	for {
-		busy := atomic.LoadUint64(&t.busy)
-		s := bits.TrailingZeros64(^busy)
-		if s >= t.nslots {
-			runtime.Gosched()
-			continue
-		}
-		if atomic.CompareAndSwapUint64(&t.busy, busy, busy|1<<s) {
-			return s
-		}
-	}
-}
-
-// releaseSlot frees the slot s that acquire returned.
-func (t *winTask) releaseSlot(s int) {
-	for {
-		busy := atomic.LoadUint64(&t.busy)
-		if atomic.CompareAndSwapUint64(&t.busy, busy, busy&^(1<<s)) {
-			return
-		}
 	}
 }
 
@@ -1159,12 +1132,9 @@ type winTask struct {
 	xGrad        bool
 	clearDst     bool // taskCol2im clears each image of dst before adding to it
 	// pg is the pooling of taskConvPool and taskConvPoolGrad, whose images
-	// go through scratch slots: nslots of slotSize floats in slots, the
-	// busy ones marked in busy (atomically).
-	pg               window2D
-	slots            []float32
-	slotSize, nslots int
-	busy             uint64
+	// go through scratch slots.
+	pg    window2D
+	slots scratchSlots
 }
 
 type winTaskKind int

@@ -163,9 +163,8 @@ func (t *colsChunks) release() {
 
 // Run implements gemm.Task over the chunks [lo, hi).
 func (t *colsChunks) Run(lo, hi int) {
-	s := t.slots.acquire()
+	s, slot := t.slots.take()
 	defer t.slots.releaseSlot(s)
-	slot := t.slots.buf[s*t.slots.size : (s+1)*t.slots.size]
 	for ci := lo; ci < hi; ci++ {
 		n0 := ci * t.p.chunk
 		n1 := min(n0+t.p.chunk, t.p.g.n)

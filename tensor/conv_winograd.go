@@ -295,9 +295,8 @@ func (t *winoChunks) release() {
 
 // Run implements gemm.Task over the chunks [lo, hi).
 func (t *winoChunks) Run(lo, hi int) {
-	s := t.slots.acquire()
+	s, slot := t.slots.take()
 	defer t.slots.releaseSlot(s)
-	slot := t.slots.buf[s*t.slots.size : (s+1)*t.slots.size]
 	for ci := lo; ci < hi; ci++ {
 		n0 := ci * t.p.chunk
 		n1 := min(n0+t.p.chunk, t.p.g.n)
@@ -446,6 +445,12 @@ func (s *scratchSlots) acquire() int {
 			return i
 		}
 	}
+}
+
+// take claims a free slot (see acquire) and returns it with its buffer.
+func (s *scratchSlots) take() (int, []float32) {
+	i := s.acquire()
+	return i, s.buf[i*s.size : (i+1)*s.size]
 }
 
 // releaseSlot frees the slot i that acquire returned.
